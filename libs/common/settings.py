@@ -1,0 +1,89 @@
+"""Settings from the environment: one prefix per service, shared defaults for the embedded stack.
+
+``GOVPROJ_`` holds what every process shares (database, NATS, issuer, storage);
+``GOVPROJ_<SERVICE>_`` overrides it for one service, so a service can be pointed
+at its own database role or port without touching the others.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["SERVICE_PORTS", "SERVICES", "CommonSettings", "ServiceSettings", "service_settings"]
+
+SERVICES: tuple[str, ...] = ("registry", "approval", "budget", "acceptance", "archive")
+
+# The embedded default's ports (issue: foundation). They are settings, not constants.
+SERVICE_PORTS: dict[str, int] = {
+    "registry": 8101,
+    "approval": 8102,
+    "budget": 8103,
+    "acceptance": 8104,
+    "archive": 8105,
+}
+
+
+class CommonSettings(BaseSettings):
+    """What every GovProj process shares."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVPROJ_", extra="ignore")
+
+    home: Path = Field(default=Path(".govproj"), description="where the embedded default keeps its data")
+    # The application role: neither owner nor BYPASSRLS (row-level security applies).
+    database_url: str = "postgresql+asyncpg://govproj_app:govproj_app@127.0.0.1:15432/govproj"
+    # The owner role: runs migrations only.
+    migration_database_url: str = "postgresql+asyncpg://govproj_owner:govproj_owner@127.0.0.1:15432/govproj"
+    db_pool_size: int = 10
+    nats_url: str = "nats://127.0.0.1:14222"
+    # OIDC: the issuer whose JWKS verifies bearer tokens, and the audience we accept.
+    oidc_issuer: str = "http://127.0.0.1:8109"
+    oidc_audience: str = "govproj"
+    oidc_jwks_url: str | None = None
+    jwks_cache_seconds: int = 300
+    storage_backend: Literal["filesystem", "s3"] = "filesystem"
+    storage_root: Path | None = None
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "govproj"
+    s3_secret_key: str = "govproj-secret"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    otel_exporter_endpoint: str | None = None
+    log_json: bool = True
+    policies_dir: Path = Path("policies")
+
+
+class ServiceSettings(CommonSettings):
+    """One service's settings: the common ones plus its name and port."""
+
+    service: str = "registry"
+    host: str = "127.0.0.1"
+    port: int = 8101
+
+    @property
+    def schema(self) -> str:
+        """The PostgreSQL schema the service owns (and nobody else reads)."""
+        return self.service
+
+
+def service_settings(service: str) -> ServiceSettings:
+    """Settings for ``service``, read from ``GOVPROJ_<SERVICE>_*`` over ``GOVPROJ_*``."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
+
+    class _Scoped(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix=f"GOVPROJ_{service.upper()}_", extra="ignore")
+
+    shared = CommonSettings()
+    scoped = _Scoped(**{"service": service, "port": SERVICE_PORTS[service]})
+    # A scoped variable wins; otherwise the shared value stands.
+    merged = shared.model_dump()
+    merged.update(scoped.model_dump(exclude_unset=True))
+    merged["service"] = service
+    merged.setdefault("port", SERVICE_PORTS[service])
+    if "port" not in scoped.model_fields_set:
+        merged["port"] = SERVICE_PORTS[service]
+    return ServiceSettings.model_validate(merged)
