@@ -1,0 +1,21 @@
+"""Database access: async engine, one transaction per request or message, tenant context, RLS."""
+
+from libs.common.db._base import TENANT_ID_LENGTH, TenantMixin, make_base, naming_convention
+from libs.common.db._engine import create_engine, create_sessionmaker
+from libs.common.db._tenancy import (
+    TenantContext,
+    apply_tenant_context,
+    transaction,
+)
+
+__all__ = [
+    "TENANT_ID_LENGTH",
+    "TenantContext",
+    "TenantMixin",
+    "apply_tenant_context",
+    "create_engine",
+    "create_sessionmaker",
+    "make_base",
+    "naming_convention",
+    "transaction",
+]

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    """Who the transaction acts for: it writes in ``tenant`` and reads ``visible``."""
+
+    tenant: str
+    visible: frozenset[str]
+
+    @classmethod
+    def own(cls, tenant: str, also_visible: Iterable[str] = ()) -> TenantContext:
+        return cls(tenant=tenant, visible=frozenset({tenant, *also_visible}))
+
+
+_SET_CONTEXT = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), "
+    "set_config('app.visible_tenants', :visible, true)"
+)
+
+
+async def apply_tenant_context(session: AsyncSession, ctx: TenantContext) -> None:
+    """Set the RLS context for the current transaction only (``is_local``).
+
+    Transaction-local settings vanish at commit or rollback, so a pooled
+    connection handed to the next request carries nothing over.
+    """
+    await session.execute(
+        _SET_CONTEXT,
+        {"tenant": ctx.tenant, "visible": ",".join(sorted(ctx.visible))},
+    )
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], ctx: TenantContext | None
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commits when the block succeeds, rolls back when it raises.
+
+    Service code only flushes; the edge (request dependency, consumer runner)
+    owns the commit.
+    """
+    async with sessionmaker() as session, session.begin():
+        if ctx is not None:
+            await apply_tenant_context(session, ctx)
+        yield session
