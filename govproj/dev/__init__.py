@@ -1,0 +1,1 @@
+"""The embedded development stack's own pieces (the development OIDC issuer, ...)."""
