@@ -37,6 +37,8 @@ class CommonSettings(BaseSettings):
     database_url: str = "postgresql+asyncpg://govproj_app:govproj_app@127.0.0.1:15432/govproj"
     # The owner role: runs migrations only.
     migration_database_url: str = "postgresql+asyncpg://govproj_owner:govproj_owner@127.0.0.1:15432/govproj"
+    # The relay role: reads and marks every tenant's outbox rows, nothing else.
+    relay_database_url: str = "postgresql+asyncpg://govproj_relay:govproj_relay@127.0.0.1:15432/govproj"
     db_pool_size: int = 10
     nats_url: str = "nats://127.0.0.1:14222"
     # OIDC: the issuer whose JWKS verifies bearer tokens, and the audience we accept.
@@ -54,6 +56,9 @@ class CommonSettings(BaseSettings):
     otel_exporter_endpoint: str | None = None
     log_json: bool = True
     policies_dir: Path = Path("policies")
+    # Run the outbox relay and the event consumers inside the API process
+    # (the embedded default); production runs them as their own Deployments.
+    run_workers: bool = True
 
 
 class ServiceSettings(CommonSettings):

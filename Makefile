@@ -1,0 +1,24 @@
+# The commands of the README. Each sets up what it needs on a fresh machine.
+.PHONY: up down test lint typecheck bench setup
+
+setup:
+	./scripts/bootstrap.sh
+
+# Run the whole platform on the embedded default (foreground; Ctrl-C stops it).
+up: setup
+	.venv/bin/govproj dev up
+
+down:
+	.venv/bin/govproj dev down
+
+# The whole test suite (what CI runs).
+test: setup
+	.venv/bin/python -m pytest -q -p no:cacheprovider
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy libs
+
+bench: setup
+	.venv/bin/python bench/events.py
+	.venv/bin/python bench/policy.py

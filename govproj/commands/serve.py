@@ -1,0 +1,39 @@
+"""`govproj serve SERVICE`: run one service's API (and, by default, its relay and consumers)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import typer
+import uvicorn
+
+from libs.common.settings import SERVICES, service_settings
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    service: str = typer.Argument(..., help="registry | approval | budget | acceptance | archive"),
+    host: str | None = typer.Option(None, help="监听地址（默认取设置）"),
+    port: int | None = typer.Option(None, help="端口（默认取设置）"),
+    workers: bool = typer.Option(True, "--workers/--no-workers", help="是否在本进程内运行 outbox 转发与事件消费"),
+) -> None:
+    """运行一个服务。"""
+    if service not in SERVICES:
+        raise typer.BadParameter(f"未知服务 {service}，可选：{', '.join(SERVICES)}")
+    settings = service_settings(service)
+    if not workers:
+        os.environ[f"GOVPROJ_{service.upper()}_RUN_WORKERS"] = "false"
+        settings = service_settings(service)
+    module = importlib.import_module(f"services.{service}.app")
+    application = module.create_app(settings)
+    uvicorn.run(
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

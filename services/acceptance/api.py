@@ -1,0 +1,7 @@
+"""acceptance routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1")

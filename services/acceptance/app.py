@@ -1,0 +1,26 @@
+"""The acceptance service: 验收前置审核、验收、自评价、绩效评价及其期限。"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from libs.common.service import ServiceSpec, create_service_app
+from libs.common.settings import ServiceSettings
+from services.acceptance import events
+from services.acceptance.api import router
+from services.acceptance.models import Base, tenants
+
+SPEC = ServiceSpec(
+    name="acceptance",
+    title="GovProj 验收服务（acceptance）",
+    description="验收前置审核、验收、自评价、绩效评价及其期限。",
+    router=router,
+    metadata=Base.metadata,
+    tenants=tenants,
+    handlers=events.HANDLERS,
+    subjects=events.SUBJECTS,
+)
+
+
+def create_app(settings: ServiceSettings | None = None, **kwargs: object) -> FastAPI:
+    return create_service_app(SPEC, settings, **kwargs)  # type: ignore[arg-type]

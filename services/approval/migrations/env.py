@@ -1,0 +1,4 @@
+from libs.common.db.migrations import run_alembic_env
+from services.approval.models import Base
+
+run_alembic_env(Base.metadata)

@@ -1,0 +1,26 @@
+"""The budget service: 与财政的衔接：资金审核请求、预算安排、预算科目与使用、上限。"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from libs.common.service import ServiceSpec, create_service_app
+from libs.common.settings import ServiceSettings
+from services.budget import events
+from services.budget.api import router
+from services.budget.models import Base, tenants
+
+SPEC = ServiceSpec(
+    name="budget",
+    title="GovProj 预算服务（budget）",
+    description="与财政的衔接：资金审核请求、预算安排、预算科目与使用、上限。",
+    router=router,
+    metadata=Base.metadata,
+    tenants=tenants,
+    handlers=events.HANDLERS,
+    subjects=events.SUBJECTS,
+)
+
+
+def create_app(settings: ServiceSettings | None = None, **kwargs: object) -> FastAPI:
+    return create_service_app(SPEC, settings, **kwargs)  # type: ignore[arg-type]
