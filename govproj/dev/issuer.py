@@ -254,6 +254,9 @@ def _load(path: Path) -> SigningKey:
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{path} is not an RSA private key")
     public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    # RFC 7517 §4.3: "use" and "key_ops" should not both appear; "use" is what
+    # every verifier (Keycloak's clients included) reads.
+    public.pop("key_ops", None)
     kid = _thumbprint(public)
     return SigningKey(
         kid=kid,
