@@ -272,13 +272,31 @@ class S3Store(ObjectStore):
             metadata=_user_metadata(headers),
         )
         body = response.stream(self.chunk_size)
+        # A server that ignores Range answers 200 with the whole body (ministack
+        # does for versioned GETs): cut the range out here so callers never see it.
+        skip, remaining = 0, -1
+        if byte_range is not None and response.status == 200:
+            if byte_range[0] >= size:
+                response.close()
+                response.release_conn()
+                raise InvalidRange(f"byte range {byte_range!r} starts past the end ({size} bytes)")
+            skip = byte_range[0]
+            remaining = min(byte_range[1], size - 1) - byte_range[0] + 1
 
         async def _chunks() -> AsyncIterator[bytes]:
-            while True:
+            nonlocal skip, remaining
+            while remaining != 0:
                 chunk = await asyncio.to_thread(next, body, b"")
                 if not chunk:
                     return
-                yield chunk
+                if skip:
+                    dropped = min(skip, len(chunk))
+                    chunk, skip = chunk[dropped:], skip - dropped
+                if remaining > 0:
+                    chunk = chunk[:remaining]
+                    remaining -= len(chunk)
+                if chunk:
+                    yield chunk
 
         async def _close() -> None:
             def _release() -> None:
