@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -92,6 +93,15 @@ async def list_units(
     tenant: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="仅列出该辖区的建设单位")] = None,
 ) -> list[object]:
     return list(await service.list_units(session, tenant=tenant))
+
+
+@router.get("/units/{unit_id}", response_model=UnitRead, tags=["units"], summary="查看建设单位",
+            responses=PROBLEMS)
+async def get_unit(unit_id: uuid.UUID, subject: CurrentSubject, session: DbSession) -> object:
+    unit = await service.get_unit(session, unit_id=unit_id)
+    if unit is None:  # a foreign tenant's unit is invisible (RLS), so it answers like a missing one
+        raise Problem.not_found("建设单位", unit_id)
+    return unit
 
 
 @router.post("/units", response_model=UnitRead, status_code=201, tags=["units"],

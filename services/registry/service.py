@@ -131,3 +131,8 @@ async def list_units(session: AsyncSession, *, tenant: str | None = None) -> lis
     if tenant is not None:
         stmt = stmt.where(Unit.tenant_id == tenant)
     return list((await session.scalars(stmt)).all())
+
+
+async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID) -> Unit | None:
+    """A unit the transaction may see, or None."""
+    return await session.get(Unit, unit_id)

@@ -1,0 +1,127 @@
+"""Run the five services (and the dev issuer) as real processes against test infrastructure.
+
+The integration tests and the fuzzing talk to them over HTTP exactly as the
+console and other systems will: real tokens, real PostgreSQL, real NATS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from libs.common.settings import SERVICES
+from libs.common.testing.infra import free_port, wait_for_port
+
+__all__ = ["RunningPlatform", "run_platform"]
+
+
+@dataclass
+class RunningPlatform:
+    home: Path
+    env: dict[str, str]
+    issuer_url: str
+    urls: dict[str, str]
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def token(self, tenant: str, *roles: str, user: str | None = None, unit: str | None = None) -> str:
+        from govproj.dev.issuer import mint_token
+
+        return mint_token(self.home, issuer=self.issuer_url, audience="govproj", tenant=tenant,
+                          roles=list(roles), user=user or f"{roles[0]}@{tenant}", unit=unit)
+
+    def headers(self, tenant: str, *roles: str, **kw: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(tenant, *roles, **kw)}"}
+
+    def client(self, service: str) -> httpx.Client:
+        return httpx.Client(base_url=self.urls[service], timeout=15)
+
+    def log(self, name: str) -> str:
+        path = self.home / "logs" / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start_service(self, service: str) -> None:
+        port = int(self.urls[service].rsplit(":", 1)[1])
+        self.procs[service] = _spawn(self.home, service, [
+            sys.executable, "-m", "govproj.cli", "serve", service, "--port", str(port)], self.env)
+        _wait_ready(self, service)
+
+    def stop_service(self, service: str, *, kill: bool = False) -> None:
+        proc = self.procs.pop(service, None)
+        if proc is None:
+            return
+        if kill:
+            proc.kill()
+        else:
+            proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(15)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def _spawn(home: Path, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log = open(home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+    return subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=log)
+
+
+def _wait_ready(platform: RunningPlatform, service: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    proc = platform.procs[service]
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(platform.urls[service] + "/readyz", timeout=2).status_code == 200:
+                return
+        if proc.poll() is not None:
+            raise RuntimeError(f"{service} exited ({proc.returncode}):\n{platform.log(service)[-4000:]}")
+        time.sleep(0.1)
+    raise TimeoutError(f"{service} not ready:\n{platform.log(service)[-4000:]}")
+
+
+@contextlib.contextmanager
+def run_platform(
+    home: Path, *, app_url: str, owner_url: str, relay_url: str, nats_url: str,
+    services: tuple[str, ...] = SERVICES,
+) -> Iterator[RunningPlatform]:
+    """Start the issuer and ``services`` (migrations must already be at head)."""
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    (home / "objects").mkdir(exist_ok=True)
+    issuer_port = free_port()
+    issuer_url = f"http://127.0.0.1:{issuer_port}"
+    env = {
+        "GOVPROJ_HOME": str(home),
+        "GOVPROJ_DATABASE_URL": app_url,
+        "GOVPROJ_MIGRATION_DATABASE_URL": owner_url,
+        "GOVPROJ_RELAY_DATABASE_URL": relay_url,
+        "GOVPROJ_NATS_URL": nats_url,
+        "GOVPROJ_OIDC_ISSUER": issuer_url,
+        "GOVPROJ_OIDC_AUDIENCE": "govproj",
+        "GOVPROJ_STORAGE_BACKEND": "filesystem",
+        "GOVPROJ_STORAGE_ROOT": str(home / "objects"),
+        "GOVPROJ_LOG_JSON": "true",
+    }
+    urls = {s: f"http://127.0.0.1:{free_port()}" for s in services}
+    platform = RunningPlatform(home=home, env=env, issuer_url=issuer_url, urls=urls)
+    platform.procs["issuer"] = _spawn(home, "issuer", [
+        sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(issuer_port)],
+        {**env, "GOVPROJ_DEV_ISSUER_PORT": str(issuer_port)})
+    try:
+        wait_for_port(issuer_port)
+        for service in services:
+            port = urls[service].rsplit(":", 1)[1]
+            platform.procs[service] = _spawn(home, service, [
+                sys.executable, "-m", "govproj.cli", "serve", service, "--port", port], env)
+        for service in services:
+            _wait_ready(platform, service)
+        yield platform
+    finally:
+        for name in list(platform.procs):
+            platform.stop_service(name)

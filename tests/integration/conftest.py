@@ -1,0 +1,48 @@
+"""One running platform per test session: real PostgreSQL, NATS, issuer and five services."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from govproj.dev.demo import DEMO_TENANTS
+from libs.common.db.migrations import upgrade
+from libs.common.settings import SERVICES
+from libs.common.testing.platform import RunningPlatform, run_platform
+from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+
+
+@pytest.fixture(scope="session")
+def platform_db(postgres_admin_url: str) -> DatabaseUrls:
+    urls = make_database(postgres_admin_url)
+    for service in SERVICES:
+        upgrade(service, urls.owner)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def platform(platform_db: DatabaseUrls, nats_url: str, infra_tmp: Path) -> Iterator[RunningPlatform]:
+    with run_platform(
+        infra_tmp / "platform", app_url=platform_db.app, owner_url=platform_db.owner,
+        relay_url=platform_db.relay, nats_url=nats_url,
+    ) as running:
+        admin = running.headers("440000", "platform_admin", user="admin")
+        with running.client("registry") as registry:
+            for code, name, level, parent in DEMO_TENANTS:
+                r = registry.post("/v1/tenants", headers=admin,
+                                  json={"code": code, "name": name, "level": level, "parent_code": parent})
+                assert r.status_code in (201, 409), r.text
+        yield running
+
+
+def eventually(check: Callable[[], bool], *, timeout: float = 15.0, interval: float = 0.1) -> None:
+    """Wait until ``check()`` holds (events cross processes asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    assert check(), "condition did not hold in time"
