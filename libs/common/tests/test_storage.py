@@ -6,6 +6,7 @@ import hashlib
 import io
 import random
 import tracemalloc
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -311,3 +312,28 @@ def test_settings_choose_the_backend(tmp_path: Path) -> None:
     assert isinstance(fs, FilesystemStore) and fs.root == tmp_path
     s3 = store_from_settings(CommonSettings(storage_backend="s3", s3_endpoint="127.0.0.1:9"))
     assert isinstance(s3, S3Store)
+
+
+async def test_bucket_without_object_lock_refuses_retention_and_an_upgrade(
+    store: ObjectStore,
+) -> None:
+    name = f"plain-{uuid.uuid4().hex[:16]}"
+    await store.ensure_bucket(name, object_lock=False)
+    await store.ensure_bucket(name, object_lock=False)  # idempotent
+    first = await store.put(name, "k", _chunks(b"1"))
+    second = await store.put(name, "k", _chunks(b"2"))
+    assert first.version_id != second.version_id  # versioned all the same
+
+    with pytest.raises(StorageError, match="object lock"):
+        await store.ensure_bucket(name, object_lock=True)
+    with pytest.raises(StorageError, match=r"(?i)object lock"):
+        await store.set_retention(name, "k", first.version_id, until=_in_a_day())
+
+
+async def test_a_stream_closed_early_releases_the_object(store: ObjectStore, bucket: str) -> None:
+    stored = await store.put(bucket, "early.bin", io.BytesIO(_block(5, 3 * MiB)))
+    stream = await store.get(bucket, "early.bin", stored.version_id)
+    first = await anext(stream)
+    await stream.aclose()
+    assert first and await stream.read_all() == b""
+    assert await _read(store, bucket, "early.bin", stored.version_id) == _block(5, 3 * MiB)
