@@ -55,7 +55,8 @@ class CommonSettings(BaseSettings):
     s3_region: str = "us-east-1"
     otel_exporter_endpoint: str | None = None
     log_json: bool = True
-    policies_dir: Path = Path("policies")
+    # The packs shipped with the code (repository root /policies); a ConfigMap in production.
+    policies_dir: Path = Path(__file__).resolve().parents[2] / "policies"
     # Run the outbox relay and the event consumers inside the API process
     # (the embedded default); production runs them as their own Deployments.
     run_workers: bool = True

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter(prefix="/v1")
+from services.approval.policy_api import router as policy_router
+
+router = APIRouter()
+router.include_router(policy_router)

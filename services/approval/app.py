@@ -6,9 +6,15 @@ from fastapi import FastAPI
 
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
+from libs.policy import load_registry
 from services.approval import events
 from services.approval.api import router
 from services.approval.models import Base, tenants
+
+async def load_policies(app: FastAPI) -> None:
+    """Load every policy pack at start-up: a pack that fails validation stops the service."""
+    app.state.policies = load_registry(app.state.settings.policies_dir)
+
 
 SPEC = ServiceSpec(
     name="approval",
@@ -19,6 +25,7 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
+    on_startup=(load_policies,),
 )
 
 
