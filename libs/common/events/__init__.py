@@ -1,0 +1,78 @@
+"""Events: CloudEvents envelope, transactional outbox, relay, streams and consumers.
+
+The path of an event (architecture.md, Events)::
+
+    service transaction ── emit() ──> outbox row (+ NOTIFY at commit)
+    OutboxRelay ── claim SKIP LOCKED ──> JetStream (Nats-Msg-Id = event id) ──> mark sent
+    ConsumerRunner ── fetch ──> inbox row + handler effect, one commit ──> ack
+
+One UUIDv7 per event is the outbox key, the CloudEvents ``id``, the
+``Nats-Msg-Id`` and the inbox key, so every hop dedupes on the same value.
+"""
+
+from libs.common.events._consumer import ConsumerRunner, ConsumerStats, Handler, NatsFactory
+from libs.common.events._envelope import (
+    Actor,
+    Event,
+    MalformedEvent,
+    from_nats,
+    make_event,
+    system_actor,
+    tenant_mismatch,
+    to_nats,
+    type_for,
+)
+from libs.common.events._fault import FAULT_ENV
+from libs.common.events._outbox import (
+    EventTables,
+    create_event_tables_rls,
+    drop_event_tables_rls,
+    drop_event_tables_rls_statements,
+    emit,
+    event_tables,
+    event_tables_rls_statements,
+    notify_channel,
+)
+from libs.common.events._relay import OutboxRelay, RelayStats
+from libs.common.events._streams import DUPLICATE_WINDOW, STREAMS, StreamSpec, ensure_streams
+from libs.common.events._subjects import (
+    audit_subject,
+    finance_subject,
+    subject_for,
+    tenant_of_subject,
+)
+
+__all__ = [
+    "DUPLICATE_WINDOW",
+    "FAULT_ENV",
+    "STREAMS",
+    "Actor",
+    "ConsumerRunner",
+    "ConsumerStats",
+    "Event",
+    "EventTables",
+    "Handler",
+    "MalformedEvent",
+    "NatsFactory",
+    "OutboxRelay",
+    "RelayStats",
+    "StreamSpec",
+    "audit_subject",
+    "create_event_tables_rls",
+    "drop_event_tables_rls",
+    "drop_event_tables_rls_statements",
+    "emit",
+    "ensure_streams",
+    "event_tables",
+    "event_tables_rls_statements",
+    "finance_subject",
+    "from_nats",
+    "make_event",
+    "notify_channel",
+    "subject_for",
+    "system_actor",
+    "tenant_mismatch",
+    "tenant_of_subject",
+    "to_nats",
+    "type_for",
+]

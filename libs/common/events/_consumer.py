@@ -1,0 +1,445 @@
+"""The consumer runner: durable pull consumer, inbox dedupe, dead letters, supervision.
+
+Per batch of messages fetched from JetStream:
+
+1. Each message is parsed; a malformed one, or one whose subject, ``ce-tenant``
+   and ``data.tenant`` disagree, goes to ``dead_letter`` and is acked: nothing
+   else changes and the stream moves on.
+2. The rest are applied in ONE database transaction, each inside its own
+   savepoint with ``TenantContext.own(event.tenant)``: insert the inbox row
+   (``ON CONFLICT DO NOTHING``; already there means the effect was applied
+   before, so the handler is skipped), run the handler. A handler that raises
+   rolls back its savepoint only. One commit per batch instead of one per
+   event: the fsync is what a consumer waits for. ``batch_size=1`` gives one
+   transaction per event.
+3. After the commit the applied messages are acked with a double ack
+   (``ack_sync``). A crash between commit and ack redelivers them; the inbox
+   skips them. Failed ones are nak'ed with a delay from ``backoff``; at
+   ``max_deliver`` deliveries they are dead-lettered and terminated.
+
+Infrastructure failures (database or NATS down) never dead-letter a message:
+the batch is nak'ed and retried until the infrastructure is back. The
+JetStream consumer itself therefore redelivers without limit; the runner alone
+decides when a handler has failed often enough.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+import uuid6
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import APIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.db import TenantContext, apply_tenant_context
+from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
+from libs.common.events._fault import crash_if_armed
+from libs.common.events._outbox import _check_schema, schema_sql
+from libs.common.events._telemetry import consume_span
+
+__all__ = ["ConsumerRunner", "ConsumerStats", "Handler", "NatsFactory"]
+
+log = logging.getLogger("govproj.events.consumer")
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+"""Applies one event inside the runner's transaction; only flushes, never commits."""
+
+NatsFactory = Callable[[], Awaitable[Any]]
+"""Returns a connected ``nats.aio.client.Client`` that the runner does not close."""
+
+DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+
+
+@dataclass
+class ConsumerStats:
+    """Counters since the runner started (for logs, metrics and tests)."""
+
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    subscriptions: int = 0
+
+
+class _InfraError(Exception):
+    """The database or the connection failed, not the handler: retry, never dead-letter."""
+
+
+def _is_infra(exc: BaseException) -> bool:
+    if isinstance(exc, (OperationalError, InterfaceError, OSError, ConnectionError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+@dataclass
+class _Work:
+    msg: Any
+    event: Event
+    handler: Handler
+
+
+class ConsumerRunner:
+    """Consume one durable JetStream consumer into a service schema, exactly once in effect.
+
+    Parameters
+    ----------
+    sessionmaker
+        Sessions on the app role's URL (RLS applies; the runner sets each
+        event's tenant context).
+    nats_source
+        A NATS URL (the runner owns a connection that reconnects forever) or
+        an async factory returning a connected client it does not close.
+    schema
+        The service schema with the inbox and dead_letter tables.
+    durable
+        The durable consumer name, also the inbox's ``consumer`` column.
+    stream, filter_subjects
+        Where to consume from (``GOVPROJ``, ``["govproj.*.registry.>"]``).
+    handlers
+        ``ce-type`` → handler. Other types are acked and ignored.
+    max_deliver
+        Deliveries after which a failing event is dead-lettered.
+    backoff
+        Nak delays in seconds by delivery number (the last repeats).
+    batch_size
+        Messages fetched and applied per transaction.
+    ack_wait
+        Seconds JetStream waits for an ack before redelivering (after a crash).
+    idle_timeout
+        Seconds a fetch waits for the first message.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        nats_source: str | NatsFactory,
+        *,
+        schema: str,
+        durable: str,
+        stream: str,
+        filter_subjects: Sequence[str],
+        handlers: Mapping[str, Handler],
+        max_deliver: int = 5,
+        backoff: Sequence[float] = DEFAULT_BACKOFF,
+        batch_size: int = 64,
+        ack_wait: float = 30.0,
+        idle_timeout: float = 1.0,
+        max_ack_pending: int = 1000,
+        reconnect_backoff: float = 0.5,
+    ) -> None:
+        if not filter_subjects:
+            raise ValueError("filter_subjects must name at least one subject")
+        if max_deliver < 1 or not backoff:
+            raise ValueError("max_deliver must be >= 1 and backoff non-empty")
+        self._sessionmaker = sessionmaker
+        self._nats_source = nats_source
+        self._schema = _check_schema(schema)
+        self._durable = durable
+        self._stream = stream
+        self._filter_subjects = list(filter_subjects)
+        self._handlers = dict(handlers)
+        self._max_deliver = max_deliver
+        self._backoff = tuple(backoff)
+        self._batch_size = batch_size
+        self._ack_wait = ack_wait
+        self._idle_timeout = idle_timeout
+        self._max_ack_pending = max_ack_pending
+        self._reconnect_backoff = reconnect_backoff
+        self._stopping = asyncio.Event()
+        self.stats = ConsumerStats()
+        self._insert_inbox = schema_sql(
+            "INSERT INTO {schema}.inbox (tenant_id, event_id, consumer, subject, type) "
+            "VALUES (:tenant, CAST(:id AS uuid), :consumer, :subject, :type) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            schema,
+        )
+        self._insert_dead = schema_sql(
+            "INSERT INTO {schema}.dead_letter "
+            "(id, consumer, subject, headers, payload, reason) "
+            "VALUES (CAST(:id AS uuid), :consumer, :subject, CAST(:headers AS jsonb), "
+            ":payload, :reason)",
+            schema,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return after the batch in flight (its acks included)."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until :meth:`stop`; re-create the subscription whenever it may be dead.
+
+        nats-py pull subscriptions do not resume by themselves after a server
+        restart, so any fetch error, a reconnect, or a consumer that vanished
+        sends the runner back to bind a fresh subscription (and re-create the
+        durable consumer if the server lost it).
+        """
+        delay = self._reconnect_backoff
+        while not self._stopping.is_set():
+            nc: Any = None
+            owned = isinstance(self._nats_source, str)
+            try:
+                nc = await self._connect()
+                js = nc.jetstream()
+                await self._ensure_consumer(js)
+                sub = await js.pull_subscribe_bind(durable=self._durable, stream=self._stream)
+                self.stats.subscriptions += 1
+                delay = self._reconnect_backoff
+                try:
+                    await self._consume(nc, js, sub)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s: subscription lost (%r); re-creating", self._durable, exc)
+                await self._sleep(delay)
+                delay = min(delay * 2, 10.0)
+            finally:
+                if owned and nc is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(nc.close(), timeout=5)
+
+    async def _connect(self) -> Any:
+        if not isinstance(self._nats_source, str):
+            return await self._nats_source()
+
+        async def quiet(exc: Exception) -> None:
+            # Disconnects are expected during restarts; the supervisor reports what matters.
+            log.debug("nats: %r", exc)
+
+        return await nats.connect(
+            self._nats_source,
+            name=f"govproj-consumer-{self._durable}",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=2,
+            error_cb=quiet,
+        )
+
+    async def _ensure_consumer(self, js: Any) -> None:
+        config = ConsumerConfig(
+            name=self._durable,
+            durable_name=self._durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self._ack_wait,
+            # Unlimited on the server: the runner dead-letters after max_deliver
+            # handler failures, and an outage must never exhaust deliveries.
+            max_deliver=-1,
+            max_ack_pending=self._max_ack_pending,
+        )
+        if len(self._filter_subjects) == 1:
+            config.filter_subject = self._filter_subjects[0]
+        else:
+            config.filter_subjects = self._filter_subjects
+        try:
+            await js.add_consumer(self._stream, config)
+        except APIError as exc:
+            # An existing consumer whose config cannot be updated in place
+            # still serves; a missing stream is a real error.
+            await js.consumer_info(self._stream, self._durable)
+            log.warning("consumer %s kept its existing config: %s", self._durable, exc)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    # -- the fetch loop --------------------------------------------------------------
+
+    async def _consume(self, nc: Any, js: Any, sub: Any) -> None:
+        reconnects = nc.stats["reconnects"]
+        idle = 0
+        stop_wait = asyncio.ensure_future(self._stopping.wait())
+        try:
+            while not self._stopping.is_set():
+                if nc.stats["reconnects"] != reconnects or nc.is_closed:
+                    # The server may have restarted and forgotten our pull requests.
+                    raise ConnectionError("reconnected")
+                fetch = asyncio.ensure_future(sub.fetch(1, timeout=self._idle_timeout))
+                done, _ = await asyncio.wait(
+                    {fetch, stop_wait}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if fetch not in done:
+                    fetch.cancel()
+                    with contextlib.suppress(BaseException):
+                        await fetch
+                    return
+                try:
+                    msgs = list(fetch.result())
+                except TimeoutError:
+                    idle += 1
+                    if idle % 10 == 0:
+                        # A quiet stream or a dead subscription? Ask the server.
+                        await js.consumer_info(self._stream, self._durable)
+                    continue
+                idle = 0
+                if self._batch_size > 1:
+                    # Take what else is ready now without waiting for a full batch:
+                    # latency stays one round trip at low rates.
+                    with contextlib.suppress(TimeoutError):
+                        msgs += await sub.fetch(self._batch_size - 1, timeout=0.01)
+                await self._process(msgs)
+        finally:
+            stop_wait.cancel()
+
+    # -- one batch -------------------------------------------------------------------
+
+    async def _process(self, msgs: list[Any]) -> None:
+        dead: list[tuple[Any, str]] = []
+        work: list[_Work] = []
+        ignored: list[Any] = []
+        for msg in msgs:
+            try:
+                event = from_nats(msg.subject, msg.headers, msg.data)
+            except MalformedEvent as exc:
+                dead.append((msg, f"malformed: {exc.reason}"))
+                continue
+            if (why := tenant_mismatch(event)) is not None:
+                dead.append((msg, f"tenant mismatch: {why}"))
+                continue
+            handler = self._handlers.get(event.type)
+            if handler is None:
+                log.info("consumer %s ignores %s (no handler)", self._durable, event.type)
+                ignored.append(msg)
+                continue
+            work.append(_Work(msg, event, handler))
+
+        if dead:
+            try:
+                await self._write_dead_letters(dead)
+            except Exception as exc:
+                # Not recorded, so not acked: it comes back when the database does.
+                log.warning("consumer %s: dead-letter write failed: %r", self._durable, exc)
+                await asyncio.gather(*(self._nak_infra(m) for m, _ in dead))
+            else:
+                self.stats.dead_lettered += len(dead)
+                await self._ack_all([m for m, _ in dead])
+
+        applied: list[_Work] = []
+        failed: list[tuple[_Work, BaseException]] = []
+        if work:
+            try:
+                applied, failed = await self._apply_batch(work)
+            except Exception as exc:
+                log.warning("consumer %s: batch transaction failed: %r", self._durable, exc)
+                await asyncio.gather(*(self._nak_infra(w.msg) for w in work))
+                await self._sleep(self._reconnect_backoff)
+                applied, failed = [], []
+            else:
+                crash_if_armed("consumer_after_commit")
+        await self._ack_all([w.msg for w in applied] + ignored)
+        self.stats.ignored += len(ignored)
+        for item, error in failed:
+            await self._retry_or_dead_letter(item, error)
+
+    async def _apply_batch(
+        self, work: list[_Work]
+    ) -> tuple[list[_Work], list[tuple[_Work, BaseException]]]:
+        applied: list[_Work] = []
+        failed: list[tuple[_Work, BaseException]] = []
+        duplicates = 0
+        async with self._sessionmaker() as session, session.begin():
+            for item in work:
+                # The identity map must not hand one tenant's objects to the next
+                # event's handler without a query (and thus without RLS).
+                session.expunge_all()
+                try:
+                    async with session.begin_nested():
+                        if not await self._apply_one(session, item):
+                            duplicates += 1
+                except Exception as exc:
+                    if _is_infra(exc):
+                        raise _InfraError(repr(exc)) from exc
+                    log.warning(
+                        "consumer %s: handler for %s %s failed: %r",
+                        self._durable, item.event.type, item.event.id, exc,
+                    )
+                    failed.append((item, exc))
+                else:
+                    applied.append(item)
+        self.stats.applied += len(applied) - duplicates
+        self.stats.duplicates += duplicates
+        return applied, failed
+
+    async def _apply_one(self, session: AsyncSession, item: _Work) -> bool:
+        """Inbox row then effect, in the event's tenant; False when applied before."""
+        event = item.event
+        await apply_tenant_context(session, TenantContext.own(event.tenant))
+        inserted = await session.execute(
+            self._insert_inbox,
+            {
+                "tenant": event.tenant,
+                "id": event.id,
+                "consumer": self._durable,
+                "subject": event.subject,
+                "type": event.type,
+            },
+        )
+        if inserted.first() is None:
+            return False
+        with consume_span(event, self._durable):
+            await item.handler(session, event)
+        return True
+
+    async def _retry_or_dead_letter(self, item: _Work, exc: BaseException) -> None:
+        delivered = int(item.msg.metadata.num_delivered)
+        try:
+            if delivered >= self._max_deliver:
+                reason = f"handler failed {delivered} times: {type(exc).__name__}: {exc}"
+                await self._write_dead_letters([(item.msg, reason[:2000])])
+                await item.msg.term()
+                self.stats.dead_lettered += 1
+            else:
+                delay = self._backoff[min(delivered, len(self._backoff)) - 1]
+                await item.msg.nak(delay=delay)
+                self.stats.retried += 1
+        except Exception as err:
+            # Unacked, it is redelivered after ack_wait: nothing is lost.
+            log.warning("consumer %s: could not nak/term %s: %r", self._durable, item.event.id, err)
+
+    async def _nak_infra(self, msg: Any) -> None:
+        with contextlib.suppress(Exception):
+            await msg.nak(delay=self._backoff[0])
+
+    async def _ack_all(self, msgs: list[Any]) -> None:
+        if not msgs:
+            return
+        results = await asyncio.gather(
+            *(m.ack_sync(timeout=5) for m in msgs), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                # Redelivered later and skipped by the inbox.
+                log.info("consumer %s: ack failed: %r", self._durable, result)
+
+    async def _write_dead_letters(self, dead: list[tuple[Any, str]]) -> None:
+        # Its own transaction without a tenant context: these rows belong to no
+        # tenant we can trust (dead_letter has no RLS for that reason).
+        async with self._sessionmaker() as session, session.begin():
+            for msg, reason in dead:
+                await session.execute(
+                    self._insert_dead,
+                    {
+                        "id": str(uuid6.uuid7()),
+                        "consumer": self._durable,
+                        "subject": msg.subject,
+                        "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
+                        "payload": bytes(msg.data),
+                        "reason": reason,
+                    },
+                )
+        for msg, reason in dead:
+            log.warning("consumer %s dead-lettered %s: %s", self._durable, msg.subject, reason)

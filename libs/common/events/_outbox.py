@@ -1,0 +1,276 @@
+"""The transactional outbox, the inbox and the dead-letter table of a service schema.
+
+A state change and its event commit in one transaction (:func:`emit`); the
+relay publishes committed rows later, so an event is never published for a
+change that rolled back, and never lost for one that committed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import propagate
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TextClause,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db import TENANT_ID_LENGTH
+from libs.common.db.rls import (
+    APP_ROLE,
+    RELAY_ROLE,
+    drop_tenant_rls_statements,
+    tenant_rls_statements,
+)
+from libs.common.events._envelope import (
+    H_TRACEPARENT,
+    H_TRACESTATE,
+    Event,
+    event_headers,
+    make_event,
+)
+
+__all__ = [
+    "EventTables",
+    "create_event_tables_rls",
+    "drop_event_tables_rls",
+    "emit",
+    "event_tables",
+    "event_tables_rls_statements",
+    "notify_channel",
+]
+
+_SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_schema(schema: str) -> str:
+    # Schema names are interpolated into SQL; only plain identifiers pass.
+    if not _SCHEMA_RE.fullmatch(schema):
+        raise ValueError(f"schema must match {_SCHEMA_RE.pattern}, got {schema!r}")
+    return schema
+
+
+def schema_sql(template: str, schema: str) -> TextClause:
+    """``text(template)`` with ``{schema}`` replaced by the quoted, validated schema name.
+
+    The only way event SQL names a schema: identifiers cannot be bind
+    parameters, so they pass :func:`_check_schema` instead.
+    """
+    return text(template.replace("{schema}", f'"{_check_schema(schema)}"'))
+
+
+def notify_channel(schema: str) -> str:
+    """The LISTEN/NOTIFY channel that wakes the relay of ``schema``."""
+    return f"govproj_outbox_{_check_schema(schema)}"
+
+
+@dataclass(frozen=True)
+class EventTables:
+    """The three event tables added to a service's metadata."""
+
+    outbox: Table
+    inbox: Table
+    dead_letter: Table
+
+
+def event_tables(metadata: MetaData) -> EventTables:
+    """Add ``outbox``, ``inbox`` and ``dead_letter`` to ``metadata`` (in its schema).
+
+    Call once from the service's ``models.py`` so Alembic autogenerate sees
+    them; the initial migration then calls :func:`create_event_tables_rls`.
+    """
+    outbox = Table(
+        "outbox",
+        metadata,
+        # The event id (UUIDv7): time-ordered, so ORDER BY id is publish order.
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("type", Text, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("traceparent", Text, nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("sent_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text, nullable=True),
+        # Partial: the relay's claim scans only what is unsent, however long the history grows.
+        Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),
+        Column("event_id", UUID(as_uuid=True), nullable=False),
+        # Keyed by consumer too: two consumers of one service may both apply the same event.
+        Column("consumer", Text, nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("type", Text, nullable=False),
+        Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("event_id", "consumer", name="pk_inbox"),
+    )
+    dead_letter = Table(
+        "dead_letter",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("consumer", Text, nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("headers", JSONB, nullable=True),
+        # Raw bytes: a malformed payload may not even be UTF-8.
+        Column("payload", LargeBinary, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return EventTables(outbox=outbox, inbox=inbox, dead_letter=dead_letter)
+
+
+def event_tables_rls_statements(schema: str) -> list[str]:
+    """DDL that secures the event tables of ``schema`` (run by the owner after creating them)."""
+    s = _check_schema(schema)
+    outbox = f'"{s}".outbox'
+    return [
+        *tenant_rls_statements(s, "outbox"),
+        # The relay is the one role that sees every tenant's outbox rows, and it
+        # may only read them and mark them sent: column grants keep it from
+        # rewriting an event's content.
+        f"CREATE POLICY relay_read ON {outbox} FOR SELECT TO {RELAY_ROLE} USING (true)",
+        f"CREATE POLICY relay_mark ON {outbox} FOR UPDATE TO {RELAY_ROLE} "
+        "USING (true) WITH CHECK (true)",
+        f"GRANT SELECT, UPDATE (sent_at, attempts, last_error) ON {outbox} TO {RELAY_ROLE}",
+        # Services only append events: the outbox is the first copy of the audit trail.
+        f"REVOKE UPDATE, DELETE ON {outbox} FROM {APP_ROLE}",
+        f"GRANT SELECT, INSERT ON {outbox} TO {APP_ROLE}",
+        *tenant_rls_statements(s, "inbox"),
+        f'GRANT SELECT, INSERT ON "{s}".inbox TO {APP_ROLE}',
+        # dead_letter has no tenant_id and no RLS on purpose: it holds messages
+        # that could not be trusted (bad JSON, missing headers, a subject
+        # tenant that contradicts the payload), so no tenant can be assigned
+        # to them, and the consumer writes them without a tenant context. It is
+        # an operator's table: no service API may expose it.
+        f'GRANT SELECT, INSERT ON "{s}".dead_letter TO {APP_ROLE}',
+    ]
+
+
+def drop_event_tables_rls_statements(schema: str) -> list[str]:
+    """Undo :func:`event_tables_rls_statements` (for a migration's downgrade)."""
+    s = _check_schema(schema)
+    outbox = f'"{s}".outbox'
+    return [
+        f"DROP POLICY IF EXISTS relay_read ON {outbox}",
+        f"DROP POLICY IF EXISTS relay_mark ON {outbox}",
+        f"REVOKE ALL ON {outbox} FROM {RELAY_ROLE}",
+        *drop_tenant_rls_statements(s, "outbox"),
+        *drop_tenant_rls_statements(s, "inbox"),
+    ]
+
+
+def create_event_tables_rls(schema: str) -> None:
+    """Alembic helper for a service's initial migration, after the tables are created."""
+    from alembic import op
+
+    for stmt in event_tables_rls_statements(schema):
+        op.execute(stmt)
+
+
+def drop_event_tables_rls(schema: str) -> None:
+    """Alembic helper for the matching ``downgrade()``."""
+    from alembic import op
+
+    for stmt in drop_event_tables_rls_statements(schema):
+        op.execute(stmt)
+
+
+def _current_trace() -> tuple[str | None, str | None]:
+    # A no-op propagator (no tracer configured) leaves the carrier empty.
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get(H_TRACEPARENT), carrier.get(H_TRACESTATE)
+
+
+_INSERT_SQL: dict[str, TextClause] = {}
+
+
+def _insert_statement(schema: str) -> TextClause:
+    # One round trip: insert the row and queue the NOTIFY (delivered at commit,
+    # dropped at rollback, so the relay never wakes for a change that did not happen).
+    stmt = _INSERT_SQL.get(schema)
+    if stmt is None:
+        stmt = schema_sql(
+            "WITH row AS (INSERT INTO {schema}.outbox "
+            "(id, tenant_id, subject, type, headers, payload, traceparent) "
+            "VALUES (CAST(:id AS uuid), :tenant, :subject, :type, "
+            "CAST(:headers AS jsonb), CAST(:payload AS jsonb), :traceparent) RETURNING 1) "
+            "SELECT pg_notify(:channel, '') FROM row",
+            schema,
+        )
+        _INSERT_SQL[schema] = stmt
+    return stmt
+
+
+async def emit(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    service: str,
+    aggregate: str,
+    event: str,
+    data: Mapping[str, Any],
+    actor: Mapping[str, Any],
+    version: int = 1,
+    traceparent: str | None = None,
+    schema: str | None = None,
+) -> Event:
+    """Record an event in the caller's transaction; it is published after that commits.
+
+    Never commits: the state change and its event commit together or not at
+    all. ``tenant`` must be the transaction's own tenant (RLS refuses any
+    other). ``schema`` defaults to ``service`` (each service owns the schema
+    named after it). The current OpenTelemetry context, if any, becomes the
+    event's ``traceparent`` unless one is given.
+    """
+    tracestate: str | None = None
+    if traceparent is None:
+        traceparent, tracestate = _current_trace()
+    ev = make_event(
+        tenant=tenant,
+        service=service,
+        aggregate=aggregate,
+        event=event,
+        data=data,
+        actor=actor,
+        version=version,
+        traceparent=traceparent,
+        tracestate=tracestate,
+    )
+    target = schema or service
+    await session.execute(
+        _insert_statement(target),
+        {
+            "id": ev.id,
+            "tenant": ev.tenant,
+            "subject": ev.subject,
+            "type": ev.type,
+            "headers": json.dumps(event_headers(ev), ensure_ascii=False),
+            "payload": json.dumps(ev.data, ensure_ascii=False, allow_nan=False),
+            "traceparent": ev.traceparent,
+            "channel": notify_channel(target),
+        },
+    )
+    return ev
