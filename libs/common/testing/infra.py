@@ -151,6 +151,8 @@ class NatsProcess:
     port: int
     monitor_port: int | None = None
     log_file: Path | None = None
+    # e.g. ("-c", "durable.conf") for settings with no flag, such as JetStream's sync_interval.
+    extra_args: tuple[str, ...] = ()
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -175,6 +177,7 @@ class NatsProcess:
         args = [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
+        args += list(self.extra_args)
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self._proc = subprocess.Popen(args, stdout=out, stderr=out, start_new_session=True)
         wait_for_port(self.port)

@@ -1,0 +1,319 @@
+"""The event path on real PostgreSQL and NATS: outbox -> relay -> JetStream -> consumer.
+
+Each test has its own database and its own tenants (the JetStream server and
+its GOVPROJ stream are shared by the run, so tenants keep tests apart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import nats
+import pytest
+from nats.js.api import AckPolicy, ConsumerConfig
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
+from libs.common.events import ConsumerRunner, OutboxRelay, emit, ensure_streams, to_nats
+from libs.common.events._envelope import make_event
+from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.tests.conftest_events import (
+    ACTOR,
+    BROKEN,
+    HANDLERS,
+    SCHEMA,
+    SERVICE,
+    counts,
+    create_schema,
+    emit_increments,
+    new_tenant,
+    tenant_filter,
+    wait_until,
+)
+
+
+@pytest.fixture
+def evdb(postgres_admin_url: str) -> DatabaseUrls:
+    urls = make_database(postgres_admin_url)
+    create_schema(urls.owner)
+    return urls
+
+
+@pytest.fixture
+async def app_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(evdb.app, pool_size=4)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def relay_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(evdb.relay, pool_size=4)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def nc(nats_url: str) -> AsyncIterator[Any]:
+    client = await nats.connect(nats_url, max_reconnect_attempts=-1)
+    await ensure_streams(client.jetstream())
+    yield client
+    await client.close()
+
+
+@contextlib.asynccontextmanager
+async def running(*workers: OutboxRelay | ConsumerRunner) -> AsyncIterator[None]:
+    tasks = [asyncio.create_task(w.run()) for w in workers]
+    try:
+        yield
+    finally:
+        for w in workers:
+            w.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=15)
+
+
+def _runner(
+    app_sessions: async_sessionmaker[AsyncSession], nats_url: str, tenants: list[str], **kw: Any
+) -> ConsumerRunner:
+    options: dict[str, Any] = {
+        "schema": SCHEMA,
+        "durable": f"evtest_{uuid.uuid4().hex[:8]}",
+        "stream": "GOVPROJ",
+        "filter_subjects": tenant_filter(*tenants),
+        "handlers": HANDLERS,
+        "backoff": [0.1],
+        "ack_wait": 5.0,
+        "idle_timeout": 0.5,
+    }
+    options.update(kw)
+    return ConsumerRunner(app_sessions, nats_url, **options)
+
+
+def _relay(relay_sessions: async_sessionmaker[AsyncSession], nc: Any, **kw: Any) -> OutboxRelay:
+    return OutboxRelay(relay_sessions, nc.jetstream(), SCHEMA, poll_interval=0.5, **kw)
+
+
+async def test_events_from_many_transactions_are_applied_exactly_once(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    tenants = [new_tenant(), new_tenant()]
+    n = 60
+    # Two relays (SKIP LOCKED splits the work) and two runners on one durable.
+    relays = [_relay(relay_sessions, nc, batch_size=7) for _ in range(2)]
+    first = _runner(app_sessions, nats_url, tenants, batch_size=8)
+    second = _runner(app_sessions, nats_url, tenants, durable=first._durable, batch_size=8)
+    async with running(*relays, first, second):
+        await asyncio.gather(*(emit_increments(app_sessions, t, n) for t in tenants))
+
+        async def done() -> bool:
+            return (await counts(evdb.admin, tenants)).counter_total >= 2 * n
+
+        await wait_until(done, timeout=30)
+        await asyncio.sleep(0.5)  # anything extra would show up now
+    c = await counts(evdb.admin, tenants)
+    assert (c.outbox, c.outbox_sent, c.inbox, c.inbox_distinct, c.counter_total) == (
+        2 * n, 2 * n, 2 * n, 2 * n, 2 * n
+    )
+    assert c.dead_letters == 0
+    assert sum(r.stats.published for r in relays) == 2 * n
+
+
+async def test_outbox_is_tenant_scoped_for_services_and_whole_for_the_relay(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    mine, theirs = new_tenant(), new_tenant()
+    await emit_increments(app_sessions, mine, 1)
+    await emit_increments(app_sessions, theirs, 1)
+    async with transaction(app_sessions, TenantContext.own(mine)) as session:
+        seen = (await session.execute(text("SELECT tenant_id FROM evtest.outbox"))).scalars().all()
+        assert seen == [mine]
+        with pytest.raises(DBAPIError):  # services only append events
+            async with session.begin_nested():
+                await session.execute(text("UPDATE evtest.outbox SET sent_at = now()"))
+    with pytest.raises(DBAPIError):  # RLS: no event in another tenant's name
+        async with transaction(app_sessions, TenantContext.own(mine)) as session:
+            await emit(
+                session, tenant=theirs, service=SERVICE, aggregate="counter",
+                event="incremented", data={"key": "k", "by": 1}, actor=ACTOR,
+            )
+    async with transaction(relay_sessions, None) as session:
+        seen = (await session.execute(text("SELECT tenant_id FROM evtest.outbox"))).scalars().all()
+        assert sorted(seen) == sorted([mine, theirs])
+        with pytest.raises(DBAPIError):  # the relay marks rows; it cannot rewrite them
+            async with session.begin_nested():
+                await session.execute(text("UPDATE evtest.outbox SET payload = '{}'"))
+
+
+async def test_untrustworthy_messages_are_dead_lettered_and_later_events_still_flow(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    tenant, other = new_tenant(), new_tenant()
+    js = nc.jetstream()
+    good_subject = f"govproj.{tenant}.{SERVICE}.counter.incremented"
+    _, headers, payload = to_nats(
+        make_event(
+            tenant=tenant, service=SERVICE, aggregate="counter", event="incremented",
+            data={"key": "k", "by": 1}, actor=ACTOR,
+        )
+    )
+    # 1. bad JSON with otherwise valid headers (a fresh id so the stream keeps it)
+    bad_json = {**headers, "ce-id": str(uuid.uuid4()), "Nats-Msg-Id": ""}
+    bad_json.pop("Nats-Msg-Id")
+    await js.publish(good_subject, b"{oops", headers=bad_json)
+    # 2. no CloudEvents headers at all
+    await js.publish(good_subject, b'{"key": "k", "by": 1}')
+    # 3. addressed to this tenant, carrying another tenant's data
+    forged = make_event(
+        tenant=tenant, service=SERVICE, aggregate="counter", event="incremented",
+        data={"key": "k", "by": 100, "tenant": other}, actor=ACTOR,
+    )
+    subject, fh, fp = to_nats(forged)
+    await js.publish(subject, fp, headers=fh)
+    # 4. the subject names this tenant, the envelope another
+    smuggled = make_event(
+        tenant=other, service=SERVICE, aggregate="counter", event="incremented",
+        data={"key": "k", "by": 1000}, actor=ACTOR,
+    )
+    _, sh, sp = to_nats(smuggled)
+    await js.publish(good_subject, sp, headers=sh)
+
+    runner = _runner(app_sessions, nats_url, [tenant])
+    async with running(_relay(relay_sessions, nc), runner):
+        await emit_increments(app_sessions, tenant, 5)
+
+        async def done() -> bool:
+            return (await counts(evdb.admin, [tenant])).counter_total >= 5
+
+        await wait_until(done)
+    c = await counts(evdb.admin, [tenant, other])
+    assert (c.counter_total, c.inbox, c.dead_letters) == (5, 5, 4)
+    conn = await asyncpg.connect(evdb.admin)
+    reasons = [r["reason"] for r in await conn.fetch("SELECT reason FROM evtest.dead_letter")]
+    await conn.close()
+    assert any("payload is not JSON" in r for r in reasons)
+    assert any("no headers" in r for r in reasons)
+    assert any("data.tenant" in r for r in reasons)
+    assert any(f"subject tenant {tenant} differs from ce-tenant {other}" in r for r in reasons)
+
+
+async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    tenant = new_tenant()
+    runner = _runner(app_sessions, nats_url, [tenant], max_deliver=3, backoff=[0.1, 0.2])
+    async with running(_relay(relay_sessions, nc), runner):
+        [broken_id] = await emit_increments(app_sessions, tenant, 1, event="broken")
+        await emit_increments(app_sessions, tenant, 3)
+
+        async def dead() -> bool:
+            return (await counts(evdb.admin, [tenant])).dead_letters == 1
+
+        await wait_until(dead, timeout=20)
+    c = await counts(evdb.admin, [tenant])
+    assert (c.counter_total, c.inbox) == (3, 3)  # the broken one left no inbox row
+    conn = await asyncpg.connect(evdb.admin)
+    row = await conn.fetchrow("SELECT reason, headers FROM evtest.dead_letter")
+    await conn.close()
+    assert "handler failed 3 times" in row["reason"]
+    assert json.loads(row["headers"])["ce-id"] == broken_id
+    assert json.loads(row["headers"])["ce-type"] == BROKEN
+    assert runner.stats.retried == 2
+
+
+async def test_an_event_emitted_in_a_rolled_back_transaction_is_never_published(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    tenant = new_tenant()
+    rolled_back: list[str] = []
+    with pytest.raises(RuntimeError):
+        async with transaction(app_sessions, TenantContext.own(tenant)) as session:
+            ev = await emit(
+                session, tenant=tenant, service=SERVICE, aggregate="counter",
+                event="incremented", data={"key": "k", "by": 1}, actor=ACTOR,
+            )
+            rolled_back.append(ev.id)
+            raise RuntimeError("the state change failed")
+    [kept] = await emit_increments(app_sessions, tenant, 1)
+    async with running(_relay(relay_sessions, nc), _runner(app_sessions, nats_url, [tenant])):
+
+        async def done() -> bool:
+            return (await counts(evdb.admin, [tenant])).counter_total == 1
+
+        await wait_until(done)
+    c = await counts(evdb.admin, [tenant])
+    assert (c.outbox, c.inbox) == (1, 1)
+    # And the stream itself holds only the committed one.
+    js = nc.jetstream()
+    info = await js.add_consumer(
+        "GOVPROJ",
+        ConsumerConfig(
+            filter_subject=f"govproj.{tenant}.>", ack_policy=AckPolicy.NONE,
+            inactive_threshold=5.0,
+        ),
+    )
+    sub = await js.pull_subscribe_bind(consumer=info.name, stream="GOVPROJ")
+    msgs = await sub.fetch(10, timeout=1)
+    assert [m.headers["ce-id"] for m in msgs] == [kept]
+    assert rolled_back[0] != kept
+
+
+async def test_trace_context_crosses_the_outbox_and_nats(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    tracer = trace.get_tracer("test")
+    tenant = new_tenant()
+    with tracer.start_as_current_span("POST /projects") as request_span:
+        async with transaction(app_sessions, TenantContext.own(tenant)) as session:
+            ev = await emit(
+                session, tenant=tenant, service=SERVICE, aggregate="counter",
+                event="incremented", data={"key": "k", "by": 1}, actor=ACTOR,
+            )
+    trace_id = format(request_span.get_span_context().trace_id, "032x")
+    assert ev.traceparent is not None and trace_id in ev.traceparent
+    async with running(_relay(relay_sessions, nc), _runner(app_sessions, nats_url, [tenant])):
+
+        async def done() -> bool:
+            return (await counts(evdb.admin, [tenant])).counter_total == 1
+
+        await wait_until(done)
+    consumed = [s for s in exporter.get_finished_spans() if s.kind == trace.SpanKind.CONSUMER]
+    assert consumed and format(consumed[0].context.trace_id, "032x") == trace_id
