@@ -87,6 +87,7 @@ class _Scope:
     hit: TraceEntry
     miss: TraceEntry
     outcome: RouteOutcome | None  # prebuilt when the explanation reads no fact
+    subjects: _Condition | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class _Requirement:
     hit: TraceEntry
     miss: TraceEntry
     outcome: RequirementOutcome | None
+    subjects: _Condition | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ class _TimeLimit:
     hit: TraceEntry
     miss: TraceEntry
     outcome: TimeLimitOutcome | None
+    subjects: _Condition | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,13 +242,24 @@ class _Compiler:
         text = source.strip()
         if text in ("true", "false"):
             return _Condition(source, None, text == "true", frozenset())
+        return self.expression(where, "when", source, allow_route=allow_route, expect=bool)
+
+    def subjects(self, where: str, source: str | None, *, allow_route: bool) -> _Condition | None:
+        if source is None:
+            return None
+        return self.expression(where, "subjects", source, allow_route=allow_route, expect=list)
+
+    def expression(
+        self, where: str, what: str, source: str, *, allow_route: bool, expect: type
+    ) -> _Condition:
+        """Fold parameters in, compile, check the names it reads, try it on sample facts."""
 
         def substitute(m: re.Match[str]) -> str:
             if m.group(1) is not None:
                 return m.group(1)
             name = m.group(2)
             if name not in self.params:
-                raise PackError(self.pack, where, f"when: unknown parameter params.{name}")
+                raise PackError(self.pack, where, f"{what}: unknown parameter params.{name}")
             return _literal(self.params[name])
 
         folded = _STRING_OR_PARAM.sub(substitute, source)
@@ -253,59 +267,61 @@ class _Compiler:
             program = cel.compile(folded)
         except Exception as exc:  # the binding raises ValueError; be safe with others
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise PackError(self.pack, where, f"when does not compile: {first}") from None
+            raise PackError(self.pack, where, f"{what} does not compile: {first}") from None
         bound = set(_BOUND_VARS.findall(folded))
         self.words.update(_WORDS.findall(folded))
         names = set(program.variables()) - bound
         for name in sorted(names):
             if name == "params":
-                raise PackError(self.pack, where, "when: refer to parameters as params.<name>")
+                raise PackError(self.pack, where, f"{what}: refer to parameters as params.<name>")
             if name == "route":
                 if not allow_route:
                     raise PackError(
                         self.pack,
                         where,
-                        "when: route is only known to requirements and time limits",
+                        f"{what}: route is only known to requirements and time limits",
                     )
                 self.uses_route = True
                 continue
             if name not in self.fact_kinds:
-                raise PackError(self.pack, where, f"when: unknown fact {name!r}")
+                raise PackError(self.pack, where, f"{what}: unknown fact {name!r}")
         self.variables.update(n for n in names if n != "route")
         try:
             result = program.execute(self.smoke_ctx)
         except Exception as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise PackError(self.pack, where, f"{what} fails on sample facts: {first}") from None
+        if not isinstance(result, expect):
             raise PackError(
-                self.pack, where, f"when fails on sample facts: {str(exc).splitlines()[0]}"
-            ) from None
-        if not isinstance(result, bool):
-            raise PackError(
-                self.pack, where, f"when must be a boolean, got {type(result).__name__}"
+                self.pack,
+                where,
+                f"{what} must give a {expect.__name__}, got {type(result).__name__}",
             )
         return _Condition(source, program, None, frozenset(names))
 
-    def template(self, where: str, source: str) -> Template:
+    def template(self, where: str, source: str, *, subjects: bool = False) -> Template:
         def unknown(name: str) -> None:
-            raise PackError(self.pack, where, f"explanation: unknown placeholder {{{name}}}")
+            hint = " (set subjects: to use {subjects})" if name == "subjects" else ""
+            raise PackError(self.pack, where, f"explanation: unknown placeholder {{{name}}}{hint}")
 
         doc = self.cited(where)
         constants = dict(self.constants)
         constants["document"] = f"《{doc.title}》"
-        return Template.compile(
-            source, constants=constants, fact_names=self.fact_kinds, on_unknown=unknown
-        )
+        names: Mapping[str, str] = self.fact_kinds
+        if subjects:
+            names = {**self.fact_kinds, "subjects": "subjects"}
+        return Template.compile(source, constants=constants, fact_names=names, on_unknown=unknown)
 
     def prefix(self, where: str, article: str) -> str:
         return f"依据《{self.cited(where).title}》{article}，"
 
-    def authority(self, where: str, role: str | None) -> str | None:
-        if role is None:
+    def authority(self, where: str, key: str | None) -> str | None:
+        if key is None:
             return None
-        auth = self.spec.authorities.get(role)  # type: ignore[call-overload]
+        auth = self.spec.authorities.get(key)
         if auth is None:
-            raise PackError(self.pack, where, f"authority {role} is not in authorities")
-        name: str = auth.name
-        return name
+            raise PackError(self.pack, where, f"authority {key} is not in authorities")
+        return auth.name
 
     def param_ref(self, where: str, value: Any, kinds: tuple[str, ...]) -> Any:
         """A time-limit value that may name a parameter of one of ``kinds``."""
@@ -366,7 +382,9 @@ def compile_pack(
         w = f"scope.{rule.id}"
         cond = c.condition(w, rule.when, allow_route=False)
         authority = c.authority(w, rule.authority)
-        prefix, template = c.prefix(w, rule.article), c.template(w, rule.explanation)
+        subjects = c.subjects(w, rule.subjects, allow_route=False)
+        prefix = c.prefix(w, rule.article)
+        template = c.template(w, rule.explanation, subjects=subjects is not None)
         scope.append(
             _Scope(
                 w,
@@ -378,6 +396,7 @@ def compile_pack(
                 template,
                 *_trace(w, rule.article),
                 _static_route(rule.route, rule.article, authority, prefix, template),
+                subjects if "subjects" in template.facts else None,
             )
         )
 
@@ -431,7 +450,9 @@ def compile_pack(
             if req.authority
             else (spec.authorities[req.actor].name if req.actor in spec.authorities else None)
         )
-        prefix, template = c.prefix(w, req.article), c.template(w, text)
+        subjects = c.subjects(w, req.subjects, allow_route=True)
+        prefix = c.prefix(w, req.article)
+        template = c.template(w, text, subjects=subjects is not None)
         static = None
         # {authority} falls back to the route's authority, known only at evaluation.
         if not template.facts and (authority is not None or "{authority}" not in text):
@@ -461,6 +482,7 @@ def compile_pack(
                 template,
                 *_trace(w, req.article),
                 static,
+                subjects if "subjects" in template.facts else None,
             )
         )
 
@@ -519,7 +541,9 @@ def _time_limit(c: _Compiler, pack_id: str, tl: TimeLimit) -> _TimeLimit:
         value_text = format_value(amount, "amount")
     text = tl.explanation or f"{label}：{value_text}"
     cond = c.condition(w, tl.when, allow_route=True)
-    prefix, template = c.prefix(w, tl.article), c.template(w, text)
+    subjects = c.subjects(w, tl.subjects, allow_route=True)
+    prefix = c.prefix(w, tl.article)
+    template = c.template(w, text, subjects=subjects is not None)
     routes = frozenset(tl.routes) if tl.routes is not None else DEFAULT_ROUTES
     static = None
     if not template.facts and "{authority}" not in text:
@@ -550,6 +574,7 @@ def _time_limit(c: _Compiler, pack_id: str, tl: TimeLimit) -> _TimeLimit:
         template,
         *_trace(w, tl.article),
         static,
+        subjects if "subjects" in template.facts else None,
     )
 
 
@@ -582,6 +607,18 @@ def _check(pack: Pack, cond: _Condition, key: str, ctx: cel.Context) -> bool:
     if result is True or result is False:
         return result
     raise EvaluationError(pack.id, key, f"condition returned {result!r}, not a boolean")
+
+
+def _subjects(pack: Pack, expr: _Condition, key: str, ctx: cel.Context) -> str:
+    """Run a rule's ``subjects`` expression: the items it is about, joined for reading."""
+    assert expr.program is not None  # subjects are never constant
+    try:
+        items = expr.program.execute(ctx)
+    except Exception as exc:
+        raise EvaluationError(pack.id, key, f"subjects: {str(exc).splitlines()[0]}") from None
+    if not isinstance(items, list):
+        raise EvaluationError(pack.id, key, f"subjects returned {items!r}, not a list")
+    return "、".join(format_value(i, "string") for i in items)
 
 
 _ROUTE_FIELDS = set(RouteOutcome.model_fields)
@@ -622,6 +659,8 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
     for rule in cp.scope:
         if _check(pack, rule.cond, rule.key, ctx):
             add(rule.hit)
+            if rule.subjects is not None:
+                rendered["subjects"] = _subjects(pack, rule.subjects, rule.key, ctx)
             route = rule.outcome or build(
                 RouteOutcome,
                 _ROUTE_FIELDS,
@@ -671,6 +710,8 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
             add(req.miss)
             continue
         add(req.hit)
+        if req.subjects is not None:
+            rendered["subjects"] = _subjects(pack, req.subjects, req.key, ctx)
         authority = req.authority or route.authority
         requirements.append(
             req.outcome
@@ -697,6 +738,8 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
             add(tl.miss)
             continue
         add(tl.hit)
+        if tl.subjects is not None:
+            rendered["subjects"] = _subjects(pack, tl.subjects, tl.key, ctx)
         time_limits.append(
             tl.outcome
             or build(

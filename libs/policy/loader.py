@@ -61,6 +61,8 @@ class Pack:
     compiled: CompiledPack
     parent: Pack | None = None
     origins: Mapping[str, str] = field(default_factory=dict)  # item -> pack id defining it
+    source_path: Path | None = None  # the regulation's text (document.source, resolved)
+    source_text: SourceText | None = None  # that text, split into articles
     policy_ref: PolicyRef = field(init=False)
 
     def __post_init__(self) -> None:
@@ -293,6 +295,9 @@ class _Sources:
         self.cache: dict[Path, tuple[str, SourceText]] = {}
 
     def get(self, pid: str, folder: Path, doc: Document) -> SourceText:
+        return self.get_with_path(pid, folder, doc)[1]
+
+    def get_with_path(self, pid: str, folder: Path, doc: Document) -> tuple[Path, SourceText]:
         path = (folder / doc.source).resolve()
         if path not in self.cache:
             try:
@@ -307,7 +312,7 @@ class _Sources:
                 "document.sha256",
                 f"{doc.source} has sha256 {digest}, the pack says {doc.sha256}",
             )
-        return text
+        return path, text
 
 
 def load_registry(root: Path) -> PolicyRegistry:
@@ -348,7 +353,7 @@ def load_registry(root: Path) -> PolicyRegistry:
             check_unique_ids(pid, section, ids)
 
         # Each item's article is read in the document of the pack that wrote it.
-        own_text = sources.get(pid, raws[doc_owner].path.parent, spec.document)
+        own_path, own_text = sources.get_with_path(pid, raws[doc_owner].path.parent, spec.document)
 
         def text_for(origin: str) -> tuple[Document, SourceText]:
             if origin == pid:
@@ -414,6 +419,8 @@ def load_registry(root: Path) -> PolicyRegistry:
             compiled,
             parent,
             origins,
+            own_path,
+            own_text,
         )
         packs[pid] = pack
         return pack

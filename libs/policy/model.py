@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from libs.policy.vocab import RoleCode, RouteCode, StageCode
+from libs.policy.vocab import ROLE_LABELS, RoleCode, RouteCode, StageCode
+
+ROLE_CODES = frozenset(ROLE_LABELS)
 
 __all__ = [
     "Article",
@@ -66,10 +68,15 @@ class Validity(_Strict):
 
 
 class Authority(_Strict):
-    """The body that plays a role in this jurisdiction (县政务和数据局 for bureau_officer)."""
+    """The body that plays a role in this jurisdiction (县政务和数据局 for bureau_officer).
+
+    Keyed by its role code; a body under another key (``city_finance``, a
+    parent tenant's department) says which ``role`` it plays.
+    """
 
     name: str
     article: Article
+    role: RoleCode | None = None
 
 
 class FactDef(_Strict):
@@ -99,7 +106,8 @@ class ScopeRule(_Strict):
     route: RouteCode
     article: Article
     explanation: str
-    authority: RoleCode | None = None
+    authority: Identifier | None = None  # a key of authorities
+    subjects: str | None = None  # CEL giving a list of strings, rendered as {subjects}
     label: str | None = None
 
 
@@ -112,7 +120,7 @@ class Band(_Strict):
     lte: Bound = None
     lt: Bound = None
     route: RouteCode
-    authority: RoleCode | None = None
+    authority: Identifier | None = None  # a key of authorities
     explanation: str
     article: Article | None = None  # defaults to the table's
 
@@ -137,11 +145,12 @@ class Requirement(_Strict):
     mandatory: bool = True
     stage: StageCode
     actor: RoleCode
-    authority: RoleCode | None = None
+    authority: Identifier | None = None  # a key of authorities; default: the actor's
     order: int = 0
     routes: list[RouteCode] | None = None  # None: approval and filing
     article: Article
     explanation: str | None = None
+    subjects: str | None = None  # CEL giving a list of strings, rendered as {subjects}
     label: str | None = None
 
 
@@ -160,6 +169,7 @@ class TimeLimit(_Strict):
     routes: list[RouteCode] | None = None  # None: approval and filing
     article: Article
     explanation: str | None = None
+    subjects: str | None = None  # CEL giving a list of strings, rendered as {subjects}
     label: str | None = None
 
 
@@ -173,7 +183,7 @@ class PackSpec(_Strict):
     document: Document
     status: Literal["draft", "in_force", "repealed"]
     validity: Validity
-    authorities: dict[RoleCode, Authority] = Field(default_factory=dict)
+    authorities: dict[Identifier, Authority] = Field(default_factory=dict)
     facts: dict[Identifier, FactDef] = Field(default_factory=dict)
     parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
     scope: list[ScopeRule] = Field(default_factory=list)
@@ -181,3 +191,12 @@ class PackSpec(_Strict):
     requirements: list[Requirement] = Field(default_factory=list)
     time_limits: list[TimeLimit] = Field(default_factory=list)
     notes: str | None = None  # free commentary for reviewers; never evaluated
+
+    @model_validator(mode="after")
+    def _authority_roles(self) -> PackSpec:
+        # A key that is not a role code must say which role the body plays, so
+        # the workflow knows whose inbox a step lands in.
+        for key, auth in self.authorities.items():
+            if key not in ROLE_CODES and auth.role is None:
+                raise ValueError(f"authorities.{key}: not a role code, so it needs role:")
+        return self
