@@ -30,7 +30,9 @@ SCHEMA = "evtest"
 SERVICE = "evtest"
 INCREMENTED = "govproj.evtest.counter.incremented.v1"
 BROKEN = "govproj.evtest.counter.broken.v1"
-ACTOR: dict[str, Any] = {"type": "user", "id": "u-tester", "tenant": None, "roles": ["unit_officer"]}
+ACTOR: dict[str, Any] = {
+    "type": "user", "id": "u-tester", "tenant": None, "roles": ["unit_officer"]
+}
 
 metadata: MetaData = make_base(SCHEMA).metadata
 counter = Table(
@@ -82,7 +84,8 @@ HANDLERS: dict[str, Callable[[AsyncSession, Event], Awaitable[None]]] = {
     BROKEN: always_fail,
 }
 
-_tenant_seq = itertools.count(random.randrange(100_000, 800_000, 1000))
+# Not secret, only distinct from a previous run's tenants on a reused NATS server.
+_tenant_seq = itertools.count(random.randrange(100_000, 800_000, 1000))  # noqa: S311
 
 
 def new_tenant() -> str:
@@ -152,14 +155,14 @@ async def counts(admin_dsn: str, tenants: list[str], schema: str = SCHEMA) -> Co
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, interval: float = 0.1
+    check: Callable[[], Awaitable[bool]], *, within: float = 30.0, interval: float = 0.1
 ) -> None:
     """Poll ``check`` until it is true; fail the test with a timeout otherwise."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not await check():
         if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(interval)
 
 

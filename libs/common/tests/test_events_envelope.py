@@ -99,9 +99,9 @@ def test_tenant_mismatch_between_subject_header_and_data() -> None:
 
 
 def test_every_event_names_a_valid_actor() -> None:
-    with pytest.raises(ValueError, match="actor.id"):
+    with pytest.raises(ValueError, match=r"actor\.id"):
         _event(actor={"type": "user", "id": "", "tenant": None, "roles": []})
-    with pytest.raises(ValueError, match="actor.type"):
+    with pytest.raises(ValueError, match=r"actor\.type"):
         _event(actor={"id": "x"})
 
 

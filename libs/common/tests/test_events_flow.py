@@ -120,7 +120,7 @@ async def test_events_from_many_transactions_are_applied_exactly_once(
         async def done() -> bool:
             return (await counts(evdb.admin, tenants)).counter_total >= 2 * n
 
-        await wait_until(done, timeout=30)
+        await wait_until(done, within=30)
         await asyncio.sleep(0.5)  # anything extra would show up now
     c = await counts(evdb.admin, tenants)
     assert (c.outbox, c.outbox_sent, c.inbox, c.inbox_distinct, c.counter_total) == (
@@ -168,7 +168,7 @@ async def test_untrustworthy_messages_are_dead_lettered_and_later_events_still_f
     tenant, other = new_tenant(), new_tenant()
     js = nc.jetstream()
     good_subject = f"govproj.{tenant}.{SERVICE}.counter.incremented"
-    _, headers, payload = to_nats(
+    _, headers, _payload = to_nats(
         make_event(
             tenant=tenant, service=SERVICE, aggregate="counter", event="incremented",
             data={"key": "k", "by": 1}, actor=ACTOR,
@@ -230,7 +230,7 @@ async def test_a_handler_that_always_fails_is_dead_lettered_after_max_deliver(
         async def dead() -> bool:
             return (await counts(evdb.admin, [tenant])).dead_letters == 1
 
-        await wait_until(dead, timeout=20)
+        await wait_until(dead, within=20)
     c = await counts(evdb.admin, [tenant])
     assert (c.counter_total, c.inbox) == (3, 3)  # the broken one left no inbox row
     conn = await asyncpg.connect(evdb.admin)
