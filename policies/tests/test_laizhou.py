@@ -1,4 +1,5 @@
-"""莱州市政务信息化项目管理办法（试行）（莱政办发〔2022〕6号）, as the pack of 莱州市 370683 decides.
+"""莱州市政务信息化项目管理办法（试行）（莱政办发〔2022〕6号）, as the pack of
+莱州市 370683 decides.
 
 Table-driven: every row carries the sentence of the regulation it tests (``quote``),
 and ``test_every_quote_is_in_the_source`` holds each quote against source.txt, which
@@ -17,12 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from libs.policy import NoPolicyInForce, evaluate, format_wan, load_registry, validate_facts
+from libs.policy.testing import assert_amount_monotonic, assert_citations_exist
+from libs.policy.vocab import REQUIREMENT_LABELS, TIME_LIMIT_LABELS
 
 POLICIES = Path(__file__).resolve().parents[1]
 SOURCE = (POLICIES / "370683-laizhou" / "source.txt").read_text(encoding="utf-8")
 TENANT = "370683"
 TITLE = "莱州市政务信息化项目管理办法（试行）"
 BUREAU, FINANCE, CRYPTO = "市政府办公室（市大数据局）", "市财政局", "市密码管理局"
+APPROVAL_SERVICE = "市行政审批服务局"
 ON = date(2023, 6, 1)
 ROUTES = ("approval", "filing", "government_investment")
 
@@ -69,10 +73,14 @@ def decide(on: date = ON, **overrides: Any) -> dict[str, Any]:
     return result
 
 
-def requirements(d: dict[str, Any], *, stage: str | None = None,
-                 code: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    return [r for r in d["requirements"]
-            if (stage is None or r["stage"] == stage) and (code is None or r["code"] == code)]  # fmt: skip
+def requirements(
+    d: dict[str, Any], *, stage: str | None = None, code: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in d["requirements"]
+        if (stage is None or r["stage"] == stage) and (code is None or r["code"] == code)
+    ]
 
 
 def one(d: dict[str, Any], code: str, stage: str) -> dict[str, Any] | None:
@@ -97,8 +105,19 @@ _ANY_ARTICLE = re.compile(_HEAD.format("第[一二三四五六七八九十百]+�
 _CITATION = re.compile(
     r"^(第[一二三四五六七八九十百]+条)(?:第([一二三四五六七八九十]+)款)?(?:第（([一二三四五六七八九十]+)）项)?$"
 )
-_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-       "十一": 11}  # fmt: skip
+_CN = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+}
 
 
 def check_citations(d: dict[str, Any]) -> None:
@@ -118,7 +137,9 @@ def check_citations(d: dict[str, Any]) -> None:
             paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
             assert len(paragraphs) >= _CN[m.group(2)], f"{article}: too few paragraphs"
         if m.group(3):
-            assert f"（{m.group(3)}）" in body, f"{article}: no item （{m.group(3)}） in {m.group(1)}"
+            assert f"（{m.group(3)}）" in body, (
+                f"{article}: no item （{m.group(3)}） in {m.group(1)}"
+            )
         if "explanation" in line:
             assert line["explanation"].startswith(f"依据《{TITLE}》{article}，"), line
 
@@ -159,7 +180,10 @@ def test_validity_from_29_september_2022_to_28_september_2024(on: date, in_force
 # --------------------------------------------------------------------------------------
 Q9 = "政务信息化项目应当按照项目分类履行审批程序并向市政府办公室（市大数据局）集中备案。"
 Q9_GOV = "政务治理类建设项目由市政府办公室（市大数据局）会同市财政局共同组织论证评审"
-Q9_PUB = "报市行政审批服务局审批后，由运营公司作为建设单位，在公共资源交易中心通过招投标方式组织建设和运营"
+Q9_PUB = (
+    "报市行政审批服务局审批后，由运营公司作为建设单位，在公共资源交易中心通过招投标方式组织建设和运"
+    "营"
+)
 Q9_MKT = "经政府办公室（市大数据局）、市财政局核准，报项目属地审批主管部门备案后"
 Q4_3 = "市发展改革局负责对涉及政府投资的政务信息化项目立项审查，作出审查（批准或核定）意见。"
 Q8_1 = "其他不宜通过市场进行资源配置的项目"
@@ -170,31 +194,62 @@ CATEGORIES = [
     # 第八条第（一）项 "……以及其他不宜通过市场进行资源配置的项目" — the residual class.
     pytest.param(Q8_1, {"category": None}, "approval", "第九条", BUREAU, id="uncategorised"),
     # 第九条 "公共服务类建设项目……报市行政审批服务局审批后，由运营公司作为建设单位……"
-    pytest.param(Q9_PUB, {"category": "public_service"}, "government_investment", "第九条", None,
-                 id="public-service"),
-    # 第九条 "市场运营类项目……经政府办公室（市大数据局）、市财政局核准，报项目属地审批主管部门备案后"
-    pytest.param(Q9_MKT, {"category": "market_operation"}, "filing", "第九条", BUREAU,
-                 id="market-operation"),
+    pytest.param(
+        Q9_PUB,
+        {"category": "public_service"},
+        "government_investment",
+        "第九条",
+        APPROVAL_SERVICE,
+        id="public-service",
+    ),
+    # 第九条 "市场运营类项目……经政府办公室（市大数据局）、市财政局核准，
+    # 报项目属地审批主管部门备案后"
+    pytest.param(
+        Q9_MKT, {"category": "market_operation"}, "filing", "第九条", BUREAU, id="market-operation"
+    ),
     # 第八条第（三）项 "……可完全通过市场进行资源配置的非政府直接投资项目"
-    pytest.param(Q8_3, {"category": "market_operation", "fixed_asset_investment": True,
-                        "funding": "non_fiscal"}, "filing", "第九条", BUREAU,
-                 id="market-operation-is-not-government-investment"),
-    # 第四条第三款 "市发展改革局负责对涉及政府投资的政务信息化项目立项审查，作出审查（批准或核定）意见。"
-    pytest.param(Q4_3, {"category": "governance", "fixed_asset_investment": True},
-                 "government_investment", "第四条", None, id="governance-fixed-asset"),
-    pytest.param(Q4_3, {"category": None, "fixed_asset_investment": True},
-                 "government_investment", "第四条", None, id="uncategorised-fixed-asset"),
-    pytest.param(Q4_3, {"category": "public_service", "fixed_asset_investment": True},
-                 "government_investment", "第九条", None, id="public-service-fixed-asset"),
+    pytest.param(
+        Q8_3,
+        {"category": "market_operation", "fixed_asset_investment": True, "funding": "non_fiscal"},
+        "filing",
+        "第九条",
+        BUREAU,
+        id="market-operation-is-not-government-investment",
+    ),
+    # 第四条第三款 "市发展改革局负责对涉及政府投资的政务信息化项目立项审查，
+    # 作出审查（批准或核定）意见。"
+    pytest.param(
+        Q4_3,
+        {"category": "governance", "fixed_asset_investment": True},
+        "government_investment",
+        "第四条",
+        APPROVAL_SERVICE,
+        id="governance-fixed-asset",
+    ),
+    pytest.param(
+        Q4_3,
+        {"category": None, "fixed_asset_investment": True},
+        "government_investment",
+        "第四条",
+        APPROVAL_SERVICE,
+        id="uncategorised-fixed-asset",
+    ),
+    pytest.param(
+        Q4_3,
+        {"category": "public_service", "fixed_asset_investment": True},
+        "government_investment",
+        "第九条",
+        APPROVAL_SERVICE,
+        id="public-service-fixed-asset",
+    ),
 ]
 
 
 @pytest.mark.parametrize("amount", [0, 99_999, 1_000_000, 4_999_999, 5_000_000, 5_000_001])
 @pytest.mark.parametrize(("quote", "facts", "route", "article", "authority"), CATEGORIES)
-def test_category_decides_the_route_whatever_the_amount(quote: str, facts: dict[str, Any],
-                                                        route: str, article: str,
-                                                        authority: str | None,
-                                                        amount: int) -> None:  # fmt: skip
+def test_category_decides_the_route_whatever_the_amount(
+    quote: str, facts: dict[str, Any], route: str, article: str, authority: str | None, amount: int
+) -> None:
     d = decide(amount=amount, **facts)
     assert d["route"]["code"] == route
     assert d["route"]["article"] == article
@@ -203,14 +258,26 @@ def test_category_decides_the_route_whatever_the_amount(quote: str, facts: dict[
 
 
 ROUTE_TEXT = [
-    pytest.param({"category": "governance"}, ["市财政局共同组织论证评审", "政府采购方式", "集中备案"],
-                 id="governance"),
-    pytest.param({"category": "public_service"}, ["市发展改革局", "市行政审批服务局审批",
-                                                  "公共资源交易中心通过招投标方式"], id="public-service"),
-    pytest.param({"category": "market_operation"}, ["市财政局核准", "报项目属地审批主管部门备案",
-                                                    "集中备案"], id="market-operation"),
-    pytest.param({"fixed_asset_investment": True}, ["市发展改革局作出立项审查", "市行政审批服务局办理批准手续"],
-                 id="government-investment"),
+    pytest.param(
+        {"category": "governance"},
+        ["市财政局共同组织论证评审", "政府采购方式", "集中备案"],
+        id="governance",
+    ),
+    pytest.param(
+        {"category": "public_service"},
+        ["市发展改革局", "市行政审批服务局审批", "公共资源交易中心通过招投标方式"],
+        id="public-service",
+    ),
+    pytest.param(
+        {"category": "market_operation"},
+        ["市财政局核准", "报项目属地审批主管部门备案", "集中备案"],
+        id="market-operation",
+    ),
+    pytest.param(
+        {"fixed_asset_investment": True},
+        ["市发展改革局作出立项审查", "市行政审批服务局办理批准手续"],
+        id="government-investment",
+    ),
 ]
 
 
@@ -229,9 +296,15 @@ def test_route_explanation_names_the_authorities(facts: dict[str, Any], phrases:
 Q2_2 = "政务部门日常办公计算机、笔记本电脑、平板电脑、手机、打印机、复印机、传真机等通用设备的采购"
 Q2_2B = "网站、公众号、小程序、抖音、微博等新媒体的建设运维；影视文化等数字艺术创"
 Q2_1 = "以及非财政性资金投入但政务部门拥有实际建设、控制、使用权的信息化项目"
-Q13 = "除法律法规或上级部门有明确要求需要独立建设的，对非基于基础设施资源目录申报的政务信息化项目，原则上不予审批。"
+Q13 = (
+    "除法律法规或上级部门有明确要求需要独立建设的，对非基于基础设施资源目录申报的政务信息化项目，原"
+    "则上不予审批。"
+)
 Q12 = "原则上不再允许镇街（园区）独立开展综合性政务信息化项目建设。"
-Q30 = "非经市政府办公室（市大数据局）审核同意，不得新建、租用和改扩建部门自有机房，不得擅自搭建私有的内网、专网。"
+Q30 = (
+    "非经市政府办公室（市大数据局）审核同意，不得新建、租用和改扩建部门自有机房，不得擅自搭建私有的"
+    "内网、专网。"
+)
 Q31 = "各政务部门原则上不再单独建设“城市大脑”类项目，确有需要的，经市数字强市建设领导小组批准后"
 Q26 = "属于下列情形的政务信息化项目，不安排运行维护经费，项目建设（使用）单位不得私自新建或改扩建"
 Q26_1 = "未按要求汇聚、共享、开放数据资源，或者重复采集数据的"
@@ -247,62 +320,161 @@ def operated(**flags: Any) -> list[dict[str, Any]]:
 
 
 SCOPE = [
-    # 第二条第二款 "政务部门日常办公计算机……等通用设备的采购；网站、公众号、小程序、抖音、微博等新媒体的建设运维；
+    # 第二条第二款 "政务部门日常办公计算机……等通用设备的采购；网站、公众号、小程序、抖音、微博等新媒
+    # 体的建设运维；
     # 影视文化等数字艺术创意类产品和服务的策划、制作、发行，不适用于本办法。"
-    pytest.param(Q2_2, {"excluded_kind": "office_equipment"}, "out_of_scope", "第二条第二款", id="office-equipment"),
-    pytest.param(Q2_2B, {"excluded_kind": "new_media"}, "out_of_scope", "第二条第二款", id="new-media"),
-    pytest.param(Q2_2B, {"excluded_kind": "digital_art"}, "out_of_scope", "第二条第二款", id="digital-art"),
+    pytest.param(
+        Q2_2,
+        {"excluded_kind": "office_equipment"},
+        "out_of_scope",
+        "第二条第二款",
+        id="office-equipment",
+    ),
+    pytest.param(
+        Q2_2B, {"excluded_kind": "new_media"}, "out_of_scope", "第二条第二款", id="new-media"
+    ),
+    pytest.param(
+        Q2_2B, {"excluded_kind": "digital_art"}, "out_of_scope", "第二条第二款", id="digital-art"
+    ),
     # Yunan's other exclusions are ordinary projects in Laizhou.
-    *[pytest.param(Q2_2, {"excluded_kind": kind}, "approval", "第九条", id=f"not-excluded-{kind}")
-      for kind in ("short_term_maintenance", "medical_lab", "audio_lighting", "internal_wiring",
-                   "special_equipment")],
+    *[
+        pytest.param(Q2_2, {"excluded_kind": kind}, "approval", "第九条", id=f"not-excluded-{kind}")
+        for kind in (
+            "short_term_maintenance",
+            "medical_lab",
+            "audio_lighting",
+            "internal_wiring",
+            "special_equipment",
+        )
+    ],
     # 第二条 "……以及非财政性资金投入但政务部门拥有实际建设、控制、使用权的信息化项目" — in scope.
     pytest.param(Q2_1, {"funding": "non_fiscal"}, "approval", "第九条", id="non-fiscal-in-scope"),
-    # 第二十条 "涉及国家秘密的政务信息化项目，还应当执行国家保密管理有关法律规定。" — still this 办法.
+    # 第二十条 "涉及国家秘密的政务信息化项目，还应当执行国家保密管理有关法律规定。" — still this 办
+    # 法.
     pytest.param(Q20, {"classified": True}, "approval", "第九条", id="classified-stays-in-scope"),
-    # 第十三条 "除法律法规或上级部门有明确要求需要独立建设的，对非基于基础设施资源目录申报的政务信息化项目，原则上不予审批。"
-    pytest.param(Q13, {"based_on_resource_catalog": False}, "ineligible", "第十三条", id="not-on-catalog"),
-    pytest.param(Q13, {"based_on_resource_catalog": False, "category": "market_operation"}, "ineligible",
-                 "第十三条", id="not-on-catalog-market"),
-    pytest.param(Q13, {"based_on_resource_catalog": False, "mandated": True}, "approval", "第九条",
-                 id="not-on-catalog-but-mandated"),
+    # 第十三条 "除法律法规或上级部门有明确要求需要独立建设的，对非基于基础设施资源目录申报的政务信息
+    # 化项目，原则上不予审批。"
+    pytest.param(
+        Q13, {"based_on_resource_catalog": False}, "ineligible", "第十三条", id="not-on-catalog"
+    ),
+    pytest.param(
+        Q13,
+        {"based_on_resource_catalog": False, "category": "market_operation"},
+        "ineligible",
+        "第十三条",
+        id="not-on-catalog-market",
+    ),
+    pytest.param(
+        Q13,
+        {"based_on_resource_catalog": False, "mandated": True},
+        "approval",
+        "第九条",
+        id="not-on-catalog-but-mandated",
+    ),
     # 第十二条 "……原则上不再允许镇街（园区）独立开展综合性政务信息化项目建设。"
     pytest.param(Q12, {"township_comprehensive": True}, "ineligible", "第十二条", id="township"),
-    pytest.param(Q12, {"township_comprehensive": True, "mandated": True}, "approval", "第九条",
-                 id="township-branch-of-upper-project"),
-    pytest.param(Q12, {"township_comprehensive": True, "leading_group_approved": True}, "approval",
-                 "第九条", id="township-pilot"),
+    pytest.param(
+        Q12,
+        {"township_comprehensive": True, "mandated": True},
+        "approval",
+        "第九条",
+        id="township-branch-of-upper-project",
+    ),
+    pytest.param(
+        Q12,
+        {"township_comprehensive": True, "leading_group_approved": True},
+        "approval",
+        "第九条",
+        id="township-pilot",
+    ),
     # 第三十条 "非经市政府办公室（市大数据局）审核同意，不得新建、租用和改扩建部门自有机房……"
     pytest.param(Q30, {"own_machine_room": True}, "ineligible", "第三十条", id="own-machine-room"),
-    pytest.param(Q30, {"own_machine_room": True, "bureau_consented": True}, "approval", "第九条",
-                 id="own-machine-room-consented"),
-    # 第三十一条 "各政务部门原则上不再单独建设“城市大脑”类项目，确有需要的，经市数字强市建设领导小组批准后……"
+    pytest.param(
+        Q30,
+        {"own_machine_room": True, "bureau_consented": True},
+        "approval",
+        "第九条",
+        id="own-machine-room-consented",
+    ),
+    # 第三十一条 "各政务部门原则上不再单独建设“城市大脑”类项目，确有需要的，经市数字强市建设领导小组
+    # 批准后……"
     pytest.param(Q31, {"city_brain": True}, "ineligible", "第三十一条", id="city-brain"),
-    pytest.param(Q31, {"city_brain": True, "leading_group_approved": True}, "approval", "第九条",
-                 id="city-brain-approved"),
+    pytest.param(
+        Q31,
+        {"city_brain": True, "leading_group_approved": True},
+        "approval",
+        "第九条",
+        id="city-brain-approved",
+    ),
     # 第二十六条第（一）项 "未按要求汇聚、共享、开放数据资源，或者重复采集数据的"
-    pytest.param(Q26_1, {"systems": operated(shares_data=False)}, "ineligible", "第二十六条第（一）项",
-                 id="om-no-sharing"),
-    pytest.param(Q26_1, {**OM, "systems": [{"id": "s", "duplicate_collection": True}]}, "ineligible",
-                 "第二十六条第（一）项", id="om-duplicate-collection"),
+    pytest.param(
+        Q26_1,
+        {"systems": operated(shares_data=False)},
+        "ineligible",
+        "第二十六条第（一）项",
+        id="om-no-sharing",
+    ),
+    pytest.param(
+        Q26_1,
+        {**OM, "systems": [{"id": "s", "duplicate_collection": True}]},
+        "ineligible",
+        "第二十六条第（一）项",
+        id="om-duplicate-collection",
+    ),
     # A new system being built is not yet asking for 运行维护经费.
-    pytest.param(Q26_1, {"systems": [{"id": "s", "relation": "build", "shares_data": False}]},
-                 "approval", "第九条", id="build-not-judged-by-26"),
-    # 第二十六条第（二）项 "未纳入全市政务信息化项目总目录，或者未按要求共享使用全市统一智慧城市基础设施资源的"
-    pytest.param(Q26_2, {"systems": operated(in_catalog=False)}, "ineligible", "第二十六条第（二）项",
-                 id="om-not-in-catalog"),
-    pytest.param(Q26_2, {**OM, "uses_shared_infrastructure": False}, "ineligible", "第二十六条第（二）项",
-                 id="om-no-shared-infrastructure"),
+    pytest.param(
+        Q26_1,
+        {"systems": [{"id": "s", "relation": "build", "shares_data": False}]},
+        "approval",
+        "第九条",
+        id="build-not-judged-by-26",
+    ),
+    # 第二十六条第（二）项 "未纳入全市政务信息化项目总目录，或者未按要求共享使用全市统一智慧城市基础
+    # 设施资源的"
+    pytest.param(
+        Q26_2,
+        {"systems": operated(in_catalog=False)},
+        "ineligible",
+        "第二十六条第（二）项",
+        id="om-not-in-catalog",
+    ),
+    pytest.param(
+        Q26_2,
+        {**OM, "uses_shared_infrastructure": False},
+        "ineligible",
+        "第二十六条第（二）项",
+        id="om-no-shared-infrastructure",
+    ),
     # 第二十六条第（三）项 "不符合密码应用和网络安全要求，或者存在重大安全隐患的"
-    pytest.param(Q26_3, {"systems": operated(crypto_compliant=False)}, "ineligible", "第二十六条第（三）项",
-                 id="om-crypto"),
-    pytest.param(Q26_3, {"systems": operated(security_compliant=False)}, "ineligible",
-                 "第二十六条第（三）项", id="om-security"),
+    pytest.param(
+        Q26_3,
+        {"systems": operated(crypto_compliant=False)},
+        "ineligible",
+        "第二十六条第（三）项",
+        id="om-crypto",
+    ),
+    pytest.param(
+        Q26_3,
+        {"systems": operated(security_compliant=False)},
+        "ineligible",
+        "第二十六条第（三）项",
+        id="om-security",
+    ),
     # 第二十六条第（四）项 "绩效评价结果不佳，或者未按要求及时在管理平台更新项目信息的。"
-    pytest.param(Q26_4, {**OM, "poor_performance": True}, "ineligible", "第二十六条第（四）项",
-                 id="om-poor-performance"),
-    pytest.param(Q26_4, {"systems": operated(), "platform_updated": False}, "ineligible",
-                 "第二十六条第（四）项", id="om-platform-not-updated"),
+    pytest.param(
+        Q26_4,
+        {**OM, "poor_performance": True},
+        "ineligible",
+        "第二十六条第（四）项",
+        id="om-poor-performance",
+    ),
+    pytest.param(
+        Q26_4,
+        {"systems": operated(), "platform_updated": False},
+        "ineligible",
+        "第二十六条第（四）项",
+        id="om-platform-not-updated",
+    ),
     pytest.param(Q26, {**OM, "systems": operated()}, "approval", "第九条", id="om-compliant"),
 ]
 
@@ -318,12 +490,47 @@ def test_scope(quote: str, facts: dict[str, Any], route: str, article: str) -> N
     check_citations(d)
 
 
+SUBJECTS = [
+    # 第二十六条第（一）项 "未按要求汇聚、共享、开放数据资源，或者重复采集数据的"
+    pytest.param(
+        [
+            {"id": "OA-001", "relation": "operate", "shares_data": False},
+            {"id": "GIS-002", "relation": "operate"},
+            {"id": "ERP-003", "relation": "operate", "duplicate_collection": True},
+        ],
+        "第二十六条第（一）项",
+        "OA-001、ERP-003",
+        id="data-sharing",
+    ),
+    # 第二十六条第（三）项 "不符合密码应用和网络安全要求，或者存在重大安全隐患的"
+    pytest.param(
+        [
+            {"id": "OA-001", "relation": "operate", "security_compliant": False},
+            {"id": "NEW-9", "relation": "build", "crypto_compliant": False},
+        ],
+        "第二十六条第（三）项",
+        "OA-001",
+        id="security",
+    ),
+]
+
+
+@pytest.mark.parametrize(("systems", "article", "names"), SUBJECTS)
+def test_operations_refusal_names_the_failing_systems(
+    systems: list[dict[str, Any]], article: str, names: str
+) -> None:
+    d = decide(systems=systems)
+    assert (d["route"]["code"], d["route"]["article"]) == ("ineligible", article)
+    assert f"政务信息系统{names}" in d["route"]["explanation"]
+
+
 def test_classified_project_also_follows_secrecy_law() -> None:
     # 第二十条 "涉及国家秘密的政务信息化项目，还应当执行国家保密管理有关法律规定。"
     d = decide(classified=True)
     r = one(d, "secrecy_management", "implementation")
     assert r is not None and r["mandatory"] and r["article"] == "第二十条"
-    # 第三十二条第三款 "凡不涉及国家安全、国家秘密……的，应当……将项目信息向社会公开" — not a classified one.
+    # 第三十二条第三款 "凡不涉及国家安全、国家秘密……的，应当……将项目信息向社会公开" — not a classifi
+    # ed one.
     assert requirements(d, code="information_disclosure") == []
     assert one(decide(), "information_disclosure", "implementation") is not None
     assert requirements(decide(), code="secrecy_management") == []
@@ -340,15 +547,22 @@ FEASIBILITY = [
     pytest.param(Q10, {"in_annual_plan": False}, "项目建议（需求）书", id="full-set"),
     # 第十条 "对已经纳入全市政务信息化建设规划的项目，可以直接编报可行性研究报告。"
     pytest.param(Q10_PLAN, {"in_annual_plan": True}, "直接编报可行性研究报告", id="in-plan"),
-    # 第十条 "……确因情况紧急且前期工作深度达到规定要求的项目，可以直接编报项目可行性研究报告、初步设计方案和投资概算。"
-    pytest.param(Q10_URGENT, {"in_annual_plan": False, "mandated": True}, "初步设计方案和投资概算",
-                 id="mandated-urgent"),
+    # 第十条 "……确因情况紧急且前期工作深度达到规定要求的项目，可以直接编报项目可行性研究报告、初步设
+    # 计方案和投资概算。"
+    pytest.param(
+        Q10_URGENT,
+        {"in_annual_plan": False, "mandated": True},
+        "初步设计方案和投资概算",
+        id="mandated-urgent",
+    ),
 ]
 
 
 @pytest.mark.parametrize("category", ["governance", "public_service", "market_operation"])
 @pytest.mark.parametrize(("quote", "facts", "phrase"), FEASIBILITY)
-def test_feasibility_documents(quote: str, facts: dict[str, Any], phrase: str, category: str) -> None:
+def test_feasibility_documents(
+    quote: str, facts: dict[str, Any], phrase: str, category: str
+) -> None:
     found = requirements(decide(category=category, **facts), code="feasibility_study")
     assert len(found) == 1
     r = found[0]
@@ -356,12 +570,17 @@ def test_feasibility_documents(quote: str, facts: dict[str, Any], phrase: str, c
     assert phrase in r["explanation"]
 
 
-Q13_LIST = "并同步编制资源使用清单。资源使用清单编制情况是项目立项审核、投资评审、运维保障和验收审查的重要依据。"
+Q13_LIST = (
+    "并同步编制资源使用清单。资源使用清单编制情况是项目立项审核、投资评审、运维保障和验收审查的重要"
+    "依据。"
+)
 Q14 = "并在项目报批阶段对产品的安全可靠情况进行说明。"
 Q10_2 = "参与政务信息系统项目概算评估活动，形成造价评估报告，作为项目预算编制的有效依据。"
 Q22 = "出具密码应用方案 and 安全性评估报告，并及时报市"
 Q6 = "未经评审的项目，财政部门不得列入年度部门预算。"
-Q9_PUB_REVIEW = "公共服务类建设项目由市政府办公室（市大数据局）会同市财政局、市发展改革局等共同组织论证"
+Q9_PUB_REVIEW = (
+    "公共服务类建设项目由市政府办公室（市大数据局）会同市财政局、市发展改革局等共同组织论证"
+)
 
 # (code, stage, actor, authority, article) of the planning and approval stages, in order.
 COMMON_PLANNING = [
@@ -385,7 +604,8 @@ MARKET_STEPS = [
     ("central_filing", "approval", "unit_officer", BUREAU, "第九条"),
 ]
 STEPS = [
-    # 第九条 governance: "会同市财政局共同组织论证评审"; 第十条第二款 造价评估; 第十三条 资源使用清单;
+    # 第九条 governance: "会同市财政局共同组织论证评审"; 第十条第二款 造价评估; 第十三条 资源使用清
+    # 单;
     # 第十四条 "在项目报批阶段对产品的安全可靠情况进行说明"; 第二十二条 密码应用方案
     pytest.param("governance", GOVERNANCE_STEPS, id="governance"),
     pytest.param("public_service", PUBLIC_SERVICE_STEPS, id="public-service"),
@@ -396,11 +616,15 @@ STEPS = [
 
 @pytest.mark.parametrize("uses_crypto", [True, False])
 @pytest.mark.parametrize(("category", "steps"), STEPS)
-def test_planning_and_approval_steps(category: str, steps: list[tuple[Any, ...]],
-                                     uses_crypto: bool) -> None:  # fmt: skip
+def test_planning_and_approval_steps(
+    category: str, steps: list[tuple[Any, ...]], uses_crypto: bool
+) -> None:
     d = decide(category=category, uses_crypto=uses_crypto)
-    got = [(r["code"], r["stage"], r["actor"], r["authority"], r["article"])
-           for r in d["requirements"] if r["stage"] in ("planning", "approval")]  # fmt: skip
+    got = [
+        (r["code"], r["stage"], r["actor"], r["authority"], r["article"])
+        for r in d["requirements"]
+        if r["stage"] in ("planning", "approval")
+    ]
     expected = [s for s in steps if uses_crypto or s[0] != "crypto_review"]
     assert got == expected
     assert all(r["mandatory"] for r in d["requirements"] if r["stage"] in ("planning", "approval"))
@@ -411,8 +635,13 @@ def test_joint_reviews_name_their_members() -> None:
     # 第九条 "政务治理类建设项目由市政府办公室（市大数据局）会同市财政局共同组织论证评审"
     # 第六条 "未经评审的项目，财政部门不得列入年度部门预算。"
     gov = one(decide(category="governance"), "expert_review", "approval")
-    assert gov is not None and "市财政局" in gov["explanation"] and "不得列入年度部门预算" in gov["explanation"]
-    # 第九条 "公共服务类建设项目由市政府办公室（市大数据局）会同市财政局、市发展改革局等共同组织论证"
+    assert (
+        gov is not None
+        and "市财政局" in gov["explanation"]
+        and "不得列入年度部门预算" in gov["explanation"]
+    )
+    # 第九条 "公共服务类建设项目由市政府办公室（市大数据局）会同市财政局、市发展改革局等共同组织论证
+    # "
     pub = one(decide(category="public_service"), "expert_review", "approval")
     assert pub is not None and "市发展改革局" in pub["explanation"]
     # 第二十二条 "……出具密码应用方案 and 安全性评估报告，并及时报市密码管理局备案。"
@@ -424,11 +653,17 @@ def test_joint_reviews_name_their_members() -> None:
 
 
 Q7_SPLIT = "政务信息化项目中包含土建工程的，要将土建部分与信息化部分分开进行审批。"
-Q7_EXEMPT = "除涉及新建土建工程、高耗能的项目外，政务信息化项目原则上不再进行节能评估、规划选址、用地预审、环境影响评价等审批。"
+Q7_EXEMPT = (
+    "除涉及新建土建工程、高耗能的项目外，政务信息化项目原则上不再进行节能评估、规划选址、用地预审、"
+    "环境影响评价等审批。"
+)
 CIVIL = [
     # 第七条 "政务信息化项目中包含土建工程的，要将土建部分与信息化部分分开进行审批。"
-    pytest.param({"civil_works": True}, {"civil_works_separate", "construction_approvals"}, id="civil-works"),
-    # 第七条 "除涉及新建土建工程、高耗能的项目外……原则上不再进行节能评估、规划选址、用地预审、环境影响评价等审批。"
+    pytest.param(
+        {"civil_works": True}, {"civil_works_separate", "construction_approvals"}, id="civil-works"
+    ),
+    # 第七条 "除涉及新建土建工程、高耗能的项目外……原则上不再进行节能评估、规划选址、用地预审、环境影
+    # 响评价等审批。"
     pytest.param({"high_energy": True}, {"construction_approvals"}, id="high-energy"),
     pytest.param({}, set(), id="plain-it-project"),
 ]
@@ -437,7 +672,10 @@ CIVIL = [
 @pytest.mark.parametrize(("facts", "codes"), CIVIL)
 def test_civil_works(facts: dict[str, Any], codes: set[str]) -> None:
     d = decide(**facts)
-    got = {r["code"] for r in d["requirements"]} & {"civil_works_separate", "construction_approvals"}
+    got = {r["code"] for r in d["requirements"]} & {
+        "civil_works_separate",
+        "construction_approvals",
+    }
     assert got == codes
     for r in d["requirements"]:
         if r["code"] in codes:
@@ -453,8 +691,10 @@ Q23_BELOW = "500万元以下的信息化项目，建设单位应视项目情况�
 Q15 = "总投资 500 万元以上的建设项目原则上应当同步编制不少于 1 项的市级及以上工程标准或团体标准"
 Q15_DUE = "标准发布工作一般不晚于项目验收后 1 年内完成。"
 FIVE_MILLION = [
-    # 第二十三条 "500万元及以上的信息化项目应当实行工程监理制……500万元以下的信息化项目，建设单位应视项目情况选择设置监理机构"
-    # 第十五条 "总投资 500 万元以上的建设项目原则上应当同步编制不少于 1 项的市级及以上工程标准或团体标准"
+    # 第二十三条 "500万元及以上的信息化项目应当实行工程监理制……500万元以下的信息化项目，建设单位应视
+    # 项目情况选择设置监理机构"
+    # 第十五条 "总投资 500 万元以上的建设项目原则上应当同步编制不少于 1 项的市级及以上工程标准或团体
+    # 标准"
     pytest.param(99_999, False, id="99999"),
     pytest.param(100_000, False, id="100000"),
     pytest.param(100_001, False, id="100001"),
@@ -511,7 +751,8 @@ Q19_2 = "具体建设内容在采购前确需调整且资金调整数额不超�
 Q19_OVER = "不符合上述情形的，应当按照有关规定履行项目申报和预算调整手续。"
 Q19_1 = "项目总投资有结余的，应当按照相关规定将结余资金按原渠道退回。"
 ADJUSTMENTS = [
-    # 第十九条第二款 "……资金调整数额不超过概算总投资15%……可以由建设单位在采购前申请调整" (不超过 includes 15%)
+    # 第十九条第二款 "……资金调整数额不超过概算总投资15%……可以由建设单位在采购前申请调整" (不超过 inc
+    # ludes 15%)
     pytest.param(0, None, id="no-adjustment"),
     pytest.param(149_999, "adjustment_within_limit", id="149999"),
     pytest.param(150_000, "adjustment_within_limit", id="150000-exactly-15pct"),
@@ -542,16 +783,33 @@ EVENTS = [
     # 第十九条第一款 "项目总投资有结余的，应当按照相关规定将结余资金按原渠道退回。"
     pytest.param({"surplus": True}, "surplus_return", "第十九条第一款", id="surplus"),
     # 第二十三条第二款 "项目建设单位不能按期申请验收的，应当向项目审批部门提出延期验收申请。"
-    pytest.param({"acceptance_delayed": True}, "acceptance_extension", "第二十三条第二款", id="late-acceptance"),
-    # 第三十二条第二款 "项目建设过程中出现工程严重逾期、投资重大损失等情形的，项目建设单位应及时向……报告。"
-    pytest.param({"severely_overdue": True}, "change_filing", "第三十二条第二款", id="severely-overdue"),
+    pytest.param(
+        {"acceptance_delayed": True},
+        "acceptance_extension",
+        "第二十三条第二款",
+        id="late-acceptance",
+    ),
+    # 第三十二条第二款 "项目建设过程中出现工程严重逾期、投资重大损失等情形的，项目建设单位应及时向……
+    # 报告。"
+    pytest.param(
+        {"severely_overdue": True}, "change_filing", "第三十二条第二款", id="severely-overdue"
+    ),
     pytest.param({"major_loss": True}, "change_filing", "第三十二条第二款", id="major-loss"),
-    # 第三十八条 "对已经没有使用价值的政务信息化项目，建设（使用）单位应及时制定停用方案……对数据和设备等进行备份、迁移或销毁"
-    pytest.param({"decommissioning": True}, "decommission_plan", "第三十八条", id="decommissioning"),
+    # 第三十八条 "对已经没有使用价值的政务信息化项目，建设（使用）单位应及时制定停用方案……对数据和设
+    # 备等进行备份、迁移或销毁"
+    pytest.param(
+        {"decommissioning": True}, "decommission_plan", "第三十八条", id="decommissioning"
+    ),
 ]
 Q23_EXT = "项目建设单位不能按期申请验收的，应当向项目审批部门提出延期验收申请。"
-Q32_2 = "项目建设过程中出现工程严重逾期、投资重大损失等情形的，项目建设单位应及时向市政府办公室（市大数据局）、市财政局等部门报告。"
-Q38 = "停用前应做好数据和资产的评估，对数据和设备等进行备份、迁移或销毁，并向市政府办公室（市大数据局）、市财政局备案"
+Q32_2 = (
+    "项目建设过程中出现工程严重逾期、投资重大损失等情形的，项目建设单位应及时向市政府办公室（市大数"
+    "据局）、市财政局等部门报告。"
+)
+Q38 = (
+    "停用前应做好数据和资产的评估，对数据和设备等进行备份、迁移或销毁，并向市政府办公室（市大数据局"
+    "）、市财政局备案"
+)
 
 
 @pytest.mark.parametrize(("facts", "code", "article"), EVENTS)
@@ -574,7 +832,10 @@ Q28 = "原则上定制软件及升级服务的知识产权和资产须约定归�
 Q16 = "我市各级政务部门应当在管理平台进行项目申报或者备案，并及时更新本部门项目进展信息"
 Q24 = "形成项目绩效评价报告，于建设期内、每年年底前向项目审批部门提交。"
 Q23_ACC = "项目建成后半年内，项目建设单位应当按照有关规定组织验收。"
-Q34 = "项目竣工并投入使用后12个月内，应当依照国家及省、烟台市关于政务信息化项目绩效评价的要求开展自评，并将自评报告上传至管理平台。"
+Q34 = (
+    "项目竣工并投入使用后12个月内，应当依照国家及省、烟台市关于政务信息化项目绩效评价的要求开展自评"
+    "，并将自评报告上传至管理平台。"
+)
 Q34_RANDOM = "通过“双随机”方式开展绩效后评估"
 DUTIES = [
     # 第二十一条 "……并按规定开展网络安全等级保护和信息安全风险评估。"
@@ -584,13 +845,17 @@ DUTIES = [
     # 第二十八条 "……原则上定制软件及升级服务的知识产权和资产须约定归建设单位所有。"
     pytest.param("ip_ownership", "implementation", True, "第二十八条", id="ip"),
     # 第二十四条 "……形成项目绩效评价报告，于建设期内、每年年底前向项目审批部门提交。"
-    pytest.param("performance_evaluation", "implementation", True, "第二十四条", id="construction-report"),
+    pytest.param(
+        "performance_evaluation", "implementation", True, "第二十四条", id="construction-report"
+    ),
     # 第二十三条第二款 "项目建成后半年内，项目建设单位应当按照有关规定组织验收。"
     pytest.param("acceptance", "acceptance", True, "第二十三条第二款", id="acceptance"),
     # 第三十四条 "项目竣工并投入使用后12个月内……开展自评，并将自评报告上传至管理平台。"
     pytest.param("self_evaluation", "post", True, "第三十四条", id="self-evaluation"),
     # 第三十四条 "……通过“双随机”方式开展绩效后评估" — only if drawn.
-    pytest.param("performance_evaluation", "post", False, "第三十四条", id="random-post-evaluation"),
+    pytest.param(
+        "performance_evaluation", "post", False, "第三十四条", id="random-post-evaluation"
+    ),
     # 第九条 "……并向市政府办公室（市大数据局）集中备案。"
     pytest.param("central_filing", "approval", True, "第九条", id="central-filing"),
     # 第十六条 "……应当在管理平台进行项目申报或者备案，并及时更新本部门项目进展信息"
@@ -600,8 +865,9 @@ DUTIES = [
 
 @pytest.mark.parametrize("category", ["governance", "public_service", "market_operation"])
 @pytest.mark.parametrize(("code", "stage", "mandatory", "article"), DUTIES)
-def test_duties_of_every_category(code: str, stage: str, mandatory: bool, article: str,
-                                  category: str) -> None:  # fmt: skip
+def test_duties_of_every_category(
+    code: str, stage: str, mandatory: bool, article: str, category: str
+) -> None:
     r = one(decide(category=category), code, stage)
     assert r is not None
     assert (r["mandatory"], r["article"]) == (mandatory, article)
@@ -611,8 +877,12 @@ PROCUREMENT = [
     # 第九条 "……分批次以政府采购方式组织建设运维"
     pytest.param({"category": "governance"}, "第九条", "政府采购方式", id="governance"),
     # 第四条第五款 "……并依法纳入公共资源交易中心公开采购范围。"
-    pytest.param({"category": "governance", "fixed_asset_investment": True}, "第四条第五款",
-                 "公共资源交易中心公开采购", id="government-investment"),
+    pytest.param(
+        {"category": "governance", "fixed_asset_investment": True},
+        "第四条第五款",
+        "公共资源交易中心公开采购",
+        id="government-investment",
+    ),
     # 第九条 "……由运营公司作为建设单位，在公共资源交易中心通过招投标方式组织建设和运营"
     pytest.param({"category": "public_service"}, "第九条", "招投标", id="public-service"),
     pytest.param({"category": "market_operation"}, "第九条", "招投标", id="market-operation"),
@@ -636,43 +906,100 @@ Q29_CAP = "原则每年不超过建设总投入费用的10%。"
 Q6_PLAN = "于每年年底前编制下一年度政务信息化建设规划"
 TIME_LIMITS = [
     # 第二十三条第二款 "项目建成后半年内，项目建设单位应当按照有关规定组织验收。"
-    pytest.param({}, "acceptance_due", {"period": "P6M", "from": "completed"}, "第二十三条第二款",
-                 id="acceptance-6m"),
-    pytest.param({"category": "market_operation"}, "acceptance_due", {"period": "P6M"}, "第二十三条第二款",
-                 id="acceptance-6m-market"),
+    pytest.param(
+        {},
+        "acceptance_due",
+        {"period": "P6M", "from": "completed"},
+        "第二十三条第二款",
+        id="acceptance-6m",
+    ),
+    pytest.param(
+        {"category": "market_operation"},
+        "acceptance_due",
+        {"period": "P6M"},
+        "第二十三条第二款",
+        id="acceptance-6m-market",
+    ),
     # 第三十四条 "项目竣工并投入使用后12个月内……开展自评"
-    pytest.param({}, "self_evaluation_due", {"period": "P12M", "from": "in_operation"}, "第三十四条",
-                 id="self-evaluation-12m"),
+    pytest.param(
+        {},
+        "self_evaluation_due",
+        {"period": "P12M", "from": "in_operation"},
+        "第三十四条",
+        id="self-evaluation-12m",
+    ),
     # 第二十九条 "政务治理类项目约定免费运维期一般不少于3年"
-    pytest.param({}, "free_maintenance_min", {"period": "P3Y", "from": "accepted"}, "第二十九条",
-                 id="free-maintenance-3y"),
-    pytest.param({"category": None}, "free_maintenance_min", {"period": "P3Y"}, "第二十九条",
-                 id="free-maintenance-uncategorised"),
-    pytest.param({"category": "public_service"}, "free_maintenance_min", None, "第二十九条",
-                 id="no-free-maintenance-public-service"),
-    pytest.param({"category": "market_operation"}, "free_maintenance_min", None, "第二十九条",
-                 id="no-free-maintenance-market"),
+    pytest.param(
+        {},
+        "free_maintenance_min",
+        {"period": "P3Y", "from": "accepted"},
+        "第二十九条",
+        id="free-maintenance-3y",
+    ),
+    pytest.param(
+        {"category": None},
+        "free_maintenance_min",
+        {"period": "P3Y"},
+        "第二十九条",
+        id="free-maintenance-uncategorised",
+    ),
+    pytest.param(
+        {"category": "public_service"},
+        "free_maintenance_min",
+        None,
+        "第二十九条",
+        id="no-free-maintenance-public-service",
+    ),
+    pytest.param(
+        {"category": "market_operation"},
+        "free_maintenance_min",
+        None,
+        "第二十九条",
+        id="no-free-maintenance-market",
+    ),
     # 第二十九条 "……原则每年不超过建设总投入费用的10%。"
-    pytest.param({}, "maintenance_cost_cap", {"ratio": "0.10"}, "第二十九条", id="maintenance-cap-10pct"),
-    pytest.param({"category": "public_service"}, "maintenance_cost_cap", None, "第二十九条",
-                 id="no-cap-public-service"),
+    pytest.param(
+        {}, "maintenance_cost_cap", {"ratio": "0.10"}, "第二十九条", id="maintenance-cap-10pct"
+    ),
+    pytest.param(
+        {"category": "public_service"},
+        "maintenance_cost_cap",
+        None,
+        "第二十九条",
+        id="no-cap-public-service",
+    ),
     # 第十五条 "标准发布工作一般不晚于项目验收后 1 年内完成。"
-    pytest.param({"amount": 5_000_000}, "standard_due", {"period": "P1Y", "from": "accepted"}, "第十五条",
-                 id="standard-1y"),
-    pytest.param({"amount": 4_999_999}, "standard_due", None, "第十五条", id="no-standard-below-5m"),
+    pytest.param(
+        {"amount": 5_000_000},
+        "standard_due",
+        {"period": "P1Y", "from": "accepted"},
+        "第十五条",
+        id="standard-1y",
+    ),
+    pytest.param(
+        {"amount": 4_999_999}, "standard_due", None, "第十五条", id="no-standard-below-5m"
+    ),
     # 第六条 "……于每年年底前编制下一年度政务信息化建设规划"
     pytest.param({}, "annual_plan_due", {"date": "--12-31"}, "第六条", id="plan-year-end"),
     # 第二十四条 "……于建设期内、每年年底前向项目审批部门提交。"
-    pytest.param({}, "performance_report_due", {"date": "--12-31", "from": "implementing"}, "第二十四条",
-                 id="construction-report-year-end"),
+    pytest.param(
+        {},
+        "performance_report_due",
+        {"date": "--12-31", "from": "implementing"},
+        "第二十四条",
+        id="construction-report-year-end",
+    ),
     # 第十九条第二款 "……资金调整数额不超过概算总投资15%"
-    pytest.param({}, "adjustment_limit", {"ratio": "0.15"}, "第十九条第二款", id="adjustment-15pct"),
+    pytest.param(
+        {}, "adjustment_limit", {"ratio": "0.15"}, "第十九条第二款", id="adjustment-15pct"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("facts", "code", "expected", "article"), TIME_LIMITS)
-def test_time_limits(facts: dict[str, Any], code: str, expected: dict[str, Any] | None,
-                     article: str) -> None:  # fmt: skip
+def test_time_limits(
+    facts: dict[str, Any], code: str, expected: dict[str, Any] | None, article: str
+) -> None:
     t = time_limit(decide(**facts), code)
     if expected is None:
         assert t is None
@@ -692,11 +1019,63 @@ def test_maintenance_cap_explanation_reads_ten_percent() -> None:
 # --------------------------------------------------------------------------------------
 # Citations and quotes
 # --------------------------------------------------------------------------------------
-QUOTES = [Q42, Q9, Q9_GOV, Q9_PUB, Q9_MKT, Q4_3, Q8_1, Q8_3, Q2_2, Q2_2B, Q2_1, Q13, Q12, Q30, Q31,
-          Q26, Q26_1, Q26_2, Q26_3, Q26_4, Q20, Q10, Q10_PLAN, Q10_URGENT, Q13_LIST, Q14, Q10_2, Q22,
-          Q6, Q9_PUB_REVIEW, Q7_SPLIT, Q7_EXEMPT, Q23_SUP, Q23_SW, Q23_BELOW, Q15, Q15_DUE, Q19_2,
-          Q19_OVER, Q19_1, Q23_EXT, Q32_2, Q38, Q21, Q27, Q28, Q16, Q24, Q23_ACC, Q34, Q34_RANDOM,
-          Q4_5, Q29, Q29_CAP, Q6_PLAN]  # fmt: skip
+QUOTES = [
+    Q42,
+    Q9,
+    Q9_GOV,
+    Q9_PUB,
+    Q9_MKT,
+    Q4_3,
+    Q8_1,
+    Q8_3,
+    Q2_2,
+    Q2_2B,
+    Q2_1,
+    Q13,
+    Q12,
+    Q30,
+    Q31,
+    Q26,
+    Q26_1,
+    Q26_2,
+    Q26_3,
+    Q26_4,
+    Q20,
+    Q10,
+    Q10_PLAN,
+    Q10_URGENT,
+    Q13_LIST,
+    Q14,
+    Q10_2,
+    Q22,
+    Q6,
+    Q9_PUB_REVIEW,
+    Q7_SPLIT,
+    Q7_EXEMPT,
+    Q23_SUP,
+    Q23_SW,
+    Q23_BELOW,
+    Q15,
+    Q15_DUE,
+    Q19_2,
+    Q19_OVER,
+    Q19_1,
+    Q23_EXT,
+    Q32_2,
+    Q38,
+    Q21,
+    Q27,
+    Q28,
+    Q16,
+    Q24,
+    Q23_ACC,
+    Q34,
+    Q34_RANDOM,
+    Q4_5,
+    Q29,
+    Q29_CAP,
+    Q6_PLAN,
+]
 
 
 @pytest.mark.parametrize("quote", QUOTES)
@@ -713,7 +1092,9 @@ def test_source_is_cited_as_it_stands() -> None:
 SAMPLES = [
     project(),
     project(category=None, uses_crypto=True, amount=5_000_000, civil_works=True, surplus=True),
-    project(category="public_service", classified=True, acceptance_delayed=True, adjustment_amount=1),
+    project(
+        category="public_service", classified=True, acceptance_delayed=True, adjustment_amount=1
+    ),
     project(category="market_operation", in_annual_plan=False, mandated=True, decommissioning=True),
     project(fixed_asset_investment=True, severely_overdue=True, adjustment_amount=900_000),
     project(excluded_kind="new_media"),
@@ -733,10 +1114,6 @@ def test_every_decision_line_cites_an_article_of_the_source(facts: dict[str, Any
     p = pack()
     decision = evaluate(p, validate_facts(p, facts), ON)
     check_citations(decision.model_dump(mode="json"))
-    try:
-        from libs.policy.testing import assert_citations_exist
-    except ImportError:  # the engine's helper is optional; check_citations is ours
-        return
     assert_citations_exist(p, decision)
 
 
@@ -752,8 +1129,9 @@ def test_every_rule_of_the_pack_cites_the_source() -> None:
     articles += [t.article for t in spec.time_limits]
     articles.append(spec.validity.article)
     for article in articles:
-        check_citations({"route": {"article": article}, "requirements": [], "time_limits": [],
-                         "trace": []})  # fmt: skip
+        check_citations(
+            {"route": {"article": article}, "requirements": [], "time_limits": [], "trace": []}
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -762,25 +1140,52 @@ def test_every_rule_of_the_pack_cites_the_source() -> None:
 LIGHTNESS = {"self_managed": 0, "filing": 1, "approval": 2}
 AMOUNTS = st.one_of(
     st.integers(min_value=0, max_value=50_000_000),
-    st.sampled_from([99_999, 100_000, 100_001, 499_999, 500_000, 500_001, 999_999, 1_000_000,
-                     1_000_001, 4_999_999, 5_000_000, 5_000_001]),
+    st.sampled_from(
+        [
+            99_999,
+            100_000,
+            100_001,
+            499_999,
+            500_000,
+            500_001,
+            999_999,
+            1_000_000,
+            1_000_001,
+            4_999_999,
+            5_000_000,
+            5_000_001,
+        ]
+    ),
 )
-FACTS = st.fixed_dictionaries({
-    "project_class": st.sampled_from(["public", "professional"]),
-    "category": st.sampled_from([None, "governance", "public_service", "market_operation"]),
-    "service_types": st.lists(st.sampled_from(["infrastructure", "software_development",
-                                               "operations_maintenance", "business_operation",
-                                               "third_party"]), min_size=1, max_size=3, unique=True),
-    "funding": st.sampled_from(["fiscal", "non_fiscal"]),
-    "uses_crypto": st.booleans(),
-    "classified": st.booleans(),
-    "fixed_asset_investment": st.booleans(),
-    "excluded_kind": st.sampled_from([None, None, None, "office_equipment", "medical_lab"]),
-    "in_annual_plan": st.booleans(),
-    "mandated": st.booleans(),
-    "based_on_resource_catalog": st.booleans(),
-    "poor_performance": st.booleans(),
-})  # fmt: skip
+FACTS = st.fixed_dictionaries(
+    {
+        "project_class": st.sampled_from(["public", "professional"]),
+        "category": st.sampled_from([None, "governance", "public_service", "market_operation"]),
+        "service_types": st.lists(
+            st.sampled_from(
+                [
+                    "infrastructure",
+                    "software_development",
+                    "operations_maintenance",
+                    "business_operation",
+                    "third_party",
+                ]
+            ),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+        "funding": st.sampled_from(["fiscal", "non_fiscal"]),
+        "uses_crypto": st.booleans(),
+        "classified": st.booleans(),
+        "fixed_asset_investment": st.booleans(),
+        "excluded_kind": st.sampled_from([None, None, None, "office_equipment", "medical_lab"]),
+        "in_annual_plan": st.booleans(),
+        "mandated": st.booleans(),
+        "based_on_resource_catalog": st.booleans(),
+        "poor_performance": st.booleans(),
+    }
+)
 
 
 def _mandatory(d: dict[str, Any]) -> set[tuple[str, str]]:
@@ -803,6 +1208,36 @@ def test_raising_the_amount_never_lightens_the_route(facts: dict[str, Any], a: i
     assert _mandatory(d_low) <= _mandatory(d_high), (low, high)
 
 
-def test_engine_monotonic_helper() -> None:
-    testing = pytest.importorskip("libs.policy.testing")
-    testing.assert_amount_monotonic(pack(), project())
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=FACTS)
+def test_engine_monotonic_helper(facts: dict[str, Any]) -> None:
+    # libs.policy.testing walks every band edge, amount parameter and literal (±1).
+    assert_amount_monotonic(pack(), {**facts, "amount": 0}, on=ON)
+
+
+# Codes the regulation needs and vocabulary.md lacks: proposed additions (docs/policy-packs.md,
+# "Open questions"). Pinned here so that no further code is invented silently.
+PROPOSED_CODES = {
+    "market_approval",
+    "central_filing",
+    "procurement",
+    "civil_works_separate",
+    "construction_approvals",
+    "secrecy_management",
+    "ip_ownership",
+    "change_filing",
+    "surplus_return",
+    "information_disclosure",
+    "acceptance_extension",
+    "decommission_plan",
+    "performance_report_due",
+}
+
+
+def test_codes_outside_the_vocabulary_are_only_the_proposed_ones() -> None:
+    spec = pack().spec
+    used = {r.code for r in spec.requirements} | {t.code for t in spec.time_limits}
+    assert used - set(REQUIREMENT_LABELS) - set(TIME_LIMIT_LABELS) == PROPOSED_CODES
+    for rule in [*spec.requirements, *spec.time_limits]:
+        if rule.code in PROPOSED_CODES:
+            assert rule.label, f"{rule.id}: a code outside vocabulary.md needs a Chinese label"

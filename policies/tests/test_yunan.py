@@ -17,12 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from libs.policy import NoPolicyInForce, evaluate, format_wan, load_registry, validate_facts
+from libs.policy.testing import assert_amount_monotonic, assert_citations_exist
+from libs.policy.vocab import REQUIREMENT_LABELS, TIME_LIMIT_LABELS
 
 POLICIES = Path(__file__).resolve().parents[1]
 SOURCE = (POLICIES / "445322-yunan" / "source.txt").read_text(encoding="utf-8")
 TENANT = "445322"
 TITLE = "郁南县政务信息化服务项目管理办法"
 BUREAU, FINANCE, CRYPTO = "县政务和数据局", "县财政局", "县委机要局（县密码管理部门）"
+COUNTY = "县人民政府"
 ON = date(2025, 3, 1)
 ALL_ROUTES = ("approval", "filing", "self_managed")
 
@@ -68,10 +71,14 @@ def decide(on: date = ON, **overrides: Any) -> dict[str, Any]:
     return result
 
 
-def requirements(d: dict[str, Any], *, stage: str | None = None,
-                 code: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    return [r for r in d["requirements"]
-            if (stage is None or r["stage"] == stage) and (code is None or r["code"] == code)]  # fmt: skip
+def requirements(
+    d: dict[str, Any], *, stage: str | None = None, code: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in d["requirements"]
+        if (stage is None or r["stage"] == stage) and (code is None or r["code"] == code)
+    ]
 
 
 def one(d: dict[str, Any], code: str, stage: str) -> dict[str, Any] | None:
@@ -114,7 +121,9 @@ def check_citations(d: dict[str, Any]) -> None:
             paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
             assert len(paragraphs) >= 2, f"{article}: {m.group(1)} has one paragraph"
         if m.group(3):
-            assert f"（{m.group(3)}）" in body, f"{article}: no item （{m.group(3)}） in {m.group(1)}"
+            assert f"（{m.group(3)}）" in body, (
+                f"{article}: no item （{m.group(3)}） in {m.group(1)}"
+            )
         if "explanation" in line:
             assert line["explanation"].startswith(f"依据《{TITLE}》{article}，"), line
 
@@ -180,8 +189,9 @@ BANDS = [
 
 @pytest.mark.parametrize(("quote", "amount", "route", "authority"), BANDS)
 @pytest.mark.parametrize("project_class", ["public", "professional"])
-def test_amount_band_decides_the_route(quote: str, amount: int, route: str,
-                                       authority: str | None, project_class: str) -> None:  # fmt: skip
+def test_amount_band_decides_the_route(
+    quote: str, amount: int, route: str, authority: str | None, project_class: str
+) -> None:
     d = decide(amount=amount, project_class=project_class)
     assert d["route"]["code"] == route
     assert d["route"]["article"] == "第十条"
@@ -191,20 +201,28 @@ def test_amount_band_decides_the_route(quote: str, amount: int, route: str,
 
 EXPLANATIONS = [
     # 第十条 "投资总额 50 万元以上（含）的政务信息化项目需报县政务和数据局立项。"
-    pytest.param(600_000, f"依据《{TITLE}》第十条，投资总额60万元≥50万元", "须报县政务和数据局立项",
-                 id="approval"),
-    pytest.param(500_000, "投资总额50万元≥50万元", "须报县政务和数据局立项", id="approval-at-50wan"),
+    pytest.param(
+        600_000,
+        f"依据《{TITLE}》第十条，投资总额60万元≥50万元",
+        "须报县政务和数据局立项",
+        id="approval",
+    ),
+    pytest.param(
+        500_000, "投资总额50万元≥50万元", "须报县政务和数据局立项", id="approval-at-50wan"
+    ),
     # 第十条 "投资总额 10 万元（含）至 50 万元的……需报县政务和数据局备案。"
-    pytest.param(200_000, "投资总额20万元在10万元（含）至50万元之间", "须报县政务和数据局备案",
-                 id="filing"),
+    pytest.param(
+        200_000, "投资总额20万元在10万元（含）至50万元之间", "须报县政务和数据局备案", id="filing"
+    ),
     # 第十条 "投资总额 10 万元以下的政务信息化项目由建设单位自行管理。"
     pytest.param(50_000, "投资总额5万元<10万元", "由建设单位自行管理", id="self-managed"),
 ]
 
 
 @pytest.mark.parametrize(("amount", "numbers", "conclusion"), EXPLANATIONS)
-def test_route_explanation_names_the_numbers_and_the_authority(amount: int, numbers: str,
-                                                               conclusion: str) -> None:  # fmt: skip
+def test_route_explanation_names_the_numbers_and_the_authority(
+    amount: int, numbers: str, conclusion: str
+) -> None:
     text = decide(amount=amount)["route"]["explanation"]
     assert text.startswith(f"依据《{TITLE}》第十条，")
     assert numbers in text
@@ -214,52 +232,123 @@ def test_route_explanation_names_the_numbers_and_the_authority(amount: int, numb
 # --------------------------------------------------------------------------------------
 # 第四条, 第二条, 第二十八条, 第八条: scope, decided before the amount
 # --------------------------------------------------------------------------------------
-Q4 = "使用县财政资金投资建设或运维的非涉密政务信息化项目均按本办法执行，涉密政务信息化项目按有关规定执行。"
-Q4_2 = ("日常零星办公信息化设备采购及维护、信息系统非长期固定的运维外包服务（含维护检查、维修保障、"
-        "安全补丁安装等）、医疗化验、音响灯光、内部布线以及各种专用设备和服务的购买等内容，不适用本办法。")
-Q28 = "涉及固定资产投资、属于《政府投资条例》约束范围的政务信息化项目审批程序按照《云浮市涉及固定资产投资的市级政务信息化项目审批操作指南（试行）》办理。"
-Q8 = ("对各镇、县直各单位临时安排、未纳入年度建设计划和预算安排的政务信息化项目,但属于国家部委或省、市、县"
-      "有明确要求、关系国计民生或涉及网络信息安全的项目，由建设单位按程序报县人民政府同意后,可申报立项。")
+Q4 = (
+    "使用县财政资金投资建设或运维的非涉密政务信息化项目均按本办法执行，涉密政务信息化项目按有关规定"
+    "执行。"
+)
+Q4_2 = (
+    "日常零星办公信息化设备采购及维护、信息系统非长期固定的运维外包服务（含维护检查、维修保障、"
+    "安全补丁安装等）、医疗化验、音响灯光、内部布线以及各种专用设备和服务的购买等内容，不适用本办法。"
+)
+Q28 = (
+    "涉及固定资产投资、属于《政府投资条例》约束范围的政务信息化项目审批程序按照《云浮市涉及固定资产"
+    "投资的市级政务信息化项目审批操作指南（试行）》办理。"
+)
+Q8 = (
+    "对各镇、县直各单位临时安排、未纳入年度建设计划和预算安排的政务信息化项目,但属于国家部委或省、市、县"
+    "有明确要求、关系国计民生或涉及网络信息安全的项目，由建设单位按程序报县人民政府同意后,可申报立项。"
+)
 SCOPE = [
     # 第四条 "……涉密政务信息化项目按有关规定执行。"
     pytest.param(Q4, {"classified": True}, "classified_rules", "第四条", id="classified"),
-    pytest.param(Q4, {"classified": True, "fixed_asset_investment": True, "funding": "non_fiscal"},
-                 "classified_rules", "第四条", id="classified-wins-over-everything"),
-    # 第四条第二款 "日常零星办公信息化设备采购及维护、信息系统非长期固定的运维外包服务……、医疗化验、音响灯光、
+    pytest.param(
+        Q4,
+        {"classified": True, "fixed_asset_investment": True, "funding": "non_fiscal"},
+        "classified_rules",
+        "第四条",
+        id="classified-wins-over-everything",
+    ),
+    # 第四条第二款 "日常零星办公信息化设备采购及维护、信息系统非长期固定的运维外包服务……、医疗化验、
+    # 音响灯光、
     # 内部布线以及各种专用设备和服务的购买等内容，不适用本办法。"
-    *[pytest.param(Q4_2, {"excluded_kind": kind, "amount": 2_000_000}, "out_of_scope", "第四条第二款",
-                   id=f"excluded-{kind}")
-      for kind in ("office_equipment", "short_term_maintenance", "medical_lab", "audio_lighting",
-                   "internal_wiring", "special_equipment")],
-    pytest.param(Q4_2, {"excluded_kind": "office_equipment", "fixed_asset_investment": True},
-                 "out_of_scope", "第四条第二款", id="excluded-before-government-investment"),
+    *[
+        pytest.param(
+            Q4_2,
+            {"excluded_kind": kind, "amount": 2_000_000},
+            "out_of_scope",
+            "第四条第二款",
+            id=f"excluded-{kind}",
+        )
+        for kind in (
+            "office_equipment",
+            "short_term_maintenance",
+            "medical_lab",
+            "audio_lighting",
+            "internal_wiring",
+            "special_equipment",
+        )
+    ],
+    pytest.param(
+        Q4_2,
+        {"excluded_kind": "office_equipment", "fixed_asset_investment": True},
+        "out_of_scope",
+        "第四条第二款",
+        id="excluded-before-government-investment",
+    ),
     # Laizhou's exclusions are not Yunan's: 新媒体, 数字艺术 are ordinary projects here.
-    pytest.param(Q4_2, {"excluded_kind": "new_media"}, "approval", "第十条", id="new-media-not-excluded"),
-    pytest.param(Q4_2, {"excluded_kind": "digital_art"}, "approval", "第十条", id="digital-art-not-excluded"),
+    pytest.param(
+        Q4_2, {"excluded_kind": "new_media"}, "approval", "第十条", id="new-media-not-excluded"
+    ),
+    pytest.param(
+        Q4_2, {"excluded_kind": "digital_art"}, "approval", "第十条", id="digital-art-not-excluded"
+    ),
     # 第四条 "使用县财政资金投资建设或运维的非涉密政务信息化项目均按本办法执行"
     pytest.param(Q4, {"funding": "non_fiscal"}, "out_of_scope", "第四条", id="non-fiscal"),
-    pytest.param(Q4, {"funding": "non_fiscal", "amount": 50_000}, "out_of_scope", "第四条",
-                 id="non-fiscal-small"),
-    # 第二十八条 "涉及固定资产投资、属于《政府投资条例》约束范围的政务信息化项目审批程序按照《云浮市……》办理。"
-    pytest.param(Q28, {"fixed_asset_investment": True}, "government_investment", "第二十八条",
-                 id="fixed-asset"),
-    pytest.param(Q28, {"fixed_asset_investment": True, "amount": 50_000}, "government_investment",
-                 "第二十八条", id="fixed-asset-small"),
-    # 第八条 "……未纳入年度建设计划和预算安排的政务信息化项目,但属于国家部委或省、市、县有明确要求……的项目，
+    pytest.param(
+        Q4,
+        {"funding": "non_fiscal", "amount": 50_000},
+        "out_of_scope",
+        "第四条",
+        id="non-fiscal-small",
+    ),
+    # 第二十八条 "涉及固定资产投资、属于《政府投资条例》约束范围的政务信息化项目审批程序按照《云浮市
+    # ……》办理。"
+    pytest.param(
+        Q28,
+        {"fixed_asset_investment": True},
+        "government_investment",
+        "第二十八条",
+        id="fixed-asset",
+    ),
+    pytest.param(
+        Q28,
+        {"fixed_asset_investment": True, "amount": 50_000},
+        "government_investment",
+        "第二十八条",
+        id="fixed-asset-small",
+    ),
+    # 第八条 "……未纳入年度建设计划和预算安排的政务信息化项目,但属于国家部委或省、市、县有明确要求……
+    # 的项目，
     # 由建设单位按程序报县人民政府同意后,可申报立项。"
     pytest.param(Q8, {"in_annual_plan": False}, "ineligible", "第八条", id="not-in-plan"),
-    pytest.param(Q8, {"in_annual_plan": False, "amount": 100_000}, "ineligible", "第八条",
-                 id="not-in-plan-filing-band"),
-    pytest.param(Q8, {"in_annual_plan": False, "amount": 99_999}, "self_managed", "第十条",
-                 id="not-in-plan-self-managed"),
-    pytest.param(Q8, {"in_annual_plan": False, "mandated": True}, "approval", "第十条",
-                 id="not-in-plan-but-mandated"),
+    pytest.param(
+        Q8,
+        {"in_annual_plan": False, "amount": 100_000},
+        "ineligible",
+        "第八条",
+        id="not-in-plan-filing-band",
+    ),
+    pytest.param(
+        Q8,
+        {"in_annual_plan": False, "amount": 99_999},
+        "self_managed",
+        "第十条",
+        id="not-in-plan-self-managed",
+    ),
+    pytest.param(
+        Q8,
+        {"in_annual_plan": False, "mandated": True},
+        "approval",
+        "第十条",
+        id="not-in-plan-but-mandated",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("quote", "facts", "route", "article"), SCOPE)
-def test_scope_decides_before_the_amount(quote: str, facts: dict[str, Any], route: str,
-                                         article: str) -> None:  # fmt: skip
+def test_scope_decides_before_the_amount(
+    quote: str, facts: dict[str, Any], route: str, article: str
+) -> None:
     d = decide(**facts)
     assert d["route"]["code"] == route
     assert d["route"]["article"] == article
@@ -279,21 +368,26 @@ def test_government_investment_names_the_yunfu_guide() -> None:
 CONSENT = [
     # 第八条 "……由建设单位按程序报县人民政府同意后,可申报立项。"
     pytest.param({"in_annual_plan": False, "mandated": True}, True, id="outside-plan-mandated"),
-    pytest.param({"in_annual_plan": False, "mandated": True, "amount": 200_000}, True,
-                 id="outside-plan-mandated-filing"),
+    pytest.param(
+        {"in_annual_plan": False, "mandated": True, "amount": 200_000},
+        True,
+        id="outside-plan-mandated-filing",
+    ),
     pytest.param({"in_annual_plan": True, "mandated": True}, False, id="in-plan"),
     pytest.param({"in_annual_plan": True}, False, id="ordinary"),
 ]
 
 
 @pytest.mark.parametrize(("facts", "needed"), CONSENT)
-def test_unplanned_mandated_project_needs_county_government_consent(facts: dict[str, Any],
-                                                                    needed: bool) -> None:  # fmt: skip
+def test_unplanned_mandated_project_needs_county_government_consent(
+    facts: dict[str, Any], needed: bool
+) -> None:
     r = one(decide(**facts), "government_consent", "planning")
     assert (r is not None) == needed
     if r is not None:
         assert r["mandatory"] is True
         assert r["article"] == "第八条"
+        assert r["authority"] == COUNTY
         assert "县人民政府同意" in r["explanation"]
 
 
@@ -316,7 +410,7 @@ PUBLIC_STEPS = [
     ("cost_review", "bureau_officer", BUREAU, 3, "第十一条第（二）项", Q11_2),
     ("crypto_review", "crypto_officer", CRYPTO, 4, "第十一条第（二）项", Q11_2B),
     ("finance_review", "finance_officer", FINANCE, 5, "第十一条第（三）项", Q11_3),
-    ("funding_application", "bureau_officer", BUREAU, 6, "第十一条第（四）项", Q11_4),
+    ("funding_application", "bureau_officer", COUNTY, 6, "第十一条第（四）项", Q11_4),
 ]
 PROFESSIONAL_STEPS = [
     ("data_resource_catalog", "unit_officer", None, 1, "第十二条第（一）项", Q12_1),
@@ -325,7 +419,7 @@ PROFESSIONAL_STEPS = [
     ("expert_review", "bureau_officer", BUREAU, 4, "第十二条第（二）项", Q12_2),
     ("cost_review", "bureau_officer", BUREAU, 5, "第十二条第（二）项", Q12_2),
     ("finance_review", "finance_officer", FINANCE, 6, "第十二条第（三）项", Q12_3),
-    ("funding_application", "unit_officer", None, 7, "第十二条第（四）项", Q12_4),
+    ("funding_application", "unit_officer", COUNTY, 7, "第十二条第（四）项", Q12_4),
 ]
 # A 备案 project: no 第十一条/第十二条 steps; the duties every project has remain.
 Q3_3 = "县财政局负责政务信息化项目的资金审核和预算安排"
@@ -347,21 +441,27 @@ APPROVAL_STAGE = [
 
 @pytest.mark.parametrize("uses_crypto", [True, False])
 @pytest.mark.parametrize(("project_class", "amount", "steps"), APPROVAL_STAGE)
-def test_approval_steps_follow_the_articles(project_class: str, amount: int,
-                                            steps: list[tuple[Any, ...]], uses_crypto: bool) -> None:  # fmt: skip
+def test_approval_steps_follow_the_articles(
+    project_class: str, amount: int, steps: list[tuple[Any, ...]], uses_crypto: bool
+) -> None:
     d = decide(project_class=project_class, amount=amount, uses_crypto=uses_crypto)
-    expected = [(code, actor, authority, order, article)
-                for code, actor, authority, order, article, _ in steps
-                if uses_crypto or code != "crypto_review"]  # fmt: skip
-    got = [(r["code"], r["actor"], r["authority"], r["order"], r["article"])
-           for r in requirements(d, stage="approval")]  # fmt: skip
+    expected = [
+        (code, actor, authority, order, article)
+        for code, actor, authority, order, article, _ in steps
+        if uses_crypto or code != "crypto_review"
+    ]
+    got = [
+        (r["code"], r["actor"], r["authority"], r["order"], r["article"])
+        for r in requirements(d, stage="approval")
+    ]
     assert got == expected
     assert all(r["mandatory"] for r in requirements(d, stage="approval"))
     check_citations(d)
 
 
 def test_professional_review_mentions_preliminary_review_and_filing_with_finance() -> None:
-    # 第十二条第（二）项 "县政务和数据局接到立项申请后，对项目进行初审，初审通过后……专家论证和造价审核"
+    # 第十二条第（二）项 "县政务和数据局接到立项申请后，对项目进行初审，初审通过后……专家论证和造价审
+    # 核"
     d = decide(project_class="professional")
     assert "初审" in one(d, "expert_review", "approval")["explanation"]  # type: ignore[index]
     # 第十一条第（二）项 "……专家论证和造价审核后,报县财政局备案。"
@@ -393,11 +493,14 @@ def test_procurement_by_class(project_class: str, amount: int, actor: str, artic
 # 第十六条: supervision, third-party testing, security assessment
 # --------------------------------------------------------------------------------------
 Q16_1 = "投资总额 100 万元以上（含）的项目，必须按有关规定实行监理，100 万元以下项目按需实行监理"
-Q16_2 = ("应用软件开发费用 100 万元以上（含）的项目，必须聘请有资质的单位对项目应用软件部分进行第三方测试工作，"
-         "100 万元以下项目按需开展第三方测试。")
+Q16_2 = (
+    "应用软件开发费用 100 万元以上（含）的项目，必须聘请有资质的单位"
+    "对项目应用软件部分进行第三方测试工作，100 万元以下项目按需开展第三方测试。"
+)
 Q16_3 = "必须聘请有资质的单位开展安全评估工作。监理费用、第三方测试费用和安全评估费用纳入总投资。"
 SUPERVISION = [
-    # 第十六条第（一）项 "投资总额 100 万元以上（含）的项目，必须按有关规定实行监理，100 万元以下项目按需实行监理"
+    # 第十六条第（一）项 "投资总额 100 万元以上（含）的项目，必须按有关规定实行监理，100 万元以下项
+    # 目按需实行监理"
     pytest.param(50_000, False, id="50000-self-managed"),
     pytest.param(200_000, False, id="200000-filing"),
     pytest.param(999_999, False, id="999999"),
@@ -421,7 +524,8 @@ def test_supervision_mandatory_from_one_million(amount: int, mandatory: bool) ->
 
 
 TESTING = [
-    # 第十六条第（二）项 "应用软件开发费用 100 万元以上（含）的项目，必须聘请有资质的单位……进行第三方测试工作，
+    # 第十六条第（二）项 "应用软件开发费用 100 万元以上（含）的项目，必须聘请有资质的单位……进行第三
+    # 方测试工作，
     # 100 万元以下项目按需开展第三方测试。"
     pytest.param(0, False, id="no-software"),
     pytest.param(999_999, False, id="999999"),
@@ -431,8 +535,9 @@ TESTING = [
 
 
 @pytest.mark.parametrize(("software_amount", "mandatory"), TESTING)
-def test_third_party_testing_mandatory_from_one_million_of_software(software_amount: int,
-                                                                     mandatory: bool) -> None:  # fmt: skip
+def test_third_party_testing_mandatory_from_one_million_of_software(
+    software_amount: int, mandatory: bool
+) -> None:
     # The total (2,000,000) is above the supervision line either way: only software counts here.
     d = decide(amount=2_000_000, software_amount=software_amount)
     r = one(d, "third_party_testing", "implementation")
@@ -443,7 +548,8 @@ def test_third_party_testing_mandatory_from_one_million_of_software(software_amo
 
 @pytest.mark.parametrize("amount", [50_000, 200_000, 600_000, 5_000_000])
 def test_security_assessment_always_mandatory(amount: int) -> None:
-    # 第十六条第（三）项 "……必须聘请有资质的单位开展安全评估工作。监理费用、第三方测试费用和安全评估费用纳入总投资。"
+    # 第十六条第（三）项 "……必须聘请有资质的单位开展安全评估工作。监理费用、第三方测试费用和安全评估
+    # 费用纳入总投资。"
     r = one(decide(amount=amount), "security_assessment", "implementation")
     assert r is not None
     assert r["mandatory"] is True
@@ -464,8 +570,14 @@ def test_assurance_costs_are_part_of_the_total() -> None:
 # --------------------------------------------------------------------------------------
 # 第二十条: a professional project's major change, late delivery, termination
 # --------------------------------------------------------------------------------------
-Q20 = "专业类项目因法律法规、国家政策调整等原因需进行重大变更或逾期交付的，项目建设单位应当及时向县政务和数据局备案"
-Q20B = "因目标无法完全实现需要终止合同的，应当按相关法律法规完成终止手续，并分别向县政务和数据局和县财政局备案。"
+Q20 = (
+    "专业类项目因法律法规、国家政策调整等原因需进行重大变更或逾期交付的，项目建设单位应当及时向县政"
+    "务和数据局备案"
+)
+Q20B = (
+    "因目标无法完全实现需要终止合同的，应当按相关法律法规完成终止手续，并分别向县政务和数据局和县财"
+    "政局备案。"
+)
 CHANGES = [
     # 第二十条 "专业类项目……需进行重大变更或逾期交付的，项目建设单位应当及时向县政务和数据局备案"
     pytest.param("professional", {"major_change": True}, [BUREAU], id="major-change"),
@@ -479,8 +591,9 @@ CHANGES = [
 
 
 @pytest.mark.parametrize(("project_class", "events", "filed_with"), CHANGES)
-def test_changes_of_a_professional_project_are_filed(project_class: str, events: dict[str, Any],
-                                                      filed_with: list[str] | None) -> None:  # fmt: skip
+def test_changes_of_a_professional_project_are_filed(
+    project_class: str, events: dict[str, Any], filed_with: list[str] | None
+) -> None:
     found = requirements(decide(project_class=project_class, **events), code="change_filing")
     if filed_with is None:
         assert found == []
@@ -495,9 +608,14 @@ def test_changes_of_a_professional_project_are_filed(project_class: str, events:
 # --------------------------------------------------------------------------------------
 # 第二十一条 / 第二十二条: acceptance
 # --------------------------------------------------------------------------------------
-Q21 = ("专业类项目应在验收前按照数字政府改革建设标准和要求，报县政务和数据局进行验收前置审核，"
-       "验收前置审核包括但不限于数据资源管理与共享、安全评估等。")
-Q21_2 = "采取备案制管理的专业类项目无需进行验收前置审核，由项目建设单位自行组织验收，验收报告报送县政务和数据局备案。"
+Q21 = (
+    "专业类项目应在验收前按照数字政府改革建设标准和要求，报县政务和数据局进行验收前置审核，"
+    "验收前置审核包括但不限于数据资源管理与共享、安全评估等。"
+)
+Q21_2 = (
+    "采取备案制管理的专业类项目无需进行验收前置审核，由项目建设单位自行组织验收，验收报告报送县政务"
+    "和数据局备案。"
+)
 CONFORMITY = [
     # 第二十一条 "……专业类项目应在验收前……报县政务和数据局进行验收前置审核"
     pytest.param("professional", 600_000, True, id="professional-approval"),
@@ -528,20 +646,41 @@ ACCEPTANCE = [
     # 第二十一条 "县政务和数据局和其他项目建设单位分别承担公共类项目和专业类项目的验收责任。"
     pytest.param("public", 600_000, "bureau_officer", "第二十一条", None, id="public"),
     pytest.param("public", 200_000, "bureau_officer", "第二十一条", None, id="public-filing"),
-    # 第二十一条 "经审核通过后，由项目建设单位自行组织验收，并将验收报告及验收材料报送县政务和数据局备案。"
-    pytest.param("professional", 600_000, "unit_officer", "第二十一条", "验收报告及验收材料报送",
-                 id="professional-approval"),
-    # 第二十一条第二款 "采取备案制管理的专业类项目无需进行验收前置审核，由项目建设单位自行组织验收，验收报告报送县政务和数据局备案。"
-    pytest.param("professional", 200_000, "unit_officer", "第二十一条第二款", "无需进行验收前置审核",
-                 id="professional-filing"),
-    pytest.param("professional", 50_000, "unit_officer", "第二十一条", "自行组织验收",
-                 id="professional-self-managed"),
+    # 第二十一条 "经审核通过后，由项目建设单位自行组织验收，并将验收报告及验收材料报送县政务和数据局
+    # 备案。"
+    pytest.param(
+        "professional",
+        600_000,
+        "unit_officer",
+        "第二十一条",
+        "验收报告及验收材料报送",
+        id="professional-approval",
+    ),
+    # 第二十一条第二款 "采取备案制管理的专业类项目无需进行验收前置审核，由项目建设单位自行组织验收，
+    # 验收报告报送县政务和数据局备案。"
+    pytest.param(
+        "professional",
+        200_000,
+        "unit_officer",
+        "第二十一条第二款",
+        "无需进行验收前置审核",
+        id="professional-filing",
+    ),
+    pytest.param(
+        "professional",
+        50_000,
+        "unit_officer",
+        "第二十一条",
+        "自行组织验收",
+        id="professional-self-managed",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("project_class", "amount", "actor", "article", "phrase"), ACCEPTANCE)
-def test_acceptance_responsibility(project_class: str, amount: int, actor: str, article: str,
-                                   phrase: str | None) -> None:  # fmt: skip
+def test_acceptance_responsibility(
+    project_class: str, amount: int, actor: str, article: str, phrase: str | None
+) -> None:
     r = one(decide(project_class=project_class, amount=amount), "acceptance", "acceptance")
     assert r is not None
     assert (r["actor"], r["article"], r["mandatory"]) == (actor, article, True)
@@ -550,9 +689,13 @@ def test_acceptance_responsibility(project_class: str, amount: int, actor: str, 
 
 
 Q21_DATA = "项目实施完成后将系统数据资源纳入市级政务数据资源管理和支持 IPV6 应用等相关工作要求。"
-Q22 = "项目验收包括第三方验收测评、信息安全测评和专家评审等，应按照政务信息化项目验收有关规范要求组织实施，费用纳入项目总投资。"
+Q22 = (
+    "项目验收包括第三方验收测评、信息安全测评和专家评审等，应按照政务信息化项目验收有关规范要求组织"
+    "实施，费用纳入项目总投资。"
+)
 ACCEPTANCE_DUTIES = [
-    # 第二十一条 "项目实施完成后将系统数据资源纳入市级政务数据资源管理和支持 IPV6 应用等相关工作要求。"
+    # 第二十一条 "项目实施完成后将系统数据资源纳入市级政务数据资源管理和支持 IPV6 应用等相关工作要求
+    # 。"
     pytest.param("data_resource_catalog", "第二十一条", id="data-resources-to-city"),
     pytest.param("ipv6_support", "第二十一条", id="ipv6"),
     # 第二十二条 "项目验收包括第三方验收测评、信息安全测评和专家评审等……费用纳入项目总投资。"
@@ -573,10 +716,14 @@ def test_acceptance_duties_of_every_project(code: str, article: str, amount: int
 # --------------------------------------------------------------------------------------
 # 第二十三条 / 第七条 / 第十二条: after acceptance, and the time limits
 # --------------------------------------------------------------------------------------
-Q23 = "项目建设单位应当在项目通过验收后 12 个月内，对系统运行情况进行应用效果自评价，将评价报告报送县政务和数据局。"
+Q23 = (
+    "项目建设单位应当在项目通过验收后 12 个月内，对系统运行情况进行应用效果自评价，将评价报告报送县"
+    "政务和数据局。"
+)
 Q23B = "项目建设单位在项目通过验收后，根据县财政局要求开展项目绩效评价工作。"
 POST = [
-    # 第二十三条 "项目建设单位应当在项目通过验收后 12 个月内，对系统运行情况进行应用效果自评价，将评价报告报送县政务和数据局。"
+    # 第二十三条 "项目建设单位应当在项目通过验收后 12 个月内，对系统运行情况进行应用效果自评价，将评
+    # 价报告报送县政务和数据局。"
     pytest.param("self_evaluation", BUREAU, id="self-evaluation"),
     # 第二十三条 "项目建设单位在项目通过验收后，根据县财政局要求开展项目绩效评价工作。"
     pytest.param("performance_evaluation", FINANCE, id="performance-evaluation"),
@@ -589,7 +736,11 @@ def test_post_acceptance_evaluations(code: str, authority: str, amount: int) -> 
     r = one(decide(amount=amount), code, "post")
     assert r is not None
     assert (r["mandatory"], r["actor"], r["authority"], r["article"]) == (
-        True, "unit_officer", authority, "第二十三条")  # fmt: skip
+        True,
+        "unit_officer",
+        authority,
+        "第二十三条",
+    )
 
 
 Q7 = "各镇、县直各单位需求计划于每年 11 月底前向县政务和数据局申报"
@@ -597,27 +748,56 @@ Q12_VALID = "审批意见有效期为两年。"
 TIME_LIMITS = [
     # 第七条 "各镇、县直各单位需求计划于每年 11 月底前向县政务和数据局申报"
     pytest.param({}, "annual_plan_due", {"date": "--11-30", "from": None}, "第七条", id="plan-due"),
-    pytest.param({"amount": 200_000}, "annual_plan_due", {"date": "--11-30"}, "第七条",
-                 id="plan-due-filing"),
-    pytest.param({"amount": 50_000}, "annual_plan_due", None, "第七条", id="no-plan-due-self-managed"),
+    pytest.param(
+        {"amount": 200_000}, "annual_plan_due", {"date": "--11-30"}, "第七条", id="plan-due-filing"
+    ),
+    pytest.param(
+        {"amount": 50_000}, "annual_plan_due", None, "第七条", id="no-plan-due-self-managed"
+    ),
     # 第十二条第（二）项 "审批意见有效期为两年。"
-    pytest.param({}, "approval_validity", {"period": "P2Y", "from": "approved"}, "第十二条第（二）项",
-                 id="approval-validity-2y"),
-    pytest.param({"project_class": "public"}, "approval_validity", None, "第十二条第（二）项",
-                 id="no-approval-opinion-public"),
-    pytest.param({"amount": 499_999}, "approval_validity", None, "第十二条第（二）项",
-                 id="no-approval-opinion-filing"),
+    pytest.param(
+        {},
+        "approval_validity",
+        {"period": "P2Y", "from": "approved"},
+        "第十二条第（二）项",
+        id="approval-validity-2y",
+    ),
+    pytest.param(
+        {"project_class": "public"},
+        "approval_validity",
+        None,
+        "第十二条第（二）项",
+        id="no-approval-opinion-public",
+    ),
+    pytest.param(
+        {"amount": 499_999},
+        "approval_validity",
+        None,
+        "第十二条第（二）项",
+        id="no-approval-opinion-filing",
+    ),
     # 第二十三条 "项目建设单位应当在项目通过验收后 12 个月内，对系统运行情况进行应用效果自评价"
-    pytest.param({}, "self_evaluation_due", {"period": "P12M", "from": "accepted"}, "第二十三条",
-                 id="self-evaluation-12m"),
-    pytest.param({"amount": 50_000, "project_class": "public"}, "self_evaluation_due",
-                 {"period": "P12M", "from": "accepted"}, "第二十三条", id="self-evaluation-small"),
+    pytest.param(
+        {},
+        "self_evaluation_due",
+        {"period": "P12M", "from": "accepted"},
+        "第二十三条",
+        id="self-evaluation-12m",
+    ),
+    pytest.param(
+        {"amount": 50_000, "project_class": "public"},
+        "self_evaluation_due",
+        {"period": "P12M", "from": "accepted"},
+        "第二十三条",
+        id="self-evaluation-small",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("facts", "code", "expected", "article"), TIME_LIMITS)
-def test_time_limits(facts: dict[str, Any], code: str, expected: dict[str, Any] | None,
-                     article: str) -> None:  # fmt: skip
+def test_time_limits(
+    facts: dict[str, Any], code: str, expected: dict[str, Any] | None, article: str
+) -> None:
     t = time_limit(decide(**facts), code)
     if expected is None:
         assert t is None
@@ -631,9 +811,40 @@ def test_time_limits(facts: dict[str, Any], code: str, expected: dict[str, Any] 
 # --------------------------------------------------------------------------------------
 # Citations and quotes
 # --------------------------------------------------------------------------------------
-QUOTES = [VALIDITY_QUOTE, Q10_APPROVAL, Q10_FILING, Q10_SELF, Q4, Q4_2, Q28, Q8, Q11_2, Q11_2B,
-          Q11_3, Q11_4, Q12_1, Q12_1B, Q12_2, Q12_3, Q12_4, Q3_3, Q3_5, Q16_1, Q16_2, Q16_3, Q20,
-          Q20B, Q21, Q21_2, Q21_DATA, Q22, Q23, Q23B, Q7, Q12_VALID]  # fmt: skip
+QUOTES = [
+    VALIDITY_QUOTE,
+    Q10_APPROVAL,
+    Q10_FILING,
+    Q10_SELF,
+    Q4,
+    Q4_2,
+    Q28,
+    Q8,
+    Q11_2,
+    Q11_2B,
+    Q11_3,
+    Q11_4,
+    Q12_1,
+    Q12_1B,
+    Q12_2,
+    Q12_3,
+    Q12_4,
+    Q3_3,
+    Q3_5,
+    Q16_1,
+    Q16_2,
+    Q16_3,
+    Q20,
+    Q20B,
+    Q21,
+    Q21_2,
+    Q21_DATA,
+    Q22,
+    Q23,
+    Q23B,
+    Q7,
+    Q12_VALID,
+]
 
 
 @pytest.mark.parametrize("quote", QUOTES)
@@ -660,10 +871,6 @@ def test_every_decision_line_cites_an_article_of_the_source(facts: dict[str, Any
     p = pack()
     d = evaluate(p, validate_facts(p, facts), ON).model_dump(mode="json")
     check_citations(d)
-    try:
-        from libs.policy.testing import assert_citations_exist
-    except ImportError:  # the engine's helper is optional; check_citations is ours
-        return
     assert_citations_exist(p, evaluate(p, validate_facts(p, facts), ON))
 
 
@@ -679,8 +886,9 @@ def test_every_rule_of_the_pack_cites_the_source() -> None:
     articles += [t.article for t in spec.time_limits]
     articles.append(spec.validity.article)
     for article in articles:
-        check_citations({"route": {"article": article}, "requirements": [], "time_limits": [],
-                         "trace": []})  # fmt: skip
+        check_citations(
+            {"route": {"article": article}, "requirements": [], "time_limits": [], "trace": []}
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -689,23 +897,50 @@ def test_every_rule_of_the_pack_cites_the_source() -> None:
 LIGHTNESS = {"self_managed": 0, "filing": 1, "approval": 2}
 AMOUNTS = st.one_of(
     st.integers(min_value=0, max_value=20_000_000),
-    st.sampled_from([99_999, 100_000, 100_001, 499_999, 500_000, 500_001, 999_999, 1_000_000,
-                     1_000_001, 4_999_999, 5_000_000, 5_000_001]),
+    st.sampled_from(
+        [
+            99_999,
+            100_000,
+            100_001,
+            499_999,
+            500_000,
+            500_001,
+            999_999,
+            1_000_000,
+            1_000_001,
+            4_999_999,
+            5_000_000,
+            5_000_001,
+        ]
+    ),
 )
-FACTS = st.fixed_dictionaries({
-    "project_class": st.sampled_from(["public", "professional"]),
-    "service_types": st.lists(st.sampled_from(["infrastructure", "software_development",
-                                               "operations_maintenance", "business_operation",
-                                               "third_party"]), min_size=1, max_size=3, unique=True),
-    "funding": st.sampled_from(["fiscal", "non_fiscal"]),
-    "uses_crypto": st.booleans(),
-    "classified": st.booleans(),
-    "fixed_asset_investment": st.booleans(),
-    "excluded_kind": st.sampled_from([None, None, None, "office_equipment", "new_media"]),
-    "in_annual_plan": st.booleans(),
-    "mandated": st.booleans(),
-    "major_change": st.booleans(),
-})  # fmt: skip
+FACTS = st.fixed_dictionaries(
+    {
+        "project_class": st.sampled_from(["public", "professional"]),
+        "service_types": st.lists(
+            st.sampled_from(
+                [
+                    "infrastructure",
+                    "software_development",
+                    "operations_maintenance",
+                    "business_operation",
+                    "third_party",
+                ]
+            ),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+        "funding": st.sampled_from(["fiscal", "non_fiscal"]),
+        "uses_crypto": st.booleans(),
+        "classified": st.booleans(),
+        "fixed_asset_investment": st.booleans(),
+        "excluded_kind": st.sampled_from([None, None, None, "office_equipment", "new_media"]),
+        "in_annual_plan": st.booleans(),
+        "mandated": st.booleans(),
+        "major_change": st.booleans(),
+    }
+)
 
 
 def _mandatory(d: dict[str, Any]) -> set[tuple[str, str]]:
@@ -724,12 +959,27 @@ def test_raising_the_amount_never_lightens_the_route(facts: dict[str, Any], a: i
         assert LIGHTNESS[r_high] >= LIGHTNESS[r_low], (low, r_low, high, r_high)
         # Nor does a duty that binds the smaller project disappear from the larger one.
         assert _mandatory(d_low) <= _mandatory(d_high), (low, high)
-    if r_low not in LIGHTNESS:
+    if r_low not in LIGHTNESS and r_low != "ineligible":
         # Scope rules other than 第八条 do not look at the amount at all.
-        if r_low != "ineligible":
-            assert r_high == r_low
+        assert r_high == r_low
 
 
-def test_engine_monotonic_helper() -> None:
-    testing = pytest.importorskip("libs.policy.testing")
-    testing.assert_amount_monotonic(pack(), project())
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=FACTS)
+def test_engine_monotonic_helper(facts: dict[str, Any]) -> None:
+    # libs.policy.testing walks every band edge, amount parameter and literal (±1).
+    assert_amount_monotonic(pack(), {**facts, "amount": 0}, on=ON)
+
+
+# Codes the regulation needs and vocabulary.md lacks: proposed additions (docs/policy-packs.md,
+# "Open questions"). Pinned here so that no further code is invented silently.
+PROPOSED_CODES = {"government_consent", "funding_application", "procurement", "change_filing"}
+
+
+def test_codes_outside_the_vocabulary_are_only_the_proposed_ones() -> None:
+    spec = pack().spec
+    used = {r.code for r in spec.requirements} | {t.code for t in spec.time_limits}
+    assert used - set(REQUIREMENT_LABELS) - set(TIME_LIMIT_LABELS) == PROPOSED_CODES
+    for rule in [*spec.requirements, *spec.time_limits]:
+        if rule.code in PROPOSED_CODES:
+            assert rule.label, f"{rule.id}: a code outside vocabulary.md needs a Chinese label"
