@@ -1237,7 +1237,8 @@ PROPOSED_CODES = {
 def test_codes_outside_the_vocabulary_are_only_the_proposed_ones() -> None:
     spec = pack().spec
     used = {r.code for r in spec.requirements} | {t.code for t in spec.time_limits}
-    assert used - set(REQUIREMENT_LABELS) - set(TIME_LIMIT_LABELS) == PROPOSED_CODES
+    # A subset, not equality: a proposed code may join vocab.py at any time.
+    assert used - set(REQUIREMENT_LABELS) - set(TIME_LIMIT_LABELS) <= PROPOSED_CODES
     for rule in [*spec.requirements, *spec.time_limits]:
         if rule.code in PROPOSED_CODES:
             assert rule.label, f"{rule.id}: a code outside vocabulary.md needs a Chinese label"
