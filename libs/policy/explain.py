@@ -5,6 +5,7 @@ from __future__ import annotations
 from libs.policy.decision import Decision
 from libs.policy.render import format_value
 from libs.policy.vocab import (
+    FROM_LABELS,
     REQUIREMENT_LABELS,
     ROLE_LABELS,
     ROUTE_LABELS,
@@ -54,7 +55,7 @@ def decision_text(decision: Decision) -> str:
                 value = format_value(t.ratio, "ratio")
             else:
                 value = format_value(t.amount, "amount")
-            start = f"自{t.from_}起" if t.from_ else ""
+            start = f"自{FROM_LABELS.get(t.from_, t.from_)}起" if t.from_ else ""
             lines.append(f"  - {label}：{start}{value}")
             lines.append(f"    {t.explanation}")
     lines.append("检查记录：")

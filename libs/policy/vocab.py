@@ -12,6 +12,7 @@ __all__ = [
     "CATEGORIES",
     "EXCLUDED_KINDS",
     "FACT_LABELS",
+    "FROM_LABELS",
     "FUNDING",
     "LIGHTNESS",
     "PROJECT_CLASSES",
@@ -118,6 +119,25 @@ TIME_LIMIT_LABELS: Final[dict[str, str]] = {
     "free_maintenance_min": "免费运维期",
     "maintenance_cost_cap": "年运维费上限",
     "adjustment_limit": "自行调整上限",
+}
+
+# What a time limit counts from (lifecycle states of vocabulary.md, read as the
+# event of entering them, plus the budget year of calendar cut-offs).
+FROM_LABELS: Final[dict[str, str]] = {
+    "draft": "起草",
+    "submitted": "申报",
+    "under_review": "受理审核",
+    "approved": "立项批复",
+    "filed": "备案",
+    "procuring": "启动采购",
+    "implementing": "开始实施",
+    "completed": "完工",
+    "acceptance_review": "提交验收前置审核",
+    "accepted": "通过验收",
+    "in_operation": "投入运行",
+    "evaluated": "完成自评价",
+    "decommissioned": "停用",
+    "budget_year": "预算年度",
 }
 
 PROJECT_CLASSES: Final[dict[str, str]] = {"public": "公共类", "professional": "专业类"}
