@@ -706,7 +706,18 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
     for req in cp.requirements:
         if code not in req.routes:
             continue
-        if not _check(pack, req.cond, req.key, ctx):
+        # _check inlined: this loop runs for most rules of a pack.
+        cond = req.cond
+        if cond.program is None:
+            hit = cond.constant
+        else:
+            try:
+                hit = cond.program.execute(ctx)
+            except Exception:
+                hit = _check(pack, cond, req.key, ctx)  # re-run to raise EvaluationError
+            if hit is not True and hit is not False:
+                _check(pack, cond, req.key, ctx)
+        if not hit:
             add(req.miss)
             continue
         add(req.hit)
