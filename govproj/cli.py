@@ -1,8 +1,9 @@
 """`govproj`: one command line for every service and tool.
 
 Each command group lives in its own module under ``govproj/commands/`` and
-exports ``app`` (a Typer app); this file only mounts them, so groups can be
-added without touching each other.
+exports ``app`` (a Typer app with subcommands) or ``command`` (a single
+command); this file only mounts them, so groups can be added without touching
+each other.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ for module_name, group, help_text in _GROUPS:
         if exc.name != f"govproj.commands.{module_name}":
             raise
         continue
-    app.add_typer(module.app, name=group, help=help_text)
+    if hasattr(module, "command"):
+        app.command(name=group, help=help_text)(module.command)
+    else:
+        app.add_typer(module.app, name=group, help=help_text)
 
 
 def main() -> None:

@@ -10,11 +10,7 @@ import uvicorn
 
 from libs.common.settings import SERVICES, service_settings
 
-app = typer.Typer(no_args_is_help=True)
-
-
-@app.callback(invoke_without_command=True)
-def serve(
+def command(
     service: str = typer.Argument(..., help="registry | approval | budget | acceptance | archive"),
     host: str | None = typer.Option(None, help="监听地址（默认取设置）"),
     port: int | None = typer.Option(None, help="端口（默认取设置）"),

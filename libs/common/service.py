@@ -131,6 +131,7 @@ def create_service_app(
         nc: NatsClient | None = None
         relay_engine: AsyncEngine | None = None
         runner: ConsumerRunner | None = None
+        relay: OutboxRelay | None = None
         tenant_handler = _tenant_handler(spec, tree)
         try:
             nc = await nats.connect(
@@ -162,7 +163,9 @@ def create_service_app(
             yield
         finally:
             if runner is not None:
-                await runner.stop()
+                runner.stop()
+            if relay is not None:
+                relay.stop()
             for task in tasks:
                 task.cancel()
             for task in tasks:
