@@ -107,6 +107,24 @@ REQUIREMENT_LABELS: Final[dict[str, str]] = {
     "standard_authoring": "编制工程标准或团体标准",
     "report_to_parent": "批复结果报送上级",
     "ipv6_support": "支持IPv6",
+    # Extensions (docs/vocabulary-extensions.md), raised by the pack engineers.
+    "fund_usage_report": "资金使用情况定期报告",
+    "demand_aggregation": "公共类需求汇总报送",
+    "archive_management": "项目档案管理",
+    "government_consent": "报本级人民政府同意",
+    "funding_application": "申请资金",
+    "procurement": "按政府采购或招投标组织建设",
+    "change_filing": "重大变更、逾期、终止、调整的备案或报告",
+    "central_filing": "向大数据局集中备案/管理平台申报",
+    "market_approval": "市场运营类项目核准",
+    "civil_works_separate": "土建工程单独立项",
+    "construction_approvals": "工程建设审批手续",
+    "secrecy_management": "保密管理",
+    "ip_ownership": "知识产权归属",
+    "surplus_return": "结余资金收回",
+    "information_disclosure": "信息公开",
+    "acceptance_extension": "延期验收申请",
+    "decommission_plan": "停用方案",
 }
 
 TIME_LIMIT_LABELS: Final[dict[str, str]] = {
@@ -119,6 +137,7 @@ TIME_LIMIT_LABELS: Final[dict[str, str]] = {
     "free_maintenance_min": "免费运维期",
     "maintenance_cost_cap": "年运维费上限",
     "adjustment_limit": "自行调整上限",
+    "performance_report_due": "绩效报告期限",
 }
 
 # What a time limit counts from (lifecycle states of vocabulary.md, read as the
