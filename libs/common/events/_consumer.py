@@ -5,13 +5,13 @@ Per batch of messages fetched from JetStream:
 1. Each message is parsed; a malformed one, or one whose subject, ``ce-tenant``
    and ``data.tenant`` disagree, goes to ``dead_letter`` and is acked: nothing
    else changes and the stream moves on.
-2. The rest are applied in ONE database transaction, each inside its own
-   savepoint with ``TenantContext.own(event.tenant)``: insert the inbox row
-   (``ON CONFLICT DO NOTHING``; already there means the effect was applied
-   before, so the handler is skipped), run the handler. A handler that raises
-   rolls back its savepoint only. One commit per batch instead of one per
-   event: the fsync is what a consumer waits for. ``batch_size=1`` gives one
-   transaction per event.
+2. The rest are applied in ONE database transaction, each under
+   ``TenantContext.own(event.tenant)``: insert the inbox row (``ON CONFLICT
+   DO NOTHING``; already there means the effect was applied before, so the
+   handler is skipped), run the handler. One commit per batch instead of one
+   per event: the fsync is what a consumer waits for (``batch_size=1`` gives
+   one transaction per event). If a handler raises, the batch is redone with
+   a savepoint per event, so only the failing event's effect is rolled back.
 3. After the commit the applied messages are acked with a double ack
    (``ack_sync``). A crash between commit and ack redelivers them; the inbox
    skips them. Failed ones are nak'ed with a delay from ``backoff``; at
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -73,6 +74,10 @@ class ConsumerStats:
 
 class _InfraError(Exception):
     """The database or the connection failed, not the handler: retry, never dead-letter."""
+
+
+class _HandlerFailedError(Exception):
+    """A handler raised on the optimistic path: redo the batch with a savepoint per event."""
 
 
 def _is_infra(exc: BaseException) -> bool:
@@ -161,6 +166,13 @@ class ConsumerRunner:
             "INSERT INTO {schema}.inbox (tenant_id, event_id, consumer, subject, type) "
             "VALUES (:tenant, CAST(:id AS uuid), :consumer, :subject, :type) "
             "ON CONFLICT DO NOTHING RETURNING 1",
+            schema,
+        )
+        self._insert_inbox_many = schema_sql(
+            "INSERT INTO {schema}.inbox (tenant_id, event_id, consumer, subject, type) "
+            "SELECT :tenant, e.id, :consumer, e.subject, e.type FROM unnest("
+            "CAST(:ids AS uuid[]), CAST(:subjects AS text[]), CAST(:types AS text[])"
+            ") AS e(id, subject, type) ON CONFLICT DO NOTHING RETURNING event_id",
             schema,
         )
         self._insert_dead = schema_sql(
@@ -348,13 +360,63 @@ class ConsumerRunner:
     async def _apply_batch(
         self, work: list[_Work]
     ) -> tuple[list[_Work], list[tuple[_Work, BaseException]]]:
+        """Apply a batch in one transaction; returns (applied or already applied, failed).
+
+        Optimistic first: one inbox INSERT per run of same-tenant events and no
+        savepoints, about one round trip per event besides the handler's own.
+        If a handler raises, that transaction is rolled back whole and the
+        batch is applied again with a savepoint per event, so the failure
+        touches only its own event.
+        """
+        try:
+            return await self._apply_batch_fast(work), []
+        except _HandlerFailedError:
+            return await self._apply_batch_isolated(work)
+
+    async def _apply_batch_fast(self, work: list[_Work]) -> list[_Work]:
+        applied = 0
+        async with self._sessionmaker() as session, session.begin():
+            for tenant, run in itertools.groupby(work, key=lambda w: w.event.tenant):
+                items = list(run)
+                # The identity map must not hand one tenant's objects to the next
+                # tenant's handler without a query (and thus without RLS).
+                session.expunge_all()
+                await apply_tenant_context(session, TenantContext.own(tenant))
+                result = await session.execute(
+                    self._insert_inbox_many,
+                    {
+                        "tenant": tenant,
+                        "consumer": self._durable,
+                        "ids": [w.event.id for w in items],
+                        "subjects": [w.event.subject for w in items],
+                        "types": [w.event.type for w in items],
+                    },
+                )
+                fresh = {str(event_id) for event_id in result.scalars()}
+                for item in items:
+                    if item.event.id not in fresh:
+                        continue  # applied before (or twice in this batch): skip
+                    fresh.discard(item.event.id)
+                    try:
+                        with consume_span(item.event, self._durable):
+                            await item.handler(session, item.event)
+                    except Exception as exc:
+                        if _is_infra(exc):
+                            raise _InfraError(repr(exc)) from exc
+                        raise _HandlerFailedError from exc
+                    applied += 1
+        self.stats.applied += applied
+        self.stats.duplicates += len(work) - applied
+        return work
+
+    async def _apply_batch_isolated(
+        self, work: list[_Work]
+    ) -> tuple[list[_Work], list[tuple[_Work, BaseException]]]:
         applied: list[_Work] = []
         failed: list[tuple[_Work, BaseException]] = []
         duplicates = 0
         async with self._sessionmaker() as session, session.begin():
             for item in work:
-                # The identity map must not hand one tenant's objects to the next
-                # event's handler without a query (and thus without RLS).
                 session.expunge_all()
                 try:
                     async with session.begin_nested():

@@ -76,8 +76,12 @@ class OutboxRelay:
     batch_size
         Rows claimed, published concurrently and marked per transaction.
     poll_interval
-        Seconds between polls when no NOTIFY arrives (the fallback when the
-        LISTEN connection is down or a notification was missed).
+        Seconds between polls when idle and no NOTIFY arrives (the fallback
+        when the LISTEN connection is down or a notification was missed).
+    busy_poll_interval
+        Seconds to linger for more rows after a non-empty, non-full batch:
+        emitters send at most one NOTIFY per 10 ms, so while events flow the
+        relay polls instead of waiting for one.
     publish_timeout
         Seconds to wait for each PubAck.
     min_backoff, max_backoff
@@ -95,7 +99,8 @@ class OutboxRelay:
         schema: str,
         *,
         batch_size: int = 256,
-        poll_interval: float = 1.0,
+        poll_interval: float = 0.25,
+        busy_poll_interval: float = 0.02,
         publish_timeout: float = 5.0,
         min_backoff: float = 0.1,
         max_backoff: float = 30.0,
@@ -106,6 +111,7 @@ class OutboxRelay:
         self._schema = _check_schema(schema)
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._busy_poll_interval = busy_poll_interval
         self._publish_timeout = publish_timeout
         self._min_backoff = min_backoff
         self._max_backoff = max_backoff
@@ -157,7 +163,11 @@ class OutboxRelay:
                 backoff = self._min_backoff
                 if result.claimed >= self._batch_size:
                     continue  # probably more waiting: no sleep
-                await self._wait_for_work()
+                # While events flow, emitters skip most NOTIFYs (see emit): linger
+                # briefly instead of sleeping until the next one.
+                await self._wait_for_work(
+                    self._busy_poll_interval if result.claimed else self._poll_interval
+                )
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -213,9 +223,9 @@ class OutboxRelay:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
-    async def _wait_for_work(self) -> None:
+    async def _wait_for_work(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
     async def _listen_forever(self) -> None:
         """Hold a LISTEN connection; reconnect when it drops (polling covers the gap)."""
