@@ -272,40 +272,57 @@ class ConsumerRunner:
     # -- the fetch loop --------------------------------------------------------------
 
     async def _consume(self, nc: Any, js: Any, sub: Any) -> None:
+        # nats-py's fetch(n) waits for a full batch once it has to linger, so the
+        # runner never lingers for n: it takes whatever is ready now (a no-wait
+        # pull, cheap while busy), and only when nothing is ready blocks on a
+        # fetch of ONE message, then takes what else arrived with it. Latency
+        # stays one round trip at low rates; batches grow with the load.
         reconnects = nc.stats["reconnects"]
         idle = 0
+        busy = False
         stop_wait = asyncio.ensure_future(self._stopping.wait())
         try:
             while not self._stopping.is_set():
                 if nc.stats["reconnects"] != reconnects or nc.is_closed:
                     # The server may have restarted and forgotten our pull requests.
                     raise ConnectionError("reconnected")
-                fetch = asyncio.ensure_future(sub.fetch(1, timeout=self._idle_timeout))
-                done, _ = await asyncio.wait(
-                    {fetch, stop_wait}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if fetch not in done:
-                    fetch.cancel()
-                    with contextlib.suppress(BaseException):
-                        await fetch
-                    return
-                try:
-                    msgs = list(fetch.result())
-                except TimeoutError:
-                    idle += 1
-                    if idle % 10 == 0:
-                        # A quiet stream or a dead subscription? Ask the server.
-                        await js.consumer_info(self._stream, self._durable)
-                    continue
+                msgs: list[Any] = []
+                if busy:
+                    msgs = await self._fetch_ready(sub, self._batch_size)
+                if not msgs:
+                    fetch = asyncio.ensure_future(sub.fetch(1, timeout=self._idle_timeout))
+                    done, _ = await asyncio.wait(
+                        {fetch, stop_wait}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if fetch not in done:
+                        fetch.cancel()
+                        with contextlib.suppress(BaseException):
+                            await fetch
+                        return
+                    try:
+                        msgs = list(fetch.result())
+                    except TimeoutError:
+                        busy = False
+                        idle += 1
+                        if idle % 10 == 0:
+                            # A quiet stream or a dead subscription? Ask the server.
+                            await js.consumer_info(self._stream, self._durable)
+                        continue
+                    if self._batch_size > 1:
+                        msgs += await self._fetch_ready(sub, self._batch_size - 1)
                 idle = 0
-                if self._batch_size > 1:
-                    # Take what else is ready now without waiting for a full batch:
-                    # latency stays one round trip at low rates.
-                    with contextlib.suppress(TimeoutError):
-                        msgs += await sub.fetch(self._batch_size - 1, timeout=0.01)
+                busy = True
                 await self._process(msgs)
         finally:
             stop_wait.cancel()
+
+    @staticmethod
+    async def _fetch_ready(sub: Any, n: int) -> list[Any]:
+        """Up to ``n`` messages that are ready now (waits at most ~10 ms)."""
+        try:
+            return list(await sub.fetch(n, timeout=0.01))
+        except TimeoutError:
+            return []
 
     # -- one batch -------------------------------------------------------------------
 
