@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,13 +35,3 @@ def platform(platform_db: DatabaseUrls, nats_url: str, infra_tmp: Path) -> Itera
                                   json={"code": code, "name": name, "level": level, "parent_code": parent})
                 assert r.status_code in (201, 409), r.text
         yield running
-
-
-def eventually(check: Callable[[], bool], *, timeout: float = 15.0, interval: float = 0.1) -> None:
-    """Wait until ``check()`` holds (events cross processes asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(interval)
-    assert check(), "condition did not hold in time"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
+import nats
 import psycopg
 
 from libs.common.db.bootstrap import psycopg_url
-from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
-from tests.integration.conftest import eventually
 
 REPLICAS = ("approval", "budget", "acceptance", "archive")
 
@@ -49,12 +52,20 @@ def test_renamed_tenant_reaches_replicas_with_its_new_version(platform: RunningP
         eventually(lambda s=schema: _replica_rows(platform_db, s, "445381") == [("445381", "罗定市", 2)])
 
 
-def test_each_event_names_its_actor(platform: RunningPlatform, platform_db: DatabaseUrls) -> None:
-    with psycopg.connect(psycopg_url(platform_db.owner)) as conn:
-        conn.execute("SELECT set_config('app.visible_tenants', '445322', false)")
-        rows = conn.execute(
-            "SELECT payload, headers FROM registry.outbox WHERE tenant_id = '445322'"
-        ).fetchall()
-    assert rows, "the demo tenant 445322 was created through the API"
-    text = repr(rows)
-    assert "admin" in text  # the platform admin who created it
+def test_published_event_names_its_actor(platform: RunningPlatform, nats_url: str) -> None:
+    """The stream is the audit trail: the tenant.created event says which admin did it."""
+
+    async def last_created() -> tuple[dict[str, str], dict[str, object]]:
+        nc = await nats.connect(nats_url)
+        try:
+            msg = await nc.jetstream().get_last_msg("GOVPROJ", "govproj.445322.registry.tenant.created")
+            return dict(msg.headers or {}), json.loads(msg.data)
+        finally:
+            await nc.close()
+
+    headers, data = asyncio.run(last_created())
+    actor = json.loads(headers["ce-actor"])
+    assert actor["id"] == "admin" and "platform_admin" in actor["roles"]
+    assert headers["ce-type"] == "govproj.registry.tenant.created.v1"
+    assert headers["ce-tenant"] == "445322" == data["code"]
+    assert headers["Nats-Msg-Id"] == headers["ce-id"]

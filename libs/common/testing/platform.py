@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import httpx
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import free_port, wait_for_port
 
-__all__ = ["RunningPlatform", "run_platform"]
+__all__ = ["RunningPlatform", "eventually", "run_platform"]
 
 
 @dataclass
@@ -125,3 +125,13 @@ def run_platform(
     finally:
         for name in list(platform.procs):
             platform.stop_service(name)
+
+
+def eventually(check: Callable[[], bool], *, timeout: float = 15.0, interval: float = 0.1) -> None:
+    """Wait until ``check()`` holds (events cross processes asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    assert check(), "condition did not hold in time"

@@ -1,0 +1,1 @@
+"""Policy packs (YAML) and their table-driven tests."""
