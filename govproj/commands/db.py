@@ -13,7 +13,9 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("bootstrap")
 def bootstrap(
-    admin_url: str = typer.Option(..., help="超级用户连接串，如 postgresql://postgres@127.0.0.1:5432/postgres"),
+    admin_url: str = typer.Option(
+        ..., help="超级用户连接串，如 postgresql://postgres@127.0.0.1:5432/postgres"
+    ),
     database: str = typer.Option("govproj", help="数据库名"),
 ) -> None:
     """创建数据库及 owner / app / relay 三个角色（幂等）。"""
@@ -34,7 +36,11 @@ def upgrade_cmd(services: list[str] = typer.Argument(None, help="默认全部服
 def check(services: list[str] = typer.Argument(None, help="默认全部服务")) -> None:
     """检查各服务的 schema 是否为最新（否则退出码 1）。"""
     settings = CommonSettings()
-    stale = [s for s in services or list(SERVICES) if not is_up_to_date(s, settings.migration_database_url)]
+    stale = [
+        s
+        for s in services or list(SERVICES)
+        if not is_up_to_date(s, settings.migration_database_url)
+    ]
     for s in stale:
         typer.echo(f"{s}: behind head", err=True)
     raise typer.Exit(1 if stale else 0)

@@ -24,7 +24,9 @@ def up(detach: bool = typer.Option(False, "--detach", help="全部就绪后返�
         typer.echo(f"启动失败：{exc}", err=True)
         stack.down()
         raise typer.Exit(1) from exc
-    typer.echo("GovProj 已就绪。令牌：govproj dev token --tenant 445322 --role unit_officer", err=True)
+    typer.echo(
+        "GovProj 已就绪。令牌：govproj dev token --tenant 445322 --role unit_officer", err=True
+    )
     if detach:
         return
 
@@ -40,7 +42,9 @@ def up(detach: bool = typer.Option(False, "--detach", help="全部就绪后返�
     while not stopping:
         dead = [name for name, pid in pids.items() if not _alive(pid)]
         if dead:
-            typer.echo(f"进程退出：{', '.join(dead)}（日志见 {stack.settings.home / 'logs'}）", err=True)
+            typer.echo(
+                f"进程退出：{', '.join(dead)}（日志见 {stack.settings.home / 'logs'}）", err=True
+            )
             break
         time.sleep(0.5)
     stack.down()
@@ -74,7 +78,9 @@ def issuer(port: int = typer.Option(8109)) -> None:
     from govproj.dev.issuer import serve_issuer
 
     settings = DevSettings()
-    serve_issuer(settings.home, "127.0.0.1", port, issuer_url=settings.issuer_url, log_level="warning")
+    serve_issuer(
+        settings.home, "127.0.0.1", port, issuer_url=settings.issuer_url, log_level="warning"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,11 +10,14 @@ import uvicorn
 
 from libs.common.settings import SERVICES, service_settings
 
+
 def command(
     service: str = typer.Argument(..., help="registry | approval | budget | acceptance | archive"),
     host: str | None = typer.Option(None, help="监听地址（默认取设置）"),
     port: int | None = typer.Option(None, help="端口（默认取设置）"),
-    workers: bool = typer.Option(True, "--workers/--no-workers", help="是否在本进程内运行 outbox 转发与事件消费"),
+    workers: bool = typer.Option(
+        True, "--workers/--no-workers", help="是否在本进程内运行 outbox 转发与事件消费"
+    ),
 ) -> None:
     """运行一个服务。"""
     if service not in SERVICES:

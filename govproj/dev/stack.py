@@ -83,13 +83,17 @@ class Stack:
         return PostgresProcess(self.settings.home / "pg", self.settings.pg_port, durable=True)
 
     def nats(self) -> NatsProcess:
-        return NatsProcess(self.settings.home / "nats", self.settings.nats_port,
-                           log_file=self.settings.home / "logs" / "nats.log")
+        return NatsProcess(
+            self.settings.home / "nats",
+            self.settings.nats_port,
+            log_file=self.settings.home / "logs" / "nats.log",
+        )
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = open(self.settings.home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-        return subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=log,
-                                start_new_session=True)
+        log = (self.settings.home / "logs" / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            args, env={**os.environ, **env}, stdout=log, stderr=log, start_new_session=True
+        )
 
     def up(self) -> dict[str, int]:
         """Start everything, migrate, seed; return the processes' pids once all are ready."""
@@ -143,9 +147,15 @@ class Stack:
     def token(self, tenant: str, roles: list[str], user: str | None = None) -> str:
         s = self.settings
         role = roles[0]
-        return mint_token(s.home, issuer=s.issuer_url, audience=s.audience, tenant=tenant,
-                          roles=roles, user=user or f"{role}@{tenant}",
-                          name=demo.DEMO_USERS.get(role))
+        return mint_token(
+            s.home,
+            issuer=s.issuer_url,
+            audience=s.audience,
+            tenant=tenant,
+            roles=roles,
+            user=user or f"{role}@{tenant}",
+            name=demo.DEMO_USERS.get(role),
+        )
 
     def seed(self) -> None:
         """Load the demo tenants and units through the registry's API (idempotent)."""
@@ -153,8 +163,11 @@ class Stack:
         admin = {"Authorization": f"Bearer {self.token('440000', ['platform_admin'], 'admin')}"}
         with httpx.Client(base_url=base, timeout=10) as client:
             for code, name, level, parent in demo.DEMO_TENANTS:
-                r = client.post("/v1/tenants", headers=admin,
-                                json={"code": code, "name": name, "level": level, "parent_code": parent})
+                r = client.post(
+                    "/v1/tenants",
+                    headers=admin,
+                    json={"code": code, "name": name, "level": level, "parent_code": parent},
+                )
                 if r.status_code not in (201, 409):
                     raise RuntimeError(f"seeding tenant {code} failed: {r.status_code} {r.text}")
             for tenant, units in demo.DEMO_UNITS.items():
@@ -163,8 +176,10 @@ class Stack:
                     r = client.post("/v1/units", headers=bureau, json={"name": unit})
                     if r.status_code not in (201, 409):
                         raise RuntimeError(f"seeding unit {unit} failed: {r.status_code} {r.text}")
-        self._say(f"demo data   {len(demo.DEMO_TENANTS)} tenants, "
-                  f"{sum(len(u) for u in demo.DEMO_UNITS.values())} units")
+        self._say(
+            f"demo data   {len(demo.DEMO_TENANTS)} tenants, "
+            f"{sum(len(u) for u in demo.DEMO_UNITS.values())} units"
+        )
 
     def down(self) -> None:
         """Stop a stack started with ``--detach`` (or left behind)."""

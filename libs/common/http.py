@@ -20,12 +20,18 @@ def parse_if_match(header: str | None, *, required: bool = False) -> int | None:
     """The version an ``If-Match`` header names; 428 when required and absent, 400 when unreadable."""
     if header is None or header.strip() == "":
         if required:
-            raise Problem(428, "precondition_required", "缺少 If-Match 版本号",
-                          "If-Match: 修改前请带上读取时得到的 ETag")
+            raise Problem(
+                428,
+                "precondition_required",
+                "缺少 If-Match 版本号",
+                "If-Match: 修改前请带上读取时得到的 ETag",
+            )
         return None
     if header.strip() == "*":
         return None
     match = _ETAG.match(header.strip())
     if not match:
-        raise Problem(400, "bad_if_match", "If-Match 格式错误", f'If-Match: 应为 "版本号"，收到 {header!r}')
+        raise Problem(
+            400, "bad_if_match", "If-Match 格式错误", f'If-Match: 应为 "版本号"，收到 {header!r}'
+        )
     return int(match.group(1))

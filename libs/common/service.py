@@ -41,8 +41,8 @@ from libs.common.tenants import TENANT_EVENT_TYPES, CachedTenantTree, apply_tena
 __all__ = [
     "DbSession",
     "EventHandler",
-    "actor_of",
     "ServiceSpec",
+    "actor_of",
     "create_service_app",
     "db_session",
     "tenant_context_of",
@@ -135,7 +135,9 @@ def create_service_app(
         tenant_handler = _tenant_handler(spec, tree)
         try:
             nc = await nats.connect(
-                settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                settings.nats_url,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
                 name=f"govproj-{spec.name}",
             )
             app.state.nats = nc
@@ -146,7 +148,9 @@ def create_service_app(
                 relay_engine = create_engine(settings.relay_database_url, pool_size=2)
                 relay = OutboxRelay(create_sessionmaker(relay_engine), js, schema=spec.name)
                 tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
-                handlers: dict[str, EventHandler] = dict.fromkeys(TENANT_EVENT_TYPES, tenant_handler)
+                handlers: dict[str, EventHandler] = dict.fromkeys(
+                    TENANT_EVENT_TYPES, tenant_handler
+                )
                 handlers.update(spec.handlers)
                 runner = ConsumerRunner(
                     app.state.sessionmaker,
@@ -215,7 +219,9 @@ def _health_router(service: str) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @router.get("/readyz", summary="就绪检查（数据库与 NATS）", responses={503: {"description": "未就绪"}})
+    @router.get(
+        "/readyz", summary="就绪检查（数据库与 NATS）", responses={503: {"description": "未就绪"}}
+    )
     async def readyz(request: Request) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -228,10 +234,16 @@ def _health_router(service: str) -> APIRouter:
         checks["nats"] = "ok" if nc is not None and nc.is_connected else "error: disconnected"
         ready = all(v == "ok" for v in checks.values())
         if not ready:
-            problem = Problem(503, "not_ready", "服务暂不可用", "; ".join(
-                f"{k}: {v}" for k, v in checks.items() if v != "ok"), extra={"checks": checks})
-            return JSONResponse(problem.to_dict("/readyz"), status_code=503,
-                                media_type="application/problem+json")
+            problem = Problem(
+                503,
+                "not_ready",
+                "服务暂不可用",
+                "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok"),
+                extra={"checks": checks},
+            )
+            return JSONResponse(
+                problem.to_dict("/readyz"), status_code=503, media_type="application/problem+json"
+            )
         return JSONResponse({"status": "ready", "service": service, "checks": checks})
 
     return router

@@ -7,13 +7,14 @@ at its own database role or port without touching the others.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["SERVICE_PORTS", "SERVICES", "CommonSettings", "ServiceSettings", "service_settings"]
+__all__ = ["SERVICES", "SERVICE_PORTS", "CommonSettings", "ServiceSettings", "service_settings"]
 
 SERVICES: tuple[str, ...] = ("registry", "approval", "budget", "acceptance", "archive")
 
@@ -32,13 +33,19 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GOVPROJ_", extra="ignore")
 
-    home: Path = Field(default=Path(".govproj"), description="where the embedded default keeps its data")
+    home: Path = Field(
+        default=Path(".govproj"), description="where the embedded default keeps its data"
+    )
     # The application role: neither owner nor BYPASSRLS (row-level security applies).
     database_url: str = "postgresql+asyncpg://govproj_app:govproj_app@127.0.0.1:15432/govproj"
     # The owner role: runs migrations only.
-    migration_database_url: str = "postgresql+asyncpg://govproj_owner:govproj_owner@127.0.0.1:15432/govproj"
+    migration_database_url: str = (
+        "postgresql+asyncpg://govproj_owner:govproj_owner@127.0.0.1:15432/govproj"
+    )
     # The relay role: reads and marks every tenant's outbox rows, nothing else.
-    relay_database_url: str = "postgresql+asyncpg://govproj_relay:govproj_relay@127.0.0.1:15432/govproj"
+    relay_database_url: str = (
+        "postgresql+asyncpg://govproj_relay:govproj_relay@127.0.0.1:15432/govproj"
+    )
     db_pool_size: int = 10
     nats_url: str = "nats://127.0.0.1:14222"
     # OIDC: the issuer whose JWKS verifies bearer tokens, and the audience we accept.
@@ -50,7 +57,7 @@ class CommonSettings(BaseSettings):
     storage_root: Path | None = None
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: str = "govproj"
-    s3_secret_key: str = "govproj-secret"
+    s3_secret_key: str = "govproj-secret"  # noqa: S105 - development default
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     otel_exporter_endpoint: str | None = None
@@ -70,26 +77,23 @@ class ServiceSettings(CommonSettings):
     port: int = 8101
 
     @property
-    def schema(self) -> str:
+    def db_schema(self) -> str:
         """The PostgreSQL schema the service owns (and nobody else reads)."""
         return self.service
 
 
 def service_settings(service: str) -> ServiceSettings:
-    """Settings for ``service``, read from ``GOVPROJ_<SERVICE>_*`` over ``GOVPROJ_*``."""
+    """Settings for ``service``: ``GOVPROJ_<SERVICE>_*`` over ``GOVPROJ_*`` over defaults."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
-
-    class _Scoped(ServiceSettings):
-        model_config = SettingsConfigDict(env_prefix=f"GOVPROJ_{service.upper()}_", extra="ignore")
-
-    shared = CommonSettings()
-    scoped = _Scoped(**{"service": service, "port": SERVICE_PORTS[service]})
-    # A scoped variable wins; otherwise the shared value stands.
-    merged = shared.model_dump()
-    merged.update(scoped.model_dump(exclude_unset=True))
-    merged["service"] = service
-    merged.setdefault("port", SERVICE_PORTS[service])
-    if "port" not in scoped.model_fields_set:
-        merged["port"] = SERVICE_PORTS[service]
-    return ServiceSettings.model_validate(merged)
+    prefix = f"GOVPROJ_{service.upper()}_"
+    known = set(ServiceSettings.model_fields) - {"service"}
+    # Constructor arguments outrank the environment in pydantic-settings, so the
+    # scoped variables passed here win over the shared GOVPROJ_* ones.
+    overrides: dict[str, Any] = {
+        key[len(prefix) :].lower(): value
+        for key, value in os.environ.items()
+        if key.startswith(prefix) and key[len(prefix) :].lower() in known
+    }
+    overrides.setdefault("port", SERVICE_PORTS[service])
+    return ServiceSettings(service=service, **overrides)

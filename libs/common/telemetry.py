@@ -45,8 +45,11 @@ class JsonLogFormatter(logging.Formatter):
 def configure_logging(service: str, *, json_logs: bool = True, level: int = logging.INFO) -> None:
     """Route the root logger to stderr, as JSON unless asked otherwise."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter(service) if json_logs else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonLogFormatter(service)
+        if json_logs
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

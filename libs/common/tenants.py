@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = [
     "TENANT_EVENT_TYPES",
+    "TENANT_LEVELS",
     "CachedTenantTree",
     "ancestors",
-    "TENANT_LEVELS",
     "apply_tenant_event",
     "descendants",
     "tenant_table",
@@ -59,12 +59,16 @@ async def apply_tenant_event(session: AsyncSession, table: Table, data: dict[str
         "level": data["level"],
         "parent_code": data.get("parent_code"),
         "version": int(data.get("version", 1)),
-        "updated_at": datetime.fromisoformat(data["updated_at"]) if data.get("updated_at") else datetime.now(UTC),
+        "updated_at": datetime.fromisoformat(data["updated_at"])
+        if data.get("updated_at")
+        else datetime.now(UTC),
     }
     stmt = insert(table).values(**row)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.code],
-        set_={k: stmt.excluded[k] for k in ("name", "level", "parent_code", "version", "updated_at")},
+        set_={
+            k: stmt.excluded[k] for k in ("name", "level", "parent_code", "version", "updated_at")
+        },
         where=table.c.version < stmt.excluded.version,
     )
     await session.execute(stmt)

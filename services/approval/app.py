@@ -11,6 +11,7 @@ from services.approval import events
 from services.approval.api import router
 from services.approval.models import Base, tenants
 
+
 async def load_policies(app: FastAPI) -> None:
     """Load every policy pack at start-up: a pack that fails validation stops the service."""
     app.state.policies = load_registry(app.state.settings.policies_dir)

@@ -27,9 +27,12 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 class EvaluateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tenant: str | None = Field(default=None, pattern=r"^[0-9]{6}$",
-                               description="判定所依据的辖区；默认为调用者所在辖区")
-    facts: dict[str, Any] = Field(description="项目事实（vocabulary.md 中的代码），submitted_on 决定适用的政策版本")
+    tenant: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="判定所依据的辖区；默认为调用者所在辖区"
+    )
+    facts: dict[str, Any] = Field(
+        description="项目事实（vocabulary.md 中的代码），submitted_on 决定适用的政策版本"
+    )
 
 
 def registry_of(request: Request) -> PolicyRegistry:
@@ -62,7 +65,11 @@ def _check_visible(subject: Any, tenant: str) -> None:
         raise Problem.not_found("辖区", tenant)
 
 
-@router.post("/policy/evaluate", summary="按政策包判定项目（立项审批 / 备案 / 自行管理……）", responses=PROBLEMS)
+@router.post(
+    "/policy/evaluate",
+    summary="按政策包判定项目（立项审批 / 备案 / 自行管理……）",
+    responses=PROBLEMS,
+)
 async def evaluate_facts(
     request: Request,
     subject: CurrentSubject,
@@ -76,17 +83,29 @@ async def evaluate_facts(
     try:
         on = date.fromisoformat(submitted) if isinstance(submitted, str) else _today()
     except ValueError as exc:
-        raise Problem(422, "invalid_facts", "项目事实不合法", f"submitted_on: 不是有效日期：{submitted!r}",
-                      extra={"field": "submitted_on"}) from exc
+        raise Problem(
+            422,
+            "invalid_facts",
+            "项目事实不合法",
+            f"submitted_on: 不是有效日期：{submitted!r}",
+            extra={"field": "submitted_on"},
+        ) from exc
     raw.setdefault("submitted_on", on.isoformat())
     try:
         pack = reg.pack_for(tenant, on)
         facts = validate_facts(pack, raw)
     except NoPolicyInForce as exc:
-        raise Problem(422, "no_policy_in_force", "无适用的政策", str(exc),
-                      extra={"tenant": exc.tenant, "date": exc.on.isoformat()}) from exc
+        raise Problem(
+            422,
+            "no_policy_in_force",
+            "无适用的政策",
+            str(exc),
+            extra={"tenant": exc.tenant, "date": exc.on.isoformat()},
+        ) from exc
     except FactsError as exc:
-        raise Problem(422, "invalid_facts", "项目事实不合法", str(exc), extra={"field": exc.field}) from exc
+        raise Problem(
+            422, "invalid_facts", "项目事实不合法", str(exc), extra={"field": exc.field}
+        ) from exc
     decision = evaluate(pack, facts, on)
     result: dict[str, Any] = decision.model_dump(mode="json")
     return result

@@ -33,16 +33,29 @@ def _readable_tenants(request: Request, subject: AuthSubject) -> set[str] | None
     return set(subject.visible_tenants) | set(tree.ancestors(subject.tenant))
 
 
-@router.get("/tenants", response_model=list[TenantRead], tags=["tenants"], summary="行政区划（租户）列表",
-            responses=PROBLEMS)
-async def list_tenants(request: Request, subject: CurrentSubject, session: DbSession) -> list[dict[str, object]]:
+@router.get(
+    "/tenants",
+    response_model=list[TenantRead],
+    tags=["tenants"],
+    summary="行政区划（租户）列表",
+    responses=PROBLEMS,
+)
+async def list_tenants(
+    request: Request, subject: CurrentSubject, session: DbSession
+) -> list[dict[str, object]]:
     return await service.list_tenants(session, codes=_readable_tenants(request, subject))
 
 
-@router.get("/tenants/{code}", response_model=TenantRead, tags=["tenants"], summary="查看行政区划",
-            responses=PROBLEMS)
-async def get_tenant(code: str, request: Request, response: Response, subject: CurrentSubject,
-                     session: DbSession) -> dict[str, object]:
+@router.get(
+    "/tenants/{code}",
+    response_model=TenantRead,
+    tags=["tenants"],
+    summary="查看行政区划",
+    responses=PROBLEMS,
+)
+async def get_tenant(
+    code: str, request: Request, response: Response, subject: CurrentSubject, session: DbSession
+) -> dict[str, object]:
     readable = _readable_tenants(request, subject)
     row = await service.get_tenant_row(session, code)
     if row is None or (readable is not None and code not in readable):
@@ -51,8 +64,14 @@ async def get_tenant(code: str, request: Request, response: Response, subject: C
     return row
 
 
-@router.post("/tenants", response_model=TenantRead, status_code=201, tags=["tenants"],
-             summary="新增行政区划（平台管理员）", responses=PROBLEMS)
+@router.post(
+    "/tenants",
+    response_model=TenantRead,
+    status_code=201,
+    tags=["tenants"],
+    summary="新增行政区划（平台管理员）",
+    responses=PROBLEMS,
+)
 async def create_tenant(
     body: TenantCreate,
     response: Response,
@@ -60,7 +79,11 @@ async def create_tenant(
     subject: Annotated[AuthSubject, Depends(require_roles("platform_admin"))],
 ) -> dict[str, object]:
     row = await service.create_tenant(
-        session, code=body.code, name=body.name, level=body.level, parent_code=body.parent_code,
+        session,
+        code=body.code,
+        name=body.name,
+        level=body.level,
+        parent_code=body.parent_code,
         actor=actor_of(subject),
     )
     response.headers["ETag"] = etag(row["version"])
@@ -68,8 +91,13 @@ async def create_tenant(
     return row
 
 
-@router.patch("/tenants/{code}", response_model=TenantRead, tags=["tenants"],
-              summary="修改行政区划名称（平台管理员）", responses={**PROBLEMS, 412: {"description": "版本不一致"}})
+@router.patch(
+    "/tenants/{code}",
+    response_model=TenantRead,
+    tags=["tenants"],
+    summary="修改行政区划名称（平台管理员）",
+    responses={**PROBLEMS, 412: {"description": "版本不一致"}},
+)
 async def update_tenant(
     code: str,
     body: TenantUpdate,
@@ -79,24 +107,40 @@ async def update_tenant(
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, object]:
     row = await service.update_tenant(
-        session, code=code, name=body.name, expected_version=parse_if_match(if_match),
+        session,
+        code=code,
+        name=body.name,
+        expected_version=parse_if_match(if_match),
         actor=actor_of(subject),
     )
     response.headers["ETag"] = etag(row["version"])
     return row
 
 
-@router.get("/units", response_model=list[UnitRead], tags=["units"], summary="建设单位列表", responses=PROBLEMS)
+@router.get(
+    "/units",
+    response_model=list[UnitRead],
+    tags=["units"],
+    summary="建设单位列表",
+    responses=PROBLEMS,
+)
 async def list_units(
     subject: CurrentSubject,
     session: DbSession,
-    tenant: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="仅列出该辖区的建设单位")] = None,
+    tenant: Annotated[
+        str | None, Query(pattern=r"^[0-9]{6}$", description="仅列出该辖区的建设单位")
+    ] = None,
 ) -> list[object]:
     return list(await service.list_units(session, tenant=tenant))
 
 
-@router.get("/units/{unit_id}", response_model=UnitRead, tags=["units"], summary="查看建设单位",
-            responses=PROBLEMS)
+@router.get(
+    "/units/{unit_id}",
+    response_model=UnitRead,
+    tags=["units"],
+    summary="查看建设单位",
+    responses=PROBLEMS,
+)
 async def get_unit(unit_id: uuid.UUID, subject: CurrentSubject, session: DbSession) -> object:
     unit = await service.get_unit(session, unit_id=unit_id)
     if unit is None:  # a foreign tenant's unit is invisible (RLS), so it answers like a missing one
@@ -104,14 +148,23 @@ async def get_unit(unit_id: uuid.UUID, subject: CurrentSubject, session: DbSessi
     return unit
 
 
-@router.post("/units", response_model=UnitRead, status_code=201, tags=["units"],
-             summary="登记建设单位（本级政务服务数据管理部门）", responses=PROBLEMS)
+@router.post(
+    "/units",
+    response_model=UnitRead,
+    status_code=201,
+    tags=["units"],
+    summary="登记建设单位（本级政务服务数据管理部门）",
+    responses=PROBLEMS,
+)
 async def create_unit(
     body: UnitCreate,
     session: DbSession,
     subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer", "platform_admin"))],
 ) -> object:
     return await service.create_unit(
-        session, tenant=subject.tenant, name=body.name, credit_code=body.credit_code,
+        session,
+        tenant=subject.tenant,
+        name=body.name,
+        credit_code=body.credit_code,
         actor=actor_of(subject),
     )

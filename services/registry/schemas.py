@@ -18,7 +18,9 @@ class TenantCreate(BaseModel):
     code: str = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 行政区划代码（六位）")
     name: str = Field(min_length=1, max_length=100, description="名称，如 郁南县")
     level: TenantLevel = Field(description="province 省 / city 市 / county 县、县级市、区")
-    parent_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$", description="上级行政区划代码")
+    parent_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", description="上级行政区划代码"
+    )
 
 
 class TenantUpdate(BaseModel):
@@ -41,7 +43,8 @@ class UnitCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, description="建设单位名称")
     credit_code: str | None = Field(
-        default=None, pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        default=None,
+        pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
         description="统一社会信用代码（18位）",
     )
 

@@ -31,7 +31,9 @@ def _tenant_payload(row: Any) -> dict[str, Any]:
 
 
 async def get_tenant_row(session: AsyncSession, code: str) -> dict[str, Any] | None:
-    row = (await session.execute(sa.select(tenants).where(tenants.c.code == code))).mappings().first()
+    row = (
+        (await session.execute(sa.select(tenants).where(tenants.c.code == code))).mappings().first()
+    )
     return dict(row) if row else None
 
 
@@ -59,39 +61,67 @@ async def create_tenant(
             raise Problem.invalid("parent_code", f"上级行政区划 {parent_code} 不存在")
         if parent["level"] != expected_parent_level:
             raise Problem.invalid(
-                "parent_code", f"{level} 级行政区的上级应为 {expected_parent_level} 级，而 {parent_code} 为 {parent['level']} 级"
+                "parent_code",
+                f"{level} 级行政区的上级应为 {expected_parent_level} 级，而 {parent_code} 为 {parent['level']} 级",
             )
     now = datetime.now(UTC)
-    row = {"code": code, "name": name, "level": level, "parent_code": parent_code, "version": 1, "updated_at": now}
+    row = {
+        "code": code,
+        "name": name,
+        "level": level,
+        "parent_code": parent_code,
+        "version": 1,
+        "updated_at": now,
+    }
     await session.execute(sa.insert(tenants).values(**row))
     # The event belongs to the new tenant: its subject and RLS row carry that code.
     await apply_tenant_context(session, TenantContext.own(code))
     await emit(
-        session, tenant=code, service="registry", aggregate="tenant", event="created",
-        data=_tenant_payload(row), actor=actor,
+        session,
+        tenant=code,
+        service="registry",
+        aggregate="tenant",
+        event="created",
+        data=_tenant_payload(row),
+        actor=actor,
     )
     return row
 
 
 async def update_tenant(
-    session: AsyncSession, *, code: str, name: str, expected_version: int | None, actor: dict[str, Any]
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    expected_version: int | None,
+    actor: dict[str, Any],
 ) -> dict[str, Any]:
     """Rename a jurisdiction (``tenant.updated``); ``If-Match`` guards against lost updates."""
     row = await get_tenant_row(session, code)
     if row is None:
         raise Problem.not_found("行政区划", code)
     if expected_version is not None and expected_version != row["version"]:
-        raise Problem(412, "version_mismatch", "版本不一致，请刷新后重试",
-                      f"If-Match: 当前版本为 {row['version']}，请求基于版本 {expected_version}")
+        raise Problem(
+            412,
+            "version_mismatch",
+            "版本不一致，请刷新后重试",
+            f"If-Match: 当前版本为 {row['version']}，请求基于版本 {expected_version}",
+        )
     row.update(name=name, version=row["version"] + 1, updated_at=datetime.now(UTC))
     await session.execute(
-        sa.update(tenants).where(tenants.c.code == code)
+        sa.update(tenants)
+        .where(tenants.c.code == code)
         .values(name=row["name"], version=row["version"], updated_at=row["updated_at"])
     )
     await apply_tenant_context(session, TenantContext.own(code))
     await emit(
-        session, tenant=code, service="registry", aggregate="tenant", event="updated",
-        data=_tenant_payload(row), actor=actor,
+        session,
+        tenant=code,
+        service="registry",
+        aggregate="tenant",
+        event="updated",
+        data=_tenant_payload(row),
+        actor=actor,
     )
     return row
 
@@ -109,16 +139,29 @@ async def create_unit(
 ) -> Unit:
     """Register a 建设单位 in ``tenant`` (``unit.created``)."""
     exists = await session.scalar(
-        sa.select(sa.func.count()).select_from(Unit).where(Unit.tenant_id == tenant, Unit.name == name)
+        sa.select(sa.func.count())
+        .select_from(Unit)
+        .where(Unit.tenant_id == tenant, Unit.name == name)
     )
     if exists:
-        raise Problem.conflict("unit_exists", "建设单位已存在", f"name: 本辖区已有名为「{name}」的建设单位")
-    unit = Unit(id=uuid.uuid4(), tenant_id=tenant, name=name, credit_code=credit_code,
-                created_at=datetime.now(UTC))
+        raise Problem.conflict(
+            "unit_exists", "建设单位已存在", f"name: 本辖区已有名为「{name}」的建设单位"
+        )
+    unit = Unit(
+        id=uuid.uuid4(),
+        tenant_id=tenant,
+        name=name,
+        credit_code=credit_code,
+        created_at=datetime.now(UTC),
+    )
     session.add(unit)
     await session.flush()
     await emit(
-        session, tenant=tenant, service="registry", aggregate="unit", event="created",
+        session,
+        tenant=tenant,
+        service="registry",
+        aggregate="unit",
+        event="created",
         data={"tenant": tenant, "id": str(unit.id), "name": name, "credit_code": credit_code},
         actor=actor,
     )

@@ -23,15 +23,23 @@ def platform_db(postgres_admin_url: str) -> DatabaseUrls:
 
 
 @pytest.fixture(scope="session")
-def platform(platform_db: DatabaseUrls, nats_url: str, infra_tmp: Path) -> Iterator[RunningPlatform]:
+def platform(
+    platform_db: DatabaseUrls, nats_url: str, infra_tmp: Path
+) -> Iterator[RunningPlatform]:
     with run_platform(
-        infra_tmp / "platform", app_url=platform_db.app, owner_url=platform_db.owner,
-        relay_url=platform_db.relay, nats_url=nats_url,
+        infra_tmp / "platform",
+        app_url=platform_db.app,
+        owner_url=platform_db.owner,
+        relay_url=platform_db.relay,
+        nats_url=nats_url,
     ) as running:
         admin = running.headers("440000", "platform_admin", user="admin")
         with running.client("registry") as registry:
             for code, name, level, parent in DEMO_TENANTS:
-                r = registry.post("/v1/tenants", headers=admin,
-                                  json={"code": code, "name": name, "level": level, "parent_code": parent})
+                r = registry.post(
+                    "/v1/tenants",
+                    headers=admin,
+                    json={"code": code, "name": name, "level": level, "parent_code": parent},
+                )
                 assert r.status_code in (201, 409), r.text
         yield running

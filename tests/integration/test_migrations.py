@@ -32,8 +32,15 @@ def test_service_refuses_to_start_on_an_old_schema(postgres_admin_url: str) -> N
     from services.budget.app import create_app
 
     db = make_database(postgres_admin_url)  # nothing migrated
-    app = create_app(ServiceSettings(service="budget", port=0, database_url=db.app,
-                                     migration_database_url=db.owner, relay_database_url=db.relay))
+    app = create_app(
+        ServiceSettings(
+            service="budget",
+            port=0,
+            database_url=db.app,
+            migration_database_url=db.owner,
+            relay_database_url=db.relay,
+        )
+    )
     with pytest.raises(RuntimeError, match="govproj db upgrade"), TestClient(app):
         pass
 

@@ -21,7 +21,9 @@ def test_no_server_errors_under_fuzzing(platform: RunningPlatform, service: str)
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         @given(case=operation.as_strategy())
         def fuzz(case: schemathesis.Case) -> None:
             nonlocal calls
@@ -29,12 +31,15 @@ def test_no_server_errors_under_fuzzing(platform: RunningPlatform, service: str)
                 response = case.call(headers=headers[role])
                 calls += 1
                 if response.status_code >= 500:
-                    failures.append(f"{role} {case.method} {case.formatted_path}: {response.status_code} "
-                                    f"{response.text[:200]}")
+                    failures.append(
+                        f"{role} {case.method} {case.formatted_path}: {response.status_code} "
+                        f"{response.text[:200]}"
+                    )
                 elif response.status_code >= 400:
                     content_type = response.headers.get("content-type") or [""]
                     assert content_type[0].startswith("application/problem+json"), (
-                        f"{case.method} {case.formatted_path}: {response.status_code} is not problem+json")
+                        f"{case.method} {case.formatted_path}: {response.status_code} is not problem+json"
+                    )
 
         fuzz()
     assert calls > 0

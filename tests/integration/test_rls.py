@@ -58,7 +58,9 @@ def _ctx(conn: psycopg.Connection, tenant: str | None, visible: set[str] | None)
     if tenant is not None:
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (tenant,))
     if visible is not None:
-        conn.execute("SELECT set_config('app.visible_tenants', %s, true)", (",".join(sorted(visible)),))
+        conn.execute(
+            "SELECT set_config('app.visible_tenants', %s, true)", (",".join(sorted(visible)),)
+        )
 
 
 def _insert_unit(conn: psycopg.Connection, tenant: str, name: str) -> None:
@@ -79,8 +81,9 @@ def canaries(platform_db: DatabaseUrls) -> dict[str, str]:
     return names
 
 
-def _visible_canaries(db: DatabaseUrls, tenant: str | None, visible: set[str] | None,
-                      canaries: dict[str, str]) -> set[str]:
+def _visible_canaries(
+    db: DatabaseUrls, tenant: str | None, visible: set[str] | None, canaries: dict[str, str]
+) -> set[str]:
     with _as_app(db) as conn, conn.transaction():
         _ctx(conn, tenant, visible)
         rows = conn.execute(
@@ -98,8 +101,14 @@ def _visible_canaries(db: DatabaseUrls, tenant: str | None, visible: set[str] | 
         ("no context", None, None, set()),
     ],
 )
-def test_reads_see_only_visible_tenants(platform_db: DatabaseUrls, canaries: dict[str, str], who: str,
-                                        tenant: str | None, visible: set[str] | None, expected: set[str]) -> None:
+def test_reads_see_only_visible_tenants(
+    platform_db: DatabaseUrls,
+    canaries: dict[str, str],
+    who: str,
+    tenant: str | None,
+    visible: set[str] | None,
+    expected: set[str],
+) -> None:
     assert _visible_canaries(platform_db, tenant, visible, canaries) == expected, who
 
 
@@ -111,35 +120,54 @@ def test_reads_see_only_visible_tenants(platform_db: DatabaseUrls, canaries: dic
         ("no context", None, None, COUNTY_A),
     ],
 )
-def test_writes_outside_own_tenant_are_refused(platform_db: DatabaseUrls, who: str, tenant: str | None,
-                                               visible: set[str] | None, target: str) -> None:
-    with _as_app(platform_db) as conn, pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+def test_writes_outside_own_tenant_are_refused(
+    platform_db: DatabaseUrls, who: str, tenant: str | None, visible: set[str] | None, target: str
+) -> None:
+    with (
+        _as_app(platform_db) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
+        conn.transaction(),
+    ):
         _ctx(conn, tenant, visible)
         _insert_unit(conn, target, f"intruder-{uuid.uuid4().hex[:6]}")
 
 
-def test_city_cannot_update_or_delete_county_rows(platform_db: DatabaseUrls, canaries: dict[str, str]) -> None:
+def test_city_cannot_update_or_delete_county_rows(
+    platform_db: DatabaseUrls, canaries: dict[str, str]
+) -> None:
     with _as_app(platform_db) as conn, conn.transaction():
         _ctx(conn, CITY, {CITY, COUNTY_A, COUNTY_B})
-        updated = conn.execute("UPDATE registry.units SET name = name || '!' WHERE tenant_id = %s",
-                               (COUNTY_A,)).rowcount
-        deleted = conn.execute("DELETE FROM registry.units WHERE tenant_id = %s", (COUNTY_B,)).rowcount
+        updated = conn.execute(
+            "UPDATE registry.units SET name = name || '!' WHERE tenant_id = %s", (COUNTY_A,)
+        ).rowcount
+        deleted = conn.execute(
+            "DELETE FROM registry.units WHERE tenant_id = %s", (COUNTY_B,)
+        ).rowcount
     assert (updated, deleted) == (0, 0)
-    assert _visible_canaries(platform_db, CITY, {CITY, COUNTY_A, COUNTY_B}, canaries) == {CITY, COUNTY_A, COUNTY_B}
+    assert _visible_canaries(platform_db, CITY, {CITY, COUNTY_A, COUNTY_B}, canaries) == {
+        CITY,
+        COUNTY_A,
+        COUNTY_B,
+    }
 
 
-def test_pooled_connection_reused_across_tenants_leaks_nothing(platform_db: DatabaseUrls,
-                                                               canaries: dict[str, str]) -> None:
+def test_pooled_connection_reused_across_tenants_leaks_nothing(
+    platform_db: DatabaseUrls, canaries: dict[str, str]
+) -> None:
     with _as_app(platform_db) as conn:
         with conn.transaction():
             _ctx(conn, CITY, {CITY, COUNTY_A, COUNTY_B})
-            assert conn.execute("SELECT count(*) FROM registry.units WHERE name = ANY(%s)",
-                                (list(canaries.values()),)).fetchone() == (3,)
+            assert conn.execute(
+                "SELECT count(*) FROM registry.units WHERE name = ANY(%s)",
+                (list(canaries.values()),),
+            ).fetchone() == (3,)
         # Same connection, next transaction, set for county B only.
         with conn.transaction():
             _ctx(conn, COUNTY_B, {COUNTY_B})
-            seen = conn.execute("SELECT tenant_id FROM registry.units WHERE name = ANY(%s)",
-                                (list(canaries.values()),)).fetchall()
+            seen = conn.execute(
+                "SELECT tenant_id FROM registry.units WHERE name = ANY(%s)",
+                (list(canaries.values()),),
+            ).fetchall()
         assert seen == [(COUNTY_B,)]
         # And a transaction that sets nothing sees nothing.
         with conn.transaction():

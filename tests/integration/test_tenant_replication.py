@@ -18,15 +18,21 @@ REPLICAS = ("approval", "budget", "acceptance", "archive")
 def _replica_rows(db: DatabaseUrls, schema: str, code: str) -> list[tuple[str, str, int]]:
     with psycopg.connect(psycopg_url(db.owner)) as conn:
         return conn.execute(
-            f'SELECT code, name, version FROM "{schema}".tenants WHERE code = %s', (code,)  # noqa: S608
+            f'SELECT code, name, version FROM "{schema}".tenants WHERE code = %s',
+            (code,),
         ).fetchall()
 
 
-def test_new_tenant_appears_exactly_once_in_every_replica(platform: RunningPlatform, platform_db: DatabaseUrls) -> None:
+def test_new_tenant_appears_exactly_once_in_every_replica(
+    platform: RunningPlatform, platform_db: DatabaseUrls
+) -> None:
     admin = platform.headers("440000", "platform_admin", user="admin")
     with platform.client("registry") as registry:
-        r = registry.post("/v1/tenants", headers=admin,
-                          json={"code": "445302", "name": "云城区", "level": "county", "parent_code": "445300"})
+        r = registry.post(
+            "/v1/tenants",
+            headers=admin,
+            json={"code": "445302", "name": "云城区", "level": "county", "parent_code": "445300"},
+        )
         assert r.status_code == 201, r.text
 
     for schema in REPLICAS:
@@ -34,22 +40,34 @@ def test_new_tenant_appears_exactly_once_in_every_replica(platform: RunningPlatf
         assert _replica_rows(platform_db, schema, "445302") == [("445302", "云城区", 1)]
 
 
-def test_renamed_tenant_reaches_replicas_with_its_new_version(platform: RunningPlatform, platform_db: DatabaseUrls) -> None:
+def test_renamed_tenant_reaches_replicas_with_its_new_version(
+    platform: RunningPlatform, platform_db: DatabaseUrls
+) -> None:
     admin = platform.headers("440000", "platform_admin", user="admin")
     with platform.client("registry") as registry:
-        r = registry.post("/v1/tenants", headers=admin,
-                          json={"code": "445381", "name": "罗定县", "level": "county", "parent_code": "445300"})
+        r = registry.post(
+            "/v1/tenants",
+            headers=admin,
+            json={"code": "445381", "name": "罗定县", "level": "county", "parent_code": "445300"},
+        )
         assert r.status_code == 201, r.text
-        r = registry.patch("/v1/tenants/445381", headers={**admin, "If-Match": r.headers["ETag"]},
-                           json={"name": "罗定市"})
+        r = registry.patch(
+            "/v1/tenants/445381",
+            headers={**admin, "If-Match": r.headers["ETag"]},
+            json={"name": "罗定市"},
+        )
         assert r.status_code == 200, r.text
         assert r.json()["version"] == 2
-        stale = registry.patch("/v1/tenants/445381", headers={**admin, "If-Match": '"1"'}, json={"name": "x"})
+        stale = registry.patch(
+            "/v1/tenants/445381", headers={**admin, "If-Match": '"1"'}, json={"name": "x"}
+        )
         assert stale.status_code == 412
         assert stale.headers["content-type"].startswith("application/problem+json")
 
     for schema in REPLICAS:
-        eventually(lambda s=schema: _replica_rows(platform_db, s, "445381") == [("445381", "罗定市", 2)])
+        eventually(
+            lambda s=schema: _replica_rows(platform_db, s, "445381") == [("445381", "罗定市", 2)]
+        )
 
 
 def test_published_event_names_its_actor(platform: RunningPlatform, nats_url: str) -> None:
@@ -58,7 +76,9 @@ def test_published_event_names_its_actor(platform: RunningPlatform, nats_url: st
     async def last_created() -> tuple[dict[str, str], dict[str, object]]:
         nc = await nats.connect(nats_url)
         try:
-            msg = await nc.jetstream().get_last_msg("GOVPROJ", "govproj.445322.registry.tenant.created")
+            msg = await nc.jetstream().get_last_msg(
+                "GOVPROJ", "govproj.445322.registry.tenant.created"
+            )
             return dict(msg.headers or {}), json.loads(msg.data)
         finally:
             await nc.close()

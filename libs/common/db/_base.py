@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -21,7 +21,7 @@ def make_base(schema: str) -> type[DeclarativeBase]:
 
     class Base(DeclarativeBase):
         metadata = MetaData(schema=schema, naming_convention=naming_convention)
-        type_annotation_map: dict[Any, Any] = {}
+        type_annotation_map: ClassVar[dict[Any, Any]] = {}
 
     return Base
 

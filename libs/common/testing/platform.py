@@ -31,11 +31,20 @@ class RunningPlatform:
     urls: dict[str, str]
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def token(self, tenant: str, *roles: str, user: str | None = None, unit: str | None = None) -> str:
+    def token(
+        self, tenant: str, *roles: str, user: str | None = None, unit: str | None = None
+    ) -> str:
         from govproj.dev.issuer import mint_token
 
-        return mint_token(self.home, issuer=self.issuer_url, audience="govproj", tenant=tenant,
-                          roles=list(roles), user=user or f"{roles[0]}@{tenant}", unit=unit)
+        return mint_token(
+            self.home,
+            issuer=self.issuer_url,
+            audience="govproj",
+            tenant=tenant,
+            roles=list(roles),
+            user=user or f"{roles[0]}@{tenant}",
+            unit=unit,
+        )
 
     def headers(self, tenant: str, *roles: str, **kw: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(tenant, *roles, **kw)}"}
@@ -49,8 +58,12 @@ class RunningPlatform:
 
     def start_service(self, service: str) -> None:
         port = int(self.urls[service].rsplit(":", 1)[1])
-        self.procs[service] = _spawn(self.home, service, [
-            sys.executable, "-m", "govproj.cli", "serve", service, "--port", str(port)], self.env)
+        self.procs[service] = _spawn(
+            self.home,
+            service,
+            [sys.executable, "-m", "govproj.cli", "serve", service, "--port", str(port)],
+            self.env,
+        )
         _wait_ready(self, service)
 
     def stop_service(self, service: str, *, kill: bool = False) -> None:
@@ -69,7 +82,7 @@ class RunningPlatform:
 
 
 def _spawn(home: Path, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    log = open(home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+    log = (home / "logs" / f"{name}.log").open("ab")
     return subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=log)
 
 
@@ -81,14 +94,21 @@ def _wait_ready(platform: RunningPlatform, service: str, timeout: float = 60.0) 
             if httpx.get(platform.urls[service] + "/readyz", timeout=2).status_code == 200:
                 return
         if proc.poll() is not None:
-            raise RuntimeError(f"{service} exited ({proc.returncode}):\n{platform.log(service)[-4000:]}")
+            raise RuntimeError(
+                f"{service} exited ({proc.returncode}):\n{platform.log(service)[-4000:]}"
+            )
         time.sleep(0.1)
     raise TimeoutError(f"{service} not ready:\n{platform.log(service)[-4000:]}")
 
 
 @contextlib.contextmanager
 def run_platform(
-    home: Path, *, app_url: str, owner_url: str, relay_url: str, nats_url: str,
+    home: Path,
+    *,
+    app_url: str,
+    owner_url: str,
+    relay_url: str,
+    nats_url: str,
     services: tuple[str, ...] = SERVICES,
 ) -> Iterator[RunningPlatform]:
     """Start the issuer and ``services`` (migrations must already be at head)."""
@@ -110,15 +130,22 @@ def run_platform(
     }
     urls = {s: f"http://127.0.0.1:{free_port()}" for s in services}
     platform = RunningPlatform(home=home, env=env, issuer_url=issuer_url, urls=urls)
-    platform.procs["issuer"] = _spawn(home, "issuer", [
-        sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(issuer_port)],
-        {**env, "GOVPROJ_DEV_ISSUER_PORT": str(issuer_port)})
+    platform.procs["issuer"] = _spawn(
+        home,
+        "issuer",
+        [sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(issuer_port)],
+        {**env, "GOVPROJ_DEV_ISSUER_PORT": str(issuer_port)},
+    )
     try:
         wait_for_port(issuer_port)
         for service in services:
             port = urls[service].rsplit(":", 1)[1]
-            platform.procs[service] = _spawn(home, service, [
-                sys.executable, "-m", "govproj.cli", "serve", service, "--port", port], env)
+            platform.procs[service] = _spawn(
+                home,
+                service,
+                [sys.executable, "-m", "govproj.cli", "serve", service, "--port", port],
+                env,
+            )
         for service in services:
             _wait_ready(platform, service)
         yield platform

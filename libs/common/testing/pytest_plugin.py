@@ -53,11 +53,11 @@ def postgres_admin_url(infra_tmp: Path) -> Iterator[str]:
         with PostgresContainer("postgres:18") as pg:
             yield pg.get_connection_url().replace("+psycopg2", "")
         return
-    pg = PostgresProcess(infra_tmp / "pg", free_port(), durable=False).start()
+    server = PostgresProcess(infra_tmp / "pg", free_port(), durable=False).start()
     try:
-        yield pg.admin_url
+        yield server.admin_url
     finally:
-        pg.stop()
+        server.stop()
 
 
 @dataclass(frozen=True)
