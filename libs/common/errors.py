@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
@@ -144,6 +145,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "请求失败"))
         detail = exc.detail if isinstance(exc.detail, str) else None
         problem = Problem(exc.status_code, code, title, detail, headers=exc.headers)
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness race the service's own check could not see: the request
+        # lost, nothing was written (the transaction rolled back).
+        problem = Problem(409, "conflict", "状态冲突", "与已有数据冲突（唯一性或引用约束），未作任何修改")
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        problem = Problem(422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改")
         return problem_response(problem, request.url.path)
 
     @app.exception_handler(Exception)

@@ -8,15 +8,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.types import PlainText
+
 TenantLevel = Literal["province", "city", "county"]
-DivisionCode = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 行政区划代码（六位）")
 
 
 class TenantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 行政区划代码（六位）")
-    name: str = Field(min_length=1, max_length=100, description="名称，如 郁南县")
+    name: PlainText = Field(min_length=1, max_length=100, description="名称，如 郁南县")
     level: TenantLevel = Field(description="province 省 / city 市 / county 县、县级市、区")
     parent_code: str | None = Field(
         default=None, pattern=r"^[0-9]{6}$", description="上级行政区划代码"
@@ -26,7 +27,7 @@ class TenantCreate(BaseModel):
 class TenantUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
 
 
 class TenantRead(BaseModel):
@@ -41,7 +42,7 @@ class TenantRead(BaseModel):
 class UnitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="建设单位名称")
+    name: PlainText = Field(min_length=1, max_length=200, description="建设单位名称")
     credit_code: str | None = Field(
         default=None,
         pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
