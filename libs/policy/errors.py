@@ -34,7 +34,7 @@ class FactsError(PolicyError):
         super().__init__(f"{field}: {message}")
 
 
-class NoPolicyInForce(PolicyError):  # noqa: N818 (the name is the problem code no_policy_in_force)
+class NoPolicyInForce(PolicyError):
     """No pack (in force, or a draft) of ``tenant`` covers the date ``on``."""
 
     def __init__(self, tenant: str, on: date) -> None:

@@ -81,7 +81,7 @@ class Actor(TypedDict):
     roles: list[str]
 
 
-class MalformedEvent(ValueError):  # noqa: N818 - the name the services' contract uses
+class MalformedEvent(ValueError):
     """A message that is not a valid platform event; ``reason`` says what is wrong."""
 
     def __init__(self, reason: str) -> None:

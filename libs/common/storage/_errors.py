@@ -9,7 +9,7 @@ class StorageError(Exception):
     """Something went wrong in the object store (the base of every storage error)."""
 
 
-class ObjectNotFound(StorageError):  # noqa: N818 - named for what happened, like FileNotFoundError's siblings
+class ObjectNotFound(StorageError):
     """The bucket, the key or the version asked for does not exist."""
 
     def __init__(self, bucket: str, key: str | None = None, version_id: str | None = None) -> None:
@@ -22,7 +22,7 @@ class ObjectNotFound(StorageError):  # noqa: N818 - named for what happened, lik
         super().__init__(f"object not found: {where}")
 
 
-class RetentionViolation(StorageError):  # noqa: N818 - named for what happened, like FileNotFoundError's siblings
+class RetentionViolation(StorageError):
     """The operation would delete, overwrite or shorten the protection of a locked version."""
 
     def __init__(self, bucket: str, key: str, version_id: str | None, reason: str) -> None:
@@ -33,5 +33,5 @@ class RetentionViolation(StorageError):  # noqa: N818 - named for what happened,
         super().__init__(f"{bucket}/{key} (version {version_id}) is protected: {reason}")
 
 
-class InvalidRange(StorageError, ValueError):  # noqa: N818 - named for what happened, like FileNotFoundError's siblings
+class InvalidRange(StorageError, ValueError):
     """The byte range asked for is empty, reversed or starts past the end of the object."""

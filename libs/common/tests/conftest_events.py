@@ -146,7 +146,7 @@ async def counts(admin_dsn: str, tenants: list[str], schema: str = SCHEMA) -> Co
                   WHERE tenant_id = ANY($1)) AS inbox_distinct,
               (SELECT coalesce(sum(value), 0) FROM {schema}.counter
                   WHERE tenant_id = ANY($1)) AS counter_total,
-              (SELECT count(*) FROM {schema}.dead_letter) AS dead_letters""",  # noqa: S608 - test schema constant
+              (SELECT count(*) FROM {schema}.dead_letter) AS dead_letters""",
             tenants,
         )
     finally:
