@@ -25,7 +25,7 @@ from govproj.dev import demo
 from govproj.dev.issuer import mint_token
 from libs.common.db.bootstrap import bootstrap_database
 from libs.common.db.migrations import upgrade
-from libs.common.settings import SERVICE_PORTS, SERVICES
+from libs.common.settings import SERVICES, service_settings
 from libs.common.testing.infra import NatsProcess, PostgresProcess, wait_for_port
 
 __all__ = ["DevSettings", "Stack"]
@@ -126,8 +126,9 @@ class Stack:
             pids[service] = proc.pid
         self.state_file.write_text(json.dumps({"pids": pids}, indent=2))
         for service in SERVICES:
-            self._wait_ready(service, SERVICE_PORTS[service], pids[service])
-            self._say(f"{service:<11} http://127.0.0.1:{SERVICE_PORTS[service]}  (/docs)")
+            port = service_settings(service).port
+            self._wait_ready(service, port, pids[service])
+            self._say(f"{service:<11} http://127.0.0.1:{port}  (/docs)")
         self.seed()
         return pids
 
@@ -159,7 +160,7 @@ class Stack:
 
     def seed(self) -> None:
         """Load the demo tenants and units through the registry's API (idempotent)."""
-        base = f"http://127.0.0.1:{SERVICE_PORTS['registry']}"
+        base = f"http://127.0.0.1:{service_settings('registry').port}"
         admin = {"Authorization": f"Bearer {self.token('440000', ['platform_admin'], 'admin')}"}
         with httpx.Client(base_url=base, timeout=10) as client:
             for code, name, level, parent in demo.DEMO_TENANTS:
