@@ -1,4 +1,6 @@
 # The commands of the README. Each sets up what it needs on a fresh machine.
+# The venv's bin/ goes first on PATH: nats-server comes from a pip package.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 .PHONY: up down test lint typecheck bench setup
 
 setup:

