@@ -9,5 +9,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip uv >/dev/null
-# One resolver pass for the whole distribution with its dev extras.
-uv pip install -q -e '.[dev]'
+# uv resolves the whole distribution in one pass; trust the system's CA store
+# (machines behind an inspecting proxy add their CA there). pip is the fallback.
+if ! UV_NATIVE_TLS=1 uv pip install -q -e '.[dev]'; then
+  echo "uv failed; installing with pip" >&2
+  python -m pip install -q -e '.[dev]'
+fi
