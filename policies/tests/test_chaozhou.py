@@ -133,7 +133,17 @@ def test_county_uses_its_own_pack_extending_the_city(tenant: str) -> None:
     assert d["route"]["authority"] == f"{county}政务服务数据管理部门"
     # 第十一条第（三）项 "各级财政部门组织本级专业类项目资金审核"
     [finance] = req(d, "finance_review")
-    assert finance["authority"] in (None, f"{county}财政部门") or county in finance["explanation"]
+    assert finance["authority"] == f"{county}财政部门"
+    # 第十一条第（二）项 "各级政务服务数据管理部门组织本级专业类项目专家评审和造价审核"
+    for code in ("expert_review", "cost_review"):
+        [r] = req(d, code)
+        assert r["authority"] == f"{county}政务服务数据管理部门"
+    # 第十三条 "……应在申请立项或备案前征求本级财政部门意见。"
+    [opinion] = req(decide(tenant, new_fiscal_funds=True), "finance_opinion_before_application")
+    assert opinion["authority"] == f"{county}财政部门"
+    # 第二十九条 non-fiscal projects are filed with the county's own department.
+    nf = decide(tenant, funding="non_fiscal", amount=5_000_000)
+    assert (nf["route"]["code"], nf["route"]["authority"]) == ("filing", f"{county}政务服务数据管理部门")
 
 
 def test_city_authority_is_the_city_bureau() -> None:
@@ -272,10 +282,21 @@ def test_county_public_class_goes_to_the_city_bureau(tenant: str) -> None:
     for code in ("expert_review", "cost_review"):
         [r] = req(d, code)
         assert r["actor"] == "overseer"
-        assert r["authority"] in (None, "市政务服务数据管理局")
-    # 第十条第（三）项 "市财政局组织公共类项目资金审核"
+        assert r["authority"] == "市政务服务数据管理局"
+    # 第十条第（三）项 "市财政局组织公共类项目资金审核" — never the county's finance department.
     [finance] = req(d, "finance_review")
-    assert "市财政局" in finance["explanation"]
+    assert finance["article"] == "第十条第（三）项"
+    assert "市财政局组织公共类项目资金审核" in finance["explanation"]
+    assert f"{county}财政" not in finance["explanation"]
+    assert finance["authority"] != f"{county}财政部门"
+    # 第十二条第（一）项 "公共类项目由市政务服务数据管理局编制项目方案，组织内部论证，完成立项备案。"
+    small = decide(tenant, project_class="public", amount=1_000_000)
+    assert (small["route"]["code"], small["route"]["authority"]) == ("filing", "市政务服务数据管理局")
+    [internal] = req(small, "internal_review")
+    assert (internal["actor"], internal["authority"]) == ("overseer", "市政务服务数据管理局")
+    # 第二十一条 "市政务服务数据管理局……承担公共类项目……的验收责任" and 第十八条 its 安全管理责任.
+    for code in ("acceptance", "security_assessment"):
+        assert all(r["authority"] == "市政务服务数据管理局" for r in req(d, code))
     # 第十四条 reports what the county approved; a public-class project the city approves is not reported.
     assert req(d, "report_to_parent") == []
 
