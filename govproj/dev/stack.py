@@ -83,10 +83,15 @@ class Stack:
         return PostgresProcess(self.settings.home / "pg", self.settings.pg_port, durable=True)
 
     def nats(self) -> NatsProcess:
+        # A single server must fsync before it acknowledges (ADR 0004): otherwise a
+        # crash can take back a message the relay already marked as sent.
+        conf = self.settings.home / "nats.conf"
+        conf.write_text("jetstream {\n  sync_interval: always\n}\n")
         return NatsProcess(
             self.settings.home / "nats",
             self.settings.nats_port,
             log_file=self.settings.home / "logs" / "nats.log",
+            extra_args=("-c", str(conf)),
         )
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
