@@ -29,8 +29,11 @@ SOURCE = (POLICIES / "445100-chaozhou" / "source.txt").read_text(encoding="utf-8
 
 CITY = "445100"
 XIANGQIAO, CHAOAN, RAOPING = "445102", "445103", "445122"
-COUNTIES = {XIANGQIAO: ("xiangqiao-2020", "湘桥区"), CHAOAN: ("chaoan-2020", "潮安区"),
-            RAOPING: ("raoping-2020", "饶平县")}
+COUNTIES = {
+    XIANGQIAO: ("xiangqiao-2020", "湘桥区"),
+    CHAOAN: ("chaoan-2020", "潮安区"),
+    RAOPING: ("raoping-2020", "饶平县"),
+}
 ALL_TENANTS = [CITY, *COUNTIES]
 ISSUED = date(2020, 11, 11)
 ON = date(2024, 6, 1)
@@ -54,7 +57,9 @@ def check_citations(decision: dict[str, Any], source: str) -> None:
         nxt = _ANY_ARTICLE.search(source, head.end())
         body = source[head.end() : nxt.start() if nxt else len(source)]
         if m.group(2):
-            assert f"（{m.group(2)}）" in body, f"{article}: no item （{m.group(2)}） in {m.group(1)}"
+            assert f"（{m.group(2)}）" in body, (
+                f"{article}: no item （{m.group(2)}） in {m.group(1)}"
+            )
 
 
 def registry() -> Any:
@@ -148,7 +153,10 @@ def test_county_uses_its_own_pack_extending_the_city(tenant: str) -> None:
     assert opinion["authority"] == f"{county}财政部门"
     # 第二十九条 non-fiscal projects are filed with the county's own department.
     nf = decide(tenant, funding="non_fiscal", amount=5_000_000)
-    assert (nf["route"]["code"], nf["route"]["authority"]) == ("filing", f"{county}政务服务数据管理部门")
+    assert (nf["route"]["code"], nf["route"]["authority"]) == (
+        "filing",
+        f"{county}政务服务数据管理部门",
+    )
 
 
 def test_city_authority_is_the_city_bureau() -> None:
@@ -164,20 +172,40 @@ def test_city_authority_is_the_city_bureau() -> None:
 SCOPE_CASES = [
     # 第四条 "本办法适用于全市非涉密政务信息化项目，涉密政务信息化项目按有关规定执行。"
     pytest.param({"classified": True}, "classified_rules", "第四条", id="classified"),
-    pytest.param({"classified": True, "fixed_asset_investment": True, "funding": "non_fiscal"},
-                 "classified_rules", "第四条", id="classified-beats-everything"),
+    pytest.param(
+        {"classified": True, "fixed_asset_investment": True, "funding": "non_fiscal"},
+        "classified_rules",
+        "第四条",
+        id="classified-beats-everything",
+    ),
     # 第二十八条 "涉及固定资产投资、属于《政府投资条例》（国务院令第712号）约束范围的政务信息化项目审批程序
     # 按照政府投资项目有关规定执行。"
-    pytest.param({"fixed_asset_investment": True}, "government_investment", "第二十八条",
-                 id="fixed-asset-investment"),
-    pytest.param({"fixed_asset_investment": True, "amount": 100_000},
-                 "government_investment", "第二十八条", id="fixed-asset-investment-small"),
+    pytest.param(
+        {"fixed_asset_investment": True},
+        "government_investment",
+        "第二十八条",
+        id="fixed-asset-investment",
+    ),
+    pytest.param(
+        {"fixed_asset_investment": True, "amount": 100_000},
+        "government_investment",
+        "第二十八条",
+        id="fixed-asset-investment-small",
+    ),
     # 第二十九条 "使用自有资金、上级补助以及社会资金等非市、县（区）两级财政资金的非涉密信息化项目参照本办法执行，
     # 采取备案制管理。" — whatever the amount.
-    pytest.param({"funding": "non_fiscal", "amount": 50_000_000}, "filing", "第二十九条",
-                 id="non-fiscal-large-is-filing"),
-    pytest.param({"funding": "non_fiscal", "amount": 1_000_001, "project_class": "public"},
-                 "filing", "第二十九条", id="non-fiscal-public-is-filing"),
+    pytest.param(
+        {"funding": "non_fiscal", "amount": 50_000_000},
+        "filing",
+        "第二十九条",
+        id="non-fiscal-large-is-filing",
+    ),
+    pytest.param(
+        {"funding": "non_fiscal", "amount": 1_000_001, "project_class": "public"},
+        "filing",
+        "第二十九条",
+        id="non-fiscal-public-is-filing",
+    ),
 ]
 
 
@@ -195,48 +223,159 @@ def test_scope(tenant: str, facts: dict[str, Any], route: str, article: str) -> 
 ROUTE_CASES = [
     # 第十二条 "……预算金额100万元（含）以下的基础设施服务、软件开发服务和系统业务运营服务项目，可采取备案制管理。"
     # （含）以下 includes 100万元; 101万 is 超过 and goes to 第十一条 (专业类) / 第十条 (公共类).
-    pytest.param("professional", ["software_development"], 999_999, "filing", "第十二条第（二）项",
-                 id="prof-software-999999"),
-    pytest.param("professional", ["software_development"], 1_000_000, "filing", "第十二条第（二）项",
-                 id="prof-software-1000000"),
-    pytest.param("professional", ["software_development"], 1_000_001, "approval", "第十一条",
-                 id="prof-software-1000001"),
-    pytest.param("professional", ["infrastructure"], 999_999, "filing", "第十二条第（二）项",
-                 id="prof-infra-999999"),
-    pytest.param("professional", ["infrastructure"], 1_000_000, "filing", "第十二条第（二）项",
-                 id="prof-infra-1000000"),
-    pytest.param("professional", ["infrastructure"], 1_000_001, "approval", "第十一条",
-                 id="prof-infra-1000001"),
-    pytest.param("professional", ["business_operation"], 1_000_000, "filing", "第十二条第（二）项",
-                 id="prof-bizop-1000000"),
-    pytest.param("professional", ["business_operation"], 1_000_001, "approval", "第十一条",
-                 id="prof-bizop-1000001"),
-    pytest.param("public", ["software_development"], 999_999, "filing", "第十二条第（一）项",
-                 id="public-software-999999"),
-    pytest.param("public", ["software_development"], 1_000_000, "filing", "第十二条第（一）项",
-                 id="public-software-1000000"),
-    pytest.param("public", ["software_development"], 1_000_001, "approval", "第十条",
-                 id="public-software-1000001"),
-    pytest.param("public", ["infrastructure"], 1_000_001, "approval", "第十条",
-                 id="public-infra-1000001"),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        999_999,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-software-999999",
+    ),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-software-1000000",
+    ),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-software-1000001",
+    ),
+    pytest.param(
+        "professional",
+        ["infrastructure"],
+        999_999,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-infra-999999",
+    ),
+    pytest.param(
+        "professional",
+        ["infrastructure"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-infra-1000000",
+    ),
+    pytest.param(
+        "professional",
+        ["infrastructure"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-infra-1000001",
+    ),
+    pytest.param(
+        "professional",
+        ["business_operation"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-bizop-1000000",
+    ),
+    pytest.param(
+        "professional",
+        ["business_operation"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-bizop-1000001",
+    ),
+    pytest.param(
+        "public",
+        ["software_development"],
+        999_999,
+        "filing",
+        "第十二条第（一）项",
+        id="public-software-999999",
+    ),
+    pytest.param(
+        "public",
+        ["software_development"],
+        1_000_000,
+        "filing",
+        "第十二条第（一）项",
+        id="public-software-1000000",
+    ),
+    pytest.param(
+        "public",
+        ["software_development"],
+        1_000_001,
+        "approval",
+        "第十条",
+        id="public-software-1000001",
+    ),
+    pytest.param(
+        "public", ["infrastructure"], 1_000_001, "approval", "第十条", id="public-infra-1000001"
+    ),
     # 第十二条 "运行维护服务、第三方服务……项目，可采取备案制管理" — any amount.
-    pytest.param("professional", ["operations_maintenance"], 50_000_000, "filing",
-                 "第十二条第（二）项", id="prof-om-5000wan"),
-    pytest.param("professional", ["third_party"], 1_000_001, "filing", "第十二条第（二）项",
-                 id="prof-third-party-1000001"),
-    pytest.param("professional", ["operations_maintenance", "third_party"], 3_000_000, "filing",
-                 "第十二条第（二）项", id="prof-om-and-third-party"),
-    pytest.param("public", ["operations_maintenance"], 20_000_000, "filing", "第十二条第（一）项",
-                 id="public-om-2000wan"),
+    pytest.param(
+        "professional",
+        ["operations_maintenance"],
+        50_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-om-5000wan",
+    ),
+    pytest.param(
+        "professional",
+        ["third_party"],
+        1_000_001,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-third-party-1000001",
+    ),
+    pytest.param(
+        "professional",
+        ["operations_maintenance", "third_party"],
+        3_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-om-and-third-party",
+    ),
+    pytest.param(
+        "public",
+        ["operations_maintenance"],
+        20_000_000,
+        "filing",
+        "第十二条第（一）项",
+        id="public-om-2000wan",
+    ),
     # A project that also buys software above 100万 is not only 运维/第三方: 第十一条.
-    pytest.param("professional", ["operations_maintenance", "software_development"], 1_000_001,
-                 "approval", "第十一条", id="prof-om-plus-software-1000001"),
-    pytest.param("professional", ["operations_maintenance", "software_development"], 1_000_000,
-                 "filing", "第十二条第（二）项", id="prof-om-plus-software-1000000"),
+    pytest.param(
+        "professional",
+        ["operations_maintenance", "software_development"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-om-plus-software-1000001",
+    ),
+    pytest.param(
+        "professional",
+        ["operations_maintenance", "software_development"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-om-plus-software-1000000",
+    ),
     # 第七条 "各级各单位所有政务信息化项目，均应向本级政务服务数据管理部门报批或者备案" — no 自行管理 at 0 元.
-    pytest.param("professional", ["software_development"], 0, "filing", "第十二条第（二）项",
-                 id="prof-zero-still-filed"),
-    pytest.param("public", ["third_party"], 1, "filing", "第十二条第（一）项", id="public-one-yuan-filed"),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        0,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-zero-still-filed",
+    ),
+    pytest.param(
+        "public", ["third_party"], 1, "filing", "第十二条第（一）项", id="public-one-yuan-filed"
+    ),
 ]
 
 
@@ -297,11 +436,17 @@ def test_county_public_class_goes_to_the_city_bureau(tenant: str) -> None:
     # 第十条第（一）项 "县（区）公共类服务需求由县（区）政务服务数据管理部门汇总报送市政务服务数据管理局。"
     [demand] = req(d, "demand_aggregation")
     assert (demand["actor"], demand["authority"], demand["mandatory"]) == (
-        "bureau_officer", "市政务服务数据管理局", True)
+        "bureau_officer",
+        "市政务服务数据管理局",
+        True,
+    )
     assert f"{county}政务服务数据管理部门汇总报送市政务服务数据管理局" in demand["explanation"]
     # 第十二条第（一）项 "公共类项目由市政务服务数据管理局编制项目方案，组织内部论证，完成立项备案。"
     small = decide(tenant, project_class="public", amount=1_000_000)
-    assert (small["route"]["code"], small["route"]["authority"]) == ("filing", "市政务服务数据管理局")
+    assert (small["route"]["code"], small["route"]["authority"]) == (
+        "filing",
+        "市政务服务数据管理局",
+    )
     [internal] = req(small, "internal_review")
     assert (internal["actor"], internal["authority"]) == ("overseer", "市政务服务数据管理局")
     # 第二十一条 "市政务服务数据管理局……承担公共类项目……的验收责任" and 第十八条 its 安全管理责任.
@@ -317,14 +462,20 @@ def test_county_public_class_goes_to_the_city_bureau(tenant: str) -> None:
 ARTICLE_8_CASES = [
     # （一）"未按要求共享数据资源或者重复采集数据的政务信息系统"
     pytest.param(system("社保业务系统", shares_data=False), "第八条第（一）项", id="no-sharing"),
-    pytest.param(system("社保业务系统", duplicate_collection=True), "第八条第（一）项",
-                 id="duplicate-collection"),
+    pytest.param(
+        system("社保业务系统", duplicate_collection=True),
+        "第八条第（一）项",
+        id="duplicate-collection",
+    ),
     # （二）"不符合密码应用和网络安全要求，或者存在重大安全隐患的政务信息系统"
     pytest.param(system("社保业务系统", crypto_compliant=False), "第八条第（二）项", id="crypto"),
-    pytest.param(system("社保业务系统", security_compliant=False), "第八条第（二）项", id="security"),
+    pytest.param(
+        system("社保业务系统", security_compliant=False), "第八条第（二）项", id="security"
+    ),
     # （三）"不符合国家安全可靠应用政策的政务信息系统"
-    pytest.param(system("社保业务系统", secure_reliable=False), "第八条第（三）项",
-                 id="not-secure-reliable"),
+    pytest.param(
+        system("社保业务系统", secure_reliable=False), "第八条第（三）项", id="not-secure-reliable"
+    ),
     # （四）"未按要求报批或者备案的政务信息系统"
     pytest.param(system("社保业务系统", reported=False), "第八条第（四）项", id="not-reported"),
 ]
@@ -359,15 +510,23 @@ def test_article_8_spares_compliant_and_new_systems() -> None:
     # 第八条 concerns "相关运行维护、运营以及升级项目" of an existing system: a compliant
     # system, or a system the project builds (新建), is not barred.
     assert decide(systems=[system("OA系统")])["route"]["code"] == "filing"
-    new = {"id": "新系统", "relation": "build", "reported": False, "shares_data": False,
-           "secure_reliable": False}
+    new = {
+        "id": "新系统",
+        "relation": "build",
+        "reported": False,
+        "shares_data": False,
+        "secure_reliable": False,
+    }
     assert decide(systems=[new])["route"]["code"] == "filing"
 
 
 def test_classified_beats_article_8() -> None:
     # 第四条: a classified project is outside this 办法 altogether.
-    d = decide(classified=True, service_types=["operations_maintenance"],
-               systems=[system("涉密系统", shares_data=False)])
+    d = decide(
+        classified=True,
+        service_types=["operations_maintenance"],
+        systems=[system("涉密系统", shares_data=False)],
+    )
     assert d["route"]["code"] == "classified_rules"
 
 
@@ -378,82 +537,208 @@ def test_classified_beats_article_8() -> None:
 REQUIREMENT_CASES = [
     # 第五条 "……政务数据资源目录，作为项目立项审批的必备条件。"
     pytest.param({}, "data_resource_catalog", True, "第五条", "unit_officer", id="catalog-filing"),
-    pytest.param({"amount": 2_000_000}, "data_resource_catalog", True, "第五条", "unit_officer",
-                 id="catalog-approval"),
+    pytest.param(
+        {"amount": 2_000_000},
+        "data_resource_catalog",
+        True,
+        "第五条",
+        "unit_officer",
+        id="catalog-approval",
+    ),
     # 第十三条 "涉及财政新增资金的项目，各级各单位应在申请立项或备案前征求本级财政部门意见。"
-    pytest.param({"new_fiscal_funds": True}, "finance_opinion_before_application", True,
-                 "第十三条", "unit_officer", id="new-funds-filing"),
-    pytest.param({"new_fiscal_funds": True, "amount": 2_000_000},
-                 "finance_opinion_before_application", True, "第十三条", "unit_officer",
-                 id="new-funds-approval"),
+    pytest.param(
+        {"new_fiscal_funds": True},
+        "finance_opinion_before_application",
+        True,
+        "第十三条",
+        "unit_officer",
+        id="new-funds-filing",
+    ),
+    pytest.param(
+        {"new_fiscal_funds": True, "amount": 2_000_000},
+        "finance_opinion_before_application",
+        True,
+        "第十三条",
+        "unit_officer",
+        id="new-funds-approval",
+    ),
     # 第十一条第（一）项 "……组织内部论证后向本级政务服务数据管理部门申请立项。"
-    pytest.param({"amount": 1_000_001}, "internal_review", True, "第十一条第（一）项",
-                 "unit_officer", id="prof-approval-internal-review"),
+    pytest.param(
+        {"amount": 1_000_001},
+        "internal_review",
+        True,
+        "第十一条第（一）项",
+        "unit_officer",
+        id="prof-approval-internal-review",
+    ),
     # 第十一条第（二）项 "各级政务服务数据管理部门组织本级专业类项目专家评审和造价审核后……"
-    pytest.param({"amount": 1_000_001}, "expert_review", True, "第十一条第（二）项",
-                 "bureau_officer", id="prof-approval-expert-review"),
-    pytest.param({"amount": 1_000_001}, "cost_review", True, "第十一条第（二）项",
-                 "bureau_officer", id="prof-approval-cost-review"),
+    pytest.param(
+        {"amount": 1_000_001},
+        "expert_review",
+        True,
+        "第十一条第（二）项",
+        "bureau_officer",
+        id="prof-approval-expert-review",
+    ),
+    pytest.param(
+        {"amount": 1_000_001},
+        "cost_review",
+        True,
+        "第十一条第（二）项",
+        "bureau_officer",
+        id="prof-approval-cost-review",
+    ),
     # 第十一条第（三）项 "各级财政部门组织本级专业类项目资金审核"
-    pytest.param({"amount": 1_000_001}, "finance_review", True, "第十一条第（三）项",
-                 "finance_officer", id="prof-approval-finance-review"),
+    pytest.param(
+        {"amount": 1_000_001},
+        "finance_review",
+        True,
+        "第十一条第（三）项",
+        "finance_officer",
+        id="prof-approval-finance-review",
+    ),
     # 第十条第（二）项 "市政务服务数据管理局组织公共类项目专家评审和造价审核后……"
-    pytest.param({"amount": 1_000_001, "project_class": "public"}, "expert_review", True,
-                 "第十条第（二）项", "bureau_officer", id="public-approval-expert-review"),
-    pytest.param({"amount": 1_000_001, "project_class": "public"}, "cost_review", True,
-                 "第十条第（二）项", "bureau_officer", id="public-approval-cost-review"),
+    pytest.param(
+        {"amount": 1_000_001, "project_class": "public"},
+        "expert_review",
+        True,
+        "第十条第（二）项",
+        "bureau_officer",
+        id="public-approval-expert-review",
+    ),
+    pytest.param(
+        {"amount": 1_000_001, "project_class": "public"},
+        "cost_review",
+        True,
+        "第十条第（二）项",
+        "bureau_officer",
+        id="public-approval-cost-review",
+    ),
     # 第十条第（三）项 "市财政局组织公共类项目资金审核"
-    pytest.param({"amount": 1_000_001, "project_class": "public"}, "finance_review", True,
-                 "第十条第（三）项", "finance_officer", id="public-approval-finance-review"),
+    pytest.param(
+        {"amount": 1_000_001, "project_class": "public"},
+        "finance_review",
+        True,
+        "第十条第（三）项",
+        "finance_officer",
+        id="public-approval-finance-review",
+    ),
     # 第十二条第（一）项 "公共类项目由市政务服务数据管理局编制项目方案，组织内部论证，完成立项备案。"
-    pytest.param({"project_class": "public"}, "internal_review", True, "第十二条第（一）项",
-                 "bureau_officer", id="public-filing-internal-review"),
+    pytest.param(
+        {"project_class": "public"},
+        "internal_review",
+        True,
+        "第十二条第（一）项",
+        "bureau_officer",
+        id="public-filing-internal-review",
+    ),
     # 第十二条第（二）项 "专业类项目由各级各单位编制项目方案，组织内部论证，并报本级政务服务数据管理部门备案审核通过后完成立项。"
-    pytest.param({}, "internal_review", True, "第十二条第（二）项", "unit_officer",
-                 id="prof-filing-internal-review"),
+    pytest.param(
+        {},
+        "internal_review",
+        True,
+        "第十二条第（二）项",
+        "unit_officer",
+        id="prof-filing-internal-review",
+    ),
     # 第二十九条 "……参照本办法执行，采取备案制管理。" → the filing steps of 第十二条 apply.
-    pytest.param({"funding": "non_fiscal", "amount": 5_000_000}, "internal_review", True,
-                 "第十二条第（二）项", "unit_officer", id="non-fiscal-internal-review"),
+    pytest.param(
+        {"funding": "non_fiscal", "amount": 5_000_000},
+        "internal_review",
+        True,
+        "第十二条第（二）项",
+        "unit_officer",
+        id="non-fiscal-internal-review",
+    ),
     # 第十七条 "……并根据实际需要委托监理单位对项目实施进行监理。" — optional
-    pytest.param({"amount": 50_000_000}, "supervision", False, "第十七条", "unit_officer",
-                 id="supervision-optional-large"),
+    pytest.param(
+        {"amount": 50_000_000},
+        "supervision",
+        False,
+        "第十七条",
+        "unit_officer",
+        id="supervision-optional-large",
+    ),
     pytest.param({}, "supervision", False, "第十七条", "unit_officer", id="supervision-optional"),
     # 第十八条 "……定期开展网络安全检测与风险评估"
-    pytest.param({}, "security_assessment", True, "第十八条", "unit_officer",
-                 id="security-assessment-professional"),
-    pytest.param({"project_class": "public"}, "security_assessment", True, "第十八条",
-                 "bureau_officer", id="security-assessment-public"),
+    pytest.param(
+        {},
+        "security_assessment",
+        True,
+        "第十八条",
+        "unit_officer",
+        id="security-assessment-professional",
+    ),
+    pytest.param(
+        {"project_class": "public"},
+        "security_assessment",
+        True,
+        "第十八条",
+        "bureau_officer",
+        id="security-assessment-public",
+    ),
     # 第十九条 "……根据需要向市政务服务数据管理局申请基础设施服务……由市政务服务数据管理局审核分配。"
-    pytest.param({"service_types": ["infrastructure"]}, "resource_usage_list", False, "第十九条",
-                 "unit_officer", id="infrastructure-request"),
+    pytest.param(
+        {"service_types": ["infrastructure"]},
+        "resource_usage_list",
+        False,
+        "第十九条",
+        "unit_officer",
+        id="infrastructure-request",
+    ),
     # 第二十一条 "各级各单位承担的专业类项目验收前应按照数字政府改革建设标准和要求进行符合性审查"
-    pytest.param({"amount": 1_000_001}, "conformity_review", True, "第二十一条", "unit_officer",
-                 id="conformity-review-prof-approval"),
+    pytest.param(
+        {"amount": 1_000_001},
+        "conformity_review",
+        True,
+        "第二十一条",
+        "unit_officer",
+        id="conformity-review-prof-approval",
+    ),
     # 第二十一条 "市政务服务数据管理局和各级各单位分别承担公共类项目和专业类项目的验收责任。"
     pytest.param({}, "acceptance", True, "第二十一条", "unit_officer", id="acceptance-prof"),
-    pytest.param({"project_class": "public"}, "acceptance", True, "第二十一条", "bureau_officer",
-                 id="acceptance-public"),
+    pytest.param(
+        {"project_class": "public"},
+        "acceptance",
+        True,
+        "第二十一条",
+        "bureau_officer",
+        id="acceptance-public",
+    ),
     # 第十条第（一）项 "市政务服务数据管理局负责收集汇总各级各单位的公共类需求，编制公共类项目方案。"
-    pytest.param({"project_class": "public"}, "demand_aggregation", True, "第十条第（一）项",
-                 "bureau_officer", id="public-demand-aggregation"),
+    pytest.param(
+        {"project_class": "public"},
+        "demand_aggregation",
+        True,
+        "第十条第（一）项",
+        "bureau_officer",
+        id="public-demand-aggregation",
+    ),
     # 第二十二条 "各级各单位应当按照国家和省市有关档案管理的规定，做好项目档案管理，并探索应用电子档案。"
-    pytest.param({}, "archive_management", True, "第二十二条", "unit_officer",
-                 id="archive-management"),
+    pytest.param(
+        {}, "archive_management", True, "第二十二条", "unit_officer", id="archive-management"
+    ),
     # 第二十四条 "各级财政部门依法对本级政务信息化项目资金使用、项目绩效进行监督"
-    pytest.param({}, "performance_evaluation", False, "第二十四条", "finance_officer",
-                 id="performance-supervision"),
+    pytest.param(
+        {},
+        "performance_evaluation",
+        False,
+        "第二十四条",
+        "finance_officer",
+        id="performance-supervision",
+    ),
 ]
 
 
-@pytest.mark.parametrize(
-    ("facts", "code", "mandatory", "article", "actor"), REQUIREMENT_CASES
-)
+@pytest.mark.parametrize(("facts", "code", "mandatory", "article", "actor"), REQUIREMENT_CASES)
 def test_requirement_present(
     facts: dict[str, Any], code: str, mandatory: bool, article: str, actor: str
 ) -> None:
     d = decide(CITY, **facts)
     matching = [r for r in req(d, code) if r["article"] == article]
-    assert matching, f"{code} {article} missing from {[(r['code'], r['article']) for r in d['requirements']]}"
+    assert matching, (
+        f"{code} {article} missing from {[(r['code'], r['article']) for r in d['requirements']]}"
+    )
     [r] = matching
     assert r["mandatory"] is mandatory
     assert r["actor"] == actor
@@ -463,18 +748,26 @@ def test_requirement_present(
 # (facts, code): the decision must NOT carry this duty.
 ABSENT_CASES = [
     # 第十条: the public-class procedure has no 内部论证 step (the bureau compiles the plan).
-    pytest.param({"amount": 1_000_001, "project_class": "public"}, "internal_review",
-                 id="public-approval-no-internal-review"),
+    pytest.param(
+        {"amount": 1_000_001, "project_class": "public"},
+        "internal_review",
+        id="public-approval-no-internal-review",
+    ),
     # 第十二条: filing has no expert, cost or funds review.
     pytest.param({}, "expert_review", id="filing-no-expert-review"),
     pytest.param({}, "cost_review", id="filing-no-cost-review"),
     pytest.param({}, "finance_review", id="filing-no-finance-review"),
     # 第二十一条 "采取备案制管理的专业类项目无需进行符合性审查"
     pytest.param({}, "conformity_review", id="prof-filing-no-conformity-review"),
-    pytest.param({"amount": 1_000_000}, "conformity_review", id="prof-1000000-no-conformity-review"),
+    pytest.param(
+        {"amount": 1_000_000}, "conformity_review", id="prof-1000000-no-conformity-review"
+    ),
     # Public-class acceptance is the bureau's own (第二十一条): no conformity review.
-    pytest.param({"amount": 1_000_001, "project_class": "public"}, "conformity_review",
-                 id="public-no-conformity-review"),
+    pytest.param(
+        {"amount": 1_000_001, "project_class": "public"},
+        "conformity_review",
+        id="public-no-conformity-review",
+    ),
     # 第十三条 only when 财政新增资金.
     pytest.param({}, "finance_opinion_before_application", id="no-new-funds-no-opinion"),
     # 第十四条 is a county duty.
@@ -499,16 +792,24 @@ def test_requirement_absent(facts: dict[str, Any], code: str) -> None:
     ("route_facts", "expected_order"),
     [
         # 第十一条 (一)内部论证 → (二)专家评审和造价审核 → (三)资金审核
-        ({"amount": 1_000_001},
-         ["internal_review", "expert_review", "cost_review", "finance_review"]),
+        (
+            {"amount": 1_000_001},
+            ["internal_review", "expert_review", "cost_review", "finance_review"],
+        ),
         # 第十条 (二)专家评审和造价审核 → (三)资金审核
-        ({"amount": 1_000_001, "project_class": "public"},
-         ["expert_review", "cost_review", "finance_review"]),
+        (
+            {"amount": 1_000_001, "project_class": "public"},
+            ["expert_review", "cost_review", "finance_review"],
+        ),
     ],
 )
-def test_approval_steps_in_article_order(route_facts: dict[str, Any], expected_order: list[str]) -> None:
+def test_approval_steps_in_article_order(
+    route_facts: dict[str, Any], expected_order: list[str]
+) -> None:
     d = decide(CITY, **route_facts)
-    steps = sorted((r for r in d["requirements"] if r["stage"] == "approval"), key=lambda r: r["order"])
+    steps = sorted(
+        (r for r in d["requirements"] if r["stage"] == "approval"), key=lambda r: r["order"]
+    )
     assert [r["code"] for r in steps] == expected_order
 
 
@@ -532,7 +833,9 @@ def test_crypto_project_is_assessed() -> None:
         (1_000_001, "public", False),
     ],
 )
-def test_county_reports_to_city(tenant: str, amount: int, project_class: str, reports: bool) -> None:
+def test_county_reports_to_city(
+    tenant: str, amount: int, project_class: str, reports: bool
+) -> None:
     d = decide(tenant, amount=amount, project_class=project_class)
     found = req(d, "report_to_parent")
     assert bool(found) is reports
@@ -578,8 +881,10 @@ def test_no_approval_cutoff_or_evaluation_deadline() -> None:
 # ---------------------------------------------------------------------------
 CITATION_FACTS = [
     *(p.values[0] for p in SCOPE_CASES),
-    *({"project_class": c, "service_types": s, "amount": a} for c, s, a, *_ in
-      (p.values for p in ROUTE_CASES)),
+    *(
+        {"project_class": c, "service_types": s, "amount": a}
+        for c, s, a, *_ in (p.values for p in ROUTE_CASES)
+    ),
     *(p.values[0] for p in REQUIREMENT_CASES),
     {"uses_crypto": True, "new_fiscal_funds": True, "service_types": ["infrastructure"]},
     *({"systems": [p.values[0]]} for p in ARTICLE_8_CASES),
@@ -596,8 +901,13 @@ def test_every_decision_line_cites_an_existing_article(tenant: str, facts: dict[
 # ---------------------------------------------------------------------------
 # Property: more money never means a lighter procedure
 # ---------------------------------------------------------------------------
-SERVICES = ["infrastructure", "software_development", "operations_maintenance",
-            "business_operation", "third_party"]
+SERVICES = [
+    "infrastructure",
+    "software_development",
+    "operations_maintenance",
+    "business_operation",
+    "third_party",
+]
 LIGHTNESS = {"self_managed": 0, "filing": 1, "approval": 2}
 
 
@@ -639,8 +949,9 @@ def test_only_vocabulary_codes(tenant: str) -> None:
     project_class=st.sampled_from(["public", "professional"]),
     services=st.lists(st.sampled_from(SERVICES), min_size=1, max_size=5, unique=True),
     funding=st.sampled_from(["fiscal", "non_fiscal"]),
-    flags=st.fixed_dictionaries({k: st.booleans() for k in
-                                 ("new_fiscal_funds", "uses_crypto", "mandated")}),
+    flags=st.fixed_dictionaries(
+        {k: st.booleans() for k in ("new_fiscal_funds", "uses_crypto", "mandated")}
+    ),
 )
 def test_amount_monotonic_engine_helper(
     tenant: str, project_class: str, services: list[str], funding: str, flags: dict[str, bool]

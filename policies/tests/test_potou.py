@@ -54,7 +54,9 @@ def check_citations(decision: dict[str, Any], source: str) -> None:
         nxt = _ANY_ARTICLE.search(source, head.end())
         body = source[head.end() : nxt.start() if nxt else len(source)]
         if m.group(2):
-            assert f"（{m.group(2)}）" in body, f"{article}: no item （{m.group(2)}） in {m.group(1)}"
+            assert f"（{m.group(2)}）" in body, (
+                f"{article}: no item （{m.group(2)}） in {m.group(1)}"
+            )
 
 
 def registry() -> Any:
@@ -151,16 +153,28 @@ def test_the_assumptions_are_the_packs() -> None:
 SCOPE_CASES = [
     # 第五条 "本办法适用于非涉密区级政务信息化项目，涉密区级政务信息化项目按有关规定执行。"
     pytest.param({"classified": True}, "classified_rules", "第五条", id="classified"),
-    pytest.param({"classified": True, "fixed_asset_investment": True, "funding": "non_fiscal"},
-                 "classified_rules", "第五条", id="classified-first"),
+    pytest.param(
+        {"classified": True, "fixed_asset_investment": True, "funding": "non_fiscal"},
+        "classified_rules",
+        "第五条",
+        id="classified-first",
+    ),
     # 第二十九条 "涉及固定资产投资、属于《政府投资条例》（国务院令第712号）约束范围的区级政务信息化项目审批
     # 由区发展改革局牵头负责。"
-    pytest.param({"fixed_asset_investment": True}, "government_investment", "第二十九条",
-                 id="fixed-asset-investment"),
+    pytest.param(
+        {"fixed_asset_investment": True},
+        "government_investment",
+        "第二十九条",
+        id="fixed-asset-investment",
+    ),
     # 第二条 "区级政务信息化项目，是指使用区本级财政资金采购的政务信息系统相关服务项目" — no clause for other money.
     pytest.param({"funding": "non_fiscal"}, "out_of_scope", "第二条", id="non-fiscal"),
-    pytest.param({"funding": "non_fiscal", "amount": 50_000_000}, "out_of_scope", "第二条",
-                 id="non-fiscal-large"),
+    pytest.param(
+        {"funding": "non_fiscal", "amount": 50_000_000},
+        "out_of_scope",
+        "第二条",
+        id="non-fiscal-large",
+    ),
 ]
 
 
@@ -183,58 +197,162 @@ def test_government_investment_is_led_by_the_development_bureau() -> None:
 ROUTE_CASES = [
     # 第十二条 "……政府采购限额以下的基础设施服务、软件开发服务和系统业务运营服务项目，可采取备案制管理。"
     # 以下 includes the limit itself (assumed 100万元).
-    pytest.param("professional", ["software_development"], 999_999, "filing", "第十二条第（二）项",
-                 id="prof-software-999999"),
-    pytest.param("professional", ["software_development"], 1_000_000, "filing", "第十二条第（二）项",
-                 id="prof-software-1000000"),
-    pytest.param("professional", ["software_development"], 1_000_001, "approval", "第十一条",
-                 id="prof-software-1000001"),
-    pytest.param("professional", ["infrastructure"], 999_999, "filing", "第十二条第（二）项",
-                 id="prof-infra-999999"),
-    pytest.param("professional", ["infrastructure"], 1_000_000, "filing", "第十二条第（二）项",
-                 id="prof-infra-1000000"),
-    pytest.param("professional", ["infrastructure"], 1_000_001, "approval", "第十一条",
-                 id="prof-infra-1000001"),
-    pytest.param("professional", ["business_operation"], 1_000_000, "filing",
-                 "第十二条第（二）项", id="prof-bizop-1000000"),
-    pytest.param("professional", ["business_operation"], 1_000_001, "approval", "第十一条",
-                 id="prof-bizop-1000001"),
-    pytest.param("public", ["software_development"], 999_999, "filing", "第十二条第（一）项",
-                 id="public-software-999999"),
-    pytest.param("public", ["software_development"], 1_000_000, "filing", "第十二条第（一）项",
-                 id="public-software-1000000"),
-    pytest.param("public", ["software_development"], 1_000_001, "approval", "第十条",
-                 id="public-software-1000001"),
-    pytest.param("public", ["infrastructure"], 1_000_001, "approval", "第十条",
-                 id="public-infra-1000001"),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        999_999,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-software-999999",
+    ),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-software-1000000",
+    ),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-software-1000001",
+    ),
+    pytest.param(
+        "professional",
+        ["infrastructure"],
+        999_999,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-infra-999999",
+    ),
+    pytest.param(
+        "professional",
+        ["infrastructure"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-infra-1000000",
+    ),
+    pytest.param(
+        "professional",
+        ["infrastructure"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-infra-1000001",
+    ),
+    pytest.param(
+        "professional",
+        ["business_operation"],
+        1_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-bizop-1000000",
+    ),
+    pytest.param(
+        "professional",
+        ["business_operation"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-bizop-1000001",
+    ),
+    pytest.param(
+        "public",
+        ["software_development"],
+        999_999,
+        "filing",
+        "第十二条第（一）项",
+        id="public-software-999999",
+    ),
+    pytest.param(
+        "public",
+        ["software_development"],
+        1_000_000,
+        "filing",
+        "第十二条第（一）项",
+        id="public-software-1000000",
+    ),
+    pytest.param(
+        "public",
+        ["software_development"],
+        1_000_001,
+        "approval",
+        "第十条",
+        id="public-software-1000001",
+    ),
+    pytest.param(
+        "public", ["infrastructure"], 1_000_001, "approval", "第十条", id="public-infra-1000001"
+    ),
     # 第十二条 "运行维护服务、第三方服务……项目，可采取备案制管理。" — any amount.
-    pytest.param("professional", ["operations_maintenance"], 30_000_000, "filing",
-                 "第十二条第（二）项", id="prof-om-3000wan"),
-    pytest.param("professional", ["third_party"], 1_000_001, "filing", "第十二条第（二）项",
-                 id="prof-third-party-1000001"),
-    pytest.param("public", ["operations_maintenance", "third_party"], 5_000_000, "filing",
-                 "第十二条第（一）项", id="public-om-third-party"),
-    pytest.param("professional", ["operations_maintenance", "software_development"], 1_000_001,
-                 "approval", "第十一条", id="prof-om-plus-software-1000001"),
+    pytest.param(
+        "professional",
+        ["operations_maintenance"],
+        30_000_000,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-om-3000wan",
+    ),
+    pytest.param(
+        "professional",
+        ["third_party"],
+        1_000_001,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-third-party-1000001",
+    ),
+    pytest.param(
+        "public",
+        ["operations_maintenance", "third_party"],
+        5_000_000,
+        "filing",
+        "第十二条第（一）项",
+        id="public-om-third-party",
+    ),
+    pytest.param(
+        "professional",
+        ["operations_maintenance", "software_development"],
+        1_000_001,
+        "approval",
+        "第十一条",
+        id="prof-om-plus-software-1000001",
+    ),
     # No 自行管理 tier in the draft: the smallest project is still filed.
-    pytest.param("professional", ["software_development"], 0, "filing", "第十二条第（二）项",
-                 id="prof-zero-filed"),
+    pytest.param(
+        "professional",
+        ["software_development"],
+        0,
+        "filing",
+        "第十二条第（二）项",
+        id="prof-zero-filed",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("project_class", "services", "amount", "route", "article"), ROUTE_CASES)
-def test_route(project_class: str, services: list[str], amount: int, route: str, article: str) -> None:
+def test_route(
+    project_class: str, services: list[str], amount: int, route: str, article: str
+) -> None:
     d = decide(project_class=project_class, service_types=services, amount=amount)
     assert d["route"]["code"] == route
     assert d["route"]["article"] == article
     assert d["route"]["authority"] == "区政务服务数据管理局"
-    assert d["route"]["explanation"].startswith("依据《坡头区区级政务信息化服务项目管理办法（试行）》")
+    assert d["route"]["explanation"].startswith(
+        "依据《坡头区区级政务信息化服务项目管理办法（试行）》"
+    )
 
 
-@pytest.mark.parametrize(("amount", "parts"), [
-    (1_000_000, ["100万元", "政府采购限额", "区政务服务数据管理局"]),
-    (1_000_001, ["100.0001万元", "100万元", "区政务服务数据管理局"]),
-])
+@pytest.mark.parametrize(
+    ("amount", "parts"),
+    [
+        (1_000_000, ["100万元", "政府采购限额", "区政务服务数据管理局"]),
+        (1_000_001, ["100.0001万元", "100万元", "区政务服务数据管理局"]),
+    ],
+)
 def test_route_explanation_names_numbers(amount: int, parts: list[str]) -> None:
     text = decide(amount=amount)["route"]["explanation"]
     for part in parts:
@@ -249,15 +367,20 @@ ARTICLE_8_CASES = [
     pytest.param(system("渔政执法系统", in_catalog=False), "第八条第（一）项", id="not-in-catalog"),
     # （二）"未按要求共享数据资源或重复采集数据的政务信息系统。"
     pytest.param(system("渔政执法系统", shares_data=False), "第八条第（二）项", id="no-sharing"),
-    pytest.param(system("渔政执法系统", duplicate_collection=True), "第八条第（二）项",
-                 id="duplicate-collection"),
+    pytest.param(
+        system("渔政执法系统", duplicate_collection=True),
+        "第八条第（二）项",
+        id="duplicate-collection",
+    ),
     # （三）"不符合密码应用和网络安全要求，或者存在重大安全隐患的政务信息系统。"
     pytest.param(system("渔政执法系统", crypto_compliant=False), "第八条第（三）项", id="crypto"),
-    pytest.param(system("渔政执法系统", security_compliant=False), "第八条第（三）项",
-                 id="security"),
+    pytest.param(
+        system("渔政执法系统", security_compliant=False), "第八条第（三）项", id="security"
+    ),
     # （四）"不符合国家安全可靠应用政策的政务信息系统。"
-    pytest.param(system("渔政执法系统", secure_reliable=False), "第八条第（四）项",
-                 id="not-secure-reliable"),
+    pytest.param(
+        system("渔政执法系统", secure_reliable=False), "第八条第（四）项", id="not-secure-reliable"
+    ),
 ]
 
 
@@ -268,7 +391,9 @@ def test_article_8_ineligible(
     relation: str, services: list[str], bad_system: dict[str, Any], article: str
 ) -> None:
     # 第八条 "具有以下情形之一的，相关运行维护、运营以及升级项目原则上不予立项。"
-    d = decide(service_types=services, systems=[system("OA系统"), {**bad_system, "relation": relation}])
+    d = decide(
+        service_types=services, systems=[system("OA系统"), {**bad_system, "relation": relation}]
+    )
     assert d["route"]["code"] == "ineligible"
     assert d["route"]["article"] == article
     assert "渔政执法系统" in d["route"]["explanation"]
@@ -298,67 +423,171 @@ REQUIREMENT_CASES = [
     # 第六条 "……政务数据资源目录，作为项目立项审批的必备条件。"
     pytest.param({}, "data_resource_catalog", True, "第六条", "unit_officer", id="catalog"),
     # 第十三条 "涉及财政新增资金的项目，区各有关单位应在申请立项或备案前征求区财政局意见。"
-    pytest.param({"new_fiscal_funds": True}, "finance_opinion_before_application", True,
-                 "第十三条", "unit_officer", id="new-funds-opinion"),
+    pytest.param(
+        {"new_fiscal_funds": True},
+        "finance_opinion_before_application",
+        True,
+        "第十三条",
+        "unit_officer",
+        id="new-funds-opinion",
+    ),
     # 第十一条第（一）项 "……组织内部论证后向区政务服务数据管理局申请立项。"
-    pytest.param(PROF_APPROVAL, "internal_review", True, "第十一条第（一）项", "unit_officer",
-                 id="prof-internal-review"),
+    pytest.param(
+        PROF_APPROVAL,
+        "internal_review",
+        True,
+        "第十一条第（一）项",
+        "unit_officer",
+        id="prof-internal-review",
+    ),
     # 第十一条第（二）项 "区政务服务数据管理局组织开展专业类项目立项初审和专家评审后……"
-    pytest.param(PROF_APPROVAL, "expert_review", True, "第十一条第（二）项", "bureau_officer",
-                 id="prof-expert-review"),
+    pytest.param(
+        PROF_APPROVAL,
+        "expert_review",
+        True,
+        "第十一条第（二）项",
+        "bureau_officer",
+        id="prof-expert-review",
+    ),
     # 第十一条第（二）项 "涉及密码应用的项目，由区国家保密局出具密码应用审核意见。"
-    pytest.param({**PROF_APPROVAL, "uses_crypto": True}, "crypto_review", True,
-                 "第十一条第（二）项", "crypto_officer", id="prof-crypto-review"),
+    pytest.param(
+        {**PROF_APPROVAL, "uses_crypto": True},
+        "crypto_review",
+        True,
+        "第十一条第（二）项",
+        "crypto_officer",
+        id="prof-crypto-review",
+    ),
     # 第十一条第（三）项 "原'造价审核'整合到'资金审核'环节，由区财政局组织专业类项目资金审核……"
-    pytest.param(PROF_APPROVAL, "finance_review", True, "第十一条第（三）项", "finance_officer",
-                 id="prof-finance-review"),
+    pytest.param(
+        PROF_APPROVAL,
+        "finance_review",
+        True,
+        "第十一条第（三）项",
+        "finance_officer",
+        id="prof-finance-review",
+    ),
     # 第十条第（二）项 "区政务服务数据管理局组织公共类项目专家评审后……"
-    pytest.param(PUBLIC_APPROVAL, "expert_review", True, "第十条第（二）项", "bureau_officer",
-                 id="public-expert-review"),
+    pytest.param(
+        PUBLIC_APPROVAL,
+        "expert_review",
+        True,
+        "第十条第（二）项",
+        "bureau_officer",
+        id="public-expert-review",
+    ),
     # 第十条第（二）项 "涉及密码应用的项目，由区国家保密局出具密码应用审核意见。"
-    pytest.param({**PUBLIC_APPROVAL, "uses_crypto": True}, "crypto_review", True,
-                 "第十条第（二）项", "crypto_officer", id="public-crypto-review"),
+    pytest.param(
+        {**PUBLIC_APPROVAL, "uses_crypto": True},
+        "crypto_review",
+        True,
+        "第十条第（二）项",
+        "crypto_officer",
+        id="public-crypto-review",
+    ),
     # 第十条第（三）项 "原'造价审核'整合到'资金审核'环节，由区财政局组织公共类项目资金审核……"
-    pytest.param(PUBLIC_APPROVAL, "finance_review", True, "第十条第（三）项", "finance_officer",
-                 id="public-finance-review"),
+    pytest.param(
+        PUBLIC_APPROVAL,
+        "finance_review",
+        True,
+        "第十条第（三）项",
+        "finance_officer",
+        id="public-finance-review",
+    ),
     # 第十二条第（一）项 "公共类项目由区政务服务数据管理局编制项目方案，组织内部论证，按程序报批后完成立项。"
-    pytest.param({"project_class": "public"}, "internal_review", True, "第十二条第（一）项",
-                 "bureau_officer", id="public-filing-internal-review"),
+    pytest.param(
+        {"project_class": "public"},
+        "internal_review",
+        True,
+        "第十二条第（一）项",
+        "bureau_officer",
+        id="public-filing-internal-review",
+    ),
     # 第十二条第（二）项 "专业类项目由区各有关单位编制项目方案，组织内部论证，并报区政务服务数据管理局备案审核通过后完成立项。"
-    pytest.param({}, "internal_review", True, "第十二条第（二）项", "unit_officer",
-                 id="prof-filing-internal-review"),
+    pytest.param(
+        {},
+        "internal_review",
+        True,
+        "第十二条第（二）项",
+        "unit_officer",
+        id="prof-filing-internal-review",
+    ),
     # 第十五条 "区各有关单位应定期将本单位区级政务信息化项目资金使用情况报区财政局。"
     pytest.param({}, "fund_usage_report", True, "第十五条", "unit_officer", id="fund-usage-report"),
     # 第十七条 "……并根据实际需要委托监理单位对项目实施进行监理。"
     pytest.param({}, "supervision", False, "第十七条", "unit_officer", id="supervision-optional"),
-    pytest.param({"amount": 50_000_000}, "supervision", False, "第十七条", "unit_officer",
-                 id="supervision-optional-large"),
+    pytest.param(
+        {"amount": 50_000_000},
+        "supervision",
+        False,
+        "第十七条",
+        "unit_officer",
+        id="supervision-optional-large",
+    ),
     # 第十八条 "……定期开展网络安全检测与风险评估"
-    pytest.param({}, "security_assessment", True, "第十八条", "unit_officer",
-                 id="security-assessment"),
+    pytest.param(
+        {}, "security_assessment", True, "第十八条", "unit_officer", id="security-assessment"
+    ),
     # 第十九条 "区各有关单位根据需要向区政务服务数据管理局申请公共基础设施服务"
-    pytest.param({"service_types": ["infrastructure"]}, "resource_usage_list", False, "第十九条",
-                 "unit_officer", id="infrastructure-request"),
+    pytest.param(
+        {"service_types": ["infrastructure"]},
+        "resource_usage_list",
+        False,
+        "第十九条",
+        "unit_officer",
+        id="infrastructure-request",
+    ),
     # 第二十二条 "区各有关单位承担的专业类项目应在验收前按照数字政府改革建设标准和要求进行符合性审查"
-    pytest.param(PROF_APPROVAL, "conformity_review", True, "第二十二条", "unit_officer",
-                 id="conformity-review"),
+    pytest.param(
+        PROF_APPROVAL,
+        "conformity_review",
+        True,
+        "第二十二条",
+        "unit_officer",
+        id="conformity-review",
+    ),
     # 第二十三条 "未进行档案验收或者档案验收不合格的，不得通过项目验收。"
-    pytest.param({}, "archive_acceptance", True, "第二十三条", "unit_officer",
-                 id="archive-acceptance-filing"),
-    pytest.param(PUBLIC_APPROVAL, "archive_acceptance", True, "第二十三条", "unit_officer",
-                 id="archive-acceptance-public"),
+    pytest.param(
+        {}, "archive_acceptance", True, "第二十三条", "unit_officer", id="archive-acceptance-filing"
+    ),
+    pytest.param(
+        PUBLIC_APPROVAL,
+        "archive_acceptance",
+        True,
+        "第二十三条",
+        "unit_officer",
+        id="archive-acceptance-public",
+    ),
     # 第二十二条 "区政务服务数据管理局和区各有关单位分别承担公共类项目和专业类项目的验收责任。"
     pytest.param({}, "acceptance", True, "第二十二条", "unit_officer", id="acceptance-prof"),
-    pytest.param({"project_class": "public"}, "acceptance", True, "第二十二条", "bureau_officer",
-                 id="acceptance-public"),
+    pytest.param(
+        {"project_class": "public"},
+        "acceptance",
+        True,
+        "第二十二条",
+        "bureau_officer",
+        id="acceptance-public",
+    ),
     # 第二十四条 "区各有关单位应当在项目通过验收后12个月内，对系统运行情况进行应用效果自评价"
     pytest.param({}, "self_evaluation", True, "第二十四条", "unit_officer", id="self-evaluation"),
     # 第二十四条 "项目预算年度终了或预算执行完毕后，对项目绩效目标执行情况进行自评价"
-    pytest.param({}, "performance_evaluation", True, "第二十四条", "unit_officer",
-                 id="performance-self-evaluation"),
+    pytest.param(
+        {},
+        "performance_evaluation",
+        True,
+        "第二十四条",
+        "unit_officer",
+        id="performance-self-evaluation",
+    ),
     # 第二十六条 "区财政局……视情况进行重点绩效评价"
-    pytest.param({}, "performance_evaluation", False, "第二十六条", "finance_officer",
-                 id="key-performance-evaluation"),
+    pytest.param(
+        {},
+        "performance_evaluation",
+        False,
+        "第二十六条",
+        "finance_officer",
+        id="key-performance-evaluation",
+    ),
 ]
 
 
@@ -368,7 +597,9 @@ def test_requirement_present(
 ) -> None:
     d = decide(**facts)
     matching = [r for r in req(d, code) if r["article"] == article]
-    assert matching, f"{code} {article} missing from {[(r['code'], r['article']) for r in d['requirements']]}"
+    assert matching, (
+        f"{code} {article} missing from {[(r['code'], r['article']) for r in d['requirements']]}"
+    )
     [r] = matching
     assert r["mandatory"] is mandatory
     assert r["actor"] == actor
@@ -406,17 +637,27 @@ def test_requirement_absent(facts: dict[str, Any], code: str) -> None:
     assert code not in codes(decide(**facts))
 
 
-@pytest.mark.parametrize(("facts", "expected"), [
-    # 第十一条 (一)内部论证 → (二)立项初审和专家评审, 密码应用审核意见 → (三)资金审核
-    ({**PROF_APPROVAL, "uses_crypto": True},
-     ["internal_review", "expert_review", "crypto_review", "finance_review"]),
-    # 第十条 (二)专家评审, 密码应用审核意见 → (三)资金审核
-    ({**PUBLIC_APPROVAL, "uses_crypto": True}, ["expert_review", "crypto_review", "finance_review"]),
-    (PUBLIC_APPROVAL, ["expert_review", "finance_review"]),
-])
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # 第十一条 (一)内部论证 → (二)立项初审和专家评审, 密码应用审核意见 → (三)资金审核
+        (
+            {**PROF_APPROVAL, "uses_crypto": True},
+            ["internal_review", "expert_review", "crypto_review", "finance_review"],
+        ),
+        # 第十条 (二)专家评审, 密码应用审核意见 → (三)资金审核
+        (
+            {**PUBLIC_APPROVAL, "uses_crypto": True},
+            ["expert_review", "crypto_review", "finance_review"],
+        ),
+        (PUBLIC_APPROVAL, ["expert_review", "finance_review"]),
+    ],
+)
 def test_approval_steps_in_article_order(facts: dict[str, Any], expected: list[str]) -> None:
     d = decide(**facts)
-    steps = sorted((r for r in d["requirements"] if r["stage"] == "approval"), key=lambda r: r["order"])
+    steps = sorted(
+        (r for r in d["requirements"] if r["stage"] == "approval"), key=lambda r: r["order"]
+    )
     assert [r["code"] for r in steps] == expected
 
 
@@ -475,10 +716,17 @@ def test_adjustment_limit_15_percent() -> None:
 # ---------------------------------------------------------------------------
 CITATION_FACTS = [
     *(p.values[0] for p in SCOPE_CASES),
-    *({"project_class": c, "service_types": s, "amount": a} for c, s, a, *_ in
-      (p.values for p in ROUTE_CASES)),
+    *(
+        {"project_class": c, "service_types": s, "amount": a}
+        for c, s, a, *_ in (p.values for p in ROUTE_CASES)
+    ),
     *(p.values[0] for p in REQUIREMENT_CASES),
-    {**PROF_APPROVAL, "uses_crypto": True, "new_fiscal_funds": True, "service_types": ["infrastructure"]},
+    {
+        **PROF_APPROVAL,
+        "uses_crypto": True,
+        "new_fiscal_funds": True,
+        "service_types": ["infrastructure"],
+    },
     {**PUBLIC_APPROVAL, "uses_crypto": True, "new_fiscal_funds": True},
     *({"systems": [p.values[0]]} for p in ARTICLE_8_CASES),
 ]
@@ -492,8 +740,13 @@ def test_every_decision_line_cites_an_existing_article(facts: dict[str, Any]) ->
 # ---------------------------------------------------------------------------
 # Property: more money never means a lighter procedure
 # ---------------------------------------------------------------------------
-SERVICES = ["infrastructure", "software_development", "operations_maintenance",
-            "business_operation", "third_party"]
+SERVICES = [
+    "infrastructure",
+    "software_development",
+    "operations_maintenance",
+    "business_operation",
+    "third_party",
+]
 LIGHTNESS = {"self_managed": 0, "filing": 1, "approval": 2}
 
 
@@ -528,8 +781,9 @@ def test_only_vocabulary_codes() -> None:
 @given(
     project_class=st.sampled_from(["public", "professional"]),
     services=st.lists(st.sampled_from(SERVICES), min_size=1, max_size=5, unique=True),
-    flags=st.fixed_dictionaries({k: st.booleans() for k in
-                                 ("new_fiscal_funds", "uses_crypto", "mandated")}),
+    flags=st.fixed_dictionaries(
+        {k: st.booleans() for k in ("new_fiscal_funds", "uses_crypto", "mandated")}
+    ),
 )
 def test_amount_monotonic_engine_helper(
     project_class: str, services: list[str], flags: dict[str, bool]
