@@ -22,9 +22,11 @@ app = typer.Typer(
 # (module under govproj.commands, group name, help)
 _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("serve", "serve", "运行一个服务 (registry, approval, budget, acceptance, archive)"),
+    ("work", "work", "只运行一个服务的 outbox 转发与事件消费（无 API）"),
     ("dev", "dev", "嵌入式开发环境：dev up / down / token"),
     ("db", "db", "数据库迁移"),
     ("policy", "policy", "政策包：evaluate / validate / explain / diff"),
+    ("keycloak", "keycloak", "Keycloak：按租户树创建组与角色（provision）"),
 )
 
 for module_name, group, help_text in _GROUPS:

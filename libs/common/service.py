@@ -101,10 +101,17 @@ def create_service_app(
     *,
     run_workers: bool | None = None,
     check_schema: bool = True,
+    serve_api: bool = True,
 ) -> FastAPI:
-    """Build the FastAPI app of ``spec``'s service."""
+    """Build the FastAPI app of ``spec``'s service.
+
+    With ``serve_api=False`` the app is a worker: the outbox relay and the
+    consumers with only ``/healthz`` and ``/readyz`` for the orchestrator's
+    probes (no routes, no token verification); ``govproj work`` runs it.
+    """
     settings = settings or service_settings(spec.name)
     workers = settings.run_workers if run_workers is None else run_workers
+    workers = workers or not serve_api
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -142,7 +149,7 @@ def create_service_app(
             )
             app.state.nats = nc
             js = nc.jetstream()
-            await ensure_streams(js)
+            await ensure_streams(js, replicas=settings.nats_stream_replicas)
             tasks.append(asyncio.create_task(_refresh_tree(app, tree, tenant_handler)))
             if workers:
                 relay_engine = create_engine(settings.relay_database_url, pool_size=2)
@@ -190,9 +197,10 @@ def create_service_app(
         openapi_url="/openapi.json",
     )
     install_problem_handlers(app)
-    install_auth(app, settings)
     app.include_router(_health_router(spec.name))
-    app.include_router(spec.router)
+    if serve_api:
+        install_auth(app, settings)
+        app.include_router(spec.router)
     return app
 
 

@@ -48,6 +48,10 @@ class CommonSettings(BaseSettings):
     )
     db_pool_size: int = 10
     nats_url: str = "nats://127.0.0.1:14222"
+    # Replicas of the GOVPROJ/FINANCE/AUDIT streams that ensure_streams() asks
+    # for: 3 on the production JetStream cluster (deploy/nats), 1 on one server.
+    # Must match the cluster, or every start-up would scale the streams back.
+    nats_stream_replicas: int = 1
     # OIDC: the issuer whose JWKS verifies bearer tokens, and the audience we accept.
     oidc_issuer: str = "http://127.0.0.1:8109"
     oidc_audience: str = "govproj"
