@@ -10,35 +10,36 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libs.policy import NoPolicyInForce, evaluate, format_wan, load_registry, validate_facts
+from libs.policy import NoPolicyInForce, evaluate, format_wan, validate_facts
 from libs.policy.testing import assert_amount_monotonic, assert_citations_exist
 from libs.policy.vocab import REQUIREMENT_LABELS, TIME_LIMIT_LABELS
 
-POLICIES = Path(__file__).resolve().parents[1]
-SOURCE = (POLICIES / "370683-laizhou" / "source.txt").read_text(encoding="utf-8")
+from .support import check_citations as check_citations_in
+from .support import (
+    decision,
+    mandatory_duties,
+    one,
+    registry,
+    requirements,
+    rule_articles,
+    source_text,
+    squash,
+    time_limit,
+)
+
+SOURCE = source_text("370683-laizhou")
 TENANT = "370683"
 TITLE = "莱州市政务信息化项目管理办法（试行）"
 BUREAU, FINANCE, CRYPTO = "市政府办公室（市大数据局）", "市财政局", "市密码管理局"
 APPROVAL_SERVICE = "市行政审批服务局"
 ON = date(2023, 6, 1)
 ROUTES = ("approval", "filing", "government_investment")
-
-_REGISTRY: Any = None
-
-
-def registry() -> Any:
-    """Every pack under policies/, loaded once per module (the loader refuses a bad pack)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = load_registry(POLICIES)
-    return _REGISTRY
 
 
 def pack() -> Any:
@@ -66,82 +67,16 @@ def project(**overrides: Any) -> dict[str, Any]:
 
 def decide(on: date = ON, **overrides: Any) -> dict[str, Any]:
     """The decision JSON for ``project(**overrides)`` submitted ``on``."""
-    p = registry().pack_for(TENANT, on)
-    result: dict[str, Any] = evaluate(p, validate_facts(p, project(**overrides)), on).model_dump(
-        mode="json"
-    )
-    return result
+    return decision(registry().pack_for(TENANT, on), project(**overrides), on)
 
 
-def requirements(
-    d: dict[str, Any], *, stage: str | None = None, code: str | None = None
-) -> list[dict[str, Any]]:
-    return [
-        r
-        for r in d["requirements"]
-        if (stage is None or r["stage"] == stage) and (code is None or r["code"] == code)
-    ]
-
-
-def one(d: dict[str, Any], code: str, stage: str) -> dict[str, Any] | None:
-    found = requirements(d, stage=stage, code=code)
-    assert len(found) <= 1, found
-    return found[0] if found else None
-
-
-def time_limit(d: dict[str, Any], code: str) -> dict[str, Any] | None:
-    found = [t for t in d["time_limits"] if t["code"] == code]
-    assert len(found) <= 1, found
-    return found[0] if found else None
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", text)
-
-
-_SQUASHED = _squash(SOURCE)
-_HEAD = r"(?m)^[ \t\u3000]*{}[ \t\u3000]"
-_ANY_ARTICLE = re.compile(_HEAD.format("第[一二三四五六七八九十百]+条"))
-_CITATION = re.compile(
-    r"^(第[一二三四五六七八九十百]+条)(?:第([一二三四五六七八九十]+)款)?(?:第（([一二三四五六七八九十]+)）项)?$"
-)
-_CN = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-    "十一": 11,
-}
+_SQUASHED = squash(SOURCE)
 
 
 def check_citations(d: dict[str, Any]) -> None:
-    """Every decision line and trace entry cites 第N条[第N款][第（N）项] present in source.txt."""
-    lines = [d["route"], *d["requirements"], *d["time_limits"], *d["trace"]]
-    for line in lines:
-        article = line["article"]
-        m = _CITATION.match(article or "")
-        assert m, f"malformed citation {article!r} in {line}"
-        head = re.search(_HEAD.format(m.group(1)), SOURCE)
-        assert head, f"{m.group(1)} is not an article of the source ({line})"
-        nxt = _ANY_ARTICLE.search(SOURCE, head.end())
-        body = SOURCE[head.end() : nxt.start() if nxt else len(SOURCE)]
-        if m.group(2):
-            # Laizhou's paragraphs are blank-line separated (a page break also splits
-            # one paragraph in two, so this is a lower bound, not an exact count).
-            paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
-            assert len(paragraphs) >= _CN[m.group(2)], f"{article}: too few paragraphs"
-        if m.group(3):
-            assert f"（{m.group(3)}）" in body, (
-                f"{article}: no item （{m.group(3)}） in {m.group(1)}"
-            )
-        if "explanation" in line:
-            assert line["explanation"].startswith(f"依据《{TITLE}》{article}，"), line
+    """Every decision line and trace entry cites 第N条[第N款][第（N）项] present in source.txt,
+    and every explanation opens with 依据《TITLE》<article>，."""
+    check_citations_in(d, SOURCE, title=TITLE, include_trace=True, paragraphs=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -1080,7 +1015,7 @@ QUOTES = [
 
 @pytest.mark.parametrize("quote", QUOTES)
 def test_every_quote_is_in_the_source(quote: str) -> None:
-    assert _squash(quote) in _SQUASHED, quote
+    assert squash(quote) in _SQUASHED, quote
 
 
 def test_source_is_cited_as_it_stands() -> None:
@@ -1118,17 +1053,7 @@ def test_every_decision_line_cites_an_article_of_the_source(facts: dict[str, Any
 
 
 def test_every_rule_of_the_pack_cites_the_source() -> None:
-    spec = pack().spec
-    articles = [a.article for a in spec.authorities.values()]
-    articles += [f.article for f in spec.facts.values()]
-    articles += [p.article for p in spec.parameters.values()]
-    articles += [r.article for r in spec.scope]
-    articles += [t.article for t in spec.routes]
-    articles += [b.article for t in spec.routes for b in t.bands if b.article]
-    articles += [r.article for r in spec.requirements]
-    articles += [t.article for t in spec.time_limits]
-    articles.append(spec.validity.article)
-    for article in articles:
+    for article in rule_articles(pack()):
         check_citations(
             {"route": {"article": article}, "requirements": [], "time_limits": [], "trace": []}
         )
@@ -1188,24 +1113,20 @@ FACTS = st.fixed_dictionaries(
 )
 
 
-def _mandatory(d: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(r["code"], r["stage"]) for r in d["requirements"] if r["mandatory"]}
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts=FACTS, a=AMOUNTS, b=AMOUNTS)
 def test_raising_the_amount_never_lightens_the_route(facts: dict[str, Any], a: int, b: int) -> None:
     low, high = sorted((a, b))
     p = pack()
-    d_low = evaluate(p, validate_facts(p, {**facts, "amount": low}), ON).model_dump(mode="json")
-    d_high = evaluate(p, validate_facts(p, {**facts, "amount": high}), ON).model_dump(mode="json")
+    d_low = decision(p, {**facts, "amount": low}, ON)
+    d_high = decision(p, {**facts, "amount": high}, ON)
     r_low, r_high = d_low["route"]["code"], d_high["route"]["code"]
     # Laizhou decides by category, never by amount: the route cannot change at all.
     assert r_high == r_low
     if r_low in LIGHTNESS:
         assert LIGHTNESS[r_high] >= LIGHTNESS[r_low]
     # And a duty binding the smaller project binds the larger one.
-    assert _mandatory(d_low) <= _mandatory(d_high), (low, high)
+    assert mandatory_duties(d_low) <= mandatory_duties(d_high), (low, high)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

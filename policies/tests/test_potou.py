@@ -11,16 +11,14 @@ Every table row quotes the sentence of the draft it tests.
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libs.policy import evaluate, load_registry, validate_facts
+from libs.policy import evaluate, validate_facts
 from libs.policy.errors import NoPolicyInForce
 from libs.policy.testing import (
     assert_amount_monotonic,
@@ -28,43 +26,13 @@ from libs.policy.testing import (
     assert_known_codes,
 )
 
-POLICIES = Path(__file__).resolve().parents[1]
-SOURCE = (POLICIES / "440804-potou" / "source.txt").read_text(encoding="utf-8")
+from .support import check_citations, codes, decision, limit, registry, req, source_text
+
+SOURCE = source_text("440804-potou")
 POTOU = "440804"
 ON = date(2025, 3, 1)
 ASSUMED_FROM = date(2024, 1, 1)  # ASSUMPTION: the draft applies from 2024-01-01 (draft.yaml)
 ASSUMED_PROCUREMENT_LIMIT = 1_000_000  # ASSUMPTION: 广东省分散采购限额标准, 服务 100万元
-
-_REGISTRY: Any = None
-
-_HEAD = r"(?m)^[ \t\u3000]*{}[ \t\u3000]"
-_ANY_ARTICLE = re.compile(_HEAD.format("第[一二三四五六七八九十百]+条"))
-_CITATION = re.compile(r"^(第[一二三四五六七八九十百]+条)(?:第（([一二三四五六七八九十]+)）项)?$")
-
-
-def check_citations(decision: dict[str, Any], source: str) -> None:
-    """Every route, requirement and time-limit line cites 第N条[第（N）项] found in ``source``."""
-    lines = [decision["route"], *decision["requirements"], *decision["time_limits"]]
-    for line in lines:
-        article = line["article"]
-        m = _CITATION.match(article or "")
-        assert m, f"malformed citation {article!r} in {line}"
-        head = re.search(_HEAD.format(m.group(1)), source)
-        assert head, f"{m.group(1)} is not an article of the source ({line})"
-        nxt = _ANY_ARTICLE.search(source, head.end())
-        body = source[head.end() : nxt.start() if nxt else len(source)]
-        if m.group(2):
-            assert f"（{m.group(2)}）" in body, (
-                f"{article}: no item （{m.group(2)}） in {m.group(1)}"
-            )
-
-
-def registry() -> Any:
-    """The registry of every pack under policies/, loaded once for the module."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = load_registry(POLICIES)
-    return _REGISTRY
 
 
 def system(system_id: str, **flags: Any) -> dict[str, Any]:
@@ -92,21 +60,7 @@ def project(**overrides: Any) -> dict[str, Any]:
 
 def decide(on: date = ON, **overrides: Any) -> dict[str, Any]:
     """The decision JSON for a 坡头区 project submitted on ``on``."""
-    pack = registry().pack_for(POTOU, on)
-    facts = validate_facts(pack, project(**overrides))
-    return evaluate(pack, facts, on).model_dump(mode="json")
-
-
-def req(decision: dict[str, Any], code: str) -> list[dict[str, Any]]:
-    return [r for r in decision["requirements"] if r["code"] == code]
-
-
-def codes(decision: dict[str, Any]) -> set[str]:
-    return {r["code"] for r in decision["requirements"]}
-
-
-def limit(decision: dict[str, Any], code: str) -> list[dict[str, Any]]:
-    return [t for t in decision["time_limits"] if t["code"] == code]
+    return decision(registry().pack_for(POTOU, on), project(**overrides), on)
 
 
 # ---------------------------------------------------------------------------

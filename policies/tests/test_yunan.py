@@ -9,35 +9,36 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libs.policy import NoPolicyInForce, evaluate, format_wan, load_registry, validate_facts
+from libs.policy import NoPolicyInForce, evaluate, format_wan, validate_facts
 from libs.policy.testing import assert_amount_monotonic, assert_citations_exist
 from libs.policy.vocab import REQUIREMENT_LABELS, TIME_LIMIT_LABELS
 
-POLICIES = Path(__file__).resolve().parents[1]
-SOURCE = (POLICIES / "445322-yunan" / "source.txt").read_text(encoding="utf-8")
+from .support import check_citations as check_citations_in
+from .support import (
+    decision,
+    mandatory_duties,
+    one,
+    registry,
+    requirements,
+    rule_articles,
+    source_text,
+    squash,
+    time_limit,
+)
+
+SOURCE = source_text("445322-yunan")
 TENANT = "445322"
 TITLE = "郁南县政务信息化服务项目管理办法"
 BUREAU, FINANCE, CRYPTO = "县政务和数据局", "县财政局", "县委机要局（县密码管理部门）"
 COUNTY = "县人民政府"
 ON = date(2025, 3, 1)
 ALL_ROUTES = ("approval", "filing", "self_managed")
-
-_REGISTRY: Any = None
-
-
-def registry() -> Any:
-    """Every pack under policies/, loaded once per module (the loader refuses a bad pack)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = load_registry(POLICIES)
-    return _REGISTRY
 
 
 def pack() -> Any:
@@ -64,68 +65,16 @@ def project(**overrides: Any) -> dict[str, Any]:
 
 def decide(on: date = ON, **overrides: Any) -> dict[str, Any]:
     """The decision JSON for ``project(**overrides)`` submitted ``on``."""
-    p = registry().pack_for(TENANT, on)
-    result: dict[str, Any] = evaluate(p, validate_facts(p, project(**overrides)), on).model_dump(
-        mode="json"
-    )
-    return result
+    return decision(registry().pack_for(TENANT, on), project(**overrides), on)
 
 
-def requirements(
-    d: dict[str, Any], *, stage: str | None = None, code: str | None = None
-) -> list[dict[str, Any]]:
-    return [
-        r
-        for r in d["requirements"]
-        if (stage is None or r["stage"] == stage) and (code is None or r["code"] == code)
-    ]
-
-
-def one(d: dict[str, Any], code: str, stage: str) -> dict[str, Any] | None:
-    found = requirements(d, stage=stage, code=code)
-    assert len(found) <= 1, found
-    return found[0] if found else None
-
-
-def time_limit(d: dict[str, Any], code: str) -> dict[str, Any] | None:
-    found = [t for t in d["time_limits"] if t["code"] == code]
-    assert len(found) <= 1, found
-    return found[0] if found else None
-
-
-def _squash(text: str) -> str:
-    # The source wraps lines mid-sentence (even mid-number: "1\n00 万元"); compare without blanks.
-    return re.sub(r"[\s\u3000]+", "", text)
-
-
-_SQUASHED = _squash(SOURCE)
-_HEAD = r"(?m)^[ \t\u3000]*{}[ \t\u3000]"
-_ANY_ARTICLE = re.compile(_HEAD.format("第[一二三四五六七八九十百]+条"))
-_CITATION = re.compile(
-    r"^(第[一二三四五六七八九十百]+条)(?:第([一二三四五六七八九十]+)款)?(?:第（([一二三四五六七八九十]+)）项)?$"
-)
+_SQUASHED = squash(SOURCE)
 
 
 def check_citations(d: dict[str, Any]) -> None:
-    """Every decision line and trace entry cites 第N条[第N款][第（N）项] present in source.txt."""
-    lines = [d["route"], *d["requirements"], *d["time_limits"], *d["trace"]]
-    for line in lines:
-        article = line["article"]
-        m = _CITATION.match(article or "")
-        assert m, f"malformed citation {article!r} in {line}"
-        head = re.search(_HEAD.format(m.group(1)), SOURCE)
-        assert head, f"{m.group(1)} is not an article of the source ({line})"
-        nxt = _ANY_ARTICLE.search(SOURCE, head.end())
-        body = SOURCE[head.end() : nxt.start() if nxt else len(SOURCE)]
-        if m.group(2):
-            paragraphs = [p for p in re.split(r"\n\s*\n", body) if p.strip()]
-            assert len(paragraphs) >= 2, f"{article}: {m.group(1)} has one paragraph"
-        if m.group(3):
-            assert f"（{m.group(3)}）" in body, (
-                f"{article}: no item （{m.group(3)}） in {m.group(1)}"
-            )
-        if "explanation" in line:
-            assert line["explanation"].startswith(f"依据《{TITLE}》{article}，"), line
+    """Every decision line and trace entry cites 第N条[第N款][第（N）项] present in source.txt,
+    and every explanation opens with 依据《TITLE》<article>，."""
+    check_citations_in(d, SOURCE, title=TITLE, include_trace=True, paragraphs=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -849,7 +798,7 @@ QUOTES = [
 
 @pytest.mark.parametrize("quote", QUOTES)
 def test_every_quote_is_in_the_source(quote: str) -> None:
-    assert _squash(quote) in _SQUASHED, quote
+    assert squash(quote) in _SQUASHED, quote
 
 
 SAMPLES = [
@@ -869,23 +818,12 @@ SAMPLES = [
 @pytest.mark.parametrize("facts", SAMPLES)
 def test_every_decision_line_cites_an_article_of_the_source(facts: dict[str, Any]) -> None:
     p = pack()
-    d = evaluate(p, validate_facts(p, facts), ON).model_dump(mode="json")
-    check_citations(d)
+    check_citations(decision(p, facts, ON))
     assert_citations_exist(p, evaluate(p, validate_facts(p, facts), ON))
 
 
 def test_every_rule_of_the_pack_cites_the_source() -> None:
-    spec = pack().spec
-    articles = [a.article for a in spec.authorities.values()]
-    articles += [f.article for f in spec.facts.values()]
-    articles += [p.article for p in spec.parameters.values()]
-    articles += [r.article for r in spec.scope]
-    articles += [t.article for t in spec.routes]
-    articles += [b.article for t in spec.routes for b in t.bands if b.article]
-    articles += [r.article for r in spec.requirements]
-    articles += [t.article for t in spec.time_limits]
-    articles.append(spec.validity.article)
-    for article in articles:
+    for article in rule_articles(pack()):
         check_citations(
             {"route": {"article": article}, "requirements": [], "time_limits": [], "trace": []}
         )
@@ -943,22 +881,18 @@ FACTS = st.fixed_dictionaries(
 )
 
 
-def _mandatory(d: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(r["code"], r["stage"]) for r in d["requirements"] if r["mandatory"]}
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts=FACTS, a=AMOUNTS, b=AMOUNTS)
 def test_raising_the_amount_never_lightens_the_route(facts: dict[str, Any], a: int, b: int) -> None:
     low, high = sorted((a, b))
     p = pack()
-    d_low = evaluate(p, validate_facts(p, {**facts, "amount": low}), ON).model_dump(mode="json")
-    d_high = evaluate(p, validate_facts(p, {**facts, "amount": high}), ON).model_dump(mode="json")
+    d_low = decision(p, {**facts, "amount": low}, ON)
+    d_high = decision(p, {**facts, "amount": high}, ON)
     r_low, r_high = d_low["route"]["code"], d_high["route"]["code"]
     if r_low in LIGHTNESS and r_high in LIGHTNESS:
         assert LIGHTNESS[r_high] >= LIGHTNESS[r_low], (low, r_low, high, r_high)
         # Nor does a duty that binds the smaller project disappear from the larger one.
-        assert _mandatory(d_low) <= _mandatory(d_high), (low, high)
+        assert mandatory_duties(d_low) <= mandatory_duties(d_high), (low, high)
     if r_low not in LIGHTNESS and r_low != "ineligible":
         # Scope rules other than 第八条 do not look at the amount at all.
         assert r_high == r_low
