@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from services.approval.decisions import router as decisions_router
 from services.approval.policy_api import router as policy_router
 
 router = APIRouter()
 router.include_router(policy_router)
+router.include_router(decisions_router)

@@ -1,4 +1,4 @@
-"""Registry routes: /v1/tenants (the tree), /v1/units (建设单位)."""
+"""Registry routes: /v1/tenants (the tree), /v1/units (建设单位); the domains' routers join here."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from libs.common.errors import Problem
 from libs.common.http import etag, parse_if_match
 from libs.common.service import DbSession, actor_of
 from services.registry import service
+from services.registry.catalog.api import router as catalog_router
+from services.registry.oversight import router as oversight_router
+from services.registry.plans.api import router as plans_router
+from services.registry.projects.api import router as projects_router
 from services.registry.schemas import TenantCreate, TenantRead, TenantUpdate, UnitCreate, UnitRead
 
 router = APIRouter(prefix="/v1")
@@ -168,3 +172,9 @@ async def create_unit(
         credit_code=body.credit_code,
         actor=actor_of(subject),
     )
+
+
+# The domains' routers (projects, catalog, plans, oversight) mount beside the tree and units.
+domains = APIRouter()
+for _r in (router, projects_router, catalog_router, plans_router, oversight_router):
+    domains.include_router(_r)

@@ -7,18 +7,20 @@ from fastapi import FastAPI
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
 from services.registry import events
-from services.registry.api import router
+from services.registry.api import domains
 from services.registry.models import Base, tenants
+from services.registry.policy import load_policies
 
 SPEC = ServiceSpec(
     name="registry",
     title="GovProj 登记服务（registry）",
     description="行政区划（租户）、建设单位、项目及其生命周期、政务信息系统目录、年度计划。",
-    router=router,
+    router=domains,
     metadata=Base.metadata,
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
+    on_startup=(load_policies,),
 )
 
 

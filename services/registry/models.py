@@ -1,15 +1,18 @@
-"""Registry tables: the tenant tree (book of record) and units (建设单位)."""
+"""Registry tables: the tenant tree, units, projects and their history, the catalog, annual plans."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db import TenantMixin, make_base
 from libs.common.events import event_tables
+from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
 SCHEMA = "registry"
@@ -30,3 +33,149 @@ class Unit(TenantMixin, Base):
     # 统一社会信用代码: 18 characters when known.
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+idempotency_keys = idempotency_table(Base.metadata)
+
+
+class Project(TenantMixin, Base):
+    """A 政务信息化项目: its policy facts, its lifecycle state and the decision that routed it."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        sa.CheckConstraint("amount >= 0", name="amount_non_negative"),
+        # Overseer summaries group by these; list filters use them with the tenant.
+        sa.Index(
+            "ix_projects_tenant_id_state_route",
+            "tenant_id",
+            "state",
+            "route",
+            postgresql_include=["amount"],
+        ),
+        sa.Index("ix_projects_tenant_id_year", "tenant_id", "year"),
+        # Cursor pagination walks (created_at, id) descending.
+        sa.Index("ix_projects_created_at_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("units.id"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
+    # 建设年度: the annual plan (年度需求计划) the project belongs to.
+    year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # The facts as the unit declared them (vocabulary.md codes); the registry adds
+    # systems, in_annual_plan and submitted_on when it submits.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    demand_item_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    state: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    route: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    in_annual_plan: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    submitted_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    # Each submission is numbered so a late decision on an earlier one is recognised.
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    submitted_facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    decision_problem: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ProjectHistory(TenantMixin, Base):
+    """One lifecycle transition: who, when, why, driven by which event."""
+
+    __tablename__ = "project_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("projects.id"), nullable=False, index=True
+    )
+    from_state: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    to_state: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    trigger: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    event_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class System(TenantMixin, Base):
+    """An entry of the 政务信息系统目录 with the facts the rules ask for."""
+
+    __tablename__ = "systems"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("units.id"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    state: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    shares_data: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    duplicate_collection: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    crypto_compliant: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    security_compliant: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    secure_reliable: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    hosted_on_gov_cloud: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    # Laizhou 第三十八条: how the data was disposed of, and the evidence (an archive document).
+    disposition: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    evidence_document_id: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    decommission_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    registered_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    in_operation_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decommissioned_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+
+
+class ProjectSystem(TenantMixin, Base):
+    """A project builds, operates or upgrades a catalog system."""
+
+    __tablename__ = "project_systems"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("projects.id"), primary_key=True
+    )
+    system_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("systems.id"), primary_key=True, index=True
+    )
+    relation: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+
+
+class AnnualPlan(TenantMixin, Base):
+    """A jurisdiction's 年度政务信息化项目建设计划 for one year, consolidated by the bureau."""
+
+    __tablename__ = "annual_plans"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "year"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    state: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    consolidated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    consolidated_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class DemandItem(TenantMixin, Base):
+    """A unit's demand (需求计划) for a year, submitted inside its policy's window."""
+
+    __tablename__ = "demand_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("annual_plans.id"), nullable=False, index=True
+    )
+    unit_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, sa.ForeignKey("units.id"), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    project_class: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    # submitted → included / excluded when the bureau consolidates the plan.
+    state: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    submitted_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    submitted_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)

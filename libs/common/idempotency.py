@@ -1,0 +1,179 @@
+"""``Idempotency-Key`` for POSTs: the same key replays the first response, once.
+
+architecture.md: "POSTs honour Idempotency-Key". A service adds the table to its
+metadata (:func:`idempotency_table`, RLS in its migration with
+``enable_tenant_rls(schema, "idempotency_keys")``) and a route takes the guard::
+
+    Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
+
+    async def create(..., idem: Idem):
+        if (replay := await idem.claim()) is not None:
+            return replay
+        ...
+        return await idem.save(201, body)
+
+The claim INSERTs the key first, in the request's transaction. A concurrent
+request with the same key blocks on that row until the first commits (then it
+replays) or rolls back (then it runs). The row stores a hash of the method,
+path and body: the same key with another request is 422, nothing runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import CurrentSubject
+from libs.common.db import TENANT_ID_LENGTH
+from libs.common.errors import Problem
+from libs.common.service import DbSession
+
+__all__ = [
+    "HEADER",
+    "REPLAYED_HEADER",
+    "IdempotencyGuard",
+    "idempotency_guard",
+    "idempotency_table",
+    "request_fingerprint",
+]
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+TABLE = "idempotency_keys"
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def idempotency_table(metadata: sa.MetaData) -> sa.Table:
+    """The keys table of a service schema (tenant-owned: keys of two tenants never meet)."""
+    return sa.Table(
+        TABLE,
+        metadata,
+        sa.Column("tenant_id", sa.String(TENANT_ID_LENGTH), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("status_code", sa.Integer, nullable=True),
+        sa.Column("response", JSONB, nullable=True),
+        sa.Column("location", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "key", name="pk_idempotency_keys"),
+    )
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    """SHA-256 over the method, path and body (JSON canonicalised when it parses)."""
+    try:
+        canonical = json.dumps(
+            json.loads(body or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    except ValueError:
+        canonical = body
+    h = hashlib.sha256()
+    for part in (method.upper().encode(), b"\n", path.encode(), b"\n", canonical):
+        h.update(part)
+    return h.hexdigest()
+
+
+class IdempotencyGuard:
+    """One request's use of its ``Idempotency-Key`` (a no-op when the header is absent)."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        table: sa.Table,
+        *,
+        tenant: str,
+        key: str | None,
+        fingerprint: str,
+    ) -> None:
+        self.session = session
+        self.table = table
+        self.tenant = tenant
+        self.key = key
+        self.fingerprint = fingerprint
+        self._claimed = False
+
+    async def claim(self) -> JSONResponse | None:
+        """Reserve the key; return the stored response when it was used before."""
+        if self.key is None:
+            return None
+        t = self.table
+        inserted = await self.session.scalar(
+            insert(t)
+            .values(
+                tenant_id=self.tenant,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                created_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+            .returning(t.c.key)
+        )
+        if inserted is not None:
+            self._claimed = True
+            return None
+        row = (
+            (
+                await self.session.execute(
+                    sa.select(t).where(t.c.tenant_id == self.tenant, t.c.key == self.key)
+                )
+            )
+            .mappings()
+            .one()
+        )
+        if row["fingerprint"] != self.fingerprint:
+            raise Problem(
+                422,
+                "idempotency_key_reused",
+                "幂等键已用于另一请求",
+                f"{HEADER}: 该键已用于内容不同的请求，请换用新的键",
+                extra={"field": HEADER},
+            )
+        headers = {REPLAYED_HEADER: "true"}
+        if row["location"]:
+            headers["Location"] = row["location"]
+        return JSONResponse(row["response"], status_code=row["status_code"], headers=headers)
+
+    async def save(self, status_code: int, body: Any, *, location: str | None = None) -> Any:
+        """Store the response of a claimed key (same transaction as the effect); return ``body``."""
+        if self._claimed:
+            t = self.table
+            await self.session.execute(
+                sa.update(t)
+                .where(t.c.tenant_id == self.tenant, t.c.key == self.key)
+                .values(status_code=status_code, response=jsonable_encoder(body), location=location)
+            )
+        return body
+
+
+def idempotency_guard(
+    table: sa.Table,
+) -> Callable[[Request, DbSession, CurrentSubject], Awaitable[IdempotencyGuard]]:
+    """A FastAPI dependency building the guard for ``table`` in the request's transaction."""
+
+    async def guard(
+        request: Request, session: DbSession, subject: CurrentSubject
+    ) -> IdempotencyGuard:
+        key = request.headers.get(HEADER)
+        if key is not None and not _KEY_RE.fullmatch(key):
+            raise Problem.invalid(HEADER, "须为 1 到 200 个可见 ASCII 字符")
+        body = await request.body()
+        return IdempotencyGuard(
+            session,
+            table,
+            tenant=subject.tenant,
+            key=key,
+            fingerprint=request_fingerprint(request.method, request.url.path, body),
+        )
+
+    return guard
