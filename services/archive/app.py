@@ -6,9 +6,17 @@ from fastapi import FastAPI
 
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
+from libs.common.storage import store_from_settings
 from services.archive import events
 from services.archive.api import router
 from services.archive.models import Base, tenants
+from services.archive.retention.audit import start_rotating_audit
+from services.archive.storage import ArchiveStorage
+
+
+async def _open_storage(app: FastAPI) -> None:
+    app.state.archive_storage = ArchiveStorage.from_env(store_from_settings(app.state.settings))
+
 
 SPEC = ServiceSpec(
     name="archive",
@@ -19,6 +27,7 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
+    on_startup=(_open_storage, start_rotating_audit),
 )
 
 

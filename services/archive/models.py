@@ -1,14 +1,225 @@
-"""archive tables: the tenant tree replica and the event tables (its domain tables join here)."""
+"""archive tables: the tenant tree replica, the event tables, and the archive's own.
+
+Every object the archive writes to the store has one ``stored_objects`` row
+holding the fixity recorded when it streamed in (size, SM3, SHA-256) and its
+lock; documents and packages point at those rows, and the fixity audit walks
+them.
+"""
 
 from __future__ import annotations
 
-from libs.common.db import make_base
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.common.db import TenantMixin, make_base
 from libs.common.events import event_tables
 from libs.common.tenants import tenant_table
 
 SCHEMA = "archive"
-Base = make_base(SCHEMA)
+if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
+    from sqlalchemy.orm import DeclarativeBase as Base
+else:
+    Base = make_base(SCHEMA)
 
 # A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
 tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
+
+
+class StoredObject(TenantMixin, Base):
+    """One object version in the tenant's bucket and the fixity recorded as it was written."""
+
+    __tablename__ = "stored_objects"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "bucket", "key", "version_id"),
+        sa.CheckConstraint("kind IN ('document', 'package')", name="kind_known"),
+        sa.CheckConstraint("size >= 0", name="size_non_negative"),
+        # The rotating audit takes the least recently verified first.
+        sa.Index("ix_stored_objects_tenant_id_last_verified_at", "tenant_id", "last_verified_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    bucket: Mapped[str] = mapped_column(sa.String(63), nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(1024), nullable=False)
+    version_id: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    sm3: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    retention_mode: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    retain_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    legal_hold: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    last_verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # ok | changed | missing: what the last audit found.
+    last_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+
+
+class Document(TenantMixin, Base):
+    """An electronic document (电子文件) and its descriptive metadata (著录项)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.Index("ix_documents_tenant_id_created_at", "tenant_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500), nullable=False)  # 题名
+    doc_type: Mapped[str] = mapped_column(sa.String(48), nullable=False)  # 文件类型
+    doc_number: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)  # 文号
+    doc_date: Mapped[date] = mapped_column(sa.Date, nullable=False)  # 成文日期
+    author_unit: Mapped[str] = mapped_column(sa.String(200), nullable=False)  # 责任者
+    security_level: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # 密级
+    retention_period: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # 保管期限
+    current_version_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    version_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class DocumentVersion(TenantMixin, Base):
+    """One version of a document's bytes, addressed by the store's version id."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "document_id", "version_id"),
+        sa.UniqueConstraint("tenant_id", "document_id", "seq"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("documents.id"), nullable=False, index=True
+    )
+    seq: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    version_id: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    object_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("stored_objects.id"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Attachment(TenantMixin, Base):
+    """A document attached to a project (registry id), and optionally to one of its steps."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "tenant_id", "document_id", "project_id", "step_id", postgresql_nulls_not_distinct=True
+        ),
+        sa.Index("ix_attachments_tenant_id_project_id", "tenant_id", "project_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("documents.id"), nullable=False, index=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    step_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Package(TenantMixin, Base):
+    """An archive package (归档信息包) of one project: a BagIt bag stored as one tar object."""
+
+    __tablename__ = "packages"
+    __table_args__ = (sa.Index("ix_packages_tenant_id_project_id", "tenant_id", "project_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    object_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("stored_objects.id"), nullable=False
+    )
+    item_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)  # 总件数
+    byte_total: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # 总字节数
+    # One entry per payload file: path, document, version, size and digests.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    bag_info: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class CheckReport(TenantMixin, Base):
+    """One run of the 四性检测 catalogue over a package, at one stage."""
+
+    __tablename__ = "check_reports"
+    __table_args__ = (sa.Index("ix_check_reports_tenant_id_package_id", "tenant_id", "package_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    package_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("packages.id"), nullable=False
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    stage: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    catalogue_version: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    # Whether the report admits archive acceptance: no blocking failure, nothing not run.
+    acceptable: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ArchiveAcceptance(TenantMixin, Base):
+    """档案验收: the decision on a project's package, from a check report (Potou 第二十三条)."""
+
+    __tablename__ = "archive_acceptances"
+    __table_args__ = (
+        sa.CheckConstraint("outcome IN ('passed', 'failed')", name="outcome_known"),
+        sa.Index("ix_archive_acceptances_tenant_id_project_id", "tenant_id", "project_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    package_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("packages.id"), nullable=False
+    )
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("check_reports.id"), nullable=False
+    )
+    outcome: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    decided_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class FixityFinding(TenantMixin, Base):
+    """What one fixity audit found wrong: an object changed, missing or untracked."""
+
+    __tablename__ = "fixity_findings"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "classification IN ('changed', 'missing', 'untracked')", name="classification_known"
+        ),
+        sa.Index("ix_fixity_findings_tenant_id_audit_id", "tenant_id", "audit_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    audit_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    classification: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    object_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    bucket: Mapped[str] = mapped_column(sa.String(63), nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(1024), nullable=False)
+    version_id: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    # Where the disagreement lies: "object" (the bytes), "record" (our row), "store".
+    location: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    detail: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    found_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+TENANT_TABLES = (
+    "stored_objects",
+    "documents",
+    "document_versions",
+    "attachments",
+    "packages",
+    "check_reports",
+    "archive_acceptances",
+    "fixity_findings",
+)

@@ -1,0 +1,105 @@
+"""四性检测 and archive acceptance routes: run, read (JSON or printable page), accept."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from libs.common.auth import AuthSubject, CurrentSubject, require_roles
+from libs.common.service import DbSession, actor_of
+from services.archive.checks import service
+from services.archive.checks.report import render_report
+from services.archive.checks.scanner import VirusScanner, scanner_from_env
+from services.archive.deps import PROBLEMS, WRITERS, Storage
+from services.archive.schemas import AcceptanceCreate, AcceptanceRead, CheckReportRead, CheckRun
+
+router = APIRouter(prefix="/v1", tags=["checks"])
+
+
+def _scanner(request: Request) -> VirusScanner:
+    scanner: VirusScanner | None = getattr(request.app.state, "virus_scanner", None)
+    if scanner is None:
+        scanner = scanner_from_env()
+        request.app.state.virus_scanner = scanner
+    return scanner
+
+
+@router.post(
+    "/packages/{package_id}/checks",
+    response_model=CheckReportRead,
+    status_code=201,
+    summary="对归档信息包执行四性检测",
+    responses=PROBLEMS,
+)
+async def run_checks(
+    package_id: uuid.UUID,
+    body: CheckRun,
+    request: Request,
+    session: DbSession,
+    storage: Storage,
+    subject: Annotated[AuthSubject, Depends(require_roles(*WRITERS, "auditor"))],
+) -> dict[str, Any]:
+    report = await service.run_checks(
+        session,
+        storage,
+        _scanner(request),
+        tenant=subject.tenant,
+        package_id=package_id,
+        stage=body.stage,
+        actor=actor_of(subject),
+    )
+    return service.report_dict(report)
+
+
+@router.get(
+    "/check-reports/{report_id}",
+    response_model=CheckReportRead,
+    summary="检测报告（JSON）",
+    responses=PROBLEMS,
+)
+async def get_report(
+    report_id: uuid.UUID, subject: CurrentSubject, session: DbSession
+) -> dict[str, Any]:
+    return service.report_dict(await service.get_report(session, report_id))
+
+
+@router.get(
+    "/check-reports/{report_id}/print",
+    response_class=HTMLResponse,
+    summary="检测报告（可打印页面）",
+    responses=PROBLEMS,
+)
+async def print_report(
+    report_id: uuid.UUID, subject: CurrentSubject, session: DbSession
+) -> HTMLResponse:
+    report = service.report_dict(await service.get_report(session, report_id))
+    return HTMLResponse(render_report(report))
+
+
+@router.post(
+    "/projects/{project_id}/archive-acceptance",
+    response_model=AcceptanceRead,
+    status_code=201,
+    summary="档案验收（移交与接收环节四性检测，无否决项不通过且无未检测项方可通过）",
+    responses=PROBLEMS,
+)
+async def accept(
+    project_id: uuid.UUID,
+    body: AcceptanceCreate,
+    request: Request,
+    session: DbSession,
+    storage: Storage,
+    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer"))],
+) -> dict[str, Any]:
+    return await service.accept_archive(
+        session,
+        storage,
+        _scanner(request),
+        tenant=subject.tenant,
+        project_id=project_id,
+        package_id=body.package_id,
+        actor=actor_of(subject),
+    )

@@ -1,0 +1,368 @@
+"""The automatic checks the catalogue names. Each returns one ``(outcome, detail)`` per subject.
+
+A check gets a :class:`CheckContext` (the package, its documents, the bag as
+extracted from the store) and returns a list of detail records, each with an
+``outcome`` of pass / fail / not_run; the runner folds them into the item's outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from services.archive.checks import formats
+from services.archive.checks.scanner import VirusScanner
+from services.archive.models import Document, DocumentVersion, Package, StoredObject
+from services.archive.packages import bag
+from services.archive.packages.service import compare_with_record
+from services.archive.storage import ArchiveStorage
+from services.archive.vocab import (
+    ARCHIVAL_FORMATS,
+    DOCUMENT_TYPES,
+    RETENTION_PERIODS,
+    SECURITY_LEVELS,
+)
+
+__all__ = ["CHECKS", "CheckContext", "DocumentEntry"]
+
+Detail = dict[str, Any]
+
+
+@dataclass
+class DocumentEntry:
+    """One packaged document: its rows and where its bytes sit in the extracted bag."""
+
+    document: Document
+    version: DocumentVersion
+    obj: StoredObject
+    item: dict[str, Any]  # the package's record of it (path, digests)
+
+
+@dataclass
+class CheckContext:
+    package: Package
+    package_obj: StoredObject
+    entries: list[DocumentEntry]
+    bag_dir: Path | None
+    bag_problems: list[str]  # from fetching and extracting the package
+    storage: ArchiveStorage
+    scanner: VirusScanner
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def path_of(self, entry: DocumentEntry) -> Path | None:
+        if self.bag_dir is None:
+            return None
+        path = self.bag_dir / entry.item["path"]
+        return path if path.is_file() else None
+
+    async def payload(self) -> dict[str, dict[str, Any]]:
+        if "payload" not in self._cache:
+            self._cache["payload"] = (
+                {}
+                if self.bag_dir is None
+                else await asyncio.to_thread(bag.payload_digests, self.bag_dir)
+            )
+        payload: dict[str, dict[str, Any]] = self._cache["payload"]
+        return payload
+
+    async def identified(self, entry: DocumentEntry) -> str | None:
+        key = f"fmt:{entry.item['path']}"
+        if key not in self._cache:
+            path = self.path_of(entry)
+            self._cache[key] = (
+                None if path is None else await asyncio.to_thread(formats.identify, path)
+            )
+        fmt: str | None = self._cache[key]
+        return fmt
+
+
+def _d(outcome: str, subject: str, detail: str) -> Detail:
+    return {"outcome": outcome, "subject": subject, "detail": detail}
+
+
+def _no_bag(ctx: CheckContext) -> list[Detail]:
+    return [_d("fail", str(ctx.package.id), "; ".join(ctx.bag_problems) or "信息包无法读取")]
+
+
+async def fixity(ctx: CheckContext) -> list[Detail]:
+    if ctx.bag_dir is None:
+        return _no_bag(ctx)
+    payload = await ctx.payload()
+    out = []
+    for e in ctx.entries:
+        got = payload.get(e.item["path"])
+        subject = f"{e.document.id}@{e.obj.version_id}"
+        if got is None:
+            out.append(_d("fail", subject, f"{e.item['path']} 不在包内"))
+        elif (got["size"], got["sha256"], got["sm3"]) != (e.obj.size, e.obj.sha256, e.obj.sm3):
+            out.append(
+                _d(
+                    "fail",
+                    subject,
+                    f"{e.item['path']} 摘要与入库时登记不符（SM3 {got['sm3']}，登记 {e.obj.sm3}）",
+                )
+            )
+        else:
+            out.append(_d("pass", subject, f"SM3 {got['sm3']} 与 SHA-256 复核一致"))
+    return out
+
+
+async def metadata_values(ctx: CheckContext) -> list[Detail]:
+    out = []
+    for e in ctx.entries:
+        d = e.document
+        bad = [
+            f"{name}={value}"
+            for name, value, allowed in (
+                ("doc_type", d.doc_type, DOCUMENT_TYPES),
+                ("security_level", d.security_level, SECURITY_LEVELS),
+                ("retention_period", d.retention_period, RETENTION_PERIODS),
+            )
+            if value not in allowed
+        ]
+        out.append(
+            _d(
+                "fail" if bad else "pass",
+                str(d.id),
+                "值域外：" + ", ".join(bad) if bad else "值域符合",
+            )
+        )
+    return out
+
+
+async def format_match(ctx: CheckContext) -> list[Detail]:
+    out = []
+    for e in ctx.entries:
+        declared = formats.declared_format(e.version.filename, e.version.content_type)
+        found = await ctx.identified(e)
+        subject = f"{e.document.id}@{e.obj.version_id}"
+        if ctx.path_of(e) is None:
+            out.append(_d("fail", subject, "包内缺少该文件"))
+        elif found is None:
+            out.append(_d("fail", subject, f"无法从内容识别格式（申报 {declared}）"))
+        elif declared != found:
+            out.append(_d("fail", subject, f"内容识别为 {found}，与申报类型 {declared} 不符"))
+        else:
+            out.append(_d("pass", subject, f"内容识别为 {found}，与申报一致"))
+    return out
+
+
+async def package_consistency(ctx: CheckContext) -> list[Detail]:
+    if ctx.bag_dir is None:
+        return _no_bag(ctx)
+    problems = await asyncio.to_thread(compare_with_record, ctx.bag_dir, ctx.package)
+    for e in ctx.entries:
+        if (e.item["sha256"], e.item["sm3"], e.item["size"]) != (
+            e.obj.sha256,
+            e.obj.sm3,
+            e.obj.size,
+        ):
+            problems.append(f"record: {e.item['path']} 的包记录与文件登记不符")
+    if problems:
+        return [_d("fail", str(ctx.package.id), p) for p in problems]
+    return [_d("pass", str(ctx.package.id), "清单、包记录与文件登记一致")]
+
+
+def _oxum(ctx: CheckContext) -> tuple[int, int] | None:
+    raw = str(ctx.package.bag_info.get("Payload-Oxum", ""))
+    if ctx.bag_dir is not None:
+        info = ctx.bag_dir / "bag-info.txt"
+        if info.is_file():
+            for line in info.read_text(encoding="utf-8").splitlines():
+                if line.startswith("Payload-Oxum:"):
+                    raw = line.split(":", 1)[1].strip()
+    try:
+        octets, count = raw.split(".")
+        return int(octets), int(count)
+    except ValueError:
+        return None
+
+
+async def item_count(ctx: CheckContext) -> list[Detail]:
+    payload = await ctx.payload()
+    oxum = _oxum(ctx)
+    counts = {
+        "登记总件数": ctx.package.item_count,
+        "包记录条目": len(ctx.package.items),
+        "包内文件数": len(payload),
+        "Payload-Oxum": oxum[1] if oxum else None,
+    }
+    ok = len(set(counts.values())) == 1
+    return [
+        _d(
+            "pass" if ok else "fail",
+            str(ctx.package.id),
+            "，".join(f"{k} {v}" for k, v in counts.items()),
+        )
+    ]
+
+
+async def byte_total(ctx: CheckContext) -> list[Detail]:
+    payload = await ctx.payload()
+    oxum = _oxum(ctx)
+    totals = {
+        "登记总字节数": ctx.package.byte_total,
+        "文件登记之和": sum(e.obj.size for e in ctx.entries),
+        "包内字节数": sum(p["size"] for p in payload.values()),
+        "Payload-Oxum": oxum[0] if oxum else None,
+    }
+    ok = len(set(totals.values())) == 1
+    return [
+        _d(
+            "pass" if ok else "fail",
+            str(ctx.package.id),
+            "，".join(f"{k} {v}" for k, v in totals.items()),
+        )
+    ]
+
+
+async def required_metadata(ctx: CheckContext) -> list[Detail]:
+    out = []
+    for e in ctx.entries:
+        d = e.document
+        missing = [
+            label
+            for label, value in (
+                ("题名", d.title),
+                ("文件类型", d.doc_type),
+                ("成文日期", d.doc_date),
+                ("责任者", d.author_unit),
+                ("密级", d.security_level),
+                ("保管期限", d.retention_period),
+            )
+            if value in (None, "")
+        ]
+        out.append(
+            _d(
+                "fail" if missing else "pass",
+                str(d.id),
+                "缺少：" + "、".join(missing) if missing else "必填项齐全",
+            )
+        )
+    return out
+
+
+async def bag_valid(ctx: CheckContext) -> list[Detail]:
+    if ctx.bag_dir is None:
+        return _no_bag(ctx)
+    problems = list(ctx.bag_problems) + await asyncio.to_thread(bag.validate_bag, ctx.bag_dir)
+    if problems:
+        return [_d("fail", str(ctx.package.id), p) for p in problems]
+    return [
+        _d("pass", str(ctx.package.id), "BagIt sha256/sha512 清单、标签清单与 SM3 清单均校验通过")
+    ]
+
+
+async def archival_format(ctx: CheckContext) -> list[Detail]:
+    out = []
+    for e in ctx.entries:
+        found = await ctx.identified(e)
+        ok = found in ARCHIVAL_FORMATS
+        out.append(
+            _d(
+                "pass" if ok else "fail",
+                f"{e.document.id}@{e.obj.version_id}",
+                f"格式 {found or '未知'}" + ("" if ok else "，不属于长期保存格式"),
+            )
+        )
+    return out
+
+
+async def open_test(ctx: CheckContext) -> list[Detail]:
+    out = []
+    for e in ctx.entries:
+        path = ctx.path_of(e)
+        subject = f"{e.document.id}@{e.obj.version_id}"
+        if path is None:
+            out.append(_d("fail", subject, "包内缺少该文件"))
+            continue
+        outcome, detail = await asyncio.to_thread(formats.open_test, path, await ctx.identified(e))
+        out.append(_d(outcome, subject, detail))
+    return out
+
+
+async def metadata_readable(ctx: CheckContext) -> list[Detail]:
+    if ctx.bag_dir is None:
+        return _no_bag(ctx)
+    try:
+        meta = json.loads((ctx.bag_dir / bag.METADATA_FILE).read_text(encoding="utf-8"))
+        listed = {d["path"] for d in meta["documents"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [_d("fail", str(ctx.package.id), f"{bag.METADATA_FILE} 无法读取：{exc}")]
+    missing = sorted({i["path"] for i in ctx.package.items} - listed)
+    if missing:
+        return [_d("fail", str(ctx.package.id), f"元数据缺少 {', '.join(missing)}")]
+    return [_d("pass", str(ctx.package.id), f"{bag.METADATA_FILE} 可读，著录 {len(listed)} 件")]
+
+
+async def virus_scan(ctx: CheckContext) -> list[Detail]:
+    out = []
+    for e in ctx.entries:
+        path = ctx.path_of(e)
+        subject = f"{e.document.id}@{e.obj.version_id}"
+        if path is None:
+            out.append(_d("not_run", subject, "包内缺少该文件，未扫描"))
+            continue
+        result = await ctx.scanner.scan(path)
+        out.append(_d(result.outcome, subject, result.detail))
+    return out
+
+
+async def security_level(ctx: CheckContext) -> list[Detail]:
+    return [
+        _d(
+            "pass" if e.document.security_level in SECURITY_LEVELS else "fail",
+            str(e.document.id),
+            f"密级 {SECURITY_LEVELS.get(e.document.security_level, e.document.security_level)}",
+        )
+        for e in ctx.entries
+    ]
+
+
+async def retention_lock(ctx: CheckContext) -> list[Detail]:
+    now = datetime.now(UTC)
+    out = []
+    objects = [(f"{e.document.id}@{e.obj.version_id}", e.obj) for e in ctx.entries]
+    objects.append((f"package {ctx.package.id}", ctx.package_obj))
+    for subject, obj in objects:
+        try:
+            got = await ctx.storage.store.get_retention(obj.bucket, obj.key, obj.version_id)
+        except Exception as exc:  # missing object or store error: not locked as far as we can tell
+            out.append(_d("fail", subject, f"无法读取对象锁：{exc}"))
+            continue
+        if got is None or got.mode != "COMPLIANCE" or got.until <= now:
+            out.append(_d("fail", subject, f"对象锁为 {got}，应为 COMPLIANCE 且未到期"))
+        elif obj.retain_until is not None and got.until < obj.retain_until:
+            out.append(
+                _d(
+                    "fail",
+                    subject,
+                    f"锁定至 {got.until.isoformat()}，早于登记的 {obj.retain_until.isoformat()}",
+                )
+            )
+        else:
+            out.append(_d("pass", subject, f"COMPLIANCE 锁定至 {got.until.date()}"))
+    return out
+
+
+CHECKS: dict[str, Callable[[CheckContext], Awaitable[list[Detail]]]] = {
+    "fixity": fixity,
+    "metadata_values": metadata_values,
+    "format_match": format_match,
+    "package_consistency": package_consistency,
+    "item_count": item_count,
+    "byte_total": byte_total,
+    "required_metadata": required_metadata,
+    "bag_valid": bag_valid,
+    "archival_format": archival_format,
+    "open_test": open_test,
+    "metadata_readable": metadata_readable,
+    "virus_scan": virus_scan,
+    "security_level": security_level,
+    "retention_lock": retention_lock,
+}

@@ -1,0 +1,57 @@
+"""The 四性检测 report as a printable Chinese HTML page (no scripts, no external assets)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from services.archive.vocab import OUTCOMES, PROPERTIES, STAGES
+
+__all__ = ["render_report"]
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;color:#111}
+h1{font-size:1.5em;text-align:center}table{border-collapse:collapse;width:100%;font-size:.9em}
+th,td{border:1px solid #444;padding:4px 6px;vertical-align:top}th{background:#eee}
+.fail{color:#b00;font-weight:bold}.not_run{color:#a60;font-weight:bold}.manual_pending{color:#046}
+.pass{color:#060}.verdict{font-size:1.2em;margin:1em 0}
+@media print{body{margin:1cm}a{color:inherit;text-decoration:none}tr{page-break-inside:avoid}}
+"""
+
+
+def render_report(report: dict[str, Any]) -> str:
+    """One self-contained HTML page: header, verdict, one row per item with its details."""
+    s = report["summary"]
+    verdict = "符合档案验收条件" if report["acceptable"] else "不符合档案验收条件"
+    rows = []
+    for r in report["results"]:
+        details = "<br>".join(
+            f'<span class="{escape(d["outcome"])}">[{escape(OUTCOMES.get(d["outcome"], d["outcome"]))}]</span> '
+            f"{escape(str(d.get('subject', '')))}：{escape(str(d.get('detail', '')))}"
+            for d in r["details"][:50]
+        )
+        rows.append(
+            "<tr>"
+            f"<td>{escape(r['item'])}</td><td>{escape(PROPERTIES.get(r['property'], r['property']))}</td>"
+            f"<td>{escape(r['name'])}</td><td>{escape(r['standard'])}</td>"
+            f"<td>{'是' if r['blocking'] else '否'}</td>"
+            f'<td class="{escape(r["outcome"])}">{escape(OUTCOMES.get(r["outcome"], r["outcome"]))}</td>'
+            f"<td>{details}</td></tr>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>电子档案四性检测报告</title>
+<style>{_CSS}</style></head><body>
+<h1>电子档案“四性”检测报告</h1>
+<p>报告编号：{escape(str(report["id"]))}<br>
+项目：{escape(str(report["project_id"]))}<br>
+归档信息包：{escape(str(report["package_id"]))}<br>
+检测环节：{escape(STAGES.get(report["stage"], report["stage"]))}　检测目录版本：{escape(report["catalogue_version"])}<br>
+检测时间：{escape(str(report["created_at"]))}　检测人：{escape(report["created_by"])}<br>
+总件数：{s.get("item_count")}　总字节数：{s.get("byte_total")}</p>
+<p class="verdict {"pass" if report["acceptable"] else "fail"}">结论：{verdict}
+（通过 {s.get("pass", 0)} 项，不通过 {s.get("fail", 0)} 项，未检测 {s.get("not_run", 0)} 项，待人工确认 {s.get("manual_pending", 0)} 项）</p>
+<table><thead><tr><th>编号</th><th>检测属性</th><th>检测项目</th><th>依据</th><th>否决项</th><th>结果</th><th>说明</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<p>依据 DA/T 70-2018《文书类电子档案检测一般要求》。有否决项不通过或任一项未检测的，不得通过档案验收。</p>
+</body></html>
+"""

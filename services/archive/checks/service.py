@@ -1,0 +1,264 @@
+"""Run the 四性检测 catalogue over a package; decide archive acceptance (档案验收).
+
+Acceptance passes only when no blocking item failed and no item was left not
+run (a scanner that did not run is never a pass). Potou 第二十三条: "未进行档案验收
+或者档案验收不合格的，不得通过项目验收" — the acceptance service consumes
+``govproj.archive.acceptance.passed.v1`` / ``failed.v1``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from libs.common.errors import Problem
+from libs.common.events import emit
+from services.archive.checks.catalogue import load_catalogue
+from services.archive.checks.items import CHECKS, CheckContext, DocumentEntry
+from services.archive.checks.scanner import VirusScanner
+from services.archive.models import (
+    ArchiveAcceptance,
+    CheckReport,
+    Document,
+    DocumentVersion,
+    StoredObject,
+)
+from services.archive.packages.service import extracted_package, get_package
+from services.archive.storage import ArchiveStorage
+from services.archive.vocab import PROPERTIES, STAGES
+
+__all__ = ["accept_archive", "fold", "get_report", "report_dict", "run_checks"]
+
+_ORDER = ("fail", "not_run", "manual_pending", "pass")
+
+
+def fold(outcomes: list[str]) -> str:
+    """One item's outcome from its subjects': the worst of them (no subjects: not_run)."""
+    if not outcomes:
+        return "not_run"
+    return min(outcomes, key=_ORDER.index)
+
+
+def _acceptable(results: list[dict[str, Any]]) -> bool:
+    return not any(
+        (r["blocking"] and r["outcome"] in ("fail", "manual_pending")) or r["outcome"] == "not_run"
+        for r in results
+    )
+
+
+async def _entries(session: AsyncSession, items: list[dict[str, Any]]) -> list[DocumentEntry]:
+    entries = []
+    for item in items:
+        row = (
+            await session.execute(
+                sa.select(Document, DocumentVersion, StoredObject)
+                .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+                .join(StoredObject, StoredObject.id == DocumentVersion.object_id)
+                .where(
+                    Document.id == uuid.UUID(item["document_id"]),
+                    DocumentVersion.version_id == item["version_id"],
+                )
+            )
+        ).first()
+        if row is None:
+            raise Problem.conflict(
+                "package_document_missing", "包内文件的登记已不存在", f"{item['path']}"
+            )
+        entries.append(DocumentEntry(row[0], row[1], row[2], item))
+    return entries
+
+
+async def run_checks(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    scanner: VirusScanner,
+    *,
+    tenant: str,
+    package_id: uuid.UUID,
+    stage: str,
+    actor: dict[str, Any],
+) -> CheckReport:
+    """Run every catalogue item of ``stage`` over the package and record the report."""
+    catalogue = load_catalogue()
+    package, package_obj = await get_package(session, package_id)
+    if package.tenant_id != tenant:
+        raise Problem.not_found("归档信息包", package_id)
+    entries = await _entries(session, package.items)
+    results: list[dict[str, Any]] = []
+    async with extracted_package(storage, package_obj) as (bag_dir, problems):
+        ctx = CheckContext(package, package_obj, entries, bag_dir, problems, storage, scanner)
+        for item in catalogue.for_stage(stage):
+            if item.check == "manual":
+                details = [
+                    {
+                        "outcome": "manual_pending",
+                        "subject": str(package.id),
+                        "detail": "待人工确认",
+                    }
+                ]
+            else:
+                details = await CHECKS[item.check](ctx)
+            results.append(
+                {
+                    "item": item.id,
+                    "stage": stage,
+                    "property": item.property,
+                    "name": item.name,
+                    "standard": item.standard,
+                    "blocking": item.blocking,
+                    "outcome": fold([d["outcome"] for d in details]),
+                    "details": details,
+                }
+            )
+    counts = Counter(r["outcome"] for r in results)
+    summary = {
+        "total": len(results),
+        **{o: counts.get(o, 0) for o in _ORDER},
+        "blocking_failures": [
+            r["item"] for r in results if r["blocking"] and r["outcome"] == "fail"
+        ],
+        "not_run": [r["item"] for r in results if r["outcome"] == "not_run"],
+        "item_count": package.item_count,
+        "byte_total": package.byte_total,
+    }
+    report = CheckReport(
+        id=uuid7(),
+        tenant_id=tenant,
+        package_id=package.id,
+        project_id=package.project_id,
+        stage=stage,
+        catalogue_version=catalogue.version,
+        results=results,
+        summary=summary,
+        acceptable=_acceptable(results),
+        created_by=actor["id"],
+        created_at=datetime.now(UTC),
+    )
+    session.add(report)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="check_report",
+        event="completed",
+        data={
+            "report_id": str(report.id),
+            "package_id": str(package.id),
+            "project_id": str(package.project_id),
+            "stage": stage,
+            "acceptable": report.acceptable,
+            "summary": summary,
+        },
+        actor=actor,
+    )
+    return report
+
+
+async def get_report(session: AsyncSession, report_id: uuid.UUID) -> CheckReport:
+    report = await session.get(CheckReport, report_id)
+    if report is None:
+        raise Problem.not_found("检测报告", report_id)
+    return report
+
+
+def report_dict(report: CheckReport) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "package_id": report.package_id,
+        "project_id": report.project_id,
+        "stage": report.stage,
+        "catalogue_version": report.catalogue_version,
+        "results": report.results,
+        "summary": report.summary,
+        "acceptable": report.acceptable,
+        "created_by": report.created_by,
+        "created_at": report.created_at,
+    }
+
+
+async def accept_archive(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    scanner: VirusScanner,
+    *,
+    tenant: str,
+    project_id: uuid.UUID,
+    package_id: uuid.UUID,
+    actor: dict[str, Any],
+) -> dict[str, Any]:
+    """档案验收: run the transfer-stage checks and decide; the event feeds acceptance."""
+    package, _ = await get_package(session, package_id)
+    if package.project_id != project_id or package.tenant_id != tenant:
+        raise Problem.not_found("归档信息包", package_id)
+    report = await run_checks(
+        session,
+        storage,
+        scanner,
+        tenant=tenant,
+        package_id=package_id,
+        stage="transfer",
+        actor=actor,
+    )
+    reasons = [
+        {
+            "item": r["item"],
+            "name": r["name"],
+            "property": PROPERTIES[r["property"]],
+            "outcome": r["outcome"],
+            "blocking": r["blocking"],
+            "details": [d["detail"] for d in r["details"] if d["outcome"] != "pass"][:20],
+        }
+        for r in report.results
+        if (r["blocking"] and r["outcome"] in ("fail", "manual_pending"))
+        or r["outcome"] == "not_run"
+    ]
+    outcome = "passed" if report.acceptable else "failed"
+    decision = ArchiveAcceptance(
+        id=uuid7(),
+        tenant_id=tenant,
+        project_id=project_id,
+        package_id=package_id,
+        report_id=report.id,
+        outcome=outcome,
+        reasons=reasons,
+        decided_by=actor["id"],
+        decided_at=datetime.now(UTC),
+    )
+    session.add(decision)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="acceptance",
+        event=outcome,
+        data={
+            "acceptance_id": str(decision.id),
+            "project_id": str(project_id),
+            "package_id": str(package_id),
+            "report_id": str(report.id),
+            "stage": STAGES["transfer"],
+            "outcome": outcome,
+            "item_count": package.item_count,
+            "byte_total": package.byte_total,
+            "reasons": reasons,
+        },
+        actor=actor,
+    )
+    return {
+        "id": decision.id,
+        "project_id": project_id,
+        "package_id": package_id,
+        "report_id": report.id,
+        "outcome": outcome,
+        "reasons": reasons,
+        "decided_by": decision.decided_by,
+        "decided_at": decision.decided_at,
+    }

@@ -1,0 +1,464 @@
+"""Documents: streamed upload with fixity and lock, versions, attachments, legal hold.
+
+No HTTP here; only flush, never commit (the request's transaction commits). The
+object is written and locked before the rows are flushed: a crash between the
+two leaves an untracked object (found by the fixity audit), never a row that
+claims bytes the store does not hold.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from libs.common.errors import Problem
+from libs.common.events import emit
+from libs.common.storage import ObjectStream, RetentionViolation, Source
+from services.archive.models import Attachment, Document, DocumentVersion, StoredObject
+from services.archive.schemas import DocumentCreate
+from services.archive.storage import ArchiveStorage
+from services.archive.vocab import RETENTION_YEARS
+
+__all__ = [
+    "add_version",
+    "attach",
+    "create_document",
+    "delete_document",
+    "document_key",
+    "get_document",
+    "get_version",
+    "list_documents",
+    "list_versions",
+    "open_version",
+    "read_document",
+    "set_legal_hold",
+]
+
+
+def document_key(document_id: uuid.UUID) -> str:
+    """Every version of a document is a version of one key."""
+    return f"documents/{document_id}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _store_version(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    *,
+    tenant: str,
+    document: Document,
+    filename: str,
+    content_type: str,
+    source: Source,
+    legal_hold: bool,
+    actor: dict[str, Any],
+) -> tuple[DocumentVersion, StoredObject]:
+    key = document_key(document.id)
+    locked = await storage.put_locked(
+        tenant,
+        key,
+        source,
+        content_type=content_type,
+        years=RETENTION_YEARS[document.retention_period],
+        legal_hold=legal_hold,
+        metadata={"tenant": tenant, "document-id": str(document.id), "filename": quote(filename)},
+    )
+    stored = locked.stored
+    now = _now()
+    obj = StoredObject(
+        id=uuid7(),
+        tenant_id=tenant,
+        kind="document",
+        bucket=stored.bucket,
+        key=stored.key,
+        version_id=stored.version_id,
+        size=stored.size,
+        sha256=stored.sha256,
+        sm3=stored.sm3,
+        retention_mode=locked.retention.mode,
+        retain_until=locked.retention.until,
+        legal_hold=locked.legal_hold,
+        created_at=now,
+    )
+    session.add(obj)
+    await session.flush()
+    document.version_count += 1
+    document.current_version_id = stored.version_id
+    version = DocumentVersion(
+        id=uuid7(),
+        tenant_id=tenant,
+        document_id=document.id,
+        seq=document.version_count,
+        version_id=stored.version_id,
+        object_id=obj.id,
+        filename=filename,
+        content_type=content_type,
+        created_by=actor["id"],
+        created_at=now,
+    )
+    session.add(version)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="document",
+        event="uploaded",
+        data={
+            "document_id": str(document.id),
+            "title": document.title,
+            "doc_type": document.doc_type,
+            "version_id": stored.version_id,
+            "seq": version.seq,
+            "filename": filename,
+            "bucket": stored.bucket,
+            "key": stored.key,
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "sm3": stored.sm3,
+            "retention": {
+                "mode": locked.retention.mode,
+                "until": locked.retention.until.isoformat(),
+            },
+            "legal_hold": locked.legal_hold,
+        },
+        actor=actor,
+    )
+    return version, obj
+
+
+async def create_document(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    *,
+    tenant: str,
+    meta: DocumentCreate,
+    filename: str,
+    content_type: str,
+    source: Source,
+    actor: dict[str, Any],
+) -> dict[str, Any]:
+    """Stream the first version in, lock it, record the document; attach it if asked."""
+    document = Document(
+        id=uuid7(),
+        tenant_id=tenant,
+        title=meta.title,
+        doc_type=meta.doc_type,
+        doc_number=meta.doc_number,
+        doc_date=meta.doc_date,
+        author_unit=meta.author_unit,
+        security_level=meta.security_level,
+        retention_period=meta.retention_period,
+        current_version_id=None,
+        version_count=0,
+        created_by=actor["id"],
+        created_at=_now(),
+    )
+    session.add(document)
+    await _store_version(
+        session,
+        storage,
+        tenant=tenant,
+        document=document,
+        filename=filename,
+        content_type=content_type,
+        source=source,
+        legal_hold=meta.legal_hold,
+        actor=actor,
+    )
+    if meta.project_id is not None:
+        await attach(
+            session,
+            tenant=tenant,
+            document_id=document.id,
+            project_id=meta.project_id,
+            step_id=meta.step_id,
+            actor=actor,
+        )
+    return await read_document(session, document.id)
+
+
+async def add_version(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    *,
+    tenant: str,
+    document_id: uuid.UUID,
+    filename: str,
+    content_type: str,
+    source: Source,
+    actor: dict[str, Any],
+) -> dict[str, Any]:
+    """A new version of a document's bytes; earlier versions stay, locked and readable."""
+    document = await _own_document(session, tenant, document_id)
+    version, obj = await _store_version(
+        session,
+        storage,
+        tenant=tenant,
+        document=document,
+        filename=filename,
+        content_type=content_type,
+        source=source,
+        legal_hold=False,
+        actor=actor,
+    )
+    return _version_dict(version, obj)
+
+
+async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Document:
+    """A visible document, else 404 (a foreign tenant's document is invisible under RLS)."""
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise Problem.not_found("文件", document_id)
+    return document
+
+
+async def _own_document(session: AsyncSession, tenant: str, document_id: uuid.UUID) -> Document:
+    document = await get_document(session, document_id)
+    if document.tenant_id != tenant:
+        # An overseer may read a county's documents, never change them: the same 404.
+        raise Problem.not_found("文件", document_id)
+    return document
+
+
+def _version_dict(version: DocumentVersion, obj: StoredObject) -> dict[str, Any]:
+    return {
+        "version_id": version.version_id,
+        "seq": version.seq,
+        "filename": version.filename,
+        "content_type": version.content_type,
+        "size": obj.size,
+        "sha256": obj.sha256,
+        "sm3": obj.sm3,
+        "retention_mode": obj.retention_mode,
+        "retain_until": obj.retain_until,
+        "legal_hold": obj.legal_hold,
+        "created_by": version.created_by,
+        "created_at": version.created_at,
+    }
+
+
+async def _versions(
+    session: AsyncSession, document_id: uuid.UUID
+) -> list[tuple[DocumentVersion, StoredObject]]:
+    rows = await session.execute(
+        sa.select(DocumentVersion, StoredObject)
+        .join(StoredObject, StoredObject.id == DocumentVersion.object_id)
+        .where(DocumentVersion.document_id == document_id)
+        .order_by(DocumentVersion.seq)
+    )
+    return [(v, o) for v, o in rows.tuples()]
+
+
+async def read_document(session: AsyncSession, document_id: uuid.UUID) -> dict[str, Any]:
+    """The document as the API shows it."""
+    document = await get_document(session, document_id)
+    versions = await _versions(session, document_id)
+    current = next(
+        (_version_dict(v, o) for v, o in versions if v.version_id == document.current_version_id),
+        None,
+    )
+    attachments = (
+        (
+            await session.execute(
+                sa.select(Attachment.project_id, Attachment.step_id)
+                .where(Attachment.document_id == document_id)
+                .order_by(Attachment.created_at)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return {
+        "id": document.id,
+        "title": document.title,
+        "doc_type": document.doc_type,
+        "doc_number": document.doc_number,
+        "doc_date": document.doc_date,
+        "author_unit": document.author_unit,
+        "security_level": document.security_level,
+        "retention_period": document.retention_period,
+        "current_version": current,
+        "version_count": document.version_count,
+        "attachments": [dict(a) for a in attachments],
+        "created_by": document.created_by,
+        "created_at": document.created_at,
+    }
+
+
+async def list_documents(
+    session: AsyncSession,
+    *,
+    project_id: uuid.UUID | None = None,
+    step_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Visible documents, newest first; filtered by project (and step) when asked."""
+    query = sa.select(Document.id).order_by(Document.created_at.desc(), Document.id.desc())
+    if project_id is not None:
+        attached = sa.select(Attachment.document_id).where(Attachment.project_id == project_id)
+        if step_id is not None:
+            attached = attached.where(Attachment.step_id == step_id)
+        query = query.where(Document.id.in_(attached))
+    ids = (await session.execute(query.limit(limit).offset(offset))).scalars().all()
+    return [await read_document(session, i) for i in ids]
+
+
+async def list_versions(session: AsyncSession, document_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every version of a document, oldest first."""
+    await get_document(session, document_id)
+    return [_version_dict(v, o) for v, o in await _versions(session, document_id)]
+
+
+async def get_version(
+    session: AsyncSession, document_id: uuid.UUID, version_id: str | None
+) -> tuple[DocumentVersion, StoredObject]:
+    """One version (the current one when ``version_id`` is None), else 404."""
+    document = await get_document(session, document_id)
+    wanted = version_id or document.current_version_id
+    for version, obj in await _versions(session, document_id):
+        if version.version_id == wanted:
+            return version, obj
+    raise Problem.not_found("文件版本", f"{document_id}/{version_id}")
+
+
+async def open_version(
+    storage: ArchiveStorage, obj: StoredObject, byte_range: tuple[int, int] | None
+) -> ObjectStream:
+    """Stream a version's bytes (or a range of them) from the store."""
+    return await storage.store.get(obj.bucket, obj.key, obj.version_id, byte_range=byte_range)
+
+
+async def attach(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    document_id: uuid.UUID,
+    project_id: uuid.UUID,
+    step_id: str | None,
+    actor: dict[str, Any],
+) -> dict[str, Any]:
+    """Attach a document to a project (and step); attaching twice changes nothing."""
+    await _own_document(session, tenant, document_id)
+    existing = await session.execute(
+        sa.select(Attachment.id).where(
+            Attachment.document_id == document_id,
+            Attachment.project_id == project_id,
+            Attachment.step_id.is_(None) if step_id is None else Attachment.step_id == step_id,
+        )
+    )
+    if existing.first() is None:
+        session.add(
+            Attachment(
+                id=uuid7(),
+                tenant_id=tenant,
+                document_id=document_id,
+                project_id=project_id,
+                step_id=step_id,
+                created_by=actor["id"],
+                created_at=_now(),
+            )
+        )
+        await session.flush()
+        await emit(
+            session,
+            tenant=tenant,
+            service="archive",
+            aggregate="document",
+            event="attached",
+            data={
+                "document_id": str(document_id),
+                "project_id": str(project_id),
+                "step_id": step_id,
+            },
+            actor=actor,
+        )
+    return {"project_id": project_id, "step_id": step_id}
+
+
+async def set_legal_hold(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    *,
+    tenant: str,
+    document_id: uuid.UUID,
+    version_id: str,
+    on: bool,
+    actor: dict[str, Any],
+) -> dict[str, Any]:
+    """Put a legal hold on a version (or lift it); read back before it is recorded."""
+    await _own_document(session, tenant, document_id)
+    version, obj = await get_version(session, document_id, version_id)
+    await storage.set_legal_hold(obj.bucket, obj.key, obj.version_id, on=on)
+    obj.legal_hold = on
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="document",
+        event="legal_hold_set" if on else "legal_hold_lifted",
+        data={"document_id": str(document_id), "version_id": version_id},
+        actor=actor,
+    )
+    return _version_dict(version, obj)
+
+
+async def delete_document(
+    session: AsyncSession,
+    storage: ArchiveStorage,
+    *,
+    tenant: str,
+    document_id: uuid.UUID,
+    actor: dict[str, Any],
+) -> None:
+    """Delete a document whose every version is out of retention and hold; else 409.
+
+    Nothing is deleted unless every version can be: the locks are checked first.
+    """
+    await _own_document(session, tenant, document_id)
+    versions = await _versions(session, document_id)
+    now = _now()
+    for version, obj in versions:
+        retention = await storage.store.get_retention(obj.bucket, obj.key, obj.version_id)
+        held = await storage.store.get_legal_hold(obj.bucket, obj.key, obj.version_id)
+        if held or (retention is not None and retention.until > now):
+            why = "法律保全" if held else f"保管期限至 {retention.until.date()}"  # type: ignore[union-attr]
+            raise Problem.conflict(
+                "document_retained",
+                "文件处于保管期限或法律保全中，不能删除",
+                f"version {version.version_id}: {why}",
+            )
+    for version, obj in versions:
+        try:
+            await storage.store.delete(obj.bucket, obj.key, obj.version_id)
+        except RetentionViolation as exc:
+            raise Problem.conflict(
+                "document_retained", "文件处于保管期限或法律保全中，不能删除", str(exc)
+            ) from exc
+        await session.delete(version)
+        await session.flush()
+        await session.delete(obj)
+    await session.execute(sa.delete(Attachment).where(Attachment.document_id == document_id))
+    document = await get_document(session, document_id)
+    await session.delete(document)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="document",
+        event="deleted",
+        data={"document_id": str(document_id)},
+        actor=actor,
+    )

@@ -1,0 +1,102 @@
+"""Serving stored bytes over HTTP: single byte ranges (RFC 9110 §14) with 206 and 416."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+from fastapi.responses import StreamingResponse
+
+from libs.common.errors import Problem
+from libs.common.storage import InvalidRange, ObjectNotFound, ObjectStore
+
+__all__ = ["parse_range", "stream_object"]
+
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+
+
+def _unsatisfiable(size: int) -> Problem:
+    return Problem(
+        416,
+        "range_not_satisfiable",
+        "请求的字节范围无效",
+        f"Range: 文件共 {size} 字节",
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(first, last)`` inclusive for a single-range header, None for the whole body.
+
+    A header we do not understand (several ranges, another unit) is ignored, as
+    RFC 9110 allows: the client gets the whole body with 200.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header)
+    if not match:
+        return None
+    first_s, last_s = match.groups()
+    if not first_s and not last_s:
+        return None
+    if not first_s:  # suffix: the last N bytes
+        length = int(last_s)
+        if length == 0 or size == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - length), size - 1
+    first = int(first_s)
+    last = int(last_s) if last_s else size - 1
+    if last < first:
+        return None
+    if first >= size:
+        raise _unsatisfiable(size)
+    return first, min(last, size - 1)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def stream_object(
+    store: ObjectStore,
+    *,
+    bucket: str,
+    key: str,
+    version_id: str,
+    size: int,
+    content_type: str,
+    filename: str,
+    etag: str,
+    range_header: str | None,
+) -> StreamingResponse:
+    """A 200 or 206 streaming response of one object version."""
+    byte_range = parse_range(range_header, size)
+    try:
+        stream = await store.get(bucket, key, version_id, byte_range=byte_range)
+    except ObjectNotFound as exc:
+        raise Problem(
+            503, "object_unavailable", "文件内容暂不可读取", "存储中找不到该版本，已记录待核查"
+        ) from exc
+    except InvalidRange as exc:
+        raise _unsatisfiable(size) from exc
+
+    async def body() -> AsyncIterator[bytes]:
+        async with stream:
+            async for chunk in stream:
+                yield chunk
+
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{etag}"',
+        "Content-Disposition": content_disposition(filename),
+    }
+    if byte_range is None:
+        headers["Content-Length"] = str(size)
+        return StreamingResponse(body(), media_type=content_type, headers=headers)
+    first, last = byte_range
+    headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    headers["Content-Length"] = str(last - first + 1)
+    return StreamingResponse(body(), status_code=206, media_type=content_type, headers=headers)

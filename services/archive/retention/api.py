@@ -1,0 +1,65 @@
+"""Fixity audit routes: run an audit now, read findings."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+
+from libs.common.auth import AuthSubject, CurrentSubject, require_roles
+from libs.common.service import DbSession, actor_of
+from services.archive.deps import PROBLEMS, Storage
+from services.archive.models import FixityFinding
+from services.archive.retention.audit import run_audit
+from services.archive.schemas import AuditRead, AuditRun, FindingRead
+
+router = APIRouter(prefix="/v1", tags=["fixity"])
+
+
+@router.post(
+    "/fixity/audits",
+    response_model=AuditRead,
+    status_code=201,
+    summary="立即执行一轮固定性审计（本辖区）",
+    responses=PROBLEMS,
+)
+async def audit_now(
+    body: AuditRun,
+    session: DbSession,
+    storage: Storage,
+    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer", "auditor"))],
+) -> dict[str, Any]:
+    result = await run_audit(
+        session,
+        storage,
+        tenant=subject.tenant,
+        batch_size=body.batch_size,
+        untracked_grace=timedelta(minutes=10),
+        actor=actor_of(subject),
+    )
+    return {
+        "audit_id": result.audit_id,
+        "verified": result.verified,
+        "ok": result.ok,
+        "findings": [dataclasses.asdict(f) for f in result.findings],
+    }
+
+
+@router.get(
+    "/fixity/findings",
+    response_model=list[FindingRead],
+    summary="固定性审计发现的问题",
+    responses=PROBLEMS,
+)
+async def list_findings(
+    subject: CurrentSubject,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[Any]:
+    rows = await session.execute(
+        sa.select(FixityFinding).order_by(FixityFinding.found_at.desc()).limit(limit)
+    )
+    return list(rows.scalars().all())

@@ -1,0 +1,138 @@
+"""Documents through the service layer, on the filesystem store and on S3."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.storage import Digester
+from services.archive.documents import service
+from services.archive.schemas import DocumentCreate
+from services.archive.storage import ArchiveStorage
+from services.archive.tests.conftest import actor, in_tenant
+
+MiB = 1024 * 1024
+
+
+def meta(**overrides: Any) -> DocumentCreate:
+    fields: dict[str, Any] = {
+        "title": "郁南县政务云扩容项目验收报告",
+        "doc_type": "acceptance_report",
+        "doc_number": "郁政数〔2026〕12号",
+        "doc_date": date(2026, 11, 1),
+        "author_unit": "郁南县政务服务数据管理局",
+        "security_level": "non_secret",
+        "retention_period": "y30",
+    }
+    fields.update(overrides)
+    return DocumentCreate(**fields)
+
+
+async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+async def upload(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ArchiveStorage,
+    data: bytes,
+    *,
+    filename: str = "report.pdf",
+    tenant: str = "445322",
+    **overrides: Any,
+) -> dict[str, Any]:
+    async with in_tenant(sessions, tenant) as session:
+        return await service.create_document(
+            session,
+            storage,
+            tenant=tenant,
+            meta=meta(**overrides),
+            filename=filename,
+            content_type="application/pdf",
+            source=chunks(data),
+            actor=actor(tenant),
+        )
+
+
+def test_sm3_matches_the_gb_t_32905_vectors() -> None:
+    # GB/T 32905-2016 appendix A: "abc" and "abcd" × 16.
+    d = Digester()
+    d.update(b"abc")
+    assert d.digests().sm3 == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    d = Digester()
+    d.update(b"abcd" * 16)
+    assert d.digests().sm3 == "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+
+
+@pytest.mark.parametrize(
+    ("size", "filename"),
+    [
+        (0, "empty.pdf"),
+        (1, "one.pdf"),
+        (5 * MiB, "five.pdf"),
+        (5 * MiB + 1, "five-plus-one.pdf"),
+        (12 * MiB, "twelve.pdf"),
+        (1000, "郁南县政务云项目验收报告（终稿）.pdf"),
+    ],
+)
+async def test_round_trip_keeps_size_sm3_and_sha256(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ArchiveStorage,
+    size: int,
+    filename: str,
+) -> None:
+    data = os.urandom(size)
+    document = await upload(sessions, storage, data, filename=filename)
+    version = document["current_version"]
+    expected_sm3 = hashlib.new("sm3", data).hexdigest()
+    assert (version["size"], version["sha256"], version["sm3"]) == (
+        size,
+        hashlib.sha256(data).hexdigest(),
+        expected_sm3,
+    )
+    assert version["filename"] == filename
+    assert version["retention_mode"] == "COMPLIANCE"
+    async with in_tenant(sessions) as session:
+        _, obj = await service.get_version(session, document["id"], version["version_id"])
+    stream = await service.open_version(storage, obj, None)
+    d = Digester()
+    async for chunk in stream:
+        d.update(chunk)
+    got = d.digests()
+    assert (got.size, got.sha256, got.sm3) == (size, version["sha256"], expected_sm3)
+    if size > 10:
+        part = await (await service.open_version(storage, obj, (3, 9))).read_all()
+        assert part == data[3:10]
+
+
+async def test_versions_are_addressed_by_version_id(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    document = await upload(sessions, storage, b"%PDF-1.4 first")
+    async with in_tenant(sessions) as session:
+        second = await service.add_version(
+            session,
+            storage,
+            tenant="445322",
+            document_id=document["id"],
+            filename="report-v2.pdf",
+            content_type="application/pdf",
+            source=chunks(b"%PDF-1.4 second"),
+            actor=actor(),
+        )
+    async with in_tenant(sessions) as session:
+        versions = await service.list_versions(session, document["id"])
+        assert [v["seq"] for v in versions] == [1, 2]
+        first_id = versions[0]["version_id"]
+        _, first = await service.get_version(session, document["id"], first_id)
+        _, current = await service.get_version(session, document["id"], None)
+    assert current.version_id == second["version_id"] != first_id
+    assert await (await service.open_version(storage, first, None)).read_all() == b"%PDF-1.4 first"
+    assert await (await service.open_version(storage, current, None)).read_all() == b"%PDF-1.4 second"
