@@ -1,0 +1,287 @@
+"""Benchmark: the registry against the raw infrastructure it runs on.
+
+    python bench/registry.py [--seconds 8] [--concurrency 16] [--counties 10] [--per-county 10000]
+
+Self-contained: starts a durable PostgreSQL (fsync, synchronous_commit on), a
+nats-server (JetStream, ``sync_interval: always``) and the five services as
+real processes, as the integration tests do. In one run it measures
+
+(i)   raw PostgreSQL durable commits/s: single-row INSERT + COMMIT on
+      ``--concurrency`` connections;
+(ii)  project submissions/s through the registry API (``POST
+      /v1/projects/{id}/submit``: token check, tenant context, lock, facts,
+      history row, outbox event, commit) from ``--concurrency`` clients, while
+      the approval service decides them from NATS in the background;
+(iii) the overseer summary (``GET /v1/oversight/summary``) for a city over
+      ``--counties`` counties × ``--per-county`` projects (bulk-inserted as the
+      owner), p50/p95 over sequential requests, and the same GROUP BY run
+      directly in PostgreSQL.
+
+Goals (issue 4): (ii) ≥ 30 % of (i); summary p95 ≤ 200 ms.
+Results are printed and written to bench/results/registry.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make the repo importable
+    sys.path.insert(0, str(REPO))
+
+import asyncpg  # type: ignore[import-untyped]  # noqa: E402
+import httpx  # noqa: E402
+
+from govproj.dev.demo import DEMO_TENANTS  # noqa: E402
+from libs.common.db.migrations import upgrade  # noqa: E402
+from libs.common.settings import SERVICES  # noqa: E402
+from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
+from libs.common.testing.platform import run_platform  # noqa: E402
+from libs.common.testing.pytest_plugin import make_database  # noqa: E402
+
+CITY, COUNTY = "445100", "445322"
+STATES = ["draft", "under_review", "approved", "filed", "rejected", "implementing", "accepted"]
+ROUTES = ["approval", "filing", "self_managed", "out_of_scope", None]
+FACTS = {"project_class": "professional", "service_types": ["software_development"], "amount": 50000}
+
+
+async def raw_commits(dsn: str, writers: int, seconds: float) -> float:
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, doc jsonb)")
+    await conn.close()
+    doc = json.dumps(FACTS)
+    done = 0
+
+    async def writer() -> None:
+        nonlocal done
+        c = await asyncpg.connect(dsn)
+        assert await c.fetchval("SHOW synchronous_commit") == "on"
+        assert await c.fetchval("SHOW fsync") == "on"
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            await c.execute("INSERT INTO bench_raw (doc) VALUES ($1::jsonb)", doc)
+            done += 1
+        await c.close()
+
+    start = time.monotonic()
+    await asyncio.gather(*(writer() for _ in range(writers)))
+    return done / (time.monotonic() - start)
+
+
+async def insert_drafts(dsn: str, tenant: str, n: int) -> list[str]:
+    """Draft projects of one unit, inserted as the superuser (setup, not measured)."""
+    conn = await asyncpg.connect(dsn)
+    unit = uuid.uuid4()
+    now = datetime.now(UTC)
+    await conn.execute(
+        "INSERT INTO registry.units (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        unit, tenant, f"压测单位{unit.hex[:6]}", now,
+    )
+    ids = [uuid.uuid4() for _ in range(n)]
+    await conn.copy_records_to_table(
+        "projects",
+        schema_name="registry",
+        columns=["id", "tenant_id", "unit_id", "name", "contacts", "schedule", "year", "facts",
+                 "amount", "state", "submission", "version", "created_by", "created_at", "updated_at"],
+        records=[
+            (i, tenant, unit, f"压测项目{k}", "[]", "{}", now.year + 1, json.dumps(FACTS), 50000,
+             "draft", 0, 1, "bench", now, now)
+            for k, i in enumerate(ids)
+        ],
+    )
+    await conn.close()
+    return [str(i) for i in ids]
+
+
+async def api_submissions(url: str, token: str, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    queue = list(reversed(ids))
+    done, errors = 0, 0
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client() -> None:
+        nonlocal done, errors
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers) as http:
+            end = time.monotonic() + seconds
+            while queue and time.monotonic() < end:
+                pid = queue.pop()
+                t0 = time.perf_counter()
+                r = await http.post(f"/v1/projects/{pid}/submit")
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code == 200:
+                    done += 1
+                else:
+                    errors += 1
+
+    start = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.monotonic() - start
+    latencies.sort()
+    return {
+        "per_s": done / elapsed,
+        "submitted": done,
+        "errors": errors,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
+        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else None,
+    }
+
+
+async def bulk_projects(dsn: str, counties: list[str], per_county: int) -> None:
+    conn = await asyncpg.connect(dsn)
+    rnd = random.Random(4)
+    now = datetime.now(UTC)
+    for code in counties:
+        unit = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO registry.units (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            unit, code, f"汇总单位{unit.hex[:6]}", now,
+        )
+        records = []
+        for k in range(per_county):
+            amount = rnd.choice([30_000, 80_000, 300_000, 800_000, 2_500_000])
+            records.append(
+                (uuid.uuid4(), code, unit, f"项目{code}-{k}", "[]", "{}", 2026, json.dumps({**FACTS, "amount": amount}),
+                 amount, rnd.choice(STATES), rnd.choice(ROUTES), 1, 1, "bench", now, now)
+            )
+        await conn.copy_records_to_table(
+            "projects",
+            schema_name="registry",
+            columns=["id", "tenant_id", "unit_id", "name", "contacts", "schedule", "year", "facts", "amount",
+                     "state", "route", "submission", "version", "created_by", "created_at", "updated_at"],
+            records=records,
+        )
+    await conn.execute("ANALYZE registry.projects")
+    await conn.close()
+
+
+async def raw_summary(dsn: str, counties: list[str], n: int) -> float:
+    conn = await asyncpg.connect(dsn)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await conn.fetch(
+            "SELECT tenant_id, state, route, count(*), sum(amount) FROM registry.projects "
+            "WHERE tenant_id = ANY($1::text[]) GROUP BY tenant_id, state, route",
+            [CITY, *counties],
+        )
+        times.append(time.perf_counter() - t0)
+    await conn.close()
+    times.sort()
+    return 1000 * times[int(len(times) * 0.95)]
+
+
+def summary_latency(url: str, token: str, n: int) -> dict[str, float]:
+    times = []
+    with httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+        for _ in range(3):
+            http.get("/v1/oversight/summary").raise_for_status()
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = http.get("/v1/oversight/summary")
+            times.append(time.perf_counter() - t0)
+            r.raise_for_status()
+        body = r.json()
+    times.sort()
+    total = sum(j["projects"]["count"] for j in body["jurisdictions"])
+    return {
+        "p50_ms": 1000 * statistics.median(times),
+        "p95_ms": 1000 * times[int(len(times) * 0.95)],
+        "projects_summarised": total,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--counties", type=int, default=10)
+    parser.add_argument("--per-county", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=100)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="govproj-bench-registry-"))
+    pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
+    conf = tmp / "nats.conf"
+    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
+    nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
+    try:
+        urls = make_database(pg.admin_url, "bench")
+        for service in SERVICES:
+            upgrade(service, urls.owner)
+        with run_platform(
+            tmp / "platform", app_url=urls.app, owner_url=urls.owner, relay_url=urls.relay, nats_url=nats_server.url
+        ) as running:
+            admin = running.headers("440000", "platform_admin", user="admin")
+            counties = [f"4451{50 + i}" for i in range(args.counties)]
+            with running.client("registry") as registry:
+                for code, name, level, parent in DEMO_TENANTS:
+                    registry.post("/v1/tenants", headers=admin,
+                                  json={"code": code, "name": name, "level": level, "parent_code": parent})
+                for i, code in enumerate(counties):
+                    r = registry.post("/v1/tenants", headers=admin,
+                                      json={"code": code, "name": f"压测县{i}", "level": "county", "parent_code": CITY})
+                    assert r.status_code in (201, 409), r.text
+            time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
+
+            print(f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...", flush=True)
+            raw = asyncio.run(raw_commits(urls.admin, args.concurrency, args.seconds))
+            print(f"      {raw:,.0f} commits/s", flush=True)
+
+            print(f"(ii)  project submissions through the API, {args.concurrency} clients ...", flush=True)
+            ids = asyncio.run(insert_drafts(urls.admin, COUNTY, int(max(raw, 200) * args.seconds) + 100))
+            token = running.token(COUNTY, "unit_officer")
+            api = asyncio.run(api_submissions(running.urls["registry"], token, ids, args.concurrency, args.seconds))
+            print(f"      {api['per_s']:,.0f} submissions/s (p95 {api['p95_ms']:.0f} ms, errors {api['errors']})",
+                  flush=True)
+
+            print(f"(iii) overseer summary, {args.counties} counties x {args.per_county:,} projects ...", flush=True)
+            asyncio.run(bulk_projects(urls.admin, counties, args.per_county))
+            summary = summary_latency(running.urls["registry"], running.token(CITY, "overseer"), args.samples)
+            summary["raw_group_by_p95_ms"] = asyncio.run(raw_summary(urls.admin, counties, args.samples))
+            print(f"      p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms "
+                  f"(raw GROUP BY p95 {summary['raw_group_by_p95_ms']:.1f} ms, "
+                  f"{summary['projects_summarised']:,} projects)", flush=True)
+    finally:
+        nats_server.stop()
+        pg.stop()
+
+    ratio = api["per_s"] / raw
+    results = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "params": vars(args),
+        "raw_commits_per_s": raw,
+        "api_submissions": api,
+        "summary": summary,
+        "ratios": {
+            "api_submissions_vs_raw_commits": ratio,
+            "summary_p95_vs_raw_group_by_p95": summary["p95_ms"] / summary["raw_group_by_p95_ms"],
+        },
+        "goals": {
+            "submissions_ge_30pct_of_raw": ratio >= 0.30,
+            "summary_p95_le_200ms": summary["p95_ms"] <= 200,
+        },
+    }
+    print(f"submissions/raw commits = {ratio:.0%} (goal >= 30%: {'met' if ratio >= 0.30 else 'NOT met'})")
+    print(f"summary p95 = {summary['p95_ms']:.1f} ms (goal <= 200 ms: "
+          f"{'met' if summary['p95_ms'] <= 200 else 'NOT met'}); "
+          f"x{results['ratios']['summary_p95_vs_raw_group_by_p95']:.1f} the raw GROUP BY")
+    out = REPO / "bench" / "results" / "registry.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"written {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
