@@ -306,6 +306,10 @@ class FilesystemStore(ObjectStore):
                     raise StorageError(f"{bucket}/{key} is shorter than its record")
                 remaining -= len(chunk)
                 yield chunk
+            # A whole read also checks the end: bytes appended behind the store's
+            # back would otherwise go unseen by anyone re-verifying fixity.
+            if byte_range is None and await asyncio.to_thread(src.read, 1):
+                raise StorageError(f"{bucket}/{key} is longer than its record")
 
         async def _close() -> None:
             await asyncio.to_thread(src.close)

@@ -387,6 +387,27 @@ class S3Store(ObjectStore):
             ) from denied
         self._raise(denied, bucket, key, version_id)
 
+    async def put_delete_marker(self, bucket: str, key: str) -> str:
+        """DELETE without a version id: S3 adds a delete marker and returns its version id.
+
+        Nothing is removed: every version stays readable by its id (locked or
+        not), the key just stops answering without one. Only S3 has delete
+        markers, so this is not part of :class:`ObjectStore`.
+        """
+        check_bucket_name(bucket)
+        check_key(key)
+
+        def _remove() -> str:
+            try:
+                response = self.client._execute("DELETE", bucket, key)  # noqa: SLF001 - the SDK's remove_object drops the answer's headers
+            except S3Error as exc:
+                self._raise(exc, bucket, key)
+            if response.headers.get("x-amz-delete-marker", "").lower() != "true":
+                raise StorageError(f"{bucket}/{key}: the server added no delete marker")
+            return str(response.headers.get("x-amz-version-id") or "")
+
+        return await asyncio.to_thread(_remove)
+
     async def set_retention(
         self,
         bucket: str,

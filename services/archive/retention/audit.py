@@ -126,7 +126,10 @@ async def run_audit(
         (
             await session.execute(
                 sa.select(StoredObject)
-                .where(StoredObject.tenant_id == tenant)
+                .where(
+                    StoredObject.tenant_id == tenant,
+                    StoredObject.bucket == storage.bucket_for(tenant),
+                )
                 .order_by(StoredObject.last_verified_at.asc().nulls_first(), StoredObject.id)
                 .limit(batch_size)
             )
