@@ -1,0 +1,248 @@
+"""Archive packages (BagIt + SM3), the 四性检测 catalogue and archive acceptance."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tarfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.storage import FilesystemStore
+from services.archive.checks import service as checks
+from services.archive.checks.catalogue import load_catalogue, parse_catalogue
+from services.archive.checks.items import CHECKS
+from services.archive.checks.report import render_report
+from services.archive.checks.scanner import ClamdScanner, NoScanner, ScanResult
+from services.archive.models import Package
+from services.archive.packages import service as packages
+from services.archive.retention.audit import run_audit
+from services.archive.storage import ArchiveStorage
+from services.archive.tests import samples
+from services.archive.tests.conftest import actor, in_tenant
+from services.archive.tests.test_documents import upload
+
+
+class CleanScanner:
+    """A scanner that ran and found nothing (stands in for ClamAV where none is installed)."""
+
+    async def scan(self, path: Path) -> ScanResult:
+        return ScanResult("pass", "test scanner: clean")
+
+
+async def project_with(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ArchiveStorage,
+    files: list[tuple[str, bytes]],
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    project = uuid.uuid4()
+    for name, data in files:
+        await upload(sessions, storage, data, filename=name, project_id=project, step_id="acceptance")
+    async with in_tenant(sessions) as session:
+        package = await packages.build_package(
+            session, storage, tenant="445322", project_id=project, document_ids=None, actor=actor()
+        )
+    return project, package
+
+
+def result(report: Any, item: str) -> dict[str, Any]:
+    return next(r for r in report.results if r["item"] == item)
+
+
+def test_catalogue_is_data_and_refuses_unknown_checks() -> None:
+    catalogue = load_catalogue()
+    assert {i.property for i in catalogue.items} == {
+        "authenticity",
+        "integrity",
+        "usability",
+        "security",
+    }
+    assert all(i.standard.startswith("DA/T 70") for i in catalogue.items)
+    with pytest.raises(ValueError, match="unknown check"):
+        parse_catalogue(
+            {"items": [{"id": "X", "property": "integrity", "name": "n", "standard": "s",
+                        "stages": ["transfer"], "blocking": True, "check": "nope"}]},
+            set(CHECKS),
+        )
+
+
+async def test_package_is_a_valid_bag_with_sm3_manifest_and_totals(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage, tmp_path: Path
+) -> None:
+    pdf, ofd = samples.pdf(), samples.ofd()
+    _, package = await project_with(sessions, storage, [("验收报告.pdf", pdf), ("合同.ofd", ofd)])
+    assert package["item_count"] == 2
+    assert package["byte_total"] == len(pdf) + len(ofd)
+    assert package["bag_info"]["Payload-Oxum"] == f"{len(pdf) + len(ofd)}.2"
+    async with in_tenant(sessions) as session:
+        verdict = await packages.verify_package(session, storage, package["id"])
+    assert verdict == {"package_id": package["id"], "valid": True, "problems": []}
+    stream = await storage.store.get(storage.bucket_for("445322"), f"packages/{package['project_id']}/{package['id']}.tar")
+    (tmp_path / "p.tar").write_bytes(await stream.read_all())
+    with tarfile.open(tmp_path / "p.tar") as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames()}
+    assert {
+        "bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+        "manifest-sm3.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt",
+        "archive-metadata.json", "data/0001-验收报告.pdf", "data/0002-合同.ofd",
+    } <= names
+
+
+async def test_acceptance_passes_only_when_every_item_ran(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    project, package = await project_with(
+        sessions, storage, [("a.pdf", samples.pdf()), ("b.ofd", samples.ofd()), ("c.png", samples.png())]
+    )
+    async with in_tenant(sessions) as session:
+        passed = await checks.accept_archive(
+            session, storage, CleanScanner(), tenant="445322", project_id=project,
+            package_id=package["id"], actor=actor(),
+        )
+        failed = await checks.accept_archive(
+            session, storage, NoScanner(), tenant="445322", project_id=project,
+            package_id=package["id"], actor=actor(),
+        )
+        types = (
+            await session.execute(
+                sa.text("SELECT type FROM archive.outbox WHERE payload->>'package_id' = :p"),
+                {"p": str(package["id"])},
+            )
+        ).scalars().all()
+    assert passed["outcome"] == "passed", passed["reasons"]
+    assert failed["outcome"] == "failed"
+    assert [r["item"] for r in failed["reasons"]] == ["SECU-01"]
+    assert failed["reasons"][0]["outcome"] == "not_run"
+    assert "govproj.archive.acceptance.passed.v1" in types
+    assert "govproj.archive.acceptance.failed.v1" in types
+
+
+@pytest.mark.parametrize("store", ["filesystem"], indirect=True)
+async def test_format_mismatch_and_unreadable_files_fail_their_items(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    _, package = await project_with(
+        sessions,
+        storage,
+        [
+            ("good.pdf", samples.pdf()),
+            ("picture.pdf", samples.png()),  # declared PDF, the bytes are a PNG
+            ("broken.pdf", b"%PDF-1.7\n1 0 obj garbage"),
+            ("hollow.ofd", samples.ofd(with_document=False)),
+        ],
+    )
+    async with in_tenant(sessions) as session:
+        report = await checks.run_checks(
+            session, storage, CleanScanner(), tenant="445322", package_id=package["id"],
+            stage="transfer", actor=actor(),
+        )
+    mismatch = result(report, "AUTH-03")
+    assert mismatch["outcome"] == "fail"
+    assert [d["outcome"] for d in mismatch["details"]] == ["pass", "fail", "pass", "pass"]
+    assert "png" in mismatch["details"][1]["detail"]
+    opened = result(report, "USAB-02")
+    assert [d["outcome"] for d in opened["details"]] == ["pass", "pass", "fail", "fail"]
+    assert "Document.xml" in opened["details"][3]["detail"]
+    assert not report.acceptable
+    html = render_report(checks.report_dict(report))
+    assert "电子档案“四性”检测报告" in html and "不符合档案验收条件" in html
+
+
+@pytest.fixture(scope="module")
+def clamd_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A clamd of our own with one signature (EICAR, by hash): no signature download needed."""
+    binary = shutil.which("clamd") or ("/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None)
+    if binary is None:
+        pytest.skip("ClamAV (clamd) is not installed: the scanner is optional")
+    import hashlib
+
+    root = tmp_path_factory.mktemp("clamd")
+    (root / "db").mkdir()
+    (root / "db" / "eicar.hdb").write_text(
+        f"{hashlib.md5(samples.EICAR).hexdigest()}:{len(samples.EICAR)}:Eicar-Test-Signature\n"  # noqa: S324 - ClamAV's hash signature format
+    )
+    sock = root / "clamd.sock"
+    (root / "clamd.conf").write_text(
+        f"Foreground yes\nLocalSocket {sock}\nDatabaseDirectory {root / 'db'}\n"
+        f"LogFile {root / 'clamd.log'}\nUser root\n"
+    )
+    proc = subprocess.Popen([binary, "-c", str(root / "clamd.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not sock.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not sock.exists():
+        proc.kill()
+        pytest.skip("clamd did not start")
+    yield str(sock)
+    proc.terminate()
+    proc.wait(10)
+
+
+async def test_clamav_finds_the_eicar_test_file(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage, clamd_socket: str
+) -> None:
+    _, package = await project_with(
+        sessions, storage, [("clean.pdf", samples.pdf()), ("eicar.pdf", samples.EICAR)]
+    )
+    async with in_tenant(sessions) as session:
+        report = await checks.run_checks(
+            session, storage, ClamdScanner(socket=clamd_socket), tenant="445322",
+            package_id=package["id"], stage="transfer", actor=actor(),
+        )
+    virus = result(report, "SECU-01")
+    assert virus["outcome"] == "fail"
+    assert [d["outcome"] for d in virus["details"]] == ["pass", "fail"]
+    assert "Eicar" in virus["details"][1]["detail"]
+
+
+async def test_a_scanner_that_cannot_answer_is_not_run_never_pass(tmp_path: Path) -> None:
+    scanner = ClamdScanner(socket=str(tmp_path / "no-such.sock"))
+    (tmp_path / "f").write_bytes(b"x")
+    assert (await scanner.scan(tmp_path / "f")).outcome == "not_run"
+    assert (await NoScanner().scan(tmp_path / "f")).outcome == "not_run"
+
+
+@pytest.mark.parametrize("store", ["filesystem"], indirect=True)
+async def test_edited_manifest_is_found_and_named(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
+    store = storage.store
+    assert isinstance(store, FilesystemStore)
+    vdir = store._versions_dir(storage.bucket_for("445322"), f"packages/{package['project_id']}/{package['id']}.tar")
+    path = vdir / f"{package['version_id']}.data"
+    raw = path.read_bytes()
+    line = f"{package['items'][0]['sha256']}  data/".encode()
+    at = raw.index(line)
+    flipped = b"0" if raw[at : at + 1] != b"0" else b"1"
+    path.write_bytes(raw[:at] + flipped + raw[at + 1 :])
+    async with in_tenant(sessions) as session:
+        verdict = await packages.verify_package(session, storage, package["id"])
+        audit = await run_audit(session, storage, tenant="445322", batch_size=1000)
+    assert not verdict["valid"]
+    assert any("manifest-sha256.txt" in p for p in verdict["problems"]), verdict["problems"]
+    assert any(p.startswith("package:") for p in verdict["problems"])
+    assert [(f.classification, f.key) for f in audit.findings] == [
+        ("changed", f"packages/{package['project_id']}/{package['id']}.tar")
+    ]
+
+
+async def test_edited_package_row_is_found_and_named(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
+    items = [dict(package["items"][0], sm3="0" * 64)]
+    async with in_tenant(sessions) as session:
+        await session.execute(sa.update(Package).where(Package.id == package["id"]).values(items=items))
+    async with in_tenant(sessions) as session:
+        verdict = await packages.verify_package(session, storage, package["id"])
+    assert verdict["problems"] == [
+        f"record: data/0001-a.pdf 的 sm3 为 {package['items'][0]['sm3']}，数据库记录为 {'0' * 64}"
+    ]
