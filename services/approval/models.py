@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -14,8 +14,13 @@ from libs.common.db import TenantMixin, make_base
 from libs.common.events import event_tables
 from libs.common.tenants import tenant_table
 
+__all__ = ["Base", "tenants"]
+
 SCHEMA = "approval"
-Base = make_base(SCHEMA)
+if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
+    from sqlalchemy.orm import DeclarativeBase as Base
+else:
+    Base = make_base(SCHEMA)
 
 # A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
 tenants = tenant_table(Base.metadata)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -20,7 +20,7 @@ from services.registry.schemas import TenantCreate, TenantRead, TenantUpdate, Un
 
 router = APIRouter(prefix="/v1")
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "未认证"},
     403: {"description": "无权执行此操作"},
     404: {"description": "不存在"},

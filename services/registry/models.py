@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -15,8 +15,13 @@ from libs.common.events import event_tables
 from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
+__all__ = ["Base", "tenants"]
+
 SCHEMA = "registry"
-Base = make_base(SCHEMA)
+if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
+    from sqlalchemy.orm import DeclarativeBase as Base
+else:
+    Base = make_base(SCHEMA)
 
 tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)

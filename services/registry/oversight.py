@@ -96,15 +96,16 @@ async def summarise(
     ):
         out[owner[code]]["systems"][state] += count
     year = today().year + 1
-    plans = dict(
-        (
+    plans: dict[str, str] = {
+        code: state
+        for code, state in (
             await session.execute(
                 sa.select(AnnualPlan.tenant_id, AnnualPlan.state).where(
                     AnnualPlan.tenant_id.in_(list(groups)), AnnualPlan.year == year
                 )
             )
         ).all()
-    )
+    }
     result = []
     for group, codes in groups.items():
         entry = out[group]

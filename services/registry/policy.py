@@ -50,7 +50,7 @@ def current_pack(policies: PolicyRegistry, tenant: str, on: date) -> Pack | None
         return policies.pack_for(tenant, on)
     except NoPolicyInForce:
         packs = policies.for_tenant(tenant)
-        return max(packs, key=lambda p: p.validity.effective_from) if packs else None
+        return max(packs, key=lambda p: p.validity.effective_from or date.min) if packs else None
 
 
 def check_facts(policies: PolicyRegistry, tenant: str, raw: Mapping[str, Any]) -> int:

@@ -32,7 +32,9 @@ def test_system_lifecycle_with_disposition_and_the_unit_count(
 ) -> None:
     unit = new_unit(platform, registry, XIANGQIAO)
     own = platform.headers(XIANGQIAO, "unit_officer")
-    r = registry.post("/v1/systems", headers=own, json={"unit_id": unit, "name": "湘桥政务服务系统"})
+    r = registry.post(
+        "/v1/systems", headers=own, json={"unit_id": unit, "name": "湘桥政务服务系统"}
+    )
     assert r.status_code == 201, r.text
     system = r.json()
     sid = system["id"]
@@ -41,42 +43,82 @@ def test_system_lifecycle_with_disposition_and_the_unit_count(
     assert system["unit_count_grows"] is True
     path = f"/v1/systems/{sid}"
     # Tenant matrix.
-    assert registry.get(path, headers=platform.headers(CHAOAN, "unit_officer", "overseer")).status_code == 404
+    assert (
+        registry.get(path, headers=platform.headers(CHAOAN, "unit_officer", "overseer")).status_code
+        == 404
+    )
     assert registry.get(path, headers=platform.headers(CHAOZHOU, "overseer")).status_code == 200
     assert registry.get(path).status_code == 401
     city = platform.headers(CHAOZHOU, "overseer", "bureau_officer")
     assert registry.post(f"{path}/operate", headers=city).status_code == 403
-    assert registry.post(f"{path}/operate", headers=platform.headers(CHAOAN, "unit_officer")).status_code == 404
+    assert (
+        registry.post(
+            f"{path}/operate", headers=platform.headers(CHAOAN, "unit_officer")
+        ).status_code
+        == 404
+    )
     # Facts are versioned like projects.
-    fix = registry.patch(path, headers={**own, "If-Match": '"1"'}, json={"hosted_on_gov_cloud": True})
+    fix = registry.patch(
+        path, headers={**own, "If-Match": '"1"'}, json={"hosted_on_gov_cloud": True}
+    )
     assert fix.status_code == 200 and fix.json()["hosted_on_gov_cloud"] is True
-    assert registry.patch(path, headers={**own, "If-Match": '"1"'}, json={"shares_data": False}).status_code == 412
+    assert (
+        registry.patch(
+            path, headers={**own, "If-Match": '"1"'}, json={"shares_data": False}
+        ).status_code
+        == 412
+    )
     assert registry.post(f"{path}/operate", headers=own).json()["state"] == "in_operation"
     assert registry.post(f"{path}/operate", headers=own).status_code == 409
     # A project that upgrades it; a decommissioned system cannot be linked again.
-    project = create_project(platform, registry, XIANGQIAO, unit, systems=[{"system_id": sid, "relation": "upgrade"}])
+    project = create_project(
+        platform, registry, XIANGQIAO, unit, systems=[{"system_id": sid, "relation": "upgrade"}]
+    )
     assert project["systems"] == [{"system_id": sid, "relation": "upgrade"}]
-    assert registry.get(path, headers=own).json()["projects"] == [{"project_id": project["id"], "relation": "upgrade"}]
-    bad = registry.post(f"{path}/decommission", headers=own, json={"disposition": "shred", "evidence_document_id": "d-1", "reason": "x"})
+    assert registry.get(path, headers=own).json()["projects"] == [
+        {"project_id": project["id"], "relation": "upgrade"}
+    ]
+    bad = registry.post(
+        f"{path}/decommission",
+        headers=own,
+        json={"disposition": "shred", "evidence_document_id": "d-1", "reason": "x"},
+    )
     assert bad.status_code == 422 and problem(bad)["field"] == "disposition"
-    missing = registry.post(f"{path}/decommission", headers=own, json={"disposition": "backup", "reason": "x"})
+    missing = registry.post(
+        f"{path}/decommission", headers=own, json={"disposition": "backup", "reason": "x"}
+    )
     assert missing.status_code == 422 and problem(missing)["field"] == "evidence_document_id"
     gone = registry.post(
         f"{path}/decommission",
         headers=own,
-        json={"disposition": "migration", "evidence_document_id": "doc-0193", "reason": "并入市级平台"},
+        json={
+            "disposition": "migration",
+            "evidence_document_id": "doc-0193",
+            "reason": "并入市级平台",
+        },
     )
     assert gone.status_code == 200, gone.text
     assert (gone.json()["state"], gone.json()["disposition"]) == ("decommissioned", "migration")
-    assert registry.post(f"{path}/decommission", headers=own, json={"disposition": "backup", "evidence_document_id": "d", "reason": "再次"}).status_code == 409
+    assert (
+        registry.post(
+            f"{path}/decommission",
+            headers=own,
+            json={"disposition": "backup", "evidence_document_id": "d", "reason": "再次"},
+        ).status_code
+        == 409
+    )
     relink = create_project_raw(platform, registry, unit, sid)
     assert relink.status_code == 422 and problem(relink)["field"] == "systems[0].system_id"
-    counts = registry.get(f"/v1/units/{unit}/system-counts", headers=own, params={"months": 3}).json()
+    counts = registry.get(
+        f"/v1/units/{unit}/system-counts", headers=own, params={"months": 3}
+    ).json()
     assert counts["current"] == 0 and counts["grows"] is False and len(counts["series"]) == 3
     assert "第七条" in counts["article"]
 
 
-def create_project_raw(platform: RunningPlatform, registry: httpx.Client, unit: str, sid: str) -> httpx.Response:
+def create_project_raw(
+    platform: RunningPlatform, registry: httpx.Client, unit: str, sid: str
+) -> httpx.Response:
     return registry.post(
         "/v1/projects",
         headers=platform.headers(XIANGQIAO, "unit_officer"),
@@ -84,7 +126,11 @@ def create_project_raw(platform: RunningPlatform, registry: httpx.Client, unit: 
             "name": "再次关联",
             "unit_id": unit,
             "year": PLAN_YEAR,
-            "facts": {"project_class": "professional", "service_types": ["operations_maintenance"], "amount": 1},
+            "facts": {
+                "project_class": "professional",
+                "service_types": ["operations_maintenance"],
+                "amount": 1,
+            },
             "systems": [{"system_id": sid, "relation": "operate"}],
         },
     )
@@ -105,14 +151,20 @@ def test_bad_system_input_is_refused(platform: RunningPlatform, registry: httpx.
     assert registry.get("/v1/systems", headers=own, params={"unit_id": unit}).json() == []
 
 
-def test_annual_plan_window_demand_and_consolidation(platform: RunningPlatform, registry: httpx.Client) -> None:
+def test_annual_plan_window_demand_and_consolidation(
+    platform: RunningPlatform, registry: httpx.Client
+) -> None:
     year = PLAN_YEAR + 2
     unit = new_unit(platform, registry, YUNAN)
     officer = platform.headers(YUNAN, "unit_officer")
     bureau = platform.headers(YUNAN, "bureau_officer")
     plan = registry.get(f"/v1/plans/{year}", headers=officer).json()
     # 郁府办〔2024〕21号 第七条: demand by 30 November of the year before.
-    assert plan["due"] == f"{year - 1}-11-30" and plan["due_article"] == "第七条" and plan["window_open"]
+    assert (
+        plan["due"] == f"{year - 1}-11-30"
+        and plan["due_article"] == "第七条"
+        and plan["window_open"]
+    )
     closed = registry.post(
         f"/v1/plans/{date.today().year}/items",
         headers=officer,
@@ -129,26 +181,52 @@ def test_annual_plan_window_demand_and_consolidation(platform: RunningPlatform, 
         assert r.status_code == 201, r.text
         items.append(r.json()["id"])
     negative = registry.post(
-        f"/v1/plans/{year}/items", headers=officer,
+        f"/v1/plans/{year}/items",
+        headers=officer,
         json={"unit_id": unit, "name": "负数", "project_class": "public", "amount": -1},
     )
     assert negative.status_code == 422 and problem(negative)["field"] == "amount"
     assert registry.post(f"/v1/plans/{year}/consolidate", headers=officer).status_code == 403
-    assert registry.post(f"/v1/plans/{year}/consolidate", headers=platform.headers("445300", "overseer", "bureau_officer")).status_code == 404
-    done = registry.post(f"/v1/plans/{year}/consolidate", headers=bureau, json={"exclude": [items[1]]})
+    assert (
+        registry.post(
+            f"/v1/plans/{year}/consolidate",
+            headers=platform.headers("445300", "overseer", "bureau_officer"),
+        ).status_code
+        == 404
+    )
+    done = registry.post(
+        f"/v1/plans/{year}/consolidate", headers=bureau, json={"exclude": [items[1]]}
+    )
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "consolidated" and done.json()["total_amount"] == 900_000
     assert [i["state"] for i in done.json()["items"]] == ["included", "excluded"]
     late = registry.post(
-        f"/v1/plans/{year}/items", headers=officer,
+        f"/v1/plans/{year}/items",
+        headers=officer,
         json={"unit_id": unit, "name": "迟到的需求", "project_class": "public", "amount": 1},
     )
     assert late.status_code == 409 and problem(late)["code"] == "plan_consolidated"
-    assert registry.get(f"/v1/plans/{year}", headers=platform.headers(XIANGQIAO, "unit_officer"), params={"tenant": YUNAN}).status_code == 404
-    assert registry.get(f"/v1/plans/{year}", headers=platform.headers("445300", "overseer"), params={"tenant": YUNAN}).json()["state"] == "consolidated"
+    assert (
+        registry.get(
+            f"/v1/plans/{year}",
+            headers=platform.headers(XIANGQIAO, "unit_officer"),
+            params={"tenant": YUNAN},
+        ).status_code
+        == 404
+    )
+    assert (
+        registry.get(
+            f"/v1/plans/{year}",
+            headers=platform.headers("445300", "overseer"),
+            params={"tenant": YUNAN},
+        ).json()["state"]
+        == "consolidated"
+    )
 
 
-def test_city_overseer_summary_per_county(platform: RunningPlatform, registry: httpx.Client) -> None:
+def test_city_overseer_summary_per_county(
+    platform: RunningPlatform, registry: httpx.Client
+) -> None:
     unit = new_unit(platform, registry, CHAOAN)
     create_project(platform, registry, CHAOAN, unit, amount=123_456)
     r = registry.get("/v1/oversight/summary", headers=platform.headers(CHAOZHOU, "overseer"))
@@ -159,7 +237,14 @@ def test_city_overseer_summary_per_county(platform: RunningPlatform, registry: h
     assert chaoan["name"] == "潮安区"
     assert chaoan["by_state"]["draft"]["amount"] >= 123_456
     assert chaoan["projects"]["count"] == sum(b["count"] for b in chaoan["by_state"].values())
-    assert registry.get("/v1/oversight/summary", headers=platform.headers(CHAOZHOU, "bureau_officer")).status_code == 403
+    assert (
+        registry.get(
+            "/v1/oversight/summary", headers=platform.headers(CHAOZHOU, "bureau_officer")
+        ).status_code
+        == 403
+    )
     assert registry.get("/v1/oversight/summary").status_code == 401
-    county = registry.get("/v1/oversight/summary", headers=platform.headers(YUNAN, "overseer")).json()
+    county = registry.get(
+        "/v1/oversight/summary", headers=platform.headers(YUNAN, "overseer")
+    ).json()
     assert [j["tenant"] for j in county["jurisdictions"]] == [YUNAN]

@@ -473,7 +473,7 @@ async def list_projects(
         stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
     if cursor:
         at, pid = decode_cursor(cursor)
-        stmt = stmt.where(sa.tuple_(Project.created_at, Project.id) < sa.tuple_(at, pid))
+        stmt = stmt.where(sa.tuple_(Project.created_at, Project.id) < sa.tuple_(sa.literal(at), sa.literal(pid)))
     stmt = stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     more = len(rows) > limit
