@@ -20,6 +20,20 @@ from libs.common.db import TenantMixin, make_base
 from libs.common.events import event_tables
 from libs.common.tenants import tenant_table
 
+__all__ = [
+    "TENANT_TABLES",
+    "ArchiveAcceptance",
+    "Attachment",
+    "Base",
+    "CheckReport",
+    "Document",
+    "DocumentVersion",
+    "FixityFinding",
+    "Package",
+    "StoredObject",
+    "tenants",
+]
+
 SCHEMA = "archive"
 if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
     from sqlalchemy.orm import DeclarativeBase as Base

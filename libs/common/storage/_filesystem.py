@@ -308,7 +308,8 @@ class FilesystemStore(ObjectStore):
                 yield chunk
             # A whole read also checks the end: bytes appended behind the store's
             # back would otherwise go unseen by anyone re-verifying fixity.
-            if byte_range is None and await asyncio.to_thread(src.read, 1):
+            tail: bytes = await asyncio.to_thread(src.read, 1) if byte_range is None else b""
+            if tail:
                 raise StorageError(f"{bucket}/{key} is longer than its record")
 
         async def _close() -> None:

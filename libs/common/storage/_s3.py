@@ -399,7 +399,7 @@ class S3Store(ObjectStore):
 
         def _remove() -> str:
             try:
-                response = self.client._execute("DELETE", bucket, key)  # noqa: SLF001 - the SDK's remove_object drops the answer's headers
+                response = self.client._execute("DELETE", bucket, key)
             except S3Error as exc:
                 self._raise(exc, bucket, key)
             if response.headers.get("x-amz-delete-marker", "").lower() != "true":

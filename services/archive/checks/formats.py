@@ -57,7 +57,7 @@ def identify(path: Path) -> str | None:
         if ext == "zip" or head.startswith(b"PK\x03\x04"):
             return "ofd" if _is_ofd(path) else "zip"
         if ext in ("pdf", "png"):
-            return ext
+            return str(ext)
         if ext in ("jpg", "jpeg", "jfif"):
             return "jpg"
     if head.startswith(b"PK\x03\x04"):

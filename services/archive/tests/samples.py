@@ -33,10 +33,13 @@ def ofd(*, with_document: bool = True) -> bytes:
                 "Doc_0/Document.xml",
                 '<?xml version="1.0" encoding="UTF-8"?>'
                 '<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016">'
-                "<ofd:Pages><ofd:Page ID=\"1\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages>"
+                '<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>'
                 "</ofd:Document>",
             )
-            zf.writestr("Doc_0/Pages/Page_0/Content.xml", "<ofd:Page xmlns:ofd=\"http://www.ofdspec.org/2016\"/>")
+            zf.writestr(
+                "Doc_0/Pages/Page_0/Content.xml",
+                '<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"/>',
+            )
     return out.getvalue()
 
 
@@ -45,7 +48,9 @@ def png() -> bytes:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     return (

@@ -135,4 +135,6 @@ async def test_versions_are_addressed_by_version_id(
         _, current = await service.get_version(session, document["id"], None)
     assert current.version_id == second["version_id"] != first_id
     assert await (await service.open_version(storage, first, None)).read_all() == b"%PDF-1.4 first"
-    assert await (await service.open_version(storage, current, None)).read_all() == b"%PDF-1.4 second"
+    assert (
+        await (await service.open_version(storage, current, None)).read_all() == b"%PDF-1.4 second"
+    )

@@ -187,24 +187,32 @@ class LostWriteStore(ObjectStore):
     ) -> StoredObject:
         digests = await hash_stream(stream)
         return StoredObject(
-            bucket, key, "lost-" + uuid.uuid4().hex, digests.size, digests.sha256, digests.sm3,
-            content_type, digests.sha256,
+            bucket,
+            key,
+            "lost-" + uuid.uuid4().hex,
+            digests.size,
+            digests.sha256,
+            digests.sm3,
+            content_type,
+            digests.sha256,
         )
 
-    async def set_retention(self, bucket: str, key: str, version_id: str, *, mode: Any = "COMPLIANCE", until: datetime) -> Retention:  # type: ignore[override]
+    async def set_retention(
+        self, bucket: str, key: str, version_id: str, *, mode: Any = "COMPLIANCE", until: datetime
+    ) -> Retention:
         return Retention(mode="COMPLIANCE", until=until.replace(microsecond=0))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    ensure_bucket = property(lambda self: self.inner.ensure_bucket)  # type: ignore[assignment]
-    get = property(lambda self: self.inner.get)  # type: ignore[assignment]
-    stat = property(lambda self: self.inner.stat)  # type: ignore[assignment]
-    list_versions = property(lambda self: self.inner.list_versions)  # type: ignore[assignment]
-    delete = property(lambda self: self.inner.delete)  # type: ignore[assignment]
-    get_retention = property(lambda self: self.inner.get_retention)  # type: ignore[assignment]
-    set_legal_hold = property(lambda self: self.inner.set_legal_hold)  # type: ignore[assignment]
-    get_legal_hold = property(lambda self: self.inner.get_legal_hold)  # type: ignore[assignment]
+    ensure_bucket = property(lambda self: self.inner.ensure_bucket)
+    get = property(lambda self: self.inner.get)
+    stat = property(lambda self: self.inner.stat)
+    list_versions = property(lambda self: self.inner.list_versions)
+    delete = property(lambda self: self.inner.delete)
+    get_retention = property(lambda self: self.inner.get_retention)
+    set_legal_hold = property(lambda self: self.inner.set_legal_hold)
+    get_legal_hold = property(lambda self: self.inner.get_legal_hold)
 
 
 async def test_commit_without_the_bytes_is_found_missing(

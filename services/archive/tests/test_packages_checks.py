@@ -44,7 +44,9 @@ async def project_with(
 ) -> tuple[uuid.UUID, dict[str, Any]]:
     project = uuid.uuid4()
     for name, data in files:
-        await upload(sessions, storage, data, filename=name, project_id=project, step_id="acceptance")
+        await upload(
+            sessions, storage, data, filename=name, project_id=project, step_id="acceptance"
+        )
     async with in_tenant(sessions) as session:
         package = await packages.build_package(
             session, storage, tenant="445322", project_id=project, document_ids=None, actor=actor()
@@ -67,8 +69,19 @@ def test_catalogue_is_data_and_refuses_unknown_checks() -> None:
     assert all(i.standard.startswith("DA/T 70") for i in catalogue.items)
     with pytest.raises(ValueError, match="unknown check"):
         parse_catalogue(
-            {"items": [{"id": "X", "property": "integrity", "name": "n", "standard": "s",
-                        "stages": ["transfer"], "blocking": True, "check": "nope"}]},
+            {
+                "items": [
+                    {
+                        "id": "X",
+                        "property": "integrity",
+                        "name": "n",
+                        "standard": "s",
+                        "stages": ["transfer"],
+                        "blocking": True,
+                        "check": "nope",
+                    }
+                ]
+            },
             set(CHECKS),
         )
 
@@ -84,14 +97,23 @@ async def test_package_is_a_valid_bag_with_sm3_manifest_and_totals(
     async with in_tenant(sessions) as session:
         verdict = await packages.verify_package(session, storage, package["id"])
     assert verdict == {"package_id": package["id"], "valid": True, "problems": []}
-    stream = await storage.store.get(storage.bucket_for("445322"), f"packages/{package['project_id']}/{package['id']}.tar")
+    stream = await storage.store.get(
+        storage.bucket_for("445322"), f"packages/{package['project_id']}/{package['id']}.tar"
+    )
     (tmp_path / "p.tar").write_bytes(await stream.read_all())
     with tarfile.open(tmp_path / "p.tar") as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames()}
     assert {
-        "bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
-        "manifest-sm3.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt",
-        "archive-metadata.json", "data/0001-验收报告.pdf", "data/0002-合同.ofd",
+        "bagit.txt",
+        "bag-info.txt",
+        "manifest-sha256.txt",
+        "manifest-sha512.txt",
+        "manifest-sm3.txt",
+        "tagmanifest-sha256.txt",
+        "tagmanifest-sm3.txt",
+        "archive-metadata.json",
+        "data/0001-验收报告.pdf",
+        "data/0002-合同.ofd",
     } <= names
 
 
@@ -99,23 +121,39 @@ async def test_acceptance_passes_only_when_every_item_ran(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
     project, package = await project_with(
-        sessions, storage, [("a.pdf", samples.pdf()), ("b.ofd", samples.ofd()), ("c.png", samples.png())]
+        sessions,
+        storage,
+        [("a.pdf", samples.pdf()), ("b.ofd", samples.ofd()), ("c.png", samples.png())],
     )
     async with in_tenant(sessions) as session:
         passed = await checks.accept_archive(
-            session, storage, CleanScanner(), tenant="445322", project_id=project,
-            package_id=package["id"], actor=actor(),
+            session,
+            storage,
+            CleanScanner(),
+            tenant="445322",
+            project_id=project,
+            package_id=package["id"],
+            actor=actor(),
         )
         failed = await checks.accept_archive(
-            session, storage, NoScanner(), tenant="445322", project_id=project,
-            package_id=package["id"], actor=actor(),
+            session,
+            storage,
+            NoScanner(),
+            tenant="445322",
+            project_id=project,
+            package_id=package["id"],
+            actor=actor(),
         )
         types = (
-            await session.execute(
-                sa.text("SELECT type FROM archive.outbox WHERE payload->>'package_id' = :p"),
-                {"p": str(package["id"])},
+            (
+                await session.execute(
+                    sa.text("SELECT type FROM archive.outbox WHERE payload->>'package_id' = :p"),
+                    {"p": str(package["id"])},
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert passed["outcome"] == "passed", passed["reasons"]
     assert failed["outcome"] == "failed"
     assert [r["item"] for r in failed["reasons"]] == ["SECU-01"]
@@ -140,8 +178,13 @@ async def test_format_mismatch_and_unreadable_files_fail_their_items(
     )
     async with in_tenant(sessions) as session:
         report = await checks.run_checks(
-            session, storage, CleanScanner(), tenant="445322", package_id=package["id"],
-            stage="transfer", actor=actor(),
+            session,
+            storage,
+            CleanScanner(),
+            tenant="445322",
+            package_id=package["id"],
+            stage="transfer",
+            actor=actor(),
         )
     mismatch = result(report, "AUTH-03")
     assert mismatch["outcome"] == "fail"
@@ -158,7 +201,9 @@ async def test_format_mismatch_and_unreadable_files_fail_their_items(
 @pytest.fixture(scope="module")
 def clamd_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A clamd of our own with one signature (EICAR, by hash): no signature download needed."""
-    binary = shutil.which("clamd") or ("/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None)
+    binary = shutil.which("clamd") or (
+        "/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None
+    )
     if binary is None:
         pytest.skip("ClamAV (clamd) is not installed: the scanner is optional")
     import hashlib
@@ -173,7 +218,11 @@ def clamd_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"Foreground yes\nLocalSocket {sock}\nDatabaseDirectory {root / 'db'}\n"
         f"LogFile {root / 'clamd.log'}\nUser root\n"
     )
-    proc = subprocess.Popen([binary, "-c", str(root / "clamd.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "-c", str(root / "clamd.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while not sock.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -193,8 +242,13 @@ async def test_clamav_finds_the_eicar_test_file(
     )
     async with in_tenant(sessions) as session:
         report = await checks.run_checks(
-            session, storage, ClamdScanner(socket=clamd_socket), tenant="445322",
-            package_id=package["id"], stage="transfer", actor=actor(),
+            session,
+            storage,
+            ClamdScanner(socket=clamd_socket),
+            tenant="445322",
+            package_id=package["id"],
+            stage="transfer",
+            actor=actor(),
         )
     virus = result(report, "SECU-01")
     assert virus["outcome"] == "fail"
@@ -216,7 +270,9 @@ async def test_edited_manifest_is_found_and_named(
     _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
     store = storage.store
     assert isinstance(store, FilesystemStore)
-    vdir = store._versions_dir(storage.bucket_for("445322"), f"packages/{package['project_id']}/{package['id']}.tar")
+    vdir = store._versions_dir(
+        storage.bucket_for("445322"), f"packages/{package['project_id']}/{package['id']}.tar"
+    )
     path = vdir / f"{package['version_id']}.data"
     raw = path.read_bytes()
     line = f"{package['items'][0]['sha256']}  data/".encode()
@@ -240,7 +296,9 @@ async def test_edited_package_row_is_found_and_named(
     _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
     items = [dict(package["items"][0], sm3="0" * 64)]
     async with in_tenant(sessions) as session:
-        await session.execute(sa.update(Package).where(Package.id == package["id"]).values(items=items))
+        await session.execute(
+            sa.update(Package).where(Package.id == package["id"]).values(items=items)
+        )
     async with in_tenant(sessions) as session:
         verdict = await packages.verify_package(session, storage, package["id"])
     assert verdict["problems"] == [
