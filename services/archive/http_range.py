@@ -46,11 +46,11 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise _unsatisfiable(size)
         return max(0, size - length), size - 1
     first = int(first_s)
+    if first >= size:
+        raise _unsatisfiable(size)
     last = int(last_s) if last_s else size - 1
     if last < first:
         return None
-    if first >= size:
-        raise _unsatisfiable(size)
     return first, min(last, size - 1)
 
 
