@@ -82,6 +82,7 @@ async def create_project(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
+    service.check_unit(subject, body.unit_id)
     project = await service.create_project(
         session,
         policies=policies_of(request),
@@ -184,8 +185,12 @@ async def update_project(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Any:
     expected = parse_if_match(if_match, required=True)
-    project = await service.writable(session, project_id=project_id, tenant=subject.tenant)
+    project = await service.writable(
+        session, project_id=project_id, tenant=subject.tenant, subject=subject
+    )
     changes = body.model_dump(exclude_unset=True, exclude={"systems"})
+    if body.unit_id is not None:
+        service.check_unit(subject, body.unit_id)
     for key in ("name", "unit_id", "year", "facts", "contacts", "schedule"):
         if key in changes and changes[key] is None:
             raise Problem.invalid(key, "不能为空")
@@ -222,7 +227,9 @@ async def submit_project(
     if (replay := await idem.claim()) is not None:
         return replay
     expected = parse_if_match(if_match)
-    project = await service.writable(session, project_id=project_id, tenant=subject.tenant)
+    project = await service.writable(
+        session, project_id=project_id, tenant=subject.tenant, subject=subject
+    )
     service.check_version(project, expected)
     project = await service.submit_project(
         session,
@@ -246,7 +253,9 @@ async def terminate_project(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await service.writable(session, project_id=project_id, tenant=subject.tenant)
+    project = await service.writable(
+        session, project_id=project_id, tenant=subject.tenant, subject=subject
+    )
     project = await service.terminate_project(
         session, project=project, reason=body.reason, actor=actor_of(subject)
     )

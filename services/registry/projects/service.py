@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import AuthSubject
 from libs.common.errors import Problem
 from libs.common.events import emit
 from libs.policy import PolicyRegistry
@@ -213,13 +214,47 @@ async def create_project(
     return project
 
 
-async def writable(session: AsyncSession, *, project_id: uuid.UUID, tenant: str) -> Project:
+def unit_scope(subject: AuthSubject) -> uuid.UUID | None:
+    """The one unit a caller may act for, or None when not limited to one.
+
+    A 项目管理专员 (郁府办〔2024〕21号 第三条第（二）项) answers for their own unit's
+    projects: when their token names the unit, they create and change only its
+    projects. The bureau acts for the whole jurisdiction.
+    """
+    if subject.unit_id is None or "bureau_officer" in subject.roles:
+        return None
+    try:
+        return uuid.UUID(subject.unit_id)
+    except ValueError:
+        raise Problem(
+            403, "forbidden", "无权执行此操作", "令牌中的 unit 不是有效的建设单位标识"
+        ) from None
+
+
+def check_unit(subject: AuthSubject, unit_id: uuid.UUID, *, field: str = "unit_id") -> None:
+    """403 when a unit-bound caller names another unit's project."""
+    own = unit_scope(subject)
+    if own is not None and own != unit_id:
+        raise Problem(
+            403,
+            "forbidden",
+            "无权执行此操作",
+            f"{field}: 只能为本单位（{own}）的项目操作",
+            extra={"field": field},
+        )
+
+
+async def writable(
+    session: AsyncSession, *, project_id: uuid.UUID, tenant: str, subject: AuthSubject | None = None
+) -> Project:
     """The project, for a change by a caller of ``tenant``: 404 when invisible, 403 when only overseen."""
     project = await session.get(Project, project_id)
     if project is None:
         raise Problem.not_found("项目", project_id)
     if project.tenant_id != tenant:
         raise Problem(403, "forbidden", "无权执行此操作", "上级主管部门只能查看下级项目，不能修改")
+    if subject is not None:
+        check_unit(subject, project.unit_id)
     # Lock only now: FOR UPDATE also applies the write policy, which an overseer fails.
     await session.refresh(project, with_for_update=True)
     return project
@@ -473,7 +508,9 @@ async def list_projects(
         stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
     if cursor:
         at, pid = decode_cursor(cursor)
-        stmt = stmt.where(sa.tuple_(Project.created_at, Project.id) < sa.tuple_(sa.literal(at), sa.literal(pid)))
+        stmt = stmt.where(
+            sa.tuple_(Project.created_at, Project.id) < sa.tuple_(sa.literal(at), sa.literal(pid))
+        )
     stmt = stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)
     rows = list((await session.scalars(stmt)).all())
     more = len(rows) > limit
