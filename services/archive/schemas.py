@@ -134,6 +134,17 @@ class CheckRun(BaseModel):
     stage: Stage = "transfer"
 
 
+class ManualOutcome(BaseModel):
+    """A person's finding on a manual check item (人工确认)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["pass", "fail"] = Field(description="pass 通过 / fail 不通过")
+    note: PlainText = Field(
+        min_length=2, max_length=500, description="查验说明（查验了什么、依据）"
+    )
+
+
 class ItemResult(BaseModel):
     item: str
     stage: str

@@ -14,7 +14,13 @@ from services.archive.checks import service
 from services.archive.checks.report import render_report
 from services.archive.checks.scanner import VirusScanner, scanner_from_env
 from services.archive.deps import PROBLEMS, WRITERS, Storage
-from services.archive.schemas import AcceptanceCreate, AcceptanceRead, CheckReportRead, CheckRun
+from services.archive.schemas import (
+    AcceptanceCreate,
+    AcceptanceRead,
+    CheckReportRead,
+    CheckRun,
+    ManualOutcome,
+)
 
 router = APIRouter(prefix="/v1", tags=["checks"])
 
@@ -64,6 +70,31 @@ async def get_report(
     report_id: uuid.UUID, subject: CurrentSubject, session: DbSession
 ) -> dict[str, Any]:
     return service.report_dict(await service.get_report(session, report_id))
+
+
+@router.post(
+    "/check-reports/{report_id}/items/{item_id}/manual",
+    response_model=CheckReportRead,
+    summary="录入人工确认项的结果（仅限人工检测项）",
+    responses={**PROBLEMS, 409: {"description": "自动检测项不能人工改判"}},
+)
+async def record_manual_outcome(
+    report_id: uuid.UUID,
+    item_id: str,
+    body: ManualOutcome,
+    session: DbSession,
+    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer"))],
+) -> dict[str, Any]:
+    report = await service.record_manual_outcome(
+        session,
+        tenant=subject.tenant,
+        report_id=report_id,
+        item_id=item_id,
+        outcome=body.outcome,
+        note=body.note,
+        actor=actor_of(subject),
+    )
+    return service.report_dict(report)
 
 
 @router.get(

@@ -33,7 +33,14 @@ from services.archive.packages.service import extracted_package, get_package
 from services.archive.storage import ArchiveStorage
 from services.archive.vocab import PROPERTIES, STAGES
 
-__all__ = ["accept_archive", "fold", "get_report", "report_dict", "run_checks"]
+__all__ = [
+    "accept_archive",
+    "fold",
+    "get_report",
+    "record_manual_outcome",
+    "report_dict",
+    "run_checks",
+]
 
 _ORDER = ("fail", "not_run", "manual_pending", "pass")
 
@@ -50,6 +57,40 @@ def _acceptable(results: list[dict[str, Any]]) -> bool:
         (r["blocking"] and r["outcome"] in ("fail", "manual_pending")) or r["outcome"] == "not_run"
         for r in results
     )
+
+
+def _summary(results: list[dict[str, Any]], *, item_count: int, byte_total: int) -> dict[str, Any]:
+    counts = Counter(r["outcome"] for r in results)
+    return {
+        "total": len(results),
+        **{o: counts.get(o, 0) for o in _ORDER},
+        "blocking_failures": [
+            r["item"] for r in results if r["blocking"] and r["outcome"] == "fail"
+        ],
+        "not_run": [r["item"] for r in results if r["outcome"] == "not_run"],
+        "item_count": item_count,
+        "byte_total": byte_total,
+    }
+
+
+async def _recorded_manual(
+    session: AsyncSession, package_id: uuid.UUID, stage: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The latest manual finding per item on earlier reports of the same package and stage."""
+    reports = (
+        await session.scalars(
+            sa.select(CheckReport)
+            .where(CheckReport.package_id == package_id, CheckReport.stage == stage)
+            .order_by(CheckReport.created_at.desc())
+        )
+    ).all()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for report in reports:
+        for result in report.results:
+            details = result.get("details") or []
+            if result["item"] not in found and any("recorded_by" in d for d in details):
+                found[result["item"]] = details
+    return found
 
 
 async def _entries(session: AsyncSession, items: list[dict[str, Any]]) -> list[DocumentEntry]:
@@ -93,9 +134,11 @@ async def run_checks(
     results: list[dict[str, Any]] = []
     async with extracted_package(storage, package_obj) as (bag_dir, problems):
         ctx = CheckContext(package, package_obj, entries, bag_dir, problems, storage, scanner)
+        recorded = await _recorded_manual(session, package.id, stage)
         for item in catalogue.for_stage(stage):
             if item.check == "manual":
-                details = [
+                # The package is immutable, so a person's finding on it still holds.
+                details = recorded.get(item.id) or [
                     {
                         "outcome": "manual_pending",
                         "subject": str(package.id),
@@ -116,17 +159,7 @@ async def run_checks(
                     "details": details,
                 }
             )
-    counts = Counter(r["outcome"] for r in results)
-    summary = {
-        "total": len(results),
-        **{o: counts.get(o, 0) for o in _ORDER},
-        "blocking_failures": [
-            r["item"] for r in results if r["blocking"] and r["outcome"] == "fail"
-        ],
-        "not_run": [r["item"] for r in results if r["outcome"] == "not_run"],
-        "item_count": package.item_count,
-        "byte_total": package.byte_total,
-    }
+    summary = _summary(results, item_count=package.item_count, byte_total=package.byte_total)
     report = CheckReport(
         id=uuid7(),
         tenant_id=tenant,
@@ -262,3 +295,73 @@ async def accept_archive(
         "decided_by": decision.decided_by,
         "decided_at": decision.decided_at,
     }
+
+
+async def record_manual_outcome(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    report_id: uuid.UUID,
+    item_id: str,
+    outcome: str,
+    note: str,
+    actor: dict[str, Any],
+) -> CheckReport:
+    """Record a person's finding on a manual item (人工确认); automatic outcomes stay as run.
+
+    A scanner that did not run, or a failed automatic check, is never turned
+    into a pass by hand: only catalogue items whose check is ``manual`` take a
+    recorded outcome. The finding carries over to later runs on the package.
+    """
+    report = await get_report(session, report_id)
+    if report.tenant_id != tenant:
+        raise Problem(
+            403, "forbidden", "无权执行此操作", "上级主管部门只能查看下级的检测报告，不能修改"
+        )
+    item = next((i for i in load_catalogue().items if i.id == item_id), None)
+    if item is None or all(r["item"] != item_id for r in report.results):
+        raise Problem.not_found("检测项", item_id)
+    if item.check != "manual":
+        raise Problem.conflict(
+            "not_a_manual_item",
+            "自动检测项不能人工改判",
+            f"item: {item_id} 由系统检测，结果不能人工录入",
+        )
+    at = datetime.now(UTC)
+    results = []
+    for r in report.results:
+        if r["item"] == item_id:
+            detail = {
+                "outcome": outcome,
+                "subject": str(report.package_id),
+                "detail": note,
+                "recorded_by": actor["id"],
+                "recorded_at": at.isoformat(),
+            }
+            r = {**r, "outcome": outcome, "details": [detail]}
+        results.append(r)
+    # JSONB columns change only when reassigned.
+    report.results = results
+    report.summary = _summary(
+        results, item_count=report.summary["item_count"], byte_total=report.summary["byte_total"]
+    )
+    report.acceptable = _acceptable(results)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="check_report",
+        event="manual_recorded",
+        data={
+            "report_id": str(report.id),
+            "package_id": str(report.package_id),
+            "project_id": str(report.project_id),
+            "item": item_id,
+            "outcome": outcome,
+            "note": note,
+            "acceptable": report.acceptable,
+        },
+        actor=actor,
+    )
+    return report

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.errors import Problem
 from libs.common.storage import FilesystemStore
 from services.archive.checks import service as checks
 from services.archive.checks.catalogue import load_catalogue, parse_catalogue
@@ -304,3 +305,85 @@ async def test_edited_package_row_is_found_and_named(
     assert verdict["problems"] == [
         f"record: data/0001-a.pdf 的 sm3 为 {package['items'][0]['sm3']}，数据库记录为 {'0' * 64}"
     ]
+
+
+async def test_a_person_records_manual_items_but_never_overrides_an_automatic_one(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
+    async with in_tenant(sessions) as session:
+        report = await checks.run_checks(
+            session,
+            storage,
+            NoScanner(),
+            tenant="445322",
+            package_id=package["id"],
+            stage="transfer",
+            actor=actor(),
+        )
+        assert result(report, "USAB-04")["outcome"] == "manual_pending"
+        assert result(report, "SECU-01")["outcome"] == "not_run"
+        pending_before = report.summary["manual_pending"]
+
+        updated = await checks.record_manual_outcome(
+            session,
+            tenant="445322",
+            report_id=report.id,
+            item_id="USAB-04",
+            outcome="pass",
+            note="已核验阅读软件与操作系统版本",
+            actor=actor(),
+        )
+        usab = result(updated, "USAB-04")
+        assert usab["outcome"] == "pass"
+        assert usab["details"][0]["recorded_by"] == actor()["id"]
+        assert updated.summary["manual_pending"] == pending_before - 1
+
+        # A scanner that did not run stays "not run": no person can turn it into a pass.
+        with pytest.raises(Problem) as refused:
+            await checks.record_manual_outcome(
+                session,
+                tenant="445322",
+                report_id=report.id,
+                item_id="SECU-01",
+                outcome="pass",
+                note="人工看过了",
+                actor=actor(),
+            )
+        assert refused.value.status == 409 and refused.value.code == "not_a_manual_item"
+        assert result(updated, "SECU-01")["outcome"] == "not_run" and not updated.acceptable
+        with pytest.raises(Problem) as unknown:
+            await checks.record_manual_outcome(
+                session,
+                tenant="445322",
+                report_id=report.id,
+                item_id="NOPE-99",
+                outcome="pass",
+                note="不存在的检测项",
+                actor=actor(),
+            )
+        assert unknown.value.status == 404
+
+        # The finding holds for the same (immutable) package on the next run.
+        again = await checks.run_checks(
+            session,
+            storage,
+            NoScanner(),
+            tenant="445322",
+            package_id=package["id"],
+            stage="transfer",
+            actor=actor(),
+        )
+        assert result(again, "USAB-04")["outcome"] == "pass"
+        assert result(again, "SECU-04")["outcome"] == "manual_pending"
+        types = (
+            (
+                await session.execute(
+                    sa.text("SELECT type FROM archive.outbox WHERE payload->>'report_id' = :r"),
+                    {"r": str(report.id)},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert "govproj.archive.check_report.manual_recorded.v1" in types
