@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
-from zoneinfo import ZoneInfo
 
 import typer
 
+from libs.common.deadlines import today_in_china
 from libs.common.errors import Problem
 from libs.policy import (
     Decision,
@@ -36,7 +36,6 @@ from libs.policy import (
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PoliciesOpt = Annotated[
     Path | None,
@@ -99,7 +98,7 @@ def _decide(tenant: str, file: str, policies: Path | None) -> Decision:
     raw = _read_facts(file)
     # The pack is chosen by submitted_on (a project is judged by the pack in
     # force when it was submitted); without one, today in China.
-    on = datetime.now(_SHANGHAI).date()
+    on = today_in_china()
     if isinstance(raw, dict) and isinstance(raw.get("submitted_on"), str):
         try:
             on = date.fromisoformat(raw["submitted_on"])
@@ -191,7 +190,7 @@ def _resolve(registry: PolicyRegistry, ref: str) -> Pack:
         sys.stderr.write(f"未知的政策包或租户: {ref}\n")
         raise typer.Exit(1)
     try:
-        return registry.pack_for(ref, datetime.now(_SHANGHAI).date())
+        return registry.pack_for(ref, today_in_china())
     except NoPolicyInForce:
         return versions[-1]  # the latest version, when none covers today
 

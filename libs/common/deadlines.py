@@ -21,7 +21,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "Deadline",
@@ -32,10 +33,19 @@ __all__ = [
     "is_working_day",
     "next_month_day",
     "parse_period",
+    "today_in_china",
 ]
+
+# Dates the regulations count are local dates; times are stored in UTC.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 _PERIOD = re.compile(r"^P(?:(?P<y>\d+)Y)?(?:(?P<m>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?$")
 _MONTH_DAY = re.compile(r"^--(?P<m>\d{2})-(?P<d>\d{2})$")
+
+
+def today_in_china() -> date:
+    """Today's date in China (Asia/Shanghai), whatever the server's time zone."""
+    return datetime.now(CHINA).date()
 
 
 class PeriodError(ValueError):

@@ -151,6 +151,10 @@ def create_service_app(
             js = nc.jetstream()
             await ensure_streams(js, replicas=settings.nats_stream_replicas)
             tasks.append(asyncio.create_task(_refresh_tree(app, tree, tenant_handler)))
+            # Hooks prepare what handlers use (e.g. the policy packs): run them
+            # before the consumer can deliver its first event.
+            for hook in spec.on_startup:
+                await hook(app)
             if workers:
                 relay_engine = create_engine(settings.relay_database_url, pool_size=2)
                 relay = OutboxRelay(create_sessionmaker(relay_engine), js, schema=spec.name)
@@ -169,8 +173,6 @@ def create_service_app(
                     handlers=handlers,
                 )
                 tasks.append(asyncio.create_task(runner.run(), name=f"{spec.name}-consumer"))
-            for hook in spec.on_startup:
-                await hook(app)
             yield
         finally:
             if runner is not None:

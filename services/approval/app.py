@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
 from libs.policy import load_registry
-from services.approval import events
+from services.approval import decisions, events
 from services.approval.api import router
 from services.approval.models import Base, tenants
 
@@ -15,6 +15,8 @@ from services.approval.models import Base, tenants
 async def load_policies(app: FastAPI) -> None:
     """Load every policy pack at start-up: a pack that fails validation stops the service."""
     app.state.policies = load_registry(app.state.settings.policies_dir)
+    # The consumer judges submitted projects with the very same packs.
+    decisions.set_policies(app.state.policies)
 
 
 SPEC = ServiceSpec(

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.auth import CurrentSubject
+from libs.common.deadlines import today_in_china
 from libs.common.errors import Problem
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
 
 router = APIRouter(prefix="/v1", tags=["policy"])
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "未认证"},
@@ -38,10 +37,6 @@ class EvaluateRequest(BaseModel):
 def registry_of(request: Request) -> PolicyRegistry:
     reg: PolicyRegistry = request.app.state.policies
     return reg
-
-
-def _today() -> date:
-    return datetime.now(_SHANGHAI).date()
 
 
 def _summary(pack: Pack) -> dict[str, Any]:
@@ -81,7 +76,7 @@ async def evaluate_facts(
     raw = dict(body.facts)
     submitted = raw.get("submitted_on")
     try:
-        on = date.fromisoformat(submitted) if isinstance(submitted, str) else _today()
+        on = date.fromisoformat(submitted) if isinstance(submitted, str) else today_in_china()
     except ValueError as exc:
         raise Problem(
             422,

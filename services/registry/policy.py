@@ -8,12 +8,12 @@ later from the decision. The decision itself stays the approval service's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 
+from libs.common.deadlines import CHINA, today_in_china
 from libs.common.errors import Problem
 from libs.policy import (
     FactsError,
@@ -24,14 +24,13 @@ from libs.policy import (
     validate_facts,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The registry's modules say SHANGHAI and today(); both are the shared legal-date helpers.
+SHANGHAI = CHINA
 # Facts the registry establishes itself when it submits (never the unit's word).
 REGISTRY_FACTS = ("systems", "in_annual_plan", "submitted_on")
 
 
-def today() -> date:
-    """Today in China (dates the regulations count are local dates)."""
-    return datetime.now(SHANGHAI).date()
+today = today_in_china
 
 
 async def load_policies(app: FastAPI) -> None:
