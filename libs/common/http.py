@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from libs.common.errors import Problem
 
-__all__ = ["etag", "parse_if_match"]
+__all__ = ["etag", "parse_if_match", "problem_responses"]
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 
@@ -35,3 +36,25 @@ def parse_if_match(header: str | None, *, required: bool = False) -> int | None:
             400, "bad_if_match", "If-Match 格式错误", f'If-Match: 应为 "版本号"，收到 {header!r}'
         )
     return int(match.group(1))
+
+
+_STANDARD_PROBLEMS = {
+    401: "未认证",
+    403: "无权执行此操作",
+    404: "不存在",
+    409: "冲突",
+    422: "输入不合法",
+}
+
+
+def problem_responses(**extra: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route: the standard problems, plus ``s409="..."`` etc.
+
+    Every one is documented as problem+json, so clients (and the fuzzer) know the shape.
+    """
+    descriptions: dict[int, str] = dict(_STANDARD_PROBLEMS)
+    descriptions.update({int(key.lstrip("s")): text for key, text in extra.items()})
+    return {
+        status: {"description": text, "content": {"application/problem+json": {}}}
+        for status, text in sorted(descriptions.items())
+    }

@@ -11,16 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from libs.common.auth import CurrentSubject
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Problem
+from libs.common.http import problem_responses
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
 
 router = APIRouter(prefix="/v1", tags=["policy"])
 
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "未认证"},
-    404: {"description": "不存在"},
-    422: {"description": "项目事实不合法，或申报日无适用的政策"},
-}
+PROBLEMS = problem_responses(s422="项目事实不合法，或申报日无适用的政策")
 
 
 class EvaluateRequest(BaseModel):

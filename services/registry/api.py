@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from libs.common.auth import AuthSubject, CurrentSubject, require_roles
 from libs.common.errors import Problem
-from libs.common.http import etag, parse_if_match
+from libs.common.http import etag, parse_if_match, problem_responses
 from libs.common.service import DbSession, actor_of
 from services.registry import service
 from services.registry.catalog.api import router as catalog_router
@@ -20,13 +20,7 @@ from services.registry.schemas import TenantCreate, TenantRead, TenantUpdate, Un
 
 router = APIRouter(prefix="/v1")
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "未认证"},
-    403: {"description": "无权执行此操作"},
-    404: {"description": "不存在"},
-    409: {"description": "冲突"},
-    422: {"description": "输入不合法"},
-}
+PROBLEMS = problem_responses()
 
 
 def _readable_tenants(request: Request, subject: AuthSubject) -> set[str] | None:

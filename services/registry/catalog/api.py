@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
+from libs.common.auth import CurrentSubject
 from libs.common.errors import Problem
-from libs.common.http import etag, parse_if_match
-from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.http import etag, parse_if_match, problem_responses
 from libs.common.service import DbSession, actor_of
 from services.registry.catalog import service
 from services.registry.catalog.schemas import (
@@ -22,18 +21,11 @@ from services.registry.catalog.schemas import (
     SystemUpdate,
     UnitSystemCount,
 )
-from services.registry.models import System, Unit, idempotency_keys
+from services.registry.deps import Idem, Writer
+from services.registry.models import System, Unit
 
 router = APIRouter(prefix="/v1", tags=["systems"])
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "未认证"},
-    403: {"description": "无权执行此操作"},
-    404: {"description": "不存在"},
-    409: {"description": "当前状态不允许此操作"},
-    422: {"description": "输入不合法"},
-}
-Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-Writer = Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))]
+PROBLEMS = problem_responses(s409="当前状态不允许此操作")
 
 
 async def _out(

@@ -8,22 +8,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from libs.common.auth import AuthSubject, CurrentSubject, require_roles
 from libs.common.errors import Problem
-from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.http import problem_responses
 from libs.common.service import DbSession, actor_of
-from services.registry.models import idempotency_keys
+from services.registry.deps import Idem, Writer
 from services.registry.plans import service
 from services.registry.plans.schemas import Consolidate, DemandCreate, DemandRead, PlanRead
 from services.registry.policy import policies_of
 
 router = APIRouter(prefix="/v1", tags=["plans"])
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "未认证"},
-    403: {"description": "无权执行此操作"},
-    404: {"description": "不存在"},
-    409: {"description": "申报已截止或计划已汇总"},
-    422: {"description": "输入不合法"},
-}
-Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
+PROBLEMS = problem_responses(s409="申报已截止或计划已汇总")
 Year = Annotated[int, Path(ge=2000, le=2100, description="计划年度")]
 
 
@@ -55,7 +48,7 @@ async def submit_demand(
     body: DemandCreate,
     request: Request,
     session: DbSession,
-    subject: Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))],
+    subject: Writer,
     idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:

@@ -10,11 +10,11 @@ from fastapi.responses import JSONResponse
 
 from libs.common.auth import AuthSubject, CurrentSubject, require_roles
 from libs.common.errors import Problem
-from libs.common.http import etag, parse_if_match
-from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.http import etag, parse_if_match, problem_responses
 from libs.common.service import DbSession, actor_of
 from services.registry import lifecycle
-from services.registry.models import Project, idempotency_keys
+from services.registry.deps import Idem, Writer
+from services.registry.models import Project
 from services.registry.policy import policies_of
 from services.registry.projects import service
 from services.registry.projects.schemas import (
@@ -30,15 +30,7 @@ from services.registry.projects.schemas import (
 
 router = APIRouter(prefix="/v1", tags=["projects"])
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "未认证"},
-    403: {"description": "无权执行此操作"},
-    404: {"description": "不存在"},
-    409: {"description": "当前状态不允许此操作"},
-    422: {"description": "输入不合法"},
-}
-Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-Writer = Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))]
+PROBLEMS = problem_responses(s409="当前状态不允许此操作")
 Bureau = Annotated[AuthSubject, Depends(require_roles("bureau_officer"))]
 
 
