@@ -161,6 +161,10 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
             "explanation": decision.route.explanation,
             "provisional": decision.provisional,
             "policy": body["policy"],
+            # The whole decision and the facts it judged: budget and acceptance keep
+            # their own copies (requirements, time limits, amounts) from this event.
+            "decision": body,
+            "facts": raw,
         },
         actor=system_actor(ACTOR, tenant),
     )

@@ -14,7 +14,9 @@ Publishes (every one names its actor in ``ce-actor``):
   ``decommissioned.v1``: the 政务信息系统目录.
 - ``govproj.registry.plan.demand_submitted.v1`` / ``plan.consolidated.v1``: annual plans.
 
-Consumes the approval service's decisions (see :mod:`services.registry.lifecycle`):
+Consumes the approval service's decisions, and the budget and acceptance
+services' project events (procurement, contract, completion, acceptance,
+operation, evaluation, decommissioning) (see :mod:`services.registry.lifecycle`):
 each drives one transition of the state machine, recorded in the project's
 history with the event's id; an event the machine does not allow (a late or
 repeated decision) changes nothing.
@@ -139,5 +141,24 @@ HANDLERS: Mapping[str, EventHandler] = {
     lifecycle.FILED: _review(lifecycle.FILED),
     lifecycle.REJECTED: _review(lifecycle.REJECTED),
     lifecycle.RETURNED: _review(lifecycle.RETURNED),
+    # Construction, acceptance and operation: the budget and acceptance services own them.
+    **{
+        trigger: _review(trigger)
+        for trigger in (
+            lifecycle.PROCUREMENT_STARTED,
+            lifecycle.CONTRACTED,
+            lifecycle.COMPLETED,
+            lifecycle.ACCEPTANCE_REQUESTED,
+            lifecycle.ACCEPTED,
+            lifecycle.ACCEPTANCE_RETURNED,
+            lifecycle.OPERATING,
+            lifecycle.EVALUATED,
+            lifecycle.DECOMMISSIONED,
+        )
+    },
 }
-SUBJECTS: tuple[str, ...] = ("govproj.*.approval.project.>",)
+SUBJECTS: tuple[str, ...] = (
+    "govproj.*.approval.project.>",
+    "govproj.*.budget.project.>",
+    "govproj.*.acceptance.project.>",
+)
