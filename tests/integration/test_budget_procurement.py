@@ -1,0 +1,200 @@
+"""Procurement and contracts in the budget service move an approved project into construction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from libs.common.testing.platform import RunningPlatform, eventually
+from tests.integration.test_registry_projects import (
+    PLAN_YEAR,
+    XIANGQIAO,
+    YUNAN,
+    create_project,
+    new_unit,
+    planned_items,
+    problem,
+    wait_state,
+)
+
+YEAR = PLAN_YEAR + 3  # its own plan year: other modules consolidate theirs
+
+
+@pytest.fixture(scope="module")
+def registry(platform: RunningPlatform) -> Any:
+    with platform.client("registry") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def budget(platform: RunningPlatform) -> Any:
+    with platform.client("budget") as client:
+        yield client
+
+
+def submit(platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str) -> None:
+    r = registry.post(
+        f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer")
+    )
+    assert r.status_code == 200, r.text
+
+
+def known_to_budget(
+    platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str, status: str
+) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def ready() -> bool:
+        r = budget.get(
+            f"/v1/projects/{pid}/budget", headers=platform.headers(tenant, "unit_officer")
+        )
+        seen.clear()
+        seen.update(r.json())
+        return r.status_code == 200 and seen.get("status") == status
+
+    try:
+        eventually(ready, timeout=20)
+    except AssertionError:
+        raise AssertionError(f"budget never saw {pid} as {status}: {seen}") from None
+    return seen
+
+
+def self_managed_project(
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client, amount: int = 50_000
+) -> str:
+    """A Yunan project small enough that its unit approves it itself (郁南 第十条)."""
+    unit = new_unit(platform, registry, YUNAN)
+    pid: str = create_project(platform, registry, YUNAN, unit, amount=amount, year=YEAR)["id"]
+    submit(platform, registry, YUNAN, pid)
+    wait_state(platform, registry, YUNAN, pid, "approved")
+    known_to_budget(platform, budget, YUNAN, pid, "approved")
+    return pid
+
+
+def test_procurement_then_contract_moves_the_registry_project_to_implementing(
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
+) -> None:
+    pid = self_managed_project(platform, registry, budget)
+    unit = platform.headers(YUNAN, "unit_officer")
+    r = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers={**unit, "Idempotency-Key": f"proc-{pid}"},
+        json={"method": "inquiry", "started_on": f"{YEAR}-03-01"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["method"] == "inquiry" and r.json()["submission"] == 1
+    # The same key replays; a second start is a conflict.
+    again = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers={**unit, "Idempotency-Key": f"proc-{pid}"},
+        json={"method": "inquiry", "started_on": f"{YEAR}-03-01"},
+    )
+    assert again.status_code == 201 and again.json()["id"] == r.json()["id"]
+    second = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers=unit,
+        json={"method": "inquiry", "started_on": f"{YEAR}-03-02"},
+    )
+    assert (
+        second.status_code == 409 and problem(second)["title"] == "项目未立项或备案，不能启动采购"
+    )
+    wait_state(platform, registry, YUNAN, pid, "procuring")
+
+    doc = str(uuid.uuid4())
+    c = budget.post(
+        f"/v1/projects/{pid}/contracts",
+        headers=unit,
+        json={
+            "supplier": "云浮某科技有限公司",
+            "amount": 48_000,
+            "signed_on": f"{YEAR}-04-01",
+            "document_id": doc,
+        },
+    )
+    assert c.status_code == 201, c.text
+    assert c.json()["amount"] == 48_000 and c.json()["document_id"] == doc
+    project = wait_state(platform, registry, YUNAN, pid, "implementing")
+    history = registry.get(f"/v1/projects/{pid}/history", headers=unit).json()
+    assert history[-1]["trigger"] == "govproj.budget.project.contracted.v1"
+    assert history[-1]["actor"]["type"] == "user"
+    assert project["state"] == "implementing"
+    listed = budget.get(f"/v1/projects/{pid}/contracts", headers=unit).json()
+    assert [x["amount"] for x in listed] == [48_000]
+
+
+def test_project_under_review_cannot_start_procurement(
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
+) -> None:
+    unit = new_unit(platform, registry, YUNAN)
+    (item,) = planned_items(platform, registry, YUNAN, unit, YEAR, 1)
+    pid = create_project(platform, registry, YUNAN, unit, year=YEAR, demand_item_id=item)["id"]
+    submit(platform, registry, YUNAN, pid)
+    known_to_budget(platform, budget, YUNAN, pid, "under_review")
+    headers = platform.headers(YUNAN, "unit_officer")
+    r = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers=headers,
+        json={"method": "public_tender", "started_on": f"{YEAR}-03-01"},
+    )
+    assert r.status_code == 409
+    body = problem(r)
+    assert body["title"] == "项目未立项或备案，不能启动采购" and "under_review" in body["detail"]
+    c = budget.post(
+        f"/v1/projects/{pid}/contracts",
+        headers=headers,
+        json={
+            "supplier": "某公司",
+            "amount": 1,
+            "signed_on": f"{YEAR}-04-01",
+            "document_id": str(uuid.uuid4()),
+        },
+    )
+    assert c.status_code == 409 and problem(c)["title"] == "项目尚未启动采购，不能登记合同"
+    assert budget.get(f"/v1/projects/{pid}/contracts", headers=headers).json() == []
+    assert registry.get(f"/v1/projects/{pid}", headers=headers).json()["state"] == "under_review"
+
+
+def test_bad_input_foreign_tenant_and_roles_change_nothing(
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
+) -> None:
+    pid = self_managed_project(platform, registry, budget)
+    unit = platform.headers(YUNAN, "unit_officer")
+    ok = {"method": "inquiry", "started_on": f"{YEAR}-03-01"}
+    # Another county sees nothing (404, never 403); an expert may not start procurement.
+    foreign = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers=platform.headers(XIANGQIAO, "unit_officer"),
+        json=ok,
+    )
+    assert foreign.status_code == 404
+    assert (
+        budget.post(
+            f"/v1/projects/{pid}/procurement", headers=platform.headers(YUNAN, "expert"), json=ok
+        ).status_code
+        == 403
+    )
+    bad = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers=unit,
+        json={"method": "lottery", "started_on": "2027-01-01"},
+    )
+    assert bad.status_code == 422 and problem(bad)["field"] == "method"
+    assert budget.get(f"/v1/projects/{pid}/procurement", headers=unit).status_code == 404
+    assert budget.post(f"/v1/projects/{pid}/procurement", headers=unit, json=ok).status_code == 201
+    for amount in (1.5, "100", -1, 0):
+        c = budget.post(
+            f"/v1/projects/{pid}/contracts",
+            headers=unit,
+            json={
+                "supplier": "某公司",
+                "amount": amount,
+                "signed_on": f"{YEAR}-04-01",
+                "document_id": str(uuid.uuid4()),
+            },
+        )
+        assert c.status_code == 422 and problem(c)["field"] == "amount", (amount, c.text)
+    assert budget.get(f"/v1/projects/{pid}/contracts", headers=unit).json() == []
+    assert budget.get(f"/v1/projects/{uuid.uuid4()}/budget", headers=unit).status_code == 404
