@@ -41,6 +41,7 @@ from libs.common.tenants import TENANT_EVENT_TYPES, CachedTenantTree, apply_tena
 __all__ = [
     "DbSession",
     "EventHandler",
+    "ExtraConsumer",
     "ServiceSpec",
     "actor_of",
     "create_service_app",
@@ -51,6 +52,16 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ExtraConsumer:
+    """A durable consumer on another stream than GOVPROJ (e.g. the finance system's answers)."""
+
+    durable: str
+    stream: str
+    subjects: Sequence[str]
+    handlers: Mapping[str, EventHandler]
 
 
 @dataclass
@@ -68,6 +79,8 @@ class ServiceSpec:
     # Subjects the service's durable consumer listens to (besides tenant events).
     subjects: Sequence[str] = ()
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    # Consumers of the FINANCE / AUDIT streams (external systems' answers), run beside the main one.
+    consumers: Sequence[ExtraConsumer] = ()
 
 
 def tenant_context_of(subject: AuthSubject) -> TenantContext:
@@ -138,6 +151,7 @@ def create_service_app(
         nc: NatsClient | None = None
         relay_engine: AsyncEngine | None = None
         runner: ConsumerRunner | None = None
+        extra_runners: list[ConsumerRunner] = []
         relay: OutboxRelay | None = None
         tenant_handler = _tenant_handler(spec, tree)
         try:
@@ -173,10 +187,26 @@ def create_service_app(
                     handlers=handlers,
                 )
                 tasks.append(asyncio.create_task(runner.run(), name=f"{spec.name}-consumer"))
+                for extra in spec.consumers:
+                    extra_runner = ConsumerRunner(
+                        app.state.sessionmaker,
+                        settings.nats_url,
+                        schema=spec.name,
+                        durable=extra.durable,
+                        stream=extra.stream,
+                        filter_subjects=list(extra.subjects),
+                        handlers=extra.handlers,
+                    )
+                    extra_runners.append(extra_runner)
+                    tasks.append(
+                        asyncio.create_task(extra_runner.run(), name=f"{extra.durable}-consumer")
+                    )
             yield
         finally:
             if runner is not None:
                 runner.stop()
+            for extra_runner in extra_runners:
+                extra_runner.stop()
             if relay is not None:
                 relay.stop()
             for task in tasks:
