@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
-from services.acceptance import events
+from services.acceptance import events, sweep
 from services.acceptance.api import router
 from services.acceptance.models import Base, tenants
 
@@ -19,6 +19,8 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
+    # The deadline sweep runs where the workers run (reminders and overdue notices).
+    on_startup=(sweep.start_sweeper,),
 )
 
 

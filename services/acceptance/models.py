@@ -1,14 +1,217 @@
-"""acceptance tables: the tenant tree replica and the event tables (its domain tables join here)."""
+"""acceptance tables: the tenant replica, the event tables and the acceptance domain.
+
+- ``projects``: the service's copy of each project (decision, facts, approval
+  document, lifecycle state as the registry reports it, archive acceptance,
+  completion, acceptance and operation dates), kept from events.
+- ``reviews``: the pre-acceptance review (验收前置审核 / 符合性审查) with its checklist.
+- ``acceptances``: each acceptance held (expert opinions, report, outcome).
+- ``deadlines`` and ``extensions``: what the decision's time limits require and when.
+- ``evaluations``: self-evaluation, performance and post-evaluation reports; ``standards``.
+- ``draws``: the 双随机 draws with their seed and pool.
+- ``documents``: the archive documents this tenant holds (from the archive's events),
+  so evidence can be checked without reading the archive's schema.
+"""
 
 from __future__ import annotations
 
-from libs.common.db import make_base
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.common.db import TenantMixin, make_base
 from libs.common.events import event_tables
+from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
+__all__ = ["TENANT_TABLES", "Base", "idempotency_keys", "tenants"]
+
 SCHEMA = "acceptance"
-Base = make_base(SCHEMA)
+if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
+    from sqlalchemy.orm import DeclarativeBase as Base
+else:
+    Base = make_base(SCHEMA)
 
 # A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
 tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
+#: ``Idempotency-Key`` on the acceptance service's POSTs.
+idempotency_keys = idempotency_table(Base.metadata)
+
+_ts = sa.DateTime(timezone=True)
+
+
+class Project(TenantMixin, Base):
+    """One project as acceptance knows it (latest submission's decision)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)  # the registry's id
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="1")
+    unit_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    amount: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    route: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    decision_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    approval: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    # The registry's lifecycle state and the version of the project it came with
+    # (an older state_changed delivered late never overwrites a newer one).
+    state: Mapped[str] = mapped_column(sa.String(32), nullable=False, server_default="draft")
+    registry_version: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    implementing_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    completed_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    accepted_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    in_operation_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    archive_acceptance: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+
+
+class Review(TenantMixin, Base):
+    """A pre-acceptance review; a returned review is closed and a new one opened."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    mode: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    reviewer_role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    article: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    # open → passed | returned
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+class Acceptance(TenantMixin, Base):
+    """An acceptance held: expert opinions, the report in the archive, the outcome."""
+
+    __tablename__ = "acceptances"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    review_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    outcome: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # passed | failed
+    held_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    report_document_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    expert_opinions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    conclusion: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    article: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    recorded_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+
+
+class Deadline(TenantMixin, Base):
+    """One deadline a time limit of the decision sets (open → met | overdue → met)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "project_id", "submission", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    anchor: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    anchor_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    period: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    month_day: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    working_days: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    due_on: Mapped[date] = mapped_column(sa.Date, nullable=False, index=True)
+    original_due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    calendar_known: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    article: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    explanation: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # open | overdue | met
+    met_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    overdue_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+
+
+class Extension(TenantMixin, Base):
+    """延期验收申请 (莱州 第二十三条第二款) and the approving department's answer."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    deadline_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    requested_until: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # requested|granted|refused
+    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+class Evaluation(TenantMixin, Base):
+    """A report after acceptance: self_evaluation, performance_evaluation, post_evaluation, standard."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    report_document_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    submitted_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    rating: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    draw_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    article: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    recorded_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+
+
+class Draw(TenantMixin, Base):
+    """A 双随机 draw: seed and pools recorded so that anyone can redo it."""
+
+    __tablename__ = "draws"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    seed: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    project_pool: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    projects: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    evaluator_pool: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    evaluators: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    article: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    drawn_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    drawn_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+
+
+class Document(TenantMixin, Base):
+    """An archive document this tenant holds, from the archive's uploaded/attached events."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)  # the archive's id
+    doc_type: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    title: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    project_ids: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    seen_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+
+
+TENANT_TABLES = (
+    "projects",
+    "reviews",
+    "acceptances",
+    "deadlines",
+    "extensions",
+    "evaluations",
+    "draws",
+    "documents",
+    "idempotency_keys",
+)

@@ -1,0 +1,481 @@
+"""Acceptance on the running platform: Potou's archive gate, Chaozhou's filing route.
+
+Every project here goes the whole way through the real services: registry
+(submit) → approval (decision, review workflow) → budget (procurement,
+contract) → acceptance (completion, checklist, acceptance), with its evidence
+stored in the archive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from libs.common.deadlines import deadline_after, today_in_china
+from libs.common.testing.platform import RunningPlatform, eventually
+from libs.common.testing.pytest_plugin import DatabaseUrls
+from services.archive.tests import samples
+from tests.integration.test_registry_projects import (
+    CHAOZHOU,
+    PLAN_YEAR,
+    create_project,
+    new_unit,
+    planned_items,
+    problem,
+    wait_state,
+)
+
+YEAR = PLAN_YEAR + 5  # its own plan year (other modules consolidate theirs)
+POTOU = "440804"
+PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
+
+
+# ---- the way to an implementing project ------------------------------------------------
+
+
+def submit(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
+) -> None:
+    r = registry.post(
+        f"/v1/projects/{pid}/submit",
+        headers=platform.headers(tenant, "unit_officer"),
+        json=body or None,
+    )
+    assert r.status_code == 200, r.text
+
+
+def planned_project(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, amount: int = 800_000
+) -> str:
+    unit = new_unit(platform, registry, tenant)
+    (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
+    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount}
+    project = create_project(
+        platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
+    )
+    pid: str = project["id"]
+    return pid
+
+
+def run_workflow(
+    platform: RunningPlatform, approval: httpx.Client, tenant: str, pid: str
+) -> dict[str, Any]:
+    """Approve every step of the project's review workflow in order (experts where needed)."""
+    bureau = platform.headers(tenant, "bureau_officer")
+    wf: dict[str, Any] = {}
+
+    def opened() -> bool:
+        r = approval.get(f"/v1/projects/{pid}/workflow", headers=bureau)
+        if r.status_code == 200:
+            wf.update(r.json())
+        return r.status_code == 200
+
+    eventually(opened, timeout=30)
+    while wf["state"] == "open":
+        (step,) = [s for s in wf["steps"] if s["state"] == "open"]
+        if step["code"] == "expert_review":
+            experts = [
+                {"user": f"expert-{uuid.uuid4().hex[:6]}", "name": n} for n in ("李专家", "王专家")
+            ]
+            r = approval.put(
+                f"/v1/steps/{step['step_id']}/experts", headers=bureau, json={"experts": experts}
+            )
+            assert r.status_code == 200, r.text
+            for e in experts:
+                r = approval.post(
+                    f"/v1/steps/{step['step_id']}/expert-opinions",
+                    headers=platform.headers(tenant, "expert", user=e["user"]),
+                    json={"conclusion": "agree", "opinion": f"{e['name']}：方案可行。"},
+                )
+                assert r.status_code == 200, r.text
+        r = approval.post(
+            f"/v1/steps/{step['step_id']}/opinions",
+            headers=platform.headers(tenant, step["role"], user=f"{step['role']}-1"),
+            json={"outcome": "approve", "opinion": f"{step['code']}：同意"},
+        )
+        assert r.status_code == 200, r.text
+        wf = r.json()
+    return wf
+
+
+def upload(
+    platform: RunningPlatform,
+    archive: httpx.Client,
+    tenant: str,
+    pid: str,
+    doc_type: str,
+    title: str,
+) -> str:
+    """A real PDF into the archive, attached to the project."""
+    fields = {
+        "title": title,
+        "doc_type": doc_type,
+        "doc_number": f"测〔2026〕{uuid.uuid4().hex[:4]}号",
+        "doc_date": today_in_china().isoformat(),
+        "author_unit": "测试建设单位",
+        "security_level": "non_secret",
+        "retention_period": "y30",
+        "project_id": pid,
+        "step_id": "acceptance",
+    }
+    r = archive.post(
+        "/v1/documents",
+        headers=platform.headers(tenant, "unit_officer"),
+        data=fields,
+        files={"file": (f"{title}.pdf", samples.pdf(), "application/pdf")},
+    )
+    assert r.status_code == 201, r.text
+    doc_id: str = r.json()["id"]
+    return doc_id
+
+
+def until_ok(call: Callable[[], httpx.Response], *, timeout: float = 30) -> httpx.Response:
+    """Repeat a call that waits on another service's event (404/409 until it arrives)."""
+    last: list[httpx.Response] = []
+
+    def done() -> bool:
+        last[:] = [call()]
+        return last[0].status_code in (200, 201)
+
+    try:
+        eventually(done, timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"never succeeded: {last[0].status_code} {last[0].text}") from None
+    return last[0]
+
+
+def build(
+    platform: RunningPlatform,
+    budget: httpx.Client,
+    archive: httpx.Client,
+    tenant: str,
+    pid: str,
+    *,
+    started_on: date,
+    signed_on: date,
+) -> None:
+    """Procurement and the first contract (budget service): the project is implementing."""
+    unit = platform.headers(tenant, "unit_officer")
+    until_ok(
+        lambda: budget.post(
+            f"/v1/projects/{pid}/procurement",
+            headers=unit,
+            json={"method": "public_tender", "started_on": started_on.isoformat()},
+        )
+    )
+    contract = upload(platform, archive, tenant, pid, "contract", "建设合同")
+    r = budget.post(
+        f"/v1/projects/{pid}/contracts",
+        headers=unit,
+        json={
+            "supplier": "某信息技术有限公司",
+            "amount": 700_000,
+            "signed_on": signed_on.isoformat(),
+            "document_id": contract,
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
+def complete(
+    platform: RunningPlatform, acceptance: httpx.Client, tenant: str, pid: str, on: date
+) -> dict[str, Any]:
+    body: dict[str, Any] = until_ok(
+        lambda: acceptance.post(
+            f"/v1/projects/{pid}/completion",
+            headers=platform.headers(tenant, "unit_officer"),
+            json={"completed_on": on.isoformat(), "note": "系统建设完成，试运行正常"},
+        )
+    ).json()
+    return body
+
+
+def record_of(
+    platform: RunningPlatform,
+    acceptance: httpx.Client,
+    tenant: str,
+    pid: str,
+    until: Callable[[dict[str, Any]], bool] = lambda r: True,
+) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def ready() -> bool:
+        r = acceptance.get(
+            f"/v1/projects/{pid}/acceptance", headers=platform.headers(tenant, "unit_officer")
+        )
+        if r.status_code != 200:
+            return False
+        seen.clear()
+        seen.update(r.json())
+        return until(seen)
+
+    try:
+        eventually(ready, timeout=30)
+    except AssertionError:
+        raise AssertionError(f"acceptance record of {pid} not as expected: {seen}") from None
+    return seen
+
+
+def has_doc(
+    platform: RunningPlatform, acceptance: httpx.Client, tenant: str, pid: str, doc: str
+) -> None:
+    """Wait until the archive's upload of ``doc`` has reached the acceptance service."""
+    record_of(platform, acceptance, tenant, pid, lambda r: doc in {d["id"] for d in r["documents"]})
+
+
+def acceptance_body(report: str, held_on: date, outcome: str = "passed") -> dict[str, Any]:
+    return {
+        "outcome": outcome,
+        "held_on": held_on.isoformat(),
+        "report_document_id": report,
+        "expert_opinions": [
+            {
+                "name": "赵专家",
+                "organization": "某大学",
+                "opinion": "功能完整，同意通过。",
+                "conclusion": "pass",
+            },
+            {"name": "钱专家", "opinion": "文档齐全。", "conclusion": "pass"},
+        ],
+        "conclusion": "项目按合同完成建设内容，同意通过验收。",
+    }
+
+
+def outbox(db: DatabaseUrls, pid: str) -> list[tuple[str, dict[str, Any]]]:
+    """The acceptance service's events about a project, in order, with their actors."""
+    with psycopg.connect(db.admin) as conn:
+        rows = conn.execute(
+            "SELECT type, headers FROM acceptance.outbox WHERE payload->>'project_id' = %s "
+            "ORDER BY id",
+            (pid,),
+        ).fetchall()
+    return [(t, h) for t, h in rows]
+
+
+@pytest.fixture(scope="module")
+def clients(platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
+    with contextlib.ExitStack() as stack:
+        yield {
+            s: stack.enter_context(platform.client(s))
+            for s in ("registry", "approval", "budget", "acceptance", "archive")
+        }
+
+
+# ---- 坡头: no acceptance before the archive acceptance passes ----------------------------
+
+
+@contextlib.contextmanager
+def archive_with_clamd(platform: RunningPlatform, root: Path) -> Iterator[None]:
+    """Restart the archive with a clamd of our own (one signature: no download), then put it back.
+
+    The platform runs no virus scanner, so 四性检测 cannot pass there (SECU-01 not run);
+    this is the one place the platform's archive must be able to pass a package.
+    """
+    binary = shutil.which("clamd") or (
+        "/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None
+    )
+    if binary is None:
+        pytest.skip("ClamAV (clamd) is not installed: the archive cannot pass 四性检测 without it")
+    (root / "db").mkdir(parents=True)
+    (root / "db" / "eicar.hdb").write_text(
+        f"{hashlib.md5(samples.EICAR).hexdigest()}:{len(samples.EICAR)}:Eicar-Test-Signature\n"  # noqa: S324 - ClamAV's hash signature format
+    )
+    sock = root / "clamd.sock"
+    (root / "clamd.conf").write_text(
+        f"Foreground yes\nLocalSocket {sock}\nDatabaseDirectory {root / 'db'}\n"
+        f"LogFile {root / 'clamd.log'}\nUser root\n"
+    )
+    proc = subprocess.Popen(
+        [binary, "-c", str(root / "clamd.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not sock.exists():
+            pytest.skip("clamd did not start")
+        platform.stop_service("archive")
+        platform.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
+        platform.start_service("archive")
+        yield
+    finally:
+        if platform.env.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None) is not None:
+            platform.stop_service("archive")
+            platform.start_service("archive")
+        proc.terminate()
+        proc.wait(10)
+
+
+def archive_acceptance(
+    platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
+) -> dict[str, Any]:
+    unit = platform.headers(tenant, "unit_officer")
+    r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
+    assert r.status_code == 201, r.text
+    r = archive.post(
+        f"/v1/projects/{pid}/archive-acceptance",
+        headers=platform.headers(tenant, "bureau_officer"),
+        json={"package_id": r.json()["id"]},
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
+    platform: RunningPlatform,
+    clients: dict[str, httpx.Client],
+    platform_db: DatabaseUrls,
+    tmp_path: Path,
+) -> None:
+    registry, acceptance, archive = clients["registry"], clients["acceptance"], clients["archive"]
+    pid = planned_project(platform, registry, POTOU)
+    submit(platform, registry, POTOU, pid)
+    wf = run_workflow(platform, clients["approval"], POTOU, pid)
+    assert wf["route"] == "filing"
+    wait_state(platform, registry, POTOU, pid, "filed")
+    today = today_in_china()
+    build(platform, clients["budget"], archive, POTOU, pid, started_on=today, signed_on=today)
+    wait_state(platform, registry, POTOU, pid, "implementing")
+    done = complete(platform, acceptance, POTOU, pid, today)
+    assert done["state"] == "completed" and done["approval"]["outcome"] == "filed"
+    # 坡头区（征求意见稿） 第二十三条: 未进行档案验收或者档案验收不合格的，不得通过项目验收.
+    (item,) = [i for i in done["checklist"] if i["code"] == "archive_acceptance"]
+    assert item["mandatory"] and not item["satisfied"] and item["gate"] == "acceptance"
+    assert item["citations"][0]["article"] == "第二十三条"
+    # 第二十二条: a filing project needs no conformity review; the unit organises acceptance.
+    assert done["review_plan"]["mode"] == "self_check"
+    assert done["review_plan"]["acceptance_article"] == "第二十二条"
+    report = upload(platform, archive, POTOU, pid, "acceptance_report", "坡头验收报告")
+    unit = platform.headers(POTOU, "unit_officer")
+    url = f"/v1/projects/{pid}/acceptance"
+
+    def refused() -> dict[str, Any]:
+        r = acceptance.post(url, headers=unit, json=acceptance_body(report, today))
+        assert r.status_code == 409, r.text
+        body = problem(r)
+        assert body["code"] == "checklist_incomplete" and body["missing"] == ["archive_acceptance"]
+        assert "第二十三条" in body["detail"] and body["title"] == "缺少验收必备材料"
+        return body
+
+    has_doc(platform, acceptance, POTOU, pid, report)
+    refused()
+    assert record_of(platform, acceptance, POTOU, pid)["state"] == "completed"
+    # The platform's archive runs no virus scan: 档案验收 fails, and acceptance stays refused.
+    failed = archive_acceptance(platform, archive, POTOU, pid)
+    assert failed["outcome"] == "failed"
+    record_of(
+        platform,
+        acceptance,
+        POTOU,
+        pid,
+        lambda r: (r["archive_acceptance"] or {}).get("outcome") == "failed",
+    )
+    refused()
+    with archive_with_clamd(platform, tmp_path / "clamd"):
+        passed = archive_acceptance(platform, archive, POTOU, pid)
+    assert passed["outcome"] == "passed", passed
+    rec = record_of(
+        platform,
+        acceptance,
+        POTOU,
+        pid,
+        lambda r: (r["archive_acceptance"] or {}).get("outcome") == "passed",
+    )
+    assert rec["archive_acceptance"]["acceptance_id"] == str(passed["id"])
+    r = acceptance.post(url, headers=unit, json=acceptance_body(report, today))
+    assert r.status_code == 200, r.text
+    accepted = r.json()
+    assert accepted["state"] == "accepted"
+    (archive_item,) = [
+        i for i in accepted["reviews"][-1]["items"] if i["code"] == "archive_acceptance"
+    ]
+    assert archive_item["satisfied"] and archive_item["archive_acceptance_id"] == str(passed["id"])
+    wait_state(platform, registry, POTOU, pid, "accepted")
+    # 第二十四条: 通过验收后12个月内 self-evaluation, counted from the acceptance.
+    (due,) = [d for d in accepted["deadlines"] if d["code"] == "self_evaluation_due"]
+    assert due["due_on"] == deadline_after(today, "P12M").due.isoformat()
+    assert due["article"] == "第二十四条" and due["status"] == "open"
+    # Every step is an event naming the unit officer who took it.
+    events = outbox(platform_db, pid)
+    types = [t.removeprefix("govproj.acceptance.") for t, _ in events]
+    for expected in (
+        "project.completed.v1",
+        "project.review_requested.v1",
+        "review.passed.v1",
+        "acceptance.recorded.v1",
+        "project.accepted.v1",
+    ):
+        assert expected in types, types
+    for t, headers in events:
+        if t.startswith("govproj.acceptance.project."):
+            assert '"unit_officer@440804"' in headers.get("ce-actor", ""), (t, headers)
+
+
+# ---- 潮州: a filing project goes to acceptance without conformity review ------------------
+
+
+def test_chaozhou_filing_project_goes_to_acceptance_without_conformity_review(
+    platform: RunningPlatform, clients: dict[str, httpx.Client], platform_db: DatabaseUrls
+) -> None:
+    registry, acceptance, archive = clients["registry"], clients["acceptance"], clients["archive"]
+    pid = planned_project(platform, registry, CHAOZHOU)
+    submit(platform, registry, CHAOZHOU, pid)
+    assert run_workflow(platform, clients["approval"], CHAOZHOU, pid)["route"] == "filing"
+    wait_state(platform, registry, CHAOZHOU, pid, "filed")
+    today = today_in_china()
+    build(platform, clients["budget"], archive, CHAOZHOU, pid, started_on=today, signed_on=today)
+    wait_state(platform, registry, CHAOZHOU, pid, "implementing")
+    done = complete(platform, acceptance, CHAOZHOU, pid, today)
+    plan = done["review_plan"]
+    # 潮府办〔2020〕20号 第二十一条: 备案制专业类项目无需进行符合性审查，由建设单位自行组织验收.
+    assert plan["mode"] == "self_check" and plan["article"] == "第二十一条"
+    assert "无需进行符合性审查" in plan["explanation"]
+    # 第二十二条's archive duty is not a precondition; supervision (第十七条) is optional.
+    assert [i for i in done["checklist"] if i["mandatory"]] == []
+    report = upload(platform, archive, CHAOZHOU, pid, "acceptance_report", "潮州验收报告")
+    unit = platform.headers(CHAOZHOU, "unit_officer")
+    url = f"/v1/projects/{pid}/acceptance"
+    # A report of the wrong type is refused with the field named, and nothing changes.
+    other = upload(platform, archive, CHAOZHOU, pid, "test_report", "测试报告")
+    has_doc(platform, acceptance, CHAOZHOU, pid, report)
+    has_doc(platform, acceptance, CHAOZHOU, pid, other)
+    wrong = acceptance.post(url, headers=unit, json=acceptance_body(other, today))
+    assert wrong.status_code == 422 and problem(wrong)["field"] == "report_document_id"
+    assert record_of(platform, acceptance, CHAOZHOU, pid)["state"] == "completed"
+    # The bureau cannot hold a professional project's acceptance: the unit organises it.
+    r = acceptance.post(
+        url,
+        headers=platform.headers(CHAOZHOU, "bureau_officer"),
+        json=acceptance_body(report, today),
+    )
+    assert r.status_code in (403, 422), r.text
+    r = acceptance.post(url, headers=unit, json=acceptance_body(report, today))
+    assert r.status_code == 200, r.text
+    accepted = r.json()
+    assert accepted["state"] == "accepted" and accepted["dates"]["accepted_on"] == today.isoformat()
+    (review,) = accepted["reviews"]
+    assert review["mode"] == "self_check" and review["status"] == "passed"
+    assert review["decided_by"]["roles"] == ["unit_officer"]  # no bureau review took place
+    wait_state(platform, registry, CHAOZHOU, pid, "accepted")
+    history = registry.get(f"/v1/projects/{pid}/history", headers=unit).json()
+    states = [h["to_state"] for h in history]
+    assert states[-3:] == ["completed", "acceptance_review", "accepted"], states
+    assert "无需进行符合性审查" in str(history[-2]["reason"]), history[-2]
+    # Chaozhou's pack sets no self-evaluation deadline: none is invented.
+    assert accepted["deadlines"] == []
+    assert "govproj.acceptance.project.accepted.v1" in [t for t, _ in outbox(platform_db, pid)]
