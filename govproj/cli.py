@@ -27,6 +27,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("db", "db", "数据库迁移"),
     ("policy", "policy", "政策包：evaluate / validate / explain / diff"),
     ("keycloak", "keycloak", "Keycloak：按租户树创建组与角色（provision）"),
+    ("finance", "finance", "财政对接：模拟财政系统（simulate）、生成 AsyncAPI 契约文档"),
 )
 
 for module_name, group, help_text in _GROUPS:

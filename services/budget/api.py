@@ -23,9 +23,25 @@ until then the project is 404 here. Writes take an optional ``Idempotency-Key``.
     ``govproj.budget.project.contracted.v1`` {tenant, project_id, submission,
     contract_id, supplier, amount, signed_on, document_id, reason}: registry →
     implementing (the first contract; later ones only record).
-``GET /v1/projects/{id}/procurement``, ``GET /v1/projects/{id}/contracts``,
-``GET /v1/projects/{id}/budget``: what was recorded; the last is the project's
-budget as finance sees it (status, amounts).
+``GET /v1/projects/{id}/procurement``, ``GET /v1/projects/{id}/contracts``.
+``GET /v1/projects/{id}/budget``: the project's budget as finance sees it (status,
+amount, approved_amount — finance's approved amount once it answered —, lines,
+finance reviews, arrangements, disbursed and returned totals, missing mandatory
+lines with their articles).
+
+Budget lines and usage (unit_officer or bureau_officer; 422 with ``article`` when
+a policy cap is broken, see services/budget/rules.py):
+``POST /v1/projects/{id}/lines`` {kind, amount, year?, service_year?, funding?,
+finance_opinion_document_id?, note?}; ``POST /v1/projects/{id}/adjustments``
+{from_line_id, to_line_id, amount, reason}; ``POST /v1/projects/{id}/disbursements``
+{line_id, amount, paid_on, voucher_no, contract_id?} (the same voucher again: 200,
+the first payment, nothing doubled); ``POST /v1/projects/{id}/usage-reports``
+{period_start, period_end, narrative?}; ``POST /v1/projects/{id}/surplus-returns``
+{amount, returned_on, voucher_no, channel: "original"}.
+
+Finance review over events: docs/asyncapi.yaml (generated from
+services/budget/finance/contract.py); ``govproj finance simulate --tenant CODE``
+answers review requests like a finance system.
 """
 
 from __future__ import annotations
@@ -33,27 +49,79 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter
 
 from libs.common.auth import CurrentSubject
 from libs.common.http import problem_responses
 from libs.common.service import DbSession
+from services.budget import rules
+from services.budget.lines import investment_total, line_out, lines_of, total_of
+from services.budget.lines import router as lines_router
+from services.budget.models import Arrangement, FinanceReview
 from services.budget.procurement import router as procurement_router
 from services.budget.projects import require_project
+from services.budget.usage import disbursed, surplus_returned
+from services.budget.usage import router as usage_router
 
-budget_router = APIRouter(prefix="/v1")
+budget_router = APIRouter(prefix="/v1", tags=["budget"])
+
+
+def _review_out(r: FinanceReview) -> dict[str, Any]:
+    return {
+        "id": str(r.id),
+        "step_id": r.step_id,
+        "workflow_id": r.workflow_id,
+        "submission": r.submission,
+        "status": r.status,
+        "requested_amount": r.requested_amount,
+        "outcome": r.outcome,
+        "approved_amount": r.approved_amount,
+        "opinion": r.opinion,
+        "funding_by_year": r.funding_by_year,
+        "answered_by": r.answered_by,
+        "article": r.article,
+    }
+
+
+def _missing_lines(decision: dict[str, Any], kinds: set[str]) -> list[dict[str, Any]]:
+    """Mandatory 监理 / 第三方测试 / 安全评估 the decision requires but no line budgets."""
+    out = []
+    for code in rules.INVESTMENT[1:]:
+        req = rules.requirement(decision, code)
+        if req and req.get("mandatory") and code not in kinds:
+            out.append(
+                {"kind": code, "article": req["article"], "explanation": req.get("explanation")}
+            )
+    return out
 
 
 @budget_router.get(
     "/projects/{project_id}/budget",
-    tags=["budget"],
-    summary="项目预算概况（状态、申报金额、批复金额）",
+    summary="项目预算概况（批复金额、科目、资金审核、预算安排、支付、结余）",
     responses=problem_responses(),
 )
 async def get_budget(
     project_id: uuid.UUID, subject: CurrentSubject, session: DbSession
 ) -> dict[str, Any]:
     project = await require_project(session, project_id)
+    lines = await lines_of(session, project.id)
+    reviews = (
+        await session.scalars(
+            sa.select(FinanceReview)
+            .where(FinanceReview.project_id == project.id)
+            .order_by(FinanceReview.requested_at)
+        )
+    ).all()
+    arrangements = (
+        await session.scalars(
+            sa.select(Arrangement)
+            .where(Arrangement.project_id == project.id)
+            .order_by(Arrangement.year, Arrangement.notified_on)
+        )
+    ).all()
+    paid = sum((await disbursed(session, project.id)).values())
+    returned = await surplus_returned(session, project.id)
     return {
         "project_id": str(project.id),
         "tenant": project.tenant_id,
@@ -62,10 +130,32 @@ async def get_budget(
         "route": project.route,
         "amount": project.amount,
         "approved_amount": project.approved_amount,
+        "finance_approved_amount": project.finance_approved_amount,
         "approval": project.approval,
+        "total": total_of(project),
+        "investment_total": investment_total(lines),
+        "lines": [line_out(x) for x in lines],
+        "missing_lines": _missing_lines(project.decision or {}, {x.kind for x in lines}),
+        "finance_reviews": [_review_out(r) for r in reviews],
+        "arrangements": [
+            {
+                "notice_no": a.notice_no,
+                "year": a.year,
+                "amount": a.amount,
+                "funding": a.funding,
+                "notified_on": a.notified_on.isoformat(),
+                "notified_by": a.notified_by,
+            }
+            for a in arrangements
+        ],
+        "disbursed_total": paid,
+        "surplus_returned_total": returned,
+        "balance": total_of(project) - paid - returned,
     }
 
 
 router = APIRouter()
 router.include_router(procurement_router)
+router.include_router(lines_router)
+router.include_router(usage_router)
 router.include_router(budget_router)

@@ -19,6 +19,7 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
+    consumers=events.CONSUMERS,
 )
 
 

@@ -19,7 +19,21 @@ from libs.common.events import event_tables
 from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
-__all__ = ["Base", "BudgetProject", "Contract", "Procurement", "idempotency_keys", "tenants"]
+__all__ = [
+    "Adjustment",
+    "Arrangement",
+    "Base",
+    "BudgetLine",
+    "BudgetProject",
+    "Contract",
+    "Disbursement",
+    "FinanceReview",
+    "Procurement",
+    "SurplusReturn",
+    "UsageReport",
+    "idempotency_keys",
+    "tenants",
+]
 
 SCHEMA = "budget"
 if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
@@ -54,6 +68,8 @@ class BudgetProject(TenantMixin, Base):
     decision: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     facts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     approval: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    # What the finance review approved (资金审核意见), when it has answered.
+    finance_approved_amount: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
@@ -84,5 +100,143 @@ class Contract(TenantMixin, Base):
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     signed_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     document_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class BudgetLine(TenantMixin, Base):
+    """One budget line (预算科目) of a project.
+
+    ``construction``, ``supervision``, ``third_party_testing`` and
+    ``security_assessment`` count in the total investment (郁南 第十六条第（三）项:
+    监理费用、第三方测试费用和安全评估费用纳入总投资); ``operations`` is per
+    budget ``year`` and its ``service_year`` (运维第N年, after acceptance).
+    """
+
+    __tablename__ = "budget_lines"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    year: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    service_year: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    funding: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    # 财政部门意见 (潮州 第十三条: new fiscal funds need it before application), an archive document.
+    finance_opinion_document_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class FinanceReview(TenantMixin, Base):
+    """资金审核: one per finance step of a workflow; the finance system answers it once."""
+
+    __tablename__ = "finance_reviews"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "step_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    workflow_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    step_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    requested_amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    article: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    outcome: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    approved_amount: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    funding_by_year: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    answer_event_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
+class Arrangement(TenantMixin, Base):
+    """One project's line of a 预算安排情况通报 (the finance office's budget arrangement notice)."""
+
+    __tablename__ = "arrangements"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "notice_no", "project_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    notice_no: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    funding: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    notified_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    notified_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    source_event_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Disbursement(TenantMixin, Base):
+    """A payment (资金拨付/支付) against a budget line; its voucher number makes it unique."""
+
+    __tablename__ = "disbursements"
+    # Redelivery, replay or a retried request carries the same voucher: never paid twice.
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "voucher_no"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    line_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    paid_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    voucher_no: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    source: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # api | finance
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class UsageReport(TenantMixin, Base):
+    """资金使用情况报告 for one period (坡头 第十五条: 定期将……资金使用情况报区财政局)."""
+
+    __tablename__ = "usage_reports"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "project_id", "period_start", "period_end"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    period_start: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    narrative: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    article: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class SurplusReturn(TenantMixin, Base):
+    """结余资金按原渠道退回 (莱州 第十九条第一款)."""
+
+    __tablename__ = "surplus_returns"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "voucher_no"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    returned_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    channel: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    voucher_no: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    article: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Adjustment(TenantMixin, Base):
+    """A move of money between two lines of a project (资金调整), counted against the limit."""
+
+    __tablename__ = "adjustments"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    from_line_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    to_line_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    article: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)

@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
+from libs.common.auth import CurrentSubject
 from libs.common.errors import Problem
 from libs.common.events import emit
-from libs.common.http import problem_responses
-from libs.common.idempotency import IdempotencyGuard, idempotency_guard
 from libs.common.service import DbSession, actor_of
-from services.budget.models import BudgetProject, Contract, Procurement, idempotency_keys
+from services.budget.deps import PROBLEMS, Idem, Writer, own
+from services.budget.models import Contract, Procurement
 from services.budget.projects import require_project
 from services.budget.schemas import ContractCreate, ContractRead, ProcurementRead, ProcurementStart
 
 router = APIRouter(prefix="/v1", tags=["procurement"])
-Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-Writer = Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))]
-PROBLEMS = problem_responses(s409="项目状态不允许此操作")
 
-_STATUS_LABEL = {
+STATUS_LABEL = {
     "under_review": "审核中",
     "approved": "已立项",
     "filed": "已备案",
@@ -65,12 +61,6 @@ def _contract_out(c: Contract) -> dict[str, Any]:
     }
 
 
-def _own(project: BudgetProject, subject: AuthSubject) -> None:
-    # An overseer reads a county's project but writes only in its own tenant.
-    if project.tenant_id != subject.tenant:
-        raise Problem.not_found("项目", project.id)
-
-
 @router.post(
     "/projects/{project_id}/procurement",
     response_model=ProcurementRead,
@@ -89,12 +79,12 @@ async def start_procurement(
     if (replay := await idem.claim()) is not None:
         return replay
     project = await require_project(session, project_id, for_update=True)
-    _own(project, subject)
+    own(project, subject)
     if project.status not in ("approved", "filed"):
         raise Problem.conflict(
             "project_not_approved",
             "项目未立项或备案，不能启动采购",
-            f"项目当前状态为 {project.status}（{_STATUS_LABEL.get(project.status, '')}），"
+            f"项目当前状态为 {project.status}（{STATUS_LABEL.get(project.status, '')}），"
             "须为 approved（已立项）或 filed（已备案）",
         )
     proc = Procurement(
@@ -175,12 +165,12 @@ async def create_contract(
     if (replay := await idem.claim()) is not None:
         return replay
     project = await require_project(session, project_id, for_update=True)
-    _own(project, subject)
+    own(project, subject)
     if project.status not in ("procuring", "implementing"):
         raise Problem.conflict(
             "procurement_not_started",
             "项目尚未启动采购，不能登记合同",
-            f"项目当前状态为 {project.status}（{_STATUS_LABEL.get(project.status, '')}），"
+            f"项目当前状态为 {project.status}（{STATUS_LABEL.get(project.status, '')}），"
             "须先启动采购",
         )
     contract = Contract(

@@ -1,0 +1,63 @@
+"""`govproj finance`: a simulated finance system, and the integration contract's document."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("simulate")
+def simulate(
+    tenant: str = typer.Option(..., help="行政区划代码，如 445322"),
+    outcome: str = typer.Option("approve", help="approve / return / reject"),
+    ratio: str = typer.Option("1", help="核定金额占申请金额的比例（approve），如 0.8"),
+    years: int = typer.Option(1, min=1, max=10, help="资金分几个年度安排"),
+    first_year: int = typer.Option(0, help="首个安排年度（默认明年）"),
+    count: int = typer.Option(0, min=0, help="答复几件后退出（0：一直运行）"),
+    seconds: float = typer.Option(0, min=0, help="运行几秒后退出（0：不限）"),
+    nats_url: str = typer.Option("", help="NATS 地址（默认 GOVPROJ_NATS_URL）"),
+) -> None:
+    """像财政系统一样答复资金审核请求（嵌入式环境与测试使用）。"""
+    from libs.common.settings import CommonSettings
+    from services.budget.finance.simulator import Policy
+    from services.budget.finance.simulator import simulate as run
+
+    if outcome not in ("approve", "return", "reject"):
+        raise typer.BadParameter("须为 approve、return 或 reject", param_hint="--outcome")
+    try:
+        share = Decimal(ratio)
+    except InvalidOperation:
+        raise typer.BadParameter("须为小数，如 0.8", param_hint="--ratio") from None
+    if not Decimal(0) < share <= Decimal(1):
+        raise typer.BadParameter(
+            "须大于 0 且不超过 1（核定金额不超过申请金额）", param_hint="--ratio"
+        )
+    policy = Policy(outcome=outcome, ratio=share, years=years, first_year=first_year or None)  # type: ignore[arg-type]
+    url = nats_url or CommonSettings().nats_url
+    answered = asyncio.run(run(url, tenant, policy, count=count or None, seconds=seconds or None))
+    typer.echo(f"answered {answered} review request(s) for {tenant}")
+
+
+@app.command("asyncapi")
+def asyncapi(
+    output: Path = typer.Option(None, help="输出文件（默认 docs/asyncapi.yaml）"),
+    check: bool = typer.Option(False, help="只检查文件是否最新（否则退出码 1）"),
+) -> None:
+    """由代码生成财政对接契约的 AsyncAPI 文档。"""
+    from services.budget.finance.asyncapi import DEFAULT_PATH, render
+
+    path = output or DEFAULT_PATH
+    text = render()
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            typer.echo(f"{path} is out of date: run `govproj finance asyncapi`", err=True)
+            raise typer.Exit(1)
+        return
+    path.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {path}")
