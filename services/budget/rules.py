@@ -119,7 +119,8 @@ def check_investment_total(
         return None
     articles: list[str] = []
     explanation = None
-    for code in INVESTMENT[1:]:
+    # 安全评估 first: in 郁南 the sentence 纳入总投资 closes its item (第十六条第（三）项).
+    for code in reversed(INVESTMENT[1:]):
         req = requirement(decision, code)
         # The pack says which costs are 纳入总投资 (郁南 第十六条第（三）项); cite it.
         cited = req is not None and "纳入总投资" in (req.get("explanation") or "")

@@ -113,6 +113,7 @@ MESSAGES: tuple[Message, ...] = (
                 "step_id": _ID,
                 "decision_id": {"type": ["string", "null"]},
                 "route": {"type": "string"},
+                "project_name": {"type": ["string", "null"]},
                 "requested_amount": _YUAN,
                 "project_class": {"type": ["string", "null"]},
                 "new_fiscal_funds": {"type": ["boolean", "null"]},

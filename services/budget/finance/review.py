@@ -101,7 +101,9 @@ async def on_step_opened(session: AsyncSession, event: Event) -> None:
     project_id = uuid.UUID(str(data["project_id"]))
     step_id = str(data["step_id"])
     project = await session.get(BudgetProject, project_id)
-    requested = int(data.get("amount") or (project.amount if project else 0))
+    # What is asked of finance: the amount after cost review when the workflow has one.
+    asked = data.get("approved_amount") or data.get("amount") or (project.amount if project else 0)
+    requested = int(asked)
     review_id = uuid.uuid4()
     inserted = await session.scalar(
         insert(FinanceReview)
@@ -145,6 +147,7 @@ async def on_step_opened(session: AsyncSession, event: Event) -> None:
             "step_id": step_id,
             "decision_id": data.get("decision_id"),
             "route": str(data.get("route") or (project.route if project else "")),
+            "project_name": data.get("project_name"),
             "requested_amount": requested,
             "project_class": facts.get("project_class"),
             "new_fiscal_funds": facts.get("new_fiscal_funds"),
