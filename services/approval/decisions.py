@@ -33,6 +33,7 @@ from libs.policy import (
     validate_facts,
 )
 from services.approval.models import Decision
+from services.approval.workflow.service import open_workflow
 
 ACTOR = "approval.policy"
 _registry: PolicyRegistry | None = None
@@ -166,6 +167,18 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
             "decision": body,
             "facts": raw,
         },
+        actor=system_actor(ACTOR, tenant),
+    )
+    row = await session.get(Decision, decision_id)
+    assert row is not None  # inserted above, in this transaction
+    # The review the decision prescribes opens in the same transaction: a
+    # redelivered event stopped above, so it never opens a second workflow.
+    await open_workflow(
+        session,
+        decision=row,
+        project_name=str(data.get("name") or ""),
+        unit_id=str(data["unit_id"]) if data.get("unit_id") else None,
+        amount=int(raw.get("amount") or data.get("amount") or 0),
         actor=system_actor(ACTOR, tenant),
     )
 

@@ -1,8 +1,10 @@
 """Events the approval service consumes besides the tenant tree (every service consumes those).
 
-- ``govproj.registry.project.submitted.v1`` → the policy decision
-  (:mod:`services.approval.decisions`), which publishes
-  ``govproj.approval.project.decided.v1`` or ``project.decision_failed.v1``.
+- ``govproj.registry.project.submitted.v1`` → the policy decision and the
+  workflow it prescribes (:mod:`services.approval.decisions`,
+  :mod:`services.approval.workflow.service`).
+- ``govproj.budget.finance_review.completed.v1`` → the finance step's opinion
+  (:mod:`services.approval.workflow.finance`).
 """
 
 from __future__ import annotations
@@ -11,12 +13,35 @@ from collections.abc import Mapping
 
 from libs.common.service import EventHandler
 from services.approval.decisions import on_submitted
+from services.approval.workflow.finance import on_finance_review_completed
 
 PUBLISHES = (
     "govproj.approval.project.decided.v1",
     "govproj.approval.project.decision_failed.v1",
+    "govproj.approval.workflow.opened.v1",
+    "govproj.approval.workflow.closed.v1",
+    "govproj.approval.step.opened.v1",
+    "govproj.approval.step.experts_assigned.v1",
+    "govproj.approval.step.expert_opinion_recorded.v1",
+    "govproj.approval.step.completed.v1",
+    "govproj.approval.project.approved.v1",
+    "govproj.approval.project.filed.v1",
+    "govproj.approval.project.returned.v1",
+    "govproj.approval.project.rejected.v1",
+    "govproj.approval.project.terminated.v1",
+    "govproj.approval.change.filed.v1",
+    "govproj.approval.change.submitted_for_approval.v1",
+    "govproj.approval.change.approved.v1",
+    "govproj.approval.change.returned.v1",
+    "govproj.approval.change.rejected.v1",
+    "govproj.approval.report.submitted.v1",
+    "govproj.approval.report.received.v1",
 )
 HANDLERS: Mapping[str, EventHandler] = {
     "govproj.registry.project.submitted.v1": on_submitted,
+    "govproj.budget.finance_review.completed.v1": on_finance_review_completed,
 }
-SUBJECTS: tuple[str, ...] = ("govproj.*.registry.project.>",)
+SUBJECTS: tuple[str, ...] = (
+    "govproj.*.registry.project.>",
+    "govproj.*.budget.finance_review.>",
+)

@@ -141,6 +141,7 @@ HANDLERS: Mapping[str, EventHandler] = {
     lifecycle.FILED: _review(lifecycle.FILED),
     lifecycle.REJECTED: _review(lifecycle.REJECTED),
     lifecycle.RETURNED: _review(lifecycle.RETURNED),
+    lifecycle.TERMINATION_FILED: _review(lifecycle.TERMINATION_FILED),
     # Construction, acceptance and operation: the budget and acceptance services own them.
     **{
         trigger: _review(trigger)

@@ -43,6 +43,8 @@ APPROVED = "govproj.approval.project.approved.v1"
 FILED = "govproj.approval.project.filed.v1"
 REJECTED = "govproj.approval.project.rejected.v1"
 RETURNED = "govproj.approval.project.returned.v1"
+# 郁南 第二十条: the unit files the termination of its contract (approval service).
+TERMINATION_FILED = "govproj.approval.project.terminated.v1"
 # Later stages: the services that own them publish these (issues of budget and acceptance).
 PROCUREMENT_STARTED = "govproj.budget.project.procurement_started.v1"
 CONTRACTED = "govproj.budget.project.contracted.v1"
@@ -98,6 +100,10 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
     *(
         _t(s, "terminated", TERMINATE)
         for s in ("under_review", "approved", "filed", "procuring", "implementing")
+    ),
+    *(
+        _t(s, "terminated", TERMINATION_FILED)
+        for s in ("approved", "filed", "procuring", "implementing")
     ),
 )
 

@@ -1,0 +1,1 @@
+"""The review workflow: steps from the decision, opinions, outcomes, changes and reports up."""
