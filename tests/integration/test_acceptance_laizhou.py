@@ -1,0 +1,359 @@
+"""莱州 on the running platform: the 6,000,000 project's reports, its deadlines reaching 烟台, 双随机.
+
+莱政办发〔2022〕6号 was in force 2022-09-29..2024-09-28, so these projects are
+submitted then and built in 2023–2024: their deadlines have long passed, which
+is what the overdue case needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.pytest_plugin import DatabaseUrls
+from tests.integration.test_acceptance_flow import (
+    acceptance_body,
+    build,
+    complete,
+    has_doc,
+    outbox,
+    record_of,
+    run_workflow,
+    submit,
+    upload,
+)
+from tests.integration.test_registry_projects import create_project, new_unit, problem, wait_state
+
+LAIZHOU, YANTAI, POTOU, ZHANJIANG = "370683", "370600", "440804", "440800"
+FACTS = {
+    "project_class": "professional",
+    "category": "governance",
+    "service_types": ["software_development"],
+    "amount": 6_000_000,
+    "software_amount": 3_000_000,
+    "mandated": True,  # 第十条: outside the yearly plan only where 上级 requires it
+}
+
+
+@pytest.fixture(scope="module")
+def clients(platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
+    with contextlib.ExitStack() as stack:
+        yield {
+            s: stack.enter_context(platform.client(s))
+            for s in ("registry", "approval", "budget", "acceptance", "archive")
+        }
+
+
+def laizhou_project(platform: RunningPlatform, c: dict[str, httpx.Client]) -> str:
+    """A 6,000,000 governance project: approved, contracted 2023-10-09, completed 2024-03-04."""
+    unit = new_unit(platform, c["registry"], LAIZHOU)
+    pid: str = create_project(
+        platform, c["registry"], LAIZHOU, unit, year=2024, amount=6_000_000, facts=FACTS
+    )["id"]
+    submit(platform, c["registry"], LAIZHOU, pid, submitted_on="2023-06-01")
+    assert run_workflow(platform, c["approval"], LAIZHOU, pid)["route"] == "approval"
+    wait_state(platform, c["registry"], LAIZHOU, pid, "approved")
+    build(
+        platform,
+        c["budget"],
+        c["archive"],
+        LAIZHOU,
+        pid,
+        started_on=date(2023, 8, 1),
+        signed_on=date(2023, 10, 9),
+    )
+    wait_state(platform, c["registry"], LAIZHOU, pid, "implementing")
+    record_of(
+        platform, c["acceptance"], LAIZHOU, pid, lambda r: r["dates"]["implementing_on"] is not None
+    )
+    complete(platform, c["acceptance"], LAIZHOU, pid, date(2024, 3, 4))
+    return pid
+
+
+def _deadline(record: dict[str, Any], code: str) -> dict[str, Any]:
+    (row,) = [d for d in record["deadlines"] if d["code"] == code]
+    return row
+
+
+def test_laizhou_6m_cannot_pass_pre_acceptance_without_supervision_and_test_reports(
+    platform: RunningPlatform,
+    clients: dict[str, httpx.Client],
+    platform_db: DatabaseUrls,
+) -> None:
+    c = clients
+    acceptance, archive = c["acceptance"], c["archive"]
+    pid = laizhou_project(platform, c)
+    unit = platform.headers(LAIZHOU, "unit_officer")
+    rec = record_of(platform, acceptance, LAIZHOU, pid)
+    # 第二十四条 建设期内每年年底前 (from the contract), 第二十三条第二款 建成后半年内.
+    assert _deadline(rec, "performance_report_due")["due_on"] == "2023-12-31"
+    acceptance_due = _deadline(rec, "acceptance_due")
+    assert (acceptance_due["due_on"], acceptance_due["article"]) == (
+        "2024-09-04",
+        "第二十三条第二款",
+    )
+    r = acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={"note": "申请验收"})
+    assert r.status_code == 200, r.text
+    review = r.json()
+    assert review["state"] == "acceptance_review"
+    plan = review["review_plan"]
+    # 第二十三条 asks for the reports, names no prior review by the bureau: the unit's own check.
+    assert plan["mode"] == "self_check" and plan["acceptance_article"] == "第二十三条第二款"
+    items = {i["code"]: i for i in review["checklist"]}
+    for code in ("supervision", "third_party_testing"):
+        assert items[code]["mandatory"] and items[code]["citations"][0]["article"] == "第二十三条"
+    decide = f"/v1/projects/{pid}/review/decision"
+    refused = acceptance.post(decide, headers=unit, json={"outcome": "pass", "opinion": "材料齐全"})
+    assert refused.status_code == 409, refused.text
+    body = problem(refused)
+    assert body["code"] == "checklist_incomplete" and body["title"] == "缺少验收前置审核必备材料"
+    assert {"supervision", "third_party_testing"} <= set(body["missing"])
+    assert "监理报告（第二十三条）" in body["detail"]
+    # Acceptance cannot jump the list either.
+    report = upload(platform, archive, LAIZHOU, pid, "acceptance_report", "莱州验收报告")
+    has_doc(platform, acceptance, LAIZHOU, pid, report)
+    early = acceptance.post(
+        f"/v1/projects/{pid}/acceptance",
+        headers=unit,
+        json=acceptance_body(report, date(2024, 6, 10)),
+    )
+    assert early.status_code == 409 and problem(early)["code"] == "checklist_incomplete"
+    # Evidence must be the right kind of archived document.
+    docs = {
+        code: upload(platform, archive, LAIZHOU, pid, doc_type, title)
+        for code, doc_type, title in (
+            ("supervision", "supervision_report", "监理总结报告"),
+            ("third_party_testing", "test_report", "第三方软件验收测评报告"),
+            ("security_assessment", "security_assessment_report", "等级保护测评报告"),
+            ("data_resource_catalog", "other", "数据资源编目与共享登记"),
+        )
+    }
+    for doc in docs.values():
+        has_doc(platform, acceptance, LAIZHOU, pid, doc)
+    put = f"/v1/projects/{pid}/review/items"
+    wrong = acceptance.put(
+        f"{put}/supervision",
+        headers=unit,
+        json={"evidence_document_ids": [docs["third_party_testing"]]},
+    )
+    assert wrong.status_code == 422 and problem(wrong)["field"] == "evidence_document_ids[0]"
+    for code, doc in docs.items():
+        r = acceptance.put(f"{put}/{code}", headers=unit, json={"evidence_document_ids": [doc]})
+        assert r.status_code == 200, r.text
+    # Another county's officer cannot touch it (404, not 403).
+    assert (
+        acceptance.post(
+            decide,
+            headers=platform.headers(POTOU, "unit_officer"),
+            json={"outcome": "pass", "opinion": "x"},
+        ).status_code
+        == 404
+    )
+    r = acceptance.post(decide, headers=unit, json={"outcome": "pass", "opinion": "验收条件齐备"})
+    assert r.status_code == 200, r.text
+    r = acceptance.post(
+        f"/v1/projects/{pid}/acceptance",
+        headers=unit,
+        json=acceptance_body(report, date(2024, 6, 10)),
+    )
+    assert r.status_code == 200, r.text
+    accepted = r.json()
+    assert accepted["state"] == "accepted"
+    met = _deadline(accepted, "acceptance_due")
+    assert met["status"] == "met" and met["met_on"] == "2024-06-10"
+    # 第十五条: 500万元以上 → 标准 within a year of acceptance.
+    standard = _deadline(accepted, "standard_due")
+    assert (standard["due_on"], standard["article"]) == ("2025-06-10", "第十五条")
+    r = acceptance.post(
+        f"/v1/projects/{pid}/operation", headers=unit, json={"in_operation_on": "2024-07-01"}
+    )
+    assert r.status_code == 200, r.text
+    # 第三十四条: self-evaluation within 12 months of 投入使用.
+    assert _deadline(r.json(), "self_evaluation_due")["due_on"] == "2025-07-01"
+    wait_state(platform, c["registry"], LAIZHOU, pid, "in_operation")
+    types = [t for t, _ in outbox(platform_db, pid)]
+    assert "govproj.acceptance.review.item_updated.v1" in types
+    assert types.count("govproj.acceptance.deadline.scheduled.v1") == 4
+
+
+def test_an_overdue_acceptance_reaches_the_city_once_and_an_extension_reopens_it(
+    platform: RunningPlatform,
+    clients: dict[str, httpx.Client],
+    platform_db: DatabaseUrls,
+) -> None:
+    c = clients
+    acceptance = c["acceptance"]
+    pid = laizhou_project(platform, c)  # completed 2024-03-04, never accepted: due 2024-09-04
+    bureau = platform.headers(LAIZHOU, "bureau_officer")
+    city = platform.headers(YANTAI, "overseer")
+    first = acceptance.post("/v1/deadlines/sweep", headers=bureau)
+    assert first.status_code == 200, first.text
+    assert first.json()["sent"][LAIZHOU]["overdue"] >= 1
+    seen = acceptance.get(
+        "/v1/deadlines",
+        headers=city,
+        params={"status": "overdue", "tenant": LAIZHOU, "limit": 1000},
+    ).json()
+    mine = [d for d in seen if d["project_id"] == pid and d["code"] == "acceptance_due"]
+    assert len(mine) == 1 and mine[0]["due_on"] == "2024-09-04" and mine[0]["tenant_id"] == LAIZHOU
+    # Counties never see each other; another city does not oversee Laizhou.
+    for other in (platform.headers(POTOU, "overseer"), platform.headers(ZHANJIANG, "overseer")):
+        theirs = acceptance.get("/v1/deadlines", headers=other, params={"limit": 1000}).json()
+        assert pid not in {d["project_id"] for d in theirs}
+    # The city itself may run the sweep of what it oversees; nothing is sent twice.
+    again = acceptance.post("/v1/deadlines/sweep", headers=city)
+    assert again.status_code == 200 and LAIZHOU in again.json()["tenants"]
+    events = outbox(platform_db, pid)
+    overdue = [h for t, h in events if t == "govproj.acceptance.deadline.overdue.v1"]
+    # acceptance_due and the 2023 performance report: one notice each, no reminder for past days.
+    assert len(overdue) == 2
+    assert "govproj.acceptance.deadline.reminder.v1" not in [t for t, _ in events]
+    # 第二十三条第二款: the unit asks the approving department for an extension.
+    unit = platform.headers(LAIZHOU, "unit_officer")
+    url = f"/v1/projects/{pid}/deadlines/acceptance_due/extensions"
+    bad = acceptance.post(url, headers=unit, json={"until": "2024-08-01", "reason": "设备到货延迟"})
+    assert bad.status_code == 422 and problem(bad)["field"] == "until"
+    no = acceptance.post(
+        f"/v1/projects/{pid}/deadlines/performance_report_due/extensions",
+        headers=unit,
+        json={"until": "2030-01-01", "reason": "x"},
+    )
+    assert no.status_code == 409 and problem(no)["code"] == "not_extensible"
+    r = acceptance.post(
+        url, headers=unit, json={"until": "2030-06-30", "reason": "第三方测评排期延后"}
+    )
+    assert r.status_code == 201, r.text
+    ext = r.json()
+    refused = acceptance.post(
+        f"/v1/extensions/{ext['id']}/decision",
+        headers=unit,
+        json={"outcome": "grant", "opinion": "x"},
+    )
+    assert refused.status_code == 403
+    r = acceptance.post(
+        f"/v1/extensions/{ext['id']}/decision",
+        headers=bureau,
+        json={"outcome": "grant", "opinion": "同意延期验收"},
+    )
+    assert r.status_code == 200 and r.json()["status"] == "granted", r.text
+    rec = record_of(platform, acceptance, LAIZHOU, pid)
+    row = _deadline(rec, "acceptance_due")
+    assert (row["status"], row["due_on"], row["original_due_on"]) == (
+        "open",
+        "2030-06-30",
+        "2024-09-04",
+    )
+    still = acceptance.get(
+        "/v1/deadlines",
+        headers=city,
+        params={"status": "overdue", "tenant": LAIZHOU, "limit": 1000},
+    ).json()
+    assert (pid, "acceptance_due") not in {(d["project_id"], d["code"]) for d in still}
+    assert "govproj.acceptance.deadline.extension_granted.v1" in [
+        t for t, _ in outbox(platform_db, pid)
+    ]
+
+
+def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
+    platform: RunningPlatform,
+    clients: dict[str, httpx.Client],
+) -> None:
+    c = clients
+    acceptance, archive = c["acceptance"], c["archive"]
+    pid = laizhou_project(platform, c)
+    unit = platform.headers(LAIZHOU, "unit_officer")
+    report = upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
+    # A project that is not yet accepted is outside the pool (第三十四条: 根据项目建设、使用情况).
+    bureau = platform.headers(LAIZHOU, "bureau_officer")
+    outside = acceptance.post(
+        "/v1/draws", headers=bureau, json={"year": 2025, "count": 1, "project_ids": [pid]}
+    )
+    assert outside.status_code == 422 and problem(outside)["field"] == "project_ids[0]"
+    has_doc(platform, acceptance, LAIZHOU, pid, report)
+    # Below 5,000,000? No: this one needs its reports first.
+    docs = [
+        upload(platform, archive, LAIZHOU, pid, t, t)
+        for t in ("supervision_report", "test_report", "security_assessment_report", "other")
+    ]
+    for d in docs:
+        has_doc(platform, acceptance, LAIZHOU, pid, d)
+    assert acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={}).status_code == 200
+    for code, doc in zip(
+        ("supervision", "third_party_testing", "security_assessment", "data_resource_catalog"),
+        docs,
+        strict=True,
+    ):
+        r = acceptance.put(
+            f"/v1/projects/{pid}/review/items/{code}",
+            headers=unit,
+            json={"evidence_document_ids": [doc]},
+        )
+        assert r.status_code == 200, r.text
+    r = acceptance.post(
+        f"/v1/projects/{pid}/acceptance",
+        headers=unit,
+        json=acceptance_body(report, date(2024, 5, 6)),
+    )
+    assert r.status_code == 200, r.text
+    body = {
+        "year": 2025,
+        "count": 1,
+        "project_ids": [pid],
+        "evaluator_pool": ["孙专家", "李专家", "周专家", "吴专家"],
+        "evaluator_count": 2,
+    }
+    assert acceptance.post("/v1/draws", headers=unit, json=body).status_code == 403
+    r = acceptance.post("/v1/draws", headers=bureau, json=body)
+    assert r.status_code == 201, r.text
+    drawn = r.json()
+    assert drawn["projects"] == [pid] and drawn["project_pool"] == [pid]
+    assert set(drawn["evaluators"]) <= set(body["evaluator_pool"]) and len(drawn["evaluators"]) == 2
+    assert drawn["article"] == "第三十四条" and len(drawn["seed"]) == 32
+    check = acceptance.get(f"/v1/draws/{drawn['draw_id']}/verification", headers=bureau).json()
+    assert check["reproduced"] and check["within_pool"]
+    # The same seed and pool, drawn again by anyone, give the same people.
+    again = acceptance.post(
+        "/v1/draws", headers=bureau, json={**body, "seed": drawn["seed"]}
+    ).json()
+    assert again["evaluators"] == drawn["evaluators"] and again["projects"] == drawn["projects"]
+    # The post-evaluation of the drawn project cites the draw; an undrawn one is refused.
+    evaluation = upload(platform, archive, LAIZHOU, pid, "evaluation_report", "绩效后评估报告")
+    has_doc(platform, acceptance, LAIZHOU, pid, evaluation)
+    post = {
+        "kind": "post_evaluation",
+        "report_document_id": evaluation,
+        "submitted_on": "2025-11-20",
+        "summary": "绩效目标基本实现",
+        "rating": "良",
+    }
+    r = acceptance.post(f"/v1/projects/{pid}/evaluations", headers=bureau, json=post)
+    assert r.status_code == 422 and problem(r)["field"] == "draw_id"
+    r = acceptance.post(
+        f"/v1/projects/{pid}/evaluations",
+        headers=bureau,
+        json={**post, "draw_id": drawn["draw_id"]},
+    )
+    assert r.status_code == 201, r.text
+    (ev,) = r.json()["evaluations"]
+    assert ev["kind"] == "post_evaluation" and ev["article"] == "第三十四条"
+
+
+@pytest.mark.parametrize("tenant", [POTOU])
+def test_a_draw_needs_a_post_evaluation_in_the_decision(
+    platform: RunningPlatform,
+    clients: dict[str, httpx.Client],
+    tenant: str,
+) -> None:
+    # Nothing accepted in this tenant allows one yet (or the pool is smaller than asked).
+    r = clients["acceptance"].post(
+        "/v1/draws",
+        headers=platform.headers(tenant, "finance_officer"),
+        json={"year": 2025, "count": 999},
+    )
+    assert r.status_code == 422 and problem(r)["field"] == "count"
