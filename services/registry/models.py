@@ -75,6 +75,11 @@ class Project(TenantMixin, Base):
     # The facts as the unit declared them (vocabulary.md codes); the registry adds
     # systems, in_annual_plan and submitted_on when it submits.
     facts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    # Systems the project runs or upgrades that are not (yet) in the 政务信息系统目录,
+    # by name: the policy judges them as such (坡头 第八条第（一）项).
+    uncatalogued_systems: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, default=list, server_default="[]"
+    )
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     demand_item_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
     state: Mapped[str] = mapped_column(sa.String(32), nullable=False)

@@ -619,3 +619,35 @@ def test_yunan_termination_is_filed_under_article_20_and_ends_the_project(
         json={"kind": "termination", "reason": "终止"},
     )
     assert r.status_code == 409 and problem(r)["code"] == "no_filing_rule"
+
+
+def test_potou_operations_project_for_a_system_missing_from_the_catalog_is_ineligible(
+    platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
+) -> None:
+    unit = new_unit(platform, registry, POTOU)
+    year = next(_years)
+    (item,) = planned_items(platform, registry, POTOU, unit, year, 1)
+    facts = {
+        "project_class": "professional",
+        "service_types": ["operations_maintenance"],
+        "amount": 300_000,
+    }
+    pid = create_project(
+        platform,
+        registry,
+        POTOU,
+        unit,
+        year=year,
+        demand_item_id=item,
+        facts=facts,
+        uncatalogued_systems=[{"name": "渔政执法系统", "relation": "operate"}],
+    )["id"]
+    _submit(platform, registry, POTOU, pid)
+    project = wait_state(platform, registry, POTOU, pid, "rejected")
+    assert project["route"] == "ineligible"
+    (system,) = project["submitted_facts"]["systems"]
+    assert system == {"id": "渔政执法系统", "relation": "operate", "in_catalog": False}
+    wf = _workflow(platform, approval, POTOU, pid)
+    # 坡头区（征求意见稿） 第八条第（一）项 "未纳入政务信息系统目录的系统。"
+    assert wf["state"] == "closed" and wf["route_article"] == "第八条第（一）项"
+    assert wf["steps"] == []

@@ -183,7 +183,7 @@ async def update_project(
     changes = body.model_dump(exclude_unset=True, exclude={"systems"})
     if body.unit_id is not None:
         service.check_unit(subject, body.unit_id)
-    for key in ("name", "unit_id", "year", "facts", "contacts", "schedule"):
+    for key in ("name", "unit_id", "year", "facts", "contacts", "schedule", "uncatalogued_systems"):
         if key in changes and changes[key] is None:
             raise Problem.invalid(key, "不能为空")
     if body.contacts is not None:

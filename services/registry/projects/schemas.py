@@ -23,6 +23,17 @@ class SystemLink(BaseModel):
     relation: Relation = Field(description="build 新建 / operate 运行维护、运营 / upgrade 升级改造")
 
 
+class UncataloguedSystem(BaseModel):
+    """A system the project runs or upgrades that is not in the 政务信息系统目录."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PlainText = Field(min_length=1, max_length=200, description="系统名称")
+    relation: Literal["operate", "upgrade"] = Field(
+        description="operate 运行维护、运营 / upgrade 升级改造"
+    )
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -57,6 +68,9 @@ class ProjectCreate(BaseModel):
         description="项目事实（vocabulary.md 的代码）；systems、in_annual_plan、submitted_on 由登记服务确定"
     )
     systems: list[SystemLink] = Field(default_factory=list, max_length=100)
+    uncatalogued_systems: list[UncataloguedSystem] = Field(
+        default_factory=list, max_length=100, description="未纳入政务信息系统目录的系统（按名称）"
+    )
     demand_item_id: uuid.UUID | None = Field(default=None, description="对应的年度需求计划条目")
 
 
@@ -73,6 +87,7 @@ class ProjectUpdate(BaseModel):
     schedule: Schedule | None = None
     facts: dict[str, Any] | None = None
     systems: list[SystemLink] | None = Field(default=None, max_length=100)
+    uncatalogued_systems: list[UncataloguedSystem] | None = Field(default=None, max_length=100)
     demand_item_id: uuid.UUID | None = None
 
 
@@ -107,6 +122,7 @@ class ProjectRead(BaseModel):
     facts: dict[str, Any]
     amount: int
     systems: list[LinkRead]
+    uncatalogued_systems: list[dict[str, Any]]
     demand_item_id: uuid.UUID | None
     state: str
     state_label: str

@@ -176,6 +176,7 @@ async def create_project(
         schedule=body.schedule.model_dump(mode="json"),
         year=body.year,
         facts=dict(body.facts),
+        uncatalogued_systems=[u.model_dump(mode="json") for u in body.uncatalogued_systems],
         amount=amount,
         demand_item_id=body.demand_item_id,
         state="draft",
@@ -357,6 +358,9 @@ async def policy_facts(
         if relation in ("operate", "upgrade"):
             entry.update({k: getattr(system, k) for k in SYSTEM_FACTS})
         systems.append(entry)
+    # Named only: not in the catalog, so judged as such (坡头 第八条第（一）项).
+    for u in project.uncatalogued_systems:
+        systems.append({"id": u["name"], "relation": u["relation"], "in_catalog": False})
     return {
         **project.facts,
         "systems": systems,
