@@ -230,6 +230,18 @@ async def create_adjustment(
         amount=body.amount,
         status=project.status,
     )
+    if (
+        violation is None
+        and target.kind in rules.INVESTMENT
+        and source.kind not in rules.INVESTMENT
+    ):
+        # Money moved into the investment lines from operations must still fit the total.
+        violation = rules.check_investment_total(
+            decision,
+            total=total_of(project),
+            lines_total=investment_total(list(lines.values())) + body.amount,
+            approval_article=_approval_article(project),
+        )
     if violation is None and target.kind == "operations":
         violation = rules.check_operations(
             decision,
