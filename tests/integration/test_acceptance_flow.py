@@ -1,4 +1,4 @@
-"""Acceptance on the running platform: Potou's archive gate, Chaozhou's filing route.
+"""Acceptance on the running platform: Potou's archive gate, Chaozhou's filing route, Yunan's review.
 
 Every project here goes the whole way through the real services: registry
 (submit) → approval (decision, review workflow) → budget (procurement,
@@ -479,3 +479,118 @@ def test_chaozhou_filing_project_goes_to_acceptance_without_conformity_review(
     # Chaozhou's pack sets no self-evaluation deadline: none is invented.
     assert accepted["deadlines"] == []
     assert "govproj.acceptance.project.accepted.v1" in [t for t, _ in outbox(platform_db, pid)]
+
+
+# ---- 郁南: an approved professional project goes through the bureau's conformity review ----
+
+
+def test_yunan_approval_project_needs_the_bureau_conformity_review_before_acceptance(
+    platform: RunningPlatform, clients: dict[str, httpx.Client], platform_db: DatabaseUrls
+) -> None:
+    registry, acceptance, archive = clients["registry"], clients["acceptance"], clients["archive"]
+    yunan = "445322"
+    pid = planned_project(platform, registry, yunan)
+    submit(platform, registry, yunan, pid)
+    assert run_workflow(platform, clients["approval"], yunan, pid)["route"] == "approval"
+    wait_state(platform, registry, yunan, pid, "approved")
+    today = today_in_china()
+    build(platform, clients["budget"], archive, yunan, pid, started_on=today, signed_on=today)
+    wait_state(platform, registry, yunan, pid, "implementing")
+    complete(platform, acceptance, yunan, pid, today)
+    unit = platform.headers(yunan, "unit_officer")
+    bureau = platform.headers(yunan, "bureau_officer")
+    report = upload(platform, archive, yunan, pid, "acceptance_report", "郁南验收报告")
+    has_doc(platform, acceptance, yunan, pid, report)
+    url = f"/v1/projects/{pid}/acceptance"
+    # 郁府办〔2024〕21号 第二十一条: 立项审批的专业类项目验收前报县政务和数据局进行验收前置审核.
+    early = acceptance.post(url, headers=unit, json=acceptance_body(report, today))
+    assert early.status_code == 409 and problem(early)["code"] == "review_required"
+    assert "第二十一条" in problem(early)["detail"]
+    r = acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={})
+    assert r.status_code == 200, r.text
+    plan = r.json()["review_plan"]
+    assert (plan["mode"], plan["reviewer_role"], plan["article"]) == (
+        "conformity_review",
+        "bureau_officer",
+        "第二十一条",
+    )
+    items = {i["code"]: i for i in r.json()["checklist"]}
+    mandatory = {c for c, i in items.items() if i["mandatory"]}
+    # 第二十一条 数据资源纳入市级管理、支持IPv6; 第二十二条 第三方验收测评、信息安全测评.
+    assert mandatory == {
+        "data_resource_catalog",
+        "ipv6_support",
+        "third_party_testing",
+        "security_assessment",
+    }
+    assert items["supervision"]["mandatory"] is False  # 第十六条第（一）项: 100万元以下按需
+    decide = f"/v1/projects/{pid}/review/decision"
+    own = acceptance.post(decide, headers=unit, json={"outcome": "pass", "opinion": "自审通过"})
+    assert own.status_code == 403
+    incomplete = acceptance.post(
+        decide, headers=bureau, json={"outcome": "pass", "opinion": "同意"}
+    )
+    assert incomplete.status_code == 409 and set(problem(incomplete)["missing"]) == mandatory
+    # The bureau returns it: back to completed, with the reason, in the registry too.
+    r = acceptance.post(
+        decide, headers=bureau, json={"outcome": "return", "opinion": "请补充IPv6改造证明"}
+    )
+    assert r.status_code == 200 and r.json()["state"] == "completed", r.text
+
+    def returned() -> bool:
+        rows = registry.get(f"/v1/projects/{pid}/history", headers=unit).json()
+        return rows[-1]["to_state"] == "completed" and "IPv6" in str(rows[-1]["reason"])
+
+    eventually(returned, timeout=20)
+    assert acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={}).status_code == 200
+    for code, doc_type in (
+        ("data_resource_catalog", "other"),
+        ("ipv6_support", "test_report"),
+        ("third_party_testing", "test_report"),
+        ("security_assessment", "security_assessment_report"),
+    ):
+        doc = upload(platform, archive, yunan, pid, doc_type, code)
+        has_doc(platform, acceptance, yunan, pid, doc)
+        r = acceptance.put(
+            f"/v1/projects/{pid}/review/items/{code}",
+            headers=unit,
+            json={"evidence_document_ids": [doc]},
+        )
+        assert r.status_code == 200, r.text
+    r = acceptance.post(decide, headers=bureau, json={"outcome": "pass", "opinion": "符合建设标准"})
+    assert r.status_code == 200, r.text
+    passed = r.json()["reviews"][-1]
+    assert passed["status"] == "passed" and passed["decided_by"]["roles"] == ["bureau_officer"]
+    r = acceptance.post(url, headers=unit, json=acceptance_body(report, today))
+    assert r.status_code == 200, r.text
+    (due,) = [d for d in r.json()["deadlines"] if d["code"] == "self_evaluation_due"]
+    assert due["article"] == "第二十三条"
+    assert due["due_on"] == deadline_after(today, "P12M").due.isoformat()
+    r = acceptance.post(
+        f"/v1/projects/{pid}/operation",
+        headers=unit,
+        json={"in_operation_on": today.isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    evaluation = upload(platform, archive, yunan, pid, "evaluation_report", "应用效果自评价报告")
+    has_doc(platform, acceptance, yunan, pid, evaluation)
+    r = acceptance.post(
+        f"/v1/projects/{pid}/evaluations",
+        headers=unit,
+        json={
+            "kind": "self_evaluation",
+            "report_document_id": evaluation,
+            "submitted_on": today.isoformat(),
+            "summary": "系统运行稳定，达到预期效果",
+        },
+    )
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["state"] == "evaluated"
+    (met,) = [d for d in body["deadlines"] if d["code"] == "self_evaluation_due"]
+    assert met["status"] == "met" and met["met_on"] == today.isoformat()
+    wait_state(platform, registry, yunan, pid, "evaluated")
+    types = [t for t, _ in outbox(platform_db, pid)]
+    assert types.count("govproj.acceptance.project.review_requested.v1") == 2
+    assert "govproj.acceptance.project.review_returned.v1" in types
+    assert "govproj.acceptance.project.evaluated.v1" in types
