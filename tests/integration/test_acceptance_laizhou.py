@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from libs.common.deadlines import deadline_after, today_in_china
 from libs.common.testing.platform import RunningPlatform
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from tests.integration.test_acceptance_flow import (
@@ -50,7 +51,9 @@ def clients(platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
         }
 
 
-def laizhou_project(platform: RunningPlatform, c: dict[str, httpx.Client]) -> str:
+def laizhou_project(
+    platform: RunningPlatform, c: dict[str, httpx.Client], completed_on: date = date(2024, 3, 4)
+) -> str:
     """A 6,000,000 governance project: approved, contracted 2023-10-09, completed 2024-03-04."""
     unit = new_unit(platform, c["registry"], LAIZHOU)
     pid: str = create_project(
@@ -72,7 +75,7 @@ def laizhou_project(platform: RunningPlatform, c: dict[str, httpx.Client]) -> st
     record_of(
         platform, c["acceptance"], LAIZHOU, pid, lambda r: r["dates"]["implementing_on"] is not None
     )
-    complete(platform, c["acceptance"], LAIZHOU, pid, date(2024, 3, 4))
+    complete(platform, c["acceptance"], LAIZHOU, pid, completed_on)
     return pid
 
 
@@ -258,6 +261,26 @@ def test_an_overdue_acceptance_reaches_the_city_once_and_an_extension_reopens_it
     assert "govproj.acceptance.deadline.extension_granted.v1" in [
         t for t, _ in outbox(platform_db, pid)
     ]
+
+
+def test_a_reminder_goes_out_once_before_the_last_day(
+    platform: RunningPlatform, clients: dict[str, httpx.Client], platform_db: DatabaseUrls
+) -> None:
+    # Completed so that the six months end within the 30-day notice period.
+    completed_on = today_in_china() - timedelta(days=170)
+    pid = laizhou_project(platform, clients, completed_on)
+    due = deadline_after(completed_on, "P6M").due
+    assert today_in_china() <= due <= today_in_china() + timedelta(days=30)
+    bureau = platform.headers(LAIZHOU, "bureau_officer")
+    for _ in range(2):
+        assert clients["acceptance"].post("/v1/deadlines/sweep", headers=bureau).status_code == 200
+    events = outbox(platform_db, pid)
+    reminders = [h for t, h in events if t == "govproj.acceptance.deadline.reminder.v1"]
+    assert len(reminders) == 1
+    rec = record_of(platform, clients["acceptance"], LAIZHOU, pid)
+    row = _deadline(rec, "acceptance_due")
+    assert row["due_on"] == due.isoformat() and row["reminded_at"] and row["status"] == "open"
+    assert row["overdue_at"] is None  # not late: no overdue notice for it
 
 
 def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
