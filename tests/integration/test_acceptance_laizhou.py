@@ -299,7 +299,7 @@ def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
     )
     assert outside.status_code == 422 and problem(outside)["field"] == "project_ids[0]"
     has_doc(platform, acceptance, LAIZHOU, pid, report)
-    # Below 5,000,000? No: this one needs its reports first.
+    # 5,000,000 and more: the reports of 第二十三条 come first.
     docs = [
         upload(platform, archive, LAIZHOU, pid, t, t)
         for t in ("supervision_report", "test_report", "security_assessment_report", "other")
