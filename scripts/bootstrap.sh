@@ -14,6 +14,14 @@ if ! command -v clamd >/dev/null 2>&1 && [ ! -x /usr/sbin/clamd ] \
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon >/dev/null) \
     || echo "ClamAV could not be installed; its tests will be skipped" >&2
 fi
+# The console's browser tests (tests/browser) drive Debian's chromium with Playwright
+# (Playwright cannot download its own browsers here); a CJK font makes the Chinese
+# pages and their screenshots legible.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing chromium (Debian) and a CJK font for the console's browser tests" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+    || echo "chromium could not be installed; the browser tests will be skipped" >&2
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

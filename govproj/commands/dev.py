@@ -16,7 +16,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("up")
 def up(detach: bool = typer.Option(False, "--detach", help="全部就绪后返回，进程留在后台")) -> None:
-    """启动嵌入式环境：PostgreSQL、NATS、签发者、五个服务，并载入演示数据。"""
+    """启动嵌入式环境：PostgreSQL、NATS、签发者、五个服务和门户（端口 8100），并载入演示数据。"""
     stack = Stack(DevSettings())
     try:
         pids = stack.up()
@@ -73,13 +73,23 @@ def token(
 
 
 @app.command("issuer", hidden=True)
-def issuer(port: int = typer.Option(8109)) -> None:
+def issuer(
+    port: int = typer.Option(8109),
+    registry_url: str | None = typer.Option(
+        None, envvar="GOVPROJ_DEV_ISSUER_REGISTRY_URL", help="登录页从此登记服务列出建设单位"
+    ),
+) -> None:
     """运行开发用 OIDC 签发者（dev up 会自动启动）。"""
     from govproj.dev.issuer import serve_issuer
 
     settings = DevSettings()
     serve_issuer(
-        settings.home, "127.0.0.1", port, issuer_url=settings.issuer_url, log_level="warning"
+        settings.home,
+        "127.0.0.1",
+        port,
+        issuer_url=settings.issuer_url,
+        registry_url=registry_url,
+        log_level="warning",
     )
 
 

@@ -4,8 +4,10 @@ One RSA key pair is generated on first use and kept under ``<home>/issuer/``
 (the private key mode 0600, the folder 0700), so tokens minted by
 ``govproj dev token`` in one process verify in every service started by
 ``govproj dev up`` in another. The issuer serves its discovery document and
-its public keys (JWKS) over HTTP; it has no login flow, since whoever can read
-the home folder can mint tokens with :func:`mint_token` anyway.
+its public keys (JWKS) over HTTP, and a login for the console: authorization
+code with PKCE, where a page picks the tenant, role, unit and user instead of a
+password (``govproj/dev/login.py``), since whoever can read the home folder can
+mint tokens with :func:`mint_token` anyway.
 
 A key rotation (:func:`rotate_signing_key`) keeps the previous public key in the
 JWKS, so tokens already handed out stay valid until they expire, the way a
@@ -161,8 +163,11 @@ def mint_token(
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def create_issuer_app(home: Path, issuer_url: str) -> FastAPI:
-    """The issuer's HTTP face: discovery document and JWKS (public keys only)."""
+def create_issuer_app(home: Path, issuer_url: str, *, registry_url: str | None = None) -> FastAPI:
+    """The issuer's HTTP face: discovery document, JWKS (public keys only) and the login.
+
+    ``registry_url`` lets the login page offer the chosen tenant's units.
+    """
     signing_key(home)  # generate now: a broken home folder fails at startup, not on a request
     base = issuer_url.rstrip("/")
     app = FastAPI(title="GovProj 开发用 OIDC 签发者", docs_url=None, redoc_url=None)
@@ -175,7 +180,12 @@ def create_issuer_app(home: Path, issuer_url: str) -> FastAPI:
             "jwks_uri": f"{base}/jwks.json",
             "id_token_signing_alg_values_supported": [ALGORITHM],
             "subject_types_supported": ["public"],
-            "response_types_supported": ["id_token"],
+            "response_types_supported": ["code", "id_token"],
+            "authorization_endpoint": f"{base}/authorize",
+            "token_endpoint": f"{base}/token",
+            "grant_types_supported": ["authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none"],
             "claims_supported": [
                 "sub",
                 "name",
@@ -197,6 +207,9 @@ def create_issuer_app(home: Path, issuer_url: str) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    from govproj.dev.login import install_login
+
+    install_login(app, home, issuer_url, registry_url=registry_url)
     return app
 
 
@@ -206,6 +219,7 @@ def serve_issuer(
     port: int = DEFAULT_PORT,
     *,
     issuer_url: str | None = None,
+    registry_url: str | None = None,
     log_level: str = "info",
 ) -> None:
     """Serve the issuer with uvicorn until interrupted (blocking)."""
@@ -214,7 +228,12 @@ def serve_issuer(
     if issuer_url is None:
         public_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
         issuer_url = f"http://{public_host}:{port}"
-    uvicorn.run(create_issuer_app(home, issuer_url), host=host, port=port, log_level=log_level)
+    uvicorn.run(
+        create_issuer_app(home, issuer_url, registry_url=registry_url),
+        host=host,
+        port=port,
+        log_level=log_level,
+    )
 
 
 def _ensure_dir(home: Path) -> Path:

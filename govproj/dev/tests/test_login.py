@@ -1,0 +1,140 @@
+"""The dev issuer's login, as the console meets it: authorization code + PKCE (S256)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from govproj.dev.issuer import create_issuer_app, jwks
+from govproj.dev.login import pkce_challenge
+
+ISSUER = "http://127.0.0.1:8109"
+PORTAL = "http://127.0.0.1:8100/callback"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(create_issuer_app(tmp_path, ISSUER))
+
+
+def _authorize(client: TestClient, verifier: str, **form: str) -> str:
+    data = {
+        "client_id": "govproj-portal",
+        "redirect_uri": PORTAL,
+        "code_challenge": pkce_challenge(verifier),
+        "state": "s1",
+        "tenant": "445322",
+        "role": "unit_officer",
+        "unit": "0b8a2f0e-0000-4000-8000-000000000001",
+        "user": "张三",
+        **form,
+    }
+    r = client.post("/authorize", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    target = urlsplit(r.headers["location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == PORTAL
+    query = parse_qs(target.query)
+    assert query["state"] == ["s1"]
+    return query["code"][0]
+
+
+def _redeem(client: TestClient, code: str, verifier: str) -> tuple[int, dict[str, str]]:
+    r = client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": PORTAL,
+            "client_id": "govproj-portal",
+            "code_verifier": verifier,
+        },
+    )
+    return r.status_code, r.json()
+
+
+def test_discovery_names_the_code_flow_with_pkce(client: TestClient) -> None:
+    doc = client.get("/.well-known/openid-configuration").json()
+    assert doc["authorization_endpoint"] == f"{ISSUER}/authorize"
+    assert doc["token_endpoint"] == f"{ISSUER}/token"
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+
+
+def test_login_page_offers_tenants_and_roles_in_chinese(client: TestClient) -> None:
+    verifier = secrets.token_urlsafe(48)
+    r = client.get(
+        "/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "govproj-portal",
+            "redirect_uri": PORTAL,
+            "state": "s",
+            "code_challenge": pkce_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+    )
+    assert r.status_code == 200
+    assert "445322 郁南县" in r.text and "建设单位/项目管理专员" in r.text
+
+
+def test_code_with_the_right_verifier_gives_a_token_carrying_the_chosen_tenant_role_and_unit(
+    client: TestClient, tmp_path: Path
+) -> None:
+    verifier = secrets.token_urlsafe(48)
+    status, body = _redeem(client, _authorize(client, verifier), verifier)
+    assert status == 200 and body["token_type"] == "Bearer"
+    key = jwt.PyJWK(jwks(tmp_path)["keys"][0])
+    claims = jwt.decode(body["access_token"], key=key, algorithms=["RS256"], audience="govproj")
+    assert claims["tenant"] == "445322" and claims["roles"] == ["unit_officer"]
+    assert claims["unit"] == "0b8a2f0e-0000-4000-8000-000000000001" and claims["sub"] == "张三"
+
+
+def test_a_wrong_verifier_or_a_second_redemption_is_refused(client: TestClient) -> None:
+    verifier = secrets.token_urlsafe(48)
+    code = _authorize(client, verifier)
+    status, body = _redeem(client, code, secrets.token_urlsafe(48))
+    assert (
+        status == 400 and body["error"] == "invalid_grant" and "PKCE" in body["error_description"]
+    )
+    # The failed attempt used the code up: a code is good for one try only.
+    status, body = _redeem(client, code, verifier)
+    assert status == 400 and body["error"] == "invalid_grant"
+
+
+def test_codes_are_only_handed_to_clients_on_this_machine(client: TestClient) -> None:
+    verifier = secrets.token_urlsafe(48)
+    r = client.get(
+        "/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "govproj-portal",
+            "redirect_uri": "https://evil.example/cb",
+            "code_challenge": pkce_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+    )
+    assert r.status_code == 400 and "回调地址不被接受" in r.text
+    r = client.post(
+        "/authorize",
+        data={
+            "client_id": "govproj-portal",
+            "redirect_uri": "https://evil.example/cb",
+            "code_challenge": pkce_challenge(verifier),
+            "tenant": "445322",
+            "role": "unit_officer",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 400
+
+
+def test_a_request_without_pkce_is_refused(client: TestClient) -> None:
+    r = client.get(
+        "/authorize",
+        params={"response_type": "code", "client_id": "govproj-portal", "redirect_uri": PORTAL},
+    )
+    assert r.status_code == 400 and "PKCE" in r.text

@@ -1,0 +1,1 @@
+"""The web console (门户): server-rendered pages over the services' APIs, in Chinese."""

@@ -1,0 +1,116 @@
+"""The console's FastAPI app: pages, login, static files; no database of its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from libs.common.auth import TokenVerifier
+from libs.common.settings import CommonSettings
+from services.portal import oidc
+from services.portal.client import ApiError
+from services.portal.pages import ROUTERS
+from services.portal.settings import PortalSettings, portal_settings
+from services.portal.web import LoginRequired, NotAllowed, render
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: PortalSettings | None = None, common: CommonSettings | None = None
+) -> FastAPI:
+    """The console for ``settings`` (default: from the environment)."""
+    if settings is None or common is None:
+        settings, common = portal_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Uploads of hundreds of MiB stream through: no read timeout while they flow.
+        async with httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout_seconds, read=None, write=None)
+        ) as http:
+            app.state.http = http
+            yield
+
+    app = FastAPI(
+        title="GovProj 门户", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.settings = settings
+    app.state.common = common
+    app.state.secret = settings.session_secret
+    app.state.urls = settings.service_urls
+    app.state.issuer = common.oidc_issuer
+    app.state.verifier = TokenVerifier.from_settings(common)
+    app.state.tenant_names = {}
+    app.state.oidc = None
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(oidc.router)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request") or "application/json" in request.headers.get(
+            "accept", ""
+        ):
+            return JSONResponse({"title": "登录已失效，请重新登录"}, status_code=401)
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> HTMLResponse:
+        from services.portal.labels import ROLE_LABELS
+
+        needed = "、".join(ROLE_LABELS.get(r, r) for r in exc.roles)
+        return render(
+            request, "error.html", None, 403, title="无权访问", message=f"此页面仅供{needed}使用。"
+        )
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        if exc.status == 401:
+            return await _login(request, LoginRequired())
+        title = "找不到" if exc.status == 404 else "操作未完成"
+        return render(
+            request,
+            "error.html",
+            None,
+            exc.status if exc.status >= 400 else 502,
+            title=title,
+            message=exc.message,
+        )
+
+    @app.exception_handler(404)
+    async def _missing(request: Request, exc: Exception) -> HTMLResponse:
+        return render(request, "error.html", None, 404, title="找不到", message="没有这个页面。")
+
+    return app
+
+
+def main() -> None:
+    """Serve the console with uvicorn (``python -m services.portal``)."""
+    import uvicorn
+
+    settings, common = portal_settings()
+    uvicorn.run(
+        create_app(settings, common),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )

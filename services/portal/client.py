@@ -1,0 +1,158 @@
+"""Calls to the services with the person's own token; their problems become Chinese messages.
+
+Every service answers errors as problem+json with a Chinese ``title`` and a
+``detail`` naming the field; :class:`ApiError` carries both to the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+
+from services.portal.labels import FIELD_LABELS
+
+__all__ = ["Api", "ApiError"]
+
+_STATUS_MESSAGES = {
+    401: "登录已失效，请重新登录",
+    403: "您的角色无权进行此操作",
+    404: "找不到该对象，或它不属于您可见的辖区",
+    409: "操作与当前状态冲突",
+    412: "数据已被他人修改，请刷新后重试",
+    413: "文件过大",
+    415: "不支持的文件类型",
+    422: "输入数据不合法",
+    503: "服务暂不可用，请稍后重试",
+}
+
+
+class ApiError(Exception):
+    """A service said no (or did not answer): what to tell the person, in Chinese."""
+
+    def __init__(
+        self, status: int, title: str, detail: str = "", problem: Mapping[str, Any] | None = None
+    ):
+        super().__init__(f"{status} {title}: {detail}")
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.problem = dict(problem or {})
+
+    @property
+    def labelled_detail(self) -> str:
+        """The detail with field codes replaced by their Chinese labels."""
+        return _label_fields(self.detail)
+
+    @property
+    def message(self) -> str:
+        """Title and detail as one sentence, field codes replaced by their Chinese labels."""
+        detail = self.labelled_detail
+        return f"{self.title}：{detail}" if detail and detail != self.title else self.title
+
+    @classmethod
+    def from_response(cls, service: str, r: httpx.Response) -> ApiError:
+        problem: dict[str, Any] = {}
+        if r.headers.get("content-type", "").startswith(
+            ("application/problem+json", "application/json")
+        ):
+            try:
+                body = r.json()
+                problem = body if isinstance(body, dict) else {}
+            except ValueError:
+                problem = {}
+        title = str(
+            problem.get("title")
+            or _STATUS_MESSAGES.get(r.status_code, f"{service} 服务返回错误 {r.status_code}")
+        )
+        detail = problem.get("detail")
+        return cls(r.status_code, title, str(detail) if detail else "", problem)
+
+
+def _label_fields(detail: str) -> str:
+    # "body.facts.amount: Input should be ..." reads better as "总投资（facts.amount）: ...".
+    out = detail.replace("body.", "")
+    for code, label in FIELD_LABELS.items():
+        if out.startswith(f"{code}:") or f"; {code}:" in out:
+            out = out.replace(f"{code}:", f"{label}（{code}）:")
+    return out
+
+
+class Api:
+    """The services as one person sees them (their token, their tenant, their roles)."""
+
+    def __init__(self, http: httpx.AsyncClient, urls: Mapping[str, str], token: str | None):
+        self.http = http
+        self.urls = urls
+        self.token = token
+
+    def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        h = {"Accept": "application/json"}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        h.update(extra or {})
+        return h
+
+    async def request(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        content: Any = None,
+        ok: tuple[int, ...] = (200, 201, 202, 204),
+    ) -> httpx.Response:
+        url = self.urls[service] + path
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            r = await self.http.request(
+                method, url, params=clean, json=json, headers=self.headers(headers), content=content
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(
+                503, "服务暂不可用，请稍后重试", f"{service}：{type(exc).__name__}"
+            ) from exc
+        if r.status_code not in ok:
+            raise ApiError.from_response(service, r)
+        return r
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        return (await self.request("GET", service, path, params=params)).json()
+
+    async def post(
+        self,
+        service: str,
+        path: str,
+        json: Any = None,
+        *,
+        idempotent: bool = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        extra = dict(headers or {})
+        if idempotent:
+            # A double click or a retried form must not create twice (the services honour the key).
+            extra.setdefault("Idempotency-Key", str(uuid.uuid4()))
+        r = await self.request("POST", service, path, json=json, headers=extra)
+        return r.json() if r.content else None
+
+    async def patch(self, service: str, path: str, json: Any, *, version: int | None = None) -> Any:
+        extra = {"If-Match": f'"{version}"'} if version is not None else {}
+        return (await self.request("PATCH", service, path, json=json, headers=extra)).json()
+
+    async def stream(self, service: str, path: str) -> tuple[httpx.Response, AsyncIterator[bytes]]:
+        """A download, streamed through: the response (headers) and its body chunks."""
+        req = self.http.build_request("GET", self.urls[service] + path, headers=self.headers())
+        try:
+            r = await self.http.send(req, stream=True)
+        except httpx.HTTPError as exc:
+            raise ApiError(503, "服务暂不可用，请稍后重试", service) from exc
+        if r.status_code != 200:
+            await r.aread()
+            await r.aclose()
+            raise ApiError.from_response(service, r)
+        return r, r.aiter_bytes()

@@ -1,0 +1,18 @@
+"""The console's pages, one module per area of work."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.portal.pages import audit, dashboard, documents, home, plans, policy, projects, tasks
+
+ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
+    projects.router,
+    documents.router,
+    audit.router,
+    tasks.router,
+    plans.router,
+    dashboard.router,
+    policy.router,
+)

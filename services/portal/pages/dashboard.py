@@ -1,0 +1,179 @@
+"""The overseer's dashboard: its counties side by side, then one county in detail.
+
+Counts and amounts by route and state come from the registry's oversight
+summary; by year from the project list; overdue deadlines from each decision's
+time limits (a dated limit past today while the project has not yet reached the
+state that meets it) and from the annual plan's due date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from libs.common.deadlines import today_in_china
+from services.portal.charts import bar_chart
+from services.portal.client import ApiError
+from services.portal.labels import ROUTE_LABELS, STATE_LABELS, TIME_LIMIT_LABELS, money
+from services.portal.web import CurrentUser, User, render
+
+router = APIRouter(include_in_schema=False)
+
+# vocabulary.md lifecycle, in order; a limit is met once the project reaches its state.
+ORDER = [
+    "draft", "submitted", "under_review", "approved", "procuring", "implementing", "completed",
+    "acceptance_review", "accepted", "in_operation", "evaluated", "decommissioned",
+]  # fmt: skip
+RANK = {s: i for i, s in enumerate(ORDER)} | {"filed": ORDER.index("approved")}
+# Which state meets which time limit (vocabulary.md "Time limits").
+MET_BY = {
+    "approval_due": "approved",
+    "acceptance_due": "accepted",
+    "self_evaluation_due": "evaluated",
+    "performance_report_due": "evaluated",
+    "approval_validity": "procuring",  # the approval must be used (procurement started) before it lapses
+}
+ENDED = ("rejected", "out_of_scope", "terminated", "decommissioned", "draft")
+MAX_PROJECTS = 1000
+
+
+async def _projects(user: User, tenant: str | None) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while len(items) < MAX_PROJECTS:
+        page = await user.api.get(
+            "registry", "/v1/projects", tenant=tenant, cursor=cursor, limit=200
+        )
+        items.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    return items
+
+
+async def _overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dated time limits already past whose state the project has not reached."""
+    today = today_in_china().isoformat()
+    live = [p for p in projects if p["state"] not in ENDED and p.get("decision")][:200]
+    sem = asyncio.Semaphore(8)
+
+    async def one(p: dict[str, Any]) -> list[dict[str, Any]]:
+        async with sem:
+            try:
+                d = await user.api.get("approval", f"/v1/projects/{p['id']}/decision")
+            except ApiError:
+                return []
+        out = []
+        for t in d.get("decision", {}).get("time_limits", []):
+            met = MET_BY.get(t.get("code"))
+            if not met or not t.get("date") or t["date"] >= today:
+                continue
+            if RANK.get(p["state"], -1) >= RANK[met]:
+                continue
+            out.append(
+                {"project": p, "limit": t, "label": TIME_LIMIT_LABELS.get(t["code"], t["code"])}
+            )
+        return out
+
+    found = await asyncio.gather(*(one(p) for p in live))
+    return sorted((x for xs in found for x in xs), key=lambda x: x["limit"]["date"])
+
+
+def _by_year(projects: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
+    years: dict[int, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    for p in projects:
+        years[p["year"]]["count"] += 1
+        years[p["year"]]["amount"] += int(p["amount"])
+    return dict(sorted(years.items()))
+
+
+def _bars(
+    buckets: dict[str, dict[str, int]], labels: dict[str, str], key: str
+) -> list[tuple[str, float, str]]:
+    rows = sorted(buckets.items(), key=lambda kv: -kv[1][key])
+    return [
+        (
+            labels.get(code, "未判定" if code == "undecided" else code),
+            b[key],
+            f"{b['count']}个" if key == "count" else money(b["amount"]),
+        )
+        for code, b in rows
+        if b["count"]
+    ]
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HTMLResponse:
+    user.require("overseer")
+    summary = await user.api.get("registry", "/v1/oversight/summary")
+    rows = summary["jurisdictions"]
+    for j in rows:
+        request.app.state.tenant_names.setdefault(j["tenant"], j["name"])
+    selected = next((j for j in rows if j["tenant"] == county), None) if county else None
+    if county and selected is None:
+        return render(
+            request,
+            "error.html",
+            user,
+            404,
+            title="找不到",
+            message=f"辖区 {county} 不在您监督的范围内。",
+        )
+    scope = selected["tenants"] if selected else None
+    projects = await _projects(user, None)
+    if scope is not None:
+        projects = [p for p in projects if p["tenant_id"] in scope]
+    overdue = await _overdue(user, projects)
+    years = _by_year(projects)
+    focus = selected or {
+        "by_route": _merge(r["by_route"] for r in rows),
+        "by_state": _merge(r["by_state"] for r in rows),
+        "projects": {
+            "count": sum(r["projects"]["count"] for r in rows),
+            "amount": sum(r["projects"]["amount"] for r in rows),
+        },
+    }
+    charts = {
+        "counties_amount": bar_chart(
+            "各辖区项目总投资",
+            [(r["name"], r["projects"]["amount"], money(r["projects"]["amount"])) for r in rows],
+        ),
+        "route_count": bar_chart(
+            "按管理方式的项目数", _bars(focus["by_route"], ROUTE_LABELS, "count")
+        ),
+        "route_amount": bar_chart(
+            "按管理方式的总投资", _bars(focus["by_route"], ROUTE_LABELS, "amount")
+        ),
+        "state_count": bar_chart("按状态的项目数", _bars(focus["by_state"], STATE_LABELS, "count")),
+        "year_amount": bar_chart(
+            "按年度的总投资",
+            [(f"{y}年", b["amount"], money(b["amount"])) for y, b in years.items()],
+        ),
+    }
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        title="监督看板" + (f"：{selected['name']}" if selected else ""),
+        summary=summary,
+        rows=rows,
+        selected=selected,
+        focus=focus,
+        years=years,
+        overdue=overdue,
+        charts=charts,
+        projects=projects if selected else [],
+    )
+
+
+def _merge(parts: Any) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    for part in parts:
+        for code, b in part.items():
+            out[code]["count"] += b["count"]
+            out[code]["amount"] += b["amount"]
+    return dict(out)

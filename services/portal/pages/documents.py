@@ -1,0 +1,75 @@
+"""Project documents: the list, the upload (streamed through to the archive), the download."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+
+from services.portal.client import ApiError
+from services.portal.web import CurrentUser, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/projects/{project_id}/documents", response_class=HTMLResponse)
+async def project_documents(request: Request, user: CurrentUser, project_id: str) -> HTMLResponse:
+    try:
+        docs = await user.api.get("archive", "/v1/documents", project_id=project_id, limit=200)
+        error = None
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        docs, error = [], exc.message
+    return render(
+        request, "projects/_documents.html", user, project_id=project_id, docs=docs, doc_error=error
+    )
+
+
+@router.post("/projects/{project_id}/documents")
+async def upload_document(request: Request, user: CurrentUser, project_id: str) -> JSONResponse:
+    """Stream the browser's multipart body to the archive unchanged (no copy on disk or in memory).
+
+    The browser's progress bar counts the bytes it sends here; the archive
+    answers once it holds them all with their SM3 and SHA-256.
+    """
+    if not user.has("unit_officer", "bureau_officer"):
+        return JSONResponse(
+            {"title": "您的角色无权上传文件", "detail": "仅建设单位和政务服务数据管理部门可以上传"},
+            status_code=403,
+        )
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return JSONResponse(
+            {"title": "上传格式不正确", "detail": "须以 multipart/form-data 上传"}, status_code=415
+        )
+    headers = {"Content-Type": content_type}
+    if "content-length" in request.headers:
+        headers["Content-Length"] = request.headers["content-length"]
+    try:
+        r = await user.api.request(
+            "POST", "archive", "/v1/documents", content=request.stream(), headers=headers, ok=(201,)
+        )
+    except ApiError as exc:
+        return JSONResponse(
+            {"title": exc.title, "detail": exc.labelled_detail}, status_code=exc.status
+        )
+    return JSONResponse(r.json(), status_code=201)
+
+
+@router.get("/documents/{document_id}/content")
+async def download(user: CurrentUser, document_id: str) -> StreamingResponse:
+    r, body = await user.api.stream("archive", f"/v1/documents/{document_id}/content")
+    keep = {
+        k: v
+        for k, v in r.headers.items()
+        if k.lower() in ("content-type", "content-length", "content-disposition", "etag")
+    }
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        try:
+            async for chunk in body:
+                yield chunk
+        finally:
+            await r.aclose()
+
+    return StreamingResponse(chunks(), headers=keep)

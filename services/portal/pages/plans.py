@@ -1,0 +1,190 @@
+"""The annual plan (年度需求计划) and the 政务信息系统目录, as the bureau and units keep them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from libs.common.deadlines import today_in_china
+from services.portal.client import ApiError
+from services.portal.web import CurrentUser, User, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/plans")
+async def plans_home(user: CurrentUser) -> RedirectResponse:
+    return RedirectResponse(f"/plans/{today_in_china().year + 1}", status_code=303)
+
+
+async def _plan_page(
+    request: Request,
+    user: User,
+    year: int,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    user.require("bureau_officer", "unit_officer", "overseer")
+    plan = await user.api.get("registry", f"/v1/plans/{year}")
+    units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
+    if user.unit:
+        units = [u for u in units if u["id"] == user.unit] or units
+    names = {u["id"]: u["name"] for u in units}
+    return render(
+        request,
+        "plans.html",
+        user,
+        status,
+        title=f"{year}年度需求计划",
+        plan=plan,
+        year=year,
+        units=units,
+        unit_names=names,
+        error=error,
+        notice=notice,
+        values=values or {},
+    )
+
+
+@router.get("/plans/{year}", response_class=HTMLResponse)
+async def plan(request: Request, user: CurrentUser, year: int) -> HTMLResponse:
+    if not 2000 <= year <= 2100:
+        return render(
+            request,
+            "error.html",
+            user,
+            422,
+            title="年度不正确",
+            message="年度须为2000至2100之间的年份。",
+        )
+    return await _plan_page(request, user, year)
+
+
+@router.post("/plans/{year}/items", response_class=HTMLResponse)
+async def add_demand(request: Request, user: CurrentUser, year: int) -> Response:
+    user.require("unit_officer", "bureau_officer")
+    form = await request.form()
+    values = {k: form.get(k) for k in form}
+    name = str(form.get("name") or "").strip()
+    amount_raw = str(form.get("amount") or "").strip().replace(",", "")
+    problems = []
+    if not name:
+        problems.append("请填写拟建项目名称")
+    if not amount_raw.isdigit():
+        problems.append(
+            f"预计总投资须为不带小数的整数元（例如 80万元填 800000），收到“{amount_raw}”"
+        )
+    if form.get("project_class") not in ("public", "professional"):
+        problems.append("请选择项目类别")
+    if not form.get("unit_id"):
+        problems.append("请选择建设单位")
+    if problems:
+        return await _plan_page(
+            request, user, year, error="；".join(problems), status=422, values=values
+        )
+    body = {
+        "unit_id": form.get("unit_id"),
+        "name": name,
+        "project_class": form.get("project_class"),
+        "amount": int(amount_raw),
+        "description": str(form.get("description") or "").strip() or None,
+    }
+    try:
+        await user.api.post("registry", f"/v1/plans/{year}/items", body)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await _plan_page(
+            request, user, year, error=exc.message, status=exc.status, values=values
+        )
+    return await _plan_page(request, user, year, notice=f"需求“{name}”已申报。")
+
+
+@router.post("/plans/{year}/consolidate", response_class=HTMLResponse)
+async def consolidate(request: Request, user: CurrentUser, year: int) -> Response:
+    user.require("bureau_officer")
+    form = await request.form()
+    exclude = [str(v) for v in form.getlist("exclude")]
+    try:
+        await user.api.post("registry", f"/v1/plans/{year}/consolidate", {"exclude": exclude})
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await _plan_page(request, user, year, error=exc.message, status=exc.status)
+    return await _plan_page(request, user, year, notice="已汇总形成年度建设计划。")
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+async def catalog(
+    request: Request,
+    user: CurrentUser,
+    state: str = "",
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    user.require("bureau_officer", "unit_officer", "overseer")
+    systems = await user.api.get("registry", "/v1/systems", state=state)
+    units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
+    names = {u["id"]: u["name"] for u in units}
+    return render(
+        request,
+        "catalog.html",
+        user,
+        status,
+        title="政务信息系统目录",
+        systems=systems,
+        units=units,
+        unit_names=names,
+        state=state,
+        error=error,
+        notice=notice,
+    )
+
+
+@router.post("/catalog", response_class=HTMLResponse)
+async def register_system(request: Request, user: CurrentUser) -> Response:
+    user.require("bureau_officer", "unit_officer")
+    form = await request.form()
+    name = str(form.get("name") or "").strip()
+    if not name or not form.get("unit_id"):
+        return await catalog(request, user, error="请填写系统名称并选择主管单位", status=422)
+    body: dict[str, Any] = {
+        "name": name,
+        "unit_id": form.get("unit_id"),
+        "state": form.get("state") or "planned",
+        "description": str(form.get("description") or "").strip() or None,
+    }
+    for flag in (
+        "shares_data",
+        "duplicate_collection",
+        "crypto_compliant",
+        "security_compliant",
+        "secure_reliable",
+        "hosted_on_gov_cloud",
+    ):
+        body[flag] = form.get(flag) == "on"
+    try:
+        await user.api.post("registry", "/v1/systems", body)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await catalog(request, user, error=exc.message, status=exc.status)
+    return await catalog(request, user, notice=f"系统“{name}”已登记。")
+
+
+@router.post("/catalog/{system_id}/operate", response_class=HTMLResponse)
+async def operate(request: Request, user: CurrentUser, system_id: str) -> Response:
+    user.require("bureau_officer", "unit_officer")
+    try:
+        await user.api.post("registry", f"/v1/systems/{system_id}/operate", None)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await catalog(request, user, error=exc.message, status=exc.status)
+    return await catalog(request, user, notice="系统已投入运行。")

@@ -1,0 +1,223 @@
+"""Policy packs: a tenant's regulation article by article, and the differences between two.
+
+Which packs a person may read is the approval service's answer (GET /v1/policies,
+visible tenants only); the regulation's text and the comparison come from the
+same packs loaded here with libs/policy (pure: no decision is made here).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from libs.policy import PolicyRegistry, load_registry
+from libs.policy.diff import diff_packs
+from libs.policy.lint import cn_number
+from libs.policy.render import format_value
+from services.portal.labels import REQUIREMENT_LABELS, ROLE_LABELS, ROUTE_LABELS, TIME_LIMIT_LABELS
+from services.portal.web import CurrentUser, render
+
+router = APIRouter(include_in_schema=False)
+
+_ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两0-9]+)条")
+SECTIONS = {
+    "document": "文件信息",
+    "validity": "有效期",
+    "status": "状态",
+    "authorities": "职责",
+    "facts": "项目事实",
+    "parameters": "参数",
+    "scope": "适用范围",
+    "routes": "管理方式",
+    "requirements": "程序与要求",
+    "time_limits": "期限",
+}
+KINDS = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "顺序调整"}
+
+
+@lru_cache(maxsize=4)
+def _packs(root: Path) -> PolicyRegistry:
+    return load_registry(root)
+
+
+def packs_of(request: Request) -> PolicyRegistry:
+    return _packs(Path(request.app.state.common.policies_dir))
+
+
+def article_number(citation: str | None) -> int | None:
+    m = _ARTICLE.search(citation or "")
+    return cn_number(m.group(1)) if m else None
+
+
+def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
+    """Every rule, parameter and duty of a pack, grouped by the article it cites."""
+    by: dict[int, list[dict[str, str]]] = defaultdict(list)
+
+    def add(citation: str | None, section: str, name: str, text: str) -> None:
+        n = article_number(citation)
+        if n is not None:
+            by[n].append(
+                {
+                    "section": SECTIONS[section],
+                    "name": name,
+                    "text": text,
+                    "citation": citation or "",
+                }
+            )
+
+    for role, a in (spec.get("authorities") or {}).items():
+        add(a.get("article"), "authorities", ROLE_LABELS.get(role, role), a.get("name", ""))
+    for code, f in (spec.get("facts") or {}).items():
+        add(f.get("article"), "facts", f.get("label") or code, f"类型 {f.get('type')}")
+    for code, p in (spec.get("parameters") or {}).items():
+        add(
+            p.get("article"),
+            "parameters",
+            p.get("label") or code,
+            format_value(p.get("value"), p.get("type", "")),
+        )
+    for rule in spec.get("scope") or []:
+        add(
+            rule.get("article"),
+            "scope",
+            ROUTE_LABELS.get(rule.get("route"), rule.get("route") or ""),
+            rule.get("explanation") or "",
+        )
+    for rule in spec.get("routes") or []:
+        for band in rule.get("bands") or [rule]:
+            add(
+                band.get("article") or rule.get("article"),
+                "routes",
+                ROUTE_LABELS.get(band.get("route"), band.get("route") or ""),
+                band.get("explanation") or "",
+            )
+    for r in spec.get("requirements") or []:
+        add(
+            r.get("article"),
+            "requirements",
+            REQUIREMENT_LABELS.get(r.get("code"), r.get("code") or r.get("id")),
+            r.get("explanation") or "",
+        )
+    for t in spec.get("time_limits") or []:
+        add(
+            t.get("article"),
+            "time_limits",
+            TIME_LIMIT_LABELS.get(t.get("code"), t.get("code") or t.get("id")),
+            t.get("explanation") or "",
+        )
+    return by
+
+
+@router.get("/policies", response_class=HTMLResponse)
+async def policies(request: Request, user: CurrentUser) -> HTMLResponse:
+    listed = await user.api.get("approval", "/v1/policies")
+    return render(request, "policy/list.html", user, title="政策包", packs=listed)
+
+
+@router.get("/policies/diff", response_class=HTMLResponse)
+async def diff(request: Request, user: CurrentUser, a: str = "", b: str = "") -> HTMLResponse:
+    listed = await user.api.get("approval", "/v1/policies")
+    visible = {p["id"] for p in listed}
+    context: dict[str, Any] = {
+        "packs": listed,
+        "a": a,
+        "b": b,
+        "changes": None,
+        "title": "政策对比",
+    }
+    if a or b:
+        missing = [x for x in (a, b) if x not in visible]
+        if missing:
+            return render(
+                request,
+                "policy/diff.html",
+                user,
+                404,
+                error=f"找不到政策包 {'、'.join(missing) or '（未选择）'}，或它不属于您可见的辖区。",
+                **context,
+            )
+        if a == b:
+            return render(
+                request,
+                "policy/diff.html",
+                user,
+                422,
+                error="请选择两个不同的政策包进行对比。",
+                **context,
+            )
+        reg = packs_of(request)
+        pa, pb = reg.get(a), reg.get(b)
+        result = diff_packs(pa, pb)
+        rows = []
+        for c in result.changes:
+            kind = None
+            if c.section == "parameters" and c.field == "value":
+                param = pa.spec.parameters.get(c.key)
+                kind = param.type if param else None
+            rows.append(
+                {
+                    "change": c,
+                    "before": _show(c.before, kind),
+                    "after": _show(c.after, kind),
+                    "section": SECTIONS.get(c.section, c.section),
+                    "kind": KINDS[c.kind],
+                }
+            )
+        context.update(changes=rows, pa=pa, pb=pb)
+    return render(request, "policy/diff.html", user, **context)
+
+
+def _show(value: Any, kind: str | None) -> str:
+    if value is None:
+        return ""
+    if kind in ("amount", "ratio", "period", "month_day"):
+        return format_value(value, kind)
+    if isinstance(value, dict):
+        text = value.get("explanation") or value.get("label") or value.get("name")
+        if text:
+            return str(text)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+@router.get("/policies/{pack_id}", response_class=HTMLResponse)
+async def pack(request: Request, user: CurrentUser, pack_id: str) -> HTMLResponse:
+    # The approval service decides whether this person may read the pack (404 otherwise).
+    served = await user.api.get("approval", f"/v1/policies/{pack_id}")
+    spec = served["pack"]
+    local = packs_of(request).get(pack_id) if pack_id in packs_of(request) else None
+    texts = dict(local.source_text.articles) if local and local.source_text else {}
+    cited = _items(spec)
+    numbers = sorted(set(texts) | set(cited))
+    articles = [
+        {"n": n, "anchor": _anchor(n), "text": texts.get(n, ""), "items": cited.get(n, [])}
+        for n in numbers
+    ]
+    return render(
+        request,
+        "policy/pack.html",
+        user,
+        title=served["document"]["title"],
+        served=served,
+        articles=articles,
+    )
+
+
+def _anchor(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        cn = digits[n]
+    elif n < 20:
+        cn = "十" + (digits[n % 10] if n % 10 else "")
+    elif n < 100:
+        cn = digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    else:
+        cn = str(n)
+    return f"第{cn}条"

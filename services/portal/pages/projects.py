@@ -1,0 +1,395 @@
+"""Projects: list, create, edit, submit, and one project's page with its decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from libs.common.deadlines import today_in_china
+from services.portal.client import ApiError
+from services.portal.pages.forms import FormErrors, project_payload
+from services.portal.web import CurrentUser, User, render
+
+router = APIRouter(include_in_schema=False)
+
+# A change request needs an approval or filing to change (approval's changes.approved_result).
+CLOSED_TO_CHANGES = ("draft", "submitted", "under_review", "rejected", "out_of_scope", "terminated")
+READERS = ("unit_officer", "bureau_officer", "overseer", "auditor", "finance_officer", "expert")
+
+
+async def _units(user: User) -> list[dict[str, Any]]:
+    units: list[dict[str, Any]] = await user.api.get("registry", "/v1/units", tenant=user.tenant)
+    if user.unit:  # an officer whose token names a unit acts for that unit only
+        units = [u for u in units if u["id"] == user.unit] or units
+    return units
+
+
+async def _demand_items(user: User, year: int, unit_id: str | None) -> list[dict[str, Any]]:
+    """The consolidated plan's included items of ``unit_id`` for ``year`` (what a project may claim)."""
+    try:
+        plan = await user.api.get("registry", f"/v1/plans/{year}")
+    except ApiError:
+        return []
+    return [
+        i
+        for i in plan.get("items", [])
+        if i.get("state") == "included" and (not unit_id or i.get("unit_id") == unit_id)
+    ]
+
+
+@router.get("/projects", response_class=HTMLResponse)
+async def list_projects(
+    request: Request,
+    user: CurrentUser,
+    state: str = "",
+    route: str = "",
+    q: str = "",
+    tenant: str = "",
+    year: str = "",
+    cursor: str = "",
+) -> HTMLResponse:
+    user.require(*READERS)
+    page = await user.api.get(
+        "registry",
+        "/v1/projects",
+        state=state,
+        route=route,
+        q=q,
+        tenant=tenant,
+        year=year if year.isdigit() else None,
+        cursor=cursor,
+        limit=50,
+    )
+    return render(
+        request,
+        "projects/list.html",
+        user,
+        title="项目",
+        page=page,
+        filters={"state": state, "route": route, "q": q, "tenant": tenant, "year": year},
+        tenants=sorted(user.subject.visible_tenants) if user.has("overseer") else [],
+    )
+
+
+async def _form_page(
+    request: Request,
+    user: User,
+    *,
+    project: dict[str, Any] | None,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    units = await _units(user)
+    year = int(values.get("year") or today_in_china().year + 1)
+    demand = await _demand_items(
+        user, year, values.get("unit_id") or (units[0]["id"] if len(units) == 1 else None)
+    )
+    return render(
+        request,
+        "projects/form.html",
+        user,
+        status,
+        title="修改项目" if project else "新建项目",
+        project=project,
+        values=values,
+        units=units,
+        demand=demand,
+        errors=errors or {},
+        error=error,
+    )
+
+
+def _values_of(project: dict[str, Any]) -> dict[str, Any]:
+    facts = project.get("facts") or {}
+    return {
+        "name": project["name"],
+        "unit_id": project["unit_id"],
+        "year": project["year"],
+        "description": project.get("description") or "",
+        "demand_item_id": project.get("demand_item_id") or "",
+        **facts,
+    }
+
+
+def _values_of_form(form: Any) -> dict[str, Any]:
+    values = {k: form.get(k) for k in form}
+    values["service_types"] = form.getlist("service_types")
+    for flag in ("uses_crypto", "new_fiscal_funds", "mandated", "classified"):
+        values[flag] = form.get(flag) == "on"
+    return values
+
+
+@router.get("/projects/new", response_class=HTMLResponse)
+async def new_project(
+    request: Request, user: CurrentUser, year: int | None = None, unit_id: str = ""
+) -> HTMLResponse:
+    user.require("unit_officer")
+    values: dict[str, Any] = {
+        "year": year or today_in_china().year + 1,
+        "unit_id": unit_id,
+        "funding": "fiscal",
+        "service_types": [],
+    }
+    return await _form_page(request, user, project=None, values=values)
+
+
+@router.get("/projects/demand-options", response_class=HTMLResponse)
+async def demand_options(
+    request: Request, user: CurrentUser, year: int = 0, unit_id: str = "", demand_item_id: str = ""
+) -> HTMLResponse:
+    """The plan items a project may claim, refreshed when year or unit changes (htmx)."""
+    user.require("unit_officer")
+    items = await _demand_items(user, year, unit_id or None) if 2000 <= year <= 2100 else []
+    return render(
+        request,
+        "projects/_demand.html",
+        user,
+        demand=items,
+        values={"demand_item_id": demand_item_id, "year": year},
+    )
+
+
+@router.post("/projects/new", response_class=HTMLResponse)
+async def create_project(request: Request, user: CurrentUser) -> Response:
+    user.require("unit_officer")
+    form = await request.form()
+    values = _values_of_form(form)
+    try:
+        body = project_payload(form)
+        created = await user.api.post("registry", "/v1/projects", body)
+    except FormErrors as exc:
+        return await _form_page(
+            request,
+            user,
+            project=None,
+            values=values,
+            errors=exc.errors,
+            error=exc.summary,
+            status=422,
+        )
+    except ApiError as exc:
+        if exc.status in (401,):
+            raise
+        return await _form_page(
+            request, user, project=None, values=values, error=exc.message, status=exc.status
+        )
+    return RedirectResponse(f"/projects/{created['id']}?notice=created", status_code=303)
+
+
+@router.get("/projects/{project_id}/edit", response_class=HTMLResponse)
+async def edit_project(request: Request, user: CurrentUser, project_id: str) -> HTMLResponse:
+    user.require("unit_officer")
+    project = await user.api.get("registry", f"/v1/projects/{project_id}")
+    if project["state"] != "draft":
+        return render(
+            request,
+            "error.html",
+            user,
+            409,
+            title="不能修改",
+            message=f"项目已{project['state_label']}，只有草稿可以修改；如需调整请提出变更申请。",
+        )
+    return await _form_page(request, user, project=project, values=_values_of(project))
+
+
+@router.post("/projects/{project_id}/edit", response_class=HTMLResponse)
+async def update_project(request: Request, user: CurrentUser, project_id: str) -> Response:
+    user.require("unit_officer")
+    project = await user.api.get("registry", f"/v1/projects/{project_id}")
+    form = await request.form()
+    values = _values_of_form(form)
+    version_raw = str(form.get("version") or "")
+    try:
+        body = project_payload(form)
+        await user.api.patch(
+            "registry",
+            f"/v1/projects/{project_id}",
+            body,
+            version=int(version_raw) if version_raw.isdigit() else None,
+        )
+    except FormErrors as exc:
+        return await _form_page(
+            request,
+            user,
+            project=project,
+            values=values,
+            errors=exc.errors,
+            error=exc.summary,
+            status=422,
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await _form_page(
+            request, user, project=project, values=values, error=exc.message, status=exc.status
+        )
+    return RedirectResponse(f"/projects/{project_id}?notice=saved", status_code=303)
+
+
+@router.post("/projects/{project_id}/submit", response_class=HTMLResponse)
+async def submit_project(request: Request, user: CurrentUser, project_id: str) -> Response:
+    user.require("unit_officer")
+    form = await request.form()
+    key = str(form.get("idempotency_key") or "") or None
+    try:
+        await user.api.post(
+            "registry",
+            f"/v1/projects/{project_id}/submit",
+            None,
+            headers={"Idempotency-Key": key} if key else None,
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await project_page(request, user, project_id, error=exc.message, status=exc.status)
+    return RedirectResponse(f"/projects/{project_id}?notice=submitted", status_code=303)
+
+
+NOTICES = {
+    "created": "项目草稿已保存。核对后可以申报。",
+    "saved": "修改已保存。",
+    "submitted": "已申报，正在按政策包判定……",
+    "change": "变更申请已提交。",
+    "opinion": "意见已提交。",
+}
+
+
+async def _decision(user: User, project: dict[str, Any]) -> dict[str, Any] | None:
+    if project["state"] in ("draft", "submitted") and not project.get("decision"):
+        return None
+    try:
+        found: dict[str, Any] = await user.api.get(
+            "approval", f"/v1/projects/{project['id']}/decision"
+        )
+    except ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return found
+
+
+async def _optional(user: User, service: str, path: str, **params: Any) -> Any:
+    """What a service may not have for this project (none yet, or an API not deployed): None."""
+    try:
+        return await user.api.get(service, path, **params)
+    except ApiError as exc:
+        if exc.status in (404, 405, 409, 501):
+            return None
+        raise
+
+
+async def project_page(
+    request: Request,
+    user: User,
+    project_id: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
+    user.require(*READERS)
+    project = await user.api.get("registry", f"/v1/projects/{project_id}")
+    decision = await _decision(user, project)
+    workflow = await _optional(user, "approval", f"/v1/projects/{project_id}/workflow")
+    history = await user.api.get("registry", f"/v1/projects/{project_id}/history")
+    changes_open = project["state"] not in CLOSED_TO_CHANGES
+    changes = (
+        await _optional(user, "approval", f"/v1/projects/{project_id}/changes")
+        if changes_open
+        else None
+    )
+    unit_name = project["unit_id"]
+    try:
+        unit = await user.api.get("registry", f"/v1/units/{project['unit_id']}")
+        unit_name = unit["name"]
+    except ApiError:
+        pass
+    return render(
+        request,
+        "projects/detail.html",
+        user,
+        status,
+        title=project["name"],
+        project=project,
+        unit_name=unit_name,
+        decision=decision,
+        workflow=workflow,
+        history=history,
+        error=error,
+        notice=notice,
+        today=today_in_china(),
+        changes_open=changes_open,
+        changes=changes,
+        CHANGE_KINDS=CHANGE_KINDS,
+        idempotency_key=f"submit-{project_id}-{project['submission'] + 1}",
+        doc_date=today_in_china().isoformat(),
+    )
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+async def show_project(
+    request: Request, user: CurrentUser, project_id: str, notice: str = ""
+) -> HTMLResponse:
+    return await project_page(request, user, project_id, notice=NOTICES.get(notice))
+
+
+@router.get("/projects/{project_id}/status", response_class=HTMLResponse)
+async def project_status(request: Request, user: CurrentUser, project_id: str) -> Response:
+    """The decision panel alone, polled (htmx) while the approval service decides."""
+    user.require(*READERS)
+    project = await user.api.get("registry", f"/v1/projects/{project_id}")
+    if project["state"] != "submitted":
+        # Decided: load the whole page again so every section follows the new state.
+        return Response(status_code=200, headers={"HX-Redirect": f"/projects/{project_id}"})
+    return render(request, "projects/_pending.html", user, project=project)
+
+
+CHANGE_KINDS = {
+    "adjustment": "调整（资金调整，目标不变）",
+    "major_change": "重大变更",
+    "late_delivery": "逾期交付",
+    "termination": "终止",
+}
+
+
+@router.post("/projects/{project_id}/changes", response_class=HTMLResponse)
+async def file_change(request: Request, user: CurrentUser, project_id: str) -> Response:
+    """A change request (调整/变更) runs beside the project (approval POST /v1/projects/{id}/changes)."""
+    user.require("unit_officer")
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()
+    kind = str(form.get("kind") or "")
+    if kind not in CHANGE_KINDS:
+        return await project_page(request, user, project_id, error="请选择变更类型", status=422)
+    if not reason:
+        return await project_page(
+            request, user, project_id, error="请填写变更内容和理由", status=422
+        )
+    body: dict[str, Any] = {"kind": kind, "reason": reason}
+    for field, label in (("adjustment_amount", "资金调整数额"), ("new_total", "调整后总金额")):
+        raw = str(form.get(field) or "").strip().replace(",", "")
+        if raw:
+            if not raw.isdigit():
+                return await project_page(
+                    request,
+                    user,
+                    project_id,
+                    error=f"{label}须为不带小数的整数元，收到“{raw}”",
+                    status=422,
+                )
+            body[field] = int(raw)
+    if kind == "adjustment" and not body.get("adjustment_amount"):
+        return await project_page(
+            request, user, project_id, error="调整须填写大于零的资金调整数额（元）", status=422
+        )
+    try:
+        await user.api.post("approval", f"/v1/projects/{project_id}/changes", body)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await project_page(request, user, project_id, error=exc.message, status=exc.status)
+    return RedirectResponse(f"/projects/{project_id}?notice=change", status_code=303)

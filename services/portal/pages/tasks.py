@@ -1,0 +1,187 @@
+"""The work queue (待办): open review steps for the person's roles, and acting on one.
+
+Steps, opinions and experts belong to the approval service (GET /v1/tasks,
+GET /v1/workflows/{id}, POST /v1/steps/{id}/opinions, PUT /v1/steps/{id}/experts,
+POST /v1/steps/{id}/expert-opinions); this page only shows and forwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.portal.client import ApiError
+from services.portal.web import CurrentUser, User, render
+
+router = APIRouter(include_in_schema=False)
+
+WORKERS = (
+    "bureau_officer",
+    "expert",
+    "finance_officer",
+    "crypto_officer",
+    "unit_officer",
+    "overseer",
+)
+OUTCOMES = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
+CONCLUSIONS = {"agree": "同意", "agree_with_changes": "修改后同意", "disagree": "不同意"}
+# Steps whose opinion may fix an amount (approval's OpinionIn.approved_amount).
+AMOUNT_STEPS = ("finance_review", "approval", "cost_review")
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+async def tasks(request: Request, user: CurrentUser) -> HTMLResponse:
+    user.require(*WORKERS)
+    try:
+        queue = await user.api.get("approval", "/v1/tasks")
+        unavailable = None
+    except ApiError as exc:
+        if exc.status not in (404, 405):
+            raise
+        queue, unavailable = {"items": []}, "审批流程服务尚未开通待办接口。"
+    return render(
+        request, "tasks/list.html", user, title="待办", queue=queue, unavailable=unavailable
+    )
+
+
+async def _step_context(user: User, workflow_id: str, step_id: str) -> dict[str, Any]:
+    workflow = await user.api.get("approval", f"/v1/workflows/{workflow_id}")
+    step = next((s for s in workflow.get("steps", []) if s["step_id"] == step_id), None)
+    if step is None:
+        raise ApiError(404, "找不到该审核环节", step_id)
+    project = await user.api.get("registry", f"/v1/projects/{workflow['project_id']}")
+    try:
+        docs = await user.api.get(
+            "archive", "/v1/documents", project_id=workflow["project_id"], limit=200
+        )
+    except ApiError:
+        docs = []
+    return {"workflow": workflow, "step": step, "project": project, "docs": docs}
+
+
+async def _step_page(
+    request: Request,
+    user: User,
+    workflow_id: str,
+    step_id: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    ctx = await _step_context(user, workflow_id, step_id)
+    return render(
+        request,
+        "tasks/step.html",
+        user,
+        status,
+        title=f"办理：{ctx['project']['name']}",
+        error=error,
+        values=values or {},
+        OUTCOMES=OUTCOMES,
+        CONCLUSIONS=CONCLUSIONS,
+        amount_step=ctx["step"]["code"] in AMOUNT_STEPS,
+        **ctx,
+    )
+
+
+@router.get("/steps/{step_id}", response_class=HTMLResponse)
+async def step(request: Request, user: CurrentUser, step_id: str, workflow: str) -> HTMLResponse:
+    user.require(*WORKERS)
+    return await _step_page(request, user, workflow, step_id)
+
+
+@router.post("/steps/{step_id}", response_class=HTMLResponse)
+async def act(request: Request, user: CurrentUser, step_id: str, workflow: str) -> Response:
+    """One form for the three ways to act: an opinion, an expert's opinion, naming experts."""
+    user.require(*WORKERS)
+    form = await request.form()
+    action = str(form.get("action") or "opinion")
+    values = {k: form.get(k) for k in form}
+    opinion = str(form.get("opinion") or "").strip()
+    attachments = [str(a) for a in form.getlist("attachments")]
+    try:
+        if action == "experts":
+            experts = []
+            for line in str(form.get("experts") or "").splitlines():
+                parts = [p.strip() for p in line.replace("，", ",").split(",") if p.strip()]
+                if parts:
+                    experts.append(
+                        {"user": parts[0], "name": parts[1] if len(parts) > 1 else parts[0]}
+                    )
+            if not experts:
+                return await _step_page(
+                    request,
+                    user,
+                    workflow,
+                    step_id,
+                    error="请至少填写一位专家（每行：账号,姓名）",
+                    status=422,
+                    values=values,
+                )
+            await user.api.request(
+                "PUT", "approval", f"/v1/steps/{step_id}/experts", json={"experts": experts}
+            )
+        elif action == "expert_opinion":
+            conclusion = str(form.get("conclusion") or "")
+            if conclusion not in CONCLUSIONS or not opinion:
+                return await _step_page(
+                    request,
+                    user,
+                    workflow,
+                    step_id,
+                    error="请选择评审结论并填写评审意见",
+                    status=422,
+                    values=values,
+                )
+            await user.api.post(
+                "approval",
+                f"/v1/steps/{step_id}/expert-opinions",
+                {"conclusion": conclusion, "opinion": opinion, "attachments": attachments},
+            )
+        else:
+            outcome = str(form.get("outcome") or "")
+            if outcome not in OUTCOMES:
+                return await _step_page(
+                    request,
+                    user,
+                    workflow,
+                    step_id,
+                    error="请选择办理结论：同意、退回修改或不同意",
+                    status=422,
+                    values=values,
+                )
+            if not opinion:
+                return await _step_page(
+                    request, user, workflow, step_id, error="请填写意见", status=422, values=values
+                )
+            body: dict[str, Any] = {
+                "outcome": outcome,
+                "opinion": opinion,
+                "attachments": attachments,
+            }
+            raw = str(form.get("approved_amount") or "").strip().replace(",", "")
+            if raw:
+                if not raw.isdigit():
+                    return await _step_page(
+                        request,
+                        user,
+                        workflow,
+                        step_id,
+                        error=f"核定金额须为不带小数的整数元，收到“{raw}”",
+                        status=422,
+                        values=values,
+                    )
+                body["approved_amount"] = int(raw)
+            await user.api.post("approval", f"/v1/steps/{step_id}/opinions", body)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await _step_page(
+            request, user, workflow, step_id, error=exc.message, status=exc.status, values=values
+        )
+    if action == "experts":
+        return RedirectResponse(f"/steps/{step_id}?workflow={workflow}", status_code=303)
+    return RedirectResponse("/tasks?done=1", status_code=303)

@@ -1,0 +1,92 @@
+"""The console's own small rules: signed sessions, amounts as people read them, form checks."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.datastructures import FormData
+
+from services.portal import session
+from services.portal.charts import bar_chart
+from services.portal.labels import money
+from services.portal.pages.forms import FormErrors, project_payload
+
+
+def test_a_session_cookie_signed_by_another_secret_reads_as_empty() -> None:
+    cookie = session.encode("secret-a", {"token": "t"})
+    assert session.decode("secret-a", cookie) == {"token": "t"}
+    assert session.decode("secret-b", cookie) == {}
+    payload, mac = cookie.rsplit(".", 1)
+    assert session.decode("secret-a", payload[:-2] + "xx." + mac) == {}
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (800_000, "80万元"),
+        (1_000_000, "100万元"),
+        (12_345, "1.23万元"),
+        (9_999, "9,999元"),
+        (None, "—"),
+    ],
+)
+def test_amounts_read_in_wan_yuan(amount: int | None, text: str) -> None:
+    assert money(amount) == text
+
+
+def _form(**fields: str | list[str]) -> FormData:
+    items: list[tuple[str, str]] = []
+    for k, v in fields.items():
+        items.extend((k, x) for x in (v if isinstance(v, list) else [v]))
+    return FormData(items)
+
+
+def test_an_amount_written_in_wan_is_refused_in_chinese() -> None:
+    with pytest.raises(FormErrors) as caught:
+        project_payload(
+            _form(
+                name="平台",
+                unit_id="u",
+                year="2027",
+                project_class="professional",
+                amount="80万",
+                service_types=["software_development"],
+            )
+        )
+    assert "总投资须为不带小数的整数元" in caught.value.errors["amount"]
+
+
+def test_software_above_the_total_is_refused() -> None:
+    with pytest.raises(FormErrors) as caught:
+        project_payload(
+            _form(
+                name="平台",
+                unit_id="u",
+                year="2027",
+                project_class="professional",
+                amount="100",
+                software_amount="200",
+                service_types=["software_development"],
+            )
+        )
+    assert "不能超过总投资" in caught.value.errors["software_amount"]
+
+
+def test_a_complete_form_becomes_the_registry_body_in_integer_yuan() -> None:
+    body = project_payload(
+        _form(
+            name=" 平台 ",
+            unit_id="u",
+            year="2027",
+            project_class="public",
+            amount="800,000",
+            service_types=["software_development"],
+            uses_crypto="on",
+        )
+    )
+    assert body["name"] == "平台" and body["facts"]["amount"] == 800_000
+    assert body["facts"]["uses_crypto"] is True and body["facts"]["classified"] is False
+
+
+def test_charts_escape_their_labels_and_describe_themselves() -> None:
+    svg = str(bar_chart("项目数", [("<郁南县>", 3, "3个")]))
+    assert "&lt;郁南县&gt;" in svg and 'role="img"' in svg and "项目数" in svg

@@ -1,0 +1,137 @@
+"""What every page shares: the logged-in person, their API client, rendering, role checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from libs.common.auth import AuthSubject, TokenVerifier
+from libs.common.errors import Problem
+from services.portal import labels, session
+from services.portal.client import Api, ApiError
+
+__all__ = ["CurrentUser", "LoginRequired", "NotAllowed", "User", "render", "templates"]
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals.update(
+    STATES=labels.STATE_LABELS,
+    ROUTES=labels.ROUTE_LABELS,
+    ROLES=labels.ROLE_LABELS,
+    REQUIREMENTS=labels.REQUIREMENT_LABELS,
+    TIME_LIMITS=labels.TIME_LIMIT_LABELS,
+    STAGES=labels.STAGE_LABELS,
+    FROM=labels.FROM_LABELS,
+    STEPS=labels.STEP_LABELS,
+    DOC_TYPES=labels.DOCUMENT_TYPES,
+    SERVICE_TYPES=labels.SERVICE_TYPES,
+    PROJECT_CLASSES=labels.PROJECT_CLASSES,
+    FUNDING=labels.FUNDING,
+)
+templates.env.filters["money"] = labels.money
+
+
+def _cst(value: str | None) -> str:
+    """A UTC timestamp as people here read it: Asia/Shanghai, to the minute."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+templates.env.filters["cst"] = _cst
+
+
+def _article_anchor(citation: str | None) -> str:
+    """The 第N条 of a citation ("第十二条第（一）项" → "第十二条"): the policy page's anchors."""
+    m = re.search(r"第[^条]{1,6}条", citation or "")
+    return m.group(0) if m else ""
+
+
+templates.env.filters["article_anchor"] = _article_anchor
+
+
+class LoginRequired(Exception):
+    """No valid session: send the person to the login, then back here."""
+
+
+class NotAllowed(Exception):
+    """The page is not for the person's role (the services would refuse it too)."""
+
+    def __init__(self, roles: tuple[str, ...]):
+        super().__init__(roles)
+        self.roles = roles
+
+
+@dataclass
+class User:
+    """The person behind the request, as the services will see them."""
+
+    subject: AuthSubject
+    token: str
+    api: Api
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.subject.roles
+
+    @property
+    def tenant(self) -> str:
+        return self.subject.tenant
+
+    @property
+    def unit(self) -> str | None:
+        return self.subject.unit_id
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.subject.roles & set(roles))
+
+    def require(self, *roles: str) -> None:
+        if not self.has(*roles):
+            raise NotAllowed(roles)
+
+
+async def current_user(request: Request) -> User:
+    """The person of the session cookie, with a still-valid token; else :class:`LoginRequired`."""
+    state = request.app.state
+    data = session.decode(state.secret, request.cookies.get(session.COOKIE))
+    token = data.get("token")
+    if not isinstance(token, str):
+        raise LoginRequired
+    verifier: TokenVerifier = state.verifier
+    try:
+        subject = await verifier.verify(token)
+    except Problem as exc:
+        if exc.status == 401:
+            raise LoginRequired from None
+        raise ApiError(exc.status, exc.title, exc.detail or "") from None
+    return User(subject=subject, token=token, api=Api(state.http, state.urls, token))
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def render(
+    request: Request, template: str, user: User | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page: the template with the person and their tenant's name for the header."""
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"user": user, "tenant_names": request.app.state.tenant_names, **context},
+        status_code=status_code,
+    )

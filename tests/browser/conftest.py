@@ -1,0 +1,187 @@
+"""The console in a real headless Chromium against the whole platform.
+
+One platform (PostgreSQL, NATS, issuer, five services) and one console per
+session, all real processes; Playwright drives Debian's /usr/bin/chromium (the
+test command installs it: scripts/bootstrap.sh). Every page a test visits is
+screenshotted into ``test-artifacts/browser/`` and checked with axe-core: no
+serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from govproj.dev.demo import DEMO_TENANTS
+from libs.common.db.migrations import upgrade
+from libs.common.settings import SERVICES
+from libs.common.testing.infra import free_port, wait_for_port
+from libs.common.testing.platform import RunningPlatform, run_platform
+from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = (
+    Path(
+        os.environ.get(
+            "GOVPROJ_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"
+        )
+    )
+    / "browser"
+)
+
+if not CHROMIUM.exists():  # bootstrap.sh installs it where it may (root + apt)
+    pytest.skip("Debian chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="session")
+def browser_platform(
+    postgres_admin_url: str, nats_url: str, infra_tmp: Path
+) -> Iterator[RunningPlatform]:
+    urls: DatabaseUrls = make_database(postgres_admin_url)
+    for service in SERVICES:
+        upgrade(service, urls.owner)
+    with run_platform(
+        infra_tmp / "browser-platform",
+        app_url=urls.app,
+        owner_url=urls.owner,
+        relay_url=urls.relay,
+        nats_url=nats_url,
+    ) as running:
+        admin = running.headers("440000", "platform_admin", user="admin")
+        with running.client("registry") as registry:
+            for code, name, level, parent in DEMO_TENANTS:
+                r = registry.post(
+                    "/v1/tenants",
+                    headers=admin,
+                    json={"code": code, "name": name, "level": level, "parent_code": parent},
+                )
+                assert r.status_code in (201, 409), r.text
+        _restart_issuer_with_units(running)
+        yield running
+
+
+def _restart_issuer_with_units(platform: RunningPlatform) -> None:
+    """The same issuer (same port, same keys), now told where the registry is for its unit picker."""
+    port = int(platform.issuer_url.rsplit(":", 1)[1])
+    old = platform.procs.pop("issuer")
+    old.terminate()
+    old.wait(15)
+    log = (platform.home / "logs" / "issuer.log").open("ab")
+    platform.procs["issuer"] = subprocess.Popen(
+        [sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(port)],
+        env={
+            **os.environ,
+            **platform.env,
+            "GOVPROJ_DEV_ISSUER_PORT": str(port),
+            "GOVPROJ_DEV_ISSUER_REGISTRY_URL": platform.urls["registry"],
+        },
+        stdout=log,
+        stderr=log,
+    )
+    wait_for_port(port)
+
+
+@pytest.fixture(scope="session")
+def portal_url(browser_platform: RunningPlatform) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        **browser_platform.env,
+        "GOVPROJ_PORTAL_PORT": str(port),
+        "GOVPROJ_PORTAL_PUBLIC_URL": url,
+        **{f"GOVPROJ_PORTAL_{s.upper()}_URL": u for s, u in browser_platform.urls.items()},
+    }
+    log = (browser_platform.home / "logs" / "portal.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.portal"], env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            assert proc.poll() is None, browser_platform.log("portal")[-3000:]
+            assert time.monotonic() < deadline, "portal not ready"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Screenshots are test output, never commits.
+    (ARTIFACTS.parent / ".gitignore").write_text("*\n")
+    with playwright_sync.sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def new_page(request: pytest.FixtureRequest, browser: Any, portal_url: str) -> Iterator[Any]:
+    """A fresh browser context per person (its own cookies), opened pages closed after the test.
+
+    When the test fails, every page it had open is screenshotted as it was.
+    """
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(
+            base_url=portal_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    if request.node.stash.get(_FAILED, False):
+        for i, c in enumerate(contexts):
+            for j, p in enumerate(c.pages):
+                with contextlib.suppress(Exception):
+                    p.screenshot(
+                        path=str(ARTIFACTS / f"FAILED-{request.node.name}-{i}-{j}.png"),
+                        full_page=True,
+                    )
+    for c in contexts:
+        c.close()

@@ -1,0 +1,43 @@
+"""What the browser tests do again and again: log in as someone, look at a page (screenshot + axe)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import ARTIFACTS
+
+_AXE = Axe()
+SERIOUS = ("serious", "critical")
+
+
+def login(
+    page: Any, *, tenant: str, role: str, unit: str | None = None, user: str | None = None
+) -> None:
+    """Log in through the console's OIDC code + PKCE flow, picking who we are on the dev issuer's page."""
+    page.goto("/login")
+    page.wait_for_url(re.compile(r"/authorize\?"))
+    if page.locator("#tenant").input_value() != tenant:
+        with page.expect_navigation():
+            page.select_option("#tenant", tenant)  # reloads with that tenant's units
+    page.select_option("#role", role)
+    if unit:
+        page.select_option("#unit", label=unit)
+    if user:
+        page.fill("#user", user)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/authorize" not in url and "/callback" not in url)
+
+
+def look(page: Any, name: str) -> None:
+    """Save a full-page screenshot and fail on any serious or critical accessibility violation."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    results = _AXE.run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    summary = [
+        f"{v['id']} ({v['impact']}): {v['help']} @ {[n['target'] for n in v['nodes']][:3]}"
+        for v in bad
+    ]
+    assert not bad, f"{name}: accessibility violations:\n" + "\n".join(summary)
