@@ -21,6 +21,8 @@ def simulate(
     count: int = typer.Option(0, min=0, help="答复几件后退出（0：一直运行）"),
     seconds: float = typer.Option(0, min=0, help="运行几秒后退出（0：不限）"),
     nats_url: str = typer.Option("", help="NATS 地址（默认 GOVPROJ_NATS_URL）"),
+    durable: str = typer.Option("", help="JetStream 持久消费者名（默认 finance_sim_<tenant>）"),
+    from_now: bool = typer.Option(False, help="只答复启动之后的请求（新建的消费者）"),
 ) -> None:
     """像财政系统一样答复资金审核请求（嵌入式环境与测试使用）。"""
     from libs.common.settings import CommonSettings
@@ -39,7 +41,18 @@ def simulate(
         )
     policy = Policy(outcome=outcome, ratio=share, years=years, first_year=first_year or None)  # type: ignore[arg-type]
     url = nats_url or CommonSettings().nats_url
-    answered = asyncio.run(run(url, tenant, policy, count=count or None, seconds=seconds or None))
+    answered = asyncio.run(
+        run(
+            url,
+            tenant,
+            policy,
+            count=count or None,
+            seconds=seconds or None,
+            durable=durable or None,
+            from_now=from_now,
+            on_ready=lambda: typer.echo(f"listening for review requests of {tenant}"),
+        )
+    )
     typer.echo(f"answered {answered} review request(s) for {tenant}")
 
 

@@ -6,7 +6,8 @@ Consumes, from the platform (GOVPROJ stream):
   ``project.decided.v1`` (decision + facts), ``approved.v1``, ``filed.v1``,
   ``rejected.v1``, ``returned.v1``;
 - ``approval.step.opened.v1`` with ``code == finance_review`` → a review request
-  for the finance system (:mod:`services.budget.finance.review`).
+  for the finance system (:mod:`services.budget.finance.review`);
+  ``approval.step.completed.v1`` of that step decided by hand closes it.
 
 Consumes, from the finance system (FINANCE stream, ``finance.<tenant>.>``, durable
 ``budget_finance``): review answers, budget arrangement notices (预算安排情况通报)
@@ -34,8 +35,13 @@ HANDLERS: Mapping[str, EventHandler] = {
     "govproj.approval.project.rejected.v1": projects.on_outcome("rejected"),
     "govproj.approval.project.returned.v1": projects.on_outcome("returned"),
     "govproj.approval.step.opened.v1": review.on_step_opened,
+    "govproj.approval.step.completed.v1": review.on_step_completed,
 }
-SUBJECTS: tuple[str, ...] = ("govproj.*.approval.project.>", "govproj.*.approval.step.opened")
+SUBJECTS: tuple[str, ...] = (
+    "govproj.*.approval.project.>",
+    "govproj.*.approval.step.opened",
+    "govproj.*.approval.step.completed",
+)
 
 FINANCE_HANDLERS: Mapping[str, EventHandler] = {
     "finance.budget.review.answered.v1": review.on_answered,

@@ -183,6 +183,24 @@ MESSAGES: tuple[Message, ...] = (
         ),
     ),
     Message(
+        "govproj.budget.finance_review.closed.v1",
+        "govproj.{tenant}.budget.finance_review.closed",
+        "receive",
+        "资金审核请求已关闭",
+        "财政部门已在审批流程中直接办理资金审核环节：该请求无需再答复（再答复将进入死信）。",
+        _obj(
+            ["review_id", "project_id", "submission", "step_id", "outcome", "approved_amount"],
+            {
+                **_PROJECT,
+                "review_id": _UUID,
+                "step_id": _ID,
+                "outcome": {"type": "string", "enum": ["approve", "return", "reject"]},
+                "approved_amount": _YUAN,
+                "reason": {"type": "string"},
+            },
+        ),
+    ),
+    Message(
         "finance.budget.arrangement.notified.v1",
         "finance.{tenant}.arrangement.notified",
         "send",

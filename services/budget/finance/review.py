@@ -304,5 +304,68 @@ async def _arrangement(session: AsyncSession, event: Event) -> None:
     )
 
 
+async def on_step_completed(session: AsyncSession, event: Event) -> None:
+    """A finance step decided by hand (a finance officer in the approval API) closes our request.
+
+    The finance system is told (``finance_review.closed.v1``) so it stops working
+    on it, and the project's budget takes the amount the officer approved. When
+    the step was completed from the finance system's own answer, the review is
+    already answered and nothing happens.
+    """
+    data = event.data
+    if data.get("code") != "finance_review":
+        return
+    review = (
+        await session.scalars(
+            sa.select(FinanceReview)
+            .where(FinanceReview.step_id == str(data.get("step_id")))
+            .with_for_update()
+        )
+    ).first()
+    if review is None or review.status != "requested":
+        return
+    outcome = str(data.get("outcome") or "")
+    raw = data.get("approved_amount")
+    approved = int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if outcome == "approve" and approved is None:
+        approved = review.requested_amount
+    review.status = "closed"
+    review.outcome = outcome
+    review.approved_amount = approved if outcome == "approve" else 0
+    review.opinion = str(data.get("opinion") or "")
+    review.answered_by = str(event.actor.get("id"))
+    review.answer_event_id = event.id
+    review.answered_at = datetime.now(UTC)
+    project = await session.get(BudgetProject, review.project_id)
+    if (
+        project is not None
+        and outcome == "approve"
+        and approved is not None
+        and project.submission == review.submission
+    ):
+        project.finance_approved_amount = approved
+        project.approved_amount = approved
+        project.updated_at = datetime.now(UTC)
+    await session.flush()
+    await emit(
+        session,
+        tenant=event.tenant,
+        service="budget",
+        aggregate="finance_review",
+        event="closed",
+        data={
+            "tenant": event.tenant,
+            "review_id": str(review.id),
+            "project_id": str(review.project_id),
+            "submission": review.submission,
+            "step_id": review.step_id,
+            "outcome": outcome,
+            "approved_amount": review.approved_amount,
+            "reason": "财政部门已在审批流程中直接出具意见，本请求无需再答复",
+        },
+        actor=dict(event.actor),
+    )
+
+
 on_answered = guarded(_answered)
 on_arrangement = guarded(_arrangement)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -103,6 +104,8 @@ async def simulate(
     count: int | None = None,
     seconds: float | None = None,
     durable: str | None = None,
+    from_now: bool = False,
+    on_ready: Callable[[], None] | None = None,
 ) -> int:
     """Answer review requests of ``tenant`` until ``count`` are answered or ``seconds`` pass."""
     nc = await nats.connect(nats_url, name=f"govproj-finance-sim-{tenant}")
@@ -117,12 +120,15 @@ async def simulate(
                 name=name,
                 durable_name=name,
                 ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
+                # A durable consumer resumes where it stopped; from_now skips the past.
+                deliver_policy=DeliverPolicy.NEW if from_now else DeliverPolicy.ALL,
                 filter_subject=f"govproj.{tenant}.budget.finance_review.requested",
                 ack_wait=30,
             ),
         )
         sub = await js.pull_subscribe_bind(durable=name, stream="GOVPROJ")
+        if on_ready is not None:
+            on_ready()
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
         while count is None or answered < count:
@@ -140,6 +146,8 @@ async def simulate(
                 answered += 1
                 log.info("answered review %s: %s", request.data.get("review_id"), policy.outcome)
     finally:
+        # Every answer was PubAck'ed and every request acked: nothing is in flight, so
+        # close rather than drain (a drain waits on the pull subscription's inbox).
         with contextlib.suppress(Exception):
-            await nc.drain()
+            await asyncio.wait_for(nc.close(), timeout=5)
     return answered
