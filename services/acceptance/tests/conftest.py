@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Any
 
@@ -36,7 +37,9 @@ async def sessions(
     await engine.dispose()
 
 
-def in_tenant(sessions: async_sessionmaker[AsyncSession], tenant: str = LAIZHOU) -> Any:
+def in_tenant(
+    sessions: async_sessionmaker[AsyncSession], tenant: str = LAIZHOU
+) -> AbstractAsyncContextManager[AsyncSession]:
     return transaction(sessions, TenantContext.own(tenant))
 
 
