@@ -109,7 +109,9 @@ async def record(session: DbSession, project: Project) -> dict[str, Any]:
         )
 
     reviews = await rows(Review, Review.requested_at)
-    open_review = next((r for r in reviews if r.status == "open"), None)
+    # The checklist as the latest review of this submission left it (open, passed or
+    # returned); before any review, as the decision makes it now.
+    current = [r for r in reviews if r.submission == project.submission]
     decision = project.decision or {}
     return {
         "project_id": str(pid),
@@ -139,7 +141,7 @@ async def record(session: DbSession, project: Project) -> dict[str, Any]:
             "acceptance_article": plan.acceptance_article,
             "expert_review_article": plan.expert_review_article,
         },
-        "checklist": open_review.items if open_review else service.fresh_items(project),
+        "checklist": current[-1].items if current else service.fresh_items(project),
         "reviews": [
             _row(
                 r,

@@ -160,6 +160,24 @@ async def request_review(
     """验收前置审核 opens: completed → acceptance_review, with the checklist of the decision."""
     require_state(project, "completed")
     plan = checklist.plan_review(requirements(project))
+    items = fresh_items(project)
+    previous = (
+        await session.scalars(
+            sa.select(Review)
+            .where(Review.project_id == project.id, Review.submission == project.submission)
+            .order_by(Review.requested_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if previous is not None:
+        # A returned review's evidence stays named: the unit adds what was missing.
+        kept = {i["code"]: i for i in previous.items if not i.get("archive_decision")}
+        items = [
+            {**i, **{k: kept[i["code"]][k] for k in ("evidence_document_ids", "satisfied")}}
+            if i["code"] in kept
+            else i
+            for i in items
+        ]
     review = Review(
         id=uuid.uuid4(),
         tenant_id=project.tenant_id,
@@ -169,7 +187,7 @@ async def request_review(
         reviewer_role=plan.reviewer_role,
         article=plan.article,
         status="open",
-        items=fresh_items(project),
+        items=items,
         requested_by=actor,
         requested_at=now(),
     )
