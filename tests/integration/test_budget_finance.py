@@ -233,6 +233,63 @@ def test_bad_answers_are_dead_lettered_with_a_reason_and_change_nothing_then_fin
     assert over.status_code == 422 and problem(over)["code"] == "budget_exceeds_total"
 
 
+def test_a_finance_step_decided_by_hand_closes_the_request_and_the_budget_follows(
+    platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
+) -> None:
+    facts = {**PROFESSIONAL, "amount": 900_000, "software_amount": 900_000, "in_annual_plan": True}
+    pid, _ = fake_project(platform, nats_url, budget, YUNAN, facts, date(2025, 3, 1), approve=False)
+    step_id = open_finance_step(nats_url, YUNAN, pid, 900_000, 900_000)
+    eventually(lambda: len(review_of(platform, budget, YUNAN, pid)["finance_reviews"]) == 1)
+    (request,) = [
+        e
+        for e in stream(nats_url, f"govproj.{YUNAN}.budget.finance_review.requested")
+        if e.data["project_id"] == pid
+    ]
+    # A finance officer decides in the approval API (the tenant has no finance system yet).
+    hand = make_event(
+        tenant=YUNAN,
+        service="approval",
+        aggregate="step",
+        event="completed",
+        data={
+            "tenant": YUNAN,
+            "project_id": pid,
+            "submission": 1,
+            "step_id": step_id,
+            "code": "finance_review",
+            "role": "finance_officer",
+            "outcome": "approve",
+            "opinion": "同意安排850000元",
+            "approved_amount": 850_000,
+        },
+        actor={
+            "type": "user",
+            "id": "finance-officer-7",
+            "tenant": YUNAN,
+            "roles": ["finance_officer"],
+        },
+    )
+    publish(nats_url, hand)
+    eventually(
+        lambda: review_of(platform, budget, YUNAN, pid)["finance_reviews"][0]["status"] == "closed"
+    )
+    summary = review_of(platform, budget, YUNAN, pid)
+    assert summary["approved_amount"] == 850_000
+    assert summary["finance_reviews"][0]["answered_by"] == "finance-officer-7"
+    (closed,) = [
+        e
+        for e in stream(nats_url, f"govproj.{YUNAN}.budget.finance_review.closed")
+        if e.data["project_id"] == pid
+    ]
+    assert closed.data["review_id"] == request.data["review_id"]
+    # A late answer from the finance system is dead-lettered and changes nothing.
+    before = len(dead_letters(platform_db))
+    publish(nats_url, answer_for(request, Policy(ratio=Decimal("0.5"))))
+    eventually(lambda: len(dead_letters(platform_db)) > before)
+    assert "already answered" in dead_letters(platform_db)[-1]["reason"]
+    assert review_of(platform, budget, YUNAN, pid)["approved_amount"] == 850_000
+
+
 def test_arrangement_notices_are_recorded_once(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
@@ -483,4 +540,5 @@ def test_every_event_the_budget_service_published_holds_to_its_schema(nats_url: 
         "govproj.budget.finance_review.completed.v1",
         "govproj.budget.arrangement.recorded.v1",
         "govproj.budget.disbursement.recorded.v1",
+        "govproj.budget.finance_review.closed.v1",
     } <= seen

@@ -23,7 +23,7 @@ from policies.tests.support import decision, registry
 from tests.integration.test_budget_procurement import known_to_budget, self_managed_project
 from tests.integration.test_registry_projects import YUNAN, problem
 
-LAIZHOU, POTOU = "370683", "440804"
+LAIZHOU, POTOU, CHAOZHOU = "370683", "440804", "445100"
 LAIZHOU_ON = date(2023, 3, 1)
 
 
@@ -76,6 +76,7 @@ def fake_project(
     *,
     approved_amount: int | None = None,
     approve: bool = True,
+    outcome: str = "approved",
 ) -> tuple[str, dict[str, Any]]:
     """A project decided by the real engine on ``on`` (and approved) as approval publishes it."""
     pack = registry().pack_for(tenant, on)
@@ -106,7 +107,7 @@ def fake_project(
             approval_event(
                 tenant,
                 "project",
-                "approved",
+                outcome,
                 {
                     "project_id": pid,
                     "submission": 1,
@@ -125,7 +126,7 @@ def fake_project(
             )
         )
     publish(nats_url, *events)
-    known_to_budget(platform, budget, tenant, pid, "approved" if approve else "under_review")
+    known_to_budget(platform, budget, tenant, pid, outcome if approve else "under_review")
     return pid, body
 
 
@@ -426,3 +427,46 @@ def test_potou_usage_report_cites_article_15(
         json={"period_start": "2025-04-01", "period_end": "2025-03-31"},
     )
     assert bad.status_code == 422 and problem(bad)["field"] == "period_end"
+
+
+def test_chaozhou_new_fiscal_funds_need_the_finance_opinion_before_they_are_budgeted(
+    platform: RunningPlatform, nats_url: str, budget: httpx.Client
+) -> None:
+    facts = {
+        "project_class": "professional",
+        "service_types": ["software_development"],
+        "amount": 800_000,
+        "software_amount": 800_000,
+        "new_fiscal_funds": True,
+    }
+    # 潮府办〔2020〕20号 第十二条: 800,000 of software is a 备案 project.
+    pid, body = fake_project(
+        platform, nats_url, budget, CHAOZHOU, facts, date(2025, 3, 1), outcome="filed"
+    )
+    assert body["route"]["code"] == "filing"
+    r = add_line(
+        platform, budget, CHAOZHOU, pid, kind="construction", amount=700_000, funding="new_fiscal"
+    )
+    assert r.status_code == 422, r.text
+    assert problem(r)["article"] == "第十三条"
+    assert problem(r)["title"] == "涉及财政新增资金的预算须附财政部门意见"
+    assert lines(platform, budget, CHAOZHOU, pid) == []
+    opinion = str(uuid.uuid4())
+    ok = add_line(
+        platform,
+        budget,
+        CHAOZHOU,
+        pid,
+        kind="construction",
+        amount=700_000,
+        funding="new_fiscal",
+        finance_opinion_document_id=opinion,
+    )
+    assert ok.status_code == 201 and ok.json()["finance_opinion_document_id"] == opinion
+    # Funds already in the department's budget need no new opinion (第十三条 speaks of 新增).
+    assert (
+        add_line(
+            platform, budget, CHAOZHOU, pid, kind="supervision", amount=20_000, funding="fiscal"
+        ).status_code
+        == 201
+    )

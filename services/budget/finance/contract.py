@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs; used through two calls
 
 __all__ = ["MESSAGES", "Message", "by_type", "validate"]
 
@@ -39,17 +39,18 @@ _KIND = {
     ],
 }
 _FUNDING = {"type": "string", "enum": ["fiscal", "new_fiscal", "non_fiscal"]}
+_LINE_PROPERTIES: dict[str, Any] = {
+    "id": _UUID,
+    "kind": _KIND,
+    "year": {"type": ["integer", "null"]},
+    "service_year": {"type": ["integer", "null"]},
+    "amount": _YUAN,
+    "funding": _FUNDING,
+}
 _LINE = {
     "type": "object",
     "required": ["kind", "amount"],
-    "properties": {
-        "id": _UUID,
-        "kind": _KIND,
-        "year": {"type": ["integer", "null"]},
-        "service_year": {"type": ["integer", "null"]},
-        "amount": _YUAN,
-        "funding": _FUNDING,
-    },
+    "properties": _LINE_PROPERTIES,
 }
 _FUNDING_BY_YEAR = {
     "type": "array",
@@ -354,7 +355,7 @@ MESSAGES: tuple[Message, ...] = (
         "receive",
         "预算科目已编报",
         "项目的一条预算科目（建设、监理、第三方测试、安全评估计入总投资；运维分年度）。",
-        _obj(["project_id", "id", "kind", "amount"], {**_PROJECT, **_LINE["properties"]}),
+        _obj(["project_id", "id", "kind", "amount"], {**_PROJECT, **_LINE_PROPERTIES}),
     ),
     Message(
         "govproj.budget.line.adjusted.v1",

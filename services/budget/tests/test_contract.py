@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from libs.common.events import Event, from_nats, to_nats
