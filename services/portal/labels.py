@@ -26,6 +26,7 @@ __all__ = [
     "FIELD_LABELS",
     "FROM_LABELS",
     "FUNDING",
+    "OPINION_OUTCOMES",
     "PROJECT_CLASSES",
     "REQUIREMENT_LABELS",
     "ROLE_LABELS",
@@ -34,7 +35,9 @@ __all__ = [
     "STAGE_LABELS",
     "STATE_LABELS",
     "STEP_LABELS",
+    "STEP_STATES",
     "TIME_LIMIT_LABELS",
+    "WORKFLOW_STATES",
     "money",
 ]
 
@@ -59,7 +62,37 @@ STATE_LABELS: Final[dict[str, str]] = {
 }
 
 # The approval workflow's step codes are requirement codes (+ the approval itself).
-STEP_LABELS: Final[dict[str, str]] = {**REQUIREMENT_LABELS, "approval": "审批", "filing": "备案"}
+STEP_LABELS: Final[dict[str, str]] = {
+    **REQUIREMENT_LABELS,
+    "approval_decision": "立项批复",
+    "filing_acknowledgement": "备案确认",
+}
+# services/approval/workflow/service.py: a step is pending → open → approved | returned | rejected
+# (or cancelled when an earlier step ends the workflow).
+STEP_STATES: Final[dict[str, str]] = {
+    "pending": "未开始",
+    "open": "办理中",
+    "approved": "已同意",
+    "returned": "已退回修改",
+    "rejected": "不同意",
+    "cancelled": "已取消",
+}
+WORKFLOW_STATES: Final[dict[str, str]] = {
+    "open": "办理中",
+    "approved": "已批复立项",
+    "filed": "已备案",
+    "returned": "已退回修改",
+    "rejected": "不予立项",
+    "closed": "已办结",
+}
+OPINION_OUTCOMES: Final[dict[str, str]] = {
+    "approve": "同意",
+    "return": "退回修改",
+    "reject": "不同意",
+    "agree": "同意",
+    "agree_with_changes": "修改后同意",
+    "disagree": "不同意",
+}
 
 # services/archive/vocab.py DOCUMENT_TYPES: the archive's controlled list (codes never renamed).
 DOCUMENT_TYPES: Final[dict[str, str]] = {

@@ -30,6 +30,9 @@ templates.env.globals.update(
     STAGES=labels.STAGE_LABELS,
     FROM=labels.FROM_LABELS,
     STEPS=labels.STEP_LABELS,
+    STEP_STATES=labels.STEP_STATES,
+    WORKFLOW_STATES=labels.WORKFLOW_STATES,
+    OUTCOME_LABELS=labels.OPINION_OUTCOMES,
     DOC_TYPES=labels.DOCUMENT_TYPES,
     SERVICE_TYPES=labels.SERVICE_TYPES,
     PROJECT_CLASSES=labels.PROJECT_CLASSES,
@@ -62,6 +65,23 @@ def _article_anchor(citation: str | None) -> str:
 
 
 templates.env.filters["article_anchor"] = _article_anchor
+
+
+def _is_date(value: object) -> bool:
+    """Whether a time limit's ``date`` is a calendar date (not a yearly ``--MM-DD`` cut-off)."""
+    return isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
+def _limit_date(value: object) -> str:
+    if _is_date(value):
+        return str(value)
+    if isinstance(value, str) and (md := re.fullmatch(r"--(\d{2})-(\d{2})", value)):
+        return f"每年{int(md.group(1))}月{int(md.group(2))}日"
+    return str(value or "—")
+
+
+templates.env.tests["calendar_date"] = _is_date
+templates.env.filters["limit_date"] = _limit_date
 
 
 class LoginRequired(Exception):

@@ -9,6 +9,7 @@ state that meets it) and from the annual plan's due date.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -39,6 +40,7 @@ MET_BY = {
 }
 ENDED = ("rejected", "out_of_scope", "terminated", "decommissioned", "draft")
 MAX_PROJECTS = 1000
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # a yearly cut-off (--MM-DD) is no one day
 
 
 async def _projects(user: User, tenant: str | None) -> list[dict[str, Any]]:
@@ -70,7 +72,7 @@ async def _overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str,
         out = []
         for t in d.get("decision", {}).get("time_limits", []):
             met = MET_BY.get(t.get("code"))
-            if not met or not t.get("date") or t["date"] >= today:
+            if not met or not _DATE.fullmatch(str(t.get("date") or "")) or t["date"] >= today:
                 continue
             if RANK.get(p["state"], -1) >= RANK[met]:
                 continue

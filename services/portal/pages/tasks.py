@@ -28,7 +28,7 @@ WORKERS = (
 OUTCOMES = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
 CONCLUSIONS = {"agree": "同意", "agree_with_changes": "修改后同意", "disagree": "不同意"}
 # Steps whose opinion may fix an amount (approval's OpinionIn.approved_amount).
-AMOUNT_STEPS = ("finance_review", "approval", "cost_review")
+AMOUNT_STEPS = ("finance_review", "approval_decision")
 
 
 @router.get("/tasks", response_class=HTMLResponse)
