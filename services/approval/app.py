@@ -10,6 +10,7 @@ from libs.policy import load_registry
 from services.approval import decisions, events
 from services.approval.api import router
 from services.approval.models import Base, tenants
+from services.approval.workflow.expiry import start_expiry_sweep
 
 
 async def load_policies(app: FastAPI) -> None:
@@ -28,7 +29,7 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
-    on_startup=(load_policies,),
+    on_startup=(load_policies, start_expiry_sweep),
 )
 
 

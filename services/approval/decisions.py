@@ -85,15 +85,6 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
             session, event, {"code": "invalid_event", "title": "申报事件不完整", "detail": str(exc)}
         )
         return
-    already = await session.scalar(
-        sa.select(Decision.id).where(
-            Decision.tenant_id == tenant,
-            Decision.project_id == project_id,
-            Decision.submission == submission,
-        )
-    )
-    if already is not None:
-        return
     try:
         pack = policies().pack_for(tenant, on)
         facts = validate_facts(pack, raw)
@@ -124,27 +115,30 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
     decision = evaluate(pack, facts, on)
     body: dict[str, Any] = decision.model_dump(mode="json")
     decision_id = uuid.uuid4()
+    values: dict[str, Any] = {
+        "id": decision_id,
+        "tenant_id": tenant,
+        "project_id": project_id,
+        "submission": submission,
+        "submitted_on": on,
+        "route": decision.route.code,
+        "provisional": decision.provisional,
+        "policy_id": decision.policy.id,
+        "policy_sha256": decision.policy.sha256,
+        "decision": body,
+        "facts": raw,
+        "source_event_id": event.id,
+        "decided_at": datetime.now(UTC),
+    }
+    # One decision per submission: a redelivered event (or a concurrent delivery)
+    # finds the row and does nothing more, so it never opens a second workflow.
     inserted = await session.scalar(
         insert(Decision)
-        .values(
-            id=decision_id,
-            tenant_id=tenant,
-            project_id=project_id,
-            submission=submission,
-            submitted_on=on,
-            route=decision.route.code,
-            provisional=decision.provisional,
-            policy_id=decision.policy.id,
-            policy_sha256=decision.policy.sha256,
-            decision=body,
-            facts=raw,
-            source_event_id=event.id,
-            decided_at=datetime.now(UTC),
-        )
+        .values(**values)
         .on_conflict_do_nothing(index_elements=["tenant_id", "project_id", "submission"])
         .returning(Decision.id)
     )
-    if inserted is None:  # a concurrent delivery decided first
+    if inserted is None:
         return
     await emit(
         session,
@@ -169,13 +163,10 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
         },
         actor=system_actor(ACTOR, tenant),
     )
-    row = await session.get(Decision, decision_id)
-    assert row is not None  # inserted above, in this transaction
-    # The review the decision prescribes opens in the same transaction: a
-    # redelivered event stopped above, so it never opens a second workflow.
+    # The review the decision prescribes opens in the same transaction.
     await open_workflow(
         session,
-        decision=row,
+        decision=Decision(**values),
         project_name=str(data.get("name") or ""),
         unit_id=str(data["unit_id"]) if data.get("unit_id") else None,
         amount=int(raw.get("amount") or data.get("amount") or 0),

@@ -5,6 +5,8 @@
   :mod:`services.approval.workflow.service`).
 - ``govproj.budget.finance_review.completed.v1`` → the finance step's opinion
   (:mod:`services.approval.workflow.finance`).
+- ``govproj.budget.project.procurement_started.v1`` → the approval was acted
+  on and no longer expires (:mod:`services.approval.workflow.expiry`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 
 from libs.common.service import EventHandler
 from services.approval.decisions import on_submitted
+from services.approval.workflow.expiry import on_procurement_started
 from services.approval.workflow.finance import on_finance_review_completed
 
 PUBLISHES = (
@@ -36,12 +39,15 @@ PUBLISHES = (
     "govproj.approval.change.rejected.v1",
     "govproj.approval.report.submitted.v1",
     "govproj.approval.report.received.v1",
+    "govproj.approval.approval.expired.v1",
 )
 HANDLERS: Mapping[str, EventHandler] = {
     "govproj.registry.project.submitted.v1": on_submitted,
     "govproj.budget.finance_review.completed.v1": on_finance_review_completed,
+    "govproj.budget.project.procurement_started.v1": on_procurement_started,
 }
 SUBJECTS: tuple[str, ...] = (
     "govproj.*.registry.project.>",
     "govproj.*.budget.finance_review.>",
+    "govproj.*.budget.project.procurement_started",
 )

@@ -151,6 +151,8 @@ class ApprovalDocument(TenantMixin, Base):
     cutoff_article: Mapped[str | None] = mapped_column(sa.String(100))
     duties: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list)
     expired_notified: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    # The day procurement started (budget service): an approval acted on never expires.
+    implementation_started_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 

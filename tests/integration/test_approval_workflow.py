@@ -651,3 +651,61 @@ def test_potou_operations_project_for_a_system_missing_from_the_catalog_is_ineli
     # 坡头区（征求意见稿） 第八条第（一）项 "未纳入政务信息系统目录的系统。"
     assert wf["state"] == "closed" and wf["route_article"] == "第八条第（一）项"
     assert wf["steps"] == []
+
+
+def test_an_approval_past_its_validity_is_flagged_and_announced_once(
+    platform: RunningPlatform,
+    platform_db: Any,
+    registry: httpx.Client,
+    approval: httpx.Client,
+) -> None:
+    from sqlalchemy import text
+
+    from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
+    from services.approval.workflow.expiry import sweep_tenant
+
+    _, pid = _planned_project(platform, registry, YUNAN)
+    _submit(platform, registry, YUNAN, pid)
+    wf = _run_to_end(platform, approval, YUNAN, _workflow(platform, approval, YUNAN, pid))
+    number = wf["approval"]["number"]
+
+    async def age_and_sweep() -> int:
+        owner = create_engine(platform_db.owner)
+        async with owner.begin() as conn:  # two years and a day pass
+            # RLS binds the owner too (FORCE): act as the county.
+            await conn.execute(
+                text(
+                    "SELECT set_config('app.tenant_id', :t, true),"
+                    " set_config('app.visible_tenants', :t, true)"
+                ),
+                {"t": YUNAN},
+            )
+            aged = await conn.execute(
+                text(
+                    "UPDATE approval.approval_documents SET valid_until = current_date - 1"
+                    " WHERE number = :n AND tenant_id = :t"
+                ),
+                {"n": number, "t": YUNAN},
+            )
+            assert aged.rowcount == 1
+        await owner.dispose()
+        engine = create_engine(platform_db.app)
+        maker = create_sessionmaker(engine)
+        for _ in range(2):  # (the worker's own hourly round may also pass by)
+            async with transaction(maker, TenantContext.own(YUNAN)) as session:
+                await sweep_tenant(session, YUNAN)
+        async with transaction(maker, TenantContext.own(YUNAN)) as session:
+            announced = await session.scalar(
+                text(
+                    "SELECT count(*) FROM approval.outbox"
+                    " WHERE type = 'govproj.approval.approval.expired.v1'"
+                    " AND payload::jsonb ->> 'number' = :n"
+                ),
+                {"n": number},
+            )
+        await engine.dispose()
+        return int(announced or 0)
+
+    assert asyncio.run(age_and_sweep()) == 1  # announced once, however many rounds
+    got = approval.get(f"/v1/projects/{pid}/approval", headers=platform.headers(YUNAN, "auditor"))
+    assert got.json()["expired"] is True and got.json()["validity_article"] == "第十二条第（二）项"

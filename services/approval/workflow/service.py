@@ -143,7 +143,9 @@ async def open_workflow(
             role=s.role,
             article=s.article,
             explanation=s.explanation,
-            state="pending",
+            # The first step opens now (one INSERT instead of INSERT + UPDATE).
+            state="open" if i == 0 else "pending",
+            opened_at=now if i == 0 else None,
             experts=[],
         )
         for i, s in enumerate(steps)
@@ -171,7 +173,7 @@ async def open_workflow(
         amount=amount,
         steps=[step_view(s) for s in rows],
     )
-    await _open_step(session, wf, rows[0], actor)
+    await _announce_step(session, wf, rows[0], actor)
     return wf
 
 
@@ -180,6 +182,14 @@ async def _open_step(
 ) -> None:
     step.state = "open"
     step.opened_at = _now()
+    await _announce_step(session, wf, step, actor)
+
+
+async def _announce_step(
+    session: AsyncSession, wf: Workflow, step: Step, actor: dict[str, Any]
+) -> None:
+    """``step.opened``: who must act next, under which article (the budget service
+    asks the finance system when the code is ``finance_review``)."""
     await _emit(
         session,
         wf,
