@@ -115,7 +115,17 @@ class Deadline(TenantMixin, Base):
     """One deadline a time limit of the decision sets (open → met | overdue → met)."""
 
     __tablename__ = "deadlines"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "project_id", "submission", "code"),)
+    # One row per cycle: a yearly limit (莱州 第二十四条 建设期内每年年底前) has one per year.
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "tenant_id",
+            "project_id",
+            "submission",
+            "code",
+            "original_due_on",
+            name="uq_deadlines_cycle",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)

@@ -222,10 +222,15 @@ async def meet_deadline(
                 Deadline.code.in_(codes),
                 Deadline.status != "met",
             )
+            .order_by(Deadline.original_due_on)
             .with_for_update()
         )
     ).all()
+    # One report meets one cycle: the earliest still open (a yearly report is owed each year).
+    earliest: dict[str, Deadline] = {}
     for row in rows:
+        earliest.setdefault(row.code, row)
+    for row in earliest.values():
         late = on > row.due_on
         row.status, row.met_on = "met", on
         await emit(

@@ -17,7 +17,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext, transaction
-from libs.common.deadlines import today_in_china
+from libs.common.deadlines import next_month_day, today_in_china
 from libs.common.errors import Problem
 from libs.common.events import emit, system_actor
 from services.acceptance import schedule
@@ -87,6 +87,75 @@ async def sweep_tenant(
     return counts
 
 
+async def roll_forward(
+    session: AsyncSession, tenant: str, today: date, actor: dict[str, Any]
+) -> int:
+    """The next cycle of a yearly limit whose last day has passed while construction goes on.
+
+    莱州 第二十四条 "于建设期内、每年年底前向项目审批部门提交": while the project is
+    ``implementing`` each year end owes a report; the cycle after a passed one starts the
+    next day. Cycles are created up to the first one not yet past (a project found years
+    late gets every year it owed).
+    """
+    rows = (
+        await session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.tenant_id == tenant, Deadline.month_day.is_not(None))
+            .order_by(Deadline.original_due_on)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    latest: dict[tuple[uuid.UUID, int, str], Deadline] = {}
+    for row in rows:
+        latest[(row.project_id, row.submission, row.code)] = row
+    made = 0
+    for row in latest.values():
+        project = await session.get(Project, row.project_id)
+        if project is None or project.submission != row.submission:
+            continue
+        while row.original_due_on < today and project.state == "implementing":
+            anchor_on = row.original_due_on + timedelta(days=1)
+            due = next_month_day(anchor_on, str(row.month_day))
+            nxt = Deadline(
+                id=uuid.uuid4(),
+                tenant_id=tenant,
+                project_id=row.project_id,
+                submission=row.submission,
+                code=row.code,
+                anchor=row.anchor,
+                anchor_on=anchor_on,
+                period=None,
+                month_day=row.month_day,
+                working_days=False,
+                due_on=due,
+                original_due_on=due,
+                calendar_known=True,
+                article=row.article,
+                explanation=row.explanation,
+                status="open",
+                created_at=now(),
+            )
+            session.add(nxt)
+            await session.flush()
+            await emit(
+                session,
+                tenant=tenant,
+                service=SERVICE,
+                aggregate="deadline",
+                event="scheduled",
+                data={
+                    **deadline_data(project, nxt),
+                    "anchor": row.anchor,
+                    "anchor_on": anchor_on.isoformat(),
+                    "cycle_after": str(row.id),
+                },
+                actor=actor,
+            )
+            made += 1
+            row = nxt
+    return made
+
+
 async def _ancestors(session: AsyncSession, tenant: str) -> list[str]:
     """The tenants above ``tenant`` (the overseeing city first): named in the overdue event."""
     chain: list[str] = []
@@ -116,9 +185,9 @@ async def sweep(
     out: dict[str, dict[str, int]] = {}
     for code in sorted(set(codes)):
         async with transaction(maker, TenantContext.own(code)) as session:
-            counts = await sweep_tenant(
-                session, code, today, actor or dict(system_actor(ACTOR, code))
-            )
+            who = actor or dict(system_actor(ACTOR, code))
+            await roll_forward(session, code, today, who)
+            counts = await sweep_tenant(session, code, today, who)
         if any(counts.values()):
             out[code] = counts
     return out

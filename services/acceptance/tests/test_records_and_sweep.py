@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.db import transaction
 from libs.common.errors import Problem
 from libs.common.tenants import apply_tenant_event
-from services.acceptance import records, service, sweep
-from services.acceptance.models import Deadline, Project, Review, tenants
+from services.acceptance import evaluations, records, service, sweep
+from services.acceptance.models import Deadline, Document, Project, Review, tenants
 from services.acceptance.tests.conftest import LAIZHOU, event, in_tenant, laizhou_project
 
 ACTOR: dict[str, Any] = {
@@ -312,3 +312,66 @@ async def test_the_worker_sweeps_every_tenant_of_the_replica(
             {"p": str(pid)},
         )
     assert "acceptance.deadlines" in str(actor)
+
+
+async def test_a_yearly_report_is_owed_every_year_of_construction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # 莱州 第二十四条: 建设期内、每年年底前 a performance report.
+    pid = await laizhou_project(sessions, signed_on=date(2023, 10, 9))
+    actor = {"type": "system", "id": "acceptance.deadlines", "tenant": LAIZHOU, "roles": []}
+    await sweep.sweep(sessions, [LAIZHOU], today=date(2025, 3, 1), actor=actor)
+
+    async def cycles() -> list[tuple[date, str]]:
+        async with in_tenant(sessions) as session:
+            rows = (
+                await session.scalars(
+                    sa.select(Deadline)
+                    .where(Deadline.project_id == pid, Deadline.code == "performance_report_due")
+                    .order_by(Deadline.original_due_on)
+                )
+            ).all()
+            return [(r.due_on, r.status) for r in rows]
+
+    assert await cycles() == [
+        (date(2023, 12, 31), "overdue"),
+        (date(2024, 12, 31), "overdue"),
+        (date(2025, 12, 31), "open"),
+    ]
+    # A second sweep creates nothing more and sends nothing twice.
+    before = await _types(sessions, pid)
+    await sweep.sweep(sessions, [LAIZHOU], today=date(2025, 3, 2), actor=actor)
+    assert await _types(sessions, pid) == before
+    # One report meets one year: the earliest still owed (late, and said so).
+    async with in_tenant(sessions) as session:
+        session.add(
+            Document(
+                id=(doc := uuid.uuid4()),
+                tenant_id=LAIZHOU,
+                doc_type="evaluation_report",
+                title="2023年度绩效评价报告",
+                project_ids=[str(pid)],
+                seen_at=records.now(),
+            )
+        )
+    subject = SimpleNamespace(tenant=LAIZHOU, unit_id=None, has_role=lambda *r: "unit_officer" in r)
+    async with in_tenant(sessions) as session:
+        project = await session.get(Project, pid, with_for_update=True)
+        assert project is not None
+        await evaluations.submit_evaluation(
+            session,
+            project,
+            subject,  # type: ignore[arg-type]
+            kind="performance_evaluation",
+            report_document_id=doc,
+            submitted_on=date(2025, 3, 2),
+            summary="建设进度与投资计划执行情况",
+            rating=None,
+            draw_id=None,
+            actor=ACTOR,
+        )
+    assert [s for _, s in await cycles()] == ["met", "overdue", "open"]
+    # Construction over: no further cycle is created.
+    await _complete(sessions, pid, date(2025, 6, 30))
+    await sweep.sweep(sessions, [LAIZHOU], today=date(2026, 1, 5), actor=actor)
+    assert [d for d, _ in await cycles()][-1] == date(2025, 12, 31)
