@@ -100,6 +100,8 @@ async def submit_evaluation(
     doc = await session.get(Document, report_document_id)
     if doc is None or doc.tenant_id != project.tenant_id:
         raise Problem.invalid("report_document_id", f"电子档案中没有文件 {report_document_id}")
+    if str(project.id) not in doc.project_ids:
+        raise Problem.invalid("report_document_id", f"文件 {report_document_id} 未归入本项目档案")
     if doc.doc_type not in doc_types:
         raise Problem.invalid(
             "report_document_id", f"文件类型为 {doc.doc_type}，须为 {'/'.join(doc_types)}"

@@ -259,6 +259,11 @@ async def attach_evidence(
         doc = found.get(doc_id)
         if doc is None or doc.tenant_id != project.tenant_id:
             raise Problem.invalid(f"evidence_document_ids[{i}]", f"电子档案中没有文件 {doc_id}")
+        if str(project.id) not in doc.project_ids:
+            raise Problem.invalid(
+                f"evidence_document_ids[{i}]",
+                f"文件 {doc_id} 未归入本项目档案（请在电子档案中关联本项目）",
+            )
         if item["doc_types"] and doc.doc_type not in item["doc_types"]:
             raise Problem.invalid(
                 f"evidence_document_ids[{i}]",
@@ -387,6 +392,11 @@ async def record_acceptance(
     report = (await _own_documents(session, [report_document_id])).get(report_document_id)
     if report is None or report.tenant_id != project.tenant_id:
         raise Problem.invalid("report_document_id", f"电子档案中没有文件 {report_document_id}")
+    if str(project.id) not in report.project_ids:
+        raise Problem.invalid(
+            "report_document_id",
+            f"验收报告 {report_document_id} 未归入本项目档案（请在电子档案中关联本项目）",
+        )
     if report.doc_type != "acceptance_report":
         raise Problem.invalid(
             "report_document_id",

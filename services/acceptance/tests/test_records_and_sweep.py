@@ -355,6 +355,36 @@ async def test_a_yearly_report_is_owed_every_year_of_construction(
             )
         )
     subject = SimpleNamespace(tenant=LAIZHOU, unit_id=None, has_role=lambda *r: "unit_officer" in r)
+    # A report filed under another project is not this project's report.
+    async with in_tenant(sessions) as session:
+        session.add(
+            Document(
+                id=(elsewhere := uuid.uuid4()),
+                tenant_id=LAIZHOU,
+                doc_type="evaluation_report",
+                title="他项目报告",
+                project_ids=[str(uuid.uuid4())],
+                seen_at=records.now(),
+            )
+        )
+    with pytest.raises(Problem) as caught:
+        async with in_tenant(sessions) as session:
+            project = await session.get(Project, pid, with_for_update=True)
+            assert project is not None
+            await evaluations.submit_evaluation(
+                session,
+                project,
+                subject,  # type: ignore[arg-type]
+                kind="performance_evaluation",
+                report_document_id=elsewhere,
+                submitted_on=date(2025, 3, 2),
+                summary="x",
+                rating=None,
+                draw_id=None,
+                actor=ACTOR,
+            )
+    assert caught.value.extra["field"] == "report_document_id"
+    assert [s for _, s in await cycles()] == ["overdue", "overdue", "open"]
     async with in_tenant(sessions) as session:
         project = await session.get(Project, pid, with_for_update=True)
         assert project is not None
