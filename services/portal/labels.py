@@ -21,6 +21,8 @@ from libs.policy.vocab import (
 )
 
 __all__ = [
+    "BUDGET_LINES",
+    "DEADLINE_STATES",
     "DOCUMENT_TYPES",
     "EXCLUDED_KINDS",
     "FIELD_LABELS",
@@ -111,6 +113,16 @@ DOCUMENT_TYPES: Final[dict[str, str]] = {
     "evaluation_report": "自评价/绩效评价报告",
     "other": "其他",
 }
+
+# services/budget/rules.py LINE_LABELS: the budget lines a pack's caps speak of.
+BUDGET_LINES: Final[dict[str, str]] = {
+    "construction": "建设费用",
+    "supervision": "监理费用",
+    "third_party_testing": "第三方测试费用",
+    "security_assessment": "安全评估费用",
+    "operations": "运维费用",
+}
+DEADLINE_STATES: Final[dict[str, str]] = {"open": "未到期", "overdue": "已逾期", "met": "已完成"}
 
 # Field paths of the services' problems, as a person knows them.
 FIELD_LABELS: Final[dict[str, str]] = {

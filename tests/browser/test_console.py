@@ -432,3 +432,12 @@ def test_the_project_is_approved_through_the_queue_by_unit_bureau_experts_and_fi
     assert "已立项" in unit.inner_text("h1") and "立项批复" in main and "郁政数立〔" in main
     assert "核定 75万元" in main and "建议压缩硬件采购" in main
     look(unit, "22-project-approved")
+    # Finance sees the linkage: what was asked, what it approved (budget service, by events).
+    finance = people["finance_officer"]
+
+    def linked() -> bool:
+        finance.goto("/budget")
+        return "75万元" in finance.inner_text(f"tr:has(a[href='/projects/{pid}'])")
+
+    eventually(linked, timeout=30, interval=1)
+    look(finance, "23-finance-budget")

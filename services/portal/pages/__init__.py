@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.portal.pages import audit, dashboard, documents, home, plans, policy, projects, tasks
+from services.portal.pages import (
+    audit,
+    budget,
+    dashboard,
+    documents,
+    home,
+    plans,
+    policy,
+    projects,
+    tasks,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
@@ -12,6 +22,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     documents.router,
     audit.router,
     tasks.router,
+    budget.router,
     plans.router,
     dashboard.router,
     policy.router,

@@ -1,9 +1,10 @@
 """The overseer's dashboard: its counties side by side, then one county in detail.
 
 Counts and amounts by route and state come from the registry's oversight
-summary; by year from the project list; overdue deadlines from each decision's
-time limits (a dated limit past today while the project has not yet reached the
-state that meets it) and from the annual plan's due date.
+summary; by year from the project list; overdue deadlines from the acceptance
+service (implementation on), from each decision's approval-stage time limits (a
+dated limit past today while the project has not reached the state that meets
+it) and from the annual plan's due date.
 """
 
 from __future__ import annotations
@@ -30,12 +31,10 @@ ORDER = [
     "acceptance_review", "accepted", "in_operation", "evaluated", "decommissioned",
 ]  # fmt: skip
 RANK = {s: i for i, s in enumerate(ORDER)} | {"filed": ORDER.index("approved")}
-# Which state meets which time limit (vocabulary.md "Time limits").
+# The approval-stage limits and the state that meets each. Limits from implementation on
+# (acceptance_due, self_evaluation_due, ...) are the acceptance service's deadlines.
 MET_BY = {
     "approval_due": "approved",
-    "acceptance_due": "accepted",
-    "self_evaluation_due": "evaluated",
-    "performance_report_due": "evaluated",
     "approval_validity": "procuring",  # the approval must be used (procurement started) before it lapses
 }
 ENDED = ("rejected", "out_of_scope", "terminated", "decommissioned", "draft")
@@ -85,6 +84,31 @@ async def _overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str,
     return sorted((x for xs in found for x in xs), key=lambda x: x["limit"]["date"])
 
 
+async def _acceptance_overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The acceptance service's deadlines that are overdue, or open and already past."""
+    today = today_in_china().isoformat()
+    by_id = {p["id"]: p for p in projects}
+    try:
+        rows = await user.api.get("acceptance", "/v1/deadlines", limit=1000)
+    except ApiError as exc:
+        if exc.status in (404, 405):
+            return []
+        raise
+    out = []
+    for d in rows:
+        late = d["status"] == "overdue" or (d["status"] == "open" and d["due_on"] < today)
+        if late and d["project_id"] in by_id:
+            limit = {"code": d["code"], "date": d["due_on"], "article": d.get("article")}
+            out.append(
+                {
+                    "project": by_id[d["project_id"]],
+                    "limit": limit,
+                    "label": TIME_LIMIT_LABELS.get(d["code"], d["code"]),
+                }
+            )
+    return out
+
+
 def _by_year(projects: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
     years: dict[int, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
     for p in projects:
@@ -129,7 +153,10 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
     projects = await _projects(user, None)
     if scope is not None:
         projects = [p for p in projects if p["tenant_id"] in scope]
-    overdue = await _overdue(user, projects)
+    overdue = sorted(
+        [*await _overdue(user, projects), *await _acceptance_overdue(user, projects)],
+        key=lambda x: str(x["limit"]["date"]),
+    )
     years = _by_year(projects)
     focus = selected or {
         "by_route": _merge(r["by_route"] for r in rows),

@@ -297,6 +297,14 @@ async def project_page(
     workflow = await _optional(user, "approval", f"/v1/projects/{project_id}/workflow")
     history = await user.api.get("registry", f"/v1/projects/{project_id}/history")
     changes_open = project["state"] not in CLOSED_TO_CHANGES
+    # Budget and acceptance learn of a project from events: absent until then (404 → None).
+    budget = await _optional(user, "budget", f"/v1/projects/{project_id}/budget")
+    acceptance = (
+        await _optional(user, "acceptance", f"/v1/projects/{project_id}/acceptance")
+        if project["state"]
+        not in ("draft", "submitted", "under_review", "rejected", "out_of_scope")
+        else None
+    )
     changes = (
         await _optional(user, "approval", f"/v1/projects/{project_id}/changes")
         if changes_open
@@ -323,6 +331,8 @@ async def project_page(
         notice=notice,
         today=today_in_china(),
         changes_open=changes_open,
+        budget=budget,
+        acceptance=acceptance,
         changes=changes,
         CHANGE_KINDS=CHANGE_KINDS,
         idempotency_key=f"submit-{project_id}-{project['submission'] + 1}",
