@@ -36,6 +36,13 @@ from services.approval.models import Decision
 from services.approval.workflow.service import open_workflow
 
 ACTOR = "approval.policy"
+# Built once: values passed as parameters keep SQLAlchemy's compiled-statement cache
+# warm (``.values(**row)`` would compile the INSERT again for every decision).
+_INSERT_DECISION = (
+    insert(Decision)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "project_id", "submission"])
+    .returning(Decision.id)
+)
 _registry: PolicyRegistry | None = None
 
 
@@ -132,12 +139,7 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
     }
     # One decision per submission: a redelivered event (or a concurrent delivery)
     # finds the row and does nothing more, so it never opens a second workflow.
-    inserted = await session.scalar(
-        insert(Decision)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "project_id", "submission"])
-        .returning(Decision.id)
-    )
+    inserted = await session.scalar(_INSERT_DECISION, values)
     if inserted is None:
         return
     await emit(
