@@ -85,3 +85,11 @@ def test_potou_archive_acceptance_gates_the_acceptance_not_the_review() -> None:
     ]
     # The periodic security assessment of 第十八条 comes after acceptance (stage post).
     assert "security_assessment" not in items
+
+
+def test_public_projects_are_accepted_by_the_bureau() -> None:
+    # 郁南 第二十一条: 县政务和数据局承担公共类项目的验收责任.
+    decision = decide("445322", amount=800_000, in_annual_plan=True, project_class="public")
+    plan = plan_review(decision["requirements"])
+    assert plan.acceptance_role == "bureau_officer" and plan.acceptance_article == "第二十一条"
+    assert plan.mode == "self_check"  # 符合性审查 is for 专业类项目 only

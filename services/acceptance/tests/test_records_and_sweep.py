@@ -405,3 +405,83 @@ async def test_a_yearly_report_is_owed_every_year_of_construction(
     await _complete(sessions, pid, date(2025, 6, 30))
     await sweep.sweep(sessions, [LAIZHOU], today=date(2026, 1, 5), actor=actor)
     assert [d for d, _ in await cycles()][-1] == date(2025, 12, 31)
+
+
+async def test_a_failed_acceptance_returns_the_project_and_a_second_one_can_pass(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    pid = await laizhou_project(sessions, amount=800_000)  # < 500万: no mandatory reports
+    await _complete(sessions, pid, date(2024, 3, 4))
+    async with in_tenant(sessions) as session:
+        session.add(
+            Document(
+                id=(report := uuid.uuid4()),
+                tenant_id=LAIZHOU,
+                doc_type="acceptance_report",
+                title="验收报告",
+                project_ids=[str(pid)],
+                seen_at=records.now(),
+            )
+        )
+    unit = SimpleNamespace(tenant=LAIZHOU, unit_id=None, has_role=lambda *r: "unit_officer" in r)
+    opinions = [{"name": "赵专家", "opinion": "性能未达标", "conclusion": "fail"}]
+    # 第二十一条 安全评估 and 第二十七条 数据资源 are owed whatever the amount.
+    async with in_tenant(sessions) as session:
+        project = await session.get(Project, pid, with_for_update=True)
+        assert project is not None
+        await service.request_review(session, project, note=None, actor=ACTOR)
+        for code, doc_type in (
+            ("security_assessment", "security_assessment_report"),
+            ("data_resource_catalog", "other"),
+        ):
+            session.add(
+                Document(
+                    id=(doc := uuid.uuid4()),
+                    tenant_id=LAIZHOU,
+                    doc_type=doc_type,
+                    title=code,
+                    project_ids=[str(pid)],
+                    seen_at=records.now(),
+                )
+            )
+            await session.flush()
+            await service.attach_evidence(
+                session, project, code=code, document_ids=[doc], note=None, actor=ACTOR
+            )
+
+    async def hold(outcome: str, on: date) -> str:
+        async with in_tenant(sessions) as session:
+            project = await session.get(Project, pid, with_for_update=True)
+            assert project is not None
+            await service.record_acceptance(
+                session,
+                project,
+                unit,  # type: ignore[arg-type]
+                outcome=outcome,
+                held_on=on,
+                report_document_id=report,
+                expert_opinions=opinions,
+                conclusion=f"验收{outcome}",
+                actor=ACTOR,
+            )
+            return project.state
+
+    assert await hold("failed", date(2024, 6, 1)) == "completed"
+    due = await _acceptance_due(sessions, pid)
+    assert due.status == "open"  # a failed acceptance does not meet 第二十三条第二款
+    assert await hold("passed", date(2024, 8, 1)) == "accepted"
+    due = await _acceptance_due(sessions, pid)
+    assert (due.status, due.met_on) == ("met", date(2024, 8, 1))
+    project_events = [
+        t.removeprefix("govproj.acceptance.")
+        for t in await _types(sessions, pid)
+        if ".project." in t
+    ]
+    assert project_events == [
+        "project.completed.v1",
+        "project.review_requested.v1",
+        "project.review_returned.v1",
+        # The second acceptance reopens the unit's check with the evidence already named.
+        "project.review_requested.v1",
+        "project.accepted.v1",
+    ]
