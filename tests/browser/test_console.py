@@ -441,3 +441,46 @@ def test_the_project_is_approved_through_the_queue_by_unit_bureau_experts_and_fi
 
     eventually(linked, timeout=30, interval=1)
     look(finance, "23-finance-budget")
+
+
+def test_archive_packaging_and_the_four_properties_check_show_progress_and_their_verdict(
+    new_page: Any,
+    yunan: dict[str, str],
+    shared: dict[str, Any],
+    registry: httpx.Client,
+    browser_platform: RunningPlatform,
+) -> None:
+    pid = _submitted_project(shared, browser_platform, registry, yunan)
+    with browser_platform.client("archive") as archive:
+        r = archive.post(
+            "/v1/documents",
+            headers=browser_platform.headers(YUNAN, "unit_officer"),
+            data={
+                "title": "项目建设方案",
+                "doc_type": "implementation_plan",
+                "doc_date": date.today().isoformat(),
+                "author_unit": yunan["unit_name"],
+                "security_level": "non_secret",
+                "retention_period": "permanent",
+                "project_id": pid,
+            },
+            files={"file": ("方案.txt", "建设方案正文".encode(), "text/plain")},
+        )
+        assert r.status_code == 201, r.text
+    page = new_page()
+    login(page, tenant=YUNAN, role="bureau_officer")
+    page.goto(f"/projects/{pid}")
+    page.wait_for_selector("#archive button:has-text('生成归档信息包')")
+    watch = """() => { window.__busy = [];
+        new MutationObserver(() => window.__busy.push(document.getElementById('archive-busy')?.className))
+          .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['class']}); }"""
+    page.evaluate(watch)
+    page.click("#archive button:has-text('生成归档信息包')")
+    page.wait_for_selector("#archive table")
+    assert any("htmx-request" in (c or "") for c in page.evaluate("window.__busy"))
+    page.click("#archive button:has-text('四性检测') >> nth=0")
+    page.wait_for_selector("#check-report", timeout=60_000)
+    report = page.inner_text("#check-report")
+    assert "四性检测（移交与接收）" in report and "档案验收条件" in report
+    assert "真实性" in report and "完整性" in report
+    look(page, "24-archive-check")

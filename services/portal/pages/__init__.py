@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.portal.pages import (
+    archive,
     audit,
     budget,
     dashboard,
@@ -20,6 +21,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     projects.router,
     documents.router,
+    archive.router,
     audit.router,
     tasks.router,
     budget.router,
