@@ -485,3 +485,25 @@ async def test_a_failed_acceptance_returns_the_project_and_a_second_one_can_pass
         "project.review_requested.v1",
         "project.accepted.v1",
     ]
+
+
+async def test_zz_every_event_written_matches_its_published_schema(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Runs last in this module: every event the tests above caused, against its schema."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    from services.acceptance.event_schemas import SCHEMAS, schema_for
+    from services.acceptance.events import PUBLISHES
+
+    assert {".".join(t.split(".")[2:4]) for t in PUBLISHES} == set(SCHEMAS)
+    async with in_tenant(sessions) as session:
+        rows = (await session.execute(sa.text("SELECT type, payload FROM acceptance.outbox"))).all()
+    assert len(rows) > 50
+    seen = set()
+    checker = jsonschema.FormatChecker()
+    for event_type, payload in rows:
+        assert event_type in PUBLISHES, event_type
+        jsonschema.validate(payload, schema_for(event_type), format_checker=checker)
+        seen.add(event_type)
+    assert len(seen) >= 12
