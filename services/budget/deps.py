@@ -22,9 +22,23 @@ PROBLEMS = problem_responses(s409="项目状态不允许此操作", s422="输入
 
 
 def own(project: BudgetProject, subject: AuthSubject) -> None:
-    """An overseer reads a county's project but writes only in its own tenant."""
+    """An overseer reads a county's project but writes only in its own tenant.
+
+    A 项目管理专员 whose token names a unit answers for that unit's projects only
+    (郁府办〔2024〕21号 第三条第（二）项); the bureau acts for the whole jurisdiction.
+    """
     if project.tenant_id != subject.tenant:
         raise Problem.not_found("项目", project.id)
+    if subject.unit_id is None or "bureau_officer" in subject.roles or project.unit_id is None:
+        return
+    if subject.unit_id != str(project.unit_id):
+        raise Problem(
+            403,
+            "forbidden",
+            "无权执行此操作",
+            f"unit_id: 只能为本单位（{subject.unit_id}）的项目操作",
+            extra={"field": "unit_id"},
+        )
 
 
 def refuse(violation: Violation, project: BudgetProject) -> Problem:

@@ -2,6 +2,7 @@
 
 Consumes, from the platform (GOVPROJ stream):
 
+- ``registry.project.submitted.v1``: the project and its 建设单位 (unit_id);
 - the approval service's project outcomes (:mod:`services.budget.projects`):
   ``project.decided.v1`` (decision + facts), ``approved.v1``, ``filed.v1``,
   ``rejected.v1``, ``returned.v1``;
@@ -29,6 +30,7 @@ from services.budget.finance import contract, review
 
 PUBLISHES = tuple(m.type for m in contract.MESSAGES if m.type.startswith("govproj."))
 HANDLERS: Mapping[str, EventHandler] = {
+    "govproj.registry.project.submitted.v1": projects.on_submitted,
     "govproj.approval.project.decided.v1": projects.on_decided,
     "govproj.approval.project.approved.v1": projects.on_outcome("approved"),
     "govproj.approval.project.filed.v1": projects.on_outcome("filed"),
@@ -38,12 +40,14 @@ HANDLERS: Mapping[str, EventHandler] = {
     "govproj.approval.step.completed.v1": review.on_step_completed,
 }
 SUBJECTS: tuple[str, ...] = (
+    "govproj.*.registry.project.submitted",
     "govproj.*.approval.project.>",
     "govproj.*.approval.step.opened",
     "govproj.*.approval.step.completed",
 )
 
 FINANCE_HANDLERS: Mapping[str, EventHandler] = {
+    "govproj.registry.project.submitted.v1": projects.on_submitted,
     "finance.budget.review.answered.v1": review.on_answered,
     "finance.budget.arrangement.notified.v1": review.on_arrangement,
     "finance.budget.payment.disbursed.v1": usage.on_payment_disbursed,

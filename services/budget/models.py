@@ -58,6 +58,8 @@ class BudgetProject(TenantMixin, Base):
     __tablename__ = "projects"
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)  # the registry's project id
+    # The 建设单位 (from the registry's submitted event): a unit-bound officer acts only on it.
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
     submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     route: Mapped[str] = mapped_column(sa.String(32), nullable=False)

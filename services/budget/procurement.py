@@ -28,6 +28,7 @@ from services.budget.schemas import ContractCreate, ContractRead, ProcurementRea
 router = APIRouter(prefix="/v1", tags=["procurement"])
 
 STATUS_LABEL = {
+    "submitted": "已申报",
     "under_review": "审核中",
     "approved": "已立项",
     "filed": "已备案",

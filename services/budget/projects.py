@@ -24,7 +24,7 @@ from libs.common.errors import Problem
 from libs.common.events import Event
 from services.budget.models import BudgetProject
 
-__all__ = ["ACTIVE", "get_project", "on_decided", "on_outcome", "require_project"]
+__all__ = ["ACTIVE", "get_project", "on_decided", "on_outcome", "on_submitted", "require_project"]
 
 # Route of the decision -> the status the budget service gives the project.
 _ROUTE_STATUS = {
@@ -57,6 +57,35 @@ async def require_project(
     if row is None:
         raise Problem.not_found("项目", project_id)
     return row
+
+
+async def on_submitted(session: AsyncSession, event: Event) -> None:
+    """申报: the project and its unit, before the decision arrives (same stream, in order)."""
+    data = event.data
+    project_id = uuid.UUID(str(data["project_id"]))
+    submission = _submission(data)
+    unit = uuid.UUID(str(data["unit_id"])) if data.get("unit_id") else None
+    facts = dict(data.get("facts") or {})
+    row = await session.get(BudgetProject, project_id)
+    if row is not None:
+        if row.submission <= submission:
+            row.unit_id = unit or row.unit_id
+        return
+    session.add(
+        BudgetProject(
+            id=project_id,
+            tenant_id=event.tenant,
+            unit_id=unit,
+            submission=submission,
+            status="submitted",
+            route="",
+            amount=int(facts.get("amount") or data.get("amount") or 0),
+            decision={},
+            facts=facts,
+            updated_at=datetime.now(UTC),
+        )
+    )
+    await session.flush()
 
 
 async def on_decided(session: AsyncSession, event: Event) -> None:

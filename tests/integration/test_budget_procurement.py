@@ -198,3 +198,22 @@ def test_bad_input_foreign_tenant_and_roles_change_nothing(
         assert c.status_code == 422 and problem(c)["field"] == "amount", (amount, c.text)
     assert budget.get(f"/v1/projects/{pid}/contracts", headers=unit).json() == []
     assert budget.get(f"/v1/projects/{uuid.uuid4()}/budget", headers=unit).status_code == 404
+
+
+def test_a_unit_officer_acts_only_on_their_own_units_projects(
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
+) -> None:
+    unit = new_unit(platform, registry, YUNAN)
+    pid: str = create_project(platform, registry, YUNAN, unit, amount=40_000, year=YEAR)["id"]
+    submit(platform, registry, YUNAN, pid)
+    known_to_budget(platform, budget, YUNAN, pid, "approved")
+    body = {"method": "inquiry", "started_on": f"{YEAR}-03-01"}
+    other = platform.headers(YUNAN, "unit_officer", unit=str(uuid.uuid4()))
+    r = budget.post(f"/v1/projects/{pid}/procurement", headers=other, json=body)
+    # 郁府办〔2024〕21号 第三条第（二）项: the 项目管理专员 answers for their own unit.
+    assert r.status_code == 403 and problem(r)["field"] == "unit_id"
+    assert budget.get(f"/v1/projects/{pid}/procurement", headers=other).status_code == 404
+    mine = platform.headers(YUNAN, "unit_officer", unit=unit)
+    assert (
+        budget.post(f"/v1/projects/{pid}/procurement", headers=mine, json=body).status_code == 201
+    )
