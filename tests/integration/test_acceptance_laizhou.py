@@ -380,3 +380,19 @@ def test_a_draw_needs_a_post_evaluation_in_the_decision(
         json={"year": 2025, "count": 999},
     )
     assert r.status_code == 422 and problem(r)["field"] == "count"
+
+
+def test_every_acceptance_event_on_the_platform_matches_its_schema(
+    platform_db: DatabaseUrls,
+) -> None:
+    import jsonschema  # type: ignore[import-untyped]
+    import psycopg
+
+    from services.acceptance.event_schemas import schema_for
+
+    with psycopg.connect(platform_db.admin) as conn:
+        rows = conn.execute("SELECT type, payload, headers FROM acceptance.outbox").fetchall()
+    checker = jsonschema.FormatChecker()
+    for event_type, payload, headers in rows:
+        jsonschema.validate(payload, schema_for(event_type), format_checker=checker)
+        assert headers.get("ce-actor"), event_type  # every event names its actor
