@@ -7,14 +7,21 @@
   (:mod:`services.approval.workflow.finance`).
 - ``govproj.budget.project.procurement_started.v1`` → the approval was acted
   on and no longer expires (:mod:`services.approval.workflow.expiry`).
+- ``govproj.archive.document.*`` → the replica of archive documents that
+  opinions cite as attachments (:mod:`libs.common.documents`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.documents import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, apply_document_event
+from libs.common.events import Event
 from libs.common.service import EventHandler
 from services.approval.decisions import on_submitted
+from services.approval.models import documents
 from services.approval.workflow.expiry import on_procurement_started
 from services.approval.workflow.finance import on_finance_review_completed
 
@@ -41,7 +48,14 @@ PUBLISHES = (
     "govproj.approval.report.received.v1",
     "govproj.approval.approval.expired.v1",
 )
+
+
+async def on_document(session: AsyncSession, event: Event) -> None:
+    await apply_document_event(session, documents, event)
+
+
 HANDLERS: Mapping[str, EventHandler] = {
+    **dict.fromkeys(DOCUMENT_EVENT_TYPES, on_document),
     "govproj.registry.project.submitted.v1": on_submitted,
     "govproj.budget.finance_review.completed.v1": on_finance_review_completed,
     "govproj.budget.project.procurement_started.v1": on_procurement_started,
@@ -50,4 +64,5 @@ SUBJECTS: tuple[str, ...] = (
     "govproj.*.registry.project.>",
     "govproj.*.budget.finance_review.>",
     "govproj.*.budget.project.procurement_started",
+    DOCUMENT_SUBJECT,
 )

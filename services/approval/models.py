@@ -11,10 +11,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db import TenantMixin, make_base
+from libs.common.documents import document_table
 from libs.common.events import event_tables
 from libs.common.tenants import tenant_table
 
-__all__ = ["Base", "tenants"]
+__all__ = ["Base", "documents", "tenants"]
 
 SCHEMA = "approval"
 if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
@@ -25,6 +26,8 @@ else:
 # A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
 tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
+# The archive's documents, which opinions cite as attachments.
+documents = document_table(Base.metadata)
 
 
 class Decision(TenantMixin, Base):

@@ -709,3 +709,74 @@ def test_an_approval_past_its_validity_is_flagged_and_announced_once(
     assert asyncio.run(age_and_sweep()) == 1  # announced once, however many rounds
     got = approval.get(f"/v1/projects/{pid}/approval", headers=platform.headers(YUNAN, "auditor"))
     assert got.json()["expired"] is True and got.json()["validity_article"] == "第十二条第（二）项"
+
+
+def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
+    platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
+) -> None:
+    from services.archive.tests import samples
+    from tests.integration.test_archive_http import _form
+
+    _, pid = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
+    _submit(platform, registry, YUNAN, pid)
+    step = _open_step(_workflow(platform, approval, YUNAN, pid))
+    bureau = platform.headers(YUNAN, "bureau_officer")
+    approval.put(
+        f"/v1/steps/{step['step_id']}/experts",
+        headers=bureau,
+        json={"experts": [{"user": "expert-chen", "name": "陈专家"}]},
+    )
+    expert = platform.headers(YUNAN, "expert", user="expert-chen")
+    url = f"/v1/steps/{step['step_id']}/expert-opinions"
+    unknown = approval.post(
+        url,
+        headers=expert,
+        json={"conclusion": "agree", "opinion": "同意", "attachments": [str(uuid.uuid4())]},
+    )
+    assert unknown.status_code == 422 and problem(unknown)["field"] == "attachments[0]"
+    with platform.client("archive") as archive:
+        fields, files = _form("专家论证意见.pdf", samples.pdf(), project_id=pid)
+        up = archive.post(
+            "/v1/documents",
+            headers=platform.headers(YUNAN, "bureau_officer"),
+            data=fields,
+            files=files,
+        )
+        assert up.status_code == 201, up.text
+        elsewhere = archive.post(
+            "/v1/documents",
+            headers=platform.headers(YUNAN, "bureau_officer"),
+            data=_form("其他.pdf", samples.pdf(), project_id=str(uuid.uuid4()))[0],
+            files={"file": ("其他.pdf", samples.pdf(), "application/pdf")},
+        )
+        assert elsewhere.status_code == 201, elsewhere.text
+    doc, other = up.json()["id"], elsewhere.json()["id"]
+    seen: dict[str, Any] = {}
+
+    def cited() -> bool:
+        r = approval.post(
+            url,
+            headers=expert,
+            json={"conclusion": "agree", "opinion": "同意，见附件。", "attachments": [doc]},
+        )
+        seen["last"] = r
+        return r.status_code == 200
+
+    # Another project's document is refused (once the archive's events have arrived).
+    eventually(
+        lambda: (
+            approval.post(
+                url,
+                headers=expert,
+                json={"conclusion": "agree", "opinion": "同意", "attachments": [other]},
+            )
+            .json()
+            .get("detail", "")
+            .endswith("未归入本项目档案（请在电子档案中关联本项目）")
+        ),
+        timeout=20,
+    )
+    eventually(cited, timeout=20)
+    wf = _workflow(platform, approval, YUNAN, pid)
+    (opinion,) = wf["steps"][0]["opinions"]
+    assert opinion["attachments"] == [doc]

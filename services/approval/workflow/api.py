@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.auth import AuthSubject, CurrentSubject, require_roles
+from libs.common.documents import check_attachments
 from libs.common.errors import Problem
 from libs.common.events import emit
 from libs.common.http import problem_responses
@@ -30,6 +31,7 @@ from services.approval.models import (
     ReportReceipt,
     Step,
     Workflow,
+    documents,
 )
 from services.approval.workflow import changes, reports, service
 
@@ -310,6 +312,7 @@ async def decide(
 ) -> dict[str, Any]:
     wf, step = await _step(session, step_id, lock=True)
     _may_act(subject, wf, step)
+    await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
     await service.decide_step(
         session,
         wf,
@@ -355,6 +358,7 @@ async def expert_opinion(
         raise Problem(
             403, "other_jurisdiction", "不能办理其他辖区的审核环节", f"tenant: {wf.tenant_id}"
         )
+    await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
     await service.record_expert_opinion(
         session,
         wf,
