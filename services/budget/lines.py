@@ -21,7 +21,7 @@ from libs.common.errors import Problem
 from libs.common.events import emit
 from libs.common.service import DbSession, actor_of
 from services.budget import rules
-from services.budget.deps import PROBLEMS, Idem, Writer, own, refuse
+from services.budget.deps import PROBLEMS, Idem, Writer, refuse, writable
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
 from services.budget.procurement import STATUS_LABEL
 from services.budget.projects import require_project
@@ -125,8 +125,7 @@ async def create_line(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     _require_editable(project)
     lines = await lines_of(session, project.id)
     if any(x.kind == body.kind and x.year == body.year for x in lines):
@@ -209,8 +208,7 @@ async def create_adjustment(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     _require_editable(project)
     lines = {x.id: x for x in await lines_of(session, project.id)}
     source, target = lines.get(body.from_line_id), lines.get(body.to_line_id)

@@ -20,7 +20,7 @@ from libs.common.auth import CurrentSubject
 from libs.common.errors import Problem
 from libs.common.events import emit
 from libs.common.service import DbSession, actor_of
-from services.budget.deps import PROBLEMS, Idem, Writer, own
+from services.budget.deps import PROBLEMS, Idem, Writer, writable
 from services.budget.models import Contract, Procurement
 from services.budget.projects import require_project
 from services.budget.schemas import ContractCreate, ContractRead, ProcurementRead, ProcurementStart
@@ -79,8 +79,7 @@ async def start_procurement(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     if project.status not in ("approved", "filed"):
         raise Problem.conflict(
             "project_not_approved",
@@ -165,8 +164,7 @@ async def create_contract(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     if project.status not in ("procuring", "implementing"):
         raise Problem.conflict(
             "procurement_not_started",

@@ -29,7 +29,7 @@ from libs.common.service import DbSession, actor_of
 from libs.common.settings import service_settings
 from libs.policy import PolicyRegistry, load_registry
 from services.budget import rules
-from services.budget.deps import PROBLEMS, Idem, Writer, own
+from services.budget.deps import PROBLEMS, Idem, Writer, writable
 from services.budget.finance.review import Refused, guarded
 from services.budget.lines import lines_of, total_of
 from services.budget.models import (
@@ -210,8 +210,7 @@ async def create_disbursement(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     line = await session.get(BudgetLine, body.line_id)
     if line is None or line.project_id != project.id:
         raise Problem.invalid("line_id", "不是本项目的预算科目")
@@ -346,8 +345,7 @@ async def create_usage_report(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     if body.period_end < body.period_start:
         raise Problem.invalid("period_end", "不得早于 period_start")
     duplicate = await session.scalar(
@@ -411,8 +409,7 @@ async def create_surplus_return(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await require_project(session, project_id, for_update=True)
-    own(project, subject)
+    project = await writable(session, project_id, subject)
     if project.status not in ACTIVE:
         raise Problem.conflict(
             "project_not_active", "项目未立项或备案，无结余可退", f"项目状态为 {project.status}"

@@ -217,3 +217,27 @@ def test_a_unit_officer_acts_only_on_their_own_units_projects(
     assert (
         budget.post(f"/v1/projects/{pid}/procurement", headers=mine, json=body).status_code == 201
     )
+
+
+def test_the_city_oversees_a_county_budget_but_does_not_change_it(
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
+) -> None:
+    pid = self_managed_project(platform, registry, budget)
+    city = platform.headers("445300", "overseer")  # 云浮市 oversees 郁南县
+    seen = budget.get(f"/v1/projects/{pid}/budget", headers=city)
+    assert seen.status_code == 200 and seen.json()["tenant"] == YUNAN
+    r = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers=platform.headers("445300", "overseer", "bureau_officer"),
+        json={"method": "inquiry", "started_on": f"{YEAR}-03-01"},
+    )
+    assert r.status_code == 403 and problem(r)["title"] == "无权执行此操作"
+    # A county under another city sees nothing at all.
+    assert (
+        budget.get(
+            f"/v1/projects/{pid}/budget", headers=platform.headers(XIANGQIAO, "overseer")
+        ).status_code
+        == 404
+    )
+    unit = platform.headers(YUNAN, "unit_officer")
+    assert budget.get(f"/v1/projects/{pid}/procurement", headers=unit).status_code == 404
