@@ -464,10 +464,15 @@ def test_chaozhou_filing_project_goes_to_acceptance_without_conformity_review(
         json=acceptance_body(report, today),
     )
     assert r.status_code in (403, 422), r.text
-    r = acceptance.post(url, headers=unit, json=acceptance_body(report, today))
+    keyed = {**unit, "Idempotency-Key": f"accept-{pid}"}
+    r = acceptance.post(url, headers=keyed, json=acceptance_body(report, today))
     assert r.status_code == 200, r.text
     accepted = r.json()
     assert accepted["state"] == "accepted" and accepted["dates"]["accepted_on"] == today.isoformat()
+    # A retried request (same key) answers the same and records nothing twice.
+    replay = acceptance.post(url, headers=keyed, json=acceptance_body(report, today))
+    assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+    assert len(record_of(platform, acceptance, CHAOZHOU, pid)["acceptances"]) == 1
     (review,) = accepted["reviews"]
     assert review["mode"] == "self_check" and review["status"] == "passed"
     assert review["decided_by"]["roles"] == ["unit_officer"]  # no bureau review took place
