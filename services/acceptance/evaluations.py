@@ -25,9 +25,9 @@ from libs.common.auth import AuthSubject
 from libs.common.errors import Problem
 from libs.common.events import emit
 from services.acceptance import draw as drawing
+from services.acceptance.guards import check_date, project_data, require_state, requirements
 from services.acceptance.models import Document, Draw, Evaluation, Project
 from services.acceptance.records import SERVICE, meet_deadline, now
-from services.acceptance.service import check_date, project_data, require_state, requirements
 
 #: kind → (requirement code in the decision, states allowed, roles allowed, document types).
 KINDS: Final[Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {

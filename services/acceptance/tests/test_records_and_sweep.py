@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.db import transaction
 from libs.common.errors import Problem
 from libs.common.tenants import apply_tenant_event
-from services.acceptance import evaluations, records, service, sweep
+from services.acceptance import evaluations, guards, records, review, service, sweep
 from services.acceptance.models import Deadline, Document, Project, Review, tenants
 from services.acceptance.tests.conftest import LAIZHOU, event, in_tenant, laizhou_project
 
@@ -79,7 +79,7 @@ async def test_the_copy_follows_events_and_never_goes_back(
         )
     assert (await _project(sessions, pid)).state == "implementing"
     async with in_tenant(sessions) as session:
-        project = await service.writable(
+        project = await guards.writable(
             session,
             pid,
             SimpleNamespace(tenant=LAIZHOU, unit_id=None, has_role=lambda *r: True),  # type: ignore[arg-type]
@@ -87,7 +87,7 @@ async def test_the_copy_follows_events_and_never_goes_back(
         await service.declare_completion(
             session, project, completed_on=date(2024, 3, 4), note=None, actor=ACTOR
         )
-        await service.request_review(session, project, note=None, actor=ACTOR)
+        await review.request_review(session, project, note=None, actor=ACTOR)
     # The registry's echo of "completed" (a newer version) arrives after the review opened:
     # acceptance's own step stands.
     async with in_tenant(sessions) as session:
@@ -124,7 +124,7 @@ async def test_completion_dates_are_checked_and_a_refusal_changes_nothing(
     ):
         with pytest.raises(Problem) as caught:
             async with in_tenant(sessions) as session:
-                project = await service.writable(session, pid, subject)  # type: ignore[arg-type]
+                project = await guards.writable(session, pid, subject)  # type: ignore[arg-type]
                 await service.declare_completion(
                     session, project, completed_on=bad, note=None, actor=ACTOR
                 )
@@ -137,7 +137,7 @@ async def test_completion_dates_are_checked_and_a_refusal_changes_nothing(
 async def _complete(sessions: async_sessionmaker[AsyncSession], pid: uuid.UUID, on: date) -> None:
     subject = SimpleNamespace(tenant=LAIZHOU, unit_id=None, has_role=lambda *r: True)
     async with in_tenant(sessions) as session:
-        project = await service.writable(session, pid, subject)  # type: ignore[arg-type]
+        project = await guards.writable(session, pid, subject)  # type: ignore[arg-type]
         await service.declare_completion(session, project, completed_on=on, note=None, actor=ACTOR)
 
 
@@ -246,7 +246,7 @@ async def test_archive_outcomes_tick_and_untick_the_open_review(
                 },
             ],
         }
-        await service.request_review(session, project, note=None, actor=ACTOR)
+        await review.request_review(session, project, note=None, actor=ACTOR)
 
     async def archive_item() -> dict[str, Any]:
         async with in_tenant(sessions) as session:
@@ -429,7 +429,7 @@ async def test_a_failed_acceptance_returns_the_project_and_a_second_one_can_pass
     async with in_tenant(sessions) as session:
         project = await session.get(Project, pid, with_for_update=True)
         assert project is not None
-        await service.request_review(session, project, note=None, actor=ACTOR)
+        await review.request_review(session, project, note=None, actor=ACTOR)
         for code, doc_type in (
             ("security_assessment", "security_assessment_report"),
             ("data_resource_catalog", "other"),
@@ -445,7 +445,7 @@ async def test_a_failed_acceptance_returns_the_project_and_a_second_one_can_pass
                 )
             )
             await session.flush()
-            await service.attach_evidence(
+            await review.attach_evidence(
                 session, project, code=code, document_ids=[doc], note=None, actor=ACTOR
             )
 
