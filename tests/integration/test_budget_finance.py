@@ -118,10 +118,13 @@ def review_of(platform: RunningPlatform, budget: httpx.Client, tenant: str, pid:
     return r.json()
 
 
-def open_finance_step(nats_url: str, tenant: str, pid: str, amount: int, asked: int) -> str:
+def open_finance_step(
+    nats_url: str, tenant: str, pid: str, amount: int, asked: int, *, copies: int = 1
+) -> str:
+    """The approval service opens a finance step (``copies`` > 1: re-published, new ids)."""
     step_id = str(uuid.uuid4())
-    publish(
-        nats_url,
+    workflow_id = str(uuid.uuid4())
+    events = [
         approval_event(
             tenant,
             "step",
@@ -129,7 +132,7 @@ def open_finance_step(nats_url: str, tenant: str, pid: str, amount: int, asked: 
             {
                 "project_id": pid,
                 "submission": 1,
-                "workflow_id": str(uuid.uuid4()),
+                "workflow_id": workflow_id,
                 "step_id": step_id,
                 "seq": 3,
                 "code": "finance_review",
@@ -142,8 +145,10 @@ def open_finance_step(nats_url: str, tenant: str, pid: str, amount: int, asked: 
                 "route": "approval",
                 "decision_id": None,
             },
-        ),
-    )
+        )
+        for _ in range(copies)
+    ]
+    publish(nats_url, *events)
     return step_id
 
 
@@ -153,7 +158,8 @@ def test_bad_answers_are_dead_lettered_with_a_reason_and_change_nothing_then_fin
     facts = {**PROFESSIONAL, "amount": 800_000, "software_amount": 800_000, "in_annual_plan": True}
     pid, _ = fake_project(platform, nats_url, budget, YUNAN, facts, date(2025, 3, 1), approve=False)
     # The workflow reaches finance after a cost review that cut the request to 760,000.
-    step_id = open_finance_step(nats_url, YUNAN, pid, 800_000, 760_000)
+    # Published twice under two ids (a producer's replay): finance is asked once.
+    step_id = open_finance_step(nats_url, YUNAN, pid, 800_000, 760_000, copies=2)
     eventually(lambda: len(review_of(platform, budget, YUNAN, pid)["finance_reviews"]) == 1)
     (review,) = review_of(platform, budget, YUNAN, pid)["finance_reviews"]
     assert review["status"] == "requested" and review["requested_amount"] == 760_000
