@@ -70,11 +70,13 @@ def browser_platform(
         admin = running.headers("440000", "platform_admin", user="admin")
         with running.client("registry") as registry:
             for code, name, level, parent in DEMO_TENANTS:
-                r = registry.post(
-                    "/v1/tenants",
-                    headers=admin,
-                    json={"code": code, "name": name, "level": level, "parent_code": parent},
-                )
+                body = {"code": code, "name": name, "level": level, "parent_code": parent}
+                for _ in range(50):
+                    r = registry.post("/v1/tenants", headers=admin, json=body)
+                    # A parent created a moment ago may not be in the tree the registry reads yet.
+                    if r.status_code != 422:
+                        break
+                    time.sleep(0.1)
                 assert r.status_code in (201, 409), r.text
         _restart_issuer_with_units(running)
         yield running

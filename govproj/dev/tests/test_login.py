@@ -40,7 +40,7 @@ def _authorize(client: TestClient, verifier: str, **form: str) -> str:
     assert f"{target.scheme}://{target.netloc}{target.path}" == PORTAL
     query = parse_qs(target.query)
     assert query["state"] == ["s1"]
-    return query["code"][0]
+    return str(query["code"][0])
 
 
 def _redeem(client: TestClient, code: str, verifier: str) -> tuple[int, dict[str, str]]:

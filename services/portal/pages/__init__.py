@@ -11,6 +11,7 @@ from services.portal.pages import (
     dashboard,
     documents,
     home,
+    lifecycle,
     plans,
     policy,
     projects,
@@ -20,6 +21,7 @@ from services.portal.pages import (
 ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     projects.router,
+    lifecycle.router,
     documents.router,
     archive.router,
     audit.router,

@@ -7,6 +7,7 @@ progress bar with what is being done until the archive answers.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -96,7 +97,7 @@ async def run_checks(request: Request, user: CurrentUser, package_id: str) -> HT
 async def print_report(user: CurrentUser, report_id: str) -> Response:
     r, body = await user.api.stream("archive", f"/v1/check-reports/{report_id}/print")
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         try:
             async for chunk in body:
                 yield chunk

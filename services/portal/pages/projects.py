@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,24 @@ from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
+
+# The choices of the lifecycle forms (budget ProcurementStart.method, acceptance EvaluationIn.kind).
+PROCUREMENT_METHODS = {
+    "public_tender": "公开招标",
+    "invitational_tender": "邀请招标",
+    "competitive_negotiation": "竞争性谈判",
+    "competitive_consultation": "竞争性磋商",
+    "single_source": "单一来源采购",
+    "inquiry": "询价",
+    "framework_agreement": "框架协议采购",
+    "self_procurement": "自行采购",
+}
+EVALUATION_KINDS = {
+    "self_evaluation": "应用效果自评价",
+    "performance_evaluation": "绩效评价",
+    "post_evaluation": "绩效后评估",
+    "standard": "工程标准或团体标准",
+}
 
 # A change request needs an approval or filing to change (approval's changes.approved_result).
 CLOSED_TO_CHANGES = ("draft", "submitted", "under_review", "rejected", "out_of_scope", "terminated")
@@ -255,7 +274,28 @@ NOTICES = {
     "submitted": "已申报，正在按政策包判定……",
     "change": "变更申请已提交。",
     "opinion": "意见已提交。",
+    "procurement": "已启动采购。",
+    "contract": "合同已登记。",
+    "completion": "已申报项目建成，验收期限开始计算。",
+    "review": "已申请验收前置审核。",
+    "evidence": "证明文件已指定。",
+    "review_decision": "已作出验收前置审核结论。",
+    "acceptance": "验收结果已记录。",
+    "operation": "系统已投入使用。",
+    "evaluation": "评价已提交。",
 }
+# From approval on, the project page offers the next implementation or acceptance step.
+LIFECYCLE_STATES = (
+    "approved",
+    "filed",
+    "procuring",
+    "implementing",
+    "completed",
+    "acceptance_review",
+    "accepted",
+    "in_operation",
+    "evaluated",
+)
 
 
 async def _decision(user: User, project: dict[str, Any]) -> dict[str, Any] | None:
@@ -290,6 +330,7 @@ async def project_page(
     error: str | None = None,
     status: int = 200,
     notice: str | None = None,
+    values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     user.require(*READERS)
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
@@ -310,6 +351,13 @@ async def project_page(
         if changes_open
         else None
     )
+    docs: list[dict[str, Any]] = []
+    if project["state"] in LIFECYCLE_STATES:
+        try:
+            docs = await user.api.get("archive", "/v1/documents", project_id=project_id, limit=200)
+        except ApiError as exc:
+            if exc.status == 401:
+                raise
     unit_name = project["unit_id"]
     try:
         unit = await user.api.get("registry", f"/v1/units/{project['unit_id']}")
@@ -332,6 +380,12 @@ async def project_page(
         today=today_in_china(),
         changes_open=changes_open,
         budget=budget,
+        lifecycle=project["state"] in LIFECYCLE_STATES,
+        docs=docs,
+        form_key=str(uuid.uuid4()),
+        v=values or {},
+        PROCUREMENT_METHODS=PROCUREMENT_METHODS,
+        EVALUATION_KINDS=EVALUATION_KINDS,
         acceptance=acceptance,
         changes=changes,
         CHANGE_KINDS=CHANGE_KINDS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from services.portal import session
 from services.portal.charts import bar_chart
@@ -34,7 +34,7 @@ def test_amounts_read_in_wan_yuan(amount: int | None, text: str) -> None:
 
 
 def _form(**fields: str | list[str]) -> FormData:
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str | UploadFile]] = []
     for k, v in fields.items():
         items.extend((k, x) for x in (v if isinstance(v, list) else [v]))
     return FormData(items)
