@@ -132,6 +132,8 @@ class ReviewPlan:
     acceptance_article: str | None
     acceptance_explanation: str | None
     expert_review_article: str | None = None
+    # Where the unit sends its acceptance report (郁南 第二十一条 "报送县政务和数据局备案").
+    report_to: str | None = None
 
 
 def _first(requirements: Sequence[Mapping[str, Any]], code: str) -> Mapping[str, Any] | None:
@@ -163,6 +165,7 @@ def plan_review(requirements: Sequence[Mapping[str, Any]]) -> ReviewPlan:
             acceptance_article=str(acceptance.get("article")) if acceptance else None,
             acceptance_explanation=acceptance.get("explanation") if acceptance else None,
             expert_review_article=str(expert.get("article")) if expert else None,
+            report_to=_report_to(acceptance),
         )
     return ReviewPlan(
         mode="self_check",
@@ -173,4 +176,13 @@ def plan_review(requirements: Sequence[Mapping[str, Any]]) -> ReviewPlan:
         acceptance_article=str(acceptance.get("article")) if acceptance else None,
         acceptance_explanation=acceptance.get("explanation") if acceptance else None,
         expert_review_article=str(expert.get("article")) if expert else None,
+        report_to=_report_to(acceptance),
     )
+
+
+def _report_to(acceptance: Mapping[str, Any] | None) -> str | None:
+    """The authority a unit-organised acceptance reports to (none when the bureau holds it)."""
+    if acceptance is None or acceptance.get("actor") != "unit_officer":
+        return None
+    authority = acceptance.get("authority")
+    return str(authority) if authority else None

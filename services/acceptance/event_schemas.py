@@ -76,6 +76,7 @@ SCHEMAS: Final[dict[str, dict[str, Any]]] = {
             "accepted_on": _DATE,
             "report_document_id": _UUID,
             "outcome": {"const": "passed"},
+            "report_to": {"type": ["string", "null"]},
             "reason": {"type": "string"},
         },
         *_P,

@@ -66,6 +66,7 @@ async def record(session: AsyncSession, project: Project) -> dict[str, Any]:
             "acceptance_role": plan.acceptance_role,
             "acceptance_article": plan.acceptance_article,
             "expert_review_article": plan.expert_review_article,
+            "report_to": plan.report_to,
         },
         "checklist": current[-1].items if current else review.fresh_items(project),
         "reviews": [

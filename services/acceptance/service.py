@@ -173,6 +173,7 @@ async def record_acceptance(
         "report_document_id": str(report_document_id),
         "article": plan.acceptance_article,
         "outcome": outcome,
+        "report_to": plan.report_to,
     }
     await emit(
         session,

@@ -519,6 +519,7 @@ def test_yunan_approval_project_needs_the_bureau_conformity_review_before_accept
         "bureau_officer",
         "第二十一条",
     )
+    assert plan["report_to"] == "县政务和数据局"  # 验收报告及验收材料报送县政务和数据局备案
     items = {i["code"]: i for i in r.json()["checklist"]}
     mandatory = {c for c, i in items.items() if i["mandatory"]}
     # 第二十一条 数据资源纳入市级管理、支持IPv6; 第二十二条 第三方验收测评、信息安全测评.

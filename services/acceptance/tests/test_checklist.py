@@ -57,6 +57,8 @@ def test_yunan_approval_professional_goes_through_the_bureau_conformity_review()
     assert {c["article"] for c in testing["citations"]} == {"第十六条第（二）项", "第二十二条"}
     assert testing["mandatory"]  # 第二十二条 makes it part of every acceptance
     assert plan.expert_review_article == "第二十二条"
+    # "将验收报告及验收材料报送县政务和数据局备案".
+    assert plan.report_to == "县政务和数据局"
 
 
 def test_filing_projects_skip_the_conformity_review_where_their_article_says_so() -> None:
@@ -93,3 +95,4 @@ def test_public_projects_are_accepted_by_the_bureau() -> None:
     plan = plan_review(decision["requirements"])
     assert plan.acceptance_role == "bureau_officer" and plan.acceptance_article == "第二十一条"
     assert plan.mode == "self_check"  # 符合性审查 is for 专业类项目 only
+    assert plan.report_to is None  # the bureau holds it: nobody to report to
