@@ -27,7 +27,8 @@ until then the project is 404 here. Writes take an optional ``Idempotency-Key``.
 ``GET /v1/projects/{id}/budget``: the project's budget as finance sees it (status,
 amount, approved_amount — finance's approved amount once it answered —, lines,
 finance reviews, arrangements, disbursed and returned totals, missing mandatory
-lines with their articles).
+lines with their articles). ``GET /v1/arrangements?year=YYYY``: the year's
+预算安排情况通报 of the caller's visible tenants.
 
 Budget lines and usage (unit_officer or bureau_officer; 422 with ``article`` when
 a policy cap is broken, see services/budget/rules.py):
@@ -50,7 +51,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from libs.common.auth import CurrentSubject
 from libs.common.http import problem_responses
@@ -85,13 +86,26 @@ def _review_out(r: FinanceReview) -> dict[str, Any]:
 
 
 def _missing_lines(decision: dict[str, Any], kinds: set[str]) -> list[dict[str, Any]]:
-    """Mandatory 监理 / 第三方测试 / 安全评估 the decision requires but no line budgets."""
+    """Mandatory 监理 / 第三方测试 / 安全评估 the decision requires but no line budgets.
+
+    A kind may be required by several articles (郁南: 第三方测试 by 第十六条第（二）项 from
+    100万元, and 第三方验收测评 by 第二十二条 always): each is listed.
+    """
     out = []
     for code in rules.INVESTMENT[1:]:
-        req = rules.requirement(decision, code)
-        if req and req.get("mandatory") and code not in kinds:
+        reqs = [
+            r
+            for r in decision.get("requirements") or []
+            if r.get("code") == code and r.get("mandatory", True)
+        ]
+        if reqs and code not in kinds:
             out.append(
-                {"kind": code, "article": req["article"], "explanation": req.get("explanation")}
+                {
+                    "kind": code,
+                    "article": reqs[0]["article"],
+                    "articles": [r["article"] for r in reqs],
+                    "explanation": reqs[0].get("explanation"),
+                }
             )
     return out
 
@@ -151,6 +165,42 @@ async def get_budget(
         "disbursed_total": paid,
         "surplus_returned_total": returned,
         "balance": total_of(project) - paid - returned,
+    }
+
+
+@budget_router.get(
+    "/arrangements",
+    summary="预算安排情况通报（按年度；财政通报政务服务数据管理部门）",
+    responses=problem_responses(),
+)
+async def list_arrangements(
+    subject: CurrentSubject,
+    session: DbSession,
+    year: int = Query(ge=2000, le=2100, description="预算年度"),
+) -> dict[str, Any]:
+    """坡头 第十五条: 区财政局应及时将……年度预算安排情况通报区政务服务数据管理局."""
+    rows = (
+        await session.scalars(
+            sa.select(Arrangement)
+            .where(Arrangement.year == year)
+            .order_by(Arrangement.tenant_id, Arrangement.notified_on, Arrangement.notice_no)
+        )
+    ).all()
+    return {
+        "year": year,
+        "total": sum(a.amount for a in rows),
+        "items": [
+            {
+                "tenant": a.tenant_id,
+                "notice_no": a.notice_no,
+                "project_id": str(a.project_id),
+                "amount": a.amount,
+                "funding": a.funding,
+                "notified_on": a.notified_on.isoformat(),
+                "notified_by": a.notified_by,
+            }
+            for a in rows
+        ],
     }
 
 

@@ -319,6 +319,26 @@ def test_arrangement_notices_are_recorded_once(
     assert "items name a project twice" in dead_letters(platform_db)[-1]["reason"]
     (arranged,) = review_of(platform, budget, LAIZHOU, pid)["arrangements"]
     assert arranged["amount"] == 500_000 and arranged["notified_by"] == "莱州市财政局"
+    # The bureau reads the year's notices (坡头 第十五条: 通报政务服务数据管理局); other tenants do not.
+    year = budget.get(
+        "/v1/arrangements",
+        params={"year": 2024},
+        headers=platform.headers(LAIZHOU, "bureau_officer"),
+    ).json()
+    assert [i["amount"] for i in year["items"] if i["project_id"] == pid] == [500_000]
+    assert year["total"] == sum(i["amount"] for i in year["items"])
+    foreign = budget.get(
+        "/v1/arrangements", params={"year": 2024}, headers=platform.headers(YUNAN, "bureau_officer")
+    ).json()
+    assert pid not in {i["project_id"] for i in foreign["items"]}
+    assert (
+        budget.get(
+            "/v1/arrangements",
+            params={"year": 1},
+            headers=platform.headers(LAIZHOU, "bureau_officer"),
+        ).status_code
+        == 422
+    )
     recorded = [
         e
         for e in stream(nats_url, f"govproj.{LAIZHOU}.budget.arrangement.recorded")

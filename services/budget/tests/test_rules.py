@@ -135,3 +135,22 @@ def test_chaozhou_new_fiscal_funds_need_the_finance_opinion() -> None:
 @pytest.mark.parametrize("period,years", [("P3Y", 3), ("P36M", 3), ("P30M", 3), ("P1Y", 1)])
 def test_free_period_in_whole_years(period: str, years: int) -> None:
     assert rules._years(period) == years
+
+
+def test_yunan_one_million_needs_supervision_and_testing_lines_but_less_does_not() -> None:
+    from services.budget.api import _missing_lines
+
+    # 第十六条第（一）项 投资总额100万元以上（含）必须实行监理; 第（二）项 应用软件开发费用100万元以上（含）
+    # 必须第三方测试; 第（三）项 必须聘请有资质的单位开展安全评估; 第二十二条 验收包括第三方验收测评.
+    missing = {m["kind"]: m["articles"] for m in _missing_lines(yunan(1_000_000), {"construction"})}
+    assert missing == {
+        "supervision": ["第十六条第（一）项"],
+        "third_party_testing": ["第十六条第（二）项", "第二十二条"],
+        "security_assessment": ["第十六条第（三）项", "第二十二条"],
+    }
+    # 100万元以下按需实行监理: no longer missing; 验收测评 and 信息安全测评 (第二十二条) still are.
+    below = {m["kind"]: m["articles"] for m in _missing_lines(yunan(999_999), {"construction"})}
+    assert below == {
+        "third_party_testing": ["第二十二条"],
+        "security_assessment": ["第十六条第（三）项", "第二十二条"],
+    }
