@@ -9,8 +9,10 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common.auth import TokenVerifier
 from libs.common.settings import CommonSettings
@@ -95,9 +97,42 @@ def create_app(
             message=exc.message,
         )
 
-    @app.exception_handler(404)
-    async def _missing(request: Request, exc: Exception) -> HTMLResponse:
-        return render(request, "error.html", None, 404, title="找不到", message="没有这个页面。")
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        # A hand-edited address (/plans/abc, a step without its workflow): say what is wrong.
+        fields = "、".join(str(e.get("loc", ["", "?"])[-1]) for e in exc.errors())
+        return render(
+            request,
+            "error.html",
+            None,
+            422,
+            title="地址或参数不正确",
+            message=f"请检查：{fields}。请从页面上的链接进入。",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        if exc.status_code == 404:
+            return render(
+                request, "error.html", None, 404, title="找不到", message="没有这个页面。"
+            )
+        if exc.status_code == 405:
+            return render(
+                request,
+                "error.html",
+                None,
+                405,
+                title="操作方式不正确",
+                message="请从页面上的按钮或链接进行此操作。",
+            )
+        return render(
+            request,
+            "error.html",
+            None,
+            exc.status_code,
+            title="请求未完成",
+            message=f"请求未完成（{exc.status_code}）。",
+        )
 
     return app
 

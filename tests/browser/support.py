@@ -14,7 +14,13 @@ SERIOUS = ("serious", "critical")
 
 
 def login(
-    page: Any, *, tenant: str, role: str, unit: str | None = None, user: str | None = None
+    page: Any,
+    *,
+    tenant: str,
+    role: str,
+    unit: str | None = None,
+    user: str | None = None,
+    screenshot: str | None = None,
 ) -> None:
     """Log in through the console's OIDC code + PKCE flow, picking who we are on the dev issuer's page."""
     page.goto("/login")
@@ -27,6 +33,8 @@ def login(
         page.select_option("#unit", label=unit)
     if user:
         page.fill("#user", user)
+    if screenshot:
+        look(page, screenshot)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/authorize" not in url and "/callback" not in url)
 

@@ -81,7 +81,9 @@ def test_unit_officer_submits_a_yunan_project_and_reads_the_decision_citing_arti
     browser_platform: RunningPlatform,
 ) -> None:
     page = new_page()
-    login(page, tenant=YUNAN, role="unit_officer", unit=yunan["unit_name"])
+    login(
+        page, tenant=YUNAN, role="unit_officer", unit=yunan["unit_name"], screenshot="00-dev-login"
+    )
     look(page, "01-unit-home")
     page.click("text=新建项目 >> nth=0")
     page.fill("#name", "郁南县政务服务平台升级")

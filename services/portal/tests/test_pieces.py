@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from fastapi.testclient import TestClient
 from starlette.datastructures import FormData, UploadFile
 
+from libs.common.settings import SERVICES, CommonSettings
 from services.portal import session
+from services.portal.app import create_app
 from services.portal.charts import bar_chart
 from services.portal.labels import money
 from services.portal.pages.forms import FormErrors, project_payload
+from services.portal.settings import PortalSettings
 
 
 def test_a_session_cookie_signed_by_another_secret_reads_as_empty() -> None:
@@ -90,3 +96,22 @@ def test_a_complete_form_becomes_the_registry_body_in_integer_yuan() -> None:
 def test_charts_escape_their_labels_and_describe_themselves() -> None:
     svg = str(bar_chart("项目数", [("<郁南县>", 3, "3个")]))
     assert "&lt;郁南县&gt;" in svg and 'role="img"' in svg and "项目数" in svg
+
+
+def test_a_hand_edited_address_is_answered_in_chinese(tmp_path: Path) -> None:
+    settings = PortalSettings(
+        session_secret="s", service_urls={s: "http://127.0.0.1:9" for s in SERVICES}
+    )
+    app = create_app(settings, CommonSettings(home=tmp_path))
+    with TestClient(app) as client:
+        missing = client.get("/no-such-page")
+        assert missing.status_code == 404 and "没有这个页面" in missing.text
+        wrong = client.get("/steps/abc", follow_redirects=False)  # no session: log in first
+        assert wrong.status_code in (303, 307) and wrong.headers["location"].startswith("/login")
+        # A cookie signed by anyone else is no session.
+        client.cookies.set(session.COOKIE, session.encode("other", {"token": "x"}))
+        forged = client.get("/projects", follow_redirects=False)
+        assert forged.status_code == 303 and forged.headers["location"] == "/login?next=/projects"
+        # The issuer cannot be reached: the login says so in Chinese instead of failing.
+        login = client.get("/login")
+        assert login.status_code == 503 and "身份认证服务暂不可用" in login.text
