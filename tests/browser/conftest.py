@@ -53,7 +53,7 @@ if not CHROMIUM.exists():  # bootstrap.sh installs it where it may (root + apt)
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_platform(
     postgres_admin_url: str, nats_url: str, infra_tmp: Path
 ) -> Iterator[RunningPlatform]:
@@ -103,7 +103,7 @@ def _restart_issuer_with_units(platform: RunningPlatform) -> None:
     wait_for_port(port)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def portal_url(browser_platform: RunningPlatform) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -136,8 +136,11 @@ def portal_url(browser_platform: RunningPlatform) -> Iterator[str]:
             proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    # Package scope, not session: Playwright's sync API keeps an event loop running in
+    # this thread while it lives, and every later test that calls asyncio.run() (and
+    # the browser platform's processes) must not outlive the browser tests.
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # Screenshots are test output, never commits.
     (ARTIFACTS.parent / ".gitignore").write_text("*\n")

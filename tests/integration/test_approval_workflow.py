@@ -27,7 +27,8 @@ from tests.integration.test_registry_projects import (
 
 YEAR = PLAN_YEAR + 3  # its own plan years (other modules consolidate theirs)
 # A consolidated plan takes no more items: each planned project gets a plan year of its own.
-_years = itertools.count(YEAR + 1)
+# Far from the fixed years other modules consolidate (PLAN_YEAR + a few).
+_years = itertools.count(PLAN_YEAR + 20)
 POTOU, ZHANJIANG, LAIZHOU = "440804", "440800", "370683"
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
 

@@ -270,19 +270,7 @@ async def record_expert_opinion(
         raise Problem.conflict(
             "opinion_exists", "您已出具意见", f"step {step.id}: 专家 {user} 已出具意见"
         )
-    opinion = Opinion(
-        id=uuid.uuid4(),
-        tenant_id=step.tenant_id,
-        step_id=step.id,
-        kind="expert",
-        outcome=conclusion,
-        text=text,
-        attachments=attachments,
-        approved_amount=None,
-        actor=actor,
-        created_at=_now(),
-    )
-    session.add(opinion)
+    opinion = _record_opinion(session, step, "expert", conclusion, text, attachments, actor)
     mine["opinion"] = str(opinion.id)
     mine["conclusion"] = conclusion
     step.experts = experts
@@ -300,6 +288,35 @@ async def record_expert_opinion(
         opinion=text,
         attachments=attachments,
     )
+    return opinion
+
+
+def _record_opinion(
+    session: AsyncSession,
+    step: Step,
+    kind: str,
+    outcome: str,
+    text: str,
+    attachments: list[str],
+    actor: dict[str, Any],
+    *,
+    approved_amount: int | None = None,
+    source_event_id: str | None = None,
+) -> Opinion:
+    opinion = Opinion(
+        id=uuid.uuid4(),
+        tenant_id=step.tenant_id,
+        step_id=step.id,
+        kind=kind,
+        outcome=outcome,
+        text=text,
+        attachments=attachments,
+        approved_amount=approved_amount,
+        actor=actor,
+        source_event_id=source_event_id,
+        created_at=_now(),
+    )
+    session.add(opinion)
     return opinion
 
 
@@ -348,20 +365,17 @@ async def decide_step(
                 "专家意见未齐",
                 f"step {step.id}: 尚未出具意见的专家：{'、'.join(waiting)}",
             )
-    opinion = Opinion(
-        id=uuid.uuid4(),
-        tenant_id=step.tenant_id,
-        step_id=step.id,
-        kind="decision",
-        outcome=outcome,
-        text=text,
-        attachments=attachments,
+    opinion = _record_opinion(
+        session,
+        step,
+        "decision",
+        outcome,
+        text,
+        attachments,
+        actor,
         approved_amount=approved_amount,
-        actor=actor,
         source_event_id=source_event_id,
-        created_at=_now(),
     )
-    session.add(opinion)
     step.state = OUTCOMES[outcome]
     step.completed_at = _now()
     if approved_amount is not None:
