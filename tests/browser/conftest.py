@@ -24,7 +24,7 @@ import pytest
 from govproj.dev.demo import DEMO_TENANTS
 from libs.common.db.migrations import upgrade
 from libs.common.settings import SERVICES
-from libs.common.testing.infra import free_port, wait_for_port
+from libs.common.testing.infra import NatsProcess, free_port, wait_for_port
 from libs.common.testing.platform import RunningPlatform, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
@@ -54,32 +54,36 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="package")
-def browser_platform(
-    postgres_admin_url: str, nats_url: str, infra_tmp: Path
-) -> Iterator[RunningPlatform]:
+def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[RunningPlatform]:
     urls: DatabaseUrls = make_database(postgres_admin_url)
     for service in SERVICES:
         upgrade(service, urls.owner)
-    with run_platform(
-        infra_tmp / "browser-platform",
-        app_url=urls.app,
-        owner_url=urls.owner,
-        relay_url=urls.relay,
-        nats_url=nats_url,
-    ) as running:
-        admin = running.headers("440000", "platform_admin", user="admin")
-        with running.client("registry") as registry:
-            for code, name, level, parent in DEMO_TENANTS:
-                body = {"code": code, "name": name, "level": level, "parent_code": parent}
-                for _ in range(50):
-                    r = registry.post("/v1/tenants", headers=admin, json=body)
-                    # A parent created a moment ago may not be in the tree the registry reads yet.
-                    if r.status_code != 422:
-                        break
-                    time.sleep(0.1)
-                assert r.status_code in (201, 409), r.text
-        _restart_issuer_with_units(running)
-        yield running
+    # A NATS server of its own: the services' durable consumers are named after the
+    # service, so two platforms on one server would take each other's events.
+    nats = NatsProcess(infra_tmp / "browser-nats", free_port()).start()
+    try:
+        with run_platform(
+            infra_tmp / "browser-platform",
+            app_url=urls.app,
+            owner_url=urls.owner,
+            relay_url=urls.relay,
+            nats_url=nats.url,
+        ) as running:
+            admin = running.headers("440000", "platform_admin", user="admin")
+            with running.client("registry") as registry:
+                for code, name, level, parent in DEMO_TENANTS:
+                    body = {"code": code, "name": name, "level": level, "parent_code": parent}
+                    for _ in range(50):
+                        r = registry.post("/v1/tenants", headers=admin, json=body)
+                        # A parent created a moment ago may not be in the tree the registry reads yet.
+                        if r.status_code != 422:
+                            break
+                        time.sleep(0.1)
+                    assert r.status_code in (201, 409), r.text
+            _restart_issuer_with_units(running)
+            yield running
+    finally:
+        nats.stop()
 
 
 def _restart_issuer_with_units(platform: RunningPlatform) -> None:
