@@ -12,7 +12,6 @@ and lets both go out again for the new day.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import uuid
@@ -24,10 +23,10 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db import TenantContext, transaction
 from libs.common.deadlines import next_month_day, today_in_china
 from libs.common.errors import Problem
 from libs.common.events import emit, system_actor
+from libs.common.periodic import for_each_tenant, start_periodic
 from services.acceptance import schedule
 from services.acceptance.models import Deadline, Extension, Project, tenants
 from services.acceptance.records import SERVICE, deadline_data, now
@@ -178,44 +177,27 @@ async def sweep(
     actor: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Sweep ``codes`` (default: every tenant of the replica), one transaction per tenant."""
-    today = today or today_in_china()
-    if codes is None:
-        async with transaction(maker, None) as session:
-            codes = [str(c) for c in (await session.scalars(sa.select(tenants.c.code))).all()]
-    out: dict[str, dict[str, int]] = {}
-    for code in sorted(set(codes)):
-        async with transaction(maker, TenantContext.own(code)) as session:
-            who = actor or dict(system_actor(ACTOR, code))
-            await roll_forward(session, code, today, who)
-            counts = await sweep_tenant(session, code, today, who)
-        if any(counts.values()):
-            out[code] = counts
-    return out
+    day = today or today_in_china()
 
+    async def one(session: AsyncSession, code: str) -> dict[str, int]:
+        who = actor or dict(system_actor(ACTOR, code))
+        await roll_forward(session, code, day, who)
+        return await sweep_tenant(session, code, day, who)
 
-async def run_periodically(app: FastAPI) -> None:
-    """The worker's loop: sweep, sleep, again (a failed round is logged and retried)."""
-    await asyncio.sleep(min(10.0, SWEEP_SECONDS))
-    while True:
-        try:
-            sent = await sweep(app.state.sessionmaker)
-            if sent:
-                log.info("deadline sweep sent %s", sent)
-        except Exception:  # a database blip: the next round catches up (each notice once)
-            log.warning("deadline sweep failed", exc_info=True)
-        await asyncio.sleep(SWEEP_SECONDS)
+    done = await for_each_tenant(maker, tenants, one, codes)
+    return {code: counts for code, counts in done.items() if any(counts.values())}
 
 
 async def start_sweeper(app: FastAPI) -> None:
     """Start-up hook: the sweep runs where the workers run (``govproj work``, or serve with workers)."""
-    if not app.state.settings.run_workers:
-        return
-    task = asyncio.create_task(run_periodically(app), name="acceptance-deadline-sweep")
-    app.state.deadline_sweeper = task
-    # Nothing awaits the task; keep its failure visible rather than silently lost.
-    task.add_done_callback(
-        lambda t: None if t.cancelled() else log.warning("sweeper ended: %r", t.exception())
+    task = start_periodic(
+        app,
+        "acceptance-deadline-sweep",
+        SWEEP_SECONDS,
+        lambda: sweep(app.state.sessionmaker),
     )
+    if task is not None:
+        app.state.deadline_sweeper = task
 
 
 # ---- extensions (延期验收申请) --------------------------------------------------------

@@ -17,7 +17,6 @@ tenant's bucket for versions no row records. Classes:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import uuid
@@ -30,8 +29,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from libs.common.db import TenantContext, transaction
 from libs.common.events import emit, system_actor
+from libs.common.periodic import for_each_tenant, start_periodic
 from libs.common.storage import Digester, ObjectNotFound, StorageError
 from services.archive.models import FixityFinding, StoredObject, tenants
 from services.archive.storage import ArchiveStorage
@@ -245,26 +244,17 @@ async def _untracked(
 async def start_rotating_audit(app: FastAPI) -> None:
     """Start the periodic audit in worker processes (``GOVPROJ_ARCHIVE_AUDIT_INTERVAL`` seconds)."""
     interval = float(os.environ.get("GOVPROJ_ARCHIVE_AUDIT_INTERVAL", "3600"))
-    if interval <= 0 or not app.state.settings.run_workers:
-        return
     batch = int(os.environ.get("GOVPROJ_ARCHIVE_AUDIT_BATCH", "100"))
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                async with transaction(app.state.sessionmaker, None) as session:
-                    codes = (await session.execute(sa.select(tenants.c.code))).scalars().all()
-                for code in codes:
-                    async with transaction(
-                        app.state.sessionmaker, TenantContext.own(code)
-                    ) as session:
-                        await run_audit(
-                            session, app.state.archive_storage, tenant=code, batch_size=batch
-                        )
-            except Exception:  # an outage: try again next round
-                log.warning("fixity audit round failed", exc_info=True)
+    async def audit(session: AsyncSession, code: str) -> Any:
+        return await run_audit(session, app.state.archive_storage, tenant=code, batch_size=batch)
 
-    task = asyncio.create_task(loop(), name="archive-fixity-audit")
-    app.state.fixity_audit_task = task
-    task.add_done_callback(lambda t: None if t.cancelled() else t.exception())
+    task = start_periodic(
+        app,
+        "archive-fixity-audit",
+        interval,
+        lambda: for_each_tenant(app.state.sessionmaker, tenants, audit),
+        first_delay=interval,
+    )
+    if task is not None:
+        app.state.fixity_audit_task = task
