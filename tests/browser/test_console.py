@@ -344,6 +344,10 @@ def _open_step(browser_platform: RunningPlatform, pid: str) -> dict[str, Any] | 
 def _work_step(page: Any, pid: str, code: str) -> None:
     """From the queue, open this project's step and approve it with an opinion."""
     page.goto("/tasks")
+    assert page.locator(f"tr:has(a[href='/projects/{pid}'])").count(), (
+        code,
+        page.inner_text("main"),
+    )
     page.locator(f"tr:has(a[href='/projects/{pid}'])").first.locator("a:has-text('办理')").click()
     page.wait_for_url(re.compile(r"/steps/"))
     page.check("form:has(input[name=action][value=opinion]) input[name=outcome][value=approve]")
@@ -396,11 +400,11 @@ def test_the_project_is_approved_through_the_queue_by_unit_bureau_experts_and_fi
                 "form:has(input[name=action][value=opinion]) textarea[name=opinion]", "同意"
             )
             bureau.click("form:has(input[name=action][value=opinion]) button[type=submit]")
-            assert "专家" in bureau.inner_text("[role=alert]")
+            assert "专家" in bureau.inner_text("div.error[role=alert]")
             look(bureau, "19-step-experts-missing")
             bureau.fill("#experts", "expert-li,李专家")
             bureau.click("button:has-text('指定专家')")
-            assert "李专家" in bureau.inner_text("main")
+            bureau.wait_for_selector("main li:has-text('李专家')")
             expert = people["expert"]
             expert.goto("/tasks")
             assert "分配给我的评审" in expert.inner_text("main table")
@@ -538,7 +542,7 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     unit.fill("#supplier", "云浮数字科技有限公司")
     unit.fill("#contract-amount", "74万")
     unit.click("button:has-text('登记合同')")
-    assert "合同金额须为不带小数的整数元" in unit.inner_text("[role=alert]")
+    assert "合同金额须为不带小数的整数元" in unit.inner_text("div.error[role=alert]")
     unit.fill("#contract-amount", "740000")
     unit.click("button:has-text('登记合同')")
     assert unit.locator("div.error[role=alert]").count() == 0, unit.inner_text("main")[:500]
@@ -547,7 +551,7 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     # A completion date in the future is the acceptance service's to refuse; the page says why.
     unit.fill("#completed_on", f"{date.today().year + 1}-01-01")
     unit.click("button:has-text('申报建成')")
-    assert "不得晚于今天" in unit.inner_text("[role=alert]")
+    assert "不得晚于今天" in unit.inner_text("div.error[role=alert]")
     unit.fill("#completed_on", date.today().isoformat())
     unit.click("button:has-text('申报建成')")
     _until(unit, url, "已完工")
@@ -557,9 +561,11 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     look(unit, "26-pre-acceptance-unit")
     bureau = new_page()
     login(bureau, tenant=YUNAN, role="bureau_officer")
-    bureau.goto(url)
+    bureau.goto("/tasks")
+    look(bureau, "27-queue-pre-acceptance")
+    bureau.locator(f"tr:has(a[href='/projects/{pid}'])").first.locator("a:has-text('审核')").click()
     bureau.check("input[name=outcome][value=return]")
     bureau.fill("#review-opinion", "请补充第三方测试报告。")
-    look(bureau, "27-pre-acceptance-bureau")
+    look(bureau, "28-pre-acceptance-bureau")
     bureau.click("button:has-text('提交结论')")
     _until(bureau, url, "已完工")  # returned: the unit completes the evidence and asks again

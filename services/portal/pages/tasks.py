@@ -41,9 +41,43 @@ async def tasks(request: Request, user: CurrentUser) -> HTMLResponse:
         if exc.status not in (404, 405):
             raise
         queue, unavailable = {"items": []}, "审批流程服务尚未开通待办接口。"
+    items = queue.get("items", [])
+    steps = [t for t in items if t.get("kind") in ("step", "expert_review")]
+    reports = [t for t in items if t.get("kind") == "report"]
+    reviews: list[dict[str, Any]] = []
+    if user.has("bureau_officer"):
+        # 验收前置审核 waiting for the bureau (the acceptance service's reviews, by project state).
+        page = await user.api.get(
+            "registry", "/v1/projects", state="acceptance_review", tenant=user.tenant, limit=100
+        )
+        reviews = page["items"]
     return render(
-        request, "tasks/list.html", user, title="待办", queue=queue, unavailable=unavailable
+        request,
+        "tasks/list.html",
+        user,
+        title="待办",
+        steps=steps,
+        reports=reports,
+        reviews=reviews,
+        unavailable=unavailable,
     )
+
+
+@router.post("/reports/{report_id}/receipt", response_class=HTMLResponse)
+async def acknowledge(request: Request, user: CurrentUser, report_id: str) -> Response:
+    """The city acknowledges a county's reported 立项 result (e.g. 潮府办〔2020〕20号 第十四条)."""
+    user.require("overseer")
+    form = await request.form()
+    note = str(form.get("note") or "").strip() or None
+    try:
+        await user.api.post("approval", f"/v1/reports/{report_id}/receipt", {"note": note})
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return render(
+            request, "error.html", user, exc.status, title="操作未完成", message=exc.message
+        )
+    return RedirectResponse("/tasks?done=1", status_code=303)
 
 
 async def _step_context(user: User, workflow_id: str, step_id: str) -> dict[str, Any]:
