@@ -42,6 +42,7 @@ import json
 import os
 import platform as pyplatform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -852,10 +853,34 @@ class FaultLog:
     killed_at: float
     down_s: float
     recovered_s: float
+    error: str | None = None
 
 
 def fault_targets() -> list[str]:
     return [*SERVICES, "nats-server", "postgresql"]
+
+
+def kill_postgres(pg: PostgresProcess) -> None:
+    """SIGKILL the postmaster and every backend: the whole server dies at once, as in an OOM
+    kill of the cgroup or a power cut (a postmaster killed alone leaves its backends holding
+    the shared memory, and no new server starts until they go)."""
+    pid = pg.pid()
+    if pid is None:
+        return
+    children = [
+        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid
+    ]
+    for victim in (pid, *children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+
+
+def _ppid(proc: Path) -> int | None:
+    try:
+        stat = (proc / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def inject(stack: Stack, target: str, *, down: float = 1.0) -> FaultLog:
@@ -866,9 +891,16 @@ def inject(stack: Stack, target: str, *, down: float = 1.0) -> FaultLog:
         time.sleep(down)
         stack.nats.start()
     elif target == "postgresql":
-        stack.pg.kill()
+        kill_postgres(stack.pg)
         time.sleep(down)
-        stack.pg.start()
+        for attempt in range(10):  # until the killed backends have released shared memory
+            try:
+                stack.pg.start()
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 9:
+                    raise
+                time.sleep(1)
     else:
         stack.platform.stop_service(target, kill=True)
         time.sleep(down)
@@ -883,7 +915,10 @@ def fault_loop(stack: Stack, stop: threading.Event, gap: float, log: list[FaultL
     for target in itertools.cycle(fault_targets()):
         if stop.wait(gap) and len(log) >= len(fault_targets()):
             return
-        log.append(inject(stack, target))
+        try:
+            log.append(inject(stack, target))
+        except Exception as exc:  # counted and reported; the run goes on with what is left
+            log.append(FaultLog(target, time.monotonic(), 0.0, -1.0, error=repr(exc)[:300]))
 
 
 # ---- invariants --------------------------------------------------------------------------
