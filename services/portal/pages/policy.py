@@ -180,10 +180,18 @@ def _show(value: Any, kind: str | None) -> str:
         return format_value(value, kind)
     if isinstance(value, dict):
         text = value.get("explanation") or value.get("label") or value.get("name")
+        route = ROUTE_LABELS.get(str(value.get("route")), "")
         if text:
-            return str(text)
+            return f"{route}：{text}" if route else str(text)
+        return "；".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return (
+            "\n".join(_show(v, None) for v in value)
+            if any(isinstance(v, dict) for v in value)
+            else "、".join(_show(v, None) for v in value)
+        )
+    if isinstance(value, str) and value in ROLE_LABELS:
+        return f"{ROLE_LABELS[value]}（{value}）"
     return str(value)
 
 
