@@ -22,7 +22,7 @@ import pytest
 from libs.common.testing.platform import RunningPlatform, eventually
 from tests.browser.support import login, look
 
-YUNAN, YUNFU, POTOU, CHAOZHOU = "445322", "445300", "440804", "445100"
+YUNAN, YUNFU, POTOU, CHAOZHOU, XIANGQIAO = "445322", "445300", "440804", "445100", "445102"
 YEAR = date.today().year + 2  # Yunan's demand window (11-30 of the year before) is still open
 
 
@@ -569,3 +569,109 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     look(bureau, "28-pre-acceptance-bureau")
     bureau.click("button:has-text('提交结论')")
     _until(bureau, url, "已完工")  # returned: the unit completes the evidence and asks again
+
+
+def _filed_through_the_api(platform: RunningPlatform, registry: httpx.Client, tenant: str) -> str:
+    """A county project planned, submitted and filed, every step answered over the API."""
+    bureau = platform.headers(tenant, "bureau_officer")
+    unit = registry.post(
+        "/v1/units", headers=bureau, json={"name": f"测试单位{uuid.uuid4().hex[:6]}"}
+    ).json()["id"]
+    item = registry.post(
+        f"/v1/plans/{YEAR}/items",
+        headers=platform.headers(tenant, "unit_officer"),
+        json={
+            "unit_id": unit,
+            "name": "教育信息化平台",
+            "project_class": "professional",
+            "amount": 800_000,
+        },
+    ).json()["id"]
+    assert registry.post(f"/v1/plans/{YEAR}/consolidate", headers=bureau).status_code == 200
+    facts = {
+        "project_class": "professional",
+        "service_types": ["software_development"],
+        "amount": 800_000,
+        "software_amount": 800_000,
+    }
+    body = {
+        "name": "湘桥区教育信息化平台",
+        "unit_id": unit,
+        "year": YEAR,
+        "demand_item_id": item,
+        "facts": facts,
+    }
+    pid = str(
+        registry.post(
+            "/v1/projects", headers=platform.headers(tenant, "unit_officer"), json=body
+        ).json()["id"]
+    )
+    assert (
+        registry.post(
+            f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer")
+        ).status_code
+        == 200
+    )
+    with platform.client("approval") as approval:
+        wf: dict[str, Any] = {}
+
+        def opened() -> bool:
+            r = approval.get(f"/v1/projects/{pid}/workflow", headers=bureau)
+            wf.update(r.json() if r.status_code == 200 else {})
+            return r.status_code == 200
+
+        eventually(opened, timeout=30)
+        while wf["state"] == "open":
+            (step,) = [s for s in wf["steps"] if s["state"] == "open"]
+            if step["code"] == "expert_review":
+                experts = [{"user": "expert-zhang", "name": "张专家"}]
+                assert (
+                    approval.put(
+                        f"/v1/steps/{step['step_id']}/experts",
+                        headers=bureau,
+                        json={"experts": experts},
+                    ).status_code
+                    == 200
+                )
+                r = approval.post(
+                    f"/v1/steps/{step['step_id']}/expert-opinions",
+                    headers=platform.headers(tenant, "expert", user="expert-zhang"),
+                    json={"conclusion": "agree", "opinion": "同意。"},
+                )
+                assert r.status_code == 200, r.text
+            r = approval.post(
+                f"/v1/steps/{step['step_id']}/opinions",
+                headers=platform.headers(tenant, step["role"]),
+                json={"outcome": "approve", "opinion": "同意。"},
+            )
+            assert r.status_code == 200, r.text
+            wf = r.json()
+    assert wf["state"] == "filed", wf
+    return pid
+
+
+def test_the_city_acknowledges_a_county_filing_reported_up_from_its_queue(
+    new_page: Any, registry: httpx.Client, browser_platform: RunningPlatform
+) -> None:
+    # 潮府办〔2020〕20号 第十四条: a county reports its 立项/备案 result to the city.
+    pid = _filed_through_the_api(browser_platform, registry, XIANGQIAO)
+    city = new_page()
+    login(city, tenant=CHAOZHOU, role="overseer")
+
+    def reported() -> bool:
+        city.goto("/tasks")
+        return city.locator(f"tr:has(a[href='/projects/{pid}'])").count() == 1
+
+    eventually(reported, timeout=30, interval=1)
+    row = city.locator(f"tr:has(a[href='/projects/{pid}'])")
+    assert "第十四条" in row.inner_text() and "湘政数备〔" in row.inner_text()
+    assert "湘桥区教育信息化平台" in row.inner_text()
+    look(city, "29-city-reports")
+    row.locator("button:has-text('确认收到')").click()
+    city.wait_for_url(re.compile(r"/tasks\?done=1"))
+    assert city.locator(f"tr:has(a[href='/projects/{pid}'])").count() == 0
+    # A sibling county's officer finds nothing of it.
+    chaoan = new_page()
+    login(chaoan, tenant="445103", role="bureau_officer")
+    chaoan.goto(f"/projects/{pid}")
+    assert "找不到" in chaoan.inner_text("h1")

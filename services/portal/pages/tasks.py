@@ -44,6 +44,13 @@ async def tasks(request: Request, user: CurrentUser) -> HTMLResponse:
     items = queue.get("items", [])
     steps = [t for t in items if t.get("kind") in ("step", "expert_review")]
     reports = [t for t in items if t.get("kind") == "report"]
+    for report in reports:  # the report names the project by id; people know it by name
+        try:
+            project = await user.api.get("registry", f"/v1/projects/{report['project_id']}")
+            report["project_name"] = project["name"]
+        except ApiError as exc:
+            if exc.status == 401:
+                raise
     reviews: list[dict[str, Any]] = []
     if user.has("bureau_officer"):
         # 验收前置审核 waiting for the bureau (the acceptance service's reviews, by project state).
