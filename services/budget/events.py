@@ -38,12 +38,16 @@ HANDLERS: Mapping[str, EventHandler] = {
     "govproj.approval.project.returned.v1": projects.on_outcome("returned"),
     "govproj.approval.step.opened.v1": review.on_step_opened,
     "govproj.approval.step.completed.v1": review.on_step_completed,
+    "govproj.approval.change.filed.v1": projects.on_change,
+    "govproj.approval.change.approved.v1": projects.on_change,
 }
 SUBJECTS: tuple[str, ...] = (
     "govproj.*.registry.project.submitted",
     "govproj.*.approval.project.>",
     "govproj.*.approval.step.opened",
     "govproj.*.approval.step.completed",
+    "govproj.*.approval.change.filed",
+    "govproj.*.approval.change.approved",
 )
 
 FINANCE_HANDLERS: Mapping[str, EventHandler] = {

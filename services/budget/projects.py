@@ -160,3 +160,31 @@ def on_outcome(status: str) -> Any:
 
     handle.__name__ = f"on_{status}"
     return handle
+
+
+async def on_change(session: AsyncSession, event: Event) -> None:
+    """A change of the approved total: filed within the limit, or approved again.
+
+    ``change.filed`` of an adjustment carries the new total (never above the
+    approved budget); ``change.approved`` the total approved by the re-review.
+    Other changes (late delivery, termination …) leave the money as it is.
+    """
+    data = event.data
+    try:
+        project_id = uuid.UUID(str(data["project_id"]))
+    except (KeyError, ValueError):
+        return
+    if event.type.endswith(".change.filed.v1"):
+        if data.get("kind") != "adjustment":
+            return
+        total = data.get("new_total")
+    else:
+        total = data.get("approved_amount")
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        return
+    row = await session.get(BudgetProject, project_id, with_for_update=True)
+    if row is None or row.submission > _submission(data):
+        return
+    row.approved_amount = total
+    row.updated_at = datetime.now(UTC)
+    await session.flush()

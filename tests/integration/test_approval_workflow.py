@@ -781,3 +781,33 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
     wf = _workflow(platform, approval, YUNAN, pid)
     (opinion,) = wf["steps"][0]["opinions"]
     assert opinion["attachments"] == [doc]
+
+
+def test_a_filed_adjustment_that_lowers_the_total_reaches_the_budget(
+    platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
+) -> None:
+    _, wf = _filed_chaozhou(platform, registry, approval)
+    pid = wf["project_id"]
+    r = approval.post(
+        f"/v1/projects/{pid}/changes",
+        headers=platform.headers(CHAOZHOU, "unit_officer"),
+        json={
+            "kind": "adjustment",
+            "reason": "压减硬件采购",
+            "adjustment_amount": 40_000,
+            "new_total": 760_000,
+        },
+    )
+    assert r.status_code == 201 and r.json()["state"] == "filed", r.text
+    with platform.client("budget") as budget:
+        seen: dict[str, Any] = {}
+
+        def lowered() -> bool:
+            got = budget.get(
+                f"/v1/projects/{pid}/budget", headers=platform.headers(CHAOZHOU, "finance_officer")
+            )
+            seen.update(got.json())
+            return got.status_code == 200 and seen.get("approved_amount") == 760_000
+
+        eventually(lowered, timeout=20)
+    assert seen["total"] == 760_000

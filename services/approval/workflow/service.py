@@ -558,6 +558,11 @@ async def _close_change(
         kind=change.kind,
         adjustment_amount=change.adjustment_amount,
         new_total=change.new_total,
-        approved_amount=wf.approved_amount if state == "approved" else None,
+        # The total approved again: finance's figure where it gave one, else the total asked.
+        approved_amount=(
+            (wf.approved_amount if wf.approved_amount is not None else change.new_total)
+            if state == "approved"
+            else None
+        ),
         reason=text,
     )
