@@ -94,7 +94,11 @@ async def db_session(request: Request, subject: CurrentSubject) -> AsyncIterator
         yield session
 
 
-DbSession = Annotated[AsyncSession, Depends(db_session)]
+# scope="function": the transaction commits before the response is sent. With the
+# default ("request") scope FastAPI sends the response first, so a client could get
+# 201 and not find the row on its next request, and a commit that failed would
+# already have been answered with success.
+DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 
 def _tenant_handler(spec: ServiceSpec, tree: CachedTenantTree) -> EventHandler:
