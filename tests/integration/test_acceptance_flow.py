@@ -36,6 +36,7 @@ from tests.integration.test_registry_projects import (
     problem,
     wait_state,
 )
+from tests.integration.workflow_support import run_to_end, workflow_of
 
 YEAR = PLAN_YEAR + 5  # its own plan year (other modules consolidate theirs)
 POTOU = "440804"
@@ -73,41 +74,7 @@ def run_workflow(
     platform: RunningPlatform, approval: httpx.Client, tenant: str, pid: str
 ) -> dict[str, Any]:
     """Approve every step of the project's review workflow in order (experts where needed)."""
-    bureau = platform.headers(tenant, "bureau_officer")
-    wf: dict[str, Any] = {}
-
-    def opened() -> bool:
-        r = approval.get(f"/v1/projects/{pid}/workflow", headers=bureau)
-        if r.status_code == 200:
-            wf.update(r.json())
-        return r.status_code == 200
-
-    eventually(opened, timeout=30)
-    while wf["state"] == "open":
-        (step,) = [s for s in wf["steps"] if s["state"] == "open"]
-        if step["code"] == "expert_review":
-            experts = [
-                {"user": f"expert-{uuid.uuid4().hex[:6]}", "name": n} for n in ("李专家", "王专家")
-            ]
-            r = approval.put(
-                f"/v1/steps/{step['step_id']}/experts", headers=bureau, json={"experts": experts}
-            )
-            assert r.status_code == 200, r.text
-            for e in experts:
-                r = approval.post(
-                    f"/v1/steps/{step['step_id']}/expert-opinions",
-                    headers=platform.headers(tenant, "expert", user=e["user"]),
-                    json={"conclusion": "agree", "opinion": f"{e['name']}：方案可行。"},
-                )
-                assert r.status_code == 200, r.text
-        r = approval.post(
-            f"/v1/steps/{step['step_id']}/opinions",
-            headers=platform.headers(tenant, step["role"], user=f"{step['role']}-1"),
-            json={"outcome": "approve", "opinion": f"{step['code']}：同意"},
-        )
-        assert r.status_code == 200, r.text
-        wf = r.json()
-    return wf
+    return run_to_end(platform, approval, tenant, workflow_of(platform, approval, tenant, pid))
 
 
 def upload(

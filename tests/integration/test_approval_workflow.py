@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from datetime import date
 from typing import Any
@@ -24,11 +23,17 @@ from tests.integration.test_registry_projects import (
     problem,
     wait_state,
 )
+from tests.integration.workflow_support import (
+    _years,
+    act,
+    open_step,
+    planned_project,
+    run_to_end,
+    submit,
+    workflow_of,
+)
 
 YEAR = PLAN_YEAR + 3  # its own plan years (other modules consolidate theirs)
-# A consolidated plan takes no more items: each planned project gets a plan year of its own.
-# Far from the fixed years other modules consolidate (PLAN_YEAR + a few).
-_years = itertools.count(PLAN_YEAR + 20)
 POTOU, ZHANJIANG, LAIZHOU = "440804", "440800", "370683"
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
 
@@ -45,112 +50,13 @@ def approval(platform: RunningPlatform) -> Any:
         yield client
 
 
-def _planned_project(
-    platform: RunningPlatform,
-    registry: httpx.Client,
-    tenant: str,
-    *,
-    amount: int = 800_000,
-    facts: dict[str, Any] | None = None,
-) -> tuple[str, str]:
-    unit = new_unit(platform, registry, tenant)
-    year = next(_years)
-    (item,) = planned_items(platform, registry, tenant, unit, year, 1)
-    body: dict[str, Any] = {"year": year, "demand_item_id": item, "amount": amount}
-    if facts is not None:
-        body["facts"] = {**facts, "amount": amount, "software_amount": amount}
-    pid = create_project(platform, registry, tenant, unit, **body)["id"]
-    return unit, pid
-
-
-def _submit(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
-) -> None:
-    r = registry.post(
-        f"/v1/projects/{pid}/submit",
-        headers=platform.headers(tenant, "unit_officer"),
-        json=body or None,
-    )
-    assert r.status_code == 200, r.text
-
-
-def _workflow(
-    platform: RunningPlatform, approval: httpx.Client, tenant: str, pid: str
-) -> dict[str, Any]:
-    headers = platform.headers(tenant, "bureau_officer")
-    seen: dict[str, Any] = {}
-
-    def opened() -> bool:
-        r = approval.get(f"/v1/projects/{pid}/workflow", headers=headers)
-        if r.status_code == 200:
-            seen.update(r.json())
-        return r.status_code == 200
-
-    eventually(opened, timeout=20)
-    return seen
-
-
-def _open_step(wf: dict[str, Any]) -> dict[str, Any]:
-    (step,) = [s for s in wf["steps"] if s["state"] == "open"]
-    return step
-
-
-def _act(
-    platform: RunningPlatform,
-    approval: httpx.Client,
-    tenant: str,
-    step: dict[str, Any],
-    outcome: str = "approve",
-    **extra: Any,
-) -> dict[str, Any]:
-    roles = [step["role"]]
-    r = approval.post(
-        f"/v1/steps/{step['step_id']}/opinions",
-        headers=platform.headers(tenant, *roles, user=f"{step['role']}-1"),
-        json={"outcome": outcome, "opinion": f"{step['code']}：{outcome}", **extra},
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def _run_to_end(
-    platform: RunningPlatform, approval: httpx.Client, tenant: str, wf: dict[str, Any]
-) -> dict[str, Any]:
-    """Approve every step in order (naming experts where the step needs them)."""
-    while wf["state"] == "open":
-        step = _open_step(wf)
-        if step["code"] == "expert_review":
-            _experts_agree(platform, approval, tenant, step)
-        wf = _act(platform, approval, tenant, step)
-    return wf
-
-
-def _experts_agree(
-    platform: RunningPlatform, approval: httpx.Client, tenant: str, step: dict[str, Any]
-) -> None:
-    bureau = platform.headers(tenant, "bureau_officer")
-    experts = [{"user": f"expert-{uuid.uuid4().hex[:6]}", "name": n} for n in ("李专家", "王专家")]
-    r = approval.put(
-        f"/v1/steps/{step['step_id']}/experts", headers=bureau, json={"experts": experts}
-    )
-    assert r.status_code == 200, r.text
-    for e in experts:
-        r = approval.post(
-            f"/v1/steps/{step['step_id']}/expert-opinions",
-            headers=platform.headers(tenant, "expert", user=e["user"]),
-            json={"conclusion": "agree", "opinion": f"{e['name']}：方案可行，同意立项。"},
-        )
-        assert r.status_code == 200, r.text
-
-
 def test_yunan_800k_public_project_goes_expert_cost_finance_to_approved(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
-    _submit(platform, registry, YUNAN, pid)
+    _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+    submit(platform, registry, YUNAN, pid)
     wait_state(platform, registry, YUNAN, pid, "under_review")
-    wf = _workflow(platform, approval, YUNAN, pid)
+    wf = workflow_of(platform, approval, YUNAN, pid)
     # 郁府办〔2024〕21号 第十条 → 立项; 第十一条 gives the order of a public project's review.
     assert wf["route"] == "approval" and wf["route_article"] == "第十条"
     assert [s["code"] for s in wf["steps"]] == [
@@ -171,7 +77,7 @@ def test_yunan_800k_public_project_goes_expert_cost_finance_to_approved(
         "finance_officer",
     ]
     bureau = platform.headers(YUNAN, "bureau_officer")
-    step = _open_step(wf)
+    step = open_step(wf)
     assert step["code"] == "expert_review"
     # The queue shows it to the bureau, not to the unit.
     queue = approval.get("/v1/tasks", headers=bureau).json()["items"]
@@ -219,11 +125,11 @@ def test_yunan_800k_public_project_goes_expert_cost_finance_to_approved(
         json={"conclusion": "agree", "opinion": "同意。"},
     )
     assert r.status_code == 200
-    wf = _act(platform, approval, YUNAN, step)
-    step = _open_step(wf)
+    wf = act(platform, approval, YUNAN, step)
+    step = open_step(wf)
     assert step["code"] == "cost_review"
-    wf = _act(platform, approval, YUNAN, step)
-    step = _open_step(wf)
+    wf = act(platform, approval, YUNAN, step)
+    step = open_step(wf)
     assert step["code"] == "finance_review"
     # Finance approves less than was asked; more than asked is refused and changes nothing.
     too_much = approval.post(
@@ -232,9 +138,9 @@ def test_yunan_800k_public_project_goes_expert_cost_finance_to_approved(
         json={"outcome": "approve", "opinion": "同意", "approved_amount": 800_001},
     )
     assert too_much.status_code == 422 and problem(too_much)["field"] == "approved_amount"
-    wf = _act(platform, approval, YUNAN, step, approved_amount=700_000)
+    wf = act(platform, approval, YUNAN, step, approved_amount=700_000)
     assert wf["approved_amount"] == 700_000
-    wf = _run_to_end(platform, approval, YUNAN, wf)
+    wf = run_to_end(platform, approval, YUNAN, wf)
     assert wf["state"] == "approved"
     doc = wf["approval"]
     assert doc["kind"] == "approval" and doc["approved_amount"] == 700_000
@@ -259,15 +165,15 @@ def test_yunan_800k_public_project_goes_expert_cost_finance_to_approved(
 def test_yunan_professional_approval_is_valid_two_years_and_units_act_on_their_steps(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit, pid = _planned_project(platform, registry, YUNAN)
-    _submit(platform, registry, YUNAN, pid)
-    wf = _workflow(platform, approval, YUNAN, pid)
+    unit, pid = planned_project(platform, registry, YUNAN)
+    submit(platform, registry, YUNAN, pid)
+    wf = workflow_of(platform, approval, YUNAN, pid)
     codes = [s["code"] for s in wf["steps"]]
     # 第十二条: the unit's catalog and its own 论证 come first, finance after the bureau's reviews.
     assert codes[:2] == ["data_resource_catalog", "internal_review"]
     assert codes.index("expert_review") < codes.index("cost_review") < codes.index("finance_review")
     assert codes[-1] == "approval_decision"
-    step = _open_step(wf)
+    step = open_step(wf)
     assert step["role"] == "unit_officer"
     # Another unit's officer cannot act for this unit; the bureau cannot act for the unit.
     other_unit = approval.post(
@@ -284,7 +190,7 @@ def test_yunan_professional_approval_is_valid_two_years_and_units_act_on_their_s
     assert bureau.status_code == 403 and problem(bureau)["role"] == "unit_officer"
     mine = approval.get("/v1/tasks", headers=platform.headers(YUNAN, "unit_officer", unit=unit))
     assert step["step_id"] in {t["step_id"] for t in mine.json()["items"]}
-    wf = _run_to_end(platform, approval, YUNAN, wf)
+    wf = run_to_end(platform, approval, YUNAN, wf)
     doc = wf["approval"]
     approved_on = date.fromisoformat(doc["approved_on"])
     # 第十二条第（二）项 "审批意见有效期为两年。"
@@ -297,9 +203,9 @@ def test_yunan_professional_approval_is_valid_two_years_and_units_act_on_their_s
 def test_roles_and_tenants_are_held_to_their_own_steps(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
-    _submit(platform, registry, YUNAN, pid)
-    step = _open_step(_workflow(platform, approval, YUNAN, pid))
+    _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+    submit(platform, registry, YUNAN, pid)
+    step = open_step(workflow_of(platform, approval, YUNAN, pid))
     url = f"/v1/steps/{step['step_id']}/opinions"
     body = {"outcome": "reject", "opinion": "不同意"}
     for role in ("unit_officer", "finance_officer", "expert", "auditor"):
@@ -321,10 +227,10 @@ def test_roles_and_tenants_are_held_to_their_own_steps(
         json={"outcome": "maybe", "opinion": ""},
     )
     assert bad.status_code == 422
-    wf = _workflow(platform, approval, YUNAN, pid)
-    assert _open_step(wf)["step_id"] == step["step_id"] and wf["state"] == "open"
+    wf = workflow_of(platform, approval, YUNAN, pid)
+    assert open_step(wf)["step_id"] == step["step_id"] and wf["state"] == "open"
     # The bureau returns it for revision: the unit gets its draft back with the reason.
-    wf = _act(platform, approval, YUNAN, step, "return")
+    wf = act(platform, approval, YUNAN, step, "return")
     assert wf["state"] == "returned"
     assert {s["state"] for s in wf["steps"][1:]} == {"cancelled"}
     project = wait_state(platform, registry, YUNAN, pid, "draft")
@@ -335,8 +241,8 @@ def test_roles_and_tenants_are_held_to_their_own_steps(
     again = approval.post(url, headers=platform.headers(YUNAN, "bureau_officer"), json=body)
     assert again.status_code == 409
     # Resubmitted, it gets a new decision and a new workflow (submission 2).
-    _submit(platform, registry, YUNAN, pid)
-    eventually(lambda: _workflow(platform, approval, YUNAN, pid)["submission"] == 2, timeout=20)
+    submit(platform, registry, YUNAN, pid)
+    eventually(lambda: workflow_of(platform, approval, YUNAN, pid)["submission"] == 2, timeout=20)
     assert project["state"] == "draft"
 
 
@@ -366,9 +272,9 @@ async def _redeliver_submitted(nats_url: str, tenant: str, pid: str) -> None:
 def test_redelivered_submitted_event_never_opens_a_second_workflow(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
-    _submit(platform, registry, YUNAN, pid)
-    first = _workflow(platform, approval, YUNAN, pid)
+    _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+    submit(platform, registry, YUNAN, pid)
+    first = workflow_of(platform, approval, YUNAN, pid)
     asyncio.run(_redeliver_submitted(platform.env["GOVPROJ_NATS_URL"], YUNAN, pid))
     bureau = platform.headers(YUNAN, "bureau_officer")
 
@@ -378,29 +284,29 @@ def test_redelivered_submitted_event_never_opens_a_second_workflow(
 
     # Events of a tenant are consumed in order: once a later submission has its
     # workflow, the redelivered event has been handled too.
-    _, later = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
-    _submit(platform, registry, YUNAN, later)
-    _workflow(platform, approval, YUNAN, later)
+    _, later = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+    submit(platform, registry, YUNAN, later)
+    workflow_of(platform, approval, YUNAN, later)
     assert len(mine()) == 1
-    assert _workflow(platform, approval, YUNAN, pid)["id"] == first["id"]
+    assert workflow_of(platform, approval, YUNAN, pid)["id"] == first["id"]
 
 
 def test_chaozhou_800k_software_is_filed_and_its_county_reports_to_the_city(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = _planned_project(platform, registry, CHAOZHOU)
-    _submit(platform, registry, CHAOZHOU, pid)
-    wf = _workflow(platform, approval, CHAOZHOU, pid)
+    _, pid = planned_project(platform, registry, CHAOZHOU)
+    submit(platform, registry, CHAOZHOU, pid)
+    wf = workflow_of(platform, approval, CHAOZHOU, pid)
     assert wf["route"] == "filing" and wf["route_article"].startswith("第十二条")
     assert wf["steps"][-1]["code"] == "filing_acknowledgement"
-    wf = _run_to_end(platform, approval, CHAOZHOU, wf)
+    wf = run_to_end(platform, approval, CHAOZHOU, wf)
     assert wf["state"] == "filed" and wf["approval"]["number"].startswith("潮政数备〔")
     wait_state(platform, registry, CHAOZHOU, pid, "filed")
     # The city itself reports to no one here; its county (湘桥区) reports up (第十四条).
-    _, county_pid = _planned_project(platform, registry, XIANGQIAO)
-    _submit(platform, registry, XIANGQIAO, county_pid)
-    county_wf = _run_to_end(
-        platform, approval, XIANGQIAO, _workflow(platform, approval, XIANGQIAO, county_pid)
+    _, county_pid = planned_project(platform, registry, XIANGQIAO)
+    submit(platform, registry, XIANGQIAO, county_pid)
+    county_wf = run_to_end(
+        platform, approval, XIANGQIAO, workflow_of(platform, approval, XIANGQIAO, county_pid)
     )
     assert county_wf["state"] == "filed"
     city = platform.headers(CHAOZHOU, "overseer")
@@ -431,9 +337,9 @@ def test_chaozhou_800k_software_is_filed_and_its_county_reports_to_the_city(
 def test_potou_approval_after_september_30_does_not_enter_next_years_budget(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = _planned_project(platform, registry, POTOU)
-    _submit(platform, registry, POTOU, pid)
-    wf = _run_to_end(platform, approval, POTOU, _workflow(platform, approval, POTOU, pid))
+    _, pid = planned_project(platform, registry, POTOU)
+    submit(platform, registry, POTOU, pid)
+    wf = run_to_end(platform, approval, POTOU, workflow_of(platform, approval, POTOU, pid))
     doc = wf["approval"]
     approved_on = date.fromisoformat(doc["approved_on"])
     in_time = approved_on <= date(approved_on.year, 9, 30)
@@ -459,8 +365,8 @@ def test_laizhou_6m_governance_project_carries_supervision_testing_and_standard_
     pid = create_project(
         platform, registry, LAIZHOU, unit, year=2024, amount=6_000_000, facts=facts
     )["id"]
-    _submit(platform, registry, LAIZHOU, pid, submitted_on="2023-06-01")
-    wf = _workflow(platform, approval, LAIZHOU, pid)
+    submit(platform, registry, LAIZHOU, pid, submitted_on="2023-06-01")
+    wf = workflow_of(platform, approval, LAIZHOU, pid)
     decision = approval.get(
         f"/v1/projects/{pid}/decision", headers=platform.headers(LAIZHOU, "unit_officer")
     ).json()
@@ -469,7 +375,7 @@ def test_laizhou_6m_governance_project_carries_supervision_testing_and_standard_
         r["code"]: r["article"] for r in decision["decision"]["requirements"] if r["mandatory"]
     }
     assert {"supervision", "third_party_testing", "standard_authoring"} <= set(mandatory)
-    wf = _run_to_end(platform, approval, LAIZHOU, wf)
+    wf = run_to_end(platform, approval, LAIZHOU, wf)
     duties = {d["code"]: d["article"] for d in wf["approval"]["duties"]}
     for code in ("supervision", "third_party_testing", "standard_authoring"):
         assert duties[code] == mandatory[code]
@@ -483,20 +389,20 @@ def test_self_managed_and_ineligible_routes_close_at_once_with_their_reason(
     small = create_project(platform, registry, YUNAN, unit, year=YEAR, amount=50_000)["id"]
     unplanned = create_project(platform, registry, YUNAN, unit, year=YEAR)["id"]
     for pid in (small, unplanned):
-        _submit(platform, registry, YUNAN, pid)
-    closed = _workflow(platform, approval, YUNAN, small)
+        submit(platform, registry, YUNAN, pid)
+    closed = workflow_of(platform, approval, YUNAN, small)
     assert closed["state"] == "closed" and closed["steps"] == []
     assert "自行管理" in closed["reason"] and closed["route_article"] == "第十条"
-    ineligible = _workflow(platform, approval, YUNAN, unplanned)
+    ineligible = workflow_of(platform, approval, YUNAN, unplanned)
     assert ineligible["state"] == "closed" and ineligible["route_article"] == "第八条"
 
 
 def _filed_chaozhou(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> tuple[str, dict[str, Any]]:
-    unit, pid = _planned_project(platform, registry, CHAOZHOU)
-    _submit(platform, registry, CHAOZHOU, pid)
-    wf = _run_to_end(platform, approval, CHAOZHOU, _workflow(platform, approval, CHAOZHOU, pid))
+    unit, pid = planned_project(platform, registry, CHAOZHOU)
+    submit(platform, registry, CHAOZHOU, pid)
+    wf = run_to_end(platform, approval, CHAOZHOU, workflow_of(platform, approval, CHAOZHOU, pid))
     return unit, wf
 
 
@@ -533,7 +439,7 @@ def test_a_15_percent_adjustment_is_filed_and_one_more_yuan_goes_back_to_approva
     listed = approval.get(url, headers=unit).json()
     assert listed["cumulative_adjustment"] == 120_000 and len(listed["items"]) == 2
     # Approved again, the change is closed as approved; the project stays filed.
-    review = _run_to_end(platform, approval, CHAOZHOU, review)
+    review = run_to_end(platform, approval, CHAOZHOU, review)
     assert review["state"] == "filed"
     states = {c["id"]: c["state"] for c in approval.get(url, headers=unit).json()["items"]}
     assert states[over["id"]] == "approved"
@@ -577,7 +483,7 @@ def test_15_percent_plus_one_yuan_at_once_goes_back_to_approval_and_bad_changes_
     )
     assert r.json()["state"] == "under_review" and "项目目标发生变化" in r.json()["explanation"]
     # A project that is not approved or filed has nothing to change.
-    _, draft = _planned_project(platform, registry, CHAOZHOU)
+    _, draft = planned_project(platform, registry, CHAOZHOU)
     r = approval.post(
         f"/v1/projects/{draft}/changes",
         headers=unit,
@@ -589,9 +495,9 @@ def test_15_percent_plus_one_yuan_at_once_goes_back_to_approval_and_bad_changes_
 def test_yunan_termination_is_filed_under_article_20_and_ends_the_project(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = _planned_project(platform, registry, YUNAN)
-    _submit(platform, registry, YUNAN, pid)
-    _run_to_end(platform, approval, YUNAN, _workflow(platform, approval, YUNAN, pid))
+    _, pid = planned_project(platform, registry, YUNAN)
+    submit(platform, registry, YUNAN, pid)
+    run_to_end(platform, approval, YUNAN, workflow_of(platform, approval, YUNAN, pid))
     wait_state(platform, registry, YUNAN, pid, "approved")
     unit = platform.headers(YUNAN, "unit_officer")
     late = approval.post(
@@ -643,12 +549,12 @@ def test_potou_operations_project_for_a_system_missing_from_the_catalog_is_ineli
         facts=facts,
         uncatalogued_systems=[{"name": "渔政执法系统", "relation": "operate"}],
     )["id"]
-    _submit(platform, registry, POTOU, pid)
+    submit(platform, registry, POTOU, pid)
     project = wait_state(platform, registry, POTOU, pid, "rejected")
     assert project["route"] == "ineligible"
     (system,) = project["submitted_facts"]["systems"]
     assert system == {"id": "渔政执法系统", "relation": "operate", "in_catalog": False}
-    wf = _workflow(platform, approval, POTOU, pid)
+    wf = workflow_of(platform, approval, POTOU, pid)
     # 坡头区（征求意见稿） 第八条第（一）项 "未纳入政务信息系统目录的系统。"
     assert wf["state"] == "closed" and wf["route_article"] == "第八条第（一）项"
     assert wf["steps"] == []
@@ -665,9 +571,9 @@ def test_an_approval_past_its_validity_is_flagged_and_announced_once(
     from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
     from services.approval.workflow.expiry import sweep_tenant
 
-    _, pid = _planned_project(platform, registry, YUNAN)
-    _submit(platform, registry, YUNAN, pid)
-    wf = _run_to_end(platform, approval, YUNAN, _workflow(platform, approval, YUNAN, pid))
+    _, pid = planned_project(platform, registry, YUNAN)
+    submit(platform, registry, YUNAN, pid)
+    wf = run_to_end(platform, approval, YUNAN, workflow_of(platform, approval, YUNAN, pid))
     number = wf["approval"]["number"]
 
     async def age_and_sweep() -> int:
@@ -718,9 +624,9 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
     from services.archive.tests import samples
     from tests.integration.test_archive_http import _form
 
-    _, pid = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
-    _submit(platform, registry, YUNAN, pid)
-    step = _open_step(_workflow(platform, approval, YUNAN, pid))
+    _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+    submit(platform, registry, YUNAN, pid)
+    step = open_step(workflow_of(platform, approval, YUNAN, pid))
     bureau = platform.headers(YUNAN, "bureau_officer")
     approval.put(
         f"/v1/steps/{step['step_id']}/experts",
@@ -778,7 +684,7 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
         timeout=20,
     )
     eventually(cited, timeout=20)
-    wf = _workflow(platform, approval, YUNAN, pid)
+    wf = workflow_of(platform, approval, YUNAN, pid)
     (opinion,) = wf["steps"][0]["opinions"]
     assert opinion["attachments"] == [doc]
 

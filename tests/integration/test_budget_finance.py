@@ -453,17 +453,17 @@ def test_payments_never_double_on_redelivery_retry_or_replay(
 def test_yunan_approval_waits_for_finance_which_approves_less_and_the_budget_follows(
     platform: RunningPlatform, nats_url: str, budget: httpx.Client
 ) -> None:
-    from tests.integration.test_approval_workflow import (
-        _act,
-        _experts_agree,
-        _open_step,
-        _planned_project,
-        _submit,
-        _workflow,
+    from tests.integration.workflow_support import (
+        act,
+        experts_agree,
+        open_step,
+        planned_project,
+        submit,
+        workflow_of,
     )
 
     with platform.client("registry") as registry, platform.client("approval") as approval:
-        _, pid = _planned_project(platform, registry, YUNAN, facts=PUBLIC)
+        _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
         # The finance system of Yunan: approves 80% of what it is asked.
         sim = subprocess.Popen(
             [
@@ -496,14 +496,14 @@ def test_yunan_approval_waits_for_finance_which_approves_less_and_the_budget_fol
             assert sim.stdout is not None
             ready = sim.stdout.readline()
             assert b"listening for review requests of 445322" in ready, ready
-            _submit(platform, registry, YUNAN, pid)
-            wf = _workflow(platform, approval, YUNAN, pid)
-            while _open_step(wf)["code"] != "finance_review":
-                step = _open_step(wf)
+            submit(platform, registry, YUNAN, pid)
+            wf = workflow_of(platform, approval, YUNAN, pid)
+            while open_step(wf)["code"] != "finance_review":
+                step = open_step(wf)
                 if step["code"] == "expert_review":
-                    _experts_agree(platform, approval, YUNAN, step)
-                wf = _act(platform, approval, YUNAN, step)
-            finance_step = _open_step(wf)
+                    experts_agree(platform, approval, YUNAN, step)
+                wf = act(platform, approval, YUNAN, step)
+            finance_step = open_step(wf)
             headers = platform.headers(YUNAN, "bureau_officer")
             # The workflow waits: finance's step stays open until finance answers.
             assert (
@@ -529,7 +529,7 @@ def test_yunan_approval_waits_for_finance_which_approves_less_and_the_budget_fol
         # 800,000 asked; finance approved floor(800,000 × 0.8) = 640,000.
         assert wf["approved_amount"] == 640_000
         while wf["state"] == "open":
-            wf = _act(platform, approval, YUNAN, _open_step(wf))
+            wf = act(platform, approval, YUNAN, open_step(wf))
         assert wf["state"] == "approved" and wf["approval"]["approved_amount"] == 640_000
         wait_state(platform, registry, YUNAN, pid, "approved")
 
