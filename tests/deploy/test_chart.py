@@ -79,7 +79,7 @@ def test_default_install_has_an_api_and_a_worker_per_service(
 ) -> None:
     deployments = {d["metadata"]["name"]: d for d in _of_kind(default_manifests, "Deployment")}
     expected = {f"govproj-{s}" for s in SERVICES} | {f"govproj-{s}-worker" for s in SERVICES}
-    assert set(deployments) == expected  # and no portal: it is off by default
+    assert set(deployments) == expected | {"govproj-portal"}
     for service in SERVICES:
         api = deployments[f"govproj-{service}"]["spec"]["template"]["spec"]["containers"][0]
         worker = deployments[f"govproj-{service}-worker"]["spec"]["template"]["spec"]["containers"][
@@ -91,7 +91,7 @@ def test_default_install_has_an_api_and_a_worker_per_service(
         assert "GOVPROJ_RELAY_DATABASE_URL" in _env(worker)
         assert "GOVPROJ_RELAY_DATABASE_URL" not in _env(api)
     services = {d["metadata"]["name"] for d in _of_kind(default_manifests, "Service")}
-    assert services == {f"govproj-{s}" for s in SERVICES}
+    assert services == {f"govproj-{s}" for s in SERVICES} | {"govproj-portal"}
 
 
 def test_every_workload_is_non_root_read_only_without_capabilities(
@@ -279,14 +279,28 @@ def test_policy_packs_become_config_maps_mounted_per_folder() -> None:
     assert mount["readOnly"] is True
 
 
-def test_the_portal_is_optional(default_manifests: list[dict[str, Any]]) -> None:
-    assert not [d for d in default_manifests if "portal" in d["metadata"]["name"]]
-    docs = render({"portal": {"enabled": True}})
+def test_the_portal_runs_the_console_and_can_be_left_out(
+    default_manifests: list[dict[str, Any]],
+) -> None:
     (portal,) = [
-        d for d in _of_kind(docs, "Deployment") if d["metadata"]["name"] == "govproj-portal"
+        d
+        for d in _of_kind(default_manifests, "Deployment")
+        if d["metadata"]["name"] == "govproj-portal"
     ]
-    env = _env(portal["spec"]["template"]["spec"]["containers"][0])
+    container = portal["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "services.portal"]
+    env = _env(container)
     assert env["GOVPROJ_PORTAL_REGISTRY_URL"]["value"] == "http://govproj-registry:80"
+    assert env["GOVPROJ_PORTAL_HOST"]["value"] == "0.0.0.0"  # noqa: S104 - inside its pod
+    assert env["GOVPROJ_PORTAL_PORT"]["value"] == "8080"
+    assert env["GOVPROJ_PORTAL_COOKIE_SECURE"]["value"] == "true"
+    # The cookie-signing secret comes from a Secret, never the values.
+    assert (
+        env["GOVPROJ_PORTAL_SESSION_SECRET"]["valueFrom"]["secretKeyRef"]["name"]
+        == "govproj-portal"
+    )
+    docs = render({"portal": {"enabled": False}})
+    assert not [d for d in docs if "portal" in d["metadata"]["name"]]
 
 
 def test_a_service_can_be_switched_off() -> None:
