@@ -935,8 +935,11 @@ def _matches(pattern: str, subject: str) -> bool:
     return len(p) == len(s)
 
 
-async def _stream_ids(nats_url: str, stream: str) -> dict[str, tuple[str, str]]:
-    """Every message of ``stream``: event id -> (subject, type)."""
+async def _stream_ids(
+    nats_url: str, stream: str, by_project: dict[str, list[str]] | None = None
+) -> dict[str, tuple[str, str]]:
+    """Every message of ``stream``: event id -> (subject, type); ``by_project`` collects ids."""
+    by_project = {} if by_project is None else by_project
     import nats
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -960,6 +963,10 @@ async def _stream_ids(nats_url: str, stream: str) -> dict[str, tuple[str, str]]:
             seen += 1
             h = m.headers or {}
             out[h.get("Nats-Msg-Id") or h.get("ce-id", "")] = (m.subject, h.get("ce-type", ""))
+            with contextlib.suppress(ValueError, AttributeError):
+                pid = json.loads(m.data).get("project_id")
+                if pid:
+                    by_project.setdefault(pid, []).append(h.get("Nats-Msg-Id") or "")
     await nc.close()
     return out
 
@@ -1029,7 +1036,10 @@ def check_invariants(stack: Stack, runs: list[ProjectRun]) -> dict[str, Any]:
 
     violations: list[str] = []
     result: dict[str, Any] = {}
-    streams = {s: asyncio.run(_stream_ids(stack.nats.url, s)) for s in ("GOVPROJ", "FINANCE")}
+    by_project: dict[str, list[str]] = {}
+    streams = {
+        s: asyncio.run(_stream_ids(stack.nats.url, s, by_project)) for s in ("GOVPROJ", "FINANCE")
+    }
     with psycopg.connect(stack.db.admin) as conn:
         # 1. every submitted project reached a decision (exactly one per submission).
         submitted = [r.project_id for r in runs if "submit" in r.marks]
@@ -1102,6 +1112,46 @@ def check_invariants(stack: Stack, runs: list[ProjectRun]) -> dict[str, Any]:
                     "events neither applied nor dead-lettered"
                 )
         result["events"] = {"producers": events, "consumers": consumers}
+        result["dead_letters"] = {
+            s: [
+                (c, subj, reason[:200])
+                for c, subj, reason in conn.execute(
+                    f"SELECT consumer, subject, reason FROM {s}.dead_letter"  # noqa: S608
+                ).fetchall()
+            ]
+            for s in SERVICES
+        }
+        ids_now = [r.project_id for r in runs if r.project_id]
+        # Where a project stopped short: its events, and whether the registry applied each.
+        stalled = [
+            str(pid)
+            for (pid,) in conn.execute(
+                "SELECT id FROM registry.projects WHERE id = ANY(%s::uuid[]) AND state = "
+                "'submitted'",
+                (ids_now,),
+            ).fetchall()
+        ]
+        registry_inbox = {
+            str(i)
+            for (i,) in conn.execute(
+                "SELECT event_id FROM registry.inbox WHERE consumer = 'registry'"
+            ).fetchall()
+        }
+        result["stalled"] = {
+            pid: [
+                (streams["GOVPROJ"][e][1], e in registry_inbox)
+                for e in by_project.get(pid, [])
+                if e in streams["GOVPROJ"]
+            ]
+            for pid in stalled
+        }
+        result["final_states"] = dict(
+            conn.execute(
+                "SELECT state, count(*) FROM registry.projects WHERE id = ANY(%s::uuid[]) "
+                "GROUP BY state",
+                (ids_now,),
+            ).fetchall()
+        )
         # 3. no effect applied twice: each transition the events drive happened once per project.
         ids = [r.project_id for r in runs if r.project_id]
         # A transition driven by an event names it: the same event twice is an effect twice.
@@ -1235,6 +1285,7 @@ def run(
     fault_gap: float = 8.0,
     raw_seconds: float = 5.0,
     durable: bool = True,
+    after: Callable[[Stack], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One measured run; returns the results (the caller writes them)."""
     year = date.today().year + 2
@@ -1266,7 +1317,9 @@ def run(
             api.close()
         drained = drain(stack)
         invariants = check_invariants(stack, runs)
+        extra = after(stack) if after is not None else {}
         return {
+            "after": extra,
             "date": date.today().isoformat(),
             "machine": {
                 "python": pyplatform.python_version(),
