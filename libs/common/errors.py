@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
@@ -151,13 +151,29 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         # A uniqueness race the service's own check could not see: the request
         # lost, nothing was written (the transaction rolled back).
-        problem = Problem(409, "conflict", "状态冲突", "与已有数据冲突（唯一性或引用约束），未作任何修改")
+        problem = Problem(
+            409, "conflict", "状态冲突", "与已有数据冲突（唯一性或引用约束），未作任何修改"
+        )
         return problem_response(problem, request.url.path)
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
-        problem = Problem(422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改")
+        problem = Problem(
+            422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改"
+        )
         return problem_response(problem, request.url.path)
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The driver refused a parameter before PostgreSQL saw it (asyncpg's
+        # client-side DataError: an integer beyond bigint, a string it cannot
+        # encode): the caller's input, not our fault; nothing was written.
+        if "invalid input for query argument" in str(exc.orig):
+            problem = Problem(
+                422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改"
+            )
+            return problem_response(problem, request.url.path)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

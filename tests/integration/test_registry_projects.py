@@ -355,3 +355,16 @@ def test_the_state_machine_refuses_every_illegal_action_and_changes_nothing(
     ]
     assert history[-1]["reason"] == "撤销" and history[-1]["actor"]["tenant"] == YUNAN
     assert all(h["event_id"] for h in history)
+
+
+def test_a_number_beyond_what_the_database_holds_is_422_not_500(
+    platform: RunningPlatform, registry: httpx.Client
+) -> None:
+    # Found by the system fuzz: asyncpg refuses the parameter before PostgreSQL sees it.
+    r = registry.get(
+        "/v1/projects",
+        headers=platform.headers(YUNAN, "bureau_officer"),
+        params={"amount_min": 10**20},
+    )
+    assert r.status_code == 422, r.text
+    assert problem(r)["title"] == "输入数据不合法"
