@@ -62,6 +62,8 @@ class TimeLimitOutcome(_Out):
 
     code: str
     from_: str | None = Field(alias="from")
+    # Applies only before the project reaches this lifecycle state (None: throughout).
+    until: str | None = None
     period: str | None
     working_days: bool
     date: str | None

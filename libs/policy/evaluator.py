@@ -39,7 +39,7 @@ from libs.policy.render import (
     parse_month_day,
     parse_period,
 )
-from libs.policy.vocab import REQUIREMENT_LABELS, TIME_LIMIT_LABELS
+from libs.policy.vocab import FROM_LABELS, REQUIREMENT_LABELS, TIME_LIMIT_LABELS
 
 if TYPE_CHECKING:
     from libs.policy.loader import Pack
@@ -143,6 +143,7 @@ class _TimeLimit:
     routes: frozenset[str]
     code: str
     from_: str | None
+    until: str | None
     period: str | None
     working_days: bool
     date: str | None
@@ -515,6 +516,8 @@ def _time_limit(c: _Compiler, pack_id: str, tl: TimeLimit) -> _TimeLimit:
         raise PackError(pack_id, w, "needs exactly one of period, date, ratio, amount")
     if period is not None and (not isinstance(period, str) or parse_period(period) is None):
         raise PackError(pack_id, w, f"period {period!r} is not ISO 8601 (P6M) nor a parameter")
+    if tl.until is not None and (tl.until not in FROM_LABELS or tl.until == "budget_year"):
+        raise PackError(pack_id, w, f"until {tl.until!r} is not a lifecycle state")
     if tl.working_days and (period is None or not re.fullmatch(r"P\d+D", period)):
         raise PackError(pack_id, w, "working_days needs a period in days (P10D)")
     if day is not None and (not isinstance(day, str) or parse_month_day(day) is None):
@@ -550,6 +553,7 @@ def _time_limit(c: _Compiler, pack_id: str, tl: TimeLimit) -> _TimeLimit:
         static = TimeLimitOutcome(
             code=tl.code,
             from_=tl.from_,
+            until=tl.until,
             period=period,
             working_days=tl.working_days,
             date=day,
@@ -565,6 +569,7 @@ def _time_limit(c: _Compiler, pack_id: str, tl: TimeLimit) -> _TimeLimit:
         routes,
         tl.code,
         tl.from_,
+        tl.until,
         period,
         tl.working_days,
         day,
@@ -759,6 +764,7 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
                 {
                     "code": tl.code,
                     "from_": tl.from_,
+                    "until": tl.until,
                     "period": tl.period,
                     "working_days": tl.working_days,
                     "date": tl.date,

@@ -160,6 +160,9 @@ class TimeLimit(_Strict):
     id: Identifier
     code: Code
     from_: str | None = Field(default=None, alias="from")
+    # The lifecycle state that ends the limit's reach (莱州 第十九条第二款: adjustments
+    # "在采购前" → until: procuring); None: it applies throughout.
+    until: str | None = None
     period: str | None = None  # ISO 8601 (P12M) or a period parameter's name
     working_days: bool = False  # the period's days are 工作日 (PnD only)
     date: str | None = None  # --MM-DD or a month_day parameter's name

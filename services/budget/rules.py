@@ -12,7 +12,7 @@ that a pack holds.
 - ``operations`` per year (莱州 第二十九条, time limits ``free_maintenance_min`` and
   ``maintenance_cost_cap``): nothing in the free period; then at most the ratio of
   the 建设总投入 a year.
-- Adjustments (莱州 第十九条第二款, ``adjustment_limit``): before procurement only, and
+- Adjustments (``adjustment_limit``; 莱州 第十九条第二款 ``until: procuring``): before procurement only where the pack says so, and
   all adjustments together at most the ratio of the 概算总投资.
 - New fiscal funds (潮州 第十三条, requirement ``finance_opinion_before_application``):
   a ``new_fiscal`` line needs the finance office's opinion.
@@ -194,7 +194,9 @@ def check_adjustment(
     cap, limit = adjustment_cap(decision, total)
     if cap is None or limit is None:
         return None
-    if status not in ("approved", "filed"):
+    # Only where the pack says so (莱州 第十九条第二款 "在采购前": until procuring);
+    # 潮州 第二十条 and 坡头 第二十一条 set no such moment.
+    if limit.get("until") == "procuring" and status not in ("approved", "filed"):
         return Violation(
             "adjustment_after_procurement",
             "采购启动后不能由建设单位自行调整",

@@ -380,6 +380,37 @@ def test_laizhou_6m_governance_project_carries_supervision_testing_and_standard_
     for code in ("supervision", "third_party_testing", "standard_authoring"):
         assert duties[code] == mandatory[code]
     assert wf["approval"]["number"].startswith("莱政数立〔")
+    # 第十九条第二款: the unit may apply for an adjustment within 15% only "在采购前".
+    unit = platform.headers(LAIZHOU, "unit_officer")
+    change = {"kind": "adjustment", "reason": "调整接口内容", "adjustment_amount": 300_000}
+    before = approval.post(f"/v1/projects/{pid}/changes", headers=unit, json=change)
+    assert before.status_code == 201 and before.json()["state"] == "filed", before.text
+    assert before.json()["article"] == "第十九条第二款"
+    wait_state(platform, registry, LAIZHOU, pid, "approved")
+    with platform.client("budget") as budget:
+        eventually(
+            lambda: (
+                budget.post(
+                    f"/v1/projects/{pid}/procurement",
+                    headers=unit,
+                    json={"method": "public_tender", "started_on": "2023-09-01"},
+                ).status_code
+                in (200, 201)
+            ),
+            timeout=20,
+        )
+    eventually(
+        lambda: (
+            approval.get(f"/v1/projects/{pid}/approval", headers=unit).json()[
+                "implementation_started_on"
+            ]
+            == "2023-09-01"
+        ),
+        timeout=20,
+    )
+    after = approval.post(f"/v1/projects/{pid}/changes", headers=unit, json=change)
+    assert after.status_code == 201 and after.json()["state"] == "under_review", after.text
+    assert "启动采购" in after.json()["explanation"]
 
 
 def test_self_managed_and_ineligible_routes_close_at_once_with_their_reason(

@@ -100,6 +100,7 @@ def test_decision_json_has_exactly_the_documented_shape(yunan: Pack) -> None:
     assert list(doc["time_limits"][0]) == [
         "code",
         "from",
+        "until",
         "period",
         "working_days",
         "date",

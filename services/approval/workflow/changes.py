@@ -18,7 +18,7 @@ names to whom. A filed termination ends the project (the registry follows).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any, Final
 
@@ -128,7 +128,7 @@ async def request_change(
         created_at=datetime.now(UTC),
     )
     if kind == "adjustment":
-        await _judge_adjustment(session, change, decision.decision)
+        await _judge_adjustment(session, change, decision.decision, doc.implementation_started_on)
     else:
         _judge_event(change, decision, kind)
     session.add(change)
@@ -175,7 +175,10 @@ async def request_change(
 
 
 async def _judge_adjustment(
-    session: AsyncSession, change: ChangeRequest, decision: dict[str, Any]
+    session: AsyncSession,
+    change: ChangeRequest,
+    decision: dict[str, Any],
+    started: date | None,
 ) -> None:
     previous = await cumulative_adjustments(session, change.project_id)
     cumulative = previous + change.adjustment_amount
@@ -193,6 +196,9 @@ async def _judge_adjustment(
     ratio = Fraction(str(limit["ratio"]))
     change.article = limit["article"]
     problems = []
+    if limit.get("until") == "procuring" and started is not None:
+        # 莱州 第十九条第二款: the unit may apply for an adjustment only "在采购前".
+        problems.append(f"项目已于{started.isoformat()}启动采购，不能再由建设单位申请调整")
     if not change.goals_unchanged:
         problems.append("项目目标发生变化")
     if change.new_total > base:

@@ -536,6 +536,9 @@ def document_view(doc: ApprovalDocument, today: date | None = None) -> dict[str,
         "budget_year": doc.budget_year,
         "enters_next_year_budget": doc.enters_next_year_budget,
         "cutoff_article": doc.cutoff_article,
+        "implementation_started_on": (
+            doc.implementation_started_on.isoformat() if doc.implementation_started_on else None
+        ),
         "duties": doc.duties,
     }
 

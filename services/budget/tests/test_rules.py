@@ -38,6 +38,26 @@ def yunan(amount: int = 1_200_000) -> dict[str, Any]:
     return decision(pack, facts, date(2025, 3, 1))
 
 
+def _professional(tenant: str, amount: int) -> dict[str, Any]:
+    on = date(2025, 3, 1)
+    facts = {
+        "project_class": "professional",
+        "service_types": ["software_development"],
+        "amount": amount,
+        "software_amount": amount,
+        "in_annual_plan": True,
+    }
+    return decision(registry().pack_for(tenant, on), facts, on)
+
+
+def chaozhou(amount: int) -> dict[str, Any]:
+    return _professional("445100", amount)
+
+
+def potou(amount: int) -> dict[str, Any]:
+    return _professional("440804", amount)
+
+
 def test_laizhou_operations_are_free_for_three_years_then_capped_at_ten_percent() -> None:
     d = laizhou()
     text = source_text("370683-laizhou")
@@ -105,6 +125,15 @@ def test_laizhou_adjustments_count_together_against_fifteen_percent_before_procu
         d, total=1_000_000, adjusted_before=0, amount=1, status="implementing"
     )
     assert late is not None and late.code == "adjustment_after_procurement"
+    # 潮州 第二十条 and 坡头 第二十一条 set no "before procurement": an adjustment in
+    # implementation counts only against the 15%.
+    for other in (chaozhou(1_000_000), potou(1_000_000)):
+        assert (
+            rules.check_adjustment(
+                other, total=1_000_000, adjusted_before=0, amount=1, status="implementing"
+            )
+            is None
+        )
     # Yunan's pack has no self-adjustment limit: nothing to count against.
     assert (
         rules.check_adjustment(
