@@ -823,10 +823,16 @@ def prepare(api: Api, n: int, year: int) -> list[tuple[str, str, str | None]]:
 
 
 def run_load(
-    api: Api, n: int, rate: float, *, year: int, on_tick: Callable[[], None] | None = None
+    api: Api,
+    n: int,
+    rate: float,
+    *,
+    year: int,
+    on_tick: Callable[[], None] | None = None,
+    stage_timeout: float = 240.0,
 ) -> tuple[list[ProjectRun], float]:
     """Start n lifecycles at ``rate``/s; wait for them all. Returns the runs and the wall time."""
-    driver = Driver(api)
+    driver = Driver(api, stage_timeout)
     plan = prepare(api, n, year)
     runs = [ProjectRun(tenant=t) for t, _, _ in plan]
     start = time.monotonic()

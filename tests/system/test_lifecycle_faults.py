@@ -42,6 +42,7 @@ def test_every_project_completes_and_nothing_is_lost_or_doubled_under_sigkill(
             1.0,
             year=2030,
             on_tick=lambda: faults.is_alive() or faults.start(),
+            stage_timeout=90.0,
         )
     finally:
         stop.set()
