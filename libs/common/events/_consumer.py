@@ -395,6 +395,10 @@ class ConsumerRunner:
         async with self._sessionmaker() as session, session.begin():
             for tenant, run in itertools.groupby(work, key=lambda w: w.event.tenant):
                 items = list(run)
+                # Write the previous tenant's ORM changes under its own context
+                # before leaving it: expunge_all() discards what is not flushed
+                # (handlers may leave their changes to the commit's flush).
+                await session.flush()
                 # The identity map must not hand one tenant's objects to the next
                 # tenant's handler without a query (and thus without RLS).
                 session.expunge_all()
@@ -434,6 +438,7 @@ class ConsumerRunner:
         duplicates = 0
         async with self._sessionmaker() as session, session.begin():
             for item in work:
+                # The savepoint of the previous item flushed its changes on release.
                 session.expunge_all()
                 try:
                     async with session.begin_nested():

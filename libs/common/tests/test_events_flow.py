@@ -20,6 +20,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import registry
 
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.events import ConsumerRunner, OutboxRelay, emit, ensure_streams, to_nats
@@ -31,6 +32,7 @@ from libs.common.tests.conftest_events import (
     HANDLERS,
     SCHEMA,
     SERVICE,
+    counter,
     counts,
     create_schema,
     emit_increments,
@@ -124,7 +126,11 @@ async def test_events_from_many_transactions_are_applied_exactly_once(
         await asyncio.sleep(0.5)  # anything extra would show up now
     c = await counts(evdb.admin, tenants)
     assert (c.outbox, c.outbox_sent, c.inbox, c.inbox_distinct, c.counter_total) == (
-        2 * n, 2 * n, 2 * n, 2 * n, 2 * n
+        2 * n,
+        2 * n,
+        2 * n,
+        2 * n,
+        2 * n,
     )
     assert c.dead_letters == 0
     assert sum(r.stats.published for r in relays) == 2 * n
@@ -147,8 +153,13 @@ async def test_outbox_is_tenant_scoped_for_services_and_whole_for_the_relay(
     with pytest.raises(DBAPIError):  # RLS: no event in another tenant's name
         async with transaction(app_sessions, TenantContext.own(mine)) as session:
             await emit(
-                session, tenant=theirs, service=SERVICE, aggregate="counter",
-                event="incremented", data={"key": "k", "by": 1}, actor=ACTOR,
+                session,
+                tenant=theirs,
+                service=SERVICE,
+                aggregate="counter",
+                event="incremented",
+                data={"key": "k", "by": 1},
+                actor=ACTOR,
             )
     async with transaction(relay_sessions, None) as session:
         seen = (await session.execute(text("SELECT tenant_id FROM evtest.outbox"))).scalars().all()
@@ -170,8 +181,12 @@ async def test_untrustworthy_messages_are_dead_lettered_and_later_events_still_f
     good_subject = f"govproj.{tenant}.{SERVICE}.counter.incremented"
     _, headers, _payload = to_nats(
         make_event(
-            tenant=tenant, service=SERVICE, aggregate="counter", event="incremented",
-            data={"key": "k", "by": 1}, actor=ACTOR,
+            tenant=tenant,
+            service=SERVICE,
+            aggregate="counter",
+            event="incremented",
+            data={"key": "k", "by": 1},
+            actor=ACTOR,
         )
     )
     # 1. bad JSON with otherwise valid headers (a fresh id so the stream keeps it)
@@ -182,15 +197,23 @@ async def test_untrustworthy_messages_are_dead_lettered_and_later_events_still_f
     await js.publish(good_subject, b'{"key": "k", "by": 1}')
     # 3. addressed to this tenant, carrying another tenant's data
     forged = make_event(
-        tenant=tenant, service=SERVICE, aggregate="counter", event="incremented",
-        data={"key": "k", "by": 100, "tenant": other}, actor=ACTOR,
+        tenant=tenant,
+        service=SERVICE,
+        aggregate="counter",
+        event="incremented",
+        data={"key": "k", "by": 100, "tenant": other},
+        actor=ACTOR,
     )
     subject, fh, fp = to_nats(forged)
     await js.publish(subject, fp, headers=fh)
     # 4. the subject names this tenant, the envelope another
     smuggled = make_event(
-        tenant=other, service=SERVICE, aggregate="counter", event="incremented",
-        data={"key": "k", "by": 1000}, actor=ACTOR,
+        tenant=other,
+        service=SERVICE,
+        aggregate="counter",
+        event="incremented",
+        data={"key": "k", "by": 1000},
+        actor=ACTOR,
     )
     _, sh, sp = to_nats(smuggled)
     await js.publish(good_subject, sp, headers=sh)
@@ -254,8 +277,13 @@ async def test_an_event_emitted_in_a_rolled_back_transaction_is_never_published(
     with pytest.raises(RuntimeError):
         async with transaction(app_sessions, TenantContext.own(tenant)) as session:
             ev = await emit(
-                session, tenant=tenant, service=SERVICE, aggregate="counter",
-                event="incremented", data={"key": "k", "by": 1}, actor=ACTOR,
+                session,
+                tenant=tenant,
+                service=SERVICE,
+                aggregate="counter",
+                event="incremented",
+                data={"key": "k", "by": 1},
+                actor=ACTOR,
             )
             rolled_back.append(ev.id)
             raise RuntimeError("the state change failed")
@@ -273,7 +301,8 @@ async def test_an_event_emitted_in_a_rolled_back_transaction_is_never_published(
     info = await js.add_consumer(
         "GOVPROJ",
         ConsumerConfig(
-            filter_subject=f"govproj.{tenant}.>", ack_policy=AckPolicy.NONE,
+            filter_subject=f"govproj.{tenant}.>",
+            ack_policy=AckPolicy.NONE,
             inactive_threshold=5.0,
         ),
     )
@@ -304,8 +333,13 @@ async def test_trace_context_crosses_the_outbox_and_nats(
     with tracer.start_as_current_span("POST /projects") as request_span:
         async with transaction(app_sessions, TenantContext.own(tenant)) as session:
             ev = await emit(
-                session, tenant=tenant, service=SERVICE, aggregate="counter",
-                event="incremented", data={"key": "k", "by": 1}, actor=ACTOR,
+                session,
+                tenant=tenant,
+                service=SERVICE,
+                aggregate="counter",
+                event="incremented",
+                data={"key": "k", "by": 1},
+                actor=ACTOR,
             )
     trace_id = format(request_span.get_span_context().trace_id, "032x")
     assert ev.traceparent is not None and trace_id in ev.traceparent
@@ -317,3 +351,51 @@ async def test_trace_context_crosses_the_outbox_and_nats(
         await wait_until(done)
     consumed = [s for s in exporter.get_finished_spans() if s.kind == trace.SpanKind.CONSUMER]
     assert consumed and format(consumed[0].context.trace_id, "032x") == trace_id
+
+
+class _CounterRow:
+    """An ORM view of the test counter: handlers that only add objects rely on the commit's flush."""
+
+    tenant_id: str
+    key: str
+    value: int
+
+
+registry().map_imperatively(_CounterRow, counter)
+
+
+async def _orm_increment(session: AsyncSession, event: Any) -> None:
+    row = _CounterRow()
+    row.tenant_id, row.key, row.value = event.tenant, event.id, 1
+    session.add(row)  # no flush: the runner's commit must write it
+
+
+async def test_orm_changes_left_to_the_commit_survive_a_batch_of_several_tenants(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    # A batch holds runs of several tenants; moving to the next tenant's context must
+    # not drop the previous tenant's unflushed ORM changes (their inbox rows commit).
+    tenants = [new_tenant(), new_tenant(), new_tenant()]
+    n = 20
+    for _ in range(n):  # interleaved, so batches alternate tenants
+        for t in tenants:
+            await emit_increments(app_sessions, t, 1)
+    runner = _runner(
+        app_sessions,
+        nats_url,
+        tenants,
+        batch_size=64,
+        handlers={"govproj.evtest.counter.incremented.v1": _orm_increment},
+    )
+    async with running(_relay(relay_sessions, nc), runner):
+
+        async def done() -> bool:
+            return (await counts(evdb.admin, tenants)).inbox >= len(tenants) * n
+
+        await wait_until(done, within=30)
+    c = await counts(evdb.admin, tenants)
+    assert (c.inbox, c.counter_total) == (len(tenants) * n, len(tenants) * n)
