@@ -210,22 +210,21 @@ def write_docs(a: dict[str, Any], b: dict[str, Any]) -> None:
         f"Registry states at the end: {json.dumps(a['invariants']['final_states'])} (with "
         f"faults: {json.dumps(b['invariants']['final_states'])}).",
         "",
-        "## Findings for the service owners",
+        "## What earlier runs found, and the fixes",
         "",
-        "- **Projects stall in the registry although their events reached it**, with and "
-        "without faults (the lists above). Observed for each project left `submitted`: "
-        "`approval.project.decided.v1` is in the registry's inbox (the consumer committed it) "
-        "but `registry.project_history` has no transition after `submitted` and the registry "
-        "logged no warning for it; the later `approval.project.filed.v1` / `approved.v1` is "
-        'logged "not allowed from submitted; nothing changes" and inboxed too, so the project '
-        "never moves again although approval filed or approved it. In services/registry/"
-        "events.py `_drive` the only silent exit is the `submission` comparison (logged at "
-        "info). Projects left in `under_review`, `filed`, `procuring` or `implementing` timed "
-        "out in the driver (240 s per stage) waiting for the next state: not yet diagnosed, "
-        "possibly the same. tests/system/test_lifecycle_faults.py xfails naming the stalled "
-        "projects while this stands.",
-        "- Every other invariant held: nothing lost between outbox, stream and inbox, nothing "
-        "applied twice, no dead letters, no archived byte changed, every submission decided.",
+        "- **Projects stalled in the registry although their events reached it** (with and "
+        "without faults): `approval.project.decided.v1` was in the registry's inbox but the "
+        "project stayed `submitted`. Cause: the consumer applies a batch in one transaction, "
+        "tenant run by tenant run, and switched tenant with `expunge_all()`, which discarded "
+        "the previous run's unflushed ORM changes while its inbox rows (plain SQL) committed. "
+        "Fixed in libs/common/events/_consumer.py (flush before switching); "
+        "`test_orm_changes_left_to_the_commit_survive_a_batch_of_several_tenants` kept 1 of 60 "
+        "changes before the fix. The fault test now requires every project to reach acceptance.",
+        "- **A 201 before the commit**: request transactions committed after FastAPI had sent "
+        "the response (a client's next call could miss the row; a failed commit still answered "
+        'success). Fixed in libs/common/service.py (`DbSession` with `scope="function"`).',
+        "- **A 500 for an integer beyond bigint** (`GET /v1/projects?amount_min=1e20`, found by "
+        "the fuzzing): now 422 problem+json in every service.",
         "",
         "## Isolation sweep",
         "",
