@@ -66,6 +66,7 @@ import httpx  # noqa: E402
 
 from govproj.dev.demo import DEMO_TENANTS  # noqa: E402
 from libs.common.settings import SERVICES  # noqa: E402
+from libs.common.testing.clamd import start_clamd  # noqa: E402
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
 from libs.common.testing.platform import RunningPlatform, run_platform  # noqa: E402
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database  # noqa: E402
@@ -182,38 +183,6 @@ class Stack:
         return revived
 
 
-def _clamd(root: Path) -> tuple[subprocess.Popen[bytes] | None, Path | None]:
-    """A clamd with one (EICAR) signature: the archive's SECU-01 needs a scanner to pass."""
-    from services.archive.tests import samples
-
-    binary = shutil.which("clamd") or (
-        "/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None
-    )
-    if binary is None:
-        return None, None
-    (root / "db").mkdir(parents=True, exist_ok=True)
-    (root / "db" / "eicar.hdb").write_text(
-        f"{hashlib.md5(samples.EICAR).hexdigest()}:{len(samples.EICAR)}:Eicar-Test-Signature\n"  # noqa: S324 - ClamAV's hash signature format
-    )
-    sock = root / "clamd.sock"
-    (root / "clamd.conf").write_text(
-        f"Foreground yes\nLocalSocket {sock}\nDatabaseDirectory {root / 'db'}\n"
-        f"LogFile {root / 'clamd.log'}\nUser root\n"
-    )
-    proc = subprocess.Popen(
-        [binary, "-c", str(root / "clamd.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while not sock.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if not sock.exists():
-        proc.terminate()
-        return None, None
-    return proc, sock
-
-
 @contextlib.contextmanager
 def running_stack(root: Path, *, durable: bool = True) -> Iterator[Stack]:
     """PostgreSQL, NATS, clamd, issuer, the five services, demo tenants and simulators."""
@@ -228,7 +197,9 @@ def running_stack(root: Path, *, durable: bool = True) -> Iterator[Stack]:
     nats_server = NatsProcess(
         root / "nats", free_port(), log_file=root / "nats.log", extra_args=("-c", str(conf))
     ).start()
-    clamd, sock = _clamd(root / "clamd")
+    # The archive's SECU-01 needs a scanner to pass 四性检测.
+    clamd = start_clamd(root / "clamd")
+    sock = clamd.socket if clamd is not None else None
     saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
     if sock is not None:
         os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
@@ -267,8 +238,7 @@ def running_stack(root: Path, *, durable: bool = True) -> Iterator[Stack]:
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         proc.wait(10)
         if clamd is not None:
-            clamd.terminate()
-            clamd.wait(10)
+            clamd.stop()
         if saved is None:
             os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
         else:

@@ -9,10 +9,6 @@ stored in the archive.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -24,6 +20,7 @@ import psycopg
 import pytest
 
 from libs.common.deadlines import deadline_after, today_in_china
+from libs.common.testing.clamd import clamd_binary, start_clamd
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.archive.tests import samples
@@ -250,41 +247,21 @@ def archive_with_clamd(platform: RunningPlatform, root: Path) -> Iterator[None]:
     The platform runs no virus scanner, so 四性检测 cannot pass there (SECU-01 not run);
     this is the one place the platform's archive must be able to pass a package.
     """
-    binary = shutil.which("clamd") or (
-        "/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None
-    )
-    if binary is None:
+    if clamd_binary() is None:
         pytest.skip("ClamAV (clamd) is not installed: the archive cannot pass 四性检测 without it")
-    (root / "db").mkdir(parents=True)
-    (root / "db" / "eicar.hdb").write_text(
-        f"{hashlib.md5(samples.EICAR).hexdigest()}:{len(samples.EICAR)}:Eicar-Test-Signature\n"  # noqa: S324 - ClamAV's hash signature format
-    )
-    sock = root / "clamd.sock"
-    (root / "clamd.conf").write_text(
-        f"Foreground yes\nLocalSocket {sock}\nDatabaseDirectory {root / 'db'}\n"
-        f"LogFile {root / 'clamd.log'}\nUser root\n"
-    )
-    proc = subprocess.Popen(
-        [binary, "-c", str(root / "clamd.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    clamd = start_clamd(root)
+    if clamd is None:
+        pytest.skip("clamd did not start")
     try:
-        deadline = time.monotonic() + 30
-        while not sock.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if not sock.exists():
-            pytest.skip("clamd did not start")
         platform.stop_service("archive")
-        platform.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
+        platform.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(clamd.socket)
         platform.start_service("archive")
         yield
     finally:
         if platform.env.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None) is not None:
             platform.stop_service("archive")
             platform.start_service("archive")
-        proc.terminate()
-        proc.wait(10)
+        clamd.stop()
 
 
 def archive_acceptance(

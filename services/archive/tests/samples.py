@@ -7,7 +7,9 @@ import zipfile
 
 import pypdf
 
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+from libs.common.testing.clamd import EICAR
+
+__all__ = ["EICAR", "ofd", "pdf"]
 
 
 def pdf() -> bytes:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tarfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.errors import Problem
 from libs.common.storage import FilesystemStore
+from libs.common.testing.clamd import clamd_binary, start_clamd
 from services.archive.checks import service as checks
 from services.archive.checks.catalogue import load_catalogue, parse_catalogue
 from services.archive.checks.items import CHECKS
@@ -202,37 +200,13 @@ async def test_format_mismatch_and_unreadable_files_fail_their_items(
 @pytest.fixture(scope="module")
 def clamd_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A clamd of our own with one signature (EICAR, by hash): no signature download needed."""
-    binary = shutil.which("clamd") or (
-        "/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None
-    )
-    if binary is None:
+    if clamd_binary() is None:
         pytest.skip("ClamAV (clamd) is not installed: the scanner is optional")
-    import hashlib
-
-    root = tmp_path_factory.mktemp("clamd")
-    (root / "db").mkdir()
-    (root / "db" / "eicar.hdb").write_text(
-        f"{hashlib.md5(samples.EICAR).hexdigest()}:{len(samples.EICAR)}:Eicar-Test-Signature\n"  # noqa: S324 - ClamAV's hash signature format
-    )
-    sock = root / "clamd.sock"
-    (root / "clamd.conf").write_text(
-        f"Foreground yes\nLocalSocket {sock}\nDatabaseDirectory {root / 'db'}\n"
-        f"LogFile {root / 'clamd.log'}\nUser root\n"
-    )
-    proc = subprocess.Popen(
-        [binary, "-c", str(root / "clamd.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while not sock.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if not sock.exists():
-        proc.kill()
+    clamd = start_clamd(tmp_path_factory.mktemp("clamd"))
+    if clamd is None:
         pytest.skip("clamd did not start")
-    yield str(sock)
-    proc.terminate()
-    proc.wait(10)
+    yield str(clamd.socket)
+    clamd.stop()
 
 
 async def test_clamav_finds_the_eicar_test_file(
