@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -168,7 +169,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # The driver refused a parameter before PostgreSQL saw it (asyncpg's
         # client-side DataError: an integer beyond bigint, a string it cannot
         # encode): the caller's input, not our fault; nothing was written.
-        if "invalid input for query argument" in str(exc.orig):
+        if isinstance(getattr(exc.orig, "__cause__", None), asyncpg.exceptions.DataError):
             problem = Problem(
                 422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改"
             )
