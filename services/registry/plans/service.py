@@ -169,7 +169,9 @@ async def read_plan(
         "state": state,
         "due": due,
         "due_article": article,
-        "window_open": state == "collecting" and year > today.year and (due is None or today <= due),
+        "window_open": state == "collecting"
+        and year > today.year
+        and (due is None or today <= due),
         "consolidated_at": plan.consolidated_at if plan else None,
         "consolidated_by": plan.consolidated_by if plan else None,
         "items": items,

@@ -184,7 +184,9 @@ async def update_project(
     if body.unit_id is not None:
         # Moving a project to another unit is acting for that unit too.
         access.check(
-            Scope(tenant=project.tenant_id, unit_id=str(body.unit_id), what="项目", name=project.name)
+            Scope(
+                tenant=project.tenant_id, unit_id=str(body.unit_id), what="项目", name=project.name
+            )
         )
     changes = body.model_dump(exclude_unset=True, exclude={"systems"})
     if body.contacts is not None:

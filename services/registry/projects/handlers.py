@@ -4,8 +4,8 @@ Each event drives one transition of the state machine (:mod:`.lifecycle`),
 recorded in the project's history with the event's id. An event the registry
 cannot apply — no project id, a project it does not hold in the event's
 tenant, a transition the machine does not allow (a repeated or crossed
-decision) — is rejected with the reason: the consumer dead-letters it and
-nothing changes. A decision on an earlier submission is expected (the unit
+decision), a submission it never made — is rejected with the reason: the
+consumer dead-letters it and nothing changes. A decision on an earlier submission is expected (the unit
 resubmitted meanwhile) and is skipped without changing anything.
 """
 
@@ -43,9 +43,16 @@ async def _drive(
     if project is None or project.tenant_id != event.tenant:
         raise Reject(f"project_id: 辖区 {event.tenant} 没有项目 {project_id}")
     submission = data.get("submission")
-    if submission is not None and submission != project.submission:
-        log.info("%s for an earlier submission of %s skipped", event.type, project_id)
-        return
+    if submission is not None:
+        if not isinstance(submission, int) or submission > project.submission:
+            raise Reject(
+                f"submission: 项目 {project_id} 只申报了 {project.submission} 次，"
+                f"收到第 {submission!r} 次申报的判定"
+            )
+        if submission < project.submission:
+            # The unit resubmitted meanwhile: this answer is to a question nobody asks now.
+            log.info("%s for an earlier submission of %s skipped", event.type, project_id)
+            return
     transition = lifecycle.find(project.state, trigger, route)
     if transition is None:
         state = lifecycle.STATES.get(project.state, project.state)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from libs.common.errors import Problem
+from libs.common.errors import Conflict
 
 STATES: Final[dict[str, str]] = {
     "draft": "草稿",
@@ -124,7 +124,7 @@ def require(source: str, trigger: str, route: str | None = None) -> Transition:
     """Like :func:`find`, but an illegal transition is a 409 problem."""
     t = find(source, trigger, route)
     if t is None:
-        raise Problem.conflict(
+        raise Conflict(
             "illegal_transition",
             "当前状态不允许此操作",
             f"state: 项目处于「{STATES.get(source, source)}」（{source}），不能执行 {trigger}",

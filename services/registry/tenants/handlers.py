@@ -25,6 +25,4 @@ async def on_tenant_event(session: AsyncSession, event: Event) -> None:
             "该事件未作任何修改（疑似伪造）"
         )
     if published != event.data:
-        raise Reject(
-            f"事件 {event.id} 的内容与登记服务发布时不同，未作任何修改（疑似篡改）"
-        )
+        raise Reject(f"事件 {event.id} 的内容与登记服务发布时不同，未作任何修改（疑似篡改）")

@@ -29,9 +29,7 @@ def payload(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _check_parent(
-    session: AsyncSession, *, level: str, parent_code: str | None
-) -> None:
+async def _check_parent(session: AsyncSession, *, level: str, parent_code: str | None) -> None:
     # A tenant's level fixes its parent's level (vocabulary.md: province > city > county).
     expected = PARENT_LEVEL[level]
     if expected is None:
@@ -125,8 +123,6 @@ async def update_tenant(
     return row
 
 
-async def list_tenants(
-    session: AsyncSession, *, codes: set[str] | None
-) -> list[dict[str, Any]]:
+async def list_tenants(session: AsyncSession, *, codes: set[str] | None) -> list[dict[str, Any]]:
     """The tenants among ``codes`` (None: all)."""
     return await repository.list_(session, codes=codes)

@@ -31,9 +31,7 @@ async def list_units(
     return list(await repository.list_(session, tenant=tenant))
 
 
-@router.get(
-    "/units/{unit_id}", response_model=UnitRead, summary="查看建设单位", responses=PROBLEMS
-)
+@router.get("/units/{unit_id}", response_model=UnitRead, summary="查看建设单位", responses=PROBLEMS)
 async def get_unit(unit_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     unit = await repository.get(session, unit_id)
     if unit is None:  # a foreign tenant's unit is invisible (RLS): it answers like a missing one
@@ -58,7 +56,10 @@ async def create_unit(
     # A unit is registered in the caller's own jurisdiction, never in one it oversees.
     access.check(Scope(tenant=tenant, what="建设单位", name=body.name))
     unit = await service.create_unit(
-        session, tenant=tenant, name=body.name, credit_code=body.credit_code,
+        session,
+        tenant=tenant,
+        name=body.name,
+        credit_code=body.credit_code,
         actor=actor_of(access.subject),
     )
     out = UnitRead.model_validate(unit).model_dump(mode="json")
