@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TENANT_ID_LENGTH
-from libs.common.errors import Problem
+from libs.common.errors import Invalid, Problem
 from libs.common.events import Event
 
 __all__ = [
@@ -156,11 +156,11 @@ async def check_document(
         )
     ).first()
     if row is None or row.tenant_id != tenant:
-        raise Problem.invalid(field, f"本辖区电子档案中没有文件 {document_id}")
+        raise Invalid(field, f"本辖区电子档案中没有文件 {document_id}")
     if row.deleted:
-        raise Problem.invalid(field, f"电子档案文件 {document_id} 已删除")
+        raise Invalid(field, f"电子档案文件 {document_id} 已删除")
     if doc_types is not None and row.doc_type not in doc_types:
-        raise Problem.invalid(
+        raise Invalid(
             field,
             f"电子档案文件 {document_id} 的类型为 {row.doc_type}，"
             f"此处应为 {'、'.join(sorted(doc_types))} 之一",
