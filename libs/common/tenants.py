@@ -139,9 +139,7 @@ async def _check_placement(session: AsyncSession, table: Table, row: Mapping[str
             )
 
 
-async def apply_tenant_event(
-    session: AsyncSession, table: Table, data: Mapping[str, Any]
-) -> bool:
+async def apply_tenant_event(session: AsyncSession, table: Table, data: Mapping[str, Any]) -> bool:
     """Apply one ``tenant.created``/``tenant.updated`` payload to a replica; True if it changed.
 
     The replica takes only what the registry can have said:
@@ -185,8 +183,7 @@ async def apply_tenant_event(
             )
     elif row["version"] != 1:
         raise Reject(
-            f"version: 副本中没有行政区划 {row['code']}，收到版本 {row['version']}，"
-            "应从版本 1 开始"
+            f"version: 副本中没有行政区划 {row['code']}，收到版本 {row['version']}，应从版本 1 开始"
         )
     await _check_placement(session, table, row)
     stmt = insert(table).values(**row)

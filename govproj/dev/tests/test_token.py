@@ -74,7 +74,7 @@ def test_a_unit_officer_without_unit_is_told_it_cannot_act(cli_env: None) -> Non
 class _Registry(BaseHTTPRequestHandler):
     """Answers GET /v1/units/{id} like the registry: one known unit of 郁南县."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         unit = self.path.rsplit("/", 1)[-1]
         if unit == KNOWN_UNIT:
             body = {"id": unit, "tenant_id": TENANT, "name": "郁南县教育局"}

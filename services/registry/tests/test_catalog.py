@@ -83,22 +83,19 @@ async def test_evidence_that_is_not_a_fitting_document_is_refused(
     db: AsyncSession, case: str
 ) -> None:
     system = await register(db)
-    evidence = {
-        "missing": lambda: _none(),
-        "sibling's": lambda: add_document(db, CHAOAN),
-        "deleted": lambda: add_document(db, YUNAN, deleted=True),
-        "a contract": lambda: add_document(db, YUNAN, doc_type="contract"),
-    }[case]
-    doc_id = await evidence()
+    if case == "missing":
+        doc_id = uuid.uuid4()
+    elif case == "sibling's":
+        doc_id = await add_document(db, CHAOAN)
+    elif case == "deleted":
+        doc_id = await add_document(db, YUNAN, deleted=True)
+    else:
+        doc_id = await add_document(db, YUNAN, doc_type="contract")
     await in_tenant(db, YUNAN)
     with pytest.raises(Invalid) as exc:
         await decommission(db, system, doc_id)
     assert exc.value.extra["field"] == "evidence_document_id"
     assert (system.state, system.evidence_document_id) == ("planned", None)
-
-
-async def _none() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 async def test_the_api_names_the_evidence_field(
