@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.events import Reject
-from libs.common.tenants import apply_tenant_event, tenant_table
+from libs.common.tenants import CachedTenantTree, apply_tenant_event, tenant_table
 from libs.common.testing.database import migrated_database, rollback_session
 
 approval_db = migrated_database("approval")
@@ -116,3 +116,16 @@ async def test_a_parent_arriving_late_is_checked_against_its_children(db: AsyncS
     assert exc.value.reason.startswith("level:")
     assert await apply_tenant_event(db, replica, payload("440000", "广东省", "province", None))
     assert await apply_tenant_event(db, replica, payload("445300", "云浮市", "city", "440000"))
+
+
+def test_the_in_memory_tree_takes_a_committed_node_without_a_reload() -> None:
+    tree = CachedTenantTree(replica)
+    for code, name, level, parent in TREE:
+        tree.put({"code": code, "name": name, "level": level, "parent_code": parent})
+    assert tree.descendants("445100") == {"445102", "445103"}
+    tree.put({"code": "445122", "name": "饶平县", "level": "county", "parent_code": "445100"})
+    assert tree.descendants("445100") == {"445102", "445103", "445122"}
+    assert tree.ancestors("445122") == ["445100", "440000"]
+    tree.put({"code": "445103", "name": "潮安区（新）", "level": "county", "parent_code": "445100"})
+    assert (tree.get("445103") or {})["name"] == "潮安区（新）"
+    assert tree.descendants("445102") == set()
