@@ -115,3 +115,12 @@ def test_a_hand_edited_address_is_answered_in_chinese(tmp_path: Path) -> None:
         # The issuer cannot be reached: the login says so in Chinese instead of failing.
         login = client.get("/login")
         assert login.status_code == 503 and "身份认证服务暂不可用" in login.text
+
+
+def test_hostile_file_names_are_shown_in_their_true_order() -> None:
+    from services.portal.web import templates
+
+    page = templates.env.from_string("<td>{{ name }}</td>").render(
+        name="合同\u202efdp.exe\u2028第二行<script>"
+    )
+    assert page == "<td>合同fdp.exe 第二行&lt;script&gt;</td>"
