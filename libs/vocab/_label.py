@@ -31,10 +31,13 @@ from libs.vocab._events import EVENT_LABELS, TRIGGER_LABELS
 from libs.vocab._fields import FIELD_LABELS
 from libs.vocab._policy import (
     CATEGORIES,
+    DIFF_KINDS,
     EXCLUDED_KINDS,
     FACT_LABELS,
     FROM_LABELS,
     FUNDING,
+    PACK_SECTIONS,
+    PACK_STATUSES,
     PROJECT_CLASSES,
     RELATIONS,
     REQUIREMENT_LABELS,
@@ -42,6 +45,7 @@ from libs.vocab._policy import (
     ROUTE_LABELS,
     SERVICE_TYPES,
     STAGE_LABELS,
+    TENANT_LEVELS,
     TIME_LIMIT_LABELS,
     VALUE_LABELS,
 )
@@ -111,6 +115,10 @@ LabelKind = Literal[
     "trigger",
     "problem",
     "field",
+    "pack_status",
+    "pack_section",
+    "diff_kind",
+    "tenant_level",
 ]
 
 
@@ -170,6 +178,10 @@ _KINDS: Final[Mapping[str, tuple[Mapping[str, str], str]]] = MappingProxyType(
         "trigger": (MappingProxyType({**EVENT_LABELS, **TRIGGER_LABELS}), "其他操作"),
         "problem": (PROBLEM_LABELS, "操作未能完成"),
         "field": (FIELD_LABELS, "其他信息"),
+        "pack_status": (PACK_STATUSES, "其他状态"),
+        "pack_section": (PACK_SECTIONS, "其他内容"),
+        "diff_kind": (DIFF_KINDS, "其他差异"),
+        "tenant_level": (TENANT_LEVELS, "其他层级"),
     }
 )
 KINDS: Final[frozenset[str]] = frozenset(get_args(LabelKind))

@@ -13,11 +13,14 @@ from typing import Final, Literal
 
 __all__ = [
     "CATEGORIES",
+    "DIFF_KINDS",
     "EXCLUDED_KINDS",
     "FACT_LABELS",
     "FROM_LABELS",
     "FUNDING",
     "LIGHTNESS",
+    "PACK_SECTIONS",
+    "PACK_STATUSES",
     "PROJECT_CLASSES",
     "RELATIONS",
     "REQUIREMENT_LABELS",
@@ -27,6 +30,7 @@ __all__ = [
     "ROUTE_LABELS",
     "SERVICE_TYPES",
     "STAGE_LABELS",
+    "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",
     "VALUE_LABELS",
     "RoleCode",
@@ -261,4 +265,33 @@ FACT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "systems": "政务信息系统",
         "submitted_on": "申报日期",
     }
+)
+
+# A pack's own status (the policy document's standing on the decision date).
+PACK_STATUSES: Final[Mapping[str, str]] = MappingProxyType(
+    {"in_force": "现行有效", "draft": "征求意见稿（未生效）", "repealed": "已废止"}
+)
+# A pack's sections as the 政策对比 page names them.
+PACK_SECTIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "document": "文件信息",
+        "validity": "有效期",
+        "status": "状态",
+        "authorities": "职责",
+        "facts": "项目事实",
+        "parameters": "参数",
+        "scope": "适用范围",
+        "routes": "管理方式",
+        "requirements": "程序与要求",
+        "time_limits": "期限",
+    }
+)
+# How two packs differ, item by item.
+DIFF_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {"added": "新增", "removed": "删除", "changed": "修改", "moved": "顺序调整"}
+)
+
+# vocabulary.md "Tenants": a jurisdiction's level.
+TENANT_LEVELS: Final[Mapping[str, str]] = MappingProxyType(
+    {"province": "省", "city": "市", "county": "县（市、区）"}
 )
