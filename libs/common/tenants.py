@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import TENANT_PATTERN
 from libs.common.events import Reject
+from libs.vocab import TENANT_LEVELS as LEVEL_LABELS
 
 __all__ = [
     "CHILD_LEVEL",
@@ -61,8 +62,6 @@ def tenant_table(metadata: MetaData) -> Table:
 #: a county has no children, so nobody can be placed under one.
 PARENT_LEVEL: dict[str, str | None] = {"province": None, "city": "province", "county": "city"}
 CHILD_LEVEL: dict[str, str | None] = {"province": "city", "city": "county", "county": None}
-
-_LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 
 
 def _parse_tenant(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,17 +113,17 @@ async def _check_placement(session: AsyncSession, table: Table, row: Mapping[str
     if parent == code:
         raise Reject(f"parent_code: 行政区划 {code} 不能是自己的上级")
     if expected is None and parent is not None:
-        raise Reject(f"parent_code: 省级行政区 {code} 不应有上级（收到 {parent}）")
+        raise Reject(f"parent_code: {code}（{LEVEL_LABELS[level]}）不应有上级（收到 {parent}）")
     if expected is not None and parent is None:
-        raise Reject(f"parent_code: {_LEVEL_LABELS[level]}行政区 {code} 必须有上级")
+        raise Reject(f"parent_code: {code}（{LEVEL_LABELS[level]}）必须有上级行政区划")
     if parent is not None:
         parent_level = (
             await session.execute(sa.select(table.c.level).where(table.c.code == parent))
         ).scalar_one_or_none()
         if parent_level is not None and parent_level != expected:
             raise Reject(
-                f"parent_code: {_LEVEL_LABELS[level]}行政区 {code} 的上级应为"
-                f"{_LEVEL_LABELS[str(expected)]}，而 {parent} 为{_LEVEL_LABELS[parent_level]}"
+                f"parent_code: {code}（{LEVEL_LABELS[level]}）的上级应为"
+                f"{LEVEL_LABELS[str(expected)]}，而 {parent} 为{LEVEL_LABELS[parent_level]}"
             )
     child_level = CHILD_LEVEL[level]
     for child, found in (
@@ -134,8 +133,8 @@ async def _check_placement(session: AsyncSession, table: Table, row: Mapping[str
     ).all():
         if found != child_level:
             raise Reject(
-                f"level: {code} 为{_LEVEL_LABELS[level]}，其下级 {child} 为"
-                f"{_LEVEL_LABELS.get(found, found)}，级别不一致"
+                f"level: {code} 为{LEVEL_LABELS[level]}，其下级 {child} 为"
+                f"{LEVEL_LABELS.get(found, found)}，级别不一致"
             )
 
 

@@ -13,6 +13,7 @@ from libs.common.errors import Invalid
 from libs.common.http import etag, parse_if_match, problem_responses
 from libs.common.policies import Policies
 from libs.common.service import DbSession, actor_of
+from libs.vocab import ROUTES
 from services.registry.deps import BureauDecider, Idem, ProjectWriter, Reader
 from services.registry.models import Project
 from services.registry.projects import lifecycle, repository, service
@@ -30,17 +31,6 @@ from services.registry.projects.schemas import (
 router = APIRouter(prefix="/v1", tags=["projects"])
 
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
-ROUTES = frozenset(
-    {
-        "approval",
-        "filing",
-        "self_managed",
-        "out_of_scope",
-        "government_investment",
-        "classified_rules",
-        "ineligible",
-    }
-)
 
 
 def _scope(project: Project) -> Scope:

@@ -11,9 +11,8 @@ from libs.common.db import TenantContext, apply_tenant_context
 from libs.common.errors import Conflict, Invalid, NotFound, Problem
 from libs.common.events import emit
 from libs.common.tenants import PARENT_LEVEL
+from libs.vocab import TENANT_LEVELS as LEVEL_LABELS
 from services.registry.tenants import repository
-
-_LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 
 
 def payload(row: dict[str, Any]) -> dict[str, Any]:
@@ -34,18 +33,18 @@ async def _check_parent(session: AsyncSession, *, level: str, parent_code: str |
     expected = PARENT_LEVEL[level]
     if expected is None:
         if parent_code is not None:
-            raise Invalid("parent_code", "省级行政区不应有上级")
+            raise Invalid("parent_code", f"{LEVEL_LABELS[level]}级行政区划不应有上级")
         return
     if parent_code is None:
-        raise Invalid("parent_code", f"{_LEVEL_LABELS[level]}行政区必须指定上级")
+        raise Invalid("parent_code", f"{LEVEL_LABELS[level]}级行政区划必须指定上级")
     parent = await repository.get(session, parent_code)
     if parent is None:
         raise Invalid("parent_code", f"上级行政区划 {parent_code} 不存在")
     if parent["level"] != expected:
         raise Invalid(
             "parent_code",
-            f"{_LEVEL_LABELS[level]}行政区的上级应为{_LEVEL_LABELS[expected]}，"
-            f"而 {parent_code} 为{_LEVEL_LABELS[parent['level']]}",
+            f"{LEVEL_LABELS[level]}级行政区划的上级应为{LEVEL_LABELS[expected]}级，"
+            f"而 {parent_code} 为{LEVEL_LABELS[parent['level']]}级",
         )
 
 
