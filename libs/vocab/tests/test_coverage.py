@@ -300,8 +300,8 @@ def _published_types() -> tuple[set[str], set[tuple[str, str]]]:
                 types.add("govproj.{}.{}.{}.v1".format(*parts))
             else:
                 computed |= {(rel, e) for e in exprs if e is not None}
-    for key in computed:
-        types |= COMPUTED_EMITS.get(key, set())
+    for site in computed:
+        types |= COMPUTED_EMITS.get(site, set())
     return types, computed
 
 
