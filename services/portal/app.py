@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common.auth import TokenVerifier
 from libs.common.settings import CommonSettings
+from libs.vocab import label
 from services.portal import oidc
 from services.portal.client import ApiError
 from services.portal.pages import ROUTERS
@@ -76,9 +77,7 @@ def create_app(
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed) -> HTMLResponse:
-        from services.portal.labels import ROLE_LABELS
-
-        needed = "、".join(ROLE_LABELS.get(r, r) for r in exc.roles)
+        needed = "、".join(label("role", r) for r in exc.roles)
         return render(
             request, "error.html", None, 403, title="无权访问", message=f"此页面仅供{needed}使用。"
         )
