@@ -77,13 +77,21 @@ class ApiError(Exception):
 _FIELD = re.compile(r"(^|; )(?:body\.)?([a-z_][a-z0-9_.]*)(?:\[\d+\])*: ?")
 
 
+# "step 72186e29-…: ", "项目 ead49173-… ": an object named by its id, which says nothing
+# to a person (the page around the message names the object).
+_ID = re.compile(
+    r"(?:\b[a-z_]+ )?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::\s*|\s+)?",
+    re.I,
+)
+
+
 def _label_fields(detail: str) -> str:
     # People know a field by the form's label: "建设年度：2027", not "year: 2027".
     def named(m: re.Match[str]) -> str:
         field = FIELD_LABELS.get(m.group(2))
         return f"{m.group(1)}{field}：" if field else m.group(0)
 
-    return _FIELD.sub(named, detail)
+    return _FIELD.sub(named, _ID.sub("", detail)).strip()
 
 
 class Api:
