@@ -146,7 +146,7 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
             user,
             404,
             title="找不到",
-            message=f"辖区 {county} 不在您监督的范围内。",
+            message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
         )
     scope = selected["tenants"] if selected else None
     projects = await _projects(user, None)
