@@ -18,27 +18,26 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 # An inline table in a template: {"planned": "规划中", ...}.
 TEMPLATE_TABLE = re.compile(r"\{\s*[\"'][a-z][a-z0-9_]*[\"']\s*:\s*[\"'][^\"']*[\u4e00-\u9fff]")
 
-# Tables still inside code another engineer is restructuring (issue 15 items 1 and 7).
-# Shrinking: each owner replaces the table by an import from libs.vocab (the same
-# codes and labels are there, named in the comment) and removes its entry here.
+# Tables still inside code another engineer is restructuring (issue 15 items 1 and 7),
+# by owner (the service or library folder, so that moving a file inside it does not
+# matter) and name. Shrinking: each owner replaces the table by an import from
+# libs.vocab (the same codes and labels are there, named in the comment) and
+# removes its entry here.
 NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
     {
-        (
-            "services/acceptance/guards.py",
-            "STATE_LABELS",
-        ),  # → libs.vocab.STATE_LABELS / label("state", …)
-        ("services/approval/workflow/changes.py", "KINDS"),  # → CHANGE_KINDS
-        ("services/approval/workflow/service.py", "OUTCOME_LABELS"),  # → OPINION_OUTCOMES
-        ("services/archive/vocab.py", "DOCUMENT_TYPES"),  # → DOCUMENT_TYPES
-        ("services/archive/vocab.py", "SECURITY_LEVELS"),  # → SECURITY_LEVELS
-        ("services/archive/vocab.py", "RETENTION_PERIODS"),  # → RETENTION_PERIODS
-        ("services/archive/vocab.py", "PROPERTIES"),  # → CHECK_PROPERTIES
-        ("services/archive/vocab.py", "STAGES"),  # → CHECK_STAGES
-        ("services/archive/vocab.py", "OUTCOMES"),  # → CHECK_OUTCOMES
-        ("services/budget/procurement.py", "STATUS_LABEL"),  # → BUDGET_STATUS_LABELS
-        ("services/budget/rules.py", "LINE_LABELS"),  # → BUDGET_LINES
-        ("services/registry/lifecycle.py", "STATES"),  # → STATE_LABELS
-        ("libs/policy/explain.py", "_STATUS"),  # → PACK_STATUSES (libs/policy's owner)
+        ("services/acceptance", "STATE_LABELS"),  # guards.py → STATE_LABELS / label("state", …)
+        ("services/approval", "KINDS"),  # changes/service.py → CHANGE_KINDS
+        ("services/approval", "OUTCOME_LABELS"),  # workflow/outcomes.py → OPINION_OUTCOMES
+        ("services/archive", "DOCUMENT_TYPES"),  # vocab.py → DOCUMENT_TYPES
+        ("services/archive", "SECURITY_LEVELS"),  # vocab.py → SECURITY_LEVELS
+        ("services/archive", "RETENTION_PERIODS"),  # vocab.py → RETENTION_PERIODS
+        ("services/archive", "PROPERTIES"),  # vocab.py → CHECK_PROPERTIES
+        ("services/archive", "STAGES"),  # vocab.py → CHECK_STAGES
+        ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
+        ("services/budget", "STATUS_LABEL"),  # procurement.py → BUDGET_STATUS_LABELS
+        ("services/budget", "LINE_LABELS"),  # rules.py → BUDGET_LINES
+        ("services/registry", "STATES"),  # lifecycle.py → STATE_LABELS
+        ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )
 # Dicts that look like label tables and are not: what they hold is said beside each.
@@ -46,9 +45,14 @@ NOT_LABELS: frozenset[tuple[str, str]] = frozenset(
     {
         # The display names of the development issuer's demo people, one per role
         # ("数据局审核员"): who a demo token belongs to, not what a role code means.
-        ("govproj/dev/demo.py", "DEMO_USERS"),
+        ("govproj/dev", "DEMO_USERS"),
     }
 )
+
+
+def _owner(rel: str) -> str:
+    """services/approval/changes/service.py → services/approval."""
+    return "/".join(rel.split("/")[:2])
 
 
 def _dict_literal(node: ast.expr) -> ast.Dict | None:
@@ -105,13 +109,15 @@ def template_tables() -> list[str]:
 
 
 def test_no_module_outside_libs_vocab_defines_a_label_table() -> None:
-    unexpected = sorted(label_tables() - NOT_YET_SWITCHED - NOT_LABELS)
+    allowed = NOT_YET_SWITCHED | NOT_LABELS
+    unexpected = sorted((f, n) for f, n in label_tables() if (_owner(f), n) not in allowed)
     assert unexpected == [], "import these from libs.vocab instead of defining them"
 
 
 def test_the_list_of_tables_waiting_to_switch_only_shrinks() -> None:
     # An entry whose table is gone must leave the list, so it cannot come back unnoticed.
-    assert sorted((NOT_YET_SWITCHED | NOT_LABELS) - label_tables()) == []
+    found = {(_owner(f), n) for f, n in label_tables()}
+    assert sorted((NOT_YET_SWITCHED | NOT_LABELS) - found) == []
 
 
 def test_no_template_writes_its_own_label_table() -> None:

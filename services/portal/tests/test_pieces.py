@@ -159,3 +159,12 @@ def test_templates_show_labels_amounts_and_beijing_time_never_codes() -> None:
         t="2026-12-04T13:04:15.776290+00:00",
     )
     assert page == "已立项|其他状态|审计部门、财政部门|78万元（780,000元）|2026-12-04 21:04"
+
+
+def test_hostile_file_names_are_shown_in_their_true_order() -> None:
+    from services.portal.web import templates
+
+    page = templates.env.from_string("<td>{{ name }}</td>").render(
+        name="合同\u202efdp.exe\u2028第二行<script>"
+    )
+    assert page == "<td>合同fdp.exe 第二行&lt;script&gt;</td>"
