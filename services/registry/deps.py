@@ -19,6 +19,7 @@ __all__ = [
     "BureauDecider",
     "CatalogWriter",
     "Idem",
+    "OversightReader",
     "PlanWriter",
     "PlatformAdmin",
     "ProjectWriter",
@@ -30,6 +31,8 @@ __all__ = [
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 #: Any role reads what its visible tenants hold.
 Reader = Annotated[Access, Depends(permit("read"))]
+#: The overseer's summary of its child jurisdictions.
+OversightReader = Annotated[Access, Depends(permit("oversight.read"))]
 #: Create, edit and submit projects: a unit for itself, the bureau for any unit.
 ProjectWriter = Annotated[Access, Depends(permit("project.write"))]
 #: Maintain the 政务信息系统目录 (same split as projects).
