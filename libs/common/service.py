@@ -34,6 +34,7 @@ from libs.common.db import TenantContext, create_engine, create_sessionmaker, tr
 from libs.common.db.migrations import is_up_to_date
 from libs.common.errors import Problem, install_problem_handlers
 from libs.common.events import ConsumerRunner, Event, OutboxRelay, ensure_streams
+from libs.common.events._prune import start_outbox_pruning
 from libs.common.settings import ServiceSettings, service_settings
 from libs.common.telemetry import configure_logging, configure_tracing, instrument_app
 from libs.common.tenants import TENANT_EVENT_TYPES, CachedTenantTree, apply_tenant_event
@@ -177,6 +178,7 @@ def create_service_app(
                 relay_engine = create_engine(settings.relay_database_url, pool_size=2)
                 relay = OutboxRelay(create_sessionmaker(relay_engine), js, schema=spec.name)
                 tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+                start_outbox_pruning(app, spec.name)  # only with an owner URL configured
                 handlers: dict[str, EventHandler] = dict.fromkeys(
                     TENANT_EVENT_TYPES, tenant_handler
                 )
