@@ -1,6 +1,7 @@
 """Operator drills on a running stack: restore from backup (and the upgrade drill's helpers).
 
     .venv/bin/python -m tests.system.drills restore [--projects 12] [--rate 1.0]
+    .venv/bin/python -m tests.system.drills upgrade [--from 5e9364d] [--projects 12]
 
 The restore drill runs the procedure docs/operations.md describes, on a stack
 of our own (bench/lifecycle.py's ``running_stack``) while lifecycles run:
@@ -57,6 +58,7 @@ from bench.lifecycle import (
 )
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import _pg_bin
+from tests.system.upgrade import PREVIOUS_RELEASE, checked_out, release_stack, upgrade_drill
 
 BEGIN, END = "<!-- restore-drill:begin -->", "<!-- restore-drill:end -->"
 DATABASE = "lifecycle"  # running_stack's database name
@@ -432,8 +434,13 @@ def account_writes(stack: Stack, ledger: list[Ack], snapshot_at: datetime) -> di
     }
 
 
-def converged(stack: Stack, fence: Fence) -> dict[str, Any]:
-    """After the drain: each consumer's handled events all in its inbox, nothing applied twice."""
+def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]:
+    """After the drain: each consumer's handled events all in its inbox, nothing applied twice.
+
+    ``replayed`` counts the events a consumer applied after the restart: effects the
+    restore had lost and the replay brought back (or new events of the restarted
+    services).
+    """
     streams = {
         s: {e.id: e for e in asyncio.run(_read_stream(stack.nats.url, s))}
         for s in ("GOVPROJ", "FINANCE")
@@ -470,10 +477,16 @@ def converged(stack: Stack, fence: Fence) -> dict[str, Any]:
                 f"SELECT count(*) FROM {service}.dead_letter WHERE consumer = %s",
                 (durable,),
             )
+            replayed = _count(
+                conn,
+                f"SELECT count(*) FROM {service}.inbox WHERE consumer = %s AND applied_at > %s",  # noqa: S608
+                (durable, restarted),
+            )
             missing = expected - inbox
             out["consumers"][durable] = {
                 "expected": len(expected),
                 "fenced": len(expected & lost_ids),
+                "replayed": replayed,
                 "missing": len(missing),
                 "dead_letters": dead,
             }
@@ -634,8 +647,12 @@ def restore_drill(
     loader = threading.Thread(target=load, daemon=True)
     t0 = time.monotonic()
     loader.start()
-    # The backup is taken with lifecycles in flight: after `backup_after` seconds of load.
-    while time.monotonic() - t0 < backup_after and loader.is_alive():
+    # The backup is taken with lifecycles in flight: after `backup_after` seconds of load
+    # and the first acknowledged upload, so the object store has versions on both sides.
+    while loader.is_alive() and (
+        time.monotonic() - t0 < backup_after
+        or not any(a.service == "archive" and a.path == "/v1/documents" for a in api.ledger)
+    ):
         time.sleep(0.5)
     backup = back_up(stack, workdir / "backup")
     loader.join()
@@ -650,11 +667,12 @@ def restore_drill(
     destroy(stack)
     commands = [*backup.commands, *restore(stack, backup)]
     fence = fence_and_rewind(stack)
+    restarted = datetime.now(UTC)
     start_all(stack)
     drain(stack)
     recovery_s = time.monotonic() - t_destroy
     writes = account_writes(stack, api.ledger, backup.snapshot_at)
-    convergence = converged(stack, fence)
+    convergence = converged(stack, fence, restarted)
     in_flight_uploads = sum(
         1 for a in api.ledger if a.service == "archive" and a.sent <= backup.snapshot_at < a.acked
     )
@@ -707,7 +725,8 @@ def restore_markdown(result: dict[str, Any]) -> str:
     w, f, c, x = result["writes"], result["fence"], result["convergence"], result["fixity"]
     b = result["backup"]
     rows = "\n".join(
-        f"| `{name}` | {v['expected']} | {v['fenced']} | {v['missing']} | {v['dead_letters']} |"
+        f"| `{name}` | {v['expected']} | {v['fenced']} | {v['replayed']} | {v['missing']} "
+        f"| {v['dead_letters']} |"
         for name, v in c["consumers"].items()
     )
     effects = "\n".join(f"| {k} | {v} |" for k, v in c["effects"].items())
@@ -737,8 +756,8 @@ Reported lost: {w["lost"]} writes ({w["lost_by_service"]}), sent and answered be
 
 **Convergence** after the replay (stream events each consumer handles, against its inbox):
 
-| consumer | events it handles | fenced | not applied | dead letters |
-|---|---|---|---|---|
+| consumer | events it handles | fenced | applied after the restart | not applied | dead letters |
+|---|---|---|---|---|---|
 {rows}
 
 Outbox rows not in a stream: {c["outbox_not_in_stream"]}.
@@ -757,7 +776,7 @@ def date_today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
-def write_section(path: Path, section: str, begin: str, end: str, heading: str) -> None:
+def write_section(path: Path, section: str, begin: str, end: str) -> None:
     """Replace the marked section of ``path``, or append it."""
     text = path.read_text(encoding="utf-8")
     if begin in text:
@@ -768,6 +787,30 @@ def write_section(path: Path, section: str, begin: str, end: str, heading: str) 
     path.write_text(text, encoding="utf-8")
 
 
+UPGRADE_BEGIN, UPGRADE_END = "<!-- upgrade-drill:begin -->", "<!-- upgrade-drill:end -->"
+
+
+def upgrade_markdown(result: dict[str, Any], commit: str) -> str:
+    """docs/reliability.md's "Upgrade drill" section from one result."""
+    inv = result["invariants"]
+    changed = {
+        s: f"{result['schema_before'][s]} → {result['schema_after'][s]}"
+        for s in result["schema_after"]
+        if result["schema_before"][s] != result["schema_after"][s]
+    }
+    return f"""{UPGRADE_BEGIN}
+## Upgrade drill
+
+Written by `python -m tests.system.drills upgrade` on {date_today()} ({result["projects"]} lifecycles at {result["rate"]}/s; 2 cores shared with other runs). The short version is `tests/system/test_drills.py`.
+
+What ran: the previous release ({commit}, checked out with `git worktree add`) — its own `govproj db upgrade`, its five services, its dev issuer and its finance simulators, from that tree with this virtualenv — took the load; {result["upgrade_after_s"]} s in, with projects in flight (registry states {result["registry_states_at_upgrade"]}), every service got SIGTERM, this release's `govproj db upgrade` ran (the chart's pre-upgrade hook: {changed or "no schema changed"}), and this release's services started: {result["downtime_s"]} s from the first SIGTERM to the last service ready. The driver's calls retried through the gap; the finance simulators of the old release kept answering (the finance system is not upgraded with GovProj).
+
+How far each lifecycle got: {result["reached"]} (load wall time {result["load_wall_s"]} s). Every project read back on the new release by its unit officer and its bureau. Invariants after the drain: decisions {inv["decisions"]}, effects {inv["effects"]}, archive {inv["archive"]}.
+
+Violations: {"; ".join(result["violations"]) or "none"}.
+{UPGRADE_END}"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.system.drills")
     sub = parser.add_subparsers(dest="drill", required=True)
@@ -776,6 +819,12 @@ def main() -> None:
     r.add_argument("--rate", type=float, default=1.0)
     r.add_argument("--backup-after", type=float, default=25.0)
     r.add_argument("--no-docs", action="store_true", help="print only, leave docs/ alone")
+    u = sub.add_parser("upgrade", help="previous release under load → migrate → this release")
+    u.add_argument("--from", dest="commit", default=PREVIOUS_RELEASE)
+    u.add_argument("--projects", type=int, default=12)
+    u.add_argument("--rate", type=float, default=1.0)
+    u.add_argument("--upgrade-after", type=float, default=25.0)
+    u.add_argument("--no-docs", action="store_true", help="print only, leave docs/ alone")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="govproj-drill-"))
     if args.drill == "restore":
@@ -785,11 +834,18 @@ def main() -> None:
             )
         print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
         if not args.no_docs:
-            write_section(
-                REPO / "docs" / "reliability.md", restore_markdown(result), BEGIN, END, ""
+            write_section(REPO / "docs" / "reliability.md", restore_markdown(result), BEGIN, END)
+    else:
+        with checked_out(args.commit) as tree, release_stack(root / "stack", tree) as stack:
+            result = upgrade_drill(
+                stack, projects=args.projects, rate=args.rate, upgrade_after=args.upgrade_after
             )
-        shutil.rmtree(root, ignore_errors=True)
-        raise SystemExit(1 if result["violations"] else 0)
+        print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+        if not args.no_docs:
+            section = upgrade_markdown(result, args.commit)
+            write_section(REPO / "docs" / "reliability.md", section, UPGRADE_BEGIN, UPGRADE_END)
+    shutil.rmtree(root, ignore_errors=True)
+    raise SystemExit(1 if result["violations"] else 0)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.lifecycle import running_stack
 from tests.system.drills import restore_drill
+from tests.system.upgrade import PREVIOUS_RELEASE, checked_out, release_stack, upgrade_drill
 
 
 def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice() -> None:
@@ -35,3 +36,18 @@ def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice(
     fixity = result["fixity"]
     assert fixity["written_after_snapshot"] > 0, fixity
     assert fixity["other_findings"] == {}, fixity
+
+
+def test_an_upgrade_from_the_previous_release_finishes_every_lifecycle_in_flight() -> None:
+    root = Path(tempfile.mkdtemp(prefix="govproj-drill-"))
+    with checked_out(PREVIOUS_RELEASE) as tree, release_stack(root / "stack", tree) as stack:
+        # Six lifecycles on the old release; it is stopped 12 s in, with all of them mid-way.
+        result = upgrade_drill(stack, projects=6, rate=1.0, upgrade_after=12.0)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    assert result["violations"] == [], result["violations"]
+    # The drill proves something only if the upgrade caught lifecycles in flight and
+    # the new release's migrations had something to do.
+    assert result["registry_states_at_upgrade"], result
+    assert set(result["registry_states_at_upgrade"]) != {"accepted"}, result
+    assert result["schema_before"] != result["schema_after"], result
+    assert result["reached"] == {"acceptance": 6}, result["reached"]

@@ -1,0 +1,251 @@
+"""The upgrade drill: the previous release under load, stopped, migrated, the new release started.
+
+    .venv/bin/python -m tests.system.drills upgrade [--from 5e9364d] [--projects 6]
+
+The previous release's code is checked out into a temporary ``git worktree``;
+its services, finance simulators and dev issuer run from there (working
+directory and ``PYTHONPATH`` on that tree, the same virtualenv: the new
+release's dependencies are a superset). Its own ``govproj db upgrade`` creates
+the schema it knows. Lifecycles start against it; while they are in flight
+every service is stopped with SIGTERM (as a rolling Deployment stops pods), the
+new release's ``govproj db upgrade`` runs (what the chart's pre-upgrade hook Job
+runs), and the new services start. The driver's calls ride out the gap (they
+retry transport errors), so every lifecycle must finish on the new release;
+afterwards every project is read back and the invariants are counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bench.lifecycle import (
+    LOAD_TENANTS,
+    REPO,
+    Api,
+    ProjectRun,
+    Stack,
+    check_invariants,
+    drain,
+    run_load,
+)
+from govproj.dev.demo import DEMO_TENANTS
+from libs.common.settings import SERVICES
+from libs.common.testing.clamd import start_clamd
+from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
+from libs.common.testing.platform import run_platform
+from libs.common.testing.pytest_plugin import make_database
+
+PREVIOUS_RELEASE = "5e9364d"  # the commit issue 19 starts from
+
+
+@contextlib.contextmanager
+def checked_out(commit: str) -> Iterator[Path]:
+    """``git worktree add --detach`` of ``commit`` in a temporary directory; removed afterwards."""
+    tree = Path(tempfile.mkdtemp(prefix="govproj-release-")) / "tree"
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), commit],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield tree
+    finally:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+            check=False,
+            capture_output=True,
+        )
+
+
+def migrate(tree: Path, owner_url: str) -> str:
+    """``govproj db upgrade`` from ``tree``'s code, as the chart's migration Job runs it."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "GOVPROJ_MIGRATION_DATABASE_URL": owner_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "govproj.cli", "db", "upgrade"],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+@contextlib.contextmanager
+def _code_from(tree: Path) -> Iterator[None]:
+    # Processes are spawned with `python -m govproj.cli …`: the working directory and
+    # PYTHONPATH come first on their sys.path, before the virtualenv's editable install.
+    cwd, saved = Path.cwd(), os.environ.get("PYTHONPATH")
+    os.chdir(tree)
+    os.environ["PYTHONPATH"] = str(tree)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+@contextlib.contextmanager
+def release_stack(root: Path, tree: Path) -> Iterator[Stack]:
+    """bench.lifecycle.running_stack with the services, schema and simulators of ``tree``."""
+    root.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("GOVPROJ_TEST_READY_TIMEOUT", "240")
+    pg = PostgresProcess(root / "pg", free_port(), durable=True).start()
+    conf = root / "nats.conf"
+    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
+    nats_server = NatsProcess(
+        root / "nats", free_port(), log_file=root / "nats.log", extra_args=("-c", str(conf))
+    ).start()
+    # The archive's SECU-01 needs a scanner to pass 四性检测 (as in running_stack).
+    clamd = start_clamd(root / "clamd")
+    saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
+    if clamd is not None:
+        os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(clamd.socket)
+    stack: Stack | None = None
+    try:
+        db = make_database(pg.admin_url, "lifecycle")
+        migrate(tree, db.owner)
+        with (
+            _code_from(tree),
+            run_platform(
+                root / "platform",
+                app_url=db.app,
+                owner_url=db.owner,
+                relay_url=db.relay,
+                nats_url=nats_server.url,
+            ) as running,
+        ):
+            running.env["PYTHONPATH"] = str(tree)
+            if clamd is not None:  # restarts read it from here (the first start from os.environ)
+                running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(clamd.socket)
+            admin = running.headers("440000", "platform_admin", user="admin")
+            with running.client("registry") as registry:
+                for code, name, level, parent in DEMO_TENANTS:
+                    r = registry.post(
+                        "/v1/tenants",
+                        headers=admin,
+                        json={"code": code, "name": name, "level": level, "parent_code": parent},
+                    )
+                    assert r.status_code in (201, 409), r.text
+            stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
+            for tenant in LOAD_TENANTS:
+                stack.start_simulator(tenant)
+            yield stack
+    finally:
+        if stack is not None:
+            for proc in stack.sims.values():
+                if proc.poll() is None:
+                    proc.terminate()
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(10)
+        if clamd is not None:
+            clamd.stop()
+        if saved is None:
+            os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
+        else:
+            os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = saved
+        nats_server.stop()
+        pg.stop()
+
+
+def _versions(stack: Stack) -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(stack.db.admin) as conn:
+        return {
+            s: str(conn.execute(f"SELECT version_num FROM {s}.alembic_version").fetchone()[0])  # type: ignore[index]
+            for s in SERVICES
+        }
+
+
+def _states(stack: Stack) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(stack.db.admin) as conn:
+        rows = conn.execute("SELECT state, count(*) FROM registry.projects GROUP BY state")
+        return {str(state): int(n) for state, n in rows.fetchall()}
+
+
+def upgrade_drill(
+    stack: Stack, *, projects: int, rate: float, upgrade_after: float
+) -> dict[str, Any]:
+    """Lifecycles on the old release; ``upgrade_after`` s in, stop, migrate, start the new one."""
+    api = Api(stack.platform)
+    done: dict[str, Any] = {}
+
+    def load() -> None:
+        try:
+            done["runs"], done["wall"] = run_load(
+                api, projects, rate, year=2032, stage_timeout=300.0
+            )
+        except BaseException as exc:  # re-raised below
+            done["error"] = exc
+
+    loader = threading.Thread(target=load, daemon=True)
+    t0 = time.monotonic()
+    loader.start()
+    while time.monotonic() - t0 < upgrade_after and loader.is_alive():
+        time.sleep(0.5)
+    old_versions = _versions(stack)
+    # Where the lifecycles were when the old release stopped (registry states).
+    in_flight = _states(stack)
+    t_stop = time.monotonic()
+    for service in SERVICES:
+        stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
+    migrated = migrate(REPO, stack.db.owner)
+    stack.platform.env["PYTHONPATH"] = str(REPO)
+    with ThreadPoolExecutor(len(SERVICES)) as pool:
+        list(pool.map(stack.platform.start_service, SERVICES))
+    downtime = time.monotonic() - t_stop
+    new_versions = _versions(stack)
+    loader.join()
+    if "error" in done:
+        raise done["error"]
+    runs: list[ProjectRun] = done["runs"]
+    drain(stack)
+    invariants = check_invariants(stack, runs)
+    # Every project readable on the new release, by its unit's officer and by the bureau.
+    unreadable = []
+    for run in runs:
+        if run.project_id is None:
+            unreadable.append(f"{run.tenant}: never created ({run.stopped})")
+            continue
+        for role in ("unit_officer", "bureau_officer"):
+            r = api.call(
+                "registry", "GET", f"/v1/projects/{run.project_id}", tenant=run.tenant, role=role
+            )
+            if r.status_code != 200:
+                unreadable.append(f"{run.project_id} as {role}: {r.status_code}")
+    api.close()
+    unfinished = [
+        f"{r.project_id}: {r.reached} ({r.stopped})" for r in runs if r.reached != "acceptance"
+    ]
+    violations = [*invariants["violations"], *unreadable, *unfinished]
+    return {
+        "projects": projects,
+        "rate": rate,
+        "upgrade_after_s": upgrade_after,
+        "registry_states_at_upgrade": in_flight,
+        "schema_before": old_versions,
+        "schema_after": new_versions,
+        "migration_output": migrated.strip().splitlines(),
+        "downtime_s": round(downtime, 1),
+        "load_wall_s": round(done["wall"], 1),
+        "reached": dict(Counter(r.reached for r in runs)),
+        "invariants": {k: invariants[k] for k in ("decisions", "effects", "archive")},
+        "violations": violations,
+    }
