@@ -479,7 +479,7 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
             )
             replayed = _count(
                 conn,
-                f"SELECT count(*) FROM {service}.inbox WHERE consumer = %s AND applied_at > %s",  # noqa: S608
+                f"SELECT count(*) FROM {service}.inbox WHERE consumer = %s AND applied_at > %s",
                 (durable, restarted),
             )
             missing = expected - inbox
