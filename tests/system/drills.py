@@ -303,7 +303,13 @@ class Fence:
     kept_foreign: int  # FINANCE answers to requests the restored database still holds
 
 
-def fence_and_rewind(stack: Stack) -> Fence:
+# Clock skew allowed between the NATS servers (stream timestamps) and PostgreSQL (the
+# snapshot's time): a lost write committed after T can carry a timestamp up to this much
+# before T. Only events also missing from every outbox are fenced, so the margin costs nothing.
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+def fence_and_rewind(stack: Stack, snapshot_at: datetime) -> Fence:
     """Fence lost events in every consumer's inbox, then delete the GovProj durables.
 
     A GOVPROJ event that is in the stream but in no restored outbox was emitted by
@@ -312,7 +318,10 @@ def fence_and_rewind(stack: Stack) -> Fence:
     A FINANCE answer is the finance system's, never in an outbox: it is lost when
     it answers a review the restored database does not hold (the review was
     created after the snapshot; if the step is replayed a new review asks again).
-    Every other event is replayed from the start of the streams: the durables are
+    Only events published after the snapshot (less ``CLOCK_SKEW``) can be lost: an
+    older one was committed before it, and its outbox row is missing only because
+    ``govproj events prune`` removed it. Every other event is replayed from the
+    start of the streams: the durables are
     deleted, the services recreate them (``DeliverPolicy.ALL``) and the inboxes skip
     what the restored database had already applied.
     """
@@ -334,7 +343,7 @@ def fence_and_rewind(stack: Stack) -> Fence:
         lost: list[StreamEvent] = []
         kept_foreign = 0
         for e in events:
-            if e.id in outbox:
+            if e.id in outbox or e.published < snapshot_at - CLOCK_SKEW:
                 continue
             if e.stream == "FINANCE" and str(e.data.get("review_id")) in reviews:
                 kept_foreign += 1
@@ -666,7 +675,7 @@ def restore_drill(
     t_destroy = time.monotonic()
     destroy(stack)
     commands = [*backup.commands, *restore(stack, backup)]
-    fence = fence_and_rewind(stack)
+    fence = fence_and_rewind(stack, backup.snapshot_at)
     restarted = datetime.now(UTC)
     start_all(stack)
     drain(stack)
