@@ -11,7 +11,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from bench.lifecycle import running_stack
+from bench.lifecycle import REPO, running_stack
 from tests.system.drills import restore_drill
 from tests.system.upgrade import PREVIOUS_RELEASE, checked_out, release_stack, upgrade_drill
 
@@ -50,4 +50,6 @@ def test_an_upgrade_from_the_previous_release_finishes_every_lifecycle_in_flight
     assert result["registry_states_at_upgrade"], result
     assert set(result["registry_states_at_upgrade"]) != {"accepted"}, result
     assert result["schema_before"] != result["schema_after"], result
+    # The old release really ran from its own tree, the new one from this one.
+    assert result["code_before"] == [str(tree)] and result["code_after"] == [str(REPO)], result
     assert result["reached"] == {"acceptance": 6}, result["reached"]

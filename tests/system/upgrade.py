@@ -172,6 +172,15 @@ def _versions(stack: Stack) -> dict[str, str]:
         }
 
 
+def _code_of(stack: Stack) -> dict[str, str]:
+    """The tree each running service was started from (its working directory)."""
+    return {
+        s: str(Path(f"/proc/{proc.pid}/cwd").readlink())
+        for s, proc in stack.platform.procs.items()
+        if s in SERVICES and proc.poll() is None
+    }
+
+
 def _states(stack: Stack) -> dict[str, int]:
     import psycopg
 
@@ -201,17 +210,22 @@ def upgrade_drill(
     while time.monotonic() - t0 < upgrade_after and loader.is_alive():
         time.sleep(0.5)
     old_versions = _versions(stack)
+    old_code = _code_of(stack)
     # Where the lifecycles were when the old release stopped (registry states).
     in_flight = _states(stack)
     t_stop = time.monotonic()
     for service in SERVICES:
         stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
     migrated = migrate(REPO, stack.db.owner)
-    stack.platform.env["PYTHONPATH"] = str(REPO)
+    # From here on every process is spawned from this release's tree (the old one's
+    # working directory would come first on sys.path).
+    os.chdir(REPO)
+    os.environ["PYTHONPATH"] = stack.platform.env["PYTHONPATH"] = str(REPO)
     with ThreadPoolExecutor(len(SERVICES)) as pool:
         list(pool.map(stack.platform.start_service, SERVICES))
     downtime = time.monotonic() - t_stop
     new_versions = _versions(stack)
+    new_code = _code_of(stack)
     loader.join()
     if "error" in done:
         raise done["error"]
@@ -240,6 +254,8 @@ def upgrade_drill(
         "rate": rate,
         "upgrade_after_s": upgrade_after,
         "registry_states_at_upgrade": in_flight,
+        "code_before": sorted(set(old_code.values())),
+        "code_after": sorted(set(new_code.values())),
         "schema_before": old_versions,
         "schema_after": new_versions,
         "migration_output": migrated.strip().splitlines(),
