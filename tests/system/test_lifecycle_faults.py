@@ -63,8 +63,12 @@ def test_every_project_completes_and_nothing_is_lost_or_doubled_under_sigkill(
         )
     )
     # No project is left behind by the registry although its events reached it (the lost
-    # ORM changes between tenants, fixed). A project whose next stage did not come within
-    # the driver's wait under a fault is reported above, not failed: the invariants the
-    # issue names (decided, nothing lost or doubled, no byte changed) are asserted above.
+    # ORM changes between tenants, fixed).
     assert invariants["stalled"] == {}, invariants["stalled"]
-    assert all(reason.startswith("TimeoutError") for reason in summary["stopped"]), summary
+    # Every project went the whole way its pack allows, faults or not. The driver's waits
+    # count the time the stack was up (bench.lifecycle.Downtime): the archive-kill stall
+    # was a 90 s wait that included the archive's restart, which on a loaded 2-core
+    # machine alone took up to 96 s (docs/reliability.md, "The archive-kill stall").
+    assert summary["reached"] == {"acceptance": len(runs)}, (
+        f"stopped: {summary['stopped']}; registry stalls: {invariants['stalled']}"
+    )
