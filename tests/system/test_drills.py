@@ -8,16 +8,28 @@ violation). Full version and figures: ``python -m tests.system.drills restore``.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from bench.lifecycle import REPO, running_stack
 from tests.system.drills import restore_drill
 from tests.system.upgrade import PREVIOUS_RELEASE, checked_out, release_stack, upgrade_drill
 
 
-def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice() -> None:
-    root = Path(tempfile.mkdtemp(prefix="govproj-drill-"))
+@pytest.fixture
+def root() -> Iterator[Path]:
+    made = Path(tempfile.mkdtemp(prefix="govproj-drill-"))
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice(
+    root: Path,
+) -> None:
     with running_stack(root / "stack") as stack:
         # Six lifecycles, one per county; the backup 8 s in catches them mid-way.
         result = restore_drill(stack, root, projects=6, rate=1.0, backup_after=8.0)
@@ -38,8 +50,9 @@ def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice(
     assert fixity["other_findings"] == {}, fixity
 
 
-def test_an_upgrade_from_the_previous_release_finishes_every_lifecycle_in_flight() -> None:
-    root = Path(tempfile.mkdtemp(prefix="govproj-drill-"))
+def test_an_upgrade_from_the_previous_release_finishes_every_lifecycle_in_flight(
+    root: Path,
+) -> None:
     with checked_out(PREVIOUS_RELEASE) as tree, release_stack(root / "stack", tree) as stack:
         # Six lifecycles on the old release; it is stopped 12 s in, with all of them mid-way.
         result = upgrade_drill(stack, projects=6, rate=1.0, upgrade_after=12.0)
