@@ -27,6 +27,9 @@ def root() -> Iterator[Path]:
     shutil.rmtree(made, ignore_errors=True)
 
 
+# Two minutes on a quiet machine; a loaded 2-core one stretches every restart (see
+# docs/reliability.md, "The archive-kill stall"), hence the suite's 300 s is raised.
+@pytest.mark.timeout(900)
 def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice(
     root: Path,
 ) -> None:
@@ -50,6 +53,7 @@ def test_a_restore_loses_only_writes_after_the_backup_and_replays_nothing_twice(
     assert fixity["other_findings"] == {}, fixity
 
 
+@pytest.mark.timeout(900)
 def test_an_upgrade_from_the_previous_release_finishes_every_lifecycle_in_flight(
     root: Path,
 ) -> None:
