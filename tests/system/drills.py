@@ -419,6 +419,11 @@ def account_writes(stack: Stack, ledger: list[Ack], snapshot_at: datetime) -> di
             after.append((a, present))
         else:
             during.append((a, present))
+    # A write sent after the snapshot is lost. Its row can exist again only when the
+    # answer named a row the snapshot already held (a transition on a project) and the
+    # replay moved that row's version as far: evidence of the replay, not of the write.
+    # A row created by the write (a 201's new id) must be absent.
+    reborn = [a for a, present in after if present and a.status != 201]
     lost = [a for a, present in during + after if not present]
     return {
         "acknowledged": len(ledger),
@@ -432,8 +437,11 @@ def account_writes(stack: Stack, ledger: list[Ack], snapshot_at: datetime) -> di
         "in_flight_present": sum(p for _, p in during),
         "after_snapshot": len(after),
         "after_snapshot_present": [
-            f"{a.method} {a.service}{a.path} → {a.resource_id}" for a, p in after if p
+            f"{a.method} {a.service}{a.path} → {a.resource_id}"
+            for a, p in after
+            if p and a.status == 201
         ],
+        "after_snapshot_version_replayed": len(reborn),
         "lost": len(lost),
         "lost_window": [
             min(a.sent for a in lost).isoformat() if lost else None,
@@ -597,11 +605,18 @@ async def _versions(stack: Stack) -> list[Any]:
     return out
 
 
-def fixity(stack: Stack, snapshot_at: datetime, in_flight_uploads: int) -> dict[str, Any]:
-    """The audit's findings against the store's own record of what was written after the snapshot."""
+def fixity(
+    stack: Stack, snapshot_at: datetime, destroyed_at: datetime, in_flight_uploads: int
+) -> dict[str, Any]:
+    """The audit's findings against the store's own record of what was written after the
+    snapshot and before the disaster (versions written since the restart are new writes)."""
     findings = asyncio.run(_audit_all(stack))
     versions = asyncio.run(_versions(stack))
-    after = {(v.bucket, v.key, v.version_id) for v in versions if v.last_modified > snapshot_at}
+    after = {
+        (v.bucket, v.key, v.version_id)
+        for v in versions
+        if snapshot_at < v.last_modified <= destroyed_at
+    }
     untracked = {
         (f["bucket"], f["key"], f["version_id"])
         for f in findings
@@ -685,7 +700,7 @@ def restore_drill(
     in_flight_uploads = sum(
         1 for a in api.ledger if a.service == "archive" and a.sent <= backup.snapshot_at < a.acked
     )
-    fix = fixity(stack, backup.snapshot_at, in_flight_uploads)
+    fix = fixity(stack, backup.snapshot_at, destroyed_at, in_flight_uploads)
     api.close()
     violations = [
         *(
