@@ -772,7 +772,7 @@ then the fence (events in a stream but in no restored outbox, and finance answer
 |---|---|---|
 | answered before the snapshot | {w["before_snapshot"]} | {w["before_snapshot"] - len(w["before_snapshot_missing"])} |
 | in flight at the snapshot | {w["in_flight_at_snapshot"]} | {w["in_flight_present"]} |
-| sent after the snapshot | {w["after_snapshot"]} | {len(w["after_snapshot_present"])} |
+| sent after the snapshot | {w["after_snapshot"]} | {len(w["after_snapshot_present"])} (and {w["after_snapshot_version_replayed"]} transitions whose project version the replay reached again) |
 
 Reported lost: {w["lost"]} writes ({w["lost_by_service"]}), sent and answered between {w["lost_window"][0]} and {w["lost_window"][1]}: the window between the backup's snapshot and the disaster.
 
