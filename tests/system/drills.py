@@ -827,7 +827,7 @@ def upgrade_markdown(result: dict[str, Any], commit: str) -> str:
 
 Written by `python -m tests.system.drills upgrade` on {date_today()} ({result["projects"]} lifecycles at {result["rate"]}/s; 2 cores shared with other runs). The short version is `tests/system/test_drills.py`.
 
-What ran: the previous release ({commit}, checked out with `git worktree add`) — its own `govproj db upgrade`, its five services, its dev issuer and its finance simulators, from that tree with this virtualenv — took the load; {result["upgrade_after_s"]} s in, with projects in flight (registry states {result["registry_states_at_upgrade"]}), every service got SIGTERM, this release's `govproj db upgrade` ran (the chart's pre-upgrade hook: {changed or "no schema changed"}), and this release's services started: {result["downtime_s"]} s from the first SIGTERM to the last service ready. The driver's calls retried through the gap; the finance simulators of the old release kept answering (the finance system is not upgraded with GovProj).
+What ran: the previous release ({commit}, checked out with `git worktree add`) — its own `govproj db upgrade`, its five services, its dev issuer and its finance simulators, from that tree with this virtualenv — took the load; {result["upgrade_after_s"]} s in, with projects in flight (registry states {result["registry_states_at_upgrade"]}), the upgrade ran in the order "{result["order"]}": this release's `govproj db upgrade` (what the chart's pre-upgrade hook Job runs: {changed or "no schema changed"}), each service stopped with SIGTERM and started from this release; {result["downtime_s"]} s from the upgrade's start to the last service ready. Code each release ran from: {result["code_before"]} → {result["code_after"]}. The driver's calls retried through the gap; the finance simulators of the old release kept answering (the finance system is not upgraded with GovProj).
 
 How far each lifecycle got: {result["reached"]} (load wall time {result["load_wall_s"]} s). Every project read back on the new release by its unit officer and its bureau. Invariants after the drain: decisions {inv["decisions"]}, effects {inv["effects"]}, archive {inv["archive"]}.
 
@@ -848,6 +848,11 @@ def main() -> None:
     u.add_argument("--projects", type=int, default=12)
     u.add_argument("--rate", type=float, default=1.0)
     u.add_argument("--upgrade-after", type=float, default=25.0)
+    u.add_argument(
+        "--stop-first",
+        action="store_true",
+        help="stop every service before migrating (default: the chart's order, hook first)",
+    )
     u.add_argument("--no-docs", action="store_true", help="print only, leave docs/ alone")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="govproj-drill-"))
@@ -862,7 +867,11 @@ def main() -> None:
     else:
         with checked_out(args.commit) as tree, release_stack(root / "stack", tree) as stack:
             result = upgrade_drill(
-                stack, projects=args.projects, rate=args.rate, upgrade_after=args.upgrade_after
+                stack,
+                projects=args.projects,
+                rate=args.rate,
+                upgrade_after=args.upgrade_after,
+                rolling=not args.stop_first,
             )
         print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
         if not args.no_docs:

@@ -189,10 +189,21 @@ def _states(stack: Stack) -> dict[str, int]:
         return {str(state): int(n) for state, n in rows.fetchall()}
 
 
+def _use_this_release(stack: Stack) -> None:
+    # From here on every process is spawned from this release's tree (the old one's
+    # working directory would come first on sys.path).
+    os.chdir(REPO)
+    os.environ["PYTHONPATH"] = stack.platform.env["PYTHONPATH"] = str(REPO)
+
+
 def upgrade_drill(
-    stack: Stack, *, projects: int, rate: float, upgrade_after: float
+    stack: Stack, *, projects: int, rate: float, upgrade_after: float, rolling: bool = True
 ) -> dict[str, Any]:
-    """Lifecycles on the old release; ``upgrade_after`` s in, stop, migrate, start the new one."""
+    """Lifecycles on the old release; ``upgrade_after`` s in, the new release replaces it.
+
+    ``rolling`` (the chart's order): migrate under the running old release, then
+    replace the services one by one. Otherwise: stop all, migrate, start all.
+    """
     api = Api(stack.platform)
     done: dict[str, Any] = {}
 
@@ -214,15 +225,23 @@ def upgrade_drill(
     # Where the lifecycles were when the old release stopped (registry states).
     in_flight = _states(stack)
     t_stop = time.monotonic()
-    for service in SERVICES:
-        stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
-    migrated = migrate(REPO, stack.db.owner)
-    # From here on every process is spawned from this release's tree (the old one's
-    # working directory would come first on sys.path).
-    os.chdir(REPO)
-    os.environ["PYTHONPATH"] = stack.platform.env["PYTHONPATH"] = str(REPO)
-    with ThreadPoolExecutor(len(SERVICES)) as pool:
-        list(pool.map(stack.platform.start_service, SERVICES))
+    if rolling:
+        # The chart's order: the pre-upgrade hook Job migrates while the old pods still
+        # serve (migrations are expand-first), then the pods roll one service at a time,
+        # old and new exchanging events meanwhile.
+        migrated = migrate(REPO, stack.db.owner)
+        _use_this_release(stack)
+        for service in SERVICES:
+            stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
+            stack.platform.start_service(service)
+    else:
+        # A maintenance window: everything stops, the schema moves, everything starts.
+        for service in SERVICES:
+            stack.platform.stop_service(service)
+        migrated = migrate(REPO, stack.db.owner)
+        _use_this_release(stack)
+        with ThreadPoolExecutor(len(SERVICES)) as pool:
+            list(pool.map(stack.platform.start_service, SERVICES))
     downtime = time.monotonic() - t_stop
     new_versions = _versions(stack)
     new_code = _code_of(stack)
@@ -253,6 +272,7 @@ def upgrade_drill(
         "projects": projects,
         "rate": rate,
         "upgrade_after_s": upgrade_after,
+        "order": "rolling (hook first)" if rolling else "stop, migrate, start",
         "registry_states_at_upgrade": in_flight,
         "code_before": sorted(set(old_code.values())),
         "code_after": sorted(set(new_code.values())),
