@@ -760,7 +760,7 @@ def restore_markdown(result: dict[str, Any]) -> str:
 
 Written by `python -m tests.system.drills restore` on {date_today()} ({result["projects"]} lifecycles at {result["rate"]}/s; 2 cores shared with other runs). The short version is `tests/system/test_drills.py`.
 
-What ran: the lifecycles started; {b["took_s"]} s into the backup window the database was dumped on an exported snapshot taken at {b["snapshot_at"]} ({b["dump_bytes"]} bytes) and the object store's directory copied ({b["objects_copied"]} files); the load went on to its end ({result["reached"]}); the outboxes and consumers drained; then every service was stopped and the database dropped ({result["destroyed_at"]}). Restore, fence, restart and drain took {result["restore_to_drained_s"]} s. The commands, in order:
+What ran: the lifecycles started; with them in flight the backup ({b["took_s"]} s) dumped the database on a snapshot exported at {b["snapshot_at"]} ({b["dump_bytes"]} bytes) and copied the object store's directory ({b["objects_copied"]} files); the load went on to its end ({result["reached"]}); the outboxes and consumers drained; then every service was stopped and the database dropped ({result["destroyed_at"]}). Restore, fence, restart and drain took {result["restore_to_drained_s"]} s. The commands, in order:
 
 {cmds}
 
@@ -774,7 +774,7 @@ then the fence (events in a stream but in no restored outbox, and finance answer
 | in flight at the snapshot | {w["in_flight_at_snapshot"]} | {w["in_flight_present"]} |
 | sent after the snapshot | {w["after_snapshot"]} | {len(w["after_snapshot_present"])} (and {w["after_snapshot_version_replayed"]} transitions whose project version the replay reached again) |
 
-Reported lost: {w["lost"]} writes ({w["lost_by_service"]}), sent and answered between {w["lost_window"][0]} and {w["lost_window"][1]}: the window between the backup's snapshot and the disaster.
+Reported lost: {w["lost"]} writes ({w["lost_by_service"]}), sent from {w["lost_window"][0]} (the earliest were in flight at the snapshot) and answered by {w["lost_window"][1]}: every request answered after the backup's snapshot and before the disaster, and none answered before it.
 
 **Events of the lost writes**: {f["lost_events"]} fenced ({f["lost_by_type"]}), published between {f["lost_window"][0]} and {f["lost_window"][1]}; {f["inbox_fence_rows"]} inbox rows written; {f["finance_answers_replayed"]} finance answers replayed to the reviews the backup holds; durables rewound: {len(f["durables_rewound"])}.
 
