@@ -17,6 +17,7 @@ from libs.common.events._consumer import (
     NatsFactory,
     Reject,
 )
+from libs.common.events._contracts import ContractError, forgery, handler_problems, nats_match
 from libs.common.events._envelope import (
     Actor,
     Event,
@@ -55,6 +56,7 @@ __all__ = [
     "Actor",
     "ConsumerRunner",
     "ConsumerStats",
+    "ContractError",
     "Event",
     "EventTables",
     "Handler",
@@ -73,8 +75,11 @@ __all__ = [
     "event_tables",
     "event_tables_rls_statements",
     "finance_subject",
+    "forgery",
     "from_nats",
+    "handler_problems",
     "make_event",
+    "nats_match",
     "notify_channel",
     "subject_for",
     "system_actor",
