@@ -28,6 +28,7 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("policy", "policy", "政策包：evaluate / validate / explain / diff"),
     ("keycloak", "keycloak", "Keycloak：按租户树创建组与角色（provision）"),
     ("finance", "finance", "财政对接：模拟财政系统（simulate）、生成 AsyncAPI 契约文档"),
+    ("events", "events", "事件契约：列出全部事件类型（list）、生成 AsyncAPI 文档（asyncapi）"),
 )
 
 for module_name, group, help_text in _GROUPS:

@@ -98,9 +98,15 @@ class Answer(ClosedPart):
 
 def _reason(exc: ValidationError) -> str:
     err = exc.errors(include_url=False)[0]
-    where = "/".join(str(p) for p in err["loc"]) or "(root)"
+    loc = list(err["loc"])
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        # Said of the object that admits no such member, as JSON Schema's
+        # additionalProperties would (the member itself does not exist).
+        message = f"unexpected member {loc.pop()!r}"
+    where = "/".join(str(p) for p in loc) or "(root)"
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {err['msg']}{more}"
+    return f"{where}: {message}{more}"
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,7 @@ def test_bad_answers_are_dead_lettered_with_a_reason_and_change_nothing_then_fin
     good = answer_for(request, Policy(ratio=Decimal("0.75"), years=2, first_year=2026))
     before = len(dead_letters(platform_db))
     broken: list[tuple[dict[str, Any], str]] = [
-        ({"approved_amount": 1.5}, "schema: approved_amount"),
+        ({"approved_amount": 1.5}, "contract: approved_amount"),
         ({"approved_amount": 760_001}, "exceeds the requested 760000"),
         ({"review_id": str(uuid.uuid4())}, "unknown review_id"),
         (

@@ -144,3 +144,41 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
                 events,
                 "" if events is not None else ast.unparse(event_node) if event_node else "",
             )
+
+
+# Emit sites whose event name is computed: what each expression can be, read
+# from the code next to it. A new computed site fails the test until listed here.
+DYNAMIC: dict[tuple[str, str, str], set[str]] = {
+    # sweep.py: schedule.status_on(...) owes a reminder or an overdue notice.
+    ("acceptance", "deadline", "owed"): {"reminder", "overdue"},
+    # sweep.py: ext.status is "granted" or "refused" once decided.
+    ("acceptance", "deadline", "f'extension_{ext.status}'"): {
+        "extension_granted",
+        "extension_refused",
+    },
+    # workflow/service.py: a change workflow closes approved, rejected or returned.
+    ("approval", "change", "state"): {"approved", "rejected", "returned"},
+    # workflow/service.py: a project step that does not approve returns or rejects.
+    ("approval", "project", "event"): {"returned", "rejected"},
+    # checks/service.py: "passed" if the report is acceptable else "failed".
+    ("archive", "acceptance", "outcome"): {"passed", "failed"},
+    # retention/audit.py: a finding is changed, missing or untracked (models.py CHECK).
+    ("archive", "fixity", "finding.classification"): {"changed", "missing", "untracked"},
+}
+
+
+def types_of(site: Site) -> set[str]:
+    """The types a site emits (a computed one from :data:`DYNAMIC`; unlisted fails)."""
+    if site.events is not None:
+        return site.types
+    key = (site.service, site.aggregate, site.expression)
+    assert key in DYNAMIC, (
+        f"{site.path}:{site.line} emits a computed event {site.expression!r}: "
+        f"list its values in DYNAMIC"
+    )
+    return {f"govproj.{site.service}.{site.aggregate}.{e}.v1" for e in DYNAMIC[key]}
+
+
+def emitted(all_sites: list[Site]) -> set[str]:
+    """Every type the scanned sites can emit."""
+    return {t for s in all_sites for t in types_of(s)}
