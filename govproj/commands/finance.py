@@ -40,7 +40,15 @@ def simulate(
             "须大于 0 且不超过 1（核定金额不超过申请金额）", param_hint="--ratio"
         )
     policy = Policy(outcome=outcome, ratio=share, years=years, first_year=first_year or None)  # type: ignore[arg-type]
-    url = nats_url or CommonSettings().nats_url
+    settings = CommonSettings()
+    url = nats_url or settings.nats_connect_url()
+    users_file = settings.home / "nats-users.json"
+    if "@" not in url and users_file.exists():
+        # The embedded server (govproj dev up) requires users: act as its finance user,
+        # which may publish answers (finance.>) and nothing of the platform's.
+        from libs.common.events import NatsUsers
+
+        url = NatsUsers.load_or_create(users_file).url(url, "finance")
     answered = asyncio.run(
         run(
             url,

@@ -48,10 +48,21 @@ from libs.common.events._subjects import (
     subject_for,
     tenant_of_subject,
 )
+from libs.common.events._users import (
+    EXTERNAL_USERS,
+    OPERATOR,
+    SERVICE_USERS,
+    NatsUsers,
+    publish_allowed,
+    with_credentials,
+)
 
 __all__ = [
     "DUPLICATE_WINDOW",
+    "EXTERNAL_USERS",
     "FAULT_ENV",
+    "OPERATOR",
+    "SERVICE_USERS",
     "STREAMS",
     "Actor",
     "ConsumerRunner",
@@ -62,6 +73,7 @@ __all__ = [
     "Handler",
     "MalformedEvent",
     "NatsFactory",
+    "NatsUsers",
     "OutboxRelay",
     "Reject",
     "RelayStats",
@@ -81,10 +93,12 @@ __all__ = [
     "make_event",
     "nats_match",
     "notify_channel",
+    "publish_allowed",
     "subject_for",
     "system_actor",
     "tenant_mismatch",
     "tenant_of_subject",
     "to_nats",
     "type_for",
+    "with_credentials",
 ]
