@@ -53,7 +53,11 @@ class Payload(BaseModel):
     or retyping one needs ``.v2``. Every field the producers write today is
     declared, so the published schema says what integrators will find.
 
-    Strict, and validated from JSON (:meth:`Contract.validate`): what is
+    Required are the fields consumers act on (the aggregate's identity and
+    the facts that drive an effect); context the producer always sends but
+    no consumer needs is declared, typed and optional, so a consumer holds a
+    producer to what matters without breaking on what does not (a tolerant
+    reader). Strict, and validated from JSON (:meth:`Contract.validate`): what is
     checked is what travels, so ``"12"`` is not an amount and ``1`` is not a
     date, exactly as the published JSON Schema says.
     """

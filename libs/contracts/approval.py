@@ -30,14 +30,19 @@ class DecisionFailed(ProjectRef):
 
 
 class WorkflowEvent(ProjectRef):
-    """What every workflow event carries (``workflow/service.py`` ``_emit``)."""
+    """What every workflow event carries (``workflow/service.py`` ``_emit``).
+
+    The workflow's context is always sent but no consumer needs it to act,
+    so it is optional here (a tolerant reader); the project and submission
+    are what consumers key on.
+    """
 
     submission: int = Field(ge=1)
-    workflow_id: Id
-    decision_id: Id
-    purpose: Literal["project", "change"]
+    workflow_id: Id | None = None
+    decision_id: Id | None = None
+    purpose: Literal["project", "change"] | None = None
     change_id: Id | None = None
-    route: str
+    route: str | None = None
 
 
 class StepView(Part):
@@ -63,15 +68,15 @@ class WorkflowClosed(WorkflowEvent):
 
 class StepOpened(WorkflowEvent):
     step_id: Id
-    seq: int
+    seq: int | None = None
     code: str = Field(description="环节代码，如 finance_review")
-    role: str
-    article: str
-    explanation: str
-    project_name: str
+    role: str | None = None
+    article: str | None = None
+    explanation: str | None = None
+    project_name: str | None = None
     unit_id: str | None = None
-    amount: Yuan
-    approved_amount: Yuan | None = None
+    amount: Yuan | None = Field(default=None, description="申请金额")
+    approved_amount: Yuan | None = Field(default=None, description="此前环节核定的金额")
 
 
 class Expert(Part):
@@ -97,26 +102,26 @@ class ExpertOpinionRecorded(WorkflowEvent):
 
 class StepCompleted(WorkflowEvent):
     step_id: Id
-    seq: int
+    seq: int | None = None
     code: str
-    role: str
-    article: str
+    role: str | None = None
+    article: str | None = None
     outcome: Literal["approve", "return", "reject"]
     opinion: str | None = None
-    opinion_id: Id
+    opinion_id: Id | None = None
     attachments: list[str] = Field(default_factory=list)
     approved_amount: Yuan | None = None
 
 
 class Approved(WorkflowEvent):
     approval: dict[str, Any] = Field(description="立项批复或备案文件（文号、金额、有效期、职责）")
-    reason: str
+    reason: str | None = None
 
 
 class Closed(WorkflowEvent):
-    step_id: Id
-    code: str
-    article: str
+    step_id: Id | None = None
+    code: str | None = None
+    article: str | None = None
     reason: str
 
 
@@ -146,9 +151,9 @@ class ChangeFiled(ProjectRef):
 
 class ChangeClosed(WorkflowEvent):
     change_id: Id
-    kind: str
-    adjustment_amount: int
-    new_total: Yuan
+    kind: str | None = None
+    adjustment_amount: int | None = None
+    new_total: Yuan | None = None
     approved_amount: Yuan | None = Field(default=None, description="再次核定的总额（仅 approved）")
     reason: str | None = None
 

@@ -21,9 +21,11 @@ import httpx
 import nats
 import psycopg
 import pytest
+from cloudevents.core.bindings import http as ce_http
+from cloudevents.core.v1.event import CloudEvent
 from nats.js.api import DeliverPolicy
 
-from libs.common.events import Event, from_nats, make_event, to_nats
+from libs.common.events import Event, NatsUsers, from_nats, make_event, to_nats
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.budget.finance import contract
@@ -568,3 +570,68 @@ def test_every_event_the_budget_service_published_holds_to_its_schema(nats_url: 
         "govproj.budget.disbursement.recorded.v1",
         "govproj.budget.finance_review.closed.v1",
     } <= seen
+
+
+def test_an_answer_encoded_by_the_cloudevents_sdk_is_applied(
+    platform: RunningPlatform,
+    nats_url: str,
+    nats_users: NatsUsers | None,
+    budget: httpx.Client,
+) -> None:
+    """A finance system built on the official SDK (percent-encoded headers) is understood.
+
+    Before the binding's rules were followed this answer was dead-lettered with
+    "ce-actor is not JSON".
+    """
+    facts = {**PROFESSIONAL, "amount": 700_000, "software_amount": 700_000, "in_annual_plan": True}
+    pid, _ = fake_project(platform, nats_url, budget, YUNAN, facts, date(2025, 3, 1), approve=False)
+    open_finance_step(nats_url, YUNAN, pid, 700_000, 700_000)
+    eventually(lambda: len(review_of(platform, budget, YUNAN, pid)["finance_reviews"]) == 1)
+    (request,) = [
+        e
+        for e in stream(nats_url, f"govproj.{YUNAN}.budget.finance_review.requested")
+        if e.data["project_id"] == pid
+    ]
+    answer = answer_for(request, Policy(ratio=Decimal("0.5")))
+    officer = {
+        "type": "user",
+        "id": "cz-100%",  # a literal % survives the encoding
+        "name": "王五（郁南县财政局）",
+        "tenant": YUNAN,
+        "roles": ["finance_officer"],
+    }
+    sdk_event = CloudEvent(
+        attributes={
+            "id": answer.id,
+            "type": answer.type,
+            "source": answer.source,
+            "time": answer.time,
+            "datacontenttype": "application/json",
+            "tenant": YUNAN,
+            "actor": json.dumps(officer, ensure_ascii=False),
+        },
+        data=answer.data,
+    )
+    message = ce_http.to_binary_event(sdk_event)
+    assert "%22" in message.headers["ce-actor"]  # percent-encoded, as the SDK does
+    url = nats_users.url(nats_url, "finance") if nats_users else nats_url
+
+    async def send() -> None:
+        nc = await nats.connect(url)
+        try:
+            await nc.jetstream().publish(answer.subject, message.body, headers=message.headers)
+        finally:
+            await nc.drain()
+
+    asyncio.run(send())
+    eventually(
+        lambda: (
+            review_of(platform, budget, YUNAN, pid)["finance_reviews"][0]["status"] == "answered"
+        )
+    )
+    (completed,) = [
+        e
+        for e in stream(nats_url, f"govproj.{YUNAN}.budget.finance_review.completed")
+        if e.data["project_id"] == pid
+    ]
+    assert completed.actor == officer  # who decided, with the name, carried on

@@ -509,16 +509,24 @@ async def test_events_that_break_their_contract_or_are_forged_are_rejected_befor
     ), reasons
 
 
-def test_a_consumer_cannot_be_built_with_a_handler_nobody_publishes(
-    app_sessions: async_sessionmaker[AsyncSession], nats_url: str
+def test_a_handler_nobody_can_trigger_is_reported_when_the_consumer_is_built(
+    app_sessions: async_sessionmaker[AsyncSession],
+    nats_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with pytest.raises(ValueError, match="types nobody declared"):
-        _runner(
-            app_sessions,
-            nats_url,
-            [new_tenant()],
-            handlers={**HANDLERS, "govproj.evtest.counter.reset.v1": HANDLERS[INCREMENTED]},
-        )
+    _runner(
+        app_sessions,
+        nats_url,
+        [new_tenant()],
+        handlers={
+            **HANDLERS,
+            "govproj.evtest.counter.reset.v1": HANDLERS[INCREMENTED],  # nobody declares it
+            "govproj.registry.tenant.created.v1": HANDLERS[INCREMENTED],  # not on the filter
+        },
+    )
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("counter.reset.v1 can never fire (nobody declares" in e for e in errors), errors
+    assert any("tenant.created.v1 can never fire (not on GOVPROJ" in e for e in errors), errors
 
 
 async def test_the_actor_and_its_name_travel_with_the_event(
