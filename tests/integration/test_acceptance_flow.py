@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import psycopg
@@ -367,7 +368,8 @@ def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
         assert expected in types, types
     for t, headers in events:
         if t.startswith("govproj.acceptance.project."):
-            assert '"unit_officer@440804"' in headers.get("ce-actor", ""), (t, headers)
+            # ce-actor is percent-encoded JSON (CloudEvents NATS binding, ADR 0004).
+            assert '"unit_officer@440804"' in unquote(headers.get("ce-actor", "")), (t, headers)
 
 
 # ---- 潮州: a filing project goes to acceptance without conformity review ------------------
