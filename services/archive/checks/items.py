@@ -46,7 +46,7 @@ class DocumentEntry:
 @dataclass
 class CheckContext:
     package: Package
-    package_obj: StoredObject
+    package_obj: StoredObject | None  # None: the tar is generated, not stored (issue 16)
     entries: list[DocumentEntry]
     bag_dir: Path | None
     bag_problems: list[str]  # from fetching and extracting the package
@@ -334,7 +334,8 @@ async def retention_lock(ctx: CheckContext) -> list[Detail]:
     now = datetime.now(UTC)
     out = []
     objects = [(f"{e.document.id}@{e.obj.version_id}", e.obj) for e in ctx.entries]
-    objects.append((f"package {ctx.package.id}", ctx.package_obj))
+    if ctx.package_obj is not None:  # a package built before issue 16 has a stored tar
+        objects.append((f"package {ctx.package.id}", ctx.package_obj))
     for subject, obj in objects:
         try:
             got = await ctx.storage.store.get_retention(obj.bucket, obj.key, obj.version_id)

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Query
 
 from libs.common.auth import AuthSubject, CurrentSubject, require_roles
 from libs.common.service import DbSession, actor_of
-from services.archive.deps import PROBLEMS, Storage
+from services.archive.deps import PROBLEMS, Idem, Storage
+from services.archive.limits import heavy
 from services.archive.models import FixityFinding
 from services.archive.retention.audit import run_audit
 from services.archive.schemas import AuditRead, AuditRun, FindingRead
@@ -23,29 +24,38 @@ router = APIRouter(prefix="/v1", tags=["fixity"])
     "/fixity/audits",
     response_model=AuditRead,
     status_code=201,
-    summary="立即执行一轮固定性审计（本辖区）",
-    responses=PROBLEMS,
+    summary="立即执行一轮固定性审计（本辖区；支持 Idempotency-Key）",
+    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
 )
 async def audit_now(
     body: AuditRun,
     session: DbSession,
     storage: Storage,
+    # Not an ACTIONS code of ADR 0008: the audit re-reads bytes and records what it
+    # finds, which is the bureau's custody duty and the auditor's own finding.
     subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer", "auditor"))],
-) -> dict[str, Any]:
-    result = await run_audit(
-        session,
-        storage,
-        tenant=subject.tenant,
-        batch_size=body.batch_size,
-        untracked_grace=timedelta(minutes=10),
-        actor=actor_of(subject),
+    idem: Idem,
+) -> Any:
+    if (replay := await idem.claim()) is not None:
+        return replay
+    with heavy(subject.tenant, "固定性审计"):
+        result = await run_audit(
+            session,
+            storage,
+            tenant=subject.tenant,
+            batch_size=body.batch_size,
+            untracked_grace=timedelta(minutes=10),
+            actor=actor_of(subject),
+        )
+    return await idem.save(
+        201,
+        {
+            "audit_id": result.audit_id,
+            "verified": result.verified,
+            "ok": result.ok,
+            "findings": [dataclasses.asdict(f) for f in result.findings],
+        },
     )
-    return {
-        "audit_id": result.audit_id,
-        "verified": result.verified,
-        "ok": result.ok,
-        "findings": [dataclasses.asdict(f) for f in result.findings],
-    }
 
 
 @router.get(
