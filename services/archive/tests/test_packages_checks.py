@@ -102,9 +102,9 @@ async def test_package_is_a_valid_bag_with_sm3_manifest_and_totals(
     async with in_tenant(sessions) as session:
         row = await session.get(Package, package["id"])
         assert row is not None
-        tar = await packages.package_layout(session, row)
-    data = b"".join([c async for c in tarstream.stream(storage.store, tar)])
-    assert len(data) == tar.size == package["size"]
+        generated = await packages.package_layout(session, row)
+    data = b"".join([c async for c in tarstream.stream(storage.store, generated)])
+    assert len(data) == generated.size == package["size"]
     assert hashlib.sha256(data).hexdigest() == package["sha256"]
     (tmp_path / "p.tar").write_bytes(data)
     with tarfile.open(tmp_path / "p.tar") as tar:
