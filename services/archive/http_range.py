@@ -14,6 +14,16 @@ from libs.common.storage import InvalidRange, ObjectNotFound, ObjectStore
 __all__ = ["parse_range", "stream_object"]
 
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+# No object is near 10^18 bytes. A longer number is read as "beyond any end"
+# rather than converted: int() of a 5,000-digit string raises (Python's
+# int_max_str_digits), which answered 500 (issue 16).
+_MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    """A byte position of the header; anything longer than 18 digits is past every end."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 def _unsatisfiable(size: int) -> Problem:
@@ -41,14 +51,14 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first_s and not last_s:
         return None
     if not first_s:  # suffix: the last N bytes
-        length = int(last_s)
+        length = _position(last_s)
         if length == 0 or size == 0:
             raise _unsatisfiable(size)
         return max(0, size - length), size - 1
-    first = int(first_s)
+    first = _position(first_s)
     if first >= size:
         raise _unsatisfiable(size)
-    last = int(last_s) if last_s else size - 1
+    last = _position(last_s) if last_s else size - 1
     if last < first:
         return None
     return first, min(last, size - 1)

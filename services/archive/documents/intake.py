@@ -35,6 +35,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import ClientDisconnect
 from uuid6 import uuid7
 
 from libs.common.auth import Access
@@ -80,6 +81,12 @@ async def timed(stream: AsyncIterator[bytes], seconds: float) -> AsyncIterator[b
             chunk = await asyncio.wait_for(anext(stream, None), timeout=seconds)
         except TimeoutError:
             raise _timeout(seconds) from None
+        except ClientDisconnect:
+            # Nobody will read the answer; a 4xx keeps it out of the error log
+            # (and the store discards the partial upload as for any refusal).
+            raise Problem(
+                400, "client_disconnected", "上传中断", "客户端在上传完成前断开，未保存任何内容"
+            ) from None
         if chunk is None:
             return
         yield chunk
