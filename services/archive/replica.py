@@ -20,6 +20,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope
@@ -62,8 +63,24 @@ async def on_project_event(session: AsyncSession, event: Event) -> None:
     version = version if isinstance(version, int) and not isinstance(version, bool) else 0
     row = await session.get(Project, project_id, with_for_update=True)
     if row is None:
-        row = Project(id=project_id, tenant_id=event.tenant, version=-1)
-        session.add(row)
+        # ON CONFLICT: under RLS another tenant's row with this id is invisible here,
+        # and an event naming it must change nothing rather than fail the batch.
+        await session.execute(
+            insert(Project)
+            .values(
+                id=project_id,
+                tenant_id=event.tenant,
+                name="",
+                state="",
+                version=-1,
+                updated_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = await session.get(Project, project_id, with_for_update=True)
+        if row is None:
+            log.warning("%s: project %s belongs to another tenant", event.type, project_id)
+            return
     elif row.tenant_id != event.tenant:
         log.warning("%s: project %s belongs to tenant %s", event.type, project_id, row.tenant_id)
         return
