@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from libs.common.errors import Problem
 from libs.common.storage import InvalidRange, ObjectNotFound, ObjectStore
+from services.archive.names import safe_filename
 
 __all__ = ["parse_range", "stream_object"]
 
@@ -64,8 +65,24 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
+# What may be sent back as a Content-Type: a versions stored before issue 16 may
+# hold a line feed or 255 characters of anything (h11 refuses such a header, and
+# the download answered 500); those are served as application/octet-stream.
+_MEDIA_TYPE = re.compile(
+    r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}/[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}(?:\s*;[\x20-\x7e]*)?$"
+)
+
+
+def safe_media_type(content_type: str) -> str:
+    """``content_type`` when it is a well-formed media type, else application/octet-stream."""
+    if len(content_type) <= 255 and _MEDIA_TYPE.match(content_type):
+        return content_type
+    return "application/octet-stream"
+
+
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    filename = safe_filename(filename) or "file"
     fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
@@ -105,8 +122,10 @@ async def stream_object(
     }
     if byte_range is None:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(body(), media_type=content_type, headers=headers)
+        return StreamingResponse(body(), media_type=safe_media_type(content_type), headers=headers)
     first, last = byte_range
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     headers["Content-Length"] = str(last - first + 1)
-    return StreamingResponse(body(), status_code=206, media_type=content_type, headers=headers)
+    return StreamingResponse(
+        body(), status_code=206, media_type=safe_media_type(content_type), headers=headers
+    )

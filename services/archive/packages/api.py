@@ -117,12 +117,15 @@ async def get_package(package_id: uuid.UUID, access: Reader, session: DbSession)
     responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
 )
 async def verify_package(
-    package_id: uuid.UUID, access: Reader, session: DbSession, storage: Storage
-) -> dict[str, Any]:
+    package_id: uuid.UUID, access: Reader, session: DbSession, storage: Storage, idem: Idem
+) -> Any:
+    if (replay := await idem.claim()) is not None:
+        return replay
     await _readable(session, access, package_id)
     # Re-reads every byte of the package: bounded so it cannot be used to load the service.
     with heavy(access.subject.tenant, "复核归档信息包"):
-        return await service.verify_package(session, storage, package_id)
+        verdict = await service.verify_package(session, storage, package_id)
+    return await idem.save(200, verdict)
 
 
 @router.get(

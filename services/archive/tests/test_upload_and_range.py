@@ -8,7 +8,7 @@ import pytest
 
 from libs.common.errors import Problem
 from services.archive.documents.upload import StreamedForm
-from services.archive.http_range import parse_range
+from services.archive.http_range import content_disposition, parse_range, safe_media_type
 
 B = "bnd"
 
@@ -136,3 +136,11 @@ async def test_file_names_lose_line_breaks_and_direction_overrides(sent: str, ke
     data = body(file(sent, "%PDF-1.4"))
     _, part = await StreamedForm(f"multipart/form-data; boundary={B}", pieces(data)).read_head()
     assert part is not None and part.filename == kept
+
+
+def test_a_stored_content_type_with_a_line_feed_is_served_as_octet_stream() -> None:
+    # Versions stored before issue 16 may hold one; the download must not 500.
+    assert safe_media_type("application/pdf\nX-Injected: 1") == "application/octet-stream"
+    assert safe_media_type("application/" + "p" * 300) == "application/octet-stream"
+    assert safe_media_type("application/pdf") == "application/pdf"
+    assert "\u2028" not in content_disposition("合同\u2028终稿.pdf")
