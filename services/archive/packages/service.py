@@ -211,6 +211,9 @@ async def build_package(
         tar_digests = digester.digests()
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
+    held_until = min(
+        (p.obj.retain_until for p in parts if p.obj.retain_until is not None), default=created
+    )
     package = Package(
         id=package_id,
         tenant_id=tenant,
@@ -240,11 +243,18 @@ async def build_package(
             "project_id": str(project_id),
             "item_count": len(items),
             "byte_total": byte_total,
-            # Generated on download: these are the digests of the tar it yields.
+            # The tar is generated on download (no stored copy): ``key`` is the name
+            # it downloads under, ``version_id`` is null, these are the digests of
+            # the tar it yields, and ``retention`` is the earliest lock of the
+            # versions it is made of (it can be generated at least until then).
+            "bucket": storage.bucket_for(tenant),
+            "key": f"packages/{project_id}/{package_id}.tar",
+            "version_id": None,
             "size": tar_digests.size,
             "sha256": tar_digests.sha256,
             "sm3": tar_digests.sm3,
-            "stored": False,
+            "retention": {"mode": "COMPLIANCE", "until": held_until.isoformat()},
+            "generated": True,
         },
         actor=actor,
     )
