@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from fastapi.encoders import jsonable_encoder
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect
@@ -54,6 +55,8 @@ __all__ = [
     "UploadKey",
     "deposit_document",
     "deposit_version",
+    "drain",
+    "fingerprint",
     "lock_pending",
     "timed",
 ]
@@ -94,11 +97,13 @@ async def timed(stream: AsyncIterator[bytes], seconds: float) -> AsyncIterator[b
 
 @dataclass
 class _Counted:
-    """The file's bytes, counted against the limit and hashed for the idempotency fingerprint."""
+    """The file's bytes, counted against the limit (and hashed when nothing else hashes them)."""
 
     source: AsyncIterator[bytes]
     limit: int
     size: int = 0
+    # The store hashes what it keeps; only a replayed upload, read and dropped, is hashed here.
+    hashing: bool = False
 
     def __post_init__(self) -> None:
         self.sha256 = hashlib.sha256()
@@ -108,7 +113,8 @@ class _Counted:
             self.size += len(chunk)
             if self.size > self.limit:
                 raise too_large(self.limit)
-            self.sha256.update(chunk)
+            if self.hashing:
+                self.sha256.update(chunk)
             yield chunk
 
 
@@ -207,8 +213,6 @@ class UploadKey:
         """Store the answer with the rows (same transaction)."""
         if not self.claimed:
             return
-        from fastapi.encoders import jsonable_encoder
-
         t = idempotency_keys
         await session.execute(
             sa.update(t)
@@ -266,7 +270,7 @@ async def _stream(
 
 async def drain(source: AsyncIterator[bytes], limits: UploadLimits) -> str:
     """Read an upload without keeping it (a replayed key): its SHA-256."""
-    counted = _Counted(source, limits.max_bytes)
+    counted = _Counted(source, limits.max_bytes, hashing=True)
     async for _ in counted.chunks():
         pass
     return counted.sha256.hexdigest()
