@@ -448,3 +448,40 @@ def test_a_range_of_five_thousand_digits_is_416(archive: RunningPlatform) -> Non
         )
         assert r.status_code == 416, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_archive_posts_honour_idempotency_keys(
+    archive: RunningPlatform, archive_db: DatabaseUrls
+) -> None:
+    project_id, _ = project(archive_db)
+    bureau = archive.headers(COUNTY, "bureau_officer")
+    with archive.client("archive") as client:
+        doc = client.post(
+            "/v1/documents", headers=bureau, **form("p.pdf", samples.pdf(), project_id=project_id)
+        ).json()
+        key = {**bureau, "Idempotency-Key": str(uuid.uuid4())}
+        first = client.post(f"/v1/projects/{project_id}/packages", headers=key, json={})
+        again = client.post(f"/v1/projects/{project_id}/packages", headers=key, json={})
+        assert first.status_code == again.status_code == 201, (first.text, again.text)
+        assert first.json()["id"] == again.json()["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        listed = client.get(f"/v1/projects/{project_id}/packages", headers=bureau).json()
+        assert [p["id"] for p in listed] == [first.json()["id"]]
+        key = {**bureau, "Idempotency-Key": str(uuid.uuid4())}
+        body = {"stage": "transfer"}
+        run = client.post(f"/v1/packages/{first.json()['id']}/checks", headers=key, json=body)
+        rerun = client.post(f"/v1/packages/{first.json()['id']}/checks", headers=key, json=body)
+        assert run.status_code == rerun.status_code == 201, run.text
+        assert run.json()["id"] == rerun.json()["id"]
+        other = client.post(
+            f"/v1/packages/{first.json()['id']}/checks", headers=key, json={"stage": "archiving"}
+        )
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+        key = {**bureau, "Idempotency-Key": str(uuid.uuid4())}
+        for _ in range(2):
+            r = client.post(
+                f"/v1/documents/{doc['id']}/attachments",
+                headers=key,
+                json={"project_id": project_id, "step_id": "acceptance"},
+            )
+            assert r.status_code == 201, r.text
