@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from services.archive.checks.inspect import identify, open_test
 from services.archive.checks.sandbox import Inspection, inspect
 
-__all__ = ["Inspection", "declared_format", "identify", "inspect", "open_test"]
+# identify() and open_test() of checks/inspect.py are meant for the child only:
+# the service calls them through inspect(), never in its own process.
+__all__ = ["Inspection", "declared_format", "inspect"]
 
 _EXT_ALIASES = {"jpeg": "jpg", "jpe": "jpg"}
 _MIME = {

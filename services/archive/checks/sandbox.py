@@ -60,9 +60,12 @@ def _killed(returncode: int, stderr: bytes, limits: Limits) -> str:
 
 async def inspect(path: Path, *, limits: Limits = LIMITS) -> Inspection:
     """Identify ``path`` and open-test it in a limited child process."""
+    # A minimal environment: the child parses hostile bytes, and has no business
+    # knowing the database URLs or the object store's keys of the service.
     env = {
-        **os.environ,
+        **{k: v for k in ("PATH", "LANG", "LC_ALL", "TMPDIR") if (v := os.environ.get(k))},
         "PYTHONPATH": os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p),
+        "PYTHONDONTWRITEBYTECODE": "1",
         "GOVPROJ_ARCHIVE_CHECK_MEMORY": str(limits.address_space),
         "GOVPROJ_ARCHIVE_CHECK_CPU": str(limits.cpu_seconds),
         "GOVPROJ_ARCHIVE_CHECK_SECONDS": str(limits.seconds),
