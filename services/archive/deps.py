@@ -14,6 +14,7 @@ from services.archive.storage import ArchiveStorage
 
 __all__ = [
     "PROBLEMS",
+    "Auditor",
     "Checker",
     "Decider",
     "Idem",
@@ -34,6 +35,8 @@ Writer = Annotated[Access, Depends(permit("document.write"))]
 Checker = Annotated[Access, Depends(permit("archive.check"))]
 #: The bureau's decisions: archive acceptance, manual findings, disposal.
 Decider = Annotated[Access, Depends(permit("bureau.decide"))]
+#: Who runs a fixity audit now (the bureau's custody, the auditor's finding).
+Auditor = Annotated[Access, Depends(permit("archive.audit"))]
 #: ``Idempotency-Key`` on the archive's JSON POSTs (uploads use intake.UploadKey).
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 

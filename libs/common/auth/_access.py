@@ -103,6 +103,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action("plan.write", "编制年度计划", *_UNIT_OR_BUREAU),
             _action("archive.hold", "设置或解除法律保全", "bureau_officer"),
             _action("archive.check", "四性检测和档案验收", *_UNIT_OR_BUREAU),
+            # Re-reading every stored byte: the bureau's custody duty and the
+            # auditor's own finding (its record is the audit, nothing else changes).
+            _action("archive.audit", "固定性审计", "bureau_officer", "auditor"),
             _action("discretion.grant", "决定例外和设置辖区参数", "bureau_officer"),
             _action("evaluation.draw", "双随机抽取", "bureau_officer"),
             # Reviewers named by the workflow.

@@ -7,11 +7,10 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
 from libs.common.service import DbSession, actor_of
-from services.archive.deps import PROBLEMS, Idem, Storage
+from services.archive.deps import PROBLEMS, Auditor, Idem, Reader, Storage
 from services.archive.limits import heavy
 from services.archive.models import FixityFinding
 from services.archive.retention.audit import run_audit
@@ -31,11 +30,10 @@ async def audit_now(
     body: AuditRun,
     session: DbSession,
     storage: Storage,
-    # Not an ACTIONS code of ADR 0008: the audit re-reads bytes and records what it
-    # finds, which is the bureau's custody duty and the auditor's own finding.
-    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer", "auditor"))],
+    access: Auditor,
     idem: Idem,
 ) -> Any:
+    subject = access.subject
     if (replay := await idem.claim()) is not None:
         return replay
     with heavy(subject.tenant, "固定性审计"):
@@ -65,7 +63,7 @@ async def audit_now(
     responses=PROBLEMS,
 )
 async def list_findings(
-    subject: CurrentSubject,
+    access: Reader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Any]:
