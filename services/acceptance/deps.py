@@ -90,9 +90,12 @@ class ProjectTarget:
 async def _writable(
     project_id: uuid.UUID, access: AcceptanceWriter, session: DbSession
 ) -> ProjectTarget:
-    # Locked: the step reads and changes the project's state in one transaction.
-    project = await get_project(session, project_id, lock=True)
+    # Read first, then lock: FOR UPDATE sees only rows the caller may update (RLS), so a
+    # locked read would make an overseen county's project look missing (404, not 403).
+    project = await get_project(session, project_id)
     access.check(project_scope(project))
+    # Locked once admitted: the step reads and changes the state in one transaction.
+    await session.refresh(project, with_for_update=True)
     return ProjectTarget(project, access)
 
 

@@ -64,9 +64,10 @@ def _uuid(event: Event, field: str) -> uuid.UUID:
 async def _claim(session: AsyncSession, model: Any, values: dict[str, Any]) -> bool:
     """INSERT the row unless its id exists; False when it does (in any tenant: RLS hides it)."""
     inserted = await session.scalar(
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(
-            model.id
-        )
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(model.id)
     )
     return inserted is not None
 

@@ -179,8 +179,12 @@ async def request_extension(
 async def get_extension(
     session: AsyncSession, extension_id: uuid.UUID
 ) -> tuple[Extension, Project]:
-    """An extension of a visible tenant with its project, locked (404 otherwise)."""
-    ext = await session.get(Extension, extension_id, with_for_update=True)
+    """An extension of a visible tenant with its project (404 otherwise); lock it once admitted.
+
+    Not locked here: FOR UPDATE sees only the caller's own tenant (RLS), so a locked
+    read would make an overseen county's extension look missing instead of read-only.
+    """
+    ext = await session.get(Extension, extension_id)
     project = await session.get(Project, ext.project_id) if ext is not None else None
     if ext is None or project is None:
         raise NotFound("延期申请", extension_id)
@@ -197,6 +201,7 @@ async def decide_extension(
     actor: dict[str, Any],
 ) -> Extension:
     """项目审批部门 grants (the last day moves) or refuses the extension."""
+    await session.refresh(ext, with_for_update=True)
     if ext.status != "requested":
         raise Conflict("extension_decided", "延期申请已审批", f"status: {ext.status}")
     row = await session.get(Deadline, ext.deadline_id, with_for_update=True)

@@ -52,11 +52,16 @@ async def evaluate(
 
 
 async def _draw(session: DbSession, access: Access, draw_id: uuid.UUID, *, write: bool) -> Draw:
-    row = await repository.get_draw(session, draw_id, lock=write)
+    row = await repository.get_draw(session, draw_id)
     if row is None:
         raise NotFound("抽取记录", draw_id)
-    scope = Scope(tenant=row.tenant_id, what="抽取记录", name=str(row.year))
-    access.check(scope) if write else access.check_read(scope)
+    scope = Scope(tenant=row.tenant_id, what="抽取记录", name=f"{row.year}年度")
+    if not write:
+        access.check_read(scope)
+        return row
+    access.check(scope)
+    # Locked after the check: FOR UPDATE would hide an overseen county's row (404, not 403).
+    await session.refresh(row, with_for_update=True)
     return row
 
 

@@ -56,9 +56,9 @@ async def register(session: AsyncSession, tenant: str) -> dict[str, str]:
     return out
 
 
-async def get_draw(session: AsyncSession, draw_id: uuid.UUID, *, lock: bool = False) -> Draw | None:
-    """A draw of a visible tenant (RLS), optionally locked."""
-    return await session.get(Draw, draw_id, with_for_update=lock or None)
+async def get_draw(session: AsyncSession, draw_id: uuid.UUID) -> Draw | None:
+    """A draw of a visible tenant (RLS)."""
+    return await session.get(Draw, draw_id)
 
 
 async def draw_of_year(session: AsyncSession, tenant: str, year: int) -> Draw | None:
