@@ -42,13 +42,21 @@ PROFESSIONAL = {"project_class": "professional", "service_types": ["software_dev
 
 # ---- the way to an implementing project ------------------------------------------------
 
+#: Project id → its unit (建设单位): a unit officer acts only with its unit's claim (ADR 0008).
+UNITS: dict[str, str] = {}
+
+
+def unit_headers(platform: RunningPlatform, tenant: str, pid: str) -> dict[str, str]:
+    """A unit officer of the project's own unit (a token without a ``unit`` claim is refused)."""
+    return platform.headers(tenant, "unit_officer", unit=UNITS[pid])
+
 
 def submit(
     platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
 ) -> None:
     r = registry.post(
         f"/v1/projects/{pid}/submit",
-        headers=platform.headers(tenant, "unit_officer"),
+        headers=unit_headers(platform, tenant, pid),
         json=body or None,
     )
     assert r.status_code == 200, r.text
@@ -64,6 +72,7 @@ def planned_project(
         platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
     )
     pid: str = project["id"]
+    UNITS[pid] = unit
     return pid
 
 
@@ -96,7 +105,7 @@ def upload(
     }
     r = archive.post(
         "/v1/documents",
-        headers=platform.headers(tenant, "unit_officer"),
+        headers=unit_headers(platform, tenant, pid),
         data=fields,
         files={"file": (f"{title}.pdf", samples.pdf(), "application/pdf")},
     )
@@ -131,7 +140,7 @@ def build(
     signed_on: date,
 ) -> None:
     """Procurement and the first contract (budget service): the project is implementing."""
-    unit = platform.headers(tenant, "unit_officer")
+    unit = unit_headers(platform, tenant, pid)
     until_ok(
         lambda: budget.post(
             f"/v1/projects/{pid}/procurement",
@@ -159,7 +168,7 @@ def complete(
     body: dict[str, Any] = until_ok(
         lambda: acceptance.post(
             f"/v1/projects/{pid}/completion",
-            headers=platform.headers(tenant, "unit_officer"),
+            headers=unit_headers(platform, tenant, pid),
             json={"completed_on": on.isoformat(), "note": "系统建设完成，试运行正常"},
         )
     ).json()
@@ -177,7 +186,7 @@ def record_of(
 
     def ready() -> bool:
         r = acceptance.get(
-            f"/v1/projects/{pid}/acceptance", headers=platform.headers(tenant, "unit_officer")
+            f"/v1/projects/{pid}/acceptance", headers=unit_headers(platform, tenant, pid)
         )
         if r.status_code != 200:
             return False
@@ -267,7 +276,7 @@ def archive_with_clamd(platform: RunningPlatform, root: Path) -> Iterator[None]:
 def archive_acceptance(
     platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
 ) -> dict[str, Any]:
-    unit = platform.headers(tenant, "unit_officer")
+    unit = unit_headers(platform, tenant, pid)
     r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
     assert r.status_code == 201, r.text
     r = archive.post(
@@ -305,7 +314,7 @@ def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
     assert done["review_plan"]["mode"] == "self_check"
     assert done["review_plan"]["acceptance_article"] == "第二十二条"
     report = upload(platform, archive, POTOU, pid, "acceptance_report", "坡头验收报告")
-    unit = platform.headers(POTOU, "unit_officer")
+    unit = unit_headers(platform, POTOU, pid)
     url = f"/v1/projects/{pid}/acceptance"
 
     def refused() -> dict[str, Any]:
@@ -392,7 +401,7 @@ def test_chaozhou_filing_project_goes_to_acceptance_without_conformity_review(
     # 第二十二条's archive duty is not a precondition; supervision (第十七条) is optional.
     assert [i for i in done["checklist"] if i["mandatory"]] == []
     report = upload(platform, archive, CHAOZHOU, pid, "acceptance_report", "潮州验收报告")
-    unit = platform.headers(CHAOZHOU, "unit_officer")
+    unit = unit_headers(platform, CHAOZHOU, pid)
     url = f"/v1/projects/{pid}/acceptance"
     # A report of the wrong type is refused with the field named, and nothing changes.
     other = upload(platform, archive, CHAOZHOU, pid, "test_report", "测试报告")
@@ -446,7 +455,7 @@ def test_yunan_approval_project_needs_the_bureau_conformity_review_before_accept
     build(platform, clients["budget"], archive, yunan, pid, started_on=today, signed_on=today)
     wait_state(platform, registry, yunan, pid, "implementing")
     complete(platform, acceptance, yunan, pid, today)
-    unit = platform.headers(yunan, "unit_officer")
+    unit = unit_headers(platform, yunan, pid)
     bureau = platform.headers(yunan, "bureau_officer")
     report = upload(platform, archive, yunan, pid, "acceptance_report", "郁南验收报告")
     has_doc(platform, acceptance, yunan, pid, report)

@@ -19,6 +19,7 @@ from services.acceptance.evaluations.schemas import (
     DrawRead,
     DrawVerificationRead,
     EvaluationCreate,
+    RegisterEntryRead,
 )
 from services.acceptance.models import Draw
 
@@ -101,6 +102,18 @@ async def make_draw(
     row = await _draw(session, access, draw_id, write=True)
     await draws.make_draw(session, row, actor=actor_of(access.subject))
     return await idem.save(200, draws.draw_read(row))  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/draw-register",
+    response_model=list[RegisterEntryRead],
+    summary="可抽取项目库：本辖区已验收且须开展绩效后评估的项目（抽取时据此固定）",
+)
+async def draw_register(access: Reader, session: DbSession) -> list[RegisterEntryRead]:
+    return [
+        RegisterEntryRead(project_id=p.id, name=p.name, state=p.state, article=article)
+        for p, article in await repository.eligible(session, access.subject.tenant)
+    ]
 
 
 @router.get("/draws", response_model=list[DrawRead], summary="抽取记录（本级及所监督的下级）")

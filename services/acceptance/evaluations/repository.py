@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.acceptance.models import Draw, Project
 from services.acceptance.rules import requirements
 
-__all__ = ["ACCEPTED_STATES", "draw_of_year", "draws", "get_draw", "post_requirement", "register"]
+__all__ = [
+    "ACCEPTED_STATES",
+    "draw_of_year",
+    "draws",
+    "eligible",
+    "get_draw",
+    "post_requirement",
+    "register",
+]
 
 #: The lifecycle states of a project that has been accepted (the post-evaluation register).
 ACCEPTED_STATES: Final[tuple[str, ...]] = ("accepted", "in_operation", "evaluated")
@@ -35,25 +43,25 @@ def post_requirement(project: Project) -> Mapping[str, Any] | None:
     return None
 
 
-async def register(session: AsyncSession, tenant: str) -> dict[str, str]:
-    """Project id → article: the tenant's accepted projects whose decision allows a post-evaluation.
+async def eligible(session: AsyncSession, tenant: str) -> list[tuple[Project, str]]:
+    """The tenant's accepted projects whose decision allows a post-evaluation, with the article.
 
     This is the maintained register a draw's pool comes from (never the caller):
     acceptance's own copy of the tenant's projects, kept from events.
     """
     rows = (
         await session.scalars(
-            sa.select(Project).where(
-                Project.tenant_id == tenant, Project.state.in_(ACCEPTED_STATES)
-            )
+            sa.select(Project)
+            .where(Project.tenant_id == tenant, Project.state.in_(ACCEPTED_STATES))
+            .order_by(Project.id)
         )
     ).all()
-    out: dict[str, str] = {}
-    for project in rows:
-        req = post_requirement(project)
-        if req is not None:
-            out[str(project.id)] = str(req.get("article"))
-    return out
+    return [(p, str(req.get("article"))) for p in rows if (req := post_requirement(p)) is not None]
+
+
+async def register(session: AsyncSession, tenant: str) -> dict[str, str]:
+    """Project id → article of the register (:func:`eligible`)."""
+    return {str(p.id): article for p, article in await eligible(session, tenant)}
 
 
 async def get_draw(session: AsyncSession, draw_id: uuid.UUID) -> Draw | None:

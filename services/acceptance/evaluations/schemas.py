@@ -16,6 +16,7 @@ __all__ = [
     "DrawVerificationRead",
     "EvaluationCreate",
     "EvaluationRead",
+    "RegisterEntryRead",
 ]
 
 Kind = Literal["self_evaluation", "performance_evaluation", "post_evaluation", "standard"]
@@ -77,6 +78,15 @@ class DrawRead(Read):
     committed_at: datetime | None
     drawn_by: dict[str, Any] | None
     drawn_at: datetime | None
+
+
+class RegisterEntryRead(Read):
+    """A project a draw may pick: accepted, and its decision allows a post-evaluation."""
+
+    project_id: uuid.UUID
+    name: str | None
+    state: str
+    article: str = Field(description="依据条款（莱州 第三十四条）")
 
 
 class DrawVerificationRead(Read):

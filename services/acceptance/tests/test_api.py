@@ -153,6 +153,9 @@ async def test_the_draw_over_http_commits_then_draws_then_verifies(db: AsyncSess
     bureau = callers.headers(subject("bureau_officer"))
     body = {"year": 2025, "count": 1, "evaluator_pool": ["孙专家", "李专家"], "evaluator_count": 1}
     async with client_for(db, callers) as client:
+        register = (await client.get("/v1/draw-register", headers=bureau)).json()
+        assert [(r["project_id"], r["article"]) for r in register] == [(str(pid), "第三十四条")]
+        # ADR 0008: 双随机抽取 is the bureau's (finance acts on its own review steps only).
         finance = callers.headers(subject("finance_officer"))
         assert _problem(await client.post("/v1/draws", headers=finance, json=body), 403)
         committed = await client.post("/v1/draws", headers=bureau, json=body)
