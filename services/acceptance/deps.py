@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 
-from libs.common.auth import Access, CurrentSubject, Scope, permit
+from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
-from libs.common.idempotency import HEADER, IdempotencyGuard, idempotency_guard
+from libs.common.idempotency import IdempotencyGuard, idempotency_guard
 from libs.common.service import DbSession, actor_of
 from services.acceptance.models import Project, idempotency_keys
 from services.acceptance.replica import get_project
@@ -37,28 +37,8 @@ __all__ = [
 
 PROBLEMS = problem_responses()
 
-_guard = idempotency_guard(idempotency_keys)
-
-
-async def _idempotency(
-    request: Request,
-    session: DbSession,
-    subject: CurrentSubject,
-    key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            description="幂等键：同一键的重复请求返回首次的响应，不会重复办理",
-            max_length=200,
-        ),
-    ] = None,
-) -> IdempotencyGuard:
-    # ``key`` is declared so that the OpenAPI document shows the header; the guard reads it.
-    return await _guard(request, session, subject)
-
-
 #: ``Idempotency-Key`` on every POST: a replay answers the first response, nothing runs twice.
-Idem = Annotated[IdempotencyGuard, Depends(_idempotency)]
+Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 
 #: 查看: every role, over the tenants it may read.
 Reader = Annotated[Access, Depends(permit("read"))]

@@ -1,45 +1,21 @@
-"""How acceptance's steps record the events they publish (the list is in :mod:`.events`).
+"""What acceptance's events carry in common; the list of types is in :mod:`.events`.
 
-Every state change records its event with :func:`publish` in the same
-transaction (architecture.md, Events: the transactional outbox), naming the
-actor; ``project.*``, ``review.*``, ``deadline.*`` and ``evaluation.*`` events
-carry :func:`project_data`.
+Every state change records its event with ``libs.common.events.emit`` in the
+same transaction (architecture.md, Events: the transactional outbox), naming
+the actor, with ``service=SERVICE`` and literal aggregate and event names
+(libs/contracts reads the emit sites). ``project.*``, ``review.*``,
+``deadline.*`` and ``evaluation.*`` events carry :func:`project_data`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from libs.common.events import emit
 from services.acceptance.models import Project
 
-__all__ = ["SERVICE", "project_data", "publish"]
+__all__ = ["SERVICE", "project_data"]
 
 SERVICE = "acceptance"
-
-
-async def publish(
-    session: AsyncSession,
-    *,
-    tenant: str,
-    aggregate: str,
-    event: str,
-    data: Mapping[str, Any],
-    actor: Mapping[str, Any],
-) -> None:
-    """Record ``govproj.acceptance.<aggregate>.<event>.v1`` in the caller's transaction."""
-    await emit(
-        session,
-        tenant=tenant,
-        service=SERVICE,
-        aggregate=aggregate,
-        event=event,
-        data=data,
-        actor=actor,
-    )
 
 
 def project_data(project: Project, **extra: Any) -> dict[str, Any]:

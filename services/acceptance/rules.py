@@ -15,19 +15,10 @@ from typing import Any
 from libs.common.auth import AuthSubject
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
+from libs.vocab import label
 from services.acceptance.models import Project
 
-__all__ = ["STATE_LABELS", "check_date", "now", "require_role", "require_state", "requirements"]
-
-#: The lifecycle states acceptance acts in, as a person reads them (vocabulary.md).
-STATE_LABELS: Mapping[str, str] = {
-    "implementing": "实施中",
-    "completed": "已完工",
-    "acceptance_review": "验收前置审核",
-    "accepted": "已验收",
-    "in_operation": "运行中",
-    "evaluated": "已自评",
-}
+__all__ = ["check_date", "now", "require_role", "require_state", "requirements"]
 
 
 def now() -> datetime:
@@ -36,7 +27,8 @@ def now() -> datetime:
 
 
 def _label(state: str) -> str:
-    return STATE_LABELS.get(state, state)
+    # The one vocabulary (libs/vocab): never a raw code in front of a person.
+    return label("state", state)
 
 
 def require_state(project: Project, *states: str) -> None:

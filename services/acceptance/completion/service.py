@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict
+from libs.common.events import emit
 from services.acceptance.deadlines.service import meet_deadline, plan_deadlines
 from services.acceptance.models import Acceptance, Project
-from services.acceptance.outbox import project_data, publish
+from services.acceptance.outbox import SERVICE, project_data
 from services.acceptance.review import checklist
 from services.acceptance.review import repository as reviews
 from services.acceptance.review.service import (
@@ -47,9 +48,10 @@ async def declare_completion(
     project.completed_on = completed_on
     project.state = "completed"
     project.updated_at = now()
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="project",
         event="completed",
         data=project_data(
@@ -146,9 +148,10 @@ async def record_acceptance(
         "outcome": outcome,
         "report_to": plan.report_to,
     }
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="acceptance",
         event="recorded",
         data=project_data(
@@ -158,9 +161,10 @@ async def record_acceptance(
     )
     if outcome == "passed":
         project.state, project.accepted_on = "accepted", held_on
-        await publish(
+        await emit(
             session,
             tenant=project.tenant_id,
+            service=SERVICE,
             aggregate="project",
             event="accepted",
             data=project_data(
@@ -172,9 +176,10 @@ async def record_acceptance(
         await plan_deadlines(session, project, "accepted", held_on, actor)
     else:
         project.state = "completed"
-        await publish(
+        await emit(
             session,
             tenant=project.tenant_id,
+            service=SERVICE,
             aggregate="project",
             event="review_returned",
             data=project_data(project, **common, reason=f"验收不通过：{conclusion}"),
@@ -192,9 +197,10 @@ async def start_operation(
     check_date("in_operation_on", in_operation_on, not_before=project.accepted_on)
     project.state, project.in_operation_on = "in_operation", in_operation_on
     project.updated_at = now()
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="project",
         event="in_operation",
         data=project_data(

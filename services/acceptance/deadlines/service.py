@@ -20,9 +20,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid, NotFound
+from libs.common.events import emit
 from services.acceptance.deadlines import repository, schedule
 from services.acceptance.models import Deadline, Extension, Project
-from services.acceptance.outbox import publish
+from services.acceptance.outbox import SERVICE
 from services.acceptance.rules import now
 
 __all__ = [
@@ -70,9 +71,10 @@ async def plan_deadlines(
         )
         session.add(row)
         await session.flush()
-        await publish(
+        await emit(
             session,
             tenant=project.tenant_id,
+            service=SERVICE,
             aggregate="deadline",
             event="scheduled",
             data={**deadline_data(project, row), "anchor": anchor, "anchor_on": on.isoformat()},
@@ -111,9 +113,10 @@ async def meet_deadline(
     for row in earliest.values():
         late = on > row.due_on
         row.status, row.met_on = "met", on
-        await publish(
+        await emit(
             session,
             tenant=project.tenant_id,
+            service=SERVICE,
             aggregate="deadline",
             event="met",
             data={**deadline_data(project, row), "met_on": on.isoformat(), "late": late},
@@ -160,9 +163,10 @@ async def request_extension(
     )
     session.add(ext)
     await session.flush()
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="deadline",
         event="extension_requested",
         data={
@@ -220,9 +224,10 @@ async def decide_extension(
         row.due_on = ext.requested_until
         row.status, row.reminded_at, row.overdue_at = "open", None, None
         data["due_on"] = row.due_on.isoformat()
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="deadline",
         event=f"extension_{ext.status}",
         data=data,

@@ -22,12 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.deadlines import next_month_day, today_in_china
-from libs.common.events import system_actor
+from libs.common.events import emit, system_actor
 from libs.common.periodic import for_each_tenant
 from services.acceptance.deadlines import repository, schedule
 from services.acceptance.deadlines.service import deadline_data
 from services.acceptance.models import Deadline, Project, tenants
-from services.acceptance.outbox import publish
+from services.acceptance.outbox import SERVICE
 from services.acceptance.rules import now
 
 __all__ = ["ACTOR", "roll_forward", "sweep", "sweep_one", "sweep_tenant"]
@@ -62,9 +62,10 @@ async def sweep_tenant(
             row.overdue_at, row.status = now(), "overdue"
             data["days_overdue"] = (today - row.due_on).days
             data["overseen_by"] = await _ancestors(session, tenant)
-        await publish(
+        await emit(
             session,
             tenant=tenant,
+            service=SERVICE,
             aggregate="deadline",
             event=owed,
             data=data,
@@ -117,9 +118,10 @@ async def roll_forward(
             )
             session.add(nxt)
             await session.flush()
-            await publish(
+            await emit(
                 session,
                 tenant=tenant,
+                service=SERVICE,
                 aggregate="deadline",
                 event="scheduled",
                 data={

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Forbidden, Invalid
+from libs.common.events import emit
 from services.acceptance.deadlines.service import meet_deadline
 from services.acceptance.evaluations import repository
 from services.acceptance.models import Document, Evaluation, Project
-from services.acceptance.outbox import project_data, publish
+from services.acceptance.outbox import SERVICE, project_data
 from services.acceptance.review.service import check_document
 from services.acceptance.rules import check_date, now, require_state, requirements
 
@@ -140,9 +141,10 @@ async def submit_evaluation(
         rating=rating,
         draw_id=str(draw_id) if draw_id else None,
     )
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="evaluation",
         event="submitted",
         data=data,
@@ -150,9 +152,10 @@ async def submit_evaluation(
     )
     if kind == "self_evaluation" and project.state == "in_operation":
         project.state = "evaluated"
-        await publish(
+        await emit(
             session,
             tenant=project.tenant_id,
+            service=SERVICE,
             aggregate="project",
             event="evaluated",
             data={**data, "reason": f"依据{article}提交应用效果自评价报告"},

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Invalid, NotFound
+from libs.common.events import emit
 from services.acceptance.models import Document, Project, Review
-from services.acceptance.outbox import project_data, publish
+from services.acceptance.outbox import SERVICE, project_data
 from services.acceptance.review import checklist, repository
 from services.acceptance.rules import now, require_role, require_state, requirements
 
@@ -102,9 +103,10 @@ async def request_review(
         if plan.mode == "conformity_review"
         else f"依据{plan.article}，建设单位核查验收条件"
     )
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="project",
         event="review_requested",
         data=project_data(
@@ -163,9 +165,10 @@ async def attach_evidence(
         "note": note,
     }
     review.items = [updated if i["code"] == code else i for i in review.items]
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="review",
         event="item_updated",
         data=project_data(project, review_id=str(review.id), item=updated),
@@ -201,9 +204,10 @@ async def pass_review(
         raise missing_problem(blocking, "验收前置审核")
     review.status, review.decided_by, review.decided_at = "passed", actor, now()
     review.opinion = opinion
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="review",
         event="passed",
         data=project_data(
@@ -239,9 +243,10 @@ async def decide_review(
     review.status, review.decided_by, review.decided_at = "returned", actor, now()
     review.opinion = opinion
     project.state = "completed"
-    await publish(
+    await emit(
         session,
         tenant=project.tenant_id,
+        service=SERVICE,
         aggregate="project",
         event="review_returned",
         data=project_data(
