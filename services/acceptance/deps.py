@@ -11,10 +11,12 @@ without a ``unit`` claim is refused before anything is loaded.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Response
+from pydantic import BaseModel
 
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
@@ -33,6 +35,7 @@ __all__ = [
     "ReadableProject",
     "Reader",
     "WritableProject",
+    "run_once",
 ]
 
 PROBLEMS = problem_responses()
@@ -48,6 +51,17 @@ AcceptanceWriter = Annotated[Access, Depends(permit("acceptance.write"))]
 BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
 #: 双随机抽取: the bureau commits and makes the year's draw.
 Drawer = Annotated[Access, Depends(permit("evaluation.draw"))]
+
+
+async def run_once(
+    idem: IdempotencyGuard, work: Callable[[], Awaitable[BaseModel]], *, status: int = 200
+) -> BaseModel | Response:
+    """Run ``work`` once per ``Idempotency-Key`` and store its answer; a replay answers the first."""
+    if (replay := await idem.claim()) is not None:
+        return replay
+    answer = await work()
+    await idem.save(status, answer)
+    return answer
 
 
 def project_scope(project: Project) -> Scope:

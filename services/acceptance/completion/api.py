@@ -1,12 +1,17 @@
 """Routes of a project's acceptance: the record, completion, acceptance, operation.
 
 Every step answers the project's whole acceptance record (what the console shows
-next), and is replayed from its ``Idempotency-Key``.
+next), and is replayed from its ``Idempotency-Key`` (:func:`take_step`, shared by
+the review and evaluation routes).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
+
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.idempotency import IdempotencyGuard
@@ -18,18 +23,28 @@ from services.acceptance.completion.schemas import (
     CompletionCreate,
     OperationCreate,
 )
-from services.acceptance.deps import PROBLEMS, Idem, ReadableProject, WritableProject
+from services.acceptance.deps import PROBLEMS, Idem, ReadableProject, WritableProject, run_once
 from services.acceptance.models import Project
 
 router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
 
 
-async def answer_with_record(
-    idem: IdempotencyGuard, session: AsyncSession, project: Project, status: int = 200
-) -> AcceptanceRecordRead:
-    """The record after a step, stored under the request's ``Idempotency-Key``."""
-    await session.flush()
-    return await idem.save(status, await repository.record(session, project))  # type: ignore[no-any-return]
+async def take_step(
+    idem: IdempotencyGuard,
+    session: AsyncSession,
+    project: Project,
+    step: Callable[[], Awaitable[object]],
+    *,
+    status: int = 200,
+) -> BaseModel | Response:
+    """Take one step of a project once per ``Idempotency-Key``; answer the record after it."""
+
+    async def then_record() -> AcceptanceRecordRead:
+        await step()
+        await session.flush()
+        return await repository.record(session, project)
+
+    return await run_once(idem, then_record, status=status)
 
 
 @router.get(
@@ -48,13 +63,16 @@ async def get_record(target: ReadableProject, session: DbSession) -> AcceptanceR
 )
 async def complete(
     body: CompletionCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> AcceptanceRecordRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await service.declare_completion(
-        session, target.project, completed_on=body.completed_on, note=body.note, actor=target.actor
+) -> BaseModel | Response:
+    step = partial(
+        service.declare_completion,
+        session,
+        target.project,
+        completed_on=body.completed_on,
+        note=body.note,
+        actor=target.actor,
     )
-    return await answer_with_record(idem, session, target.project)
+    return await take_step(idem, session, target.project, step)
 
 
 @router.post(
@@ -64,10 +82,9 @@ async def complete(
 )
 async def accept(
     body: AcceptanceCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> AcceptanceRecordRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await service.record_acceptance(
+) -> BaseModel | Response:
+    step = partial(
+        service.record_acceptance,
         session,
         target.project,
         target.access.subject,
@@ -78,7 +95,7 @@ async def accept(
         conclusion=body.conclusion,
         actor=target.actor,
     )
-    return await answer_with_record(idem, session, target.project)
+    return await take_step(idem, session, target.project, step)
 
 
 @router.post(
@@ -88,10 +105,12 @@ async def accept(
 )
 async def operate(
     body: OperationCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> AcceptanceRecordRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await service.start_operation(
-        session, target.project, in_operation_on=body.in_operation_on, actor=target.actor
+) -> BaseModel | Response:
+    step = partial(
+        service.start_operation,
+        session,
+        target.project,
+        in_operation_on=body.in_operation_on,
+        actor=target.actor,
     )
-    return await answer_with_record(idem, session, target.project)
+    return await take_step(idem, session, target.project, step)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from libs.common.auth import Access, Scope
 from libs.common.errors import NotFound
 from libs.common.service import DbSession, actor_of
-from services.acceptance.completion.api import answer_with_record
+from services.acceptance.completion.api import take_step
 from services.acceptance.completion.schemas import AcceptanceRecordRead
 from services.acceptance.deps import PROBLEMS, Drawer, Idem, Reader, WritableProject
 from services.acceptance.evaluations import draws, repository, service
@@ -34,10 +36,9 @@ router = APIRouter(tags=["evaluation"], responses=PROBLEMS)
 )
 async def evaluate(
     body: EvaluationCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> AcceptanceRecordRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await service.submit_evaluation(
+) -> BaseModel | Response:
+    step = partial(
+        service.submit_evaluation,
         session,
         target.project,
         target.access.subject,
@@ -49,7 +50,7 @@ async def evaluate(
         draw_id=body.draw_id,
         actor=target.actor,
     )
-    return await answer_with_record(idem, session, target.project, 201)
+    return await take_step(idem, session, target.project, step, status=201)
 
 
 async def _draw(session: DbSession, access: Access, draw_id: uuid.UUID, *, write: bool) -> Draw:

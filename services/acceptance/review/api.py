@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from libs.common.service import DbSession
-from services.acceptance.completion.api import answer_with_record
+from services.acceptance.completion.api import take_step
 from services.acceptance.completion.repository import record
 from services.acceptance.completion.schemas import AcceptanceRecordRead
 from services.acceptance.deps import PROBLEMS, Idem, WritableProject
@@ -22,13 +25,15 @@ router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
 )
 async def request_review(
     target: WritableProject, session: DbSession, idem: Idem, body: ReviewCreate | None = None
-) -> AcceptanceRecordRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await service.request_review(
-        session, target.project, note=body.note if body else None, actor=target.actor
+) -> BaseModel | Response:
+    step = partial(
+        service.request_review,
+        session,
+        target.project,
+        note=body.note if body else None,
+        actor=target.actor,
     )
-    return await answer_with_record(idem, session, target.project)
+    return await take_step(idem, session, target.project, step)
 
 
 @router.put(
@@ -59,11 +64,10 @@ async def attach(
 )
 async def decide_review(
     body: ReviewDecisionCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> AcceptanceRecordRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
+) -> BaseModel | Response:
     # The route admits unit and bureau; the decision's reviewer_role (its article) decides who.
-    await service.decide_review(
+    step = partial(
+        service.decide_review,
         session,
         target.project,
         target.access.subject,
@@ -71,4 +75,4 @@ async def decide_review(
         opinion=body.opinion,
         actor=target.actor,
     )
-    return await answer_with_record(idem, session, target.project)
+    return await take_step(idem, session, target.project, step)
