@@ -50,8 +50,9 @@ async def sweep_now(access: BureauDecider, session: DbSession, idem: Idem) -> Sw
     # the request's transaction; FOR UPDATE SKIP LOCKED keeps it apart from the worker's.
     tenant = access.subject.tenant
     counts = await sweep.sweep_one(session, tenant, today_in_china(), actor_of(access.subject))
-    sent = {tenant: counts} if any(counts.values()) else {}
-    return await idem.save(200, SweepRead(tenants=[tenant], sent=sent))
+    answer = SweepRead(tenants=[tenant], sent={tenant: counts} if any(counts.values()) else {})
+    await idem.save(200, answer)
+    return answer
 
 
 @router.post(
@@ -68,7 +69,9 @@ async def extend(
     ext = await service.request_extension(
         session, target.project, code=code, until=body.until, reason=body.reason, actor=target.actor
     )
-    return await idem.save(201, ExtensionRead.model_validate(ext))
+    answer = ExtensionRead.model_validate(ext)
+    await idem.save(201, answer)
+    return answer
 
 
 @router.post(
@@ -95,4 +98,6 @@ async def decide_extension(
         opinion=body.opinion,
         actor=actor_of(access.subject),
     )
-    return await idem.save(200, ExtensionRead.model_validate(ext))
+    answer = ExtensionRead.model_validate(ext)
+    await idem.save(200, answer)
+    return answer

@@ -71,11 +71,12 @@ async def latest_cycle(session: AsyncSession, project: Project, code: str) -> De
 
 async def pending_extension(session: AsyncSession, deadline_id: uuid.UUID) -> uuid.UUID | None:
     """The extension still waiting for a decision on this deadline, if any."""
-    return await session.scalar(
+    found: uuid.UUID | None = await session.scalar(
         sa.select(Extension.id).where(
             Extension.deadline_id == deadline_id, Extension.status == "requested"
         )
     )
+    return found
 
 
 async def for_project(session: AsyncSession, project_id: uuid.UUID) -> Sequence[Deadline]:

@@ -87,7 +87,9 @@ async def commit_draw(
         evaluator_count=body.evaluator_count,
         actor=actor_of(access.subject),
     )
-    return await idem.save(201, draws.draw_read(row))  # type: ignore[no-any-return]
+    answer = draws.draw_read(row)
+    await idem.save(201, answer)
+    return answer
 
 
 @router.post(
@@ -102,7 +104,9 @@ async def make_draw(
         return replay
     row = await _draw(session, access, draw_id, write=True)
     await draws.make_draw(session, row, actor=actor_of(access.subject))
-    return await idem.save(200, draws.draw_read(row))  # type: ignore[no-any-return]
+    answer = draws.draw_read(row)
+    await idem.save(200, answer)
+    return answer
 
 
 @router.get(

@@ -42,7 +42,7 @@ def draw_read(row: Draw) -> DrawRead:
         draw_id=row.id,
         tenant_id=row.tenant_id,
         year=row.year,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         commitment=row.commitment,
         seed=row.seed if revealed else None,
         method=drawing.METHOD,

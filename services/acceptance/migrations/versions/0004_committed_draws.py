@@ -11,6 +11,7 @@ way stay readable as ``legacy`` and do not count as the year's draw.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 _ts = sa.DateTime(timezone=True)
 
 
-def add(column: sa.Column[object]) -> None:
+def add(column: sa.Column[Any]) -> None:
     op.add_column("draws", column, schema="acceptance")
 
 
