@@ -19,7 +19,7 @@ import pytest
 from libs.common.deadlines import deadline_after, today_in_china
 from libs.common.testing.platform import RunningPlatform
 from libs.common.testing.pytest_plugin import DatabaseUrls
-from tests.integration.test_acceptance_flow import (
+from tests.integration.acceptance_support import (
     UNITS,
     acceptance_body,
     build,
@@ -84,7 +84,8 @@ def laizhou_project(
 
 
 def _deadline(record: dict[str, Any], code: str) -> dict[str, Any]:
-    (row,) = [d for d in record["deadlines"] if d["code"] == code]
+    rows: list[dict[str, Any]] = [d for d in record["deadlines"] if d["code"] == code]
+    (row,) = rows
     return row
 
 
@@ -333,10 +334,11 @@ def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
     assert {"project_id": pid, "article": "第三十四条"}.items() <= next(
         e for e in entries if e["project_id"] == pid
     ).items()
+    evaluators = ["孙专家", "李专家", "周专家", "吴专家"]
     body = {
         "year": 2025,
         "count": len(entries),  # all of them: the drawn project is this one whatever the seed
-        "evaluator_pool": ["孙专家", "李专家", "周专家", "吴专家"],
+        "evaluator_pool": evaluators,
         "evaluator_count": 2,
     }
     steered = acceptance.post(
@@ -354,7 +356,7 @@ def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
     assert r.status_code == 200, r.text
     drawn = r.json()
     assert pid in drawn["projects"] and pid in drawn["project_pool"]
-    assert set(drawn["evaluators"]) <= set(body["evaluator_pool"]) and len(drawn["evaluators"]) == 2
+    assert set(drawn["evaluators"]) <= set(evaluators) and len(drawn["evaluators"]) == 2
     assert drawn["article"] == "第三十四条" and len(drawn["seed"]) == 32
     assert hashlib.sha256(drawn["seed"].encode()).hexdigest() == committed["commitment"]
     check = acceptance.get(f"/v1/draws/{drawn['draw_id']}/verification", headers=bureau).json()
