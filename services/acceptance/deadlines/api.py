@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
-from libs.common.auth import Scope
 from libs.common.deadlines import today_in_china
 from libs.common.service import DbSession, actor_of
 from services.acceptance.deadlines import repository, service, sweep
@@ -18,7 +18,15 @@ from services.acceptance.deadlines.schemas import (
     ExtensionRead,
     SweepRead,
 )
-from services.acceptance.deps import PROBLEMS, BureauDecider, Idem, Reader, WritableProject
+from services.acceptance.deps import (
+    PROBLEMS,
+    BureauDecider,
+    Idem,
+    Reader,
+    WritableProject,
+    project_scope,
+    run_once,
+)
 
 router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
 
@@ -43,16 +51,16 @@ async def list_deadlines(
     response_model=SweepRead,
     summary="立即检查本辖区期限（提醒与逾期，各发一次）",
 )
-async def sweep_now(access: BureauDecider, session: DbSession, idem: Idem) -> SweepRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
+async def sweep_now(access: BureauDecider, session: DbSession, idem: Idem) -> BaseModel | Response:
     # The caller's own jurisdiction only (ADR 0008: writes happen in one's own tenant), in
     # the request's transaction; FOR UPDATE SKIP LOCKED keeps it apart from the worker's.
     tenant = access.subject.tenant
-    counts = await sweep.sweep_one(session, tenant, today_in_china(), actor_of(access.subject))
-    answer = SweepRead(tenants=[tenant], sent={tenant: counts} if any(counts.values()) else {})
-    await idem.save(200, answer)
-    return answer
+
+    async def swept() -> SweepRead:
+        counts = await sweep.sweep_one(session, tenant, today_in_china(), actor_of(access.subject))
+        return SweepRead(tenants=[tenant], sent={tenant: counts} if any(counts.values()) else {})
+
+    return await run_once(idem, swept)
 
 
 @router.post(
@@ -63,15 +71,19 @@ async def sweep_now(access: BureauDecider, session: DbSession, idem: Idem) -> Sw
 )
 async def extend(
     code: str, body: ExtensionCreate, target: WritableProject, idem: Idem, session: DbSession
-) -> ExtensionRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    ext = await service.request_extension(
-        session, target.project, code=code, until=body.until, reason=body.reason, actor=target.actor
-    )
-    answer = ExtensionRead.model_validate(ext)
-    await idem.save(201, answer)
-    return answer
+) -> BaseModel | Response:
+    async def requested() -> ExtensionRead:
+        ext = await service.request_extension(
+            session,
+            target.project,
+            code=code,
+            until=body.until,
+            reason=body.reason,
+            actor=target.actor,
+        )
+        return ExtensionRead.model_validate(ext)
+
+    return await run_once(idem, requested, status=201)
 
 
 @router.post(
@@ -85,19 +97,18 @@ async def decide_extension(
     access: BureauDecider,
     session: DbSession,
     idem: Idem,
-) -> ExtensionRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    ext, project = await service.get_extension(session, extension_id)
-    access.check(Scope.of(project, what="项目"))
-    await service.decide_extension(
-        session,
-        ext,
-        project,
-        outcome=body.outcome,
-        opinion=body.opinion,
-        actor=actor_of(access.subject),
-    )
-    answer = ExtensionRead.model_validate(ext)
-    await idem.save(200, answer)
-    return answer
+) -> BaseModel | Response:
+    async def decided() -> ExtensionRead:
+        ext, project = await service.get_extension(session, extension_id)
+        access.check(project_scope(project))
+        await service.decide_extension(
+            session,
+            ext,
+            project,
+            outcome=body.outcome,
+            opinion=body.opinion,
+            actor=actor_of(access.subject),
+        )
+        return ExtensionRead.model_validate(ext)
+
+    return await run_once(idem, decided)

@@ -14,7 +14,7 @@ from libs.common.errors import NotFound
 from libs.common.service import DbSession, actor_of
 from services.acceptance.completion.api import take_step
 from services.acceptance.completion.schemas import AcceptanceRecordRead
-from services.acceptance.deps import PROBLEMS, Drawer, Idem, Reader, WritableProject
+from services.acceptance.deps import PROBLEMS, Drawer, Idem, Reader, WritableProject, run_once
 from services.acceptance.evaluations import draws, repository, service
 from services.acceptance.evaluations.schemas import (
     DrawCreate,
@@ -75,21 +75,20 @@ async def _draw(session: DbSession, access: Access, draw_id: uuid.UUID, *, write
 )
 async def commit_draw(
     body: DrawCreate, access: Drawer, session: DbSession, idem: Idem
-) -> DrawRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    row = await draws.commit_draw(
-        session,
-        tenant=access.subject.tenant,
-        year=body.year,
-        count=body.count,
-        evaluator_pool=body.evaluator_pool,
-        evaluator_count=body.evaluator_count,
-        actor=actor_of(access.subject),
-    )
-    answer = draws.draw_read(row)
-    await idem.save(201, answer)
-    return answer
+) -> BaseModel | Response:
+    async def committed() -> DrawRead:
+        row = await draws.commit_draw(
+            session,
+            tenant=access.subject.tenant,
+            year=body.year,
+            count=body.count,
+            evaluator_pool=body.evaluator_pool,
+            evaluator_count=body.evaluator_count,
+            actor=actor_of(access.subject),
+        )
+        return draws.draw_read(row)
+
+    return await run_once(idem, committed, status=201)
 
 
 @router.post(
@@ -99,14 +98,12 @@ async def commit_draw(
 )
 async def make_draw(
     draw_id: uuid.UUID, access: Drawer, session: DbSession, idem: Idem
-) -> DrawRead | Response:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    row = await _draw(session, access, draw_id, write=True)
-    await draws.make_draw(session, row, actor=actor_of(access.subject))
-    answer = draws.draw_read(row)
-    await idem.save(200, answer)
-    return answer
+) -> BaseModel | Response:
+    async def drawn() -> DrawRead:
+        row = await _draw(session, access, draw_id, write=True)
+        return draws.draw_read(await draws.make_draw(session, row, actor=actor_of(access.subject)))
+
+    return await run_once(idem, drawn)
 
 
 @router.get(
