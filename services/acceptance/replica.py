@@ -43,11 +43,13 @@ __all__ = [
 ]
 
 
-async def get_project(
-    session: AsyncSession, project_id: uuid.UUID, *, lock: bool = False
-) -> Project:
-    """A project of a visible tenant (RLS) that acceptance knows: its decision has arrived."""
-    project = await session.get(Project, project_id, with_for_update=lock or None)
+async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project:
+    """A project of a visible tenant (RLS) that acceptance knows: its decision has arrived.
+
+    Not locked: ``FOR UPDATE`` sees only the caller's own tenant, so a route locks the
+    project after ``Access.check`` (deps.py), never before.
+    """
+    project = await session.get(Project, project_id)
     if project is None or project.decision is None:
         raise NotFound("项目", project_id)
     return project
