@@ -111,6 +111,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action("crypto.review", "密码应用审核", "crypto_officer"),
             _action("workflow.step", "办理审批环节", *ROLES - {"auditor", "platform_admin"}),
             # The city over its counties; the auditor's own findings.
+            _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
             _action("audit.record", "记录审计发现", "auditor"),
             _action("platform.admin", "平台管理", "platform_admin"),
