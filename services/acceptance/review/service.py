@@ -1,4 +1,9 @@
-"""The pre-acceptance review (验收前置审核 / 符合性审查): its checklist, evidence, decision."""
+"""The pre-acceptance review (验收前置审核 / 符合性审查): its checklist, evidence, decision.
+
+No HTTP here. The checklist and the reviewer come from the decision
+(:mod:`.checklist`); evidence must be an archive document of the project's
+tenant, filed under the project, of the item's type (422 naming the index).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,52 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
-from libs.common.errors import Problem
+from libs.common.errors import Conflict, Invalid, NotFound
 from libs.common.events import emit
-from services.acceptance import checklist
-from services.acceptance.guards import project_data, require_role, require_state, requirements
 from services.acceptance.models import Document, Project, Review
-from services.acceptance.records import SERVICE, apply_archive, now, open_review
+from services.acceptance.outbox import SERVICE, project_data
+from services.acceptance.review import checklist, repository
+from services.acceptance.rules import now, require_role, require_state, requirements
+
+__all__ = [
+    "attach_evidence",
+    "check_document",
+    "decide_review",
+    "fresh_items",
+    "missing_problem",
+    "pass_review",
+    "request_review",
+]
 
 
 def fresh_items(project: Project) -> list[dict[str, Any]]:
-    return [apply_archive(i, project) for i in checklist.build_items(requirements(project))]
+    """The checklist the decision makes now, its archive item as the archive decided it."""
+    return [
+        checklist.apply_archive(i, project.archive_acceptance)
+        for i in checklist.build_items(requirements(project))
+    ]
+
+
+def check_document(
+    doc: Document | None,
+    project: Project,
+    *,
+    field: str,
+    ident: uuid.UUID,
+    doc_types: Sequence[str] | None,
+    label: str | None = None,
+) -> Document:
+    """422 naming ``field`` unless ``doc`` is an archive document of the project, of a listed type."""
+    if doc is None or doc.tenant_id != project.tenant_id:
+        raise Invalid(field, f"电子档案中没有文件 {ident}")
+    if str(project.id) not in doc.project_ids:
+        raise Invalid(field, f"文件 {ident} 未归入本项目档案（请在电子档案中关联本项目）")
+    if doc_types and doc.doc_type not in doc_types:
+        raise Invalid(field, f"文件类型为 {doc.doc_type}，{label or ''}须为 {'/'.join(doc_types)}")
+    return doc
 
 
 async def request_review(
@@ -34,14 +71,7 @@ async def request_review(
     require_state(project, "completed")
     plan = checklist.plan_review(requirements(project))
     items = fresh_items(project)
-    previous = (
-        await session.scalars(
-            sa.select(Review)
-            .where(Review.project_id == project.id, Review.submission == project.submission)
-            .order_by(Review.requested_at.desc())
-            .limit(1)
-        )
-    ).first()
+    previous = await repository.last_of_submission(session, project)
     if previous is not None:
         # A returned review's evidence stays named: the unit adds what was missing.
         kept = {i["code"]: i for i in previous.items if not i.get("archive_decision")}
@@ -95,13 +125,6 @@ async def request_review(
     return review
 
 
-async def own_documents(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Document]:
-    rows = (await session.scalars(sa.select(Document).where(Document.id.in_(ids)))).all()
-    return {d.id: d for d in rows}
-
-
 async def attach_evidence(
     session: AsyncSession,
     project: Project,
@@ -113,35 +136,28 @@ async def attach_evidence(
 ) -> Review:
     """Name the archive documents that prove one checklist item (replacing earlier ones)."""
     require_state(project, "acceptance_review")
-    review = await open_review(session, project.id)
+    review = await repository.open_review(session, project.id)
     if review is None:
-        raise Problem.conflict(
-            "no_open_review", "没有进行中的验收前置审核", "review: 请先申请验收前置审核"
-        )
+        raise Conflict("no_open_review", "没有进行中的验收前置审核", "review: 请先申请验收前置审核")
     item = next((i for i in review.items if i["code"] == code), None)
     if item is None:
-        raise Problem.not_found("审核事项", code)
+        raise NotFound("审核事项", code)
     if item.get("archive_decision"):
-        raise Problem.conflict(
+        raise Conflict(
             "archive_decided",
             "该事项由档案验收结论确定",
             f"code: {code} 只能由档案验收通过（电子档案服务）满足，不能指定文件",
         )
-    found = await own_documents(session, document_ids)
+    found = await repository.documents(session, document_ids)
     for i, doc_id in enumerate(document_ids):
-        doc = found.get(doc_id)
-        if doc is None or doc.tenant_id != project.tenant_id:
-            raise Problem.invalid(f"evidence_document_ids[{i}]", f"电子档案中没有文件 {doc_id}")
-        if str(project.id) not in doc.project_ids:
-            raise Problem.invalid(
-                f"evidence_document_ids[{i}]",
-                f"文件 {doc_id} 未归入本项目档案（请在电子档案中关联本项目）",
-            )
-        if item["doc_types"] and doc.doc_type not in item["doc_types"]:
-            raise Problem.invalid(
-                f"evidence_document_ids[{i}]",
-                f"文件类型为 {doc.doc_type}，{item['label']}须为 {'/'.join(item['doc_types'])}",
-            )
+        check_document(
+            found.get(doc_id),
+            project,
+            field=f"evidence_document_ids[{i}]",
+            ident=doc_id,
+            doc_types=item["doc_types"],
+            label=item["label"],
+        )
     updated = {
         **item,
         "evidence_document_ids": [str(d) for d in document_ids],
@@ -161,17 +177,17 @@ async def attach_evidence(
     return review
 
 
-def missing_problem(items: Sequence[Mapping[str, Any]], what: str) -> Problem:
+def missing_problem(items: Sequence[Mapping[str, Any]], what: str) -> Conflict:
+    """409 ``checklist_incomplete`` listing the mandatory items without proof and their articles."""
     names = "、".join(
         f"{i['label']}（{'、'.join(str(c['article']) for c in i['citations'] if c['mandatory'])}）"
         for i in items
     )
-    return Problem(
-        409,
+    return Conflict(
         "checklist_incomplete",
         f"缺少{what}必备材料",
         f"items: 以下必备事项尚无证明材料：{names}",
-        extra={"missing": [i["code"] for i in items]},
+        missing=[i["code"] for i in items],
     )
 
 
@@ -182,6 +198,7 @@ async def pass_review(
     opinion: str | None,
     actor: dict[str, Any],
 ) -> None:
+    """Close the review as passed: every mandatory item of the review gate is proved."""
     blocking = checklist.missing(review.items, "review")
     if blocking:
         raise missing_problem(blocking, "验收前置审核")
@@ -216,9 +233,9 @@ async def decide_review(
 ) -> Review:
     """The reviewer passes the review (all mandatory items proved) or returns it."""
     require_state(project, "acceptance_review")
-    review = await open_review(session, project.id)
+    review = await repository.open_review(session, project.id)
     if review is None:
-        raise Problem.conflict("no_open_review", "没有进行中的验收前置审核", "review: 审核已结束")
+        raise Conflict("no_open_review", "没有进行中的验收前置审核", "review: 审核已结束")
     require_role(subject, review.reviewer_role, review.article)
     if outcome == "pass":
         await pass_review(session, project, review, opinion, actor)

@@ -11,6 +11,13 @@ rank order. The pool is sorted and deduplicated first, so its order as given
 does not matter; nothing outside the pool can ever be drawn, because only pool
 members are ranked. SHA-256 is used rather than a language's PRNG so that the
 draw can be recomputed with any tool (``sha256sum``), not only with Python.
+
+The seed is never a caller's: the server draws it from the operating system's
+CSPRNG and publishes ``commitment(seed) = SHA-256(seed)`` before the pool is
+fixed, and reveals the seed only with the result. Whoever fixes the pool cannot
+know the seed, and whoever knows the commitment cannot find another seed with
+the same hash, so neither the seed nor the pool can be chosen to fit the other
+(issue 16: with a caller's seed, 25 tries steered a draw).
 """
 
 from __future__ import annotations
@@ -20,12 +27,23 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Draw", "draw", "new_seed", "rank"]
+__all__ = ["METHOD", "Draw", "commitment", "draw", "new_seed", "rank"]
+
+#: How anyone redoes a draw, published with it.
+METHOD = (
+    "commitment = sha256(seed); rank = sha256(seed|domain|member), smallest first "
+    "(services/acceptance/evaluations/draw.py)"
+)
 
 
 def new_seed() -> str:
     """128 bits from the operating system's CSPRNG, as 32 hex digits (recorded with the draw)."""
     return secrets.token_hex(16)
+
+
+def commitment(seed: str) -> str:
+    """The SHA-256 (hex) of the seed, published before the pool is fixed."""
+    return hashlib.sha256(seed.encode()).hexdigest()
 
 
 def rank(seed: str, domain: str, member: str) -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "EVIDENCE",
     "Evidence",
     "ReviewPlan",
+    "apply_archive",
     "build_items",
     "missing",
     "plan_review",
@@ -186,3 +187,20 @@ def _report_to(acceptance: Mapping[str, Any] | None) -> str | None:
         return None
     authority = acceptance.get("authority")
     return str(authority) if authority else None
+
+
+def apply_archive(item: Mapping[str, Any], archive: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``archive_acceptance`` item as the project's latest 档案验收 makes it (others unchanged).
+
+    Only the archive's decision ticks it (坡头 第二十三条); a failed one unticks it.
+    """
+    if not item.get("archive_decision"):
+        return dict(item)
+    archive = archive or {}
+    return {
+        **item,
+        "satisfied": archive.get("outcome") == "passed",
+        "archive_acceptance_id": archive.get("acceptance_id"),
+        "archive_outcome": archive.get("outcome"),
+        "evidence_document_ids": [],
+    }

@@ -12,38 +12,26 @@ import uuid
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
-from libs.common.errors import Problem
+from libs.common.errors import Conflict
 from libs.common.events import emit
-from services.acceptance import checklist
-from services.acceptance.guards import (
-    check_date,
-    project_data,
-    require_role,
-    require_state,
-    requirements,
-)
-from services.acceptance.models import Acceptance, Project, Review
-from services.acceptance.records import (
-    SERVICE,
-    apply_archive,
-    meet_deadline,
-    now,
-    open_review,
-    plan_deadlines,
-)
-from services.acceptance.review import (
+from services.acceptance.deadlines.service import meet_deadline, plan_deadlines
+from services.acceptance.models import Acceptance, Project
+from services.acceptance.outbox import SERVICE, project_data
+from services.acceptance.review import checklist
+from services.acceptance.review import repository as reviews
+from services.acceptance.review.service import (
+    check_document,
     fresh_items,
     missing_problem,
-    own_documents,
     pass_review,
     request_review,
 )
+from services.acceptance.rules import check_date, now, require_role, require_state, requirements
 
-# ---- completion -----------------------------------------------------------------
+__all__ = ["declare_completion", "record_acceptance", "start_operation"]
 
 
 async def declare_completion(
@@ -75,9 +63,6 @@ async def declare_completion(
     return project
 
 
-# ---- acceptance -------------------------------------------------------------------
-
-
 async def record_acceptance(
     session: AsyncSession,
     project: Project,
@@ -94,22 +79,17 @@ async def record_acceptance(
     plan = checklist.plan_review(requirements(project))
     require_role(subject, plan.acceptance_role, plan.acceptance_article)
     check_date("held_on", held_on, not_before=project.completed_on)
-    report = (await own_documents(session, [report_document_id])).get(report_document_id)
-    if report is None or report.tenant_id != project.tenant_id:
-        raise Problem.invalid("report_document_id", f"电子档案中没有文件 {report_document_id}")
-    if str(project.id) not in report.project_ids:
-        raise Problem.invalid(
-            "report_document_id",
-            f"验收报告 {report_document_id} 未归入本项目档案（请在电子档案中关联本项目）",
-        )
-    if report.doc_type != "acceptance_report":
-        raise Problem.invalid(
-            "report_document_id",
-            f"文件类型为 {report.doc_type}，须为 acceptance_report（验收报告）",
-        )
+    check_document(
+        (await reviews.documents(session, [report_document_id])).get(report_document_id),
+        project,
+        field="report_document_id",
+        ident=report_document_id,
+        doc_types=["acceptance_report"],
+        label="验收报告",
+    )
     if project.state == "completed":
         if plan.mode == "conformity_review":
-            raise Problem.conflict(
+            raise Conflict(
                 "review_required",
                 "须先通过符合性审查",
                 f"review: 依据{plan.article}，经符合性审查（验收前置审核）通过后方可组织验收",
@@ -124,26 +104,19 @@ async def record_acceptance(
             reason=f"依据{plan.article}，{plan.explanation or '无需符合性审查'}；直接组织验收",
         )
     require_state(project, "acceptance_review")
-    review = await open_review(session, project.id)
+    review = await reviews.open_review(session, project.id)
     if review is None:
-        review = (
-            await session.scalars(
-                sa.select(Review)
-                .where(
-                    Review.project_id == project.id,
-                    Review.status == "passed",
-                    Review.submission == project.submission,
-                )
-                .order_by(Review.requested_at.desc())
-            )
-        ).first()
+        review = await reviews.last_passed(session, project)
     elif review.mode == "conformity_review":
-        raise Problem.conflict(
+        raise Conflict(
             "review_not_passed",
             "符合性审查尚未通过",
             f"review: 依据{review.article}，经审核通过后方可组织验收",
         )
-    items = [apply_archive(i, project) for i in (review.items if review else fresh_items(project))]
+    items = [
+        checklist.apply_archive(i, project.archive_acceptance)
+        for i in (review.items if review else fresh_items(project))
+    ]
     blocking = checklist.missing(items, "acceptance")
     if blocking:
         raise missing_problem(blocking, "验收")
