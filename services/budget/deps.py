@@ -1,66 +1,100 @@
-"""What the budget service's routes share: roles, Idempotency-Key, problems."""
+"""What the budget service's routes share: permission-named access, Idempotency-Key, answers.
+
+Actions come from the one table of libs/common/auth (docs/adr/0008-authorization.md):
+
+- ``BudgetWrite`` (``budget.write``, 编报预算和资金使用): budget lines, adjustments,
+  disbursements, usage reports, surplus returns — the 建设单位 for its own
+  projects, the bureau for every unit of its jurisdiction (郁府办〔2024〕21号
+  第三条第（一）（二）项: 预算编报);
+- ``ImplementationWrite`` (``implementation.write``, 登记采购、合同和实施情况):
+  procurement and contracts, the same people;
+- ``Read`` (``read``): every role, within the jurisdictions it may see.
+
+Finance's own acts (资金审核, 预算安排, 支付) reach this service as events on the
+FINANCE stream, not over HTTP, so no route here declares ``finance.review``.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Header, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import AuthSubject, require_roles
-from libs.common.errors import Problem
+from libs.common.auth import Access, CurrentSubject, Scope, permit
 from libs.common.http import problem_responses
-from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.idempotency import HEADER, IdempotencyGuard, idempotency_guard
+from libs.common.service import DbSession
 from services.budget.models import BudgetProject, idempotency_keys
-from services.budget.projects import require_project
-from services.budget.rules import Violation
+from services.budget.replica import lock, require_project
 
-__all__ = ["PROBLEMS", "Idem", "Writer", "own", "refuse", "writable"]
+__all__ = [
+    "PROBLEMS",
+    "BudgetWrite",
+    "Idem",
+    "ImplementationWrite",
+    "Read",
+    "answer",
+    "readable_project",
+    "writable_project",
+]
 
-Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-#: 建设单位 and the bureau keep a project's budget (郁南 第三条第（一）（二）项: 预算编报).
-Writer = Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))]
+_guard = idempotency_guard(idempotency_keys)
+
+
+async def _idempotency(
+    request: Request,
+    session: DbSession,
+    subject: CurrentSubject,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="幂等键（1–200 个可见 ASCII 字符）：同一键的重复请求答复首次的结果，不会重复登记",
+        ),
+    ] = None,
+) -> IdempotencyGuard:
+    # ``key`` is declared so that the OpenAPI document shows the header; the guard
+    # reads and checks it itself (one implementation for every service).
+    return await _guard(request, session, subject)
+
+
+Idem = Annotated[IdempotencyGuard, Depends(_idempotency)]
+BudgetWrite = Annotated[Access, Depends(permit("budget.write"))]
+ImplementationWrite = Annotated[Access, Depends(permit("implementation.write"))]
+Read = Annotated[Access, Depends(permit("read"))]
 PROBLEMS = problem_responses(s409="项目状态不允许此操作", s422="输入不合法或违反政策规定（附条款）")
 
 
-def own(project: BudgetProject, subject: AuthSubject) -> None:
-    """An overseer reads a county's project but writes only in its own tenant.
-
-    A 项目管理专员 whose token names a unit answers for that unit's projects only
-    (郁府办〔2024〕21号 第三条第（二）项); the bureau acts for the whole jurisdiction.
-    """
-    if project.tenant_id != subject.tenant:
-        raise Problem(
-            403, "forbidden", "无权执行此操作", "上级主管部门只能查看下级项目的预算，不能修改"
-        )
-    if subject.unit_id is None or "bureau_officer" in subject.roles or project.unit_id is None:
-        return
-    if subject.unit_id != str(project.unit_id):
-        raise Problem(
-            403,
-            "forbidden",
-            "无权执行此操作",
-            f"unit_id: 只能为本单位（{subject.unit_id}）的项目操作",
-            extra={"field": "unit_id"},
-        )
-
-
-async def writable(
-    session: AsyncSession, project_id: uuid.UUID, subject: AuthSubject
+async def readable_project(
+    session: AsyncSession, project_id: uuid.UUID, access: Access
 ) -> BudgetProject:
-    """The project for a change by ``subject``: 404 when invisible, 403 when only overseen or
-    another unit's; then locked (requests on one project's budget run one at a time)."""
+    """The project the caller may see, else 404 (missing and foreign answer alike)."""
     project = await require_project(session, project_id)
-    own(project, subject)
-    # Lock only now: FOR UPDATE applies the write policy, which an overseer fails (a 404).
-    await session.refresh(project, with_for_update=True)
+    access.check_read(Scope.of(project, what="项目"))
     return project
 
 
-def refuse(violation: Violation, project: BudgetProject) -> Problem:
-    """A 422 naming the rule's article(s) and the policy that holds it."""
-    policy: dict[str, Any] | None = (project.decision or {}).get("policy")
-    return Problem(
-        422, violation.code, violation.title, violation.detail, extra=violation.members(policy)
-    )
+async def writable_project(
+    session: AsyncSession, project_id: uuid.UUID, access: Access
+) -> BudgetProject:
+    """The project for the caller's action: 404 unseen, 403 overseen or another unit's; locked."""
+    project = await require_project(session, project_id)
+    access.check(Scope.of(project, what="项目"))
+    return await lock(session, project)
+
+
+async def answer(
+    idem: IdempotencyGuard,
+    response: Response,
+    body: Any,
+    *,
+    status: int = 201,
+    location: str | None = None,
+) -> Any:
+    """Set the status and ``Location`` and keep the answer for a replay of the same key."""
+    response.status_code = status
+    if location is not None:
+        response.headers["Location"] = location
+    return await idem.save(status, body, location=location)

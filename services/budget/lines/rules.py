@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from libs.common.errors import Problem
+
 __all__ = [
     "INVESTMENT",
     "LINE_KINDS",
+    "LINE_LABELS",
     "Violation",
     "adjustment_cap",
     "check_adjustment",
@@ -69,6 +72,11 @@ class Violation:
         if policy:
             out["policy"] = {k: policy.get(k) for k in ("id", "document", "sha256")}
         return out
+
+    def error(self, decision: dict[str, Any]) -> Problem:
+        """The refusal: 422 naming the rule's article(s) and the policy of ``decision``."""
+        policy: dict[str, Any] | None = decision.get("policy")
+        return Problem(422, self.code, self.title, self.detail, extra=self.members(policy))
 
 
 def requirement(decision: dict[str, Any], code: str) -> dict[str, Any] | None:
