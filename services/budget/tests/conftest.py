@@ -10,10 +10,7 @@ as its rolled-back transaction would in production.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +22,7 @@ from libs.common.service import db_session, tenant_context_of
 from libs.common.settings import service_settings
 from libs.common.testing.database import migrated_database, rollback_session
 from services.budget.app import create_app
+from services.budget.tests.client import Api
 
 service_db = migrated_database("budget")
 db = rollback_session("service_db")
@@ -37,29 +35,6 @@ def budget_app() -> FastAPI:
     app = create_app(settings, run_workers=False, check_schema=False)
     install_policies(app, settings)
     return app
-
-
-@dataclass
-class Api:
-    """Calls the app as ``who``; every call runs in a savepoint of the test's transaction."""
-
-    app: FastAPI
-    session: AsyncSession
-    who: AuthSubject | None = None
-
-    async def call(
-        self, method: str, path: str, *, who: AuthSubject, **kwargs: Any
-    ) -> httpx.Response:
-        self.who = who
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://budget") as client:
-            return await client.request(method, path, **kwargs)
-
-    async def post(self, path: str, *, who: AuthSubject, **kwargs: Any) -> httpx.Response:
-        return await self.call("POST", path, who=who, **kwargs)
-
-    async def get(self, path: str, *, who: AuthSubject, **kwargs: Any) -> httpx.Response:
-        return await self.call("GET", path, who=who, **kwargs)
 
 
 @pytest.fixture
