@@ -17,6 +17,7 @@ from libs.common.auth import AuthSubject, TokenVerifier
 from libs.common.errors import Problem
 from services.portal import labels, session
 from services.portal.client import Api, ApiError
+from services.portal.csrf import csrf_token
 
 __all__ = ["CurrentUser", "LoginRequired", "NotAllowed", "User", "render", "templates"]
 
@@ -154,6 +155,11 @@ def render(
     return templates.TemplateResponse(
         request,
         template,
-        {"user": user, "tenant_names": request.app.state.tenant_names, **context},
+        {
+            "user": user,
+            "tenant_names": request.app.state.tenant_names,
+            "csrf": csrf_token(request.app.state.secret, request.cookies.get(session.COOKIE)),
+            **context,
+        },
         status_code=status_code,
     )
