@@ -19,13 +19,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Access, CurrentSubject, Scope, permit
+from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
-from libs.common.idempotency import HEADER, IdempotencyGuard, idempotency_guard
-from libs.common.service import DbSession
+from libs.common.idempotency import IdempotencyGuard, idempotency_guard
 from services.budget.models import BudgetProject, idempotency_keys
 from services.budget.replica import lock, require_project
 
@@ -40,27 +39,7 @@ __all__ = [
     "writable_project",
 ]
 
-_guard = idempotency_guard(idempotency_keys)
-
-
-async def _idempotency(
-    request: Request,
-    session: DbSession,
-    subject: CurrentSubject,
-    key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            description="幂等键（1–200 个可见 ASCII 字符）：同一键的重复请求答复首次的结果，不会重复登记",
-        ),
-    ] = None,
-) -> IdempotencyGuard:
-    # ``key`` is declared so that the OpenAPI document shows the header; the guard
-    # reads and checks it itself (one implementation for every service).
-    return await _guard(request, session, subject)
-
-
-Idem = Annotated[IdempotencyGuard, Depends(_idempotency)]
+Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 BudgetWrite = Annotated[Access, Depends(permit("budget.write"))]
 ImplementationWrite = Annotated[Access, Depends(permit("implementation.write"))]
 Read = Annotated[Access, Depends(permit("read"))]

@@ -44,15 +44,13 @@ def person(
     tenant: str = YUNAN,
     *roles: str,
     unit: uuid.UUID | str | None = None,
-    sees: frozenset[str] = frozenset(),
 ) -> AuthSubject:
-    """A verified caller of ``tenant`` with ``roles`` (default: a unit officer)."""
+    """A caller of ``tenant`` with ``roles`` (default: a unit officer); the API signs its token."""
     return AuthSubject(
         user=f"{'-'.join(roles or ('unit_officer',))}@{tenant}",
         name="测试用户",
         tenant=tenant,
         roles=frozenset(roles or ("unit_officer",)),
-        visible_tenants=sees | {tenant},
         unit_id=str(unit) if unit is not None else None,
     )
 
