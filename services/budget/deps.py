@@ -17,6 +17,8 @@ FINANCE stream, not over HTTP, so no route here declares ``finance.review``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Response
@@ -25,15 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.service import DbSession, actor_of
 from services.budget.models import BudgetProject, idempotency_keys
 from services.budget.replica import lock, require_project
 
 __all__ = [
     "PROBLEMS",
     "BudgetWrite",
+    "BudgetWriting",
     "Idem",
-    "ImplementationWrite",
+    "ImplementationWriting",
     "Read",
+    "Writing",
     "answer",
     "readable_project",
     "writable_project",
@@ -41,7 +46,6 @@ __all__ = [
 
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 BudgetWrite = Annotated[Access, Depends(permit("budget.write"))]
-ImplementationWrite = Annotated[Access, Depends(permit("implementation.write"))]
 Read = Annotated[Access, Depends(permit("read"))]
 PROBLEMS = problem_responses(s409="项目状态不允许此操作", s422="输入不合法或违反政策规定（附条款）")
 
@@ -77,3 +81,51 @@ async def answer(
     if location is not None:
         response.headers["Location"] = location
     return await idem.save(status, body, location=location)
+
+
+Act = Callable[[BudgetProject, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Writing:
+    """One write on a project: its transaction, Idempotency-Key, response and admitted caller."""
+
+    session: AsyncSession
+    idem: IdempotencyGuard
+    response: Response
+    access: Access
+
+    async def run(
+        self,
+        project_id: uuid.UUID,
+        act: Act,
+        *,
+        location: Callable[[dict[str, Any]], str] | None = None,
+    ) -> Any:
+        """Replay a used key, else authorize, lock, ``act(project, actor)`` and answer 201."""
+        if (replay := await self.idem.claim()) is not None:
+            return replay
+        project = await writable_project(self.session, project_id, self.access)
+        out = await act(project, actor_of(self.access.subject))
+        where = location(out) if location is not None else None
+        return await answer(self.idem, self.response, out, location=where)
+
+
+def _writing(code: str) -> Callable[..., Coroutine[Any, Any, Writing]]:
+    async def writing(
+        session: DbSession,
+        idem: Idem,
+        response: Response,
+        # A default, not Annotated: the closure's ``code`` must be evaluated now.
+        access: Access = Depends(permit(code)),
+    ) -> Writing:
+        return Writing(session, idem, response, access)
+
+    writing.__name__ = writing.__qualname__ = "writing_" + code.replace(".", "_")
+    return writing
+
+
+#: A write of ``budget.write``: lines, adjustments, usage reports, surplus returns.
+BudgetWriting = Annotated[Writing, Depends(_writing("budget.write"))]
+#: A write of ``implementation.write``: procurement and contracts.
+ImplementationWriting = Annotated[Writing, Depends(_writing("implementation.write"))]

@@ -28,16 +28,18 @@ from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.budget.finance import contract
 from services.budget.finance.simulator import Policy, answer_for
-from tests.integration.test_budget_lines import (
+from tests.support.budget import (
     LAIZHOU,
     LAIZHOU_ON,
+    YUNAN,
     add_line,
     approval_event,
     fake_project,
     laizhou_facts,
+    problem,
     publish,
+    wait_state,
 )
-from tests.integration.test_registry_projects import YUNAN, problem, wait_state
 
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
@@ -351,7 +353,7 @@ def test_payments_never_double_on_redelivery_retry_or_replay(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(500_000), LAIZHOU_ON)
-    headers = platform.headers(LAIZHOU, "unit_officer")
+    headers = platform.headers(LAIZHOU, "bureau_officer")
     line = add_line(platform, budget, LAIZHOU, pid, kind="construction", amount=500_000).json()
     assert (
         budget.post(

@@ -5,17 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
-from libs.common.service import DbSession, actor_of
+from libs.common.service import DbSession
 from services.budget.deps import (
     PROBLEMS,
-    BudgetWrite,
-    Idem,
+    BudgetWriting,
     Read,
-    answer,
     readable_project,
-    writable_project,
 )
 from services.budget.lines import repository, service
 from services.budget.lines.schemas import AdjustmentCreate, AdjustmentRead, LineCreate, LineRead
@@ -30,22 +27,13 @@ router = APIRouter(prefix="/v1", tags=["budget lines"])
     summary="编报预算科目（建设、监理、第三方测试、安全评估、分年度运维）",
     responses=PROBLEMS,
 )
-async def create_line(
-    project_id: uuid.UUID,
-    body: LineCreate,
-    response: Response,
-    session: DbSession,
-    access: BudgetWrite,
-    idem: Idem,
-) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await writable_project(session, project_id, access)
-    out = await service.create_line(
-        session, project=project, body=body, actor=actor_of(access.subject)
-    )
-    return await answer(
-        idem, response, out, location=f"/v1/projects/{project.id}/lines/{out['id']}"
+async def create_line(project_id: uuid.UUID, body: LineCreate, write: BudgetWriting) -> Any:
+    return await write.run(
+        project_id,
+        lambda project, actor: service.create_line(
+            write.session, project=project, body=body, actor=actor
+        ),
+        location=lambda out: f"/v1/projects/{project_id}/lines/{out['id']}",
     )
 
 
@@ -68,16 +56,12 @@ async def list_lines(project_id: uuid.UUID, access: Read, session: DbSession) ->
     responses=PROBLEMS,
 )
 async def create_adjustment(
-    project_id: uuid.UUID,
-    body: AdjustmentCreate,
-    response: Response,
-    session: DbSession,
-    access: BudgetWrite,
-    idem: Idem,
+    project_id: uuid.UUID, body: AdjustmentCreate, write: BudgetWriting
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await writable_project(session, project_id, access)
-    out = await service.adjust(session, project=project, body=body, actor=actor_of(access.subject))
-    location = f"/v1/projects/{project.id}/adjustments/{out['id']}"
-    return await answer(idem, response, out, location=location)
+    return await write.run(
+        project_id,
+        lambda project, actor: service.adjust(
+            write.session, project=project, body=body, actor=actor
+        ),
+        location=lambda out: f"/v1/projects/{project_id}/adjustments/{out['id']}",
+    )

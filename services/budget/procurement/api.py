@@ -5,18 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from libs.common.errors import NotFound
-from libs.common.service import DbSession, actor_of
+from libs.common.service import DbSession
 from services.budget.deps import (
     PROBLEMS,
-    Idem,
-    ImplementationWrite,
+    ImplementationWriting,
     Read,
-    answer,
     readable_project,
-    writable_project,
 )
 from services.budget.procurement import repository, service
 from services.budget.procurement.schemas import (
@@ -37,20 +34,15 @@ router = APIRouter(prefix="/v1", tags=["procurement"])
     responses=PROBLEMS,
 )
 async def start_procurement(
-    project_id: uuid.UUID,
-    body: ProcurementCreate,
-    response: Response,
-    session: DbSession,
-    access: ImplementationWrite,
-    idem: Idem,
+    project_id: uuid.UUID, body: ProcurementCreate, write: ImplementationWriting
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await writable_project(session, project_id, access)
-    out = await service.start_procurement(
-        session, project=project, body=body, actor=actor_of(access.subject)
+    return await write.run(
+        project_id,
+        lambda project, actor: service.start_procurement(
+            write.session, project=project, body=body, actor=actor
+        ),
+        location=lambda _: f"/v1/projects/{project_id}/procurement",
     )
-    return await answer(idem, response, out, location=f"/v1/projects/{project.id}/procurement")
 
 
 @router.get(
@@ -75,21 +67,15 @@ async def get_procurement(project_id: uuid.UUID, access: Read, session: DbSessio
     responses=PROBLEMS,
 )
 async def create_contract(
-    project_id: uuid.UUID,
-    body: ContractCreate,
-    response: Response,
-    session: DbSession,
-    access: ImplementationWrite,
-    idem: Idem,
+    project_id: uuid.UUID, body: ContractCreate, write: ImplementationWriting
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await writable_project(session, project_id, access)
-    out = await service.record_contract(
-        session, project=project, body=body, actor=actor_of(access.subject)
+    return await write.run(
+        project_id,
+        lambda project, actor: service.record_contract(
+            write.session, project=project, body=body, actor=actor
+        ),
+        location=lambda out: f"/v1/projects/{project_id}/contracts/{out['id']}",
     )
-    location = f"/v1/projects/{project.id}/contracts/{out['id']}"
-    return await answer(idem, response, out, location=location)
 
 
 @router.get(

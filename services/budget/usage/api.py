@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from libs.common.errors import Invalid
 from libs.common.policies import Policies
 from libs.common.service import DbSession, actor_of
 from services.budget.deps import (
     PROBLEMS,
-    BudgetWrite,
-    Idem,
+    BudgetWriting,
     Read,
     answer,
     readable_project,
@@ -44,13 +43,10 @@ router = APIRouter(prefix="/v1", tags=["usage"])
     },
 )
 async def create_disbursement(
-    project_id: uuid.UUID,
-    body: DisbursementCreate,
-    response: Response,
-    session: DbSession,
-    access: BudgetWrite,
-    idem: Idem,
+    project_id: uuid.UUID, body: DisbursementCreate, write: BudgetWriting
 ) -> Any:
+    # Not write.run: a voucher already recorded answers 200 with the first payment.
+    session, idem, access = write.session, write.idem, write.access
     if (replay := await idem.claim()) is not None:
         return replay
     project = await writable_project(session, project_id, access)
@@ -68,7 +64,7 @@ async def create_disbursement(
         source="api",
         actor=actor_of(access.subject),
     )
-    return await answer(idem, response, out, status=201 if created else 200)
+    return await answer(idem, write.response, out, status=201 if created else 200)
 
 
 @router.get(
@@ -95,21 +91,14 @@ async def list_disbursements(project_id: uuid.UUID, access: Read, session: DbSes
     responses=PROBLEMS,
 )
 async def create_usage_report(
-    project_id: uuid.UUID,
-    body: UsageReportCreate,
-    response: Response,
-    session: DbSession,
-    access: BudgetWrite,
-    idem: Idem,
-    policies: Policies,
+    project_id: uuid.UUID, body: UsageReportCreate, write: BudgetWriting, policies: Policies
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await writable_project(session, project_id, access)
-    out = await service.report_usage(
-        session, project=project, body=body, policies=policies, actor=actor_of(access.subject)
+    return await write.run(
+        project_id,
+        lambda project, actor: service.report_usage(
+            write.session, project=project, body=body, policies=policies, actor=actor
+        ),
     )
-    return await answer(idem, response, out)
 
 
 @router.post(
@@ -120,18 +109,11 @@ async def create_usage_report(
     responses=PROBLEMS,
 )
 async def create_surplus_return(
-    project_id: uuid.UUID,
-    body: SurplusReturnCreate,
-    response: Response,
-    session: DbSession,
-    access: BudgetWrite,
-    idem: Idem,
-    policies: Policies,
+    project_id: uuid.UUID, body: SurplusReturnCreate, write: BudgetWriting, policies: Policies
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await writable_project(session, project_id, access)
-    out = await service.return_surplus(
-        session, project=project, body=body, policies=policies, actor=actor_of(access.subject)
+    return await write.run(
+        project_id,
+        lambda project, actor: service.return_surplus(
+            write.session, project=project, body=body, policies=policies, actor=actor
+        ),
     )
-    return await answer(idem, response, out)
