@@ -302,19 +302,20 @@ def test_arrangement_notices_are_recorded_once(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(), LAIZHOU_ON)
-    notice = {
+    items = [{"project_id": pid, "amount": 500_000, "funding": "fiscal"}]
+    notice: dict[str, Any] = {
         "tenant": LAIZHOU,
         "notice_no": f"莱财预〔2023〕{uuid.uuid4().hex[:4]}号",
         "year": 2024,
         "notified_on": "2023-12-15",
         "notified_by": "莱州市财政局",
-        "items": [{"project_id": pid, "amount": 500_000, "funding": "fiscal"}],
+        "items": items,
     }
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", notice))
     eventually(lambda: len(review_of(platform, budget, LAIZHOU, pid)["arrangements"]) == 1)
     # The same notice sent again (a new message) records nothing more.
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", notice))
-    twice = {**notice, "notice_no": "另一号", "items": notice["items"] * 2}
+    twice = {**notice, "notice_no": "另一号", "items": items * 2}
     before = len(dead_letters(platform_db))
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", twice))
     eventually(lambda: len(dead_letters(platform_db)) > before)

@@ -84,10 +84,9 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
     facts = project.facts if project else {}
     await publish(
         session,
-        tenant=tenant,
-        aggregate="finance_review",
-        event="requested",
-        data={
+        "finance_review",
+        "requested",
+        {
             "review_id": str(review_id),
             "project_id": str(project_id),
             "submission": submission,
@@ -118,6 +117,7 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
             },
         },
         actor=system_actor(ACTOR, tenant),
+        tenant=tenant,
     )
 
 
@@ -175,6 +175,18 @@ def _close(
     review.answered_at = datetime.now(UTC)
 
 
+def _review_event(review: FinanceReview, **more: Any) -> dict[str, Any]:
+    """What every event about an answered or closed review says first."""
+    head = {
+        "review_id": str(review.id),
+        "project_id": str(review.project_id),
+        "submission": review.submission,
+    }
+    if "workflow_id" in more:  # completed.v1 names the workflow before the step
+        head["workflow_id"] = more.pop("workflow_id")
+    return {**head, "step_id": review.step_id, "outcome": review.outcome, **more}
+
+
 async def record_answer(
     session: AsyncSession,
     *,
@@ -209,27 +221,17 @@ async def record_answer(
     review.funding_by_year = years
     await _budget_follows(session, review, outcome, approved)
     await session.flush()
-    await publish(
-        session,
-        tenant=tenant,
-        aggregate="finance_review",
-        event="completed",
-        data={
-            "review_id": str(review.id),
-            "project_id": str(review.project_id),
-            "submission": review.submission,
-            "workflow_id": review.workflow_id,
-            "step_id": review.step_id,
-            "outcome": outcome,
-            "requested_amount": review.requested_amount,
-            "approved_amount": approved,
-            "opinion": review.opinion,
-            "funding_by_year": years,
-            "answered_by": review.answered_by,
-        },
-        # The finance system's actor (from its ce-actor) is who decided.
-        actor=actor,
+    completed = _review_event(
+        review,
+        workflow_id=review.workflow_id,
+        requested_amount=review.requested_amount,
+        approved_amount=approved,
+        opinion=review.opinion,
+        funding_by_year=years,
+        answered_by=review.answered_by,
     )
+    # The finance system's actor (from its ce-actor) is who decided.
+    await publish(session, "finance_review", "completed", completed, actor=actor, tenant=tenant)
 
 
 async def close_by_hand(
@@ -265,22 +267,12 @@ async def close_by_hand(
     )
     await _budget_follows(session, review, outcome, approved)
     await session.flush()
-    await publish(
-        session,
-        tenant=tenant,
-        aggregate="finance_review",
-        event="closed",
-        data={
-            "review_id": str(review.id),
-            "project_id": str(review.project_id),
-            "submission": review.submission,
-            "step_id": review.step_id,
-            "outcome": outcome,
-            "approved_amount": review.approved_amount,
-            "reason": "财政部门已在审批流程中直接出具意见，本请求无需再答复",
-        },
-        actor=actor,
+    closed = _review_event(
+        review,
+        approved_amount=review.approved_amount,
+        reason="财政部门已在审批流程中直接出具意见，本请求无需再答复",
     )
+    await publish(session, "finance_review", "closed", closed, actor=actor, tenant=tenant)
 
 
 async def record_arrangement(
@@ -329,16 +321,16 @@ async def record_arrangement(
         return
     await publish(
         session,
-        tenant=tenant,
-        aggregate="arrangement",
-        event="recorded",
-        data={
+        "arrangement",
+        "recorded",
+        {
             "notice_no": notice["notice_no"],
             "year": int(notice["year"]),
             "notified_on": notice["notified_on"],
             "items": recorded,
         },
         actor=actor,
+        tenant=tenant,
     )
 
 

@@ -8,7 +8,6 @@ and cites the article.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from libs.common.errors import Conflict, Invalid
 from services.budget.lines import repository, rules
 from services.budget.lines.schemas import AdjustmentCreate, LineCreate
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
-from services.budget.outbox import publish
+from services.budget.outbox import of_project, publish
 from services.budget.replica import require_document, status_text
 
 __all__ = [
@@ -162,11 +161,8 @@ async def create_line(
             field="finance_opinion_document_id",
             what="财政部门意见",
         )
-    now = datetime.now(UTC)
     line = BudgetLine(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
+        **of_project(project, actor),
         kind=body.kind,
         year=body.year,
         service_year=body.service_year,
@@ -175,21 +171,18 @@ async def create_line(
         finance_opinion_document_id=body.finance_opinion_document_id,
         note=body.note,
         version=1,
-        actor=dict(actor),
-        created_at=now,
-        updated_at=now,
     )
+    line.updated_at = line.created_at
     session.add(line)
     await session.flush()
     out = line_out(line)
     await publish(
         session,
-        tenant=project.tenant_id,
-        project=project,
-        aggregate="line",
-        event="recorded",
-        data=out,
+        "line",
+        "recorded",
+        out,
         actor=actor,
+        project=project,
     )
     return out
 
@@ -258,16 +251,12 @@ async def adjust(
         line.updated_at = now
     cap, limit = rules.adjustment_cap(project.decision or {}, total_of(project))
     adjustment = Adjustment(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
+        **of_project(project, actor),
         from_line_id=source.id,
         to_line_id=target.id,
         amount=body.amount,
         reason=body.reason,
         article=limit["article"] if limit else None,
-        actor=dict(actor),
-        created_at=now,
     )
     session.add(adjustment)
     await session.flush()
@@ -284,11 +273,10 @@ async def adjust(
     }
     await publish(
         session,
-        tenant=project.tenant_id,
-        project=project,
-        aggregate="line",
-        event="adjusted",
-        data=out,
+        "line",
+        "adjusted",
+        out,
         actor=actor,
+        project=project,
     )
     return out

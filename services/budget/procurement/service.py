@@ -9,7 +9,6 @@ be a ``contract`` document of the project in the archive (issue 16 item 9).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
 from services.budget.models import BudgetProject, Contract, Procurement
-from services.budget.outbox import publish
+from services.budget.outbox import of_project, publish
 from services.budget.procurement.schemas import ContractCreate, ProcurementCreate
 from services.budget.replica import require_document, status_text
 
@@ -72,15 +71,8 @@ async def _advance(
     project.status = status
     project.updated_at = datetime.now(UTC)
     await session.flush()
-    await publish(
-        session,
-        tenant=project.tenant_id,
-        project=project,
-        aggregate="project",
-        event=event,
-        data={"project_id": str(project.id), **data},
-        actor=actor,
-    )
+    data = {"project_id": str(project.id), **data}
+    await publish(session, "project", event, data, actor=actor, project=project)
 
 
 async def start_procurement(
@@ -99,14 +91,10 @@ async def start_procurement(
         "须为 approved（已立项）或 filed（已备案）",
     )
     proc = Procurement(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
+        **of_project(project, actor),
         submission=project.submission,
         method=body.method,
         started_on=body.started_on,
-        actor=dict(actor),
-        created_at=datetime.now(UTC),
     )
     await _advance(
         session,
@@ -149,16 +137,12 @@ async def record_contract(
         what="合同文本",
     )
     contract = Contract(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
+        **of_project(project, actor),
         submission=project.submission,
         supplier=body.supplier,
         amount=body.amount,
         signed_on=body.signed_on,
         document_id=body.document_id,
-        actor=dict(actor),
-        created_at=datetime.now(UTC),
     )
     await _advance(
         session,

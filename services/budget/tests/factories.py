@@ -30,6 +30,7 @@ __all__ = [
     "events_of",
     "laizhou_decision",
     "person",
+    "professional_decision",
 ]
 
 YUNAN = "445322"  # 郁南县
@@ -55,30 +56,27 @@ def person(
     )
 
 
-def laizhou_decision(amount: int = 1_000_000) -> dict[str, Any]:
-    """A 莱州 decision by the real engine (operations cap, adjustment limit, surplus rule)."""
-    facts = {
+def professional_decision(tenant: str, amount: int, *, on: date, **more: Any) -> dict[str, Any]:
+    """The real engine's decision on a 专业类 software project of ``tenant`` submitted ``on``."""
+    facts: dict[str, Any] = {
         "project_class": "professional",
-        "category": "governance",
         "service_types": ["software_development"],
         "amount": amount,
         "software_amount": amount,
-        "in_annual_plan": True,
+        **more,
     }
-    return decision(registry().pack_for(LAIZHOU, LAIZHOU_ON), facts, LAIZHOU_ON)
+    return decision(registry().pack_for(tenant, on), facts, on)
+
+
+def laizhou_decision(amount: int = 1_000_000, **more: Any) -> dict[str, Any]:
+    """A 莱州 decision (operations cap, adjustment limit, surplus rule)."""
+    facts = {"category": "governance", "in_annual_plan": True, **more}
+    return professional_decision(LAIZHOU, amount, on=LAIZHOU_ON, **facts)
 
 
 def chaozhou_new_funds_decision(amount: int = 800_000) -> dict[str, Any]:
     """A 潮州 decision of a project with new fiscal funds (第十三条: 财政部门意见 first)."""
-    on = date(2025, 3, 1)
-    facts = {
-        "project_class": "professional",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "new_fiscal_funds": True,
-    }
-    return decision(registry().pack_for(CHAOZHOU, on), facts, on)
+    return professional_decision(CHAOZHOU, amount, on=date(2025, 3, 1), new_fiscal_funds=True)
 
 
 async def add_project(

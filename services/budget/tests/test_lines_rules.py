@@ -10,45 +10,19 @@ import pytest
 from policies.tests.support import decision, registry, source_text
 from services.budget.lines import rules
 from services.budget.lines.service import missing_lines
-
-LAIZHOU_ON = date(2023, 3, 1)  # 莱政办发〔2022〕6号 is in force 2022-09-29 .. 2024-09-28
+from services.budget.tests.factories import laizhou_decision, professional_decision
 
 
 def laizhou(amount: int = 800_000, **facts: Any) -> dict[str, Any]:
-    pack = registry().pack_for("370683", LAIZHOU_ON)
-    base = {
-        "project_class": "professional",
-        "category": "governance",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-    return decision(pack, {**base, **facts}, LAIZHOU_ON)
+    return laizhou_decision(amount, **facts)
 
 
 def yunan(amount: int = 1_200_000) -> dict[str, Any]:
-    pack = registry().pack_for("445322", date(2025, 3, 1))
-    facts = {
-        "project_class": "professional",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-    return decision(pack, facts, date(2025, 3, 1))
+    return _professional("445322", amount)
 
 
 def _professional(tenant: str, amount: int) -> dict[str, Any]:
-    on = date(2025, 3, 1)
-    facts = {
-        "project_class": "professional",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-    return decision(registry().pack_for(tenant, on), facts, on)
+    return professional_decision(tenant, amount, on=date(2025, 3, 1), in_annual_plan=True)
 
 
 def chaozhou(amount: int) -> dict[str, Any]:

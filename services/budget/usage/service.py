@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
@@ -32,7 +32,7 @@ from services.budget.models import (
     SurplusReturn,
     UsageReport,
 )
-from services.budget.outbox import publish
+from services.budget.outbox import of_project, publish
 from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository
 from services.budget.usage.schemas import SurplusReturnCreate, UsageReportCreate
@@ -123,17 +123,13 @@ async def record_disbursement(
     row_id = await session.scalar(
         insert(Disbursement)
         .values(
-            id=uuid.uuid4(),
-            tenant_id=project.tenant_id,
-            project_id=project.id,
+            **of_project(project, actor),
             line_id=line.id,
             amount=amount,
             paid_on=paid_on,
             voucher_no=voucher_no,
             contract_id=contract_id,
             source=source,
-            actor=dict(actor),
-            created_at=datetime.now(UTC),
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "voucher_no"])
         .returning(Disbursement.id)
@@ -145,12 +141,11 @@ async def record_disbursement(
     out = disbursement_out(row, line, sum(paid.values()) + amount)
     await publish(
         session,
-        tenant=project.tenant_id,
-        project=project,
-        aggregate="disbursement",
-        event="recorded",
-        data={"disbursement_id": out["id"], **{k: v for k, v in out.items() if k != "id"}},
+        "disbursement",
+        "recorded",
+        {"disbursement_id": out["id"], **{k: v for k, v in out.items() if k != "id"}},
         actor=actor,
+        project=project,
     )
     return out, True
 
@@ -203,16 +198,12 @@ async def report_usage(
         raise Conflict("report_exists", "该期资金使用情况已报告", str(duplicate))
     numbers = await figures(session, project, body.period_start, body.period_end)
     report = UsageReport(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
+        **of_project(project, actor),
         period_start=body.period_start,
         period_end=body.period_end,
         figures=numbers,
         narrative=body.narrative,
         article=pack_article(project.decision or {}, "fund_usage_report", policies),
-        actor=dict(actor),
-        created_at=datetime.now(UTC),
     )
     session.add(report)
     await session.flush()
@@ -227,12 +218,11 @@ async def report_usage(
     }
     await publish(
         session,
-        tenant=project.tenant_id,
-        project=project,
-        aggregate="usage",
-        event="reported",
-        data=out,
+        "usage",
+        "reported",
+        out,
         actor=actor,
+        project=project,
     )
     return out
 
@@ -266,16 +256,12 @@ async def return_surplus(
     if await repository.surplus_voucher_used(session, body.voucher_no):
         raise Conflict("voucher_used", "凭证号已使用", body.voucher_no)
     row = SurplusReturn(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
+        **of_project(project, actor),
         amount=body.amount,
         returned_on=body.returned_on,
         channel=body.channel,
         voucher_no=body.voucher_no,
         article=article,
-        actor=dict(actor),
-        created_at=datetime.now(UTC),
     )
     session.add(row)
     await session.flush()
@@ -291,11 +277,10 @@ async def return_surplus(
     }
     await publish(
         session,
-        tenant=project.tenant_id,
-        project=project,
-        aggregate="surplus",
-        event="returned",
-        data=out,
+        "surplus",
+        "returned",
+        out,
         actor=actor,
+        project=project,
     )
     return out
