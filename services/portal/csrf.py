@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from starlette.requests import cookie_parser
+
 from services.portal import session
 
 __all__ = ["FIELD", "HEADER", "CsrfGuard", "csrf_token"]
@@ -69,7 +71,9 @@ class CsrfGuard:
         if not self._same_origin(scope, headers):
             await _refuse(send, "请求不是从本系统的页面发出的（来源校验未通过），已拒绝。")
             return
-        cookie = _cookie(headers.get("cookie", ""), session.COOKIE)
+        # Parsed as Starlette parses it for the page (quoted values unquoted),
+        # so the token here is the one the page was rendered with.
+        cookie = cookie_parser(headers.get("cookie", "")).get(session.COOKIE)
         expected = csrf_token(self.secret, cookie)
         if not expected:
             # No session: nothing to forge on its behalf; the route asks for a login.
@@ -103,14 +107,6 @@ class CsrfGuard:
         scheme = scope.get("scheme", "http")
         own = {f"{scheme}://{headers.get('host', '')}".lower(), self.public_origin}
         return claimed.lower() in own
-
-
-def _cookie(header: str, name: str) -> str | None:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None
 
 
 def _replaying(messages: list[Message], receive: Receive) -> Receive:
