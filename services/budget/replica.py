@@ -34,11 +34,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.documents import apply_document_event
 from libs.common.errors import Invalid, NotFound
 from libs.common.events import Event, Reject
+from libs.vocab import label
 from services.budget.models import BudgetProject, documents
 
 __all__ = [
     "ACTIVE",
-    "STATUS_LABEL",
     "lock",
     "on_change",
     "on_decided",
@@ -59,22 +59,11 @@ _ROUTE_STATUS = {
 }
 # Approved or filed: the project may spend money (procure, contract, disburse).
 ACTIVE = frozenset({"approved", "filed", "procuring", "implementing"})
-STATUS_LABEL = {
-    "submitted": "已申报",
-    "under_review": "审核中",
-    "approved": "已立项",
-    "filed": "已备案",
-    "rejected": "不予立项",
-    "returned": "已退回",
-    "out_of_scope": "不适用本办法",
-    "procuring": "采购中",
-    "implementing": "实施中",
-}
 
 
 def status_text(project: BudgetProject) -> str:
     """``under_review（审核中）``: the code a machine matches and the label a person reads."""
-    return f"{project.status}（{STATUS_LABEL.get(project.status, '')}）"
+    return f"{project.status}（{label('budget_status', project.status)}）"
 
 
 # --------------------------------------------------------------------------- queries

@@ -30,7 +30,6 @@ from libs.common.errors import Problem
 __all__ = [
     "INVESTMENT",
     "LINE_KINDS",
-    "LINE_LABELS",
     "Violation",
     "adjustment_cap",
     "check_adjustment",
@@ -43,13 +42,6 @@ __all__ = [
 
 INVESTMENT = ("construction", "supervision", "third_party_testing", "security_assessment")
 LINE_KINDS = (*INVESTMENT, "operations")
-LINE_LABELS = {
-    "construction": "建设费用",
-    "supervision": "监理费用",
-    "third_party_testing": "第三方测试费用",
-    "security_assessment": "安全评估费用",
-    "operations": "运维费用",
-}
 
 
 @dataclass

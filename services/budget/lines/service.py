@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
+from libs.vocab import BUDGET_LINES
 from services.budget.lines import repository, rules
 from services.budget.lines.schemas import AdjustmentCreate, LineCreate
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
@@ -147,7 +148,7 @@ async def create_line(
         raise Conflict(
             "line_exists",
             "该预算科目已存在",
-            f"{where}{rules.LINE_LABELS[body.kind]}已编报；金额变化请通过资金调整",
+            f"{where}{BUDGET_LINES[body.kind]}已编报；金额变化请通过资金调整",
         )
     if (violation := check_line(project, lines, body)) is not None:
         raise violation.error(project.decision or {})

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
 from libs.policy import PolicyRegistry
+from libs.vocab import BUDGET_LINES
 from services.budget.lines import repository as lines_repository
 from services.budget.lines import rules
 from services.budget.lines.service import total_of
@@ -118,7 +119,7 @@ async def record_disbursement(
         raise Conflict(
             "over_line_balance",
             "支付金额超过预算科目余额",
-            f"{rules.LINE_LABELS[line.kind]}余额{balance}元，本次支付{amount}元",
+            f"{BUDGET_LINES[line.kind]}余额{balance}元，本次支付{amount}元",
         )
     row_id = await session.scalar(
         insert(Disbursement)
