@@ -1,11 +1,12 @@
-"""How the budget service's aggregates publish: one call that stamps tenant and submission.
+"""What every budget event and every recorded row carries, in one place.
 
 Every budget event about a project carries ``tenant`` and the project's
 ``submission`` (a consumer drops what belongs to an older submission) and names
-its actor. The types and their schemas are in
-:mod:`services.budget.finance.contract`; :mod:`services.budget.events` lists
-them. (Kept apart from ``events.py``, whose handler table imports the
-aggregates that call this: one module each way, no import cycle.)
+its actor; every row a person records on a project has its id, owner, actor and
+time. The aggregates call ``libs.common.events.emit`` themselves, with the
+aggregate and event written out at the call, so that libs/contracts' scan of
+emit sites reads every type the service publishes; :mod:`services.budget.events`
+lists them.
 """
 
 from __future__ import annotations
@@ -15,45 +16,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from libs.common.events import emit
 from services.budget.models import BudgetProject
 
-__all__ = ["of_project", "publish"]
+__all__ = ["of_project", "stamped"]
 
 
-async def publish(
-    session: AsyncSession,
-    aggregate: str,
-    event: str,
-    data: Mapping[str, Any],
-    *,
-    actor: Mapping[str, Any],
-    project: BudgetProject | None = None,
-    tenant: str | None = None,
-) -> None:
-    """Emit ``govproj.budget.<aggregate>.<event>.v1`` in the session's transaction (outbox).
-
-    The tenant is the project's unless given; a project's event also carries its
-    submission.
-    """
-    owner = tenant or (project.tenant_id if project is not None else None)
-    if owner is None:
-        raise ValueError("publish() needs the project or the tenant of the event")
-    stamped: dict[str, Any] = {"tenant": owner}
-    if project is not None:
-        stamped["submission"] = project.submission
-    stamped.update(data)
-    await emit(
-        session,
-        tenant=owner,
-        service="budget",
-        aggregate=aggregate,
-        event=event,
-        data=stamped,
-        actor=actor,
-    )
+def stamped(owner: BudgetProject | str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` headed by its tenant and, for a project's event, the project's submission."""
+    if isinstance(owner, BudgetProject):
+        return {"tenant": owner.tenant_id, "submission": owner.submission, **data}
+    return {"tenant": owner, **data}
 
 
 def of_project(project: BudgetProject, actor: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,12 +28,12 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import Reject, finance_subject, system_actor
+from libs.common.events import Reject, emit, finance_subject, system_actor
 from services.budget.finance import repository
 from services.budget.lines import repository as lines_repository
 from services.budget.lines.service import investment_total, line_out, missing_lines, total_of
 from services.budget.models import Arrangement, BudgetProject, FinanceReview
-from services.budget.outbox import publish
+from services.budget.outbox import stamped
 from services.budget.usage import repository as usage_repository
 
 __all__ = [
@@ -48,6 +48,25 @@ __all__ = [
 
 ACTOR = "budget.finance"
 ANSWERED = "finance.budget.review.answered.v1"
+
+
+async def _announce(
+    session: AsyncSession,
+    tenant: str,
+    event: str,
+    data: Mapping[str, Any],
+    actor: Mapping[str, Any],
+) -> None:
+    """``govproj.budget.finance_review.<event>.v1`` in the consumer's transaction."""
+    await emit(
+        session,
+        tenant=tenant,
+        service="budget",
+        aggregate="finance_review",
+        event=event,
+        data=stamped(tenant, data),
+        actor=actor,
+    )
 
 
 async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[str, Any]) -> None:
@@ -82,9 +101,9 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
         return
     lines = await repository.lines_for_request(session, project_id)
     facts = project.facts if project else {}
-    await publish(
+    await _announce(
         session,
-        "finance_review",
+        tenant,
         "requested",
         {
             "review_id": str(review_id),
@@ -116,8 +135,7 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
                 "type": ANSWERED,
             },
         },
-        actor=system_actor(ACTOR, tenant),
-        tenant=tenant,
+        system_actor(ACTOR, tenant),
     )
 
 
@@ -231,7 +249,7 @@ async def record_answer(
         answered_by=review.answered_by,
     )
     # The finance system's actor (from its ce-actor) is who decided.
-    await publish(session, "finance_review", "completed", completed, actor=actor, tenant=tenant)
+    await _announce(session, tenant, "completed", completed, actor)
 
 
 async def close_by_hand(
@@ -272,7 +290,7 @@ async def close_by_hand(
         approved_amount=review.approved_amount,
         reason="财政部门已在审批流程中直接出具意见，本请求无需再答复",
     )
-    await publish(session, "finance_review", "closed", closed, actor=actor, tenant=tenant)
+    await _announce(session, tenant, "closed", closed, actor)
 
 
 async def record_arrangement(
@@ -319,18 +337,20 @@ async def record_arrangement(
             )
     if not recorded:
         return
-    await publish(
+    notified = {
+        "notice_no": notice["notice_no"],
+        "year": int(notice["year"]),
+        "notified_on": notice["notified_on"],
+        "items": recorded,
+    }
+    await emit(
         session,
-        "arrangement",
-        "recorded",
-        {
-            "notice_no": notice["notice_no"],
-            "year": int(notice["year"]),
-            "notified_on": notice["notified_on"],
-            "items": recorded,
-        },
-        actor=actor,
         tenant=tenant,
+        service="budget",
+        aggregate="arrangement",
+        event="recorded",
+        data=stamped(tenant, notified),
+        actor=actor,
     )
 
 

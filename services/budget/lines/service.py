@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
+from libs.common.events import emit
 from libs.vocab import BUDGET_LINES
 from services.budget.lines import repository, rules
 from services.budget.lines.schemas import AdjustmentCreate, LineCreate
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
-from services.budget.outbox import of_project, publish
+from services.budget.outbox import of_project, stamped
 from services.budget.replica import require_document, status_text
 
 __all__ = [
@@ -91,6 +92,25 @@ def missing_lines(decision: dict[str, Any], kinds: set[str]) -> list[dict[str, A
                 }
             )
     return out
+
+
+async def _announce(
+    session: AsyncSession,
+    project: BudgetProject,
+    event: str,
+    data: Mapping[str, Any],
+    actor: Mapping[str, Any],
+) -> None:
+    """``govproj.budget.line.<event>.v1`` in the request's transaction."""
+    await emit(
+        session,
+        tenant=project.tenant_id,
+        service="budget",
+        aggregate="line",
+        event=event,
+        data=stamped(project, data),
+        actor=actor,
+    )
 
 
 def _require_editable(project: BudgetProject) -> None:
@@ -177,14 +197,7 @@ async def create_line(
     session.add(line)
     await session.flush()
     out = line_out(line)
-    await publish(
-        session,
-        "line",
-        "recorded",
-        out,
-        actor=actor,
-        project=project,
-    )
+    await _announce(session, project, "recorded", out, actor)
     return out
 
 
@@ -272,12 +285,5 @@ async def adjust(
         "adjusted_total": before + body.amount,
         "adjustment_cap": cap,
     }
-    await publish(
-        session,
-        "line",
-        "adjusted",
-        out,
-        actor=actor,
-        project=project,
-    )
+    await _announce(session, project, "adjusted", out, actor)
     return out

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
+from libs.common.events import emit
 from services.budget.models import BudgetProject, Contract, Procurement
-from services.budget.outbox import of_project, publish
+from services.budget.outbox import of_project, stamped
 from services.budget.procurement.schemas import ContractCreate, ProcurementCreate
 from services.budget.replica import require_document, status_text
 
@@ -58,11 +59,11 @@ def _require_status(
 
 async def _advance(
     session: AsyncSession,
+    event: str,
     *,
     project: BudgetProject,
     row: TenantMixin,
     status: str,
-    event: str,
     data: Mapping[str, Any],
     actor: Mapping[str, Any],
 ) -> None:
@@ -71,8 +72,15 @@ async def _advance(
     project.status = status
     project.updated_at = datetime.now(UTC)
     await session.flush()
-    data = {"project_id": str(project.id), **data}
-    await publish(session, "project", event, data, actor=actor, project=project)
+    await emit(
+        session,
+        tenant=project.tenant_id,
+        service="budget",
+        aggregate="project",
+        event=event,
+        data=stamped(project, {"project_id": str(project.id), **data}),
+        actor=actor,
+    )
 
 
 async def start_procurement(
@@ -98,10 +106,10 @@ async def start_procurement(
     )
     await _advance(
         session,
+        "procurement_started",
         project=project,
         row=proc,
         status="procuring",
-        event="procurement_started",
         data={
             "procurement_id": str(proc.id),
             "method": body.method,
@@ -146,10 +154,10 @@ async def record_contract(
     )
     await _advance(
         session,
+        "contracted",
         project=project,
         row=contract,
         status="implementing",
-        event="contracted",
         data={
             "contract_id": str(contract.id),
             "supplier": body.supplier,

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
+from libs.common.events import emit
 from libs.policy import PolicyRegistry
 from libs.vocab import BUDGET_LINES
 from services.budget.lines import repository as lines_repository
@@ -33,7 +34,7 @@ from services.budget.models import (
     SurplusReturn,
     UsageReport,
 )
-from services.budget.outbox import of_project, publish
+from services.budget.outbox import of_project, stamped
 from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository
 from services.budget.usage.schemas import SurplusReturnCreate, UsageReportCreate
@@ -140,13 +141,16 @@ async def record_disbursement(
     row = await session.get(Disbursement, row_id)
     assert row is not None  # inserted just above, in this transaction
     out = disbursement_out(row, line, sum(paid.values()) + amount)
-    await publish(
+    await emit(
         session,
-        "disbursement",
-        "recorded",
-        {"disbursement_id": out["id"], **{k: v for k, v in out.items() if k != "id"}},
+        tenant=project.tenant_id,
+        service="budget",
+        aggregate="disbursement",
+        event="recorded",
+        data=stamped(
+            project, {"disbursement_id": out["id"], **{k: v for k, v in out.items() if k != "id"}}
+        ),
         actor=actor,
-        project=project,
     )
     return out, True
 
@@ -217,13 +221,14 @@ async def report_usage(
         "narrative": body.narrative,
         "figures": numbers,
     }
-    await publish(
+    await emit(
         session,
-        "usage",
-        "reported",
-        out,
+        tenant=project.tenant_id,
+        service="budget",
+        aggregate="usage",
+        event="reported",
+        data=stamped(project, out),
         actor=actor,
-        project=project,
     )
     return out
 
@@ -276,12 +281,13 @@ async def return_surplus(
         "article": article,
         "balance": left - body.amount,
     }
-    await publish(
+    await emit(
         session,
-        "surplus",
-        "returned",
-        out,
+        tenant=project.tenant_id,
+        service="budget",
+        aggregate="surplus",
+        event="returned",
+        data=stamped(project, out),
         actor=actor,
-        project=project,
     )
     return out
