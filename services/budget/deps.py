@@ -83,7 +83,8 @@ async def answer(
     return await idem.save(status, body, location=location)
 
 
-Act = Callable[[BudgetProject, dict[str, Any]], Awaitable[dict[str, Any]]]
+#: A service function of the shape ``f(session, *, project, body, actor, ...) -> answer``.
+Act = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +100,20 @@ class Writing:
         self,
         project_id: uuid.UUID,
         act: Act,
+        body: Any,
         *,
         location: Callable[[dict[str, Any]], str] | None = None,
+        **more: Any,
     ) -> Any:
-        """Replay a used key, else authorize, lock, ``act(project, actor)`` and answer 201."""
+        """Replay a used key, else authorize and lock the project, ``act`` and answer 201.
+
+        ``act(session, project=…, body=body, actor=…, **more)`` is the service function.
+        """
         if (replay := await self.idem.claim()) is not None:
             return replay
         project = await writable_project(self.session, project_id, self.access)
-        out = await act(project, actor_of(self.access.subject))
+        actor = actor_of(self.access.subject)
+        out = await act(self.session, project=project, body=body, actor=actor, **more)
         where = location(out) if location is not None else None
         return await answer(self.idem, self.response, out, location=where)
 

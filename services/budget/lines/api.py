@@ -8,12 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from libs.common.service import DbSession
-from services.budget.deps import (
-    PROBLEMS,
-    BudgetWriting,
-    Read,
-    readable_project,
-)
+from services.budget.deps import PROBLEMS, BudgetWriting, Read, readable_project
 from services.budget.lines import repository, service
 from services.budget.lines.schemas import AdjustmentCreate, AdjustmentRead, LineCreate, LineRead
 
@@ -30,9 +25,8 @@ router = APIRouter(prefix="/v1", tags=["budget lines"])
 async def create_line(project_id: uuid.UUID, body: LineCreate, write: BudgetWriting) -> Any:
     return await write.run(
         project_id,
-        lambda project, actor: service.create_line(
-            write.session, project=project, body=body, actor=actor
-        ),
+        service.create_line,
+        body,
         location=lambda out: f"/v1/projects/{project_id}/lines/{out['id']}",
     )
 
@@ -60,8 +54,7 @@ async def create_adjustment(
 ) -> Any:
     return await write.run(
         project_id,
-        lambda project, actor: service.adjust(
-            write.session, project=project, body=body, actor=actor
-        ),
+        service.adjust,
+        body,
         location=lambda out: f"/v1/projects/{project_id}/adjustments/{out['id']}",
     )

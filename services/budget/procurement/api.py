@@ -9,12 +9,7 @@ from fastapi import APIRouter
 
 from libs.common.errors import NotFound
 from libs.common.service import DbSession
-from services.budget.deps import (
-    PROBLEMS,
-    ImplementationWriting,
-    Read,
-    readable_project,
-)
+from services.budget.deps import PROBLEMS, ImplementationWriting, Read, readable_project
 from services.budget.procurement import repository, service
 from services.budget.procurement.schemas import (
     ContractCreate,
@@ -38,9 +33,8 @@ async def start_procurement(
 ) -> Any:
     return await write.run(
         project_id,
-        lambda project, actor: service.start_procurement(
-            write.session, project=project, body=body, actor=actor
-        ),
+        service.start_procurement,
+        body,
         location=lambda _: f"/v1/projects/{project_id}/procurement",
     )
 
@@ -71,9 +65,8 @@ async def create_contract(
 ) -> Any:
     return await write.run(
         project_id,
-        lambda project, actor: service.record_contract(
-            write.session, project=project, body=body, actor=actor
-        ),
+        service.record_contract,
+        body,
         location=lambda out: f"/v1/projects/{project_id}/contracts/{out['id']}",
     )
 

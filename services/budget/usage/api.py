@@ -95,9 +95,9 @@ async def create_usage_report(
 ) -> Any:
     return await write.run(
         project_id,
-        lambda project, actor: service.report_usage(
-            write.session, project=project, body=body, policies=policies, actor=actor
-        ),
+        service.report_usage,
+        body,
+        policies=policies,
     )
 
 
@@ -113,7 +113,7 @@ async def create_surplus_return(
 ) -> Any:
     return await write.run(
         project_id,
-        lambda project, actor: service.return_surplus(
-            write.session, project=project, body=body, policies=policies, actor=actor
-        ),
+        service.return_surplus,
+        body,
+        policies=policies,
     )
