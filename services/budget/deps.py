@@ -2,13 +2,18 @@
 
 Actions come from the one table of libs/common/auth (docs/adr/0008-authorization.md):
 
-- ``BudgetWrite`` (``budget.write``, 编报预算和资金使用): budget lines, adjustments,
+- ``BudgetWriting`` (``budget.write``, 编报预算和资金使用): budget lines, adjustments,
   disbursements, usage reports, surplus returns — the 建设单位 for its own
   projects, the bureau for every unit of its jurisdiction (郁府办〔2024〕21号
   第三条第（一）（二）项: 预算编报);
-- ``ImplementationWrite`` (``implementation.write``, 登记采购、合同和实施情况):
+- ``ImplementationWriting`` (``implementation.write``, 登记采购、合同和实施情况):
   procurement and contracts, the same people;
 - ``Read`` (``read``): every role, within the jurisdictions it may see.
+
+A ``…Writing`` is the request's transaction, Idempotency-Key, response and the
+admitted caller together; :meth:`Writing.run` replays a used key, loads the
+project (404 unseen), checks it (403 overseen or another unit's), locks it and
+calls the service.
 
 Finance's own acts (资金审核, 预算安排, 支付) reach this service as events on the
 FINANCE stream, not over HTTP, so no route here declares ``finance.review``.
@@ -33,7 +38,6 @@ from services.budget.replica import lock, require_project
 
 __all__ = [
     "PROBLEMS",
-    "BudgetWrite",
     "BudgetWriting",
     "Idem",
     "ImplementationWriting",
@@ -45,7 +49,6 @@ __all__ = [
 ]
 
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-BudgetWrite = Annotated[Access, Depends(permit("budget.write"))]
 Read = Annotated[Access, Depends(permit("read"))]
 PROBLEMS = problem_responses(s409="项目状态不允许此操作", s422="输入不合法或违反政策规定（附条款）")
 
