@@ -37,9 +37,10 @@ from typing import Any
 from fastapi import Depends
 
 from libs.common.errors import Forbidden, NotFound
+from libs.vocab import ROLE_BODIES
 
 from ._deps import current_subject
-from ._roles import ROLE_LABELS, ROLES
+from ._roles import ROLES
 from ._subject import AuthSubject
 
 __all__ = [
@@ -201,7 +202,7 @@ class Access:
 
 
 def _deny_roles(action: Action) -> Forbidden:
-    labels = "、".join(sorted(ROLE_LABELS[r] for r in action.roles))
+    labels = "、".join(sorted(ROLE_BODIES[r] for r in action.roles))
     return Forbidden(
         f"「{action.label}」须由以下角色办理：{labels}",
         code="forbidden",
