@@ -34,7 +34,6 @@ NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
         ("services/archive", "PROPERTIES"),  # vocab.py → CHECK_PROPERTIES
         ("services/archive", "STAGES"),  # vocab.py → CHECK_STAGES
         ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
-        ("services/registry", "STATES"),  # lifecycle.py → STATE_LABELS
         ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )
