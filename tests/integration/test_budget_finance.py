@@ -38,6 +38,7 @@ from tests.support.budget import (
     laizhou_facts,
     problem,
     publish,
+    submit,
     wait_state,
 )
 
@@ -461,7 +462,6 @@ def test_yunan_approval_waits_for_finance_which_approves_less_and_the_budget_fol
         experts_agree,
         open_step,
         planned_project,
-        submit,
         workflow_of,
     )
 
