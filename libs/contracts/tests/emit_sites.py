@@ -5,9 +5,9 @@ are laid out: it walks every module under ``services/`` and resolves
 
 - ``emit(session, service=..., aggregate=..., event=...)`` with string
   literals, ``"a" if c else "b"``, or a module constant (``SERVICE``);
-- calls of a module's own wrapper around ``emit`` (``_emit(session, wf,
-  "step", "opened", ...)``), by binding the call's arguments to the wrapper's
-  parameters.
+- calls of a wrapper around ``emit`` (``publish(session, wf, "step",
+  "opened", ...)``), defined in the module or imported from a module of the
+  same service, by binding the call's arguments to the wrapper's parameters.
 
 An ``event=`` that is computed (``f"extension_{status}"``) cannot be read; it
 is returned as a :class:`Dynamic` site, and the test enumerates its values.
@@ -104,10 +104,18 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
     package_consts: dict[str, dict[str, str]] = {}
     for rel, tree in trees.items():
         package_consts.setdefault(rel.parts[1], {}).update(_module_constants(tree))
+    # Wrappers by defining module (``services.approval.workflow.publish``).
+    defined = {".".join(rel.with_suffix("").parts): _wrappers(tree) for rel, tree in trees.items()}
+    wrapped = {id(call) for ws in defined.values() for _, call in ws.values()}
     for rel, tree in trees.items():
         consts = {**package_consts[rel.parts[1]], **_module_constants(tree)}
-        wrappers = _wrappers(tree)
-        wrapped = {id(call) for _, call in wrappers.values()}
+        wrappers = dict(defined[".".join(rel.with_suffix("").parts)])
+        for node in ast.walk(tree):
+            # ``from services.approval.workflow.publish import publish``
+            if isinstance(node, ast.ImportFrom) and node.module in defined:
+                for alias in node.names:
+                    if alias.name in defined[node.module]:
+                        wrappers[alias.asname or alias.name] = defined[node.module][alias.name]
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or id(node) in wrapped:
                 continue
@@ -156,10 +164,10 @@ DYNAMIC: dict[tuple[str, str, str], set[str]] = {
         "extension_granted",
         "extension_refused",
     },
-    # workflow/service.py: a change workflow closes approved, rejected or returned.
+    # changes/closing.py: a change workflow closes approved, rejected or returned.
     ("approval", "change", "state"): {"approved", "rejected", "returned"},
-    # workflow/service.py: a project step that does not approve returns or rejects.
-    ("approval", "project", "event"): {"returned", "rejected"},
+    # workflow/outcomes.py: a project step that does not approve returns or rejects.
+    ("approval", "project", "state"): {"returned", "rejected"},
     # checks/service.py: "passed" if the report is acceptable else "failed".
     ("archive", "acceptance", "outcome"): {"passed", "failed"},
     # retention/audit.py: a finding is changed, missing or untracked (models.py CHECK).
