@@ -26,7 +26,7 @@ from services.archive.packages import tarstream
 from services.archive.storage import ArchiveStorage
 from services.archive.tests import samples
 from services.archive.tests.conftest import actor, in_tenant, make_project
-from services.archive.tests.test_documents import upload
+from services.archive.tests.support import upload
 
 
 class CleanScanner:
