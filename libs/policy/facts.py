@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from libs.policy.errors import FactsError
+from libs.policy.pack import Pack
 from libs.policy.vocab import CATEGORIES, EXCLUDED_KINDS, FUNDING, PROJECT_CLASSES, SERVICE_TYPES
-
-if TYPE_CHECKING:
-    from libs.policy.loader import Pack
 
 __all__ = [
     "CORE_FACTS",

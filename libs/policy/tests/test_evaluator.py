@@ -231,30 +231,16 @@ def test_engine_helpers_pass_on_the_fixture(yunan: Pack) -> None:
 
 def test_monotonic_helper_catches_an_inverted_table(yunan: Pack) -> None:
     import copy
-
-    from libs.policy.evaluator import _Band
+    from dataclasses import replace
 
     bad = copy.copy(yunan)
     table = yunan.compiled.tables[0]
     # Swap the routes of the lowest and highest bands.
     lo, mid, hi = table.bands
     swapped = (
-        _Band(
-            lo.lo, lo.hi, lo.key, lo.article, "approval", None, lo.prefix, lo.template, lo.hit, None
-        ),
+        replace(lo, route="approval", authority=None, outcome=None),
         mid,
-        _Band(
-            hi.lo,
-            hi.hi,
-            hi.key,
-            hi.article,
-            "self_managed",
-            None,
-            hi.prefix,
-            hi.template,
-            hi.hit,
-            None,
-        ),
+        replace(hi, route="self_managed", authority=None, outcome=None),
     )
     bad.compiled = copy.copy(yunan.compiled)
     object.__setattr__(bad.compiled, "tables", (copy.copy(table),))

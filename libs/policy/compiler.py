@@ -1,0 +1,486 @@
+"""Compile a resolved pack once: conditions, band tables, templates, citation prefixes.
+
+Evaluation is the hot path (thousands of decisions a second), so everything
+that does not depend on the facts is done here: CEL programs compiled with the
+parameters folded in as literals (converting a Python dict into a CEL map costs
+more than evaluating the rule), bands resolved to integer intervals, explanation
+templates pre-rendered up to their facts, citation prefixes built, and outcomes
+that read no fact built once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import cel
+
+from libs.policy.compiled import (
+    DEFAULT_ROUTES,
+    BandStep,
+    CompiledPack,
+    Condition,
+    RequirementStep,
+    ScopeStep,
+    TableStep,
+    TimeLimitStep,
+)
+from libs.policy.decision import RequirementOutcome, RouteOutcome, TimeLimitOutcome, TraceEntry
+from libs.policy.errors import PackError
+from libs.policy.facts import CORE_FACTS, SYSTEM_DEFAULTS
+from libs.policy.lint import lint_bands
+from libs.policy.model import (
+    Document,
+    PackSpec,
+    Parameter,
+    Requirement,
+    RouteTable,
+    ScopeRule,
+    TimeLimit,
+)
+from libs.policy.render import (
+    Template,
+    format_period,
+    format_value,
+    parse_month_day,
+    parse_period,
+)
+from libs.policy.vocab import FROM_LABELS, REQUIREMENT_LABELS, TIME_LIMIT_LABELS
+
+__all__ = ["compile_pack"]
+
+_STRING_OR_PARAM = re.compile(
+    r"(\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
+    r"|\bparams\s*\.\s*([A-Za-z_]\w*)"
+)
+_WORDS = re.compile(r"[.\"']\s*([A-Za-z_]\w*)")
+_BOUND_VARS = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+
+
+def _literal(value: Any) -> str:
+    """A parameter value as a CEL literal (ratios as doubles, amounts as ints)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if ("." in repr(value) or "e" in repr(value)) else f"{value!r}.0"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _smoke_context(spec: PackSpec) -> dict[str, Any]:
+    """Plausible facts to try every condition on once at load (catches type errors)."""
+    zero: dict[str, Any] = {
+        "bool": False,
+        "amount": 1000000,
+        "int": 0,
+        "string": "",
+        "enum": None,
+        "string_list": [],
+    }
+    ctx: dict[str, Any] = {
+        "project_class": "public",
+        "category": None,
+        "service_types": ["software_development"],
+        "amount": 1000000,
+        "software_amount": 500000,
+        "funding": "fiscal",
+        "new_fiscal_funds": False,
+        "uses_crypto": False,
+        "classified": False,
+        "fixed_asset_investment": False,
+        "excluded_kind": None,
+        "in_annual_plan": True,
+        "mandated": False,
+        "systems": [{"id": "smoke", **SYSTEM_DEFAULTS}],
+        "submitted_on": "2000-01-01",
+        "route": "approval",
+    }
+    for name, fd in spec.facts.items():
+        ctx[name] = fd.default if "default" in fd.model_fields_set else zero[fd.type]
+    return ctx
+
+
+class _Compiler:
+    def __init__(
+        self,
+        pack_id: str,
+        spec: PackSpec,
+        params: Mapping[str, Any],
+        fact_kinds: Mapping[str, str],
+        cited: Callable[[str], Document],
+    ) -> None:
+        self.pack = pack_id
+        self.spec = spec
+        self.params = params
+        self.fact_kinds = fact_kinds
+        self.cited = cited
+        self.variables: set[str] = set()
+        self.words: set[str] = set()  # field names and string literals the conditions mention
+        self.uses_route = False
+        self.smoke = _smoke_context(spec)
+        self.smoke_ctx = cel.Context(self.smoke)
+        # Constant placeholders: parameters (rendered by type) and the document.
+        self.constants: dict[str, str] = {
+            name: format_value(params[name], p.type) for name, p in spec.parameters.items()
+        }
+
+    def condition(self, where: str, source: str, *, allow_route: bool) -> Condition:
+        text = source.strip()
+        if text in ("true", "false"):
+            return Condition(source, None, text == "true", frozenset())
+        return self.expression(where, "when", source, allow_route=allow_route, expect=bool)
+
+    def subjects(self, where: str, source: str | None, *, allow_route: bool) -> Condition | None:
+        if source is None:
+            return None
+        return self.expression(where, "subjects", source, allow_route=allow_route, expect=list)
+
+    def expression(
+        self, where: str, what: str, source: str, *, allow_route: bool, expect: type
+    ) -> Condition:
+        """Fold parameters in, compile, check the names it reads, try it on sample facts."""
+
+        def substitute(m: re.Match[str]) -> str:
+            if m.group(1) is not None:
+                return m.group(1)
+            name = m.group(2)
+            if name not in self.params:
+                raise PackError(self.pack, where, f"{what}: unknown parameter params.{name}")
+            return _literal(self.params[name])
+
+        folded = _STRING_OR_PARAM.sub(substitute, source)
+        try:
+            program = cel.compile(folded)
+        except Exception as exc:  # the binding raises ValueError; be safe with others
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise PackError(self.pack, where, f"{what} does not compile: {first}") from None
+        bound = set(_BOUND_VARS.findall(folded))
+        self.words.update(_WORDS.findall(folded))
+        names = set(program.variables()) - bound
+        for name in sorted(names):
+            if name == "params":
+                raise PackError(self.pack, where, f"{what}: refer to parameters as params.<name>")
+            if name == "route":
+                if not allow_route:
+                    raise PackError(
+                        self.pack,
+                        where,
+                        f"{what}: route is only known to requirements and time limits",
+                    )
+                self.uses_route = True
+                continue
+            if name not in self.fact_kinds:
+                raise PackError(self.pack, where, f"{what}: unknown fact {name!r}")
+        self.variables.update(n for n in names if n != "route")
+        try:
+            result = program.execute(self.smoke_ctx)
+        except Exception as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise PackError(self.pack, where, f"{what} fails on sample facts: {first}") from None
+        if not isinstance(result, expect):
+            raise PackError(
+                self.pack,
+                where,
+                f"{what} must give a {expect.__name__}, got {type(result).__name__}",
+            )
+        return Condition(source, program, None, frozenset(names))
+
+    def template(self, where: str, source: str, *, subjects: bool = False) -> Template:
+        def unknown(name: str) -> None:
+            hint = " (set subjects: to use {subjects})" if name == "subjects" else ""
+            raise PackError(self.pack, where, f"explanation: unknown placeholder {{{name}}}{hint}")
+
+        doc = self.cited(where)
+        constants = dict(self.constants)
+        constants["document"] = f"《{doc.title}》"
+        names: Mapping[str, str] = self.fact_kinds
+        if subjects:
+            names = {**self.fact_kinds, "subjects": "subjects"}
+        return Template.compile(source, constants=constants, fact_names=names, on_unknown=unknown)
+
+    def prefix(self, where: str, article: str) -> str:
+        return f"依据《{self.cited(where).title}》{article}，"
+
+    def authority(self, where: str, key: str | None) -> str | None:
+        if key is None:
+            return None
+        auth = self.spec.authorities.get(key)
+        if auth is None:
+            raise PackError(self.pack, where, f"authority {key} is not in authorities")
+        return auth.name
+
+    def param_ref(self, where: str, value: Any, kinds: tuple[str, ...]) -> Any:
+        """A time-limit value that may name a parameter of one of ``kinds``."""
+        if isinstance(value, str) and value in self.params:
+            p: Parameter = self.spec.parameters[value]
+            if p.type not in kinds:
+                raise PackError(
+                    self.pack,
+                    where,
+                    f"parameter {value} is a {p.type}, expected {' or '.join(kinds)}",
+                )
+            return p.value
+        return value
+
+
+def _trace(key: str, article: str) -> tuple[TraceEntry, TraceEntry]:
+    """The two trace entries a rule can produce, built once and shared (they are frozen)."""
+    return (
+        TraceEntry(rule=key, article=article, result=True),
+        TraceEntry(rule=key, article=article, result=False),
+    )
+
+
+def _static_route(
+    code: str, article: str, authority: str | None, prefix: str, template: Template
+) -> RouteOutcome | None:
+    if template.facts:
+        return None
+    return RouteOutcome(
+        code=code,
+        article=article,
+        authority=authority,
+        explanation=prefix + template.render({}, authority),
+    )
+
+
+def _fact_kinds(pack_id: str, spec: PackSpec) -> dict[str, str]:
+    """Every fact a condition may read (core facts, then the pack's own) and its kind."""
+    kinds: dict[str, str] = {n: k.rstrip("?") for n, (k, _) in CORE_FACTS.items()}
+    for name, fd in spec.facts.items():
+        if name in kinds or name in ("params", "route"):
+            raise PackError(pack_id, f"facts.{name}", "redefines a core fact or reserved name")
+        if fd.type == "enum" and not fd.values:
+            raise PackError(pack_id, f"facts.{name}", "an enum needs values")
+        kinds[name] = fd.type
+    return kinds
+
+
+def _scope_step(c: _Compiler, rule: ScopeRule) -> ScopeStep:
+    w = f"scope.{rule.id}"
+    cond = c.condition(w, rule.when, allow_route=False)
+    authority = c.authority(w, rule.authority)
+    subjects = c.subjects(w, rule.subjects, allow_route=False)
+    prefix = c.prefix(w, rule.article)
+    template = c.template(w, rule.explanation, subjects=subjects is not None)
+    return ScopeStep(
+        w,
+        rule.article,
+        cond,
+        rule.route,
+        authority,
+        prefix,
+        template,
+        *_trace(w, rule.article),
+        _static_route(rule.route, rule.article, authority, prefix, template),
+        subjects if "subjects" in template.facts else None,
+    )
+
+
+def _table_step(c: _Compiler, table: RouteTable) -> TableStep:
+    w = f"routes.{table.id}"
+    if c.fact_kinds.get(table.input) not in ("amount", "int"):
+        raise PackError(c.pack, w, f"input {table.input!r} is not an amount fact")
+    kinds = {n: p.type for n, p in c.spec.parameters.items()}
+    bands = []
+    for ib in lint_bands(c.pack, table, c.params, kinds):
+        b = ib.band
+        bw = f"{w}.bands[{ib.index}]"
+        article = b.article or table.article
+        authority = c.authority(bw, b.authority)
+        prefix, template = c.prefix(w, article), c.template(bw, b.explanation)
+        key = f"{w}.{b.id or f'bands[{ib.index}]'}"
+        bands.append(
+            BandStep(
+                ib.lo,
+                ib.hi,
+                key,
+                article,
+                b.route,
+                authority,
+                prefix,
+                template,
+                _trace(key, article)[0],
+                _static_route(b.route, article, authority, prefix, template),
+            )
+        )
+    return TableStep(
+        w,
+        table.article,
+        c.condition(w, table.when, allow_route=False),
+        table.input,
+        tuple(bands),
+        *_trace(w, table.article),
+    )
+
+
+def _requirement_step(c: _Compiler, req: Requirement) -> RequirementStep:
+    w = f"requirements.{req.id}"
+    label = req.label or REQUIREMENT_LABELS.get(req.code, req.code)
+    text = req.explanation or (f"须{label}" if req.mandatory else f"可按需{label}")
+    cond = c.condition(w, req.when, allow_route=True)
+    authorities = c.spec.authorities
+    authority = (
+        c.authority(w, req.authority)
+        if req.authority
+        else (authorities[req.actor].name if req.actor in authorities else None)
+    )
+    subjects = c.subjects(w, req.subjects, allow_route=True)
+    prefix = c.prefix(w, req.article)
+    template = c.template(w, text, subjects=subjects is not None)
+    static = None
+    # {authority} falls back to the route's authority, known only at evaluation.
+    if not template.facts and (authority is not None or "{authority}" not in text):
+        static = RequirementOutcome(
+            code=req.code,
+            mandatory=req.mandatory,
+            stage=req.stage,
+            actor=req.actor,
+            authority=authority,
+            order=req.order,
+            article=req.article,
+            explanation=prefix + template.render({}, authority),
+        )
+    return RequirementStep(
+        w,
+        req.article,
+        cond,
+        frozenset(req.routes) if req.routes is not None else DEFAULT_ROUTES,
+        req.code,
+        req.mandatory,
+        req.stage,
+        req.actor,
+        authority,
+        req.order,
+        prefix,
+        template,
+        *_trace(w, req.article),
+        static,
+        subjects if "subjects" in template.facts else None,
+    )
+
+
+def compile_pack(
+    pack_id: str, spec: PackSpec, params: Mapping[str, Any], cited: Callable[[str], Document]
+) -> CompiledPack:
+    """Compile every condition, band table and template of a resolved pack.
+
+    ``params`` holds the checked parameter values; ``cited(where)`` gives the
+    document an item's article refers to (a parent's, for an inherited rule).
+    Raises :class:`PackError` naming the item at fault.
+    """
+    fact_kinds = _fact_kinds(pack_id, spec)
+    c = _Compiler(pack_id, spec, params, fact_kinds, cited)
+    scope = tuple(_scope_step(c, rule) for rule in spec.scope)
+    tables = tuple(_table_step(c, table) for table in spec.routes)
+    requirements = tuple(_requirement_step(c, req) for req in spec.requirements)
+    time_limits = tuple(_time_limit_step(c, tl) for tl in spec.time_limits)
+    # Read after compiling: the compiler collects what the conditions mention.
+    ordered = tuple(n for n in fact_kinds if n in c.variables)
+    system_keys = tuple(k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words)
+    return CompiledPack(
+        ordered,
+        system_keys,
+        c.uses_route,
+        scope,
+        tables,
+        requirements,
+        time_limits,
+        fact_kinds,
+    )
+
+
+class _LimitValue(NamedTuple):
+    """A time limit's value, resolved from its parameter and checked: exactly one is set."""
+
+    period: str | None
+    date: str | None
+    ratio: str | None
+    amount: int | None
+
+    def text(self, working_days: bool) -> str:
+        """The value as a person reads it (2年, 每年9月30日, 15%, 100万元)."""
+        if self.period is not None:
+            return format_period(self.period, working_days=working_days)
+        if self.date is not None:
+            return "每年" + format_value(self.date, "month_day")
+        if self.ratio is not None:
+            return format_value(self.ratio, "ratio")
+        return format_value(self.amount, "amount")
+
+
+def _limit_value(c: _Compiler, w: str, tl: TimeLimit) -> _LimitValue:
+    """Resolve the one value a time limit sets (period, date, ratio or amount) and check it."""
+    pid = c.pack
+    period = c.param_ref(w, tl.period, ("period",))
+    day = c.param_ref(w, tl.date, ("month_day",))
+    ratio = c.param_ref(w, tl.ratio, ("ratio",))
+    amount = c.param_ref(w, tl.amount, ("amount",))
+    given = [v for v in (period, day, ratio, amount) if v is not None]
+    if len(given) != 1:
+        raise PackError(pid, w, "needs exactly one of period, date, ratio, amount")
+    if period is not None and (not isinstance(period, str) or parse_period(period) is None):
+        raise PackError(pid, w, f"period {period!r} is not ISO 8601 (P6M) nor a parameter")
+    if tl.working_days and (period is None or not re.fullmatch(r"P\d+D", period)):
+        raise PackError(pid, w, "working_days needs a period in days (P10D)")
+    if day is not None and (not isinstance(day, str) or parse_month_day(day) is None):
+        raise PackError(pid, w, f"date {day!r} is not --MM-DD nor a parameter")
+    if amount is not None and (type(amount) is not int or amount < 0):
+        raise PackError(pid, w, f"amount {amount!r} is not integer yuan nor a parameter")
+    ratio_text: str | None = None
+    if ratio is not None:
+        ratio_text = str(ratio)
+        try:
+            float(ratio_text)
+        except ValueError:
+            raise PackError(pid, w, f"ratio {ratio!r} is not a decimal nor a parameter") from None
+    return _LimitValue(period, day, ratio_text, amount)
+
+
+def _time_limit_step(c: _Compiler, tl: TimeLimit) -> TimeLimitStep:
+    w = f"time_limits.{tl.id}"
+    value = _limit_value(c, w, tl)
+    if tl.until is not None and (tl.until not in FROM_LABELS or tl.until == "budget_year"):
+        raise PackError(c.pack, w, f"until {tl.until!r} is not a lifecycle state")
+    label = tl.label or TIME_LIMIT_LABELS.get(tl.code, tl.code)
+    text = tl.explanation or f"{label}：{value.text(tl.working_days)}"
+    cond = c.condition(w, tl.when, allow_route=True)
+    subjects = c.subjects(w, tl.subjects, allow_route=True)
+    prefix = c.prefix(w, tl.article)
+    template = c.template(w, text, subjects=subjects is not None)
+    static = None
+    if not template.facts and "{authority}" not in text:
+        static = TimeLimitOutcome(
+            code=tl.code,
+            from_=tl.from_,
+            until=tl.until,
+            period=value.period,
+            working_days=tl.working_days,
+            date=value.date,
+            ratio=value.ratio,
+            amount=value.amount,
+            article=tl.article,
+            explanation=prefix + template.render({}, None),
+        )
+    return TimeLimitStep(
+        w,
+        tl.article,
+        cond,
+        frozenset(tl.routes) if tl.routes is not None else DEFAULT_ROUTES,
+        tl.code,
+        tl.from_,
+        tl.until,
+        value.period,
+        tl.working_days,
+        value.date,
+        value.ratio,
+        value.amount,
+        prefix,
+        template,
+        *_trace(w, tl.article),
+        static,
+        subjects if "subjects" in template.facts else None,
+    )
