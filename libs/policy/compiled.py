@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import cel
 
-from libs.policy.decision import RequirementOutcome, RouteOutcome, TimeLimitOutcome, TraceEntry
+from libs.policy.decision import (
+    RequirementOutcome,
+    RouteOutcome,
+    TimeLimitOutcome,
+    TraceEntry,
+    Waivable,
+)
 from libs.policy.render import Template
 
 __all__ = [
@@ -63,6 +69,7 @@ class ScopeStep:
     miss: TraceEntry
     outcome: RouteOutcome | None  # prebuilt when the explanation reads no fact
     subjects: Condition | None
+    waivable: Waivable | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class BandStep:
     template: Template
     hit: TraceEntry
     outcome: RouteOutcome | None
+    options: tuple[str, ...]  # stricter routes the unit may choose instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +122,8 @@ class RequirementStep:
     miss: TraceEntry
     outcome: RequirementOutcome | None
     subjects: Condition | None
+    waivable: Waivable | None
+    also: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +148,9 @@ class TimeLimitStep:
     miss: TraceEntry
     outcome: TimeLimitOutcome | None
     subjects: Condition | None
+    waivable: Waivable | None
+    minimum: bool
+    base: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,3 +165,6 @@ class CompiledPack:
     requirements: tuple[RequirementStep, ...]
     time_limits: tuple[TimeLimitStep, ...]
     fact_kinds: Mapping[str, str]
+    # Rule key -> the authority-set parameters it reads: a decision that checked
+    # the rule cites them (or, while they are unset, is provisional).
+    bureau_deps: Mapping[str, frozenset[str]]

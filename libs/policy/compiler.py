@@ -27,11 +27,18 @@ from libs.policy.compiled import (
     TableStep,
     TimeLimitStep,
 )
-from libs.policy.decision import RequirementOutcome, RouteOutcome, TimeLimitOutcome, TraceEntry
+from libs.policy.decision import (
+    RequirementOutcome,
+    RouteOutcome,
+    TimeLimitOutcome,
+    TraceEntry,
+    Waivable,
+)
 from libs.policy.errors import PackError
 from libs.policy.facts import CORE_FACTS, SYSTEM_DEFAULTS
 from libs.policy.lint import lint_bands
 from libs.policy.model import (
+    Band,
     Document,
     PackSpec,
     Parameter,
@@ -47,7 +54,14 @@ from libs.policy.render import (
     parse_month_day,
     parse_period,
 )
-from libs.policy.vocab import FROM_LABELS, REQUIREMENT_LABELS, TIME_LIMIT_LABELS
+from libs.policy.vocab import (
+    BASE_LABELS,
+    FROM_LABELS,
+    LIGHTNESS,
+    REQUIREMENT_LABELS,
+    ROUTE_LABELS,
+    TIME_LIMIT_LABELS,
+)
 
 __all__ = ["compile_pack"]
 
@@ -55,6 +69,7 @@ _STRING_OR_PARAM = re.compile(
     r"(\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
     r"|\bparams\s*\.\s*([A-Za-z_]\w*)"
 )
+_PARAM_NAMES = re.compile(r"\bparams\s*\.\s*([A-Za-z_]\w*)")
 _WORDS = re.compile(r"[.\"']\s*([A-Za-z_]\w*)")
 _BOUND_VARS = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 
@@ -96,6 +111,7 @@ def _smoke_context(spec: PackSpec) -> dict[str, Any]:
         "mandated": False,
         "systems": [{"id": "smoke", **SYSTEM_DEFAULTS}],
         "submitted_on": "2000-01-01",
+        "route_choice": None,
         "route": "approval",
     }
     for name, fd in spec.facts.items():
@@ -111,12 +127,14 @@ class _Compiler:
         params: Mapping[str, Any],
         fact_kinds: Mapping[str, str],
         cited: Callable[[str], Document],
+        unset: frozenset[str] = frozenset(),
     ) -> None:
         self.pack = pack_id
         self.spec = spec
         self.params = params
         self.fact_kinds = fact_kinds
         self.cited = cited
+        self.unset = unset
         self.variables: set[str] = set()
         self.words: set[str] = set()  # field names and string literals the conditions mention
         self.uses_route = False
@@ -126,6 +144,33 @@ class _Compiler:
         self.constants: dict[str, str] = {
             name: format_value(params[name], p.type) for name, p in spec.parameters.items()
         }
+        # A parameter nobody has set yet reads as such, never as its stand-in value.
+        for name in unset:
+            self.constants[name] = "（尚未设定）"
+        # Parameters an authority sets: which rules read them (decisions cite them).
+        self.bureau = frozenset(n for n, p in spec.parameters.items() if p.set_by)
+        self.deps: dict[str, frozenset[str]] = {}
+
+    def depends(self, key: str, *sources: str | None) -> None:
+        """Remember which authority-set parameters the rule ``key`` reads."""
+        names: set[str] = set()
+        for source in sources:
+            if source:
+                names.update(n for n in _PARAM_NAMES.findall(source) if n in self.bureau)
+                if source in self.bureau:
+                    names.add(source)
+        if names:
+            self.deps[key] = self.deps.get(key, frozenset()) | frozenset(names)
+
+    def waivable(self, where: str, key: str | None, article: str) -> Waivable | None:
+        """Who may grant an exception to a softened rule (原则上、一般)."""
+        if key is None:
+            return None
+        auth = self.spec.authorities.get(key)
+        if auth is None:
+            raise PackError(self.pack, where, f"waivable_by {key} is not in authorities")
+        role = auth.role or key
+        return Waivable(authority=auth.name, role=role, key=key, article=article)
 
     def condition(self, where: str, source: str, *, allow_route: bool) -> Condition:
         text = source.strip()
@@ -235,7 +280,13 @@ def _trace(key: str, article: str) -> tuple[TraceEntry, TraceEntry]:
 
 
 def _static_route(
-    code: str, article: str, authority: str | None, prefix: str, template: Template
+    code: str,
+    article: str,
+    authority: str | None,
+    prefix: str,
+    template: Template,
+    waivable: Waivable | None = None,
+    options: list[str] | None = None,
 ) -> RouteOutcome | None:
     if template.facts:
         return None
@@ -244,7 +295,16 @@ def _static_route(
         article=article,
         authority=authority,
         explanation=prefix + template.render({}, authority),
+        waivable_by=waivable,
+        options=options or [],
     )
+
+
+def _waiver_note(waivable: Waivable | None) -> str:
+    """The words a softened rule adds to its explanation: who may decide otherwise."""
+    if waivable is None:
+        return ""
+    return f"（可由{waivable.authority}决定例外，{waivable.article}）"
 
 
 def _fact_kinds(pack_id: str, spec: PackSpec) -> dict[str, str]:
@@ -262,10 +322,13 @@ def _fact_kinds(pack_id: str, spec: PackSpec) -> dict[str, str]:
 def _scope_step(c: _Compiler, rule: ScopeRule) -> ScopeStep:
     w = f"scope.{rule.id}"
     cond = c.condition(w, rule.when, allow_route=False)
+    c.depends(w, rule.when)
     authority = c.authority(w, rule.authority)
+    waivable = c.waivable(w, rule.waivable_by, rule.article)
     subjects = c.subjects(w, rule.subjects, allow_route=False)
     prefix = c.prefix(w, rule.article)
-    template = c.template(w, rule.explanation, subjects=subjects is not None)
+    text = rule.explanation + _waiver_note(waivable)
+    template = c.template(w, text, subjects=subjects is not None)
     return ScopeStep(
         w,
         rule.article,
@@ -275,9 +338,28 @@ def _scope_step(c: _Compiler, rule: ScopeRule) -> ScopeStep:
         prefix,
         template,
         *_trace(w, rule.article),
-        _static_route(rule.route, rule.article, authority, prefix, template),
+        _static_route(rule.route, rule.article, authority, prefix, template, waivable),
         subjects if "subjects" in template.facts else None,
+        waivable,
     )
+
+
+def _band_options(c: _Compiler, where: str, band: Band) -> list[str]:
+    """The stricter routes a unit may choose instead of the band's (可采取备案制管理)."""
+    own = LIGHTNESS.get(band.route)
+    for option in band.options:
+        heavier = LIGHTNESS.get(option)
+        if own is None or heavier is None or heavier <= own:
+            raise PackError(
+                c.pack, where, f"option {option} is not a stricter route than {band.route}"
+            )
+    return list(band.options)
+
+
+def _option_note(options: list[str]) -> str:
+    if not options:
+        return ""
+    return "（建设单位也可选择按" + "、".join(ROUTE_LABELS[o] for o in options) + "管理）"
 
 
 def _table_step(c: _Compiler, table: RouteTable) -> TableStep:
@@ -285,13 +367,19 @@ def _table_step(c: _Compiler, table: RouteTable) -> TableStep:
     if c.fact_kinds.get(table.input) not in ("amount", "int"):
         raise PackError(c.pack, w, f"input {table.input!r} is not an amount fact")
     kinds = {n: p.type for n, p in c.spec.parameters.items()}
+    c.depends(w, table.when)
     bands = []
-    for ib in lint_bands(c.pack, table, c.params, kinds):
+    for ib in lint_bands(c.pack, table, c.params, kinds, may_vanish=c.unset):
         b = ib.band
         bw = f"{w}.bands[{ib.index}]"
+        for bound in (b.gte, b.gt, b.lte, b.lt):
+            if isinstance(bound, str):
+                c.depends(w, bound)
         article = b.article or table.article
         authority = c.authority(bw, b.authority)
-        prefix, template = c.prefix(w, article), c.template(bw, b.explanation)
+        options = _band_options(c, bw, b)
+        prefix = c.prefix(w, article)
+        template = c.template(bw, b.explanation + _option_note(options))
         key = f"{w}.{b.id or f'bands[{ib.index}]'}"
         bands.append(
             BandStep(
@@ -304,7 +392,8 @@ def _table_step(c: _Compiler, table: RouteTable) -> TableStep:
                 prefix,
                 template,
                 _trace(key, article)[0],
-                _static_route(b.route, article, authority, prefix, template),
+                _static_route(b.route, article, authority, prefix, template, None, options),
+                tuple(options),
             )
         )
     return TableStep(
@@ -320,14 +409,18 @@ def _table_step(c: _Compiler, table: RouteTable) -> TableStep:
 def _requirement_step(c: _Compiler, req: Requirement) -> RequirementStep:
     w = f"requirements.{req.id}"
     label = req.label or REQUIREMENT_LABELS.get(req.code, req.code)
+    waivable = c.waivable(w, req.waivable_by, req.article)
     text = req.explanation or (f"须{label}" if req.mandatory else f"可按需{label}")
+    text += _waiver_note(waivable)
     cond = c.condition(w, req.when, allow_route=True)
+    c.depends(w, req.when)
     authorities = c.spec.authorities
     authority = (
         c.authority(w, req.authority)
         if req.authority
         else (authorities[req.actor].name if req.actor in authorities else None)
     )
+    also = [str(c.authority(w, key)) for key in req.also]
     subjects = c.subjects(w, req.subjects, allow_route=True)
     prefix = c.prefix(w, req.article)
     template = c.template(w, text, subjects=subjects is not None)
@@ -343,6 +436,8 @@ def _requirement_step(c: _Compiler, req: Requirement) -> RequirementStep:
             order=req.order,
             article=req.article,
             explanation=prefix + template.render({}, authority),
+            waivable_by=waivable,
+            also=also,
         )
     return RequirementStep(
         w,
@@ -360,20 +455,28 @@ def _requirement_step(c: _Compiler, req: Requirement) -> RequirementStep:
         *_trace(w, req.article),
         static,
         subjects if "subjects" in template.facts else None,
+        waivable,
+        tuple(also),
     )
 
 
 def compile_pack(
-    pack_id: str, spec: PackSpec, params: Mapping[str, Any], cited: Callable[[str], Document]
+    pack_id: str,
+    spec: PackSpec,
+    params: Mapping[str, Any],
+    cited: Callable[[str], Document],
+    *,
+    unset: frozenset[str] = frozenset(),
 ) -> CompiledPack:
     """Compile every condition, band table and template of a resolved pack.
 
     ``params`` holds the checked parameter values; ``cited(where)`` gives the
-    document an item's article refers to (a parent's, for an inherited rule).
-    Raises :class:`PackError` naming the item at fault.
+    document an item's article refers to (a parent's, for an inherited rule);
+    ``unset`` names the authority-set parameters nobody has set yet (``params``
+    then holds their ``unset_value``). Raises :class:`PackError` naming the item.
     """
     fact_kinds = _fact_kinds(pack_id, spec)
-    c = _Compiler(pack_id, spec, params, fact_kinds, cited)
+    c = _Compiler(pack_id, spec, params, fact_kinds, cited, unset)
     scope = tuple(_scope_step(c, rule) for rule in spec.scope)
     tables = tuple(_table_step(c, table) for table in spec.routes)
     requirements = tuple(_requirement_step(c, req) for req in spec.requirements)
@@ -390,6 +493,7 @@ def compile_pack(
         requirements,
         time_limits,
         fact_kinds,
+        c.deps,
     )
 
 
@@ -443,10 +547,21 @@ def _limit_value(c: _Compiler, w: str, tl: TimeLimit) -> _LimitValue:
 def _time_limit_step(c: _Compiler, tl: TimeLimit) -> TimeLimitStep:
     w = f"time_limits.{tl.id}"
     value = _limit_value(c, w, tl)
+    c.depends(
+        w, tl.when, *(v for v in (tl.period, tl.date, tl.ratio, tl.amount) if isinstance(v, str))
+    )
     if tl.until is not None and (tl.until not in FROM_LABELS or tl.until == "budget_year"):
         raise PackError(c.pack, w, f"until {tl.until!r} is not a lifecycle state")
+    if tl.base is not None and (tl.base not in BASE_LABELS or value.ratio is None):
+        raise PackError(c.pack, w, f"base {tl.base!r} needs a ratio and a code of BASE_LABELS")
+    if tl.minimum and value.period is None and value.amount is None:
+        raise PackError(c.pack, w, "minimum applies to a period or an amount")
+    waivable = c.waivable(w, tl.waivable_by, tl.article)
     label = tl.label or TIME_LIMIT_LABELS.get(tl.code, tl.code)
-    text = tl.explanation or f"{label}：{value.text(tl.working_days)}"
+    floor = "不少于" if tl.minimum else ""
+    base = f"{BASE_LABELS[tl.base]}的" if tl.base else ""
+    text = tl.explanation or f"{label}：{base}{floor}{value.text(tl.working_days)}"
+    text += _waiver_note(waivable)
     cond = c.condition(w, tl.when, allow_route=True)
     subjects = c.subjects(w, tl.subjects, allow_route=True)
     prefix = c.prefix(w, tl.article)
@@ -464,6 +579,9 @@ def _time_limit_step(c: _Compiler, tl: TimeLimit) -> TimeLimitStep:
             amount=value.amount,
             article=tl.article,
             explanation=prefix + template.render({}, None),
+            waivable_by=waivable,
+            minimum=tl.minimum,
+            base=tl.base,
         )
     return TimeLimitStep(
         w,
@@ -483,4 +601,7 @@ def _time_limit_step(c: _Compiler, tl: TimeLimit) -> TimeLimitStep:
         *_trace(w, tl.article),
         static,
         subjects if "subjects" in template.facts else None,
+        waivable,
+        tl.minimum,
+        tl.base,
     )

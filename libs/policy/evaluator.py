@@ -14,19 +14,24 @@ from typing import Any
 
 import cel
 
-from libs.policy.compiled import CompiledPack, Condition, RequirementStep, TableStep
+from libs.policy.compiled import BandStep, CompiledPack, Condition, RequirementStep, TableStep
 from libs.policy.decision import (
     Decision,
+    ExceptionApplied,
+    ParameterCitation,
     RequirementOutcome,
     RouteOutcome,
     TimeLimitOutcome,
     TraceEntry,
+    Waivable,
     build,
 )
 from libs.policy.errors import EvaluationError
 from libs.policy.facts import Facts
 from libs.policy.pack import Pack
+from libs.policy.parameters import Exemption
 from libs.policy.render import format_value
+from libs.policy.vocab import ROUTE_LABELS
 
 __all__ = ["evaluate"]
 
@@ -78,6 +83,7 @@ _ROUTE_FIELDS = set(RouteOutcome.model_fields)
 _REQ_FIELDS = set(RequirementOutcome.model_fields)
 _TL_FIELDS = set(TimeLimitOutcome.model_fields)
 _DECISION_FIELDS = set(Decision.model_fields)
+_NONE: Mapping[str, Exemption] = {}
 
 
 def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
@@ -96,14 +102,34 @@ def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
 class _Run:
     """The state of one evaluation: the pack, the CEL context, the trace, the rendered facts."""
 
-    __slots__ = ("ctx", "pack", "rendered", "trace", "values")
+    __slots__ = ("ctx", "exceptions", "exempted", "pack", "rendered", "trace", "values")
 
-    def __init__(self, pack: Pack, facts: Facts) -> None:
+    def __init__(self, pack: Pack, facts: Facts, exceptions: Mapping[str, Exemption]) -> None:
         self.pack = pack
         self.values = facts.values
         self.ctx = _context(pack.compiled, self.values)
         self.trace: list[TraceEntry] = []
         self.rendered = _Rendered(self.values, pack.compiled.fact_kinds)
+        self.exceptions = exceptions
+        self.exempted: list[ExceptionApplied] = []
+
+    def waived(self, key: str, article: str, waivable: Waivable | None) -> bool:
+        """Whether an exception was granted for this softened rule (recorded if so)."""
+        if waivable is None or not self.exceptions:
+            return False
+        granted = self.exceptions.get(key)
+        if granted is None:
+            return False
+        self.exempted.append(
+            ExceptionApplied(
+                rule=key,
+                article=article,
+                authority=granted.authority,
+                reason=granted.reason,
+                granted_on=granted.granted_on,
+            )
+        )
+        return True
 
     def holds(self, cond: Condition, key: str) -> bool:
         return _check(self.pack, cond, key, self.ctx)
@@ -117,7 +143,7 @@ def _scope_route(run: _Run) -> RouteOutcome | None:
     """The first scope rule that holds decides the route; None when none does."""
     add = run.trace.append
     for rule in run.pack.compiled.scope:
-        if not run.holds(rule.cond, rule.key):
+        if not run.holds(rule.cond, rule.key) or run.waived(rule.key, rule.article, rule.waivable):
             add(rule.miss)
             continue
         add(rule.hit)
@@ -130,6 +156,8 @@ def _scope_route(run: _Run) -> RouteOutcome | None:
                 "article": rule.article,
                 "authority": rule.authority,
                 "explanation": rule.prefix + rule.template.render(run.rendered, rule.authority),
+                "waivable_by": rule.waivable,
+                "options": [],
             },
         )
     return None
@@ -141,6 +169,9 @@ def _band_route(run: _Run, table: TableStep) -> RouteOutcome | None:
     for band in table.bands:
         if band.lo <= value and (band.hi is None or value <= band.hi):
             run.trace.append(band.hit)
+            choice = run.values.get("route_choice")
+            if choice is not None and choice in band.options:
+                return _chosen_route(band, choice)
             return band.outcome or build(
                 RouteOutcome,
                 _ROUTE_FIELDS,
@@ -149,9 +180,28 @@ def _band_route(run: _Run, table: TableStep) -> RouteOutcome | None:
                     "article": band.article,
                     "authority": band.authority,
                     "explanation": band.prefix + band.template.render(run.rendered, band.authority),
+                    "waivable_by": None,
+                    "options": list(band.options),
                 },
             )
     return None
+
+
+def _chosen_route(band: BandStep, choice: str) -> RouteOutcome:
+    """The stricter route the unit chose where the band lets it choose."""
+    return build(
+        RouteOutcome,
+        _ROUTE_FIELDS,
+        {
+            "code": choice,
+            "article": band.article,
+            "authority": band.authority,
+            "explanation": band.prefix
+            + f"本项目可按{ROUTE_LABELS[band.route]}管理，建设单位选择按{ROUTE_LABELS[choice]}管理",
+            "waivable_by": None,
+            "options": [],
+        },
+    )
 
 
 def _table_route(run: _Run) -> RouteOutcome | None:
@@ -188,7 +238,7 @@ def _requirements(run: _Run, route: RouteOutcome) -> list[RequirementOutcome]:
     for req in run.pack.compiled.requirements:
         if code not in req.routes:
             continue
-        if not _holds_fast(run, req):
+        if not _holds_fast(run, req) or run.waived(req.key, req.article, req.waivable):
             add(req.miss)
             continue
         add(req.hit)
@@ -208,6 +258,8 @@ def _requirements(run: _Run, route: RouteOutcome) -> list[RequirementOutcome]:
                     "order": req.order,
                     "article": req.article,
                     "explanation": req.prefix + req.template.render(run.rendered, authority),
+                    "waivable_by": req.waivable,
+                    "also": list(req.also),
                 },
             )
         )
@@ -222,7 +274,7 @@ def _time_limits(run: _Run, route: RouteOutcome) -> list[TimeLimitOutcome]:
     for tl in run.pack.compiled.time_limits:
         if code not in tl.routes:
             continue
-        if not run.holds(tl.cond, tl.key):
+        if not run.holds(tl.cond, tl.key) or run.waived(tl.key, tl.article, tl.waivable):
             add(tl.miss)
             continue
         add(tl.hit)
@@ -243,21 +295,69 @@ def _time_limits(run: _Run, route: RouteOutcome) -> list[TimeLimitOutcome]:
                     "amount": tl.amount,
                     "article": tl.article,
                     "explanation": tl.prefix + tl.template.render(run.rendered, route.authority),
+                    "waivable_by": tl.waivable,
+                    "minimum": tl.minimum,
+                    "base": tl.base,
                 },
             )
         )
     return out
 
 
-def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
+def _parameters(run: _Run) -> tuple[list[ParameterCitation], list[str]]:
+    """The authority-set parameters the checked rules read: cited, or reasons to be provisional."""
+    deps = run.pack.compiled.bureau_deps
+    if not deps:
+        return [], []
+    used: set[str] = set()
+    for entry in run.trace:
+        names = deps.get(entry.rule)
+        if names:
+            used |= names
+    pack = run.pack
+    citations: list[ParameterCitation] = []
+    reasons: list[str] = []
+    for name in sorted(used):
+        spec = pack.spec.parameters[name]
+        set_by = pack.spec.authorities[str(spec.set_by)].name
+        setting = pack.settings.get(name)
+        if setting is None:
+            reasons.append(
+                f"{spec.label}（{spec.article}）尚未由{set_by}设定，本判定按尚未设定处理，为暂定结论"
+                + (f"：{spec.unset_note}" if spec.unset_note else "")
+            )
+        citations.append(
+            ParameterCitation(
+                name=name,
+                label=spec.label,
+                article=spec.article,
+                set_by=set_by,
+                value=None if setting is None else setting.value,
+                document=None if setting is None else setting.document,
+                document_date=None if setting is None else setting.document_date,
+                effective_from=None if setting is None else setting.effective_from,
+            )
+        )
+    return citations, reasons
+
+
+def evaluate(
+    pack: Pack,
+    facts: Facts,
+    on: date,
+    *,
+    exceptions: Mapping[str, Exemption] | None = None,
+) -> Decision:
     """Judge ``facts`` by ``pack``: route, requirements, time limits and the full trace.
 
-    A pure function: the same pack, facts and date always give the same
-    decision. ``on`` is recorded as ``evaluated_on``; choosing the pack for a
-    date is :meth:`PolicyRegistry.pack_for`'s job. Raises
+    A pure function: the same pack, facts, date and exceptions always give the
+    same decision. ``on`` is recorded as ``evaluated_on``; choosing the pack for a
+    date is :meth:`PolicyRegistry.pack_for`'s job, binding authority-set
+    parameters :func:`libs.policy.bind.bind_parameters`'s. ``exceptions`` (by rule
+    key) lift softened rules (``waivable_by``) for this project. Raises
     :class:`EvaluationError` if no scope rule or route table decides.
     """
-    run = _Run(pack, facts)
+    run = _Run(pack, facts, exceptions or _NONE)
     route = _scope_route(run) or _table_route(run)
     if route is None:
         raise EvaluationError(pack.id, "routes", "no scope rule or route table applies")
@@ -265,6 +365,8 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
         run.ctx.add_variable("route", route.code)
     requirements = _requirements(run, route)
     time_limits = _time_limits(run, route)
+    citations, unset = _parameters(run)
+    reasons = [*pack.base_reasons, *unset]
     return build(
         Decision,
         _DECISION_FIELDS,
@@ -272,10 +374,13 @@ def evaluate(pack: Pack, facts: Facts, on: date) -> Decision:
             "tenant": pack.tenant,
             "policy": pack.policy_ref,
             "evaluated_on": on,
-            "provisional": pack.status == "draft",
+            "provisional": bool(reasons),
             "route": route,
             "requirements": requirements,
             "time_limits": time_limits,
             "trace": run.trace,
+            "provisional_reasons": reasons,
+            "parameters": citations,
+            "exceptions": run.exempted,
         },
     )

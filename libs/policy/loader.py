@@ -298,7 +298,8 @@ class _Builder:
             return self.text_for(pid, origins.get(key, pid))[0]
 
         params = {n: parameter_value(pid, n, p) for n, p in spec.parameters.items()}
-        compiled = compile_pack(pid, spec, params, cited)
+        unset = frozenset(n for n, p in spec.parameters.items() if p.set_by)
+        compiled = compile_pack(pid, spec, params, cited, unset=unset)
         pack = Pack(
             pid,
             spec.tenant,
@@ -313,6 +314,7 @@ class _Builder:
             origins,
             own_path,
             self.text_for(pid, pid)[1],
+            cited,
         )
         self.packs[pid] = pack
         return pack

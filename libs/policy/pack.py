@@ -7,7 +7,7 @@ facts validator, which only read a pack, do not import the loader.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,7 @@ from libs.policy.decision import PolicyRef
 from libs.policy.errors import NoPolicyInForce
 from libs.policy.lint import SourceText
 from libs.policy.model import Document, PackSpec, Validity
+from libs.policy.parameters import ParameterSetting
 
 __all__ = ["Pack", "PolicyRegistry", "canonical_json"]
 
@@ -46,13 +47,23 @@ class Pack:
     origins: Mapping[str, str] = field(default_factory=dict)  # item -> pack id defining it
     source_path: Path | None = None  # the regulation's text (document.source, resolved)
     source_text: SourceText | None = None  # that text, split into articles
+    # The document an item's article refers to (kept to recompile with set parameters).
+    cited: Callable[[str], Document] | None = None
+    # Values authorities set for the parameters marked set_by (libs/policy/bind.py).
+    settings: Mapping[str, ParameterSetting] = field(default_factory=dict)
     policy_ref: PolicyRef = field(init=False)
+    unset: frozenset[str] = field(init=False)
+    base_reasons: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         # Built once: every decision of this pack carries the same reference.
         self.policy_ref = PolicyRef.model_construct(
             id=self.id, document=self.spec.document.number, status=self.status, sha256=self.sha256
         )
+        self.unset = frozenset(
+            n for n, p in self.spec.parameters.items() if p.set_by and n not in self.settings
+        )
+        self.base_reasons = _status_reasons(self.spec)
 
     @property
     def document(self) -> Document:
@@ -73,6 +84,16 @@ class Pack:
 
     def __repr__(self) -> str:
         return f"Pack({self.id!r}, tenant={self.tenant!r}, status={self.status!r})"
+
+
+def _status_reasons(spec: PackSpec) -> tuple[str, ...]:
+    """Why every decision of this version is provisional (none when it is in force)."""
+    if spec.status != "draft":
+        return ()
+    reasons = [f"《{spec.document.title}》为{spec.document.number}，尚未印发施行，本判定为暂定结论"]
+    if spec.validity.effective_from is None:
+        reasons.append(f"施行日期尚未公布（{spec.validity.article}），待印发后由主管部门登记")
+    return tuple(reasons)
 
 
 class PolicyRegistry:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 __all__ = [
+    "BASE_LABELS",
     "CATEGORIES",
     "EXCLUDED_KINDS",
     "FACT_LABELS",
@@ -125,6 +126,14 @@ REQUIREMENT_LABELS: Final[dict[str, str]] = {
     "information_disclosure": "信息公开",
     "acceptance_extension": "延期验收申请",
     "decommission_plan": "停用方案",
+}
+
+# What a ratio is a share of (a time limit's ``base``): the texts name different totals.
+BASE_LABELS: Final[dict[str, str]] = {
+    "budget_estimate": "概算总投资",  # 莱州 第十九条
+    "construction_total": "建设总投入",  # 莱州 第二十九条
+    "project_total": "项目总金额",  # 坡头 第二十一条
+    "approved_total": "批复总投资",
 }
 
 TIME_LIMIT_LABELS: Final[dict[str, str]] = {
