@@ -307,6 +307,15 @@ def _waiver_note(waivable: Waivable | None) -> str:
     return f"（可由{waivable.authority}决定例外，{waivable.article}）"
 
 
+def _with_note(text: str, note: str) -> str:
+    """Append a parenthesised note inside the sentence's full stop, if it has one."""
+    if not note:
+        return text
+    if text.endswith("。"):
+        return text[:-1] + note + "。"
+    return text + note
+
+
 def _fact_kinds(pack_id: str, spec: PackSpec) -> dict[str, str]:
     """Every fact a condition may read (core facts, then the pack's own) and its kind."""
     kinds: dict[str, str] = {n: k.rstrip("?") for n, (k, _) in CORE_FACTS.items()}
@@ -327,7 +336,7 @@ def _scope_step(c: _Compiler, rule: ScopeRule) -> ScopeStep:
     waivable = c.waivable(w, rule.waivable_by, rule.article)
     subjects = c.subjects(w, rule.subjects, allow_route=False)
     prefix = c.prefix(w, rule.article)
-    text = rule.explanation + _waiver_note(waivable)
+    text = _with_note(rule.explanation, _waiver_note(waivable))
     template = c.template(w, text, subjects=subjects is not None)
     return ScopeStep(
         w,
@@ -379,7 +388,7 @@ def _table_step(c: _Compiler, table: RouteTable) -> TableStep:
         authority = c.authority(bw, b.authority)
         options = _band_options(c, bw, b)
         prefix = c.prefix(w, article)
-        template = c.template(bw, b.explanation + _option_note(options))
+        template = c.template(bw, _with_note(b.explanation, _option_note(options)))
         key = f"{w}.{b.id or f'bands[{ib.index}]'}"
         bands.append(
             BandStep(
@@ -411,7 +420,7 @@ def _requirement_step(c: _Compiler, req: Requirement) -> RequirementStep:
     label = req.label or REQUIREMENT_LABELS.get(req.code, req.code)
     waivable = c.waivable(w, req.waivable_by, req.article)
     text = req.explanation or (f"须{label}" if req.mandatory else f"可按需{label}")
-    text += _waiver_note(waivable)
+    text = _with_note(text, _waiver_note(waivable))
     cond = c.condition(w, req.when, allow_route=True)
     c.depends(w, req.when)
     authorities = c.spec.authorities
@@ -561,7 +570,7 @@ def _time_limit_step(c: _Compiler, tl: TimeLimit) -> TimeLimitStep:
     floor = "不少于" if tl.minimum else ""
     base = f"{BASE_LABELS[tl.base]}的" if tl.base else ""
     text = tl.explanation or f"{label}：{base}{floor}{value.text(tl.working_days)}"
-    text += _waiver_note(waivable)
+    text = _with_note(text, _waiver_note(waivable))
     cond = c.condition(w, tl.when, allow_route=True)
     subjects = c.subjects(w, tl.subjects, allow_route=True)
     prefix = c.prefix(w, tl.article)
