@@ -29,6 +29,7 @@ from libs.policy.lint import (
 )
 from libs.policy.model import Document, PackSpec
 from libs.policy.pack import Pack, PolicyRegistry, canonical_json
+from libs.policy.scope_lint import lint_scope_order
 
 __all__ = ["Pack", "PolicyRegistry", "canonical_json", "load_pack_file", "load_registry"]
 
@@ -300,6 +301,7 @@ class _Builder:
         params = {n: parameter_value(pid, n, p) for n, p in spec.parameters.items()}
         unset = frozenset(n for n, p in spec.parameters.items() if p.set_by)
         compiled = compile_pack(pid, spec, params, cited, unset=unset)
+        lint_scope_order(pid, spec, compiled)
         pack = Pack(
             pid,
             spec.tenant,
