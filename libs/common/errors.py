@@ -7,6 +7,8 @@ short code, published as ``https://govproj.cn/problems/<code>``), a Chinese
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,10 +22,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 __all__ = [
     "PROBLEM_BASE",
     "PROBLEM_MEDIA_TYPE",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
     "Problem",
     "install_problem_handlers",
     "problem_response",
 ]
+
+log = logging.getLogger("govproj.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://govproj.cn/problems/"
@@ -97,6 +106,43 @@ class Problem(Exception):
     @classmethod
     def invalid(cls, field: str, detail: str, *, code: str = "validation_error") -> Problem:
         return cls(422, code, "输入数据不合法", f"{field}: {detail}", extra={"field": field})
+
+
+# The domain errors: one typed hierarchy, raised by services without HTTP in
+# mind, answered as problem+json by install_problem_handlers and rejected
+# (dead-lettered with their detail) by the consumer runner when a handler
+# raises one. ``DomainError`` is the same class as ``Problem``: the name says
+# what a service means by it.
+DomainError = Problem
+
+
+class NotFound(Problem):
+    """The object does not exist for this caller (also: another jurisdiction's, unreadable)."""
+
+    def __init__(self, what: str, ident: object | None = None, *, code: str = "not_found") -> None:
+        detail = f"{what}不存在" if ident is None else f"{what} {ident} 不存在"
+        super().__init__(404, code, "资源不存在", detail)
+
+
+class Forbidden(Problem):
+    """The caller may read the object but not do this to it."""
+
+    def __init__(self, detail: str, *, code: str = "forbidden", **extra: Any) -> None:
+        super().__init__(403, code, "无权执行此操作", detail, extra=extra or None)
+
+
+class Conflict(Problem):
+    """The object's state does not allow this now."""
+
+    def __init__(self, code: str, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(409, code, title, detail, extra=extra or None)
+
+
+class Invalid(Problem):
+    """A field the caller sent breaks a rule; ``field`` names it."""
+
+    def __init__(self, field: str, detail: str, *, code: str = "validation_error") -> None:
+        super().__init__(422, code, "输入数据不合法", f"{field}: {detail}", extra={"field": field})
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
@@ -178,6 +224,43 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Never leak internals; the trace id in the logs ties this to the cause.
-        problem = Problem(500, "internal_error", "服务器内部错误", None)
+        # Never leak internals to the client; the log line (JSON, with the
+        # request's trace id from the active span) ties the answer to the cause.
+        trace_id = _trace_id(request)
+        log.error(
+            "unexpected error on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+            extra={"trace_id": trace_id},
+        )
+        problem = Problem(
+            500,
+            "internal_error",
+            "服务器内部错误",
+            "请稍后重试；如仍失败，请将追踪编号告知平台管理员",
+            extra={"trace_id": trace_id},
+        )
         return problem_response(problem, request.url.path)
+
+
+def _trace_id(request: Request) -> str:
+    """The request's trace id: the active span's, else the caller's ``traceparent``, else new.
+
+    Starlette calls the catch-all handler outside the tracing middleware, where
+    the request's span may already have ended.
+    """
+    from opentelemetry import trace
+
+    ctx = trace.get_current_span().get_span_context()
+    if ctx.is_valid:
+        return format(ctx.trace_id, "032x")
+    remembered = getattr(request.state, "trace_id", None)
+    if isinstance(remembered, str):
+        return remembered
+    parts = request.headers.get("traceparent", "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and all(c in "0123456789abcdef" for c in parts[1]):
+        return parts[1]
+    return uuid.uuid4().hex

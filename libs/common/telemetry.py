@@ -37,6 +37,9 @@ class JsonLogFormatter(logging.Formatter):
         if span.is_valid:
             body["trace_id"] = format(span.trace_id, "032x")
             body["span_id"] = format(span.span_id, "016x")
+        elif isinstance(remembered := getattr(record, "trace_id", None), str):
+            # Logged outside the request's span (the catch-all error handler).
+            body["trace_id"] = remembered
         if record.exc_info:
             body["exception"] = self.formatException(record.exc_info)
         return json.dumps(body, ensure_ascii=False)

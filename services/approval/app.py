@@ -1,23 +1,24 @@
-"""The approval service: 政策判定（立项审批、备案、自行管理……）及条款依据、审核流程、意见、变更申请。"""
+"""The approval service: 政策判定（立项审批、备案、自行管理……）及条款依据、审核流程、意见、变更申请。
+
+The factory only: routes are in :mod:`.api`, handlers in :mod:`.events`,
+periodic work in :mod:`.workers` (docs/adr/0007-service-layout.md).
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from libs.common.policies import install_policies
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
-from libs.policy import load_registry
-from services.approval import decisions, events
+from services.approval import events, workers
 from services.approval.api import router
 from services.approval.models import Base, tenants
-from services.approval.workflow.expiry import start_expiry_sweep
 
 
 async def load_policies(app: FastAPI) -> None:
     """Load every policy pack at start-up: a pack that fails validation stops the service."""
-    app.state.policies = load_registry(app.state.settings.policies_dir)
-    # The consumer judges submitted projects with the very same packs.
-    decisions.set_policies(app.state.policies)
+    install_policies(app, app.state.settings)
 
 
 SPEC = ServiceSpec(
@@ -29,7 +30,7 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
-    on_startup=(load_policies, start_expiry_sweep),
+    on_startup=(load_policies, *workers.STARTUP),
 )
 
 

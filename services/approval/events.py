@@ -1,29 +1,29 @@
-"""Events the approval service consumes besides the tenant tree (every service consumes those).
+"""The events the approval service publishes, and the handlers of those it consumes.
+
+Consumed (besides the tenant tree, which every service consumes):
 
 - ``govproj.registry.project.submitted.v1`` → the policy decision and the
-  workflow it prescribes (:mod:`services.approval.decisions`,
-  :mod:`services.approval.workflow.service`).
+  review it prescribes (:mod:`services.approval.decisions.handlers`);
 - ``govproj.budget.finance_review.completed.v1`` → the finance step's opinion
-  (:mod:`services.approval.workflow.finance`).
+  (:mod:`services.approval.workflow.handlers`);
 - ``govproj.budget.project.procurement_started.v1`` → the approval was acted
-  on and no longer expires (:mod:`services.approval.workflow.expiry`).
+  on and no longer expires (:mod:`services.approval.documents.handlers`);
 - ``govproj.archive.document.*`` → the replica of archive documents that
-  opinions cite as attachments (:mod:`libs.common.documents`).
+  opinions cite as attachments (:mod:`services.approval.replica`).
+
+A handler that cannot use an event raises ``Reject(reason)``: the consumer
+runner dead-letters it with the reason and changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from libs.common.documents import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, apply_document_event
-from libs.common.events import Event
 from libs.common.service import EventHandler
-from services.approval.decisions import on_submitted
-from services.approval.models import documents
-from services.approval.workflow.expiry import on_procurement_started
-from services.approval.workflow.finance import on_finance_review_completed
+from services.approval.decisions.handlers import on_submitted
+from services.approval.documents.handlers import on_procurement_started
+from services.approval.replica import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, on_document
+from services.approval.workflow.handlers import on_finance_review_completed
 
 PUBLISHES = (
     "govproj.approval.project.decided.v1",
@@ -48,11 +48,6 @@ PUBLISHES = (
     "govproj.approval.report.received.v1",
     "govproj.approval.approval.expired.v1",
 )
-
-
-async def on_document(session: AsyncSession, event: Event) -> None:
-    await apply_document_event(session, documents, event)
-
 
 HANDLERS: Mapping[str, EventHandler] = {
     **dict.fromkeys(DOCUMENT_EVENT_TYPES, on_document),

@@ -1,4 +1,4 @@
-"""approval tables: the tenant tree replica, the event tables and the policy decisions."""
+"""approval tables: replicas, event tables, idempotency keys, decisions, workflows, documents, changes, reports."""
 
 from __future__ import annotations
 
@@ -13,9 +13,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from libs.common.db import TenantMixin, make_base
 from libs.common.documents import document_table
 from libs.common.events import event_tables
+from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
-__all__ = ["Base", "documents", "tenants"]
+__all__ = [
+    "ApprovalDocument",
+    "Base",
+    "ChangeRequest",
+    "Decision",
+    "DocumentNumber",
+    "Opinion",
+    "ParentReport",
+    "ReportReceipt",
+    "Step",
+    "Workflow",
+    "documents",
+    "idempotency_keys",
+    "tenants",
+]
 
 SCHEMA = "approval"
 if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
@@ -28,6 +43,8 @@ tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
 # The archive's documents, which opinions cite as attachments.
 documents = document_table(Base.metadata)
+# Idempotency-Key of every POST: a retried request replays its first answer.
+idempotency_keys = idempotency_table(Base.metadata)
 
 
 class Decision(TenantMixin, Base):

@@ -600,7 +600,7 @@ def test_an_approval_past_its_validity_is_flagged_and_announced_once(
     from sqlalchemy import text
 
     from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
-    from services.approval.workflow.expiry import sweep_tenant
+    from services.approval.documents.service import sweep_expired as sweep_tenant
 
     _, pid = planned_project(platform, registry, YUNAN)
     submit(platform, registry, YUNAN, pid)

@@ -16,6 +16,7 @@ code. Every failure answers 401 problem+json (``未认证或凭证无效``); a m
 role answers 403 (``无权执行此操作``).
 """
 
+from ._access import ACTIONS, UNIT_BOUND_ROLES, Access, Action, Scope, permit
 from ._deps import (
     CurrentSubject,
     current_subject,
@@ -24,22 +25,29 @@ from ._deps import (
     install_auth,
     require_roles,
 )
+from ._gate import RequestGate
 from ._jwks import JwksCache, JwksError, JwksUnavailableError, UnknownKeyError
 from ._roles import OVERSEER, ROLE_LABELS, ROLES
 from ._subject import TENANT_PATTERN, AuthSubject, TenantTree, roles_from_claims
 from ._verifier import ALLOWED_ALGORITHMS, TokenVerifier
 
 __all__ = [
+    "ACTIONS",
     "ALLOWED_ALGORITHMS",
     "OVERSEER",
     "ROLES",
     "ROLE_LABELS",
     "TENANT_PATTERN",
+    "UNIT_BOUND_ROLES",
+    "Access",
+    "Action",
     "AuthSubject",
     "CurrentSubject",
     "JwksCache",
     "JwksError",
     "JwksUnavailableError",
+    "RequestGate",
+    "Scope",
     "TenantTree",
     "TokenVerifier",
     "UnknownKeyError",
@@ -47,6 +55,7 @@ __all__ = [
     "get_tenant_tree",
     "get_token_verifier",
     "install_auth",
+    "permit",
     "require_roles",
     "roles_from_claims",
 ]

@@ -10,7 +10,13 @@ One UUIDv7 per event is the outbox key, the CloudEvents ``id``, the
 ``Nats-Msg-Id`` and the inbox key, so every hop dedupes on the same value.
 """
 
-from libs.common.events._consumer import ConsumerRunner, ConsumerStats, Handler, NatsFactory
+from libs.common.events._consumer import (
+    ConsumerRunner,
+    ConsumerStats,
+    Handler,
+    NatsFactory,
+    Reject,
+)
 from libs.common.events._envelope import (
     Actor,
     Event,
@@ -55,6 +61,7 @@ __all__ = [
     "MalformedEvent",
     "NatsFactory",
     "OutboxRelay",
+    "Reject",
     "RelayStats",
     "StreamSpec",
     "audit_subject",

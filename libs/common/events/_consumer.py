@@ -42,6 +42,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext, apply_tenant_context
+from libs.common.errors import Problem
 from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
 from libs.common.events._fault import crash_if_armed
 from libs.common.events._outbox import _check_schema, schema_sql
@@ -69,7 +70,33 @@ class ConsumerStats:
     ignored: int = 0
     retried: int = 0
     dead_lettered: int = 0
+    rejected: int = 0
     subscriptions: int = 0
+
+
+class Reject(Exception):
+    """Raised by a handler: this event is wrong and will stay wrong, do not retry it.
+
+    The runner rolls back the handler's effect, writes the event to the
+    service's ``dead_letter`` table with ``reason`` and records it in the inbox,
+    all in the batch's transaction, then acks it: a redelivery finds the inbox
+    row and changes nothing. A 4xx :class:`~libs.common.errors.Problem` raised by
+    a handler (a domain error) is rejected the same way, with its detail as the
+    reason.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _rejection(exc: BaseException) -> str | None:
+    """The dead-letter reason when ``exc`` rejects the event, else None (retry)."""
+    if isinstance(exc, Reject):
+        return exc.reason
+    if isinstance(exc, Problem) and 400 <= exc.status < 500:
+        return f"{exc.code}: {exc.detail or exc.title}"
+    return None
 
 
 class _InfraError(Exception):
@@ -436,6 +463,7 @@ class ConsumerRunner:
         applied: list[_Work] = []
         failed: list[tuple[_Work, BaseException]] = []
         duplicates = 0
+        rejected = 0
         async with self._sessionmaker() as session, session.begin():
             for item in work:
                 # The savepoint of the previous item flushed its changes on release.
@@ -447,6 +475,14 @@ class ConsumerRunner:
                 except Exception as exc:
                     if _is_infra(exc):
                         raise _InfraError(repr(exc)) from exc
+                    reason = _rejection(exc)
+                    if reason is not None:
+                        # The savepoint undid the effect; the rejection and its
+                        # inbox row commit with the batch, so it is never redone.
+                        await self._reject_in(session, item, reason)
+                        rejected += 1
+                        applied.append(item)
+                        continue
                     log.warning(
                         "consumer %s: handler for %s %s failed: %r",
                         self._durable, item.event.type, item.event.id, exc,
@@ -454,7 +490,9 @@ class ConsumerRunner:
                     failed.append((item, exc))
                 else:
                     applied.append(item)
-        self.stats.applied += len(applied) - duplicates
+        self.stats.applied += len(applied) - duplicates - rejected
+        self.stats.rejected += rejected
+        self.stats.dead_lettered += rejected
         self.stats.duplicates += duplicates
         return applied, failed
 
@@ -477,6 +515,35 @@ class ConsumerRunner:
         with consume_span(event, self._durable):
             await item.handler(session, event)
         return True
+
+    async def _reject_in(self, session: AsyncSession, item: _Work, reason: str) -> None:
+        event = item.event
+        await apply_tenant_context(session, TenantContext.own(event.tenant))
+        await session.execute(
+            self._insert_inbox,
+            {
+                "tenant": event.tenant,
+                "id": event.id,
+                "consumer": self._durable,
+                "subject": event.subject,
+                "type": event.type,
+            },
+        )
+        msg = item.msg
+        await session.execute(
+            self._insert_dead,
+            {
+                "id": str(uuid6.uuid7()),
+                "consumer": self._durable,
+                "subject": msg.subject,
+                "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
+                "payload": bytes(msg.data),
+                "reason": ("rejected: " + reason)[:2000],
+            },
+        )
+        log.warning(
+            "consumer %s rejected %s %s: %s", self._durable, event.type, event.id, reason
+        )
 
     async def _retry_or_dead_letter(self, item: _Work, exc: BaseException) -> None:
         delivered = int(item.msg.metadata.num_delivered)

@@ -10,9 +10,9 @@ import pytest
 
 from libs.common.settings import service_settings
 from libs.policy import evaluate, load_registry, validate_facts
+from services.approval.documents.service import budget_year_of, document_view
 from services.approval.models import ApprovalDocument
 from services.approval.workflow import plan
-from services.approval.workflow.service import budget_year_of, document_view
 
 REGISTRY = load_registry(service_settings("approval").policies_dir)
 

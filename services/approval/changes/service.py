@@ -1,4 +1,4 @@
-"""Change requests (调整/变更) of an approved or filed project.
+"""Change requests (调整/变更) of an approved or filed project (no HTTP).
 
 An ``adjustment`` moves money between the contents of a project. Where the
 pack sets an ``adjustment_limit`` (潮州 第二十条, 坡头 第二十一条, 莱州 第十九条第二款:
@@ -22,13 +22,13 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any, Final
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Problem
+from libs.common.errors import Conflict, Invalid
 from libs.common.events import emit
-from libs.policy import FactsError, NoPolicyInForce, evaluate, validate_facts
-from services.approval import decisions
+from libs.policy import FactsError, NoPolicyInForce, PolicyRegistry, evaluate, validate_facts
+from services.approval.changes import repository
+from services.approval.changes.schemas import ChangeCreate, ChangeRead
 from services.approval.models import ApprovalDocument, ChangeRequest, Decision, Workflow
 from services.approval.workflow import plan
 from services.approval.workflow.service import open_workflow
@@ -45,42 +45,6 @@ _FACTS: Final = {
     "late_delivery": ("late_delivery", "severely_overdue"),
     "termination": ("contract_terminated",),
 }
-#: Adjustments the unit applied itself count against the limit; one that went back
-#: through approval was judged there.
-_COUNTED: Final = ("filed",)
-
-
-async def approved_result(
-    session: AsyncSession, project_id: uuid.UUID
-) -> tuple[Workflow, ApprovalDocument]:
-    """The project's approval (or filing) in force: the latest finished project workflow."""
-    row = (
-        await session.execute(
-            sa.select(Workflow, ApprovalDocument)
-            .join(ApprovalDocument, ApprovalDocument.workflow_id == Workflow.id)
-            .where(Workflow.project_id == project_id, Workflow.purpose == "project")
-            .order_by(Workflow.submission.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
-        raise Problem.conflict(
-            "not_approved",
-            "项目尚未立项或备案",
-            f"project {project_id}: 只有已立项或已备案的项目可以申请调整或变更",
-        )
-    return row[0], row[1]
-
-
-async def cumulative_adjustments(session: AsyncSession, project_id: uuid.UUID) -> int:
-    total = await session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(ChangeRequest.adjustment_amount), 0)).where(
-            ChangeRequest.project_id == project_id,
-            ChangeRequest.kind == "adjustment",
-            ChangeRequest.state.in_(_COUNTED),
-        )
-    )
-    return int(total or 0)
 
 
 def _percent(part: int, whole: int) -> str:
@@ -95,29 +59,35 @@ def _ratio_text(ratio: Fraction) -> str:
 async def request_change(
     session: AsyncSession,
     *,
-    project_id: uuid.UUID,
-    kind: str,
-    reason: str,
-    adjustment_amount: int,
-    new_total: int | None,
-    goals_unchanged: bool,
+    wf: Workflow,
+    doc: ApprovalDocument,
+    request: ChangeCreate,
+    policies: PolicyRegistry,
     actor: dict[str, Any],
 ) -> ChangeRequest:
-    wf, doc = await approved_result(session, project_id)
+    """File the change, or open its re-review.
+
+    ``wf`` and ``doc`` are the project's approval in force, its row locked
+    (:func:`services.approval.documents.repository.lock`) so that concurrent
+    requests of one project are judged one after the other.
+    """
+    if request.kind == "adjustment" and request.adjustment_amount <= 0:
+        raise Invalid("adjustment_amount", "调整须填写大于零的资金调整数额（元）")
     decision = await session.get(Decision, wf.decision_id)
-    assert decision is not None  # the workflow row references it
+    if decision is None:  # the workflow row references it
+        raise RuntimeError(f"decision {wf.decision_id} of workflow {wf.id} is missing")
     base = doc.approved_amount
-    total = base if new_total is None else new_total
+    total = base if request.new_total is None else request.new_total
     change = ChangeRequest(
         id=uuid.uuid4(),
         tenant_id=wf.tenant_id,
-        project_id=project_id,
+        project_id=wf.project_id,
         workflow_id=wf.id,
-        kind=kind,
-        reason=reason,
-        adjustment_amount=adjustment_amount,
+        kind=request.kind,
+        reason=request.reason,
+        adjustment_amount=request.adjustment_amount,
         new_total=total,
-        goals_unchanged=goals_unchanged,
+        goals_unchanged=request.goals_unchanged,
         cumulative_amount=0,
         base_amount=base,
         state="filed",
@@ -127,17 +97,17 @@ async def request_change(
         actor=actor,
         created_at=datetime.now(UTC),
     )
-    if kind == "adjustment":
+    if request.kind == "adjustment":
         await _judge_adjustment(session, change, decision.decision, doc.implementation_started_on)
     else:
-        _judge_event(change, decision, kind)
+        _judge_event(change, decision, request.kind, policies)
     session.add(change)
     await session.flush()
     if change.state == "under_review":
         review = await open_workflow(
             session,
             decision=decision,
-            project_name=f"{wf.project_name}（{KINDS[kind]}）",
+            project_name=f"{wf.project_name}（{KINDS[request.kind]}）",
             unit_id=wf.unit_id,
             amount=total,
             actor=actor,
@@ -154,7 +124,7 @@ async def request_change(
         data={**change_view(change), "submission": wf.submission},
         actor=actor,
     )
-    if kind == "termination" and change.state == "filed":
+    if request.kind == "termination" and change.state == "filed":
         await emit(
             session,
             tenant=wf.tenant_id,
@@ -163,11 +133,11 @@ async def request_change(
             event="terminated",
             data={
                 "tenant": wf.tenant_id,
-                "project_id": str(project_id),
+                "project_id": str(wf.project_id),
                 "submission": wf.submission,
                 "change_id": str(change.id),
                 "article": change.article,
-                "reason": f"终止备案（{change.article}）：{reason}",
+                "reason": f"终止备案（{change.article}）：{request.reason}",
             },
             actor=actor,
         )
@@ -180,7 +150,7 @@ async def _judge_adjustment(
     decision: dict[str, Any],
     started: date | None,
 ) -> None:
-    previous = await cumulative_adjustments(session, change.project_id)
+    previous = await repository.cumulative_adjustments(session, change.project_id)
     cumulative = previous + change.adjustment_amount
     change.cumulative_amount = cumulative
     base = change.base_amount
@@ -222,12 +192,14 @@ async def _judge_adjustment(
         )
 
 
-def _judge_event(change: ChangeRequest, decision: Decision, kind: str) -> None:
+def _judge_event(
+    change: ChangeRequest, decision: Decision, kind: str, policies: PolicyRegistry
+) -> None:
     """Re-judge the pinned facts with the change's fact set; file under its change_filing rule."""
     try:
-        pack = decisions.policies().pack_for(decision.tenant_id, decision.submitted_on)
+        pack = policies.pack_for(decision.tenant_id, decision.submitted_on)
     except NoPolicyInForce as exc:
-        raise Problem.conflict("no_policy_in_force", "无适用的政策", str(exc)) from exc
+        raise Conflict("no_policy_in_force", "无适用的政策", str(exc)) from exc
     facts = dict(decision.facts)
     declared = [f for f in _FACTS[kind] if f in pack.spec.facts]
     for fact in declared:
@@ -235,10 +207,10 @@ def _judge_event(change: ChangeRequest, decision: Decision, kind: str) -> None:
     try:
         judged = evaluate(pack, validate_facts(pack, facts), decision.submitted_on)
     except FactsError as exc:  # the pinned facts were valid once; a pack edit broke them
-        raise Problem.conflict("invalid_facts", "项目事实不合法", str(exc)) from exc
+        raise Conflict("invalid_facts", "项目事实不合法", str(exc)) from exc
     rules = [r for r in judged.requirements if r.code == "change_filing" and r.mandatory]
     if not declared or not rules:
-        raise Problem.conflict(
+        raise Conflict(
             "no_filing_rule",
             "本办法未规定此类变更的备案程序",
             f"kind: {pack.spec.name}政策对「{KINDS[kind]}」未规定由建设单位备案的程序"
@@ -251,6 +223,7 @@ def _judge_event(change: ChangeRequest, decision: Decision, kind: str) -> None:
 
 
 def change_view(change: ChangeRequest) -> dict[str, Any]:
+    """The change as the ``change.filed`` / ``change.submitted_for_approval`` events carry it."""
     return {
         "id": str(change.id),
         "tenant": change.tenant_id,
@@ -270,3 +243,8 @@ def change_view(change: ChangeRequest) -> dict[str, Any]:
         "created_at": change.created_at.isoformat(),
         "closed_at": change.closed_at.isoformat() if change.closed_at else None,
     }
+
+
+def change_read(change: ChangeRequest) -> ChangeRead:
+    """The change as the API shows it: the event's shape, typed."""
+    return ChangeRead.model_validate(change_view(change))

@@ -1,0 +1,1 @@
+"""Policy decisions: a submitted project judged by the pack in force on its submitted_on."""

@@ -1,0 +1,1 @@
+"""Policy packs on request: evaluate facts, read the packs of visible jurisdictions."""

@@ -1,0 +1,65 @@
+"""Policy routes: evaluate a project's facts, read the packs of visible jurisdictions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from libs.common.errors import NotFound
+from libs.common.http import problem_responses
+from libs.common.policies import Policies
+from libs.policy import Decision
+from services.approval.deps import Idem, Read, once
+from services.approval.policy import service
+from services.approval.policy.schemas import EvaluateRequest, PolicyRead, PolicySummary
+
+router = APIRouter(prefix="/v1", tags=["policy"])
+
+PROBLEMS = problem_responses(s422="项目事实不合法，或申报日无适用的政策")
+
+
+@router.post(
+    "/policy/evaluate",
+    summary="按政策包判定项目（立项审批 / 备案 / 自行管理……）",
+    response_model=Decision,
+    responses=PROBLEMS,
+)
+async def evaluate_facts(
+    access: Read,
+    policies: Policies,
+    body: Annotated[EvaluateRequest, Body()],
+    idem: Idem,
+) -> BaseModel | JSONResponse:
+    subject = access.subject
+    tenant = body.tenant or subject.tenant
+    if tenant not in subject.visible_tenants:
+        # Another jurisdiction's decisions are not ours to compute: answer like a missing tenant.
+        raise NotFound("辖区", tenant)
+
+    async def produce() -> Decision:
+        return service.judge(policies, tenant, body.facts)
+
+    return await once(idem, 200, produce)
+
+
+@router.get(
+    "/policies",
+    summary="可见辖区的政策包",
+    response_model=list[PolicySummary],
+    responses=PROBLEMS,
+)
+async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]:
+    return service.readable(policies, access.subject.visible_tenants)
+
+
+@router.get(
+    "/policies/{pack_id}",
+    summary="查看政策包（逐条）",
+    response_model=PolicyRead,
+    responses=PROBLEMS,
+)
+async def get_policy(pack_id: str, access: Read, policies: Policies) -> PolicyRead:
+    return service.read(policies, pack_id, access.subject.visible_tenants)

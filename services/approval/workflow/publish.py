@@ -1,0 +1,54 @@
+"""How every workflow event is published: the workflow's identity, then the event's own data.
+
+A leaf module (it imports no other part of the workflow) so that the steps,
+the approval document, the change and the report modules all publish the same
+envelope without importing one another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.events import emit
+from services.approval.models import Workflow
+
+#: A project workflow carries the nil UUID as its change id (NULL-safe uniqueness).
+NIL: Final = uuid.UUID(int=0)
+
+
+def change_id_of(wf: Workflow) -> str | None:
+    """The change a change workflow re-reviews; None for a project workflow."""
+    return None if wf.change_id == NIL else str(wf.change_id)
+
+
+async def publish(
+    session: AsyncSession,
+    wf: Workflow,
+    aggregate: str,
+    event: str,
+    actor: dict[str, Any],
+    **data: Any,
+) -> None:
+    """Emit ``govproj.approval.<aggregate>.<event>.v1`` about ``wf`` in the session's transaction."""
+    await emit(
+        session,
+        tenant=wf.tenant_id,
+        service="approval",
+        aggregate=aggregate,
+        event=event,
+        data={
+            "tenant": wf.tenant_id,
+            "project_id": str(wf.project_id),
+            "submission": wf.submission,
+            "workflow_id": str(wf.id),
+            "decision_id": str(wf.decision_id),
+            "purpose": wf.purpose,
+            "change_id": change_id_of(wf),
+            "route": wf.route,
+            **data,
+        },
+        actor=actor,
+    )

@@ -1,0 +1,127 @@
+"""Queries of workflows, steps and opinions (RLS scopes every one to the caller's tenants)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import NotFound
+from services.approval.models import Opinion, Step, Workflow
+
+
+async def step_with_workflow(
+    session: AsyncSession, step_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Workflow, Step]:
+    """The step and its workflow; 404 when missing or another jurisdiction's (RLS)."""
+    stmt = sa.select(Step).where(Step.id == step_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    step = (await session.scalars(stmt)).first()
+    if step is None:
+        raise NotFound("审核环节", step_id)
+    wf = await session.get(Workflow, step.workflow_id, with_for_update=lock)
+    if wf is None:  # the foreign key holds: only a broken database lacks it
+        raise RuntimeError(f"workflow {step.workflow_id} of step {step.id} is missing")
+    return wf, step
+
+
+async def get_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:
+    wf = await session.get(Workflow, workflow_id)
+    if wf is None:
+        raise NotFound("审核流程", workflow_id)
+    return wf
+
+
+async def latest_project_workflow(session: AsyncSession, project_id: uuid.UUID) -> Workflow:
+    """The workflow of the project's latest submission (a resubmission opens a new one)."""
+    wf = (
+        await session.scalars(
+            sa.select(Workflow)
+            .where(Workflow.project_id == project_id, Workflow.purpose == "project")
+            .order_by(Workflow.submission.desc())
+            .limit(1)
+        )
+    ).first()
+    if wf is None:
+        raise NotFound("审核流程", project_id)
+    return wf
+
+
+async def of_decision(session: AsyncSession, decision_id: uuid.UUID) -> Workflow:
+    """The project workflow a decision opened (in the same transaction, so it exists)."""
+    wf = (
+        await session.scalars(
+            sa.select(Workflow).where(
+                Workflow.decision_id == decision_id, Workflow.purpose == "project"
+            )
+        )
+    ).first()
+    if wf is None:
+        raise RuntimeError(f"decision {decision_id} has no workflow")
+    return wf
+
+
+async def steps_of(session: AsyncSession, wf: Workflow) -> list[Step]:
+    return list(
+        (
+            await session.scalars(
+                sa.select(Step).where(Step.workflow_id == wf.id).order_by(Step.seq)
+            )
+        ).all()
+    )
+
+
+async def opinions_of(session: AsyncSession, steps: Iterable[Step]) -> Sequence[Opinion]:
+    ids = [s.id for s in steps]
+    if not ids:
+        return []
+    return (
+        await session.scalars(
+            sa.select(Opinion).where(Opinion.step_id.in_(ids)).order_by(Opinion.created_at)
+        )
+    ).all()
+
+
+async def open_steps_for(
+    session: AsyncSession, *, tenant: str, roles: Iterable[str], unit_id: str | None, limit: int
+) -> Sequence[tuple[Workflow, Step]]:
+    """Open steps of ``tenant`` for ``roles``; a unit-bound caller sees only its unit's."""
+    stmt = (
+        sa.select(Workflow, Step)
+        .join(Step, Step.workflow_id == Workflow.id)
+        .where(Step.state == "open", Step.tenant_id == tenant, Step.role.in_(sorted(roles)))
+        .order_by(Step.opened_at)
+        .limit(limit)
+    )
+    if unit_id is not None:
+        # Unit steps of other units are not this caller's work; other roles' steps stay.
+        stmt = stmt.where(sa.or_(Step.role != "unit_officer", Workflow.unit_id == unit_id))
+    return [(wf, step) for wf, step in (await session.execute(stmt)).all()]
+
+
+async def expert_reviews_for(
+    session: AsyncSession, *, tenant: str, user: str, limit: int
+) -> Sequence[tuple[Workflow, Step]]:
+    """Open expert reviews of ``tenant`` naming ``user``."""
+    stmt = (
+        sa.select(Workflow, Step)
+        .join(Step, Step.workflow_id == Workflow.id)
+        .where(
+            Step.state == "open",
+            Step.tenant_id == tenant,
+            Step.code == "expert_review",
+            Step.experts.contains([{"user": user}]),
+        )
+        .order_by(Step.opened_at)
+        .limit(limit)
+    )
+    return [(wf, step) for wf, step in (await session.execute(stmt)).all()]
+
+
+async def named_experts(session: AsyncSession, wf: Workflow) -> frozenset[str]:
+    """Every expert named in any step of ``wf`` (the users who may read it as experts)."""
+    rows = await session.scalars(sa.select(Step.experts).where(Step.workflow_id == wf.id))
+    return frozenset(e["user"] for experts in rows for e in experts)

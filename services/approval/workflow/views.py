@@ -1,0 +1,134 @@
+"""A workflow as one caller may see it (the read side of the workflow routes).
+
+Experts judge independently (issue 20): until the bureau concludes an expert
+review, an expert sees only their own opinion and conclusion, not the other
+experts'. Everyone else sees every opinion with who gave it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import AuthSubject
+from services.approval.documents import repository as documents
+from services.approval.documents.schemas import ApprovalDocumentRead
+from services.approval.documents.service import document_view
+from services.approval.models import Opinion, Step, Workflow
+from services.approval.workflow import repository
+from services.approval.workflow.publish import change_id_of
+from services.approval.workflow.schemas import (
+    ExpertRead,
+    OpinionRead,
+    StepRead,
+    StepTask,
+    WorkflowRead,
+)
+
+
+def _independent(viewer: AuthSubject, step: Step) -> bool:
+    """Whether ``viewer`` must not yet see the other experts' opinions on ``step``."""
+    return viewer.roles == frozenset({"expert"}) and step.state in ("open", "pending")
+
+
+def experts_of(step: Step, viewer: AuthSubject) -> list[ExpertRead]:
+    hide = _independent(viewer, step)
+    return [
+        ExpertRead(user=e["user"], name=e["name"])
+        if hide and e["user"] != viewer.user
+        else ExpertRead.model_validate(e)
+        for e in step.experts
+    ]
+
+
+def _opinions_of(step: Step, opinions: Sequence[Opinion], viewer: AuthSubject) -> list[OpinionRead]:
+    hide = _independent(viewer, step)
+    return [
+        OpinionRead(
+            id=o.id,
+            kind=o.kind,
+            outcome=o.outcome,
+            opinion=o.text,
+            attachments=o.attachments,
+            approved_amount=o.approved_amount,
+            actor=o.actor,
+            created_at=o.created_at,
+        )
+        for o in opinions
+        if not (hide and o.kind == "expert" and o.actor.get("id") != viewer.user)
+    ]
+
+
+async def workflow_read(session: AsyncSession, wf: Workflow, viewer: AuthSubject) -> WorkflowRead:
+    steps = await repository.steps_of(session, wf)
+    by_step: dict[Any, list[Opinion]] = {}
+    for o in await repository.opinions_of(session, steps):
+        by_step.setdefault(o.step_id, []).append(o)
+    doc = await documents.of_workflow(session, wf.id)
+    return WorkflowRead(
+        id=wf.id,
+        tenant=wf.tenant_id,
+        project_id=wf.project_id,
+        project_name=wf.project_name,
+        submission=wf.submission,
+        decision_id=wf.decision_id,
+        purpose=wf.purpose,
+        change_id=change_id_of(wf),
+        route=wf.route,
+        route_article=wf.route_article,
+        amount=wf.amount,
+        approved_amount=wf.approved_amount,
+        state=wf.state,
+        reason=wf.reason,
+        opened_at=wf.opened_at,
+        closed_at=wf.closed_at,
+        steps=[
+            StepRead(
+                step_id=s.id,
+                seq=s.seq,
+                code=s.code,
+                role=s.role,
+                article=s.article,
+                explanation=s.explanation,
+                state=s.state,
+                unit_id=wf.unit_id,
+                experts=experts_of(s, viewer),
+                opened_at=s.opened_at,
+                completed_at=s.completed_at,
+                opinions=_opinions_of(s, by_step.get(s.id, []), viewer),
+            )
+            for s in steps
+        ],
+        approval=ApprovalDocumentRead.of(document_view(doc)) if doc else None,
+    )
+
+
+def step_task(
+    wf: Workflow,
+    step: Step,
+    viewer: AuthSubject,
+    kind: Literal["step", "expert_review"] = "step",
+) -> StepTask:
+    return StepTask(
+        kind=kind,
+        step_id=step.id,
+        seq=step.seq,
+        code=step.code,
+        role=step.role,
+        article=step.article,
+        explanation=step.explanation,
+        state=step.state,
+        tenant=wf.tenant_id,
+        workflow_id=wf.id,
+        purpose=wf.purpose,
+        project_id=wf.project_id,
+        project_name=wf.project_name,
+        unit_id=wf.unit_id,
+        route=wf.route,
+        amount=wf.amount,
+        approved_amount=wf.approved_amount,
+        opened_at=step.opened_at,
+        experts=experts_of(step, viewer),
+    )
