@@ -15,12 +15,13 @@ from datetime import date
 from functools import lru_cache
 
 from libs.policy.compiler import compile_pack
+from libs.policy.decision import Waivable
 from libs.policy.errors import PackError
 from libs.policy.lint import parameter_value
 from libs.policy.pack import Pack
 from libs.policy.parameters import ParameterSetting
 
-__all__ = ["bind_parameters", "check_setting", "settings_in_force"]
+__all__ = ["bind_parameters", "check_setting", "settings_in_force", "waivable_rules"]
 
 
 def settings_in_force(
@@ -75,3 +76,14 @@ def _bound(pack: Pack, chosen: tuple[ParameterSetting, ...]) -> Pack:
     unset = frozenset(n for n, p in pack.spec.parameters.items() if p.set_by and n not in by_name)
     compiled = compile_pack(pack.id, pack.spec, params, pack.cited, unset=unset)
     return dataclasses.replace(pack, params=params, compiled=compiled, settings=by_name)
+
+
+def waivable_rules(pack: Pack) -> dict[str, Waivable]:
+    """The pack's softened rules (原则上、一般) by trace key, with who may grant an exception."""
+    cp = pack.compiled
+    found: dict[str, Waivable] = {}
+    for steps in (cp.scope, cp.requirements, cp.time_limits):
+        for step in steps:
+            if step.waivable is not None:
+                found[step.key] = step.waivable
+    return found
