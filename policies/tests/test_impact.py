@@ -125,3 +125,40 @@ def test_facts_the_candidate_cannot_judge_are_skipped_not_guessed(lower_threshol
     broken = StoredSubmission("x", 1, date(2025, 1, 1), {"amount": 1}, stored[0].decision)
     report = impact(load_candidate(POLICIES, lower_threshold), [*stored, broken])
     assert [s.project_id for s in report.skipped] == ["x"]
+
+
+def test_the_cli_reports_the_same_moves_from_exported_submissions(
+    lower_threshold: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from govproj.commands.policy import app
+
+    stored = tmp_path / "stored.jsonl"
+    stored.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "project_id": s.project_id,
+                    "submission": s.submission,
+                    "submitted_on": s.submitted_on.isoformat(),
+                    "facts": s.facts,
+                    "decision": s.decision,
+                    "name": s.name,
+                },
+                ensure_ascii=False,
+            )
+            for s in seeded()
+        ),
+        encoding="utf-8",
+    )
+    args = ["impact", "--tenant", "445322", "--pack", str(lower_threshold)]
+    args += ["--stored", str(stored), "--policies", str(POLICIES)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "备案 → 立项审批：6 个，合计 269.9998万元" in result.stdout
+    assert "第十条：6 个项目" in result.stdout
+    wrong = CliRunner().invoke(app, [*args[:2], "440804", *args[3:]])
+    assert wrong.exit_code == 1 and "不是 440804" in wrong.output
