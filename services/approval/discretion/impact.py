@@ -24,13 +24,23 @@ from services.approval.models import Decision, Workflow
 
 __all__ = ["candidate_from_text", "run_impact", "stored_submissions"]
 
+# Only what the comparison reads: the trace is most of a stored decision's JSON,
+# and decoding it would cost more than re-deciding the project.
+_COMPARED = sa.func.jsonb_build_object(
+    "route",
+    Decision.decision["route"],
+    "requirements",
+    Decision.decision["requirements"],
+    "time_limits",
+    Decision.decision["time_limits"],
+)
 _LATEST = (
     sa.select(
         Decision.project_id,
         Decision.submission,
         Decision.submitted_on,
         Decision.facts,
-        Decision.decision,
+        _COMPARED,
         Workflow.project_name,
     )
     .outerjoin(
