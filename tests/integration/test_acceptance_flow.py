@@ -55,11 +55,15 @@ def submit(
 
 
 def planned_project(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, amount: int = 800_000
+    platform: RunningPlatform,
+    registry: httpx.Client,
+    tenant: str,
+    amount: int = 800_000,
+    **extra: Any,
 ) -> str:
     unit = new_unit(platform, registry, tenant)
     (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
-    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount}
+    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount, **extra}
     project = create_project(
         platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
     )
@@ -287,7 +291,11 @@ def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
     tmp_path: Path,
 ) -> None:
     registry, acceptance, archive = clients["registry"], clients["acceptance"], clients["archive"]
-    pid = planned_project(platform, registry, POTOU)
+    # 坡头 第十二条: 运行维护服务 may be filed whatever the amount (its 政府采购限额 for other
+    # services is the bureau's to set, issue 17).
+    pid = planned_project(
+        platform, registry, POTOU, service_types=["operations_maintenance"], software_amount=0
+    )
     submit(platform, registry, POTOU, pid)
     wf = run_workflow(platform, clients["approval"], POTOU, pid)
     assert wf["route"] == "filing"
