@@ -92,7 +92,7 @@ def _status_reasons(spec: PackSpec) -> tuple[str, ...]:
         return ()
     reasons = [f"《{spec.document.title}》为{spec.document.number}，尚未印发施行，本判定为暂定结论"]
     if spec.validity.effective_from is None:
-        reasons.append(f"施行日期尚未公布（{spec.validity.article}），待印发后由主管部门登记")
+        reasons.append(f"施行日期尚未公布（{spec.validity.article}），待正式印发后按印发日期施行")
     return tuple(reasons)
 
 

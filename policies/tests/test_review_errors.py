@@ -189,7 +189,7 @@ def test_potou_undated_draft_is_provisional_on_any_date(on: date) -> None:
     # 第三十一条 "本办法自印发之日起试行。"
     d = judge("440804", {**POTOU_PROJECT, "amount": 300_000}, on)
     assert d["provisional"] is True
-    assert "施行日期尚未公布（第三十一条），待印发后由主管部门登记" in d["provisional_reasons"]
+    assert "施行日期尚未公布（第三十一条），待正式印发后按印发日期施行" in d["provisional_reasons"]
 
 
 # ---- error 5: explain counts 第十四条 in the year before the budget year ----------
