@@ -21,7 +21,13 @@ from libs.policy.lint import parameter_value
 from libs.policy.pack import Pack
 from libs.policy.parameters import ParameterSetting
 
-__all__ = ["bind_parameters", "check_setting", "settings_in_force", "waivable_rules"]
+__all__ = [
+    "bind_in_force",
+    "bind_parameters",
+    "check_setting",
+    "settings_in_force",
+    "waivable_rules",
+]
 
 
 def settings_in_force(
@@ -87,3 +93,15 @@ def waivable_rules(pack: Pack) -> dict[str, Waivable]:
             if step.waivable is not None:
                 found[step.key] = step.waivable
     return found
+
+
+def bind_in_force(pack: Pack, settings: Iterable[ParameterSetting], on: date) -> Pack:
+    """``pack`` with the values in force on ``on`` of the parameters it leaves to an authority.
+
+    Values recorded for parameters this version does not leave open (an older or
+    newer version's) are not its to use and are passed over.
+    """
+    open_names = {n for n, p in pack.spec.parameters.items() if p.set_by}
+    return bind_parameters(
+        pack, settings_in_force((s for s in settings if s.name in open_names), on)
+    )

@@ -145,7 +145,11 @@ def _new_duties(decision: Decision) -> dict[tuple[Any, ...], tuple[str, str, str
     out: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     for r in decision.requirements:
         if r.mandatory:
-            out[("r", r.code, r.stage)] = (r.code, REQUIREMENT_LABELS.get(r.code, r.code), r.article)
+            out[("r", r.code, r.stage)] = (
+                r.code,
+                REQUIREMENT_LABELS.get(r.code, r.code),
+                r.article,
+            )
     for t in decision.time_limits:
         key = ("t", t.code, t.from_, t.until, t.period, t.date, t.ratio, t.amount)
         out[key] = (t.code, TIME_LIMIT_LABELS.get(t.code, t.code), t.article)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from libs.policy import PackError, evaluate, load_registry, validate_facts
-from libs.policy.bind import bind_parameters, settings_in_force
+from libs.policy.bind import bind_in_force, bind_parameters, settings_in_force
 from libs.policy.pack import Pack
 from libs.policy.parameters import Exemption, ParameterSetting
 
@@ -282,3 +282,12 @@ def test_a_shadowed_scope_rule_refuses_the_pack(tmp_path: Path) -> None:
 
 def test_the_fixture_order_passes_the_scope_lint(tmp_path: Path) -> None:
     assert _load(tmp_path, yunan_data()).compiled.scope[2].key == "scope.non_fiscal"
+
+
+def test_bind_in_force_passes_over_values_the_version_does_not_leave_open(open_limit: Pack) -> None:
+    stray = ParameterSetting(
+        "procurement_limit", 1, "其他版本的文件", date(2025, 1, 1), date(2025, 1, 1)
+    )
+    pack = bind_in_force(open_limit, [stray, LIMIT_2025, LIMIT_2026], ON)
+    assert dict(pack.settings) == {"approval_min": LIMIT_2025}
+    assert bind_in_force(open_limit, [stray], ON) is open_limit

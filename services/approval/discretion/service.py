@@ -26,7 +26,7 @@ from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
 from libs.common.events import emit
 from libs.policy import NoPolicyInForce, Pack, PackError, PolicyRegistry
-from libs.policy.bind import bind_parameters, check_setting, settings_in_force, waivable_rules
+from libs.policy.bind import bind_in_force, check_setting, waivable_rules
 from libs.policy.parameters import Exemption, ParameterSetting
 from services.approval.discretion import repository
 from services.approval.discretion.models import BureauParameter, RuleException
@@ -45,6 +45,7 @@ __all__ = [
     "list_exceptions",
     "list_parameters",
     "record_parameter",
+    "settings_of",
 ]
 
 
@@ -235,18 +236,20 @@ async def list_parameters(
     return [_parameter_read(r, pack) for r in await repository.parameters_of(session, tenant)]
 
 
+async def settings_of(session: AsyncSession, tenant: str) -> list[ParameterSetting]:
+    """Every value the tenant's authority recorded, for binding to its packs by date."""
+    return [
+        ParameterSetting(r.name, r.value, r.document, r.document_date, r.effective_from)
+        for r in await repository.parameters_of(session, tenant)
+    ]
+
+
 async def bureau_inputs(
     session: AsyncSession, *, tenant: str, project_id: uuid.UUID, on: date, pack: Pack
 ) -> tuple[Pack, dict[str, Exemption]]:
     """What a decision takes from the authority: parameter values in force on ``on``
     bound to ``pack``, and the exceptions granted for the project."""
-    rows = await repository.parameters_of(session, tenant)
-    settings = [
-        ParameterSetting(r.name, r.value, r.document, r.document_date, r.effective_from)
-        for r in rows
-        if r.name in pack.spec.parameters
-    ]
-    bound = bind_parameters(pack, settings_in_force(settings, on))
+    bound = bind_in_force(pack, await settings_of(session, tenant), on)
     granted = {
         r.rule: Exemption(r.rule, r.authority, r.reason, r.granted_on)
         for r in await repository.exceptions_of(session, tenant, project_id)

@@ -301,3 +301,17 @@ async def test_yunan_threshold_40_wan_moves_exactly_the_filed_projects_from_40_t
     assert [(m.before, m.after, m.count, m.amount) for m in report.moves] == [
         ("filing", "approval", 3, 1_319_999)
     ]
+
+
+async def test_evaluating_facts_uses_the_limit_the_bureau_set(db: AsyncSession) -> None:
+    from services.approval.policy.service import judge
+
+    await in_tenant(db, POTOU)
+    await record(db, limit(1_000_000, "坡财采〔2026〕1号", date(2026, 1, 5)))
+    facts = {
+        **potou_project(service_types=["software_development"], amount=600_000),
+        "submitted_on": "2026-03-02",
+    }
+    d = judge(policies_in(POLICIES), POTOU, facts, settings=await service.settings_of(db, POTOU))
+    assert d.route.code == "filing"
+    assert [p.document for p in d.parameters] == ["坡财采〔2026〕1号"]
