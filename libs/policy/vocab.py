@@ -7,9 +7,8 @@ Never rename a code: extend, in libs/vocab.
 
 from __future__ import annotations
 
-from typing import Final
-
 from libs.vocab import (
+    BASE_LABELS,
     CATEGORIES,
     EXCLUDED_KINDS,
     FACT_LABELS,
@@ -53,11 +52,3 @@ __all__ = [
     "RouteCode",
     "StageCode",
 ]
-
-# What a ratio is a share of (a time limit's ``base``): the texts name different totals.
-BASE_LABELS: Final[dict[str, str]] = {
-    "budget_estimate": "概算总投资",  # 莱州 第十九条
-    "construction_total": "建设总投入",  # 莱州 第二十九条
-    "project_total": "项目总金额",  # 坡头 第二十一条
-    "approved_total": "批复总投资",
-}
