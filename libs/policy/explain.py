@@ -8,7 +8,7 @@ from libs.policy.vocab import (
     BASE_LABELS,
     FROM_LABELS,
     REQUIREMENT_LABELS,
-    ROLE_LABELS,
+    ROLE_BODIES,
     ROUTE_LABELS,
     STAGE_LABELS,
     TIME_LIMIT_LABELS,
@@ -42,7 +42,7 @@ def decision_text(decision: Decision) -> str:
         lines.append("须满足的要求：")
         for i, r in enumerate(d.requirements, 1):
             label = REQUIREMENT_LABELS.get(r.code, r.code)
-            who = r.authority or ROLE_LABELS.get(r.actor, r.actor)
+            who = r.authority or ROLE_BODIES.get(r.actor, r.actor)
             duty = "必须" if r.mandatory else "按需"
             if r.waivable_by is not None:
                 duty = "原则上"

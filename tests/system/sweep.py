@@ -63,7 +63,6 @@ def plant_canary(platform: RunningPlatform) -> Canary:
     marker = f"CANARY{uuid.uuid4().hex[:12]}"
     year = date.today().year + 2
     bureau = platform.headers(OWNER, "bureau_officer")
-    unit_h = platform.headers(OWNER, "unit_officer")
     with (
         platform.client("registry") as registry,
         platform.client("archive") as archive,
@@ -72,6 +71,8 @@ def plant_canary(platform: RunningPlatform) -> Canary:
         r = registry.post("/v1/units", headers=bureau, json={"name": f"{marker}单位"})
         assert r.status_code == 201, r.text
         unit = r.json()["id"]
+        # The unit's own officer, as Keycloak issues the token: with its unit claim.
+        unit_h = platform.headers(OWNER, "unit_officer", unit=unit)
         r = registry.post(
             "/v1/projects",
             headers=unit_h,

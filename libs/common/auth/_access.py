@@ -37,9 +37,10 @@ from typing import Any
 from fastapi import Depends
 
 from libs.common.errors import Forbidden, NotFound
+from libs.vocab import ROLE_BODIES
 
 from ._deps import current_subject
-from ._roles import ROLE_LABELS, ROLES
+from ._roles import ROLES
 from ._subject import AuthSubject
 
 __all__ = [
@@ -110,6 +111,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action("crypto.review", "密码应用审核", "crypto_officer"),
             _action("workflow.step", "办理审批环节", *ROLES - {"auditor", "platform_admin"}),
             # The city over its counties; the auditor's own findings.
+            _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
             _action("audit.record", "记录审计发现", "auditor"),
             _action("platform.admin", "平台管理", "platform_admin"),
@@ -201,7 +203,7 @@ class Access:
 
 
 def _deny_roles(action: Action) -> Forbidden:
-    labels = "、".join(sorted(ROLE_LABELS[r] for r in action.roles))
+    labels = "、".join(sorted(ROLE_BODIES[r] for r in action.roles))
     return Forbidden(
         f"「{action.label}」须由以下角色办理：{labels}",
         code="forbidden",

@@ -1,8 +1,7 @@
-"""Registry API payloads."""
+"""Tenant (行政区划) payloads."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -37,24 +36,3 @@ class TenantRead(BaseModel):
     parent_code: str | None
     version: int
     updated_at: datetime
-
-
-class UnitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: PlainText = Field(min_length=1, max_length=200, description="建设单位名称")
-    credit_code: str | None = Field(
-        default=None,
-        pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
-        description="统一社会信用代码（18位）",
-    )
-
-
-class UnitRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    tenant_id: str
-    name: str
-    credit_code: str | None
-    created_at: datetime

@@ -4,36 +4,21 @@ Every allowed transition is one row of :data:`TRANSITIONS`: from, to and the
 trigger that drives it. A trigger is either an event type (another service's
 decision, consumed from NATS) or a registry action named ``registry:<verb>``
 (a user's request; the registry emits its own event for it). Anything not in
-the table is illegal: the API answers 409 and nothing changes; a consumer
-records nothing.
+the table is illegal: the API answers 409, the consumer rejects the event
+(dead letter with the reason); either way nothing changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from libs.common.errors import Problem
+from libs.common.errors import Conflict
+from libs.vocab import STATE_LABELS
 
-STATES: Final[dict[str, str]] = {
-    "draft": "草稿",
-    "submitted": "已申报",
-    "under_review": "审核中",
-    "approved": "已立项",
-    "filed": "已备案",
-    "rejected": "不予立项",
-    # docs/vocabulary-extensions.md: the decision found the project outside the rules.
-    "out_of_scope": "不适用本办法",
-    "procuring": "采购中",
-    "implementing": "实施中",
-    "completed": "已完工",
-    "acceptance_review": "验收前置审核",
-    "accepted": "已验收",
-    "in_operation": "运行中",
-    "evaluated": "已自评",
-    "decommissioned": "已停用",
-    "terminated": "已终止",
-}
+# The codes and labels are vocabulary.md's (libs/vocab); the machine below is the registry's.
+STATES: Final[Mapping[str, str]] = STATE_LABELS
 
 SUBMIT = "registry:submit"
 TERMINATE = "registry:terminate"
@@ -124,7 +109,7 @@ def require(source: str, trigger: str, route: str | None = None) -> Transition:
     """Like :func:`find`, but an illegal transition is a 409 problem."""
     t = find(source, trigger, route)
     if t is None:
-        raise Problem.conflict(
+        raise Conflict(
             "illegal_transition",
             "当前状态不允许此操作",
             f"state: 项目处于「{STATES.get(source, source)}」（{source}），不能执行 {trigger}",
