@@ -64,11 +64,7 @@ class CsrfGuard:
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in _UNSAFE
-            or scope["path"] in self.exempt
-        ):
+        if scope["type"] != "http" or scope["method"] not in _UNSAFE or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -100,9 +96,7 @@ class CsrfGuard:
             values = parse_qs(body.decode("utf-8", "replace")).get(FIELD, [""])
             sent = values[0]
         if not hmac.compare_digest(sent, expected):
-            await _refuse(
-                send, "页面已过期或不是从本系统发出的（令牌校验未通过），请刷新页面后重试。"
-            )
+            await _refuse(send, "页面已过期或不是从本系统发出的（令牌校验未通过），请刷新页面后重试。")
             return
         await self.app(scope, _replaying(replay, receive) if replay else receive, send)
 
@@ -128,8 +122,8 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
 
 async def _refuse(send: Send, message: str, *, status: int = 403) -> None:
     body = (
-        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>操作未完成</title>'
-        f'<main><h1>操作未完成</h1><p>{message}</p><p><a href="/">返回首页</a></p></main></html>'
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>操作未完成</title>"
+        f"<main><h1>操作未完成</h1><p>{message}</p><p><a href=\"/\">返回首页</a></p></main></html>"
     ).encode()
     await send(
         {
