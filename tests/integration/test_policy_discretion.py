@@ -25,9 +25,8 @@ from tests.integration.test_registry_projects import (
     create_project,
     new_unit,
     planned_items,
-    wait_state,
 )
-from tests.integration.workflow_support import _years, planned_project, submit
+from tests.integration.workflow_support import _years, planned_project
 
 POTOU, ZHANJIANG = "440804", "440800"
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +46,16 @@ def approval(platform: RunningPlatform) -> Any:
 
 def key() -> dict[str, str]:
     return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def submit(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, unit: str
+) -> None:
+    """Submit as the unit's officer (ADR 0008: a unit officer acts for the unit in its token)."""
+    r = registry.post(
+        f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer", unit=unit)
+    )
+    assert r.status_code == 200, r.text
 
 
 def decision_of(
@@ -114,13 +123,20 @@ def test_potou_bureau_waives_article_8_for_one_project(
     again = approval.post("/v1/policy/exceptions", json=body, headers=headers)
     assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
 
-    submit(platform, registry, POTOU, pid)
+    submit(platform, registry, POTOU, pid, unit)
     d = decision_of(platform, approval, POTOU, pid)
     # 第十二条 "运行维护服务……可采取备案制管理" now decides; the exception is shown.
     assert (d["route"]["code"], d["route"]["article"]) == ("filing", "第十二条第（二）项")
     [applied] = d["exceptions"]
     assert applied["article"] == "第八条第（一）项" and applied["reason"] == body["reason"]
-    wait_state(platform, registry, POTOU, pid, "under_review")
+    bureau = platform.headers(POTOU, "bureau_officer")
+    eventually(
+        lambda: (
+            registry.get(f"/v1/projects/{pid}", headers=bureau).json().get("state")
+            == "under_review"
+        ),
+        timeout=20,
+    )
 
     # 湛江市 oversees 坡头: its dashboard counts the exception; 坡头's auditor reads it.
     counts = approval.get(
@@ -144,8 +160,8 @@ def test_potou_bureau_waives_article_8_for_one_project(
 def test_without_the_exception_potou_article_8_still_bars(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = uncatalogued_operations(platform, registry)
-    submit(platform, registry, POTOU, pid)
+    unit, pid = uncatalogued_operations(platform, registry)
+    submit(platform, registry, POTOU, pid, unit)
     d = decision_of(platform, approval, POTOU, pid)
     assert d["route"]["code"] == "ineligible"
     assert "（可由区政务服务数据管理局决定例外，第八条第（一）项）" in d["route"]["explanation"]
@@ -185,8 +201,8 @@ def test_potou_procurement_limit_is_recorded_with_its_document(
     )
     assert wrong.status_code == 422 and wrong.json()["field"] == "value"
 
-    _, pid = planned_project(platform, registry, POTOU, amount=600_000)
-    submit(platform, registry, POTOU, pid)
+    unit, pid = planned_project(platform, registry, POTOU, amount=600_000)
+    submit(platform, registry, POTOU, pid, unit)
     d = decision_of(platform, approval, POTOU, pid)
     assert d["route"]["code"] == "approval" and d["provisional"] is True
     assert any(
@@ -201,8 +217,8 @@ def test_yunan_threshold_40_wan_moves_exactly_the_filed_projects_from_40_to_50_w
     since = today_in_china()
     mine: dict[str, int] = {}
     for amount in (350_000, 420_000, 480_000, 520_000):
-        _, pid = planned_project(platform, registry, YUNAN, amount=amount)
-        submit(platform, registry, YUNAN, pid)
+        unit, pid = planned_project(platform, registry, YUNAN, amount=amount)
+        submit(platform, registry, YUNAN, pid, unit)
         mine[pid] = amount
     for pid in mine:
         decision_of(platform, approval, YUNAN, pid)
