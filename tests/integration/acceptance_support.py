@@ -52,11 +52,15 @@ def submit(
 
 
 def planned_project(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, amount: int = 800_000
+    platform: RunningPlatform,
+    registry: httpx.Client,
+    tenant: str,
+    amount: int = 800_000,
+    **extra: Any,
 ) -> str:
     unit = new_unit(platform, registry, tenant)
     (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
-    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount}
+    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount, **extra}
     project = create_project(
         platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
     )
