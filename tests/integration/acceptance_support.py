@@ -19,7 +19,7 @@ from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.archive.tests import samples
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     PLAN_YEAR,
     create_project,
     new_unit,

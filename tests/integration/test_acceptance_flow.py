@@ -33,7 +33,7 @@ from tests.integration.acceptance_support import (
     unit_headers,
     upload,
 )
-from tests.integration.test_registry_projects import CHAOZHOU, problem, wait_state
+from tests.integration.registry_support import CHAOZHOU, problem, wait_state
 
 POTOU = "440804"
 

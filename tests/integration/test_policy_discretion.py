@@ -20,7 +20,7 @@ import pytest
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     YUNAN,
     create_project,
     new_unit,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext
+from services.archive.checks.scanner import ScanResult
 from services.archive.documents import intake
 from services.archive.documents.schemas import DocumentCreate
+from services.archive.packages import service as packages
 from services.archive.storage import ArchiveStorage
-from services.archive.tests.conftest import LIMITS, actor
+from services.archive.tests.conftest import LIMITS, actor, in_tenant, make_project
 
 
 def meta(**overrides: Any) -> DocumentCreate:
@@ -55,3 +59,31 @@ async def upload(
         limits=LIMITS,
         actor=actor(tenant),
     )
+
+
+class CleanScanner:
+    """A scanner that ran and found nothing (stands in for ClamAV where none is installed)."""
+
+    async def scan(self, path: Path) -> ScanResult:
+        return ScanResult("pass", "test scanner: clean")
+
+
+async def project_with(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ArchiveStorage,
+    files: list[tuple[str, bytes]],
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    project = await make_project(sessions)
+    for name, data in files:
+        await upload(
+            sessions, storage, data, filename=name, project_id=project, step_id="acceptance"
+        )
+    async with in_tenant(sessions) as session:
+        package = await packages.build_package(
+            session, storage, tenant="445322", project_id=project, document_ids=None, actor=actor()
+        )
+    return project, package
+
+
+def result(report: Any, item: str) -> dict[str, Any]:
+    return next(r for r in report.results if r["item"] == item)
