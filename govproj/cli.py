@@ -25,10 +25,10 @@ _GROUPS: tuple[tuple[str, str, str], ...] = (
     ("work", "work", "只运行一个服务的 outbox 转发与事件消费（无 API）"),
     ("dev", "dev", "嵌入式开发环境：dev up / down / token"),
     ("db", "db", "数据库迁移"),
-    ("events", "events", "事件表运维：清理已发送的 outbox 行（prune）"),
     ("policy", "policy", "政策包：evaluate / validate / explain / diff"),
     ("keycloak", "keycloak", "Keycloak：按租户树创建组与角色（provision）"),
     ("finance", "finance", "财政对接：模拟财政系统（simulate）、生成 AsyncAPI 契约文档"),
+    ("events", "events", "事件契约（list、asyncapi）与事件表运维（prune：清理已发送的 outbox 行）"),
 )
 
 for module_name, group, help_text in _GROUPS:

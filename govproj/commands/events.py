@@ -1,4 +1,5 @@
-"""`govproj events`: operator jobs on the event tables (run as the owner role)."""
+"""`govproj events`: the platform's event contracts (libs/contracts), and the
+operator jobs on the event tables (``prune``, run as the owner role)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import json
 from dataclasses import asdict
 from datetime import timedelta
+from pathlib import Path
 
 import typer
 
@@ -14,6 +16,40 @@ from libs.common.events._prune import PruneResult, PruneSettings, prune_outbox
 from libs.common.settings import SERVICES, CommonSettings
 
 app = typer.Typer(no_args_is_help=True)
+
+
+def write_asyncapi(output: Path | None, check: bool) -> None:
+    """Write docs/asyncapi.yaml from the contracts, or only check it is current."""
+    from libs.contracts.asyncapi import DEFAULT_PATH, render
+
+    path = output or DEFAULT_PATH
+    text = render()
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            typer.echo(f"{path} is out of date: run `govproj events asyncapi`", err=True)
+            raise typer.Exit(1)
+        return
+    path.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {path}")
+
+
+@app.command("asyncapi")
+def asyncapi(
+    output: Path = typer.Option(None, help="输出文件（默认 docs/asyncapi.yaml）"),
+    check: bool = typer.Option(False, help="只检查文件是否最新（否则退出码 1）"),
+) -> None:
+    """由事件契约（libs/contracts）生成全部平台事件的 AsyncAPI 文档。"""
+    write_asyncapi(output, check)
+
+
+@app.command("list")
+def list_contracts() -> None:
+    """列出全部事件类型：生产者、subject、标题。"""
+    from libs.contracts import CONTRACTS
+
+    for c in CONTRACTS:
+        typer.echo(f"{c.type}\t{c.producer}\t{c.subject}\t{c.title}")
 
 
 async def _prune_all(

@@ -40,7 +40,15 @@ def simulate(
             "须大于 0 且不超过 1（核定金额不超过申请金额）", param_hint="--ratio"
         )
     policy = Policy(outcome=outcome, ratio=share, years=years, first_year=first_year or None)  # type: ignore[arg-type]
-    url = nats_url or CommonSettings().nats_url
+    settings = CommonSettings()
+    url = nats_url or settings.nats_connect_url()
+    users_file = settings.home / "nats-users.json"
+    if "@" not in url and users_file.exists():
+        # The embedded server (govproj dev up) requires users: act as its finance user,
+        # which may publish answers (finance.>) and nothing of the platform's.
+        from libs.common.events import NatsUsers
+
+        url = NatsUsers.load_or_create(users_file).url(url, "finance")
     answered = asyncio.run(
         run(
             url,
@@ -61,16 +69,7 @@ def asyncapi(
     output: Path = typer.Option(None, help="输出文件（默认 docs/asyncapi.yaml）"),
     check: bool = typer.Option(False, help="只检查文件是否最新（否则退出码 1）"),
 ) -> None:
-    """由代码生成财政对接契约的 AsyncAPI 文档。"""
-    from services.budget.finance.asyncapi import DEFAULT_PATH, render
+    """生成 AsyncAPI 文档（与 govproj events asyncapi 相同：全部平台事件及财政、审计答复）。"""
+    from govproj.commands.events import write_asyncapi
 
-    path = output or DEFAULT_PATH
-    text = render()
-    if check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
-            typer.echo(f"{path} is out of date: run `govproj finance asyncapi`", err=True)
-            raise typer.Exit(1)
-        return
-    path.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {path}")
+    write_asyncapi(output, check)

@@ -25,6 +25,7 @@ from govproj.dev import demo
 from govproj.dev.issuer import mint_token
 from libs.common.db.bootstrap import bootstrap_database
 from libs.common.db.migrations import upgrade
+from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES, service_settings
 from libs.common.testing.infra import NatsProcess, PostgresProcess, wait_for_port
 from services.portal.settings import PortalSettings
@@ -83,6 +84,14 @@ class Stack:
     def postgres(self) -> PostgresProcess:
         return PostgresProcess(self.settings.home / "pg", self.settings.pg_port, durable=True)
 
+    @property
+    def nats_users_file(self) -> Path:
+        """The embedded NATS users' passwords (mode 0600; kept so a restart keeps them)."""
+        return self.settings.home / "nats-users.json"
+
+    def nats_users(self) -> NatsUsers:
+        return NatsUsers.load_or_create(self.nats_users_file)
+
     def nats(self) -> NatsProcess:
         # A single server must fsync before it acknowledges (ADR 0004): otherwise a
         # crash can take back a message the relay already marked as sent.
@@ -93,6 +102,8 @@ class Stack:
             self.settings.nats_port,
             log_file=self.settings.home / "logs" / "nats.log",
             extra_args=("-c", str(conf)),
+            # Auth on the embedded server too: each service publishes only its own events.
+            users=self.nats_users(),
         )
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -119,7 +130,9 @@ class Stack:
         self._say("migrations  at head for " + ", ".join(SERVICES))
 
         nats = self.nats().start()
-        self._say(f"NATS        {nats.url} (JetStream, {nats.store_dir})")
+        self._say(
+            f"NATS        {nats.url} (JetStream, {nats.store_dir}; users in {self.nats_users_file})"
+        )
         pids: dict[str, int] = {"nats": nats.pid() or 0}
 
         cli = [sys.executable, "-m", "govproj.cli"]
@@ -133,8 +146,12 @@ class Stack:
         pids["issuer"] = issuer.pid
         wait_for_port(s.issuer_port)
         self._say(f"OIDC issuer {s.issuer_url}")
+        users = self.nats_users()
         for service in SERVICES:
-            proc = self._spawn(service, [*cli, "serve", service], env)
+            # Each service gets its own NATS credentials and no other's.
+            proc = self._spawn(
+                service, [*cli, "serve", service], {**env, **users.service_env(service)}
+            )
             pids[service] = proc.pid
         self.state_file.write_text(json.dumps({"pids": pids}, indent=2))
         for service in SERVICES:

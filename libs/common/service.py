@@ -161,7 +161,7 @@ def create_service_app(
         tenant_handler = _tenant_handler(spec, tree)
         try:
             nc = await nats.connect(
-                settings.nats_url,
+                settings.nats_connect_url(),
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 name=f"govproj-{spec.name}",
@@ -185,7 +185,7 @@ def create_service_app(
                 handlers.update(spec.handlers)
                 runner = ConsumerRunner(
                     app.state.sessionmaker,
-                    settings.nats_url,
+                    settings.nats_connect_url(),
                     schema=spec.name,
                     durable=f"{spec.name}",
                     stream="GOVPROJ",
@@ -196,7 +196,7 @@ def create_service_app(
                 for extra in spec.consumers:
                     extra_runner = ConsumerRunner(
                         app.state.sessionmaker,
-                        settings.nats_url,
+                        settings.nats_connect_url(),
                         schema=spec.name,
                         durable=extra.durable,
                         stream=extra.stream,

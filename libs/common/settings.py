@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["SERVICES", "SERVICE_PORTS", "CommonSettings", "ServiceSettings", "service_settings"]
@@ -52,6 +52,12 @@ class CommonSettings(BaseSettings):
     max_json_body: int = 1 << 20
     max_upload_body: int = 1 << 30
     nats_url: str = "nats://127.0.0.1:14222"
+    # Who this process is on NATS: each service has its own user, which may
+    # publish only its own subjects (libs/common/events/_users.py, deploy/nats).
+    # Set per service (GOVPROJ_<SERVICE>_NATS_USER / _NATS_PASSWORD); they
+    # replace any credentials in nats_url.
+    nats_user: str = ""
+    nats_password: SecretStr = SecretStr("")
     # Replicas of the GOVPROJ/FINANCE/AUDIT streams that ensure_streams() asks
     # for: 3 on the production JetStream cluster (deploy/nats), 1 on one server.
     # Must match the cluster, or every start-up would scale the streams back.
@@ -75,6 +81,17 @@ class CommonSettings(BaseSettings):
     # Run the outbox relay and the event consumers inside the API process
     # (the embedded default); production runs them as their own Deployments.
     run_workers: bool = True
+
+    def nats_connect_url(self) -> str:
+        """``nats_url`` with this process's NATS credentials, when it has a user."""
+        if not self.nats_user:
+            return self.nats_url
+        # Imported here: settings are read by processes that never touch events.
+        from libs.common.events._users import with_credentials
+
+        return with_credentials(
+            self.nats_url, self.nats_user, self.nats_password.get_secret_value()
+        )
 
 
 class ServiceSettings(CommonSettings):

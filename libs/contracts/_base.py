@@ -53,7 +53,11 @@ class Payload(BaseModel):
     or retyping one needs ``.v2``. Every field the producers write today is
     declared, so the published schema says what integrators will find.
 
-    Strict, and validated from JSON (:meth:`Contract.validate`): what is
+    Required are the fields consumers act on (the aggregate's identity and
+    the facts that drive an effect); context the producer always sends but
+    no consumer needs is declared, typed and optional, so a consumer holds a
+    producer to what matters without breaking on what does not (a tolerant
+    reader). Strict, and validated from JSON (:meth:`Contract.validate`): what is
     checked is what travels, so ``"12"`` is not an amount and ``1`` is not a
     date, exactly as the published JSON Schema says.
     """
@@ -98,9 +102,15 @@ class Answer(ClosedPart):
 
 def _reason(exc: ValidationError) -> str:
     err = exc.errors(include_url=False)[0]
-    where = "/".join(str(p) for p in err["loc"]) or "(root)"
+    loc = list(err["loc"])
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        # Said of the object that admits no such member, as JSON Schema's
+        # additionalProperties would (the member itself does not exist).
+        message = f"unexpected member {loc.pop()!r}"
+    where = "/".join(str(p) for p in loc) or "(root)"
     more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {err['msg']}{more}"
+    return f"{where}: {message}{more}"
 
 
 @dataclass(frozen=True)

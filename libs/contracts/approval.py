@@ -7,7 +7,17 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from libs.contracts._base import Contract, Day, Id, Part, ProjectRef, TenantCode, Yuan, platform
+from libs.contracts._base import (
+    Contract,
+    Day,
+    Id,
+    Part,
+    ProjectRef,
+    TenantCode,
+    TenantPayload,
+    Yuan,
+    platform,
+)
 
 __all__ = ["CONTRACTS"]
 
@@ -30,14 +40,19 @@ class DecisionFailed(ProjectRef):
 
 
 class WorkflowEvent(ProjectRef):
-    """What every workflow event carries (``workflow/service.py`` ``_emit``)."""
+    """What every workflow event carries (``workflow/service.py`` ``_emit``).
+
+    The workflow's context is always sent but no consumer needs it to act,
+    so it is optional here (a tolerant reader); the project and submission
+    are what consumers key on.
+    """
 
     submission: int = Field(ge=1)
-    workflow_id: Id
-    decision_id: Id
-    purpose: Literal["project", "change"]
+    workflow_id: Id | None = None
+    decision_id: Id | None = None
+    purpose: Literal["project", "change"] | None = None
     change_id: Id | None = None
-    route: str
+    route: str | None = None
 
 
 class StepView(Part):
@@ -63,15 +78,15 @@ class WorkflowClosed(WorkflowEvent):
 
 class StepOpened(WorkflowEvent):
     step_id: Id
-    seq: int
+    seq: int | None = None
     code: str = Field(description="环节代码，如 finance_review")
-    role: str
-    article: str
-    explanation: str
-    project_name: str
+    role: str | None = None
+    article: str | None = None
+    explanation: str | None = None
+    project_name: str | None = None
     unit_id: str | None = None
-    amount: Yuan
-    approved_amount: Yuan | None = None
+    amount: Yuan | None = Field(default=None, description="申请金额")
+    approved_amount: Yuan | None = Field(default=None, description="此前环节核定的金额")
 
 
 class Expert(Part):
@@ -97,26 +112,26 @@ class ExpertOpinionRecorded(WorkflowEvent):
 
 class StepCompleted(WorkflowEvent):
     step_id: Id
-    seq: int
+    seq: int | None = None
     code: str
-    role: str
-    article: str
+    role: str | None = None
+    article: str | None = None
     outcome: Literal["approve", "return", "reject"]
     opinion: str | None = None
-    opinion_id: Id
+    opinion_id: Id | None = None
     attachments: list[str] = Field(default_factory=list)
     approved_amount: Yuan | None = None
 
 
 class Approved(WorkflowEvent):
     approval: dict[str, Any] = Field(description="立项批复或备案文件（文号、金额、有效期、职责）")
-    reason: str
+    reason: str | None = None
 
 
 class Closed(WorkflowEvent):
-    step_id: Id
-    code: str
-    article: str
+    step_id: Id | None = None
+    code: str | None = None
+    article: str | None = None
     reason: str
 
 
@@ -146,9 +161,9 @@ class ChangeFiled(ProjectRef):
 
 class ChangeClosed(WorkflowEvent):
     change_id: Id
-    kind: str
-    adjustment_amount: int
-    new_total: Yuan
+    kind: str | None = None
+    adjustment_amount: int | None = None
+    new_total: Yuan | None = None
     approved_amount: Yuan | None = Field(default=None, description="再次核定的总额（仅 approved）")
     reason: str | None = None
 
@@ -180,7 +195,35 @@ class ApprovalExpired(ProjectRef):
     reason: str
 
 
-def _c(aggregate: str, event: str, payload: type[ProjectRef], title: str, summary: str) -> Contract:
+class ExceptionGranted(ProjectRef):
+    """An exception to a softened rule (原则上、一般) for one project (issue 17)."""
+
+    exception_id: Id
+    project_name: str
+    policy_id: str
+    rule: str = Field(description="例外的规则（判定轨迹中的规则标识）")
+    article: str
+    authority: str = Field(description="决定例外的机关")
+    reason: str = Field(description="书面理由")
+    granted_on: Day
+
+
+class ParameterSet(TenantPayload):
+    """A value an authority set for a parameter the text leaves open (坡头 政府采购限额)."""
+
+    policy_id: str
+    name: str
+    label: str
+    article: str
+    value: int | str | bool
+    document: str = Field(description="设定该参数的文件文号")
+    document_date: Day
+    effective_from: Day
+
+
+def _c(
+    aggregate: str, event: str, payload: type[TenantPayload], title: str, summary: str
+) -> Contract:
     return platform("approval", aggregate, event, payload, title, summary)
 
 
@@ -241,5 +284,19 @@ CONTRACTS: tuple[Contract, ...] = (
         ApprovalExpired,
         "立项批复已过期",
         "立项审批意见超过有效期且项目尚未开始采购。",
+    ),
+    _c(
+        "exception",
+        "granted",
+        ExceptionGranted,
+        "主管机关已决定例外",
+        "对“原则上”“一般”条款，主管机关就某一项目决定例外，附书面理由和条款。",
+    ),
+    _c(
+        "parameter",
+        "set",
+        ParameterSet,
+        "主管机关已设定参数",
+        "原文未给出数值的参数（如政府采购限额）由主管机关设定，附文件文号和日期。",
     ),
 )

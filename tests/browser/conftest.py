@@ -23,6 +23,7 @@ import pytest
 
 from govproj.dev.demo import DEMO_TENANTS
 from libs.common.db.migrations import upgrade
+from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, free_port, wait_for_port
 from libs.common.testing.platform import RunningPlatform, run_platform
@@ -60,14 +61,15 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
         upgrade(service, urls.owner)
     # A NATS server of its own: the services' durable consumers are named after the
     # service, so two platforms on one server would take each other's events.
-    nats = NatsProcess(infra_tmp / "browser-nats", free_port()).start()
+    nats = NatsProcess(infra_tmp / "browser-nats", free_port(), users=NatsUsers.generate()).start()
     try:
         with run_platform(
             infra_tmp / "browser-platform",
             app_url=urls.app,
             owner_url=urls.owner,
             relay_url=urls.relay,
-            nats_url=nats.url,
+            nats_url=nats.operator_url,
+            nats_users=nats.users,
         ) as running:
             admin = running.headers("440000", "platform_admin", user="admin")
             with running.client("registry") as registry:

@@ -326,3 +326,20 @@ def test_upgrade_renders_the_same_objects(default_manifests: list[dict[str, Any]
 def test_external_values_file_is_documented() -> None:
     text = Path(ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     assert "values-external.yaml" in text
+
+
+def test_each_service_connects_to_nats_as_its_own_user() -> None:
+    """Issue 16: a service's NATS user may publish only its own events (deploy/nats)."""
+    manifests = render({"connections": {"nats": {"usersSecret": "govproj-nats-users"}}})
+    seen = set()
+    for d in _of_kind(manifests, "Deployment"):
+        name = d["metadata"]["name"]
+        service = d["spec"]["template"]["metadata"]["labels"].get("govproj.gov.cn/service")
+        if service is None:  # the portal publishes nothing
+            continue
+        env = _env(d["spec"]["template"]["spec"]["containers"][0])
+        assert env["GOVPROJ_NATS_USER"]["value"] == service, name
+        ref = env["GOVPROJ_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "govproj-nats-users", "key": service}, name
+        seen.add(service)
+    assert seen == {"registry", "approval", "budget", "acceptance", "archive"}

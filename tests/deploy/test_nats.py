@@ -31,11 +31,10 @@ from libs.common.testing.infra import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NATS_DIR = ROOT / "deploy" / "nats"
+SERVICES = ("registry", "approval", "budget", "acceptance", "archive")
 PASSWORDS = {
-    "NATS_SYS_PASSWORD": "sys-pw",
-    "NATS_PLATFORM_PASSWORD": "platform-pw",
-    "NATS_FINANCE_PASSWORD": "finance-pw",
-    "NATS_AUDIT_PASSWORD": "audit-pw",
+    f"NATS_{user.upper()}_PASSWORD": f"{user}-pw"
+    for user in ("sys", "operator", "finance", "audit", *SERVICES)
 }
 NATS_SERVER = shutil.which("nats-server") or str(Path(sys.executable).parent / "nats-server")
 
@@ -111,7 +110,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 async def _connect(hosts: list[str], user: str, **options: Any) -> NatsClient:
-    password = PASSWORDS[f"NATS_{user.upper() if user != 'govproj' else 'PLATFORM'}_PASSWORD"]
+    password = PASSWORDS[f"NATS_{user.upper()}_PASSWORD"]
     servers = [f"nats://{user}:{password}@{h}" for h in hosts]
     return await nats.connect(
         servers=servers, connect_timeout=2, max_reconnect_attempts=5, **options
@@ -120,7 +119,8 @@ async def _connect(hosts: list[str], user: str, **options: Any) -> NatsClient:
 
 @pytest.fixture(scope="module")
 async def platform(cluster: list[str]) -> AsyncIterator[NatsClient]:
-    nc = await _connect(cluster, "govproj")
+    # The operator: stream administration, and here every producer at once.
+    nc = await _connect(cluster, "operator")
     js = nc.jetstream()
     # The meta leader is elected a moment after the routes connect.
     for _ in range(100):
@@ -229,3 +229,29 @@ async def test_audit_reads_every_event_and_cannot_publish_events(
         assert any("permissions violation" in repr(e).lower() for e in errors), errors
     finally:
         await audit.close()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_each_service_publishes_its_own_events_and_no_others(
+    cluster: list[str], platform: NatsClient, service: str
+) -> None:
+    """Issue 16: one user per service, so none can forge another's events (the tenant tree)."""
+    errors: list[Exception] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(exc)
+
+    nc = await _connect(cluster, service, error_cb=on_error)
+    try:
+        js = nc.jetstream()
+        ack = await js.publish(f"govproj.445322.{service}.thing.happened", b"{}")
+        assert ack.stream == "GOVPROJ"
+        other = "approval" if service == "registry" else "registry"
+        before = (await platform.jetstream().stream_info("GOVPROJ")).state.messages
+        with pytest.raises((NoRespondersError, NatsTimeout)):
+            await js.publish(f"govproj.445103.{other}.tenant.updated", b"forged", timeout=1)
+        after = (await platform.jetstream().stream_info("GOVPROJ")).state.messages
+        assert after == before
+        assert any("permissions violation" in repr(e).lower() for e in errors), errors
+    finally:
+        await nc.close()

@@ -9,6 +9,7 @@ import pytest
 
 from govproj.dev.demo import DEMO_TENANTS
 from libs.common.db.migrations import upgrade
+from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.platform import RunningPlatform, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
@@ -24,7 +25,7 @@ def platform_db(postgres_admin_url: str) -> DatabaseUrls:
 
 @pytest.fixture(scope="session")
 def platform(
-    platform_db: DatabaseUrls, nats_url: str, infra_tmp: Path
+    platform_db: DatabaseUrls, nats_url: str, nats_users: NatsUsers | None, infra_tmp: Path
 ) -> Iterator[RunningPlatform]:
     with run_platform(
         infra_tmp / "platform",
@@ -32,6 +33,7 @@ def platform(
         owner_url=platform_db.owner,
         relay_url=platform_db.relay,
         nats_url=nats_url,
+        nats_users=nats_users,
     ) as running:
         admin = running.headers("440000", "platform_admin", user="admin")
         with running.client("registry") as registry:

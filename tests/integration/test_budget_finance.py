@@ -21,23 +21,28 @@ import httpx
 import nats
 import psycopg
 import pytest
+from cloudevents.core.bindings import http as ce_http
+from cloudevents.core.v1.event import CloudEvent
 from nats.js.api import DeliverPolicy
 
-from libs.common.events import Event, from_nats, make_event, to_nats
+from libs.common.events import Event, NatsUsers, from_nats, make_event, to_nats
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.budget.finance import contract
 from services.budget.finance.simulator import Policy, answer_for
-from tests.integration.test_budget_lines import (
+from tests.support.budget import (
     LAIZHOU,
     LAIZHOU_ON,
+    YUNAN,
     add_line,
     approval_event,
     fake_project,
     laizhou_facts,
+    problem,
     publish,
+    submit,
+    wait_state,
 )
-from tests.integration.test_registry_projects import YUNAN, problem, wait_state
 
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
@@ -176,7 +181,7 @@ def test_bad_answers_are_dead_lettered_with_a_reason_and_change_nothing_then_fin
     good = answer_for(request, Policy(ratio=Decimal("0.75"), years=2, first_year=2026))
     before = len(dead_letters(platform_db))
     broken: list[tuple[dict[str, Any], str]] = [
-        ({"approved_amount": 1.5}, "schema: approved_amount"),
+        ({"approved_amount": 1.5}, "contract: approved_amount"),
         ({"approved_amount": 760_001}, "exceeds the requested 760000"),
         ({"review_id": str(uuid.uuid4())}, "unknown review_id"),
         (
@@ -300,19 +305,20 @@ def test_arrangement_notices_are_recorded_once(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(), LAIZHOU_ON)
-    notice = {
+    items = [{"project_id": pid, "amount": 500_000, "funding": "fiscal"}]
+    notice: dict[str, Any] = {
         "tenant": LAIZHOU,
         "notice_no": f"莱财预〔2023〕{uuid.uuid4().hex[:4]}号",
         "year": 2024,
         "notified_on": "2023-12-15",
         "notified_by": "莱州市财政局",
-        "items": [{"project_id": pid, "amount": 500_000, "funding": "fiscal"}],
+        "items": items,
     }
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", notice))
     eventually(lambda: len(review_of(platform, budget, LAIZHOU, pid)["arrangements"]) == 1)
     # The same notice sent again (a new message) records nothing more.
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", notice))
-    twice = {**notice, "notice_no": "另一号", "items": notice["items"] * 2}
+    twice = {**notice, "notice_no": "另一号", "items": items * 2}
     before = len(dead_letters(platform_db))
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", twice))
     eventually(lambda: len(dead_letters(platform_db)) > before)
@@ -351,7 +357,7 @@ def test_payments_never_double_on_redelivery_retry_or_replay(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(500_000), LAIZHOU_ON)
-    headers = platform.headers(LAIZHOU, "unit_officer")
+    headers = platform.headers(LAIZHOU, "bureau_officer")
     line = add_line(platform, budget, LAIZHOU, pid, kind="construction", amount=500_000).json()
     assert (
         budget.post(
@@ -458,7 +464,6 @@ def test_yunan_approval_waits_for_finance_which_approves_less_and_the_budget_fol
         experts_agree,
         open_step,
         planned_project,
-        submit,
         workflow_of,
     )
 
@@ -568,3 +573,68 @@ def test_every_event_the_budget_service_published_holds_to_its_schema(nats_url: 
         "govproj.budget.disbursement.recorded.v1",
         "govproj.budget.finance_review.closed.v1",
     } <= seen
+
+
+def test_an_answer_encoded_by_the_cloudevents_sdk_is_applied(
+    platform: RunningPlatform,
+    nats_url: str,
+    nats_users: NatsUsers | None,
+    budget: httpx.Client,
+) -> None:
+    """A finance system built on the official SDK (percent-encoded headers) is understood.
+
+    Before the binding's rules were followed this answer was dead-lettered with
+    "ce-actor is not JSON".
+    """
+    facts = {**PROFESSIONAL, "amount": 700_000, "software_amount": 700_000, "in_annual_plan": True}
+    pid, _ = fake_project(platform, nats_url, budget, YUNAN, facts, date(2025, 3, 1), approve=False)
+    open_finance_step(nats_url, YUNAN, pid, 700_000, 700_000)
+    eventually(lambda: len(review_of(platform, budget, YUNAN, pid)["finance_reviews"]) == 1)
+    (request,) = [
+        e
+        for e in stream(nats_url, f"govproj.{YUNAN}.budget.finance_review.requested")
+        if e.data["project_id"] == pid
+    ]
+    answer = answer_for(request, Policy(ratio=Decimal("0.5")))
+    officer = {
+        "type": "user",
+        "id": "cz-100%",  # a literal % survives the encoding
+        "name": "王五（郁南县财政局）",
+        "tenant": YUNAN,
+        "roles": ["finance_officer"],
+    }
+    sdk_event = CloudEvent(
+        attributes={
+            "id": answer.id,
+            "type": answer.type,
+            "source": answer.source,
+            "time": answer.time,
+            "datacontenttype": "application/json",
+            "tenant": YUNAN,
+            "actor": json.dumps(officer, ensure_ascii=False),
+        },
+        data=answer.data,
+    )
+    message = ce_http.to_binary_event(sdk_event)
+    assert "%22" in message.headers["ce-actor"]  # percent-encoded, as the SDK does
+    url = nats_users.url(nats_url, "finance") if nats_users else nats_url
+
+    async def send() -> None:
+        nc = await nats.connect(url)
+        try:
+            await nc.jetstream().publish(answer.subject, message.body, headers=message.headers)
+        finally:
+            await nc.drain()
+
+    asyncio.run(send())
+    eventually(
+        lambda: (
+            review_of(platform, budget, YUNAN, pid)["finance_reviews"][0]["status"] == "answered"
+        )
+    )
+    (completed,) = [
+        e
+        for e in stream(nats_url, f"govproj.{YUNAN}.budget.finance_review.completed")
+        if e.data["project_id"] == pid
+    ]
+    assert completed.actor == officer  # who decided, with the name, carried on

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import nats
+import pytest
 
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import free_port
@@ -48,6 +52,14 @@ def test_dev_up_detach_serves_every_service_with_demo_data_and_down_stops_it(
         ).json()
         assert {u["name"] for u in units} >= {"郁南县政务和数据局", "郁南县教育局"}
         assert (tmp_path / "home" / "stack.json").exists()
+        # The embedded NATS requires a user (one per service: ADR 0004); their
+        # passwords are the owner's only.
+        users = tmp_path / "home" / "nats-users.json"
+        assert users.stat().st_mode & 0o077 == 0
+        assert set(json.loads(users.read_text())) >= {*SERVICES, "finance", "operator"}
+        nats_url = f"nats://127.0.0.1:{env['GOVPROJ_DEV_NATS_PORT']}"
+        with pytest.raises(Exception, match="Authorization Violation"):
+            asyncio.run(nats.connect(nats_url, allow_reconnect=False, connect_timeout=2))
     finally:
         down = subprocess.run([*cli, "down"], env=env, capture_output=True, text=True, timeout=120)
     assert down.returncode == 0, down.stderr

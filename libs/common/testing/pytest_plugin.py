@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from libs.common.db.bootstrap import DatabaseRoles, bootstrap_database, psycopg_url
+from libs.common.events import NatsUsers
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
 
 __all__ = ["DatabaseUrls", "make_database"]
@@ -90,23 +91,43 @@ def make_database(admin_url: str, name: str | None = None) -> DatabaseUrls:
     )
 
 
+@dataclass(frozen=True)
+class NatsServer:
+    """The session's NATS: its URL (the operator's credentials) and its users, if it has them."""
+
+    url: str
+    users: NatsUsers | None
+
+
 @pytest.fixture(scope="session")
-def nats_url(infra_tmp: Path) -> Iterator[str]:
-    """A NATS server with JetStream."""
+def nats_server(infra_tmp: Path) -> Iterator[NatsServer]:
+    """A NATS server with JetStream and one user per service (none on an external server)."""
     if url := os.environ.get("GOVPROJ_TEST_NATS_URL"):
-        yield url
+        yield NatsServer(url, None)
         return
     if _docker_answers():  # pragma: no cover
         from testcontainers.nats import NatsContainer
 
         with NatsContainer("nats:2.11", command="-js") as nc:
-            yield nc.nats_uri()
+            yield NatsServer(nc.nats_uri(), None)
         return
-    nats = NatsProcess(infra_tmp / "nats", free_port()).start()
+    nats = NatsProcess(infra_tmp / "nats", free_port(), users=NatsUsers.generate()).start()
     try:
-        yield nats.url
+        yield NatsServer(nats.operator_url, nats.users)
     finally:
         nats.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(nats_server: NatsServer) -> str:
+    """The session's NATS, as the operator (may publish anything: tests play every producer)."""
+    return nats_server.url
+
+
+@pytest.fixture(scope="session")
+def nats_users(nats_server: NatsServer) -> NatsUsers | None:
+    """The per-service users of the session's NATS (None on an external server)."""
+    return nats_server.users
 
 
 @pytest.fixture

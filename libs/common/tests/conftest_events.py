@@ -25,11 +25,27 @@ from libs.common.db.migrations import prepare_schema
 from libs.common.db.rls import tenant_rls_statements
 from libs.common.events import Event, emit, event_tables, event_tables_rls_statements
 from libs.common.events._outbox import _check_schema
+from libs.contracts import Payload, platform, register
 
 SCHEMA = "evtest"
 SERVICE = "evtest"
 INCREMENTED = "govproj.evtest.counter.incremented.v1"
 BROKEN = "govproj.evtest.counter.broken.v1"
+
+
+class CounterChange(Payload):
+    """The test service's one payload: add ``by`` to the tenant's counter ``key``."""
+
+    key: str
+    by: int
+
+
+# emit() refuses a type without a contract, the test service's included.
+register(
+    platform(SERVICE, "counter", "incremented", CounterChange, "计数增加", "测试服务的事件。"),
+    platform(SERVICE, "counter", "broken", CounterChange, "计数出错", "处理者总是失败的事件。"),
+)
+
 ACTOR: dict[str, Any] = {
     "type": "user", "id": "u-tester", "tenant": None, "roles": ["unit_officer"]
 }

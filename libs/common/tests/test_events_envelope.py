@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import unquote
 
 import pytest
 
@@ -44,7 +45,9 @@ def test_event_round_trips_through_nats_headers() -> None:
     assert headers["ce-type"] == "govproj.approval.project.approved.v1"
     assert headers["ce-source"] == "/govproj/approval"
     assert headers["ce-time"].endswith("Z")
-    assert json.loads(headers["ce-actor"]) == ACTOR
+    assert json.loads(unquote(headers["ce-actor"])) == ACTOR
+    assert headers["ce-datacontenttype"] == "application/json"
+    assert "content-type" not in headers
     assert "县政务和数据局".encode() in payload  # readable UTF-8, not \\u escapes
     assert from_nats(subject, headers, payload) == ev
 
@@ -67,7 +70,7 @@ def test_versioned_type_and_system_actor() -> None:
         (lambda h: h.update({"ce-actor": "{"}), "ce-actor is not JSON"),
         (lambda h: h.update({"ce-actor": '{"type":"robot","id":"x"}'}), "actor.type"),
         (lambda h: h.update({"ce-time": "yesterday"}), "RFC 3339"),
-        (lambda h: h.update({"content-type": "text/plain"}), "content-type"),
+        (lambda h: h.update({"ce-datacontenttype": "text/plain"}), "ce-datacontenttype"),
     ],
 )
 def test_malformed_headers_say_why(mutate, reason) -> None:  # type: ignore[no-untyped-def]

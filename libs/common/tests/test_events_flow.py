@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import nats
 import pytest
-from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,11 +26,13 @@ from sqlalchemy.orm import registry
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.events import (
     ConsumerRunner,
+    ContractError,
     Event,
     OutboxRelay,
     Reject,
     emit,
     ensure_streams,
+    from_nats,
     to_nats,
 )
 from libs.common.events._envelope import make_event
@@ -409,6 +412,160 @@ async def test_orm_changes_left_to_the_commit_survive_a_batch_of_several_tenants
         await wait_until(done, within=30)
     c = await counts(evdb.admin, tenants)
     assert (c.inbox, c.counter_total) == (len(tenants) * n, len(tenants) * n)
+
+
+async def test_emit_refuses_an_event_without_a_contract_or_that_breaks_it(
+    app_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tenant = new_tenant()
+    async with transaction(app_sessions, TenantContext.own(tenant)) as session:
+        with pytest.raises(ContractError, match="has no contract"):
+            await emit(
+                session,
+                tenant=tenant,
+                service=SERVICE,
+                aggregate="counter",
+                event="reset",
+                data={"key": "k"},
+                actor=ACTOR,
+            )
+        with pytest.raises(ContractError, match="by: Input should be a valid integer"):
+            await emit(
+                session,
+                tenant=tenant,
+                service=SERVICE,
+                aggregate="counter",
+                event="incremented",
+                data={"key": "k", "by": "1"},
+                actor=ACTOR,
+            )
+        rows = await session.execute(text("SELECT count(*) FROM evtest.outbox"))
+        assert rows.scalar_one() == 0
+
+
+async def test_events_that_break_their_contract_or_are_forged_are_rejected_before_the_handler(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    """Published around emit() (as a buggy or hostile producer would): the consumer holds the line."""
+    tenant = new_tenant()
+    js = nc.jetstream()
+
+    def event(data: dict[str, Any], **over: Any) -> tuple[str, dict[str, str], bytes]:
+        ev = make_event(
+            tenant=tenant,
+            service=SERVICE,
+            aggregate="counter",
+            event="incremented",
+            data=data,
+            actor={**ACTOR, "tenant": tenant},
+        )
+        return to_nats(dataclasses.replace(ev, **over))
+
+    # 1. an amount as a string: the contract says integer
+    s1, h1, p1 = event({"key": "k", "by": "100"})
+    # 2. the right subject and type, but the source of another producer
+    s2, h2, p2 = event({"key": "k", "by": 1000}, source="/govproj/registry")
+    # 3. another producer's type on this producer's subject
+    s3, h3, p3 = event(
+        {"key": "k", "by": 10_000},
+        type="govproj.evtest.counter.broken.v1",
+    )
+    for subject, headers, payload in ((s1, h1, p1), (s2, h2, p2), (s3, h3, p3)):
+        await js.publish(subject, payload, headers=headers)
+
+    runner = _runner(app_sessions, nats_url, [tenant])
+    async with running(_relay(relay_sessions, nc), runner):
+        await emit_increments(app_sessions, tenant, 2)
+
+        async def done() -> bool:
+            c = await counts(evdb.admin, [tenant])
+            return c.counter_total >= 2 and runner.stats.rejected >= 3
+
+        await wait_until(done)
+    c = await counts(evdb.admin, [tenant])
+    # Nothing of the three applied; each left its inbox row, so a redelivery is skipped.
+    assert (c.counter_total, c.inbox) == (2, 5)
+    conn = await asyncpg.connect(evdb.admin)
+    reasons = [
+        r["reason"]
+        for r in await conn.fetch(
+            "SELECT reason FROM evtest.dead_letter WHERE subject LIKE $1", f"govproj.{tenant}.%"
+        )
+    ]
+    await conn.close()
+    assert any(
+        r.startswith("rejected: contract: by: Input should be a valid integer") for r in reasons
+    )
+    assert any(
+        "rejected: forged: govproj.evtest.counter.incremented.v1 is evtest's, "
+        "but ce-source is /govproj/registry" in r
+        for r in reasons
+    ), reasons
+    assert any(
+        "rejected: forged: govproj.evtest.counter.broken.v1 travels on "
+        "govproj.{tenant}.evtest.counter.broken" in r
+        for r in reasons
+    ), reasons
+
+
+def test_a_handler_nobody_can_trigger_is_reported_when_the_consumer_is_built(
+    app_sessions: async_sessionmaker[AsyncSession],
+    nats_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _runner(
+        app_sessions,
+        nats_url,
+        [new_tenant()],
+        handlers={
+            **HANDLERS,
+            "govproj.evtest.counter.reset.v1": HANDLERS[INCREMENTED],  # nobody declares it
+            "govproj.registry.tenant.created.v1": HANDLERS[INCREMENTED],  # not on the filter
+        },
+    )
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("counter.reset.v1 can never fire (nobody declares" in e for e in errors), errors
+    assert any("tenant.created.v1 can never fire (not on GOVPROJ" in e for e in errors), errors
+
+
+async def test_the_actor_and_its_name_travel_with_the_event(
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+) -> None:
+    """As actor_of() names a user: the name, a % in the id, Chinese text, all come back."""
+    tenant = new_tenant()
+    actor = {
+        "type": "user",
+        "id": "u-100%-sure",
+        "name": "张三（郁南县教育局）",
+        "tenant": tenant,
+        "roles": ["unit_officer"],
+    }
+    async with transaction(app_sessions, TenantContext.own(tenant)) as session:
+        sent = await emit(
+            session,
+            tenant=tenant,
+            service=SERVICE,
+            aggregate="counter",
+            event="incremented",
+            data={"key": "k", "by": 1},
+            actor=actor,
+        )
+    sub = await nc.jetstream().subscribe(
+        sent.subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+    )
+    async with running(_relay(relay_sessions, nc)):
+        msg = await sub.next_msg(timeout=10)
+    await sub.unsubscribe()
+    assert all(v.isascii() and '"' not in v for v in msg.headers.values())
+    received = from_nats(msg.subject, msg.headers, msg.data)
+    assert received.actor == actor
+    assert received == sent
 
 
 async def test_a_rejected_event_is_dead_lettered_at_once_with_its_reason_and_changes_nothing(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from libs.common.events import nats_match
 from libs.common.tenants import TENANT_EVENT_TYPES
 from libs.contracts import PRODUCERS, contract_for
 
@@ -30,17 +31,6 @@ class Entry:
 
     def __str__(self) -> str:
         return f"{self.service}/{self.durable}:{self.type}"
-
-
-def nats_match(pattern: str, subject: str) -> bool:
-    """NATS subject matching: ``*`` one token, ``>`` the rest (at least one token)."""
-    p, s = pattern.split("."), subject.split(".")
-    for i, token in enumerate(p):
-        if token == ">":
-            return len(s) > i
-        if i >= len(s) or (token != "*" and token != s[i]):
-            return False
-    return len(p) == len(s)
 
 
 def _entries() -> list[Entry]:

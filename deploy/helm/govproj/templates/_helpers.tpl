@@ -111,15 +111,22 @@ app.kubernetes.io/part-of: govproj
       key: {{ index . 2 }}
 {{- end -}}
 
-{{/* The env that needs secrets, shared by API and workers; args: root, service values. */}}
+{{/* The env that needs secrets, shared by API and workers; args: root, service values, service name. */}}
 {{- define "govproj.secretEnvs" -}}
 {{- $root := index . 0 -}}
 {{- $svc := index . 1 -}}
+{{- $name := index . 2 -}}
 {{- $db := $root.Values.connections.database -}}
 {{ include "govproj.secretEnv" (list "GOVPROJ_DATABASE_URL" (tpl $db.existingSecret $root) $db.appUrlKey) }}
 {{- with $root.Values.connections.nats }}
 {{- if .existingSecret }}
 {{ include "govproj.secretEnv" (list "GOVPROJ_NATS_URL" (tpl .existingSecret $root) .urlKey) }}
+{{- end }}
+{{- if .usersSecret }}
+{{- /* Each service is its own NATS user, publishing only its own subjects (deploy/nats). */}}
+- name: GOVPROJ_NATS_USER
+  value: {{ $name | quote }}
+{{ include "govproj.secretEnv" (list "GOVPROJ_NATS_PASSWORD" (tpl .usersSecret $root) $name) }}
 {{- end }}
 {{- end }}
 {{- if $svc.objectStorage }}
