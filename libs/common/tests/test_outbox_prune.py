@@ -174,3 +174,37 @@ async def test_pruning_refuses_a_role_that_does_not_own_the_outbox(
 async def test_pruning_refuses_a_retention_of_zero(engines: dict[str, AsyncEngine]) -> None:
     with pytest.raises(ValueError, match="positive"):
         await prune_outbox(engines["owner"], schema=SCHEMA, retention=timedelta(0))
+
+
+async def test_the_worker_round_prunes_when_an_owner_url_is_configured(
+    prunedb: DatabaseUrls, engines: dict[str, AsyncEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+
+    from libs.common.events._prune import start_outbox_pruning
+
+    app_sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(engines["app"])
+    tenant = new_tenant()
+    await _add_tenants(engines["owner"], tenant)
+    old = await emit_increments(app_sessions, tenant, 2)
+    unsent = await emit_increments(app_sessions, tenant, 1)
+    await _mark_sent(engines["relay"], old, OLD)
+    app = FastAPI()
+    app.state.settings = SimpleNamespace(run_workers=True)
+    # Without an owner URL the worker has no right to delete, so no round is started.
+    monkeypatch.delenv("GOVPROJ_OUTBOX_PRUNE_DATABASE_URL", raising=False)
+    assert start_outbox_pruning(app, SCHEMA) is None
+    monkeypatch.setenv("GOVPROJ_OUTBOX_PRUNE_DATABASE_URL", prunedb.owner)
+    monkeypatch.setenv("GOVPROJ_OUTBOX_PRUNE_INTERVAL", "0.2")
+    task = start_outbox_pruning(app, SCHEMA)
+    assert task is not None
+    try:
+        for _ in range(100):
+            if await _remaining(engines["relay"]) == set(unsent):
+                break
+            await asyncio.sleep(0.1)
+        assert await _remaining(engines["relay"]) == set(unsent)
+    finally:
+        task.cancel()
