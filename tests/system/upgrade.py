@@ -172,6 +172,35 @@ def _versions(stack: Stack) -> dict[str, str]:
         }
 
 
+def _unapplied_types(stack: Stack) -> dict[str, dict[str, int]]:
+    """Per consumer, the types of the stream events it handles that are not in its inbox."""
+    import asyncio
+
+    import psycopg
+
+    from bench.lifecycle import _consumers, _matches, _stream_ids
+
+    streams = {s: asyncio.run(_stream_ids(stack.nats.url, s)) for s in ("GOVPROJ", "FINANCE")}
+    out: dict[str, dict[str, int]] = {}
+    with psycopg.connect(stack.db.admin) as conn:
+        for service, durable, stream, filters, handled in _consumers():
+            inbox = {
+                str(i)
+                for (i,) in conn.execute(
+                    f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",  # noqa: S608
+                    (durable,),
+                ).fetchall()
+            }
+            missing = Counter(
+                typ
+                for i, (subj, typ) in streams[stream].items()
+                if typ in handled and any(_matches(f, subj) for f in filters) and i not in inbox
+            )
+            if missing:
+                out[durable] = dict(missing)
+    return out
+
+
 def _code_of(stack: Stack) -> dict[str, str]:
     """The tree each running service was started from (its working directory)."""
     return {
@@ -251,6 +280,7 @@ def upgrade_drill(
     runs: list[ProjectRun] = done["runs"]
     drain(stack)
     invariants = check_invariants(stack, runs)
+    unapplied = _unapplied_types(stack)
     # Every project readable on the new release, by its unit's officer and by the bureau.
     unreadable = []
     for run in runs:
@@ -283,5 +313,6 @@ def upgrade_drill(
         "load_wall_s": round(done["wall"], 1),
         "reached": dict(Counter(r.reached for r in runs)),
         "invariants": {k: invariants[k] for k in ("decisions", "effects", "archive")},
+        "unapplied_by_type": unapplied,
         "violations": violations,
     }
