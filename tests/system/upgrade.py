@@ -187,7 +187,7 @@ def _unapplied_types(stack: Stack) -> dict[str, dict[str, int]]:
             inbox = {
                 str(i)
                 for (i,) in conn.execute(
-                    f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",  # noqa: S608
+                    f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",
                     (durable,),
                 ).fetchall()
             }
