@@ -831,7 +831,7 @@ What ran: the previous release ({commit}, checked out with `git worktree add`) â
 
 How far each lifecycle got: {result["reached"]} (load wall time {result["load_wall_s"]} s). Every project read back on the new release by its unit officer and its bureau. Invariants after the drain: decisions {inv["decisions"]}, effects {inv["effects"]}, archive {inv["archive"]}.
 
-Events in the stream that a consumer of the new release handles but never received (none expected): {result.get("unapplied_by_type") or "none"}.
+Events in the stream that a consumer of the new release handles but never applied (none expected): {result.get("unapplied_by_type") or "none"}; dead letters: {result.get("dead_letters") or "none"}.
 
 Violations: {"; ".join(result["violations"]) or "none"}.
 {UPGRADE_END}"""

@@ -62,7 +62,9 @@ def test_the_matrix_covers_every_service_and_every_writing_action() -> None:
     assert len(writing) >= 10, writing
 
 
-@pytest.mark.parametrize(("service", "method", "path", "action"), ROUTES, ids=lambda v: str(getattr(v, "code", v)))
+@pytest.mark.parametrize(
+    ("service", "method", "path", "action"), ROUTES, ids=lambda v: str(getattr(v, "code", v))
+)
 def test_every_other_role_is_refused(
     stack: Stack, service: str, method: str, path: str, action: Action
 ) -> None:
@@ -72,9 +74,20 @@ def test_every_other_role_is_refused(
         for role in others:
             unit = str(uuid.uuid4()) if role in UNIT_BOUND_ROLES else None
             answer = client.request(
-                method, _fill(path), headers=platform.headers(TENANT, role, unit=unit) if unit else platform.headers(TENANT, role), json={}
+                method,
+                _fill(path),
+                headers=platform.headers(TENANT, role, unit=unit)
+                if unit
+                else platform.headers(TENANT, role),
+                json={},
             )
-            assert answer.status_code == 403, (role, method, path, answer.status_code, answer.text[:200])
+            assert answer.status_code == 403, (
+                role,
+                method,
+                path,
+                answer.status_code,
+                answer.text[:200],
+            )
             assert answer.headers["content-type"].startswith("application/problem+json")
         if action.writes and action.roles & UNIT_BOUND_ROLES:
             answer = client.request(

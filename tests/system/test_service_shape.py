@@ -31,8 +31,6 @@ def _app(service: str) -> FastAPI:
     return app
 
 
-
-
 @pytest.fixture(scope="module", params=SERVICES)
 def service(request: pytest.FixtureRequest) -> tuple[str, FastAPI, dict[str, Any]]:
     app = _app(request.param)
@@ -52,7 +50,9 @@ def _is_typed(schema: dict[str, Any], components: dict[str, Any]) -> bool:
     return bool(schema.get("properties"))
 
 
-def test_every_route_answers_with_a_typed_schema(service: tuple[str, FastAPI, dict[str, Any]]) -> None:
+def test_every_route_answers_with_a_typed_schema(
+    service: tuple[str, FastAPI, dict[str, Any]],
+) -> None:
     name, _, spec = service
     components = spec.get("components", {}).get("schemas", {})
     untyped = []
@@ -65,7 +65,9 @@ def test_every_route_answers_with_a_typed_schema(service: tuple[str, FastAPI, di
                 continue
             for code, answer in answers.items():
                 content = answer.get("content", {})
-                if not content or not any(_is_typed(m.get("schema", {}), components) for m in content.values()):
+                if not content or not any(
+                    _is_typed(m.get("schema", {}), components) for m in content.values()
+                ):
                     untyped.append(f"{method.upper()} {path} {code}")
     assert untyped == [], f"{name}: routes without a typed response schema: {untyped}"
 
@@ -100,9 +102,7 @@ def test_every_route_is_authorized_by_the_one_model(
     name, app, _ = service
     routes = api_routes(app)
     assert len(routes) >= 10, f"{name}: only {len(routes)} routes found"
-    unguarded = [
-        f"{sorted(r.methods)[0]} {r.path}" for r in routes if not _actions_of(r.route)
-    ]
+    unguarded = [f"{sorted(r.methods)[0]} {r.path}" for r in routes if not _actions_of(r.route)]
     assert unguarded == [], f"{name}: routes without permit(...): {unguarded}"
 
 
@@ -110,11 +110,10 @@ def test_every_route_is_authorized_by_the_one_model(
 def test_every_service_has_the_same_files(name: str) -> None:
     folder = ROOT / name
     missing = [f for f in SERVICE_FILES if not (folder / f).is_file()]
-    aggregates = [
-        d for d in folder.iterdir()
-        if d.is_dir() and (d / "api.py").is_file()
-    ]
+    aggregates = [d for d in folder.iterdir() if d.is_dir() and (d / "api.py").is_file()]
     for aggregate in aggregates:
-        missing += [f"{aggregate.name}/{f}" for f in AGGREGATE_FILES if not (aggregate / f).is_file()]
+        missing += [
+            f"{aggregate.name}/{f}" for f in AGGREGATE_FILES if not (aggregate / f).is_file()
+        ]
     assert aggregates, f"{name}: no aggregate folders"
     assert missing == [], f"{name}: missing {missing}"

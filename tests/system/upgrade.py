@@ -297,7 +297,13 @@ def upgrade_drill(
     unfinished = [
         f"{r.project_id}: {r.reached} ({r.stopped})" for r in runs if r.reached != "acceptance"
     ]
-    violations = [*invariants["violations"], *unreadable, *unfinished]
+    dead = {s: letters for s, letters in invariants["dead_letters"].items() if letters}
+    violations = [
+        *invariants["violations"],
+        *unreadable,
+        *unfinished,
+        *(f"{s}: {len(letters)} dead letters, e.g. {letters[0]}" for s, letters in dead.items()),
+    ]
     return {
         "projects": projects,
         "rate": rate,
@@ -314,5 +320,6 @@ def upgrade_drill(
         "reached": dict(Counter(r.reached for r in runs)),
         "invariants": {k: invariants[k] for k in ("decisions", "effects", "archive")},
         "unapplied_by_type": unapplied,
+        "dead_letters": dead,
         "violations": violations,
     }
