@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,7 @@ def checked_out(commit: str) -> Iterator[Path]:
             check=False,
             capture_output=True,
         )
+        shutil.rmtree(tree.parent, ignore_errors=True)
 
 
 def migrate(tree: Path, owner_url: str) -> str:
