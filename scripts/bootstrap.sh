@@ -33,3 +33,10 @@ if ! UV_NATIVE_TLS=1 uv pip install -q -e '.[dev]'; then
   echo "uv failed; installing with pip" >&2
   python -m pip install -q -e '.[dev]'
 fi
+# tests/browser/test_login.py runs a certified OpenID provider (panva's oidc-provider,
+# from the npm registry) with node; installed from its committed package-lock.json.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+   && [ ! -d tests/oidc_provider/node_modules/oidc-provider ]; then
+  (cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "oidc-provider could not be installed; the login test against it will be skipped" >&2
+fi
