@@ -270,7 +270,9 @@ class OidcClient:
             )
             claims.validate(leeway=_LEEWAY)
         except JoseError as exc:
-            raise OidcError(f"身份令牌（ID Token）校验未通过：{exc.error}") from exc
+            raise OidcError(
+                f"身份令牌（ID Token）校验未通过：{exc.description or exc.error}"
+            ) from exc
         except ValueError as exc:  # not a JWS at all
             raise OidcError("身份令牌（ID Token）格式错误。") from exc
         if nonce is not None and claims.get("nonce") != nonce:
