@@ -234,7 +234,8 @@ def short_tokens(browser_platform: RunningPlatform) -> Iterator[None]:
             stdout=log,
             stderr=log,
         )
-        wait_for_port(port)
+        # A loaded machine starts Python slowly: the tests' own ready timeout, not 30 s.
+        wait_for_port(port, timeout=float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", 300)))
 
     restart({"GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS": str(TOKEN_SECONDS)})
     try:
