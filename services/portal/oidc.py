@@ -35,7 +35,7 @@ from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
-from starlette.requests import HTTPConnection, cookie_parser
+from starlette.requests import cookie_parser
 
 from libs.common.auth import TENANT_PATTERN, AuthSubject, roles_from_claims
 from services.portal import session
@@ -130,6 +130,10 @@ class OidcClient:
         self._lock = asyncio.Lock()
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._refreshed: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def now(self) -> float:
+        """Seconds since the epoch, by this client's clock (tests move it)."""
+        return self._clock()
 
     @property
     def redirect_uri(self) -> str:
@@ -412,7 +416,7 @@ async def refreshed_session(client: OidcClient, data: dict[str, Any]) -> dict[st
             person,
             sid=str(data["sid"]),
             id_token=id_token if isinstance(id_token, str) else data.get("id_token"),
-            now=client._clock(),
+            now=client.now(),
         )
         # A provider that does not rotate refresh tokens answers without one.
         new["refresh_token"] = token.get("refresh_token") or data["refresh_token"]
@@ -449,7 +453,7 @@ class SessionRefresher:
         headers = dict(scope.get("headers") or [])
         cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
         data = session.decode(state.secret, session.read(cookies))
-        now = client._clock()
+        now = client.now()
         if not data or not refresh_due(data, now=now, margin=settings.refresh_margin_seconds):
             await self.app(scope, receive, send)
             return
@@ -551,7 +555,7 @@ async def callback(
     except OidcError as exc:
         return _error(request, 401 if exc.refused else 503, "登录未完成", exc.message)
     data = _session_from(
-        token, person, sid=secrets.token_urlsafe(16), id_token=id_token, now=client._clock()
+        token, person, sid=secrets.token_urlsafe(16), id_token=id_token, now=client.now()
     )
     # Learn the names of the tenants this person may read, for headers and filters.
     from services.portal.client import Api, ApiError
@@ -678,8 +682,3 @@ async def login_required(request: Request) -> Response:
                 path="/",
             )
     return response
-
-
-def connection_session(connection: HTTPConnection) -> dict[str, Any]:
-    """The session of ``connection`` (after any refresh)."""
-    return session.current(connection, connection.app.state.secret)
