@@ -52,6 +52,8 @@ EVENT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "govproj.approval.approval.expired.v1": "审批意见已过有效期",
         "govproj.approval.report.submitted.v1": "批复结果已报送上级",
         "govproj.approval.report.received.v1": "上级已收到批复结果",
+        "govproj.approval.exception.granted.v1": "主管机关已决定例外",
+        "govproj.approval.parameter.set.v1": "主管机关已设定参数",
         # budget: lines, the finance system's review and money, procurement
         "govproj.budget.line.recorded.v1": "预算明细已编报",
         "govproj.budget.line.adjusted.v1": "预算明细已调整",
@@ -79,6 +81,7 @@ EVENT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "govproj.acceptance.review.item_updated.v1": "验收前置审核事项已更新",
         "govproj.acceptance.review.passed.v1": "验收前置审核已通过",
         "govproj.acceptance.evaluation.submitted.v1": "评价报告已提交",
+        "govproj.acceptance.draw.committed.v1": "绩效后评估抽取已承诺（种子哈希已公布）",
         "govproj.acceptance.draw.drawn.v1": "绩效后评估项目已随机抽取",
         "govproj.acceptance.deadline.scheduled.v1": "期限已开始计算",
         "govproj.acceptance.deadline.met.v1": "期限事项已完成",

@@ -62,7 +62,8 @@ async def _idempotency(
         ),
     ] = None,
 ) -> IdempotencyGuard:
-    return await _guard(request, session, subject)
+    # The key must be passed on: the guard does not read the header itself here.
+    return await _guard(request, session, subject, key)
 
 
 Idem = Annotated[IdempotencyGuard, Depends(_idempotency)]

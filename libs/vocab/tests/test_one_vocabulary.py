@@ -25,7 +25,6 @@ TEMPLATE_TABLE = re.compile(r"\{\s*[\"'][a-z][a-z0-9_]*[\"']\s*:\s*[\"'][^\"']*[
 # removes its entry here.
 NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
     {
-        ("services/acceptance", "STATE_LABELS"),  # guards.py → STATE_LABELS / label("state", …)
         ("services/approval", "KINDS"),  # changes/service.py → CHANGE_KINDS
         ("services/approval", "OUTCOME_LABELS"),  # workflow/outcomes.py → OPINION_OUTCOMES
         ("services/archive", "DOCUMENT_TYPES"),  # vocab.py → DOCUMENT_TYPES
@@ -34,9 +33,6 @@ NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
         ("services/archive", "PROPERTIES"),  # vocab.py → CHECK_PROPERTIES
         ("services/archive", "STAGES"),  # vocab.py → CHECK_STAGES
         ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
-        ("services/budget", "STATUS_LABEL"),  # procurement.py → BUDGET_STATUS_LABELS
-        ("services/budget", "LINE_LABELS"),  # rules.py → BUDGET_LINES
-        ("services/registry", "STATES"),  # lifecycle.py → STATE_LABELS
         ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )

@@ -4,61 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import AsyncIterator
-from datetime import date
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.db import TenantContext
 from libs.common.storage import Digester
-from services.archive.documents import service
-from services.archive.schemas import DocumentCreate
+from services.archive.documents import intake, service
 from services.archive.storage import ArchiveStorage
-from services.archive.tests.conftest import actor, in_tenant
+from services.archive.tests.conftest import LIMITS, actor, in_tenant
+from services.archive.tests.support import chunks, upload
 
 MiB = 1024 * 1024
-
-
-def meta(**overrides: Any) -> DocumentCreate:
-    fields: dict[str, Any] = {
-        "title": "郁南县政务云扩容项目验收报告",
-        "doc_type": "acceptance_report",
-        "doc_number": "郁政数〔2026〕12号",
-        "doc_date": date(2026, 11, 1),
-        "author_unit": "郁南县政务服务数据管理局",
-        "security_level": "non_secret",
-        "retention_period": "y30",
-    }
-    fields.update(overrides)
-    return DocumentCreate(**fields)
-
-
-async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
-    for i in range(0, len(data), size):
-        yield data[i : i + size]
-
-
-async def upload(
-    sessions: async_sessionmaker[AsyncSession],
-    storage: ArchiveStorage,
-    data: bytes,
-    *,
-    filename: str = "report.pdf",
-    tenant: str = "445322",
-    **overrides: Any,
-) -> dict[str, Any]:
-    async with in_tenant(sessions, tenant) as session:
-        return await service.create_document(
-            session,
-            storage,
-            tenant=tenant,
-            meta=meta(**overrides),
-            filename=filename,
-            content_type="application/pdf",
-            source=chunks(data),
-            actor=actor(tenant),
-        )
 
 
 def test_sm3_matches_the_gb_t_32905_vectors() -> None:
@@ -116,17 +73,18 @@ async def test_versions_are_addressed_by_version_id(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
     document = await upload(sessions, storage, b"%PDF-1.4 first")
-    async with in_tenant(sessions) as session:
-        second = await service.add_version(
-            session,
-            storage,
-            tenant="445322",
-            document_id=document["id"],
-            filename="report-v2.pdf",
-            content_type="application/pdf",
-            source=chunks(b"%PDF-1.4 second"),
-            actor=actor(),
-        )
+    second = await intake.deposit_version(
+        sessions,
+        storage,
+        ctx=TenantContext.own("445322"),
+        access=None,
+        document_id=document["id"],
+        filename="report-v2.pdf",
+        content_type="application/pdf",
+        source=chunks(b"%PDF-1.4 second"),
+        limits=LIMITS,
+        actor=actor(),
+    )
     async with in_tenant(sessions) as session:
         versions = await service.list_versions(session, document["id"])
         assert [v["seq"] for v in versions] == [1, 2]
