@@ -306,9 +306,12 @@ class OidcClient:
         self._inflight[key] = future
         try:
             token = await self._refresh(refresh_token)
-        except BaseException as exc:
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        except BaseException:  # cancelled: the waiting requests are cancelled with it
+            future.cancel()
             raise
         finally:
             del self._inflight[key]
