@@ -71,7 +71,8 @@ def workflow_of(
 
 
 def open_step(wf: dict[str, Any]) -> dict[str, Any]:
-    (step,) = [s for s in wf["steps"] if s["state"] == "open"]
+    opened: list[dict[str, Any]] = [s for s in wf["steps"] if s["state"] == "open"]
+    (step,) = opened
     return step
 
 
@@ -83,10 +84,13 @@ def act(
     outcome: str = "approve",
     **extra: Any,
 ) -> dict[str, Any]:
-    roles = [step["role"]]
+    claims = {"user": f"{step['role']}-1"}
+    if step["role"] == "unit_officer" and step.get("unit_id"):
+        # A unit officer acts only for the unit its token names (ADR 0008).
+        claims["unit"] = step["unit_id"]
     r = approval.post(
         f"/v1/steps/{step['step_id']}/opinions",
-        headers=platform.headers(tenant, *roles, user=f"{step['role']}-1"),
+        headers=platform.headers(tenant, step["role"], **claims),
         json={"outcome": outcome, "opinion": f"{step['code']}：{outcome}", **extra},
     )
     assert r.status_code == 200, r.text

@@ -15,10 +15,10 @@ the pack validates them, so the stored facts are exactly what was judged.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,12 +46,9 @@ class Submission:
     source_event_id: str
 
 
-class DecisionInput(Protocol):
-    """Facts a decision takes into account besides the submitted ones (none by default)."""
-
-    async def __call__(
-        self, session: AsyncSession, submission: Submission, pack: Pack
-    ) -> Mapping[str, Any]: ...
+#: Facts a decision takes into account besides the submitted ones (none by default): an
+#: async function of the session, the submission and the pack in force.
+DecisionInput = Callable[[AsyncSession, Submission, Pack], Awaitable[Mapping[str, Any]]]
 
 
 class DecisionFailed(Exception):

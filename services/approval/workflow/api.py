@@ -103,8 +103,9 @@ async def decide(
     step_id: uuid.UUID, body: OpinionCreate, access: StepWork, session: DbSession, idem: Idem
 ) -> BaseModel | JSONResponse:
     async def produce() -> WorkflowRead:
-        wf, step = await repository.step_with_workflow(session, step_id, lock=True)
+        wf, step = await repository.step_with_workflow(session, step_id)
         check_step(access, wf, step)
+        await repository.lock(session, wf, step)
         await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
         await service.decide_step(
             session,
@@ -130,8 +131,9 @@ async def decide(
 async def assign_experts(
     step_id: uuid.UUID, body: ExpertsUpdate, access: Decide, session: DbSession
 ) -> WorkflowRead:
-    wf, step = await repository.step_with_workflow(session, step_id, lock=True)
+    wf, step = await repository.step_with_workflow(session, step_id)
     check_step(access, wf, step)
+    await repository.lock(session, wf, step)
     await experts.assign_experts(
         session, wf, step, [e.model_dump() for e in body.experts], actor_of(access.subject)
     )
@@ -152,9 +154,10 @@ async def expert_opinion(
     idem: Idem,
 ) -> BaseModel | JSONResponse:
     async def produce() -> WorkflowRead:
-        wf, step = await repository.step_with_workflow(session, step_id, lock=True)
+        wf, step = await repository.step_with_workflow(session, step_id)
         # Only an expert named in this review sees it (404 otherwise, ADR 0008).
         access.check(step_scope(wf, step))
+        await repository.lock(session, wf, step)
         await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
         await experts.record_expert_opinion(
             session,

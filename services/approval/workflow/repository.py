@@ -12,20 +12,26 @@ from libs.common.errors import NotFound
 from services.approval.models import Opinion, Step, Workflow
 
 
-async def step_with_workflow(
-    session: AsyncSession, step_id: uuid.UUID, *, lock: bool = False
-) -> tuple[Workflow, Step]:
+async def step_with_workflow(session: AsyncSession, step_id: uuid.UUID) -> tuple[Workflow, Step]:
     """The step and its workflow; 404 when missing or another jurisdiction's (RLS)."""
-    stmt = sa.select(Step).where(Step.id == step_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    step = (await session.scalars(stmt)).first()
+    step = await session.get(Step, step_id)
     if step is None:
         raise NotFound("审核环节", step_id)
-    wf = await session.get(Workflow, step.workflow_id, with_for_update=lock)
+    wf = await session.get(Workflow, step.workflow_id)
     if wf is None:  # the foreign key holds: only a broken database lacks it
         raise RuntimeError(f"workflow {step.workflow_id} of step {step.id} is missing")
     return wf, step
+
+
+async def lock(session: AsyncSession, wf: Workflow, step: Step) -> None:
+    """Lock the step and its workflow, and read them again, before acting on them.
+
+    Called after authorization: ``FOR UPDATE`` sees only rows the caller may
+    write (RLS), so locking first would answer an overseeing city 404 instead
+    of 403 (ADR 0008). Two opinions on one step then run one after the other.
+    """
+    await session.refresh(step, with_for_update=True)
+    await session.refresh(wf, with_for_update=True)
 
 
 async def get_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:
