@@ -25,12 +25,12 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.common.events import emit
 from libs.policy import FactsError, NoPolicyInForce, PolicyRegistry, evaluate, validate_facts
 from services.approval.changes import repository
 from services.approval.changes.schemas import ChangeCreate, ChangeRead
 from services.approval.models import ApprovalDocument, ChangeRequest, Decision, Workflow
 from services.approval.workflow import plan
+from services.approval.workflow.publish import announce
 from services.approval.workflow.service import open_workflow
 
 KINDS: Final = {
@@ -115,31 +115,29 @@ async def request_change(
             change_id=change.id,
         )
         change.review_workflow_id = review.id
-    await emit(
+    view = change_view(change)
+    del view["tenant"]  # announce() puts the tenant first itself
+    await announce(
         session,
         tenant=wf.tenant_id,
-        service="approval",
         aggregate="change",
         event="filed" if change.state == "filed" else "submitted_for_approval",
-        data={**change_view(change), "submission": wf.submission},
         actor=actor,
+        **view,
+        submission=wf.submission,
     )
     if request.kind == "termination" and change.state == "filed":
-        await emit(
+        await announce(
             session,
             tenant=wf.tenant_id,
-            service="approval",
             aggregate="project",
             event="terminated",
-            data={
-                "tenant": wf.tenant_id,
-                "project_id": str(wf.project_id),
-                "submission": wf.submission,
-                "change_id": str(change.id),
-                "article": change.article,
-                "reason": f"终止备案（{change.article}）：{request.reason}",
-            },
             actor=actor,
+            project_id=str(wf.project_id),
+            submission=wf.submission,
+            change_id=str(change.id),
+            article=change.article,
+            reason=f"终止备案（{change.article}）：{request.reason}",
         )
     return change
 

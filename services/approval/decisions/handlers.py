@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import Event, emit, system_actor
+from libs.common.events import Event, system_actor
 from libs.common.policies import policies_in
 from libs.common.settings import service_settings
 from services.approval.decisions.service import ACTOR, DecisionFailed, Submission, decide
+from services.approval.workflow.publish import announce
 
 
 def _submission(event: Event) -> Submission:
@@ -41,21 +42,16 @@ def _submission(event: Event) -> Submission:
 
 
 async def _failed(session: AsyncSession, event: Event, problem: dict[str, Any]) -> None:
-    data = event.data
-    await emit(
+    await announce(
         session,
         tenant=event.tenant,
-        service="approval",
         aggregate="project",
         event="decision_failed",
-        data={
-            "tenant": event.tenant,
-            "project_id": data.get("project_id"),
-            "submission": data.get("submission"),
-            "problem": problem,
-            "source_event_id": event.id,
-        },
-        actor=system_actor(ACTOR, event.tenant),
+        actor=dict(system_actor(ACTOR, event.tenant)),
+        project_id=event.data.get("project_id"),
+        submission=event.data.get("submission"),
+        problem=problem,
+        source_event_id=event.id,
     )
 
 

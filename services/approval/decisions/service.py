@@ -22,10 +22,11 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import emit, system_actor
+from libs.common.events import system_actor
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
 from services.approval.decisions import repository
 from services.approval.models import Decision
+from services.approval.workflow.publish import announce
 from services.approval.workflow.service import open_workflow
 
 ACTOR: Final = "approval.policy"
@@ -133,28 +134,24 @@ async def decide(
         return None
     row = Decision(**values)
     actor: dict[str, Any] = dict(system_actor(ACTOR, tenant))
-    await emit(
+    await announce(
         session,
         tenant=tenant,
-        service="approval",
         aggregate="project",
         event="decided",
-        data={
-            "tenant": tenant,
-            "project_id": str(submission.project_id),
-            "submission": submission.submission,
-            "decision_id": str(row.id),
-            "route": decision.route.code,
-            "article": decision.route.article,
-            "explanation": decision.route.explanation,
-            "provisional": decision.provisional,
-            "policy": body["policy"],
-            # The whole decision and the facts it judged: budget and acceptance keep
-            # their own copies (requirements, time limits, amounts) from this event.
-            "decision": body,
-            "facts": raw,
-        },
         actor=actor,
+        project_id=str(submission.project_id),
+        submission=submission.submission,
+        decision_id=str(row.id),
+        route=decision.route.code,
+        article=decision.route.article,
+        explanation=decision.route.explanation,
+        provisional=decision.provisional,
+        policy=body["policy"],
+        # The whole decision and the facts it judged: budget and acceptance keep
+        # their own copies (requirements, time limits, amounts) from this event.
+        decision=body,
+        facts=raw,
     )
     # The review the decision prescribes opens in the same transaction.
     await open_workflow(

@@ -167,10 +167,13 @@ def actor(role: str, tenant: str = YUNAN) -> dict[str, Any]:
     return {"type": "user", "id": f"{role}-1", "name": "测试", "tenant": tenant, "roles": [role]}
 
 
-async def approve_all(session: AsyncSession, wf: Workflow) -> Workflow:
-    """Approve every open step in order, as each step's role would (naming experts first)."""
+async def approve_all(session: AsyncSession, wf: Workflow, *, until: str | None = None) -> Workflow:
+    """Approve every open step in order, as each step's role would (naming experts first);
+    with ``until``, stop when the step of that code is the open one."""
     while wf.state == "open":
         step = next(s for s in await repository.steps_of(session, wf) if s.state == "open")
+        if step.code == until:
+            break
         if step.code == "expert_review":
             await experts.assign_experts(
                 session,

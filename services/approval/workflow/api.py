@@ -8,17 +8,20 @@ jurisdiction and, for a unit's step, the project's unit
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import Access
 from libs.common.documents import check_attachments
 from libs.common.http import problem_responses
 from libs.common.service import DbSession, actor_of
 from services.approval.deps import Decide, Idem, Opine, Read, StepWork, once
-from services.approval.models import documents
+from services.approval.models import Step, Workflow, documents
 from services.approval.reports import service as reports
 from services.approval.workflow import experts, repository, service, views
 from services.approval.workflow.schemas import (
@@ -76,9 +79,9 @@ async def tasks(
     responses=problem_responses(),
 )
 async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
-    wf = await repository.latest_project_workflow(session, project_id)
-    access.check_read(await review_scope(session, wf, what="审核流程"))
-    return await views.workflow_read(session, wf, access.subject)
+    return await _shown(
+        session, access, await repository.latest_project_workflow(session, project_id)
+    )
 
 
 @router.get(
@@ -88,9 +91,36 @@ async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSessi
     responses=problem_responses(),
 )
 async def get_workflow(workflow_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
-    wf = await repository.get_workflow(session, workflow_id)
+    return await _shown(session, access, await repository.get_workflow(session, workflow_id))
+
+
+async def _shown(session: AsyncSession, access: Access, wf: Workflow) -> WorkflowRead:
+    """``wf`` as the caller may see it; 404 for an expert it does not name (ADR 0008)."""
     access.check_read(await review_scope(session, wf, what="审核流程"))
     return await views.workflow_read(session, wf, access.subject)
+
+
+async def _on_step(
+    session: AsyncSession,
+    access: Access,
+    step_id: uuid.UUID,
+    act: Callable[[Workflow, Step, list[str]], Awaitable[object]],
+    *,
+    attachments: Sequence[uuid.UUID] = (),
+    authorize: Callable[[Access, Workflow, Step], None] = check_step,
+) -> WorkflowRead:
+    """Load, authorize, lock, check the cited documents, act; answer the workflow as it is now."""
+    wf, step = await repository.step_with_workflow(session, step_id)
+    authorize(access, wf, step)
+    await repository.lock(session, wf, step)
+    await check_attachments(session, documents, list(attachments), project_id=wf.project_id)
+    await act(wf, step, [str(a) for a in attachments])
+    return await views.workflow_read(session, wf, access.subject)
+
+
+def _named_expert(access: Access, wf: Workflow, step: Step) -> None:
+    # Only an expert named in this review sees it (404 otherwise, ADR 0008).
+    access.check(step_scope(wf, step))
 
 
 @router.post(
@@ -102,24 +132,21 @@ async def get_workflow(workflow_id: uuid.UUID, access: Read, session: DbSession)
 async def decide(
     step_id: uuid.UUID, body: OpinionCreate, access: StepWork, session: DbSession, idem: Idem
 ) -> BaseModel | JSONResponse:
-    async def produce() -> WorkflowRead:
-        wf, step = await repository.step_with_workflow(session, step_id)
-        check_step(access, wf, step)
-        await repository.lock(session, wf, step)
-        await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
-        await service.decide_step(
+    async def act(wf: Workflow, step: Step, attachments: list[str]) -> object:
+        return await service.decide_step(
             session,
             wf,
             step,
             outcome=body.outcome,
             text=body.opinion,
-            attachments=[str(a) for a in body.attachments],
+            attachments=attachments,
             approved_amount=body.approved_amount,
             actor=actor_of(access.subject),
         )
-        return await views.workflow_read(session, wf, access.subject)
 
-    return await once(idem, 200, produce)
+    return await once(
+        idem, 200, lambda: _on_step(session, access, step_id, act, attachments=body.attachments)
+    )
 
 
 @router.put(
@@ -131,13 +158,11 @@ async def decide(
 async def assign_experts(
     step_id: uuid.UUID, body: ExpertsUpdate, access: Decide, session: DbSession
 ) -> WorkflowRead:
-    wf, step = await repository.step_with_workflow(session, step_id)
-    check_step(access, wf, step)
-    await repository.lock(session, wf, step)
-    await experts.assign_experts(
-        session, wf, step, [e.model_dump() for e in body.experts], actor_of(access.subject)
-    )
-    return await views.workflow_read(session, wf, access.subject)
+    async def act(wf: Workflow, step: Step, _: list[str]) -> None:
+        named = [e.model_dump() for e in body.experts]
+        await experts.assign_experts(session, wf, step, named, actor_of(access.subject))
+
+    return await _on_step(session, access, step_id, act)
 
 
 @router.post(
@@ -153,22 +178,22 @@ async def expert_opinion(
     session: DbSession,
     idem: Idem,
 ) -> BaseModel | JSONResponse:
-    async def produce() -> WorkflowRead:
-        wf, step = await repository.step_with_workflow(session, step_id)
-        # Only an expert named in this review sees it (404 otherwise, ADR 0008).
-        access.check(step_scope(wf, step))
-        await repository.lock(session, wf, step)
-        await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
-        await experts.record_expert_opinion(
+    async def act(wf: Workflow, step: Step, attachments: list[str]) -> object:
+        return await experts.record_expert_opinion(
             session,
             wf,
             step,
             user=access.subject.user,
             conclusion=body.conclusion,
             text=body.opinion,
-            attachments=[str(a) for a in body.attachments],
+            attachments=attachments,
             actor=actor_of(access.subject),
         )
-        return await views.workflow_read(session, wf, access.subject)
 
-    return await once(idem, 200, produce)
+    return await once(
+        idem,
+        200,
+        lambda: _on_step(
+            session, access, step_id, act, attachments=body.attachments, authorize=_named_expert
+        ),
+    )

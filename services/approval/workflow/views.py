@@ -33,6 +33,21 @@ def _independent(viewer: AuthSubject, step: Step) -> bool:
     return viewer.roles == frozenset({"expert"}) and step.state in ("open", "pending")
 
 
+def _step_fields(wf: Workflow, step: Step, viewer: AuthSubject) -> dict[str, Any]:
+    """The :class:`StepFields` of ``step`` as ``viewer`` may see them."""
+    return {
+        "step_id": step.id,
+        "seq": step.seq,
+        "code": step.code,
+        "role": step.role,
+        "article": step.article,
+        "explanation": step.explanation,
+        "state": step.state,
+        "unit_id": wf.unit_id,
+        "experts": experts_of(step, viewer),
+    }
+
+
 def experts_of(step: Step, viewer: AuthSubject) -> list[ExpertRead]:
     hide = _independent(viewer, step)
     return [
@@ -86,15 +101,7 @@ async def workflow_read(session: AsyncSession, wf: Workflow, viewer: AuthSubject
         closed_at=wf.closed_at,
         steps=[
             StepRead(
-                step_id=s.id,
-                seq=s.seq,
-                code=s.code,
-                role=s.role,
-                article=s.article,
-                explanation=s.explanation,
-                state=s.state,
-                unit_id=wf.unit_id,
-                experts=experts_of(s, viewer),
+                **_step_fields(wf, s, viewer),
                 opened_at=s.opened_at,
                 completed_at=s.completed_at,
                 opinions=_opinions_of(s, by_step.get(s.id, []), viewer),
@@ -112,23 +119,15 @@ def step_task(
     kind: Literal["step", "expert_review"] = "step",
 ) -> StepTask:
     return StepTask(
+        **_step_fields(wf, step, viewer),
         kind=kind,
-        step_id=step.id,
-        seq=step.seq,
-        code=step.code,
-        role=step.role,
-        article=step.article,
-        explanation=step.explanation,
-        state=step.state,
         tenant=wf.tenant_id,
         workflow_id=wf.id,
         purpose=wf.purpose,
         project_id=wf.project_id,
         project_name=wf.project_name,
-        unit_id=wf.unit_id,
         route=wf.route,
         amount=wf.amount,
         approved_amount=wf.approved_amount,
         opened_at=step.opened_at,
-        experts=experts_of(step, viewer),
     )
