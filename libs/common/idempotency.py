@@ -25,10 +25,10 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Request
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -157,17 +157,38 @@ class IdempotencyGuard:
 
 
 def idempotency_guard(
-    table: sa.Table,
-) -> Callable[[Request, DbSession, CurrentSubject], Awaitable[IdempotencyGuard]]:
-    """A FastAPI dependency building the guard for ``table`` in the request's transaction."""
+    table: sa.Table, *, fingerprint_body: bool = True
+) -> Callable[..., Awaitable[IdempotencyGuard]]:
+    """A FastAPI dependency building the guard for ``table`` in the request's transaction.
+
+    The header is declared in the route's OpenAPI. ``fingerprint_body=False``
+    is for streamed uploads, whose body must not be buffered to be hashed: the
+    fingerprint then covers the method, the path and the upload's declared
+    headers only.
+    """
 
     async def guard(
-        request: Request, session: DbSession, subject: CurrentSubject
+        request: Request,
+        session: DbSession,
+        subject: CurrentSubject,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias=HEADER,
+                description="幂等键：重试同一请求时带上相同的键，平台只执行一次并返回首次的结果",
+                max_length=200,
+            ),
+        ] = None,
     ) -> IdempotencyGuard:
-        key = request.headers.get(HEADER)
+        key = idempotency_key
         if key is not None and not _KEY_RE.fullmatch(key):
             raise Problem.invalid(HEADER, "须为 1 到 200 个可见 ASCII 字符")
-        body = await request.body()
+        if fingerprint_body:
+            body = await request.body()
+        else:
+            body = "\n".join(
+                f"{h}: {request.headers.get(h, '')}" for h in ("content-type", "content-length")
+            ).encode()
         return IdempotencyGuard(
             session,
             table,

@@ -29,7 +29,7 @@ from nats.aio.client import Client as NatsClient
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from libs.common.auth import AuthSubject, CurrentSubject, install_auth
+from libs.common.auth import AuthSubject, CurrentSubject, RequestGate, install_auth
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.db.migrations import is_up_to_date
 from libs.common.errors import Problem, install_problem_handlers
@@ -236,6 +236,11 @@ def create_service_app(
     app.include_router(_health_router(spec.name))
     if serve_api:
         install_auth(app, settings)
+        app.add_middleware(
+            RequestGate,
+            max_json_body=settings.max_json_body,
+            max_upload_body=settings.max_upload_body,
+        )
         app.include_router(spec.router)
     return app
 

@@ -47,6 +47,10 @@ class CommonSettings(BaseSettings):
         "postgresql+asyncpg://govproj_relay:govproj_relay@127.0.0.1:15432/govproj"
     )
     db_pool_size: int = 10
+    # Bodies above these are refused with 413 before they are read (RequestGate):
+    # JSON and forms; uploads (the archive bounds them again per tenant).
+    max_json_body: int = 1 << 20
+    max_upload_body: int = 1 << 30
     nats_url: str = "nats://127.0.0.1:14222"
     # Replicas of the GOVPROJ/FINANCE/AUDIT streams that ensure_streams() asks
     # for: 3 on the production JetStream cluster (deploy/nats), 1 on one server.

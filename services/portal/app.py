@@ -18,6 +18,7 @@ from libs.common.auth import TokenVerifier
 from libs.common.settings import CommonSettings
 from services.portal import oidc
 from services.portal.client import ApiError
+from services.portal.csrf import CsrfGuard
 from services.portal.pages import ROUTERS
 from services.portal.settings import PortalSettings, portal_settings
 from services.portal.web import LoginRequired, NotAllowed, render
@@ -52,6 +53,7 @@ def create_app(
     app.state.verifier = TokenVerifier.from_settings(common)
     app.state.tenant_names = {}
     app.state.oidc = None
+    app.add_middleware(CsrfGuard, secret=settings.session_secret, public_url=settings.base_url)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(oidc.router)
     for router in ROUTERS:

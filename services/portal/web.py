@@ -17,6 +17,7 @@ from libs.common.auth import AuthSubject, TokenVerifier
 from libs.common.errors import Problem
 from services.portal import labels, session
 from services.portal.client import Api, ApiError
+from services.portal.csrf import csrf_token
 
 __all__ = ["CurrentUser", "LoginRequired", "NotAllowed", "User", "render", "templates"]
 
@@ -41,6 +42,25 @@ templates.env.globals.update(
     FUNDING=labels.FUNDING,
 )
 templates.env.filters["money"] = labels.money
+
+# Text other people typed (file names, titles) may carry bidirectional overrides
+# that show "evil\u202efdp.exe" as "evilexe.pdf", or line separators that break
+# a row apart. Every {{ … }} output passes through here: the overrides are
+# dropped (the characters then read in their true order) and the separators
+# become spaces. Jinja's autoescape still applies after this.
+_BIDI_CONTROLS = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
+)
+_SEPARATORS = {0x2028: " ", 0x2029: " ", 0x0085: " "}
+
+
+def _neutral_text(value: object) -> object:
+    if isinstance(value, str):
+        return value.translate(_BIDI_CONTROLS).translate(_SEPARATORS)
+    return value
+
+
+templates.env.finalize = _neutral_text
 
 
 def _cst(value: str | None) -> str:
@@ -154,6 +174,11 @@ def render(
     return templates.TemplateResponse(
         request,
         template,
-        {"user": user, "tenant_names": request.app.state.tenant_names, **context},
+        {
+            "user": user,
+            "tenant_names": request.app.state.tenant_names,
+            "csrf": csrf_token(request.app.state.secret, request.cookies.get(session.COOKIE)),
+            **context,
+        },
         status_code=status_code,
     )

@@ -25,6 +25,7 @@ from ._deps import (
     install_auth,
     require_roles,
 )
+from ._gate import RequestGate
 from ._jwks import JwksCache, JwksError, JwksUnavailableError, UnknownKeyError
 from ._roles import OVERSEER, ROLE_LABELS, ROLES
 from ._subject import TENANT_PATTERN, AuthSubject, TenantTree, roles_from_claims
@@ -45,6 +46,7 @@ __all__ = [
     "JwksCache",
     "JwksError",
     "JwksUnavailableError",
+    "RequestGate",
     "Scope",
     "TenantTree",
     "TokenVerifier",

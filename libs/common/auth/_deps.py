@@ -81,6 +81,11 @@ async def current_subject(
     """The verified caller; 401 problem+json when the bearer token is missing or invalid."""
     if credentials is None:
         raise missing_credentials()
+    gated = getattr(request.state, "subject", None)
+    token = getattr(request.state, "subject_token", None)
+    if isinstance(gated, AuthSubject) and token == credentials.credentials:
+        # RequestGate verified this very token before the body was read.
+        return gated
     subject = await verifier.verify(credentials.credentials, tenant_tree=tenant_tree)
     # For access logs and traces, which run outside the route's dependencies.
     request.state.subject = subject

@@ -529,17 +529,8 @@ class ConsumerRunner:
                 "type": event.type,
             },
         )
-        msg = item.msg
         await session.execute(
-            self._insert_dead,
-            {
-                "id": str(uuid6.uuid7()),
-                "consumer": self._durable,
-                "subject": msg.subject,
-                "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
-                "payload": bytes(msg.data),
-                "reason": ("rejected: " + reason)[:2000],
-            },
+            self._insert_dead, self._dead_letter_row(item.msg, ("rejected: " + reason)[:2000])
         )
         log.warning(
             "consumer %s rejected %s %s: %s", self._durable, event.type, event.id, reason
@@ -576,21 +567,21 @@ class ConsumerRunner:
                 # Redelivered later and skipped by the inbox.
                 log.info("consumer %s: ack failed: %r", self._durable, result)
 
+    def _dead_letter_row(self, msg: Any, reason: str) -> dict[str, Any]:
+        return {
+            "id": str(uuid6.uuid7()),
+            "consumer": self._durable,
+            "subject": msg.subject,
+            "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
+            "payload": bytes(msg.data),
+            "reason": reason,
+        }
+
     async def _write_dead_letters(self, dead: list[tuple[Any, str]]) -> None:
         # Its own transaction without a tenant context: these rows belong to no
         # tenant we can trust (dead_letter has no RLS for that reason).
         async with self._sessionmaker() as session, session.begin():
             for msg, reason in dead:
-                await session.execute(
-                    self._insert_dead,
-                    {
-                        "id": str(uuid6.uuid7()),
-                        "consumer": self._durable,
-                        "subject": msg.subject,
-                        "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
-                        "payload": bytes(msg.data),
-                        "reason": reason,
-                    },
-                )
+                await session.execute(self._insert_dead, self._dead_letter_row(msg, reason))
         for msg, reason in dead:
             log.warning("consumer %s dead-lettered %s: %s", self._durable, msg.subject, reason)

@@ -14,17 +14,14 @@ import hmac
 import json
 import socket
 import stat
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import Depends, FastAPI
@@ -46,6 +43,7 @@ from libs.common.auth import (
 )
 from libs.common.errors import install_problem_handlers
 from libs.common.settings import CommonSettings
+from libs.common.testing.issuer import running_issuer
 
 AUDIENCE = "govproj"
 TENANT = "445300"  # 云浮市 (a city with counties below it)
@@ -73,30 +71,6 @@ class StaticTree:
 
     def descendants(self, code: str) -> set[str]:
         return set(COUNTIES) if code == TENANT else set()
-
-
-@contextmanager
-def running_issuer(home: Path) -> Iterator[str]:
-    """Serve the dev issuer for ``home`` on a free localhost port; yield its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(
-        uvicorn.Config(create_issuer_app(home, url), log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "dev issuer did not start"
-        time.sleep(0.01)
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

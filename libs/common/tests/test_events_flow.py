@@ -23,15 +23,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
-from libs.common.events import ConsumerRunner, OutboxRelay, emit, ensure_streams, to_nats
+from libs.common.events import (
+    ConsumerRunner,
+    Event,
+    OutboxRelay,
+    Reject,
+    emit,
+    ensure_streams,
+    to_nats,
+)
 from libs.common.events._envelope import make_event
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 from libs.common.tests.conftest_events import (
     ACTOR,
     BROKEN,
     HANDLERS,
+    INCREMENTED,
     SCHEMA,
     SERVICE,
+    apply_increment,
     counter,
     counts,
     create_schema,
@@ -399,3 +409,45 @@ async def test_orm_changes_left_to_the_commit_survive_a_batch_of_several_tenants
         await wait_until(done, within=30)
     c = await counts(evdb.admin, tenants)
     assert (c.inbox, c.counter_total) == (len(tenants) * n, len(tenants) * n)
+
+
+async def test_a_rejected_event_is_dead_lettered_at_once_with_its_reason_and_changes_nothing(
+    evdb: DatabaseUrls,
+    app_sessions: async_sessionmaker[AsyncSession],
+    relay_sessions: async_sessionmaker[AsyncSession],
+    nc: Any,
+    nats_url: str,
+) -> None:
+    async def apply_unless_too_big(session: AsyncSession, event: Event) -> None:
+        # The effect is written first: the rejection must roll it back.
+        await apply_increment(session, event)
+        if event.data["key"] == "bad":
+            raise Reject("counter key 'bad' is refused by this service")
+
+    tenant = new_tenant()
+    runner = _runner(
+        app_sessions,
+        nats_url,
+        [tenant],
+        handlers={**HANDLERS, INCREMENTED: apply_unless_too_big},
+        max_deliver=5,
+    )
+    async with running(_relay(relay_sessions, nc), runner):
+        [bad_id] = await emit_increments(app_sessions, tenant, 1, key="bad")
+        await emit_increments(app_sessions, tenant, 2)
+
+        async def settled() -> bool:
+            c = await counts(evdb.admin, [tenant])
+            return c.dead_letters == 1 and c.counter_total == 2
+
+        await wait_until(settled, within=20)
+    c = await counts(evdb.admin, [tenant])
+    # Nothing of the rejected event's effect; its inbox row makes a redelivery a no-op.
+    assert (c.counter_total, c.inbox, c.dead_letters) == (2, 3, 1)
+    conn = await asyncpg.connect(evdb.admin)
+    row = await conn.fetchrow("SELECT reason, headers FROM evtest.dead_letter")
+    await conn.close()
+    assert row["reason"] == "rejected: counter key 'bad' is refused by this service"
+    assert json.loads(row["headers"])["ce-id"] == bad_id
+    # Rejected on its first delivery: never retried.
+    assert (runner.stats.rejected, runner.stats.retried) == (1, 0)

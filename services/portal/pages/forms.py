@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.datastructures import FormData
 
+from libs.vocab import AmountError, parse_amount
+
 __all__ = ["FormErrors", "project_payload"]
-
-_INT = re.compile(r"^[0-9]{1,13}$")
-
 
 class FormErrors(Exception):
     """One message per field, in Chinese."""
@@ -27,15 +25,17 @@ class FormErrors(Exception):
 def _yuan(
     form: FormData, field: str, label: str, errors: dict[str, str], *, required: bool
 ) -> int | None:
-    raw = str(form.get(field) or "").strip().replace(",", "")
+    """An amount as people type it ("80万", "80万元", "800,000", "800000") in integer yuan."""
+    raw = str(form.get(field) or "").strip()
     if not raw:
         if required:
-            errors[field] = f"请填写{label}（整数元，例如 800000）"
+            errors[field] = f"请填写{label}（例如“80万”或“800000”）"
         return None
-    if not _INT.fullmatch(raw):
-        errors[field] = f"{label}须为不带小数的整数元（例如 80万元填 800000），收到“{raw}”"
+    try:
+        return parse_amount(raw, field=label)
+    except AmountError as exc:
+        errors[field] = exc.message
         return None
-    return int(raw)
 
 
 def project_payload(form: FormData) -> dict[str, Any]:

@@ -1,3 +1,26 @@
+// Cross-site request forgery: every state-changing request carries the session's token
+// (services/portal/csrf.py): htmx and the upload script as a header, plain forms as a field.
+function csrfToken() {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.getAttribute("content") : "";
+}
+document.addEventListener("htmx:configRequest", function (event) {
+  event.detail.headers["X-CSRF-Token"] = csrfToken();
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+  if (form.matches("form[data-upload]")) return; // sent as a header, not inside the file stream
+  var field = form.querySelector('input[name="_csrf"]');
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "_csrf";
+    form.appendChild(field);
+  }
+  field.value = csrfToken();
+}, true);
+
 // Uploads with a progress bar: the file streams to the archive through the console,
 // and the bar follows the bytes the browser has sent (XMLHttpRequest upload events).
 document.addEventListener("submit", function (event) {
@@ -20,6 +43,7 @@ document.addEventListener("submit", function (event) {
   var xhr = new XMLHttpRequest();
   xhr.open("POST", form.action);
   xhr.setRequestHeader("Accept", "application/json");
+  xhr.setRequestHeader("X-CSRF-Token", csrfToken());
   xhr.upload.addEventListener("progress", function (e) {
     if (!e.lengthComputable) return;
     var pct = Math.floor((e.loaded / e.total) * 100);

@@ -28,10 +28,11 @@ def test_a_session_cookie_signed_by_another_secret_reads_as_empty() -> None:
 @pytest.mark.parametrize(
     ("amount", "text"),
     [
-        (800_000, "80万元"),
-        (1_000_000, "100万元"),
-        (12_345, "1.23万元"),
-        (9_999, "9,999元"),
+        (800_000, "80万元（800,000元）"),
+        (1_000_000, "100万元（1,000,000元）"),
+        (12_345, "1.2345万元（12,345元）"),
+        (9_999, "0.9999万元（9,999元）"),
+        (0, "0元"),
         (None, "—"),
     ],
 )
@@ -46,7 +47,22 @@ def _form(**fields: str | list[str]) -> FormData:
     return FormData(items)
 
 
-def test_an_amount_written_in_wan_is_refused_in_chinese() -> None:
+@pytest.mark.parametrize("typed", ["80万", "80万元", "800,000", "800000", "80 万元"])
+def test_an_amount_is_understood_in_wan_or_yuan(typed: str) -> None:
+    body = project_payload(
+        _form(
+            name="平台",
+            unit_id="u",
+            year="2027",
+            project_class="professional",
+            amount=typed,
+            service_types=["software_development"],
+        )
+    )
+    assert body["facts"]["amount"] == 800_000
+
+
+def test_an_amount_in_chinese_numerals_is_refused_in_chinese() -> None:
     with pytest.raises(FormErrors) as caught:
         project_payload(
             _form(
@@ -54,11 +70,11 @@ def test_an_amount_written_in_wan_is_refused_in_chinese() -> None:
                 unit_id="u",
                 year="2027",
                 project_class="professional",
-                amount="80万",
+                amount="八十万",
                 service_types=["software_development"],
             )
         )
-    assert "总投资须为不带小数的整数元" in caught.value.errors["amount"]
+    assert "总投资请用阿拉伯数字填写" in caught.value.errors["amount"]
 
 
 def test_software_above_the_total_is_refused() -> None:
@@ -115,3 +131,12 @@ def test_a_hand_edited_address_is_answered_in_chinese(tmp_path: Path) -> None:
         # The issuer cannot be reached: the login says so in Chinese instead of failing.
         login = client.get("/login")
         assert login.status_code == 503 and "身份认证服务暂不可用" in login.text
+
+
+def test_hostile_file_names_are_shown_in_their_true_order() -> None:
+    from services.portal.web import templates
+
+    page = templates.env.from_string("<td>{{ name }}</td>").render(
+        name="合同\u202efdp.exe\u2028第二行<script>"
+    )
+    assert page == "<td>合同fdp.exe 第二行&lt;script&gt;</td>"

@@ -1,0 +1,53 @@
+"""The fields of the services' requests as the console's forms name them.
+
+A problem names the field it refuses (``year: 2027``, ``facts.amount: …``); a
+person reads the form's label instead (建设年度, 总投资).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from libs.vocab._policy import FACT_LABELS
+
+__all__ = ["FIELD_LABELS"]
+
+FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        **{f"facts.{k}": v for k, v in FACT_LABELS.items()},
+        "name": "项目名称",
+        "unit_id": "建设单位",
+        "year": "建设年度",
+        "description": "项目概述",
+        "demand_item_id": "年度需求计划条目",
+        "title": "题名",
+        "doc_type": "文件类型",
+        "doc_date": "成文日期",
+        "author_unit": "责任者",
+        "file": "文件",
+        "amount": "金额",
+        "opinion": "意见",
+        "outcome": "结论",
+        "conclusion": "结论",
+        "reason": "理由",
+        "kind": "类别",
+        "method": "采购方式",
+        "started_on": "采购启动日期",
+        "signed_on": "签订日期",
+        "completed_on": "建成日期",
+        "held_on": "验收日期",
+        "in_operation_on": "投入使用日期",
+        "submitted_on": "提交日期",
+        "until": "延期至",
+        "approved_amount": "核定金额",
+        "adjustment_amount": "资金调整数额",
+        "new_total": "调整后总金额",
+        "report_document_id": "报告文件",
+        "evidence_document_ids": "证明文件",
+        "document_ids": "文件",
+        "experts": "评审专家",
+        "state": "状态",
+    }
+)
