@@ -83,7 +83,7 @@ async def end_early(
         session,
         wf,
         "project",
-        state,
+        "returned" if outcome == "return" else "rejected",
         actor,
         step_id=str(step.id),
         code=step.code,
