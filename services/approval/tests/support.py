@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govproj.dev.issuer import create_issuer_app, mint_token
-from libs.common.auth import CurrentSubject, JwksCache, TokenVerifier, get_tenant_tree
+from libs.common.auth import CurrentSubject, JwksCache, TokenVerifier
 from libs.common.db import TenantContext, apply_tenant_context
 from libs.common.policies import policies_in
 from libs.common.service import db_session, tenant_context_of
@@ -127,7 +127,8 @@ def api_app(session: AsyncSession, tokens: Tokens) -> FastAPI:
             yield session
 
     app.dependency_overrides[db_session] = request_session
-    app.dependency_overrides[get_tenant_tree] = _Tree
+    # The request gate verifies the token with the app's tree (an overseer sees its counties).
+    app.state.tenant_tree = _Tree()
     return app
 
 
