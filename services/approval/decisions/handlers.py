@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,13 +57,19 @@ async def _failed(session: AsyncSession, event: Event, problem: dict[str, Any]) 
     )
 
 
+@cache
+def _policies_dir() -> Path:
+    # Reading the settings costs milliseconds; the directory never changes in a process.
+    return service_settings("approval").policies_dir
+
+
 async def on_submitted(session: AsyncSession, event: Event) -> None:
     """Decide on a submitted project, once per submission."""
     try:
         await decide(
             session,
             _submission(event),
-            policies=policies_in(service_settings("approval")),
+            policies=policies_in(_policies_dir()),
         )
     except DecisionFailed as failed:
         await _failed(session, event, failed.problem)
