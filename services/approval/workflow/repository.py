@@ -41,16 +41,14 @@ async def get_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> Workflo
     return wf
 
 
+#: A project's own review (a change's re-review has ``purpose == "change"``).
+_PROJECT_WORKFLOWS = sa.select(Workflow).where(Workflow.purpose == "project")
+
+
 async def latest_project_workflow(session: AsyncSession, project_id: uuid.UUID) -> Workflow:
     """The workflow of the project's latest submission (a resubmission opens a new one)."""
-    wf = (
-        await session.scalars(
-            sa.select(Workflow)
-            .where(Workflow.project_id == project_id, Workflow.purpose == "project")
-            .order_by(Workflow.submission.desc())
-            .limit(1)
-        )
-    ).first()
+    latest = _PROJECT_WORKFLOWS.where(Workflow.project_id == project_id)
+    wf = (await session.scalars(latest.order_by(Workflow.submission.desc()).limit(1))).first()
     if wf is None:
         raise NotFound("审核流程", project_id)
     return wf
@@ -59,11 +57,7 @@ async def latest_project_workflow(session: AsyncSession, project_id: uuid.UUID) 
 async def of_decision(session: AsyncSession, decision_id: uuid.UUID) -> Workflow:
     """The project workflow a decision opened (in the same transaction, so it exists)."""
     wf = (
-        await session.scalars(
-            sa.select(Workflow).where(
-                Workflow.decision_id == decision_id, Workflow.purpose == "project"
-            )
-        )
+        await session.scalars(_PROJECT_WORKFLOWS.where(Workflow.decision_id == decision_id))
     ).first()
     if wf is None:
         raise RuntimeError(f"decision {decision_id} has no workflow")
