@@ -73,13 +73,13 @@ async def report_up(
 async def acknowledge(
     session: AsyncSession,
     *,
-    report_id: uuid.UUID,
-    parent: str,
+    report: ParentReport,
+    doc: ApprovalDocument,
     note: str | None,
     actor: dict[str, Any],
 ) -> ReportRead:
-    """The city (``parent``) acknowledges a result its county reported, once."""
-    report, doc = await repository.reported_to(session, report_id, parent)
+    """The city the result was reported to acknowledges it, once (a row of its own tenant)."""
+    report_id, parent = report.id, report.parent_tenant
     if await repository.receipt_of(session, report_id) is not None:
         raise Conflict("already_received", "已确认收到", f"report {report_id} 已确认")
     receipt = ReportReceipt(
