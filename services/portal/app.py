@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from libs.common.auth import TokenVerifier
 from libs.common.settings import CommonSettings
+from libs.vocab import label
 from services.portal import oidc
 from services.portal.client import ApiError
 from services.portal.csrf import CsrfGuard
@@ -78,9 +79,7 @@ def create_app(
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed) -> HTMLResponse:
-        from services.portal.labels import ROLE_LABELS
-
-        needed = "、".join(ROLE_LABELS.get(r, r) for r in exc.roles)
+        needed = "、".join(label("role", r) for r in exc.roles)
         return render(
             request, "error.html", None, 403, title="无权访问", message=f"此页面仅供{needed}使用。"
         )
@@ -89,27 +88,31 @@ def create_app(
     async def _api_error(request: Request, exc: ApiError) -> Response:
         if exc.status == 401:
             return await _login(request, LoginRequired())
-        title = "找不到" if exc.status == 404 else "操作未完成"
+        if exc.status == 404:
+            # The service's detail names the object by its id; a person needs only to
+            # know it is not there for them (404 also answers another tenant's object).
+            title, message = "找不到", "找不到该对象，或它不属于您可见的辖区。"
+        else:
+            title, message = "操作未完成", exc.message
         return render(
             request,
             "error.html",
             None,
             exc.status if exc.status >= 400 else 502,
             title=title,
-            message=exc.message,
+            message=message,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
         # A hand-edited address (/plans/abc, a step without its workflow): say what is wrong.
-        fields = "、".join(str(e.get("loc", ["", "?"])[-1]) for e in exc.errors())
         return render(
             request,
             "error.html",
             None,
             422,
             title="地址或参数不正确",
-            message=f"请检查：{fields}。请从页面上的链接进入。",
+            message="地址中的参数不完整或不正确。请从页面上的链接进入。",
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -6,13 +6,14 @@ Every service answers errors as problem+json with a Chinese ``title`` and a
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
 
-from services.portal.labels import FIELD_LABELS
+from libs.vocab import FIELD_LABELS
 
 __all__ = ["Api", "ApiError"]
 
@@ -71,13 +72,26 @@ class ApiError(Exception):
         return cls(r.status_code, title, str(detail) if detail else "", problem)
 
 
+# "body.facts.amount: …", "year: 2027", "evidence_document_ids[0]: …": a field path at
+# the start of a problem's detail or of one of its "; "-separated parts.
+_FIELD = re.compile(r"(^|; )(?:body\.)?([a-z_][a-z0-9_.]*)(?:\[\d+\])*: ?")
+
+
+# "step 72186e29-…: ", "项目 ead49173-… ": an object named by its id, which says nothing
+# to a person (the page around the message names the object).
+_ID = re.compile(
+    r"(?:\b[a-z_]+ )?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::\s*|\s+)?",
+    re.I,
+)
+
+
 def _label_fields(detail: str) -> str:
-    # "body.facts.amount: Input should be ..." reads better as "总投资（facts.amount）: ...".
-    out = detail.replace("body.", "")
-    for code, label in FIELD_LABELS.items():
-        if out.startswith(f"{code}:") or f"; {code}:" in out:
-            out = out.replace(f"{code}:", f"{label}（{code}）:")
-    return out
+    # People know a field by the form's label: "建设年度：2027", not "year: 2027".
+    def named(m: re.Match[str]) -> str:
+        field = FIELD_LABELS.get(m.group(2))
+        return f"{m.group(1)}{field}：" if field else m.group(0)
+
+    return _FIELD.sub(named, _ID.sub("", detail)).strip()
 
 
 class Api:

@@ -2,46 +2,42 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from libs import vocab
 from libs.common.auth import AuthSubject, TokenVerifier
 from libs.common.errors import Problem
-from services.portal import labels, session
+from libs.vocab import LabelKind, format_amount, format_time, format_wan, label
+from services.portal import session
 from services.portal.client import Api, ApiError
 from services.portal.csrf import csrf_token
 
 __all__ = ["CurrentUser", "LoginRequired", "NotAllowed", "User", "render", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Code → label tables for a form's choices (<option>s); everything shown goes
+# through the filters below, which never print a code.
 templates.env.globals.update(
-    STATES=labels.STATE_LABELS,
-    ROUTES=labels.ROUTE_LABELS,
-    ROLES=labels.ROLE_LABELS,
-    REQUIREMENTS=labels.REQUIREMENT_LABELS,
-    TIME_LIMITS=labels.TIME_LIMIT_LABELS,
-    STAGES=labels.STAGE_LABELS,
-    FROM=labels.FROM_LABELS,
-    STEPS=labels.STEP_LABELS,
-    STEP_STATES=labels.STEP_STATES,
-    WORKFLOW_STATES=labels.WORKFLOW_STATES,
-    OUTCOME_LABELS=labels.OPINION_OUTCOMES,
-    DOC_TYPES=labels.DOCUMENT_TYPES,
-    BUDGET_LINES=labels.BUDGET_LINES,
-    DEADLINE_STATES=labels.DEADLINE_STATES,
-    SERVICE_TYPES=labels.SERVICE_TYPES,
-    PROJECT_CLASSES=labels.PROJECT_CLASSES,
-    FUNDING=labels.FUNDING,
+    STATES=vocab.STATE_LABELS,
+    ROUTES=vocab.ROUTE_LABELS,
+    ROLES=vocab.ROLE_LABELS,
+    SYSTEM_STATES=vocab.SYSTEM_STATES,
+    DOC_TYPES=vocab.DOCUMENT_TYPES,
+    SERVICE_TYPES=vocab.SERVICE_TYPES,
+    PROJECT_CLASSES=vocab.PROJECT_CLASSES,
+    FUNDING=vocab.FUNDING,
+    PROCUREMENT_METHODS=vocab.PROCUREMENT_METHODS,
+    EVALUATION_KINDS=vocab.EVALUATION_KINDS,
+    CHANGE_KINDS=vocab.CHANGE_KINDS,
 )
-templates.env.filters["money"] = labels.money
 
 # Text other people typed (file names, titles) may carry bidirectional overrides
 # that show "evil\u202efdp.exe" as "evilexe.pdf", or line separators that break
@@ -63,21 +59,23 @@ def _neutral_text(value: object) -> object:
 templates.env.finalize = _neutral_text
 
 
-def _cst(value: str | None) -> str:
-    """A UTC timestamp as people here read it: Asia/Shanghai, to the minute."""
-    if not value:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M")
+def _label(code: object, kind: LabelKind) -> str:
+    """``{{ s.state|label("step_state") }}``: the code's label, never the code (libs/vocab)."""
+    return label(kind, code)
 
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
-templates.env.filters["cst"] = _cst
+def _labels(codes: Iterable[object] | None, kind: LabelKind) -> str:
+    """A list of codes as one phrase: ``{{ d.roles|labels("role") }}`` → "财政部门、审计部门"."""
+    return "、".join(label(kind, c) for c in codes or ())
+
+
+templates.env.filters.update(
+    label=_label,
+    labels=_labels,
+    money=format_amount,  # 80万元（800,000元）
+    wan=format_wan,  # 80万元, where only a short figure fits (charts)
+    cst=format_time,  # Beijing time to the minute
+)
 
 
 def _article_anchor(citation: str | None) -> str:

@@ -95,11 +95,12 @@ def test_unit_officer_submits_a_yunan_project_and_reads_the_decision_citing_arti
     page.select_option("#demand_item_id", yunan["item"])
     page.check("input[name=project_class][value=professional]")
     page.check("input[name=service_types][value=software_development]")
-    # A person's mistake first: 80万 is not an amount in yuan. The page says so in Chinese.
-    page.fill("#amount", "80万")
+    # A person's mistake first: an amount in Chinese numerals. The page says so in Chinese
+    # (80万, 80万元, 800,000 and 800000 are all understood).
+    page.fill("#amount", "八十万")
     page.click("button:has-text('保存草稿')")
     alert = page.locator("[role=alert]").first
-    assert "总投资须为不带小数的整数元" in alert.inner_text()
+    assert "总投资请用阿拉伯数字填写" in alert.inner_text()
     look(page, "02-project-form-error")
     listed = registry.get(
         "/v1/projects",
@@ -265,7 +266,8 @@ def test_a_20_mib_upload_shows_progress_and_ends_in_the_archive(
     login(auditor, tenant=YUNAN, role="auditor")
     auditor.goto(f"/projects/{pid}/trail")
     trail = auditor.inner_text("main table")
-    assert "上传文件《可行性研究报告》" in trail and "govproj.approval.project.decided.v1" in trail
+    assert "上传文件《可行性研究报告》" in trail and "已按政策作出判定" in trail
+    assert "govproj." not in trail and "registry:" not in trail
     look(auditor, "11-audit-trail")
 
 
@@ -300,9 +302,9 @@ def test_bureau_keeps_the_annual_plan_and_the_catalog(new_page: Any, yunan: dict
     login(unit, tenant=YUNAN, role="unit_officer", unit=yunan["unit_name"])
     unit.goto(f"/plans/{year}")
     unit.fill("#dm-name", "智慧教育平台")
-    unit.fill("#dm-amount", "30万")
+    unit.fill("#dm-amount", "三十万")
     unit.click("button:has-text('申报需求')")
-    assert "预计总投资须为不带小数的整数元" in unit.inner_text("[role=alert]")
+    assert "预计总投资请用阿拉伯数字填写" in unit.inner_text("[role=alert]")
     unit.fill("#dm-amount", "300000")
     unit.click("button:has-text('申报需求')")
     assert "已申报" in unit.inner_text("[role=status]")
@@ -553,9 +555,9 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     unit.click("button:has-text('启动采购')")
     _until(unit, url, "采购中")
     unit.fill("#supplier", "云浮数字科技有限公司")
-    unit.fill("#contract-amount", "74万")
+    unit.fill("#contract-amount", "七十四万")
     unit.click("button:has-text('登记合同')")
-    assert "合同金额须为不带小数的整数元" in unit.inner_text("div.error[role=alert]")
+    assert "合同金额请用阿拉伯数字填写" in unit.inner_text("div.error[role=alert]")
     unit.fill("#contract-amount", "740000")
     unit.click("button:has-text('登记合同')")
     assert unit.locator("div.error[role=alert]").count() == 0, unit.inner_text("main")[:500]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from libs.common.settings import SERVICES
 
@@ -19,7 +18,6 @@ kubernetes_validate = pytest.importorskip("kubernetes_validate")
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas bundled.
 KUBE_VERSIONS = ("1.30.0", "1.37.0")
 WORKLOAD_KINDS = {"Deployment", "Job", "StatefulSet", "DaemonSet"}
-MISSING_DEPENDENCIES = "chart directory is missing these dependencies"
 
 
 def _of_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -43,25 +41,7 @@ def test_chart_lints_without_errors(values_name: str) -> None:
     values = external_values() if values_name == "external" else None
     report = helm_python.lint(CHART, values, kube_version="v1.30.0")
     assert report["errors"] == []
-    # The only warning allowed: the optional dependency charts are not vendored.
-    others = [
-        m
-        for m in report["messages"]
-        if m["severity"] >= 2 and MISSING_DEPENDENCIES not in m["error"]
-    ]
-    assert others == []
-
-
-def test_dependencies_are_optional_and_not_vendored() -> None:
-    chart = yaml.safe_load((CHART / "Chart.yaml").read_text(encoding="utf-8"))
-    values = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
-    names = {d.get("alias", d["name"]) for d in chart["dependencies"]}
-    assert names == {"postgresql", "nats", "minio", "keycloak"}
-    for dep in chart["dependencies"]:
-        key = dep.get("alias", dep["name"])
-        assert dep["condition"] == f"{key}.enabled"
-        assert values[key]["enabled"] is False
-    assert not (CHART / "charts").exists()
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
 
 
 def test_manifests_validate_against_kubernetes_schemas(manifests: list[dict[str, Any]]) -> None:

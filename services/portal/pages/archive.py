@@ -13,19 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from libs.vocab import CHECK_OUTCOMES, CHECK_STAGES
 from services.portal.client import ApiError
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
-
-STAGES = {"archiving": "归档", "transfer": "移交与接收", "preservation": "长期保存"}
-OUTCOMES = {"pass": "通过", "fail": "不通过", "not_run": "未检测", "manual_pending": "待人工确认"}
-PROPERTIES = {
-    "authenticity": "真实性",
-    "integrity": "完整性",
-    "usability": "可用性",
-    "security": "安全性",
-}
 
 
 async def _section(
@@ -52,9 +44,8 @@ async def _section(
         packages=packages,
         report=report,
         archive_error=error,
-        STAGE_LABELS=STAGES,
-        CHECK_OUTCOMES=OUTCOMES,
-        PROPERTIES=PROPERTIES,
+        STAGE_LABELS=CHECK_STAGES,
+        CHECK_OUTCOMES=CHECK_OUTCOMES,
     )
 
 
@@ -80,7 +71,7 @@ async def run_checks(request: Request, user: CurrentUser, package_id: str) -> HT
     form = await request.form()
     project_id = str(form.get("project_id") or "")
     stage = str(form.get("stage") or "transfer")
-    if stage not in STAGES:
+    if stage not in CHECK_STAGES:
         return await _section(request, user, project_id, error="请选择检测环节")
     try:
         report = await user.api.post(

@@ -28,7 +28,6 @@ async def trail(request: Request, user: CurrentUser, project_id: str) -> HTMLRes
         {
             "at": h["at"],
             "source": "登记服务",
-            "what": f"状态：{h.get('from_state') or '—'} → {h['to_state']}",
             "from_state": h.get("from_state"),
             "to_state": h["to_state"],
             "actor": h.get("actor") or {},

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from libs.common.deadlines import today_in_china
+from libs.vocab import LabelKind, format_wan, label
 from services.portal.charts import bar_chart
 from services.portal.client import ApiError
-from services.portal.labels import ROUTE_LABELS, STATE_LABELS, TIME_LIMIT_LABELS, money
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -75,9 +75,7 @@ async def _overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str,
                 continue
             if RANK.get(p["state"], -1) >= RANK[met]:
                 continue
-            out.append(
-                {"project": p, "limit": t, "label": TIME_LIMIT_LABELS.get(t["code"], t["code"])}
-            )
+            out.append({"project": p, "limit": t, "label": label("time_limit", t["code"])})
         return out
 
     found = await asyncio.gather(*(one(p) for p in live))
@@ -103,7 +101,7 @@ async def _acceptance_overdue(user: User, projects: list[dict[str, Any]]) -> lis
                 {
                     "project": by_id[d["project_id"]],
                     "limit": limit,
-                    "label": TIME_LIMIT_LABELS.get(d["code"], d["code"]),
+                    "label": label("time_limit", d["code"]),
                 }
             )
     return out
@@ -118,14 +116,15 @@ def _by_year(projects: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
 
 
 def _bars(
-    buckets: dict[str, dict[str, int]], labels: dict[str, str], key: str
+    buckets: dict[str, dict[str, int]], kind: LabelKind, key: str
 ) -> list[tuple[str, float, str]]:
     rows = sorted(buckets.items(), key=lambda kv: -kv[1][key])
+    # A chart has room for the 万元 figure only; the tables beside it give the 元.
     return [
         (
-            labels.get(code, "未判定" if code == "undecided" else code),
+            "未判定" if code == "undecided" else label(kind, code),
             b[key],
-            f"{b['count']}个" if key == "count" else money(b["amount"]),
+            f"{b['count']}个" if key == "count" else format_wan(b["amount"]),
         )
         for code, b in rows
         if b["count"]
@@ -147,7 +146,7 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
             user,
             404,
             title="找不到",
-            message=f"辖区 {county} 不在您监督的范围内。",
+            message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
         )
     scope = selected["tenants"] if selected else None
     projects = await _projects(user, None)
@@ -169,18 +168,19 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
     charts = {
         "counties_amount": bar_chart(
             "各辖区项目总投资",
-            [(r["name"], r["projects"]["amount"], money(r["projects"]["amount"])) for r in rows],
+            [
+                (r["name"], r["projects"]["amount"], format_wan(r["projects"]["amount"]))
+                for r in rows
+            ],
         ),
-        "route_count": bar_chart(
-            "按管理方式的项目数", _bars(focus["by_route"], ROUTE_LABELS, "count")
-        ),
+        "route_count": bar_chart("按管理方式的项目数", _bars(focus["by_route"], "route", "count")),
         "route_amount": bar_chart(
-            "按管理方式的总投资", _bars(focus["by_route"], ROUTE_LABELS, "amount")
+            "按管理方式的总投资", _bars(focus["by_route"], "route", "amount")
         ),
-        "state_count": bar_chart("按状态的项目数", _bars(focus["by_state"], STATE_LABELS, "count")),
+        "state_count": bar_chart("按状态的项目数", _bars(focus["by_state"], "state", "count")),
         "year_amount": bar_chart(
             "按年度的总投资",
-            [(f"{y}年", b["amount"], money(b["amount"])) for y, b in years.items()],
+            [(f"{y}年", b["amount"], format_wan(b["amount"])) for y, b in years.items()],
         ),
     }
     return render(

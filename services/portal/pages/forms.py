@@ -10,6 +10,7 @@ from libs.vocab import AmountError, parse_amount
 
 __all__ = ["FormErrors", "project_payload"]
 
+
 class FormErrors(Exception):
     """One message per field, in Chinese."""
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from libs.vocab import EVALUATION_KINDS, PROCUREMENT_METHODS, AmountError, parse_amount
 from services.portal.client import ApiError
-from services.portal.pages.projects import EVALUATION_KINDS, PROCUREMENT_METHODS, project_page
+from services.portal.pages.projects import project_page
 from services.portal.web import CurrentUser
 
 router = APIRouter(include_in_schema=False)
@@ -45,14 +46,15 @@ def _date(form: FormData, field: str, label: str) -> str:
 
 
 def _yuan(form: FormData, field: str, label: str) -> int:
-    raw = str(form.get(field) or "").strip().replace(",", "")
-    if not raw.isdigit():
-        raise Invalid(f"{label}须为不带小数的整数元（例如 75万元填 750000），收到“{raw}”")
-    return int(raw)
+    """An amount as people type it: "75万", "75万元", "750,000" or "750000" (integer yuan)."""
+    try:
+        return parse_amount(str(form.get(field) or ""), field=label)
+    except AmountError as exc:
+        raise Invalid(exc.message) from None
 
 
 def _choice(
-    form: FormData, field: str, label: str, choices: dict[str, str] | tuple[str, ...]
+    form: FormData, field: str, label: str, choices: Mapping[str, str] | tuple[str, ...]
 ) -> str:
     value = str(form.get(field) or "")
     if value not in choices:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
+from libs.vocab import AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.web import CurrentUser, User, render
 
@@ -71,14 +72,14 @@ async def add_demand(request: Request, user: CurrentUser, year: int) -> Response
     form = await request.form()
     values = {k: form.get(k) for k in form}
     name = str(form.get("name") or "").strip()
-    amount_raw = str(form.get("amount") or "").strip().replace(",", "")
     problems = []
     if not name:
         problems.append("请填写拟建项目名称")
-    if not amount_raw.isdigit():
-        problems.append(
-            f"预计总投资须为不带小数的整数元（例如 80万元填 800000），收到“{amount_raw}”"
-        )
+    amount = None
+    try:
+        amount = parse_amount(str(form.get("amount") or ""), field="预计总投资")
+    except AmountError as exc:
+        problems.append(exc.message)
     if form.get("project_class") not in ("public", "professional"):
         problems.append("请选择项目类别")
     if not form.get("unit_id"):
@@ -91,7 +92,7 @@ async def add_demand(request: Request, user: CurrentUser, year: int) -> Response
         "unit_id": form.get("unit_id"),
         "name": name,
         "project_class": form.get("project_class"),
-        "amount": int(amount_raw),
+        "amount": amount,
         "description": str(form.get("description") or "").strip() or None,
     }
     try:

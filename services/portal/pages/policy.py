@@ -20,25 +20,12 @@ from libs.policy import PolicyRegistry, load_registry
 from libs.policy.diff import diff_packs
 from libs.policy.lint import cn_number
 from libs.policy.render import format_value
-from services.portal.labels import REQUIREMENT_LABELS, ROLE_LABELS, ROUTE_LABELS, TIME_LIMIT_LABELS
+from libs.vocab import ROLE_LABELS, label
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
 
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两0-9]+)条")
-SECTIONS = {
-    "document": "文件信息",
-    "validity": "有效期",
-    "status": "状态",
-    "authorities": "职责",
-    "facts": "项目事实",
-    "parameters": "参数",
-    "scope": "适用范围",
-    "routes": "管理方式",
-    "requirements": "程序与要求",
-    "time_limits": "期限",
-}
-KINDS = {"added": "新增", "removed": "删除", "changed": "修改", "moved": "顺序调整"}
 
 
 @lru_cache(maxsize=4)
@@ -64,7 +51,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
         if n is not None:
             by[n].append(
                 {
-                    "section": SECTIONS[section],
+                    "section": label("pack_section", section),
                     "name": name,
                     "text": text,
                     "citation": citation or "",
@@ -72,7 +59,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
             )
 
     for role, a in (spec.get("authorities") or {}).items():
-        add(a.get("article"), "authorities", ROLE_LABELS.get(role, role), a.get("name", ""))
+        add(a.get("article"), "authorities", label("role", role), a.get("name", ""))
     for code, f in (spec.get("facts") or {}).items():
         add(f.get("article"), "facts", f.get("label") or code, f"类型 {f.get('type')}")
     for code, p in (spec.get("parameters") or {}).items():
@@ -86,7 +73,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
         add(
             rule.get("article"),
             "scope",
-            ROUTE_LABELS.get(rule.get("route"), rule.get("route") or ""),
+            label("route", rule.get("route")),
             rule.get("explanation") or "",
         )
     for rule in spec.get("routes") or []:
@@ -94,21 +81,21 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
             add(
                 band.get("article") or rule.get("article"),
                 "routes",
-                ROUTE_LABELS.get(band.get("route"), band.get("route") or ""),
+                label("route", band.get("route")),
                 band.get("explanation") or "",
             )
     for r in spec.get("requirements") or []:
         add(
             r.get("article"),
             "requirements",
-            REQUIREMENT_LABELS.get(r.get("code"), r.get("code") or r.get("id")),
+            r.get("label") or label("requirement", r.get("code")),
             r.get("explanation") or "",
         )
     for t in spec.get("time_limits") or []:
         add(
             t.get("article"),
             "time_limits",
-            TIME_LIMIT_LABELS.get(t.get("code"), t.get("code") or t.get("id")),
+            label("time_limit", t.get("code")),
             t.get("explanation") or "",
         )
     return by
@@ -165,8 +152,8 @@ async def diff(request: Request, user: CurrentUser, a: str = "", b: str = "") ->
                     "change": c,
                     "before": _show(c.before, kind),
                     "after": _show(c.after, kind),
-                    "section": SECTIONS.get(c.section, c.section),
-                    "kind": KINDS[c.kind],
+                    "section": label("pack_section", c.section),
+                    "kind": label("diff_kind", c.kind),
                 }
             )
         context.update(changes=rows, pa=pa, pb=pb)
@@ -180,7 +167,7 @@ def _show(value: Any, kind: str | None) -> str:
         return format_value(value, kind)
     if isinstance(value, dict):
         text = value.get("explanation") or value.get("label") or value.get("name")
-        route = ROUTE_LABELS.get(str(value.get("route")), "")
+        route = label("route", value["route"]) if value.get("route") else ""
         if text:
             return f"{route}：{text}" if route else str(text)
         return "；".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
@@ -191,7 +178,7 @@ def _show(value: Any, kind: str | None) -> str:
             else "、".join(_show(v, None) for v in value)
         )
     if isinstance(value, str) and value in ROLE_LABELS:
-        return f"{ROLE_LABELS[value]}（{value}）"
+        return label("role", value)
     return str(value)
 
 

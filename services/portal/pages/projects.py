@@ -9,29 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
+from libs.vocab import CHANGE_KINDS, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
 
-# The choices of the lifecycle forms (budget ProcurementStart.method, acceptance EvaluationIn.kind).
-PROCUREMENT_METHODS = {
-    "public_tender": "公开招标",
-    "invitational_tender": "邀请招标",
-    "competitive_negotiation": "竞争性谈判",
-    "competitive_consultation": "竞争性磋商",
-    "single_source": "单一来源采购",
-    "inquiry": "询价",
-    "framework_agreement": "框架协议采购",
-    "self_procurement": "自行采购",
-}
-EVALUATION_KINDS = {
-    "self_evaluation": "应用效果自评价",
-    "performance_evaluation": "绩效评价",
-    "post_evaluation": "绩效后评估",
-    "standard": "工程标准或团体标准",
-}
+# The choices of the lifecycle forms (budget ProcurementStart.method, acceptance
+# EvaluationIn.kind) and of a change request: libs/vocab's tables.
 
 # A change request needs an approval or filing to change (approval's changes.approved_result).
 CLOSED_TO_CHANGES = ("draft", "submitted", "under_review", "rejected", "out_of_scope", "terminated")
@@ -384,11 +370,8 @@ async def project_page(
         docs=docs,
         form_key=str(uuid.uuid4()),
         v=values or {},
-        PROCUREMENT_METHODS=PROCUREMENT_METHODS,
-        EVALUATION_KINDS=EVALUATION_KINDS,
         acceptance=acceptance,
         changes=changes,
-        CHANGE_KINDS=CHANGE_KINDS,
         idempotency_key=f"submit-{project_id}-{project['submission'] + 1}",
         doc_date=today_in_china().isoformat(),
     )
@@ -412,14 +395,6 @@ async def project_status(request: Request, user: CurrentUser, project_id: str) -
     return render(request, "projects/_pending.html", user, project=project)
 
 
-CHANGE_KINDS = {
-    "adjustment": "调整（资金调整，目标不变）",
-    "major_change": "重大变更",
-    "late_delivery": "逾期交付",
-    "termination": "终止",
-}
-
-
 @router.post("/projects/{project_id}/changes", response_class=HTMLResponse)
 async def file_change(request: Request, user: CurrentUser, project_id: str) -> Response:
     """A change request (调整/变更) runs beside the project (approval POST /v1/projects/{id}/changes)."""
@@ -435,20 +410,19 @@ async def file_change(request: Request, user: CurrentUser, project_id: str) -> R
         )
     body: dict[str, Any] = {"kind": kind, "reason": reason}
     for field, label in (("adjustment_amount", "资金调整数额"), ("new_total", "调整后总金额")):
-        raw = str(form.get(field) or "").strip().replace(",", "")
+        raw = str(form.get(field) or "").strip()
         if raw:
-            if not raw.isdigit():
-                return await project_page(
-                    request,
-                    user,
-                    project_id,
-                    error=f"{label}须为不带小数的整数元，收到“{raw}”",
-                    status=422,
-                )
-            body[field] = int(raw)
+            try:
+                body[field] = parse_amount(raw, field=label)
+            except AmountError as exc:
+                return await project_page(request, user, project_id, error=exc.message, status=422)
     if kind == "adjustment" and not body.get("adjustment_amount"):
         return await project_page(
-            request, user, project_id, error="调整须填写大于零的资金调整数额（元）", status=422
+            request,
+            user,
+            project_id,
+            error="调整须填写大于零的资金调整数额（例如“5万”）",
+            status=422,
         )
     try:
         await user.api.post("approval", f"/v1/projects/{project_id}/changes", body)

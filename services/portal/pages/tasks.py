@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from libs.vocab import OPINION_OUTCOMES, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.web import CurrentUser, User, render
 
@@ -25,8 +26,10 @@ WORKERS = (
     "unit_officer",
     "overseer",
 )
-OUTCOMES = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
-CONCLUSIONS = {"agree": "同意", "agree_with_changes": "修改后同意", "disagree": "不同意"}
+# The choices of an officer's opinion and of an expert's conclusion (approval's
+# OpinionIn.outcome, ExpertOpinionIn.conclusion), labelled by libs/vocab.
+OUTCOMES = {code: OPINION_OUTCOMES[code] for code in ("approve", "return", "reject")}
+CONCLUSIONS = {code: OPINION_OUTCOMES[code] for code in ("agree", "agree_with_changes", "disagree")}
 # Steps whose opinion may fix an amount (approval's OpinionIn.approved_amount).
 AMOUNT_STEPS = ("finance_review", "approval_decision")
 
@@ -203,19 +206,20 @@ async def act(request: Request, user: CurrentUser, step_id: str, workflow: str) 
                 "opinion": opinion,
                 "attachments": attachments,
             }
-            raw = str(form.get("approved_amount") or "").strip().replace(",", "")
+            raw = str(form.get("approved_amount") or "").strip()
             if raw:
-                if not raw.isdigit():
+                try:
+                    body["approved_amount"] = parse_amount(raw, field="核定金额")
+                except AmountError as exc:
                     return await _step_page(
                         request,
                         user,
                         workflow,
                         step_id,
-                        error=f"核定金额须为不带小数的整数元，收到“{raw}”",
+                        error=exc.message,
                         status=422,
                         values=values,
                     )
-                body["approved_amount"] = int(raw)
             await user.api.post("approval", f"/v1/steps/{step_id}/opinions", body)
     except ApiError as exc:
         if exc.status == 401:

@@ -42,7 +42,9 @@ def _token(c: TestClient) -> str:
     return csrf_token(SECRET, c.cookies.get(session.COOKIE))
 
 
-def test_a_form_from_another_site_is_refused_before_any_route(client: tuple[TestClient, list[str]]) -> None:
+def test_a_form_from_another_site_is_refused_before_any_route(
+    client: tuple[TestClient, list[str]],
+) -> None:
     c, reached = client
     answer = c.post(
         "/probe",

@@ -12,9 +12,11 @@ from libs.common.settings import SERVICES, CommonSettings
 from services.portal import session
 from services.portal.app import create_app
 from services.portal.charts import bar_chart
+from services.portal.client import ApiError
 from services.portal.labels import money
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.settings import PortalSettings
+from services.portal.web import templates
 
 
 def test_a_session_cookie_signed_by_another_secret_reads_as_empty() -> None:
@@ -131,6 +133,32 @@ def test_a_hand_edited_address_is_answered_in_chinese(tmp_path: Path) -> None:
         # The issuer cannot be reached: the login says so in Chinese instead of failing.
         login = client.get("/login")
         assert login.status_code == 503 and "身份认证服务暂不可用" in login.text
+
+
+@pytest.mark.parametrize(
+    ("detail", "shown"),
+    [
+        ("year: 2027", "建设年度：2027"),
+        ("body.facts.amount: 须为整数; name: 不能为空", "总投资：须为整数; 项目名称：不能为空"),
+        ("evidence_document_ids[0]: 文件不存在", "证明文件：文件不存在"),
+        ("step 72186e29-aaaa-4bbb-8ccc-123456789abc: 专家论证须先指定专家", "专家论证须先指定专家"),
+    ],
+)
+def test_a_problem_names_fields_by_their_form_labels_and_no_ids(detail: str, shown: str) -> None:
+    assert ApiError(422, "输入数据不合法", detail).labelled_detail == shown
+
+
+def test_templates_show_labels_amounts_and_beijing_time_never_codes() -> None:
+    page = templates.env.from_string(
+        '{{ s|label("state") }}|{{ u|label("state") }}|{{ r|labels("role") }}|{{ n|money }}|{{ t|cst }}'
+    ).render(
+        s="approved",
+        u="half_done",
+        r=["auditor", "finance_officer"],
+        n=780_000,
+        t="2026-12-04T13:04:15.776290+00:00",
+    )
+    assert page == "已立项|其他状态|审计部门、财政部门|78万元（780,000元）|2026-12-04 21:04"
 
 
 def test_hostile_file_names_are_shown_in_their_true_order() -> None:
