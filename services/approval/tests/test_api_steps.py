@@ -125,3 +125,29 @@ async def test_a_retried_opinion_answers_as_the_first_and_decides_once(
     plain = tokens.headers(YUNAN, "unit_officer", unit=unit)
     late = await client.post(f"/v1/steps/{step}/opinions", headers=plain, json=body)
     assert late.status_code == 409 and late.json()["code"] == "step_not_open"
+
+
+async def test_the_queue_shows_a_unit_its_own_steps_and_an_expert_its_pending_reviews(
+    seeded: AsyncSession, client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    unit_step, _, unit = await _first_step(seeded, PROFESSIONAL)
+    review, _, _ = await _first_step(seeded, PUBLIC)
+
+    async def queue(headers: dict[str, str]) -> set[str]:
+        r = await client.get("/v1/tasks", headers=headers)
+        assert r.status_code == 200, r.text
+        return {t["step_id"] for t in r.json()["items"] if "step_id" in t}
+
+    assert unit_step in await queue(tokens.headers(YUNAN, "unit_officer", unit=unit))
+    assert unit_step not in await queue(tokens.headers(YUNAN, "unit_officer", unit="another"))
+    assert review in await queue(tokens.headers(YUNAN, "bureau_officer"))
+    li = tokens.headers(YUNAN, "expert", user="expert-li")
+    assert review not in await queue(li)
+    bureau = tokens.headers(YUNAN, "bureau_officer")
+    named = {"experts": [{"user": "expert-li", "name": "李专家"}]}
+    assert (await client.put(f"/v1/steps/{review}/experts", headers=bureau, json=named)).is_success
+    assert review in await queue(li)
+    opinion = {"conclusion": "agree", "opinion": "同意。"}
+    r = await client.post(f"/v1/steps/{review}/expert-opinions", headers=li, json=opinion)
+    assert r.status_code == 200, r.text
+    assert review not in await queue(li)  # given: no longer a task of theirs

@@ -22,7 +22,6 @@ from libs.common.http import problem_responses
 from libs.common.service import DbSession, actor_of
 from services.approval.deps import Decide, Idem, Opine, Read, StepWork, once
 from services.approval.models import Step, Workflow, documents
-from services.approval.reports import service as reports
 from services.approval.workflow import experts, repository, service, views
 from services.approval.workflow.schemas import (
     ExpertOpinionCreate,
@@ -49,27 +48,7 @@ async def tasks(
 ) -> TaskList:
     """Open steps of the caller's jurisdiction for the caller's roles; an expert sees the
     reviews they are named in; an overseer sees the results its counties reported up."""
-    subject = access.subject
-    items: list[BaseModel] = [
-        views.step_task(wf, step, subject)
-        for wf, step in await repository.open_steps_for(
-            session,
-            tenant=subject.tenant,
-            roles=subject.roles,
-            unit_id=subject.unit_id,
-            limit=limit,
-        )
-    ]
-    if subject.has_role("expert"):
-        for wf, step in await repository.expert_reviews_for(
-            session, tenant=subject.tenant, user=subject.user, limit=limit
-        ):
-            mine = next(e for e in step.experts if e["user"] == subject.user)
-            if mine["opinion"] is None:
-                items.append(views.step_task(wf, step, subject, "expert_review"))
-    if subject.has_role("overseer"):
-        items.extend(await reports.pending_for(session, subject.tenant))
-    return TaskList(items=items, count=len(items))
+    return await views.tasks_for(session, access.subject, limit=limit)
 
 
 @router.get(

@@ -17,6 +17,8 @@ from services.approval.documents import repository as documents
 from services.approval.documents.schemas import ApprovalDocumentRead
 from services.approval.documents.service import document_view
 from services.approval.models import Opinion, Step, Workflow
+from services.approval.reports import service as reports
+from services.approval.reports.schemas import ReportRead
 from services.approval.workflow import repository
 from services.approval.workflow.publish import change_id_of
 from services.approval.workflow.schemas import (
@@ -24,6 +26,7 @@ from services.approval.workflow.schemas import (
     OpinionRead,
     StepRead,
     StepTask,
+    TaskList,
     WorkflowRead,
 )
 
@@ -131,3 +134,29 @@ def step_task(
         approved_amount=wf.approved_amount,
         opened_at=step.opened_at,
     )
+
+
+async def tasks_for(session: AsyncSession, viewer: AuthSubject, *, limit: int) -> TaskList:
+    """我的待办: open steps of the viewer's jurisdiction for its roles (a unit officer's
+    own unit only), the expert reviews naming it that await its opinion, and for an
+    overseer the results its counties reported up and it has not acknowledged."""
+    items: list[StepTask | ReportRead] = [
+        step_task(wf, step, viewer)
+        for wf, step in await repository.open_steps_for(
+            session,
+            tenant=viewer.tenant,
+            roles=viewer.roles,
+            unit_id=viewer.unit_id,
+            limit=limit,
+        )
+    ]
+    if viewer.has_role("expert"):
+        for wf, step in await repository.expert_reviews_for(
+            session, tenant=viewer.tenant, user=viewer.user, limit=limit
+        ):
+            mine = next(e for e in step.experts if e["user"] == viewer.user)
+            if mine["opinion"] is None:
+                items.append(step_task(wf, step, viewer, "expert_review"))
+    if viewer.has_role("overseer"):
+        items.extend(await reports.pending_for(session, viewer.tenant))
+    return TaskList(items=items, count=len(items))
