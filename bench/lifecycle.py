@@ -262,6 +262,9 @@ class Api:
         self._tokens: dict[tuple[str, str, str], str] = {}
         self._lock = threading.Lock()
         self.retries: Counter[str] = Counter()
+        # The load unit of each tenant (prepare): a unit officer's token names it,
+        # as Keycloak's does; without a unit claim every write is refused.
+        self.units: dict[str, str] = {}
 
     def close(self) -> None:
         for c in self.clients.values():
@@ -271,7 +274,8 @@ class Api:
         key = (tenant, role, user or f"{role}@{tenant}")
         with self._lock:
             if key not in self._tokens:
-                self._tokens[key] = self.platform.token(tenant, role, user=key[2])
+                unit = self.units.get(tenant) if role == "unit_officer" else None
+                self._tokens[key] = self.platform.token(tenant, role, user=key[2], unit=unit)
             return {"Authorization": f"Bearer {self._tokens[key]}"}
 
     def call(
@@ -759,6 +763,7 @@ def prepare(api: Api, n: int, year: int) -> list[tuple[str, str, str | None]]:
         )
         assert r.status_code == 201, r.text
         unit = r.json()["id"]
+        api.units[tenant] = unit
         if not profile(tenant).planned:
             slots[tenant] = [(unit, None)] * count
             continue

@@ -84,8 +84,8 @@ async def raw_commits(dsn: str, writers: int, seconds: float) -> float:
     return done / (time.monotonic() - start)
 
 
-async def insert_drafts(dsn: str, tenant: str, n: int) -> list[str]:
-    """Draft projects of one unit, inserted as the superuser (setup, not measured)."""
+async def insert_drafts(dsn: str, tenant: str, n: int) -> tuple[str, list[str]]:
+    """The unit and its draft projects, inserted as the superuser (setup, not measured)."""
     conn = await asyncpg.connect(dsn)
     unit = uuid.uuid4()
     now = datetime.now(UTC)
@@ -139,7 +139,7 @@ async def insert_drafts(dsn: str, tenant: str, n: int) -> list[str]:
         ],
     )
     await conn.close()
-    return [str(i) for i in ids]
+    return str(unit), [str(i) for i in ids]
 
 
 async def api_submissions(
@@ -339,10 +339,10 @@ def main() -> None:
                 f"(ii)  project submissions through the API, {args.concurrency} clients ...",
                 flush=True,
             )
-            ids = asyncio.run(
+            unit, ids = asyncio.run(
                 insert_drafts(urls.admin, COUNTY, int(max(raw, 200) * args.seconds) + 100)
             )
-            token = running.token(COUNTY, "unit_officer")
+            token = running.token(COUNTY, "unit_officer", unit=unit)
             api = asyncio.run(
                 api_submissions(
                     running.urls["registry"], token, ids, args.concurrency, args.seconds

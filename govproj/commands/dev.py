@@ -5,11 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 import time
+import uuid
 
 import typer
 
 from govproj.dev.stack import DevSettings, Stack, _alive
-from libs.common.auth import ROLES
+from libs.common.auth import ROLES, UNIT_BOUND_ROLES
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -62,11 +63,35 @@ def down() -> None:
 def token(
     tenant: str = typer.Option(..., help="行政区划代码，如 445322"),
     role: list[str] = typer.Option(..., help=f"角色：{', '.join(sorted(ROLES))}"),
-    user: str | None = typer.Option(None, help="用户标识"),
+    user: str | None = typer.Option(None, help="用户标识（令牌的 sub），默认 <角色>@<辖区>"),
+    unit: str | None = typer.Option(
+        None, help="所属建设单位编号（UUID，令牌的 unit 声明）；项目管理专员须有它才能办理"
+    ),
+    name: str | None = typer.Option(None, help="显示名称（令牌的 name），默认按角色"),
 ) -> None:
-    """从开发签发者打印一个访问令牌。"""
+    """从开发签发者打印一个访问令牌（与 Keycloak 签发的声明相同：tenant、roles、unit）。"""
+    stack = Stack(DevSettings())
+    if unit is not None:
+        try:
+            unit = str(uuid.UUID(unit))  # the registry's ids are canonical lower-case UUIDs
+        except ValueError:
+            typer.echo(f"无法签发：--unit {unit!r} 不是建设单位编号（UUID）", err=True)
+            raise typer.Exit(2) from None
+        try:
+            found = stack.registry_unit(tenant, unit)
+        except LookupError as exc:
+            typer.echo(f"无法签发：{exc}", err=True)
+            raise typer.Exit(2) from exc
+        if found is None:
+            typer.echo("提示：登记服务未运行，未核对建设单位是否存在", err=True)
+    elif UNIT_BOUND_ROLES & set(role):
+        typer.echo(
+            "提示：令牌没有 unit 声明，项目管理专员只能查看，不能办理（docs/adr/0008）；"
+            "用 --unit 指定所属建设单位",
+            err=True,
+        )
     try:
-        typer.echo(Stack(DevSettings()).token(tenant, role, user))
+        typer.echo(stack.token(tenant, role, user, unit=unit, name=name))
     except ValueError as exc:
         typer.echo(f"无法签发：{exc}", err=True)
         raise typer.Exit(2) from exc

@@ -163,7 +163,16 @@ class Stack:
             time.sleep(0.2)
         raise TimeoutError(f"{service} not ready after {timeout}s")
 
-    def token(self, tenant: str, roles: list[str], user: str | None = None) -> str:
+    def token(
+        self,
+        tenant: str,
+        roles: list[str],
+        user: str | None = None,
+        *,
+        unit: str | None = None,
+        name: str | None = None,
+    ) -> str:
+        """A development token, with the ``unit`` claim Keycloak gives a unit's officers."""
         s = self.settings
         role = roles[0]
         return mint_token(
@@ -173,8 +182,31 @@ class Stack:
             tenant=tenant,
             roles=roles,
             user=user or f"{role}@{tenant}",
-            name=demo.DEMO_USERS.get(role),
+            name=name or demo.DEMO_USERS.get(role),
+            unit=unit,
         )
+
+    def registry_unit(self, tenant: str, unit: str) -> dict[str, str] | None:
+        """The registry's unit ``unit`` as ``tenant``'s bureau reads it.
+
+        None when the registry does not answer (the platform is not running);
+        raises ``LookupError`` when it answers that the tenant has no such unit.
+        """
+        base = f"http://127.0.0.1:{service_settings('registry').port}"
+        bureau = {"Authorization": f"Bearer {self.token(tenant, ['bureau_officer'], 'dev-token')}"}
+        try:
+            r = httpx.get(f"{base}/v1/units/{unit}", headers=bureau, timeout=3)
+        except httpx.HTTPError:
+            return None
+        if r.status_code == 404:
+            raise LookupError(f"登记服务中辖区 {tenant} 没有建设单位 {unit}")
+        if r.status_code != 200:
+            return None
+        found = r.json()
+        if found.get("tenant_id") != tenant:
+            # An overseer's token could read a county's unit; a unit belongs to one tenant.
+            raise LookupError(f"建设单位 {unit} 属于辖区 {found.get('tenant_id')}，不属于 {tenant}")
+        return {"id": str(found["id"]), "name": str(found["name"])}
 
     def seed(self) -> None:
         """Load the demo tenants and units through the registry's API (idempotent)."""

@@ -10,7 +10,7 @@ per service keeps every service answering when the archive is down.)
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TENANT_ID_LENGTH
-from libs.common.errors import Problem
+from libs.common.errors import Invalid, Problem
 from libs.common.events import Event
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "DOCUMENT_SUBJECT",
     "apply_document_event",
     "check_attachments",
+    "check_document",
     "document_table",
 ]
 
@@ -131,3 +132,36 @@ async def check_attachments(
             raise Problem.invalid(
                 f"{field}[{i}]", f"文件 {doc_id} 未归入本项目档案（请在电子档案中关联本项目）"
             )
+
+
+async def check_document(
+    session: AsyncSession,
+    table: Table,
+    document_id: uuid.UUID,
+    *,
+    tenant: str,
+    field: str,
+    doc_types: Collection[str] | None = None,
+) -> None:
+    """422 naming ``field`` unless the id is a live document of ``tenant`` of a suitable type.
+
+    A document of another jurisdiction answers exactly like a missing one: the
+    caller learns nothing about what the archive of a sibling holds.
+    """
+    row = (
+        await session.execute(
+            sa.select(table.c.tenant_id, table.c.doc_type, table.c.deleted).where(
+                table.c.id == document_id
+            )
+        )
+    ).first()
+    if row is None or row.tenant_id != tenant:
+        raise Invalid(field, f"本辖区电子档案中没有文件 {document_id}")
+    if row.deleted:
+        raise Invalid(field, f"电子档案文件 {document_id} 已删除")
+    if doc_types is not None and row.doc_type not in doc_types:
+        raise Invalid(
+            field,
+            f"电子档案文件 {document_id} 的类型为 {row.doc_type}，"
+            f"此处应为 {'、'.join(sorted(doc_types))} 之一",
+        )

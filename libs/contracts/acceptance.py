@@ -151,10 +151,25 @@ class ExtensionDecided(Deadline):
     previous_due_on: Day | None = Field(default=None, description="延期前的期限（仅 granted）")
 
 
+class DrawCommitted(TenantPayload):
+    """A 双随机 draw committed: the SHA-256 of a server seed, published before the pool is fixed."""
+
+    draw_id: Id
+    year: int
+    commitment: str = Field(pattern=r"^[0-9a-f]{64}$", description="种子的 SHA-256")
+    count: int = Field(ge=1)
+    evaluator_pool: list[str]
+    evaluator_count: int = Field(ge=0)
+    method: str
+    committed_by: dict[str, Any] | None = None
+    committed_at: datetime | None = None
+
+
 class Drawn(TenantPayload):
     draw_id: Id
     year: int | None = None
     seed: str = Field(min_length=8)
+    commitment: str | None = Field(default=None, description="承诺时公布的种子 SHA-256")
     method: str | None = None
     project_pool: list[Id]
     projects: list[Id]
@@ -212,6 +227,13 @@ CONTRACTS: tuple[Contract, ...] = (
         EvaluationSubmitted,
         "评价报告已提交",
         "自评价、绩效评价、绩效后评估或标准化报告。",
+    ),
+    _c(
+        "draw",
+        "committed",
+        DrawCommitted,
+        "双随机抽取已承诺",
+        "系统生成种子并公布其 SHA-256，其后才固定项目库。",
     ),
     _c("draw", "drawn", Drawn, "双随机抽取", "一次“双随机”抽取，附种子与备选池。"),
 )

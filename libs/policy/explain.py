@@ -7,7 +7,7 @@ from libs.policy.render import format_value
 from libs.policy.vocab import (
     FROM_LABELS,
     REQUIREMENT_LABELS,
-    ROLE_LABELS,
+    ROLE_BODIES,
     ROUTE_LABELS,
     STAGE_LABELS,
     TIME_LIMIT_LABELS,
@@ -35,7 +35,7 @@ def decision_text(decision: Decision) -> str:
         lines.append("须满足的要求：")
         for i, r in enumerate(d.requirements, 1):
             label = REQUIREMENT_LABELS.get(r.code, r.code)
-            who = r.authority or ROLE_LABELS.get(r.actor, r.actor)
+            who = r.authority or ROLE_BODIES.get(r.actor, r.actor)
             duty = "必须" if r.mandatory else "按需"
             lines.append(f"  {i}. 【{duty}】{label}（{STAGE_LABELS.get(r.stage, r.stage)}，{who}）")
             lines.append(f"     {r.explanation}")

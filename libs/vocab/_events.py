@@ -79,6 +79,7 @@ EVENT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "govproj.acceptance.review.item_updated.v1": "验收前置审核事项已更新",
         "govproj.acceptance.review.passed.v1": "验收前置审核已通过",
         "govproj.acceptance.evaluation.submitted.v1": "评价报告已提交",
+        "govproj.acceptance.draw.committed.v1": "绩效后评估抽取已承诺（种子哈希已公布）",
         "govproj.acceptance.draw.drawn.v1": "绩效后评估项目已随机抽取",
         "govproj.acceptance.deadline.scheduled.v1": "期限已开始计算",
         "govproj.acceptance.deadline.met.v1": "期限事项已完成",

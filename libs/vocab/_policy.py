@@ -25,6 +25,7 @@ __all__ = [
     "RELATIONS",
     "REQUIREMENT_LABELS",
     "ROLES",
+    "ROLE_BODIES",
     "ROLE_LABELS",
     "ROUTES",
     "ROUTE_LABELS",
@@ -79,12 +80,24 @@ LIGHTNESS: Final[Mapping[str, int]] = MappingProxyType(
     {"self_managed": 0, "filing": 1, "approval": 2}
 )
 
-# vocabulary.md "Roles", read as the party that acts: the policy engine writes
-# "监理（实施阶段，建设单位）" and the console "由财政部门办理", so the label is the
-# body's name (建设单位, 财政部门, 审计部门) rather than vocabulary.md's longer
-# term (建设单位/项目管理专员, 财政, 审计). libs/policy and libs/common/auth kept two
-# tables that disagreed; docs/vocabulary-extensions.md "Labels" records the choice.
+# vocabulary.md "Roles", word for word: the role a person holds (the console's
+# header, the login page, Keycloak's role descriptions).
 ROLE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "unit_officer": "建设单位/项目管理专员",
+        "bureau_officer": "政务服务数据管理局",
+        "expert": "专家",
+        "finance_officer": "财政",
+        "crypto_officer": "密码管理部门",
+        "auditor": "审计",
+        "overseer": "上级主管部门",
+        "platform_admin": "平台管理员",
+    }
+)
+# The same roles read as the body that acts in a sentence: the policy engine
+# writes "监理（实施阶段，建设单位）", the console "由财政部门办理". Two tables for two
+# uses, not two spellings of one: docs/vocabulary-extensions.md "Labels".
+ROLE_BODIES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "unit_officer": "建设单位",
         "bureau_officer": "政务服务数据管理局",

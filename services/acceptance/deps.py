@@ -1,62 +1,105 @@
-"""What the acceptance routes share: role guards, Idempotency-Key, row rendering."""
+"""What acceptance's routes share: permissions by name (ADR 0008), Idempotency-Key, the project.
+
+Every route declares one action through :func:`libs.common.auth.permit`; a
+route acting on a project takes :data:`WritableProject` or
+:data:`ReadableProject`, which load the project and check it with
+``Access.check`` / ``check_read``: another jurisdiction's project is 404, an
+overseen one is 403 (read-only), another unit's is 403, and a unit officer
+without a ``unit`` claim is refused before anything is loaded.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Response
+from pydantic import BaseModel
 
-from libs.common.auth import AuthSubject, require_roles
+from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
-from services.acceptance.models import Deadline, idempotency_keys
+from libs.common.service import DbSession, actor_of
+from services.acceptance.models import Project, idempotency_keys
+from services.acceptance.replica import get_project
 
-PROBLEMS = problem_responses()
-Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-Unit = Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))]
-Bureau = Annotated[AuthSubject, Depends(require_roles("bureau_officer"))]
-Authorities = Annotated[AuthSubject, Depends(require_roles("bureau_officer", "finance_officer"))]
-Sweeper = Annotated[
-    AuthSubject, Depends(require_roles("bureau_officer", "overseer", "platform_admin"))
+__all__ = [
+    "PROBLEMS",
+    "AcceptanceWriter",
+    "BureauDecider",
+    "Drawer",
+    "Idem",
+    "ProjectTarget",
+    "ReadableProject",
+    "Reader",
+    "WritableProject",
+    "run_once",
 ]
 
+PROBLEMS = problem_responses()
 
-def iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+#: ``Idempotency-Key`` on every POST: a replay answers the first response, nothing runs twice.
+Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
+
+#: 查看: every role, over the tenants it may read.
+Reader = Annotated[Access, Depends(permit("read"))]
+#: 申请验收和填报评价: the unit for its own projects, the bureau for any unit of its jurisdiction.
+AcceptanceWriter = Annotated[Access, Depends(permit("acceptance.write"))]
+#: 审核和审批: the bureau's own decisions (extensions; the on-demand sweep of its jurisdiction).
+BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
+#: 双随机抽取: the bureau commits and makes the year's draw.
+Drawer = Annotated[Access, Depends(permit("evaluation.draw"))]
 
 
-def row(obj: Any, *fields: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in fields:
-        v = getattr(obj, f)
-        out[f] = (
-            v.isoformat() if hasattr(v, "isoformat") else str(v) if isinstance(v, uuid.UUID) else v
-        )
-    return out
+async def run_once(
+    idem: IdempotencyGuard, work: Callable[[], Awaitable[BaseModel]], *, status: int = 200
+) -> BaseModel | Response:
+    """Run ``work`` once per ``Idempotency-Key`` and store its answer; a replay answers the first."""
+    if (replay := await idem.claim()) is not None:
+        return replay
+    answer = await work()
+    await idem.save(status, answer)
+    return answer
 
 
-def deadline_dict(d: Deadline) -> dict[str, Any]:
-    return row(
-        d,
-        "id",
-        "tenant_id",
-        "project_id",
-        "submission",
-        "code",
-        "anchor",
-        "anchor_on",
-        "period",
-        "month_day",
-        "working_days",
-        "due_on",
-        "original_due_on",
-        "calendar_known",
-        "article",
-        "explanation",
-        "status",
-        "met_on",
-        "reminded_at",
-        "overdue_at",
-    )
+def project_scope(project: Project) -> Scope:
+    """What the authorization model needs of a project (tenant, unit, name)."""
+    return Scope.of(project, what="项目")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectTarget:
+    """A project a route acts on, the caller admitted to act on it, and the actor its events name."""
+
+    project: Project
+    access: Access
+
+    @property
+    def actor(self) -> dict[str, Any]:
+        return actor_of(self.access.subject)
+
+
+async def _writable(
+    project_id: uuid.UUID, access: AcceptanceWriter, session: DbSession
+) -> ProjectTarget:
+    # Read first, then lock: FOR UPDATE sees only rows the caller may update (RLS), so a
+    # locked read would make an overseen county's project look missing (404, not 403).
+    project = await get_project(session, project_id)
+    access.check(project_scope(project))
+    # Locked once admitted: the step reads and changes the state in one transaction.
+    await session.refresh(project, with_for_update=True)
+    return ProjectTarget(project, access)
+
+
+async def _readable(project_id: uuid.UUID, access: Reader, session: DbSession) -> ProjectTarget:
+    project = await get_project(session, project_id)
+    access.check_read(project_scope(project))
+    return ProjectTarget(project, access)
+
+
+#: The project of the path, loaded for ``acceptance.write`` and checked (404/403 as above).
+WritableProject = Annotated[ProjectTarget, Depends(_writable)]
+#: The project of the path, loaded for reading (404 when not visible).
+ReadableProject = Annotated[ProjectTarget, Depends(_readable)]

@@ -19,9 +19,10 @@ Publishes (every one names its actor; ``project.*`` carry ``project_id`` and
   ``extension_requested.v1`` / ``extension_granted.v1`` / ``extension_refused.v1``;
 - ``evaluation.submitted.v1``: a self-evaluation, performance, post-evaluation or
   standard report;
-- ``draw.drawn.v1``: a 双随机 draw with its seed and pools.
+- ``draw.committed.v1``: a 双随机 draw committed: the SHA-256 of its server seed, before
+  the pool is fixed; ``draw.drawn.v1``: the draw made, its seed revealed, pools and picks.
 
-Consumes: see :mod:`services.acceptance.records`.
+Consumes: see :mod:`services.acceptance.replica`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from libs.common.service import EventHandler
-from services.acceptance import records
+from services.acceptance import replica
+from services.acceptance.deadlines import handlers as deadline_handlers
+from services.acceptance.review import handlers as review_handlers
 
 PUBLISHES = tuple(
     f"govproj.acceptance.{name}.v1"
@@ -51,19 +54,20 @@ PUBLISHES = tuple(
         "deadline.extension_granted",
         "deadline.extension_refused",
         "evaluation.submitted",
+        "draw.committed",
         "draw.drawn",
     )
 )
 HANDLERS: Mapping[str, EventHandler] = {
-    "govproj.approval.project.decided.v1": records.on_decided,
-    "govproj.approval.project.approved.v1": records.on_reviewed,
-    "govproj.approval.project.filed.v1": records.on_reviewed,
-    "govproj.registry.project.state_changed.v1": records.on_state_changed,
-    "govproj.budget.project.contracted.v1": records.on_contracted,
-    "govproj.archive.document.uploaded.v1": records.on_document,
-    "govproj.archive.document.attached.v1": records.on_document,
-    "govproj.archive.acceptance.passed.v1": records.on_archive_acceptance,
-    "govproj.archive.acceptance.failed.v1": records.on_archive_acceptance,
+    "govproj.approval.project.decided.v1": replica.on_decided,
+    "govproj.approval.project.approved.v1": replica.on_reviewed,
+    "govproj.approval.project.filed.v1": replica.on_reviewed,
+    "govproj.registry.project.state_changed.v1": replica.on_state_changed,
+    "govproj.budget.project.contracted.v1": deadline_handlers.on_contracted,
+    "govproj.archive.document.uploaded.v1": replica.on_document,
+    "govproj.archive.document.attached.v1": replica.on_document,
+    "govproj.archive.acceptance.passed.v1": review_handlers.on_archive_acceptance,
+    "govproj.archive.acceptance.failed.v1": review_handlers.on_archive_acceptance,
 }
 SUBJECTS: tuple[str, ...] = (
     "govproj.*.approval.project.>",

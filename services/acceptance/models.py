@@ -186,20 +186,44 @@ class Evaluation(TenantMixin, Base):
 
 
 class Draw(TenantMixin, Base):
-    """A 双随机 draw: seed and pools recorded so that anyone can redo it."""
+    """A 双随机 draw (莱州 第三十四条): committed first, drawn later, redone by anyone.
+
+    The seed comes from the server's CSPRNG when the draw is *committed*; only
+    its SHA-256 (``commitment``) is shown until the draw is made, after which
+    the seed is revealed. The project pool is fixed from the register when the
+    draw is made, after the commitment was published, so neither the seed nor
+    the pool can be chosen to fit the other. One authoritative draw per tenant
+    and year; rows from before commitments existed are ``legacy``.
+    """
 
     __tablename__ = "draws"
+    __table_args__ = (
+        sa.Index(
+            "uq_draws_tenant_year",
+            "tenant_id",
+            "year",
+            unique=True,
+            postgresql_where=sa.text("status <> 'legacy'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # committed → drawn; legacy: made before commitments (the caller could pick seed and pool)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, server_default="legacy")
     seed: Mapped[str] = mapped_column(sa.String(128), nullable=False)
+    commitment: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    count: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
+    evaluator_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="0")
     project_pool: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     projects: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     evaluator_pool: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     evaluators: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     article: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
-    drawn_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    drawn_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+    committed_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    committed_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    drawn_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    drawn_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
 
 
 class Document(TenantMixin, Base):

@@ -1,4 +1,4 @@
-"""Dependencies the archive's routes share."""
+"""Dependencies the archive's routes share: storage, the authorization model's actions, keys."""
 
 from __future__ import annotations
 
@@ -6,15 +6,39 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from libs.common.auth import Access, permit
 from libs.common.http import problem_responses
+from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from services.archive.models import idempotency_keys
 from services.archive.storage import ArchiveStorage
 
-__all__ = ["PROBLEMS", "WRITERS", "Storage", "archive_storage"]
-
-#: Who may deposit documents and build packages in their own jurisdiction.
-WRITERS = ("unit_officer", "bureau_officer")
+__all__ = [
+    "PROBLEMS",
+    "Auditor",
+    "Checker",
+    "Decider",
+    "Idem",
+    "Reader",
+    "Storage",
+    "Writer",
+    "archive_storage",
+]
 
 PROBLEMS = problem_responses(s400="请求格式错误")
+
+#: Reading: any role of a visible jurisdiction (experts never see 内部 documents).
+Reader = Annotated[Access, Depends(permit("read"))]
+#: Depositing documents, new versions, attachments and packages: a unit for its own
+#: projects, the bureau for every unit of its jurisdiction (ADR 0008).
+Writer = Annotated[Access, Depends(permit("document.write"))]
+#: Running 四性检测 on a package.
+Checker = Annotated[Access, Depends(permit("archive.check"))]
+#: The bureau's decisions: archive acceptance, manual findings, disposal.
+Decider = Annotated[Access, Depends(permit("bureau.decide"))]
+#: Who runs a fixity audit now (the bureau's custody, the auditor's finding).
+Auditor = Annotated[Access, Depends(permit("archive.audit"))]
+#: ``Idempotency-Key`` on the archive's JSON POSTs (uploads use intake.UploadKey).
+Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 
 
 def archive_storage(request: Request) -> ArchiveStorage:

@@ -10,10 +10,21 @@ from fastapi.responses import StreamingResponse
 
 from libs.common.errors import Problem
 from libs.common.storage import InvalidRange, ObjectNotFound, ObjectStore
+from services.archive.names import safe_filename
 
 __all__ = ["parse_range", "stream_object"]
 
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+# No object is near 10^18 bytes. A longer number is read as "beyond any end"
+# rather than converted: int() of a 5,000-digit string raises (Python's
+# int_max_str_digits), which answered 500 (issue 16).
+_MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    """A byte position of the header; anything longer than 18 digits is past every end."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 def _unsatisfiable(size: int) -> Problem:
@@ -41,21 +52,37 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first_s and not last_s:
         return None
     if not first_s:  # suffix: the last N bytes
-        length = int(last_s)
+        length = _position(last_s)
         if length == 0 or size == 0:
             raise _unsatisfiable(size)
         return max(0, size - length), size - 1
-    first = int(first_s)
+    first = _position(first_s)
     if first >= size:
         raise _unsatisfiable(size)
-    last = int(last_s) if last_s else size - 1
+    last = _position(last_s) if last_s else size - 1
     if last < first:
         return None
     return first, min(last, size - 1)
 
 
+# What may be sent back as a Content-Type: a versions stored before issue 16 may
+# hold a line feed or 255 characters of anything (h11 refuses such a header, and
+# the download answered 500); those are served as application/octet-stream.
+_MEDIA_TYPE = re.compile(
+    r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}/[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}(?:\s*;[\x20-\x7e]*)?$"
+)
+
+
+def safe_media_type(content_type: str) -> str:
+    """``content_type`` when it is a well-formed media type, else application/octet-stream."""
+    if len(content_type) <= 255 and _MEDIA_TYPE.match(content_type):
+        return content_type
+    return "application/octet-stream"
+
+
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987)."""
+    filename = safe_filename(filename) or "file"
     fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
@@ -95,8 +122,10 @@ async def stream_object(
     }
     if byte_range is None:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(body(), media_type=content_type, headers=headers)
+        return StreamingResponse(body(), media_type=safe_media_type(content_type), headers=headers)
     first, last = byte_range
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     headers["Content-Length"] = str(last - first + 1)
-    return StreamingResponse(body(), status_code=206, media_type=content_type, headers=headers)
+    return StreamingResponse(
+        body(), status_code=206, media_type=safe_media_type(content_type), headers=headers
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db import TenantMixin, make_base
 from libs.common.events import event_tables
+from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
 __all__ = [
@@ -30,7 +31,9 @@ __all__ = [
     "DocumentVersion",
     "FixityFinding",
     "Package",
+    "Project",
     "StoredObject",
+    "idempotency_keys",
     "tenants",
 ]
 
@@ -43,6 +46,27 @@ else:
 # A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
 tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
+# Idempotency-Key on every POST (libs/common/idempotency.py; the upload uses it its own way).
+idempotency_keys = idempotency_table(Base.metadata)
+
+
+class Project(TenantMixin, Base):
+    """A replica of the registry's project: its tenant and unit (services/archive/replica.py).
+
+    The archive files documents, packages and acceptances under a project only
+    when the project is in this replica in the caller's own tenant, and takes
+    the unit from here for the authorization model's unit scope.
+    """
+
+    __tablename__ = "projects"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    state: Mapped[str] = mapped_column(sa.String(32), nullable=False, default="")
+    # The registry's project version: an older event never overwrites a newer one.
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
 class StoredObject(TenantMixin, Base):
@@ -65,9 +89,17 @@ class StoredObject(TenantMixin, Base):
     size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     sm3: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # The lock as read back from the store; NULL until then. ``retain_until`` is
+    # the planned date from the moment the row is written (the lock is applied
+    # only after the row commits: nothing is locked before it is accepted).
     retention_mode: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
     retain_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     legal_hold: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    hold_requested: Mapped[bool] = mapped_column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
+    # When the lock was read back; NULL: committed, lock pending (the audit applies it).
+    locked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
     last_verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # ok | changed | missing: what the last audit found.
@@ -86,6 +118,9 @@ class Document(TenantMixin, Base):
     doc_number: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)  # 文号
     doc_date: Mapped[date] = mapped_column(sa.Date, nullable=False)  # 成文日期
     author_unit: Mapped[str] = mapped_column(sa.String(200), nullable=False)  # 责任者
+    # The 建设单位 the document was filed for (the project's unit, or the unit-bound
+    # uploader's); NULL: the bureau's. The unit scope of ADR 0008 reads it.
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
     security_level: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # 密级
     retention_period: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # 保管期限
     current_version_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
@@ -140,16 +175,28 @@ class Attachment(TenantMixin, Base):
 
 
 class Package(TenantMixin, Base):
-    """An archive package (归档信息包) of one project: a BagIt bag stored as one tar object."""
+    """An archive package (归档信息包) of one project: a BagIt bag.
+
+    Since issue 16 the bag is not stored as another locked copy of every
+    document: the row keeps the tag files (manifests, bag-info, metadata) and
+    the exact tar's size and digests, and the tar is generated on download
+    from the locked document versions (docs/adr/0005-archive.md). Packages made
+    before keep their stored tar (``object_id``).
+    """
 
     __tablename__ = "packages"
     __table_args__ = (sa.Index("ix_packages_tenant_id_project_id", "tenant_id", "project_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
-    object_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, sa.ForeignKey("stored_objects.id"), nullable=False
+    object_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.Uuid, sa.ForeignKey("stored_objects.id"), nullable=True
     )
+    # The generated tar: tag file name -> text, and the tar's size and digests.
+    tag_files: Mapped[dict[str, str] | None] = mapped_column(JSONB, nullable=True)
+    tar_size: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    tar_sha256: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    tar_sm3: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     item_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)  # 总件数
     byte_total: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # 总字节数
     # One entry per payload file: path, document, version, size and digests.
@@ -228,6 +275,8 @@ class FixityFinding(TenantMixin, Base):
 
 
 TENANT_TABLES = (
+    "projects",
+    "idempotency_keys",
     "stored_objects",
     "documents",
     "document_versions",

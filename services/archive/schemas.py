@@ -113,10 +113,12 @@ class PackageRead(BaseModel):
     byte_total: int
     items: list[PackageItem]
     bag_info: dict[str, Any]
+    # The tar's size and digests (generated on download; stored for older packages).
     size: int
     sha256: str
     sm3: str
-    version_id: str
+    # The stored tar's version and lock: only packages built before issue 16 have one.
+    version_id: str | None
     retain_until: datetime | None
     created_by: str
     created_at: datetime

@@ -1,8 +1,11 @@
 """The archive's view of the object store: one object-locked bucket per tenant.
 
-Every object the archive writes is locked COMPLIANCE right after the upload,
-and the lock is read back before the archive reports success (architecture.md,
-Files): the store's ``set_retention`` returns only what it read back.
+Every document version the archive accepts is locked COMPLIANCE once its row
+has committed, and the lock is read back before the archive reports it
+(architecture.md, Files; the order is in :mod:`services.archive.documents.intake`):
+the store's ``set_retention`` returns only what it read back.
+:meth:`ArchiveStorage.put_locked` (write then lock at once) remains for the
+storage benchmark, which measures the store without the database.
 """
 
 from __future__ import annotations

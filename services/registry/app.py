@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from libs.common.policies import install_policies
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
 from services.registry import events
-from services.registry.api import domains
+from services.registry.api import router
 from services.registry.models import Base, tenants
-from services.registry.policy import load_policies
+
+
+async def _load_policies(app: FastAPI) -> None:
+    # The registry validates a unit's facts when it saves the project, so a
+    # pack that fails to load stops the service at start-up, as in approval.
+    install_policies(app, app.state.settings)
+
 
 SPEC = ServiceSpec(
     name="registry",
     title="GovProj 登记服务（registry）",
     description="行政区划（租户）、建设单位、项目及其生命周期、政务信息系统目录、年度计划。",
-    router=domains,
+    router=router,
     metadata=Base.metadata,
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
-    on_startup=(load_policies,),
+    on_startup=(_load_policies,),
 )
 
 

@@ -1,4 +1,9 @@
-"""Dependencies the registry's routes share."""
+"""The registry's route dependencies, named by the permission they grant (ADR 0008).
+
+Each writing route takes one of these and then checks its object with
+``access.check(Scope...)``; reading routes take :data:`Reader` and
+``access.check_read``. ``Idem`` gives a POST its ``Idempotency-Key``.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,37 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from libs.common.auth import AuthSubject, require_roles
+from libs.common.auth import Access, permit
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
 from services.registry.models import idempotency_keys
 
-__all__ = ["Idem", "Writer"]
+__all__ = [
+    "BureauDecider",
+    "CatalogWriter",
+    "Idem",
+    "OversightReader",
+    "PlanWriter",
+    "PlatformAdmin",
+    "ProjectWriter",
+    "Reader",
+    "UnitRegistrar",
+]
 
-#: ``Idempotency-Key`` on the registry's POSTs.
+#: ``Idempotency-Key`` on every registry POST: a replay returns the first response.
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-#: Who creates and changes projects and catalog entries in their own jurisdiction.
-Writer = Annotated[AuthSubject, Depends(require_roles("unit_officer", "bureau_officer"))]
+#: Any role reads what its visible tenants hold.
+Reader = Annotated[Access, Depends(permit("read"))]
+#: The overseer's summary of its child jurisdictions.
+OversightReader = Annotated[Access, Depends(permit("oversight.read"))]
+#: Create, edit and submit projects: a unit for itself, the bureau for any unit.
+ProjectWriter = Annotated[Access, Depends(permit("project.write"))]
+#: Maintain the 政务信息系统目录 (same split as projects).
+CatalogWriter = Annotated[Access, Depends(permit("catalog.write"))]
+#: Submit annual demand (same split as projects).
+PlanWriter = Annotated[Access, Depends(permit("plan.write"))]
+#: Register 建设单位 in the caller's jurisdiction.
+UnitRegistrar = Annotated[Access, Depends(permit("unit.register"))]
+#: The bureau's own decisions: terminate a project, consolidate the annual plan.
+BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
+#: Platform administration: the tenant tree.
+PlatformAdmin = Annotated[Access, Depends(permit("platform.admin"))]

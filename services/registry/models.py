@@ -11,11 +11,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db import TenantMixin, make_base
+from libs.common.documents import document_table
 from libs.common.events import event_tables
 from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
 
-__all__ = ["Base", "tenants"]
+__all__ = ["Base", "dead_letter", "documents", "outbox", "tenants"]
 
 SCHEMA = "registry"
 if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
@@ -24,7 +25,12 @@ else:
     Base = make_base(SCHEMA)
 
 tenants = tenant_table(Base.metadata)
-event_tables(Base.metadata)
+_events = event_tables(Base.metadata)
+outbox = _events.outbox
+dead_letter = _events.dead_letter
+# The archive's documents, kept from its events: a catalog entry's disposal
+# evidence must be one of them (issue 16 item 9).
+documents = document_table(Base.metadata)
 
 
 class Unit(TenantMixin, Base):

@@ -47,7 +47,7 @@ def yunan(browser_platform: RunningPlatform, registry: httpx.Client) -> dict[str
     unit = r.json()["id"]
     r = registry.post(
         f"/v1/plans/{YEAR}/items",
-        headers=browser_platform.headers(YUNAN, "unit_officer"),
+        headers=browser_platform.headers(YUNAN, "unit_officer", unit=unit),
         json={
             "unit_id": unit,
             "name": "县域政务服务平台升级",
@@ -140,7 +140,7 @@ def _submitted_project(
     """The project of the first test, or (run alone) one made the same way through the API."""
     if "project" in shared:
         return str(shared["project"])
-    headers = browser_platform.headers(YUNAN, "unit_officer")
+    headers = browser_platform.headers(YUNAN, "unit_officer", unit=yunan["unit"])
     r = registry.post(
         "/v1/projects",
         headers=headers,
@@ -464,7 +464,7 @@ def test_archive_packaging_and_the_four_properties_check_show_progress_and_their
     with browser_platform.client("archive") as archive:
         r = archive.post(
             "/v1/documents",
-            headers=browser_platform.headers(YUNAN, "unit_officer"),
+            headers=browser_platform.headers(YUNAN, "unit_officer", unit=yunan["unit"]),
             data={
                 "title": "项目建设方案",
                 "doc_type": "implementation_plan",
@@ -534,7 +534,7 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     with browser_platform.client("archive") as archive:
         r = archive.post(
             "/v1/documents",
-            headers=browser_platform.headers(YUNAN, "unit_officer"),
+            headers=browser_platform.headers(YUNAN, "unit_officer", unit=yunan["unit"]),
             data={
                 "title": "政务服务平台升级合同",
                 "doc_type": "contract",

@@ -2,7 +2,8 @@
 
 `helm install --dry-run=client` still asks the cluster for its version and its
 API groups (the chart's `Capabilities`) before rendering; it creates nothing.
-This answers those discovery calls only, for the kinds the chart renders, so
+This answers those discovery calls (and an empty list of Helm's release
+Secrets) only, for the kinds the chart renders, so
 the real helm binary runs its install-time checks (dependencies, schema,
 kubeVersion, hooks) on a machine without a cluster.
 """
@@ -46,6 +47,9 @@ def _discovery(path: str, minor: int) -> dict[str, Any] | None:
                 entry = {"groupVersion": gv, "version": version}
                 groups.append({"name": group, "versions": [entry], "preferredVersion": entry})
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+    if path.startswith("/api/v1/namespaces/") and path.endswith("/secrets"):
+        # Helm's release storage: no release installed yet (upgrade --install).
+        return {"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": []}
     gv = "v1" if path == "/api/v1" else path.removeprefix("/apis/")
     if gv not in RESOURCES:
         return None

@@ -9,223 +9,33 @@ stored in the archive.
 from __future__ import annotations
 
 import contextlib
-import uuid
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
 from libs.common.deadlines import deadline_after, today_in_china
 from libs.common.testing.clamd import clamd_binary, start_clamd
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
-from services.archive.tests import samples
-from tests.integration.test_registry_projects import (
-    CHAOZHOU,
-    PLAN_YEAR,
-    create_project,
-    new_unit,
-    planned_items,
-    problem,
-    wait_state,
+from tests.integration.acceptance_support import (
+    acceptance_body,
+    build,
+    complete,
+    has_doc,
+    outbox,
+    planned_project,
+    record_of,
+    run_workflow,
+    submit,
+    unit_headers,
+    upload,
 )
-from tests.integration.workflow_support import run_to_end, workflow_of
+from tests.integration.test_registry_projects import CHAOZHOU, problem, wait_state
 
-YEAR = PLAN_YEAR + 5  # its own plan year (other modules consolidate theirs)
 POTOU = "440804"
-PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
-
-
-# ---- the way to an implementing project ------------------------------------------------
-
-
-def submit(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
-) -> None:
-    r = registry.post(
-        f"/v1/projects/{pid}/submit",
-        headers=platform.headers(tenant, "unit_officer"),
-        json=body or None,
-    )
-    assert r.status_code == 200, r.text
-
-
-def planned_project(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, amount: int = 800_000
-) -> str:
-    unit = new_unit(platform, registry, tenant)
-    (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
-    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount}
-    project = create_project(
-        platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
-    )
-    pid: str = project["id"]
-    return pid
-
-
-def run_workflow(
-    platform: RunningPlatform, approval: httpx.Client, tenant: str, pid: str
-) -> dict[str, Any]:
-    """Approve every step of the project's review workflow in order (experts where needed)."""
-    return run_to_end(platform, approval, tenant, workflow_of(platform, approval, tenant, pid))
-
-
-def upload(
-    platform: RunningPlatform,
-    archive: httpx.Client,
-    tenant: str,
-    pid: str,
-    doc_type: str,
-    title: str,
-) -> str:
-    """A real PDF into the archive, attached to the project."""
-    fields = {
-        "title": title,
-        "doc_type": doc_type,
-        "doc_number": f"测〔2026〕{uuid.uuid4().hex[:4]}号",
-        "doc_date": today_in_china().isoformat(),
-        "author_unit": "测试建设单位",
-        "security_level": "non_secret",
-        "retention_period": "y30",
-        "project_id": pid,
-        "step_id": "acceptance",
-    }
-    r = archive.post(
-        "/v1/documents",
-        headers=platform.headers(tenant, "unit_officer"),
-        data=fields,
-        files={"file": (f"{title}.pdf", samples.pdf(), "application/pdf")},
-    )
-    assert r.status_code == 201, r.text
-    doc_id: str = r.json()["id"]
-    return doc_id
-
-
-def until_ok(call: Callable[[], httpx.Response], *, timeout: float = 30) -> httpx.Response:
-    """Repeat a call that waits on another service's event (404/409 until it arrives)."""
-    last: list[httpx.Response] = []
-
-    def done() -> bool:
-        last[:] = [call()]
-        return last[0].status_code in (200, 201)
-
-    try:
-        eventually(done, timeout=timeout)
-    except AssertionError:
-        raise AssertionError(f"never succeeded: {last[0].status_code} {last[0].text}") from None
-    return last[0]
-
-
-def build(
-    platform: RunningPlatform,
-    budget: httpx.Client,
-    archive: httpx.Client,
-    tenant: str,
-    pid: str,
-    *,
-    started_on: date,
-    signed_on: date,
-) -> None:
-    """Procurement and the first contract (budget service): the project is implementing."""
-    unit = platform.headers(tenant, "unit_officer")
-    until_ok(
-        lambda: budget.post(
-            f"/v1/projects/{pid}/procurement",
-            headers=unit,
-            json={"method": "public_tender", "started_on": started_on.isoformat()},
-        )
-    )
-    contract = upload(platform, archive, tenant, pid, "contract", "建设合同")
-    r = budget.post(
-        f"/v1/projects/{pid}/contracts",
-        headers=unit,
-        json={
-            "supplier": "某信息技术有限公司",
-            "amount": 700_000,
-            "signed_on": signed_on.isoformat(),
-            "document_id": contract,
-        },
-    )
-    assert r.status_code == 201, r.text
-
-
-def complete(
-    platform: RunningPlatform, acceptance: httpx.Client, tenant: str, pid: str, on: date
-) -> dict[str, Any]:
-    body: dict[str, Any] = until_ok(
-        lambda: acceptance.post(
-            f"/v1/projects/{pid}/completion",
-            headers=platform.headers(tenant, "unit_officer"),
-            json={"completed_on": on.isoformat(), "note": "系统建设完成，试运行正常"},
-        )
-    ).json()
-    return body
-
-
-def record_of(
-    platform: RunningPlatform,
-    acceptance: httpx.Client,
-    tenant: str,
-    pid: str,
-    until: Callable[[dict[str, Any]], bool] = lambda r: True,
-) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-
-    def ready() -> bool:
-        r = acceptance.get(
-            f"/v1/projects/{pid}/acceptance", headers=platform.headers(tenant, "unit_officer")
-        )
-        if r.status_code != 200:
-            return False
-        seen.clear()
-        seen.update(r.json())
-        return until(seen)
-
-    try:
-        eventually(ready, timeout=30)
-    except AssertionError:
-        raise AssertionError(f"acceptance record of {pid} not as expected: {seen}") from None
-    return seen
-
-
-def has_doc(
-    platform: RunningPlatform, acceptance: httpx.Client, tenant: str, pid: str, doc: str
-) -> None:
-    """Wait until the archive's upload of ``doc`` has reached the acceptance service."""
-    record_of(platform, acceptance, tenant, pid, lambda r: doc in {d["id"] for d in r["documents"]})
-
-
-def acceptance_body(report: str, held_on: date, outcome: str = "passed") -> dict[str, Any]:
-    return {
-        "outcome": outcome,
-        "held_on": held_on.isoformat(),
-        "report_document_id": report,
-        "expert_opinions": [
-            {
-                "name": "赵专家",
-                "organization": "某大学",
-                "opinion": "功能完整，同意通过。",
-                "conclusion": "pass",
-            },
-            {"name": "钱专家", "opinion": "文档齐全。", "conclusion": "pass"},
-        ],
-        "conclusion": "项目按合同完成建设内容，同意通过验收。",
-    }
-
-
-def outbox(db: DatabaseUrls, pid: str) -> list[tuple[str, dict[str, Any]]]:
-    """The acceptance service's events about a project, in order, with their actors."""
-    with psycopg.connect(db.admin) as conn:
-        rows = conn.execute(
-            "SELECT type, headers FROM acceptance.outbox WHERE payload->>'project_id' = %s "
-            "ORDER BY id",
-            (pid,),
-        ).fetchall()
-    return [(t, h) for t, h in rows]
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +77,7 @@ def archive_with_clamd(platform: RunningPlatform, root: Path) -> Iterator[None]:
 def archive_acceptance(
     platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
 ) -> dict[str, Any]:
-    unit = platform.headers(tenant, "unit_officer")
+    unit = unit_headers(platform, tenant, pid)
     r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
     assert r.status_code == 201, r.text
     r = archive.post(
@@ -305,7 +115,7 @@ def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
     assert done["review_plan"]["mode"] == "self_check"
     assert done["review_plan"]["acceptance_article"] == "第二十二条"
     report = upload(platform, archive, POTOU, pid, "acceptance_report", "坡头验收报告")
-    unit = platform.headers(POTOU, "unit_officer")
+    unit = unit_headers(platform, POTOU, pid)
     url = f"/v1/projects/{pid}/acceptance"
 
     def refused() -> dict[str, Any]:
@@ -392,7 +202,7 @@ def test_chaozhou_filing_project_goes_to_acceptance_without_conformity_review(
     # 第二十二条's archive duty is not a precondition; supervision (第十七条) is optional.
     assert [i for i in done["checklist"] if i["mandatory"]] == []
     report = upload(platform, archive, CHAOZHOU, pid, "acceptance_report", "潮州验收报告")
-    unit = platform.headers(CHAOZHOU, "unit_officer")
+    unit = unit_headers(platform, CHAOZHOU, pid)
     url = f"/v1/projects/{pid}/acceptance"
     # A report of the wrong type is refused with the field named, and nothing changes.
     other = upload(platform, archive, CHAOZHOU, pid, "test_report", "测试报告")
@@ -446,7 +256,7 @@ def test_yunan_approval_project_needs_the_bureau_conformity_review_before_accept
     build(platform, clients["budget"], archive, yunan, pid, started_on=today, signed_on=today)
     wait_state(platform, registry, yunan, pid, "implementing")
     complete(platform, acceptance, yunan, pid, today)
-    unit = platform.headers(yunan, "unit_officer")
+    unit = unit_headers(platform, yunan, pid)
     bureau = platform.headers(yunan, "bureau_officer")
     report = upload(platform, archive, yunan, pid, "acceptance_report", "郁南验收报告")
     has_doc(platform, acceptance, yunan, pid, report)

@@ -8,6 +8,7 @@ is what the overdue case needs.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -18,7 +19,8 @@ import pytest
 from libs.common.deadlines import deadline_after, today_in_china
 from libs.common.testing.platform import RunningPlatform
 from libs.common.testing.pytest_plugin import DatabaseUrls
-from tests.integration.test_acceptance_flow import (
+from tests.integration.acceptance_support import (
+    UNITS,
     acceptance_body,
     build,
     complete,
@@ -27,6 +29,7 @@ from tests.integration.test_acceptance_flow import (
     record_of,
     run_workflow,
     submit,
+    unit_headers,
     upload,
 )
 from tests.integration.test_registry_projects import create_project, new_unit, problem, wait_state
@@ -59,6 +62,7 @@ def laizhou_project(
     pid: str = create_project(
         platform, c["registry"], LAIZHOU, unit, year=2024, amount=6_000_000, facts=FACTS
     )["id"]
+    UNITS[pid] = unit
     submit(platform, c["registry"], LAIZHOU, pid, submitted_on="2023-06-01")
     assert run_workflow(platform, c["approval"], LAIZHOU, pid)["route"] == "approval"
     wait_state(platform, c["registry"], LAIZHOU, pid, "approved")
@@ -80,7 +84,8 @@ def laizhou_project(
 
 
 def _deadline(record: dict[str, Any], code: str) -> dict[str, Any]:
-    (row,) = [d for d in record["deadlines"] if d["code"] == code]
+    rows: list[dict[str, Any]] = [d for d in record["deadlines"] if d["code"] == code]
+    (row,) = rows
     return row
 
 
@@ -92,7 +97,7 @@ def test_laizhou_6m_cannot_pass_pre_acceptance_without_supervision_and_test_repo
     c = clients
     acceptance, archive = c["acceptance"], c["archive"]
     pid = laizhou_project(platform, c)
-    unit = platform.headers(LAIZHOU, "unit_officer")
+    unit = unit_headers(platform, LAIZHOU, pid)
     rec = record_of(platform, acceptance, LAIZHOU, pid)
     # 第二十四条 建设期内每年年底前 (from the contract), 第二十三条第二款 建成后半年内.
     assert _deadline(rec, "performance_report_due")["due_on"] == "2023-12-31"
@@ -153,7 +158,7 @@ def test_laizhou_6m_cannot_pass_pre_acceptance_without_supervision_and_test_repo
     assert (
         acceptance.post(
             decide,
-            headers=platform.headers(POTOU, "unit_officer"),
+            headers=platform.headers(POTOU, "unit_officer", unit=UNITS[pid]),
             json={"outcome": "pass", "opinion": "x"},
         ).status_code
         == 404
@@ -209,16 +214,18 @@ def test_an_overdue_acceptance_reaches_the_city_once_and_an_extension_reopens_it
     for other in (platform.headers(POTOU, "overseer"), platform.headers(ZHANJIANG, "overseer")):
         theirs = acceptance.get("/v1/deadlines", headers=other, params={"limit": 1000}).json()
         assert pid not in {d["project_id"] for d in theirs}
-    # The city itself may run the sweep of what it oversees; nothing is sent twice.
-    again = acceptance.post("/v1/deadlines/sweep", headers=city)
-    assert again.status_code == 200 and LAIZHOU in again.json()["tenants"]
+    # ADR 0008: the city reads its counties and writes nothing there, not even a sweep
+    # (it would record notices in the county); the county's bureau sweeps again: nothing twice.
+    assert acceptance.post("/v1/deadlines/sweep", headers=city).status_code == 403
+    again = acceptance.post("/v1/deadlines/sweep", headers=bureau)
+    assert again.status_code == 200 and again.json()["tenants"] == [LAIZHOU]
     events = outbox(platform_db, pid)
     overdue = [h for t, h in events if t == "govproj.acceptance.deadline.overdue.v1"]
     # acceptance_due and the 2023 performance report: one notice each, no reminder for past days.
     assert len(overdue) == 2
     assert "govproj.acceptance.deadline.reminder.v1" not in [t for t, _ in events]
     # 第二十三条第二款: the unit asks the approving department for an extension.
-    unit = platform.headers(LAIZHOU, "unit_officer")
+    unit = unit_headers(platform, LAIZHOU, pid)
     url = f"/v1/projects/{pid}/deadlines/acceptance_due/extensions"
     bad = acceptance.post(url, headers=unit, json={"until": "2024-08-01", "reason": "设备到货延迟"})
     assert bad.status_code == 422 and problem(bad)["field"] == "until"
@@ -290,14 +297,12 @@ def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
     c = clients
     acceptance, archive = c["acceptance"], c["archive"]
     pid = laizhou_project(platform, c)
-    unit = platform.headers(LAIZHOU, "unit_officer")
+    unit = unit_headers(platform, LAIZHOU, pid)
     report = upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
     # A project that is not yet accepted is outside the pool (第三十四条: 根据项目建设、使用情况).
     bureau = platform.headers(LAIZHOU, "bureau_officer")
-    outside = acceptance.post(
-        "/v1/draws", headers=bureau, json={"year": 2025, "count": 1, "project_ids": [pid]}
-    )
-    assert outside.status_code == 422 and problem(outside)["field"] == "project_ids[0]"
+    register = "/v1/draw-register"
+    assert pid not in {e["project_id"] for e in acceptance.get(register, headers=bureau).json()}
     has_doc(platform, acceptance, LAIZHOU, pid, report)
     # 5,000,000 and more: the reports of 第二十三条 come first.
     docs = [
@@ -324,27 +329,38 @@ def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
         json=acceptance_body(report, date(2024, 5, 6)),
     )
     assert r.status_code == 200, r.text
+    # The register, not the caller, makes the pool (issue 16: a caller's seed or pool steered it).
+    entries = acceptance.get(register, headers=bureau).json()
+    assert {"project_id": pid, "article": "第三十四条"}.items() <= next(
+        e for e in entries if e["project_id"] == pid
+    ).items()
+    evaluators = ["孙专家", "李专家", "周专家", "吴专家"]
     body = {
         "year": 2025,
-        "count": 1,
-        "project_ids": [pid],
-        "evaluator_pool": ["孙专家", "李专家", "周专家", "吴专家"],
+        "count": len(entries),  # all of them: the drawn project is this one whatever the seed
+        "evaluator_pool": evaluators,
         "evaluator_count": 2,
     }
+    steered = acceptance.post(
+        "/v1/draws", headers=bureau, json={**body, "seed": "chosen-seed-0001", "project_ids": [pid]}
+    )
+    assert steered.status_code == 422 and problem(steered)["field"] in ("seed", "project_ids")
     assert acceptance.post("/v1/draws", headers=unit, json=body).status_code == 403
     r = acceptance.post("/v1/draws", headers=bureau, json=body)
     assert r.status_code == 201, r.text
+    committed = r.json()
+    assert committed["status"] == "committed" and committed["seed"] is None
+    # One authoritative draw per tenant and year.
+    assert acceptance.post("/v1/draws", headers=bureau, json=body).status_code == 409
+    r = acceptance.post(f"/v1/draws/{committed['draw_id']}/execution", headers=bureau)
+    assert r.status_code == 200, r.text
     drawn = r.json()
-    assert drawn["projects"] == [pid] and drawn["project_pool"] == [pid]
-    assert set(drawn["evaluators"]) <= set(body["evaluator_pool"]) and len(drawn["evaluators"]) == 2
+    assert pid in drawn["projects"] and pid in drawn["project_pool"]
+    assert set(drawn["evaluators"]) <= set(evaluators) and len(drawn["evaluators"]) == 2
     assert drawn["article"] == "第三十四条" and len(drawn["seed"]) == 32
+    assert hashlib.sha256(drawn["seed"].encode()).hexdigest() == committed["commitment"]
     check = acceptance.get(f"/v1/draws/{drawn['draw_id']}/verification", headers=bureau).json()
-    assert check["reproduced"] and check["within_pool"]
-    # The same seed and pool, drawn again by anyone, give the same people.
-    again = acceptance.post(
-        "/v1/draws", headers=bureau, json={**body, "seed": drawn["seed"]}
-    ).json()
-    assert again["evaluators"] == drawn["evaluators"] and again["projects"] == drawn["projects"]
+    assert check["reproduced"] and check["within_pool"] and check["commitment_matches"]
     # The post-evaluation of the drawn project cites the draw; an undrawn one is refused.
     evaluation = upload(platform, archive, LAIZHOU, pid, "evaluation_report", "绩效后评估报告")
     has_doc(platform, acceptance, LAIZHOU, pid, evaluation)
@@ -373,12 +389,15 @@ def test_a_draw_needs_a_post_evaluation_in_the_decision(
     clients: dict[str, httpx.Client],
     tenant: str,
 ) -> None:
-    # Nothing accepted in this tenant allows one yet (or the pool is smaller than asked).
-    r = clients["acceptance"].post(
-        "/v1/draws",
-        headers=platform.headers(tenant, "finance_officer"),
-        json={"year": 2025, "count": 999},
+    # ADR 0008: 双随机抽取 is the bureau's; finance acts on its own review steps only.
+    body = {"year": 2025, "count": 999}
+    acceptance = clients["acceptance"]
+    finance = acceptance.post(
+        "/v1/draws", headers=platform.headers(tenant, "finance_officer"), json=body
     )
+    assert finance.status_code == 403
+    # Nothing accepted in this tenant allows one yet (or the pool is smaller than asked).
+    r = acceptance.post("/v1/draws", headers=platform.headers(tenant, "bureau_officer"), json=body)
     assert r.status_code == 422 and problem(r)["field"] == "count"
 
 

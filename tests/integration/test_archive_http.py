@@ -11,7 +11,7 @@ import httpx
 import psycopg
 import pytest
 
-from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.archive.tests import samples
 
@@ -41,11 +41,56 @@ def archive(platform: RunningPlatform) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture(scope="module")
+def unit_id(platform: RunningPlatform) -> str:
+    """A 建设单位 of the county (unit officers' tokens name their unit: ADR 0008)."""
+    with platform.client("registry") as registry:
+        r = registry.post(
+            "/v1/units",
+            headers=platform.headers(COUNTY, "bureau_officer"),
+            json={"name": "档案测试单位"},
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+
+def registry_project(platform: RunningPlatform, db: DatabaseUrls, unit: str) -> str:
+    """A project created in the registry, once the archive's replica has it (through NATS)."""
+    body = {
+        "name": "郁南县档案测试项目",
+        "unit_id": unit,
+        "year": 2027,
+        "facts": {
+            "project_class": "professional",
+            "service_types": ["software_development"],
+            "amount": 300_000,
+        },
+    }
+    with platform.client("registry") as registry:
+        r = registry.post(
+            "/v1/projects", headers=platform.headers(COUNTY, "bureau_officer"), json=body
+        )
+        assert r.status_code == 201, r.text
+    project_id = str(r.json()["id"])
+
+    def replicated() -> bool:
+        with psycopg.connect(db.admin) as conn:
+            return (
+                conn.execute(
+                    "SELECT 1 FROM archive.projects WHERE id = %s", (project_id,)
+                ).fetchone()
+                is not None
+            )
+
+    eventually(replicated, timeout=30)
+    return project_id
+
+
 def test_streamed_upload_round_trips_with_range(
-    platform: RunningPlatform, archive: httpx.Client
+    platform: RunningPlatform, archive: httpx.Client, unit_id: str
 ) -> None:
     client = archive
-    headers = platform.headers(COUNTY, "unit_officer")
+    headers = platform.headers(COUNTY, "unit_officer", unit=unit_id)
     data = os.urandom(5 * 1024 * 1024 + 1)
     fields, files = _form("郁南县政务云项目验收报告（终稿）.pdf", data)
     r = client.post("/v1/documents", headers=headers, data=fields, files=files)
@@ -76,10 +121,10 @@ def test_streamed_upload_round_trips_with_range(
 
 
 def test_bad_uploads_store_nothing_and_answer_4xx(
-    platform: RunningPlatform, archive: httpx.Client
+    platform: RunningPlatform, archive: httpx.Client, unit_id: str
 ) -> None:
     client = archive
-    headers = platform.headers(COUNTY, "unit_officer")
+    headers = platform.headers(COUNTY, "unit_officer", unit=unit_id)
     fields, files = _form("x.pdf", b"%PDF", doc_type="not_a_type")
     r = client.post("/v1/documents", headers=headers, data=fields, files=files)
     assert r.status_code == 422 and "doc_type" in r.json()["detail"]
@@ -90,10 +135,10 @@ def test_bad_uploads_store_nothing_and_answer_4xx(
 
 
 def test_a_county_cannot_list_read_or_delete_another_countys_documents(
-    platform: RunningPlatform, archive: httpx.Client
+    platform: RunningPlatform, archive: httpx.Client, unit_id: str
 ) -> None:
     client = archive
-    mine = platform.headers(COUNTY, "unit_officer")
+    mine = platform.headers(COUNTY, "unit_officer", unit=unit_id)
     theirs = platform.headers(SIBLING, "bureau_officer")
     fields, files = _form("canary.pdf", b"%PDF-1.4 canary")
     doc = client.post("/v1/documents", headers=mine, data=fields, files=files).json()
@@ -114,12 +159,16 @@ def test_a_county_cannot_list_read_or_delete_another_countys_documents(
 
 
 def test_package_checks_and_acceptance_over_http(
-    platform: RunningPlatform, archive: httpx.Client, platform_db: DatabaseUrls
+    platform: RunningPlatform, archive: httpx.Client, platform_db: DatabaseUrls, unit_id: str
 ) -> None:
     client = archive
-    unit = platform.headers(COUNTY, "unit_officer")
+    unit = platform.headers(COUNTY, "unit_officer", unit=unit_id)
     bureau = platform.headers(COUNTY, "bureau_officer")
-    project = str(uuid.uuid4())
+    # Issue 16: the archive files nothing under a project id the registry never made.
+    made_up = str(uuid.uuid4())
+    fields, files = _form("验收报告.pdf", samples.pdf(), project_id=made_up)
+    assert client.post("/v1/documents", headers=unit, data=fields, files=files).status_code == 404
+    project = registry_project(platform, platform_db, unit_id)
     for name, data in (("验收报告.pdf", samples.pdf()), ("合同.ofd", samples.ofd())):
         fields, files = _form(name, data, project_id=project, step_id="acceptance")
         assert (

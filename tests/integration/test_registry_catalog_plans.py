@@ -8,15 +8,17 @@ from typing import Any
 import httpx
 import pytest
 
-from libs.common.testing.platform import RunningPlatform
-from tests.integration.test_registry_projects import (
+from libs.common.testing.platform import RunningPlatform, eventually
+from tests.integration.registry_support import (
     CHAOAN,
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,
     YUNAN,
+    archive_document,
     create_project,
     new_unit,
+    officer,
     problem,
 )
 
@@ -31,7 +33,7 @@ def test_system_lifecycle_with_disposition_and_the_unit_count(
     platform: RunningPlatform, registry: httpx.Client
 ) -> None:
     unit = new_unit(platform, registry, XIANGQIAO)
-    own = platform.headers(XIANGQIAO, "unit_officer")
+    own = officer(platform, XIANGQIAO, unit)
     r = registry.post(
         "/v1/systems", headers=own, json={"unit_id": unit, "name": "湘桥政务服务系统"}
     )
@@ -52,10 +54,7 @@ def test_system_lifecycle_with_disposition_and_the_unit_count(
     city = platform.headers(CHAOZHOU, "overseer", "bureau_officer")
     assert registry.post(f"{path}/operate", headers=city).status_code == 403
     assert (
-        registry.post(
-            f"{path}/operate", headers=platform.headers(CHAOAN, "unit_officer")
-        ).status_code
-        == 404
+        registry.post(f"{path}/operate", headers=officer(platform, CHAOAN, unit)).status_code == 404
     )
     # Facts are versioned like projects.
     fix = registry.patch(
@@ -88,22 +87,34 @@ def test_system_lifecycle_with_disposition_and_the_unit_count(
         f"{path}/decommission", headers=own, json={"disposition": "backup", "reason": "x"}
     )
     assert missing.status_code == 422 and problem(missing)["field"] == "evidence_document_id"
-    gone = registry.post(
+    # The evidence is a document of the archive, not a free string (issue 16 item 9).
+    free_text = registry.post(
         f"{path}/decommission",
         headers=own,
-        json={
-            "disposition": "migration",
-            "evidence_document_id": "doc-0193",
-            "reason": "并入市级平台",
-        },
+        json={"disposition": "migration", "evidence_document_id": "doc-0193", "reason": "x"},
     )
-    assert gone.status_code == 200, gone.text
+    assert free_text.status_code == 422
+    assert problem(free_text)["field"] == "evidence_document_id"
+    sibling_doc = archive_document(platform, CHAOAN)
+    evidence = archive_document(platform, XIANGQIAO)
+    body = {"disposition": "migration", "evidence_document_id": evidence, "reason": "并入市级平台"}
+    answers: list[httpx.Response] = []
+
+    def decommissioned() -> bool:
+        # 422 until the archive's document.uploaded event reaches the registry's replica.
+        answers.append(registry.post(f"{path}/decommission", headers=own, json=body))
+        return answers[-1].status_code == 200
+
+    eventually(decommissioned, timeout=20)
+    gone = answers[-1]
+    assert {a.status_code for a in answers[:-1]} <= {422}
     assert (gone.json()["state"], gone.json()["disposition"]) == ("decommissioned", "migration")
+    assert gone.json()["evidence_document_id"] == evidence
     assert (
         registry.post(
             f"{path}/decommission",
             headers=own,
-            json={"disposition": "backup", "evidence_document_id": "d", "reason": "再次"},
+            json={**body, "evidence_document_id": sibling_doc},
         ).status_code
         == 409
     )
@@ -121,7 +132,7 @@ def create_project_raw(
 ) -> httpx.Response:
     return registry.post(
         "/v1/projects",
-        headers=platform.headers(XIANGQIAO, "unit_officer"),
+        headers=officer(platform, XIANGQIAO, unit),
         json={
             "name": "再次关联",
             "unit_id": unit,
@@ -139,7 +150,8 @@ def create_project_raw(
 def test_bad_system_input_is_refused(platform: RunningPlatform, registry: httpx.Client) -> None:
     unit = new_unit(platform, registry, XIANGQIAO)
     foreign = new_unit(platform, registry, CHAOAN)
-    own = platform.headers(XIANGQIAO, "unit_officer")
+    # The bureau: a unit officer naming another unit is refused (403) before its input is judged.
+    own = platform.headers(XIANGQIAO, "bureau_officer")
     for field, body in (
         ("unit_id", {"unit_id": foreign, "name": "外辖区单位的系统"}),
         ("shares_data", {"unit_id": unit, "name": "坏事实", "shares_data": "maybe"}),
@@ -156,9 +168,9 @@ def test_annual_plan_window_demand_and_consolidation(
 ) -> None:
     year = PLAN_YEAR + 2
     unit = new_unit(platform, registry, YUNAN)
-    officer = platform.headers(YUNAN, "unit_officer")
+    own = officer(platform, YUNAN, unit)
     bureau = platform.headers(YUNAN, "bureau_officer")
-    plan = registry.get(f"/v1/plans/{year}", headers=officer).json()
+    plan = registry.get(f"/v1/plans/{year}", headers=own).json()
     # 郁府办〔2024〕21号 第七条: demand by 30 November of the year before.
     assert (
         plan["due"] == f"{year - 1}-11-30"
@@ -167,7 +179,7 @@ def test_annual_plan_window_demand_and_consolidation(
     )
     closed = registry.post(
         f"/v1/plans/{date.today().year}/items",
-        headers=officer,
+        headers=own,
         json={"unit_id": unit, "name": "今年的需求", "project_class": "public", "amount": 1},
     )
     assert closed.status_code == 422 and problem(closed)["field"] == "year"
@@ -175,18 +187,18 @@ def test_annual_plan_window_demand_and_consolidation(
     for name, amount in (("教育云平台", 900_000), ("校园安防", 120_000)):
         r = registry.post(
             f"/v1/plans/{year}/items",
-            headers=officer,
+            headers=own,
             json={"unit_id": unit, "name": name, "project_class": "professional", "amount": amount},
         )
         assert r.status_code == 201, r.text
         items.append(r.json()["id"])
     negative = registry.post(
         f"/v1/plans/{year}/items",
-        headers=officer,
+        headers=own,
         json={"unit_id": unit, "name": "负数", "project_class": "public", "amount": -1},
     )
     assert negative.status_code == 422 and problem(negative)["field"] == "amount"
-    assert registry.post(f"/v1/plans/{year}/consolidate", headers=officer).status_code == 403
+    assert registry.post(f"/v1/plans/{year}/consolidate", headers=own).status_code == 403
     assert (
         registry.post(
             f"/v1/plans/{year}/consolidate",
@@ -203,7 +215,7 @@ def test_annual_plan_window_demand_and_consolidation(
     assert states == {items[0]: "included", items[1]: "excluded"}
     late = registry.post(
         f"/v1/plans/{year}/items",
-        headers=officer,
+        headers=own,
         json={"unit_id": unit, "name": "迟到的需求", "project_class": "public", "amount": 1},
     )
     assert late.status_code == 409 and problem(late)["code"] == "plan_consolidated"

@@ -8,13 +8,14 @@ import httpx
 import pytest
 
 from libs.common.testing.platform import RunningPlatform
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,
     YUNAN,
     create_project,
     new_unit,
+    officer,
     planned_items,
     wait_state,
 )
@@ -34,10 +35,12 @@ def approval(platform: RunningPlatform) -> Any:
         yield client
 
 
-def _submit(platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str) -> None:
+def _submit(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, unit: str, pid: str
+) -> None:
     r = registry.post(
         f"/v1/projects/{pid}/submit",
-        headers={**platform.headers(tenant, "unit_officer"), "Idempotency-Key": f"submit-{pid}"},
+        headers={**officer(platform, tenant, unit), "Idempotency-Key": f"submit-{pid}"},
     )
     assert r.status_code == 200 and r.json()["state"] == "submitted", r.text
 
@@ -48,9 +51,9 @@ def test_yunan_800k_software_in_the_plan_goes_under_review_for_approval(
     unit = new_unit(platform, registry, YUNAN)
     (item,) = planned_items(platform, registry, YUNAN, unit, YEAR, 1)
     pid = create_project(platform, registry, YUNAN, unit, year=YEAR, demand_item_id=item)["id"]
-    headers = platform.headers(YUNAN, "unit_officer")
+    headers = officer(platform, YUNAN, unit)
     assert approval.get(f"/v1/projects/{pid}/decision", headers=headers).status_code == 404
-    _submit(platform, registry, YUNAN, pid)
+    _submit(platform, registry, YUNAN, unit, pid)
     project = wait_state(platform, registry, YUNAN, pid, "under_review")
     assert project["route"] == "approval" and project["in_annual_plan"] is True
     assert project["submitted_facts"]["in_annual_plan"] is True
@@ -85,7 +88,7 @@ def test_yunan_project_outside_the_plan_is_flagged_and_judged_as_unplanned(
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
     pid = create_project(platform, registry, YUNAN, unit, year=YEAR)["id"]
-    _submit(platform, registry, YUNAN, pid)
+    _submit(platform, registry, YUNAN, unit, pid)
     project = registry.get(
         f"/v1/projects/{pid}", headers=platform.headers(YUNAN, "unit_officer")
     ).json()
@@ -101,7 +104,7 @@ def test_yunan_50k_is_self_managed_and_approved_by_its_own_unit(
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
     pid = create_project(platform, registry, YUNAN, unit, amount=50_000, year=YEAR)["id"]
-    _submit(platform, registry, YUNAN, pid)
+    _submit(platform, registry, YUNAN, unit, pid)
     project = wait_state(platform, registry, YUNAN, pid, "approved")
     assert project["route"] == "self_managed"
     history = registry.get(
@@ -122,12 +125,12 @@ def test_chaozhou_classified_project_is_out_of_scope(
     }
     r = registry.post(
         "/v1/projects",
-        headers=platform.headers(CHAOZHOU, "unit_officer"),
+        headers=officer(platform, CHAOZHOU, unit),
         json={"name": "涉密系统", "unit_id": unit, "year": YEAR, "facts": body_facts},
     )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
-    _submit(platform, registry, CHAOZHOU, pid)
+    _submit(platform, registry, CHAOZHOU, unit, pid)
     project = wait_state(platform, registry, CHAOZHOU, pid, "out_of_scope")
     assert project["route"] == "classified_rules" and project["state_label"] == "不适用本办法"
 
@@ -146,12 +149,12 @@ def test_no_policy_in_force_on_submission_returns_the_project_to_draft(
     }
     r = registry.post(
         "/v1/projects",
-        headers=platform.headers(laizhou, "unit_officer"),
+        headers=officer(platform, laizhou, unit),
         json={"name": "莱州测试项目", "unit_id": unit, "year": YEAR, "facts": facts},
     )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
-    _submit(platform, registry, laizhou, pid)
+    _submit(platform, registry, laizhou, unit, pid)
     project = wait_state(platform, registry, laizhou, pid, "draft")
     assert project["decision_problem"]["code"] == "no_policy_in_force"
     assert project["route"] is None
@@ -165,7 +168,7 @@ def test_a_project_operating_a_system_takes_its_catalog_facts(
     platform: RunningPlatform, registry: httpx.Client
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
-    headers = platform.headers(YUNAN, "unit_officer")
+    headers = officer(platform, YUNAN, unit)
     system = registry.post(
         "/v1/systems",
         headers=headers,
@@ -185,7 +188,7 @@ def test_a_project_operating_a_system_takes_its_catalog_facts(
         year=YEAR,
         systems=[{"system_id": system["id"], "relation": "operate"}],
     )["id"]
-    _submit(platform, registry, YUNAN, pid)
+    _submit(platform, registry, YUNAN, unit, pid)
     project = registry.get(f"/v1/projects/{pid}", headers=headers).json()
     (entry,) = project["submitted_facts"]["systems"]
     assert entry["id"] == system["id"] and entry["relation"] == "operate"

@@ -3,105 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
-from libs.common.testing.platform import RunningPlatform, eventually
-
-YUNAN, XIANGQIAO, CHAOAN, CHAOZHOU = "445322", "445102", "445103", "445100"
-SOFTWARE = {"project_class": "professional", "service_types": ["software_development"]}
-# Far enough ahead that the policy's demand window (Yunan: 11-30 of the year before) is open.
-PLAN_YEAR = date.today().year + 2
-
-
-def problem(r: httpx.Response) -> dict[str, Any]:
-    assert r.headers["content-type"].startswith("application/problem+json"), r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def new_unit(platform: RunningPlatform, registry: httpx.Client, tenant: str) -> str:
-    r = registry.post(
-        "/v1/units",
-        headers=platform.headers(tenant, "bureau_officer"),
-        json={"name": f"测试单位{uuid.uuid4().hex[:8]}"},
-    )
-    assert r.status_code == 201, r.text
-    unit_id: str = r.json()["id"]
-    return unit_id
-
-
-def project_body(unit_id: str, amount: int = 800_000, **extra: Any) -> dict[str, Any]:
-    return {
-        "name": f"智慧政务平台{uuid.uuid4().hex[:6]}",
-        "unit_id": unit_id,
-        "year": PLAN_YEAR,
-        "description": "测试项目",
-        "contacts": [{"name": "张三", "phone": "0766-1234567"}],
-        "schedule": {"start": f"{PLAN_YEAR}-01-01", "end": f"{PLAN_YEAR}-12-31"},
-        "facts": {**SOFTWARE, "amount": amount, "software_amount": amount},
-        **extra,
-    }
-
-
-def create_project(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, unit_id: str, **kw: Any
-) -> dict[str, Any]:
-    r = registry.post(
-        "/v1/projects",
-        headers=platform.headers(tenant, "unit_officer"),
-        json=project_body(unit_id, **kw),
-    )
-    assert r.status_code == 201, r.text
-    assert r.json()["state"] == "draft"
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def wait_state(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, state: str
-) -> dict[str, Any]:
-    headers = platform.headers(tenant, "unit_officer")
-    seen: dict[str, Any] = {}
-
-    def reached() -> bool:
-        seen.update(registry.get(f"/v1/projects/{pid}", headers=headers).json())
-        return bool(seen.get("state") == state)
-
-    try:
-        eventually(reached, timeout=20)
-    except AssertionError:
-        raise AssertionError(f"{pid} did not reach {state}: {seen}") from None
-    return seen
-
-
-def planned_items(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, unit: str, year: int, n: int
-) -> list[str]:
-    """n demand items of ``unit`` consolidated into ``tenant``'s plan for ``year``."""
-    unit_headers = platform.headers(tenant, "unit_officer")
-    items = []
-    for i in range(n):
-        r = registry.post(
-            f"/v1/plans/{year}/items",
-            headers=unit_headers,
-            json={
-                "unit_id": unit,
-                "name": f"需求{i}",
-                "project_class": "professional",
-                "amount": 800_000,
-            },
-        )
-        assert r.status_code == 201, r.text
-        items.append(r.json()["id"])
-    r = registry.post(
-        f"/v1/plans/{year}/consolidate", headers=platform.headers(tenant, "bureau_officer")
-    )
-    assert r.status_code == 200, r.text
-    return items
+from libs.common.testing.platform import RunningPlatform
+from tests.integration.registry_support import (
+    CHAOAN,
+    CHAOZHOU,
+    PLAN_YEAR,
+    SOFTWARE,
+    XIANGQIAO,
+    YUNAN,
+    create_project,
+    new_unit,
+    officer,
+    planned_items,
+    problem,
+    project_body,
+    wait_state,
+)
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +101,8 @@ def test_bad_input_is_422_naming_the_field_and_stores_nothing(
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
     foreign_unit = new_unit(platform, registry, XIANGQIAO)
-    headers = platform.headers(YUNAN, "unit_officer")
+    # The bureau: a unit officer naming another unit is refused (403) before its input is judged.
+    headers = platform.headers(YUNAN, "bureau_officer")
     before = registry.get("/v1/projects", headers=headers, params={"unit_id": unit}).json()
     cases = [*BAD_INPUTS, ("unit_id", {"unit_id": foreign_unit})]
     for field, override in cases:
@@ -197,7 +120,7 @@ def test_stale_if_match_gets_412_and_the_newer_edit_stands(
     unit = new_unit(platform, registry, YUNAN)
     project = create_project(platform, registry, YUNAN, unit)
     path = f"/v1/projects/{project['id']}"
-    headers = platform.headers(YUNAN, "unit_officer")
+    headers = officer(platform, YUNAN, unit)
     first = registry.patch(
         path, headers={**headers, "If-Match": '"1"'}, json={"name": "第一次修改"}
     )
@@ -224,9 +147,7 @@ def test_list_filters_search_and_cursor_pagination(
     for i, amount in enumerate((10_000, 200_000, 3_000_000)):
         body = project_body(unit, amount=amount)
         body["name"] = f"潮安{tag}数字档案系统{i}"
-        r = registry.post(
-            "/v1/projects", headers=platform.headers(CHAOAN, "unit_officer"), json=body
-        )
+        r = registry.post("/v1/projects", headers=officer(platform, CHAOAN, unit), json=body)
         assert r.status_code == 201
     headers = platform.headers(CHAOAN, "unit_officer")
     found = registry.get("/v1/projects", headers=headers, params={"q": f"{tag}数字档案"}).json()
@@ -266,7 +187,10 @@ def test_idempotency_key_replays_the_first_response_and_creates_one_project(
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
     body = project_body(unit)
-    headers = {**platform.headers(YUNAN, "unit_officer"), "Idempotency-Key": uuid.uuid4().hex}
+    headers = {
+        **officer(platform, YUNAN, unit),
+        "Idempotency-Key": uuid.uuid4().hex,
+    }
     first = registry.post("/v1/projects", headers=headers, json=body)
     again = registry.post("/v1/projects", headers=headers, json=body)
     assert first.status_code == again.status_code == 201
@@ -284,7 +208,7 @@ def test_idempotency_key_replays_the_first_response_and_creates_one_project(
     elsewhere = registry.post(
         "/v1/projects",
         headers={
-            **platform.headers(XIANGQIAO, "unit_officer"),
+            **officer(platform, XIANGQIAO, xq),
             "Idempotency-Key": headers["Idempotency-Key"],
         },
         json=project_body(xq),
@@ -292,7 +216,7 @@ def test_idempotency_key_replays_the_first_response_and_creates_one_project(
     assert elsewhere.status_code == 201 and elsewhere.json()["id"] != first.json()["id"]
 
 
-# The API actions and the states they may start from (services/registry/lifecycle.py).
+# The API actions and the states they may start from (services/registry/projects/lifecycle.py).
 ACTIONS = {
     "submit": ("POST", "submit", {}),
     "terminate": ("POST", "terminate", {"reason": "不再需要"}),

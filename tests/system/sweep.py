@@ -56,6 +56,26 @@ class Canary:
         return [i for i in (self.unit_id, self.project_id, self.document_id, self.step_id) if i]
 
 
+def _upload_canary(
+    archive: httpx.Client, headers: dict[str, str], marker: str, pid: str, content: bytes
+) -> httpx.Response:
+    return archive.post(
+        "/v1/documents",
+        headers=headers,
+        data={
+            "title": f"{marker}文件",
+            "doc_type": "other",
+            "doc_number": f"{marker}号",
+            "doc_date": date.today().isoformat(),
+            "author_unit": f"{marker}单位",
+            "security_level": "non_secret",
+            "retention_period": "y30",
+            "project_id": pid,
+        },
+        files={"file": (f"{marker}.pdf", content, "application/pdf")},
+    )
+
+
 def plant_canary(platform: RunningPlatform) -> Canary:
     """A unit, a submitted project (decision, workflow) and a document in 445102, all marked."""
     from services.archive.tests import samples
@@ -63,7 +83,6 @@ def plant_canary(platform: RunningPlatform) -> Canary:
     marker = f"CANARY{uuid.uuid4().hex[:12]}"
     year = date.today().year + 2
     bureau = platform.headers(OWNER, "bureau_officer")
-    unit_h = platform.headers(OWNER, "unit_officer")
     with (
         platform.client("registry") as registry,
         platform.client("archive") as archive,
@@ -72,6 +91,8 @@ def plant_canary(platform: RunningPlatform) -> Canary:
         r = registry.post("/v1/units", headers=bureau, json={"name": f"{marker}单位"})
         assert r.status_code == 201, r.text
         unit = r.json()["id"]
+        # The unit's own officer, as Keycloak issues the token: with its unit claim.
+        unit_h = platform.headers(OWNER, "unit_officer", unit=unit)
         r = registry.post(
             "/v1/projects",
             headers=unit_h,
@@ -94,21 +115,14 @@ def plant_canary(platform: RunningPlatform) -> Canary:
         pid = r.json()["id"]
         r = registry.post(f"/v1/projects/{pid}/submit", headers=unit_h)
         assert r.status_code == 200, r.text
-        r = archive.post(
-            "/v1/documents",
-            headers=unit_h,
-            data={
-                "title": f"{marker}文件",
-                "doc_type": "other",
-                "doc_number": f"{marker}号",
-                "doc_date": date.today().isoformat(),
-                "author_unit": f"{marker}单位",
-                "security_level": "non_secret",
-                "retention_period": "y30",
-                "project_id": pid,
-            },
-            files={"file": (f"{marker}.pdf", samples.pdf(), "application/pdf")},
-        )
+        # The archive learns of the project from the registry's event: until then
+        # it answers 404 and stores nothing, so the upload is simply tried again.
+        deadline = time.monotonic() + 60
+        while True:
+            r = _upload_canary(archive, unit_h, marker, pid, samples.pdf())
+            if r.status_code != 404 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert r.status_code == 201, r.text
         doc = r.json()["id"]
         step = None

@@ -37,9 +37,10 @@ from typing import Any
 from fastapi import Depends
 
 from libs.common.errors import Forbidden, NotFound
+from libs.vocab import ROLE_BODIES
 
 from ._deps import current_subject
-from ._roles import ROLE_LABELS, ROLES
+from ._roles import ROLES
 from ._subject import AuthSubject
 
 __all__ = [
@@ -102,6 +103,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action("plan.write", "编制年度计划", *_UNIT_OR_BUREAU),
             _action("archive.hold", "设置或解除法律保全", "bureau_officer"),
             _action("archive.check", "四性检测和档案验收", *_UNIT_OR_BUREAU),
+            # Re-reading every stored byte: the bureau's custody duty and the
+            # auditor's own finding (its record is the audit, nothing else changes).
+            _action("archive.audit", "固定性审计", "bureau_officer", "auditor"),
             _action("discretion.grant", "决定例外和设置辖区参数", "bureau_officer"),
             _action("evaluation.draw", "双随机抽取", "bureau_officer"),
             # Reviewers named by the workflow.
@@ -110,6 +114,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action("crypto.review", "密码应用审核", "crypto_officer"),
             _action("workflow.step", "办理审批环节", *ROLES - {"auditor", "platform_admin"}),
             # The city over its counties; the auditor's own findings.
+            _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
             _action("audit.record", "记录审计发现", "auditor"),
             _action("platform.admin", "平台管理", "platform_admin"),
@@ -201,7 +206,7 @@ class Access:
 
 
 def _deny_roles(action: Action) -> Forbidden:
-    labels = "、".join(sorted(ROLE_LABELS[r] for r in action.roles))
+    labels = "、".join(sorted(ROLE_BODIES[r] for r in action.roles))
     return Forbidden(
         f"「{action.label}」须由以下角色办理：{labels}",
         code="forbidden",

@@ -216,7 +216,7 @@ def test_a_label_is_found_for_every_kind_and_never_returns_the_code(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert label("state", "approved") == "已立项"
-    assert label("role", "finance_officer") == "财政部门"
+    assert label("role", "finance_officer") == "财政"
     assert label("event", "govproj.approval.project.approved.v1") == "项目已立项"
     assert label("event", "govproj.approval.project.approved.v2") == "项目已立项"
     assert label("trigger", "registry:submit") == "申报项目"

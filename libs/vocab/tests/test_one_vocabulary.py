@@ -25,7 +25,6 @@ TEMPLATE_TABLE = re.compile(r"\{\s*[\"'][a-z][a-z0-9_]*[\"']\s*:\s*[\"'][^\"']*[
 # removes its entry here.
 NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
     {
-        ("services/acceptance", "STATE_LABELS"),  # guards.py → STATE_LABELS / label("state", …)
         ("services/archive", "DOCUMENT_TYPES"),  # vocab.py → DOCUMENT_TYPES
         ("services/archive", "SECURITY_LEVELS"),  # vocab.py → SECURITY_LEVELS
         ("services/archive", "RETENTION_PERIODS"),  # vocab.py → RETENTION_PERIODS
@@ -34,7 +33,6 @@ NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
         ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
         ("services/budget", "STATUS_LABEL"),  # procurement.py → BUDGET_STATUS_LABELS
         ("services/budget", "LINE_LABELS"),  # rules.py → BUDGET_LINES
-        ("services/registry", "STATES"),  # lifecycle.py → STATE_LABELS
         ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.acceptance.checklist import build_items, missing, plan_review
-from services.acceptance.tests.decisions import decide
+from services.acceptance.review.checklist import build_items, missing, plan_review
+from services.acceptance.tests.support.decisions import decide
 
 
 def _items(decision: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from services.acceptance.draw import draw, new_seed, rank
+from services.acceptance.evaluations.draw import commitment, draw, new_seed, rank
 
 POOL = [str(uuid.UUID(int=i)) for i in range(1, 41)]
 
@@ -54,3 +54,11 @@ def test_different_seeds_draw_differently_and_bad_counts_are_refused() -> None:
     with pytest.raises(ValueError):
         draw("", POOL, 1)
     assert draw("a", POOL, 0).projects == []
+
+
+def test_the_commitment_is_the_sha256_of_the_seed_and_each_seed_is_fresh() -> None:
+    seeds = {new_seed() for _ in range(100)}
+    assert len(seeds) == 100 and all(len(s) == 32 for s in seeds)
+    seed = next(iter(seeds))
+    assert commitment(seed) == hashlib.sha256(seed.encode()).hexdigest()
+    assert commitment(seed) != commitment(seed + "0")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.acceptance.schedule import REMIND_BEFORE, plan, status_on
-from services.acceptance.tests.decisions import decide
+from services.acceptance.deadlines.schedule import REMIND_BEFORE, plan, status_on
+from services.acceptance.tests.support.decisions import decide
 
 
 def _due(limits: list[dict[str, Any]], anchor: str, on: date) -> dict[str, date]:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
+from libs.common.auth import Access
 from libs.common.service import DbSession, actor_of
 from services.archive.checks import service
 from services.archive.checks.report import render_report
 from services.archive.checks.scanner import VirusScanner, scanner_from_env
-from services.archive.deps import PROBLEMS, WRITERS, Storage
+from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
+from services.archive.limits import heavy
+from services.archive.packages.api import package_scope
+from services.archive.packages.service import get_package
+from services.archive.replica import require_project
 from services.archive.schemas import (
     AcceptanceCreate,
     AcceptanceRead,
@@ -37,8 +42,8 @@ def _scanner(request: Request) -> VirusScanner:
     "/packages/{package_id}/checks",
     response_model=CheckReportRead,
     status_code=201,
-    summary="对归档信息包执行四性检测",
-    responses=PROBLEMS,
+    summary="对归档信息包执行四性检测（每个辖区同时只执行一项；支持 Idempotency-Key）",
+    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
 )
 async def run_checks(
     package_id: uuid.UUID,
@@ -46,18 +51,31 @@ async def run_checks(
     request: Request,
     session: DbSession,
     storage: Storage,
-    subject: Annotated[AuthSubject, Depends(require_roles(*WRITERS, "auditor"))],
-) -> dict[str, Any]:
-    report = await service.run_checks(
-        session,
-        storage,
-        _scanner(request),
-        tenant=subject.tenant,
-        package_id=package_id,
-        stage=body.stage,
-        actor=actor_of(subject),
-    )
-    return service.report_dict(report)
+    access: Checker,
+    idem: Idem,
+) -> Any:
+    if (replay := await idem.claim()) is not None:
+        return replay
+    package, _ = await get_package(session, package_id)
+    access.check(await package_scope(session, package))
+    with heavy(access.subject.tenant, "四性检测"):
+        report = await service.run_checks(
+            session,
+            storage,
+            _scanner(request),
+            tenant=access.subject.tenant,
+            package_id=package_id,
+            stage=body.stage,
+            actor=actor_of(access.subject),
+        )
+    return await idem.save(201, service.report_dict(report))
+
+
+async def _readable_report(session: AsyncSession, access: Access, report_id: uuid.UUID) -> Any:
+    report = await service.get_report(session, report_id)
+    package, _ = await get_package(session, report.package_id)
+    access.check_read(await package_scope(session, package))
+    return report
 
 
 @router.get(
@@ -66,10 +84,8 @@ async def run_checks(
     summary="检测报告（JSON）",
     responses=PROBLEMS,
 )
-async def get_report(
-    report_id: uuid.UUID, subject: CurrentSubject, session: DbSession
-) -> dict[str, Any]:
-    return service.report_dict(await service.get_report(session, report_id))
+async def get_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> dict[str, Any]:
+    return service.report_dict(await _readable_report(session, access, report_id))
 
 
 @router.post(
@@ -83,18 +99,22 @@ async def record_manual_outcome(
     item_id: str,
     body: ManualOutcome,
     session: DbSession,
-    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer"))],
-) -> dict[str, Any]:
+    access: Decider,
+    idem: Idem,
+) -> Any:
+    if (replay := await idem.claim()) is not None:
+        return replay
+    await _readable_report(session, access, report_id)
     report = await service.record_manual_outcome(
         session,
-        tenant=subject.tenant,
+        tenant=access.subject.tenant,
         report_id=report_id,
         item_id=item_id,
         outcome=body.outcome,
         note=body.note,
-        actor=actor_of(subject),
+        actor=actor_of(access.subject),
     )
-    return service.report_dict(report)
+    return await idem.save(200, service.report_dict(report))
 
 
 @router.get(
@@ -103,10 +123,8 @@ async def record_manual_outcome(
     summary="检测报告（可打印页面）",
     responses=PROBLEMS,
 )
-async def print_report(
-    report_id: uuid.UUID, subject: CurrentSubject, session: DbSession
-) -> HTMLResponse:
-    report = service.report_dict(await service.get_report(session, report_id))
+async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> HTMLResponse:
+    report = service.report_dict(await _readable_report(session, access, report_id))
     return HTMLResponse(render_report(report))
 
 
@@ -114,8 +132,8 @@ async def print_report(
     "/projects/{project_id}/archive-acceptance",
     response_model=AcceptanceRead,
     status_code=201,
-    summary="档案验收（移交与接收环节四性检测，无否决项不通过且无未检测项方可通过）",
-    responses=PROBLEMS,
+    summary="档案验收（移交与接收环节四性检测，无否决项不通过且无未检测项方可通过；支持 Idempotency-Key）",
+    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
 )
 async def accept(
     project_id: uuid.UUID,
@@ -123,14 +141,22 @@ async def accept(
     request: Request,
     session: DbSession,
     storage: Storage,
-    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer"))],
-) -> dict[str, Any]:
-    return await service.accept_archive(
-        session,
-        storage,
-        _scanner(request),
-        tenant=subject.tenant,
-        project_id=project_id,
-        package_id=body.package_id,
-        actor=actor_of(subject),
-    )
+    access: Decider,
+    idem: Idem,
+) -> Any:
+    if (replay := await idem.claim()) is not None:
+        return replay
+    tenant = access.subject.tenant
+    # Only a project of this jurisdiction (issue 16: 湘桥 ran 档案验收 for 潮安's id).
+    await require_project(session, project_id, access=access, tenant=tenant)
+    with heavy(tenant, "档案验收"):
+        decision = await service.accept_archive(
+            session,
+            storage,
+            _scanner(request),
+            tenant=tenant,
+            project_id=project_id,
+            package_id=body.package_id,
+            actor=actor_of(access.subject),
+        )
+    return await idem.save(201, decision)

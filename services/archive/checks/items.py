@@ -46,7 +46,7 @@ class DocumentEntry:
 @dataclass
 class CheckContext:
     package: Package
-    package_obj: StoredObject
+    package_obj: StoredObject | None  # None: the tar is generated, not stored (issue 16)
     entries: list[DocumentEntry]
     bag_dir: Path | None
     bag_problems: list[str]  # from fetching and extracting the package
@@ -70,15 +70,18 @@ class CheckContext:
         payload: dict[str, dict[str, Any]] = self._cache["payload"]
         return payload
 
-    async def identified(self, entry: DocumentEntry) -> str | None:
-        key = f"fmt:{entry.item['path']}"
+    async def inspected(self, entry: DocumentEntry) -> formats.Inspection | None:
+        """Format and open test of one payload file, in a limited child process (once)."""
+        key = f"inspect:{entry.item['path']}"
         if key not in self._cache:
             path = self.path_of(entry)
-            self._cache[key] = (
-                None if path is None else await asyncio.to_thread(formats.identify, path)
-            )
-        fmt: str | None = self._cache[key]
-        return fmt
+            self._cache[key] = None if path is None else await formats.inspect(path)
+        found: formats.Inspection | None = self._cache[key]
+        return found
+
+    async def identified(self, entry: DocumentEntry) -> str | None:
+        found = await self.inspected(entry)
+        return None if found is None else found.format
 
 
 def _d(outcome: str, subject: str, detail: str) -> Detail:
@@ -281,8 +284,11 @@ async def open_test(ctx: CheckContext) -> list[Detail]:
         if path is None:
             out.append(_d("fail", subject, "包内缺少该文件"))
             continue
-        outcome, detail = await asyncio.to_thread(formats.open_test, path, await ctx.identified(e))
-        out.append(_d(outcome, subject, detail))
+        found = await ctx.inspected(e)
+        if found is None:
+            out.append(_d("fail", subject, "包内缺少该文件"))
+        else:
+            out.append(_d(found.outcome, subject, found.detail))
     return out
 
 
@@ -328,7 +334,8 @@ async def retention_lock(ctx: CheckContext) -> list[Detail]:
     now = datetime.now(UTC)
     out = []
     objects = [(f"{e.document.id}@{e.obj.version_id}", e.obj) for e in ctx.entries]
-    objects.append((f"package {ctx.package.id}", ctx.package_obj))
+    if ctx.package_obj is not None:  # a package built before issue 16 has a stored tar
+        objects.append((f"package {ctx.package.id}", ctx.package_obj))
     for subject, obj in objects:
         try:
             got = await ctx.storage.store.get_retention(obj.bucket, obj.key, obj.version_id)

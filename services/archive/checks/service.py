@@ -132,7 +132,7 @@ async def run_checks(
         raise Problem.not_found("归档信息包", package_id)
     entries = await _entries(session, package.items)
     results: list[dict[str, Any]] = []
-    async with extracted_package(storage, package_obj) as (bag_dir, problems):
+    async with extracted_package(session, storage, package, package_obj) as (bag_dir, problems):
         ctx = CheckContext(package, package_obj, entries, bag_dir, problems, storage, scanner)
         recorded = await _recorded_manual(session, package.id, stage)
         for item in catalogue.for_stage(stage):

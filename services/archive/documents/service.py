@@ -1,9 +1,14 @@
 """Documents: streamed upload with fixity and lock, versions, attachments, legal hold.
 
-No HTTP here; only flush, never commit (the request's transaction commits). The
-object is written and locked before the rows are flushed: a crash between the
-two leaves an untracked object (found by the fixity audit), never a row that
-claims bytes the store does not hold.
+No HTTP here; only flush, never commit. Write order (issue 16: nothing is
+locked before it is accepted): the bytes are streamed to the store unlocked,
+then the rows commit, then the version is locked COMPLIANCE and the lock read
+back onto its row (:mod:`services.archive.documents.intake` runs the three
+steps). A request refused before the commit deletes its unlocked object; a
+crash between the PUT and the commit leaves an unlocked *untracked* object the
+audit reports; a crash between the commit and the lock leaves a row with
+``locked_at`` NULL that the audit locks. Never a row claiming bytes the store
+does not hold, and never a locked object that no row accepted.
 """
 
 from __future__ import annotations
@@ -11,33 +16,39 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from libs.common.auth import Scope
 from libs.common.errors import Problem
 from libs.common.events import emit
-from libs.common.storage import ObjectStream, RetentionViolation, Source
+from libs.common.storage import ObjectStream, Retention, RetentionViolation
+from libs.common.storage import StoredObject as Stored
 from services.archive.models import Attachment, Document, DocumentVersion, StoredObject
 from services.archive.schemas import DocumentCreate
-from services.archive.storage import ArchiveStorage
+from services.archive.storage import ArchiveStorage, retain_until
 from services.archive.vocab import RETENTION_YEARS
 
 __all__ = [
-    "add_version",
+    "add_version_rows",
     "attach",
-    "create_document",
+    "create_document_rows",
     "delete_document",
     "document_key",
+    "document_scope",
     "get_document",
     "get_version",
     "list_documents",
     "list_versions",
+    "lock_object",
+    "mark_locked",
     "open_version",
     "read_document",
+    "record_version",
     "set_legal_hold",
+    "version_dict",
 ]
 
 
@@ -50,30 +61,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _store_version(
+def document_scope(document: Document) -> Scope:
+    """The authorization scope of a document: its tenant, its unit, and 内部 for experts."""
+    return Scope(
+        tenant=document.tenant_id,
+        unit_id=str(document.unit_id) if document.unit_id is not None else None,
+        what="文件",
+        name=document.title,
+        internal=document.security_level == "internal",
+    )
+
+
+async def record_version(
     session: AsyncSession,
-    storage: ArchiveStorage,
     *,
     tenant: str,
     document: Document,
+    stored: Stored,
     filename: str,
     content_type: str,
-    source: Source,
-    legal_hold: bool,
+    hold_requested: bool,
     actor: dict[str, Any],
 ) -> tuple[DocumentVersion, StoredObject]:
-    key = document_key(document.id)
-    locked = await storage.put_locked(
-        tenant,
-        key,
-        source,
-        content_type=content_type,
-        years=RETENTION_YEARS[document.retention_period],
-        legal_hold=legal_hold,
-        metadata={"tenant": tenant, "document-id": str(document.id), "filename": quote(filename)},
-    )
-    stored = locked.stored
+    """The rows of a version whose bytes are in the store, unlocked (locked after commit)."""
     now = _now()
+    until = retain_until(RETENTION_YEARS[document.retention_period], now=now)
     obj = StoredObject(
         id=uuid7(),
         tenant_id=tenant,
@@ -84,9 +96,11 @@ async def _store_version(
         size=stored.size,
         sha256=stored.sha256,
         sm3=stored.sm3,
-        retention_mode=locked.retention.mode,
-        retain_until=locked.retention.until,
-        legal_hold=locked.legal_hold,
+        retention_mode=None,
+        retain_until=until,
+        legal_hold=False,
+        hold_requested=hold_requested,
+        locked_at=None,
         created_at=now,
     )
     session.add(obj)
@@ -125,31 +139,30 @@ async def _store_version(
             "size": stored.size,
             "sha256": stored.sha256,
             "sm3": stored.sm3,
-            "retention": {
-                "mode": locked.retention.mode,
-                "until": locked.retention.until.isoformat(),
-            },
-            "legal_hold": locked.legal_hold,
+            # The lock this version gets once the row has committed (read back then).
+            "retention": {"mode": "COMPLIANCE", "until": until.isoformat()},
+            "legal_hold": hold_requested,
         },
         actor=actor,
     )
     return version, obj
 
 
-async def create_document(
+async def create_document_rows(
     session: AsyncSession,
-    storage: ArchiveStorage,
     *,
     tenant: str,
+    document_id: uuid.UUID,
     meta: DocumentCreate,
+    unit_id: uuid.UUID | None,
+    stored: Stored,
     filename: str,
     content_type: str,
-    source: Source,
     actor: dict[str, Any],
-) -> dict[str, Any]:
-    """Stream the first version in, lock it, record the document; attach it if asked."""
+) -> Document:
+    """Record a document whose first version's bytes are stored; attach it if asked."""
     document = Document(
-        id=uuid7(),
+        id=document_id,
         tenant_id=tenant,
         title=meta.title,
         doc_type=meta.doc_type,
@@ -158,21 +171,21 @@ async def create_document(
         author_unit=meta.author_unit,
         security_level=meta.security_level,
         retention_period=meta.retention_period,
+        unit_id=unit_id,
         current_version_id=None,
         version_count=0,
         created_by=actor["id"],
         created_at=_now(),
     )
     session.add(document)
-    await _store_version(
+    await record_version(
         session,
-        storage,
         tenant=tenant,
         document=document,
+        stored=stored,
         filename=filename,
         content_type=content_type,
-        source=source,
-        legal_hold=meta.legal_hold,
+        hold_requested=meta.legal_hold,
         actor=actor,
     )
     if meta.project_id is not None:
@@ -184,34 +197,61 @@ async def create_document(
             step_id=meta.step_id,
             actor=actor,
         )
-    return await read_document(session, document.id)
+    return document
 
 
-async def add_version(
+async def add_version_rows(
     session: AsyncSession,
-    storage: ArchiveStorage,
     *,
     tenant: str,
     document_id: uuid.UUID,
+    stored: Stored,
     filename: str,
     content_type: str,
-    source: Source,
     actor: dict[str, Any],
-) -> dict[str, Any]:
-    """A new version of a document's bytes; earlier versions stay, locked and readable."""
+) -> tuple[DocumentVersion, StoredObject]:
+    """A new version of a document's bytes; earlier versions stay, locked and readable.
+
+    The document row is locked first, so two versions arriving together get
+    consecutive numbers instead of one failing on the unique sequence.
+    """
     document = await _own_document(session, tenant, document_id)
-    version, obj = await _store_version(
+    await session.refresh(document, with_for_update=True)
+    return await record_version(
         session,
-        storage,
         tenant=tenant,
         document=document,
+        stored=stored,
         filename=filename,
         content_type=content_type,
-        source=source,
-        legal_hold=False,
+        hold_requested=False,
         actor=actor,
     )
-    return _version_dict(version, obj)
+
+
+async def lock_object(storage: ArchiveStorage, obj: StoredObject) -> tuple[Retention, bool]:
+    """Lock a committed version COMPLIANCE (and hold it if asked); return what was read back.
+
+    Idempotent: the planned date is the row's, so the request that wrote the row
+    and the audit's reconciliation set the same lock (an active lock can be
+    extended, never shortened; the same date is neither).
+    """
+    if obj.retain_until is None:
+        raise ValueError(f"object {obj.id} has no planned retention")
+    retention = await storage.store.set_retention(
+        obj.bucket, obj.key, obj.version_id, mode="COMPLIANCE", until=obj.retain_until
+    )
+    if obj.hold_requested:
+        await storage.set_legal_hold(obj.bucket, obj.key, obj.version_id, on=True)
+    return retention, obj.hold_requested
+
+
+def mark_locked(obj: StoredObject, retention: Retention, held: bool) -> None:
+    """Record the lock read back from the store on the row."""
+    obj.retention_mode = retention.mode
+    obj.retain_until = retention.until
+    obj.legal_hold = obj.legal_hold or held
+    obj.locked_at = _now()
 
 
 async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Document:
@@ -230,7 +270,7 @@ async def _own_document(session: AsyncSession, tenant: str, document_id: uuid.UU
     return document
 
 
-def _version_dict(version: DocumentVersion, obj: StoredObject) -> dict[str, Any]:
+def version_dict(version: DocumentVersion, obj: StoredObject) -> dict[str, Any]:
     return {
         "version_id": version.version_id,
         "seq": version.seq,
@@ -264,7 +304,7 @@ async def read_document(session: AsyncSession, document_id: uuid.UUID) -> dict[s
     document = await get_document(session, document_id)
     versions = await _versions(session, document_id)
     current = next(
-        (_version_dict(v, o) for v, o in versions if v.version_id == document.current_version_id),
+        (version_dict(v, o) for v, o in versions if v.version_id == document.current_version_id),
         None,
     )
     attachments = (
@@ -302,9 +342,12 @@ async def list_documents(
     step_id: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    hide_internal: bool = False,
 ) -> list[dict[str, Any]]:
     """Visible documents, newest first; filtered by project (and step) when asked."""
     query = sa.select(Document.id).order_by(Document.created_at.desc(), Document.id.desc())
+    if hide_internal:
+        query = query.where(Document.security_level != "internal")
     if project_id is not None:
         attached = sa.select(Attachment.document_id).where(Attachment.project_id == project_id)
         if step_id is not None:
@@ -317,7 +360,7 @@ async def list_documents(
 async def list_versions(session: AsyncSession, document_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every version of a document, oldest first."""
     await get_document(session, document_id)
-    return [_version_dict(v, o) for v, o in await _versions(session, document_id)]
+    return [version_dict(v, o) for v, o in await _versions(session, document_id)]
 
 
 async def get_version(
@@ -401,6 +444,7 @@ async def set_legal_hold(
     version, obj = await get_version(session, document_id, version_id)
     await storage.set_legal_hold(obj.bucket, obj.key, obj.version_id, on=on)
     obj.legal_hold = on
+    obj.hold_requested = on  # a pending lock must not put back a hold just lifted
     await session.flush()
     await emit(
         session,
@@ -411,7 +455,7 @@ async def set_legal_hold(
         data={"document_id": str(document_id), "version_id": version_id},
         actor=actor,
     )
-    return _version_dict(version, obj)
+    return version_dict(version, obj)
 
 
 async def delete_document(

@@ -12,6 +12,7 @@ store is still reading, so the store discards the partial upload.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,10 +21,18 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from libs.common.errors import Problem
+from services.archive.names import safe_filename
 
 __all__ = ["FilePart", "StreamedForm", "read_form_head"]
 
 _MAX_FIELD = 64 * 1024
+# A media type as RFC 9110 writes it: type/subtype, then parameters; no control
+# characters (a line feed here made the version undownloadable: issue 16) and at
+# most 255 characters (the column), checked before a byte of the file is stored.
+_MEDIA_TYPE = re.compile(
+    r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}/[!#$%&'*+.^_`|~0-9A-Za-z-]{1,127}(?:\s*;[\x20-\x7e]*)?$"
+)
+_MAX_MEDIA_TYPE = 255
 _MAX_FIELDS = 32
 _COALESCE = 1024 * 1024
 
@@ -108,11 +117,20 @@ class StreamedForm:
                     s.error = "一次上传只能包含一个文件"
                     return
                 s.in_file = s.file_seen = True
-                s.filename = _decode_filename(raw_filename)
-                s.part_type = (
-                    s.headers.get(b"content-type", b"application/octet-stream").decode("latin-1")
-                    or "application/octet-stream"
+                try:
+                    s.filename = _decode_filename(raw_filename)
+                except Problem as exc:
+                    s.error = exc.detail
+                    return
+                part_type = (
+                    s.headers.get(b"content-type", b"application/octet-stream")
+                    .decode("latin-1")
+                    .strip()
                 )
+                if len(part_type) > _MAX_MEDIA_TYPE or not _MEDIA_TYPE.match(part_type or "x/x"):
+                    s.error = "file 部分的 Content-Type 无效（须为 type/subtype，至多 255 个字符，不含控制字符）"
+                    return
+                s.part_type = part_type or "application/octet-stream"
 
         def on_part_data(data: bytes, start: int, end: int) -> None:
             if s.in_file:
@@ -216,8 +234,7 @@ def _decode_filename(raw: bytes) -> str:
         from urllib.parse import unquote
 
         text = unquote(text[7:], encoding="utf-8", errors="replace")
-    name = text.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch >= " " and ch != "\x7f")
+    name = safe_filename(text.replace("\\", "/").rsplit("/", 1)[-1])
     if not name:
         raise _bad("文件名为空")
     if len(name.encode()) > 255:

@@ -1,10 +1,13 @@
-"""Archive packages: a project's documents as a BagIt bag, stored as one locked tar.
+"""Archive packages: a project's documents as a BagIt bag, generated as one tar.
 
 The payload is copied out of the store and re-hashed on the way (a document
 whose bytes no longer match its record is refused, never packaged), bagged
-with sha256/sha512/SM3 manifests and the archive metadata, tarred, streamed
-back into the store and locked COMPLIANCE for the longest retention of its
-documents.
+with sha256/sha512/SM3 manifests and the archive metadata. The tag files and
+the tar's size and digests are recorded in the package row; the tar itself is
+not stored (issue 16: each build wrote another locked full copy of every
+document). It is generated on download from the locked document versions
+(:mod:`services.archive.packages.tarstream`), byte for byte the tar whose
+digests were recorded. Packages built before keep their stored tar.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from libs.common.errors import Problem
 from libs.common.events import emit
 from libs.common.storage import Digester, ObjectNotFound
 from services.archive.documents.service import get_version
-from services.archive.models import Attachment, Document, Package, StoredObject
-from services.archive.packages import bag
+from services.archive.models import Attachment, Document, DocumentVersion, Package, StoredObject
+from services.archive.names import safe_filename
+from services.archive.packages import bag, tarstream
 from services.archive.storage import ArchiveStorage
-from services.archive.vocab import DOCUMENT_TYPES, RETENTION_PERIODS, RETENTION_YEARS
+from services.archive.vocab import DOCUMENT_TYPES, RETENTION_PERIODS
 
 __all__ = [
     "build_package",
@@ -39,6 +43,7 @@ __all__ = [
     "get_package",
     "list_packages",
     "package_dict",
+    "package_layout",
     "verify_package",
 ]
 
@@ -50,7 +55,9 @@ def _now() -> datetime:
 
 
 def _payload_name(seq: int, filename: str) -> str:
-    safe = _UNSAFE.sub("_", filename).strip(". ") or "file"
+    # safe_filename: names stored before issue 16 may still hold U+2028 / U+0085,
+    # which would split a manifest line (BagIt tools read manifests line by line).
+    safe = _UNSAFE.sub("_", safe_filename(filename)).strip(". ") or "file"
     return f"{seq:04d}-{safe}"[:200]
 
 
@@ -79,7 +86,7 @@ async def build_package(
     document_ids: list[uuid.UUID] | None,
     actor: dict[str, Any],
 ) -> dict[str, Any]:
-    """Bag the current version of each document of the project and store the bag locked."""
+    """Bag the current version of each document of the project; record the bag, store no copy."""
     attached = set(
         (
             await session.execute(
@@ -105,7 +112,7 @@ async def build_package(
         items: list[dict[str, Any]] = []
         described: list[dict[str, Any]] = []
         sm3s: dict[str, str] = {}
-        years = 0
+        parts: list[tarstream.ObjectPart] = []
         for index, doc_id in enumerate(wanted, 1):
             document = await session.get(Document, doc_id)
             if document is None:
@@ -127,7 +134,7 @@ async def build_package(
                     f"文件 {doc_id} 版本 {obj.version_id}：读取到的摘要与登记不符",
                 )
             sm3s[name] = sm3
-            years = max(years, RETENTION_YEARS[document.retention_period])
+            parts.append(tarstream.ObjectPart(f"data/{name}", obj, size, sha256))
             items.append(
                 {
                     "path": f"data/{name}",
@@ -187,43 +194,35 @@ async def build_package(
             item["sha512"] = made["entries"][item["path"]]["sha512"]
             if made["entries"][item["path"]]["sha256"] != item["sha256"]:
                 raise RuntimeError(f"bagit read {item['path']} differently from the copy")
-        tar_path = work / "package.tar"
-        await asyncio.to_thread(bag.tar_bag, bag_dir, tar_path, str(package_id))
-        key = f"packages/{project_id}/{package_id}.tar"
-        with tar_path.open("rb") as src:
-            locked = await storage.put_locked(
-                tenant,
-                key,
-                src,
-                content_type="application/x-tar",
-                years=years,
-                metadata={"tenant": tenant, "package-id": str(package_id)},
-            )
+        tag_names = sorted(
+            p.relative_to(bag_dir).as_posix()
+            for p in bag_dir.rglob("*")
+            if p.is_file() and not p.relative_to(bag_dir).as_posix().startswith("data/")
+        )
+        tags = await asyncio.to_thread(tarstream.local_bytes, bag_dir, tag_names)
+        tar = tarstream.layout(str(package_id), tags, parts, mtime=int(created.timestamp()))
+        # The digests of the tar as it will be generated on download, from the
+        # copies just verified (the same bytes as the locked versions).
+        digester = Digester()
+        async for chunk in tarstream.stream(
+            storage.store, tar, local=lambda part: bag_dir / part.name
+        ):
+            digester.update(chunk)
+        tar_digests = digester.digests()
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
-    stored = locked.stored
-    obj_row = StoredObject(
-        id=uuid7(),
-        tenant_id=tenant,
-        kind="package",
-        bucket=stored.bucket,
-        key=stored.key,
-        version_id=stored.version_id,
-        size=stored.size,
-        sha256=stored.sha256,
-        sm3=stored.sm3,
-        retention_mode=locked.retention.mode,
-        retain_until=locked.retention.until,
-        legal_hold=False,
-        created_at=created,
+    held_until = min(
+        (p.obj.retain_until for p in parts if p.obj.retain_until is not None), default=created
     )
-    session.add(obj_row)
-    await session.flush()
     package = Package(
         id=package_id,
         tenant_id=tenant,
         project_id=project_id,
-        object_id=obj_row.id,
+        object_id=None,
+        tag_files={name: data.decode("utf-8") for name, data in tags.items()},
+        tar_size=tar_digests.size,
+        tar_sha256=tar_digests.sha256,
+        tar_sm3=tar_digests.sm3,
         item_count=len(items),
         byte_total=byte_total,
         items=items,
@@ -244,23 +243,25 @@ async def build_package(
             "project_id": str(project_id),
             "item_count": len(items),
             "byte_total": byte_total,
-            "bucket": stored.bucket,
-            "key": stored.key,
-            "version_id": stored.version_id,
-            "size": stored.size,
-            "sha256": stored.sha256,
-            "sm3": stored.sm3,
-            "retention": {
-                "mode": locked.retention.mode,
-                "until": locked.retention.until.isoformat(),
-            },
+            # The tar is generated on download (no stored copy): ``key`` is the name
+            # it downloads under, ``version_id`` is null, these are the digests of
+            # the tar it yields, and ``retention`` is the earliest lock of the
+            # versions it is made of (it can be generated at least until then).
+            "bucket": storage.bucket_for(tenant),
+            "key": f"packages/{project_id}/{package_id}.tar",
+            "version_id": None,
+            "size": tar_digests.size,
+            "sha256": tar_digests.sha256,
+            "sm3": tar_digests.sm3,
+            "retention": {"mode": "COMPLIANCE", "until": held_until.isoformat()},
+            "generated": True,
         },
         actor=actor,
     )
-    return package_dict(package, obj_row)
+    return package_dict(package, None)
 
 
-def package_dict(package: Package, obj: StoredObject) -> dict[str, Any]:
+def package_dict(package: Package, obj: StoredObject | None) -> dict[str, Any]:
     return {
         "id": package.id,
         "project_id": package.project_id,
@@ -268,21 +269,25 @@ def package_dict(package: Package, obj: StoredObject) -> dict[str, Any]:
         "byte_total": package.byte_total,
         "items": package.items,
         "bag_info": package.bag_info,
-        "size": obj.size,
-        "sha256": obj.sha256,
-        "sm3": obj.sm3,
-        "version_id": obj.version_id,
-        "retain_until": obj.retain_until,
+        "size": obj.size if obj is not None else package.tar_size,
+        "sha256": obj.sha256 if obj is not None else package.tar_sha256,
+        "sm3": obj.sm3 if obj is not None else package.tar_sm3,
+        "version_id": obj.version_id if obj is not None else None,
+        "retain_until": obj.retain_until if obj is not None else None,
         "created_by": package.created_by,
         "created_at": package.created_at,
     }
 
 
-async def get_package(session: AsyncSession, package_id: uuid.UUID) -> tuple[Package, StoredObject]:
-    """A visible package and its object row, else 404."""
+async def get_package(
+    session: AsyncSession, package_id: uuid.UUID
+) -> tuple[Package, StoredObject | None]:
+    """A visible package and its stored tar's row (None: generated on download), else 404."""
     package = await session.get(Package, package_id)
     if package is None:
         raise Problem.not_found("归档信息包", package_id)
+    if package.object_id is None:
+        return package, None
     obj = await session.get(StoredObject, package.object_id)
     if obj is None:
         raise Problem.not_found("归档信息包", package_id)
@@ -292,31 +297,73 @@ async def get_package(session: AsyncSession, package_id: uuid.UUID) -> tuple[Pac
 async def list_packages(session: AsyncSession, project_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await session.execute(
         sa.select(Package, StoredObject)
-        .join(StoredObject, StoredObject.id == Package.object_id)
+        .outerjoin(StoredObject, StoredObject.id == Package.object_id)
         .where(Package.project_id == project_id)
         .order_by(Package.created_at)
     )
     return [package_dict(p, o) for p, o in rows.tuples()]
 
 
+class PayloadGone(Exception):
+    """A packaged version was disposed of (end of retention): the package cannot be generated."""
+
+
+async def package_layout(session: AsyncSession, package: Package) -> tarstream.Layout:
+    """The tar of a package generated on download, from its row and its documents' rows."""
+    parts = []
+    for item in package.items:
+        row = (
+            await session.execute(
+                sa.select(StoredObject)
+                .join(DocumentVersion, DocumentVersion.object_id == StoredObject.id)
+                .where(
+                    DocumentVersion.document_id == uuid.UUID(str(item["document_id"])),
+                    DocumentVersion.version_id == item["version_id"],
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise PayloadGone(f"{item['path']}（文件 {item['document_id']}）已不在档案中")
+        parts.append(tarstream.ObjectPart(item["path"], row, int(item["size"]), item["sha256"]))
+    tags = {name: text.encode("utf-8") for name, text in (package.tag_files or {}).items()}
+    return tarstream.layout(str(package.id), tags, parts, mtime=int(package.created_at.timestamp()))
+
+
 @contextlib.asynccontextmanager
 async def extracted_package(
-    storage: ArchiveStorage, obj: StoredObject
+    session: AsyncSession, storage: ArchiveStorage, package: Package, obj: StoredObject | None
 ) -> AsyncIterator[tuple[Path | None, list[str]]]:
-    """Download the package tar (re-hashing it) and extract it; yield (bag_dir, problems)."""
+    """Fetch the package tar (stored, or generated), re-hash it, extract it; yield (bag_dir, problems)."""
     work = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="govproj-pkgv-"))
     problems: list[str] = []
     bag_dir: Path | None = None
     try:
         tar_path = work / "package.tar"
-        try:
-            sha256, sm3, size = await _copy_out(storage, obj, tar_path)
-        except ObjectNotFound:
-            problems.append(f"package: 存储中不存在 {obj.key}（版本 {obj.version_id}）")
+        fetched = False
+        if obj is not None:
+            try:
+                sha256, sm3, size = await _copy_out(storage, obj, tar_path)
+                fetched = True
+            except ObjectNotFound:
+                problems.append(f"package: 存储中不存在 {obj.key}（版本 {obj.version_id}）")
+            expected: tuple[str | None, str | None, int | None] = (obj.sha256, obj.sm3, obj.size)
+            what = obj.key
         else:
-            if (sha256, sm3, size) != (obj.sha256, obj.sm3, obj.size):
+            expected = (package.tar_sha256, package.tar_sm3, package.tar_size)
+            what = f"{package.id}.tar"
+            try:
+                sha256, sm3, size = await _write_generated(session, storage, package, tar_path)
+                fetched = True
+            except PayloadGone as exc:
+                problems.append(f"package: 无法生成：{exc}")
+            except ObjectNotFound as exc:
+                problems.append(f"package: 无法生成：存储中缺少文件版本（{exc}）")
+            except tarstream.PayloadChanged as exc:
+                problems.append(f"package: 无法生成：{exc}")
+        if fetched:
+            if (sha256, sm3, size) != expected:
                 problems.append(
-                    f"package: {obj.key} 的字节与登记不符（size {size}/{obj.size}，sm3 {sm3}/{obj.sm3}）"
+                    f"package: {what} 的字节与登记不符（size {size}/{expected[2]}，sm3 {sm3}/{expected[1]}）"
                 )
             try:
                 bag_dir = await asyncio.to_thread(bag.extract_tar, tar_path, work / "x")
@@ -325,6 +372,22 @@ async def extracted_package(
         yield bag_dir, problems
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
+
+
+async def _write_generated(
+    session: AsyncSession, storage: ArchiveStorage, package: Package, path: Path
+) -> tuple[str, str, int]:
+    tar = await package_layout(session, package)
+    digester = Digester()
+    out = await asyncio.to_thread(path.open, "wb")
+    try:
+        async for chunk in tarstream.stream(storage.store, tar):
+            digester.update(chunk)
+            await asyncio.to_thread(out.write, chunk)
+    finally:
+        await asyncio.to_thread(out.close)
+    got = digester.digests()
+    return got.sha256, got.sm3, got.size
 
 
 def compare_with_record(bag_dir: Path, package: Package) -> list[str]:
@@ -350,7 +413,7 @@ async def verify_package(
 ) -> dict[str, Any]:
     """Re-read a package: the tar's fixity, the bag (bagit + SM3), and the database record."""
     package, obj = await get_package(session, package_id)
-    async with extracted_package(storage, obj) as (bag_dir, problems):
+    async with extracted_package(session, storage, package, obj) as (bag_dir, problems):
         if bag_dir is not None:
             problems.extend(await asyncio.to_thread(bag.validate_bag, bag_dir))
             problems.extend(await asyncio.to_thread(compare_with_record, bag_dir, package))

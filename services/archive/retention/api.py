@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
 from libs.common.service import DbSession, actor_of
-from services.archive.deps import PROBLEMS, Storage
+from services.archive.deps import PROBLEMS, Auditor, Idem, Reader, Storage
+from services.archive.limits import heavy
 from services.archive.models import FixityFinding
 from services.archive.retention.audit import run_audit
 from services.archive.schemas import AuditRead, AuditRun, FindingRead
@@ -23,29 +23,37 @@ router = APIRouter(prefix="/v1", tags=["fixity"])
     "/fixity/audits",
     response_model=AuditRead,
     status_code=201,
-    summary="立即执行一轮固定性审计（本辖区）",
-    responses=PROBLEMS,
+    summary="立即执行一轮固定性审计（本辖区；支持 Idempotency-Key）",
+    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
 )
 async def audit_now(
     body: AuditRun,
     session: DbSession,
     storage: Storage,
-    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer", "auditor"))],
-) -> dict[str, Any]:
-    result = await run_audit(
-        session,
-        storage,
-        tenant=subject.tenant,
-        batch_size=body.batch_size,
-        untracked_grace=timedelta(minutes=10),
-        actor=actor_of(subject),
+    access: Auditor,
+    idem: Idem,
+) -> Any:
+    subject = access.subject
+    if (replay := await idem.claim()) is not None:
+        return replay
+    with heavy(subject.tenant, "固定性审计"):
+        result = await run_audit(
+            session,
+            storage,
+            tenant=subject.tenant,
+            batch_size=body.batch_size,
+            untracked_grace=timedelta(minutes=10),
+            actor=actor_of(subject),
+        )
+    return await idem.save(
+        201,
+        {
+            "audit_id": result.audit_id,
+            "verified": result.verified,
+            "ok": result.ok,
+            "findings": [dataclasses.asdict(f) for f in result.findings],
+        },
     )
-    return {
-        "audit_id": result.audit_id,
-        "verified": result.verified,
-        "ok": result.ok,
-        "findings": [dataclasses.asdict(f) for f in result.findings],
-    }
 
 
 @router.get(
@@ -55,7 +63,7 @@ async def audit_now(
     responses=PROBLEMS,
 )
 async def list_findings(
-    subject: CurrentSubject,
+    access: Reader,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Any]:

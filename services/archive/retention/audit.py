@@ -12,7 +12,11 @@ tenant's bucket for versions no row records. Classes:
 - ``untracked``: the store holds a version no row names (a crash between the
   PUT and the commit, or something written behind the archive's back).
   Versions younger than ``untracked_grace`` are skipped: their upload may be
-  about to commit.
+  about to commit. Since issue 16 such a version is never locked (the lock
+  follows the commit), so once reported it can be disposed of.
+
+Each run first locks the versions whose rows committed but whose lock was
+never read back (:func:`services.archive.documents.intake.lock_pending`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class AuditResult:
     audit_id: uuid.UUID
     verified: int = 0
     ok: int = 0
+    locked: int = 0  # pending locks applied by this run
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -120,6 +125,11 @@ async def run_audit(
     """Audit ``batch_size`` of the tenant's objects and its whole bucket listing."""
     actor = actor or dict(system_actor("archive-fixity-audit", tenant))
     result = AuditResult(audit_id=uuid7())
+    # Reconciliation first: versions committed but never locked (a crash between
+    # the commit and the lock, or a store that refused the lock) are locked now.
+    from services.archive.documents.intake import lock_pending
+
+    result.locked = await lock_pending(session, storage, tenant=tenant)
     now = datetime.now(UTC)
     rows = (
         (

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.db import TenantContext
 from libs.common.storage import Digester
-from services.archive.documents import service
+from services.archive.documents import intake, service
 from services.archive.schemas import DocumentCreate
 from services.archive.storage import ArchiveStorage
-from services.archive.tests.conftest import actor, in_tenant
+from services.archive.tests.conftest import LIMITS, actor, in_tenant
 
 MiB = 1024 * 1024
 
@@ -48,17 +49,18 @@ async def upload(
     tenant: str = "445322",
     **overrides: Any,
 ) -> dict[str, Any]:
-    async with in_tenant(sessions, tenant) as session:
-        return await service.create_document(
-            session,
-            storage,
-            tenant=tenant,
-            meta=meta(**overrides),
-            filename=filename,
-            content_type="application/pdf",
-            source=chunks(data),
-            actor=actor(tenant),
-        )
+    return await intake.deposit_document(
+        sessions,
+        storage,
+        ctx=TenantContext.own(tenant),
+        access=None,
+        meta=meta(**overrides),
+        filename=filename,
+        content_type="application/pdf",
+        source=chunks(data),
+        limits=LIMITS,
+        actor=actor(tenant),
+    )
 
 
 def test_sm3_matches_the_gb_t_32905_vectors() -> None:
@@ -116,17 +118,18 @@ async def test_versions_are_addressed_by_version_id(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
     document = await upload(sessions, storage, b"%PDF-1.4 first")
-    async with in_tenant(sessions) as session:
-        second = await service.add_version(
-            session,
-            storage,
-            tenant="445322",
-            document_id=document["id"],
-            filename="report-v2.pdf",
-            content_type="application/pdf",
-            source=chunks(b"%PDF-1.4 second"),
-            actor=actor(),
-        )
+    second = await intake.deposit_version(
+        sessions,
+        storage,
+        ctx=TenantContext.own("445322"),
+        access=None,
+        document_id=document["id"],
+        filename="report-v2.pdf",
+        content_type="application/pdf",
+        source=chunks(b"%PDF-1.4 second"),
+        limits=LIMITS,
+        actor=actor(),
+    )
     async with in_tenant(sessions) as session:
         versions = await service.list_versions(session, document["id"])
         assert [v["seq"] for v in versions] == [1, 2]

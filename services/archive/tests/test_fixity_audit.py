@@ -151,23 +151,32 @@ async def test_crash_between_put_and_commit_leaves_an_untracked_object(
     class Crash(Exception):
         pass
 
+    document_id = uuid.uuid4()
+    bucket = await storage.ensure_bucket("445322")
+    stored = await storage.store.put(
+        bucket, service.document_key(document_id), _one(b"%PDF-1.4 orphan")
+    )
     with pytest.raises(Crash):
         async with in_tenant(sessions) as session:
-            document = await service.create_document(
+            await service.create_document_rows(
                 session,
-                storage,
                 tenant="445322",
+                document_id=document_id,
                 meta=_meta(),
+                unit_id=None,
+                stored=stored,
                 filename="lost.pdf",
                 content_type="application/pdf",
-                source=_one(b"%PDF-1.4 orphan"),
                 actor={"type": "user", "id": "u", "tenant": "445322", "roles": []},
             )
             raise Crash  # the process dies before the commit
     findings = await audit(sessions, storage)
     assert [(f.classification, f.key) for f in findings] == [
-        ("untracked", f"documents/{document['id']}")
+        ("untracked", f"documents/{document_id}")
     ]
+    # Never locked (the lock follows the commit): the orphan can be disposed of.
+    assert await storage.store.get_retention(bucket, stored.key, stored.version_id) is None
+    await storage.store.delete(bucket, stored.key, stored.version_id)
 
 
 class LostWriteStore(ObjectStore):

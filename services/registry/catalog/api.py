@@ -1,4 +1,4 @@
-"""Catalog routes: /v1/systems and /v1/units/{id}/system-counts."""
+"""Catalog routes: /v1/systems (政务信息系统目录) and /v1/units/{id}/system-counts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
-from libs.common.auth import CurrentSubject
-from libs.common.errors import Problem
+from libs.common.auth import Access, Scope
+from libs.common.errors import NotFound
 from libs.common.http import etag, parse_if_match, problem_responses
 from libs.common.service import DbSession, actor_of
-from services.registry.catalog import service
+from services.registry.catalog import repository, service
 from services.registry.catalog.schemas import (
     SystemCreate,
     SystemDecommission,
@@ -21,11 +21,16 @@ from services.registry.catalog.schemas import (
     SystemUpdate,
     UnitSystemCount,
 )
-from services.registry.deps import Idem, Writer
-from services.registry.models import System, Unit
+from services.registry.deps import CatalogWriter, Idem, Reader
+from services.registry.models import System
+from services.registry.units import repository as units_repository
 
 router = APIRouter(prefix="/v1", tags=["systems"])
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
+
+
+def _scope(system: System) -> Scope:
+    return Scope.of(system, what="政务信息系统")
 
 
 async def _out(
@@ -37,6 +42,13 @@ async def _out(
     return body, JSONResponse(body, status_code=status, headers={"ETag": etag(system.version)})
 
 
+async def _writable(session: DbSession, access: Access, system_id: uuid.UUID) -> System:
+    """The system locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
+    system = await repository.get(session, system_id)
+    access.check(_scope(system))
+    return await repository.lock(session, system)
+
+
 @router.post(
     "/systems",
     response_model=SystemRead,
@@ -45,12 +57,16 @@ async def _out(
     responses=PROBLEMS,
 )
 async def register_system(
-    body: SystemCreate, session: DbSession, subject: Writer, idem: Idem
+    body: SystemCreate, session: DbSession, access: CatalogWriter, idem: Idem
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
+    tenant = access.subject.tenant
+    access.check(
+        Scope(tenant=tenant, unit_id=str(body.unit_id), what="政务信息系统", name=body.name)
+    )
     system = await service.register(
-        session, tenant=subject.tenant, body=body, actor=actor_of(subject)
+        session, tenant=tenant, body=body, actor=actor_of(access.subject)
     )
     out, response = await _out(session, system, 201)
     location = f"/v1/systems/{system.id}"
@@ -63,7 +79,7 @@ async def register_system(
     "/systems", response_model=list[SystemRead], summary="政务信息系统目录", responses=PROBLEMS
 )
 async def list_systems(
-    subject: CurrentSubject,
+    access: Reader,
     session: DbSession,
     tenant: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     unit_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -71,7 +87,7 @@ async def list_systems(
 ) -> list[dict[str, Any]]:
     return [
         await service.read(session, s)
-        for s in await service.list_systems(session, tenant=tenant, unit_id=unit_id, state=state)
+        for s in await repository.list_(session, tenant=tenant, unit_id=unit_id, state=state)
     ]
 
 
@@ -81,10 +97,9 @@ async def list_systems(
     summary="查看政务信息系统",
     responses=PROBLEMS,
 )
-async def get_system(system_id: uuid.UUID, subject: CurrentSubject, session: DbSession) -> Any:
-    system = await session.get(System, system_id)
-    if system is None:
-        raise Problem.not_found("政务信息系统", system_id)
+async def get_system(system_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
+    system = await repository.get(session, system_id)
+    access.check_read(_scope(system))
     return (await _out(session, system))[1]
 
 
@@ -102,17 +117,17 @@ async def update_system(
     system_id: uuid.UUID,
     body: SystemUpdate,
     session: DbSession,
-    subject: Writer,
+    access: CatalogWriter,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Any:
     expected = parse_if_match(if_match, required=True)
-    system = await service.writable(session, system_id=system_id, tenant=subject.tenant)
+    system = await _writable(session, access, system_id)
     system = await service.update(
         session,
         system=system,
         changes=body.model_dump(exclude_unset=True),
         expected_version=expected,
-        actor=actor_of(subject),
+        actor=actor_of(access.subject),
     )
     return (await _out(session, system))[1]
 
@@ -124,12 +139,12 @@ async def update_system(
     responses=PROBLEMS,
 )
 async def operate_system(
-    system_id: uuid.UUID, session: DbSession, subject: Writer, idem: Idem
+    system_id: uuid.UUID, session: DbSession, access: CatalogWriter, idem: Idem
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    system = await service.writable(session, system_id=system_id, tenant=subject.tenant)
-    system = await service.put_in_operation(session, system=system, actor=actor_of(subject))
+    system = await _writable(session, access, system_id)
+    system = await service.put_in_operation(session, system=system, actor=actor_of(access.subject))
     out, response = await _out(session, system)
     await idem.save(200, out)
     return response
@@ -142,18 +157,22 @@ async def operate_system(
     responses=PROBLEMS,
 )
 async def decommission_system(
-    system_id: uuid.UUID, body: SystemDecommission, session: DbSession, subject: Writer, idem: Idem
+    system_id: uuid.UUID,
+    body: SystemDecommission,
+    session: DbSession,
+    access: CatalogWriter,
+    idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    system = await service.writable(session, system_id=system_id, tenant=subject.tenant)
+    system = await _writable(session, access, system_id)
     system = await service.decommission(
         session,
         system=system,
         disposition=body.disposition,
         evidence_document_id=body.evidence_document_id,
         reason=body.reason,
-        actor=actor_of(subject),
+        actor=actor_of(access.subject),
     )
     out, response = await _out(session, system)
     await idem.save(200, out)
@@ -168,13 +187,14 @@ async def decommission_system(
 )
 async def unit_system_counts(
     unit_id: uuid.UUID,
-    subject: CurrentSubject,
+    access: Reader,
     session: DbSession,
     months: Annotated[int, Query(ge=1, le=60)] = 12,
 ) -> dict[str, Any]:
-    unit = await session.get(Unit, unit_id)
+    unit = await units_repository.get(session, unit_id)
     if unit is None:
-        raise Problem.not_found("建设单位", unit_id)
+        raise NotFound("建设单位", unit_id)
+    access.check_read(Scope(tenant=unit.tenant_id, what="建设单位", name=unit.name))
     return {
         **await service.unit_counts(session, unit_id, months=months),
         "tenant_id": unit.tenant_id,

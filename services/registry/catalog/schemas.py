@@ -57,11 +57,8 @@ class SystemDecommission(BaseModel):
     disposition: Disposition = Field(
         description="数据处置：backup 备份 / migration 迁移 / destruction 销毁"
     )
-    evidence_document_id: str = Field(
-        min_length=1,
-        max_length=100,
-        pattern=r"^[A-Za-z0-9._:\-]+$",
-        description="处置证明（电子档案文档编号）",
+    evidence_document_id: uuid.UUID = Field(
+        description="处置证明：本辖区电子档案中的文件编号（其他、监理报告、验收报告或安全评估报告）"
     )
     reason: PlainText = Field(min_length=1, max_length=1000, description="停用原因")
 

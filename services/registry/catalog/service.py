@@ -1,4 +1,7 @@
-"""Catalog domain logic: register, edit facts, put into operation, decommission, count. Only flushes."""
+"""Catalog rules: register, edit facts, put into operation, decommission, count.
+
+No HTTP here: raises domain errors (libs/common/errors.py), only flushes.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Problem
+from libs.common.deadlines import CHINA, today_in_china
+from libs.common.documents import check_document
+from libs.common.errors import Conflict, Invalid, Problem
 from libs.common.events import emit
+from services.registry.catalog import repository
 from services.registry.catalog.schemas import SystemCreate
-from services.registry.models import ProjectSystem, System, Unit
-from services.registry.policy import SHANGHAI, today
+from services.registry.models import System, documents
+from services.registry.units.service import require_own as require_own_unit
 
 FACTS = (
     "shares_data",
@@ -25,6 +31,14 @@ FACTS = (
 )
 COUNT_ARTICLE = (
     "坡头区政务信息化项目管理办法（征求意见稿） 第七条：本单位政务信息系统总量“只减不增”"
+)
+# 莱政办发〔2022〕6号 第三十八条 asks for proof that the data was backed up,
+# migrated or destroyed. The archive has no type of its own for such a record
+# (a 数据销毁证明 or 备份记录 is filed as 其他); a supervisor's, an acceptance or a
+# security assessment report may also attest it. A proposal, a contract or an
+# approval shows what was intended, never what was done to the data.
+EVIDENCE_DOC_TYPES = frozenset(
+    {"other", "supervision_report", "acceptance_report", "security_assessment_report"}
 )
 
 
@@ -60,45 +74,24 @@ async def _emit(
 
 def _start_of(on: date) -> datetime:
     """Midnight in China at the start of ``on``, as a UTC instant."""
-    return datetime.combine(on, time(0), SHANGHAI).astimezone(UTC)
-
-
-async def count_at(session: AsyncSession, unit_id: uuid.UUID, at: datetime) -> int:
-    """Systems of the unit registered and not yet decommissioned at instant ``at``."""
-    return int(
-        await session.scalar(
-            sa.select(sa.func.count())
-            .select_from(System)
-            .where(
-                System.unit_id == unit_id,
-                System.registered_at < at,
-                sa.or_(System.decommissioned_at.is_(None), System.decommissioned_at >= at),
-            )
-        )
-        or 0
-    )
+    return datetime.combine(on, time(0), CHINA).astimezone(UTC)
 
 
 async def unit_counts(
     session: AsyncSession, unit_id: uuid.UUID, months: int = 12
 ) -> dict[str, Any]:
     """The unit's count of live systems at the start of each month, and 只减不增 against 1 January."""
-    local = today()
+    local = today_in_china()
     baseline_on = date(local.year, 1, 1)
-    baseline = await count_at(session, unit_id, _start_of(baseline_on))
-    current = int(
-        await session.scalar(
-            sa.select(sa.func.count())
-            .select_from(System)
-            .where(System.unit_id == unit_id, System.state != "decommissioned")
-        )
-        or 0
-    )
+    baseline = await repository.count_live_at(session, unit_id, _start_of(baseline_on))
+    current = await repository.count_live(session, unit_id)
     series = []
     y, m = local.year, local.month
     for _ in range(months):
         on = date(y, m, 1)
-        series.append({"on": on, "count": await count_at(session, unit_id, _start_of(on))})
+        series.append(
+            {"on": on, "count": await repository.count_live_at(session, unit_id, _start_of(on))}
+        )
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     series.reverse()
     return {
@@ -113,13 +106,12 @@ async def unit_counts(
 
 
 async def read(session: AsyncSession, system: System) -> dict[str, Any]:
-    data = {c.key: getattr(system, c.key) for c in sa.inspect(System).column_attrs}
-    links = await session.execute(
-        sa.select(ProjectSystem.project_id, ProjectSystem.relation)
-        .where(ProjectSystem.system_id == system.id)
-        .order_by(ProjectSystem.project_id)
-    )
-    data["projects"] = [{"project_id": p, "relation": r} for p, r in links]
+    """The SystemRead fields: the row, its projects, and whether its unit's count grows."""
+    data: dict[str, Any] = {c.key: getattr(system, c.key) for c in sa.inspect(System).column_attrs}
+    data["projects"] = [
+        {"project_id": p, "relation": r}
+        for p, r in await repository.projects_of(session, system.id)
+    ]
     counts = await unit_counts(session, system.unit_id, months=0)
     data["unit_count_grows"] = counts["grows"]
     return data
@@ -129,18 +121,9 @@ async def register(
     session: AsyncSession, *, tenant: str, body: SystemCreate, actor: dict[str, Any]
 ) -> System:
     """Enter a system in the catalog (``system.registered``)."""
-    unit = await session.get(Unit, body.unit_id)
-    if unit is None or unit.tenant_id != tenant:
-        raise Problem.invalid("unit_id", f"建设单位 {body.unit_id} 不属于本辖区")
-    exists = await session.scalar(
-        sa.select(sa.func.count())
-        .select_from(System)
-        .where(System.tenant_id == tenant, System.name == body.name)
-    )
-    if exists:
-        raise Problem.conflict(
-            "system_exists", "系统已在目录中", f"name: 本辖区目录已有「{body.name}」"
-        )
+    await require_own_unit(session, body.unit_id, tenant)
+    if await repository.name_taken(session, tenant=tenant, name=body.name):
+        raise Conflict("system_exists", "系统已在目录中", f"name: 本辖区目录已有「{body.name}」")
     now = _now()
     system = System(
         id=uuid.uuid4(),
@@ -161,14 +144,14 @@ async def register(
     return system
 
 
-async def writable(session: AsyncSession, *, system_id: uuid.UUID, tenant: str) -> System:
-    system = await session.get(System, system_id)
-    if system is None:
-        raise Problem.not_found("政务信息系统", system_id)
-    if system.tenant_id != tenant:
-        raise Problem(403, "forbidden", "无权执行此操作", "上级主管部门只能查看下级目录，不能修改")
-    await session.refresh(system, with_for_update=True)
-    return system
+def _check_version(system: System, expected: int | None) -> None:
+    if expected is not None and expected != system.version:
+        raise Problem(
+            412,
+            "version_mismatch",
+            "版本不一致，请刷新后重试",
+            f"If-Match: 当前版本为 {system.version}，请求基于版本 {expected}",
+        )
 
 
 async def update(
@@ -180,18 +163,12 @@ async def update(
     actor: dict[str, Any],
 ) -> System:
     """Correct a system's facts (``system.updated``); not once it is decommissioned."""
-    if expected_version is not None and expected_version != system.version:
-        raise Problem(
-            412,
-            "version_mismatch",
-            "版本不一致，请刷新后重试",
-            f"If-Match: 当前版本为 {system.version}，请求基于版本 {expected_version}",
-        )
+    _check_version(system, expected_version)
     if system.state == "decommissioned":
-        raise Problem.conflict("illegal_transition", "当前状态不允许此操作", "state: 系统已停用")
+        raise Conflict("illegal_transition", "当前状态不允许此操作", "state: 系统已停用")
     for key, value in changes.items():
         if value is None and key != "description":
-            raise Problem.invalid(key, "不能为空")
+            raise Invalid(key, "不能为空")
         setattr(system, key, value)
     system.version += 1
     await session.flush()
@@ -204,7 +181,7 @@ async def put_in_operation(
 ) -> System:
     """planned → in_operation (``system.state_changed``)."""
     if system.state != "planned":
-        raise Problem.conflict(
+        raise Conflict(
             "illegal_transition",
             "当前状态不允许此操作",
             f"state: 只有规划中的系统可以投入运行，当前为 {system.state}",
@@ -223,17 +200,30 @@ async def decommission(
     *,
     system: System,
     disposition: str,
-    evidence_document_id: str,
+    evidence_document_id: uuid.UUID,
     reason: str,
     actor: dict[str, Any],
 ) -> System:
-    """停用 with the data disposition and its evidence (莱州 第三十八条) (``system.decommissioned``)."""
+    """停用 with the data disposition and its evidence (莱州 第三十八条) (``system.decommissioned``).
+
+    The evidence must be a live archive document of the system's own
+    jurisdiction and of a type that can record a disposal (the registry's
+    replica of the archive, issue 16 item 9).
+    """
     if system.state == "decommissioned":
-        raise Problem.conflict("illegal_transition", "当前状态不允许此操作", "state: 系统已停用")
+        raise Conflict("illegal_transition", "当前状态不允许此操作", "state: 系统已停用")
+    await check_document(
+        session,
+        documents,
+        evidence_document_id,
+        tenant=system.tenant_id,
+        field="evidence_document_id",
+        doc_types=EVIDENCE_DOC_TYPES,
+    )
     previous = system.state
     system.state = "decommissioned"
     system.disposition = disposition
-    system.evidence_document_id = evidence_document_id
+    system.evidence_document_id = str(evidence_document_id)
     system.decommission_reason = reason
     system.decommissioned_at = _now()
     system.version += 1
@@ -244,20 +234,7 @@ async def decommission(
         actor,
         **{"from": previous, "to": "decommissioned"},
         disposition=disposition,
-        evidence_document_id=evidence_document_id,
+        evidence_document_id=str(evidence_document_id),
         reason=reason,
     )
     return system
-
-
-async def list_systems(
-    session: AsyncSession, *, tenant: str | None, unit_id: uuid.UUID | None, state: str | None
-) -> list[System]:
-    stmt = sa.select(System).order_by(System.tenant_id, System.name)
-    if tenant is not None:
-        stmt = stmt.where(System.tenant_id == tenant)
-    if unit_id is not None:
-        stmt = stmt.where(System.unit_id == unit_id)
-    if state is not None:
-        stmt = stmt.where(System.state == state)
-    return list((await session.scalars(stmt.limit(1000))).all())

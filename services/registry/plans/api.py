@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
-from libs.common.errors import Problem
+from libs.common.auth import Scope
 from libs.common.http import problem_responses
+from libs.common.policies import Policies
 from libs.common.service import DbSession, actor_of
-from services.registry.deps import Idem, Writer
+from services.registry.deps import BureauDecider, Idem, PlanWriter, Reader
 from services.registry.plans import service
 from services.registry.plans.schemas import Consolidate, DemandCreate, DemandRead, PlanRead
-from services.registry.policy import policies_of
 
 router = APIRouter(prefix="/v1", tags=["plans"])
 PROBLEMS = problem_responses(s409="申报已截止或计划已汇总")
@@ -23,17 +22,16 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="计划年度")]
 @router.get("/plans/{year}", response_model=PlanRead, summary="年度需求计划", responses=PROBLEMS)
 async def get_plan(
     year: Year,
-    request: Request,
-    subject: CurrentSubject,
+    policies: Policies,
+    access: Reader,
     session: DbSession,
     tenant: Annotated[
         str | None, Query(pattern=r"^[0-9]{6}$", description="辖区（上级可查看下级）")
     ] = None,
 ) -> dict[str, Any]:
-    code = tenant or subject.tenant
-    if code not in subject.visible_tenants:
-        raise Problem.not_found("年度计划", f"{code}/{year}")
-    return await service.read_plan(session, policies=policies_of(request), tenant=code, year=year)
+    code = tenant or access.subject.tenant
+    access.check_read(Scope(tenant=code, what="年度计划", name=f"{code}/{year}"))
+    return await service.read_plan(session, policies=policies, tenant=code, year=year)
 
 
 @router.post(
@@ -46,20 +44,22 @@ async def get_plan(
 async def submit_demand(
     year: Year,
     body: DemandCreate,
-    request: Request,
+    policies: Policies,
     session: DbSession,
-    subject: Writer,
+    access: PlanWriter,
     idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
+    tenant = access.subject.tenant
+    access.check(Scope(tenant=tenant, unit_id=str(body.unit_id), what="年度需求", name=body.name))
     item = await service.submit_demand(
         session,
-        policies=policies_of(request),
-        tenant=subject.tenant,
+        policies=policies,
+        tenant=tenant,
         year=year,
         body=body,
-        actor=actor_of(subject),
+        actor=actor_of(access.subject),
     )
     return await idem.save(201, DemandRead.model_validate(item).model_dump(mode="json"))
 
@@ -72,22 +72,22 @@ async def submit_demand(
 )
 async def consolidate(
     year: Year,
-    request: Request,
+    policies: Policies,
     session: DbSession,
-    subject: Annotated[AuthSubject, Depends(require_roles("bureau_officer"))],
+    access: BureauDecider,
     idem: Idem,
     body: Consolidate | None = None,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
+    tenant = access.subject.tenant
+    access.check(Scope(tenant=tenant, what="年度计划", name=f"{tenant}/{year}"))
     await service.consolidate(
         session,
-        tenant=subject.tenant,
+        tenant=tenant,
         year=year,
         exclude=body.exclude if body else [],
-        actor=actor_of(subject),
+        actor=actor_of(access.subject),
     )
-    out = await service.read_plan(
-        session, policies=policies_of(request), tenant=subject.tenant, year=year
-    )
+    out = await service.read_plan(session, policies=policies, tenant=tenant, year=year)
     return await idem.save(200, PlanRead.model_validate(out).model_dump(mode="json"))

@@ -1,4 +1,7 @@
-"""Annual plan logic: the window from the policy, demand items, consolidation. Only flushes."""
+"""Annual plans: the window from the policy, demand items, consolidation.
+
+No HTTP here: raises domain errors (libs/common/errors.py), only flushes.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +10,41 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Problem
+from libs.common.deadlines import today_in_china
+from libs.common.errors import Conflict, Invalid, NotFound
 from libs.common.events import emit
 from libs.policy import PolicyRegistry
-from services.registry.models import AnnualPlan, DemandItem, Unit
+from services.registry.models import AnnualPlan, DemandItem
+from services.registry.plans import repository
 from services.registry.plans.schemas import DemandCreate
-from services.registry.policy import plan_due, today
+from services.registry.projects.service import current_pack
+from services.registry.units.service import require_own as require_own_unit
+
+
+def plan_due(policies: PolicyRegistry, tenant: str, on: date) -> tuple[int, int, str] | None:
+    """(month, day, article) of the pack's ``annual_plan_due``, or None when it sets none."""
+    pack = current_pack(policies, tenant, on)
+    if pack is None:
+        return None
+    for tl in pack.spec.time_limits:
+        if tl.code == "annual_plan_due" and tl.date:
+            param = pack.spec.parameters.get(tl.date)
+            value = getattr(param, "value", None)
+            if isinstance(value, str) and value.startswith("--"):
+                month, day = value[2:].split("-")
+                return int(month), int(day), tl.article
+    return None
 
 
 def window(policies: PolicyRegistry, tenant: str, year: int) -> tuple[date | None, str | None]:
     """The last day to submit demand for ``year`` (in the year before), with its article."""
-    due = plan_due(policies, tenant, today())
+    due = plan_due(policies, tenant, today_in_china())
     if due is None:
         return None, None
     month, day, article = due
     return date(year - 1, month, day), article
-
-
-async def _plan(
-    session: AsyncSession, tenant: str, year: int, *, lock: bool = False
-) -> AnnualPlan | None:
-    stmt = sa.select(AnnualPlan).where(AnnualPlan.tenant_id == tenant, AnnualPlan.year == year)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).first()
 
 
 async def submit_demand(
@@ -47,29 +57,20 @@ async def submit_demand(
     actor: dict[str, Any],
 ) -> DemandItem:
     """A unit's demand for next year's plan (``plan.demand_submitted``)."""
-    local = today()
+    local = today_in_china()
     if year <= local.year:
-        raise Problem.invalid("year", f"年度需求计划针对下一年度及以后，{year} 年已开始")
-    unit = await session.get(Unit, body.unit_id)
-    if unit is None or unit.tenant_id != tenant:
-        raise Problem.invalid("unit_id", f"建设单位 {body.unit_id} 不属于本辖区")
+        raise Invalid("year", f"年度需求计划针对下一年度及以后，{year} 年已开始")
+    await require_own_unit(session, body.unit_id, tenant)
     due, article = window(policies, tenant, year)
     if due is not None and local > due:
-        raise Problem.conflict(
+        raise Conflict(
             "plan_window_closed",
             "年度需求计划申报已截止",
             f"year: {year} 年度需求计划应于 {due.isoformat()} 前申报（{article}）",
         )
-    # Serialise demand and consolidation of one plan: INSERT the plan row or lock it.
-    await session.execute(
-        insert(AnnualPlan)
-        .values(id=uuid.uuid4(), tenant_id=tenant, year=year, state="collecting")
-        .on_conflict_do_nothing(index_elements=["tenant_id", "year"])
-    )
-    plan = await _plan(session, tenant, year, lock=True)
-    assert plan is not None
+    plan = await repository.open_plan(session, tenant, year)
     if plan.state != "collecting":
-        raise Problem.conflict(
+        raise Conflict(
             "plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总，不再接收需求"
         )
     item = DemandItem(
@@ -116,20 +117,16 @@ async def consolidate(
     actor: dict[str, Any],
 ) -> AnnualPlan:
     """汇总形成年度建设计划: every submitted item is included unless excluded (``plan.consolidated``)."""
-    plan = await _plan(session, tenant, year, lock=True)
+    plan = await repository.plan(session, tenant, year, lock=True)
     if plan is None:
-        raise Problem.not_found("年度计划", year)
+        raise NotFound("年度计划", year)
     if plan.state != "collecting":
-        raise Problem.conflict(
-            "plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总"
-        )
-    items = list(
-        (await session.scalars(sa.select(DemandItem).where(DemandItem.plan_id == plan.id))).all()
-    )
+        raise Conflict("plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总")
+    items = await repository.items(session, plan.id)
     known = {i.id for i in items}
     for i, item_id in enumerate(exclude):
         if item_id not in known:
-            raise Problem.invalid(f"exclude[{i}]", f"需求条目 {item_id} 不在 {year} 年度计划中")
+            raise Invalid(f"exclude[{i}]", f"需求条目 {item_id} 不在 {year} 年度计划中")
     for item in items:
         item.state = "excluded" if item.id in exclude else "included"
     plan.state = "consolidated"
@@ -159,20 +156,12 @@ async def consolidate(
 async def read_plan(
     session: AsyncSession, *, policies: PolicyRegistry, tenant: str, year: int
 ) -> dict[str, Any]:
-    plan = await _plan(session, tenant, year)
-    items: list[DemandItem] = []
-    if plan is not None:
-        items = list(
-            (
-                await session.scalars(
-                    sa.select(DemandItem)
-                    .where(DemandItem.plan_id == plan.id)
-                    .order_by(DemandItem.submitted_on, DemandItem.id)
-                )
-            ).all()
-        )
+    """The PlanRead fields (a plan nobody has submitted to yet reads as collecting)."""
+    plan = await repository.plan(session, tenant, year)
+    items = await repository.items(session, plan.id) if plan is not None else []
     due, article = window(policies, tenant, year)
     state = plan.state if plan else "collecting"
+    today = today_in_china()
     return {
         "id": plan.id if plan else None,
         "tenant_id": tenant,
@@ -181,8 +170,8 @@ async def read_plan(
         "due": due,
         "due_article": article,
         "window_open": state == "collecting"
-        and year > today().year
-        and (due is None or today() <= due),
+        and year > today.year
+        and (due is None or today <= due),
         "consolidated_at": plan.consolidated_at if plan else None,
         "consolidated_by": plan.consolidated_by if plan else None,
         "items": items,

@@ -5,18 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
-from libs.common.auth import AuthSubject, CurrentSubject, require_roles
-from libs.common.errors import Problem
+from libs.common.auth import Access, Scope
+from libs.common.errors import Invalid
 from libs.common.http import etag, parse_if_match, problem_responses
+from libs.common.policies import Policies
 from libs.common.service import DbSession, actor_of
-from services.registry import lifecycle
-from services.registry.deps import Idem, Writer
+from libs.vocab import ROUTES
+from services.registry.deps import BureauDecider, Idem, ProjectWriter, Reader
 from services.registry.models import Project
-from services.registry.policy import policies_of
-from services.registry.projects import service
+from services.registry.projects import lifecycle, repository, service
 from services.registry.projects.schemas import (
     HistoryRead,
     ProjectCreate,
@@ -31,22 +31,29 @@ from services.registry.projects.schemas import (
 router = APIRouter(prefix="/v1", tags=["projects"])
 
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
-Bureau = Annotated[AuthSubject, Depends(require_roles("bureau_officer"))]
 
 
-def _respond(
-    status: int, body: dict[str, Any], version: int, location: str | None = None
-) -> JSONResponse:
-    headers = {"ETag": etag(version)}
+def _scope(project: Project) -> Scope:
+    return Scope.of(project, what="项目")
+
+
+async def _respond(
+    session: DbSession, project: Project, status: int = 200, location: str | None = None
+) -> tuple[dict[str, Any], JSONResponse]:
+    body: dict[str, Any] = ProjectRead.model_validate(
+        await service.read(session, project)
+    ).model_dump(mode="json")
+    headers = {"ETag": etag(project.version)}
     if location:
         headers["Location"] = location
-    return JSONResponse(body, status_code=status, headers=headers)
+    return body, JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _body(session: DbSession, project: Project) -> dict[str, Any]:
-    read = ProjectRead.model_validate(await service.read(session, project))
-    out: dict[str, Any] = read.model_dump(mode="json")
-    return out
+async def _writable(session: DbSession, access: Access, project_id: uuid.UUID) -> Project:
+    """The project locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
+    project = await repository.get(session, project_id)
+    access.check(_scope(project))
+    return await repository.lock(session, project)
 
 
 @router.get(
@@ -55,7 +62,7 @@ async def _body(session: DbSession, project: Project) -> dict[str, Any]:
     summary="项目生命周期：允许的状态转换及驱动它们的事件",
     responses=PROBLEMS,
 )
-async def list_transitions(subject: CurrentSubject) -> list[dict[str, Any]]:
+async def list_transitions(access: Reader) -> list[dict[str, Any]]:
     return [
         {"source": t.source, "target": t.target, "trigger": t.trigger, "routes": sorted(t.routes)}
         for t in lifecycle.TRANSITIONS
@@ -70,22 +77,24 @@ async def list_transitions(subject: CurrentSubject) -> list[dict[str, Any]]:
     responses=PROBLEMS,
 )
 async def create_project(
-    body: ProjectCreate, request: Request, session: DbSession, subject: Writer, idem: Idem
+    body: ProjectCreate,
+    policies: Policies,
+    session: DbSession,
+    access: ProjectWriter,
+    idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    service.check_unit(subject, body.unit_id)
+    tenant = access.subject.tenant
+    # The new project's unit decides: a unit officer creates only for its own unit.
+    access.check(Scope(tenant=tenant, unit_id=str(body.unit_id), what="项目", name=body.name))
     project = await service.create_project(
-        session,
-        policies=policies_of(request),
-        tenant=subject.tenant,
-        body=body,
-        actor=actor_of(subject),
+        session, policies=policies, tenant=tenant, body=body, actor=actor_of(access.subject)
     )
-    out = await _body(session, project)
     location = f"/v1/projects/{project.id}"
+    out, response = await _respond(session, project, 201, location)
     await idem.save(201, out, location=location)
-    return _respond(201, out, project.version, location)
+    return response
 
 
 @router.get(
@@ -95,7 +104,7 @@ async def create_project(
     responses=PROBLEMS,
 )
 async def list_projects(
-    subject: CurrentSubject,
+    access: Reader,
     session: DbSession,
     tenant: Annotated[
         str | None, Query(pattern=r"^[0-9]{6}$", description="辖区（上级主管部门可选下级）")
@@ -113,10 +122,10 @@ async def list_projects(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     if state is not None and state not in lifecycle.STATES:
-        raise Problem.invalid("state", f"未知的项目状态 {state!r}")
+        raise Invalid("state", f"未知的项目状态 {state!r}")
     if route is not None and route not in ROUTES:
-        raise Problem.invalid("route", f"未知的管理方式 {route!r}")
-    rows, next_cursor = await service.list_projects(
+        raise Invalid("route", f"未知的管理方式 {route!r}")
+    rows, next_cursor = await repository.list_(
         session,
         tenant=tenant,
         state=state,
@@ -129,33 +138,17 @@ async def list_projects(
         cursor=cursor,
         limit=limit,
     )
-    links = await service.links_of(session, [p.id for p in rows])
+    links = await repository.links_of(session, [p.id for p in rows])
     return {"items": [service.to_read(p, links[p.id]) for p in rows], "next_cursor": next_cursor}
-
-
-ROUTES = frozenset(
-    {
-        "approval",
-        "filing",
-        "self_managed",
-        "out_of_scope",
-        "government_investment",
-        "classified_rules",
-        "ineligible",
-    }
-)
 
 
 @router.get(
     "/projects/{project_id}", response_model=ProjectRead, summary="查看项目", responses=PROBLEMS
 )
-async def get_project(
-    project_id: uuid.UUID, response: Response, subject: CurrentSubject, session: DbSession
-) -> Any:
-    project = await session.get(Project, project_id)
-    if project is None:
-        raise Problem.not_found("项目", project_id)
-    return _respond(200, await _body(session, project), project.version)
+async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
+    project = await repository.get(session, project_id)
+    access.check_read(_scope(project))
+    return (await _respond(session, project))[1]
 
 
 @router.patch(
@@ -171,35 +164,35 @@ async def get_project(
 async def update_project(
     project_id: uuid.UUID,
     body: ProjectUpdate,
-    request: Request,
+    policies: Policies,
     session: DbSession,
-    subject: Writer,
+    access: ProjectWriter,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Any:
     expected = parse_if_match(if_match, required=True)
-    project = await service.writable(
-        session, project_id=project_id, tenant=subject.tenant, subject=subject
-    )
-    changes = body.model_dump(exclude_unset=True, exclude={"systems"})
+    project = await _writable(session, access, project_id)
     if body.unit_id is not None:
-        service.check_unit(subject, body.unit_id)
-    for key in ("name", "unit_id", "year", "facts", "contacts", "schedule", "uncatalogued_systems"):
-        if key in changes and changes[key] is None:
-            raise Problem.invalid(key, "不能为空")
+        # Moving a project to another unit is acting for that unit too.
+        access.check(
+            Scope(
+                tenant=project.tenant_id, unit_id=str(body.unit_id), what="项目", name=project.name
+            )
+        )
+    changes = body.model_dump(exclude_unset=True, exclude={"systems"})
     if body.contacts is not None:
         changes["contacts"] = [c.model_dump(mode="json") for c in body.contacts]
     if body.schedule is not None:
         changes["schedule"] = body.schedule.model_dump(mode="json")
     project = await service.update_project(
         session,
-        policies=policies_of(request),
+        policies=policies,
         project=project,
         changes=changes,
         links=body.systems,
         expected_version=expected,
-        actor=actor_of(subject),
+        actor=actor_of(access.subject),
     )
-    return _respond(200, await _body(session, project), project.version)
+    return (await _respond(session, project))[1]
 
 
 @router.post(
@@ -211,7 +204,7 @@ async def update_project(
 async def submit_project(
     project_id: uuid.UUID,
     session: DbSession,
-    subject: Writer,
+    access: ProjectWriter,
     idem: Idem,
     body: ProjectSubmit | None = None,
     if_match: Annotated[str | None, Header()] = None,
@@ -219,19 +212,17 @@ async def submit_project(
     if (replay := await idem.claim()) is not None:
         return replay
     expected = parse_if_match(if_match)
-    project = await service.writable(
-        session, project_id=project_id, tenant=subject.tenant, subject=subject
-    )
-    service.check_version(project, expected)
+    project = await _writable(session, access, project_id)
     project = await service.submit_project(
         session,
         project=project,
         submitted_on=body.submitted_on if body else None,
-        actor=actor_of(subject),
+        expected_version=expected,
+        actor=actor_of(access.subject),
     )
-    out = await _body(session, project)
+    out, response = await _respond(session, project)
     await idem.save(200, out)
-    return _respond(200, out, project.version)
+    return response
 
 
 @router.post(
@@ -241,19 +232,21 @@ async def submit_project(
     responses=PROBLEMS,
 )
 async def terminate_project(
-    project_id: uuid.UUID, body: ProjectTerminate, session: DbSession, subject: Bureau, idem: Idem
+    project_id: uuid.UUID,
+    body: ProjectTerminate,
+    session: DbSession,
+    access: BureauDecider,
+    idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await service.writable(
-        session, project_id=project_id, tenant=subject.tenant, subject=subject
-    )
+    project = await _writable(session, access, project_id)
     project = await service.terminate_project(
-        session, project=project, reason=body.reason, actor=actor_of(subject)
+        session, project=project, reason=body.reason, actor=actor_of(access.subject)
     )
-    out = await _body(session, project)
+    out, response = await _respond(session, project)
     await idem.save(200, out)
-    return _respond(200, out, project.version)
+    return response
 
 
 @router.get(
@@ -262,9 +255,7 @@ async def terminate_project(
     summary="项目状态变更记录（谁、何时、为何、由哪个事件）",
     responses=PROBLEMS,
 )
-async def project_history(
-    project_id: uuid.UUID, subject: CurrentSubject, session: DbSession
-) -> list[Any]:
-    if await session.get(Project, project_id) is None:
-        raise Problem.not_found("项目", project_id)
-    return list(await service.history(session, project_id))
+async def project_history(project_id: uuid.UUID, access: Reader, session: DbSession) -> list[Any]:
+    project = await repository.get(session, project_id)
+    access.check_read(_scope(project))
+    return list(await repository.history(session, project_id))

@@ -1,0 +1,134 @@
+"""Queries on deadlines and extensions; RLS limits every one to the session's tenants."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.acceptance.models import Deadline, Extension, Project
+
+__all__ = [
+    "cycle_exists",
+    "for_project",
+    "latest_cycle",
+    "listing",
+    "open_cycles",
+    "pending_extension",
+    "sweepable",
+    "yearly",
+]
+
+
+async def cycle_exists(session: AsyncSession, project: Project, code: str) -> bool:
+    """Whether ``code`` is already planned for the project's current submission."""
+    found = await session.scalar(
+        sa.select(Deadline.id).where(
+            Deadline.project_id == project.id,
+            Deadline.submission == project.submission,
+            Deadline.code == code,
+        )
+    )
+    return found is not None
+
+
+async def open_cycles(
+    session: AsyncSession, project: Project, codes: Sequence[str]
+) -> Sequence[Deadline]:
+    """Unmet cycles of ``codes``, earliest first, locked (meeting one closes the earliest)."""
+    return (
+        await session.scalars(
+            sa.select(Deadline)
+            .where(
+                Deadline.project_id == project.id,
+                Deadline.submission == project.submission,
+                Deadline.code.in_(codes),
+                Deadline.status != "met",
+            )
+            .order_by(Deadline.original_due_on)
+            .with_for_update()
+        )
+    ).all()
+
+
+async def latest_cycle(session: AsyncSession, project: Project, code: str) -> Deadline | None:
+    """The project's deadline ``code`` of its current submission, locked."""
+    return (
+        await session.scalars(
+            sa.select(Deadline)
+            .where(
+                Deadline.project_id == project.id,
+                Deadline.submission == project.submission,
+                Deadline.code == code,
+            )
+            .order_by(Deadline.original_due_on.desc())
+            .with_for_update()
+        )
+    ).first()
+
+
+async def pending_extension(session: AsyncSession, deadline_id: uuid.UUID) -> uuid.UUID | None:
+    """The extension still waiting for a decision on this deadline, if any."""
+    found: uuid.UUID | None = await session.scalar(
+        sa.select(Extension.id).where(
+            Extension.deadline_id == deadline_id, Extension.status == "requested"
+        )
+    )
+    return found
+
+
+async def for_project(session: AsyncSession, project_id: uuid.UUID) -> Sequence[Deadline]:
+    """A project's deadlines by last day (the acceptance record shows them)."""
+    return (
+        await session.scalars(
+            sa.select(Deadline).where(Deadline.project_id == project_id).order_by(Deadline.due_on)
+        )
+    ).all()
+
+
+async def listing(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    tenant: str | None,
+    code: str | None,
+    project_id: uuid.UUID | None,
+    limit: int,
+) -> Sequence[Deadline]:
+    """Deadlines of the caller's visible tenants (RLS), filtered, by last day."""
+    q = sa.select(Deadline).order_by(Deadline.due_on, Deadline.id).limit(limit)
+    if status:
+        q = q.where(Deadline.status == status)
+    if tenant:
+        q = q.where(Deadline.tenant_id == tenant)
+    if code:
+        q = q.where(Deadline.code == code)
+    if project_id:
+        q = q.where(Deadline.project_id == project_id)
+    return (await session.scalars(q)).all()
+
+
+async def sweepable(session: AsyncSession, tenant: str) -> Sequence[Deadline]:
+    """Open and overdue deadlines of ``tenant`` not locked by another sweep."""
+    return (
+        await session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.tenant_id == tenant, Deadline.status.in_(("open", "overdue")))
+            .order_by(Deadline.due_on)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+
+
+async def yearly(session: AsyncSession, tenant: str) -> Sequence[Deadline]:
+    """Every cycle of the ``--MM-DD`` limits of ``tenant`` (oldest first), not locked elsewhere."""
+    return (
+        await session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.tenant_id == tenant, Deadline.month_day.is_not(None))
+            .order_by(Deadline.original_due_on)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()

@@ -1,0 +1,143 @@
+"""Evaluation routes: reports after acceptance, and the 双随机 draw (commit, draw, verify)."""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from libs.common.auth import Access, Scope
+from libs.common.errors import NotFound
+from libs.common.service import DbSession, actor_of
+from services.acceptance.completion.api import take_step
+from services.acceptance.completion.schemas import AcceptanceRecordRead
+from services.acceptance.deps import PROBLEMS, Drawer, Idem, Reader, WritableProject, run_once
+from services.acceptance.evaluations import draws, repository, service
+from services.acceptance.evaluations.schemas import (
+    DrawCreate,
+    DrawRead,
+    DrawVerificationRead,
+    EvaluationCreate,
+    RegisterEntryRead,
+)
+from services.acceptance.models import Draw
+
+router = APIRouter(tags=["evaluation"], responses=PROBLEMS)
+
+
+@router.post(
+    "/projects/{project_id}/evaluations",
+    response_model=AcceptanceRecordRead,
+    status_code=201,
+    summary="提交自评价、绩效评价、绩效后评估或标准",
+)
+async def evaluate(
+    body: EvaluationCreate, target: WritableProject, session: DbSession, idem: Idem
+) -> BaseModel | Response:
+    step = partial(
+        service.submit_evaluation,
+        session,
+        target.project,
+        target.access.subject,
+        kind=body.kind,
+        report_document_id=body.report_document_id,
+        submitted_on=body.submitted_on,
+        summary=body.summary,
+        rating=body.rating,
+        draw_id=body.draw_id,
+        actor=target.actor,
+    )
+    return await take_step(idem, session, target.project, step, status=201)
+
+
+async def _draw(session: DbSession, access: Access, draw_id: uuid.UUID, *, write: bool) -> Draw:
+    row = await repository.get_draw(session, draw_id)
+    if row is None:
+        raise NotFound("抽取记录", draw_id)
+    scope = Scope(tenant=row.tenant_id, what="抽取记录", name=f"{row.year}年度")
+    if not write:
+        access.check_read(scope)
+        return row
+    access.check(scope)
+    # Locked after the check: FOR UPDATE would hide an overseen county's row (404, not 403).
+    await session.refresh(row, with_for_update=True)
+    return row
+
+
+@router.post(
+    "/draws",
+    response_model=DrawRead,
+    status_code=201,
+    summary="承诺本年度“双随机”抽取：系统生成种子并公布其 SHA-256（种子与项目库不由调用方提供）",
+)
+async def commit_draw(
+    body: DrawCreate, access: Drawer, session: DbSession, idem: Idem
+) -> BaseModel | Response:
+    async def committed() -> DrawRead:
+        row = await draws.commit_draw(
+            session,
+            tenant=access.subject.tenant,
+            year=body.year,
+            count=body.count,
+            evaluator_pool=body.evaluator_pool,
+            evaluator_count=body.evaluator_count,
+            actor=actor_of(access.subject),
+        )
+        return draws.draw_read(row)
+
+    return await run_once(idem, committed, status=201)
+
+
+@router.post(
+    "/draws/{draw_id}/execution",
+    response_model=DrawRead,
+    summary="进行已承诺的抽取：此时从项目库固定可抽取项目，抽取后公开种子",
+)
+async def make_draw(
+    draw_id: uuid.UUID, access: Drawer, session: DbSession, idem: Idem
+) -> BaseModel | Response:
+    async def drawn() -> DrawRead:
+        row = await _draw(session, access, draw_id, write=True)
+        return draws.draw_read(await draws.make_draw(session, row, actor=actor_of(access.subject)))
+
+    return await run_once(idem, drawn)
+
+
+@router.get(
+    "/draw-register",
+    response_model=list[RegisterEntryRead],
+    summary="可抽取项目库：本辖区已验收且须开展绩效后评估的项目（抽取时据此固定）",
+)
+async def draw_register(access: Reader, session: DbSession) -> list[RegisterEntryRead]:
+    return [
+        RegisterEntryRead(project_id=p.id, name=p.name, state=p.state, article=article)
+        for p, article in await repository.eligible(session, access.subject.tenant)
+    ]
+
+
+@router.get("/draws", response_model=list[DrawRead], summary="抽取记录（本级及所监督的下级）")
+async def list_draws(
+    access: Reader,
+    session: DbSession,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> list[DrawRead]:
+    return [draws.draw_read(row) for row in await repository.draws(session, year=year)]
+
+
+@router.get("/draws/{draw_id}", response_model=DrawRead, summary="查看抽取记录")
+async def get_draw(draw_id: uuid.UUID, access: Reader, session: DbSession) -> DrawRead:
+    return draws.draw_read(await _draw(session, access, draw_id, write=False))
+
+
+@router.get(
+    "/draws/{draw_id}/verification",
+    response_model=DrawVerificationRead,
+    summary="按公开的种子与留存的项目库复核抽取结果，并核对种子承诺",
+)
+async def verify_draw(
+    draw_id: uuid.UUID, access: Reader, session: DbSession
+) -> DrawVerificationRead:
+    return draws.verify(await _draw(session, access, draw_id, write=False))

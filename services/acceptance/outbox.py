@@ -1,0 +1,29 @@
+"""What acceptance's events carry in common; the list of types is in :mod:`.events`.
+
+Every state change records its event with ``libs.common.events.emit`` in the
+same transaction (architecture.md, Events: the transactional outbox), naming
+the actor, with ``service=SERVICE`` and literal aggregate and event names
+(libs/contracts reads the emit sites). ``project.*``, ``review.*``,
+``deadline.*`` and ``evaluation.*`` events carry :func:`project_data`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.acceptance.models import Project
+
+__all__ = ["SERVICE", "project_data"]
+
+SERVICE = "acceptance"
+
+
+def project_data(project: Project, **extra: Any) -> dict[str, Any]:
+    """The fields every project-scoped event carries (the registry's lifecycle follows them)."""
+    return {
+        "tenant": project.tenant_id,
+        "project_id": str(project.id),
+        "submission": project.submission,
+        "route": project.route,
+        **extra,
+    }

@@ -1,0 +1,78 @@
+"""Routes of the pre-acceptance review: open it, name evidence per item, decide it."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from libs.common.service import DbSession
+from services.acceptance.completion.api import take_step
+from services.acceptance.completion.repository import record
+from services.acceptance.completion.schemas import AcceptanceRecordRead
+from services.acceptance.deps import PROBLEMS, Idem, WritableProject
+from services.acceptance.review import service
+from services.acceptance.review.schemas import EvidenceUpdate, ReviewCreate, ReviewDecisionCreate
+
+router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
+
+
+@router.post(
+    "/projects/{project_id}/review",
+    response_model=AcceptanceRecordRead,
+    summary="申请验收前置审核（符合性审查）",
+)
+async def request_review(
+    target: WritableProject, session: DbSession, idem: Idem, body: ReviewCreate | None = None
+) -> BaseModel | Response:
+    step = partial(
+        service.request_review,
+        session,
+        target.project,
+        note=body.note if body else None,
+        actor=target.actor,
+    )
+    return await take_step(idem, session, target.project, step)
+
+
+@router.put(
+    "/projects/{project_id}/review/items/{code}",
+    response_model=AcceptanceRecordRead,
+    summary="为审核事项指定电子档案中的证明文件",
+)
+async def attach(
+    code: str, body: EvidenceUpdate, target: WritableProject, session: DbSession
+) -> AcceptanceRecordRead:
+    # PUT replaces the item's evidence: repeating it is harmless without a key.
+    await service.attach_evidence(
+        session,
+        target.project,
+        code=code,
+        document_ids=body.evidence_document_ids,
+        note=body.note,
+        actor=target.actor,
+    )
+    await session.flush()
+    return await record(session, target.project)
+
+
+@router.post(
+    "/projects/{project_id}/review/decision",
+    response_model=AcceptanceRecordRead,
+    summary="验收前置审核结论（通过/退回）",
+)
+async def decide_review(
+    body: ReviewDecisionCreate, target: WritableProject, session: DbSession, idem: Idem
+) -> BaseModel | Response:
+    # The route admits unit and bureau; the decision's reviewer_role (its article) decides who.
+    step = partial(
+        service.decide_review,
+        session,
+        target.project,
+        target.access.subject,
+        outcome=body.outcome,
+        opinion=body.opinion,
+        actor=target.actor,
+    )
+    return await take_step(idem, session, target.project, step)

@@ -1,0 +1,92 @@
+"""Catalog queries. Row-level security limits each to the caller's visible tenants."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import NotFound
+from services.registry.models import ProjectSystem, System
+
+
+async def find(session: AsyncSession, system_id: uuid.UUID) -> System | None:
+    """A system the transaction may see, or None."""
+    return await session.get(System, system_id)
+
+
+async def get(session: AsyncSession, system_id: uuid.UUID) -> System:
+    """The system, or 404 (missing, or of a tenant the caller cannot read)."""
+    system = await find(session, system_id)
+    if system is None:
+        raise NotFound("政务信息系统", system_id)
+    return system
+
+
+async def lock(session: AsyncSession, system: System) -> System:
+    """Lock the row for a change (after authorising: FOR UPDATE applies the write policy)."""
+    await session.refresh(system, with_for_update=True)
+    return system
+
+
+async def name_taken(session: AsyncSession, *, tenant: str, name: str) -> bool:
+    found = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(System)
+        .where(System.tenant_id == tenant, System.name == name)
+    )
+    return bool(found)
+
+
+async def projects_of(session: AsyncSession, system_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(project id, relation) of every project linking the system."""
+    rows = await session.execute(
+        sa.select(ProjectSystem.project_id, ProjectSystem.relation)
+        .where(ProjectSystem.system_id == system_id)
+        .order_by(ProjectSystem.project_id)
+    )
+    return [(pid, relation) for pid, relation in rows.all()]
+
+
+async def count_live_at(session: AsyncSession, unit_id: uuid.UUID, at: datetime) -> int:
+    """Systems of the unit registered and not yet decommissioned at instant ``at``."""
+    return int(
+        await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(System)
+            .where(
+                System.unit_id == unit_id,
+                System.registered_at < at,
+                sa.or_(System.decommissioned_at.is_(None), System.decommissioned_at >= at),
+            )
+        )
+        or 0
+    )
+
+
+async def count_live(session: AsyncSession, unit_id: uuid.UUID) -> int:
+    """Systems of the unit not decommissioned now."""
+    return int(
+        await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(System)
+            .where(System.unit_id == unit_id, System.state != "decommissioned")
+        )
+        or 0
+    )
+
+
+async def list_(
+    session: AsyncSession, *, tenant: str | None, unit_id: uuid.UUID | None, state: str | None
+) -> list[System]:
+    """Visible systems by tenant and name (at most 1000)."""
+    stmt = sa.select(System).order_by(System.tenant_id, System.name)
+    if tenant is not None:
+        stmt = stmt.where(System.tenant_id == tenant)
+    if unit_id is not None:
+        stmt = stmt.where(System.unit_id == unit_id)
+    if state is not None:
+        stmt = stmt.where(System.state == state)
+    return list((await session.scalars(stmt.limit(1000))).all())

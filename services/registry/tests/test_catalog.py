@@ -1,0 +1,129 @@
+"""The 政务信息系统目录 on a real database: registration, operation, decommissioning with evidence."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import Conflict, Invalid
+from libs.common.testing.database import in_tenant
+from services.registry.catalog import service
+from services.registry.catalog.schemas import SystemCreate
+from services.registry.models import System
+from services.registry.tests.support import (
+    CHAOAN,
+    YUNAN,
+    Caller,
+    actor,
+    add_document,
+    make_unit,
+)
+
+
+async def register(db: AsyncSession, tenant: str = YUNAN) -> System:
+    unit = await make_unit(db, tenant)
+    return await service.register(
+        db,
+        tenant=tenant,
+        body=SystemCreate(unit_id=unit.id, name=f"系统{uuid.uuid4().hex[:6]}"),
+        actor=actor(tenant),
+    )
+
+
+async def decommission(db: AsyncSession, system: System, evidence: uuid.UUID) -> System:
+    return await service.decommission(
+        db,
+        system=system,
+        disposition="destruction",
+        evidence_document_id=evidence,
+        reason="功能并入市级平台",
+        actor=actor(),
+    )
+
+
+async def test_a_system_goes_from_planned_to_operation_once(db: AsyncSession) -> None:
+    system = await register(db)
+    assert (system.state, system.version) == ("planned", 1)
+    await service.put_in_operation(db, system=system, actor=actor())
+    assert (system.state, system.version) == ("in_operation", 2)
+    with pytest.raises(Conflict):
+        await service.put_in_operation(db, system=system, actor=actor())
+
+
+async def test_a_name_is_taken_once_per_jurisdiction(db: AsyncSession) -> None:
+    system = await register(db)
+    with pytest.raises(Conflict) as exc:
+        await service.register(
+            db,
+            tenant=YUNAN,
+            body=SystemCreate(unit_id=system.unit_id, name=system.name),
+            actor=actor(),
+        )
+    assert exc.value.code == "system_exists"
+
+
+async def test_decommissioning_cites_a_live_archive_document_of_a_fitting_type(
+    db: AsyncSession,
+) -> None:
+    system = await register(db)
+    evidence = await add_document(db, YUNAN, doc_type="other")
+    await in_tenant(db, YUNAN)
+    await decommission(db, system, evidence)
+    assert system.state == "decommissioned"
+    assert system.evidence_document_id == str(evidence)
+    with pytest.raises(Conflict):
+        await decommission(db, system, evidence)
+
+
+@pytest.mark.parametrize("case", ["missing", "sibling's", "deleted", "a contract"])
+async def test_evidence_that_is_not_a_fitting_document_is_refused(
+    db: AsyncSession, case: str
+) -> None:
+    system = await register(db)
+    if case == "missing":
+        doc_id = uuid.uuid4()
+    elif case == "sibling's":
+        doc_id = await add_document(db, CHAOAN)
+    elif case == "deleted":
+        doc_id = await add_document(db, YUNAN, deleted=True)
+    else:
+        doc_id = await add_document(db, YUNAN, doc_type="contract")
+    await in_tenant(db, YUNAN)
+    with pytest.raises(Invalid) as exc:
+        await decommission(db, system, doc_id)
+    assert exc.value.extra["field"] == "evidence_document_id"
+    assert (system.state, system.evidence_document_id) == ("planned", None)
+
+
+async def test_the_api_names_the_evidence_field(
+    api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
+) -> None:
+    system = await register(tree_db)
+    bureau = caller.headers(YUNAN, "bureau_officer")
+    path = f"/v1/systems/{system.id}/decommission"
+    body = {"disposition": "backup", "reason": "停用"}
+    free_text = await api.post(path, headers=bureau, json={**body, "evidence_document_id": "DOC-1"})
+    assert free_text.status_code == 422 and free_text.json()["field"] == "evidence_document_id"
+    unknown = await api.post(
+        path, headers=bureau, json={**body, "evidence_document_id": str(uuid.uuid4())}
+    )
+    assert unknown.status_code == 422 and unknown.json()["field"] == "evidence_document_id"
+    evidence = await add_document(tree_db, YUNAN, doc_type="supervision_report")
+    ok = await api.post(path, headers=bureau, json={**body, "evidence_document_id": str(evidence)})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["state"] == "decommissioned"
+
+
+async def test_a_unit_officer_maintains_only_its_units_systems(
+    api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
+) -> None:
+    system = await register(tree_db)
+    other = caller.headers(YUNAN, "unit_officer", unit=uuid.uuid4())
+    r = await api.post(f"/v1/systems/{system.id}/operate", headers=other)
+    assert r.status_code == 403 and r.json()["code"] == "other_unit"
+    own = caller.headers(YUNAN, "unit_officer", unit=system.unit_id)
+    r = await api.post(f"/v1/systems/{system.id}/operate", headers=own)
+    assert r.status_code == 200 and r.json()["state"] == "in_operation"

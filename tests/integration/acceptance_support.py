@@ -1,0 +1,244 @@
+"""Helpers the acceptance journeys share: a project driven through the real services.
+
+registry (submit) → approval (decision, review workflow) → budget (procurement,
+contract) → acceptance (completion, record), with evidence uploaded to the
+archive; every unit officer acts with the project's own unit claim (ADR 0008).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import httpx
+import psycopg
+
+from libs.common.deadlines import today_in_china
+from libs.common.testing.platform import RunningPlatform, eventually
+from libs.common.testing.pytest_plugin import DatabaseUrls
+from services.archive.tests import samples
+from tests.integration.test_registry_projects import (
+    PLAN_YEAR,
+    create_project,
+    new_unit,
+    planned_items,
+)
+from tests.integration.workflow_support import experts_agree, open_step, workflow_of
+
+YEAR = PLAN_YEAR + 5  # its own plan year (other modules consolidate theirs)
+PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
+
+
+#: Project id → its unit (建设单位): a unit officer acts only with its unit's claim (ADR 0008).
+UNITS: dict[str, str] = {}
+
+
+def unit_headers(platform: RunningPlatform, tenant: str, pid: str) -> dict[str, str]:
+    """A unit officer of the project's own unit (a token without a ``unit`` claim is refused)."""
+    return platform.headers(tenant, "unit_officer", unit=UNITS[pid])
+
+
+def submit(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
+) -> None:
+    r = registry.post(
+        f"/v1/projects/{pid}/submit",
+        headers=unit_headers(platform, tenant, pid),
+        json=body or None,
+    )
+    assert r.status_code == 200, r.text
+
+
+def planned_project(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, amount: int = 800_000
+) -> str:
+    unit = new_unit(platform, registry, tenant)
+    (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
+    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount}
+    project = create_project(
+        platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
+    )
+    pid: str = project["id"]
+    UNITS[pid] = unit
+    return pid
+
+
+def run_workflow(
+    platform: RunningPlatform, approval: httpx.Client, tenant: str, pid: str
+) -> dict[str, Any]:
+    """Approve every step of the project's review workflow in order (experts where needed).
+
+    The unit's own steps are taken by an officer of the project's unit: a unit officer
+    without a ``unit`` claim is refused (ADR 0008), which ``workflow_support.act`` is not
+    told about.
+    """
+    wf = workflow_of(platform, approval, tenant, pid)
+    while wf["state"] == "open":
+        step = open_step(wf)
+        if step["code"] == "expert_review":
+            experts_agree(platform, approval, tenant, step)
+        unit = {"unit": UNITS[pid]} if step["role"] == "unit_officer" else {}
+        r = approval.post(
+            f"/v1/steps/{step['step_id']}/opinions",
+            headers=platform.headers(tenant, step["role"], user=f"{step['role']}-1", **unit),
+            json={"outcome": "approve", "opinion": f"{step['code']}：approve"},
+        )
+        assert r.status_code == 200, r.text
+        wf = r.json()
+    return wf
+
+
+def upload(
+    platform: RunningPlatform,
+    archive: httpx.Client,
+    tenant: str,
+    pid: str,
+    doc_type: str,
+    title: str,
+) -> str:
+    """A real PDF into the archive, attached to the project."""
+    fields = {
+        "title": title,
+        "doc_type": doc_type,
+        "doc_number": f"测〔2026〕{uuid.uuid4().hex[:4]}号",
+        "doc_date": today_in_china().isoformat(),
+        "author_unit": "测试建设单位",
+        "security_level": "non_secret",
+        "retention_period": "y30",
+        "project_id": pid,
+        "step_id": "acceptance",
+    }
+    r = archive.post(
+        "/v1/documents",
+        headers=unit_headers(platform, tenant, pid),
+        data=fields,
+        files={"file": (f"{title}.pdf", samples.pdf(), "application/pdf")},
+    )
+    assert r.status_code == 201, r.text
+    doc_id: str = r.json()["id"]
+    return doc_id
+
+
+def until_ok(call: Callable[[], httpx.Response], *, timeout: float = 30) -> httpx.Response:
+    """Repeat a call that waits on another service's event (404/409 until it arrives)."""
+    last: list[httpx.Response] = []
+
+    def done() -> bool:
+        last[:] = [call()]
+        return last[0].status_code in (200, 201)
+
+    try:
+        eventually(done, timeout=timeout)
+    except AssertionError:
+        raise AssertionError(f"never succeeded: {last[0].status_code} {last[0].text}") from None
+    return last[0]
+
+
+def build(
+    platform: RunningPlatform,
+    budget: httpx.Client,
+    archive: httpx.Client,
+    tenant: str,
+    pid: str,
+    *,
+    started_on: date,
+    signed_on: date,
+) -> None:
+    """Procurement and the first contract (budget service): the project is implementing."""
+    unit = unit_headers(platform, tenant, pid)
+    until_ok(
+        lambda: budget.post(
+            f"/v1/projects/{pid}/procurement",
+            headers=unit,
+            json={"method": "public_tender", "started_on": started_on.isoformat()},
+        )
+    )
+    contract = upload(platform, archive, tenant, pid, "contract", "建设合同")
+    r = budget.post(
+        f"/v1/projects/{pid}/contracts",
+        headers=unit,
+        json={
+            "supplier": "某信息技术有限公司",
+            "amount": 700_000,
+            "signed_on": signed_on.isoformat(),
+            "document_id": contract,
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
+def complete(
+    platform: RunningPlatform, acceptance: httpx.Client, tenant: str, pid: str, on: date
+) -> dict[str, Any]:
+    body: dict[str, Any] = until_ok(
+        lambda: acceptance.post(
+            f"/v1/projects/{pid}/completion",
+            headers=unit_headers(platform, tenant, pid),
+            json={"completed_on": on.isoformat(), "note": "系统建设完成，试运行正常"},
+        )
+    ).json()
+    return body
+
+
+def record_of(
+    platform: RunningPlatform,
+    acceptance: httpx.Client,
+    tenant: str,
+    pid: str,
+    until: Callable[[dict[str, Any]], bool] = lambda r: True,
+) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def ready() -> bool:
+        r = acceptance.get(
+            f"/v1/projects/{pid}/acceptance", headers=unit_headers(platform, tenant, pid)
+        )
+        if r.status_code != 200:
+            return False
+        seen.clear()
+        seen.update(r.json())
+        return until(seen)
+
+    try:
+        eventually(ready, timeout=30)
+    except AssertionError:
+        raise AssertionError(f"acceptance record of {pid} not as expected: {seen}") from None
+    return seen
+
+
+def has_doc(
+    platform: RunningPlatform, acceptance: httpx.Client, tenant: str, pid: str, doc: str
+) -> None:
+    """Wait until the archive's upload of ``doc`` has reached the acceptance service."""
+    record_of(platform, acceptance, tenant, pid, lambda r: doc in {d["id"] for d in r["documents"]})
+
+
+def acceptance_body(report: str, held_on: date, outcome: str = "passed") -> dict[str, Any]:
+    return {
+        "outcome": outcome,
+        "held_on": held_on.isoformat(),
+        "report_document_id": report,
+        "expert_opinions": [
+            {
+                "name": "赵专家",
+                "organization": "某大学",
+                "opinion": "功能完整，同意通过。",
+                "conclusion": "pass",
+            },
+            {"name": "钱专家", "opinion": "文档齐全。", "conclusion": "pass"},
+        ],
+        "conclusion": "项目按合同完成建设内容，同意通过验收。",
+    }
+
+
+def outbox(db: DatabaseUrls, pid: str) -> list[tuple[str, dict[str, Any]]]:
+    """The acceptance service's events about a project, in order, with their actors."""
+    with psycopg.connect(db.admin) as conn:
+        rows = conn.execute(
+            "SELECT type, headers FROM acceptance.outbox WHERE payload->>'project_id' = %s "
+            "ORDER BY id",
+            (pid,),
+        ).fetchall()
+    return [(t, h) for t, h in rows]

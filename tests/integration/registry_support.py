@@ -1,0 +1,130 @@
+"""Helpers the registry's integration tests share (not a test module: nothing here is collected)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+
+from libs.common.testing.platform import RunningPlatform, eventually
+
+YUNAN, XIANGQIAO, CHAOAN, CHAOZHOU = "445322", "445102", "445103", "445100"
+SOFTWARE = {"project_class": "professional", "service_types": ["software_development"]}
+# Far enough ahead that the policy's demand window (Yunan: 11-30 of the year before) is open.
+PLAN_YEAR = date.today().year + 2
+
+
+def problem(r: httpx.Response) -> dict[str, Any]:
+    assert r.headers["content-type"].startswith("application/problem+json"), r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def officer(platform: RunningPlatform, tenant: str, unit: str) -> dict[str, str]:
+    """A 项目管理专员 of ``unit``: the token names the unit, as Keycloak's does (ADR 0008)."""
+    return platform.headers(tenant, "unit_officer", unit=unit)
+
+
+def new_unit(platform: RunningPlatform, registry: httpx.Client, tenant: str) -> str:
+    r = registry.post(
+        "/v1/units",
+        headers=platform.headers(tenant, "bureau_officer"),
+        json={"name": f"测试单位{uuid.uuid4().hex[:8]}"},
+    )
+    assert r.status_code == 201, r.text
+    unit_id: str = r.json()["id"]
+    return unit_id
+
+
+def project_body(unit_id: str, amount: int = 800_000, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": f"智慧政务平台{uuid.uuid4().hex[:6]}",
+        "unit_id": unit_id,
+        "year": PLAN_YEAR,
+        "description": "测试项目",
+        "contacts": [{"name": "张三", "phone": "0766-1234567"}],
+        "schedule": {"start": f"{PLAN_YEAR}-01-01", "end": f"{PLAN_YEAR}-12-31"},
+        "facts": {**SOFTWARE, "amount": amount, "software_amount": amount},
+        **extra,
+    }
+
+
+def create_project(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, unit_id: str, **kw: Any
+) -> dict[str, Any]:
+    r = registry.post(
+        "/v1/projects",
+        headers=officer(platform, tenant, unit_id),
+        json=project_body(unit_id, **kw),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] == "draft"
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def wait_state(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, state: str
+) -> dict[str, Any]:
+    headers = platform.headers(tenant, "unit_officer")
+    seen: dict[str, Any] = {}
+
+    def reached() -> bool:
+        seen.update(registry.get(f"/v1/projects/{pid}", headers=headers).json())
+        return bool(seen.get("state") == state)
+
+    try:
+        eventually(reached, timeout=20)
+    except AssertionError:
+        raise AssertionError(f"{pid} did not reach {state}: {seen}") from None
+    return seen
+
+
+def planned_items(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str, unit: str, year: int, n: int
+) -> list[str]:
+    """n demand items of ``unit`` consolidated into ``tenant``'s plan for ``year``."""
+    items = []
+    for i in range(n):
+        r = registry.post(
+            f"/v1/plans/{year}/items",
+            headers=officer(platform, tenant, unit),
+            json={
+                "unit_id": unit,
+                "name": f"需求{i}",
+                "project_class": "professional",
+                "amount": 800_000,
+            },
+        )
+        assert r.status_code == 201, r.text
+        items.append(r.json()["id"])
+    r = registry.post(
+        f"/v1/plans/{year}/consolidate", headers=platform.headers(tenant, "bureau_officer")
+    )
+    assert r.status_code == 200, r.text
+    return items
+
+
+def archive_document(platform: RunningPlatform, tenant: str, doc_type: str = "other") -> str:
+    """A document filed in ``tenant``'s electronic archive (the registry learns of it by event)."""
+    fields = {
+        "title": "数据迁移证明",
+        "doc_type": doc_type,
+        "doc_date": date.today().isoformat(),
+        "author_unit": "政务服务数据管理局",
+        "security_level": "non_secret",
+        "retention_period": "y10",
+    }
+    content = b"%PDF-1.4\n% migration evidence " + uuid.uuid4().bytes
+    with platform.client("archive") as archive:
+        r = archive.post(
+            "/v1/documents",
+            headers=platform.headers(tenant, "bureau_officer"),
+            data=fields,
+            files={"file": ("数据迁移证明.pdf", content, "application/pdf")},
+        )
+    assert r.status_code == 201, r.text
+    doc_id: str = r.json()["id"]
+    return doc_id
