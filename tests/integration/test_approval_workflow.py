@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     PLAN_YEAR,
     create_project,
     new_unit,
+    officer,
     planned_items,
 )
 
@@ -46,9 +47,14 @@ def planned_project(
 def submit(
     platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
 ) -> None:
+    # The unit's own officer submits: the token names the project's unit (ADR 0008).
+    project = registry.get(
+        f"/v1/projects/{pid}", headers=platform.headers(tenant, "bureau_officer")
+    )
+    assert project.status_code == 200, project.text
     r = registry.post(
         f"/v1/projects/{pid}/submit",
-        headers=platform.headers(tenant, "unit_officer"),
+        headers=officer(platform, tenant, project.json()["unit_id"]),
         json=body or None,
     )
     assert r.status_code == 200, r.text
