@@ -11,6 +11,11 @@ core, then times on the same core and in the same run:
 
 Prints both rates and the ratio and writes ``bench/results/policy.json``.
 The goal is ≥ 5,000 decisions/s on the largest pack.
+
+Then the what-if impact (issue 17): 10,000 stored submissions of 郁南县 (facts
+and decision as JSON text, as the approval schema hands them over) re-decided
+under a candidate that lowers 第十条's threshold from 50万 to 40万, against
+plain validate + decide of the same 10,000 in the same run. Goal: < 5 s.
 """
 
 from __future__ import annotations
@@ -32,9 +37,13 @@ sys.path.insert(0, str(ROOT))
 import cel  # noqa: E402
 
 from libs.policy import Pack, evaluate, load_registry, validate_facts  # noqa: E402
+from libs.policy.candidate import load_candidate  # noqa: E402
+from libs.policy.impact import StoredSubmission, impact  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "20000"))
 GOAL = 5000
+IMPACT_N = int(os.environ.get("BENCH_IMPACT_N", "10000"))
+IMPACT_GOAL_S = 5.0
 
 SERVICE_MIXES = [
     ["software_development"],
@@ -183,6 +192,65 @@ def bench_pack(pack: Pack, n: int) -> dict[str, Any]:
     }
 
 
+def bench_impact(registry: Any, root: Path, n: int) -> dict[str, Any] | None:
+    """Time impact() over n stored 郁南 submissions against plain decisions of the same."""
+    if "yunan-2024" not in registry:
+        return None
+    pack = registry.get("yunan-2024")
+    on = date(2025, 3, 1)
+    raws = _facts(pack, on)
+    rows: list[tuple[str, str]] = []
+    for i in range(n):
+        raw = {**raws[i % len(raws)], "amount": 50_000 + (i * 7919) % 2_000_000}
+        raw["software_amount"] = min(raw.get("software_amount", 0), raw["amount"])
+        # What the approval schema hands over (discretion/impact.py selects these parts).
+        decision = evaluate(pack, validate_facts(pack, raw), on).model_dump(
+            mode="json", include={"route", "requirements", "time_limits"}
+        )
+        rows.append((json.dumps(raw, ensure_ascii=False), json.dumps(decision, ensure_ascii=False)))
+    text = (root / "445322-yunan" / "2024-08-17.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: yunan-2024", "id: yunan-bench-candidate", 1)
+    text = text.replace(
+        "approval_min: {type: amount, value: 500000", "approval_min: {type: amount, value: 400000"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "candidate.yaml"
+        path.write_text(text, encoding="utf-8")
+        candidate = load_candidate(root, path)
+    changed = 0
+
+    def run_impact(_: int) -> None:
+        nonlocal changed
+        stored = [
+            StoredSubmission(f"p{i}", 1, on, json.loads(f), json.loads(d))
+            for i, (f, d) in enumerate(rows)
+        ]
+        changed = impact(candidate, stored).changed
+
+    def plain(_: int) -> None:
+        for f, _d in rows:
+            evaluate(pack, validate_facts(pack, json.loads(f)), on)
+
+    t_impact = t_plain = 0.0
+    for _ in range(2):  # interleaved, as above; the best of two runs of each
+        a, b = _time(run_impact, n), _time(plain, n)
+        t_impact = a if not t_impact else min(t_impact, a)
+        t_plain = b if not t_plain else min(t_plain, b)
+    return {
+        "stored_submissions": n,
+        "changed": changed,
+        "impact_s": round(t_impact, 3),
+        "plain_decisions_s": round(t_plain, 3),
+        "plain_decisions_per_s": round(n / t_plain),
+        "impact_per_s": round(n / t_impact),
+        "ratio_impact_to_plain": round(t_impact / t_plain, 2),
+        "goal_s": IMPACT_GOAL_S,
+        "goal_met": t_impact < IMPACT_GOAL_S,
+    }
+
+
 def main() -> int:
     pinned = _pin_one_core()
     root = ROOT / "policies"
@@ -219,6 +287,16 @@ def main() -> int:
         f"goal {GOAL:,}/s {'met' if ok else 'NOT met'}"
     )
 
+    what_if = bench_impact(registry, root, IMPACT_N) if packs and root.is_dir() else None
+    if what_if is not None:
+        print(
+            f"what-if impact: {what_if['stored_submissions']:,} stored submissions re-decided and "
+            f"compared in {what_if['impact_s']} s ({what_if['impact_per_s']:,}/s; {what_if['changed']:,} "
+            f"change) vs plain validate+decide {what_if['plain_decisions_s']} s "
+            f"({what_if['plain_decisions_per_s']:,}/s): ratio {what_if['ratio_impact_to_plain']}; "
+            f"goal < {IMPACT_GOAL_S} s {'met' if what_if['goal_met'] else 'NOT met'}"
+        )
+
     out = ROOT / "bench" / "results" / "policy.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -231,6 +309,7 @@ def main() -> int:
                 "goal_met": ok,
                 "headline": headline,
                 "packs": [headline, *others],
+                "impact": what_if,
             },
             ensure_ascii=False,
             indent=2,

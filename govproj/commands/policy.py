@@ -1,4 +1,4 @@
-"""`govproj policy`: evaluate, validate, explain and diff policy packs.
+"""`govproj policy`: evaluate, validate, explain, diff policy packs, and what-if impact.
 
 Exit codes: 0 success; 1 a pack that does not load (or an unknown pack);
 2 invalid facts (problem+json on stderr); 3 no policy in force for the tenant
@@ -7,6 +7,7 @@ on the submission date (problem+json on stderr).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -33,6 +34,8 @@ from libs.policy import (
     load_registry,
     validate_facts,
 )
+from libs.policy.candidate import load_candidate
+from libs.policy.impact import StoredSubmission, impact, impact_text
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -210,3 +213,82 @@ def diff_command(
         typer.echo(json.dumps(diff.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
         typer.echo(diff_text(diff, pa, pb), nl=False)
+
+
+def _stored_from_file(path: Path) -> list[StoredSubmission]:
+    """Stored submissions exported as JSON lines (project_id, submission, submitted_on, facts, decision)."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(
+                StoredSubmission(
+                    str(row["project_id"]),
+                    int(row.get("submission") or 1),
+                    date.fromisoformat(row["submitted_on"]),
+                    row["facts"],
+                    row["decision"],
+                    str(row.get("name") or ""),
+                )
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            sys.stderr.write(f"{path}:{n}: 无法读取已申报项目记录：{exc}\n")
+            raise typer.Exit(2) from None
+    return out
+
+
+async def _stored_from_database(tenant: str, since: date | None) -> list[StoredSubmission]:
+    """The tenant's stored decisions, read as the application role under the tenant's RLS."""
+    from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
+    from libs.common.settings import service_settings
+    from services.approval.discretion.impact import stored_submissions
+
+    engine = create_engine(service_settings("approval").database_url, pool_size=1)
+    try:
+        async with transaction(create_sessionmaker(engine), TenantContext.own(tenant)) as session:
+            return await stored_submissions(session, tenant, since)
+    finally:
+        await engine.dispose()
+
+
+@app.command("impact")
+def impact_command(
+    tenant: TenantOpt,
+    pack: Annotated[
+        Path, typer.Option("--pack", help="拟议政策包 YAML（征求意见稿、新的金额标准……）")
+    ],
+    since: Annotated[
+        str | None, typer.Option("--since", help="只分析该日期（YYYY-MM-DD）及以后申报的项目")
+    ] = None,
+    stored: Annotated[
+        Path | None,
+        typer.Option("--stored", help="已申报项目记录（JSON Lines）；默认读取审批服务数据库"),
+    ] = None,
+    policies: PoliciesOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """按拟议政策包重新判定本辖区已申报的项目，列出管理方式、强制要求或时限将变化的项目。"""
+    root = _policies_dir(policies)
+    _load(policies)  # the packs in force must load before a candidate is tried beside them
+    try:
+        start = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise typer.BadParameter("须为 YYYY-MM-DD", param_hint="--since") from None
+    try:
+        candidate = load_candidate(root, pack)
+    except PackError as exc:
+        sys.stderr.write(f"拟议政策包加载失败: {exc}\n")
+        raise typer.Exit(1) from None
+    if candidate.tenant != tenant:
+        sys.stderr.write(f"拟议政策包属于租户 {candidate.tenant}，不是 {tenant}\n")
+        raise typer.Exit(1)
+    rows = (
+        _stored_from_file(stored) if stored else asyncio.run(_stored_from_database(tenant, start))
+    )
+    report = impact(candidate, rows, since=start)
+    if as_json:
+        typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(impact_text(report), nl=False)

@@ -7,7 +7,17 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from libs.contracts._base import Contract, Day, Id, Part, ProjectRef, TenantCode, Yuan, platform
+from libs.contracts._base import (
+    Contract,
+    Day,
+    Id,
+    Part,
+    ProjectRef,
+    TenantCode,
+    TenantPayload,
+    Yuan,
+    platform,
+)
 
 __all__ = ["CONTRACTS"]
 
@@ -180,7 +190,35 @@ class ApprovalExpired(ProjectRef):
     reason: str
 
 
-def _c(aggregate: str, event: str, payload: type[ProjectRef], title: str, summary: str) -> Contract:
+class ExceptionGranted(ProjectRef):
+    """An exception to a softened rule (原则上、一般) for one project (issue 17)."""
+
+    exception_id: Id
+    project_name: str
+    policy_id: str
+    rule: str = Field(description="例外的规则（判定轨迹中的规则标识）")
+    article: str
+    authority: str = Field(description="决定例外的机关")
+    reason: str = Field(description="书面理由")
+    granted_on: Day
+
+
+class ParameterSet(TenantPayload):
+    """A value an authority set for a parameter the text leaves open (坡头 政府采购限额)."""
+
+    policy_id: str
+    name: str
+    label: str
+    article: str
+    value: int | str | bool
+    document: str = Field(description="设定该参数的文件文号")
+    document_date: Day
+    effective_from: Day
+
+
+def _c(
+    aggregate: str, event: str, payload: type[TenantPayload], title: str, summary: str
+) -> Contract:
     return platform("approval", aggregate, event, payload, title, summary)
 
 
@@ -241,5 +279,19 @@ CONTRACTS: tuple[Contract, ...] = (
         ApprovalExpired,
         "立项批复已过期",
         "立项审批意见超过有效期且项目尚未开始采购。",
+    ),
+    _c(
+        "exception",
+        "granted",
+        ExceptionGranted,
+        "主管机关已决定例外",
+        "对“原则上”“一般”条款，主管机关就某一项目决定例外，附书面理由和条款。",
+    ),
+    _c(
+        "parameter",
+        "set",
+        ParameterSet,
+        "主管机关已设定参数",
+        "原文未给出数值的参数（如政府采购限额）由主管机关设定，附文件文号和日期。",
     ),
 )

@@ -20,8 +20,9 @@ from libs.policy.errors import EvaluationError, FactsError, NoPolicyInForce, Pac
 from libs.policy.evaluator import evaluate
 from libs.policy.explain import decision_text
 from libs.policy.facts import Facts, validate_facts
-from libs.policy.loader import Pack, PolicyRegistry, load_registry
+from libs.policy.loader import load_registry
 from libs.policy.model import PackSpec
+from libs.policy.pack import Pack, PolicyRegistry
 from libs.policy.render import format_wan
 
 __all__ = [

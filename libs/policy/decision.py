@@ -9,11 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Decision",
+    "ExceptionApplied",
+    "ParameterCitation",
     "PolicyRef",
     "RequirementOutcome",
     "RouteOutcome",
     "TimeLimitOutcome",
     "TraceEntry",
+    "Waivable",
 ]
 
 
@@ -35,6 +38,15 @@ class PolicyRef(_Out):
     sha256: str
 
 
+class Waivable(_Out):
+    """A rule the text softens (原则上、一般): who may grant an exception, under which article."""
+
+    authority: str  # the body's name, as a person reads it
+    role: str  # the role whose officer records the exception
+    key: str  # the authority's key in the pack
+    article: str
+
+
 class RouteOutcome(_Out):
     """How the project is managed, with the article and the explanation."""
 
@@ -42,6 +54,10 @@ class RouteOutcome(_Out):
     article: str
     authority: str | None
     explanation: str
+    waivable_by: Waivable | None = None
+    # Stricter routes the unit may choose instead ("可采取备案制管理"); the fact
+    # route_choice takes one of them.
+    options: list[str] = Field(default_factory=list)
 
 
 class RequirementOutcome(_Out):
@@ -55,6 +71,8 @@ class RequirementOutcome(_Out):
     order: int
     article: str
     explanation: str
+    waivable_by: Waivable | None = None
+    also: list[str] = Field(default_factory=list)  # further bodies owed the duty (names)
 
 
 class TimeLimitOutcome(_Out):
@@ -71,6 +89,9 @@ class TimeLimitOutcome(_Out):
     amount: int | None
     article: str
     explanation: str
+    waivable_by: Waivable | None = None
+    minimum: bool = False  # a floor (不少于), not a deadline or a cap
+    base: str | None = None  # what ``ratio`` is a share of (概算总投资 …), a code
 
 
 class TraceEntry(_Out):
@@ -79,6 +100,29 @@ class TraceEntry(_Out):
     rule: str
     article: str
     result: bool
+
+
+class ParameterCitation(_Out):
+    """A parameter the text leaves to an authority, as this decision used it."""
+
+    name: str
+    label: str
+    article: str
+    set_by: str  # the authority's name
+    value: Any  # None while unset
+    document: str | None  # 文号 of the document that set it
+    document_date: date | None
+    effective_from: date | None
+
+
+class ExceptionApplied(_Out):
+    """An exception granted under a softened rule (原则上) that this decision honours."""
+
+    rule: str  # the rule's trace key, e.g. scope.ineligible_not_in_catalog
+    article: str
+    authority: str  # the body that granted it
+    reason: str
+    granted_on: date
 
 
 class Decision(_Out):
@@ -92,6 +136,10 @@ class Decision(_Out):
     requirements: list[RequirementOutcome]
     time_limits: list[TimeLimitOutcome]
     trace: list[TraceEntry]
+    # Why the decision is provisional (a draft, an undated text, an unset parameter).
+    provisional_reasons: list[str] = Field(default_factory=list)
+    parameters: list[ParameterCitation] = Field(default_factory=list)
+    exceptions: list[ExceptionApplied] = Field(default_factory=list)
 
 
 _new = object.__new__

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from libs.policy.loader import Pack
+from libs.policy.pack import Pack
 from libs.policy.render import format_value
 
 __all__ = ["Change", "PackDiff", "diff_packs", "diff_text"]

@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from libs.policy.errors import FactsError
-from libs.policy.vocab import CATEGORIES, EXCLUDED_KINDS, FUNDING, PROJECT_CLASSES, SERVICE_TYPES
-
-if TYPE_CHECKING:
-    from libs.policy.loader import Pack
+from libs.policy.pack import Pack
+from libs.policy.vocab import (
+    CATEGORIES,
+    EXCLUDED_KINDS,
+    FUNDING,
+    PROJECT_CLASSES,
+    ROUTE_LABELS,
+    SERVICE_TYPES,
+)
 
 __all__ = [
     "CORE_FACTS",
@@ -47,12 +52,16 @@ CORE_FACTS: Final[dict[str, tuple[str, Any]]] = {
     "mandated": ("bool", False),
     "systems": ("systems", ()),
     "submitted_on": ("date?", None),
+    # The stricter route a unit chose where the text lets it ("可采取备案制管理"):
+    # honoured only when the decided band offers it (docs/policy-packs.md, options).
+    "route_choice": ("enum?", None),
 }
 _ENUMS: Final[dict[str, Mapping[str, str]]] = {
     "project_class": PROJECT_CLASSES,
     "category": CATEGORIES,
     "funding": FUNDING,
     "excluded_kind": EXCLUDED_KINDS,
+    "route_choice": ROUTE_LABELS,
 }
 
 # A system given by id only is taken to be an ordinary catalog entry.

@@ -140,9 +140,19 @@ def _bound(
 
 
 def lint_bands(
-    pack: str, table: RouteTable, params: Mapping[str, Any], kinds: Mapping[str, str]
+    pack: str,
+    table: RouteTable,
+    params: Mapping[str, Any],
+    kinds: Mapping[str, str],
+    *,
+    may_vanish: frozenset[str] = frozenset(),
 ) -> list[IntBand]:
-    """Resolve a table's bounds and check that its bands partition [0, ∞) exactly."""
+    """Resolve a table's bounds and check that its bands partition [0, ∞) exactly.
+
+    A band bounded by a parameter of ``may_vanish`` (an authority-set parameter
+    still at its stand-in value) may be empty: it is dropped, not refused, since
+    "below a limit nobody has set" holds no amount.
+    """
     where = f"routes.{table.id}"
     bands: list[IntBand] = []
     for i, band in enumerate(table.bands):
@@ -160,6 +170,8 @@ def lint_bands(
         if lo < 0:
             lo = 0
         if hi is not None and hi < lo:
+            if {band.gte, band.gt, band.lte, band.lt} & may_vanish:
+                continue
             raise PackError(pack, bw, f"is empty (from {lo} to {hi})")
         bands.append(IntBand(lo, hi, i, band))
     bands.sort(key=lambda b: b.lo)
@@ -189,7 +201,8 @@ def lint_bands(
 def parameter_value(pack: str, name: str, p: Parameter) -> Any:
     """Check a parameter's value against its type; return the value rules compute with."""
     where = f"parameters.{name}"
-    v = p.value
+    # An authority-set parameter judges by its stand-in until someone sets it.
+    v = p.unset_value if p.set_by is not None and p.value is None else p.value
     if p.type == "amount":
         if type(v) is not int or v < 0:
             raise PackError(pack, where, f"amount must be a non-negative integer (yuan), got {v!r}")

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from libs.policy.decision import PolicyRef
-from libs.policy.errors import NoPolicyInForce, PackError
-from libs.policy.evaluator import CompiledPack, compile_pack
+from libs.policy.compiler import compile_pack
+from libs.policy.errors import PackError
 from libs.policy.lint import (
     SourceText,
     check_citation,
@@ -30,110 +27,15 @@ from libs.policy.lint import (
     check_validity_overlaps,
     parameter_value,
 )
-from libs.policy.model import Document, PackSpec, Validity
+from libs.policy.model import Document, PackSpec
+from libs.policy.pack import Pack, PolicyRegistry, canonical_json
+from libs.policy.scope_lint import lint_scope_order
 
 __all__ = ["Pack", "PolicyRegistry", "canonical_json", "load_pack_file", "load_registry"]
 
 _LIST_SECTIONS = ("scope", "routes", "requirements", "time_limits")
 _MAP_SECTIONS = ("authorities", "facts", "parameters")
 _FOLDER = re.compile(r"^(\d{6})-[a-z0-9-]+$")
-
-
-def canonical_json(value: Any) -> bytes:
-    """Canonical JSON (sorted keys, no spaces, UTF-8): the input of the pack hash."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    ).encode()
-
-
-@dataclass(eq=False)
-class Pack:
-    """A loaded pack: the resolved spec, its parameters' values and its compiled rules."""
-
-    id: str
-    tenant: str
-    name: str
-    status: str
-    spec: PackSpec
-    path: Path  # the YAML file
-    sha256: str  # canonical JSON of the resolved pack, parents' documents included
-    params: Mapping[str, Any]
-    compiled: CompiledPack
-    parent: Pack | None = None
-    origins: Mapping[str, str] = field(default_factory=dict)  # item -> pack id defining it
-    source_path: Path | None = None  # the regulation's text (document.source, resolved)
-    source_text: SourceText | None = None  # that text, split into articles
-    policy_ref: PolicyRef = field(init=False)
-
-    def __post_init__(self) -> None:
-        # Built once: every decision of this pack carries the same reference.
-        self.policy_ref = PolicyRef.model_construct(
-            id=self.id, document=self.spec.document.number, status=self.status, sha256=self.sha256
-        )
-
-    @property
-    def document(self) -> Document:
-        """The regulation this pack encodes."""
-        return self.spec.document
-
-    @property
-    def validity(self) -> Validity:
-        """The half-open period ``[effective_from, effective_to)`` of this version."""
-        return self.spec.validity
-
-    def covers(self, on: date) -> bool:
-        """Whether ``on`` falls within this version's validity."""
-        v = self.spec.validity
-        return (v.effective_from is None or v.effective_from <= on) and (
-            v.effective_to is None or on < v.effective_to
-        )
-
-    def __repr__(self) -> str:
-        return f"Pack({self.id!r}, tenant={self.tenant!r}, status={self.status!r})"
-
-
-class PolicyRegistry:
-    """Every loaded pack, by id and by tenant."""
-
-    def __init__(self, packs: list[Pack]) -> None:
-        self.packs: list[Pack] = packs
-        self._by_id = {p.id: p for p in packs}
-
-    def get(self, pack_id: str) -> Pack:
-        """The pack with this id; ``KeyError`` when there is none."""
-        return self._by_id[pack_id]
-
-    def __contains__(self, pack_id: object) -> bool:
-        return pack_id in self._by_id
-
-    def __iter__(self) -> Iterator[Pack]:
-        return iter(self.packs)
-
-    def for_tenant(self, tenant: str) -> list[Pack]:
-        """All versions of one tenant's packs, oldest first."""
-        return sorted(
-            (p for p in self.packs if p.tenant == tenant),
-            key=lambda p: (p.validity.effective_from or date.min, p.id),
-        )
-
-    def pack_for(self, tenant: str, on: date) -> Pack:
-        """The version that judges a project of ``tenant`` submitted ``on``.
-
-        An in-force version covering the date wins; failing that a draft
-        covering it (its decisions are provisional). Repealed versions never
-        judge. Raises :class:`NoPolicyInForce` otherwise.
-        """
-        draft: Pack | None = None
-        for p in self.packs:
-            if p.tenant != tenant or not p.covers(on):
-                continue
-            if p.status == "in_force":
-                return p
-            if p.status == "draft":
-                draft = p
-        if draft is not None:
-            return draft
-        raise NoPolicyInForce(tenant, on)
 
 
 @dataclass
@@ -315,90 +217,116 @@ class _Sources:
         return path, text
 
 
-def load_registry(root: Path) -> PolicyRegistry:
-    """Load, validate, lint and compile every pack under ``root`` (``policies/``).
+def _check_spec(pid: str, spec: PackSpec, folder: Path) -> None:
+    """Checks the schema cannot make: folder code, validity order, unique ids."""
+    m = _FOLDER.match(folder.name)
+    if m is None:
+        raise PackError(pid, "", f"folder {folder.name!r} is not <code>-<slug>")
+    if m.group(1) != spec.tenant:
+        raise PackError(pid, "tenant", f"{spec.tenant} does not match folder {folder.name}")
+    v = spec.validity
+    if v.effective_from and v.effective_to and v.effective_to <= v.effective_from:
+        raise PackError(pid, "validity", "effective_to must be after effective_from")
+    for section, ids in (
+        ("scope", [r.id for r in spec.scope]),
+        ("routes", [r.id for r in spec.routes]),
+        ("requirements", [r.id for r in spec.requirements]),
+        ("time_limits", [r.id for r in spec.time_limits]),
+    ):
+        check_unique_ids(pid, section, ids)
 
-    Raises :class:`PackError` on the first pack that fails, naming it.
-    """
-    raws = _discover(Path(root))
-    resolver = _Resolver(raws)
-    sources = _Sources()
-    specs: dict[str, PackSpec] = {}
-    packs: dict[str, Pack] = {}
 
-    def build(pid: str) -> Pack:
-        if pid in packs:
-            return packs[pid]
-        data, origins, doc_owner = resolver.resolve(pid)
+def _citations(spec: PackSpec) -> Iterator[tuple[str, str, str]]:
+    """Every citation of a pack: (origin key, where, article)."""
+    yield "validity", "validity", spec.validity.article
+    for section in ("authorities", "facts", "parameters"):
+        entries: Mapping[str, Any] = getattr(spec, section)
+        for name, entry in entries.items():
+            yield f"{section}.{name}", f"{section}.{name}", entry.article
+    for rule in spec.scope:
+        yield f"scope.{rule.id}", f"scope.{rule.id}", rule.article
+    for table in spec.routes:
+        k = f"routes.{table.id}"
+        yield k, k, table.article
+        for i, band in enumerate(table.bands):
+            if band.article:
+                yield k, f"{k}.bands[{i}]", band.article
+    for req in spec.requirements:
+        yield f"requirements.{req.id}", f"requirements.{req.id}", req.article
+    for tl in spec.time_limits:
+        yield f"time_limits.{tl.id}", f"time_limits.{tl.id}", tl.article
+
+
+class _Builder:
+    """Builds each pack once (a parent before its children), reading sources once."""
+
+    def __init__(self, raws: dict[str, _Raw]) -> None:
+        self.raws = raws
+        self.resolver = _Resolver(raws)
+        self.sources = _Sources()
+        self.specs: dict[str, PackSpec] = {}
+        self.packs: dict[str, Pack] = {}
+
+    def text_for(self, pid: str, origin: str) -> tuple[Document, SourceText]:
+        """The document (and its text) that an item written by ``origin`` cites."""
+        o_data, _, o_owner = self.resolver.resolve(origin)
+        if origin in self.specs:
+            o_doc = self.specs[origin].document
+        else:
+            o_doc = _validate(origin, o_data).document
+        return o_doc, self.sources.get(origin, self.raws[o_owner].path.parent, o_doc)
+
+    def build(self, pid: str) -> Pack:
+        """Resolve, validate, check citations, compile and hash one pack."""
+        if pid in self.packs:
+            return self.packs[pid]
+        data, origins, doc_owner = self.resolver.resolve(pid)
         spec = _validate(pid, data)
-        specs[pid] = spec
-        raw = raws[pid]
-        m = _FOLDER.match(raw.path.parent.name)
-        if m is None:
-            raise PackError(pid, "", f"folder {raw.path.parent.name!r} is not <code>-<slug>")
-        if m.group(1) != spec.tenant:
-            raise PackError(
-                pid, "tenant", f"{spec.tenant} does not match folder {raw.path.parent.name}"
-            )
-        v = spec.validity
-        if v.effective_from and v.effective_to and v.effective_to <= v.effective_from:
-            raise PackError(pid, "validity", "effective_to must be after effective_from")
-        parent = build(spec.extends) if spec.extends else None
-        for section, ids in (
-            ("scope", [r.id for r in spec.scope]),
-            ("routes", [r.id for r in spec.routes]),
-            ("requirements", [r.id for r in spec.requirements]),
-            ("time_limits", [r.id for r in spec.time_limits]),
-        ):
-            check_unique_ids(pid, section, ids)
-
+        self.specs[pid] = spec
+        raw = self.raws[pid]
+        _check_spec(pid, spec, raw.path.parent)
+        parent = self.build(spec.extends) if spec.extends else None
         # Each item's article is read in the document of the pack that wrote it.
-        own_path, own_text = sources.get_with_path(pid, raws[doc_owner].path.parent, spec.document)
-
-        def text_for(origin: str) -> tuple[Document, SourceText]:
-            if origin == pid:
-                return spec.document, own_text
-            o_data, _, o_owner = resolver.resolve(origin)
-            o_doc = (
-                specs[origin].document if origin in specs else _validate(origin, o_data).document
-            )
-            return o_doc, sources.get(origin, raws[o_owner].path.parent, o_doc)
+        own_path, _ = self.sources.get_with_path(
+            pid, self.raws[doc_owner].path.parent, spec.document
+        )
+        for key, where, article in _citations(spec):
+            check_citation(pid, where, article, self.text_for(pid, origins.get(key, pid))[1])
 
         def cited(where: str) -> Document:
             section, _, rest = where.partition(".")
             key = f"{section}.{rest.split('.')[0]}"
-            return text_for(origins.get(key, pid))[0]
-
-        def cite(key: str, where: str, article: str) -> None:
-            check_citation(pid, where, article, text_for(origins.get(key, pid))[1])
-
-        cite("validity", "validity", v.article)
-        for role, auth in spec.authorities.items():
-            cite(f"authorities.{role}", f"authorities.{role}", auth.article)
-        for name, fd in spec.facts.items():
-            cite(f"facts.{name}", f"facts.{name}", fd.article)
-        for name, p in spec.parameters.items():
-            cite(f"parameters.{name}", f"parameters.{name}", p.article)
-        for rule in spec.scope:
-            cite(f"scope.{rule.id}", f"scope.{rule.id}", rule.article)
-        for table in spec.routes:
-            k = f"routes.{table.id}"
-            cite(k, k, table.article)
-            for i, band in enumerate(table.bands):
-                if band.article:
-                    cite(k, f"{k}.bands[{i}]", band.article)
-        for req in spec.requirements:
-            cite(f"requirements.{req.id}", f"requirements.{req.id}", req.article)
-        for tl in spec.time_limits:
-            cite(f"time_limits.{tl.id}", f"time_limits.{tl.id}", tl.article)
+            return self.text_for(pid, origins.get(key, pid))[0]
 
         params = {n: parameter_value(pid, n, p) for n, p in spec.parameters.items()}
-        compiled = compile_pack(pid, spec, params, cited)
+        unset = frozenset(n for n, p in spec.parameters.items() if p.set_by)
+        compiled = compile_pack(pid, spec, params, cited, unset=unset)
+        lint_scope_order(pid, spec, compiled)
+        pack = Pack(
+            pid,
+            spec.tenant,
+            spec.name,
+            spec.status,
+            spec,
+            raw.path,
+            self.digest(pid, spec, origins),
+            params,
+            compiled,
+            parent,
+            origins,
+            own_path,
+            self.text_for(pid, pid)[1],
+            cited,
+        )
+        self.packs[pid] = pack
+        return pack
 
+    def digest(self, pid: str, spec: PackSpec, origins: Mapping[str, str]) -> str:
+        """The pack's content hash: the resolved pack, every document it cites, who wrote what."""
         documents = {}
         for origin in sorted(set(origins.values()) | {pid}):
-            documents[origin] = text_for(origin)[0].model_dump(mode="json")
-        digest = hashlib.sha256(
+            documents[origin] = self.text_for(pid, origin)[0].model_dump(mode="json")
+        return hashlib.sha256(
             canonical_json(
                 {
                     "pack": spec.model_dump(mode="json", by_alias=True),
@@ -407,26 +335,18 @@ def load_registry(root: Path) -> PolicyRegistry:
                 }
             )
         ).hexdigest()
-        pack = Pack(
-            pid,
-            spec.tenant,
-            spec.name,
-            spec.status,
-            spec,
-            raw.path,
-            digest,
-            params,
-            compiled,
-            parent,
-            origins,
-            own_path,
-            own_text,
-        )
-        packs[pid] = pack
-        return pack
 
+
+def load_registry(root: Path) -> PolicyRegistry:
+    """Load, validate, lint and compile every pack under ``root`` (``policies/``).
+
+    Raises :class:`PackError` on the first pack that fails, naming it.
+    """
+    raws = _discover(Path(root))
+    builder = _Builder(raws)
     for pid in raws:
-        build(pid)
+        builder.build(pid)
+    packs = builder.packs
     check_validity_overlaps(
         (p.id, p.tenant, p.status, p.validity.effective_from, p.validity.effective_to)
         for p in packs.values()

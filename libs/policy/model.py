@@ -90,12 +90,34 @@ class FactDef(_Strict):
 
 
 class Parameter(_Strict):
-    """A typed, cited value rules refer to as ``params.<name>``."""
+    """A typed, cited value rules refer to as ``params.<name>``.
+
+    A parameter the text leaves to an authority (坡头 第十二条 "政府采购限额" names no
+    amount) has ``set_by`` (a key of authorities) and no ``value`` in the pack: the
+    authority records it with the document that sets it (libs/policy/bureau.py).
+    Until then decisions use ``unset_value`` and say they are provisional.
+    """
 
     type: ParameterType
-    value: Any
+    value: Any = None
     label: str
     article: Article
+    set_by: Identifier | None = None
+    unset_value: Any = None
+    # Why unset_value is the safe reading while nobody has set the value.
+    unset_note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_or_setter(self) -> Parameter:
+        if self.set_by is None and self.value is None:
+            raise ValueError("value is required (or set_by: the authority that sets it)")
+        if self.set_by is not None and self.unset_value is None:
+            raise ValueError("a parameter with set_by needs unset_value (used until it is set)")
+        if self.set_by is not None and self.value is not None:
+            raise ValueError(
+                "a parameter with set_by takes its value from that authority, not the pack"
+            )
+        return self
 
 
 class ScopeRule(_Strict):
@@ -109,6 +131,8 @@ class ScopeRule(_Strict):
     authority: Identifier | None = None  # a key of authorities
     subjects: str | None = None  # CEL giving a list of strings, rendered as {subjects}
     label: str | None = None
+    # 原则上/一般: the authority (a key of authorities) that may grant an exception.
+    waivable_by: Identifier | None = None
 
 
 class Band(_Strict):
@@ -123,6 +147,8 @@ class Band(_Strict):
     authority: Identifier | None = None  # a key of authorities
     explanation: str
     article: Article | None = None  # defaults to the table's
+    # "可采取备案制管理": the stricter routes the unit may choose instead (fact route_choice).
+    options: list[RouteCode] = Field(default_factory=list)
 
 
 class RouteTable(_Strict):
@@ -152,6 +178,9 @@ class Requirement(_Strict):
     explanation: str | None = None
     subjects: str | None = None  # CEL giving a list of strings, rendered as {subjects}
     label: str | None = None
+    waivable_by: Identifier | None = None  # 原则上/一般: who may grant an exception
+    # Further bodies (keys of authorities) the duty is owed to (郁南 第二十条: 数据局 and 财政局).
+    also: list[Identifier] = Field(default_factory=list)
 
 
 class TimeLimit(_Strict):
@@ -174,6 +203,9 @@ class TimeLimit(_Strict):
     explanation: str | None = None
     subjects: str | None = None  # CEL giving a list of strings, rendered as {subjects}
     label: str | None = None
+    waivable_by: Identifier | None = None  # 原则上/一般: who may grant an exception
+    minimum: bool = False  # a floor ("一般不少于3年"), not a deadline or a cap
+    base: Code | None = None  # what a ratio is a share of (vocab.BASE_LABELS)
 
 
 class PackSpec(_Strict):

@@ -8,6 +8,7 @@ Never rename a code: extend, in libs/vocab.
 from __future__ import annotations
 
 from libs.vocab import (
+    BASE_LABELS,
     CATEGORIES,
     EXCLUDED_KINDS,
     FACT_LABELS,
@@ -31,6 +32,7 @@ from libs.vocab import (
 )
 
 __all__ = [
+    "BASE_LABELS",
     "CATEGORIES",
     "EXCLUDED_KINDS",
     "FACT_LABELS",

@@ -57,6 +57,7 @@ from libs.vocab._label import (
     labels,
 )
 from libs.vocab._policy import (
+    BASE_LABELS,
     CATEGORIES,
     DIFF_KINDS,
     EXCLUDED_KINDS,
@@ -106,6 +107,7 @@ from libs.vocab._workflow import (
 
 __all__ = [
     "ACCEPTANCE_OUTCOMES",
+    "BASE_LABELS",
     "BEIJING",
     "BUDGET_LINES",
     "BUDGET_STATUS_LABELS",

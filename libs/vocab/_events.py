@@ -52,6 +52,8 @@ EVENT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "govproj.approval.approval.expired.v1": "审批意见已过有效期",
         "govproj.approval.report.submitted.v1": "批复结果已报送上级",
         "govproj.approval.report.received.v1": "上级已收到批复结果",
+        "govproj.approval.exception.granted.v1": "主管机关已决定例外",
+        "govproj.approval.parameter.set.v1": "主管机关已设定参数",
         # budget: lines, the finance system's review and money, procurement
         "govproj.budget.line.recorded.v1": "预算明细已编报",
         "govproj.budget.line.adjusted.v1": "预算明细已调整",

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 __all__ = [
+    "BASE_LABELS",
     "CATEGORIES",
     "DIFF_KINDS",
     "EXCLUDED_KINDS",
@@ -260,6 +261,16 @@ VALUE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 # vocabulary.md "Project facts": the short name a form or an explanation uses.
+# What a ratio is a share of (a policy time limit's ``base``): the texts name different totals.
+BASE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "budget_estimate": "概算总投资",  # 莱州 第十九条第二款
+        "construction_total": "建设总投入",  # 莱州 第二十九条
+        "project_total": "项目总金额",  # 坡头 第二十一条
+        "approved_total": "批复总投资",
+    }
+)
+
 FACT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "project_class": "项目类别",
@@ -277,6 +288,7 @@ FACT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "mandated": "上级明确要求",
         "systems": "政务信息系统",
         "submitted_on": "申报日期",
+        "route_choice": "建设单位选择的管理方式",
     }
 )
 

@@ -1,10 +1,10 @@
 """坡头区区级政务信息化服务项目管理办法（试行）（征求意见稿）, as the pack of 坡头区 440804 decides.
 
-The text is a draft for comment with no issue date. The pack assumes it applies
-from 2024-01-01 with no end (see the comment at the top of draft.yaml), so every
-decision is provisional. It also assumes 第十二条's 政府采购限额 is Guangdong's
-分散采购限额标准 of 100万元 for services. Both assumptions are tested here, so
-changing them is a visible decision.
+The text is a draft for comment with no issue date: it covers every date and
+every decision is provisional, saying the date is not yet published. 第十二条's
+政府采购限额 is not in the text: the bureau sets it (with its 文号 and date). The
+route tables below are judged with a limit of 100万元 as the bureau would set it
+(``BUREAU_LIMIT``); tests/test_potou_discretion.py covers the unset limit.
 
 Every table row quotes the sentence of the draft it tests.
 """
@@ -19,7 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from libs.policy import evaluate, validate_facts
-from libs.policy.errors import NoPolicyInForce
+from libs.policy.bind import bind_parameters
+from libs.policy.pack import Pack
+from libs.policy.parameters import ParameterSetting
 from libs.policy.testing import (
     assert_amount_monotonic,
     assert_citations_exist,
@@ -31,8 +33,14 @@ from .support import check_citations, codes, decision, limit, registry, req, sou
 SOURCE = source_text("440804-potou")
 POTOU = "440804"
 ON = date(2025, 3, 1)
-ASSUMED_FROM = date(2024, 1, 1)  # ASSUMPTION: the draft applies from 2024-01-01 (draft.yaml)
-ASSUMED_PROCUREMENT_LIMIT = 1_000_000  # ASSUMPTION: 广东省分散采购限额标准, 服务 100万元
+# What the bureau would record: 100万元 (广东省分散采购限额标准, 服务). The 文号 is a test's.
+BUREAU_LIMIT = ParameterSetting(
+    name="procurement_limit",
+    value=1_000_000,
+    document="坡政数〔2025〕1号（测试）",
+    document_date=date(2025, 1, 2),
+    effective_from=date(2025, 1, 2),
+)
 
 
 def system(system_id: str, **flags: Any) -> dict[str, Any]:
@@ -58,21 +66,25 @@ def project(**overrides: Any) -> dict[str, Any]:
     return facts
 
 
+def potou(on: date = ON) -> Pack:
+    """The 坡头区 pack of ``on`` with the bureau's procurement limit bound."""
+    return bind_parameters(registry().pack_for(POTOU, on), [BUREAU_LIMIT])
+
+
 def decide(on: date = ON, **overrides: Any) -> dict[str, Any]:
     """The decision JSON for a 坡头区 project submitted on ``on``."""
-    return decision(registry().pack_for(POTOU, on), project(**overrides), on)
+    return decision(potou(on), project(**overrides), on)
 
 
 # ---------------------------------------------------------------------------
 # Validity: a draft. 第三十一条 "本办法自印发之日起试行。" — not yet 印发.
 # ---------------------------------------------------------------------------
-def test_no_policy_before_the_assumed_start() -> None:
-    # ASSUMPTION: applies from 2024-01-01; the day before, nothing decides for 坡头区.
-    with pytest.raises(NoPolicyInForce):
-        registry().pack_for(POTOU, date(2023, 12, 31))
+def test_an_undated_draft_covers_every_date() -> None:
+    # 第三十一条 "本办法自印发之日起试行。" — no 印发 date: no date is invented either.
+    assert registry().pack_for(POTOU, date(2001, 1, 1)).id == "potou-draft"
 
 
-@pytest.mark.parametrize("on", [ASSUMED_FROM, date(2025, 3, 1), date(2030, 12, 31)])
+@pytest.mark.parametrize("on", [date(2024, 1, 1), date(2025, 3, 1), date(2030, 12, 31)])
 def test_draft_decides_provisionally(on: date) -> None:
     # 征求意见稿: a draft covering the date still evaluates, with provisional: true.
     d = decide(on=on)
@@ -81,20 +93,21 @@ def test_draft_decides_provisionally(on: date) -> None:
     assert d["policy"]["id"] == "potou-draft"
     assert d["policy"]["document"] == "征求意见稿"
     assert d["tenant"] == POTOU
+    assert any("施行日期尚未公布（第三十一条）" in r for r in d["provisional_reasons"])
 
 
-def test_the_assumptions_are_the_packs() -> None:
+def test_the_pack_invents_neither_date_nor_limit() -> None:
     pack = registry().pack_for(POTOU, ON)
     assert pack.spec.status == "draft"
     assert pack.spec.document.issued is None
-    assert pack.spec.validity.effective_from == ASSUMED_FROM
+    assert pack.spec.validity.effective_from is None
     assert pack.spec.validity.effective_to is None
     assert pack.spec.validity.article == "第三十一条"
-    # 第十二条 "政府采购限额以下……" — the amount is not in the text: assumed 100万元.
+    # 第十二条 "政府采购限额以下……" — the amount is not in the text: the bureau sets it.
     limit_param = pack.spec.parameters["procurement_limit"]
-    assert limit_param.value == ASSUMED_PROCUREMENT_LIMIT
+    assert limit_param.value is None
+    assert limit_param.set_by == "bureau_officer"
     assert limit_param.article == "第十二条"
-    assert "假设" in limit_param.label
     # 第七条 "原则上保持本单位政务信息系统总量'只减不增'。"
     no_increase = pack.spec.parameters["systems_no_net_increase"]
     assert no_increase.value is True
@@ -112,14 +125,6 @@ SCOPE_CASES = [
         "classified_rules",
         "第五条",
         id="classified-first",
-    ),
-    # 第二十九条 "涉及固定资产投资、属于《政府投资条例》（国务院令第712号）约束范围的区级政务信息化项目审批
-    # 由区发展改革局牵头负责。"
-    pytest.param(
-        {"fixed_asset_investment": True},
-        "government_investment",
-        "第二十九条",
-        id="fixed-asset-investment",
     ),
     # 第二条 "区级政务信息化项目，是指使用区本级财政资金采购的政务信息系统相关服务项目" — no clause for other money.
     pytest.param({"funding": "non_fiscal"}, "out_of_scope", "第二条", id="non-fiscal"),
@@ -141,8 +146,12 @@ def test_scope(facts: dict[str, Any], route: str, article: str) -> None:
 
 
 def test_government_investment_is_led_by_the_development_bureau() -> None:
-    # 第二十九条 "……审批由区发展改革局牵头负责。"
-    assert "区发展改革局" in decide(fixed_asset_investment=True)["route"]["explanation"]
+    # 第二十九条 "涉及固定资产投资、属于《政府投资条例》（国务院令第712号）约束范围的区级政务信息化项目审批
+    # 由区发展改革局牵头负责。" — only the 审批 moves (policies/tests/test_review_errors.py).
+    d = decide(fixed_asset_investment=True)
+    assert (d["route"]["code"], d["route"]["article"]) == ("government_investment", "第二十九条")
+    assert d["route"]["authority"] == "区发展改革局"
+    assert "区发展改革局" in d["route"]["explanation"]
 
 
 # ---------------------------------------------------------------------------
@@ -150,7 +159,8 @@ def test_government_investment_is_led_by_the_development_bureau() -> None:
 # ---------------------------------------------------------------------------
 ROUTE_CASES = [
     # 第十二条 "……政府采购限额以下的基础设施服务、软件开发服务和系统业务运营服务项目，可采取备案制管理。"
-    # 以下 includes the limit itself (assumed 100万元).
+    # 以下 here excludes the limit: under the Guangdong standard the pack cites, 100万元以上（含）
+    # must be procured, so 100万元 itself is not "限额以下" (limit as the bureau sets it: 100万元).
     pytest.param(
         "professional",
         ["software_development"],
@@ -163,8 +173,8 @@ ROUTE_CASES = [
         "professional",
         ["software_development"],
         1_000_000,
-        "filing",
-        "第十二条第（二）项",
+        "approval",
+        "第十一条",
         id="prof-software-1000000",
     ),
     pytest.param(
@@ -187,8 +197,8 @@ ROUTE_CASES = [
         "professional",
         ["infrastructure"],
         1_000_000,
-        "filing",
-        "第十二条第（二）项",
+        "approval",
+        "第十一条",
         id="prof-infra-1000000",
     ),
     pytest.param(
@@ -203,8 +213,8 @@ ROUTE_CASES = [
         "professional",
         ["business_operation"],
         1_000_000,
-        "filing",
-        "第十二条第（二）项",
+        "approval",
+        "第十一条",
         id="prof-bizop-1000000",
     ),
     pytest.param(
@@ -227,8 +237,8 @@ ROUTE_CASES = [
         "public",
         ["software_development"],
         1_000_000,
-        "filing",
-        "第十二条第（一）项",
+        "approval",
+        "第十条",
         id="public-software-1000000",
     ),
     pytest.param(
@@ -573,7 +583,7 @@ ABSENT_CASES = [
     pytest.param(PUBLIC_APPROVAL, "internal_review", id="public-approval-no-internal-review"),
     # 第二十二条 "采取备案制管理的专业类项目无需进行符合性审查"
     pytest.param({}, "conformity_review", id="prof-filing-no-conformity"),
-    pytest.param({"amount": 1_000_000}, "conformity_review", id="prof-1000000-no-conformity"),
+    pytest.param({"amount": 999_999}, "conformity_review", id="prof-999999-no-conformity"),
     pytest.param(PUBLIC_APPROVAL, "conformity_review", id="public-no-conformity"),
     # filing: no expert or funds review
     pytest.param({}, "expert_review", id="filing-no-expert-review"),
@@ -742,7 +752,7 @@ def test_only_vocabulary_codes() -> None:
 def test_amount_monotonic_engine_helper(
     project_class: str, services: list[str], flags: dict[str, bool]
 ) -> None:
-    pack = registry().pack_for(POTOU, ON)
+    pack = potou()
     facts = project(project_class=project_class, service_types=services, **flags)
     seen = assert_amount_monotonic(pack, facts, on=ON)
     assert {999_999, 1_000_000, 1_000_001} <= {a for a, _ in seen}

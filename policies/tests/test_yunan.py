@@ -301,10 +301,15 @@ def test_scope_decides_before_the_amount(
     d = decide(**facts)
     assert d["route"]["code"] == route
     assert d["route"]["article"] == article
-    if route in ("classified_rules", "out_of_scope", "government_investment", "ineligible"):
-        # Outside the 办法's procedure: it sets no duty and no time limit.
+    if route in ("classified_rules", "out_of_scope", "ineligible"):
+        # Outside the 办法: it sets no duty and no time limit.
         assert d["requirements"] == []
         assert d["time_limits"] == []
+    if route == "government_investment":
+        # 第二十八条 moves the 审批程序 only: no 立项/备案 step, the later duties stay
+        # (policies/tests/test_review_errors.py).
+        assert not {r["stage"] for r in d["requirements"]} & {"planning", "approval"}
+        assert d["requirements"]
     check_citations(d)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.approval.changes.api import router as changes_router
 from services.approval.decisions.api import router as decisions_router
+from services.approval.discretion.api import router as discretion_router
 from services.approval.documents.api import router as documents_router
 from services.approval.policy.api import router as policy_router
 from services.approval.reports.api import router as reports_router
@@ -19,5 +20,6 @@ for aggregate in (
     documents_router,
     changes_router,
     reports_router,
+    discretion_router,
 ):
     router.include_router(aggregate)

@@ -47,6 +47,8 @@ PUBLISHES = (
     "govproj.approval.report.submitted.v1",
     "govproj.approval.report.received.v1",
     "govproj.approval.approval.expired.v1",
+    "govproj.approval.exception.granted.v1",
+    "govproj.approval.parameter.set.v1",
 )
 
 HANDLERS: Mapping[str, EventHandler] = {

@@ -10,7 +10,7 @@ from libs.common.storage import store_from_settings
 from services.archive import events
 from services.archive.api import router
 from services.archive.models import Base, tenants
-from services.archive.retention.audit import start_rotating_audit
+from services.archive.retention.service import start_rotating_audit
 from services.archive.storage import ArchiveStorage
 
 

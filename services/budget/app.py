@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from libs.common.policies import install_policies
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
 from services.budget import events
 from services.budget.api import router
 from services.budget.models import Base, tenants
+
+__all__ = ["SPEC", "create_app"]
+
+
+async def _load_policies(app: FastAPI) -> None:
+    # Usage reports and surplus returns cite the pack's article (libs/common/policies.py).
+    install_policies(app, app.state.settings)
+
 
 SPEC = ServiceSpec(
     name="budget",
@@ -19,9 +28,11 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
+    on_startup=(_load_policies,),
     consumers=events.CONSUMERS,
 )
 
 
 def create_app(settings: ServiceSettings | None = None, **kwargs: object) -> FastAPI:
+    """The budget service's FastAPI app (:func:`libs.common.service.create_service_app`)."""
     return create_service_app(SPEC, settings, **kwargs)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.common.db import TenantMixin, make_base
+from libs.common.documents import document_table
 from libs.common.events import event_tables
 from libs.common.idempotency import idempotency_table
 from libs.common.tenants import tenant_table
@@ -31,6 +32,7 @@ __all__ = [
     "Procurement",
     "SurplusReturn",
     "UsageReport",
+    "documents",
     "idempotency_keys",
     "tenants",
 ]
@@ -45,6 +47,9 @@ else:
 tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
 idempotency_keys = idempotency_table(Base.metadata)
+# A replica of the archive's documents, fed by its document events: the 财政部门意见 and
+# contract texts this service accepts by id are checked against it (services/budget/replica.py).
+documents = document_table(Base.metadata)
 
 
 class BudgetProject(TenantMixin, Base):

@@ -19,7 +19,7 @@ from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.archive.tests import samples
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     PLAN_YEAR,
     create_project,
     new_unit,
@@ -52,11 +52,15 @@ def submit(
 
 
 def planned_project(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, amount: int = 800_000
+    platform: RunningPlatform,
+    registry: httpx.Client,
+    tenant: str,
+    amount: int = 800_000,
+    **extra: Any,
 ) -> str:
     unit = new_unit(platform, registry, tenant)
     (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
-    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount}
+    facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount, **extra}
     project = create_project(
         platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
     )

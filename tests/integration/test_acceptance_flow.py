@@ -33,7 +33,7 @@ from tests.integration.acceptance_support import (
     unit_headers,
     upload,
 )
-from tests.integration.test_registry_projects import CHAOZHOU, problem, wait_state
+from tests.integration.registry_support import CHAOZHOU, problem, wait_state
 
 POTOU = "440804"
 
@@ -97,7 +97,11 @@ def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
     tmp_path: Path,
 ) -> None:
     registry, acceptance, archive = clients["registry"], clients["acceptance"], clients["archive"]
-    pid = planned_project(platform, registry, POTOU)
+    # 坡头 第十二条: 运行维护服务 may be filed whatever the amount (its 政府采购限额 for other
+    # services is the bureau's to set, issue 17).
+    pid = planned_project(
+        platform, registry, POTOU, service_types=["operations_maintenance"], software_amount=0
+    )
     submit(platform, registry, POTOU, pid)
     wf = run_workflow(platform, clients["approval"], POTOU, pid)
     assert wf["route"] == "filing"

@@ -32,7 +32,7 @@ from tests.integration.acceptance_support import (
     unit_headers,
     upload,
 )
-from tests.integration.test_registry_projects import create_project, new_unit, problem, wait_state
+from tests.integration.registry_support import create_project, new_unit, problem, wait_state
 
 LAIZHOU, YANTAI, POTOU, ZHANJIANG = "370683", "370600", "440804", "440800"
 FACTS = {

@@ -28,16 +28,19 @@ from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.budget.finance import contract
 from services.budget.finance.simulator import Policy, answer_for
-from tests.integration.test_budget_lines import (
+from tests.support.budget import (
     LAIZHOU,
     LAIZHOU_ON,
+    YUNAN,
     add_line,
     approval_event,
     fake_project,
     laizhou_facts,
+    problem,
     publish,
+    submit,
+    wait_state,
 )
-from tests.integration.test_registry_projects import YUNAN, problem, wait_state
 
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
@@ -300,19 +303,20 @@ def test_arrangement_notices_are_recorded_once(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(), LAIZHOU_ON)
-    notice = {
+    items = [{"project_id": pid, "amount": 500_000, "funding": "fiscal"}]
+    notice: dict[str, Any] = {
         "tenant": LAIZHOU,
         "notice_no": f"莱财预〔2023〕{uuid.uuid4().hex[:4]}号",
         "year": 2024,
         "notified_on": "2023-12-15",
         "notified_by": "莱州市财政局",
-        "items": [{"project_id": pid, "amount": 500_000, "funding": "fiscal"}],
+        "items": items,
     }
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", notice))
     eventually(lambda: len(review_of(platform, budget, LAIZHOU, pid)["arrangements"]) == 1)
     # The same notice sent again (a new message) records nothing more.
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", notice))
-    twice = {**notice, "notice_no": "另一号", "items": notice["items"] * 2}
+    twice = {**notice, "notice_no": "另一号", "items": items * 2}
     before = len(dead_letters(platform_db))
     publish(nats_url, finance_event(LAIZHOU, "arrangement", "notified", twice))
     eventually(lambda: len(dead_letters(platform_db)) > before)
@@ -351,7 +355,7 @@ def test_payments_never_double_on_redelivery_retry_or_replay(
     platform: RunningPlatform, platform_db: DatabaseUrls, nats_url: str, budget: httpx.Client
 ) -> None:
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(500_000), LAIZHOU_ON)
-    headers = platform.headers(LAIZHOU, "unit_officer")
+    headers = platform.headers(LAIZHOU, "bureau_officer")
     line = add_line(platform, budget, LAIZHOU, pid, kind="construction", amount=500_000).json()
     assert (
         budget.post(
@@ -458,7 +462,6 @@ def test_yunan_approval_waits_for_finance_which_approves_less_and_the_budget_fol
         experts_agree,
         open_step,
         planned_project,
-        submit,
         workflow_of,
     )
 

@@ -3,28 +3,36 @@
 Projects of 莱州 are judged by a pack in force 2022-09-29..2024-09-28, so they
 reach the budget service here as the approval service would send them: the
 decision evaluated by the real engine, published on the real NATS as
-``approval.project.decided.v1`` and ``approved.v1`` (see :func:`fake_project`).
+``approval.project.decided.v1`` and ``approved.v1`` (tests/support/budget.py
+``fake_project``). Such a project has no 建设单位, so the bureau keeps its budget
+(ADR 0008: a unit officer acts only for its own unit's projects).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import date
 from typing import Any
 
 import httpx
-import nats
 import pytest
 
-from libs.common.events import Event, make_event, system_actor, to_nats
 from libs.common.testing.platform import RunningPlatform
-from policies.tests.support import decision, registry
-from tests.integration.test_budget_procurement import known_to_budget, self_managed_project
-from tests.integration.test_registry_projects import YUNAN, problem
-
-LAIZHOU, POTOU, CHAOZHOU = "370683", "440804", "445100"
-LAIZHOU_ON = date(2023, 3, 1)
+from tests.support.budget import (
+    CHAOZHOU,
+    LAIZHOU,
+    LAIZHOU_ON,
+    POTOU,
+    YUNAN,
+    add_line,
+    archive_document,
+    fake_project,
+    laizhou_facts,
+    lines,
+    problem,
+    self_managed_project,
+    until_replicated,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,127 +47,10 @@ def budget(platform: RunningPlatform) -> Any:
         yield client
 
 
-def publish(nats_url: str, *events: Event) -> None:
-    """Publish events on the real JetStream as their producer would (headers, Nats-Msg-Id)."""
-
-    async def run() -> None:
-        nc = await nats.connect(nats_url)
-        try:
-            js = nc.jetstream()
-            for event in events:
-                subject, headers, payload = to_nats(event)
-                await js.publish(subject, payload, headers=headers)
-        finally:
-            await nc.drain()
-
-    asyncio.run(run())
-
-
-def approval_event(tenant: str, aggregate: str, name: str, data: dict[str, Any]) -> Event:
-    return make_event(
-        tenant=tenant,
-        service="approval",
-        aggregate=aggregate,
-        event=name,
-        data={"tenant": tenant, **data},
-        actor=system_actor("approval.workflow", tenant),
-    )
-
-
-def fake_project(
-    platform: RunningPlatform,
-    nats_url: str,
-    budget: httpx.Client,
-    tenant: str,
-    facts: dict[str, Any],
-    on: date,
-    *,
-    approved_amount: int | None = None,
-    approve: bool = True,
-    outcome: str = "approved",
-) -> tuple[str, dict[str, Any]]:
-    """A project decided by the real engine on ``on`` (and approved) as approval publishes it."""
-    pack = registry().pack_for(tenant, on)
-    body = decision(pack, facts, on)
-    pid = str(uuid.uuid4())
-    decision_id = str(uuid.uuid4())
-    events = [
-        approval_event(
-            tenant,
-            "project",
-            "decided",
-            {
-                "project_id": pid,
-                "submission": 1,
-                "decision_id": decision_id,
-                "route": body["route"]["code"],
-                "article": body["route"]["article"],
-                "explanation": body["route"]["explanation"],
-                "provisional": body["provisional"],
-                "policy": body["policy"],
-                "decision": body,
-                "facts": facts,
-            },
-        )
-    ]
-    if approve:
-        events.append(
-            approval_event(
-                tenant,
-                "project",
-                outcome,
-                {
-                    "project_id": pid,
-                    "submission": 1,
-                    "workflow_id": str(uuid.uuid4()),
-                    "decision_id": decision_id,
-                    "route": body["route"]["code"],
-                    "reason": "同意立项",
-                    "approval": {
-                        "number": f"测审〔{on.year}〕{uuid.uuid4().hex[:4]}号",
-                        "approved_on": on.isoformat(),
-                        "valid_until": None,
-                        "approved_amount": approved_amount,
-                        "article": body["route"]["article"],
-                    },
-                },
-            )
-        )
-    publish(nats_url, *events)
-    known_to_budget(platform, budget, tenant, pid, outcome if approve else "under_review")
-    return pid, body
-
-
-def laizhou_facts(amount: int = 800_000) -> dict[str, Any]:
-    return {
-        "project_class": "professional",
-        "category": "governance",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-
-
-def add_line(
-    platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str, **body: Any
-) -> httpx.Response:
-    return budget.post(
-        f"/v1/projects/{pid}/lines", headers=platform.headers(tenant, "unit_officer"), json=body
-    )
-
-
-def lines(platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str) -> list[Any]:
-    r = budget.get(f"/v1/projects/{pid}/lines", headers=platform.headers(tenant, "unit_officer"))
-    assert r.status_code == 200, r.text
-    out: list[Any] = r.json()
-    return out
-
-
 def test_yunan_supervision_testing_and_assessment_count_in_the_total(
     platform: RunningPlatform, registry_client: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid = self_managed_project(platform, registry_client, budget, amount=60_000)
+    pid, _ = self_managed_project(platform, registry_client, budget, amount=60_000)
     for kind, amount in (
         ("construction", 45_000),
         ("supervision", 6_000),
@@ -172,7 +63,7 @@ def test_yunan_supervision_testing_and_assessment_count_in_the_total(
     # Operations are budgeted per year, outside the investment total.
     ops = add_line(platform, budget, YUNAN, pid, kind="operations", amount=1_000, year=2030)
     assert ops.status_code == 201, ops.text
-    headers = platform.headers(YUNAN, "unit_officer")
+    headers = platform.headers(YUNAN, "bureau_officer")
     by_kind = {x["kind"]: x["id"] for x in lines(platform, budget, YUNAN, pid)}
     # Moving one yuan of operations into construction would pass the 60,000 total.
     over = budget.post(
@@ -216,7 +107,7 @@ def test_yunan_supervision_testing_and_assessment_count_in_the_total(
 def test_a_line_that_breaks_the_total_is_refused_with_the_article_and_nothing_changes(
     platform: RunningPlatform, registry_client: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid = self_managed_project(platform, registry_client, budget, amount=50_000)
+    pid, _ = self_managed_project(platform, registry_client, budget, amount=50_000)
     assert (
         add_line(platform, budget, YUNAN, pid, kind="construction", amount=45_000).status_code
         == 201
@@ -279,7 +170,7 @@ def test_laizhou_operations_free_three_years_then_ten_percent_and_adjustments_ca
     assert free.status_code == 201  # the free years may be shown at zero
 
     # 第十九条第二款: adjustments together at most 15% of 1,000,000, before procurement.
-    headers = platform.headers(LAIZHOU, "unit_officer")
+    headers = platform.headers(LAIZHOU, "bureau_officer")
 
     def adjust(amount: int, src: str = "construction", dst: str = "supervision") -> httpx.Response:
         return budget.post(
@@ -335,7 +226,7 @@ def test_surplus_goes_back_by_the_original_channel_and_usage_reports_state_exact
         LAIZHOU_ON,
         approved_amount=299_999,
     )
-    headers = platform.headers(LAIZHOU, "unit_officer")
+    headers = platform.headers(LAIZHOU, "bureau_officer")
     line = add_line(platform, budget, LAIZHOU, pid, kind="construction", amount=299_999).json()
     assert (
         budget.post(
@@ -411,7 +302,7 @@ def test_potou_usage_report_cites_article_15(
     assert any(r["code"] == "fund_usage_report" for r in body["requirements"])
     r = budget.post(
         f"/v1/projects/{pid}/usage-reports",
-        headers=platform.headers(POTOU, "unit_officer"),
+        headers=platform.headers(POTOU, "bureau_officer"),
         json={
             "period_start": "2025-01-01",
             "period_end": "2025-03-31",
@@ -423,7 +314,7 @@ def test_potou_usage_report_cites_article_15(
     assert r.json()["figures"]["disbursed_in_period"] == 0
     bad = budget.post(
         f"/v1/projects/{pid}/usage-reports",
-        headers=platform.headers(POTOU, "unit_officer"),
+        headers=platform.headers(POTOU, "bureau_officer"),
         json={"period_start": "2025-04-01", "period_end": "2025-03-31"},
     )
     assert bad.status_code == 422 and problem(bad)["field"] == "period_end"
@@ -451,17 +342,25 @@ def test_chaozhou_new_fiscal_funds_need_the_finance_opinion_before_they_are_budg
     assert problem(r)["article"] == "第十三条"
     assert problem(r)["title"] == "涉及财政新增资金的预算须附财政部门意见"
     assert lines(platform, budget, CHAOZHOU, pid) == []
-    opinion = str(uuid.uuid4())
-    ok = add_line(
-        platform,
-        budget,
-        CHAOZHOU,
-        pid,
-        kind="construction",
-        amount=700_000,
-        funding="new_fiscal",
-        finance_opinion_document_id=opinion,
-    )
+
+    def with_opinion(opinion: str) -> httpx.Response:
+        return add_line(
+            platform,
+            budget,
+            CHAOZHOU,
+            pid,
+            kind="construction",
+            amount=700_000,
+            funding="new_fiscal",
+            finance_opinion_document_id=opinion,
+        )
+
+    # Issue 16 item 9: a made-up id, or another project's document, is no 财政部门意见.
+    made_up = with_opinion(str(uuid.uuid4()))
+    assert made_up.status_code == 422, made_up.text
+    assert problem(made_up)["field"] == "finance_opinion_document_id"
+    opinion = archive_document(platform, CHAOZHOU, pid, "review_opinion")
+    ok = until_replicated(lambda: with_opinion(opinion), "finance_opinion_document_id")
     assert ok.status_code == 201 and ok.json()["finance_opinion_document_id"] == opinion
     # Funds already in the department's budget need no new opinion (第十三条 speaks of 新增).
     assert (

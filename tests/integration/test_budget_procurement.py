@@ -8,19 +8,22 @@ from typing import Any
 import httpx
 import pytest
 
-from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.test_registry_projects import (
-    PLAN_YEAR,
+from libs.common.testing.platform import RunningPlatform
+from tests.support.budget import (
     XIANGQIAO,
+    YEAR,
     YUNAN,
+    archive_document,
     create_project,
+    known_to_budget,
     new_unit,
     planned_items,
     problem,
+    self_managed_project,
+    submit,
+    until_replicated,
     wait_state,
 )
-
-YEAR = PLAN_YEAR + 3  # its own plan year: other modules consolidate theirs
 
 
 @pytest.fixture(scope="module")
@@ -35,50 +38,12 @@ def budget(platform: RunningPlatform) -> Any:
         yield client
 
 
-def submit(platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str) -> None:
-    r = registry.post(
-        f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer")
-    )
-    assert r.status_code == 200, r.text
-
-
-def known_to_budget(
-    platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str, status: str
-) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-
-    def ready() -> bool:
-        r = budget.get(
-            f"/v1/projects/{pid}/budget", headers=platform.headers(tenant, "unit_officer")
-        )
-        seen.clear()
-        seen.update(r.json())
-        return r.status_code == 200 and seen.get("status") == status
-
-    try:
-        eventually(ready, timeout=20)
-    except AssertionError:
-        raise AssertionError(f"budget never saw {pid} as {status}: {seen}") from None
-    return seen
-
-
-def self_managed_project(
-    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client, amount: int = 50_000
-) -> str:
-    """A Yunan project small enough that its unit approves it itself (郁南 第十条)."""
-    unit = new_unit(platform, registry, YUNAN)
-    pid: str = create_project(platform, registry, YUNAN, unit, amount=amount, year=YEAR)["id"]
-    submit(platform, registry, YUNAN, pid)
-    wait_state(platform, registry, YUNAN, pid, "approved")
-    known_to_budget(platform, budget, YUNAN, pid, "approved")
-    return pid
-
-
 def test_procurement_then_contract_moves_the_registry_project_to_implementing(
     platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid = self_managed_project(platform, registry, budget)
-    unit = platform.headers(YUNAN, "unit_officer")
+    pid, unit_id = self_managed_project(platform, registry, budget)
+    # ADR 0008: the unit officer acts for the unit in its token, which is the project's.
+    unit = platform.headers(YUNAN, "unit_officer", unit=unit_id)
     r = budget.post(
         f"/v1/projects/{pid}/procurement",
         headers={**unit, "Idempotency-Key": f"proc-{pid}"},
@@ -103,16 +68,20 @@ def test_procurement_then_contract_moves_the_registry_project_to_implementing(
     )
     wait_state(platform, registry, YUNAN, pid, "procuring")
 
-    doc = str(uuid.uuid4())
-    c = budget.post(
+    body = {"supplier": "云浮某科技有限公司", "amount": 48_000, "signed_on": f"{YEAR}-04-01"}
+    # Issue 16 item 9: a made-up document id is refused; the contract must be in the archive.
+    made_up = budget.post(
         f"/v1/projects/{pid}/contracts",
         headers=unit,
-        json={
-            "supplier": "云浮某科技有限公司",
-            "amount": 48_000,
-            "signed_on": f"{YEAR}-04-01",
-            "document_id": doc,
-        },
+        json={**body, "document_id": str(uuid.uuid4())},
+    )
+    assert made_up.status_code == 422 and problem(made_up)["field"] == "document_id"
+    doc = archive_document(platform, YUNAN, pid, "contract")
+    c = until_replicated(
+        lambda: budget.post(
+            f"/v1/projects/{pid}/contracts", headers=unit, json={**body, "document_id": doc}
+        ),
+        "document_id",
     )
     assert c.status_code == 201, c.text
     assert c.json()["amount"] == 48_000 and c.json()["document_id"] == doc
@@ -129,11 +98,11 @@ def test_project_under_review_cannot_start_procurement(
     platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
-    (item,) = planned_items(platform, registry, YUNAN, unit, YEAR, 1)
-    pid = create_project(platform, registry, YUNAN, unit, year=YEAR, demand_item_id=item)["id"]
+    (item,) = planned_items(platform, registry, YUNAN, unit, 1)
+    pid = create_project(platform, registry, YUNAN, unit, demand_item_id=item)
     submit(platform, registry, YUNAN, pid)
     known_to_budget(platform, budget, YUNAN, pid, "under_review")
-    headers = platform.headers(YUNAN, "unit_officer")
+    headers = platform.headers(YUNAN, "unit_officer", unit=unit)
     r = budget.post(
         f"/v1/projects/{pid}/procurement",
         headers=headers,
@@ -160,16 +129,21 @@ def test_project_under_review_cannot_start_procurement(
 def test_bad_input_foreign_tenant_and_roles_change_nothing(
     platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid = self_managed_project(platform, registry, budget)
-    unit = platform.headers(YUNAN, "unit_officer")
+    pid, unit_id = self_managed_project(platform, registry, budget)
+    unit = platform.headers(YUNAN, "unit_officer", unit=unit_id)
     ok = {"method": "inquiry", "started_on": f"{YEAR}-03-01"}
     # Another county sees nothing (404, never 403); an expert may not start procurement.
     foreign = budget.post(
         f"/v1/projects/{pid}/procurement",
-        headers=platform.headers(XIANGQIAO, "unit_officer"),
+        headers=platform.headers(XIANGQIAO, "unit_officer", unit=str(uuid.uuid4())),
         json=ok,
     )
     assert foreign.status_code == 404
+    # ADR 0008: a unit officer's token without a unit claim acts for no unit (it was every unit).
+    unclaimed = budget.post(
+        f"/v1/projects/{pid}/procurement", headers=platform.headers(YUNAN, "unit_officer"), json=ok
+    )
+    assert unclaimed.status_code == 403 and problem(unclaimed)["code"] == "unit_claim_missing"
     assert (
         budget.post(
             f"/v1/projects/{pid}/procurement", headers=platform.headers(YUNAN, "expert"), json=ok
@@ -204,7 +178,7 @@ def test_a_unit_officer_acts_only_on_their_own_units_projects(
     platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
     unit = new_unit(platform, registry, YUNAN)
-    pid: str = create_project(platform, registry, YUNAN, unit, amount=40_000, year=YEAR)["id"]
+    pid = create_project(platform, registry, YUNAN, unit, amount=40_000)
     submit(platform, registry, YUNAN, pid)
     known_to_budget(platform, budget, YUNAN, pid, "approved")
     body = {"method": "inquiry", "started_on": f"{YEAR}-03-01"}
@@ -222,7 +196,7 @@ def test_a_unit_officer_acts_only_on_their_own_units_projects(
 def test_the_city_oversees_a_county_budget_but_does_not_change_it(
     platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid = self_managed_project(platform, registry, budget)
+    pid, _ = self_managed_project(platform, registry, budget)
     city = platform.headers("445300", "overseer")  # 云浮市 oversees 郁南县
     seen = budget.get(f"/v1/projects/{pid}/budget", headers=city)
     assert seen.status_code == 200 and seen.json()["tenant"] == YUNAN

@@ -27,7 +27,7 @@ DYNAMIC: dict[tuple[str, str, str], set[str]] = {
     ("approval", "project", "event"): {"returned", "rejected"},
     # checks/service.py: "passed" if the report is acceptable else "failed".
     ("archive", "acceptance", "outcome"): {"passed", "failed"},
-    # retention/audit.py: a finding is changed, missing or untracked (models.py CHECK).
+    # retention/service.py: a finding is changed, missing or untracked (models.py CHECK).
     ("archive", "fixity", "finding.classification"): {"changed", "missing", "untracked"},
 }
 

@@ -78,6 +78,9 @@ def test_decision_json_has_exactly_the_documented_shape(yunan: Pack) -> None:
         "requirements",
         "time_limits",
         "trace",
+        "provisional_reasons",
+        "parameters",
+        "exceptions",
     ]
     assert doc["tenant"] == "445322" and doc["evaluated_on"] == "2025-03-01"
     assert doc["policy"] == {
@@ -86,7 +89,14 @@ def test_decision_json_has_exactly_the_documented_shape(yunan: Pack) -> None:
         "status": "in_force",
         "sha256": yunan.sha256,
     }
-    assert list(doc["route"]) == ["code", "article", "authority", "explanation"]
+    assert list(doc["route"]) == [
+        "code",
+        "article",
+        "authority",
+        "explanation",
+        "waivable_by",
+        "options",
+    ]
     assert list(doc["requirements"][0]) == [
         "code",
         "mandatory",
@@ -96,6 +106,8 @@ def test_decision_json_has_exactly_the_documented_shape(yunan: Pack) -> None:
         "order",
         "article",
         "explanation",
+        "waivable_by",
+        "also",
     ]
     assert list(doc["time_limits"][0]) == [
         "code",
@@ -108,6 +120,9 @@ def test_decision_json_has_exactly_the_documented_shape(yunan: Pack) -> None:
         "amount",
         "article",
         "explanation",
+        "waivable_by",
+        "minimum",
+        "base",
     ]
     assert doc["trace"][0] == {"rule": "scope.classified", "article": "第四条", "result": False}
     # A stored decision reads back into the same model.
@@ -231,30 +246,16 @@ def test_engine_helpers_pass_on_the_fixture(yunan: Pack) -> None:
 
 def test_monotonic_helper_catches_an_inverted_table(yunan: Pack) -> None:
     import copy
-
-    from libs.policy.evaluator import _Band
+    from dataclasses import replace
 
     bad = copy.copy(yunan)
     table = yunan.compiled.tables[0]
     # Swap the routes of the lowest and highest bands.
     lo, mid, hi = table.bands
     swapped = (
-        _Band(
-            lo.lo, lo.hi, lo.key, lo.article, "approval", None, lo.prefix, lo.template, lo.hit, None
-        ),
+        replace(lo, route="approval", authority=None, outcome=None),
         mid,
-        _Band(
-            hi.lo,
-            hi.hi,
-            hi.key,
-            hi.article,
-            "self_managed",
-            None,
-            hi.prefix,
-            hi.template,
-            hi.hit,
-            None,
-        ),
+        replace(hi, route="self_managed", authority=None, outcome=None),
     )
     bad.compiled = copy.copy(yunan.compiled)
     object.__setattr__(bad.compiled, "tables", (copy.copy(table),))

@@ -31,8 +31,6 @@ NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
         ("services/archive", "PROPERTIES"),  # vocab.py → CHECK_PROPERTIES
         ("services/archive", "STAGES"),  # vocab.py → CHECK_STAGES
         ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
-        ("services/budget", "STATUS_LABEL"),  # procurement.py → BUDGET_STATUS_LABELS
-        ("services/budget", "LINE_LABELS"),  # rules.py → BUDGET_LINES
         ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )

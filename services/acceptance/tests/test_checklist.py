@@ -63,7 +63,10 @@ def test_yunan_approval_professional_goes_through_the_bureau_conformity_review()
 
 def test_filing_projects_skip_the_conformity_review_where_their_article_says_so() -> None:
     for tenant in ("445102", "445322", "440804"):
-        decision = decide(tenant, amount=300_000 if tenant == "445322" else 800_000)
+        # 坡头's 政府采购限额 is the bureau's to set (issue 17): until it is, only 第十二条's
+        # 运行维护服务 projects are filed whatever the amount.
+        extra = {"service_types": ["operations_maintenance"]} if tenant == "440804" else {}
+        decision = decide(tenant, amount=300_000 if tenant == "445322" else 800_000, **extra)
         assert decision["route"]["code"] == "filing", tenant
         plan = plan_review(decision["requirements"])
         assert plan.mode == "self_check", tenant

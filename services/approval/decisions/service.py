@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.events import system_actor
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
 from services.approval.decisions import repository
+from services.approval.discretion.service import bureau_inputs
 from services.approval.models import Decision
 from services.approval.workflow.publish import announce
 from services.approval.workflow.service import open_workflow
@@ -99,6 +100,10 @@ async def decide(
     """
     tenant, on = submission.tenant, submission.submitted_on
     pack = _pack_for(policies, submission)
+    # The authority's parameters in force on submitted_on, and its exceptions (issue 17).
+    pack, exceptions = await bureau_inputs(
+        session, tenant=tenant, project_id=submission.project_id, on=on, pack=pack
+    )
     raw = await _facts(session, submission, pack, inputs)
     try:
         facts = validate_facts(pack, raw)
@@ -111,7 +116,7 @@ async def decide(
                 "field": f"facts.{exc.field}",
             }
         ) from exc
-    decision = evaluate(pack, facts, on)
+    decision = evaluate(pack, facts, on, exceptions=exceptions)
     body: dict[str, Any] = decision.model_dump(mode="json")
     values: dict[str, Any] = {
         "id": uuid.uuid4(),

@@ -11,8 +11,10 @@ from pydantic import BaseModel
 from libs.common.errors import NotFound
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
+from libs.common.service import DbSession
 from libs.policy import Decision
 from services.approval.deps import Idem, Read, once
+from services.approval.discretion.service import settings_of
 from services.approval.policy import service
 from services.approval.policy.schemas import EvaluateRequest, PolicyRead, PolicySummary
 
@@ -32,6 +34,7 @@ async def evaluate_facts(
     policies: Policies,
     body: Annotated[EvaluateRequest, Body()],
     idem: Idem,
+    session: DbSession,
 ) -> BaseModel | JSONResponse:
     subject = access.subject
     tenant = body.tenant or subject.tenant
@@ -39,8 +42,11 @@ async def evaluate_facts(
         # Another jurisdiction's decisions are not ours to compute: answer like a missing tenant.
         raise NotFound("辖区", tenant)
 
+    # The values the tenant's authority set (政府采购限额 …), as stored decisions use them.
+    settings = await settings_of(session, tenant)
+
     async def produce() -> Decision:
-        return service.judge(policies, tenant, body.facts)
+        return service.judge(policies, tenant, body.facts, settings=settings)
 
     return await once(idem, 200, produce)
 

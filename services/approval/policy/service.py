@@ -7,7 +7,7 @@ is submitted (:mod:`services.approval.decisions.service`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,8 @@ from libs.policy import (
     evaluate,
     validate_facts,
 )
+from libs.policy.bind import bind_in_force
+from libs.policy.parameters import ParameterSetting
 from services.approval.policy.schemas import PolicyRead, PolicySummary
 
 
@@ -41,13 +43,19 @@ def _submitted_on(raw: dict[str, Any]) -> date:
         ) from exc
 
 
-def judge(policies: PolicyRegistry, tenant: str, facts: dict[str, Any]) -> Decision:
+def judge(
+    policies: PolicyRegistry,
+    tenant: str,
+    facts: dict[str, Any],
+    *,
+    settings: Sequence[ParameterSetting] = (),
+) -> Decision:
     """The decision ``facts`` would get in ``tenant`` on their ``submitted_on`` (default today)."""
     raw = dict(facts)
     on = _submitted_on(raw)
     raw.setdefault("submitted_on", on.isoformat())
     try:
-        pack = policies.pack_for(tenant, on)
+        pack = bind_in_force(policies.pack_for(tenant, on), settings, on)
         checked = validate_facts(pack, raw)
     except NoPolicyInForce as exc:
         raise Problem(

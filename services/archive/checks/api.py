@@ -14,18 +14,18 @@ from libs.common.service import DbSession, actor_of
 from services.archive.checks import service
 from services.archive.checks.report import render_report
 from services.archive.checks.scanner import VirusScanner, scanner_from_env
-from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
-from services.archive.limits import heavy
-from services.archive.packages.api import package_scope
-from services.archive.packages.service import get_package
-from services.archive.replica import require_project
-from services.archive.schemas import (
+from services.archive.checks.schemas import (
     AcceptanceCreate,
     AcceptanceRead,
     CheckReportRead,
     CheckRun,
     ManualOutcome,
 )
+from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
+from services.archive.limits import heavy
+from services.archive.packages.api import package_scope
+from services.archive.packages.service import get_package
+from services.archive.replica import require_project
 
 router = APIRouter(prefix="/v1", tags=["checks"])
 

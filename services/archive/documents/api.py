@@ -28,11 +28,7 @@ from libs.common.service import DbSession, actor_of, tenant_context_of
 from services.archive.deps import PROBLEMS, Idem, Reader, Storage, Writer
 from services.archive.documents import intake, service
 from services.archive.documents.intake import UploadKey, drain, fingerprint, timed
-from services.archive.documents.upload import StreamedForm
-from services.archive.http_range import stream_object
-from services.archive.limits import UploadLimits, too_large, upload_limits
-from services.archive.replica import require_project
-from services.archive.schemas import (
+from services.archive.documents.schemas import (
     AttachmentCreate,
     AttachmentRead,
     DocumentCreate,
@@ -40,6 +36,10 @@ from services.archive.schemas import (
     LegalHoldUpdate,
     VersionRead,
 )
+from services.archive.documents.upload import StreamedForm
+from services.archive.http_range import stream_object
+from services.archive.limits import UploadLimits, too_large, upload_limits
+from services.archive.replica import require_project
 from services.archive.storage import ArchiveStorage
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -72,8 +72,20 @@ _FILE_FIELD = {
 }
 
 
+# The key is read by hand (before the body, so a retry of a streaming upload is
+# recognised at once), so it is declared here for the OpenAPI document.
+_IDEMPOTENCY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "幂等键：重试同一上传时带上相同的键，平台只保存一次并返回首次的结果",
+}
+
+
 def _multipart_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {
+        "parameters": [_IDEMPOTENCY_PARAMETER],
         "requestBody": {
             "required": True,
             "content": {
@@ -361,10 +373,11 @@ async def _content(
     )
 
 
+_BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 _CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEMS,
-    200: {"description": "文件内容", "content": {"application/octet-stream": {}}},
-    206: {"description": "部分内容（Range）"},
+    200: {"description": "文件内容", "content": {"application/octet-stream": _BINARY}},
+    206: {"description": "部分内容（Range）", "content": {"application/octet-stream": _BINARY}},
     416: {"description": "请求的字节范围无效"},
 }
 

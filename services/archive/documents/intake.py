@@ -45,10 +45,10 @@ from libs.common.errors import Problem
 from libs.common.idempotency import HEADER
 from libs.common.storage import StoredObject as Stored
 from services.archive.documents import service
+from services.archive.documents.schemas import DocumentCreate
 from services.archive.limits import UploadLimits, too_large
 from services.archive.models import StoredObject, idempotency_keys
 from services.archive.replica import require_project
-from services.archive.schemas import DocumentCreate
 from services.archive.storage import ArchiveStorage
 
 __all__ = [

@@ -26,8 +26,8 @@ from libs.common.errors import Problem
 from libs.common.events import emit
 from libs.common.storage import ObjectStream, Retention, RetentionViolation
 from libs.common.storage import StoredObject as Stored
+from services.archive.documents.schemas import DocumentCreate
 from services.archive.models import Attachment, Document, DocumentVersion, StoredObject
-from services.archive.schemas import DocumentCreate
 from services.archive.storage import ArchiveStorage, retain_until
 from services.archive.vocab import RETENTION_YEARS
 

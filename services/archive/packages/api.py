@@ -19,10 +19,12 @@ from services.archive.http_range import content_disposition, parse_range, stream
 from services.archive.limits import heavy
 from services.archive.models import Document, Package, Project
 from services.archive.packages import service, tarstream
+from services.archive.packages.schemas import PackageCreate, PackageRead, PackageVerification
 from services.archive.replica import require_project
-from services.archive.schemas import PackageCreate, PackageRead, PackageVerification
 
 router = APIRouter(prefix="/v1", tags=["packages"])
+
+_TAR: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 
 
 async def package_scope(session: AsyncSession, package: Package) -> Scope:
@@ -134,7 +136,8 @@ async def verify_package(
     response_class=StreamingResponse,
     responses={
         **PROBLEMS,
-        206: {"description": "部分内容"},
+        200: {"description": "归档信息包（tar）", "content": {"application/x-tar": _TAR}},
+        206: {"description": "部分内容", "content": {"application/x-tar": _TAR}},
         410: {"description": "包内文件已按保管期限处置"},
         416: {"description": "范围无效"},
     },

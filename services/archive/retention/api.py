@@ -13,8 +13,8 @@ from libs.common.service import DbSession, actor_of
 from services.archive.deps import PROBLEMS, Auditor, Idem, Reader, Storage
 from services.archive.limits import heavy
 from services.archive.models import FixityFinding
-from services.archive.retention.audit import run_audit
-from services.archive.schemas import AuditRead, AuditRun, FindingRead
+from services.archive.retention.schemas import AuditRead, AuditRun, FindingRead
+from services.archive.retention.service import run_audit
 
 router = APIRouter(prefix="/v1", tags=["fixity"])
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import AsyncIterator
-from datetime import date
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,53 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.db import TenantContext
 from libs.common.storage import Digester
 from services.archive.documents import intake, service
-from services.archive.schemas import DocumentCreate
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import LIMITS, actor, in_tenant
+from services.archive.tests.support import chunks, upload
 
 MiB = 1024 * 1024
-
-
-def meta(**overrides: Any) -> DocumentCreate:
-    fields: dict[str, Any] = {
-        "title": "郁南县政务云扩容项目验收报告",
-        "doc_type": "acceptance_report",
-        "doc_number": "郁政数〔2026〕12号",
-        "doc_date": date(2026, 11, 1),
-        "author_unit": "郁南县政务服务数据管理局",
-        "security_level": "non_secret",
-        "retention_period": "y30",
-    }
-    fields.update(overrides)
-    return DocumentCreate(**fields)
-
-
-async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
-    for i in range(0, len(data), size):
-        yield data[i : i + size]
-
-
-async def upload(
-    sessions: async_sessionmaker[AsyncSession],
-    storage: ArchiveStorage,
-    data: bytes,
-    *,
-    filename: str = "report.pdf",
-    tenant: str = "445322",
-    **overrides: Any,
-) -> dict[str, Any]:
-    return await intake.deposit_document(
-        sessions,
-        storage,
-        ctx=TenantContext.own(tenant),
-        access=None,
-        meta=meta(**overrides),
-        filename=filename,
-        content_type="application/pdf",
-        source=chunks(data),
-        limits=LIMITS,
-        actor=actor(tenant),
-    )
 
 
 def test_sm3_matches_the_gb_t_32905_vectors() -> None:

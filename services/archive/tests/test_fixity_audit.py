@@ -23,10 +23,10 @@ from libs.common.storage import (
 )
 from services.archive.documents import service
 from services.archive.models import StoredObject as StoredRow
-from services.archive.retention.audit import Finding, run_audit
+from services.archive.retention.service import Finding, run_audit
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import in_tenant
-from services.archive.tests.test_documents import upload
+from services.archive.tests.support import upload
 
 NOW = timedelta(0)
 
@@ -236,6 +236,6 @@ async def test_commit_without_the_bytes_is_found_missing(
 
 
 def _meta() -> Any:
-    from services.archive.tests.test_documents import meta
+    from services.archive.tests.support import meta
 
     return meta()

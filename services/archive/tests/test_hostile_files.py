@@ -17,7 +17,7 @@ from services.archive.checks.sandbox import inspect
 from services.archive.storage import ArchiveStorage
 from services.archive.tests import samples
 from services.archive.tests.conftest import actor, in_tenant
-from services.archive.tests.test_packages_checks import CleanScanner, project_with, result
+from services.archive.tests.support import CleanScanner, project_with, result
 
 FILESYSTEM = pytest.mark.parametrize("store", ["filesystem"], indirect=True)
 

@@ -14,10 +14,10 @@ from libs.common.storage import ObjectStore, Retention
 from services.archive.documents import intake, service
 from services.archive.limits import heavy
 from services.archive.models import StoredObject
-from services.archive.retention.audit import run_audit
+from services.archive.retention.service import run_audit
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import LIMITS, actor, in_tenant
-from services.archive.tests.test_documents import chunks, meta, upload
+from services.archive.tests.support import chunks, meta, upload
 
 
 async def _versions(storage: ArchiveStorage) -> list[Any]:

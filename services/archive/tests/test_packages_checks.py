@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import tarfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,42 +17,14 @@ from services.archive.checks import service as checks
 from services.archive.checks.catalogue import load_catalogue, parse_catalogue
 from services.archive.checks.items import CHECKS
 from services.archive.checks.report import render_report
-from services.archive.checks.scanner import ClamdScanner, NoScanner, ScanResult
+from services.archive.checks.scanner import ClamdScanner, NoScanner
 from services.archive.models import Package
 from services.archive.packages import service as packages
 from services.archive.packages import tarstream
 from services.archive.storage import ArchiveStorage
 from services.archive.tests import samples
-from services.archive.tests.conftest import actor, in_tenant, make_project
-from services.archive.tests.test_documents import upload
-
-
-class CleanScanner:
-    """A scanner that ran and found nothing (stands in for ClamAV where none is installed)."""
-
-    async def scan(self, path: Path) -> ScanResult:
-        return ScanResult("pass", "test scanner: clean")
-
-
-async def project_with(
-    sessions: async_sessionmaker[AsyncSession],
-    storage: ArchiveStorage,
-    files: list[tuple[str, bytes]],
-) -> tuple[uuid.UUID, dict[str, Any]]:
-    project = await make_project(sessions)
-    for name, data in files:
-        await upload(
-            sessions, storage, data, filename=name, project_id=project, step_id="acceptance"
-        )
-    async with in_tenant(sessions) as session:
-        package = await packages.build_package(
-            session, storage, tenant="445322", project_id=project, document_ids=None, actor=actor()
-        )
-    return project, package
-
-
-def result(report: Any, item: str) -> dict[str, Any]:
-    return next(r for r in report.results if r["item"] == item)
+from services.archive.tests.conftest import actor, in_tenant
+from services.archive.tests.support import CleanScanner, project_with, result
 
 
 def test_catalogue_is_data_and_refuses_unknown_checks() -> None:

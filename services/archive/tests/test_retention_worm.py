@@ -16,7 +16,7 @@ from services.archive.documents import service
 from services.archive.models import StoredObject
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import actor, in_tenant
-from services.archive.tests.test_documents import upload
+from services.archive.tests.support import upload
 
 MiB = 1024 * 1024
 

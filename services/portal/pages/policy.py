@@ -20,7 +20,8 @@ from libs.policy import PolicyRegistry, load_registry
 from libs.policy.diff import diff_packs
 from libs.policy.lint import cn_number
 from libs.policy.render import format_value
-from libs.vocab import ROLE_LABELS, label
+from libs.vocab import ROLE_LABELS, ROUTE_LABELS, label
+from services.portal.client import ApiError
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -63,12 +64,10 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
     for code, f in (spec.get("facts") or {}).items():
         add(f.get("article"), "facts", f.get("label") or code, f"类型 {f.get('type')}")
     for code, p in (spec.get("parameters") or {}).items():
-        add(
-            p.get("article"),
-            "parameters",
-            p.get("label") or code,
-            format_value(p.get("value"), p.get("type", "")),
-        )
+        # A parameter the text leaves open has no value in the pack (issue 17).
+        value = p.get("value")
+        shown = "由主管机关设定" if value is None else format_value(value, p.get("type", ""))
+        add(p.get("article"), "parameters", p.get("label") or code, shown)
     for rule in spec.get("scope") or []:
         add(
             rule.get("article"),
@@ -180,6 +179,61 @@ def _show(value: Any, kind: str | None) -> str:
     if isinstance(value, str) and value in ROLE_LABELS:
         return label("role", value)
     return str(value)
+
+
+@router.get("/policies/exceptions", response_class=HTMLResponse)
+async def exceptions(request: Request, user: CurrentUser) -> HTMLResponse:
+    """Exceptions to softened rules the caller may read, and their count per county per year."""
+    listed = await user.api.get("approval", "/v1/policy/exceptions")
+    counts = await user.api.get("approval", "/v1/policy/exceptions/summary")
+    years = sorted({c["year"] for c in counts}, reverse=True)
+    table: dict[str, dict[int, int]] = defaultdict(dict)
+    for c in counts:
+        table[c["tenant"]][c["year"]] = c["count"]
+    return render(
+        request,
+        "policy/exceptions.html",
+        user,
+        title="例外决定",
+        exceptions=listed,
+        years=years,
+        table=dict(sorted(table.items())),
+    )
+
+
+async def _impact_page(
+    request: Request, user: CurrentUser, status: int = 200, **context: Any
+) -> HTMLResponse:
+    context.setdefault("report", None)
+    context.setdefault("values", {})
+    context.setdefault("route_labels", ROUTE_LABELS)
+    return render(request, "policy/impact.html", user, status, title="拟议政策影响分析", **context)
+
+
+@router.get("/policies/impact", response_class=HTMLResponse)
+async def impact_form(request: Request, user: CurrentUser) -> HTMLResponse:
+    user.require("bureau_officer")
+    return await _impact_page(request, user)
+
+
+@router.post("/policies/impact", response_class=HTMLResponse)
+async def impact_run(request: Request, user: CurrentUser) -> HTMLResponse:
+    """Re-decide the jurisdiction's submissions under a candidate pack (a draft, a threshold)."""
+    user.require("bureau_officer")
+    form = await request.form()
+    values = {"pack": str(form.get("pack") or ""), "since": str(form.get("since") or "")}
+    if not values["pack"].strip():
+        return await _impact_page(
+            request, user, 422, error="请粘贴拟议政策包（YAML）", values=values
+        )
+    body = {"pack": values["pack"], "since": values["since"] or None}
+    try:
+        report = await user.api.post("approval", "/v1/policy/impact", body)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await _impact_page(request, user, exc.status, error=exc.message, values=values)
+    return await _impact_page(request, user, report=report, values=values)
 
 
 @router.get("/policies/{pack_id}", response_class=HTMLResponse)

@@ -8,46 +8,21 @@ from typing import Any
 import pytest
 
 from policies.tests.support import decision, registry, source_text
-from services.budget import rules
-
-LAIZHOU_ON = date(2023, 3, 1)  # 莱政办发〔2022〕6号 is in force 2022-09-29 .. 2024-09-28
+from services.budget.lines import rules
+from services.budget.lines.service import missing_lines
+from services.budget.tests.factories import laizhou_decision, professional_decision
 
 
 def laizhou(amount: int = 800_000, **facts: Any) -> dict[str, Any]:
-    pack = registry().pack_for("370683", LAIZHOU_ON)
-    base = {
-        "project_class": "professional",
-        "category": "governance",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-    return decision(pack, {**base, **facts}, LAIZHOU_ON)
+    return laizhou_decision(amount, **facts)
 
 
 def yunan(amount: int = 1_200_000) -> dict[str, Any]:
-    pack = registry().pack_for("445322", date(2025, 3, 1))
-    facts = {
-        "project_class": "professional",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-    return decision(pack, facts, date(2025, 3, 1))
+    return _professional("445322", amount)
 
 
 def _professional(tenant: str, amount: int) -> dict[str, Any]:
-    on = date(2025, 3, 1)
-    facts = {
-        "project_class": "professional",
-        "service_types": ["software_development"],
-        "amount": amount,
-        "software_amount": amount,
-        "in_annual_plan": True,
-    }
-    return decision(registry().pack_for(tenant, on), facts, on)
+    return professional_decision(tenant, amount, on=date(2025, 3, 1), in_annual_plan=True)
 
 
 def chaozhou(amount: int) -> dict[str, Any]:
@@ -167,18 +142,16 @@ def test_free_period_in_whole_years(period: str, years: int) -> None:
 
 
 def test_yunan_one_million_needs_supervision_and_testing_lines_but_less_does_not() -> None:
-    from services.budget.api import _missing_lines
-
     # 第十六条第（一）项 投资总额100万元以上（含）必须实行监理; 第（二）项 应用软件开发费用100万元以上（含）
     # 必须第三方测试; 第（三）项 必须聘请有资质的单位开展安全评估; 第二十二条 验收包括第三方验收测评.
-    missing = {m["kind"]: m["articles"] for m in _missing_lines(yunan(1_000_000), {"construction"})}
+    missing = {m["kind"]: m["articles"] for m in missing_lines(yunan(1_000_000), {"construction"})}
     assert missing == {
         "supervision": ["第十六条第（一）项"],
         "third_party_testing": ["第十六条第（二）项", "第二十二条"],
         "security_assessment": ["第十六条第（三）项", "第二十二条"],
     }
     # 100万元以下按需实行监理: no longer missing; 验收测评 and 信息安全测评 (第二十二条) still are.
-    below = {m["kind"]: m["articles"] for m in _missing_lines(yunan(999_999), {"construction"})}
+    below = {m["kind"]: m["articles"] for m in missing_lines(yunan(999_999), {"construction"})}
     assert below == {
         "third_party_testing": ["第二十二条"],
         "security_assessment": ["第十六条第（三）项", "第二十二条"],

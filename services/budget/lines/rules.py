@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from libs.common.errors import Problem
+
 __all__ = [
     "INVESTMENT",
     "LINE_KINDS",
@@ -40,13 +42,6 @@ __all__ = [
 
 INVESTMENT = ("construction", "supervision", "third_party_testing", "security_assessment")
 LINE_KINDS = (*INVESTMENT, "operations")
-LINE_LABELS = {
-    "construction": "建设费用",
-    "supervision": "监理费用",
-    "third_party_testing": "第三方测试费用",
-    "security_assessment": "安全评估费用",
-    "operations": "运维费用",
-}
 
 
 @dataclass
@@ -69,6 +64,11 @@ class Violation:
         if policy:
             out["policy"] = {k: policy.get(k) for k in ("id", "document", "sha256")}
         return out
+
+    def error(self, decision: dict[str, Any]) -> Problem:
+        """The refusal: 422 naming the rule's article(s) and the policy of ``decision``."""
+        policy: dict[str, Any] | None = decision.get("policy")
+        return Problem(422, self.code, self.title, self.detail, extra=self.members(policy))
 
 
 def requirement(decision: dict[str, Any], code: str) -> dict[str, Any] | None:

@@ -1,0 +1,170 @@
+"""What a compiled pack holds: the prepared rules evaluation walks.
+
+Plain frozen dataclasses with no behaviour, so that the compiler (which builds
+them), the pack (which carries them) and the evaluator (which reads them) can
+all import this module without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import cel
+
+from libs.policy.decision import (
+    RequirementOutcome,
+    RouteOutcome,
+    TimeLimitOutcome,
+    TraceEntry,
+    Waivable,
+)
+from libs.policy.render import Template
+
+__all__ = [
+    "DEFAULT_ROUTES",
+    "BandStep",
+    "CompiledPack",
+    "Condition",
+    "RequirementStep",
+    "ScopeStep",
+    "TableStep",
+    "TimeLimitStep",
+]
+
+# Routes that carry requirements and time limits unless a rule lists others.
+DEFAULT_ROUTES: frozenset[str] = frozenset({"approval", "filing"})
+
+
+class Condition:
+    """A compiled ``when`` (or ``subjects``); the constants true/false skip CEL entirely."""
+
+    __slots__ = ("constant", "program", "source", "variables")
+
+    def __init__(
+        self,
+        source: str,
+        program: cel.Program | None,
+        constant: bool | None,
+        variables: frozenset[str],
+    ) -> None:
+        self.source = source
+        self.program = program
+        self.constant = constant
+        self.variables = variables
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeStep:
+    """A scope rule, ready to check: its condition and its prebuilt outcomes."""
+
+    key: str
+    article: str
+    cond: Condition
+    route: str
+    authority: str | None
+    prefix: str
+    template: Template
+    hit: TraceEntry
+    miss: TraceEntry
+    outcome: RouteOutcome | None  # prebuilt when the explanation reads no fact
+    subjects: Condition | None
+    waivable: Waivable | None
+
+
+@dataclass(frozen=True, slots=True)
+class BandStep:
+    """One band of a route table as an inclusive integer interval ``[lo, hi]``."""
+
+    lo: int
+    hi: int | None
+    key: str
+    article: str
+    route: str
+    authority: str | None
+    prefix: str
+    template: Template
+    hit: TraceEntry
+    outcome: RouteOutcome | None
+    options: tuple[str, ...]  # stricter routes the unit may choose instead
+
+
+@dataclass(frozen=True, slots=True)
+class TableStep:
+    """A banded route table: applies when ``cond`` holds, then picks a band by ``input``."""
+
+    key: str
+    article: str
+    cond: Condition
+    input: str
+    bands: tuple[BandStep, ...]
+    hit: TraceEntry
+    miss: TraceEntry
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementStep:
+    """A requirement, with the routes it applies to and its prebuilt outcome."""
+
+    key: str
+    article: str
+    cond: Condition
+    routes: frozenset[str]
+    code: str
+    mandatory: bool
+    stage: str
+    actor: str
+    authority: str | None
+    order: int
+    prefix: str
+    template: Template
+    hit: TraceEntry
+    miss: TraceEntry
+    outcome: RequirementOutcome | None
+    subjects: Condition | None
+    waivable: Waivable | None
+    also: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimitStep:
+    """A time limit, with its resolved value and its prebuilt outcome."""
+
+    key: str
+    article: str
+    cond: Condition
+    routes: frozenset[str]
+    code: str
+    from_: str | None
+    until: str | None
+    period: str | None
+    working_days: bool
+    date: str | None
+    ratio: str | None
+    amount: int | None
+    prefix: str
+    template: Template
+    hit: TraceEntry
+    miss: TraceEntry
+    outcome: TimeLimitOutcome | None
+    subjects: Condition | None
+    waivable: Waivable | None
+    minimum: bool
+    base: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPack:
+    """Everything evaluation needs, prepared at load."""
+
+    variables: tuple[str, ...]  # the facts some condition reads: the CEL context
+    system_keys: tuple[str, ...]  # the system facts some condition reads
+    uses_route: bool
+    scope: tuple[ScopeStep, ...]
+    tables: tuple[TableStep, ...]
+    requirements: tuple[RequirementStep, ...]
+    time_limits: tuple[TimeLimitStep, ...]
+    fact_kinds: Mapping[str, str]
+    # Rule key -> the authority-set parameters it reads: a decision that checked
+    # the rule cites them (or, while they are unset, is provisional).
+    bureau_deps: Mapping[str, frozenset[str]]

@@ -1,0 +1,67 @@
+"""Queries of exceptions and parameters (RLS scopes every read to the visible tenants)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.approval.discretion.models import BureauParameter, RuleException
+
+
+async def exception_of(
+    session: AsyncSession, project_id: uuid.UUID, rule: str
+) -> RuleException | None:
+    """The exception already granted for this project and rule, if any."""
+    found: RuleException | None = await session.scalar(
+        sa.select(RuleException).where(
+            RuleException.project_id == project_id, RuleException.rule == rule
+        )
+    )
+    return found
+
+
+async def exceptions_of(
+    session: AsyncSession, tenant: str, project_id: uuid.UUID
+) -> list[RuleException]:
+    """Every exception granted in ``tenant`` for one project."""
+    rows = await session.scalars(
+        sa.select(RuleException)
+        .where(RuleException.tenant_id == tenant, RuleException.project_id == project_id)
+        .order_by(RuleException.granted_at)
+    )
+    return list(rows)
+
+
+async def visible_exceptions(session: AsyncSession, year: int | None) -> list[RuleException]:
+    """The exceptions the caller may read (own tenant; an overseer's counties too)."""
+    query = sa.select(RuleException).order_by(RuleException.granted_at.desc())
+    if year is not None:
+        query = query.where(
+            RuleException.granted_on >= date(year, 1, 1),
+            RuleException.granted_on < date(year + 1, 1, 1),
+        )
+    return list(await session.scalars(query))
+
+
+async def exception_counts(session: AsyncSession) -> list[tuple[str, int, int]]:
+    """(tenant, year, count) of the exceptions the caller may read."""
+    year = sa.extract("year", RuleException.granted_on)
+    rows = await session.execute(
+        sa.select(RuleException.tenant_id, year, sa.func.count())
+        .group_by(RuleException.tenant_id, year)
+        .order_by(RuleException.tenant_id, year)
+    )
+    return [(str(t), int(y), int(n)) for t, y, n in rows]
+
+
+async def parameters_of(session: AsyncSession, tenant: str) -> list[BureauParameter]:
+    """Every value recorded in ``tenant``, oldest first."""
+    rows = await session.scalars(
+        sa.select(BureauParameter)
+        .where(BureauParameter.tenant_id == tenant)
+        .order_by(BureauParameter.effective_from, BureauParameter.recorded_at)
+    )
+    return list(rows)

@@ -1,0 +1,257 @@
+"""The authority's discretion: rules, state changes and events (no HTTP).
+
+- An **exception** lifts a softened rule (原则上、一般: ``waivable_by`` in the
+  pack) for one project. Only the named authority grants it, with a written
+  reason; it is a row of that authority's tenant and the event
+  ``govproj.approval.exception.granted.v1`` names the actor and the article.
+  It applies to the project's decisions made after it (a stored decision never
+  changes): the bureau grants it before the unit submits, or before it
+  resubmits after a return.
+- A **parameter** the text leaves open (坡头 第十二条 政府采购限额) is recorded by
+  the authority the pack names (``set_by``) with the document that sets it; it
+  judges projects submitted on or after its ``effective_from``. A new value is
+  a new row, so later decisions only change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import AuthSubject
+from libs.common.deadlines import today_in_china
+from libs.common.errors import Conflict, Forbidden, Invalid
+from libs.common.events import emit
+from libs.policy import NoPolicyInForce, Pack, PackError, PolicyRegistry
+from libs.policy.bind import bind_in_force, check_setting, waivable_rules
+from libs.policy.parameters import Exemption, ParameterSetting
+from services.approval.discretion import repository
+from services.approval.discretion.models import BureauParameter, RuleException
+from services.approval.discretion.schemas import (
+    ExceptionCount,
+    ExceptionCreate,
+    ExceptionRead,
+    ParameterCreate,
+    ParameterRead,
+)
+
+__all__ = [
+    "bureau_inputs",
+    "exception_counts",
+    "grant_exception",
+    "list_exceptions",
+    "list_parameters",
+    "record_parameter",
+    "settings_of",
+]
+
+
+def _pack_now(policies: PolicyRegistry, tenant: str) -> Pack:
+    """The pack that will judge the tenant's next submissions (today's, in China)."""
+    try:
+        return policies.pack_for(tenant, today_in_china())
+    except NoPolicyInForce:
+        raise Invalid("tenant", "本辖区当前没有适用的政策") from None
+
+
+def exception_read(row: RuleException) -> ExceptionRead:
+    return ExceptionRead(
+        id=row.id,
+        tenant=row.tenant_id,
+        project_id=row.project_id,
+        project_name=row.project_name,
+        pack_id=row.pack_id,
+        rule=row.rule,
+        article=row.article,
+        authority=row.authority,
+        reason=row.reason,
+        granted_on=row.granted_on,
+        granted_at=row.granted_at,
+    )
+
+
+async def grant_exception(
+    session: AsyncSession,
+    *,
+    subject: AuthSubject,
+    body: ExceptionCreate,
+    policies: PolicyRegistry,
+    actor: dict[str, Any],
+) -> ExceptionRead:
+    """Record the named authority's exception to a softened rule, and announce it."""
+    tenant = subject.tenant
+    pack = _pack_now(policies, tenant)
+    waivable = waivable_rules(pack).get(body.rule)
+    if waivable is None:
+        raise Invalid("rule", "该规则不是可由主管机关决定例外的规则（原文非“原则上”“一般”条款）")
+    if waivable.role not in subject.roles:
+        raise Forbidden(f"该例外只能由{waivable.authority}决定", role=waivable.role)
+    if await repository.exception_of(session, body.project_id, body.rule) is not None:
+        raise Conflict("exception_exists", "例外已决定", "该项目的这一规则已决定例外")
+    now = datetime.now(UTC)
+    row = RuleException(
+        id=uuid.uuid4(),
+        tenant_id=tenant,
+        project_id=body.project_id,
+        project_name=body.project_name,
+        pack_id=pack.id,
+        rule=body.rule,
+        article=waivable.article,
+        authority=waivable.authority,
+        role=waivable.role,
+        reason=body.reason,
+        granted_on=today_in_china(),
+        granted_by=actor,
+        granted_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="approval",
+        aggregate="exception",
+        event="granted",
+        data={
+            "tenant": tenant,
+            "exception_id": str(row.id),
+            "project_id": str(row.project_id),
+            "project_name": row.project_name,
+            "policy_id": pack.id,
+            "rule": row.rule,
+            "article": row.article,
+            "authority": row.authority,
+            "reason": row.reason,
+            "granted_on": row.granted_on.isoformat(),
+        },
+        actor=actor,
+    )
+    return exception_read(row)
+
+
+async def list_exceptions(session: AsyncSession, *, year: int | None) -> list[ExceptionRead]:
+    """The exceptions the caller may read: own tenant, an overseer's counties, the auditor's."""
+    return [exception_read(r) for r in await repository.visible_exceptions(session, year)]
+
+
+async def exception_counts(session: AsyncSession) -> list[ExceptionCount]:
+    """Exceptions per jurisdiction per year, for the city's dashboard."""
+    return [
+        ExceptionCount(tenant=t, year=y, count=n)
+        for t, y, n in await repository.exception_counts(session)
+    ]
+
+
+def _parameter_read(row: BureauParameter, pack: Pack | None) -> ParameterRead:
+    spec = pack.spec.parameters.get(row.name) if pack is not None else None
+    return ParameterRead(
+        id=row.id,
+        tenant=row.tenant_id,
+        name=row.name,
+        label=spec.label if spec else row.name,
+        article=spec.article if spec else "",
+        value=row.value,
+        document=row.document,
+        document_date=row.document_date,
+        effective_from=row.effective_from,
+        recorded_at=row.recorded_at,
+    )
+
+
+async def record_parameter(
+    session: AsyncSession,
+    *,
+    subject: AuthSubject,
+    body: ParameterCreate,
+    policies: PolicyRegistry,
+    actor: dict[str, Any],
+) -> ParameterRead:
+    """Record a value the pack leaves to this authority, checked like the pack's own values."""
+    tenant = subject.tenant
+    pack = _pack_now(policies, tenant)
+    spec = pack.spec.parameters.get(body.name)
+    if spec is None or spec.set_by is None:
+        raise Invalid("name", f"参数 {body.name} 不是由主管机关设定的参数")
+    authority = pack.spec.authorities[spec.set_by]
+    if (authority.role or spec.set_by) not in subject.roles:
+        raise Forbidden(f"{spec.label}由{authority.name}设定", role=authority.role or spec.set_by)
+    setting = ParameterSetting(
+        body.name, body.value, body.document, body.document_date, body.effective_from
+    )
+    try:
+        check_setting(pack, setting)
+    except PackError as exc:
+        raise Invalid("value", exc.problem) from None
+    if any(
+        p.effective_from == body.effective_from and p.name == body.name
+        for p in await repository.parameters_of(session, tenant)
+    ):
+        raise Conflict("parameter_exists", "参数已设定", f"{spec.label}在该日期已有设定值")
+    row = BureauParameter(
+        id=uuid.uuid4(),
+        tenant_id=tenant,
+        name=body.name,
+        value=body.value,
+        document=body.document,
+        document_date=body.document_date,
+        effective_from=body.effective_from,
+        set_by=actor,
+        recorded_at=datetime.now(UTC),
+    )
+    session.add(row)
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="approval",
+        aggregate="parameter",
+        event="set",
+        data={
+            "tenant": tenant,
+            "policy_id": pack.id,
+            "name": row.name,
+            "label": spec.label,
+            "article": spec.article,
+            "value": row.value,
+            "document": row.document,
+            "document_date": row.document_date.isoformat(),
+            "effective_from": row.effective_from.isoformat(),
+        },
+        actor=actor,
+    )
+    return _parameter_read(row, pack)
+
+
+async def list_parameters(
+    session: AsyncSession, *, tenant: str, policies: PolicyRegistry
+) -> list[ParameterRead]:
+    """The values recorded in ``tenant``, oldest first."""
+    try:
+        pack: Pack | None = policies.pack_for(tenant, today_in_china())
+    except NoPolicyInForce:
+        pack = None
+    return [_parameter_read(r, pack) for r in await repository.parameters_of(session, tenant)]
+
+
+async def settings_of(session: AsyncSession, tenant: str) -> list[ParameterSetting]:
+    """Every value the tenant's authority recorded, for binding to its packs by date."""
+    return [
+        ParameterSetting(r.name, r.value, r.document, r.document_date, r.effective_from)
+        for r in await repository.parameters_of(session, tenant)
+    ]
+
+
+async def bureau_inputs(
+    session: AsyncSession, *, tenant: str, project_id: uuid.UUID, on: date, pack: Pack
+) -> tuple[Pack, dict[str, Exemption]]:
+    """What a decision takes from the authority: parameter values in force on ``on``
+    bound to ``pack``, and the exceptions granted for the project."""
+    bound = bind_in_force(pack, await settings_of(session, tenant), on)
+    granted = {
+        r.rule: Exemption(r.rule, r.authority, r.reason, r.granted_on)
+        for r in await repository.exceptions_of(session, tenant, project_id)
+    }
+    return bound, granted

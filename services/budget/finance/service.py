@@ -1,0 +1,381 @@
+"""资金审核 and 预算安排 with the tenant's finance system: the rules and state changes.
+
+1. The workflow reaches its finance step → a :class:`FinanceReview` and
+   ``govproj.budget.finance_review.requested.v1`` for the finance system
+   (郁南 第十一条第（三）项 / 第十二条第（三）项 / 第三条第（三）项: 县财政局 出具资金审核意见和
+   资金安排初步意见).
+2. The finance system answers → the answer is checked (the review exists, is
+   open and is the project's, approved ≤ requested, the years add up), recorded,
+   the project's budget takes the approved amount, and
+   ``govproj.budget.finance_review.completed.v1`` tells the approval service.
+3. A finance officer decides the step by hand in the approval API → the
+   request is closed (``finance_review.closed.v1``) and the budget follows.
+4. A 预算安排情况通报 (坡头 第十五条) → :class:`Arrangement` rows and
+   ``govproj.budget.arrangement.recorded.v1``.
+
+An answer that breaks these rules raises :class:`~libs.common.events.Reject`: the
+consumer runner dead-letters it with the reason in its transaction and nothing
+else changes; its inbox row keeps a redelivery from being judged twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.events import Reject, emit, finance_subject, system_actor
+from services.budget.finance import repository
+from services.budget.lines import repository as lines_repository
+from services.budget.lines.service import investment_total, line_out, missing_lines, total_of
+from services.budget.models import Arrangement, BudgetProject, FinanceReview
+from services.budget.outbox import stamped
+from services.budget.usage import repository as usage_repository
+
+__all__ = [
+    "ACTOR",
+    "ANSWERED",
+    "budget_of",
+    "close_by_hand",
+    "record_answer",
+    "record_arrangement",
+    "request_review",
+]
+
+ACTOR = "budget.finance"
+ANSWERED = "finance.budget.review.answered.v1"
+
+
+async def _announce(
+    session: AsyncSession,
+    tenant: str,
+    event: str,
+    data: Mapping[str, Any],
+    actor: Mapping[str, Any],
+) -> None:
+    """``govproj.budget.finance_review.<event>.v1`` in the consumer's transaction."""
+    await emit(
+        session,
+        tenant=tenant,
+        service="budget",
+        aggregate="finance_review",
+        event=event,
+        data=stamped(tenant, data),
+        actor=actor,
+    )
+
+
+async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[str, Any]) -> None:
+    """The workflow reached its finance step: ask the finance system (once per step)."""
+    project_id = uuid.UUID(str(step["project_id"]))
+    step_id = str(step["step_id"])
+    submission = int(step.get("submission") or 1)
+    workflow_id = str(step.get("workflow_id") or "")
+    project = await session.get(BudgetProject, project_id)
+    # What is asked of finance: the amount after cost review when the workflow has one.
+    asked = step.get("approved_amount") or step.get("amount") or (project.amount if project else 0)
+    requested = int(asked)
+    review_id = uuid.uuid4()
+    inserted = await session.scalar(
+        insert(FinanceReview)
+        .values(
+            id=review_id,
+            tenant_id=tenant,
+            project_id=project_id,
+            submission=submission,
+            workflow_id=workflow_id,
+            step_id=step_id,
+            requested_amount=requested,
+            article=step.get("article"),
+            status="requested",
+            requested_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "step_id"])
+        .returning(FinanceReview.id)
+    )
+    if inserted is None:  # the same step opened twice (a replay): one request only
+        return
+    lines = await repository.lines_for_request(session, project_id)
+    facts = project.facts if project else {}
+    await _announce(
+        session,
+        tenant,
+        "requested",
+        {
+            "review_id": str(review_id),
+            "project_id": str(project_id),
+            "submission": submission,
+            "workflow_id": workflow_id,
+            "step_id": step_id,
+            "decision_id": step.get("decision_id"),
+            "route": str(step.get("route") or (project.route if project else "")),
+            "project_name": step.get("project_name"),
+            "requested_amount": requested,
+            "project_class": facts.get("project_class"),
+            "new_fiscal_funds": facts.get("new_fiscal_funds"),
+            "lines": [
+                {
+                    "id": str(x.id),
+                    "kind": x.kind,
+                    "year": x.year,
+                    "service_year": x.service_year,
+                    "amount": x.amount,
+                    "funding": x.funding,
+                }
+                for x in lines
+            ],
+            "article": step.get("article"),
+            "explanation": step.get("explanation"),
+            "reply_to": {
+                "subject": finance_subject(tenant, "review", "answered"),
+                "type": ANSWERED,
+            },
+        },
+        system_actor(ACTOR, tenant),
+    )
+
+
+def _check_answer(review: FinanceReview, outcome: str, approved: int, years: list[Any]) -> None:
+    """The business rules of an answer (its JSON Schema was checked before)."""
+    if approved > review.requested_amount:
+        raise Reject(f"approved_amount {approved} exceeds the requested {review.requested_amount}")
+    if outcome != "approve":
+        if approved != 0 or years:
+            raise Reject(f"{outcome} carries no approved_amount or funding_by_year")
+        return
+    if approved <= 0:
+        raise Reject("approve needs approved_amount > 0")
+    if years and sum(int(y["amount"]) for y in years) != approved:
+        raise Reject(
+            f"funding_by_year adds up to {sum(int(y['amount']) for y in years)}, "
+            f"not approved_amount {approved}"
+        )
+    if len({y["year"] for y in years}) != len(years):
+        raise Reject("funding_by_year names a year twice")
+
+
+async def _budget_follows(
+    session: AsyncSession, review: FinanceReview, outcome: str, approved: int | None
+) -> None:
+    """The budget follows finance at once: the lines now answer to the approved amount."""
+    project = await session.get(BudgetProject, review.project_id)
+    if (
+        project is not None
+        and outcome == "approve"
+        and approved is not None
+        and project.submission == review.submission
+    ):
+        project.finance_approved_amount = approved
+        project.approved_amount = approved
+        project.updated_at = datetime.now(UTC)
+
+
+def _close(
+    review: FinanceReview,
+    *,
+    status: str,
+    outcome: str,
+    approved: int | None,
+    opinion: str,
+    answered_by: str,
+    event_id: str,
+) -> None:
+    review.status = status
+    review.outcome = outcome
+    review.approved_amount = approved
+    review.opinion = opinion
+    review.answered_by = answered_by
+    review.answer_event_id = event_id
+    review.answered_at = datetime.now(UTC)
+
+
+def _review_event(review: FinanceReview, **more: Any) -> dict[str, Any]:
+    """What every event about an answered or closed review says first."""
+    head = {
+        "review_id": str(review.id),
+        "project_id": str(review.project_id),
+        "submission": review.submission,
+    }
+    if "workflow_id" in more:  # completed.v1 names the workflow before the step
+        head["workflow_id"] = more.pop("workflow_id")
+    return {**head, "step_id": review.step_id, "outcome": review.outcome, **more}
+
+
+async def record_answer(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    answer: Mapping[str, Any],
+    actor: Mapping[str, Any],
+    event_id: str,
+) -> None:
+    """Judge and record the finance system's answer to a review request."""
+    review = await repository.review_by_id(session, uuid.UUID(answer["review_id"]))
+    if review is None:
+        raise Reject(f"unknown review_id {answer['review_id']}")
+    if str(review.project_id) != answer["project_id"]:
+        raise Reject(
+            f"review {review.id} is for project {review.project_id}, not {answer['project_id']}"
+        )
+    if review.status != "requested":
+        raise Reject(f"review {review.id} was already answered ({review.outcome})")
+    outcome = str(answer["outcome"])
+    approved = int(answer["approved_amount"])
+    years: list[dict[str, int]] = list(answer.get("funding_by_year") or [])
+    _check_answer(review, outcome, approved, years)
+    _close(
+        review,
+        status="answered",
+        outcome=outcome,
+        approved=approved,
+        opinion=str(answer["opinion"]),
+        answered_by=str(answer.get("answered_by") or actor["id"]),
+        event_id=event_id,
+    )
+    review.funding_by_year = years
+    await _budget_follows(session, review, outcome, approved)
+    await session.flush()
+    completed = _review_event(
+        review,
+        workflow_id=review.workflow_id,
+        requested_amount=review.requested_amount,
+        approved_amount=approved,
+        opinion=review.opinion,
+        funding_by_year=years,
+        answered_by=review.answered_by,
+    )
+    # The finance system's actor (from its ce-actor) is who decided.
+    await _announce(session, tenant, "completed", completed, actor)
+
+
+async def close_by_hand(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    step: Mapping[str, Any],
+    actor: Mapping[str, Any],
+    event_id: str,
+) -> None:
+    """A finance step decided by a finance officer in the approval API closes our request.
+
+    The finance system is told (``finance_review.closed.v1``) so it stops working
+    on it. When the step was completed from the finance system's own answer,
+    the review is already answered and nothing happens.
+    """
+    review = await repository.review_by_step(session, str(step.get("step_id")))
+    if review is None or review.status != "requested":
+        return
+    outcome = str(step.get("outcome") or "")
+    raw = step.get("approved_amount")
+    approved = int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+    if outcome == "approve" and approved is None:
+        approved = review.requested_amount
+    _close(
+        review,
+        status="closed",
+        outcome=outcome,
+        approved=approved if outcome == "approve" else 0,
+        opinion=str(step.get("opinion") or ""),
+        answered_by=str(actor.get("id")),
+        event_id=event_id,
+    )
+    await _budget_follows(session, review, outcome, approved)
+    await session.flush()
+    closed = _review_event(
+        review,
+        approved_amount=review.approved_amount,
+        reason="财政部门已在审批流程中直接出具意见，本请求无需再答复",
+    )
+    await _announce(session, tenant, "closed", closed, actor)
+
+
+async def record_arrangement(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    notice: Mapping[str, Any],
+    actor: Mapping[str, Any],
+    event_id: str,
+) -> None:
+    """One 预算安排情况通报: each project's line once per notice number."""
+    items = notice["items"]
+    if len({i["project_id"] for i in items}) != len(items):
+        raise Reject("items name a project twice")
+    now = datetime.now(UTC)
+    recorded: list[dict[str, Any]] = []
+    for item in items:
+        row = await session.scalar(
+            insert(Arrangement)
+            .values(
+                id=uuid.uuid4(),
+                tenant_id=tenant,
+                notice_no=notice["notice_no"],
+                year=int(notice["year"]),
+                project_id=uuid.UUID(item["project_id"]),
+                amount=int(item["amount"]),
+                funding=item.get("funding", "fiscal"),
+                notified_on=date.fromisoformat(notice["notified_on"]),
+                notified_by=notice["notified_by"],
+                source_event_id=event_id,
+                created_at=now,
+            )
+            # The same notice sent again records nothing new.
+            .on_conflict_do_nothing(index_elements=["tenant_id", "notice_no", "project_id"])
+            .returning(Arrangement.id)
+        )
+        if row is not None:
+            recorded.append(
+                {
+                    "project_id": item["project_id"],
+                    "amount": int(item["amount"]),
+                    "funding": item.get("funding", "fiscal"),
+                }
+            )
+    if not recorded:
+        return
+    notified = {
+        "notice_no": notice["notice_no"],
+        "year": int(notice["year"]),
+        "notified_on": notice["notified_on"],
+        "items": recorded,
+    }
+    await emit(
+        session,
+        tenant=tenant,
+        service="budget",
+        aggregate="arrangement",
+        event="recorded",
+        data=stamped(tenant, notified),
+        actor=actor,
+    )
+
+
+async def budget_of(session: AsyncSession, project: BudgetProject) -> dict[str, Any]:
+    """项目预算概况: lines, finance reviews, arrangements, payments and what is left."""
+    lines = await lines_repository.lines_of(session, project.id)
+    paid = sum((await usage_repository.disbursed(session, project.id)).values())
+    returned = await usage_repository.surplus_returned(session, project.id)
+    return {
+        "project_id": str(project.id),
+        "tenant": project.tenant_id,
+        "submission": project.submission,
+        "status": project.status,
+        "route": project.route,
+        "amount": project.amount,
+        "approved_amount": project.approved_amount,
+        "finance_approved_amount": project.finance_approved_amount,
+        "approval": project.approval,
+        "total": total_of(project),
+        "investment_total": investment_total(lines),
+        "lines": [line_out(x) for x in lines],
+        "missing_lines": missing_lines(project.decision or {}, {x.kind for x in lines}),
+        "finance_reviews": await repository.reviews_of(session, project.id),
+        "arrangements": await repository.arrangements_of(session, project.id),
+        "disbursed_total": paid,
+        "surplus_returned_total": returned,
+        "balance": total_of(project) - paid - returned,
+    }
