@@ -687,13 +687,22 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
             files=files,
         )
         assert up.status_code == 201, up.text
-        elsewhere = archive.post(
-            "/v1/documents",
-            headers=platform.headers(YUNAN, "bureau_officer"),
-            data=_form("其他.pdf", samples.pdf(), project_id=str(uuid.uuid4()))[0],
-            files={"file": ("其他.pdf", samples.pdf(), "application/pdf")},
-        )
-        assert elsewhere.status_code == 201, elsewhere.text
+        # Another project of the same county (the archive refuses an unknown project, and
+        # learns of a new one from the registry's events).
+        _, other_pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+        filed: dict[str, httpx.Response] = {}
+
+        def filed_elsewhere() -> bool:
+            filed["r"] = archive.post(
+                "/v1/documents",
+                headers=platform.headers(YUNAN, "bureau_officer"),
+                data=_form("其他.pdf", samples.pdf(), project_id=other_pid)[0],
+                files={"file": ("其他.pdf", samples.pdf(), "application/pdf")},
+            )
+            return filed["r"].status_code == 201
+
+        eventually(filed_elsewhere, timeout=20)
+        elsewhere = filed["r"]
     doc, other = up.json()["id"], elsewhere.json()["id"]
     seen: dict[str, Any] = {}
 
