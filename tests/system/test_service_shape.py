@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from libs.common.settings import service_settings
+from libs.common.testing.routes import api_routes, dependants
 
 SERVICES = ("registry", "approval", "budget", "acceptance", "archive")
 ROOT = Path(__file__).resolve().parents[2] / "services"
@@ -30,8 +31,6 @@ def _app(service: str) -> FastAPI:
     return app
 
 
-def _api_routes(app: FastAPI) -> list[APIRoute]:
-    return [r for r in app.routes if isinstance(r, APIRoute) and r.path not in OPEN]
 
 
 @pytest.fixture(scope="module", params=SERVICES)
@@ -88,23 +87,21 @@ def test_every_post_declares_and_honours_idempotency_key(
 
 
 def _actions_of(route: APIRoute) -> set[str]:
-    found: set[str] = set()
-    stack = [route.dependant]
-    while stack:
-        dependant = stack.pop()
-        action = getattr(dependant.call, "govproj_action", None)
-        if action is not None:
-            found.add(action.code)
-        stack.extend(dependant.dependencies)
-    return found
+    return {
+        action.code
+        for d in dependants(route)
+        if (action := getattr(d.call, "govproj_action", None)) is not None
+    }
 
 
 def test_every_route_is_authorized_by_the_one_model(
     service: tuple[str, FastAPI, dict[str, Any]],
 ) -> None:
     name, app, _ = service
+    routes = api_routes(app)
+    assert len(routes) >= 10, f"{name}: only {len(routes)} routes found"
     unguarded = [
-        f"{sorted(r.methods)[0]} {r.path}" for r in _api_routes(app) if not _actions_of(r)
+        f"{sorted(r.methods)[0]} {r.path}" for r in routes if not _actions_of(r.route)
     ]
     assert unguarded == [], f"{name}: routes without permit(...): {unguarded}"
 

@@ -15,7 +15,8 @@ Written once here and enforced in every service by one dependency,
   bureau acts on every unit of its own jurisdiction.
 - **Experts** read only the objects of the reviews they are named in, and never
   documents marked 内部.
-- **Auditors** read everything visible and write nothing but their own findings.
+- **Auditors** read everything visible and write nothing but their own finding
+  (a fixity audit's record).
 
 A route declares its action; the service loads the object and calls
 :meth:`Access.check` (write) or :meth:`Access.check_read` with the object's
@@ -113,10 +114,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action("finance.review", "财政审核", "finance_officer"),
             _action("crypto.review", "密码应用审核", "crypto_officer"),
             _action("workflow.step", "办理审批环节", *ROLES - {"auditor", "platform_admin"}),
-            # The city over its counties; the auditor's own findings.
+            # The city over its counties.
             _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
-            _action("audit.record", "记录审计发现", "auditor"),
             _action("platform.admin", "平台管理", "platform_admin"),
         )
     }

@@ -89,4 +89,4 @@ def test_an_unknown_action_fails_when_the_route_is_declared() -> None:
 
 def test_the_auditor_writes_only_its_findings() -> None:
     writing = {code for code, a in ACTIONS.items() if a.writes and "auditor" in a.roles}
-    assert writing == {"audit.record", "archive.audit"}
+    assert writing == {"archive.audit"}
