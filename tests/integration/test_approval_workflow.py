@@ -655,11 +655,26 @@ def test_an_approval_past_its_validity_is_flagged_and_announced_once(
     assert got.json()["expired"] is True and got.json()["validity_article"] == "第十二条第（二）项"
 
 
+def _form(
+    name: str, data: bytes, *, project_id: str
+) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+    """An archive upload (multipart fields and file) of an expert's written opinion."""
+    fields = {
+        "title": "专家论证意见",
+        "doc_type": "other",
+        "doc_date": date.today().isoformat(),
+        "author_unit": "郁南县政务服务数据管理局",
+        "security_level": "non_secret",
+        "retention_period": "y30",
+        "project_id": project_id,
+    }
+    return fields, {"file": (name, data, "application/pdf")}
+
+
 def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
     from services.archive.tests import samples
-    from tests.integration.test_archive_http import _form
 
     _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
     submit(platform, registry, YUNAN, pid)
