@@ -33,3 +33,12 @@ if ! UV_NATIVE_TLS=1 uv pip install -q -e '.[dev]'; then
   echo "uv failed; installing with pip" >&2
   python -m pip install -q -e '.[dev]'
 fi
+# tests/browser/test_login.py runs a certified OpenID provider (panva's oidc-provider,
+# from the npm registry) with node; installed from its committed package-lock.json.
+# Installed again when the lock file is newer than what npm last installed.
+OP=tests/oidc_provider
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+   && { [ ! -f $OP/node_modules/.package-lock.json ] || [ $OP/package-lock.json -nt $OP/node_modules/.package-lock.json ]; }; then
+  (cd $OP && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "oidc-provider could not be installed: tests/browser/test_login.py will fail (it skips only without node)" >&2
+fi

@@ -7,7 +7,8 @@ One RSA key pair is generated on first use and kept under ``<home>/issuer/``
 its public keys (JWKS) over HTTP, and a login for the console: authorization
 code with PKCE, where a page picks the tenant, role, unit and user instead of a
 password (``govproj/dev/login.py``), since whoever can read the home folder can
-mint tokens with :func:`mint_token` anyway.
+mint tokens with :func:`mint_token` anyway; ID tokens for the client, refresh
+tokens and an ``end_session_endpoint``, as Keycloak has.
 
 A key rotation (:func:`rotate_signing_key`) keeps the previous public key in the
 JWKS, so tokens already handed out stay valid until they expire, the way a
@@ -183,11 +184,15 @@ def create_issuer_app(home: Path, issuer_url: str, *, registry_url: str | None =
             "response_types_supported": ["code", "id_token"],
             "authorization_endpoint": f"{base}/authorize",
             "token_endpoint": f"{base}/token",
-            "grant_types_supported": ["authorization_code"],
+            "end_session_endpoint": f"{base}/logout",
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none"],
+            "scopes_supported": ["openid", "profile"],
             "claims_supported": [
                 "sub",
+                "nonce",
+                "sid",
                 "name",
                 "preferred_username",
                 "tenant",

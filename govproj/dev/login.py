@@ -7,8 +7,21 @@ The form posts back, the issuer redirects to the client's ``redirect_uri`` with 
 one-time ``code``, and the client redeems it at ``/token`` with its
 ``code_verifier``. Codes live in this process only, for one minute, once.
 
-Only what a public client with PKCE needs is implemented (RFC 6749 §4.1,
-RFC 7636); errors are answered as RFC 6749 §5.2 says, with Chinese descriptions.
+The token answer is what Keycloak's is: an access token for the services
+(``aud`` govproj, ``GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS``, default one hour),
+an ID token for the client (``aud`` = its client id, the ``nonce`` it sent, the
+login's ``sid``) and a refresh token. Refresh tokens are opaque, kept in this
+process, rotated on every use and good for eight hours from the login; an issuer
+restart forgets them (the console then sends the person to log in again).
+``/logout`` (the ``end_session_endpoint``, RP-initiated logout 1.0) revokes
+every refresh token of the login named by ``id_token_hint`` and returns to the
+client's ``post_logout_redirect_uri``. The issuer keeps no login session of its
+own: its page asks who you are on every login, so after a logout the next
+login asks again.
+
+Only what a public client with PKCE needs is implemented (RFC 6749 §4.1, §6,
+RFC 7636, OIDC Core §3.1, §12); errors are answered as RFC 6749 §5.2 says,
+with Chinese descriptions.
 """
 
 from __future__ import annotations
@@ -16,23 +29,45 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import os
 import secrets
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+import jwt
 from fastapi import FastAPI, Form, Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from govproj.dev import demo
 from libs.common.auth import ROLE_LABELS, ROLES, TENANT_PATTERN
 
-__all__ = ["CODE_TTL_SECONDS", "LoginFlow", "install_login", "pkce_challenge"]
+__all__ = [
+    "CODE_TTL_SECONDS",
+    "REFRESH_TTL_SECONDS",
+    "LoginFlow",
+    "access_token_seconds",
+    "install_login",
+    "pkce_challenge",
+]
 
 CODE_TTL_SECONDS = 60
+# A login lasts a working day, however often its access token is refreshed.
+REFRESH_TTL_SECONDS = 8 * 3600
+
+
+def access_token_seconds() -> int:
+    """How long access and ID tokens live (``GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS``, 3600)."""
+    value = int(os.environ.get("GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS", "3600"))
+    if value <= 0:
+        raise ValueError("GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS must be positive")
+    return value
+
+
 _CLIENTS_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -53,13 +88,17 @@ class _Grant:
     user: str
     unit: str | None
     expires: float
+    # The login this grant belongs to (the ID token's ``sid``), and when it began.
+    sid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    auth_time: int = field(default_factory=lambda: int(time.time()))
 
 
 @dataclass
 class LoginFlow:
-    """Outstanding authorization codes of one issuer process."""
+    """Outstanding authorization codes and refresh tokens of one issuer process."""
 
     codes: dict[str, _Grant] = field(default_factory=dict)
+    refresh_tokens: dict[str, _Grant] = field(default_factory=dict)
 
     def issue(self, grant: _Grant) -> str:
         now = time.monotonic()
@@ -74,6 +113,31 @@ class LoginFlow:
         if grant is None or grant.expires < time.monotonic():
             return None
         return grant
+
+    def keep(self, grant: _Grant) -> str:
+        """A new refresh token for ``grant``'s login (which expires with the login)."""
+        now = time.time()
+        for token in [
+            t for t, g in self.refresh_tokens.items() if g.auth_time + REFRESH_TTL_SECONDS < now
+        ]:
+            del self.refresh_tokens[token]
+        token = secrets.token_urlsafe(32)
+        self.refresh_tokens[token] = grant
+        return token
+
+    def rotate(self, token: str) -> _Grant | None:
+        """The login of ``token``, which is used up (rotation: each refresh token serves once)."""
+        grant = self.refresh_tokens.pop(token, None)
+        if grant is None or grant.auth_time + REFRESH_TTL_SECONDS < time.time():
+            return None
+        return grant
+
+    def end(self, sid: str) -> int:
+        """Revoke every refresh token of the login ``sid``; how many there were."""
+        ended = [t for t, g in self.refresh_tokens.items() if g.sid == sid]
+        for token in ended:
+            del self.refresh_tokens[token]
+        return len(ended)
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
@@ -138,8 +202,8 @@ async def _units(
 def install_login(
     app: FastAPI, home: Path, issuer_url: str, *, registry_url: str | None = None
 ) -> LoginFlow:
-    """Add ``/authorize``, ``/token`` and ``/units`` to the issuer ``app``."""
-    from govproj.dev.issuer import mint_token
+    """Add ``/authorize``, ``/token``, ``/logout`` and ``/units`` to the issuer ``app``."""
+    from govproj.dev.issuer import ALGORITHM, mint_token, signing_key
 
     flow = LoginFlow()
     app.state.login_flow = flow
@@ -261,9 +325,19 @@ def install_login(
         redirect_uri: Annotated[str, Form()] = "",
         client_id: Annotated[str, Form()] = "",
         code_verifier: Annotated[str, Form()] = "",
+        refresh_token: Annotated[str, Form()] = "",
     ) -> JSONResponse:
+        if grant_type == "refresh_token":
+            grant = flow.rotate(refresh_token)
+            if grant is None:
+                return _oauth_error("invalid_grant", "刷新令牌无效、已使用、已撤销或已过期")
+            if grant.client_id != client_id:
+                return _oauth_error("invalid_grant", "刷新令牌不是签发给该客户端的")
+            return _tokens(grant, nonce=None)
         if grant_type != "authorization_code":
-            return _oauth_error("unsupported_grant_type", "只支持 authorization_code")
+            return _oauth_error(
+                "unsupported_grant_type", "只支持 authorization_code 和 refresh_token"
+            )
         grant = flow.redeem(code)
         if grant is None:
             return _oauth_error("invalid_grant", "授权码无效、已使用或已过期")
@@ -273,6 +347,10 @@ def install_login(
             return _oauth_error(
                 "invalid_grant", "PKCE 校验失败：code_verifier 与 code_challenge 不符"
             )
+        return _tokens(grant, nonce=grant.nonce)
+
+    def _tokens(grant: _Grant, *, nonce: str | None) -> JSONResponse:
+        ttl = access_token_seconds()
         name = demo.DEMO_USERS.get(grant.roles[0])
         access = mint_token(
             home,
@@ -283,16 +361,76 @@ def install_login(
             user=grant.user,
             name=name,
             unit=grant.unit,
+            ttl_seconds=ttl,
         )
         body: dict[str, Any] = {
             "access_token": access,
             "token_type": "Bearer",
-            "expires_in": 8 * 3600,
-            # The same claims serve as the ID token: the console reads the user from it.
-            "id_token": access,
-            "scope": "openid",
+            "expires_in": ttl,
+            "id_token": _id_token(grant, nonce=nonce, name=name, ttl=ttl),
+            "refresh_token": flow.keep(grant),
+            "scope": "openid profile",
         }
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    def _id_token(grant: _Grant, *, nonce: str | None, name: str | None, ttl: int) -> str:
+        """OIDC Core §2: for the client (aud), with the nonce it sent; §12.2: none on refresh."""
+        key = signing_key(home)
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": issuer_url,
+            "sub": grant.user,
+            "aud": grant.client_id,
+            "azp": grant.client_id,
+            "iat": now,
+            "exp": now + ttl,
+            "auth_time": grant.auth_time,
+            "sid": grant.sid,
+            "name": name or grant.user,
+            "preferred_username": grant.user,
+            "tenant": grant.tenant,
+            "roles": grant.roles,
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        if grant.unit:
+            claims["unit"] = grant.unit
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    @app.get("/logout", include_in_schema=False, response_model=None)
+    async def end_session(
+        id_token_hint: str = "",
+        post_logout_redirect_uri: str = "",
+        client_id: str = "",
+        state: str = "",
+    ) -> RedirectResponse | HTMLResponse:
+        """RP-initiated logout: end the login of ``id_token_hint``, then back to the client."""
+        if id_token_hint:
+            try:
+                # An expired hint still names the login to end (RP-Initiated Logout §2).
+                hint = jwt.decode(
+                    id_token_hint,
+                    signing_key(home).private_key.public_key(),
+                    algorithms=[ALGORITHM],
+                    issuer=issuer_url,
+                    options={"verify_exp": False, "verify_aud": False},
+                )
+            except jwt.PyJWTError:
+                return _page(
+                    "退出未完成",
+                    '<h1>退出未完成</h1><p class="error" role="alert">id_token_hint 无效。</p>',
+                    400,
+                )
+            flow.end(str(hint.get("sid", "")))
+            client_id = client_id or str(hint.get("aud", ""))
+        if post_logout_redirect_uri and _redirect_uri_allowed(post_logout_redirect_uri):
+            query = urlencode({"state": state}) if state else ""
+            sep = "&" if "?" in post_logout_redirect_uri else "?"
+            return RedirectResponse(
+                f"{post_logout_redirect_uri}{sep}{query}" if query else post_logout_redirect_uri,
+                status_code=303,
+            )
+        return _page("已退出", "<h1>已退出</h1><p>您已退出开发环境登录。</p>")
 
     @app.get("/units", include_in_schema=False)
     async def units(tenant: Annotated[str, Query(pattern=r"^[0-9]{6}$")]) -> list[dict[str, str]]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from libs.common.auth import Access, CurrentSubject, permit
-from libs.common.idempotency import HEADER, IdempotencyGuard, idempotency_guard
-from libs.common.service import DbSession
+from libs.common.auth import Access, permit
+from libs.common.idempotency import IdempotencyGuard, idempotency_guard
 from services.approval.models import idempotency_keys
 
 __all__ = [
@@ -45,28 +44,8 @@ WriteChanges = Annotated[Access, Depends(permit("change.write"))]
 #: The city acknowledging a result its county reported up.
 Acknowledge = Annotated[Access, Depends(permit("oversight.acknowledge"))]
 
-_guard = idempotency_guard(idempotency_keys)
-
-
-async def _idempotency(
-    request: Request,
-    session: DbSession,
-    subject: CurrentSubject,
-    # Declared here so that the OpenAPI document names the header on every POST.
-    key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            description="幂等键：重试同一请求时带上相同的键，返回首次的结果，不会重复办理",
-            max_length=200,
-        ),
-    ] = None,
-) -> IdempotencyGuard:
-    # The key must be passed on: the guard does not read the header itself here.
-    return await _guard(request, session, subject, key)
-
-
-Idem = Annotated[IdempotencyGuard, Depends(_idempotency)]
+#: ``Idempotency-Key`` (declared in the route's OpenAPI by the guard itself).
+Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 
 
 async def once(

@@ -68,6 +68,11 @@ class Decision(TenantMixin, Base):
     source_event_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
+    @property
+    def policy(self) -> dict[str, str]:
+        """The pack that judged, pinned by id and content hash (never changes afterwards)."""
+        return {"id": self.policy_id, "sha256": self.policy_sha256}
+
 
 class Workflow(TenantMixin, Base):
     """The review a decision prescribes, or the re-review of a change beyond the limit.

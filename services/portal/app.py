@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from libs.common.auth import TokenVerifier
 from libs.common.settings import CommonSettings
 from libs.vocab import label
 from services.portal import oidc
@@ -51,10 +49,13 @@ def create_app(
     app.state.secret = settings.session_secret
     app.state.urls = settings.service_urls
     app.state.issuer = common.oidc_issuer
-    app.state.verifier = TokenVerifier.from_settings(common)
+    app.state.oidc = oidc.OidcClient(
+        issuer=common.oidc_issuer, settings=settings, roles_audience=common.oidc_audience
+    )
     app.state.tenant_names = {}
-    app.state.oidc = None
     app.add_middleware(CsrfGuard, secret=settings.session_secret, public_url=settings.base_url)
+    # Outermost: a due refresh happens before anything reads the session.
+    app.add_middleware(oidc.SessionRefresher)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(oidc.router)
     for router in ROUTERS:
@@ -70,12 +71,7 @@ def create_app(
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if request.headers.get("hx-request") or "application/json" in request.headers.get(
-            "accept", ""
-        ):
-            return JSONResponse({"title": "登录已失效，请重新登录"}, status_code=401)
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return await oidc.login_required(request)
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed) -> HTMLResponse:

@@ -9,8 +9,9 @@ bureau's security review expects (OWASP CSRF cheat sheet):
   is refused.
 - **Token**: ``X-CSRF-Token`` (htmx and the upload script send it) or the
   ``_csrf`` form field (plain forms; static/portal.js adds it) must equal the
-  HMAC of the session cookie under the console's secret, so it changes with
-  every login and cannot be guessed from another site.
+  HMAC of the session's random ``sid`` under the console's secret, so it
+  changes with every login and cannot be guessed from another site, yet stays
+  the same when a token refresh rewrites the cookie.
 
 Refusals are a Chinese page (403), and nothing reaches a route.
 """
@@ -42,11 +43,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def csrf_token(secret: str, cookie: str | None) -> str:
-    """The token for the session whose cookie value is ``cookie`` ("" without a session)."""
-    if not cookie:
+def csrf_token(secret: str, sid: str | None) -> str:
+    """The token for the session whose ``sid`` is given ("" without a session)."""
+    if not sid:
         return ""
-    return hmac.new(secret.encode(), b"csrf|" + cookie.encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(secret.encode(), b"csrf|" + sid.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def _origin_of(url: str) -> str:
@@ -64,7 +65,11 @@ class CsrfGuard:
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _UNSAFE or scope["path"] in self.exempt:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _UNSAFE
+            or scope["path"] in self.exempt
+        ):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -73,8 +78,8 @@ class CsrfGuard:
             return
         # Parsed as Starlette parses it for the page (quoted values unquoted),
         # so the token here is the one the page was rendered with.
-        cookie = cookie_parser(headers.get("cookie", "")).get(session.COOKIE)
-        expected = csrf_token(self.secret, cookie)
+        cookies = cookie_parser(headers.get("cookie", ""))
+        expected = csrf_token(self.secret, session.binding(self.secret, cookies))
         if not expected:
             # No session: nothing to forge on its behalf; the route asks for a login.
             await self.app(scope, receive, send)
@@ -96,7 +101,9 @@ class CsrfGuard:
             values = parse_qs(body.decode("utf-8", "replace")).get(FIELD, [""])
             sent = values[0]
         if not hmac.compare_digest(sent, expected):
-            await _refuse(send, "页面已过期或不是从本系统发出的（令牌校验未通过），请刷新页面后重试。")
+            await _refuse(
+                send, "页面已过期或不是从本系统发出的（令牌校验未通过），请刷新页面后重试。"
+            )
             return
         await self.app(scope, _replaying(replay, receive) if replay else receive, send)
 
@@ -122,8 +129,8 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
 
 async def _refuse(send: Send, message: str, *, status: int = 403) -> None:
     body = (
-        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>操作未完成</title>"
-        f"<main><h1>操作未完成</h1><p>{message}</p><p><a href=\"/\">返回首页</a></p></main></html>"
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>操作未完成</title>'
+        f'<main><h1>操作未完成</h1><p>{message}</p><p><a href="/">返回首页</a></p></main></html>'
     ).encode()
     await send(
         {

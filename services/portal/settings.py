@@ -30,6 +30,22 @@ class PortalSettings(BaseSettings):
     # The address people open (redirect_uri is built from it).
     public_url: str | None = None
     client_id: str = "govproj-portal"
+    # What the console asks the provider for. ``openid`` is required (an ID token);
+    # Keycloak issues a refresh token with any code flow, other providers may want
+    # ``offline_access`` added here.
+    scope: str = "openid profile"
+    # The access token's audience, for providers that take it in the request:
+    # ``resource`` (RFC 8707; oidc-provider, Entra ID) and/or ``audience`` (Auth0 and
+    # others). Keycloak ignores both: its audience mapper on the client does it
+    # (deploy/keycloak/README.md). Unset: not sent.
+    resource: str | None = None
+    audience: str | None = None
+    # Refresh this long before the access token expires (at most half its
+    # lifetime, so a 60-second token is not refreshed on every request).
+    refresh_margin_seconds: int = 60
+    # How long the session cookie lives in the browser; the provider's refresh
+    # token (and its SSO session) decides how long it is usable.
+    session_max_age_seconds: int = 8 * 3600
     # Signs the session cookie. Unset: a random one kept under $GOVPROJ_HOME/portal.
     session_secret: str | None = None
     # Over plain http on 127.0.0.1 (the embedded default) a Secure cookie would never come back.

@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from libs import vocab
-from libs.common.auth import AuthSubject, TokenVerifier
-from libs.common.errors import Problem
+from libs.common.auth import AuthSubject
 from libs.vocab import LabelKind, format_amount, format_time, format_wan, label
 from services.portal import session
-from services.portal.client import Api, ApiError
+from services.portal.client import Api
 from services.portal.csrf import csrf_token
+from services.portal.oidc import subject_of
 
 __all__ = ["CurrentUser", "LoginRequired", "NotAllowed", "User", "render", "templates"]
 
@@ -146,19 +146,18 @@ class User:
 
 
 async def current_user(request: Request) -> User:
-    """The person of the session cookie, with a still-valid token; else :class:`LoginRequired`."""
+    """The person of the session (refreshed if it was due); else :class:`LoginRequired`.
+
+    Who the person is comes from the ID token validated at login or refresh
+    (services/portal/oidc.py); the access token is only forwarded to the
+    services, which verify it on every call and answer 401 when it is no good.
+    """
     state = request.app.state
-    data = session.decode(state.secret, request.cookies.get(session.COOKIE))
-    token = data.get("token")
-    if not isinstance(token, str):
+    data = session.current(request, state.secret)
+    token, person = data.get("access_token"), data.get("user")
+    if not isinstance(token, str) or not isinstance(person, dict):
         raise LoginRequired
-    verifier: TokenVerifier = state.verifier
-    try:
-        subject = await verifier.verify(token)
-    except Problem as exc:
-        if exc.status == 401:
-            raise LoginRequired from None
-        raise ApiError(exc.status, exc.title, exc.detail or "") from None
+    subject = subject_of(person)
     return User(subject=subject, token=token, api=Api(state.http, state.urls, token))
 
 
@@ -175,7 +174,9 @@ def render(
         {
             "user": user,
             "tenant_names": request.app.state.tenant_names,
-            "csrf": csrf_token(request.app.state.secret, request.cookies.get(session.COOKIE)),
+            "csrf": csrf_token(
+                request.app.state.secret, session.binding(request.app.state.secret, request.cookies)
+            ),
             **context,
         },
         status_code=status_code,

@@ -78,7 +78,9 @@ HANDLERS: Mapping[str, EventHandler] = {
             lifecycle.ACCEPTANCE_RETURNED,
             lifecycle.OPERATING,
             lifecycle.EVALUATED,
-            lifecycle.DECOMMISSIONED,
+            # lifecycle.DECOMMISSIONED is a transition of the state machine, but no
+            # service publishes a project's decommissioning yet (acceptance has no
+            # such step), so no handler waits for it.
         )
     },
 }

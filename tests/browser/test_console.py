@@ -594,7 +594,7 @@ def _filed_through_the_api(platform: RunningPlatform, registry: httpx.Client, te
     ).json()["id"]
     r = registry.post(
         f"/v1/plans/{YEAR}/items",
-        headers=platform.headers(tenant, "unit_officer"),
+        headers=platform.headers(tenant, "unit_officer", unit=unit),
         json={
             "unit_id": unit,
             "name": "教育信息化平台",
@@ -627,12 +627,12 @@ def _filed_through_the_api(platform: RunningPlatform, registry: httpx.Client, te
     }
     pid = str(
         registry.post(
-            "/v1/projects", headers=platform.headers(tenant, "unit_officer"), json=body
+            "/v1/projects", headers=platform.headers(tenant, "unit_officer", unit=unit), json=body
         ).json()["id"]
     )
     assert (
         registry.post(
-            f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer")
+            f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer", unit=unit)
         ).status_code
         == 200
     )

@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,
@@ -118,7 +118,8 @@ def test_yunan_800k_public_project_goes_expert_cost_finance_to_approved(
         headers=platform.headers(YUNAN, "expert", user="expert-zhao"),
         json={"conclusion": "agree", "opinion": "同意"},
     )
-    assert outsider.status_code == 403
+    # ADR 0008: a review an expert is not named in does not exist for them.
+    assert outsider.status_code == 404
     r = approval.post(
         f"/v1/steps/{step['step_id']}/expert-opinions",
         headers=platform.headers(YUNAN, "expert", user="expert-wang"),
@@ -208,17 +209,22 @@ def test_roles_and_tenants_are_held_to_their_own_steps(
     step = open_step(workflow_of(platform, approval, YUNAN, pid))
     url = f"/v1/steps/{step['step_id']}/opinions"
     body = {"outcome": "reject", "opinion": "不同意"}
-    for role in ("unit_officer", "finance_officer", "expert", "auditor"):
+    for role in ("unit_officer", "finance_officer", "auditor"):
         r = approval.post(url, headers=platform.headers(YUNAN, role), json=body)
         assert r.status_code == 403, (role, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
+    # ADR 0008: a review an expert is not named in does not exist for them.
+    hidden = approval.post(url, headers=platform.headers(YUNAN, "expert"), json=body)
+    assert hidden.status_code == 404, hidden.text
     # Another county's bureau: the step does not exist for it; the parent city reads, never acts.
     assert (
         approval.post(url, headers=platform.headers(POTOU, "bureau_officer"), json=body).status_code
         == 404
     )
     city = platform.headers("445300", "overseer", "bureau_officer")
-    assert approval.post(url, headers=city, json=body).status_code == 404
+    read_only = approval.post(url, headers=city, json=body)
+    # ADR 0008: the overseeing city sees its county's step but may not act on it.
+    assert read_only.status_code == 403 and problem(read_only)["code"] == "read_only_tenant"
     assert approval.get(f"/v1/projects/{pid}/workflow", headers=city).status_code == 200
     assert approval.post(url, json=body).status_code == 401
     bad = approval.post(
@@ -381,7 +387,7 @@ def test_laizhou_6m_governance_project_carries_supervision_testing_and_standard_
         assert duties[code] == mandatory[code]
     assert wf["approval"]["number"].startswith("莱政数立〔")
     # 第十九条第二款: the unit may apply for an adjustment within 15% only "在采购前".
-    unit = platform.headers(LAIZHOU, "unit_officer")
+    unit = platform.headers(LAIZHOU, "unit_officer", unit=unit)
     change = {"kind": "adjustment", "reason": "调整接口内容", "adjustment_amount": 300_000}
     before = approval.post(f"/v1/projects/{pid}/changes", headers=unit, json=change)
     assert before.status_code == 201 and before.json()["state"] == "filed", before.text
@@ -440,9 +446,9 @@ def _filed_chaozhou(
 def test_a_15_percent_adjustment_is_filed_and_one_more_yuan_goes_back_to_approval(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, wf = _filed_chaozhou(platform, registry, approval)
+    unit_id, wf = _filed_chaozhou(platform, registry, approval)
     pid = wf["project_id"]
-    unit = platform.headers(CHAOZHOU, "unit_officer")
+    unit = platform.headers(CHAOZHOU, "unit_officer", unit=unit_id)
     url = f"/v1/projects/{pid}/changes"
     # 潮府办〔2020〕20号 第二十条: ≤ 15% of the total, goals unchanged → the unit adjusts and files.
     r = approval.post(
@@ -480,9 +486,9 @@ def test_a_15_percent_adjustment_is_filed_and_one_more_yuan_goes_back_to_approva
 def test_15_percent_plus_one_yuan_at_once_goes_back_to_approval_and_bad_changes_change_nothing(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, wf = _filed_chaozhou(platform, registry, approval)
+    unit_id, wf = _filed_chaozhou(platform, registry, approval)
     pid = wf["project_id"]
-    unit = platform.headers(CHAOZHOU, "unit_officer")
+    unit = platform.headers(CHAOZHOU, "unit_officer", unit=unit_id)
     url = f"/v1/projects/{pid}/changes"
     for bad in (
         {"kind": "adjustment", "reason": "x", "adjustment_amount": -1},
@@ -526,11 +532,11 @@ def test_15_percent_plus_one_yuan_at_once_goes_back_to_approval_and_bad_changes_
 def test_yunan_termination_is_filed_under_article_20_and_ends_the_project(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, pid = planned_project(platform, registry, YUNAN)
+    unit_id, pid = planned_project(platform, registry, YUNAN)
     submit(platform, registry, YUNAN, pid)
     run_to_end(platform, approval, YUNAN, workflow_of(platform, approval, YUNAN, pid))
     wait_state(platform, registry, YUNAN, pid, "approved")
-    unit = platform.headers(YUNAN, "unit_officer")
+    unit = platform.headers(YUNAN, "unit_officer", unit=unit_id)
     late = approval.post(
         f"/v1/projects/{pid}/changes",
         headers=unit,
@@ -550,10 +556,10 @@ def test_yunan_termination_is_filed_under_article_20_and_ends_the_project(
     terminated = wait_state(platform, registry, YUNAN, pid, "terminated")
     assert terminated["state"] == "terminated"
     # Chaozhou has no unit-filed termination: the bureau terminates in the registry instead.
-    _, wf = _filed_chaozhou(platform, registry, approval)
+    chaozhou_unit, wf = _filed_chaozhou(platform, registry, approval)
     r = approval.post(
         f"/v1/projects/{wf['project_id']}/changes",
-        headers=platform.headers(CHAOZHOU, "unit_officer"),
+        headers=platform.headers(CHAOZHOU, "unit_officer", unit=chaozhou_unit),
         json={"kind": "termination", "reason": "终止"},
     )
     assert r.status_code == 409 and problem(r)["code"] == "no_filing_rule"
@@ -649,11 +655,26 @@ def test_an_approval_past_its_validity_is_flagged_and_announced_once(
     assert got.json()["expired"] is True and got.json()["validity_article"] == "第十二条第（二）项"
 
 
+def _form(
+    name: str, data: bytes, *, project_id: str
+) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+    """An archive upload (multipart fields and file) of an expert's written opinion."""
+    fields = {
+        "title": "专家论证意见",
+        "doc_type": "other",
+        "doc_date": date.today().isoformat(),
+        "author_unit": "郁南县政务服务数据管理局",
+        "security_level": "non_secret",
+        "retention_period": "y30",
+        "project_id": project_id,
+    }
+    return fields, {"file": (name, data, "application/pdf")}
+
+
 def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
     from services.archive.tests import samples
-    from tests.integration.test_archive_http import _form
 
     _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
     submit(platform, registry, YUNAN, pid)
@@ -681,13 +702,22 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
             files=files,
         )
         assert up.status_code == 201, up.text
-        elsewhere = archive.post(
-            "/v1/documents",
-            headers=platform.headers(YUNAN, "bureau_officer"),
-            data=_form("其他.pdf", samples.pdf(), project_id=str(uuid.uuid4()))[0],
-            files={"file": ("其他.pdf", samples.pdf(), "application/pdf")},
-        )
-        assert elsewhere.status_code == 201, elsewhere.text
+        # Another project of the same county (the archive refuses an unknown project, and
+        # learns of a new one from the registry's events).
+        _, other_pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
+        filed: dict[str, httpx.Response] = {}
+
+        def filed_elsewhere() -> bool:
+            filed["r"] = archive.post(
+                "/v1/documents",
+                headers=platform.headers(YUNAN, "bureau_officer"),
+                data=_form("其他.pdf", samples.pdf(), project_id=other_pid)[0],
+                files={"file": ("其他.pdf", samples.pdf(), "application/pdf")},
+            )
+            return filed["r"].status_code == 201
+
+        eventually(filed_elsewhere, timeout=20)
+        elsewhere = filed["r"]
     doc, other = up.json()["id"], elsewhere.json()["id"]
     seen: dict[str, Any] = {}
 
@@ -723,11 +753,11 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
 def test_a_filed_adjustment_that_lowers_the_total_reaches_the_budget(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    _, wf = _filed_chaozhou(platform, registry, approval)
+    unit_id, wf = _filed_chaozhou(platform, registry, approval)
     pid = wf["project_id"]
     r = approval.post(
         f"/v1/projects/{pid}/changes",
-        headers=platform.headers(CHAOZHOU, "unit_officer"),
+        headers=platform.headers(CHAOZHOU, "unit_officer", unit=unit_id),
         json={
             "kind": "adjustment",
             "reason": "压减硬件采购",

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.test_registry_projects import (
+from tests.integration.registry_support import (
     PLAN_YEAR,
     create_project,
     new_unit,
+    officer,
     planned_items,
 )
 
@@ -46,9 +47,14 @@ def planned_project(
 def submit(
     platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
 ) -> None:
+    # The unit's own officer submits: the token names the project's unit (ADR 0008).
+    project = registry.get(
+        f"/v1/projects/{pid}", headers=platform.headers(tenant, "bureau_officer")
+    )
+    assert project.status_code == 200, project.text
     r = registry.post(
         f"/v1/projects/{pid}/submit",
-        headers=platform.headers(tenant, "unit_officer"),
+        headers=officer(platform, tenant, project.json()["unit_id"]),
         json=body or None,
     )
     assert r.status_code == 200, r.text
@@ -71,7 +77,8 @@ def workflow_of(
 
 
 def open_step(wf: dict[str, Any]) -> dict[str, Any]:
-    (step,) = [s for s in wf["steps"] if s["state"] == "open"]
+    opened: list[dict[str, Any]] = [s for s in wf["steps"] if s["state"] == "open"]
+    (step,) = opened
     return step
 
 
@@ -83,10 +90,13 @@ def act(
     outcome: str = "approve",
     **extra: Any,
 ) -> dict[str, Any]:
-    roles = [step["role"]]
+    claims = {"user": f"{step['role']}-1"}
+    if step["role"] == "unit_officer" and step.get("unit_id"):
+        # A unit officer acts only for the unit its token names (ADR 0008).
+        claims["unit"] = step["unit_id"]
     r = approval.post(
         f"/v1/steps/{step['step_id']}/opinions",
-        headers=platform.headers(tenant, *roles, user=f"{step['role']}-1"),
+        headers=platform.headers(tenant, step["role"], **claims),
         json={"outcome": outcome, "opinion": f"{step['code']}：{outcome}", **extra},
     )
     assert r.status_code == 200, r.text

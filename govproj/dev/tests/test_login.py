@@ -138,3 +138,72 @@ def test_a_request_without_pkce_is_refused(client: TestClient) -> None:
         params={"response_type": "code", "client_id": "govproj-portal", "redirect_uri": PORTAL},
     )
     assert r.status_code == 400 and "PKCE" in r.text
+
+
+def test_the_id_token_is_for_the_client_and_carries_the_nonce_it_sent(
+    client: TestClient, tmp_path: Path
+) -> None:
+    verifier = secrets.token_urlsafe(48)
+    status, body = _redeem(client, _authorize(client, verifier, nonce="n-123"), verifier)
+    assert status == 200 and body["refresh_token"]
+    key = jwt.PyJWK(jwks(tmp_path)["keys"][0])
+    claims = jwt.decode(body["id_token"], key=key, algorithms=["RS256"], audience="govproj-portal")
+    assert claims["nonce"] == "n-123" and claims["iss"] == ISSUER and claims["sid"]
+    assert claims["tenant"] == "445322" and claims["roles"] == ["unit_officer"]
+    # Not an access token for the services: its audience is the client.
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(body["id_token"], key=key, algorithms=["RS256"], audience="govproj")
+
+
+def _refresh(client: TestClient, token: str) -> tuple[int, dict[str, str]]:
+    r = client.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": token, "client_id": "govproj-portal"},
+    )
+    return r.status_code, r.json()
+
+
+def test_a_refresh_token_gives_new_tokens_once_and_is_rotated(
+    client: TestClient, tmp_path: Path
+) -> None:
+    verifier = secrets.token_urlsafe(48)
+    _, first = _redeem(client, _authorize(client, verifier, nonce="n-1"), verifier)
+    status, second = _refresh(client, first["refresh_token"])
+    assert status == 200 and second["refresh_token"] != first["refresh_token"]
+    key = jwt.PyJWK(jwks(tmp_path)["keys"][0])
+    claims = jwt.decode(
+        second["id_token"], key=key, algorithms=["RS256"], audience="govproj-portal"
+    )
+    assert "nonce" not in claims and claims["sub"] == "张三"  # OIDC Core §12.2
+    status, again = _refresh(client, first["refresh_token"])
+    assert status == 400 and again["error"] == "invalid_grant"
+
+
+def test_end_session_revokes_the_login_and_returns_to_the_client(client: TestClient) -> None:
+    verifier = secrets.token_urlsafe(48)
+    _, body = _redeem(client, _authorize(client, verifier, nonce="n-1"), verifier)
+    doc = client.get("/.well-known/openid-configuration").json()
+    assert doc["end_session_endpoint"] == f"{ISSUER}/logout"
+    assert "refresh_token" in doc["grant_types_supported"]
+    r = client.get(
+        "/logout",
+        params={
+            "id_token_hint": body["id_token"],
+            "post_logout_redirect_uri": "http://127.0.0.1:8100/signed-out",
+            "state": "st",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "http://127.0.0.1:8100/signed-out?state=st"
+    status, refused = _refresh(client, body["refresh_token"])
+    assert status == 400 and refused["error"] == "invalid_grant"
+    # Never back to another site, and never for a hint it did not sign.
+    away = client.get(
+        "/logout",
+        params={"post_logout_redirect_uri": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert away.status_code == 200 and "已退出" in away.text
+    forged = client.get("/logout", params={"id_token_hint": "x.y.z"}, follow_redirects=False)
+    assert forged.status_code == 400

@@ -5,9 +5,10 @@ are laid out: it walks every module under ``services/`` and resolves
 
 - ``emit(session, service=..., aggregate=..., event=...)`` with string
   literals, ``"a" if c else "b"``, or a module constant (``SERVICE``);
-- calls of a wrapper around ``emit`` (``publish(session, wf, "step",
-  "opened", ...)``), defined in the module or imported from a module of the
-  same service, by binding the call's arguments to the wrapper's parameters.
+- calls of a wrapper around ``emit`` (``_emit(session, wf, "step", "opened",
+  ...)``), defined in the module or in another module of its service package,
+  wrappers of wrappers included, by binding the call's arguments to the
+  wrapper's parameters.
 
 An ``event=`` that is computed (``f"extension_{status}"``) cannot be read; it
 is returned as a :class:`Dynamic` site, and the test enumerates its values.
@@ -71,25 +72,57 @@ def _keywords(call: ast.Call) -> dict[str, ast.expr]:
     return {k.arg: k.value for k in call.keywords if k.arg}
 
 
-def _wrappers(tree: ast.Module) -> dict[str, tuple[list[str], ast.Call]]:
-    """Module functions that call ``emit`` with some of their own parameters."""
+def _wrappers(
+    tree: ast.Module, known: dict[str, tuple[list[str], ast.Call]] | None = None
+) -> dict[str, tuple[list[str], ast.Call]]:
+    """Module functions that call ``emit`` (or a ``known`` wrapper of it) with some of
+    their own parameters as the event or aggregate."""
+    known = known or {}
     out: dict[str, tuple[list[str], ast.Call]] = {}
     for node in tree.body:
         if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
             continue
-        params = [a.arg for a in node.args.args]
+        params = [a.arg for a in node.args.args] + [a.arg for a in node.args.kwonlyargs]
         for inner in ast.walk(node):
-            if isinstance(inner, ast.Call) and _name(inner) == "emit":
+            if not isinstance(inner, ast.Call):
+                continue
+            name = _name(inner)
+            if name == "emit":
                 kws = _keywords(inner)
-                # A wrapper passes one of its own parameters on as the event or aggregate.
-                used = {
-                    v.id
-                    for k, v in kws.items()
-                    if k in ("aggregate", "event") and isinstance(v, ast.Name)
-                }
-                if used & set(params):
-                    out[node.name] = (params, inner)
+            elif name in known and name != node.name:
+                inner_params = known[name][0]
+                kws = dict(zip(inner_params, inner.args, strict=False)) | _keywords(inner)
+            else:
+                continue
+            # A wrapper passes one of its own parameters on as the event or aggregate.
+            used = {
+                v.id
+                for k, v in kws.items()
+                if k in ("aggregate", "event") and isinstance(v, ast.Name)
+            }
+            if used & set(params):
+                out[node.name] = (params, inner)
     return out
+
+
+def _package_wrappers(
+    trees: dict[Path, ast.Module],
+) -> dict[str, dict[str, tuple[list[str], ast.Call]]]:
+    """Per service package, the wrappers of ``emit`` any of its modules defines, wrappers
+    of wrappers included (``publish`` → ``announce`` → ``emit``), found to a fixpoint."""
+    out: dict[str, dict[str, tuple[list[str], ast.Call]]] = {}
+    for rel in trees:
+        out.setdefault(rel.parts[1], {})
+    while True:
+        grown = False
+        for rel, tree in trees.items():
+            known = out[rel.parts[1]]
+            for name, wrapper in _wrappers(tree, known).items():
+                if name not in known:
+                    known[name] = wrapper
+                    grown = True
+        if not grown:
+            return out
 
 
 def sites(root: Path = ROOT) -> Iterator[Site]:
@@ -104,45 +137,27 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
     package_consts: dict[str, dict[str, str]] = {}
     for rel, tree in trees.items():
         package_consts.setdefault(rel.parts[1], {}).update(_module_constants(tree))
-    # Wrappers by defining module (``services.approval.workflow.publish``).
-    defined = {".".join(rel.with_suffix("").parts): _wrappers(tree) for rel, tree in trees.items()}
-    wrapped = {id(call) for ws in defined.values() for _, call in ws.values()}
+    package_wrappers = _package_wrappers(trees)
     for rel, tree in trees.items():
         consts = {**package_consts[rel.parts[1]], **_module_constants(tree)}
-        wrappers = dict(defined[".".join(rel.with_suffix("").parts)])
-        for node in ast.walk(tree):
-            # ``from services.approval.workflow.publish import publish``
-            if isinstance(node, ast.ImportFrom) and node.module in defined:
-                for alias in node.names:
-                    if alias.name in defined[node.module]:
-                        wrappers[alias.asname or alias.name] = defined[node.module][alias.name]
+        # The module's own wrappers first, then those it imports from its service package.
+        wrappers = {
+            **package_wrappers[rel.parts[1]],
+            **_wrappers(tree, package_wrappers[rel.parts[1]]),
+        }
+        wrapped = {id(call) for _, call in wrappers.values()}
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or id(node) in wrapped:
                 continue
             name = _name(node)
-            if name == "emit":
-                kws = _keywords(node)
-                bound: dict[str, ast.expr] = {}
-            elif name in wrappers:
-                params, inner = wrappers[name]
-                kws = _keywords(inner)
-                bound = dict(zip(params, node.args, strict=False)) | _keywords(node)
-            else:
+            if name != "emit" and name not in wrappers:
                 continue
-
-            def resolve(
-                key: str, kws: dict[str, ast.expr] = kws, bound: dict[str, ast.expr] = bound
-            ) -> ast.expr | None:
-                value = kws.get(key)
-                if isinstance(value, ast.Name) and value.id in bound:
-                    return bound[value.id]
-                return value
-
-            service = _strings(resolve("service"), consts)
-            aggregate = _strings(resolve("aggregate"), consts)
+            kws = _through(node, wrappers, {})
+            service = _strings(kws.get("service"), consts)
+            aggregate = _strings(kws.get("aggregate"), consts)
             if service is None or aggregate is None or len(service) != 1 or len(aggregate) != 1:
                 raise AssertionError(f"{rel}:{node.lineno}: cannot read service/aggregate of emit")
-            event_node = resolve("event")
+            event_node = kws.get("event")
             events = _strings(event_node, consts)
             yield Site(
                 str(rel),
@@ -152,6 +167,23 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
                 events,
                 "" if events is not None else ast.unparse(event_node) if event_node else "",
             )
+
+
+def _through(
+    call: ast.Call,
+    wrappers: dict[str, tuple[list[str], ast.Call]],
+    bound: dict[str, ast.expr],
+) -> dict[str, ast.expr]:
+    """The ``emit`` keywords a call comes to, following wrappers and binding their parameters."""
+
+    def value(node: ast.expr) -> ast.expr:
+        return bound.get(node.id, node) if isinstance(node, ast.Name) else node
+
+    if _name(call) == "emit":
+        return {k: value(v) for k, v in _keywords(call).items()}
+    params, inner = wrappers[_name(call)]
+    args = dict(zip(params, call.args, strict=False)) | _keywords(call)
+    return _through(inner, wrappers, {p: value(v) for p, v in args.items()})
 
 
 # Emit sites whose event name is computed: what each expression can be, read

@@ -25,8 +25,6 @@ TEMPLATE_TABLE = re.compile(r"\{\s*[\"'][a-z][a-z0-9_]*[\"']\s*:\s*[\"'][^\"']*[
 # removes its entry here.
 NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
     {
-        ("services/approval", "KINDS"),  # changes/service.py → CHANGE_KINDS
-        ("services/approval", "OUTCOME_LABELS"),  # workflow/outcomes.py → OPINION_OUTCOMES
         ("services/archive", "DOCUMENT_TYPES"),  # vocab.py → DOCUMENT_TYPES
         ("services/archive", "SECURITY_LEVELS"),  # vocab.py → SECURITY_LEVELS
         ("services/archive", "RETENTION_PERIODS"),  # vocab.py → RETENTION_PERIODS

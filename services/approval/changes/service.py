@@ -25,20 +25,15 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.common.events import emit
 from libs.policy import FactsError, NoPolicyInForce, PolicyRegistry, evaluate, validate_facts
+from libs.vocab import CHANGE_KINDS
 from services.approval.changes import repository
 from services.approval.changes.schemas import ChangeCreate, ChangeRead
 from services.approval.models import ApprovalDocument, ChangeRequest, Decision, Workflow
 from services.approval.workflow import plan
+from services.approval.workflow.publish import announce
 from services.approval.workflow.service import open_workflow
 
-KINDS: Final = {
-    "adjustment": "调整",
-    "major_change": "重大变更",
-    "late_delivery": "逾期交付",
-    "termination": "终止",
-}
 #: The pack facts that describe each kind of change (set to true when re-judging).
 _FACTS: Final = {
     "major_change": ("major_change",),
@@ -107,7 +102,7 @@ async def request_change(
         review = await open_workflow(
             session,
             decision=decision,
-            project_name=f"{wf.project_name}（{KINDS[request.kind]}）",
+            project_name=f"{wf.project_name}（{CHANGE_KINDS[request.kind]}）",
             unit_id=wf.unit_id,
             amount=total,
             actor=actor,
@@ -115,31 +110,29 @@ async def request_change(
             change_id=change.id,
         )
         change.review_workflow_id = review.id
-    await emit(
+    view = change_view(change)
+    del view["tenant"]  # announce() puts the tenant first itself
+    await announce(
         session,
         tenant=wf.tenant_id,
-        service="approval",
         aggregate="change",
         event="filed" if change.state == "filed" else "submitted_for_approval",
-        data={**change_view(change), "submission": wf.submission},
         actor=actor,
+        **view,
+        submission=wf.submission,
     )
     if request.kind == "termination" and change.state == "filed":
-        await emit(
+        await announce(
             session,
             tenant=wf.tenant_id,
-            service="approval",
             aggregate="project",
             event="terminated",
-            data={
-                "tenant": wf.tenant_id,
-                "project_id": str(wf.project_id),
-                "submission": wf.submission,
-                "change_id": str(change.id),
-                "article": change.article,
-                "reason": f"终止备案（{change.article}）：{request.reason}",
-            },
             actor=actor,
+            project_id=str(wf.project_id),
+            submission=wf.submission,
+            change_id=str(change.id),
+            article=change.article,
+            reason=f"终止备案（{change.article}）：{request.reason}",
         )
     return change
 
@@ -213,7 +206,7 @@ def _judge_event(
         raise Conflict(
             "no_filing_rule",
             "本办法未规定此类变更的备案程序",
-            f"kind: {pack.spec.name}政策对「{KINDS[kind]}」未规定由建设单位备案的程序"
+            f"kind: {pack.spec.name}政策对「{CHANGE_KINDS[kind]}」未规定由建设单位备案的程序"
             + ("；终止项目请由主管部门在项目登记中办理" if kind == "termination" else ""),
         )
     rule = rules[0]
@@ -229,7 +222,7 @@ def change_view(change: ChangeRequest) -> dict[str, Any]:
         "tenant": change.tenant_id,
         "project_id": str(change.project_id),
         "kind": change.kind,
-        "kind_label": KINDS[change.kind],
+        "kind_label": CHANGE_KINDS[change.kind],
         "reason": change.reason,
         "adjustment_amount": change.adjustment_amount,
         "new_total": change.new_total,

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from libs.common.http import problem_responses
 from libs.common.service import DbSession
 from services.approval.decisions import repository
-from services.approval.decisions.schemas import DecisionRead, PolicyPin
+from services.approval.decisions.schemas import DecisionRead
 from services.approval.deps import Read
 from services.approval.workflow import repository as workflows
 from services.approval.workflow.scopes import review_scope
@@ -27,15 +27,4 @@ async def get_decision(project_id: uuid.UUID, access: Read, session: DbSession) 
     row = await repository.latest(session, project_id)
     wf = await workflows.of_decision(session, row.id)
     access.check_read(await review_scope(session, wf, what="项目判定"))
-    return DecisionRead(
-        id=row.id,
-        tenant=row.tenant_id,
-        project_id=row.project_id,
-        submission=row.submission,
-        submitted_on=row.submitted_on,
-        route=row.route,
-        provisional=row.provisional,
-        policy=PolicyPin(id=row.policy_id, sha256=row.policy_sha256),
-        decided_at=row.decided_at,
-        decision=row.decision,
-    )
+    return DecisionRead.model_validate(row)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import Event, emit, system_actor
+from libs.common.events import Event, system_actor
 from libs.common.policies import policies_in
 from libs.common.settings import service_settings
 from services.approval.decisions.service import ACTOR, DecisionFailed, Submission, decide
+from services.approval.workflow.publish import announce
 
 
 def _submission(event: Event) -> Submission:
@@ -41,22 +44,23 @@ def _submission(event: Event) -> Submission:
 
 
 async def _failed(session: AsyncSession, event: Event, problem: dict[str, Any]) -> None:
-    data = event.data
-    await emit(
+    await announce(
         session,
         tenant=event.tenant,
-        service="approval",
         aggregate="project",
         event="decision_failed",
-        data={
-            "tenant": event.tenant,
-            "project_id": data.get("project_id"),
-            "submission": data.get("submission"),
-            "problem": problem,
-            "source_event_id": event.id,
-        },
-        actor=system_actor(ACTOR, event.tenant),
+        actor=dict(system_actor(ACTOR, event.tenant)),
+        project_id=event.data.get("project_id"),
+        submission=event.data.get("submission"),
+        problem=problem,
+        source_event_id=event.id,
     )
+
+
+@cache
+def _policies_dir() -> Path:
+    # Reading the settings costs milliseconds; the directory never changes in a process.
+    return service_settings("approval").policies_dir
 
 
 async def on_submitted(session: AsyncSession, event: Event) -> None:
@@ -65,7 +69,7 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
         await decide(
             session,
             _submission(event),
-            policies=policies_in(service_settings("approval")),
+            policies=policies_in(_policies_dir()),
         )
     except DecisionFailed as failed:
         await _failed(session, event, failed.problem)

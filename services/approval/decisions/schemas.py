@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PolicyPin(BaseModel):
@@ -17,8 +17,10 @@ class PolicyPin(BaseModel):
 
 
 class DecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
-    tenant: str
+    tenant: str = Field(validation_alias="tenant_id")
     project_id: uuid.UUID
     submission: int
     submitted_on: date = Field(description="申报日：据此选定适用的政策版本")

@@ -15,18 +15,19 @@ the pack validates them, so the stored facts are exactly what was judged.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import emit, system_actor
+from libs.common.events import system_actor
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
 from services.approval.decisions import repository
 from services.approval.discretion.service import bureau_inputs
 from services.approval.models import Decision
+from services.approval.workflow.publish import announce
 from services.approval.workflow.service import open_workflow
 
 ACTOR: Final = "approval.policy"
@@ -47,12 +48,9 @@ class Submission:
     source_event_id: str
 
 
-class DecisionInput(Protocol):
-    """Facts a decision takes into account besides the submitted ones (none by default)."""
-
-    async def __call__(
-        self, session: AsyncSession, submission: Submission, pack: Pack
-    ) -> Mapping[str, Any]: ...
+#: Facts a decision takes into account besides the submitted ones (none by default): an
+#: async function of the session, the submission and the pack in force.
+DecisionInput = Callable[[AsyncSession, Submission, Pack], Awaitable[Mapping[str, Any]]]
 
 
 class DecisionFailed(Exception):
@@ -141,28 +139,24 @@ async def decide(
         return None
     row = Decision(**values)
     actor: dict[str, Any] = dict(system_actor(ACTOR, tenant))
-    await emit(
+    await announce(
         session,
         tenant=tenant,
-        service="approval",
         aggregate="project",
         event="decided",
-        data={
-            "tenant": tenant,
-            "project_id": str(submission.project_id),
-            "submission": submission.submission,
-            "decision_id": str(row.id),
-            "route": decision.route.code,
-            "article": decision.route.article,
-            "explanation": decision.route.explanation,
-            "provisional": decision.provisional,
-            "policy": body["policy"],
-            # The whole decision and the facts it judged: budget and acceptance keep
-            # their own copies (requirements, time limits, amounts) from this event.
-            "decision": body,
-            "facts": raw,
-        },
         actor=actor,
+        project_id=str(submission.project_id),
+        submission=submission.submission,
+        decision_id=str(row.id),
+        route=decision.route.code,
+        article=decision.route.article,
+        explanation=decision.route.explanation,
+        provisional=decision.provisional,
+        policy=body["policy"],
+        # The whole decision and the facts it judged: budget and acceptance keep
+        # their own copies (requirements, time limits, amounts) from this event.
+        decision=body,
+        facts=raw,
     )
     # The review the decision prescribes opens in the same transaction.
     await open_workflow(

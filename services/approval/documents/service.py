@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import add_period, today_in_china
-from libs.common.events import emit, system_actor
+from libs.common.events import system_actor
 from services.approval.documents import repository
 from services.approval.models import ApprovalDocument, Workflow
 from services.approval.workflow import plan
+from services.approval.workflow.publish import announce
 
 EXPIRY_ACTOR = "approval.expiry"
 
@@ -114,24 +115,20 @@ async def sweep_expired(session: AsyncSession, tenant: str, today: date | None =
     rows = await repository.expired_unannounced(session, tenant, today)
     for doc, wf in rows:
         doc.expired_notified = True
-        await emit(
+        await announce(
             session,
             tenant=tenant,
-            service="approval",
             aggregate="approval",
             event="expired",
-            data={
-                "tenant": tenant,
-                "project_id": str(doc.project_id),
-                "submission": wf.submission,
-                "workflow_id": str(wf.id),
-                "number": doc.number,
-                "approved_on": doc.approved_on.isoformat(),
-                "valid_until": doc.valid_until.isoformat() if doc.valid_until else None,
-                "article": doc.validity_article,
-                "reason": f"立项审批意见 {doc.number} 已超过有效期（{doc.validity_article}），"
-                f"有效期至 {doc.valid_until}，项目尚未开始采购",
-            },
-            actor=system_actor(EXPIRY_ACTOR, tenant),
+            actor=dict(system_actor(EXPIRY_ACTOR, tenant)),
+            project_id=str(doc.project_id),
+            submission=wf.submission,
+            workflow_id=str(wf.id),
+            number=doc.number,
+            approved_on=doc.approved_on.isoformat(),
+            valid_until=doc.valid_until.isoformat() if doc.valid_until else None,
+            article=doc.validity_article,
+            reason=f"立项审批意见 {doc.number} 已超过有效期（{doc.validity_article}），"
+            f"有效期至 {doc.valid_until}，项目尚未开始采购",
         )
     return len(rows)

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from libs.common.auth import Scope
 from libs.common.http import problem_responses
 from libs.common.service import DbSession, actor_of
 from services.approval.deps import Acknowledge, Idem, once
-from services.approval.reports import service
+from services.approval.reports import repository, service
 from services.approval.reports.schemas import ReceiptCreate, ReportRead
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -31,17 +32,14 @@ async def acknowledge(
     session: DbSession,
     idem: Idem,
 ) -> BaseModel | JSONResponse:
-    # The receipt is a row of the overseer's own tenant; the report must be one made
-    # to it (a sibling county's or another city's answers 404 in the repository).
-    subject = access.subject
-    return await once(
-        idem,
-        201,
-        lambda: service.acknowledge(
-            session,
-            report_id=report_id,
-            parent=subject.tenant,
-            note=body.note,
-            actor=actor_of(subject),
-        ),
-    )
+    async def produce() -> ReportRead:
+        # Only a report made to the caller's own jurisdiction (a sibling county's or
+        # another city's answers 404); the receipt is a row of the caller's tenant.
+        report, doc = await repository.reported_to(session, report_id, access.subject.tenant)
+        access.check_read(Scope(tenant=report.tenant_id, what="报送"))
+        access.check(Scope(tenant=report.parent_tenant, what="报送回执"))
+        return await service.acknowledge(
+            session, report=report, doc=doc, note=body.note, actor=actor_of(access.subject)
+        )
+
+    return await once(idem, 201, produce)

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
-from libs.common.events import emit
 from services.approval.models import ApprovalDocument, ParentReport, ReportReceipt, Workflow
 from services.approval.reports import repository
 from services.approval.reports.schemas import ReportRead
 from services.approval.workflow import plan
+from services.approval.workflow.publish import announce
 
 
 async def report_up(
@@ -50,26 +50,22 @@ async def report_up(
     )
     session.add(report)
     await session.flush()
-    await emit(
+    await announce(
         session,
         tenant=wf.tenant_id,
-        service="approval",
         aggregate="report",
         event="submitted",
-        data={
-            "tenant": wf.tenant_id,
-            "report_id": str(report.id),
-            "parent_tenant": parent,
-            "project_id": str(wf.project_id),
-            "submission": wf.submission,
-            "workflow_id": str(wf.id),
-            "number": doc.number,
-            "kind": doc.kind,
-            "approved_amount": doc.approved_amount,
-            "article": report.article,
-            "explanation": report.explanation,
-        },
         actor=actor,
+        report_id=str(report.id),
+        parent_tenant=parent,
+        project_id=str(wf.project_id),
+        submission=wf.submission,
+        workflow_id=str(wf.id),
+        number=doc.number,
+        kind=doc.kind,
+        approved_amount=doc.approved_amount,
+        article=report.article,
+        explanation=report.explanation,
     )
     return report
 
@@ -77,13 +73,13 @@ async def report_up(
 async def acknowledge(
     session: AsyncSession,
     *,
-    report_id: uuid.UUID,
-    parent: str,
+    report: ParentReport,
+    doc: ApprovalDocument,
     note: str | None,
     actor: dict[str, Any],
 ) -> ReportRead:
-    """The city (``parent``) acknowledges a result its county reported, once."""
-    report, doc = await repository.reported_to(session, report_id, parent)
+    """The city the result was reported to acknowledges it, once (a row of its own tenant)."""
+    report_id, parent = report.id, report.parent_tenant
     if await repository.receipt_of(session, report_id) is not None:
         raise Conflict("already_received", "已确认收到", f"report {report_id} 已确认")
     receipt = ReportReceipt(
@@ -95,21 +91,17 @@ async def acknowledge(
     )
     session.add(receipt)
     await session.flush()
-    await emit(
+    await announce(
         session,
         tenant=parent,
-        service="approval",
         aggregate="report",
         event="received",
-        data={
-            "tenant": parent,
-            "report_id": str(report_id),
-            "from_tenant": report.tenant_id,
-            "project_id": str(report.project_id),
-            "number": doc.number,
-            "note": note,
-        },
         actor=actor,
+        report_id=str(report_id),
+        from_tenant=report.tenant_id,
+        project_id=str(report.project_id),
+        number=doc.number,
+        note=note,
     )
     return report_read(report, doc, receipt)
 

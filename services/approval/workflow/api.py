@@ -8,18 +8,20 @@ jurisdiction and, for a unit's step, the project's unit
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import Access
 from libs.common.documents import check_attachments
 from libs.common.http import problem_responses
 from libs.common.service import DbSession, actor_of
 from services.approval.deps import Decide, Idem, Opine, Read, StepWork, once
-from services.approval.models import documents
-from services.approval.reports import service as reports
+from services.approval.models import Step, Workflow, documents
 from services.approval.workflow import experts, repository, service, views
 from services.approval.workflow.schemas import (
     ExpertOpinionCreate,
@@ -46,27 +48,7 @@ async def tasks(
 ) -> TaskList:
     """Open steps of the caller's jurisdiction for the caller's roles; an expert sees the
     reviews they are named in; an overseer sees the results its counties reported up."""
-    subject = access.subject
-    items: list[BaseModel] = [
-        views.step_task(wf, step, subject)
-        for wf, step in await repository.open_steps_for(
-            session,
-            tenant=subject.tenant,
-            roles=subject.roles,
-            unit_id=subject.unit_id,
-            limit=limit,
-        )
-    ]
-    if subject.has_role("expert"):
-        for wf, step in await repository.expert_reviews_for(
-            session, tenant=subject.tenant, user=subject.user, limit=limit
-        ):
-            mine = next(e for e in step.experts if e["user"] == subject.user)
-            if mine["opinion"] is None:
-                items.append(views.step_task(wf, step, subject, "expert_review"))
-    if subject.has_role("overseer"):
-        items.extend(await reports.pending_for(session, subject.tenant))
-    return TaskList(items=items, count=len(items))
+    return await views.tasks_for(session, access.subject, limit=limit)
 
 
 @router.get(
@@ -76,9 +58,9 @@ async def tasks(
     responses=problem_responses(),
 )
 async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
-    wf = await repository.latest_project_workflow(session, project_id)
-    access.check_read(await review_scope(session, wf, what="审核流程"))
-    return await views.workflow_read(session, wf, access.subject)
+    return await _shown(
+        session, access, await repository.latest_project_workflow(session, project_id)
+    )
 
 
 @router.get(
@@ -88,9 +70,36 @@ async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSessi
     responses=problem_responses(),
 )
 async def get_workflow(workflow_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
-    wf = await repository.get_workflow(session, workflow_id)
+    return await _shown(session, access, await repository.get_workflow(session, workflow_id))
+
+
+async def _shown(session: AsyncSession, access: Access, wf: Workflow) -> WorkflowRead:
+    """``wf`` as the caller may see it; 404 for an expert it does not name (ADR 0008)."""
     access.check_read(await review_scope(session, wf, what="审核流程"))
     return await views.workflow_read(session, wf, access.subject)
+
+
+async def _on_step(
+    session: AsyncSession,
+    access: Access,
+    step_id: uuid.UUID,
+    act: Callable[[Workflow, Step, list[str]], Awaitable[object]],
+    *,
+    attachments: Sequence[uuid.UUID] = (),
+    authorize: Callable[[Access, Workflow, Step], None] = check_step,
+) -> WorkflowRead:
+    """Load, authorize, lock, check the cited documents, act; answer the workflow as it is now."""
+    wf, step = await repository.step_with_workflow(session, step_id)
+    authorize(access, wf, step)
+    await repository.lock(session, wf, step)
+    await check_attachments(session, documents, list(attachments), project_id=wf.project_id)
+    await act(wf, step, [str(a) for a in attachments])
+    return await views.workflow_read(session, wf, access.subject)
+
+
+def _named_expert(access: Access, wf: Workflow, step: Step) -> None:
+    # Only an expert named in this review sees it (404 otherwise, ADR 0008).
+    access.check(step_scope(wf, step))
 
 
 @router.post(
@@ -102,23 +111,21 @@ async def get_workflow(workflow_id: uuid.UUID, access: Read, session: DbSession)
 async def decide(
     step_id: uuid.UUID, body: OpinionCreate, access: StepWork, session: DbSession, idem: Idem
 ) -> BaseModel | JSONResponse:
-    async def produce() -> WorkflowRead:
-        wf, step = await repository.step_with_workflow(session, step_id, lock=True)
-        check_step(access, wf, step)
-        await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
-        await service.decide_step(
+    async def act(wf: Workflow, step: Step, attachments: list[str]) -> object:
+        return await service.decide_step(
             session,
             wf,
             step,
             outcome=body.outcome,
             text=body.opinion,
-            attachments=[str(a) for a in body.attachments],
+            attachments=attachments,
             approved_amount=body.approved_amount,
             actor=actor_of(access.subject),
         )
-        return await views.workflow_read(session, wf, access.subject)
 
-    return await once(idem, 200, produce)
+    return await once(
+        idem, 200, lambda: _on_step(session, access, step_id, act, attachments=body.attachments)
+    )
 
 
 @router.put(
@@ -130,12 +137,11 @@ async def decide(
 async def assign_experts(
     step_id: uuid.UUID, body: ExpertsUpdate, access: Decide, session: DbSession
 ) -> WorkflowRead:
-    wf, step = await repository.step_with_workflow(session, step_id, lock=True)
-    check_step(access, wf, step)
-    await experts.assign_experts(
-        session, wf, step, [e.model_dump() for e in body.experts], actor_of(access.subject)
-    )
-    return await views.workflow_read(session, wf, access.subject)
+    async def act(wf: Workflow, step: Step, _: list[str]) -> None:
+        named = [e.model_dump() for e in body.experts]
+        await experts.assign_experts(session, wf, step, named, actor_of(access.subject))
+
+    return await _on_step(session, access, step_id, act)
 
 
 @router.post(
@@ -151,21 +157,22 @@ async def expert_opinion(
     session: DbSession,
     idem: Idem,
 ) -> BaseModel | JSONResponse:
-    async def produce() -> WorkflowRead:
-        wf, step = await repository.step_with_workflow(session, step_id, lock=True)
-        # Only an expert named in this review sees it (404 otherwise, ADR 0008).
-        access.check(step_scope(wf, step))
-        await check_attachments(session, documents, body.attachments, project_id=wf.project_id)
-        await experts.record_expert_opinion(
+    async def act(wf: Workflow, step: Step, attachments: list[str]) -> object:
+        return await experts.record_expert_opinion(
             session,
             wf,
             step,
             user=access.subject.user,
             conclusion=body.conclusion,
             text=body.opinion,
-            attachments=[str(a) for a in body.attachments],
+            attachments=attachments,
             actor=actor_of(access.subject),
         )
-        return await views.workflow_read(session, wf, access.subject)
 
-    return await once(idem, 200, produce)
+    return await once(
+        idem,
+        200,
+        lambda: _on_step(
+            session, access, step_id, act, attachments=body.attachments, authorize=_named_expert
+        ),
+    )

@@ -16,13 +16,13 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.vocab import OPINION_OUTCOMES
 from services.approval.changes.closing import close_change
 from services.approval.documents import service as documents
 from services.approval.models import Decision, Step, Workflow
 from services.approval.reports import service as reports
 from services.approval.workflow.publish import publish
 
-OUTCOME_LABELS: Final = {"approve": "同意", "return": "退回修改", "reject": "不同意"}
 #: Routes whose result is a 立项批复; every other reviewed route is filed (备案确认).
 _APPROVAL_ROUTES: Final = frozenset({"approval", "government_investment"})
 
@@ -83,10 +83,10 @@ async def end_early(
         session,
         wf,
         "project",
-        state,
+        "returned" if outcome == "return" else "rejected",
         actor,
         step_id=str(step.id),
         code=step.code,
         article=step.article,
-        reason=f"{OUTCOME_LABELS[outcome]}（{step.article}）：{text}",
+        reason=f"{OPINION_OUTCOMES[outcome]}（{step.article}）：{text}",
     )

@@ -1,4 +1,5 @@
-"""How every workflow event is published: the workflow's identity, then the event's own data.
+"""How the approval service publishes: :func:`announce` (any event of a tenant) and
+:func:`publish` (an event about a workflow: the workflow's identity, then the event's own data).
 
 A leaf module (it imports no other part of the workflow) so that the steps,
 the approval document, the change and the report modules all publish the same
@@ -24,6 +25,27 @@ def change_id_of(wf: Workflow) -> str | None:
     return None if wf.change_id == NIL else str(wf.change_id)
 
 
+async def announce(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    aggregate: str,
+    event: str,
+    actor: dict[str, Any],
+    **data: Any,
+) -> None:
+    """Emit ``govproj.approval.<aggregate>.<event>.v1`` of ``tenant``; its data names the tenant."""
+    await emit(
+        session,
+        tenant=tenant,
+        service="approval",
+        aggregate=aggregate,
+        event=event,
+        data={"tenant": tenant, **data},
+        actor=actor,
+    )
+
+
 async def publish(
     session: AsyncSession,
     wf: Workflow,
@@ -33,14 +55,14 @@ async def publish(
     **data: Any,
 ) -> None:
     """Emit ``govproj.approval.<aggregate>.<event>.v1`` about ``wf`` in the session's transaction."""
-    await emit(
+    await announce(
         session,
         tenant=wf.tenant_id,
-        service="approval",
         aggregate=aggregate,
         event=event,
-        data={
-            "tenant": wf.tenant_id,
+        actor=actor,
+        # The event's own data may name a field again (a change event its change_id).
+        **{
             "project_id": str(wf.project_id),
             "submission": wf.submission,
             "workflow_id": str(wf.id),
@@ -50,5 +72,4 @@ async def publish(
             "route": wf.route,
             **data,
         },
-        actor=actor,
     )

@@ -12,20 +12,26 @@ from libs.common.errors import NotFound
 from services.approval.models import Opinion, Step, Workflow
 
 
-async def step_with_workflow(
-    session: AsyncSession, step_id: uuid.UUID, *, lock: bool = False
-) -> tuple[Workflow, Step]:
+async def step_with_workflow(session: AsyncSession, step_id: uuid.UUID) -> tuple[Workflow, Step]:
     """The step and its workflow; 404 when missing or another jurisdiction's (RLS)."""
-    stmt = sa.select(Step).where(Step.id == step_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    step = (await session.scalars(stmt)).first()
+    step = await session.get(Step, step_id)
     if step is None:
         raise NotFound("审核环节", step_id)
-    wf = await session.get(Workflow, step.workflow_id, with_for_update=lock)
+    wf = await session.get(Workflow, step.workflow_id)
     if wf is None:  # the foreign key holds: only a broken database lacks it
         raise RuntimeError(f"workflow {step.workflow_id} of step {step.id} is missing")
     return wf, step
+
+
+async def lock(session: AsyncSession, wf: Workflow, step: Step) -> None:
+    """Lock the step and its workflow, and read them again, before acting on them.
+
+    Called after authorization: ``FOR UPDATE`` sees only rows the caller may
+    write (RLS), so locking first would answer an overseeing city 404 instead
+    of 403 (ADR 0008). Two opinions on one step then run one after the other.
+    """
+    await session.refresh(step, with_for_update=True)
+    await session.refresh(wf, with_for_update=True)
 
 
 async def get_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:
@@ -35,16 +41,14 @@ async def get_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> Workflo
     return wf
 
 
+#: A project's own review (a change's re-review has ``purpose == "change"``).
+_PROJECT_WORKFLOWS = sa.select(Workflow).where(Workflow.purpose == "project")
+
+
 async def latest_project_workflow(session: AsyncSession, project_id: uuid.UUID) -> Workflow:
     """The workflow of the project's latest submission (a resubmission opens a new one)."""
-    wf = (
-        await session.scalars(
-            sa.select(Workflow)
-            .where(Workflow.project_id == project_id, Workflow.purpose == "project")
-            .order_by(Workflow.submission.desc())
-            .limit(1)
-        )
-    ).first()
+    latest = _PROJECT_WORKFLOWS.where(Workflow.project_id == project_id)
+    wf = (await session.scalars(latest.order_by(Workflow.submission.desc()).limit(1))).first()
     if wf is None:
         raise NotFound("审核流程", project_id)
     return wf
@@ -53,11 +57,7 @@ async def latest_project_workflow(session: AsyncSession, project_id: uuid.UUID) 
 async def of_decision(session: AsyncSession, decision_id: uuid.UUID) -> Workflow:
     """The project workflow a decision opened (in the same transaction, so it exists)."""
     wf = (
-        await session.scalars(
-            sa.select(Workflow).where(
-                Workflow.decision_id == decision_id, Workflow.purpose == "project"
-            )
-        )
+        await session.scalars(_PROJECT_WORKFLOWS.where(Workflow.decision_id == decision_id))
     ).first()
     if wf is None:
         raise RuntimeError(f"decision {decision_id} has no workflow")

@@ -77,7 +77,9 @@ class OpinionRead(BaseModel):
     created_at: datetime
 
 
-class StepRead(BaseModel):
+class StepFields(BaseModel):
+    """What every view of a step shows: who acts, under which article, in which state."""
+
     step_id: uuid.UUID
     seq: int
     code: str
@@ -87,6 +89,9 @@ class StepRead(BaseModel):
     state: str = Field(description="pending → open → approved | returned | rejected；cancelled")
     unit_id: str | None = Field(description="项目的建设单位（单位环节由该单位办理）")
     experts: list[ExpertRead]
+
+
+class StepRead(StepFields):
     opened_at: datetime | None
     completed_at: datetime | None
     opinions: list[OpinionRead]
@@ -113,28 +118,19 @@ class WorkflowRead(BaseModel):
     approval: ApprovalDocumentRead | None
 
 
-class StepTask(BaseModel):
+class StepTask(StepFields):
     """An open step for the caller's role, or an expert review naming the caller."""
 
     kind: Literal["step", "expert_review"]
-    step_id: uuid.UUID
-    seq: int
-    code: str
-    role: str
-    article: str
-    explanation: str
-    state: str
     tenant: str
     workflow_id: uuid.UUID
     purpose: str
     project_id: uuid.UUID
     project_name: str
-    unit_id: str | None
     route: str
     amount: int
     approved_amount: int | None
     opened_at: datetime | None
-    experts: list[ExpertRead]
 
 
 class TaskList(BaseModel):

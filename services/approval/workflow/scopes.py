@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import ACTIONS, Access, Scope
 from libs.common.errors import Forbidden
-from libs.vocab import ROLE_BODIES
+from libs.vocab import ROLE_BODIES, label
 from services.approval.models import Step, Workflow
 from services.approval.workflow import repository
 
@@ -62,7 +62,7 @@ def check_step(access: Access, wf: Workflow, step: Step) -> None:
     access.check_read(scope)
     if step.role not in access.subject.roles:
         raise Forbidden(
-            f"role: 环节「{step.explanation or step.code}」由{ROLE_BODIES.get(step.role, step.role)}"
+            f"role: 环节「{label('step', step.code)}」由{ROLE_BODIES.get(step.role, label('role', step.role))}"
             f"办理（{step.article}）",
             code="not_your_step",
             role=step.role,

@@ -34,17 +34,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def step_view(step: Step) -> dict[str, Any]:
-    """A step as the ``workflow.opened`` event lists it."""
+def _step_ref(step: Step) -> dict[str, Any]:
+    """Which step an event is about: who acts, under which article."""
     return {
         "step_id": str(step.id),
         "seq": step.seq,
         "code": step.code,
         "role": step.role,
         "article": step.article,
-        "explanation": step.explanation,
-        "state": step.state,
     }
+
+
+def step_view(step: Step) -> dict[str, Any]:
+    """A step as the ``workflow.opened`` event lists it."""
+    return {**_step_ref(step), "explanation": step.explanation, "state": step.state}
 
 
 async def open_workflow(
@@ -133,11 +136,7 @@ async def _announce_step(
         "step",
         "opened",
         actor,
-        step_id=str(step.id),
-        seq=step.seq,
-        code=step.code,
-        role=step.role,
-        article=step.article,
+        **_step_ref(step),
         explanation=step.explanation,
         project_name=wf.project_name,
         unit_id=wf.unit_id,
@@ -260,11 +259,7 @@ async def decide_step(
         "step",
         "completed",
         actor,
-        step_id=str(step.id),
-        seq=step.seq,
-        code=step.code,
-        role=step.role,
-        article=step.article,
+        **_step_ref(step),
         outcome=outcome,
         opinion=text,
         opinion_id=str(opinion.id),

@@ -17,6 +17,8 @@ from services.approval.documents import repository as documents
 from services.approval.documents.schemas import ApprovalDocumentRead
 from services.approval.documents.service import document_view
 from services.approval.models import Opinion, Step, Workflow
+from services.approval.reports import service as reports
+from services.approval.reports.schemas import ReportRead
 from services.approval.workflow import repository
 from services.approval.workflow.publish import change_id_of
 from services.approval.workflow.schemas import (
@@ -24,6 +26,7 @@ from services.approval.workflow.schemas import (
     OpinionRead,
     StepRead,
     StepTask,
+    TaskList,
     WorkflowRead,
 )
 
@@ -31,6 +34,21 @@ from services.approval.workflow.schemas import (
 def _independent(viewer: AuthSubject, step: Step) -> bool:
     """Whether ``viewer`` must not yet see the other experts' opinions on ``step``."""
     return viewer.roles == frozenset({"expert"}) and step.state in ("open", "pending")
+
+
+def _step_fields(wf: Workflow, step: Step, viewer: AuthSubject) -> dict[str, Any]:
+    """The :class:`StepFields` of ``step`` as ``viewer`` may see them."""
+    return {
+        "step_id": step.id,
+        "seq": step.seq,
+        "code": step.code,
+        "role": step.role,
+        "article": step.article,
+        "explanation": step.explanation,
+        "state": step.state,
+        "unit_id": wf.unit_id,
+        "experts": experts_of(step, viewer),
+    }
 
 
 def experts_of(step: Step, viewer: AuthSubject) -> list[ExpertRead]:
@@ -86,15 +104,7 @@ async def workflow_read(session: AsyncSession, wf: Workflow, viewer: AuthSubject
         closed_at=wf.closed_at,
         steps=[
             StepRead(
-                step_id=s.id,
-                seq=s.seq,
-                code=s.code,
-                role=s.role,
-                article=s.article,
-                explanation=s.explanation,
-                state=s.state,
-                unit_id=wf.unit_id,
-                experts=experts_of(s, viewer),
+                **_step_fields(wf, s, viewer),
                 opened_at=s.opened_at,
                 completed_at=s.completed_at,
                 opinions=_opinions_of(s, by_step.get(s.id, []), viewer),
@@ -112,23 +122,41 @@ def step_task(
     kind: Literal["step", "expert_review"] = "step",
 ) -> StepTask:
     return StepTask(
+        **_step_fields(wf, step, viewer),
         kind=kind,
-        step_id=step.id,
-        seq=step.seq,
-        code=step.code,
-        role=step.role,
-        article=step.article,
-        explanation=step.explanation,
-        state=step.state,
         tenant=wf.tenant_id,
         workflow_id=wf.id,
         purpose=wf.purpose,
         project_id=wf.project_id,
         project_name=wf.project_name,
-        unit_id=wf.unit_id,
         route=wf.route,
         amount=wf.amount,
         approved_amount=wf.approved_amount,
         opened_at=step.opened_at,
-        experts=experts_of(step, viewer),
     )
+
+
+async def tasks_for(session: AsyncSession, viewer: AuthSubject, *, limit: int) -> TaskList:
+    """我的待办: open steps of the viewer's jurisdiction for its roles (a unit officer's
+    own unit only), the expert reviews naming it that await its opinion, and for an
+    overseer the results its counties reported up and it has not acknowledged."""
+    items: list[StepTask | ReportRead] = [
+        step_task(wf, step, viewer)
+        for wf, step in await repository.open_steps_for(
+            session,
+            tenant=viewer.tenant,
+            roles=viewer.roles,
+            unit_id=viewer.unit_id,
+            limit=limit,
+        )
+    ]
+    if viewer.has_role("expert"):
+        for wf, step in await repository.expert_reviews_for(
+            session, tenant=viewer.tenant, user=viewer.user, limit=limit
+        ):
+            mine = next(e for e in step.experts if e["user"] == viewer.user)
+            if mine["opinion"] is None:
+                items.append(step_task(wf, step, viewer, "expert_review"))
+    if viewer.has_role("overseer"):
+        items.extend(await reports.pending_for(session, viewer.tenant))
+    return TaskList(items=items, count=len(items))

@@ -16,6 +16,7 @@ from services.portal.csrf import csrf_token
 from services.portal.settings import PortalSettings
 
 SECRET = "test-secret"
+SID = "sid-of-this-login"
 
 
 @pytest.fixture
@@ -34,12 +35,12 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, list[str]]]:
 
     app.include_router(probe)
     with TestClient(app, base_url="http://portal.test") as c:
-        c.cookies.set(session.COOKIE, session.encode(SECRET, {"token": "t", "user": "li"}))
+        c.cookies.set(session.COOKIE, session.encode(SECRET, {"sid": SID, "access_token": "t"}))
         yield c, reached
 
 
 def _token(c: TestClient) -> str:
-    return csrf_token(SECRET, c.cookies.get(session.COOKIE))
+    return csrf_token(SECRET, SID)
 
 
 def test_a_form_from_another_site_is_refused_before_any_route(

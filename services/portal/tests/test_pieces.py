@@ -158,7 +158,7 @@ def test_templates_show_labels_amounts_and_beijing_time_never_codes() -> None:
         n=780_000,
         t="2026-12-04T13:04:15.776290+00:00",
     )
-    assert page == "已立项|其他状态|审计部门、财政部门|78万元（780,000元）|2026-12-04 21:04"
+    assert page == "已立项|其他状态|审计、财政|78万元（780,000元）|2026-12-04 21:04"
 
 
 def test_hostile_file_names_are_shown_in_their_true_order() -> None:

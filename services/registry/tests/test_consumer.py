@@ -121,7 +121,18 @@ async def test_rejected_events_are_dead_lettered_and_change_nothing(
         service="approval",
         aggregate="project",
         event="decided",
-        data={"tenant": YUNAN, "project_id": str(project_id), "route": "approval", "submission": 1},
+        # A well-formed decision (its contract holds), for a project never submitted.
+        data={
+            "tenant": YUNAN,
+            "project_id": str(project_id),
+            "route": "approval",
+            "submission": 1,
+            "decision_id": str(uuid.uuid4()),
+            "provisional": False,
+            "policy": {"id": "445322-yunan/2024-08-17", "sha256": "0" * 64},
+            "decision": {},
+            "facts": {},
+        },
         actor=system_actor("approval", YUNAN),
     )
     forged = make_event(
