@@ -27,12 +27,6 @@ NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
     {
         ("services/approval", "KINDS"),  # changes/service.py → CHANGE_KINDS
         ("services/approval", "OUTCOME_LABELS"),  # workflow/outcomes.py → OPINION_OUTCOMES
-        ("services/archive", "DOCUMENT_TYPES"),  # vocab.py → DOCUMENT_TYPES
-        ("services/archive", "SECURITY_LEVELS"),  # vocab.py → SECURITY_LEVELS
-        ("services/archive", "RETENTION_PERIODS"),  # vocab.py → RETENTION_PERIODS
-        ("services/archive", "PROPERTIES"),  # vocab.py → CHECK_PROPERTIES
-        ("services/archive", "STAGES"),  # vocab.py → CHECK_STAGES
-        ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
         ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )
