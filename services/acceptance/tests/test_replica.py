@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import Reject
+from libs.common.events import Event, Reject
 from libs.common.testing.database import in_tenant
 from services.acceptance.completion import service as completion
 from services.acceptance.models import Deadline, Document, Project
@@ -23,6 +23,20 @@ from services.acceptance.tests.support.feed import (
     outbox_types,
     project,
 )
+
+
+def registry_state(pid: uuid.UUID, state: str, version: int, trigger: str) -> Event:
+    """The registry's ``project.state_changed`` of a 莱州 project at ``version``."""
+    return event(
+        LAIZHOU,
+        "registry",
+        "project",
+        "state_changed",
+        project_id=str(pid),
+        state=state,
+        version=version,
+        trigger=trigger,
+    )
 
 
 async def test_the_copy_follows_events_and_never_goes_back(db: AsyncSession) -> None:
@@ -40,17 +54,7 @@ async def test_the_copy_follows_events_and_never_goes_back(db: AsyncSession) -> 
     assert due == date(2023, 12, 31)
     # A state delivered late (older version) changes nothing.
     await deliver(
-        db,
-        event(
-            LAIZHOU,
-            "registry",
-            "project",
-            "state_changed",
-            project_id=str(pid),
-            state="procuring",
-            version=8,
-            trigger="govproj.budget.project.procurement_started.v1",
-        ),
+        db, registry_state(pid, "procuring", 8, "govproj.budget.project.procurement_started.v1")
     )
     assert (await project(db, pid)).state == "implementing"
     await completion.declare_completion(
@@ -60,17 +64,7 @@ async def test_the_copy_follows_events_and_never_goes_back(db: AsyncSession) -> 
     # The registry's echo of "completed" (a newer version) arrives after the review opened:
     # acceptance's own step stands.
     await deliver(
-        db,
-        event(
-            LAIZHOU,
-            "registry",
-            "project",
-            "state_changed",
-            project_id=str(pid),
-            state="completed",
-            version=10,
-            trigger="govproj.acceptance.project.completed.v1",
-        ),
+        db, registry_state(pid, "completed", 10, "govproj.acceptance.project.completed.v1")
     )
     copy = await project(db, pid)
     assert copy.state == "acceptance_review" and copy.registry_version == 10

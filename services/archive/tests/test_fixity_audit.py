@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.storage import (
     FilesystemStore,
-    ObjectStore,
     Retention,
     Source,
     StoredObject,
@@ -26,7 +25,7 @@ from services.archive.models import StoredObject as StoredRow
 from services.archive.retention.service import Finding, run_audit
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import in_tenant
-from services.archive.tests.support import upload
+from services.archive.tests.support import DelegatingStore, upload
 
 NOW = timedelta(0)
 
@@ -179,11 +178,8 @@ async def test_crash_between_put_and_commit_leaves_an_untracked_object(
     await storage.store.delete(bucket, stored.key, stored.version_id)
 
 
-class LostWriteStore(ObjectStore):
+class LostWriteStore(DelegatingStore):
     """A store that acknowledges a PUT and keeps nothing (the reverse crash: commit, no bytes)."""
-
-    def __init__(self, inner: ObjectStore) -> None:
-        self.inner = inner
 
     async def put(
         self,
@@ -210,18 +206,6 @@ class LostWriteStore(ObjectStore):
         self, bucket: str, key: str, version_id: str, *, mode: Any = "COMPLIANCE", until: datetime
     ) -> Retention:
         return Retention(mode="COMPLIANCE", until=until.replace(microsecond=0))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    ensure_bucket = property(lambda self: self.inner.ensure_bucket)
-    get = property(lambda self: self.inner.get)
-    stat = property(lambda self: self.inner.stat)
-    list_versions = property(lambda self: self.inner.list_versions)
-    delete = property(lambda self: self.inner.delete)
-    get_retention = property(lambda self: self.inner.get_retention)
-    set_legal_hold = property(lambda self: self.inner.set_legal_hold)
-    get_legal_hold = property(lambda self: self.inner.get_legal_hold)
 
 
 async def test_commit_without_the_bytes_is_found_missing(
