@@ -15,7 +15,9 @@ from libs.common.storage import ObjectStore
 from services.archive.checks import service as checks
 from services.archive.checks.scanner import ScanResult, VirusScanner
 from services.archive.documents import intake
+from services.archive.documents import service as documents
 from services.archive.documents.schemas import DocumentCreate
+from services.archive.models import StoredObject as StoredObjectRow
 from services.archive.packages import service as packages
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import LIMITS, actor, in_tenant, make_project
@@ -140,3 +142,12 @@ class DelegatingStore(ObjectStore):
     get_retention = property(lambda self: self.inner.get_retention)
     set_legal_hold = property(lambda self: self.inner.set_legal_hold)
     get_legal_hold = property(lambda self: self.inner.get_legal_hold)
+
+
+async def stored_object(
+    sessions: async_sessionmaker[AsyncSession], document_id: uuid.UUID
+) -> StoredObjectRow:
+    """The ``stored_objects`` row of the document's current version."""
+    async with in_tenant(sessions) as session:
+        _, obj = await documents.get_version(session, document_id, None)
+    return obj

@@ -25,7 +25,7 @@ from services.archive.models import StoredObject as StoredRow
 from services.archive.retention.service import Finding, run_audit
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import in_tenant
-from services.archive.tests.support import DelegatingStore, upload
+from services.archive.tests.support import DelegatingStore, stored_object, upload
 
 NOW = timedelta(0)
 
@@ -47,12 +47,6 @@ def data_file(storage: ArchiveStorage, obj: StoredRow) -> Path:
     return vdir / f"{obj.version_id}.data"
 
 
-async def row(sessions: async_sessionmaker[AsyncSession], document_id: uuid.UUID) -> StoredRow:
-    async with in_tenant(sessions) as session:
-        _, obj = await service.get_version(session, document_id, None)
-    return obj
-
-
 async def test_a_clean_archive_audits_clean(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
@@ -67,7 +61,7 @@ async def test_tampered_bytes_are_found_classified_and_named(
 ) -> None:
     good = await upload(sessions, storage, b"%PDF-1.4 untouched")
     bad = await upload(sessions, storage, b"%PDF-1.4 " + os.urandom(4096))
-    obj = await row(sessions, bad["id"])
+    obj = await stored_object(sessions, bad["id"])
     path = data_file(storage, obj)
     if tamper == "byte_flip":
         raw = bytearray(path.read_bytes())
@@ -107,7 +101,7 @@ async def test_edited_database_row_is_changed_in_the_record(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
     document = await upload(sessions, storage, b"%PDF-1.4 honest bytes")
-    obj = await row(sessions, document["id"])
+    obj = await stored_object(sessions, document["id"])
     async with in_tenant(sessions) as session:
         await session.execute(
             sa.update(StoredRow).where(StoredRow.id == obj.id).values(sha256="0" * 64, sm3="0" * 64)
