@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import Event, Reject
+from libs.common.events import Reject
 from libs.common.testing.database import in_tenant
 from services.acceptance.completion import service as completion
 from services.acceptance.models import Deadline, Document, Project
@@ -22,21 +22,8 @@ from services.acceptance.tests.support.feed import (
     laizhou_project,
     outbox_types,
     project,
+    registry_state,
 )
-
-
-def registry_state(pid: uuid.UUID, state: str, version: int, trigger: str) -> Event:
-    """The registry's ``project.state_changed`` of a 莱州 project at ``version``."""
-    return event(
-        LAIZHOU,
-        "registry",
-        "project",
-        "state_changed",
-        project_id=str(pid),
-        state=state,
-        version=version,
-        trigger=trigger,
-    )
 
 
 async def test_the_copy_follows_events_and_never_goes_back(db: AsyncSession) -> None:
