@@ -34,7 +34,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date
@@ -48,11 +47,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import nats  # noqa: E402
 
 from bench.registry import raw_commits  # noqa: E402
-from libs.common.db.migrations import upgrade  # noqa: E402
+from bench.support import durable_platform  # noqa: E402
 from libs.common.events import make_event, system_actor, to_nats  # noqa: E402
-from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
-from libs.common.testing.platform import run_platform  # noqa: E402
-from libs.common.testing.pytest_plugin import make_database  # noqa: E402
 
 TENANT = "445322"
 FACTS = {
@@ -173,39 +169,23 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="govproj-bench-approval-"))
-    pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
-    conf = tmp / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-    nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
-    try:
-        urls = make_database(pg.admin_url, "bench")
-        upgrade("approval", urls.owner)
-        with run_platform(
-            tmp / "platform",
-            app_url=urls.app,
-            owner_url=urls.owner,
-            relay_url=urls.relay,
-            nats_url=nats_server.url,
-            services=("approval",),
-        ):
-            print(f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...")
-            raw = asyncio.run(raw_commits(urls.admin, args.concurrency, 8.0))
-            print(f"      {raw:,.0f} commits/s")
-            # Warm up: imports, pools, the first JIT of every path.
-            asyncio.run(steady(nats_server.url, 20, 2))
-            print(f"(ii)  steady {args.rate:.0f} submissions/s for {args.seconds:.0f} s ...")
-            lat = asyncio.run(steady(nats_server.url, args.rate, args.seconds))
-            print(
-                f"      p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
-                f"max {lat['max_ms']:.0f} ms ({lat['decided']}/{lat['submitted']} decided)"
-            )
-            print(f"(iii) saturation: {args.burst} submissions at once ...")
-            sat = asyncio.run(saturation(nats_server.url, args.burst))
-            print(f"      {sat['per_s']:,.0f} decisions/s ({sat['decided']}/{sat['burst']})")
-    finally:
-        nats_server.stop()
-        pg.stop()
+    # The approval service alone: the submissions come straight from NATS.
+    with durable_platform("approval", services=("approval",)) as bench:
+        urls, nats_url = bench.urls, bench.nats_url
+        print(f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...")
+        raw = asyncio.run(raw_commits(urls.admin, args.concurrency, 8.0))
+        print(f"      {raw:,.0f} commits/s")
+        # Warm up: imports, pools, the first JIT of every path.
+        asyncio.run(steady(nats_url, 20, 2))
+        print(f"(ii)  steady {args.rate:.0f} submissions/s for {args.seconds:.0f} s ...")
+        lat = asyncio.run(steady(nats_url, args.rate, args.seconds))
+        print(
+            f"      p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
+            f"max {lat['max_ms']:.0f} ms ({lat['decided']}/{lat['submitted']} decided)"
+        )
+        print(f"(iii) saturation: {args.burst} submissions at once ...")
+        sat = asyncio.run(saturation(nats_url, args.burst))
+        print(f"      {sat['per_s']:,.0f} decisions/s ({sat['decided']}/{sat['burst']})")
 
     ratio = sat["per_s"] / raw
     results = {

@@ -29,7 +29,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -44,37 +43,11 @@ import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 import nats  # noqa: E402
 
-from govproj.dev.demo import DEMO_TENANTS  # noqa: E402
-from libs.common.db.migrations import upgrade  # noqa: E402
+from bench.support import durable_platform, raw_commits, seed_demo_tenants  # noqa: E402
 from libs.common.events import Event, to_nats  # noqa: E402
-from libs.common.settings import SERVICES  # noqa: E402
-from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
-from libs.common.testing.platform import run_platform  # noqa: E402
-from libs.common.testing.pytest_plugin import make_database  # noqa: E402
 
 TENANT = "445322"
 LINE_AMOUNT = 10**12  # the balance never limits the run
-
-
-async def raw_commits(dsn: str, writers: int, seconds: float) -> float:
-    conn = await asyncpg.connect(dsn)
-    await conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, doc jsonb)")
-    await conn.close()
-    done = 0
-
-    async def writer() -> None:
-        nonlocal done
-        c = await asyncpg.connect(dsn)
-        assert await c.fetchval("SHOW synchronous_commit") == "on"
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            await c.execute("INSERT INTO bench_raw (doc) VALUES ($1::jsonb)", '{"amount": 1}')
-            done += 1
-        await c.close()
-
-    start = time.monotonic()
-    await asyncio.gather(*(writer() for _ in range(writers)))
-    return done / (time.monotonic() - start)
 
 
 async def seed_projects(dsn: str, n: int) -> list[tuple[str, str]]:
@@ -274,81 +247,59 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="govproj-bench-budget-"))
-    pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
-    conf = tmp / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-    nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
-    try:
-        urls = make_database(pg.admin_url, "bench")
-        for service in SERVICES:
-            upgrade(service, urls.owner)
-        with run_platform(
-            tmp / "platform",
-            app_url=urls.app,
-            owner_url=urls.owner,
-            relay_url=urls.relay,
-            nats_url=nats_server.url,
-        ) as running:
-            admin = running.headers("440000", "platform_admin", user="admin")
-            with running.client("registry") as registry:
-                for code, name, level, parent in DEMO_TENANTS:
-                    registry.post(
-                        "/v1/tenants",
-                        headers=admin,
-                        json={"code": code, "name": name, "level": level, "parent_code": parent},
-                    )
-            print(
-                f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
-                flush=True,
-            )
-            raw = asyncio.run(raw_commits(urls.admin, args.concurrency, args.seconds))
-            print(f"      {raw:,.0f} commits/s", flush=True)
+    with durable_platform("budget") as bench:
+        urls, running, nats_url = bench.urls, bench.running, bench.nats_url
+        seed_demo_tenants(running)
+        print(
+            f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
+            flush=True,
+        )
+        raw = asyncio.run(
+            raw_commits(urls.admin, args.concurrency, args.seconds, doc='{"amount": 1}')
+        )
+        print(f"      {raw:,.0f} commits/s", flush=True)
 
-            print(
-                f"(ii)  disbursements through the API, {args.concurrency} clients, "
-                f"{args.projects} projects ...",
-                flush=True,
+        print(
+            f"(ii)  disbursements through the API, {args.concurrency} clients, "
+            f"{args.projects} projects ...",
+            flush=True,
+        )
+        projects = asyncio.run(seed_projects(urls.admin, args.projects))
+        token = running.token(TENANT, "unit_officer")
+        url = running.urls["budget"]
+        pay = asyncio.run(disbursements(url, token, projects, args.concurrency, args.seconds))
+        created = pay.pop("created")
+        count, total = asyncio.run(paid_total(urls.admin))
+        retry = asyncio.run(
+            disbursements(
+                url, token, projects, args.concurrency, args.seconds, vouchers=list(created)
             )
-            projects = asyncio.run(seed_projects(urls.admin, args.projects))
-            token = running.token(TENANT, "unit_officer")
-            url = running.urls["budget"]
-            pay = asyncio.run(disbursements(url, token, projects, args.concurrency, args.seconds))
-            created = pay.pop("created")
-            count, total = asyncio.run(paid_total(urls.admin))
-            retry = asyncio.run(
-                disbursements(
-                    url, token, projects, args.concurrency, args.seconds, vouchers=list(created)
-                )
-            )
-            retry.pop("created")
-            count2, total2 = asyncio.run(paid_total(urls.admin))
-            assert (count2, total2) == (count, total) == (len(created), len(created)), (
-                f"a retried voucher was paid twice: {(count, total)} then {(count2, total2)}, "
-                f"{len(created)} created, {pay['statuses']} / {retry['statuses']}"
-            )
-            print(
-                f"      {pay['per_s']:,.0f} payments/s (p95 {pay['p95_ms']:.0f} ms, "
-                f"{pay['statuses']}); retries {retry['per_s']:,.0f}/s {retry['statuses']}, "
-                f"nothing doubled ({count} payments, {total} yuan)",
-                flush=True,
-            )
+        )
+        retry.pop("created")
+        count2, total2 = asyncio.run(paid_total(urls.admin))
+        assert (count2, total2) == (count, total) == (len(created), len(created)), (
+            f"a retried voucher was paid twice: {(count, total)} then {(count2, total2)}, "
+            f"{len(created)} created, {pay['statuses']} / {retry['statuses']}"
+        )
+        print(
+            f"      {pay['per_s']:,.0f} payments/s (p95 {pay['p95_ms']:.0f} ms, "
+            f"{pay['statuses']}); retries {retry['per_s']:,.0f}/s {retry['statuses']}, "
+            f"nothing doubled ({count} payments, {total} yuan)",
+            flush=True,
+        )
 
-            print(
-                f"(iii) finance answer → finance_review.completed, {args.samples} answers ...",
-                flush=True,
-            )
-            reviews = asyncio.run(seed_reviews(urls.admin, args.samples))
-            trip = asyncio.run(round_trips(nats_server.url, reviews))
-            print(
-                f"      p50 {trip['p50_ms']:.1f} ms, p95 {trip['p95_ms']:.1f} ms "
-                f"(raw JetStream publish → delivery p50 {trip['raw_p50_ms']:.2f} ms, "
-                f"p95 {trip['raw_p95_ms']:.2f} ms)",
-                flush=True,
-            )
-    finally:
-        nats_server.stop()
-        pg.stop()
+        print(
+            f"(iii) finance answer → finance_review.completed, {args.samples} answers ...",
+            flush=True,
+        )
+        reviews = asyncio.run(seed_reviews(urls.admin, args.samples))
+        trip = asyncio.run(round_trips(nats_url, reviews))
+        print(
+            f"      p50 {trip['p50_ms']:.1f} ms, p95 {trip['p95_ms']:.1f} ms "
+            f"(raw JetStream publish → delivery p50 {trip['raw_p50_ms']:.2f} ms, "
+            f"p95 {trip['raw_p95_ms']:.2f} ms)",
+            flush=True,
+        )
 
     results = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},

@@ -52,6 +52,7 @@ from nats.js.api import StorageType, StreamConfig  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
+from bench import support  # noqa: E402
 from libs.common.db import (  # noqa: E402
     TenantContext,
     create_engine,
@@ -139,27 +140,10 @@ async def _worker(role: str, db: str, nats_url: str) -> None:
 
 
 async def raw_commits(admin_dsn: str, writers: int, seconds: float) -> float:
-    """Single-row INSERT + COMMIT (autocommit statement) per iteration, durable."""
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, doc jsonb)")
-    await conn.close()
-    doc = json.dumps(PAYLOAD, ensure_ascii=False)
-    done = 0
-
-    async def writer() -> None:
-        nonlocal done
-        c = await asyncpg.connect(admin_dsn)
-        assert await c.fetchval("SHOW synchronous_commit") == "on"
-        assert await c.fetchval("SHOW fsync") == "on"
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            await c.execute("INSERT INTO bench_raw (doc) VALUES ($1::jsonb)", doc)
-            done += 1
-        await c.close()
-
-    start = time.monotonic()
-    await asyncio.gather(*(writer() for _ in range(writers)))
-    return done / (time.monotonic() - start)
+    """The durable-commit baseline with the event payload as the row (bench/support.py)."""
+    return await support.raw_commits(
+        admin_dsn, writers, seconds, doc=json.dumps(PAYLOAD, ensure_ascii=False)
+    )
 
 
 async def raw_publishes(nats_url: str, concurrency: int, seconds: float) -> float:

@@ -30,7 +30,6 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -44,12 +43,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 
-from govproj.dev.demo import DEMO_TENANTS  # noqa: E402
-from libs.common.db.migrations import upgrade  # noqa: E402
-from libs.common.settings import SERVICES  # noqa: E402
-from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
-from libs.common.testing.platform import run_platform  # noqa: E402
-from libs.common.testing.pytest_plugin import make_database  # noqa: E402
+from bench import support  # noqa: E402
+from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
 
 CITY, COUNTY = "445100", "445322"
 STATES = ["draft", "under_review", "approved", "filed", "rejected", "implementing", "accepted"]
@@ -62,61 +57,49 @@ FACTS = {
 
 
 async def raw_commits(dsn: str, writers: int, seconds: float) -> float:
-    conn = await asyncpg.connect(dsn)
-    await conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, doc jsonb)")
-    await conn.close()
-    doc = json.dumps(FACTS)
-    done = 0
+    """The durable-commit baseline with the registry's facts as the row (bench/support.py)."""
+    return await support.raw_commits(dsn, writers, seconds, doc=json.dumps(FACTS))
 
-    async def writer() -> None:
-        nonlocal done
-        c = await asyncpg.connect(dsn)
-        assert await c.fetchval("SHOW synchronous_commit") == "on"
-        assert await c.fetchval("SHOW fsync") == "on"
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            await c.execute("INSERT INTO bench_raw (doc) VALUES ($1::jsonb)", doc)
-            done += 1
-        await c.close()
 
-    start = time.monotonic()
-    await asyncio.gather(*(writer() for _ in range(writers)))
-    return done / (time.monotonic() - start)
+# registry.projects columns the bench fills; ``route`` only for decided projects.
+_PROJECT_COLUMNS = ("id", "tenant_id", "unit_id", "name", "contacts", "schedule", "year")
+_PROJECT_STATE = ("facts", "amount", "state")
+_PROJECT_TAIL = ("submission", "version", "created_by", "created_at", "updated_at")
+
+
+async def _new_unit(conn: Any, tenant: str, name: str, now: datetime) -> uuid.UUID:
+    """A unit of ``tenant`` named ``name`` + a short suffix, inserted as the superuser."""
+    unit = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO registry.units (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        unit,
+        tenant,
+        f"{name}{unit.hex[:6]}",
+        now,
+    )
+    return unit
+
+
+async def _copy_projects(conn: Any, records: list[tuple[Any, ...]], *, routed: bool) -> None:
+    """COPY project rows in bulk (setup, not measured); ``routed`` rows carry a route."""
+    route = ("route",) if routed else ()
+    await conn.copy_records_to_table(
+        "projects",
+        schema_name="registry",
+        columns=[*_PROJECT_COLUMNS, *_PROJECT_STATE, *route, *_PROJECT_TAIL],
+        records=records,
+    )
 
 
 async def insert_drafts(dsn: str, tenant: str, n: int) -> tuple[str, list[str]]:
     """The unit and its draft projects, inserted as the superuser (setup, not measured)."""
     conn = await asyncpg.connect(dsn)
-    unit = uuid.uuid4()
     now = datetime.now(UTC)
-    await conn.execute(
-        "INSERT INTO registry.units (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
-        unit,
-        tenant,
-        f"压测单位{unit.hex[:6]}",
-        now,
-    )
+    unit = await _new_unit(conn, tenant, "压测单位", now)
     ids = [uuid.uuid4() for _ in range(n)]
-    await conn.copy_records_to_table(
-        "projects",
-        schema_name="registry",
-        columns=[
-            "id",
-            "tenant_id",
-            "unit_id",
-            "name",
-            "contacts",
-            "schedule",
-            "year",
-            "facts",
-            "amount",
-            "state",
-            "submission",
-            "version",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ],
+    await _copy_projects(
+        conn,
+        routed=False,
         records=[
             (
                 i,
@@ -182,14 +165,7 @@ async def bulk_projects(dsn: str, counties: list[str], per_county: int) -> None:
     rnd = random.Random(4)  # noqa: S311 - reproducible test data, not secrets
     now = datetime.now(UTC)
     for code in counties:
-        unit = uuid.uuid4()
-        await conn.execute(
-            "INSERT INTO registry.units (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
-            unit,
-            code,
-            f"汇总单位{unit.hex[:6]}",
-            now,
-        )
+        unit = await _new_unit(conn, code, "汇总单位", now)
         records = []
         for k in range(per_county):
             amount = rnd.choice([30_000, 80_000, 300_000, 800_000, 2_500_000])
@@ -213,29 +189,7 @@ async def bulk_projects(dsn: str, counties: list[str], per_county: int) -> None:
                     now,
                 )
             )
-        await conn.copy_records_to_table(
-            "projects",
-            schema_name="registry",
-            columns=[
-                "id",
-                "tenant_id",
-                "unit_id",
-                "name",
-                "contacts",
-                "schedule",
-                "year",
-                "facts",
-                "amount",
-                "state",
-                "route",
-                "submission",
-                "version",
-                "created_by",
-                "created_at",
-                "updated_at",
-            ],
-            records=records,
-        )
+        await _copy_projects(conn, records, routed=True)
     await conn.execute("ANALYZE registry.projects")
     await conn.close()
 
@@ -289,90 +243,65 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="govproj-bench-registry-"))
-    pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
-    conf = tmp / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-    nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
-    try:
-        urls = make_database(pg.admin_url, "bench")
-        for service in SERVICES:
-            upgrade(service, urls.owner)
-        with run_platform(
-            tmp / "platform",
-            app_url=urls.app,
-            owner_url=urls.owner,
-            relay_url=urls.relay,
-            nats_url=nats_server.url,
-        ) as running:
-            admin = running.headers("440000", "platform_admin", user="admin")
-            counties = [f"4451{50 + i}" for i in range(args.counties)]
-            with running.client("registry") as registry:
-                for code, name, level, parent in DEMO_TENANTS:
-                    registry.post(
-                        "/v1/tenants",
-                        headers=admin,
-                        json={"code": code, "name": name, "level": level, "parent_code": parent},
-                    )
-                for i, code in enumerate(counties):
-                    r = registry.post(
-                        "/v1/tenants",
-                        headers=admin,
-                        json={
-                            "code": code,
-                            "name": f"压测县{i}",
-                            "level": "county",
-                            "parent_code": CITY,
-                        },
-                    )
-                    assert r.status_code in (201, 409), r.text
-            time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
-
-            print(
-                f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
-                flush=True,
-            )
-            raw = asyncio.run(raw_commits(urls.admin, args.concurrency, args.seconds))
-            print(f"      {raw:,.0f} commits/s", flush=True)
-
-            print(
-                f"(ii)  project submissions through the API, {args.concurrency} clients ...",
-                flush=True,
-            )
-            unit, ids = asyncio.run(
-                insert_drafts(urls.admin, COUNTY, int(max(raw, 200) * args.seconds) + 100)
-            )
-            token = running.token(COUNTY, "unit_officer", unit=unit)
-            api = asyncio.run(
-                api_submissions(
-                    running.urls["registry"], token, ids, args.concurrency, args.seconds
+    with durable_platform("registry") as bench:
+        urls, running = bench.urls, bench.running
+        admin = seed_demo_tenants(running)
+        counties = [f"4451{50 + i}" for i in range(args.counties)]
+        with running.client("registry") as registry:
+            for i, code in enumerate(counties):
+                r = registry.post(
+                    "/v1/tenants",
+                    headers=admin,
+                    json={
+                        "code": code,
+                        "name": f"压测县{i}",
+                        "level": "county",
+                        "parent_code": CITY,
+                    },
                 )
-            )
-            print(
-                f"      {api['per_s']:,.0f} submissions/s (p95 {api['p95_ms']:.0f} ms, errors {api['errors']})",
-                flush=True,
-            )
+                assert r.status_code in (201, 409), r.text
+        time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
 
-            print(
-                f"(iii) overseer summary, {args.counties} counties x {args.per_county:,} projects ...",
-                flush=True,
-            )
-            asyncio.run(bulk_projects(urls.admin, counties, args.per_county))
-            summary = summary_latency(
-                running.urls["registry"], running.token(CITY, "overseer"), args.samples
-            )
-            summary["raw_group_by_p95_ms"] = asyncio.run(
-                raw_summary(urls.admin, counties, args.samples)
-            )
-            print(
-                f"      p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms "
-                f"(raw GROUP BY p95 {summary['raw_group_by_p95_ms']:.1f} ms, "
-                f"{summary['projects_summarised']:,} projects)",
-                flush=True,
-            )
-    finally:
-        nats_server.stop()
-        pg.stop()
+        print(
+            f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
+            flush=True,
+        )
+        raw = asyncio.run(raw_commits(urls.admin, args.concurrency, args.seconds))
+        print(f"      {raw:,.0f} commits/s", flush=True)
+
+        print(
+            f"(ii)  project submissions through the API, {args.concurrency} clients ...",
+            flush=True,
+        )
+        unit, ids = asyncio.run(
+            insert_drafts(urls.admin, COUNTY, int(max(raw, 200) * args.seconds) + 100)
+        )
+        token = running.token(COUNTY, "unit_officer", unit=unit)
+        api = asyncio.run(
+            api_submissions(running.urls["registry"], token, ids, args.concurrency, args.seconds)
+        )
+        print(
+            f"      {api['per_s']:,.0f} submissions/s (p95 {api['p95_ms']:.0f} ms, errors {api['errors']})",
+            flush=True,
+        )
+
+        print(
+            f"(iii) overseer summary, {args.counties} counties x {args.per_county:,} projects ...",
+            flush=True,
+        )
+        asyncio.run(bulk_projects(urls.admin, counties, args.per_county))
+        summary = summary_latency(
+            running.urls["registry"], running.token(CITY, "overseer"), args.samples
+        )
+        summary["raw_group_by_p95_ms"] = asyncio.run(
+            raw_summary(urls.admin, counties, args.samples)
+        )
+        print(
+            f"      p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms "
+            f"(raw GROUP BY p95 {summary['raw_group_by_p95_ms']:.1f} ms, "
+            f"{summary['projects_summarised']:,} projects)",
+            flush=True,
+        )
 
     ratio = api["per_s"] / raw
     results = {

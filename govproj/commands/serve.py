@@ -6,9 +6,9 @@ import importlib
 import os
 
 import typer
-import uvicorn
 
-from libs.common.settings import SERVICES, service_settings
+from govproj.commands._uvicorn import check_service, run
+from libs.common.settings import service_settings
 
 
 def command(
@@ -20,19 +20,11 @@ def command(
     ),
 ) -> None:
     """运行一个服务。"""
-    if service not in SERVICES:
-        raise typer.BadParameter(f"未知服务 {service}，可选：{', '.join(SERVICES)}")
+    check_service(service)
     settings = service_settings(service)
     if not workers:
         os.environ[f"GOVPROJ_{service.upper()}_RUN_WORKERS"] = "false"
         settings = service_settings(service)
     module = importlib.import_module(f"services.{service}.app")
     application = module.create_app(settings)
-    uvicorn.run(
-        application,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    run(application, settings, host=host, port=port, graceful_seconds=5)

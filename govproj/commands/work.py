@@ -11,10 +11,10 @@ from __future__ import annotations
 import importlib
 
 import typer
-import uvicorn
 
+from govproj.commands._uvicorn import check_service, run
 from libs.common.service import create_service_app
-from libs.common.settings import SERVICES, service_settings
+from libs.common.settings import service_settings
 
 
 def command(
@@ -23,17 +23,9 @@ def command(
     port: int | None = typer.Option(None, help="健康检查端口（默认取设置）"),
 ) -> None:
     """只运行一个服务的 outbox 转发与事件消费（不提供 API，仅 /healthz 与 /readyz）。"""
-    if service not in SERVICES:
-        raise typer.BadParameter(f"未知服务 {service}，可选：{', '.join(SERVICES)}")
+    check_service(service)
     settings = service_settings(service)
     spec = importlib.import_module(f"services.{service}.app").SPEC
     application = create_service_app(spec, settings, run_workers=True, serve_api=False)
-    uvicorn.run(
-        application,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        access_log=False,
-        # The relay and the consumer finish their batch and ack before exiting.
-        timeout_graceful_shutdown=10,
-    )
+    # The relay and the consumer finish their batch and ack before exiting.
+    run(application, settings, host=host, port=port, graceful_seconds=10)

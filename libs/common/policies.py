@@ -18,7 +18,13 @@ from fastapi import Depends, FastAPI, Request
 from libs.common.settings import CommonSettings
 from libs.policy import PolicyRegistry, load_registry
 
-__all__ = ["Policies", "get_policies", "install_policies", "policies_in"]
+__all__ = [
+    "Policies",
+    "get_policies",
+    "install_policies",
+    "install_policies_on_startup",
+    "policies_in",
+]
 
 
 @lru_cache(maxsize=8)
@@ -36,6 +42,11 @@ def install_policies(app: FastAPI, settings: CommonSettings) -> PolicyRegistry:
     """Load the packs for ``app`` at start-up: a pack that fails stops the service early."""
     app.state.policies = policies_in(settings)
     return app.state.policies  # type: ignore[no-any-return]
+
+
+async def install_policies_on_startup(app: FastAPI) -> None:
+    """A ``ServiceSpec.on_startup`` hook: :func:`install_policies` with the app's settings."""
+    install_policies(app, app.state.settings)
 
 
 def get_policies(request: Request) -> PolicyRegistry:

@@ -94,56 +94,11 @@ def diff_packs(a: Pack, b: Pack) -> PackDiff:
             )
         )
     for section in _MAP_SECTIONS:
-        ma, mb = da[section], db[section]
-        for key in [*ma, *(k for k in mb if k not in ma)]:
-            if key not in mb:
-                changes.append(
-                    Change(
-                        section=section,
-                        key=key,
-                        kind="removed",
-                        before=ma[key],
-                        article_before=ma[key].get("article"),
-                    )
-                )
-            elif key not in ma:
-                changes.append(
-                    Change(
-                        section=section,
-                        key=key,
-                        kind="added",
-                        after=mb[key],
-                        article_after=mb[key].get("article"),
-                    )
-                )
-            else:
-                changes.extend(_fields(section, key, ma[key], mb[key]))
+        changes.extend(_keyed(section, da[section], db[section]))
     for section in _LIST_SECTIONS:
         la = {r["id"]: r for r in da[section]}
         lb = {r["id"]: r for r in db[section]}
-        for key in [*la, *(k for k in lb if k not in la)]:
-            if key not in lb:
-                changes.append(
-                    Change(
-                        section=section,
-                        key=key,
-                        kind="removed",
-                        before=la[key],
-                        article_before=la[key].get("article"),
-                    )
-                )
-            elif key not in la:
-                changes.append(
-                    Change(
-                        section=section,
-                        key=key,
-                        kind="added",
-                        after=lb[key],
-                        article_after=lb[key].get("article"),
-                    )
-                )
-            else:
-                changes.extend(_fields(section, key, la[key], lb[key]))
+        changes.extend(_keyed(section, la, lb))
         # Order decides for scope rules and route tables (the first that holds wins).
         common_a = [k for k in la if k in lb]
         common_b = [k for k in lb if k in la]
@@ -152,6 +107,39 @@ def diff_packs(a: Pack, b: Pack) -> PackDiff:
                 Change(section=section, key="*", kind="moved", before=common_a, after=common_b)
             )
     return PackDiff(a=a.id, b=b.id, a_sha256=a.sha256, b_sha256=b.sha256, changes=changes)
+
+
+def _keyed(section: str, ma: dict[str, Any], mb: dict[str, Any]) -> list[Change]:
+    """Removed, added and changed entries of one keyed section, in ``a``'s order then ``b``'s.
+
+    Map sections (parameters) and list sections (rules, keyed by ``id``) differ only
+    in how their entries are keyed, so both are compared here once.
+    """
+    changes: list[Change] = []
+    for key in [*ma, *(k for k in mb if k not in ma)]:
+        if key not in mb:
+            changes.append(
+                Change(
+                    section=section,
+                    key=key,
+                    kind="removed",
+                    before=ma[key],
+                    article_before=ma[key].get("article"),
+                )
+            )
+        elif key not in ma:
+            changes.append(
+                Change(
+                    section=section,
+                    key=key,
+                    kind="added",
+                    after=mb[key],
+                    article_after=mb[key].get("article"),
+                )
+            )
+        else:
+            changes.extend(_fields(section, key, ma[key], mb[key]))
+    return changes
 
 
 def _show(value: Any, kind: str | None) -> str:

@@ -16,12 +16,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hypothesis import strategies as st
+
 from libs.policy import Pack, PolicyRegistry, evaluate, load_registry, validate_facts
 from libs.policy.lint import cn_number
+from libs.policy.vocab import REQUIREMENT_LABELS, SERVICE_TYPES, TIME_LIMIT_LABELS
 
 __all__ = [
     "POLICIES",
     "check_citations",
+    "check_proposed_codes",
     "codes",
     "decision",
     "limit",
@@ -31,6 +35,7 @@ __all__ = [
     "req",
     "requirements",
     "rule_articles",
+    "service_types",
     "source_text",
     "squash",
     "time_limit",
@@ -198,3 +203,26 @@ def check_citations(
             )
         if title is not None and "explanation" in line:
             assert line["explanation"].startswith(f"依据《{title}》{article}，"), line
+
+
+# --------------------------------------------------------------------------------------
+# Properties and codes
+# --------------------------------------------------------------------------------------
+def service_types(max_size: int) -> st.SearchStrategy[list[str]]:
+    """One to ``max_size`` distinct service types of vocabulary.md, for the property tests."""
+    return st.lists(
+        st.sampled_from(list(SERVICE_TYPES)), min_size=1, max_size=max_size, unique=True
+    )
+
+
+def check_proposed_codes(pack: Pack, proposed: set[str]) -> None:
+    """Codes outside vocabulary.md are only ``proposed`` ones, and each has a Chinese label.
+
+    A subset, not equality: a proposed code may join the vocabulary at any time.
+    """
+    spec = pack.spec
+    used = {r.code for r in spec.requirements} | {t.code for t in spec.time_limits}
+    assert used - set(REQUIREMENT_LABELS) - set(TIME_LIMIT_LABELS) <= proposed
+    for rule in [*spec.requirements, *spec.time_limits]:
+        if rule.code in proposed:
+            assert rule.label, f"{rule.id}: a code outside vocabulary.md needs a Chinese label"

@@ -27,8 +27,18 @@ from libs.policy.testing import (
     assert_citations_exist,
     assert_known_codes,
 )
+from libs.policy.vocab import LIGHTNESS
 
-from .support import check_citations, codes, decision, limit, registry, req, source_text
+from .support import (
+    check_citations,
+    codes,
+    decision,
+    limit,
+    registry,
+    req,
+    service_types,
+    source_text,
+)
 
 SOURCE = source_text("440804-potou")
 POTOU = "440804"
@@ -704,20 +714,12 @@ def test_every_decision_line_cites_an_existing_article(facts: dict[str, Any]) ->
 # ---------------------------------------------------------------------------
 # Property: more money never means a lighter procedure
 # ---------------------------------------------------------------------------
-SERVICES = [
-    "infrastructure",
-    "software_development",
-    "operations_maintenance",
-    "business_operation",
-    "third_party",
-]
-LIGHTNESS = {"self_managed": 0, "filing": 1, "approval": 2}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     project_class=st.sampled_from(["public", "professional"]),
-    services=st.lists(st.sampled_from(SERVICES), min_size=1, max_size=5, unique=True),
+    services=service_types(5),
     low=st.integers(min_value=0, max_value=100_000_000),
     delta=st.integers(min_value=1, max_value=100_000_000),
 )
@@ -744,7 +746,7 @@ def test_only_vocabulary_codes() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     project_class=st.sampled_from(["public", "professional"]),
-    services=st.lists(st.sampled_from(SERVICES), min_size=1, max_size=5, unique=True),
+    services=service_types(5),
     flags=st.fixed_dictionaries(
         {k: st.booleans() for k in ("new_fiscal_funds", "uses_crypto", "mandated")}
     ),

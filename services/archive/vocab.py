@@ -1,55 +1,48 @@
 """The archive's controlled lists: codes machines exchange, labels people read.
 
 These extend vocabulary.md for the archive (docs/adr/0005-archive.md). A code is
-never renamed; a new one may be added.
+never renamed; a new one may be added. The codes and labels themselves live once in
+libs/vocab (the portal reads the same labels); this module keeps the archive's own
+names for them and adds what only the archive uses (lock years, archival formats).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from libs.vocab import (
+    CHECK_OUTCOMES,
+    CHECK_PROPERTIES,
+    CHECK_STAGES,
+    DOCUMENT_TYPES,
+    RETENTION_PERIODS,
+    SECURITY_LEVELS,
+    CheckStage,
+    DocumentType,
+    RetentionPeriod,
+    SecurityLevel,
+)
 
-#: 文件类型: what a document is in the project's life (one code per kind).
-DOCUMENT_TYPES: dict[str, str] = {
-    "project_proposal": "项目建议书/申报书",
-    "feasibility_study": "可行性研究报告、初步设计、投资概算",
-    "implementation_plan": "建设方案/实施方案",
-    "review_opinion": "评审/论证意见",
-    "approval_document": "立项批复/备案文件",
-    "procurement_document": "采购文件",
-    "contract": "合同",
-    "supervision_report": "监理报告",
-    "test_report": "测试/测评报告",
-    "security_assessment_report": "安全评估/等级保护测评报告",
-    "crypto_assessment_report": "密码应用安全性评估报告",
-    "acceptance_report": "验收报告",
-    "evaluation_report": "自评价/绩效评价报告",
-    "other": "其他",
-}
-DocumentType = Literal[
-    "project_proposal",
-    "feasibility_study",
-    "implementation_plan",
-    "review_opinion",
-    "approval_document",
-    "procurement_document",
-    "contract",
-    "supervision_report",
-    "test_report",
-    "security_assessment_report",
-    "crypto_assessment_report",
-    "acceptance_report",
-    "evaluation_report",
-    "other",
+#: 四性, the stages DA/T 70 checks at, and the outcomes of one check item, under the
+#: names the archive's checks and reports have always used.
+PROPERTIES = CHECK_PROPERTIES
+STAGES = CHECK_STAGES
+OUTCOMES = CHECK_OUTCOMES
+Stage = CheckStage
+
+__all__ = [
+    "ARCHIVAL_FORMATS",
+    "DOCUMENT_TYPES",
+    "OUTCOMES",
+    "PROPERTIES",
+    "RETENTION_PERIODS",
+    "RETENTION_YEARS",
+    "SECURITY_LEVELS",
+    "STAGES",
+    "DocumentType",
+    "RetentionPeriod",
+    "SecurityLevel",
+    "Stage",
 ]
 
-#: 密级. Classified material (秘密/机密/绝密) is out of these rules (涉密项目按有关规定)
-#: and is never accepted by this system.
-SECURITY_LEVELS: dict[str, str] = {"non_secret": "非密", "internal": "内部"}
-SecurityLevel = Literal["non_secret", "internal"]
-
-#: 保管期限: 永久、定期30年、定期10年 (国家档案局令第8号 机关文件材料归档范围和文书档案保管期限规定).
-RETENTION_PERIODS: dict[str, str] = {"permanent": "永久", "y30": "定期30年", "y10": "定期10年"}
-RetentionPeriod = Literal["permanent", "y30", "y10"]
 #: Years of COMPLIANCE lock per period; "permanent" is locked for a century and
 #: extended by the preservation audit long before it ends (a lock can only grow).
 RETENTION_YEARS: dict[str, int] = {"permanent": 100, "y30": 30, "y10": 10}
@@ -62,27 +55,4 @@ ARCHIVAL_FORMATS: dict[str, str] = {
     "xml": "application/xml",
     "jpg": "image/jpeg",
     "png": "image/png",
-}
-
-#: 四性: the four properties DA/T 70 checks.
-PROPERTIES: dict[str, str] = {
-    "authenticity": "真实性",
-    "integrity": "完整性",
-    "usability": "可用性",
-    "security": "安全性",
-}
-#: The stages DA/T 70 checks at: 归档, 移交与接收, 长期保存.
-STAGES: dict[str, str] = {
-    "archiving": "归档",
-    "transfer": "移交与接收",
-    "preservation": "长期保存",
-}
-Stage = Literal["archiving", "transfer", "preservation"]
-
-#: Outcomes of one check item.
-OUTCOMES: dict[str, str] = {
-    "pass": "通过",
-    "fail": "不通过",
-    "not_run": "未检测",
-    "manual_pending": "待人工确认",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from libs.common.policies import install_policies
+from libs.common.policies import install_policies_on_startup
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
 from services.budget import events
@@ -12,11 +12,6 @@ from services.budget.api import router
 from services.budget.models import Base, tenants
 
 __all__ = ["SPEC", "create_app"]
-
-
-async def _load_policies(app: FastAPI) -> None:
-    # Usage reports and surplus returns cite the pack's article (libs/common/policies.py).
-    install_policies(app, app.state.settings)
 
 
 SPEC = ServiceSpec(
@@ -28,7 +23,8 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
-    on_startup=(_load_policies,),
+    # Usage reports and surplus returns cite the pack's article (libs/common/policies.py).
+    on_startup=(install_policies_on_startup,),
     consumers=events.CONSUMERS,
 )
 

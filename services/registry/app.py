@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from libs.common.policies import install_policies
+from libs.common.policies import install_policies_on_startup
 from libs.common.service import ServiceSpec, create_service_app
 from libs.common.settings import ServiceSettings
 from services.registry import events
 from services.registry.api import router
 from services.registry.models import Base, tenants
-
-
-async def _load_policies(app: FastAPI) -> None:
-    # The registry validates a unit's facts when it saves the project, so a
-    # pack that fails to load stops the service at start-up, as in approval.
-    install_policies(app, app.state.settings)
-
 
 SPEC = ServiceSpec(
     name="registry",
@@ -27,7 +20,9 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
-    on_startup=(_load_policies,),
+    # The registry validates a unit's facts when it saves the project, so a
+    # pack that fails to load stops the service at start-up, as in approval.
+    on_startup=(install_policies_on_startup,),
 )
 
 

@@ -19,13 +19,14 @@ from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.archive.tests import samples
-from tests.integration.registry_support import (
+from tests.integration.workflow_support import experts_agree, open_step, workflow_of
+from tests.support.polling import until_body
+from tests.support.registry import (
     PLAN_YEAR,
     create_project,
     new_unit,
     planned_items,
 )
-from tests.integration.workflow_support import experts_agree, open_step, workflow_of
 
 YEAR = PLAN_YEAR + 5  # its own plan year (other modules consolidate theirs)
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
@@ -193,23 +194,15 @@ def record_of(
     pid: str,
     until: Callable[[dict[str, Any]], bool] = lambda r: True,
 ) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-
-    def ready() -> bool:
-        r = acceptance.get(
+    """The project's acceptance record once ``until`` holds for it."""
+    return until_body(
+        lambda: acceptance.get(
             f"/v1/projects/{pid}/acceptance", headers=unit_headers(platform, tenant, pid)
-        )
-        if r.status_code != 200:
-            return False
-        seen.clear()
-        seen.update(r.json())
-        return until(seen)
-
-    try:
-        eventually(ready, timeout=30)
-    except AssertionError:
-        raise AssertionError(f"acceptance record of {pid} not as expected: {seen}") from None
-    return seen
+        ),
+        until,
+        timeout=30,
+        what=f"acceptance record of {pid} not as expected",
+    )
 
 
 def has_doc(

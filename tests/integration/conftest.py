@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from govproj.dev.demo import DEMO_TENANTS
@@ -45,3 +48,27 @@ def platform(
                 )
                 assert r.status_code in (201, 409), r.text
         yield running
+
+
+def _client_of(service: str) -> Any:
+    """A module-scoped fixture: one client of ``service`` that a module's journeys share."""
+
+    @pytest.fixture(scope="module", name=service)
+    def client(platform: RunningPlatform) -> Iterator[httpx.Client]:
+        with platform.client(service) as c:
+            yield c
+
+    return client
+
+
+registry = _client_of("registry")
+approval = _client_of("approval")
+budget = _client_of("budget")
+archive = _client_of("archive")
+
+
+@pytest.fixture(scope="module")
+def clients(platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
+    """A client of every service, by name, for the journeys that cross all of them."""
+    with contextlib.ExitStack() as stack:
+        yield {s: stack.enter_context(platform.client(s)) for s in SERVICES}

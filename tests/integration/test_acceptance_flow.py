@@ -34,18 +34,9 @@ from tests.integration.acceptance_support import (
     unit_headers,
     upload,
 )
-from tests.integration.registry_support import CHAOZHOU, problem, wait_state
+from tests.support.registry import CHAOZHOU, problem, wait_state
 
 POTOU = "440804"
-
-
-@pytest.fixture(scope="module")
-def clients(platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
-    with contextlib.ExitStack() as stack:
-        yield {
-            s: stack.enter_context(platform.client(s))
-            for s in ("registry", "approval", "budget", "acceptance", "archive")
-        }
 
 
 # ---- 坡头: no acceptance before the archive acceptance passes ----------------------------

@@ -7,9 +7,7 @@ is what the overdue case needs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,7 +30,7 @@ from tests.integration.acceptance_support import (
     unit_headers,
     upload,
 )
-from tests.integration.registry_support import create_project, new_unit, problem, wait_state
+from tests.support.registry import create_project, new_unit, problem, wait_state
 
 LAIZHOU, YANTAI, POTOU, ZHANJIANG = "370683", "370600", "440804", "440800"
 FACTS = {
@@ -43,15 +41,6 @@ FACTS = {
     "software_amount": 3_000_000,
     "mandated": True,  # 第十条: outside the yearly plan only where 上级 requires it
 }
-
-
-@pytest.fixture(scope="module")
-def clients(platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
-    with contextlib.ExitStack() as stack:
-        yield {
-            s: stack.enter_context(platform.client(s))
-            for s in ("registry", "approval", "budget", "acceptance", "archive")
-        }
 
 
 def laizhou_project(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import psycopg
@@ -33,12 +32,6 @@ def _form(
         **metadata,
     }
     return fields, {"file": (name, data, "application/pdf")}
-
-
-@pytest.fixture(scope="module")
-def archive(platform: RunningPlatform) -> Iterator[httpx.Client]:
-    with platform.client("archive") as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import nats
 import psycopg
-import pytest
 from cloudevents.core.bindings import http as ce_http
 from cloudevents.core.v1.event import CloudEvent
 from nats.js.api import DeliverPolicy
@@ -40,18 +39,13 @@ from tests.support.budget import (
     laizhou_facts,
     problem,
     publish,
+    start_procurement,
     submit,
     wait_state,
 )
 
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
-
-
-@pytest.fixture(scope="module")
-def budget(platform: RunningPlatform) -> Any:
-    with platform.client("budget") as client:
-        yield client
 
 
 def stream(nats_url: str, subject: str) -> list[Event]:
@@ -359,14 +353,7 @@ def test_payments_never_double_on_redelivery_retry_or_replay(
     pid, _ = fake_project(platform, nats_url, budget, LAIZHOU, laizhou_facts(500_000), LAIZHOU_ON)
     headers = platform.headers(LAIZHOU, "bureau_officer")
     line = add_line(platform, budget, LAIZHOU, pid, kind="construction", amount=500_000).json()
-    assert (
-        budget.post(
-            f"/v1/projects/{pid}/procurement",
-            headers=headers,
-            json={"method": "public_tender", "started_on": "2023-05-01"},
-        ).status_code
-        == 201
-    )
+    start_procurement(platform, budget, LAIZHOU, pid, "public_tender")
     voucher = f"GK-{pid[:8]}"
 
     def payment(no: str, amount: int) -> Event:

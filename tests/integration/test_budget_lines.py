@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
 
 import httpx
-import pytest
 
 from libs.common.testing.platform import RunningPlatform
 from tests.support.budget import (
@@ -31,26 +29,15 @@ from tests.support.budget import (
     lines,
     problem,
     self_managed_project,
+    start_procurement,
     until_replicated,
 )
 
 
-@pytest.fixture(scope="module")
-def registry_client(platform: RunningPlatform) -> Any:
-    with platform.client("registry") as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def budget(platform: RunningPlatform) -> Any:
-    with platform.client("budget") as client:
-        yield client
-
-
 def test_yunan_supervision_testing_and_assessment_count_in_the_total(
-    platform: RunningPlatform, registry_client: httpx.Client, budget: httpx.Client
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid, _ = self_managed_project(platform, registry_client, budget, amount=60_000)
+    pid, _ = self_managed_project(platform, registry, budget, amount=60_000)
     for kind, amount in (
         ("construction", 45_000),
         ("supervision", 6_000),
@@ -105,9 +92,9 @@ def test_yunan_supervision_testing_and_assessment_count_in_the_total(
 
 
 def test_a_line_that_breaks_the_total_is_refused_with_the_article_and_nothing_changes(
-    platform: RunningPlatform, registry_client: httpx.Client, budget: httpx.Client
+    platform: RunningPlatform, registry: httpx.Client, budget: httpx.Client
 ) -> None:
-    pid, _ = self_managed_project(platform, registry_client, budget, amount=50_000)
+    pid, _ = self_managed_project(platform, registry, budget, amount=50_000)
     assert (
         add_line(platform, budget, YUNAN, pid, kind="construction", amount=45_000).status_code
         == 201
@@ -200,14 +187,7 @@ def test_laizhou_operations_free_three_years_then_ten_percent_and_adjustments_ca
         "third_party_testing": 80_000,
         "security_assessment": 20_000,
     }
-    assert (
-        budget.post(
-            f"/v1/projects/{pid}/procurement",
-            headers=headers,
-            json={"method": "public_tender", "started_on": "2023-05-01"},
-        ).status_code
-        == 201
-    )
+    start_procurement(platform, budget, LAIZHOU, pid, "public_tender")
     late = adjust(1, src="supervision", dst="construction")
     assert late.status_code == 422 and problem(late)["code"] == "adjustment_after_procurement"
     summary = budget.get(f"/v1/projects/{pid}/budget", headers=headers).json()
@@ -228,14 +208,7 @@ def test_surplus_goes_back_by_the_original_channel_and_usage_reports_state_exact
     )
     headers = platform.headers(LAIZHOU, "bureau_officer")
     line = add_line(platform, budget, LAIZHOU, pid, kind="construction", amount=299_999).json()
-    assert (
-        budget.post(
-            f"/v1/projects/{pid}/procurement",
-            headers=headers,
-            json={"method": "inquiry", "started_on": "2023-05-01"},
-        ).status_code
-        == 201
-    )
+    start_procurement(platform, budget, LAIZHOU, pid, "inquiry")
     pay = budget.post(
         f"/v1/projects/{pid}/disbursements",
         headers=headers,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
-import pytest
 
 from libs.common.testing.platform import RunningPlatform
 from tests.support.budget import (
@@ -24,18 +22,6 @@ from tests.support.budget import (
     until_replicated,
     wait_state,
 )
-
-
-@pytest.fixture(scope="module")
-def registry(platform: RunningPlatform) -> Any:
-    with platform.client("registry") as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def budget(platform: RunningPlatform) -> Any:
-    with platform.client("budget") as client:
-        yield client
 
 
 def test_procurement_then_contract_moves_the_registry_project_to_implementing(

@@ -10,32 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
 
 import httpx
 
 from libs.common.testing.platform import RunningPlatform
+from tests.support.registry import project_body
 
 YUNAN = "445322"
 
 
 async def _race(platform: RunningPlatform, unit: str, key: str) -> list[httpx.Response]:
     headers = {**platform.headers(YUNAN, "unit_officer", unit=unit), "Idempotency-Key": key}
-    year = date.today().year + 2
-    body = {
-        "name": f"并发提交测试项目{key[:6]}",
-        "unit_id": unit,
-        "year": year,
-        "description": "同一幂等键的并发重试",
-        "contacts": [{"name": "张三", "phone": "0766-1234567"}],
-        "schedule": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
-        "facts": {
-            "project_class": "professional",
-            "service_types": ["software_development"],
-            "amount": 800_000,
-            "software_amount": 800_000,
-        },
-    }
+    body = project_body(unit, name=f"并发提交测试项目{key[:6]}", description="同一幂等键的并发重试")
     async with httpx.AsyncClient(base_url=platform.urls["registry"], timeout=30) as client:
         return list(
             await asyncio.gather(
@@ -58,7 +44,5 @@ def test_concurrent_retries_with_one_key_make_one_project_and_answer_alike(
         assert [a.status_code for a in answers] == [201] * 4, [a.text[:200] for a in answers]
         assert len({a.json()["id"] for a in answers}) == 1
         assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 3
-        listed = registry.get(
-            "/v1/projects", headers=bureau, params={"unit_id": unit_id}
-        ).json()
+        listed = registry.get("/v1/projects", headers=bureau, params={"unit_id": unit_id}).json()
         assert len(listed["items"]) == 1

@@ -16,32 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.registry_support import (
+from tests.integration.workflow_support import _years, planned_project
+from tests.support.registry import (
     YUNAN,
     create_project,
     new_unit,
     planned_items,
 )
-from tests.integration.workflow_support import _years, planned_project
 
 POTOU, ZHANJIANG = "440804", "440800"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def registry(platform: RunningPlatform) -> Any:
-    with platform.client("registry") as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def approval(platform: RunningPlatform) -> Any:
-    with platform.client("approval") as client:
-        yield client
 
 
 def key() -> dict[str, str]:

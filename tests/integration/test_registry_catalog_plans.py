@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import httpx
-import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.registry_support import (
+from tests.support.registry import (
     CHAOAN,
     CHAOZHOU,
     PLAN_YEAR,
@@ -21,12 +19,6 @@ from tests.integration.registry_support import (
     officer,
     problem,
 )
-
-
-@pytest.fixture(scope="module")
-def registry(platform: RunningPlatform) -> Any:
-    with platform.client("registry") as client:
-        yield client
 
 
 def test_system_lifecycle_with_disposition_and_the_unit_count(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-import pytest
 
 from libs.common.testing.platform import RunningPlatform
-from tests.integration.registry_support import (
+from tests.support.registry import (
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,
@@ -21,18 +18,6 @@ from tests.integration.registry_support import (
 )
 
 YEAR = PLAN_YEAR + 1  # its own plan year: the projects module consolidates PLAN_YEAR
-
-
-@pytest.fixture(scope="module")
-def registry(platform: RunningPlatform) -> Any:
-    with platform.client("registry") as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def approval(platform: RunningPlatform) -> Any:
-    with platform.client("approval") as client:
-        yield client
 
 
 def _submit(

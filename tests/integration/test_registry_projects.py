@@ -6,10 +6,9 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
 from libs.common.testing.platform import RunningPlatform
-from tests.integration.registry_support import (
+from tests.support.registry import (
     CHAOAN,
     CHAOZHOU,
     PLAN_YEAR,
@@ -24,12 +23,6 @@ from tests.integration.registry_support import (
     project_body,
     wait_state,
 )
-
-
-@pytest.fixture(scope="module")
-def registry(platform: RunningPlatform) -> Any:
-    with platform.client("registry") as client:
-        yield client
 
 
 def test_tenant_matrix_on_every_project_endpoint(

@@ -6,6 +6,7 @@ import asyncio
 import json
 from urllib.parse import unquote
 
+import httpx
 import nats
 import psycopg
 
@@ -25,17 +26,28 @@ def _replica_rows(db: DatabaseUrls, schema: str, code: str) -> list[tuple[str, s
         ).fetchall()
 
 
+def _admin(platform: RunningPlatform) -> dict[str, str]:
+    """The platform administrator: the only one who manages the tenant tree."""
+    return platform.headers("440000", "platform_admin", user="admin")
+
+
+def _add_county(registry: httpx.Client, admin: dict[str, str], code: str, name: str) -> str:
+    """Register a county of 云浮市 (445300) in the registry; the new tenant's ETag."""
+    r = registry.post(
+        "/v1/tenants",
+        headers=admin,
+        json={"code": code, "name": name, "level": "county", "parent_code": "445300"},
+    )
+    assert r.status_code == 201, r.text
+    etag: str = r.headers["ETag"]
+    return etag
+
+
 def test_new_tenant_appears_exactly_once_in_every_replica(
     platform: RunningPlatform, platform_db: DatabaseUrls
 ) -> None:
-    admin = platform.headers("440000", "platform_admin", user="admin")
     with platform.client("registry") as registry:
-        r = registry.post(
-            "/v1/tenants",
-            headers=admin,
-            json={"code": "445302", "name": "云城区", "level": "county", "parent_code": "445300"},
-        )
-        assert r.status_code == 201, r.text
+        _add_county(registry, _admin(platform), "445302", "云城区")
 
     for schema in REPLICAS:
         eventually(lambda s=schema: len(_replica_rows(platform_db, s, "445302")) == 1)
@@ -45,17 +57,12 @@ def test_new_tenant_appears_exactly_once_in_every_replica(
 def test_renamed_tenant_reaches_replicas_with_its_new_version(
     platform: RunningPlatform, platform_db: DatabaseUrls
 ) -> None:
-    admin = platform.headers("440000", "platform_admin", user="admin")
+    admin = _admin(platform)
     with platform.client("registry") as registry:
-        r = registry.post(
-            "/v1/tenants",
-            headers=admin,
-            json={"code": "445381", "name": "罗定县", "level": "county", "parent_code": "445300"},
-        )
-        assert r.status_code == 201, r.text
+        etag = _add_county(registry, admin, "445381", "罗定县")
         r = registry.patch(
             "/v1/tenants/445381",
-            headers={**admin, "If-Match": r.headers["ETag"]},
+            headers={**admin, "If-Match": etag},
             json={"name": "罗定市"},
         )
         assert r.status_code == 200, r.text

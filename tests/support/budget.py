@@ -21,6 +21,9 @@ from libs.common.events import Event, make_event, system_actor, to_nats
 from libs.common.testing.platform import RunningPlatform, eventually
 from policies.tests.support import decision, registry
 from services.archive.tests import samples
+from tests.support import registry as registry_support
+from tests.support.polling import until_body
+from tests.support.registry import new_unit, problem
 
 __all__ = [
     "CHAOZHOU",
@@ -43,6 +46,7 @@ __all__ = [
     "problem",
     "publish",
     "self_managed_project",
+    "start_procurement",
     "submit",
     "until_replicated",
     "wait_state",
@@ -54,29 +58,11 @@ LAIZHOU_ON = date(2023, 3, 1)  # 莱政办发〔2022〕6号 is in force 2022-09-
 YEAR = date.today().year + 5  # the budget tests' own plan year
 
 
-def problem(r: httpx.Response) -> dict[str, Any]:
-    """The problem+json body of a refused request."""
-    assert r.headers["content-type"].startswith("application/problem+json"), r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
 # --------------------------------------------------------------------------- registry
 
 
 def bureau(platform: RunningPlatform, tenant: str) -> dict[str, str]:
     return platform.headers(tenant, "bureau_officer")
-
-
-def new_unit(platform: RunningPlatform, registry_client: httpx.Client, tenant: str) -> str:
-    r = registry_client.post(
-        "/v1/units",
-        headers=bureau(platform, tenant),
-        json={"name": f"测试单位{uuid.uuid4().hex[:8]}"},
-    )
-    assert r.status_code == 201, r.text
-    unit_id: str = r.json()["id"]
-    return unit_id
 
 
 def create_project(
@@ -88,21 +74,15 @@ def create_project(
     amount: int = 800_000,
     **extra: Any,
 ) -> str:
-    body = {
-        "name": f"预算测试项目{uuid.uuid4().hex[:6]}",
-        "unit_id": unit_id,
-        "year": YEAR,
-        "description": "测试项目",
-        "contacts": [{"name": "张三", "phone": "0766-1234567"}],
-        "schedule": {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31"},
-        "facts": {
-            "project_class": "professional",
-            "service_types": ["software_development"],
-            "amount": amount,
-            "software_amount": amount,
-        },
+    """A draft of ``unit_id`` in the budget tests' own plan year, filed by the bureau: its id."""
+    body = registry_support.project_body(
+        unit_id,
+        amount,
+        name=f"预算测试项目{uuid.uuid4().hex[:6]}",
+        year=YEAR,
+        schedule={"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31"},
         **extra,
-    }
+    )
     r = registry_client.post("/v1/projects", headers=bureau(platform, tenant), json=body)
     assert r.status_code == 201, r.text
     pid: str = r.json()["id"]
@@ -118,41 +98,18 @@ def planned_items(
     platform: RunningPlatform, registry_client: httpx.Client, tenant: str, unit: str, n: int
 ) -> list[str]:
     """n demand items of ``unit`` consolidated into ``tenant``'s plan for :data:`YEAR`."""
-    items = []
-    for i in range(n):
-        r = registry_client.post(
-            f"/v1/plans/{YEAR}/items",
-            headers=bureau(platform, tenant),
-            json={
-                "unit_id": unit,
-                "name": f"需求{i}",
-                "project_class": "professional",
-                "amount": 800_000,
-            },
-        )
-        assert r.status_code == 201, r.text
-        items.append(r.json()["id"])
-    r = registry_client.post(f"/v1/plans/{YEAR}/consolidate", headers=bureau(platform, tenant))
-    assert r.status_code == 200, r.text
-    return items
+    return registry_support.planned_items(
+        platform, registry_client, tenant, unit, YEAR, n, headers=bureau(platform, tenant)
+    )
 
 
 def wait_state(
     platform: RunningPlatform, registry_client: httpx.Client, tenant: str, pid: str, state: str
 ) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-
-    def reached() -> bool:
-        seen.update(
-            registry_client.get(f"/v1/projects/{pid}", headers=bureau(platform, tenant)).json()
-        )
-        return bool(seen.get("state") == state)
-
-    try:
-        eventually(reached, timeout=20)
-    except AssertionError:
-        raise AssertionError(f"{pid} did not reach {state}: {seen}") from None
-    return seen
+    """Wait until the registry shows ``pid`` in ``state``, read with the bureau's token."""
+    return registry_support.wait_state(
+        platform, registry_client, tenant, pid, state, role="bureau_officer"
+    )
 
 
 # --------------------------------------------------------------------------- budget
@@ -162,19 +119,12 @@ def known_to_budget(
     platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str, status: str
 ) -> dict[str, Any]:
     """Wait until the budget service holds the project in ``status``."""
-    seen: dict[str, Any] = {}
-
-    def ready() -> bool:
-        r = budget.get(f"/v1/projects/{pid}/budget", headers=bureau(platform, tenant))
-        seen.clear()
-        seen.update(r.json())
-        return r.status_code == 200 and seen.get("status") == status
-
-    try:
-        eventually(ready, timeout=20)
-    except AssertionError:
-        raise AssertionError(f"budget never saw {pid} as {status}: {seen}") from None
-    return seen
+    return until_body(
+        lambda: budget.get(f"/v1/projects/{pid}/budget", headers=bureau(platform, tenant)),
+        lambda project: project.get("status") == status,
+        timeout=20,
+        what=f"budget never saw {pid} as {status}",
+    )
 
 
 def self_managed_project(
@@ -301,6 +251,18 @@ def add_line(
 ) -> httpx.Response:
     """A budget line, written by the bureau (it acts for every unit of its jurisdiction)."""
     return budget.post(f"/v1/projects/{pid}/lines", headers=bureau(platform, tenant), json=body)
+
+
+def start_procurement(
+    platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str, method: str
+) -> None:
+    """The bureau starts the project's procurement on 2023-05-01 (setup: it must succeed)."""
+    r = budget.post(
+        f"/v1/projects/{pid}/procurement",
+        headers=bureau(platform, tenant),
+        json={"method": method, "started_on": "2023-05-01"},
+    )
+    assert r.status_code == 201, r.text
 
 
 def lines(platform: RunningPlatform, budget: httpx.Client, tenant: str, pid: str) -> list[Any]:

@@ -15,6 +15,7 @@ from libs.policy.testing import (
     assert_citations_exist,
     assert_known_codes,
 )
+from libs.policy.vocab import SERVICE_TYPES
 
 from .conftest import ON, project
 
@@ -267,19 +268,9 @@ def test_monotonic_helper_catches_an_inverted_table(yunan: Pack) -> None:
 FACTS = st.fixed_dictionaries(
     {
         "project_class": st.sampled_from(["public", "professional"]),
+        # Every service type of vocabulary.md, one to three of them.
         "service_types": st.lists(
-            st.sampled_from(
-                [
-                    "infrastructure",
-                    "software_development",
-                    "operations_maintenance",
-                    "business_operation",
-                    "third_party",
-                ]
-            ),
-            min_size=1,
-            max_size=3,
-            unique=True,
+            st.sampled_from(list(SERVICE_TYPES)), min_size=1, max_size=3, unique=True
         ),
         "funding": st.sampled_from(["fiscal", "non_fiscal"]),
         "uses_crypto": st.booleans(),

@@ -25,12 +25,6 @@ TEMPLATE_TABLE = re.compile(r"\{\s*[\"'][a-z][a-z0-9_]*[\"']\s*:\s*[\"'][^\"']*[
 # removes its entry here.
 NOT_YET_SWITCHED: frozenset[tuple[str, str]] = frozenset(
     {
-        ("services/archive", "DOCUMENT_TYPES"),  # vocab.py → DOCUMENT_TYPES
-        ("services/archive", "SECURITY_LEVELS"),  # vocab.py → SECURITY_LEVELS
-        ("services/archive", "RETENTION_PERIODS"),  # vocab.py → RETENTION_PERIODS
-        ("services/archive", "PROPERTIES"),  # vocab.py → CHECK_PROPERTIES
-        ("services/archive", "STAGES"),  # vocab.py → CHECK_STAGES
-        ("services/archive", "OUTCOMES"),  # vocab.py → CHECK_OUTCOMES
         ("libs/policy", "_STATUS"),  # explain.py → PACK_STATUSES (libs/policy's owner)
     }
 )

@@ -22,6 +22,7 @@ from services.acceptance.tests.support.feed import (
     laizhou_project,
     outbox_types,
     project,
+    registry_state,
 )
 
 
@@ -40,17 +41,7 @@ async def test_the_copy_follows_events_and_never_goes_back(db: AsyncSession) -> 
     assert due == date(2023, 12, 31)
     # A state delivered late (older version) changes nothing.
     await deliver(
-        db,
-        event(
-            LAIZHOU,
-            "registry",
-            "project",
-            "state_changed",
-            project_id=str(pid),
-            state="procuring",
-            version=8,
-            trigger="govproj.budget.project.procurement_started.v1",
-        ),
+        db, registry_state(pid, "procuring", 8, "govproj.budget.project.procurement_started.v1")
     )
     assert (await project(db, pid)).state == "implementing"
     await completion.declare_completion(
@@ -60,17 +51,7 @@ async def test_the_copy_follows_events_and_never_goes_back(db: AsyncSession) -> 
     # The registry's echo of "completed" (a newer version) arrives after the review opened:
     # acceptance's own step stands.
     await deliver(
-        db,
-        event(
-            LAIZHOU,
-            "registry",
-            "project",
-            "state_changed",
-            project_id=str(pid),
-            state="completed",
-            version=10,
-            trigger="govproj.acceptance.project.completed.v1",
-        ),
+        db, registry_state(pid, "completed", 10, "govproj.acceptance.project.completed.v1")
     )
     copy = await project(db, pid)
     assert copy.state == "acceptance_review" and copy.registry_version == 10

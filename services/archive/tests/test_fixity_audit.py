@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.storage import (
     FilesystemStore,
-    ObjectStore,
     Retention,
     Source,
     StoredObject,
@@ -26,7 +25,7 @@ from services.archive.models import StoredObject as StoredRow
 from services.archive.retention.service import Finding, run_audit
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import in_tenant
-from services.archive.tests.support import upload
+from services.archive.tests.support import DelegatingStore, stored_object, upload
 
 NOW = timedelta(0)
 
@@ -48,12 +47,6 @@ def data_file(storage: ArchiveStorage, obj: StoredRow) -> Path:
     return vdir / f"{obj.version_id}.data"
 
 
-async def row(sessions: async_sessionmaker[AsyncSession], document_id: uuid.UUID) -> StoredRow:
-    async with in_tenant(sessions) as session:
-        _, obj = await service.get_version(session, document_id, None)
-    return obj
-
-
 async def test_a_clean_archive_audits_clean(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
@@ -68,7 +61,7 @@ async def test_tampered_bytes_are_found_classified_and_named(
 ) -> None:
     good = await upload(sessions, storage, b"%PDF-1.4 untouched")
     bad = await upload(sessions, storage, b"%PDF-1.4 " + os.urandom(4096))
-    obj = await row(sessions, bad["id"])
+    obj = await stored_object(sessions, bad["id"])
     path = data_file(storage, obj)
     if tamper == "byte_flip":
         raw = bytearray(path.read_bytes())
@@ -108,7 +101,7 @@ async def test_edited_database_row_is_changed_in_the_record(
     sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
 ) -> None:
     document = await upload(sessions, storage, b"%PDF-1.4 honest bytes")
-    obj = await row(sessions, document["id"])
+    obj = await stored_object(sessions, document["id"])
     async with in_tenant(sessions) as session:
         await session.execute(
             sa.update(StoredRow).where(StoredRow.id == obj.id).values(sha256="0" * 64, sm3="0" * 64)
@@ -179,11 +172,8 @@ async def test_crash_between_put_and_commit_leaves_an_untracked_object(
     await storage.store.delete(bucket, stored.key, stored.version_id)
 
 
-class LostWriteStore(ObjectStore):
+class LostWriteStore(DelegatingStore):
     """A store that acknowledges a PUT and keeps nothing (the reverse crash: commit, no bytes)."""
-
-    def __init__(self, inner: ObjectStore) -> None:
-        self.inner = inner
 
     async def put(
         self,
@@ -210,18 +200,6 @@ class LostWriteStore(ObjectStore):
         self, bucket: str, key: str, version_id: str, *, mode: Any = "COMPLIANCE", until: datetime
     ) -> Retention:
         return Retention(mode="COMPLIANCE", until=until.replace(microsecond=0))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    ensure_bucket = property(lambda self: self.inner.ensure_bucket)
-    get = property(lambda self: self.inner.get)
-    stat = property(lambda self: self.inner.stat)
-    list_versions = property(lambda self: self.inner.list_versions)
-    delete = property(lambda self: self.inner.delete)
-    get_retention = property(lambda self: self.inner.get_retention)
-    set_legal_hold = property(lambda self: self.inner.set_legal_hold)
-    get_legal_hold = property(lambda self: self.inner.get_legal_hold)
 
 
 async def test_commit_without_the_bytes_is_found_missing(

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.archive.checks import service as checks
 from services.archive.checks.inspect import Limits, MiB
 from services.archive.checks.sandbox import inspect
 from services.archive.storage import ArchiveStorage
 from services.archive.tests import samples
-from services.archive.tests.conftest import actor, in_tenant
-from services.archive.tests.support import CleanScanner, project_with, result
+from services.archive.tests.conftest import in_tenant
+from services.archive.tests.support import CleanScanner, project_with, result, transfer_check
 
 FILESYSTEM = pytest.mark.parametrize("store", ["filesystem"], indirect=True)
 
@@ -33,15 +32,7 @@ async def _open_test_of(
     before = _peak_mib()
     started = time.monotonic()
     async with in_tenant(sessions) as session:
-        report = await checks.run_checks(
-            session,
-            storage,
-            CleanScanner(),
-            tenant="445322",
-            package_id=package["id"],
-            stage="transfer",
-            actor=actor(),
-        )
+        report = await transfer_check(session, storage, CleanScanner(), package)
     opened = result(report, "USAB-02")
     return opened["details"][0], time.monotonic() - started, _peak_mib() - before
 

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext
 from libs.common.errors import Problem
-from libs.common.storage import ObjectStore, Retention
+from libs.common.storage import Retention
 from services.archive.documents import intake, service
 from services.archive.limits import heavy
 from services.archive.models import StoredObject
 from services.archive.retention.service import run_audit
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import LIMITS, actor, in_tenant
-from services.archive.tests.support import chunks, meta, upload
+from services.archive.tests.support import DelegatingStore, chunks, meta, upload
 
 
 async def _versions(storage: ArchiveStorage) -> list[Any]:
@@ -57,27 +57,11 @@ async def test_a_request_refused_after_its_body_was_stored_leaves_nothing(
         assert await session.scalar(sa.select(sa.func.count()).select_from(StoredObject)) == rows
 
 
-class NoLockStore(ObjectStore):
+class NoLockStore(DelegatingStore):
     """A store whose lock call fails (a crash, or the store refusing) after the commit."""
-
-    def __init__(self, inner: ObjectStore) -> None:
-        self.inner = inner
 
     async def set_retention(self, *args: Any, **kwargs: Any) -> Retention:
         raise RuntimeError("the process died before the lock")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    ensure_bucket = property(lambda self: self.inner.ensure_bucket)
-    put = property(lambda self: self.inner.put)
-    get = property(lambda self: self.inner.get)
-    stat = property(lambda self: self.inner.stat)
-    list_versions = property(lambda self: self.inner.list_versions)
-    delete = property(lambda self: self.inner.delete)
-    get_retention = property(lambda self: self.inner.get_retention)
-    set_legal_hold = property(lambda self: self.inner.set_legal_hold)
-    get_legal_hold = property(lambda self: self.inner.get_legal_hold)
 
 
 async def test_a_crash_between_commit_and_lock_is_locked_by_the_audit(

@@ -24,7 +24,13 @@ from services.archive.packages import tarstream
 from services.archive.storage import ArchiveStorage
 from services.archive.tests import samples
 from services.archive.tests.conftest import actor, in_tenant
-from services.archive.tests.support import CleanScanner, project_with, result
+from services.archive.tests.support import (
+    CleanScanner,
+    project_with,
+    record_manual,
+    result,
+    transfer_check,
+)
 
 
 def test_catalogue_is_data_and_refuses_unknown_checks() -> None:
@@ -153,15 +159,7 @@ async def test_format_mismatch_and_unreadable_files_fail_their_items(
         ],
     )
     async with in_tenant(sessions) as session:
-        report = await checks.run_checks(
-            session,
-            storage,
-            CleanScanner(),
-            tenant="445322",
-            package_id=package["id"],
-            stage="transfer",
-            actor=actor(),
-        )
+        report = await transfer_check(session, storage, CleanScanner(), package)
     mismatch = result(report, "AUTH-03")
     assert mismatch["outcome"] == "fail"
     assert [d["outcome"] for d in mismatch["details"]] == ["pass", "fail", "pass", "pass"]
@@ -193,15 +191,7 @@ async def test_clamav_finds_the_eicar_test_file(
         sessions, storage, [("clean.pdf", samples.pdf()), ("eicar.pdf", samples.EICAR)]
     )
     async with in_tenant(sessions) as session:
-        report = await checks.run_checks(
-            session,
-            storage,
-            ClamdScanner(socket=clamd_socket),
-            tenant="445322",
-            package_id=package["id"],
-            stage="transfer",
-            actor=actor(),
-        )
+        report = await transfer_check(session, storage, ClamdScanner(socket=clamd_socket), package)
     virus = result(report, "SECU-01")
     assert virus["outcome"] == "fail"
     assert [d["outcome"] for d in virus["details"]] == ["pass", "fail"]
@@ -254,28 +244,12 @@ async def test_a_person_records_manual_items_but_never_overrides_an_automatic_on
 ) -> None:
     _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
     async with in_tenant(sessions) as session:
-        report = await checks.run_checks(
-            session,
-            storage,
-            NoScanner(),
-            tenant="445322",
-            package_id=package["id"],
-            stage="transfer",
-            actor=actor(),
-        )
+        report = await transfer_check(session, storage, NoScanner(), package)
         assert result(report, "USAB-04")["outcome"] == "manual_pending"
         assert result(report, "SECU-01")["outcome"] == "not_run"
         pending_before = report.summary["manual_pending"]
 
-        updated = await checks.record_manual_outcome(
-            session,
-            tenant="445322",
-            report_id=report.id,
-            item_id="USAB-04",
-            outcome="pass",
-            note="已核验阅读软件与操作系统版本",
-            actor=actor(),
-        )
+        updated = await record_manual(session, report, "USAB-04", "已核验阅读软件与操作系统版本")
         usab = result(updated, "USAB-04")
         assert usab["outcome"] == "pass"
         assert usab["details"][0]["recorded_by"] == actor()["id"]
@@ -283,39 +257,15 @@ async def test_a_person_records_manual_items_but_never_overrides_an_automatic_on
 
         # A scanner that did not run stays "not run": no person can turn it into a pass.
         with pytest.raises(Problem) as refused:
-            await checks.record_manual_outcome(
-                session,
-                tenant="445322",
-                report_id=report.id,
-                item_id="SECU-01",
-                outcome="pass",
-                note="人工看过了",
-                actor=actor(),
-            )
+            await record_manual(session, report, "SECU-01", "人工看过了")
         assert refused.value.status == 409 and refused.value.code == "not_a_manual_item"
         assert result(updated, "SECU-01")["outcome"] == "not_run" and not updated.acceptable
         with pytest.raises(Problem) as unknown:
-            await checks.record_manual_outcome(
-                session,
-                tenant="445322",
-                report_id=report.id,
-                item_id="NOPE-99",
-                outcome="pass",
-                note="不存在的检测项",
-                actor=actor(),
-            )
+            await record_manual(session, report, "NOPE-99", "不存在的检测项")
         assert unknown.value.status == 404
 
         # The finding holds for the same (immutable) package on the next run.
-        again = await checks.run_checks(
-            session,
-            storage,
-            NoScanner(),
-            tenant="445322",
-            package_id=package["id"],
-            stage="transfer",
-            actor=actor(),
-        )
+        again = await transfer_check(session, storage, NoScanner(), package)
         assert result(again, "USAB-04")["outcome"] == "pass"
         assert result(again, "SECU-04")["outcome"] == "manual_pending"
         types = (

@@ -13,10 +13,9 @@ from libs.common.errors import Problem
 from libs.common.storage import RetentionViolation, S3Store
 from libs.common.testing.s3server import S3Server
 from services.archive.documents import service
-from services.archive.models import StoredObject
 from services.archive.storage import ArchiveStorage
 from services.archive.tests.conftest import actor, in_tenant
-from services.archive.tests.support import upload
+from services.archive.tests.support import stored_object, upload
 
 MiB = 1024 * 1024
 
@@ -26,17 +25,11 @@ async def s3_storage(s3_server: S3Server) -> ArchiveStorage:
     return ArchiveStorage(s3_server.store(), bucket_prefix=f"w{uuid.uuid4().hex[:10]}-")
 
 
-async def _obj(sessions: async_sessionmaker[AsyncSession], document_id: uuid.UUID) -> StoredObject:
-    async with in_tenant(sessions) as session:
-        _, obj = await service.get_version(session, document_id, None)
-    return obj
-
-
 async def test_locked_version_cannot_be_deleted_or_shortened(
     sessions: async_sessionmaker[AsyncSession], s3_storage: ArchiveStorage
 ) -> None:
     document = await upload(sessions, s3_storage, b"%PDF-1.4 locked", retention_period="y10")
-    obj = await _obj(sessions, document["id"])
+    obj = await stored_object(sessions, document["id"])
     store = s3_storage.store
     with pytest.raises(RetentionViolation, match="COMPLIANCE"):
         await store.delete(obj.bucket, obj.key, obj.version_id)
@@ -63,7 +56,7 @@ async def test_delete_under_legal_hold_is_refused(
 ) -> None:
     document = await upload(sessions, s3_storage, b"%PDF-1.4 held", legal_hold=True)
     assert document["current_version"]["legal_hold"] is True
-    obj = await _obj(sessions, document["id"])
+    obj = await stored_object(sessions, document["id"])
     assert await s3_storage.store.get_legal_hold(obj.bucket, obj.key, obj.version_id)
     with pytest.raises(RetentionViolation, match="legal hold"):
         await s3_storage.store.delete(obj.bucket, obj.key, obj.version_id)
@@ -74,7 +67,7 @@ async def test_multipart_upload_ends_locked(
 ) -> None:
     data = os.urandom(12 * MiB)
     document = await upload(sessions, s3_storage, data)
-    obj = await _obj(sessions, document["id"])
+    obj = await stored_object(sessions, document["id"])
     info = await s3_storage.store.stat(obj.bucket, obj.key, obj.version_id)
     assert info.etag.endswith("-3")  # three parts of 5 MiB
     retention = await s3_storage.store.get_retention(obj.bucket, obj.key, obj.version_id)
@@ -86,7 +79,7 @@ async def test_delete_marker_leaves_the_version_readable(
     sessions: async_sessionmaker[AsyncSession], s3_storage: ArchiveStorage
 ) -> None:
     document = await upload(sessions, s3_storage, b"%PDF-1.4 still here")
-    obj = await _obj(sessions, document["id"])
+    obj = await stored_object(sessions, document["id"])
     store = s3_storage.store
     assert isinstance(store, S3Store)
     marker = await store.put_delete_marker(obj.bucket, obj.key)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.errors import Conflict, Invalid, Problem
 from libs.common.events import Event, Reject, make_event, system_actor
 from libs.common.testing.database import in_tenant
-from services.registry.models import ProjectHistory
+from services.registry.models import Project, ProjectHistory
 from services.registry.projects import handlers, lifecycle, repository, service
 from services.registry.tests.support import (
     CHAOAN,
@@ -79,42 +79,33 @@ async def test_a_project_belongs_to_a_unit_of_its_own_jurisdiction(db: AsyncSess
     assert exc.value.extra["field"] == "unit_id"
 
 
-async def test_only_a_draft_is_edited_and_only_at_its_version(db: AsyncSession) -> None:
-    project = await make_project(db, await make_unit(db))
-    with pytest.raises(Problem) as stale:
-        await service.update_project(
-            db,
-            policies=policies(),
-            project=project,
-            changes={"name": "新名称"},
-            links=None,
-            expected_version=7,
-            actor=actor(),
-        )
-    assert stale.value.status == 412
-    await service.update_project(
+async def _rename(
+    db: AsyncSession, project: Project, name: str, *, expected_version: int | None
+) -> Project:
+    """The unit edits only the draft's name, at ``expected_version`` (If-Match)."""
+    return await service.update_project(
         db,
         policies=policies(),
         project=project,
-        changes={"name": "新名称"},
+        changes={"name": name},
         links=None,
-        expected_version=1,
+        expected_version=expected_version,
         actor=actor(),
     )
+
+
+async def test_only_a_draft_is_edited_and_only_at_its_version(db: AsyncSession) -> None:
+    project = await make_project(db, await make_unit(db))
+    with pytest.raises(Problem) as stale:
+        await _rename(db, project, "新名称", expected_version=7)
+    assert stale.value.status == 412
+    await _rename(db, project, "新名称", expected_version=1)
     assert (project.name, project.version) == ("新名称", 2)
     await service.submit_project(
         db, project=project, submitted_on=None, expected_version=2, actor=actor()
     )
     with pytest.raises(Conflict) as late:
-        await service.update_project(
-            db,
-            policies=policies(),
-            project=project,
-            changes={"name": "再改"},
-            links=None,
-            expected_version=None,
-            actor=actor(),
-        )
+        await _rename(db, project, "再改", expected_version=None)
     assert late.value.code == "illegal_transition"
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "laizhou_project",
     "outbox_types",
     "project",
+    "registry_state",
     "subject",
 ]
 
@@ -171,3 +172,19 @@ async def project(session: AsyncSession, pid: uuid.UUID) -> Project:
     row = await session.get(Project, pid, populate_existing=True)
     assert row is not None
     return row
+
+
+def registry_state(
+    pid: uuid.UUID, state: str, version: int, trigger: str, *, tenant: str = LAIZHOU
+) -> Event:
+    """The registry's ``project.state_changed`` of a project at ``version``, caused by ``trigger``."""
+    return event(
+        tenant,
+        "registry",
+        "project",
+        "state_changed",
+        project_id=str(pid),
+        state=state,
+        version=version,
+        trigger=trigger,
+    )

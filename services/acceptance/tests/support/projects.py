@@ -6,7 +6,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.acceptance.tests.support.feed import LAIZHOU, deliver, event, laizhou_project
+from services.acceptance.tests.support.feed import (
+    LAIZHOU,
+    deliver,
+    laizhou_project,
+    registry_state,
+)
 
 __all__ = ["accepted_project"]
 
@@ -16,15 +21,6 @@ async def accepted_project(db: AsyncSession, *, tenant: str = LAIZHOU) -> uuid.U
     pid = await laizhou_project(db, tenant=tenant)
     await deliver(
         db,
-        event(
-            tenant,
-            "registry",
-            "project",
-            "state_changed",
-            project_id=str(pid),
-            state="accepted",
-            version=20,
-            trigger="govproj.registry.project.test.v1",
-        ),
+        registry_state(pid, "accepted", 20, "govproj.registry.project.test.v1", tenant=tenant),
     )
     return pid

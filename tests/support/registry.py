@@ -1,4 +1,8 @@
-"""Helpers the registry's integration tests share (not a test module: nothing here is collected)."""
+"""Registry helpers the cross-service tests share (not a test module: nothing here is collected).
+
+The registry's own journeys and the budget, acceptance and policy tests all start from a
+unit and a project here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from libs.common.testing.platform import RunningPlatform, eventually
+from libs.common.testing.platform import RunningPlatform
+from tests.support.polling import until_body
 
 YUNAN, XIANGQIAO, CHAOAN, CHAOZHOU = "445322", "445102", "445103", "445100"
 SOFTWARE = {"project_class": "professional", "service_types": ["software_development"]}
@@ -66,31 +71,44 @@ def create_project(
 
 
 def wait_state(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, state: str
+    platform: RunningPlatform,
+    registry: httpx.Client,
+    tenant: str,
+    pid: str,
+    state: str,
+    *,
+    role: str = "unit_officer",
 ) -> dict[str, Any]:
-    headers = platform.headers(tenant, "unit_officer")
-    seen: dict[str, Any] = {}
-
-    def reached() -> bool:
-        seen.update(registry.get(f"/v1/projects/{pid}", headers=headers).json())
-        return bool(seen.get("state") == state)
-
-    try:
-        eventually(reached, timeout=20)
-    except AssertionError:
-        raise AssertionError(f"{pid} did not reach {state}: {seen}") from None
-    return seen
+    """Wait until the registry shows ``pid`` in ``state``, read with ``role``'s token."""
+    headers = platform.headers(tenant, role)
+    return until_body(
+        lambda: registry.get(f"/v1/projects/{pid}", headers=headers),
+        lambda project: project.get("state") == state,
+        timeout=20,
+        what=f"{pid} did not reach {state}",
+    )
 
 
 def planned_items(
-    platform: RunningPlatform, registry: httpx.Client, tenant: str, unit: str, year: int, n: int
+    platform: RunningPlatform,
+    registry: httpx.Client,
+    tenant: str,
+    unit: str,
+    year: int,
+    n: int,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> list[str]:
-    """n demand items of ``unit`` consolidated into ``tenant``'s plan for ``year``."""
+    """n demand items of ``unit`` consolidated into ``tenant``'s plan for ``year``.
+
+    The items are filed with ``headers`` (the unit's officer unless told): the bureau,
+    which ADR 0008 lets act for every unit of its jurisdiction, files them as well.
+    """
     items = []
     for i in range(n):
         r = registry.post(
             f"/v1/plans/{year}/items",
-            headers=officer(platform, tenant, unit),
+            headers=headers or officer(platform, tenant, unit),
             json={
                 "unit_id": unit,
                 "name": f"需求{i}",
