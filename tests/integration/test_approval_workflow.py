@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.registry_support import (
+from tests.support.registry import (
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.registry_support import (
+from tests.support.registry import (
     PLAN_YEAR,
     create_project,
     new_unit,
