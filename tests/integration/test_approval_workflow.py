@@ -12,6 +12,15 @@ import nats
 import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
+from tests.integration.workflow_support import (
+    _years,
+    act,
+    open_step,
+    planned_project,
+    run_to_end,
+    submit,
+    workflow_of,
+)
 from tests.support.registry import (
     CHAOZHOU,
     PLAN_YEAR,
@@ -22,15 +31,6 @@ from tests.support.registry import (
     planned_items,
     problem,
     wait_state,
-)
-from tests.integration.workflow_support import (
-    _years,
-    act,
-    open_step,
-    planned_project,
-    run_to_end,
-    submit,
-    workflow_of,
 )
 
 YEAR = PLAN_YEAR + 3  # its own plan years (other modules consolidate theirs)
