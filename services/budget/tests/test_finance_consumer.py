@@ -168,7 +168,7 @@ async def test_a_rejected_finance_answer_is_dead_lettered_with_its_reason_and_ch
         status, approved, completed, reasons = await state()
         assert (status, approved, completed) == ("requested", None, 0)
         assert any("exceeds the requested 760000" in r for r in reasons), reasons
-        assert any("schema: approved_amount" in r for r in reasons), reasons
+        assert any("contract: approved_amount" in r for r in reasons), reasons
         assert runner.stats.retried == 0  # rejected at once, never retried
 
         await publish(nats_url, answer(review))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +47,8 @@ async def test_procurement_then_a_contract_move_the_project_and_name_their_actor
     assert contracted["data"]["reason"] == "签订合同：云浮某科技有限公司，48000元"
     for event in (started_event, contracted):
         assert event["data"]["submission"] == 1 and event["data"]["tenant"] == YUNAN
-        assert '"id":"officer@445322"' in event["headers"]["ce-actor"]  # who did it
+        # Who did it (ce-actor travels percent-encoded, CloudEvents NATS binding).
+        assert json.loads(unquote(event["headers"]["ce-actor"]))["id"] == "officer@445322"
 
 
 async def test_a_second_start_and_a_contract_before_procurement_are_conflicts(
