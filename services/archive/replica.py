@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope
 from libs.common.errors import NotFound
-from libs.common.events import Event
+from libs.common.events import Event, Reject
 from services.archive.models import Project
 
 __all__ = [
@@ -57,8 +57,7 @@ async def on_project_event(session: AsyncSession, event: Event) -> None:
     data = event.data
     project_id = _uuid(data.get("project_id"))
     if project_id is None:
-        log.warning("%s without a project id: %s", event.type, event.id)
-        return
+        raise Reject(f"project_id: {data.get('project_id')!r} 不是项目编号")
     version = data.get("version")
     version = version if isinstance(version, int) and not isinstance(version, bool) else 0
     row = await session.get(Project, project_id, with_for_update=True)
@@ -79,11 +78,9 @@ async def on_project_event(session: AsyncSession, event: Event) -> None:
         )
         row = await session.get(Project, project_id, with_for_update=True)
         if row is None:
-            log.warning("%s: project %s belongs to another tenant", event.type, project_id)
-            return
+            raise Reject(f"project_id: 项目 {project_id} 属于其他辖区")
     elif row.tenant_id != event.tenant:
-        log.warning("%s: project %s belongs to tenant %s", event.type, project_id, row.tenant_id)
-        return
+        raise Reject(f"project_id: 项目 {project_id} 属于辖区 {row.tenant_id}，不属于 {event.tenant}")
     if version < row.version:
         return
     unit = _uuid(data.get("unit_id")) if data.get("unit_id") else None

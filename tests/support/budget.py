@@ -189,6 +189,26 @@ def fake_project(
     pid = str(uuid.uuid4())
     decision_id = str(uuid.uuid4())
     events = [
+        # What the registry would have said of the draft: the archive files documents
+        # only under projects its replica knows (issue 16 item 7).
+        make_event(
+            tenant=tenant,
+            service="registry",
+            aggregate="project",
+            event="created",
+            data={
+                "tenant": tenant,
+                "project_id": pid,
+                "unit_id": str(uuid.uuid4()),
+                "name": "测试项目",
+                "year": on.year,
+                "amount": int(facts.get("amount", 0)),
+                "state": "draft",
+                "version": 1,
+                "facts": facts,
+            },
+            actor=system_actor("registry.test", tenant),
+        ),
         approval_event(
             tenant,
             "project",

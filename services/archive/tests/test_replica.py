@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.errors import Problem
-from libs.common.events import Event
+from libs.common.events import Event, Reject
 from services.archive import events
 from services.archive.models import Project
 from services.archive.replica import require_project
@@ -53,8 +53,10 @@ async def test_project_events_fill_the_replica_and_an_older_event_changes_nothin
         assert row is not None
         assert (row.unit_id, row.state, row.version) == (moved, "submitted", 3)
         assert (await require_project(session, project, access=None, tenant="445322")).id == project
-    # Another county never files under it (and a payload naming it from another tenant is ignored).
-    await _apply(sessions, _event("updated", "440804", **base, unit_id=str(unit), version=9))
+    # Another county never files under it, and a payload naming it from another
+    # tenant is rejected (dead-lettered by the runner), changing nothing.
+    with pytest.raises(Reject, match="属于其他辖区"):
+        await _apply(sessions, _event("updated", "440804", **base, unit_id=str(unit), version=9))
     async with in_tenant(sessions, "440804") as session:
         with pytest.raises(Problem) as refused:
             await require_project(session, project, access=None, tenant="440804")
