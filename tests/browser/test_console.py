@@ -663,9 +663,11 @@ def _filed_through_the_api(platform: RunningPlatform, registry: httpx.Client, te
                     json={"conclusion": "agree", "opinion": "同意。"},
                 )
                 assert r.status_code == 200, r.text
+            # A unit's own step is answered by that unit's officer (its unit claim).
+            claim = {"unit": unit} if step["role"] == "unit_officer" else {}
             r = approval.post(
                 f"/v1/steps/{step['step_id']}/opinions",
-                headers=platform.headers(tenant, step["role"]),
+                headers=platform.headers(tenant, step["role"], **claim),
                 json={"outcome": "approve", "opinion": "同意。"},
             )
             assert r.status_code == 200, r.text
