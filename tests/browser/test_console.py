@@ -13,19 +13,19 @@ import os
 import re
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
 from tests.browser.support import login, look
 from tests.integration.workflow_support import run_to_end, workflow_of
 
 YUNAN, YUNFU, POTOU, CHAOZHOU, XIANGQIAO = "445322", "445300", "440804", "445100", "445102"
-YEAR = date.today().year + 2  # Yunan's demand window (11-30 of the year before) is still open
+YEAR = today_in_china().year + 2  # Yunan's demand window (11-30 of the year before) is still open
 
 
 @pytest.fixture(scope="module")
@@ -468,7 +468,7 @@ def test_archive_packaging_and_the_four_properties_check_show_progress_and_their
             data={
                 "title": "项目建设方案",
                 "doc_type": "implementation_plan",
-                "doc_date": date.today().isoformat(),
+                "doc_date": today_in_china().isoformat(),
                 "author_unit": yunan["unit_name"],
                 "security_level": "non_secret",
                 "retention_period": "permanent",
@@ -538,7 +538,7 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
             data={
                 "title": "政务服务平台升级合同",
                 "doc_type": "contract",
-                "doc_date": date.today().isoformat(),
+                "doc_date": today_in_china().isoformat(),
                 "author_unit": yunan["unit_name"],
                 "security_level": "non_secret",
                 "retention_period": "permanent",
@@ -564,10 +564,10 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     _until(unit, url, "实施中")
     look(unit, "25-implementing")
     # A completion date in the future is the acceptance service's to refuse; the page says why.
-    unit.fill("#completed_on", f"{date.today().year + 1}-01-01")
+    unit.fill("#completed_on", f"{today_in_china().year + 1}-01-01")
     unit.click("button:has-text('申报建成')")
     assert "不得晚于今天" in unit.inner_text("div.error[role=alert]")
-    unit.fill("#completed_on", date.today().isoformat())
+    unit.fill("#completed_on", today_in_china().isoformat())
     unit.click("button:has-text('申报建成')")
     _until(unit, url, "已完工")
     unit.click("button:has-text('申请审核')")
