@@ -48,26 +48,12 @@ def _entries() -> list[Entry]:
 
 
 ENTRIES = _entries()
-# Found by this test on main (7f0ff18), fixed by the services' owners (issue 15); the
-# marks are not strict, so a fix merging before this file is updated does not turn it red.
-KNOWN_UNREACHABLE: set[str] = set()
-
-
-def _param(e: Entry) -> object:
-    marks = (
-        [pytest.mark.xfail(reason="unreachable handler, fixed by its service owner (issue 15)")]
-        if str(e) in KNOWN_UNREACHABLE
-        else []
-    )
-    return pytest.param(e, id=str(e), marks=marks)
-
-
 def test_the_tables_were_found() -> None:
     assert {e.service for e in ENTRIES} == set(PRODUCERS)
     assert len(ENTRIES) > 40
 
 
-@pytest.mark.parametrize("entry", [_param(e) for e in ENTRIES])
+@pytest.mark.parametrize("entry", [pytest.param(e, id=str(e)) for e in ENTRIES])
 def test_every_handler_is_keyed_by_a_type_that_can_arrive(entry: Entry) -> None:
     contract = contract_for(entry.type)
     assert contract is not None, f"{entry}: nobody publishes {entry.type} (no contract)"

@@ -186,10 +186,10 @@ def test_the_archive_document_types_and_check_items_have_labels() -> None:
     assert {i["property"] for i in catalogue["items"]} <= set(v.CHECK_PROPERTIES)
 
 
-# Types a handler consumes though no contract declares them yet (libs/contracts
-# xfails the handler until its owner fixes it); the trail must still read them.
+# Types the registry's state machine names though no service publishes them yet (no
+# contract, no handler waits for them); the trail must still read them.
 LABELLED_WITHOUT_CONTRACT = frozenset(
-    {"govproj.acceptance.project.decommissioned.v1"}  # registry's lifecycle consumes it
+    {"govproj.acceptance.project.decommissioned.v1"}  # registry's lifecycle names it
 )
 
 
