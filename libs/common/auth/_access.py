@@ -112,6 +112,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             # Reviewers named by the workflow.
             _action("expert.opine", "专家评审", "expert"),
             _action("finance.review", "财政审核", "finance_officer"),
+            # 预算安排 (坡头 第十五条: 区财政局……年度预算安排情况): the finance office records
+            # what it arranged when it does not send its notice as an event.
+            _action("budget.arrange", "登记预算安排", "finance_officer"),
             _action("crypto.review", "密码应用审核", "crypto_officer"),
             _action("workflow.step", "办理审批环节", *ROLES - {"auditor", "platform_admin"}),
             # The city over its counties.
