@@ -34,6 +34,7 @@ from libs.vocab._archive import (
 from libs.vocab._budget import (
     BUDGET_LINES,
     FINANCE_REVIEW_STATES,
+    LINE_FUNDING,
     PROCUREMENT_METHODS,
 )
 from libs.vocab._events import (
@@ -135,6 +136,7 @@ __all__ = [
     "FUNDING",
     "KINDS",
     "LIGHTNESS",
+    "LINE_FUNDING",
     "MAX_AMOUNT",
     "OPINION_OUTCOMES",
     "PACK_SECTIONS",

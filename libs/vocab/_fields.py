@@ -49,5 +49,23 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "document_ids": "文件",
         "experts": "评审专家",
         "state": "状态",
+        # The budget's forms (预算安排, 科目, 调整, 支付, 使用情况报告, 结余退回).
+        "notice_no": "预算下达文号",
+        "notified_on": "下达日期",
+        "funding": "资金来源",
+        "service_year": "运维年度",
+        "finance_opinion_document_id": "财政部门意见",
+        "note": "说明",
+        "from_line_id": "调出科目",
+        "to_line_id": "调入科目",
+        "line_id": "预算科目",
+        "paid_on": "支付日期",
+        "voucher_no": "凭证号",
+        "contract_id": "合同",
+        "period_start": "报告期起",
+        "period_end": "报告期止",
+        "narrative": "说明",
+        "returned_on": "退回日期",
+        "channel": "退回渠道",
     }
 )

@@ -26,7 +26,12 @@ from libs.vocab._archive import (
     RETENTION_PERIODS,
     SECURITY_LEVELS,
 )
-from libs.vocab._budget import BUDGET_LINES, FINANCE_REVIEW_STATES, PROCUREMENT_METHODS
+from libs.vocab._budget import (
+    BUDGET_LINES,
+    FINANCE_REVIEW_STATES,
+    LINE_FUNDING,
+    PROCUREMENT_METHODS,
+)
 from libs.vocab._events import EVENT_LABELS, TRIGGER_LABELS
 from libs.vocab._fields import FIELD_LABELS
 from libs.vocab._policy import (
@@ -35,7 +40,6 @@ from libs.vocab._policy import (
     EXCLUDED_KINDS,
     FACT_LABELS,
     FROM_LABELS,
-    FUNDING,
     PACK_SECTIONS,
     PACK_STATUSES,
     PROJECT_CLASSES,
@@ -143,7 +147,7 @@ _KINDS: Final[Mapping[str, tuple[Mapping[str, str], str]]] = MappingProxyType(
         "project_class": (PROJECT_CLASSES, "其他类别"),
         "category": (CATEGORIES, "其他分类"),
         "service_type": (SERVICE_TYPES, "其他服务类型"),
-        "funding": (FUNDING, "其他资金来源"),
+        "funding": (LINE_FUNDING, "其他资金来源"),  # the project's sources and 财政新增资金
         "excluded_kind": (EXCLUDED_KINDS, "其他排除情形"),
         "relation": (RELATIONS, "其他关系"),
         "system_state": (SYSTEM_STATES, "其他状态"),

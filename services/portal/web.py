@@ -37,6 +37,8 @@ templates.env.globals.update(
     PROCUREMENT_METHODS=vocab.PROCUREMENT_METHODS,
     EVALUATION_KINDS=vocab.EVALUATION_KINDS,
     CHANGE_KINDS=vocab.CHANGE_KINDS,
+    BUDGET_LINES=vocab.BUDGET_LINES,
+    LINE_FUNDING=vocab.LINE_FUNDING,
 )
 
 # Text other people typed (file names, titles) may carry bidirectional overrides
