@@ -27,8 +27,8 @@ BUDGET: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _check(name: str, budget: dict[str, Any] = BUDGET, **fields: str) -> dict[str, Any]:
-    return FORMS[name].build(FormData(list(fields.items())), budget)
+def _check(name: str, **fields: str) -> dict[str, Any]:
+    return FORMS[name].build(FormData(list(fields.items())), BUDGET)
 
 
 def _refusal(name: str, **fields: str) -> str:
