@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid
+from libs.common.pagination import decode_cursor, encode_cursor
 from services.budget.models import (
     Arrangement,
     BudgetLine,
@@ -91,20 +89,6 @@ async def arrangement_exists(session: AsyncSession, project_id: uuid.UUID, notic
     return found is not None
 
 
-def _encode_cursor(created_at: datetime, project_id: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{project_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, pid = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(pid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("cursor", "游标无效") from exc
-
-
 def _total_of(model: Any) -> Any:
     """The project's sum of ``model.amount`` (payments, returns, arrangements), in the same row."""
     return (
@@ -149,7 +133,7 @@ async def budget_page(
     if unit_id:
         stmt = stmt.where(BudgetProject.unit_id == uuid.UUID(unit_id))
     if cursor:
-        at, pid = _decode_cursor(cursor)
+        at, pid = decode_cursor(cursor)
         stmt = stmt.where(
             sa.tuple_(BudgetProject.created_at, BudgetProject.id)
             < sa.tuple_(sa.literal(at), sa.literal(pid))
@@ -170,4 +154,4 @@ async def budget_page(
         for row in rows
     ]
     last = rows[-1].BudgetProject if more and rows else None
-    return items, (_encode_cursor(last.created_at, last.id) if last is not None else None)
+    return items, (encode_cursor(last.created_at, last.id) if last is not None else None)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid, NotFound
+from libs.common.errors import NotFound
+from libs.common.pagination import decode_cursor
+from libs.common.pagination import encode_cursor as keyset_cursor
 from services.registry.models import (
     AnnualPlan,
     DemandItem,
@@ -121,17 +121,7 @@ async def history(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectH
 
 
 def encode_cursor(project: Project) -> str:
-    raw = f"{project.created_at.isoformat()}|{project.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, pid = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(pid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("cursor", "游标无效") from exc
+    return keyset_cursor(project.created_at, project.id)
 
 
 def escape_like(text: str) -> str:
