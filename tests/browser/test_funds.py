@@ -22,6 +22,9 @@ from tests.browser.support import login, look
 from tests.integration.workflow_support import planned_project, run_to_end, submit, workflow_of
 
 YUNAN = "445322"
+# Run first (or alone), a test here also waits for the whole platform to start and a
+# project to be approved; on the shared 2-core machine that alone can take minutes.
+pytestmark = pytest.mark.timeout(900)
 SOFTWARE = {"project_class": "professional", "service_types": ["software_development"]}
 
 
