@@ -113,3 +113,41 @@ async def test_the_finance_office_records_an_arrangement_once_and_only_it_may(
     closed = await add_project(db, status="rejected")
     r = await api.post(f"/v1/projects/{closed.id}/arrangements", who=FINANCE, json=NOTICE)
     assert r.status_code == 409 and r.json()["title"] == "项目当前状态不能安排预算"
+
+
+async def test_payments_no_report_covers_are_outstanding_only_where_the_pack_asks_for_reports(
+    api: Api, db: AsyncSession
+) -> None:
+    # 坡头 第十五条: 资金使用情况报区财政局 (the decision's fund_usage_report requirement).
+    asks = {"requirements": [{"code": "fund_usage_report", "article": "第十五条"}]}
+    bureau = person(YUNAN, "bureau_officer")
+    for decision, due in ((asks, True), ({}, False)):
+        project = await add_project(db, amount=100_000, approved_amount=100_000, decision=decision)
+        path = f"/v1/projects/{project.id}"
+        line = (
+            await api.post(
+                f"{path}/lines", who=bureau, json={"kind": "construction", "amount": 100_000}
+            )
+        ).json()["id"]
+        paid = {"line_id": line, "amount": 40_000, "paid_on": "2026-05-10"}
+        voucher = f"ZF-{project.id.hex[:8]}"
+        r = await api.post(
+            f"{path}/disbursements", who=bureau, json={**paid, "voucher_no": voucher}
+        )
+        assert r.status_code == 201, r.text
+        budget = (await api.get(f"{path}/budget", who=FINANCE)).json()
+        line_row = budget["lines"][0]
+        assert (line_row["disbursed_total"], line_row["balance"]) == (40_000, 60_000)
+        if not due:  # a pack without the rule: no reminder is invented
+            assert budget["usage_report_due"] is None
+            continue
+        assert budget["usage_report_due"] == {
+            "amount": 40_000,
+            "since": None,
+            "article": "第十五条",
+        }
+        report = {"period_start": "2026-04-01", "period_end": "2026-06-30"}
+        assert (await api.post(f"{path}/usage-reports", who=bureau, json=report)).status_code == 201
+        budget = (await api.get(f"{path}/budget", who=FINANCE)).json()
+        assert budget["usage_report_due"] is None
+        assert [r["period_end"] for r in budget["usage_reports"]] == ["2026-06-30"]
