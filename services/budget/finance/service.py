@@ -92,6 +92,9 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
     submission = int(step.get("submission") or 1)
     workflow_id = str(step.get("workflow_id") or "")
     project = await session.get(BudgetProject, project_id)
+    if project is not None and project.name is None and step.get("project_name"):
+        # A project known from before names were kept (migration 0006) learns its name here.
+        project.name = str(step["project_name"])
     # What is asked of finance: the amount after cost review when the workflow has one.
     asked = step.get("approved_amount") or step.get("amount") or (project.amount if project else 0)
     requested = int(asked)

@@ -9,6 +9,9 @@ from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.events import make_event
+from libs.common.testing.database import in_tenant
+from services.budget import replica
 from services.budget.tests.client import Api
 from services.budget.tests.factories import (
     CITY,
@@ -151,3 +154,24 @@ async def test_payments_no_report_covers_are_outstanding_only_where_the_pack_ask
         budget = (await api.get(f"{path}/budget", who=FINANCE)).json()
         assert budget["usage_report_due"] is None
         assert [r["period_end"] for r in budget["usage_reports"]] == ["2026-06-30"]
+
+
+async def test_the_overview_names_each_project_as_the_registry_submitted_it(
+    api: Api, db: AsyncSession
+) -> None:
+    await in_tenant(db, YUNAN)
+    pid = uuid.uuid4()
+    submitted = make_event(
+        tenant=YUNAN, service="registry", aggregate="project", event="submitted",
+        data={"project_id": str(pid), "unit_id": str(uuid.uuid4()), "name": "郁南县智慧水务平台",
+              "submission": 1, "facts": {"amount": 600_000}},
+        actor={"type": "user", "id": "u@445322", "tenant": YUNAN, "roles": ["unit_officer"]},
+    )  # fmt: skip
+    await replica.on_submitted(db, submitted)
+    rows, _ = await _every_page(api, FINANCE, limit=200)
+    (row,) = [r for r in rows if r["project_id"] == str(pid)]
+    assert (row["name"], row["amount"], row["status"]) == (
+        "郁南县智慧水务平台",
+        600_000,
+        "submitted",
+    )
