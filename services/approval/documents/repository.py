@@ -5,13 +5,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
-from services.approval.models import ApprovalDocument, DocumentNumber, Workflow, tenants
+from services.approval.models import (
+    ApprovalDocument,
+    Decision,
+    DocumentNumber,
+    Workflow,
+    tenants,
+    units,
+)
 
 
 async def in_force(
@@ -70,6 +78,25 @@ async def tenant_name(session: AsyncSession, tenant: str) -> str | None:
     return (
         await session.execute(sa.select(tenants.c.name).where(tenants.c.code == tenant))
     ).scalar_one_or_none()
+
+
+async def unit_name(session: AsyncSession, unit_id: str | None) -> str | None:
+    """The unit's name from the registry's unit events (None before the replica has it)."""
+    try:
+        key = uuid.UUID(str(unit_id))
+    except ValueError:
+        return None
+    return (
+        await session.execute(sa.select(units.c.name).where(units.c.id == key))
+    ).scalar_one_or_none()
+
+
+async def decision_of(session: AsyncSession, wf: Workflow) -> dict[str, Any]:
+    """The decision (JSON) that opened ``wf``."""
+    decision = await session.get(Decision, wf.decision_id)
+    if decision is None:  # the workflow row references it; only a broken database lacks it
+        raise RuntimeError(f"decision {wf.decision_id} of workflow {wf.id} is missing")
+    return dict(decision.decision)
 
 
 async def expired_unannounced(
