@@ -1,0 +1,123 @@
+"""Issue 18: the 立项批复 is a GB/T 9704 公文, typeset as PDF and filed in the project's archive.
+
+On the running platform: the bureau's last approval makes the approval service
+compose the document; the archive renders it, files it under the project (SM3,
+SHA-256, permanent retention) once, even when the event is delivered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import uuid
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from pypdf import PdfReader
+
+from libs.common.testing.platform import RunningPlatform, eventually
+from tests.integration.workflow_support import planned_project, run_to_end, submit, workflow_of
+from tests.support.registry import YUNAN
+
+
+@pytest.fixture(scope="module")
+def clients(platform: RunningPlatform) -> Any:
+    with (
+        platform.client("registry") as registry,
+        platform.client("approval") as approval,
+        platform.client("archive") as archive,
+    ):
+        yield registry, approval, archive
+
+
+def _approval_documents(
+    platform: RunningPlatform, archive: httpx.Client, pid: str
+) -> list[dict[str, Any]]:
+    r = archive.get(
+        "/v1/documents",
+        params={"project_id": pid},
+        headers=platform.headers(YUNAN, "bureau_officer"),
+    )
+    assert r.status_code == 200, r.text
+    return [d for d in r.json() if d["doc_type"] == "approval_document"]
+
+
+async def _redeliver(nats_url: str, subject: str, pid: str) -> None:
+    """Publish the project's approved event again under a new message and event id."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.subscribe(subject, ordered_consumer=True)
+        found = None
+        while found is None:
+            msg = await sub.next_msg(timeout=5)
+            if pid.encode() in msg.data:
+                found = msg
+        headers = dict(found.headers or {})
+        new_id = str(uuid.uuid4())
+        headers["ce-id"] = new_id
+        headers["Nats-Msg-Id"] = new_id
+        await js.publish(found.subject, found.data, headers=headers)
+        await sub.unsubscribe()
+    finally:
+        await nc.close()
+
+
+def test_yunan_approval_is_filed_as_a_pdf_with_its_number_amount_and_article_once(
+    platform: RunningPlatform, clients: tuple[httpx.Client, httpx.Client, httpx.Client]
+) -> None:
+    registry, approval, archive = clients
+    unit, pid = planned_project(platform, registry, YUNAN, amount=800_000)
+    project = registry.get(f"/v1/projects/{pid}", headers=platform.headers(YUNAN, "auditor"))
+    unit_name = registry.get(
+        f"/v1/units/{unit}", headers=platform.headers(YUNAN, "bureau_officer")
+    ).json()["name"]
+    submit(platform, registry, YUNAN, pid)
+    wf = run_to_end(platform, approval, YUNAN, workflow_of(platform, approval, YUNAN, pid))
+    number = wf["approval"]["number"]
+    assert number.startswith("郁政数立〔")
+
+    # The console's print view reads the same content the archive typesets.
+    official = approval.get(
+        f"/v1/projects/{pid}/approval/official", headers=platform.headers(YUNAN, "auditor")
+    )
+    assert official.status_code == 200, official.text
+    content = official.json()
+    assert content["number"] == number and content["recipients"] == [unit_name]
+    assert content["mark"] == "郁南县政务和数据局文件"
+
+    eventually(lambda: len(_approval_documents(platform, archive, pid)) == 1, timeout=90)
+    (filed,) = _approval_documents(platform, archive, pid)
+    assert filed["doc_number"] == number and filed["retention_period"] == "permanent"
+    version = filed["current_version"]
+    assert version["content_type"] == "application/pdf"
+    assert version["retention_mode"] == "COMPLIANCE"
+
+    pdf = archive.get(
+        f"/v1/documents/{filed['id']}/content", headers=platform.headers(YUNAN, "auditor")
+    )
+    assert pdf.status_code == 200
+    assert hashlib.sha256(pdf.content).hexdigest() == version["sha256"]
+    assert hashlib.new("sm3", pdf.content).hexdigest() == version["sm3"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    flat = text.replace("\n", "")
+    assert number in flat
+    assert project.json()["name"] in flat
+    assert "80万元（800,000元）" in flat  # finance approved what was asked
+    assert "第十条" in flat  # 郁南 第十条: 50万元以上（含）须报县政务和数据局立项
+    assert unit_name in flat
+
+    # A redelivered project.approved (new event id) files nothing more.
+    asyncio.run(
+        _redeliver(platform.env["GOVPROJ_NATS_URL"], f"govproj.{YUNAN}.approval.project.approved", pid)
+    )
+    # The archive consumes a tenant's events in order: once a later project's
+    # approval is filed, the redelivered event has been handled (and its round run).
+    _, later = planned_project(platform, registry, YUNAN, amount=800_000)
+    submit(platform, registry, YUNAN, later)
+    run_to_end(platform, approval, YUNAN, workflow_of(platform, approval, YUNAN, later))
+    eventually(lambda: len(_approval_documents(platform, archive, later)) == 1, timeout=90)
+    assert [d["id"] for d in _approval_documents(platform, archive, pid)] == [filed["id"]]
