@@ -296,7 +296,7 @@ class OfficialFiling(TenantMixin, Base):
     Written by the consumer in the event's transaction (one row per issued
     document: a redelivery finds it); the filing worker renders the PDF, files
     it as a document and sets ``document_id`` in the transaction that writes
-    the document's rows, so it is filed exactly once (docs/archive.md).
+    the document's rows, so it is filed exactly once (docs/adr/0005-archive.md).
     """
 
     __tablename__ = "official_filings"

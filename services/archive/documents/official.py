@@ -1,6 +1,6 @@
 """Official documents the archive files by itself: the 立项批复 and 备案确认 (issue 18).
 
-Which service renders, and how the PDF gets in (docs/archive.md, "Official
+Which service renders, and how the PDF gets in (docs/adr/0005-archive.md, "Official
 documents"): the approval service decides the content at the decision and
 carries it, as a 公文 (:mod:`libs.gongwen`), in ``project.approved`` /
 ``project.filed``; the archive typesets it as PDF and files it through the same
