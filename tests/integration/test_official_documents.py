@@ -112,7 +112,9 @@ def test_yunan_approval_is_filed_as_a_pdf_with_its_number_amount_and_article_onc
 
     # A redelivered project.approved (new event id) files nothing more.
     asyncio.run(
-        _redeliver(platform.env["GOVPROJ_NATS_URL"], f"govproj.{YUNAN}.approval.project.approved", pid)
+        _redeliver(
+            platform.env["GOVPROJ_NATS_URL"], f"govproj.{YUNAN}.approval.project.approved", pid
+        )
     )
     # The archive consumes a tenant's events in order: once a later project's
     # approval is filed, the redelivered event has been handled (and its round run).

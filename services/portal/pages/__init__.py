@@ -10,8 +10,10 @@ from services.portal.pages import (
     budget,
     dashboard,
     documents,
+    exports,
     home,
     lifecycle,
+    official,
     plans,
     policy,
     projects,
@@ -30,4 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     dashboard.router,
     policy.router,
+    official.router,
+    exports.router,
 )

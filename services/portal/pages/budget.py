@@ -42,9 +42,12 @@ async def _budget(user: User, pid: str) -> dict[str, Any] | None:
     return found
 
 
-@router.get("/budget", response_class=HTMLResponse)
-async def budget(request: Request, user: CurrentUser, state: str = "") -> HTMLResponse:
-    user.require("finance_officer", "bureau_officer", "auditor", "overseer")
+#: Who reads the linkage (the page and its export).
+READERS = ("finance_officer", "bureau_officer", "auditor", "overseer")
+
+
+async def budget_rows(user: User, state: str) -> list[dict[str, Any]]:
+    """The rows of the page: each decided project with its budget record (or None)."""
     page = await user.api.get("registry", "/v1/projects", state=state, limit=100)
     projects = [p for p in page["items"] if p["state"] in STATES]
     sem = asyncio.Semaphore(8)
@@ -54,7 +57,15 @@ async def budget(request: Request, user: CurrentUser, state: str = "") -> HTMLRe
             return await _budget(user, p["id"])
 
     budgets = await asyncio.gather(*(one(p) for p in projects))
-    rows = [{"project": p, "budget": b} for p, b in zip(projects, budgets, strict=True)]
+    return [{"project": p, "budget": b} for p, b in zip(projects, budgets, strict=True)]
+
+
+@router.get("/budget", response_class=HTMLResponse)
+async def budget(request: Request, user: CurrentUser, state: str = "") -> HTMLResponse:
+    user.require(*READERS)
+    rows = await budget_rows(user, state)
+    projects = [r["project"] for r in rows]
+    budgets = [r["budget"] for r in rows]
     totals = {
         "amount": sum(p["amount"] for p in projects),
         "approved": sum((b or {}).get("approved_amount") or 0 for b in budgets),
