@@ -42,11 +42,16 @@ def headers(columns: Sequence[Column]) -> list[str]:
     return out
 
 
-def workbook(title: str, columns: Sequence[Column], rows: Iterable[Any]) -> bytes:
-    """The rows as one sheet named ``title``, header row bold and frozen."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]  # Excel's limit on a sheet name
+@dataclass(frozen=True)
+class Sheet:
+    """One table of the page: its title (the sheet's name), columns and rows."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Any]
+
+
+def _fill(sheet: Any, columns: Sequence[Column], rows: Iterable[Any]) -> None:
     sheet.append(headers(columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -73,6 +78,14 @@ def workbook(title: str, columns: Sequence[Column], rows: Iterable[Any]) -> byte
             index += 1
     for i, header in enumerate(headers(columns), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, len(header) * 2 + 4)
+
+
+def workbook(*sheets: Sheet) -> bytes:
+    """The sheets in one .xlsx, each with its header row bold and frozen."""
+    book = Workbook()
+    book.remove(book.active)
+    for s in sheets:
+        _fill(book.create_sheet(s.title[:31]), s.columns, s.rows)  # 31: Excel's name limit
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
