@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import uuid
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from pypdf import PdfReader
 
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.workflow_support import planned_project, run_to_end, submit, workflow_of
+from tests.integration.workflow_support import (
+    planned_project,
+    redeliver,
+    run_to_end,
+    submit,
+    workflow_of,
+)
 from tests.support.registry import YUNAN
 
 
@@ -43,27 +47,6 @@ def _approval_documents(
     )
     assert r.status_code == 200, r.text
     return [d for d in r.json() if d["doc_type"] == "approval_document"]
-
-
-async def _redeliver(nats_url: str, subject: str, pid: str) -> None:
-    """Publish the project's approved event again under a new message and event id."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        sub = await js.subscribe(subject, ordered_consumer=True)
-        found = None
-        while found is None:
-            msg = await sub.next_msg(timeout=5)
-            if pid.encode() in msg.data:
-                found = msg
-        headers = dict(found.headers or {})
-        new_id = str(uuid.uuid4())
-        headers["ce-id"] = new_id
-        headers["Nats-Msg-Id"] = new_id
-        await js.publish(found.subject, found.data, headers=headers)
-        await sub.unsubscribe()
-    finally:
-        await nc.close()
 
 
 def test_yunan_approval_is_filed_as_a_pdf_with_its_number_amount_and_article_once(
@@ -112,7 +95,7 @@ def test_yunan_approval_is_filed_as_a_pdf_with_its_number_amount_and_article_onc
 
     # A redelivered project.approved (new event id) files nothing more.
     asyncio.run(
-        _redeliver(
+        redeliver(
             platform.env["GOVPROJ_NATS_URL"], f"govproj.{YUNAN}.approval.project.approved", pid
         )
     )

@@ -168,19 +168,24 @@ async def overview(request: Request, user: User, county: str) -> dict[str, Any] 
     }
 
 
+def not_overseen(request: Request, user: User, county: str) -> HTMLResponse:
+    """404: ``county`` is not one the overseer oversees."""
+    return render(
+        request,
+        "error.html",
+        user,
+        404,
+        title="找不到",
+        message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
+    )
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HTMLResponse:
     user.require("overseer")
     view = await overview(request, user, county)
     if view is None:
-        return render(
-            request,
-            "error.html",
-            user,
-            404,
-            title="找不到",
-            message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
-        )
+        return not_overseen(request, user, county)
     rows, selected, focus, years = view["rows"], view["selected"], view["focus"], view["years"]
     charts = {
         "counties_amount": bar_chart(

@@ -19,7 +19,7 @@ from services.portal.pages import budget as budget_page
 from services.portal.pages import dashboard as dashboard_page
 from services.portal.pages import plans as plans_page
 from services.portal.pages.projects import READERS as PROJECT_READERS
-from services.portal.web import CurrentUser, User, render
+from services.portal.web import CurrentUser, User
 
 router = APIRouter(include_in_schema=False)
 
@@ -116,15 +116,8 @@ async def budget_xlsx(user: CurrentUser, state: str = "") -> Response:
 async def plan_xlsx(request: Request, user: CurrentUser, year: int) -> Response:
     """The annual plan's demand items (/plans/{year})."""
     user.require(*plans_page.READERS)
-    if not 2000 <= year <= 2100:
-        return render(
-            request,
-            "error.html",
-            user,
-            422,
-            title="年度不正确",
-            message="年度须为2000至2100之间的年份。",
-        )
+    if (refused := plans_page.bad_year(request, user, year)) is not None:
+        return refused
     plan, units = await plans_page.plan_and_units(user, year)
     names = {u["id"]: u["name"] for u in units}
     columns = [
@@ -164,23 +157,12 @@ async def _overview(request: Request, user: User, county: str) -> dict[str, Any]
     return await dashboard_page.overview(request, user, county)
 
 
-def _not_overseen(request: Request, user: User, county: str) -> Response:
-    return render(
-        request,
-        "error.html",
-        user,
-        404,
-        title="找不到",
-        message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
-    )
-
-
 @router.get("/exports/dashboard.xlsx", response_model=None)
 async def dashboard_xlsx(request: Request, user: CurrentUser, county: str = "") -> Response:
     """The oversight dashboard's tables (/dashboard[?county=]), one sheet each."""
     view = await _overview(request, user, county)
     if view is None:
-        return _not_overseen(request, user, county)
+        return dashboard_page.not_overseen(request, user, county)
     names: dict[str, str] = request.app.state.tenant_names
     sheets = []
     if not view["selected"]:
@@ -224,6 +206,6 @@ async def deadlines_xlsx(request: Request, user: CurrentUser, county: str = "") 
     """The dashboard's overdue deadlines (逾期事项) alone."""
     view = await _overview(request, user, county)
     if view is None:
-        return _not_overseen(request, user, county)
+        return dashboard_page.not_overseen(request, user, county)
     sheet = _overdue_sheet(request.app.state.tenant_names, view["overdue"])
     return download(_name("逾期事项"), workbook(sheet))
