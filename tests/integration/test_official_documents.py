@@ -24,7 +24,7 @@ from tests.integration.workflow_support import (
     submit,
     workflow_of,
 )
-from tests.support.registry import YUNAN
+from tests.support.registry import CHAOZHOU, YUNAN
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +38,12 @@ def clients(platform: RunningPlatform) -> Any:
 
 
 def _approval_documents(
-    platform: RunningPlatform, archive: httpx.Client, pid: str
+    platform: RunningPlatform, archive: httpx.Client, pid: str, tenant: str = YUNAN
 ) -> list[dict[str, Any]]:
     r = archive.get(
         "/v1/documents",
         params={"project_id": pid},
-        headers=platform.headers(YUNAN, "bureau_officer"),
+        headers=platform.headers(tenant, "bureau_officer"),
     )
     assert r.status_code == 200, r.text
     return [d for d in r.json() if d["doc_type"] == "approval_document"]
@@ -106,3 +106,29 @@ def test_yunan_approval_is_filed_as_a_pdf_with_its_number_amount_and_article_onc
     run_to_end(platform, approval, YUNAN, workflow_of(platform, approval, YUNAN, later))
     eventually(lambda: len(_approval_documents(platform, archive, later)) == 1, timeout=90)
     assert [d["id"] for d in _approval_documents(platform, archive, pid)] == [filed["id"]]
+
+
+def test_chaozhou_filing_is_filed_as_a_confirmation_letter_of_the_city_bureau(
+    platform: RunningPlatform, clients: tuple[httpx.Client, httpx.Client, httpx.Client]
+) -> None:
+    registry, approval, archive = clients
+    _, pid = planned_project(platform, registry, CHAOZHOU)
+    submit(platform, registry, CHAOZHOU, pid)
+    wf = run_to_end(platform, approval, CHAOZHOU, workflow_of(platform, approval, CHAOZHOU, pid))
+    assert wf["state"] == "filed"
+    content = approval.get(
+        f"/v1/projects/{pid}/approval/official", headers=platform.headers(CHAOZHOU, "auditor")
+    ).json()
+    # 潮州 第十二条: filed with the city's bureau; the letter says 备案, never 立项.
+    assert content["number"].startswith("潮政数备〔")
+    assert content["issuer"] == "潮州市政务服务数据管理局"
+    assert content["title"].endswith("备案的确认函")
+    assert not any("同意" in p and "立项" in p for p in content["paragraphs"])
+    eventually(lambda: len(_approval_documents(platform, archive, pid, CHAOZHOU)) == 1, timeout=90)
+    (filed,) = _approval_documents(platform, archive, pid, CHAOZHOU)
+    assert filed["doc_number"] == content["number"]
+    assert filed["author_unit"] == "潮州市政务服务数据管理局"
+    # Another jurisdiction reads neither the content nor the filed copy.
+    potou = platform.headers("440804", "bureau_officer")
+    assert approval.get(f"/v1/projects/{pid}/approval/official", headers=potou).status_code == 404
+    assert archive.get(f"/v1/documents/{filed['id']}", headers=potou).status_code == 404

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Conflict
+from libs.common.errors import Conflict, NotFound
 from services.approval.models import (
     ApprovalDocument,
     Decision,
@@ -42,6 +42,22 @@ async def in_force(
             f"project {project_id}: 只有已立项或已备案的项目可以申请调整或变更",
         )
     return row[0], row[1]
+
+
+async def readable_in_force(
+    session: AsyncSession, project_id: uuid.UUID
+) -> tuple[Workflow, ApprovalDocument]:
+    """:func:`in_force` for a reader: 404 for a project with no workflow the caller can see
+    (another jurisdiction's, under RLS), 409 for one of its own not yet approved or filed."""
+    try:
+        return await in_force(session, project_id)
+    except Conflict:
+        seen = await session.scalar(
+            sa.select(Workflow.id).where(Workflow.project_id == project_id).limit(1)
+        )
+        if seen is None:
+            raise NotFound("项目", project_id) from None
+        raise
 
 
 async def lock(session: AsyncSession, doc: ApprovalDocument) -> None:
