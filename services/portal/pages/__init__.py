@@ -10,9 +10,11 @@ from services.portal.pages import (
     budget,
     dashboard,
     documents,
+    exports,
     funds,
     home,
     lifecycle,
+    official,
     plans,
     policy,
     projects,
@@ -32,4 +34,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     dashboard.router,
     policy.router,
+    official.router,
+    exports.router,
 )

@@ -33,18 +33,42 @@ STATUSES = (
 PAGE_SIZE = 50
 
 
-@router.get("/budget", response_class=HTMLResponse)
-async def budget(
-    request: Request, user: CurrentUser, status: str = "", cursor: str = ""
-) -> HTMLResponse:
-    user.require("finance_officer", "bureau_officer", "auditor", "overseer")
+#: Who reads the linkage (the page and its export).
+READERS = ("finance_officer", "bureau_officer", "auditor", "overseer")
+
+
+async def budget_page(
+    user: User, status: str, cursor: str = "", limit: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """One page of the budget overview (the page and its export read the same)."""
     page: dict[str, Any] = await user.api.get(
         "budget",
         "/v1/budgets",
         status=status if status in STATUSES else None,
         cursor=cursor,
-        limit=PAGE_SIZE,
+        limit=limit,
     )
+    return page
+
+
+async def budget_rows(user: User, status: str) -> list[dict[str, Any]]:
+    """Every row of the overview under the filter, page after page (for the export)."""
+    rows: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = await budget_page(user, status, cursor, limit=200)
+        rows.extend(page["items"])
+        cursor = page.get("next_cursor") or ""
+        if not cursor:
+            return rows
+
+
+@router.get("/budget", response_class=HTMLResponse)
+async def budget(
+    request: Request, user: CurrentUser, status: str = "", cursor: str = ""
+) -> HTMLResponse:
+    user.require(*READERS)
+    page = await budget_page(user, status, cursor)
     rows = page["items"]
     totals = {
         key: sum(r.get(field) or 0 for r in rows)

@@ -15,6 +15,19 @@ from services.portal.web import CurrentUser, User, render
 router = APIRouter(include_in_schema=False)
 
 
+#: Who keeps or reads the annual plan (the page and its export).
+READERS = ("bureau_officer", "unit_officer", "overseer")
+
+
+async def plan_and_units(user: User, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The year's plan and the units the person may name (a unit officer: its own)."""
+    plan: dict[str, Any] = await user.api.get("registry", f"/v1/plans/{year}")
+    units: list[dict[str, Any]] = await user.api.get("registry", "/v1/units", tenant=user.tenant)
+    if user.unit:
+        units = [u for u in units if u["id"] == user.unit] or units
+    return plan, units
+
+
 @router.get("/plans")
 async def plans_home(user: CurrentUser) -> RedirectResponse:
     return RedirectResponse(f"/plans/{today_in_china().year + 1}", status_code=303)
@@ -30,11 +43,8 @@ async def _plan_page(
     status: int = 200,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    user.require("bureau_officer", "unit_officer", "overseer")
-    plan = await user.api.get("registry", f"/v1/plans/{year}")
-    units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
-    if user.unit:
-        units = [u for u in units if u["id"] == user.unit] or units
+    user.require(*READERS)
+    plan, units = await plan_and_units(user, year)
     names = {u["id"]: u["name"] for u in units}
     return render(
         request,
@@ -52,17 +62,24 @@ async def _plan_page(
     )
 
 
+def bad_year(request: Request, user: User, year: int) -> HTMLResponse | None:
+    """422 for a year outside 2000–2100 (a hand-edited address); None when it is fine."""
+    if 2000 <= year <= 2100:
+        return None
+    return render(
+        request,
+        "error.html",
+        user,
+        422,
+        title="年度不正确",
+        message="年度须为2000至2100之间的年份。",
+    )
+
+
 @router.get("/plans/{year}", response_class=HTMLResponse)
 async def plan(request: Request, user: CurrentUser, year: int) -> HTMLResponse:
-    if not 2000 <= year <= 2100:
-        return render(
-            request,
-            "error.html",
-            user,
-            422,
-            title="年度不正确",
-            message="年度须为2000至2100之间的年份。",
-        )
+    if (refused := bad_year(request, user, year)) is not None:
+        return refused
     return await _plan_page(request, user, year)
 
 
