@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.portal.web import CurrentUser, render
+from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
 
