@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.portal.client import ApiError
 from services.portal.pages.archive import refusal, stream_through
@@ -104,19 +104,20 @@ async def legal_hold(
     return RedirectResponse(f"/archive/documents/{document_id}?done={done}", status_code=303)
 
 
-@router.post("/archive/documents/{document_id}/versions", response_model=None)
-async def add_version(request: Request, user: CurrentUser, document_id: str) -> Response:
-    """The browser's multipart body streamed to the archive unchanged (as uploads are)."""
+@router.post("/archive/documents/{document_id}/versions")
+async def add_version(request: Request, user: CurrentUser, document_id: str) -> JSONResponse:
+    """The browser's multipart body streamed to the archive unchanged, as uploads are
+    (static/portal.js sends it with a progress bar and opens the page again when stored)."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
-        return await _document_page(
-            request, user, document_id, status=415, error="请选择要上传的文件"
+        return JSONResponse(
+            {"title": "上传格式不正确", "detail": "须以 multipart/form-data 上传"}, status_code=415
         )
     headers = {"Content-Type": content_type}
     if "content-length" in request.headers:
         headers["Content-Length"] = request.headers["content-length"]
     try:
-        await user.api.request(
+        r = await user.api.request(
             "POST",
             "archive",
             f"/v1/documents/{document_id}/versions",
@@ -125,10 +126,10 @@ async def add_version(request: Request, user: CurrentUser, document_id: str) -> 
             ok=(201,),
         )
     except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _document_page(request, user, document_id, status=exc.status, **refusal(exc))
-    return RedirectResponse(f"/archive/documents/{document_id}?done=version", status_code=303)
+        return JSONResponse(
+            {"title": exc.title, "detail": exc.labelled_detail}, status_code=exc.status
+        )
+    return JSONResponse(r.json(), status_code=201)
 
 
 @router.post("/archive/documents/{document_id}/dispose", response_class=HTMLResponse)
