@@ -12,16 +12,16 @@ person's own token, so the archive decides what they may read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from libs.vocab import CHECK_OUTCOMES, CHECK_STAGES, label
 from services.portal.client import ApiError
+from services.portal.pages.projects import READERS
+from services.portal.pages.streams import stream_through
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -29,8 +29,6 @@ router = APIRouter(include_in_schema=False)
 #: Who runs 四性检测 (archive.check) and who decides (bureau.decide: 档案验收, 人工确认), ADR 0008.
 CHECKERS = ("unit_officer", "bureau_officer")
 DECIDERS = ("bureau_officer",)
-_READERS = ("unit_officer", "bureau_officer", "overseer", "auditor", "finance_officer", "expert")
-_DOWNLOAD_HEADERS = ("content-type", "content-length", "content-disposition", "etag")
 
 
 async def _section(
@@ -101,20 +99,6 @@ async def run_checks(request: Request, user: CurrentUser, package_id: str) -> HT
     return await _section(request, user, project_id, report=report)
 
 
-def stream_through(r: httpx.Response, body: AsyncIterator[bytes]) -> StreamingResponse:
-    """A service's download passed to the browser chunk by chunk, with its name and type."""
-    headers = {k: v for k, v in r.headers.items() if k.lower() in _DOWNLOAD_HEADERS}
-
-    async def chunks() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in body:
-                yield chunk
-        finally:
-            await r.aclose()
-
-    return StreamingResponse(chunks(), headers=headers)
-
-
 @router.get("/check-reports/{report_id}/print")
 async def print_report(user: CurrentUser, report_id: str) -> Response:
     return stream_through(*await user.api.stream("archive", f"/v1/check-reports/{report_id}/print"))
@@ -137,7 +121,7 @@ async def _report_page(
     status: int = 200,
     values: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    user.require(*_READERS)
+    user.require(*READERS)
     report = await user.api.get("archive", f"/v1/check-reports/{report_id}")
     project = await user.api.get("registry", f"/v1/projects/{report['project_id']}")
     return render(
@@ -225,7 +209,7 @@ async def _acceptance_page(
     status: int = 200,
     chosen: str | None = None,
 ) -> HTMLResponse:
-    user.require(*_READERS)
+    user.require(*READERS)
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
     packages = await user.api.get("archive", f"/v1/projects/{project_id}/packages")
     decisions = await user.api.get("archive", f"/v1/projects/{project_id}/archive-acceptances")

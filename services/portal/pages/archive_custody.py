@@ -17,7 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.portal.client import ApiError
-from services.portal.pages.archive import refusal, stream_through
+from services.portal.pages.archive import refusal
+from services.portal.pages.projects import READERS
+from services.portal.pages.streams import forward_upload, stream_through
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +29,6 @@ HOLDERS = ("bureau_officer",)
 DISPOSERS = ("bureau_officer",)
 AUDITORS = ("bureau_officer", "auditor")
 WRITERS = ("unit_officer", "bureau_officer")
-_READERS = ("unit_officer", "bureau_officer", "overseer", "auditor", "finance_officer", "expert")
 
 
 async def _document_page(
@@ -39,7 +40,7 @@ async def _document_page(
     status: int = 200,
     **error: str,
 ) -> HTMLResponse:
-    user.require(*_READERS)
+    user.require(*READERS)
     document = await user.api.get("archive", f"/v1/documents/{document_id}")
     versions = await user.api.get("archive", f"/v1/documents/{document_id}/versions")
     return render(
@@ -106,30 +107,9 @@ async def legal_hold(
 
 @router.post("/archive/documents/{document_id}/versions")
 async def add_version(request: Request, user: CurrentUser, document_id: str) -> JSONResponse:
-    """The browser's multipart body streamed to the archive unchanged, as uploads are
-    (static/portal.js sends it with a progress bar and opens the page again when stored)."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return JSONResponse(
-            {"title": "上传格式不正确", "detail": "须以 multipart/form-data 上传"}, status_code=415
-        )
-    headers = {"Content-Type": content_type}
-    if "content-length" in request.headers:
-        headers["Content-Length"] = request.headers["content-length"]
-    try:
-        r = await user.api.request(
-            "POST",
-            "archive",
-            f"/v1/documents/{document_id}/versions",
-            content=request.stream(),
-            headers=headers,
-            ok=(201,),
-        )
-    except ApiError as exc:
-        return JSONResponse(
-            {"title": exc.title, "detail": exc.labelled_detail}, status_code=exc.status
-        )
-    return JSONResponse(r.json(), status_code=201)
+    """A new version, streamed to the archive as uploads are (static/portal.js sends it
+    with a progress bar and opens the page again once it is stored)."""
+    return await forward_upload(request, user, f"/v1/documents/{document_id}/versions")
 
 
 @router.post("/archive/documents/{document_id}/dispose", response_class=HTMLResponse)
