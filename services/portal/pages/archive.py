@@ -12,7 +12,7 @@ person's own token, so the archive decides what they may read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -148,7 +148,12 @@ async def report_page(request: Request, user: CurrentUser, report_id: str) -> HT
     return await _report_page(request, user, report_id, notice=notice)
 
 
-def refusal(exc: ApiError) -> dict[str, str]:
+class Refusal(TypedDict):
+    error_title: str
+    error: str
+
+
+def refusal(exc: ApiError) -> Refusal:
     """A service's problem+json for the page's alert box: its Chinese title, then the detail."""
     return {"error_title": exc.title, "error": exc.labelled_detail or exc.title}
 

@@ -38,7 +38,8 @@ async def _document_page(
     *,
     notice: str | None = None,
     status: int = 200,
-    **error: str,
+    error: str | None = None,
+    error_title: str | None = None,
 ) -> HTMLResponse:
     user.require(*READERS)
     document = await user.api.get("archive", f"/v1/documents/{document_id}")
@@ -56,7 +57,8 @@ async def _document_page(
         disposers=DISPOSERS,
         writers=WRITERS,
         notice=notice,
-        **error,
+        error=error,
+        error_title=error_title or "操作未完成",
     )
 
 
@@ -146,7 +148,8 @@ async def _fixity_page(
     *,
     audit: dict[str, Any] | None = None,
     status: int = 200,
-    **error: str,
+    error: str | None = None,
+    error_title: str | None = None,
 ) -> HTMLResponse:
     user.require(*AUDITORS)
     findings = await user.api.get("archive", "/v1/fixity/findings", limit=200)
@@ -158,7 +161,8 @@ async def _fixity_page(
         title="固定性审计",
         findings=findings,
         audit=audit,
-        **error,
+        error=error,
+        error_title=error_title or "操作未完成",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from services.portal.pages.archive import Invalid, manual_payload
 
@@ -23,7 +23,7 @@ def test_a_manual_finding_is_sent_as_the_archive_takes_it() -> None:
     ],
 )
 def test_a_manual_finding_the_archive_would_refuse_is_explained_in_chinese(
-    fields: list[tuple[str, str]], message: str
+    fields: list[tuple[str, str | UploadFile]], message: str
 ) -> None:
     with pytest.raises(Invalid, match=message):
         manual_payload(FormData(fields))
