@@ -160,6 +160,13 @@ def test_the_bureau_records_manual_items_and_every_report_stays_listed(
     page.click("#check-reports a:has-text('查看') >> nth=0")
     page.wait_for_url(re.compile(r"/check-reports/[0-9a-f-]{36}$"))
     assert "待人工确认" in page.inner_text("#item-USAB-04")
+    # clamd has test signatures only: the report says so, on the page and when printed.
+    assert "开发环境：病毒库仅含测试特征码" in page.inner_text("#check-report")
+    with page.context.expect_page() as printed:
+        page.click("a:has-text('可打印的检测报告')", modifiers=["Shift"])
+    printed.value.wait_for_load_state()
+    assert "开发环境：病毒库仅含测试特征码" in printed.value.inner_text("body")
+    printed.value.close()
     form = page.locator("form:has(h3:has-text('软硬件环境合规性检测'))")
     # Too short a note: the console explains and sends nothing.
     form.locator("input[value=pass]").check()
