@@ -167,27 +167,26 @@ def test_the_bureau_records_manual_items_and_every_report_stays_listed(
     printed.value.wait_for_load_state()
     assert "开发环境：病毒库仅含测试特征码" in printed.value.inner_text("body")
     printed.value.close()
-    form = page.locator("form:has(h3:has-text('软硬件环境合规性检测'))")
     # Too short a note: the console explains and sends nothing.
-    form.locator("input[value=pass]").check()
-    form.locator("textarea").fill("好")
-    form.locator("button").click()
+    _record(page, "软硬件环境合规性检测", "好")
     assert "查验说明" in page.inner_text("[role=alert]")
     assert "待人工确认" in page.inner_text("#item-USAB-04")
-    form = page.locator("form:has(h3:has-text('软硬件环境合规性检测'))")
-    form.locator("input[value=pass]").check()
-    form.locator("textarea").fill("已核验阅读软件与操作系统版本符合要求")
-    form.locator("button").click()
+    _record(page, "软硬件环境合规性检测", "已核验阅读软件与操作系统版本符合要求")
     page.wait_for_selector("[role=status]:has-text('已录入人工确认结果')")
     assert "通过" in page.inner_text("#item-USAB-04")
     assert "已核验阅读软件" in page.inner_text("#item-USAB-04")
-    form = page.locator("form:has(h3:has-text('操作过程安全性检测'))")
-    form.locator("input[value=pass]").check()
-    form.locator("textarea").fill("已查验操作日志与权限设置")
-    form.locator("button").click()
+    _record(page, "操作过程安全性检测", "已查验操作日志与权限设置")
     page.wait_for_selector("[role=status]:has-text('操作过程安全性检测')")
     assert "待人工确认" not in page.inner_text("#check-report table")
     look(page, "42-check-report-manual")
+
+
+def _record(page: Any, item: str, note: str) -> None:
+    """The bureau's finding on a manual item: 通过, with what it checked."""
+    form = page.locator(f"form:has(h3:has-text('{item}'))")
+    form.locator("input[value=pass]").check()
+    form.locator("textarea").fill(note)
+    form.locator("button").click()
 
 
 def test_document_versions_holds_and_disposal_by_the_roles_the_archive_allows(
