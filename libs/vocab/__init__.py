@@ -18,6 +18,7 @@ from libs.vocab._acceptance import (
     REVIEW_STATES,
 )
 from libs.vocab._archive import (
+    ARCHIVE_ACCEPTANCE_OUTCOMES,
     CHECK_ITEMS,
     CHECK_OUTCOMES,
     CHECK_PROPERTIES,
@@ -26,6 +27,7 @@ from libs.vocab._archive import (
     FIXITY_FINDINGS,
     RETENTION_PERIODS,
     SECURITY_LEVELS,
+    VIRUS_DATABASES,
     CheckStage,
     DocumentType,
     RetentionPeriod,
@@ -108,6 +110,7 @@ from libs.vocab._workflow import (
 
 __all__ = [
     "ACCEPTANCE_OUTCOMES",
+    "ARCHIVE_ACCEPTANCE_OUTCOMES",
     "BASE_LABELS",
     "BEIJING",
     "BUDGET_LINES",
@@ -167,6 +170,7 @@ __all__ = [
     "TIME_LIMIT_LABELS",
     "TRIGGER_LABELS",
     "VALUE_LABELS",
+    "VIRUS_DATABASES",
     "WORKFLOW_STATES",
     "AmountError",
     "CheckStage",

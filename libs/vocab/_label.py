@@ -17,6 +17,7 @@ from libs.vocab._acceptance import (
     REVIEW_STATES,
 )
 from libs.vocab._archive import (
+    ARCHIVE_ACCEPTANCE_OUTCOMES,
     CHECK_ITEMS,
     CHECK_OUTCOMES,
     CHECK_PROPERTIES,
@@ -25,6 +26,7 @@ from libs.vocab._archive import (
     FIXITY_FINDINGS,
     RETENTION_PERIODS,
     SECURITY_LEVELS,
+    VIRUS_DATABASES,
 )
 from libs.vocab._budget import (
     BUDGET_LINES,
@@ -115,6 +117,8 @@ LabelKind = Literal[
     "check_item",
     "check_outcome",
     "fixity_finding",
+    "virus_database",
+    "archive_acceptance_outcome",
     "event",
     "trigger",
     "problem",
@@ -178,6 +182,8 @@ _KINDS: Final[Mapping[str, tuple[Mapping[str, str], str]]] = MappingProxyType(
         "check_item": (CHECK_ITEMS, "其他检测项"),
         "check_outcome": (CHECK_OUTCOMES, "其他结果"),
         "fixity_finding": (FIXITY_FINDINGS, "其他巡检发现"),
+        "virus_database": (VIRUS_DATABASES, "其他病毒库"),
+        "archive_acceptance_outcome": (ARCHIVE_ACCEPTANCE_OUTCOMES, "其他结论"),
         "event": (EVENT_LABELS, "其他操作"),
         "trigger": (MappingProxyType({**EVENT_LABELS, **TRIGGER_LABELS}), "其他操作"),
         "problem": (PROBLEM_LABELS, "操作未能完成"),

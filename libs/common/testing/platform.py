@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,12 +114,14 @@ def run_platform(
     nats_url: str,
     services: tuple[str, ...] = SERVICES,
     nats_users: NatsUsers | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[RunningPlatform]:
     """Start the issuer and ``services`` (migrations must already be at head).
 
     With ``nats_users`` each service connects as its own NATS user (publishing
     only its own subjects); ``nats_url`` (``GOVPROJ_NATS_URL``) is what the
     tests and the processes they spawn (a finance simulator) connect with.
+    ``extra_env`` is given to every process (e.g. the archive's clamd socket).
     """
     (home / "logs").mkdir(parents=True, exist_ok=True)
     (home / "objects").mkdir(exist_ok=True)
@@ -136,6 +138,7 @@ def run_platform(
         "GOVPROJ_STORAGE_BACKEND": "filesystem",
         "GOVPROJ_STORAGE_ROOT": str(home / "objects"),
         "GOVPROJ_LOG_JSON": "true",
+        **(extra_env or {}),
     }
     if nats_users is not None:
         # Each service reads only its own GOVPROJ_<SERVICE>_NATS_* (service_settings).

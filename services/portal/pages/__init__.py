@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.portal.pages import (
     archive,
+    archive_custody,
     audit,
     budget,
     dashboard,
@@ -27,6 +28,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     lifecycle.router,
     documents.router,
     archive.router,
+    archive_custody.router,
     audit.router,
     tasks.router,
     budget.router,
