@@ -13,6 +13,7 @@ from services.portal.pages import (
     funds,
     home,
     lifecycle,
+    notifications,
     plans,
     policy,
     projects,
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     dashboard.router,
     policy.router,
+    notifications.router,
 )
