@@ -249,7 +249,7 @@ class NotificationRecipient(TenantMixin, Base):
     __tablename__ = "notification_recipients"
 
     user_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(sa.String(6), primary_key=True, index=True)
     name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     roles: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
     unit_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
