@@ -48,7 +48,7 @@ def test_the_unit_officer_sees_the_unread_count_and_opens_the_returned_project(
     def counted() -> bool:
         page.goto("/")
         page.wait_for_selector("#inbox-link", timeout=10_000)
-        return page.locator("#unread-count").count() == 1
+        return bool(page.locator("#unread-count").count() == 1)
 
     eventually(counted, timeout=30)
     assert page.inner_text("#unread-count") == "1"

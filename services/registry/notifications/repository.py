@@ -70,9 +70,10 @@ async def page_mine(
 async def get_mine(
     session: AsyncSession, subject: AuthSubject, notification_id: uuid.UUID
 ) -> Notification | None:
-    return await session.scalar(
+    row: Notification | None = await session.scalar(
         sa.select(Notification).where(addressed_to(subject), Notification.id == notification_id)
     )
+    return row
 
 
 async def read_ids(

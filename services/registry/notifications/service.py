@@ -138,7 +138,8 @@ async def _queue(
         people = people.where(NotificationRecipient.roles.contains([audience.role]))
         if audience.unit_id is not None:
             people = people.where(NotificationRecipient.unit_id == audience.unit_id)
-    for address in sorted(set((await session.scalars(people)).all())):
+    addresses = {a for a in (await session.scalars(people)).all() if a}
+    for address in sorted(addresses):
         await session.execute(
             insert(NotificationDelivery)
             .values(
