@@ -10,7 +10,7 @@ import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from govproj.dev.demo import DEMO_TENANTS
 from libs.common.auth import AuthSubject
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.deadlines import today_in_china
@@ -42,9 +41,7 @@ from services.registry.notifications import service as inbox
 from services.registry.notifications.channels import configured
 from services.registry.notifications.delivery import deliver
 from services.registry.notifications.handlers import CONSUMER
-from services.registry.projects import service as projects
-from services.registry.tests.support import CHAOAN, YUNAN, actor, policies, project_body
-from services.registry.units import service as units
+from services.registry.tests.support import CHAOAN, YUNAN, make_project, make_unit, seed_tree
 
 notify_db = migrated_database("registry")
 
@@ -84,34 +81,13 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Mailbox]:
 
 
 async def _seed(sessions: async_sessionmaker[AsyncSession]) -> Project:
+    """The demo tree (once per database) and a Yunan unit's draft project."""
     async with transaction(sessions, None) as session:
         if not await session.scalar(sa.select(sa.func.count()).select_from(tenants)):
-            now = datetime.now(UTC)
-            await session.execute(
-                sa.insert(tenants),
-                [
-                    {
-                        "code": c,
-                        "name": n,
-                        "level": lv,
-                        "parent_code": p,
-                        "version": 1,
-                        "updated_at": now,
-                    }
-                    for c, n, lv, p in DEMO_TENANTS
-                ],
-            )
+            await seed_tree(session)
     async with transaction(sessions, TenantContext.own(YUNAN)) as session:
-        unit = await units.create_unit(
-            session,
-            tenant=YUNAN,
-            name=f"单位{uuid.uuid4().hex[:6]}",
-            credit_code=None,
-            actor=actor(),
-        )
-        return await projects.create_project(
-            session, policies=policies(), tenant=YUNAN, body=project_body(unit.id), actor=actor()
-        )
+        unit = await make_unit(session)
+        return await make_project(session, unit)
 
 
 def _officer(project: Project, *, tenant: str = YUNAN, email: str | None = None) -> AuthSubject:
