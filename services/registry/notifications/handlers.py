@@ -89,11 +89,14 @@ def _to_unit(kind: str, *, bureau: bool = False) -> EventHandler:
         facts = {
             "reason": data.get("reason"),
             "route": data.get("route") or (project.route if project else None),
-            "deadline": data.get("code"),
-            "due_on": data.get("due_on"),
-            "days_left": data.get("days_left"),
-            "days_overdue": data.get("days_overdue"),
         }
+        if kind.startswith("deadline_"):
+            facts |= {
+                "deadline": data.get("code"),
+                "due_on": data.get("due_on"),
+                "days_left": data.get("days_left"),
+                "days_overdue": data.get("days_overdue"),
+            }
         audiences = [_unit(project), BUREAU if bureau else None]
         await _tell(session, event, kind, audiences, project, _present(facts))
 

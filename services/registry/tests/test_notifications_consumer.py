@@ -27,6 +27,7 @@ from libs.common.deadlines import today_in_china
 from libs.common.events import (
     ConsumerRunner,
     Event,
+    Reject,
     ensure_streams,
     make_event,
     system_actor,
@@ -40,10 +41,11 @@ from services.registry.notifications import repository
 from services.registry.notifications import service as inbox
 from services.registry.notifications.channels import configured
 from services.registry.notifications.delivery import deliver
-from services.registry.notifications.handlers import CONSUMER
+from services.registry.notifications.handlers import CONSUMER, on_report_received
 from services.registry.tests.support import CHAOAN, YUNAN, make_project, make_unit, seed_tree
 
 notify_db = migrated_database("registry")
+YUNFU = "445300"  # the city over 郁南
 
 
 @pytest.fixture
@@ -241,3 +243,45 @@ async def test_a_deadline_reminder_is_mailed_once_even_with_two_rounds(
     assert project.name in str(mail["Subject"])
     body = mail.get_content()
     assert f"项目「{project.name}」的「验收期限」将于{due.isoformat()}到期，还有30天" in body
+
+
+async def test_the_citys_receipt_reaches_the_reporting_countys_bureau_only(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    project = await _seed(sessions)
+    receipt = make_event(
+        tenant=YUNFU,
+        service="approval",
+        aggregate="report",
+        event="received",
+        data={
+            "tenant": YUNFU,
+            "project_id": str(project.id),
+            "report_id": str(uuid.uuid4()),
+            "from_tenant": YUNAN,
+            "number": "郁政数〔2026〕12号",
+        },
+        actor=system_actor("approval", YUNFU),
+    )
+    async with transaction(sessions, TenantContext.own(YUNFU)) as session:
+        await on_report_received(session, receipt)
+    bureau = AuthSubject(user="b", name="局", tenant=YUNAN, roles=frozenset({"bureau_officer"}))
+    city = AuthSubject(user="c", name="市", tenant=YUNFU, roles=frozenset({"overseer"}))
+    async with transaction(sessions, tenant_context_of(bureau)) as session:
+        [item] = (await inbox.page(session, bureau, cursor=None, limit=5)).items
+    assert item.text == f"上级已收到项目「{project.name}」的批复结果报备（郁政数〔2026〕12号）。"
+    async with transaction(sessions, tenant_context_of(city)) as session:
+        assert await repository.unread_count(session, city) == 0
+
+    # A receipt naming a county the city does not oversee is refused, nothing is filed.
+    forged = make_event(
+        tenant=YUNFU,
+        service="approval",
+        aggregate="report",
+        event="received",
+        data={**receipt.data, "from_tenant": CHAOAN},
+        actor=system_actor("approval", YUNFU),
+    )
+    with pytest.raises(Reject, match="不是"):
+        async with transaction(sessions, TenantContext.own(YUNFU)) as session:
+            await on_report_received(session, forged)
