@@ -33,6 +33,7 @@ from libs.common.events import (
     system_actor,
     to_nats,
 )
+from libs.common.events._contracts import handler_problems
 from libs.common.service import tenant_context_of
 from libs.common.testing.database import migrated_database
 from libs.common.testing.pytest_plugin import DatabaseUrls
@@ -285,3 +286,8 @@ async def test_the_citys_receipt_reaches_the_reporting_countys_bureau_only(
     with pytest.raises(Reject, match="不是"):
         async with transaction(sessions, TenantContext.own(YUNFU)) as session:
             await on_report_received(session, forged)
+
+
+def test_every_event_the_message_centre_handles_reaches_its_consumer() -> None:
+    # A subject left out would leave its people silently untold.
+    assert handler_problems(CONSUMER.stream, list(CONSUMER.subjects), CONSUMER.handlers) == ([], [])
