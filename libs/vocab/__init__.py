@@ -59,6 +59,7 @@ from libs.vocab._label import (
     label,
     labels,
 )
+from libs.vocab._notifications import NOTIFICATION_KINDS, notification_text
 from libs.vocab._policy import (
     BASE_LABELS,
     CATEGORIES,
@@ -141,6 +142,7 @@ __all__ = [
     "LIGHTNESS",
     "LINE_FUNDING",
     "MAX_AMOUNT",
+    "NOTIFICATION_KINDS",
     "OPINION_OUTCOMES",
     "PACK_SECTIONS",
     "PACK_STATUSES",
@@ -187,5 +189,6 @@ __all__ = [
     "format_wan",
     "label",
     "labels",
+    "notification_text",
     "parse_amount",
 ]

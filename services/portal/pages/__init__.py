@@ -16,6 +16,7 @@ from services.portal.pages import (
     home,
     lifecycle,
     official,
+    notifications,
     plans,
     policy,
     projects,
@@ -38,4 +39,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     policy.router,
     official.router,
     exports.router,
+    notifications.router,
 )
