@@ -49,5 +49,13 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "document_ids": "文件",
         "experts": "评审专家",
         "state": "状态",
+        "disposition": "数据处置方式",
+        "evidence_document_id": "处置证明",
+        "credit_code": "统一社会信用代码",
+        "level": "层级",
+        "parent_code": "上级行政区划",
+        "count": "抽取项目数",
+        "evaluator_pool": "评估人员库",
+        "evaluator_count": "抽取评估人员数",
     }
 )

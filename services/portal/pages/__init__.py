@@ -5,17 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.portal.pages import (
+    admin,
     archive,
     audit,
     budget,
+    catalog,
     dashboard,
+    deadlines,
     documents,
     home,
     lifecycle,
     plans,
     policy,
+    procurement,
     projects,
     tasks,
+    units,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -30,4 +35,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     dashboard.router,
     policy.router,
+    catalog.router,
+    procurement.router,
+    deadlines.router,
+    units.router,
+    admin.router,
 )

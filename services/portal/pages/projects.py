@@ -269,6 +269,11 @@ NOTICES = {
     "acceptance": "验收结果已记录。",
     "operation": "系统已投入使用。",
     "evaluation": "评价已提交。",
+    "terminated": "项目已终止。",
+    "extension": "延期申请已提交，待项目审批部门审批。",
+    "extension_decided": "延期申请已审批。",
+    "system_registered": "系统已登记入政务信息系统目录。",
+    "system_operating": "系统已投入运行。",
 }
 # From approval on, the project page offers the next implementation or acceptance step.
 LIFECYCLE_STATES = (
