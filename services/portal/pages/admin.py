@@ -28,6 +28,7 @@ from services.portal.web import CurrentUser, User, render
 router = APIRouter(include_in_schema=False)
 
 _CODE = re.compile(r"^[0-9]{6}$")
+_FIELDS = {"name": "名称", "code": "行政区划代码"}
 NOTICES = {"created": "行政区划已新增。", "renamed": "名称已修改。"}
 
 
@@ -106,7 +107,7 @@ async def create_tenant(request: Request, user: CurrentUser) -> Response:
     async def again(message: str, status: int) -> Response:
         return await admin_page(request, user, error=message, status=status, values=dict(form))
 
-    return await post_redirect_get(act, then="/admin?notice=created", again=again)
+    return await post_redirect_get(act, then="/admin?notice=created", again=again, fields=_FIELDS)
 
 
 @router.post("/admin/tenants/{code}", response_class=HTMLResponse)
@@ -125,4 +126,4 @@ async def rename_tenant(request: Request, user: CurrentUser, code: str) -> Respo
     async def again(message: str, status: int) -> Response:
         return await admin_page(request, user, error=message, status=status)
 
-    return await post_redirect_get(act, then="/admin?notice=renamed", again=again)
+    return await post_redirect_get(act, then="/admin?notice=renamed", again=again, fields=_FIELDS)

@@ -36,6 +36,8 @@ CATALOG_READERS = ("bureau_officer", "unit_officer", "overseer")
 KEEPERS = ("bureau_officer", "unit_officer")
 # The archive documents that may prove a disposal (registry catalog.service.EVIDENCE_DOC_TYPES).
 EVIDENCE_TYPES = ("other", "supervision_report", "acceptance_report", "security_assessment_report")
+# Where the shared field labels would mislead: a system's "name" is not a project's.
+_SYSTEM_FIELDS = {"name": "系统名称", "reason": "停用原因"}
 NOTICES = {
     "updated": "修改已保存。",
     "operating": "系统已投入运行。",
@@ -126,7 +128,7 @@ async def register_system(request: Request, user: CurrentUser) -> Response:
             )
         return await _catalog_page(request, user, error=message, status=status, values=dict(form))
 
-    response = await post_redirect_get(act, then="/catalog", again=again)
+    response = await post_redirect_get(act, then="/catalog", again=again, fields=_SYSTEM_FIELDS)
     if response.status_code == 303:
         response.headers["location"] = (
             f"{back}?notice=system_registered" if back else f"/catalog?registered={created['id']}"
@@ -221,6 +223,7 @@ async def update_system(request: Request, user: CurrentUser, system_id: str) -> 
         act,
         then=f"/catalog/{system_id}?notice=updated",
         again=_again(request, user, system_id, form),
+        fields=_SYSTEM_FIELDS,
     )
 
 
@@ -270,6 +273,7 @@ async def decommission(request: Request, user: CurrentUser, system_id: str) -> R
         act,
         then=f"/catalog/{system_id}?notice=decommissioned",
         again=_again(request, user, system_id, form),
+        fields=_SYSTEM_FIELDS,
     )
 
 

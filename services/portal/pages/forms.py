@@ -85,12 +85,14 @@ async def post_redirect_get(
     *,
     then: str,
     again: Callable[[str, int], Awaitable[Response]],
+    fields: Mapping[str, str] | None = None,
 ) -> Response:
     """Do the change, then send the browser to ``then`` (303), so the page shown is the new state.
 
     A form the console refuses (:class:`Invalid`, 422) or a service's problem is
     drawn again by ``again(message, status)`` with the message beside the form;
-    a 401 goes on to the login (the session ended).
+    a 401 goes on to the login (the session ended). ``fields`` names the form's
+    fields where the shared labels would mislead ("name" of a unit is 单位名称).
     """
     try:
         await act()
@@ -99,7 +101,7 @@ async def post_redirect_get(
     except ApiError as exc:
         if exc.status == 401:
             raise
-        return await again(exc.message, exc.status)
+        return await again(exc.message_for(fields), exc.status)
     return RedirectResponse(then, status_code=303)
 
 

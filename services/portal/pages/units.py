@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,8 @@ from services.portal.web import CurrentUser, User, render
 router = APIRouter(include_in_schema=False)
 
 REGISTRARS = ("bureau_officer", "platform_admin")
+# 统一社会信用代码 (GB 32100): 18 characters, no I, O, Z, S or V (the registry's UnitCreate).
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 async def units_page(
@@ -57,8 +60,10 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
         credit_code = text(form, "credit_code", "统一社会信用代码", required=False)
         if credit_code is not None:
             credit_code = credit_code.upper()
-            if len(credit_code) != 18 or not credit_code.isalnum():
-                raise Invalid("统一社会信用代码须为18位数字或大写字母（可不填）")
+            if not _CREDIT_CODE.fullmatch(credit_code):
+                raise Invalid(
+                    "统一社会信用代码须为18位，由数字和大写字母组成（不含I、O、Z、S、V），可不填"
+                )
         body = {"name": name, "credit_code": credit_code}
         await user.api.post(
             "registry", "/v1/units", body, headers={"Idempotency-Key": form_key(form)}
@@ -67,4 +72,6 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
     async def again(message: str, status: int) -> Response:
         return await units_page(request, user, error=message, status=status, values=dict(form))
 
-    return await post_redirect_get(act, then="/units?registered=1", again=again)
+    return await post_redirect_get(
+        act, then="/units?registered=1", again=again, fields={"name": "单位名称"}
+    )
