@@ -24,7 +24,7 @@ from tests.integration import acceptance_support as acc
 from tests.integration.workflow_support import planned_project
 from tests.support.registry import archive_document, create_project, new_unit, wait_state
 
-YUNAN, LAIZHOU, PROVINCE = "445322", "370683", "440000"
+YUNAN, LAIZHOU, POTOU, PROVINCE = "445322", "370683", "440804", "440000"
 LAIZHOU_FACTS = {
     "project_class": "professional",
     "category": "governance",
@@ -434,3 +434,35 @@ def test_the_platform_administrator_adds_and_renames_a_jurisdiction(new_page: An
     admin.wait_for_url(re.compile(r"/admin\?notice=renamed$"))
     assert "罗定市（县级市）" in admin.inner_text("tbody tr:has(td:text-is('445381'))")
     look(admin, "51-admin-tenants")
+
+
+def test_the_bureau_records_the_procurement_limit_its_regulation_leaves_open(
+    new_page: Any,
+) -> None:
+    # 坡头区 第十二条 names no 政府采购限额: the bureau records it with the document setting it.
+    bureau = new_page()
+    login(bureau, tenant=POTOU, role="bureau_officer")
+    bureau.goto("/parameters")
+    bureau.select_option("#param-name", "procurement_limit")
+    bureau.fill("#param-value", "一百万")
+    bureau.fill("#param-document", "坡政数〔2026〕1号")
+    bureau.fill("#param-date", today_in_china().isoformat())
+    bureau.fill("#param-from", "2036-01-01")  # far ahead: no other test's project is judged by it
+    bureau.click("button:has-text('登记参数')")
+    assert "请用阿拉伯数字填写" in _alert(bureau)
+    bureau.fill("#param-value", "100万")
+    bureau.click("button:has-text('登记参数')")
+    bureau.wait_for_url(re.compile(r"/parameters\?notice=recorded$"))
+    row = bureau.locator("tr:has-text('坡政数〔2026〕1号')")
+    assert "政府采购限额" in row.inner_text() and "100万元（1,000,000元）" in row.inner_text()
+    assert "第十二条" in row.inner_text()
+    look(bureau, "52-parameters")
+    for field, value in (
+        ("#param-value", "120万"),
+        ("#param-document", "坡政数〔2026〕2号"),
+        ("#param-date", today_in_china().isoformat()),
+        ("#param-from", "2036-01-01"),
+    ):
+        bureau.fill(field, value)
+    bureau.click("button:has-text('登记参数')")
+    assert "参数已设定：政府采购限额在该日期已有设定值" in _alert(bureau)

@@ -15,6 +15,7 @@ from services.portal.pages import (
     documents,
     home,
     lifecycle,
+    parameters,
     plans,
     policy,
     procurement,
@@ -40,4 +41,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     deadlines.router,
     units.router,
     admin.router,
+    parameters.router,
 )
