@@ -54,6 +54,9 @@ class ApiError(Exception):
 
     def message_for(self, fields: Mapping[str, str] | None = None) -> str:
         """:attr:`message` as one form words it: its own labels first ("name" is 单位名称 there)."""
+        if self.status == 412:
+            # "If-Match: 当前版本为 2，请求基于版本 1" is for programs; a person needs what to do.
+            return _STATUS_MESSAGES[412]
         detail = _label_fields(self.detail, fields)
         return f"{self.title}：{detail}" if detail and detail != self.title else self.title
 

@@ -418,7 +418,9 @@ def test_the_platform_administrator_adds_and_renames_a_jurisdiction(new_page: An
     admin.goto("/admin")
     # Each county's pack in force is named beside it.
     yunan_row = admin.locator("tbody tr:has(td:text-is('445322'))")
-    assert "郁南县" in yunan_row.inner_text() and "/policies/" in yunan_row.inner_html()
+    assert "郁南县" in yunan_row.inner_text() and "2024-08-17 起" in yunan_row.inner_text()
+    potou_row = admin.locator("tbody tr:has(td:text-is('440804'))")
+    assert "征求意见稿（未生效）" in potou_row.inner_text()  # a draft judges, provisionally
     admin.fill("#tenant-code", "445381")
     admin.fill("#tenant-name", "罗定市")
     admin.select_option("#tenant-level", "county")

@@ -1,19 +1,24 @@
 """平台管理员: the jurisdiction tree (租户) and the policy packs in force in each.
 
 The tree is reference data above every tenant (registry /v1/tenants, the
-``platform.admin`` action); the packs are read from the approval service, which
-loads them from policies/ (reviewed like code, so they are not edited here).
+``platform.admin`` action). The packs are the policies/ files the services load
+(reviewed like code, so not edited here); the approval service shows a person
+only their own jurisdiction's packs, so the administrator's overview reads the
+same files through the console's copy (pages/policy.py ``packs_of``), as the
+policy pages do for the regulation's text.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from libs.common.deadlines import today_in_china
+from libs.policy import NoPolicyInForce, Pack, PolicyRegistry
 from libs.vocab import TENANT_LEVELS
 from services.portal.pages.forms import (
     Invalid,
@@ -23,6 +28,7 @@ from services.portal.pages.forms import (
     post_redirect_get,
     text,
 )
+from services.portal.pages.policy import packs_of
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,14 +38,12 @@ _FIELDS = {"name": "名称", "code": "行政区划代码"}
 NOTICES = {"created": "行政区划已新增。", "renamed": "名称已修改。"}
 
 
-def _in_force(pack: dict[str, Any], today: str) -> bool:
-    validity = pack.get("validity") or {}
-    starts, ends = validity.get("effective_from"), validity.get("effective_to")
-    return (
-        pack.get("status") == "in_force"
-        and (not starts or starts <= today)
-        and (not ends or today < ends)
-    )
+def _judging(packs: PolicyRegistry, tenant: str, on: date) -> Pack | None:
+    """The version that judges the tenant's submissions ``on`` (a covering draft if none in force)."""
+    try:
+        return packs.pack_for(tenant, on)
+    except NoPolicyInForce:
+        return None
 
 
 async def admin_page(
@@ -53,12 +57,9 @@ async def admin_page(
 ) -> HTMLResponse:
     user.require("platform_admin")
     tenants = await user.api.get("registry", "/v1/tenants")
-    packs = await user.api.get("approval", "/v1/policies")
-    today = today_in_china().isoformat()
-    in_force: dict[str, list[dict[str, Any]]] = {}
-    for p in packs:
-        if _in_force(p, today):
-            in_force.setdefault(p["tenant"], []).append(p)
+    packs = packs_of(request)
+    today = today_in_china()
+    in_force = {t["code"]: _judging(packs, t["code"], today) for t in tenants}
     return render(
         request,
         "admin/tenants.html",
@@ -67,7 +68,7 @@ async def admin_page(
         title="平台管理",
         tenants=sorted(tenants, key=lambda t: t["code"]),
         in_force=in_force,
-        packs=packs,
+        packs=sorted(packs, key=lambda p: (p.tenant, p.validity.effective_from or date.min)),
         form_key=new_key(),
         v=values or {},
         error=error,

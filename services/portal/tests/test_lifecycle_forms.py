@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi.responses import HTMLResponse, Response
 
+from libs.policy import load_registry
 from services.portal.client import ApiError
-from services.portal.pages.admin import _in_force
+from services.portal.pages.admin import _judging
 from services.portal.pages.deadlines import _return_to
 from services.portal.pages.forms import Invalid, post_redirect_get
 from services.portal.web import templates
@@ -80,18 +83,16 @@ def test_a_decision_returns_only_to_the_consoles_own_pages(typed: str, kept: str
     assert _return_to(typed) == kept
 
 
-def test_a_pack_is_in_force_within_its_half_open_validity() -> None:
-    pack = {
-        "status": "in_force",
-        "validity": {"effective_from": "2024-08-17", "effective_to": None},
-    }
-    assert _in_force(pack, "2026-12-04") and not _in_force(pack, "2024-08-16")
-    ended = {
-        "status": "in_force",
-        "validity": {"effective_from": "2022-09-29", "effective_to": "2024-09-29"},
-    }
-    assert _in_force(ended, "2024-09-28") and not _in_force(ended, "2024-09-29")
-    assert not _in_force({**pack, "status": "draft"}, "2026-12-04")
+def test_the_administrator_sees_the_pack_that_judges_each_jurisdiction_on_a_day() -> None:
+    packs = load_registry(Path(__file__).resolve().parents[3] / "policies")
+    # 莱政办发〔2022〕6号 was in force 2022-09-29..2024-09-28 (half-open validity).
+    laizhou = _judging(packs, "370683", date(2024, 9, 28))
+    assert laizhou is not None and laizhou.validity.effective_from == date(2022, 9, 29)
+    later = _judging(packs, "370683", date(2024, 9, 29))
+    assert later is None or later.id != laizhou.id
+    potou = _judging(packs, "440804", date(2026, 12, 4))
+    assert potou is not None and potou.status == "draft"  # a draft judges where nothing is in force
+    assert _judging(packs, "445300", date(2026, 12, 4)) is None  # 云浮市 has no pack of its own
 
 
 class _User:
