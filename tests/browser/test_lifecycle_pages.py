@@ -468,3 +468,48 @@ def test_the_bureau_records_the_procurement_limit_its_regulation_leaves_open(
         bureau.fill(field, value)
     bureau.click("button:has-text('登记参数')")
     assert "参数已设定：政府采购限额在该日期已有设定值" in _alert(bureau)
+
+
+def test_the_named_authority_lifts_a_softened_rule_for_one_draft(
+    new_page: Any, browser_platform: RunningPlatform, clients: dict[str, httpx.Client]
+) -> None:
+    # 坡头区 第八条第（一）项 “……原则上不予立项”: 区政务服务数据管理局 may decide otherwise.
+    registry = clients["registry"]
+    unit = new_unit(browser_platform, registry, POTOU)
+    pid = create_project(
+        browser_platform,
+        registry,
+        POTOU,
+        unit,
+        facts={
+            "project_class": "professional",
+            "service_types": ["operations_maintenance"],
+            "amount": 300_000,
+        },
+        uncatalogued_systems=[{"name": "渔政执法系统", "relation": "operate"}],
+    )["id"]
+    bureau = new_page()
+    login(bureau, tenant=POTOU, role="bureau_officer")
+    bureau.goto(f"/projects/{pid}")
+    form = bureau.locator("#exceptions form")
+    form.wait_for()
+    choice = form.locator("label:has-text('第八条第（一）项')")
+    assert "区政务服务数据管理局" in choice.inner_text()
+    choice.locator("input").check()
+    bureau.fill("#exception-reason", "补录")
+    bureau.click("button:has-text('决定例外')")
+    assert "书面理由至少4个字" in _alert(bureau)
+    bureau.locator("#exceptions label:has-text('第八条第（一）项') input").check()
+    bureau.fill("#exception-reason", "该系统已报送补录政务信息系统目录，渔汛期执法保障不可中断")
+    bureau.click("button:has-text('决定例外')")
+    bureau.wait_for_url(re.compile(rf"/projects/{pid}\?notice=exception$"))
+    assert "例外已决定" in _notice(bureau)
+    granted = bureau.locator("#exceptions table")
+    granted.wait_for()
+    assert (
+        "第八条第（一）项" in granted.inner_text()
+        and "渔汛期执法保障不可中断" in granted.inner_text()
+    )
+    # Decided once: the rule is no longer offered for this project.
+    assert bureau.locator("#exceptions label:has-text('第八条第（一）项')").count() == 0
+    look(bureau, "53-exception-granted")

@@ -13,6 +13,7 @@ from services.portal.pages import (
     dashboard,
     deadlines,
     documents,
+    exceptions,
     home,
     lifecycle,
     parameters,
@@ -42,4 +43,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     units.router,
     admin.router,
     parameters.router,
+    exceptions.router,
 )

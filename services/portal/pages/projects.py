@@ -274,6 +274,7 @@ NOTICES = {
     "extension_decided": "延期申请已审批。",
     "system_registered": "系统已登记入政务信息系统目录。",
     "system_operating": "系统已投入运行。",
+    "exception": "例外已决定，申报后的判定将据此放宽。",
 }
 # From approval on, the project page offers the next implementation or acceptance step.
 LIFECYCLE_STATES = (
