@@ -25,14 +25,6 @@ from tests.integration.workflow_support import planned_project
 from tests.support.registry import archive_document, create_project, new_unit, wait_state
 
 YUNAN, LAIZHOU, POTOU, PROVINCE = "445322", "370683", "440804", "440000"
-LAIZHOU_FACTS = {
-    "project_class": "professional",
-    "category": "governance",
-    "service_types": ["software_development"],
-    "amount": 6_000_000,
-    "software_amount": 3_000_000,
-    "mandated": True,  # 第十条: outside the yearly plan only where 上级 requires it
-}
 
 
 @pytest.fixture(scope="module")
@@ -58,36 +50,9 @@ def _unit_name(platform: RunningPlatform, registry: httpx.Client, tenant: str, u
     return str(r.json()["name"])
 
 
-def _laizhou_completed(platform: RunningPlatform, c: dict[str, httpx.Client]) -> str:
-    """莱州: approved, contracted 2023-10-09, completed 2024-03-04 (验收期限 2024-09-04, long past)."""
-    unit = new_unit(platform, c["registry"], LAIZHOU)
-    pid: str = create_project(
-        platform, c["registry"], LAIZHOU, unit, year=2024, amount=6_000_000, facts=LAIZHOU_FACTS
-    )["id"]
-    acc.UNITS[pid] = unit
-    acc.submit(platform, c["registry"], LAIZHOU, pid, submitted_on="2023-06-01")
-    acc.run_workflow(platform, c["approval"], LAIZHOU, pid)
-    wait_state(platform, c["registry"], LAIZHOU, pid, "approved")
-    acc.build(
-        platform,
-        c["budget"],
-        c["archive"],
-        LAIZHOU,
-        pid,
-        started_on=date(2023, 8, 1),
-        signed_on=date(2023, 10, 9),
-    )
-    wait_state(platform, c["registry"], LAIZHOU, pid, "implementing")
-    acc.record_of(
-        platform, c["acceptance"], LAIZHOU, pid, lambda r: r["dates"]["implementing_on"] is not None
-    )
-    acc.complete(platform, c["acceptance"], LAIZHOU, pid, date(2024, 3, 4))
-    return pid
-
-
 def _laizhou_accepted(platform: RunningPlatform, c: dict[str, httpx.Client]) -> str:
     """A completed 莱州 project the unit checks itself (第二十三条) and accepts: drawable (第三十四条)."""
-    pid = _laizhou_completed(platform, c)
+    pid = acc.laizhou_project(platform, c)
     acceptance, archive = c["acceptance"], c["archive"]
     unit = acc.unit_headers(platform, LAIZHOU, pid)
     report = acc.upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
@@ -124,7 +89,7 @@ def test_the_unit_sees_its_contracts_and_asks_for_an_extension_the_bureau_grants
     new_page: Any, browser_platform: RunningPlatform, clients: dict[str, httpx.Client]
 ) -> None:
     # 莱政办发〔2022〕6号 第二十三条第二款: not accepted within half a year → 延期验收申请.
-    pid = _laizhou_completed(browser_platform, clients)
+    pid = acc.laizhou_project(browser_platform, clients)
     url = f"/projects/{pid}"
     unit = new_page()
     name = _unit_name(browser_platform, clients["registry"], LAIZHOU, acc.UNITS[pid])
@@ -335,13 +300,16 @@ def test_a_returned_review_lets_the_unit_replace_evidence_the_reviewer_then_open
 
 
 def test_a_system_is_edited_put_into_operation_and_decommissioned_with_its_proof(
-    new_page: Any, browser_platform: RunningPlatform
+    new_page: Any, browser_platform: RunningPlatform, clients: dict[str, httpx.Client]
 ) -> None:
+    unit = new_unit(browser_platform, clients["registry"], YUNAN)
+    unit_name = _unit_name(browser_platform, clients["registry"], YUNAN, unit)
     bureau = new_page()
     login(bureau, tenant=YUNAN, role="bureau_officer")
     bureau.goto("/catalog")
     system = f"郁南县不动产登记系统{uuid.uuid4().hex[:4]}"
     bureau.fill("#sys-name", system)
+    bureau.select_option("#sys-unit", label=unit_name)
     bureau.click("form[action='/catalog'] button:has-text('登记')")
     bureau.wait_for_url(re.compile(r"/catalog\?registered="))
     assert f"系统“{system}”已登记" in _notice(bureau)
@@ -425,7 +393,7 @@ def test_the_platform_administrator_adds_and_renames_a_jurisdiction(new_page: An
     admin.fill("#tenant-name", "罗定市")
     admin.select_option("#tenant-level", "county")
     admin.click("button:has-text('新增')")
-    assert "县级行政区划必须指定上级" in _alert(admin)
+    assert "上级行政区划：县（市、区）级行政区划必须指定上级" in _alert(admin)
     admin.select_option("#tenant-parent", "445300")
     admin.click("button:has-text('新增')")
     admin.wait_for_url(re.compile(r"/admin\?notice=created$"))

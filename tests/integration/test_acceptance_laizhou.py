@@ -20,56 +20,16 @@ from libs.common.testing.pytest_plugin import DatabaseUrls
 from tests.integration.acceptance_support import (
     UNITS,
     acceptance_body,
-    build,
-    complete,
     has_doc,
+    laizhou_project,
     outbox,
     record_of,
-    run_workflow,
-    submit,
     unit_headers,
     upload,
 )
-from tests.support.registry import create_project, new_unit, problem, wait_state
+from tests.support.registry import problem, wait_state
 
 LAIZHOU, YANTAI, POTOU, ZHANJIANG = "370683", "370600", "440804", "440800"
-FACTS = {
-    "project_class": "professional",
-    "category": "governance",
-    "service_types": ["software_development"],
-    "amount": 6_000_000,
-    "software_amount": 3_000_000,
-    "mandated": True,  # 第十条: outside the yearly plan only where 上级 requires it
-}
-
-
-def laizhou_project(
-    platform: RunningPlatform, c: dict[str, httpx.Client], completed_on: date = date(2024, 3, 4)
-) -> str:
-    """A 6,000,000 governance project: approved, contracted 2023-10-09, completed 2024-03-04."""
-    unit = new_unit(platform, c["registry"], LAIZHOU)
-    pid: str = create_project(
-        platform, c["registry"], LAIZHOU, unit, year=2024, amount=6_000_000, facts=FACTS
-    )["id"]
-    UNITS[pid] = unit
-    submit(platform, c["registry"], LAIZHOU, pid, submitted_on="2023-06-01")
-    assert run_workflow(platform, c["approval"], LAIZHOU, pid)["route"] == "approval"
-    wait_state(platform, c["registry"], LAIZHOU, pid, "approved")
-    build(
-        platform,
-        c["budget"],
-        c["archive"],
-        LAIZHOU,
-        pid,
-        started_on=date(2023, 8, 1),
-        signed_on=date(2023, 10, 9),
-    )
-    wait_state(platform, c["registry"], LAIZHOU, pid, "implementing")
-    record_of(
-        platform, c["acceptance"], LAIZHOU, pid, lambda r: r["dates"]["implementing_on"] is not None
-    )
-    complete(platform, c["acceptance"], LAIZHOU, pid, completed_on)
-    return pid
 
 
 def _deadline(record: dict[str, Any], code: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from services.portal.pages.forms import (
     post_redirect_get,
     text,
 )
+from services.portal.pages.project_actions import on_project_page
 from services.portal.pages.projects import project_page
 from services.portal.web import CurrentUser, User, render
 
@@ -58,14 +59,7 @@ async def request_extension(
             headers={"Idempotency-Key": form_key(form)},
         )
 
-    async def again(message: str, status: int) -> Response:
-        return await project_page(
-            request, user, project_id, error=message, status=status, values=dict(form)
-        )
-
-    return await post_redirect_get(
-        act, then=f"/projects/{project_id}?notice=extension", again=again
-    )
+    return await on_project_page(request, user, project_id, form, act, notice="extension")
 
 
 def _return_to(raw: object) -> str:

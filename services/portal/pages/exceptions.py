@@ -18,9 +18,10 @@ from libs.common.deadlines import today_in_china
 from libs.policy import NoPolicyInForce
 from libs.vocab import label
 from services.portal.client import ApiError
-from services.portal.pages.forms import Invalid, choice, form_key, new_key, post_redirect_get, text
+from services.portal.pages.forms import Invalid, choice, form_key, new_key, text
 from services.portal.pages.policy import packs_of
-from services.portal.pages.projects import READERS, project_page
+from services.portal.pages.project_actions import on_project_page
+from services.portal.pages.projects import READERS
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -113,14 +114,7 @@ async def grant_exception(request: Request, user: CurrentUser, project_id: str) 
             "approval", "/v1/policy/exceptions", body, headers={"Idempotency-Key": form_key(form)}
         )
 
-    async def again(message: str, status: int) -> Response:
-        return await project_page(
-            request, user, project_id, error=message, status=status, values=dict(form)
-        )
-
-    return await post_redirect_get(
-        act,
-        then=f"/projects/{project_id}?notice=exception",
-        again=again,
-        fields={"rule": "决定例外的条款", "reason": "书面理由"},
+    fields = {"rule": "决定例外的条款", "reason": "书面理由"}
+    return await on_project_page(
+        request, user, project_id, form, act, notice="exception", fields=fields
     )

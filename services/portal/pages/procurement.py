@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.portal.client import ApiError
-from services.portal.pages.forms import form_key, post_redirect_get, text
-from services.portal.pages.projects import READERS, project_page
+from services.portal.pages.forms import form_key, text
+from services.portal.pages.project_actions import on_project_page
+from services.portal.pages.projects import READERS
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -67,11 +68,4 @@ async def terminate(request: Request, user: CurrentUser, project_id: str) -> Res
             headers={"Idempotency-Key": form_key(form)},
         )
 
-    async def again(message: str, status: int) -> Response:
-        return await project_page(
-            request, user, project_id, error=message, status=status, values=dict(form)
-        )
-
-    return await post_redirect_get(
-        act, then=f"/projects/{project_id}?notice=terminated", again=again
-    )
+    return await on_project_page(request, user, project_id, form, act, notice="terminated")
