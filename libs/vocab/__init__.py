@@ -41,7 +41,7 @@ from libs.vocab._events import (
     EVENT_LABELS,
     TRIGGER_LABELS,
 )
-from libs.vocab._fields import FIELD_LABELS
+from libs.vocab._fields import FIELD_LABELS, FORM_FIELDS
 from libs.vocab._format import (
     BEIJING,
     MAX_AMOUNT,
@@ -134,6 +134,7 @@ __all__ = [
     "FIELD_LABELS",
     "FINANCE_REVIEW_STATES",
     "FIXITY_FINDINGS",
+    "FORM_FIELDS",
     "FROM_LABELS",
     "FUNDING",
     "KINDS",

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from libs.common.deadlines import today_in_china
 from libs.policy import NoPolicyInForce, Pack, PolicyRegistry
-from libs.vocab import TENANT_LEVELS
+from libs.vocab import FORM_FIELDS, TENANT_LEVELS
 from services.portal.pages.forms import (
     Invalid,
     choice,
@@ -34,7 +34,6 @@ from services.portal.web import CurrentUser, User, render
 router = APIRouter(include_in_schema=False)
 
 _CODE = re.compile(r"^[0-9]{6}$")
-_FIELDS = {"name": "名称", "code": "行政区划代码"}
 NOTICES = {"created": "行政区划已新增。", "renamed": "名称已修改。"}
 
 
@@ -108,7 +107,9 @@ async def create_tenant(request: Request, user: CurrentUser) -> Response:
     async def again(message: str, status: int) -> Response:
         return await admin_page(request, user, error=message, status=status, values=dict(form))
 
-    return await post_redirect_get(act, then="/admin?notice=created", again=again, fields=_FIELDS)
+    return await post_redirect_get(
+        act, then="/admin?notice=created", again=again, fields=FORM_FIELDS["tenant"]
+    )
 
 
 @router.post("/admin/tenants/{code}", response_class=HTMLResponse)
@@ -127,4 +128,6 @@ async def rename_tenant(request: Request, user: CurrentUser, code: str) -> Respo
     async def again(message: str, status: int) -> Response:
         return await admin_page(request, user, error=message, status=status)
 
-    return await post_redirect_get(act, then="/admin?notice=renamed", again=again, fields=_FIELDS)
+    return await post_redirect_get(
+        act, then="/admin?notice=renamed", again=again, fields=FORM_FIELDS["tenant"]
+    )

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from libs.vocab import DISPOSITIONS, SYSTEM_FACTS
+from libs.vocab import DISPOSITIONS, FORM_FIELDS, SYSTEM_FACTS
 from services.portal.client import ApiError
 from services.portal.pages.forms import (
     Invalid,
@@ -36,8 +36,6 @@ CATALOG_READERS = ("bureau_officer", "unit_officer", "overseer")
 KEEPERS = ("bureau_officer", "unit_officer")
 # The archive documents that may prove a disposal (registry catalog.service.EVIDENCE_DOC_TYPES).
 EVIDENCE_TYPES = ("other", "supervision_report", "acceptance_report", "security_assessment_report")
-# Where the shared field labels would mislead: a system's "name" is not a project's.
-_SYSTEM_FIELDS = {"name": "系统名称", "reason": "停用原因"}
 NOTICES = {
     "updated": "修改已保存。",
     "operating": "系统已投入运行。",
@@ -128,7 +126,9 @@ async def register_system(request: Request, user: CurrentUser) -> Response:
             )
         return await _catalog_page(request, user, error=message, status=status, values=dict(form))
 
-    response = await post_redirect_get(act, then="/catalog", again=again, fields=_SYSTEM_FIELDS)
+    response = await post_redirect_get(
+        act, then="/catalog", again=again, fields=FORM_FIELDS["system"]
+    )
     if response.status_code == 303:
         response.headers["location"] = (
             f"{back}?notice=system_registered" if back else f"/catalog?registered={created['id']}"
@@ -223,7 +223,7 @@ async def update_system(request: Request, user: CurrentUser, system_id: str) -> 
         act,
         then=f"/catalog/{system_id}?notice=updated",
         again=_again(request, user, system_id, form),
-        fields=_SYSTEM_FIELDS,
+        fields=FORM_FIELDS["system"],
     )
 
 
@@ -273,7 +273,7 @@ async def decommission(request: Request, user: CurrentUser, system_id: str) -> R
         act,
         then=f"/catalog/{system_id}?notice=decommissioned",
         again=_again(request, user, system_id, form),
-        fields=_SYSTEM_FIELDS,
+        fields=FORM_FIELDS["system"],
     )
 
 

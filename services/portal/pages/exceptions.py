@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from libs.common.deadlines import today_in_china
 from libs.policy import NoPolicyInForce
-from libs.vocab import label
+from libs.vocab import FORM_FIELDS, label
 from services.portal.client import ApiError
 from services.portal.pages.forms import Invalid, choice, form_key, new_key, text
 from services.portal.pages.policy import packs_of
@@ -114,7 +114,6 @@ async def grant_exception(request: Request, user: CurrentUser, project_id: str) 
             "approval", "/v1/policy/exceptions", body, headers={"Idempotency-Key": form_key(form)}
         )
 
-    fields = {"rule": "决定例外的条款", "reason": "书面理由"}
     return await on_project_page(
-        request, user, project_id, form, act, notice="exception", fields=fields
+        request, user, project_id, form, act, notice="exception", fields=FORM_FIELDS["exception"]
     )

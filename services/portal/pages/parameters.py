@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from libs.vocab import FORM_FIELDS
 from services.portal.pages.forms import (
     Invalid,
     choice,
@@ -29,8 +30,6 @@ from services.portal.pages.forms import (
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
-
-_FIELDS = {"name": "参数", "value": "参数值", "document": "设定文件文号"}
 
 
 async def _open_parameters(user: User) -> dict[str, dict[str, Any]]:
@@ -120,5 +119,5 @@ async def record_parameter(request: Request, user: CurrentUser) -> Response:
         return await parameters_page(request, user, error=message, status=status, values=dict(form))
 
     return await post_redirect_get(
-        act, then="/parameters?notice=recorded", again=again, fields=_FIELDS
+        act, then="/parameters?notice=recorded", again=again, fields=FORM_FIELDS["parameter"]
     )

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from libs.vocab import FORM_FIELDS
 from services.portal.pages.forms import Invalid, form_key, new_key, post_redirect_get, text
 from services.portal.web import CurrentUser, User, render
 
@@ -73,5 +74,5 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
         return await units_page(request, user, error=message, status=status, values=dict(form))
 
     return await post_redirect_get(
-        act, then="/units?registered=1", again=again, fields={"name": "单位名称"}
+        act, then="/units?registered=1", again=again, fields=FORM_FIELDS["unit"]
     )
