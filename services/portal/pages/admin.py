@@ -21,10 +21,11 @@ from libs.common.deadlines import today_in_china
 from libs.policy import NoPolicyInForce, Pack, PolicyRegistry
 from libs.vocab import FORM_FIELDS, TENANT_LEVELS
 from services.portal.pages.forms import (
+    NOTHING,
     Invalid,
+    Shown,
     choice,
     form_key,
-    new_key,
     post_redirect_get,
     text,
 )
@@ -48,11 +49,7 @@ def _judging(packs: PolicyRegistry, tenant: str, on: date) -> Pack | None:
 async def admin_page(
     request: Request,
     user: User,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
+    shown: Shown = NOTHING,
 ) -> HTMLResponse:
     user.require("platform_admin")
     tenants = await user.api.get("registry", "/v1/tenants")
@@ -63,21 +60,18 @@ async def admin_page(
         request,
         "admin/tenants.html",
         user,
-        status,
+        shown.status,
         title="平台管理",
         tenants=sorted(tenants, key=lambda t: t["code"]),
         in_force=in_force,
         packs=sorted(packs, key=lambda p: (p.tenant, p.validity.effective_from or date.min)),
-        form_key=new_key(),
-        v=values or {},
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
 @router.get("/admin", response_class=HTMLResponse)
 async def admin(request: Request, user: CurrentUser, notice: str = "") -> HTMLResponse:
-    return await admin_page(request, user, notice=NOTICES.get(notice))
+    return await admin_page(request, user, Shown(notice=NOTICES.get(notice)))
 
 
 def _code(form: Any, field: str, label: str, *, required: bool) -> str | None:
@@ -105,7 +99,7 @@ async def create_tenant(request: Request, user: CurrentUser) -> Response:
         )
 
     async def again(message: str, status: int) -> Response:
-        return await admin_page(request, user, error=message, status=status, values=dict(form))
+        return await admin_page(request, user, Shown(message, status=status, values=dict(form)))
 
     return await post_redirect_get(
         act, then="/admin?notice=created", again=again, fields=FORM_FIELDS["tenant"]
@@ -126,7 +120,7 @@ async def rename_tenant(request: Request, user: CurrentUser, code: str) -> Respo
         await user.api.patch("registry", f"/v1/tenants/{code}", body, version=int(version))
 
     async def again(message: str, status: int) -> Response:
-        return await admin_page(request, user, error=message, status=status)
+        return await admin_page(request, user, Shown(message, status=status))
 
     return await post_redirect_get(
         act, then="/admin?notice=renamed", again=again, fields=FORM_FIELDS["tenant"]

@@ -19,7 +19,9 @@ from starlette.datastructures import FormData
 from libs.vocab import DISPOSITIONS, FORM_FIELDS, SYSTEM_FACTS
 from services.portal.client import ApiError
 from services.portal.pages.forms import (
+    NOTHING,
     Invalid,
+    Shown,
     choice,
     flag,
     form_key,
@@ -59,37 +61,26 @@ def _system_body(form: FormData) -> dict[str, Any]:
 
 
 async def _catalog_page(
-    request: Request,
-    user: User,
-    *,
-    state: str = "",
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
-    registered: str = "",
+    request: Request, user: User, shown: Shown = NOTHING, *, state: str = "", registered: str = ""
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
     systems = await user.api.get("registry", "/v1/systems", state=state)
     # After a registration (POST-redirect-GET) the list names the system just added.
     new = next((s for s in systems if s["id"] == registered), None)
     if new is not None:
-        notice = f"系统“{new['name']}”已登记。"
+        shown = Shown(notice=f"系统“{new['name']}”已登记。")
     units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
     return render(
         request,
         "catalog.html",
         user,
-        status,
+        shown.status,
         title="政务信息系统目录",
         systems=systems,
         units=units,
         unit_names={u["id"]: u["name"] for u in units},
         state=state,
-        form_key=new_key(),
-        v=values or {},
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
@@ -124,7 +115,7 @@ async def register_system(request: Request, user: CurrentUser) -> Response:
             return await project_page(
                 request, user, pid, error=message, status=status, values=dict(form)
             )
-        return await _catalog_page(request, user, error=message, status=status, values=dict(form))
+        return await _catalog_page(request, user, Shown(message, status=status, values=dict(form)))
 
     response = await post_redirect_get(
         act, then="/catalog", again=again, fields=FORM_FIELDS["system"]
@@ -140,11 +131,7 @@ async def system_page(
     request: Request,
     user: User,
     system_id: str,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
+    shown: Shown = NOTHING,
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
     system = await user.api.get("registry", f"/v1/systems/{system_id}")
@@ -173,16 +160,13 @@ async def system_page(
         request,
         "catalog/system.html",
         user,
-        status,
+        shown.status,
         title=system["name"],
         system=system,
         unit_name=unit_name,
         projects=projects,
         evidence=evidence,
-        form_key=new_key(),
-        v=values or {},
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
@@ -190,13 +174,13 @@ async def system_page(
 async def show_system(
     request: Request, user: CurrentUser, system_id: str, notice: str = ""
 ) -> HTMLResponse:
-    return await system_page(request, user, system_id, notice=NOTICES.get(notice))
+    return await system_page(request, user, system_id, Shown(notice=NOTICES.get(notice)))
 
 
 def _again(request: Request, user: User, system_id: str, form: FormData) -> Any:
     async def again(message: str, status: int) -> Response:
         return await system_page(
-            request, user, system_id, error=message, status=status, values=dict(form)
+            request, user, system_id, Shown(message, status=status, values=dict(form))
         )
 
     return again

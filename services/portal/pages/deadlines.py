@@ -17,11 +17,12 @@ from fastapi.responses import HTMLResponse, Response
 from libs.common.deadlines import today_in_china
 from services.portal.client import ApiError
 from services.portal.pages.forms import (
+    NOTHING,
     Invalid,
+    Shown,
     choice,
     date,
     form_key,
-    new_key,
     post_redirect_get,
     text,
 )
@@ -91,10 +92,9 @@ async def decide_extension(request: Request, user: CurrentUser, extension_id: st
 
     async def again(message: str, status: int) -> Response:
         if back.startswith("/projects/"):
-            return await project_page(
-                request, user, back.removeprefix("/projects/"), error=message, status=status
-            )
-        return await deadlines_page(request, user, error=message, status=status)
+            pid = back.removeprefix("/projects/")
+            return await project_page(request, user, pid, error=message, status=status)
+        return await deadlines_page(request, user, Shown(message, status=status))
 
     sep = "&" if "?" in back else "?"
     notice = "extension_decided" if back.startswith("/projects/") else "decided"
@@ -117,13 +117,7 @@ async def _records(user: User, project_ids: set[str]) -> dict[str, dict[str, Any
 
 
 async def deadlines_page(
-    request: Request,
-    user: User,
-    *,
-    status_filter: str = "",
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
+    request: Request, user: User, shown: Shown = NOTHING, *, status_filter: str = ""
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
     rows: list[dict[str, Any]] = await user.api.get(
@@ -140,16 +134,14 @@ async def deadlines_page(
         request,
         "deadlines/list.html",
         user,
-        status,
+        shown.status,
         title="期限与延期",
         deadlines=sorted(rows, key=lambda d: d["due_on"]),
         names={pid: rec.get("name") for pid, rec in records.items()},
         pending=pending,
         status_filter=status_filter,
         today=today_in_china().isoformat(),
-        form_key=new_key(),
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
@@ -164,11 +156,11 @@ async def deadlines(
 ) -> HTMLResponse:
     if status not in ("", "open", "overdue", "met"):
         status = ""
-    shown = NOTICES.get(notice)
+    said = NOTICES.get(notice)
     if notice == "swept":
         # The sweep's answer, carried over the redirect (POST-redirect-GET).
-        shown = f"已检查本辖区期限：发出到期提醒 {reminders or 0} 条，逾期通知 {overdue or 0} 条（每个期限各只发一次）。"
-    return await deadlines_page(request, user, status_filter=status, notice=shown)
+        said = f"已检查本辖区期限：发出到期提醒 {reminders or 0} 条，逾期通知 {overdue or 0} 条（每个期限各只发一次）。"
+    return await deadlines_page(request, user, Shown(notice=said), status_filter=status)
 
 
 @router.post("/deadlines/sweep", response_class=HTMLResponse)
@@ -185,7 +177,7 @@ async def sweep(request: Request, user: CurrentUser) -> Response:
         result.update(answer or {})
 
     async def again(message: str, status: int) -> Response:
-        return await deadlines_page(request, user, error=message, status=status)
+        return await deadlines_page(request, user, Shown(message, status=status))
 
     response = await post_redirect_get(act, then="/deadlines", again=again)
     if response.status_code == 303:
@@ -207,11 +199,7 @@ async def sweep(request: Request, user: CurrentUser) -> Response:
 async def draws_page(
     request: Request,
     user: User,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
+    shown: Shown = NOTHING,
 ) -> HTMLResponse:
     user.require("bureau_officer", "overseer", "auditor")
     draws: list[dict[str, Any]] = await user.api.get("acceptance", "/v1/draws")
@@ -229,30 +217,27 @@ async def draws_page(
             check = None
         return {**d, "verification": check}
 
-    shown = await asyncio.gather(*(checked(d) for d in draws))
-    unknown = {p for d in shown for p in d["projects"] if p not in names}
+    checked_draws = await asyncio.gather(*(checked(d) for d in draws))
+    unknown = {p for d in checked_draws for p in d["projects"] if p not in names}
     for pid, rec in (await _records(user, unknown)).items():
         names[pid] = rec.get("name")
     return render(
         request,
         "deadlines/draws.html",
         user,
-        status,
+        shown.status,
         title="双随机抽取",
-        draws=sorted(shown, key=lambda d: -d["year"]),
+        draws=sorted(checked_draws, key=lambda d: -d["year"]),
         register=register,
         names=names,
         next_year=today_in_china().year,
-        form_key=new_key(),
-        v=values or {},
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
 @router.get("/draws", response_class=HTMLResponse)
 async def draws(request: Request, user: CurrentUser, notice: str = "") -> HTMLResponse:
-    return await draws_page(request, user, notice=NOTICES.get(notice))
+    return await draws_page(request, user, Shown(notice=NOTICES.get(notice)))
 
 
 def _count(form: Any, field: str, label: str, *, minimum: int) -> int:
@@ -285,7 +270,7 @@ async def commit_draw(request: Request, user: CurrentUser) -> Response:
         )
 
     async def again(message: str, status: int) -> Response:
-        return await draws_page(request, user, error=message, status=status, values=dict(form))
+        return await draws_page(request, user, Shown(message, status=status, values=dict(form)))
 
     return await post_redirect_get(act, then="/draws?notice=committed", again=again)
 
@@ -305,6 +290,6 @@ async def make_draw(request: Request, user: CurrentUser, draw_id: str) -> Respon
         )
 
     async def again(message: str, status: int) -> Response:
-        return await draws_page(request, user, error=message, status=status)
+        return await draws_page(request, user, Shown(message, status=status))
 
     return await post_redirect_get(act, then="/draws?notice=drawn", again=again)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.responses import RedirectResponse, Response
@@ -14,8 +15,10 @@ from libs.vocab import AmountError, parse_amount
 from services.portal.client import ApiError
 
 __all__ = [
+    "NOTHING",
     "FormErrors",
     "Invalid",
+    "Shown",
     "choice",
     "date",
     "flag",
@@ -68,6 +71,28 @@ def choice(
 def flag(form: FormData, field: str) -> bool:
     """A checkbox: present ("on") or absent."""
     return form.get(field) == "on"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a page shows beside its forms: a refusal (its status, what was typed) or a notice."""
+
+    error: str | None = None
+    notice: str | None = None
+    status: int = 200
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        """The template's ``error``, ``notice``, ``v`` (what was typed) and a fresh ``form_key``."""
+        return {
+            "error": self.error,
+            "notice": self.notice,
+            "v": dict(self.values),
+            "form_key": new_key(),
+        }
+
+
+NOTHING = Shown()
 
 
 def new_key() -> str:

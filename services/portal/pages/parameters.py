@@ -17,12 +17,13 @@ from starlette.datastructures import FormData
 
 from libs.vocab import FORM_FIELDS
 from services.portal.pages.forms import (
+    NOTHING,
     Invalid,
+    Shown,
     choice,
     date,
     flag,
     form_key,
-    new_key,
     post_redirect_get,
     text,
     yuan,
@@ -52,11 +53,7 @@ async def _open_parameters(user: User) -> dict[str, dict[str, Any]]:
 async def parameters_page(
     request: Request,
     user: User,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
+    shown: Shown = NOTHING,
 ) -> HTMLResponse:
     user.require("bureau_officer")
     recorded = await user.api.get("approval", "/v1/policy/parameters")
@@ -64,21 +61,18 @@ async def parameters_page(
         request,
         "policy/parameters.html",
         user,
-        status,
+        shown.status,
         title="主管机关设定的参数",
         recorded=recorded,
         open_parameters=await _open_parameters(user),
-        form_key=new_key(),
-        v=values or {},
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
 @router.get("/parameters", response_class=HTMLResponse)
 async def parameters(request: Request, user: CurrentUser, notice: str = "") -> HTMLResponse:
     shown = "参数已登记，自生效日期起申报的项目按此判定。" if notice == "recorded" else None
-    return await parameters_page(request, user, notice=shown)
+    return await parameters_page(request, user, Shown(notice=shown))
 
 
 def _value(form: FormData, kind: str) -> int | str | bool:
@@ -116,7 +110,9 @@ async def record_parameter(request: Request, user: CurrentUser) -> Response:
         )
 
     async def again(message: str, status: int) -> Response:
-        return await parameters_page(request, user, error=message, status=status, values=dict(form))
+        return await parameters_page(
+            request, user, Shown(message, status=status, values=dict(form))
+        )
 
     return await post_redirect_get(
         act, then="/parameters?notice=recorded", again=again, fields=FORM_FIELDS["parameter"]

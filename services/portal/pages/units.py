@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from libs.vocab import FORM_FIELDS
-from services.portal.pages.forms import Invalid, form_key, new_key, post_redirect_get, text
+from services.portal.pages.forms import (
+    NOTHING,
+    Invalid,
+    Shown,
+    form_key,
+    post_redirect_get,
+    text,
+)
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -22,11 +28,7 @@ _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{1
 async def units_page(
     request: Request,
     user: User,
-    *,
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
+    shown: Shown = NOTHING,
 ) -> HTMLResponse:
     user.require(*REGISTRARS)
     units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
@@ -34,20 +36,17 @@ async def units_page(
         request,
         "units.html",
         user,
-        status,
+        shown.status,
         title="建设单位",
         units=sorted(units, key=lambda u: u["name"]),
-        form_key=new_key(),
-        v=values or {},
-        error=error,
-        notice=notice,
+        **shown.context(),
     )
 
 
 @router.get("/units", response_class=HTMLResponse)
 async def units(request: Request, user: CurrentUser, registered: str = "") -> HTMLResponse:
     notice = "建设单位已登记。" if registered else None
-    return await units_page(request, user, notice=notice)
+    return await units_page(request, user, Shown(notice=notice))
 
 
 @router.post("/units", response_class=HTMLResponse)
@@ -71,7 +70,7 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
         )
 
     async def again(message: str, status: int) -> Response:
-        return await units_page(request, user, error=message, status=status, values=dict(form))
+        return await units_page(request, user, Shown(message, status=status, values=dict(form)))
 
     return await post_redirect_get(
         act, then="/units?registered=1", again=again, fields=FORM_FIELDS["unit"]
