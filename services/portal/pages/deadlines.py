@@ -230,9 +230,18 @@ async def draws_page(
         draws=sorted(checked_draws, key=lambda d: -d["year"]),
         register=register,
         names=names,
-        next_year=today_in_china().year,
+        next_year=_next_free_year(draws, user.tenant),
         **shown.context(),
     )
+
+
+def _next_free_year(draws: list[dict[str, Any]], tenant: str) -> int:
+    # One draw per jurisdiction and year: offer the first year from this one without a draw.
+    taken = {d["year"] for d in draws if d["tenant_id"] == tenant}
+    year = today_in_china().year
+    while year in taken:
+        year += 1
+    return year
 
 
 @router.get("/draws", response_class=HTMLResponse)
