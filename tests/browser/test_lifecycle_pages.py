@@ -59,34 +59,7 @@ def _unit_name(platform: RunningPlatform, registry: httpx.Client, tenant: str, u
 def _laizhou_accepted(platform: RunningPlatform, c: dict[str, httpx.Client]) -> str:
     """A completed 莱州 project the unit checks itself (第二十三条) and accepts: drawable (第三十四条)."""
     pid = acc.laizhou_project(platform, c)
-    acceptance, archive = c["acceptance"], c["archive"]
-    unit = acc.unit_headers(platform, LAIZHOU, pid)
-    report = acc.upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
-    evidence = {
-        code: acc.upload(platform, archive, LAIZHOU, pid, doc_type, doc_type)
-        for code, doc_type in (
-            ("supervision", "supervision_report"),
-            ("third_party_testing", "test_report"),
-            ("security_assessment", "security_assessment_report"),
-            ("data_resource_catalog", "other"),
-        )
-    }
-    for doc in (report, *evidence.values()):
-        acc.has_doc(platform, acceptance, LAIZHOU, pid, doc)
-    assert acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={}).status_code == 200
-    for code, doc in evidence.items():
-        r = acceptance.put(
-            f"/v1/projects/{pid}/review/items/{code}",
-            headers=unit,
-            json={"evidence_document_ids": [doc]},
-        )
-        assert r.status_code == 200, r.text
-    r = acceptance.post(
-        f"/v1/projects/{pid}/acceptance",
-        headers=unit,
-        json=acc.acceptance_body(report, date(2024, 5, 6)),
-    )
-    assert r.status_code == 200, r.text
+    acc.accept_laizhou(platform, c, pid, date(2024, 5, 6))
     wait_state(platform, c["registry"], LAIZHOU, pid, "accepted")
     return pid
 

@@ -281,3 +281,37 @@ def laizhou_project(
     )
     complete(platform, c["acceptance"], LAIZHOU, pid, completed_on)
     return pid
+
+
+def accept_laizhou(
+    platform: RunningPlatform, c: dict[str, httpx.Client], pid: str, held_on: date
+) -> None:
+    """The completed 莱州 project checked by its unit (第二十三条's reports as evidence) and accepted."""
+    acceptance, archive = c["acceptance"], c["archive"]
+    unit = unit_headers(platform, LAIZHOU, pid)
+    report = upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
+    evidence = {
+        code: upload(platform, archive, LAIZHOU, pid, doc_type, doc_type)
+        for code, doc_type in (
+            ("supervision", "supervision_report"),
+            ("third_party_testing", "test_report"),
+            ("security_assessment", "security_assessment_report"),
+            ("data_resource_catalog", "other"),
+        )
+    }
+    for doc in (report, *evidence.values()):
+        has_doc(platform, acceptance, LAIZHOU, pid, doc)
+    assert acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={}).status_code == 200
+    for code, doc in evidence.items():
+        r = acceptance.put(
+            f"/v1/projects/{pid}/review/items/{code}",
+            headers=unit,
+            json={"evidence_document_ids": [doc]},
+        )
+        assert r.status_code == 200, r.text
+    r = acceptance.post(
+        f"/v1/projects/{pid}/acceptance",
+        headers=unit,
+        json=acceptance_body(report, held_on),
+    )
+    assert r.status_code == 200, r.text
