@@ -47,9 +47,7 @@ def _text(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return _shape(node.value)
     if isinstance(node, ast.JoinedStr):
-        return "".join(
-            v.value if isinstance(v, ast.Constant) else "{}" for v in node.values
-        )
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
     return None
 
 
