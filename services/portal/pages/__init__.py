@@ -5,22 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.portal.pages import (
+    admin,
     archive,
     archive_custody,
     audit,
     budget,
+    catalog,
     dashboard,
+    deadlines,
     documents,
+    exceptions,
     exports,
     funds,
     home,
     lifecycle,
     notifications,
     official,
+    parameters,
     plans,
     policy,
+    procurement,
     projects,
     tasks,
+    units,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -40,4 +47,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     official.router,
     exports.router,
     notifications.router,
+    catalog.router,
+    procurement.router,
+    deadlines.router,
+    units.router,
+    admin.router,
+    parameters.router,
+    exceptions.router,
 )
