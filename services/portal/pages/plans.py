@@ -52,8 +52,17 @@ async def _plan_page(
     )
 
 
+# What a page says after a form was posted and the browser redirected (POST-redirect-GET).
+NOTICES = {
+    "demand": "需求已申报。",
+    "consolidated": "已汇总形成年度建设计划。",
+    "registered": "系统已登记。",
+    "operating": "系统已投入运行。",
+}
+
+
 @router.get("/plans/{year}", response_class=HTMLResponse)
-async def plan(request: Request, user: CurrentUser, year: int) -> HTMLResponse:
+async def plan(request: Request, user: CurrentUser, year: int, notice: str = "") -> HTMLResponse:
     if not 2000 <= year <= 2100:
         return render(
             request,
@@ -63,7 +72,7 @@ async def plan(request: Request, user: CurrentUser, year: int) -> HTMLResponse:
             title="年度不正确",
             message="年度须为2000至2100之间的年份。",
         )
-    return await _plan_page(request, user, year)
+    return await _plan_page(request, user, year, notice=NOTICES.get(notice))
 
 
 @router.post("/plans/{year}/items", response_class=HTMLResponse)
@@ -103,7 +112,7 @@ async def add_demand(request: Request, user: CurrentUser, year: int) -> Response
         return await _plan_page(
             request, user, year, error=exc.message, status=exc.status, values=values
         )
-    return await _plan_page(request, user, year, notice=f"需求“{name}”已申报。")
+    return RedirectResponse(f"/plans/{year}?notice=demand", status_code=303)
 
 
 @router.post("/plans/{year}/consolidate", response_class=HTMLResponse)
@@ -117,7 +126,7 @@ async def consolidate(request: Request, user: CurrentUser, year: int) -> Respons
         if exc.status == 401:
             raise
         return await _plan_page(request, user, year, error=exc.message, status=exc.status)
-    return await _plan_page(request, user, year, notice="已汇总形成年度建设计划。")
+    return RedirectResponse(f"/plans/{year}?notice=consolidated", status_code=303)
 
 
 @router.get("/catalog", response_class=HTMLResponse)
@@ -130,6 +139,7 @@ async def catalog(
     status: int = 200,
 ) -> HTMLResponse:
     user.require("bureau_officer", "unit_officer", "overseer")
+    notice = NOTICES.get(notice or "")
     systems = await user.api.get("registry", "/v1/systems", state=state)
     units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
     names = {u["id"]: u["name"] for u in units}
@@ -176,7 +186,7 @@ async def register_system(request: Request, user: CurrentUser) -> Response:
         if exc.status == 401:
             raise
         return await catalog(request, user, error=exc.message, status=exc.status)
-    return await catalog(request, user, notice=f"系统“{name}”已登记。")
+    return RedirectResponse("/catalog?notice=registered", status_code=303)
 
 
 @router.post("/catalog/{system_id}/operate", response_class=HTMLResponse)
@@ -188,4 +198,4 @@ async def operate(request: Request, user: CurrentUser, system_id: str) -> Respon
         if exc.status == 401:
             raise
         return await catalog(request, user, error=exc.message, status=exc.status)
-    return await catalog(request, user, notice="系统已投入运行。")
+    return RedirectResponse("/catalog?notice=operating", status_code=303)
