@@ -33,9 +33,10 @@ async def _plan_page(
     user.require("bureau_officer", "unit_officer", "overseer")
     plan = await user.api.get("registry", f"/v1/plans/{year}")
     units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
+    # Every unit's name for the 建设单位 column; the form offers only the person's own unit.
+    names = {u["id"]: u["name"] for u in units}
     if user.unit:
         units = [u for u in units if u["id"] == user.unit] or units
-    names = {u["id"]: u["name"] for u in units}
     return render(
         request,
         "plans.html",
