@@ -443,6 +443,9 @@ def test_the_project_is_approved_through_the_queue_by_unit_bureau_experts_and_fi
     assert "已立项" in unit.inner_text("h1") and "立项批复" in main and "郁政数立〔" in main
     assert "核定 75万元" in main and "建议压缩硬件采购" in main
     look(unit, "22-project-approved")
+    # The bureau reads each expert's opinion with the expert's name beside it.
+    bureau.goto(f"/projects/{pid}?tab=workflow")
+    assert "建议压缩硬件采购。（评审专家 李专家）" in bureau.inner_text("main")
     # Finance sees the linkage: what was asked, what it approved (budget service, by events).
     finance = people["finance_officer"]
 
