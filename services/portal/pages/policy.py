@@ -17,11 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from libs.policy import PolicyRegistry, load_registry
-from libs.policy.diff import diff_packs
 from libs.policy.lint import cn_number
 from libs.policy.render import format_value
-from libs.vocab import ROLE_LABELS, ROUTE_LABELS, label
+from libs.vocab import ROUTE_LABELS, label
 from services.portal.client import ApiError
+from services.portal.policy_compare import compare
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -107,78 +107,52 @@ async def policies(request: Request, user: CurrentUser) -> HTMLResponse:
 
 
 @router.get("/policies/diff", response_class=HTMLResponse)
-async def diff(request: Request, user: CurrentUser, a: str = "", b: str = "") -> HTMLResponse:
+async def diff(
+    request: Request, user: CurrentUser, a: str = "", b: str = "", c: str = ""
+) -> HTMLResponse:
+    """Two or three packs side by side, parameter by parameter and rule by rule."""
     listed = await user.api.get("approval", "/v1/policies")
     visible = {p["id"] for p in listed}
+    chosen = [x for x in (a, b, c) if x]
     context: dict[str, Any] = {
         "packs": listed,
         "a": a,
         "b": b,
-        "changes": None,
+        "c": c,
+        "groups": None,
         "title": "政策对比",
     }
-    if a or b:
-        missing = [x for x in (a, b) if x not in visible]
+    if a or b or c:
+        names = {p["id"]: p["name"] for p in listed}
+        missing = [x for x in (a, b) if x not in visible] + [c] * (bool(c) and c not in visible)
         if missing:
+            shown = "、".join(names.get(x, "所选政策包") for x in missing if x) or "（未选择）"
             return render(
                 request,
                 "policy/diff.html",
                 user,
                 404,
-                error=f"找不到政策包 {'、'.join(missing) or '（未选择）'}，或它不属于您可见的辖区。",
+                error=f"找不到政策包{shown}，或它不属于您可见的辖区。",
                 **context,
             )
-        if a == b:
+        if len(set(chosen)) != len(chosen):
             return render(
                 request,
                 "policy/diff.html",
                 user,
                 422,
-                error="请选择两个不同的政策包进行对比。",
+                error="请选择不同的政策包进行对比。",
                 **context,
             )
         reg = packs_of(request)
-        pa, pb = reg.get(a), reg.get(b)
-        result = diff_packs(pa, pb)
-        rows = []
-        for c in result.changes:
-            kind = None
-            if c.section == "parameters" and c.field == "value":
-                param = pa.spec.parameters.get(c.key)
-                kind = param.type if param else None
-            rows.append(
-                {
-                    "change": c,
-                    "before": _show(c.before, kind),
-                    "after": _show(c.after, kind),
-                    "section": label("pack_section", c.section),
-                    "kind": label("diff_kind", c.kind),
-                }
-            )
-        context.update(changes=rows, pa=pa, pb=pb)
-    return render(request, "policy/diff.html", user, **context)
-
-
-def _show(value: Any, kind: str | None) -> str:
-    if value is None:
-        return ""
-    if kind in ("amount", "ratio", "period", "month_day"):
-        return format_value(value, kind)
-    if isinstance(value, dict):
-        text = value.get("explanation") or value.get("label") or value.get("name")
-        route = label("route", value["route"]) if value.get("route") else ""
-        if text:
-            return f"{route}：{text}" if route else str(text)
-        return "；".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
-    if isinstance(value, list):
-        return (
-            "\n".join(_show(v, None) for v in value)
-            if any(isinstance(v, dict) for v in value)
-            else "、".join(_show(v, None) for v in value)
+        compared = [reg.get(x) for x in chosen]
+        groups = compare(compared)
+        context.update(
+            groups=groups,
+            compared=compared,
+            differences=sum(g.differences for g in groups),
         )
-    if isinstance(value, str) and value in ROLE_LABELS:
-        return label("role", value)
-    return str(value)
+    return render(request, "policy/diff.html", user, **context)
 
 
 @router.get("/policies/exceptions", response_class=HTMLResponse)
