@@ -88,6 +88,25 @@ def _article_anchor(citation: str | None) -> str:
 templates.env.filters["article_anchor"] = _article_anchor
 
 
+def _who(actor: object) -> str:
+    """Who acted, as people name them: the person's name; the system; else their role.
+
+    An account without a display name carries its login id as its name
+    ("unit_officer@445100", "zhang_san"): that is a code, so the role is shown instead.
+    """
+    if not isinstance(actor, dict):
+        return "—"
+    if actor.get("type") == "system":
+        return "系统"
+    name, ident = actor.get("name"), actor.get("id")
+    if name and name != ident and not re.fullmatch(r"[\w.@:-]+", str(name), re.ASCII):
+        return str(name)
+    return _labels(actor.get("roles"), "role") or "经办人"
+
+
+templates.env.filters["who"] = _who
+
+
 def _is_date(value: object) -> bool:
     """Whether a time limit's ``date`` is a calendar date (not a yearly ``--MM-DD`` cut-off)."""
     return isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None

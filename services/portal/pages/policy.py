@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ from libs.policy.lint import cn_number
 from libs.policy.render import format_value
 from libs.vocab import ROUTE_LABELS, label
 from services.portal.client import ApiError
-from services.portal.policy_compare import compare
+from services.portal.policy_compare import compare, sentence
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
 
+_PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两0-9]+)条")
 
 
@@ -43,8 +45,15 @@ def article_number(citation: str | None) -> int | None:
     return cn_number(m.group(1)) if m else None
 
 
-def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
-    """Every rule, parameter and duty of a pack, grouped by the article it cites."""
+Fill = Callable[[str | None, str | None], str]
+
+
+def _items(spec: dict[str, Any], fill: Fill) -> dict[int, list[dict[str, str]]]:
+    """Every rule, parameter and duty of a pack, grouped by the article it cites.
+
+    ``fill`` turns an explanation's template into the sentence people read (values,
+    the authority's name; policy_compare.sentence).
+    """
     by: dict[int, list[dict[str, str]]] = defaultdict(list)
 
     def add(citation: str | None, section: str, name: str, text: str) -> None:
@@ -62,7 +71,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
     for role, a in (spec.get("authorities") or {}).items():
         add(a.get("article"), "authorities", label("role", role), a.get("name", ""))
     for code, f in (spec.get("facts") or {}).items():
-        add(f.get("article"), "facts", f.get("label") or code, f"类型 {f.get('type')}")
+        add(f.get("article"), "facts", f.get("label") or code, "申报项目时须说明的情况")
     for code, p in (spec.get("parameters") or {}).items():
         # A parameter the text leaves open has no value in the pack (issue 17).
         value = p.get("value")
@@ -73,7 +82,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
             rule.get("article"),
             "scope",
             label("route", rule.get("route")),
-            rule.get("explanation") or "",
+            fill(rule.get("explanation"), rule.get("authority")),
         )
     for rule in spec.get("routes") or []:
         for band in rule.get("bands") or [rule]:
@@ -81,21 +90,21 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
                 band.get("article") or rule.get("article"),
                 "routes",
                 label("route", band.get("route")),
-                band.get("explanation") or "",
+                fill(band.get("explanation"), band.get("authority")),
             )
     for r in spec.get("requirements") or []:
         add(
             r.get("article"),
             "requirements",
             r.get("label") or label("requirement", r.get("code")),
-            r.get("explanation") or "",
+            fill(r.get("explanation"), r.get("authority") or r.get("actor")),
         )
     for t in spec.get("time_limits") or []:
         add(
             t.get("article"),
             "time_limits",
             label("time_limit", t.get("code")),
-            t.get("explanation") or "",
+            fill(t.get("explanation"), None),
         )
     return by
 
@@ -217,7 +226,13 @@ async def pack(request: Request, user: CurrentUser, pack_id: str) -> HTMLRespons
     spec = served["pack"]
     local = packs_of(request).get(pack_id) if pack_id in packs_of(request) else None
     texts = dict(local.source_text.articles) if local and local.source_text else {}
-    cited = _items(spec)
+
+    def fill(text: str | None, authority: str | None) -> str:
+        if local is not None:
+            return sentence(local, text, authority)
+        return _PLACEHOLDER.sub("", text or "")  # no local copy: leave the values out
+
+    cited = _items(spec, fill)
     numbers = sorted(set(texts) | set(cited))
     articles = [
         {"n": n, "anchor": _anchor(n), "text": texts.get(n, ""), "items": cited.get(n, [])}
