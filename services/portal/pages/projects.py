@@ -382,8 +382,9 @@ def tab_of(path: str, tab: str | None, notice: str | None) -> str:
         return tab
     if notice in NOTICE_TABS:
         return NOTICE_TABS[notice]
-    action = path.rsplit("/actions/", 1)[1] if "/actions/" in path else None
-    return NOTICE_TABS.get(action or "", "overview")
+    # A refused form is shown again on the tab it was on (建成 is declared on 实施).
+    action = path.rsplit("/actions/", 1)[1] if "/actions/" in path else ""
+    return "implementation" if action == "completion" else NOTICE_TABS.get(action, "overview")
 
 
 async def _settled(user: User, project_id: str, notice: str | None) -> dict[str, Any]:
