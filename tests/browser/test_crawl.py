@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
 
 from libs.common.deadlines import today_in_china
@@ -39,11 +38,11 @@ from tests.integration.acceptance_support import (
     complete,
     has_doc,
     planned_project,
+    run_workflow,
     submit,
     unit_headers,
     upload,
 )
-from tests.integration.workflow_support import experts_agree, open_step, workflow_of
 from tests.support.registry import wait_state
 
 # 潮安区 first: its project awaits review, so the county's queue and step pages have content.
@@ -86,7 +85,8 @@ def seeded(browser_platform: RunningPlatform) -> dict[str, str]:
         for tenant in (CITY, *COUNTIES):
             submit(p, registry, tenant, pids[tenant])
         for tenant in (CITY, COUNTIES[1]):
-            _approve(p, approval, tenant, pids[tenant])
+            # Opinions in words people write: the crawl reads them on the 流程 tab.
+            run_workflow(p, approval, tenant, pids[tenant], opinion="经审核，同意。")
         city = pids[CITY]
         wait_state(p, registry, CITY, city, "filed")
         build(p, budget, archive, CITY, city, started_on=today, signed_on=today)
@@ -106,23 +106,6 @@ def seeded(browser_platform: RunningPlatform) -> dict[str, str]:
             t: registry.get(f"/v1/units/{UNITS[pid]}", headers=bureau[t]).json()["name"]
             for t, pid in pids.items()
         }
-
-
-def _approve(platform: RunningPlatform, approval: httpx.Client, tenant: str, pid: str) -> None:
-    """Every step of the review workflow agreed, in words people write (experts named)."""
-    wf = workflow_of(platform, approval, tenant, pid)
-    while wf["state"] == "open":
-        step = open_step(wf)
-        if step["code"] == "expert_review":
-            experts_agree(platform, approval, tenant, step)
-        unit = {"unit": UNITS[pid]} if step["role"] == "unit_officer" else {}
-        r = approval.post(
-            f"/v1/steps/{step['step_id']}/opinions",
-            headers=platform.headers(tenant, step["role"], user=f"{step['role']}-1", **unit),
-            json={"outcome": "approve", "opinion": "经审核，同意。"},
-        )
-        assert r.status_code == 200, r.text
-        wf = r.json()
 
 
 def kind_of(url: str) -> str:

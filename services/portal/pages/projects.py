@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from libs.common.deadlines import today_in_china
 from libs.vocab import CHANGE_KINDS, AmountError, parse_amount
 from services.portal.client import ApiError
+from services.portal.navigation import PROJECT_READERS
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.web import CurrentUser, User, render
 
@@ -22,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 # A change request needs an approval or filing to change (approval's changes.approved_result).
 CLOSED_TO_CHANGES = ("draft", "submitted", "under_review", "rejected", "out_of_scope", "terminated")
-READERS = ("unit_officer", "bureau_officer", "overseer", "auditor", "finance_officer", "expert")
+READERS = PROJECT_READERS  # the menu offers 项目 to the same roles
 
 
 async def _units(user: User) -> list[dict[str, Any]]:
