@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from libs.common.deadlines import today_in_china
 from libs.vocab import CHANGE_KINDS, AmountError, parse_amount
 from services.portal.client import ApiError
-from services.portal.navigation import PROJECT_READERS
+from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.web import CurrentUser, User, render
 
@@ -466,7 +466,7 @@ async def project_page(
         shown["unit_name"] = await _unit_name(user, project["unit_id"])
     elif tab == "history":
         shown["history"] = await user.api.get("registry", f"/v1/projects/{project_id}/history")
-    crumbs = [("项目", "/projects"), (project["name"], f"/projects/{project_id}")]
+    crumbs: list[Crumb] = [("项目", "/projects"), (project["name"], f"/projects/{project_id}")]
     if tab != "overview":
         crumbs.append((TABS[tab], None))
     else:
