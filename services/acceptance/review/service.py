@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Invalid, NotFound
 from libs.common.events import emit
+from libs.vocab import label as vocab_label
 from services.acceptance.models import Document, Project, Review
 from services.acceptance.outbox import SERVICE, project_data
 from services.acceptance.review import checklist, repository
@@ -51,11 +52,13 @@ def check_document(
 ) -> Document:
     """422 naming ``field`` unless ``doc`` is an archive document of the project, of a listed type."""
     if doc is None or doc.tenant_id != project.tenant_id:
-        raise Invalid(field, f"电子档案中没有文件 {ident}")
+        raise Invalid(field, "电子档案中没有所选文件")
     if str(project.id) not in doc.project_ids:
-        raise Invalid(field, f"文件 {ident} 未归入本项目档案（请在电子档案中关联本项目）")
+        raise Invalid(field, "所选文件未归入本项目档案（请在电子档案中关联本项目）")
     if doc_types and doc.doc_type not in doc_types:
-        raise Invalid(field, f"文件类型为 {doc.doc_type}，{label or ''}须为 {'/'.join(doc_types)}")
+        expected = "或".join(vocab_label("document_type", t) for t in doc_types)
+        given = vocab_label("document_type", doc.doc_type)
+        raise Invalid(field, f"所选文件的类型为{given}，{label or ''}须为{expected}")
     return doc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from services.archive.checks.schemas import (
 )
 from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
 from services.archive.limits import heavy
+from services.archive.models import Document, Project
 from services.archive.packages.api import package_scope
 from services.archive.packages.service import get_package
 from services.archive.replica import require_project
@@ -149,7 +151,21 @@ async def record_manual_outcome(
 )
 async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> HTMLResponse:
     report = service.report_dict(await _readable_report(session, access, report_id))
-    return HTMLResponse(render_report(report))
+    package, _ = await get_package(session, report["package_id"])
+    ids = {uuid.UUID(str(i["document_id"])) for i in package.items if i.get("document_id")}
+    titles = {
+        str(d.id): d.title
+        for d in (await session.scalars(sa.select(Document).where(Document.id.in_(ids)))).all()
+    }
+    project = await session.get(Project, package.project_id)
+    return HTMLResponse(
+        render_report(
+            report,
+            project_name=project.name if project else "",
+            package={"created_at": package.created_at, "tar_sm3": package.tar_sm3},
+            titles=titles,
+        )
+    )
 
 
 @router.post(

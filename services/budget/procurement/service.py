@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
 from libs.common.events import emit
+from libs.vocab import format_amount, label
 from services.budget.models import BudgetProject, Contract, Procurement
 from services.budget.outbox import of_project, stamped
 from services.budget.procurement.schemas import ContractCreate, ProcurementCreate
@@ -114,7 +115,7 @@ async def start_procurement(
             "procurement_id": str(proc.id),
             "method": body.method,
             "started_on": body.started_on.isoformat(),
-            "reason": f"启动采购（{body.method}）",
+            "reason": f"启动采购（{label('procurement_method', body.method)}）",
         },
         actor=actor,
     )
@@ -164,7 +165,7 @@ async def record_contract(
             "amount": body.amount,
             "signed_on": body.signed_on.isoformat(),
             "document_id": str(body.document_id),
-            "reason": f"签订合同：{body.supplier}，{body.amount}元",
+            "reason": f"签订合同：{body.supplier}，{format_amount(body.amount)}",
         },
         actor=actor,
     )
