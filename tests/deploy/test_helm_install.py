@@ -31,11 +31,7 @@ def _helm(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert HELM is not None
     return subprocess.run(
         [HELM, *args],
-        env={
-            **os.environ,
-            "KUBECONFIG": str(kubeconfig),
-            "HELM_CACHE_HOME": str(kubeconfig.parent),
-        },
+        env={**os.environ, "KUBECONFIG": str(kubeconfig), "HELM_CACHE_HOME": str(kubeconfig.parent)},
         capture_output=True,
         text=True,
         timeout=120,
@@ -44,12 +40,8 @@ def _helm(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("values", [None, EXTERNAL_VALUES], ids=["default", "external"])
-@pytest.mark.parametrize(
-    "verb", [["install"], ["upgrade", "--install"]], ids=["install", "upgrade"]
-)
-def test_helm_installs_the_chart_unedited(
-    tmp_path: Path, values: Path | None, verb: list[str]
-) -> None:
+@pytest.mark.parametrize("verb", [["install"], ["upgrade", "--install"]], ids=["install", "upgrade"])
+def test_helm_installs_the_chart_unedited(tmp_path: Path, values: Path | None, verb: list[str]) -> None:
     with fake_apiserver(tmp_path) as kubeconfig:
         done = _helm(
             kubeconfig,
@@ -77,11 +69,7 @@ def test_the_chart_depends_on_no_chart_it_does_not_ship() -> None:
 def test_helm_refuses_a_kubernetes_older_than_the_chart_supports(tmp_path: Path) -> None:
     with fake_apiserver(tmp_path, minor=26) as kubeconfig:
         done = _helm(
-            kubeconfig,
-            "install",
-            "govproj",
-            str(CHART),
-            "--dry-run=client",
+            kubeconfig, "install", "govproj", str(CHART), "--dry-run=client",
             "--disable-openapi-validation",
         )
     assert done.returncode != 0 and "kubeVersion" in done.stderr + done.stdout

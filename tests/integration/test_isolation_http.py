@@ -141,18 +141,10 @@ def test_bad_unit_input_is_refused_and_changes_nothing(platform: RunningPlatform
     bureau = platform.headers("445322", "bureau_officer")
     with platform.client("registry") as registry:
         before = len(registry.get("/v1/units", headers=bureau).json())
-        for body in (
-            {"name": "含\x00空字符"},
-            {"name": "   "},
-            {"name": "x" * 201},
-            {"nam": "拼错"},
-        ):
+        for body in ({"name": "含\x00空字符"}, {"name": "   "}, {"name": "x" * 201}, {"nam": "拼错"}):
             r = registry.post("/v1/units", headers=bureau, json=body)
             assert r.status_code == 422, body
             assert _problem(r)["field"] in ("name", "nam"), r.text
-        twice = [
-            registry.post("/v1/units", headers=bureau, json={"name": "郁南县重复单位"})
-            for _ in range(2)
-        ]
+        twice = [registry.post("/v1/units", headers=bureau, json={"name": "郁南县重复单位"}) for _ in range(2)]
         assert [r.status_code for r in twice] == [201, 409]
         assert len(registry.get("/v1/units", headers=bureau).json()) == before + 1

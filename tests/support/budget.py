@@ -225,7 +225,7 @@ def fake_project(
                 "decision": body,
                 "facts": facts,
             },
-        ),
+        )
     ]
     if approve:
         events.append(
