@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
-from libs.vocab import CHANGE_KINDS, AmountError, parse_amount
+from libs.vocab import CHANGE_KINDS, PROJECT_SORTS, PROJECT_TABS, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
@@ -48,7 +48,7 @@ async def _demand_items(user: User, year: int, unit_id: str | None) -> list[dict
 
 
 # The orders the list offers (the registry's ?sort=): column → its header.
-SORTABLE = {"name": "项目名称", "year": "年度", "amount": "总投资", "created": "创建时间"}
+SORTABLE = PROJECT_SORTS
 PAGE_SIZE = 20
 
 
@@ -346,16 +346,7 @@ async def _optional(user: User, service: str, path: str, **params: Any) -> Any:
 
 
 # The project page's tabs (server-side, ?tab=): each loads only what it shows.
-TABS = {
-    "overview": "概况",
-    "decision": "判定",
-    "workflow": "流程",
-    "budget": "资金",
-    "implementation": "实施",
-    "acceptance": "验收",
-    "archive": "档案",
-    "history": "记录",
-}
+TABS = PROJECT_TABS
 # After an action, the tab that shows its result (and the next step).
 NOTICE_TABS = {
     "procurement": "implementation",

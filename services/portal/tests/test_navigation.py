@@ -18,7 +18,7 @@ def _entries(*roles: str) -> list[str]:
 
 
 def test_each_role_sees_only_the_pages_it_may_use() -> None:
-    assert _entries("expert") == ["工作台", "待办", "项目", "政策包", "政策对比"]
+    assert _entries("expert") == ["工作台", "待办", "消息中心", "项目", "政策包", "政策对比"]
     unit = _entries("unit_officer")
     assert "新建项目" in unit and "监督看板" not in unit and "资金联动" not in unit
     assert "监督看板" in _entries("overseer") and "新建项目" not in _entries("overseer")
