@@ -138,8 +138,10 @@ class ServiceApi(Protocol):
 class ServiceModels(Protocol):
     """A service's ``models.py``: its declarative base (of its schema) and tenant replica."""
 
-    Base: type[DeclarativeBase]
     tenants: Table
+
+    @property
+    def Base(self) -> type[DeclarativeBase]: ...  # noqa: N802 (the module's class)
 
 
 class ServiceEvents(Protocol):
