@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.events import emit
 from services.acceptance.models import Project
 
-__all__ = ["SERVICE", "project_data"]
+__all__ = ["SERVICE", "emit_for", "project_data"]
 
 SERVICE = "acceptance"
 
@@ -27,3 +30,23 @@ def project_data(project: Project, **extra: Any) -> dict[str, Any]:
         "route": project.route,
         **extra,
     }
+
+
+async def emit_for(
+    session: AsyncSession,
+    project: Project,
+    aggregate: str,
+    event: str,
+    actor: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """Record ``aggregate.event`` of ``project``: :func:`project_data` with ``extra``, by ``actor``."""
+    await emit(
+        session,
+        tenant=project.tenant_id,
+        service=SERVICE,
+        aggregate=aggregate,
+        event=event,
+        data=project_data(project, **extra),
+        actor=actor,
+    )
