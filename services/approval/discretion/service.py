@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
@@ -49,6 +50,9 @@ __all__ = [
 ]
 
 
+ReadT = TypeVar("ReadT", bound=BaseModel)
+
+
 def _pack_now(policies: PolicyRegistry, tenant: str) -> Pack:
     """The pack that will judge the tenant's next submissions (today's, in China)."""
     try:
@@ -57,20 +61,16 @@ def _pack_now(policies: PolicyRegistry, tenant: str) -> Pack:
         raise Invalid("tenant", "本辖区当前没有适用的政策") from None
 
 
+def _read(model: type[ReadT], row: Any, **computed: Any) -> ReadT:
+    """``model`` from the row's columns of the same names; its ``tenant`` is the row's tenant_id."""
+    columns = {
+        n: getattr(row, n) for n in model.model_fields if n not in computed and n != "tenant"
+    }
+    return model(tenant=row.tenant_id, **columns, **computed)
+
+
 def exception_read(row: RuleException) -> ExceptionRead:
-    return ExceptionRead(
-        id=row.id,
-        tenant=row.tenant_id,
-        project_id=row.project_id,
-        project_name=row.project_name,
-        pack_id=row.pack_id,
-        rule=row.rule,
-        article=row.article,
-        authority=row.authority,
-        reason=row.reason,
-        granted_on=row.granted_on,
-        granted_at=row.granted_at,
-    )
+    return _read(ExceptionRead, row)
 
 
 async def grant_exception(
@@ -147,17 +147,11 @@ async def exception_counts(session: AsyncSession) -> list[ExceptionCount]:
 
 def _parameter_read(row: BureauParameter, pack: Pack | None) -> ParameterRead:
     spec = pack.spec.parameters.get(row.name) if pack is not None else None
-    return ParameterRead(
-        id=row.id,
-        tenant=row.tenant_id,
-        name=row.name,
+    return _read(
+        ParameterRead,
+        row,
         label=spec.label if spec else row.name,
         article=spec.article if spec else "",
-        value=row.value,
-        document=row.document,
-        document_date=row.document_date,
-        effective_from=row.effective_from,
-        recorded_at=row.recorded_at,
     )
 
 
