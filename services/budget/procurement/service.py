@@ -17,9 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
-from libs.common.events import emit
 from services.budget.models import BudgetProject, Contract, Procurement
-from services.budget.outbox import of_project, stamped
+from services.budget.outbox import announce, of_project
 from services.budget.procurement.schemas import ContractCreate, ProcurementCreate
 from services.budget.replica import require_document, status_text
 
@@ -72,14 +71,8 @@ async def _advance(
     project.status = status
     project.updated_at = datetime.now(UTC)
     await session.flush()
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service="budget",
-        aggregate="project",
-        event=event,
-        data=stamped(project, {"project_id": str(project.id), **data}),
-        actor=actor,
+    await announce(
+        session, project, "project", event, {"project_id": str(project.id), **data}, actor
     )
 
 
