@@ -71,14 +71,8 @@ async def plan_deadlines(
         )
         session.add(row)
         await session.flush()
-        await emit(
-            session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="deadline",
-            event="scheduled",
-            data={**deadline_data(project, row), "anchor": anchor, "anchor_on": on.isoformat()},
-            actor=actor,
+        await announce_deadline(
+            session, project, row, "scheduled", actor, anchor=anchor, anchor_on=on.isoformat()
         )
         out.append(row)
     return out
@@ -100,6 +94,26 @@ def deadline_data(project: Project, row: Deadline) -> dict[str, Any]:
     }
 
 
+async def announce_deadline(
+    session: AsyncSession,
+    project: Project,
+    row: Deadline,
+    event: str,
+    actor: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """Record ``deadline.<event>`` of ``row``: :func:`deadline_data` with ``extra``."""
+    await emit(
+        session,
+        tenant=project.tenant_id,
+        service=SERVICE,
+        aggregate="deadline",
+        event=event,
+        data={**deadline_data(project, row), **extra},
+        actor=actor,
+    )
+
+
 async def meet_deadline(
     session: AsyncSession, project: Project, met_by: str, on: date, actor: dict[str, Any]
 ) -> None:
@@ -113,14 +127,8 @@ async def meet_deadline(
     for row in earliest.values():
         late = on > row.due_on
         row.status, row.met_on = "met", on
-        await emit(
-            session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="deadline",
-            event="met",
-            data={**deadline_data(project, row), "met_on": on.isoformat(), "late": late},
-            actor=actor,
+        await announce_deadline(
+            session, project, row, "met", actor, met_on=on.isoformat(), late=late
         )
 
 
@@ -163,19 +171,15 @@ async def request_extension(
     )
     session.add(ext)
     await session.flush()
-    await emit(
+    await announce_deadline(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="deadline",
-        event="extension_requested",
-        data={
-            **deadline_data(project, row),
-            "extension_id": str(ext.id),
-            "requested_until": until.isoformat(),
-            "reason": reason,
-        },
-        actor=actor,
+        project,
+        row,
+        "extension_requested",
+        actor,
+        extension_id=str(ext.id),
+        requested_until=until.isoformat(),
+        reason=reason,
     )
     return ext
 
@@ -214,7 +218,6 @@ async def decide_extension(
     ext.status = "granted" if outcome == "grant" else "refused"
     ext.decided_by, ext.decided_at, ext.opinion = actor, now(), opinion
     data = {
-        **deadline_data(project, row),
         "extension_id": str(ext.id),
         "opinion": opinion,
         "requested_until": ext.requested_until.isoformat(),
@@ -224,13 +227,5 @@ async def decide_extension(
         row.due_on = ext.requested_until
         row.status, row.reminded_at, row.overdue_at = "open", None, None
         data["due_on"] = row.due_on.isoformat()
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="deadline",
-        event=f"extension_{ext.status}",
-        data=data,
-        actor=actor,
-    )
+    await announce_deadline(session, project, row, f"extension_{ext.status}", actor, **data)
     return ext
