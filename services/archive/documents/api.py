@@ -93,7 +93,7 @@ def _multipart_body(properties: dict[str, Any], required: list[str]) -> dict[str
                     "schema": {"type": "object", "properties": properties, "required": required}
                 }
             },
-        }
+        },
     }
 
 
