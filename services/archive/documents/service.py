@@ -72,6 +72,15 @@ def document_scope(document: Document) -> Scope:
     )
 
 
+#: Where a version's bytes are and the digests taken as they streamed in.
+_FIXITY = ("bucket", "key", "version_id", "size", "sha256", "sm3")
+
+
+def _fixity(stored: Stored) -> dict[str, Any]:
+    """A stored version's place and fixity, as its row and its event both record them."""
+    return {name: getattr(stored, name) for name in _FIXITY}
+
+
 async def record_version(
     session: AsyncSession,
     *,
@@ -90,12 +99,7 @@ async def record_version(
         id=uuid7(),
         tenant_id=tenant,
         kind="document",
-        bucket=stored.bucket,
-        key=stored.key,
-        version_id=stored.version_id,
-        size=stored.size,
-        sha256=stored.sha256,
-        sm3=stored.sm3,
+        **_fixity(stored),
         retention_mode=None,
         retain_until=until,
         legal_hold=False,
@@ -131,14 +135,9 @@ async def record_version(
             "document_id": str(document.id),
             "title": document.title,
             "doc_type": document.doc_type,
-            "version_id": stored.version_id,
             "seq": version.seq,
             "filename": filename,
-            "bucket": stored.bucket,
-            "key": stored.key,
-            "size": stored.size,
-            "sha256": stored.sha256,
-            "sm3": stored.sm3,
+            **_fixity(stored),
             # The lock this version gets once the row has committed (read back then).
             "retention": {"mode": "COMPLIANCE", "until": until.isoformat()},
             "legal_hold": hold_requested,
@@ -164,13 +163,8 @@ async def create_document_rows(
     document = Document(
         id=document_id,
         tenant_id=tenant,
-        title=meta.title,
-        doc_type=meta.doc_type,
-        doc_number=meta.doc_number,
-        doc_date=meta.doc_date,
-        author_unit=meta.author_unit,
-        security_level=meta.security_level,
-        retention_period=meta.retention_period,
+        # The descriptive metadata (著录项): what the upload says besides where it files the document.
+        **meta.model_dump(exclude={"project_id", "step_id", "legal_hold"}),
         unit_id=unit_id,
         current_version_id=None,
         version_count=0,
