@@ -150,13 +150,9 @@ async def download_package(
     if obj is not None:  # built before issue 16: its tar is stored
         return await stream_object(
             storage.store,
-            bucket=obj.bucket,
-            key=obj.key,
-            version_id=obj.version_id,
-            size=obj.size,
+            obj,
             content_type="application/x-tar",
             filename=f"{package.id}.tar",
-            etag=obj.sha256,
             range_header=range_header,
         )
     try:
