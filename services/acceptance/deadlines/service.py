@@ -14,6 +14,7 @@ Reminders and overdue notices are the sweep's (:mod:`.sweep`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,25 @@ __all__ = [
 EXTENSIBLE = frozenset({"acceptance_due"})
 
 
+async def open_deadline(
+    session: AsyncSession, project: Project, planned: schedule.Planned
+) -> Deadline:
+    """Record ``planned`` as an open deadline of the project's current submission."""
+    row = Deadline(
+        id=uuid.uuid4(),
+        tenant_id=project.tenant_id,
+        project_id=project.id,
+        submission=project.submission,
+        **asdict(planned),
+        original_due_on=planned.due_on,
+        status="open",
+        created_at=now(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
 async def plan_deadlines(
     session: AsyncSession, project: Project, anchor: str, on: date, actor: dict[str, Any]
 ) -> list[Deadline]:
@@ -50,27 +70,7 @@ async def plan_deadlines(
     for planned in schedule.plan(limits, anchor, on):
         if await repository.cycle_exists(session, project, planned.code):
             continue
-        row = Deadline(
-            id=uuid.uuid4(),
-            tenant_id=project.tenant_id,
-            project_id=project.id,
-            submission=project.submission,
-            code=planned.code,
-            anchor=anchor,
-            anchor_on=on,
-            period=planned.period,
-            month_day=planned.month_day,
-            working_days=planned.working_days,
-            due_on=planned.due_on,
-            original_due_on=planned.due_on,
-            calendar_known=planned.calendar_known,
-            article=planned.article,
-            explanation=planned.explanation,
-            status="open",
-            created_at=now(),
-        )
-        session.add(row)
-        await session.flush()
+        row = await open_deadline(session, project, planned)
         await announce_deadline(
             session, project, row, "scheduled", actor, anchor=anchor, anchor_on=on.isoformat()
         )

@@ -25,7 +25,7 @@ from libs.common.deadlines import next_month_day, today_in_china
 from libs.common.events import system_actor
 from libs.common.periodic import for_each_tenant
 from services.acceptance.deadlines import repository, schedule
-from services.acceptance.deadlines.service import announce_deadline
+from services.acceptance.deadlines.service import announce_deadline, open_deadline
 from services.acceptance.models import Deadline, Project, tenants
 from services.acceptance.rules import now
 
@@ -88,27 +88,22 @@ async def roll_forward(
         while row.original_due_on < today and project.state == "implementing":
             anchor_on = row.original_due_on + timedelta(days=1)
             due = next_month_day(anchor_on, str(row.month_day))
-            nxt = Deadline(
-                id=uuid.uuid4(),
-                tenant_id=tenant,
-                project_id=row.project_id,
-                submission=row.submission,
-                code=row.code,
-                anchor=row.anchor,
-                anchor_on=anchor_on,
-                period=None,
-                month_day=row.month_day,
-                working_days=False,
-                due_on=due,
-                original_due_on=due,
-                calendar_known=True,
-                article=row.article,
-                explanation=row.explanation,
-                status="open",
-                created_at=now(),
+            nxt = await open_deadline(
+                session,
+                project,
+                schedule.Planned(
+                    code=row.code,
+                    anchor=row.anchor,
+                    anchor_on=anchor_on,
+                    due_on=due,
+                    calendar_known=True,
+                    period=None,
+                    month_day=row.month_day,
+                    working_days=False,
+                    article=row.article,
+                    explanation=row.explanation,
+                ),
             )
-            session.add(nxt)
-            await session.flush()
             await announce_deadline(
                 session,
                 project,
