@@ -18,7 +18,7 @@ from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict
 from services.acceptance.deadlines.service import meet_deadline, plan_deadlines
 from services.acceptance.models import Acceptance, Project
-from services.acceptance.outbox import emit_for
+from services.acceptance.outbox import emit_for, of_project
 from services.acceptance.review import checklist
 from services.acceptance.review import repository as reviews
 from services.acceptance.review.service import (
@@ -121,10 +121,7 @@ async def record_acceptance(
         review.items = items
         await pass_review(session, project, review, "建设单位核查验收条件齐备", actor)
     row = Acceptance(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         review_id=review.id if review else None,
         outcome=outcome,
         held_on=held_on,

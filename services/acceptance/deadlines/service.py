@@ -24,7 +24,7 @@ from libs.common.errors import Conflict, Invalid, NotFound
 from libs.common.events import emit
 from services.acceptance.deadlines import repository, schedule
 from services.acceptance.models import Deadline, Extension, Project
-from services.acceptance.outbox import SERVICE
+from services.acceptance.outbox import SERVICE, of_project
 from services.acceptance.rules import now
 
 __all__ = [
@@ -47,10 +47,7 @@ async def open_deadline(
 ) -> Deadline:
     """Record ``planned`` as an open deadline of the project's current submission."""
     row = Deadline(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         **asdict(planned),
         original_due_on=planned.due_on,
         status="open",

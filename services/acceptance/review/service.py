@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Invalid, NotFound
 from services.acceptance.models import Document, Project, Review
-from services.acceptance.outbox import emit_for
+from services.acceptance.outbox import emit_for, of_project
 from services.acceptance.review import checklist, repository
 from services.acceptance.rules import now, require_role, require_state, requirements
 
@@ -81,10 +81,7 @@ async def request_review(
             for i in items
         ]
     review = Review(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         mode=plan.mode,
         reviewer_role=plan.reviewer_role,
         article=plan.article,
