@@ -164,13 +164,7 @@ async def create_line(
         )
     line = BudgetLine(
         **of_project(project, actor),
-        kind=body.kind,
-        year=body.year,
-        service_year=body.service_year,
-        amount=body.amount,
-        funding=body.funding,
-        finance_opinion_document_id=body.finance_opinion_document_id,
-        note=body.note,
+        **body.model_dump(),
         version=1,
     )
     line.updated_at = line.created_at

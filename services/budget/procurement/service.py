@@ -94,8 +94,7 @@ async def start_procurement(
     proc = Procurement(
         **of_project(project, actor),
         submission=project.submission,
-        method=body.method,
-        started_on=body.started_on,
+        **body.model_dump(),
     )
     await _advance(
         session,
@@ -140,10 +139,7 @@ async def record_contract(
     contract = Contract(
         **of_project(project, actor),
         submission=project.submission,
-        supplier=body.supplier,
-        amount=body.amount,
-        signed_on=body.signed_on,
-        document_id=body.document_id,
+        **body.model_dump(),
     )
     await _advance(
         session,
