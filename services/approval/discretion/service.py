@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
 from libs.common.events import emit
+from libs.common.reads import from_row
 from libs.policy import NoPolicyInForce, Pack, PackError, PolicyRegistry
 from libs.policy.bind import bind_in_force, check_setting, waivable_rules
 from libs.policy.parameters import Exemption, ParameterSetting
@@ -50,9 +50,6 @@ __all__ = [
 ]
 
 
-ReadT = TypeVar("ReadT", bound=BaseModel)
-
-
 def _pack_now(policies: PolicyRegistry, tenant: str) -> Pack:
     """The pack that will judge the tenant's next submissions (today's, in China)."""
     try:
@@ -61,16 +58,8 @@ def _pack_now(policies: PolicyRegistry, tenant: str) -> Pack:
         raise Invalid("tenant", "本辖区当前没有适用的政策") from None
 
 
-def _read(model: type[ReadT], row: Any, **computed: Any) -> ReadT:
-    """``model`` from the row's columns of the same names; its ``tenant`` is the row's tenant_id."""
-    columns = {
-        n: getattr(row, n) for n in model.model_fields if n not in computed and n != "tenant"
-    }
-    return model(tenant=row.tenant_id, **columns, **computed)
-
-
 def exception_read(row: RuleException) -> ExceptionRead:
-    return _read(ExceptionRead, row)
+    return from_row(ExceptionRead, row, tenant=row.tenant_id)
 
 
 async def grant_exception(
@@ -147,9 +136,10 @@ async def exception_counts(session: AsyncSession) -> list[ExceptionCount]:
 
 def _parameter_read(row: BureauParameter, pack: Pack | None) -> ParameterRead:
     spec = pack.spec.parameters.get(row.name) if pack is not None else None
-    return _read(
+    return from_row(
         ParameterRead,
         row,
+        tenant=row.tenant_id,
         label=spec.label if spec else row.name,
         article=spec.article if spec else "",
     )
