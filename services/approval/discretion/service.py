@@ -84,14 +84,11 @@ async def grant_exception(
     row = RuleException(
         id=uuid.uuid4(),
         tenant_id=tenant,
-        project_id=body.project_id,
-        project_name=body.project_name,
+        **body.model_dump(),
         pack_id=pack.id,
-        rule=body.rule,
         article=waivable.article,
         authority=waivable.authority,
         role=waivable.role,
-        reason=body.reason,
         granted_on=today_in_china(),
         granted_by=actor,
         granted_at=now,
@@ -177,11 +174,7 @@ async def record_parameter(
     row = BureauParameter(
         id=uuid.uuid4(),
         tenant_id=tenant,
-        name=body.name,
-        value=body.value,
-        document=body.document,
-        document_date=body.document_date,
-        effective_from=body.effective_from,
+        **body.model_dump(),
         set_by=actor,
         recorded_at=datetime.now(UTC),
     )

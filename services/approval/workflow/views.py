@@ -101,17 +101,13 @@ def step_task(
     viewer: AuthSubject,
     kind: Literal["step", "expert_review"] = "step",
 ) -> StepTask:
-    return StepTask(
+    return from_row(
+        StepTask,
+        wf,
         **_step_fields(wf, step, viewer),
         kind=kind,
         tenant=wf.tenant_id,
         workflow_id=wf.id,
-        purpose=wf.purpose,
-        project_id=wf.project_id,
-        project_name=wf.project_name,
-        route=wf.route,
-        amount=wf.amount,
-        approved_amount=wf.approved_amount,
         opened_at=step.opened_at,
     )
 
