@@ -42,12 +42,7 @@ async def evaluate(
         session,
         target.project,
         target.access.subject,
-        kind=body.kind,
-        report_document_id=body.report_document_id,
-        submitted_on=body.submitted_on,
-        summary=body.summary,
-        rating=body.rating,
-        draw_id=body.draw_id,
+        **body.model_dump(),
         actor=target.actor,
     )
     return await take_step(idem, session, target.project, step, status=201)

@@ -245,10 +245,7 @@ async def return_surplus(
         raise Conflict("voucher_used", "凭证号已使用", body.voucher_no)
     row = SurplusReturn(
         **of_project(project, actor),
-        amount=body.amount,
-        returned_on=body.returned_on,
-        channel=body.channel,
-        voucher_no=body.voucher_no,
+        **body.model_dump(),
         article=article,
     )
     session.add(row)
@@ -256,10 +253,7 @@ async def return_surplus(
     out = {
         "surplus_id": str(row.id),
         "project_id": str(project.id),
-        "amount": body.amount,
-        "returned_on": body.returned_on.isoformat(),
-        "channel": body.channel,
-        "voucher_no": body.voucher_no,
+        **body.model_dump(mode="json"),
         "article": article,
         "balance": left - body.amount,
     }
