@@ -39,6 +39,16 @@ idempotency_keys = _platform.idempotency_keys
 _ts = sa.DateTime(timezone=True)
 
 
+class Decided:
+    """A request someone answers: who asked and when, who decided, when, and the written opinion."""
+
+    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
 class Project(TenantMixin, Base):
     """One project as acceptance knows it (latest submission's decision)."""
 
@@ -66,7 +76,7 @@ class Project(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
 
 
-class Review(TenantMixin, Base):
+class Review(TenantMixin, Decided, Base):
     """A pre-acceptance review; a returned review is closed and a new one opened."""
 
     __tablename__ = "reviews"
@@ -80,11 +90,6 @@ class Review(TenantMixin, Base):
     # open → passed | returned
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
-    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
-    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
-    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
 class Acceptance(TenantMixin, Base):
@@ -143,7 +148,7 @@ class Deadline(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
 
 
-class Extension(TenantMixin, Base):
+class Extension(TenantMixin, Decided, Base):
     """延期验收申请 (莱州 第二十三条第二款) and the approving department's answer."""
 
     __tablename__ = "extensions"
@@ -154,11 +159,6 @@ class Extension(TenantMixin, Base):
     requested_until: Mapped[date] = mapped_column(sa.Date, nullable=False)
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # requested|granted|refused
-    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
-    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
-    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
 class Evaluation(TenantMixin, Base):
