@@ -72,6 +72,26 @@ def document_scope(document: Document) -> Scope:
     )
 
 
+async def _announce(
+    session: AsyncSession,
+    tenant: str,
+    event: str,
+    document_id: uuid.UUID,
+    actor: dict[str, Any],
+    **data: Any,
+) -> None:
+    """Record ``document.<event>`` of one document, with what else the event says."""
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="document",
+        event=event,
+        data={"document_id": str(document_id), **data},
+        actor=actor,
+    )
+
+
 #: Where a version's bytes are and the digests taken as they streamed in.
 _FIXITY = ("bucket", "key", "version_id", "size", "sha256", "sm3")
 
@@ -125,24 +145,20 @@ async def record_version(
     )
     session.add(version)
     await session.flush()
-    await emit(
+    await _announce(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event="uploaded",
-        data={
-            "document_id": str(document.id),
-            "title": document.title,
-            "doc_type": document.doc_type,
-            "seq": version.seq,
-            "filename": filename,
-            **_fixity(stored),
-            # The lock this version gets once the row has committed (read back then).
-            "retention": {"mode": "COMPLIANCE", "until": until.isoformat()},
-            "legal_hold": hold_requested,
-        },
-        actor=actor,
+        tenant,
+        "uploaded",
+        document.id,
+        actor,
+        title=document.title,
+        doc_type=document.doc_type,
+        seq=version.seq,
+        filename=filename,
+        **_fixity(stored),
+        # The lock this version gets once the row has committed (read back then).
+        retention={"mode": "COMPLIANCE", "until": until.isoformat()},
+        legal_hold=hold_requested,
     )
     return version, obj
 
@@ -407,18 +423,14 @@ async def attach(
             )
         )
         await session.flush()
-        await emit(
+        await _announce(
             session,
-            tenant=tenant,
-            service="archive",
-            aggregate="document",
-            event="attached",
-            data={
-                "document_id": str(document_id),
-                "project_id": str(project_id),
-                "step_id": step_id,
-            },
-            actor=actor,
+            tenant,
+            "attached",
+            document_id,
+            actor,
+            project_id=str(project_id),
+            step_id=step_id,
         )
     return {"project_id": project_id, "step_id": step_id}
 
@@ -440,14 +452,13 @@ async def set_legal_hold(
     obj.legal_hold = on
     obj.hold_requested = on  # a pending lock must not put back a hold just lifted
     await session.flush()
-    await emit(
+    await _announce(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event="legal_hold_set" if on else "legal_hold_lifted",
-        data={"document_id": str(document_id), "version_id": version_id},
-        actor=actor,
+        tenant,
+        "legal_hold_set" if on else "legal_hold_lifted",
+        document_id,
+        actor,
+        version_id=version_id,
     )
     return version_dict(version, obj)
 
@@ -491,12 +502,4 @@ async def delete_document(
     document = await get_document(session, document_id)
     await session.delete(document)
     await session.flush()
-    await emit(
-        session,
-        tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event="deleted",
-        data={"document_id": str(document_id)},
-        actor=actor,
-    )
+    await _announce(session, tenant, "deleted", document_id, actor)
