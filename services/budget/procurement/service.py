@@ -104,8 +104,7 @@ async def start_procurement(
         status="procuring",
         data={
             "procurement_id": str(proc.id),
-            "method": body.method,
-            "started_on": body.started_on.isoformat(),
+            **body.model_dump(mode="json"),
             "reason": f"启动采购（{body.method}）",
         },
         actor=actor,
@@ -149,10 +148,7 @@ async def record_contract(
         status="implementing",
         data={
             "contract_id": str(contract.id),
-            "supplier": body.supplier,
-            "amount": body.amount,
-            "signed_on": body.signed_on.isoformat(),
-            "document_id": str(body.document_id),
+            **body.model_dump(mode="json"),
             "reason": f"签订合同：{body.supplier}，{body.amount}元",
         },
         actor=actor,
