@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import TenantMixin, make_base
+from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
-from libs.common.events import event_tables
-from libs.common.idempotency import idempotency_table
-from libs.common.tenants import tenant_table
+from libs.common.tables import platform_tables
 
 __all__ = ["Base", "dead_letter", "documents", "outbox", "tenants"]
 
-SCHEMA = "registry"
-if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base(SCHEMA)
 
-tenants = tenant_table(Base.metadata)
-_events = event_tables(Base.metadata)
-outbox = _events.outbox
-dead_letter = _events.dead_letter
+class Base(DeclarativeBase):
+    metadata = service_metadata("registry")
+
+
+_platform = platform_tables(Base.metadata)
+tenants = _platform.tenants
+idempotency_keys = _platform.idempotency_keys
+outbox = _platform.events.outbox
+dead_letter = _platform.events.dead_letter
 # The archive's documents, kept from its events: a catalog entry's disposal
 # evidence must be one of them (issue 16 item 9).
 documents = document_table(Base.metadata)
@@ -44,9 +42,6 @@ class Unit(TenantMixin, Base):
     # 统一社会信用代码: 18 characters when known.
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
-
-
-idempotency_keys = idempotency_table(Base.metadata)
 
 
 class Project(TenantMixin, Base):

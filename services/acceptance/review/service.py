@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Invalid, NotFound
-from libs.common.events import emit
 from libs.vocab import label as vocab_label
 from services.acceptance.models import Document, Project, Review
-from services.acceptance.outbox import SERVICE, project_data
+from services.acceptance.outbox import emit_for, of_project
 from services.acceptance.review import checklist, repository
 from services.acceptance.rules import now, require_role, require_state, requirements
 
@@ -85,10 +84,7 @@ async def request_review(
             for i in items
         ]
     review = Review(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         mode=plan.mode,
         reviewer_role=plan.reviewer_role,
         article=plan.article,
@@ -106,24 +102,20 @@ async def request_review(
         if plan.mode == "conformity_review"
         else f"依据{plan.article}，建设单位核查验收条件"
     )
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="project",
-        event="review_requested",
-        data=project_data(
-            project,
-            review_id=str(review.id),
-            mode=plan.mode,
-            reviewer_role=plan.reviewer_role,
-            article=plan.article,
-            explanation=plan.explanation,
-            items=review.items,
-            note=note,
-            reason=why,
-        ),
-        actor=actor,
+        project,
+        "project",
+        "review_requested",
+        actor,
+        review_id=str(review.id),
+        mode=plan.mode,
+        reviewer_role=plan.reviewer_role,
+        article=plan.article,
+        explanation=plan.explanation,
+        items=review.items,
+        note=note,
+        reason=why,
     )
     return review
 
@@ -168,14 +160,8 @@ async def attach_evidence(
         "note": note,
     }
     review.items = [updated if i["code"] == code else i for i in review.items]
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="review",
-        event="item_updated",
-        data=project_data(project, review_id=str(review.id), item=updated),
-        actor=actor,
+    await emit_for(
+        session, project, "review", "item_updated", actor, review_id=str(review.id), item=updated
     )
     return review
 
@@ -207,21 +193,17 @@ async def pass_review(
         raise missing_problem(blocking, "验收前置审核")
     review.status, review.decided_by, review.decided_at = "passed", actor, now()
     review.opinion = opinion
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="review",
-        event="passed",
-        data=project_data(
-            project,
-            review_id=str(review.id),
-            mode=review.mode,
-            article=review.article,
-            opinion=opinion,
-            items=review.items,
-        ),
-        actor=actor,
+        project,
+        "review",
+        "passed",
+        actor,
+        review_id=str(review.id),
+        mode=review.mode,
+        article=review.article,
+        opinion=opinion,
+        items=review.items,
     )
 
 
@@ -246,18 +228,14 @@ async def decide_review(
     review.status, review.decided_by, review.decided_at = "returned", actor, now()
     review.opinion = opinion
     project.state = "completed"
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="project",
-        event="review_returned",
-        data=project_data(
-            project,
-            review_id=str(review.id),
-            article=review.article,
-            reason=f"验收前置审核退回：{opinion}",
-        ),
-        actor=actor,
+        project,
+        "project",
+        "review_returned",
+        actor,
+        review_id=str(review.id),
+        article=review.article,
+        reason=f"验收前置审核退回：{opinion}",
     )
     return review

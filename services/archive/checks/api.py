@@ -29,7 +29,7 @@ from services.archive.packages.api import package_scope
 from services.archive.packages.service import get_package
 from services.archive.replica import require_project
 
-router = APIRouter(prefix="/v1", tags=["checks"])
+router = APIRouter(prefix="/v1", tags=["checks"], responses=PROBLEMS)
 
 
 def _scanner(request: Request) -> VirusScanner:
@@ -45,7 +45,7 @@ def _scanner(request: Request) -> VirusScanner:
     response_model=CheckReportRead,
     status_code=201,
     summary="对归档信息包执行四性检测（每个辖区同时只执行一项；支持 Idempotency-Key）",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def run_checks(
     package_id: uuid.UUID,
@@ -84,7 +84,6 @@ async def _readable_report(session: AsyncSession, access: Access, report_id: uui
     "/check-reports/{report_id}",
     response_model=CheckReportRead,
     summary="检测报告（JSON）",
-    responses=PROBLEMS,
 )
 async def get_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> dict[str, Any]:
     return service.report_dict(await _readable_report(session, access, report_id))
@@ -118,7 +117,7 @@ async def list_acceptances(
     "/check-reports/{report_id}/items/{item_id}/manual",
     response_model=CheckReportRead,
     summary="录入人工确认项的结果（仅限人工检测项）",
-    responses={**PROBLEMS, 409: {"description": "自动检测项不能人工改判"}},
+    responses={409: {"description": "自动检测项不能人工改判"}},
 )
 async def record_manual_outcome(
     report_id: uuid.UUID,
@@ -147,7 +146,6 @@ async def record_manual_outcome(
     "/check-reports/{report_id}/print",
     response_class=HTMLResponse,
     summary="检测报告（可打印页面）",
-    responses=PROBLEMS,
 )
 async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> HTMLResponse:
     report = service.report_dict(await _readable_report(session, access, report_id))
@@ -173,7 +171,7 @@ async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession)
     response_model=AcceptanceRead,
     status_code=201,
     summary="档案验收（移交与接收环节四性检测，无否决项不通过且无未检测项方可通过；支持 Idempotency-Key）",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def accept(
     project_id: uuid.UUID,
