@@ -98,6 +98,7 @@ from libs.vocab._project import (
     SYSTEM_STATES,
     StateCode,
 )
+from libs.vocab._trail import TRAIL_AMOUNT_FIELDS, TrailLine, describe_event
 from libs.vocab._workflow import (
     OPINION_OUTCOMES,
     STEP_LABELS,
@@ -163,6 +164,7 @@ __all__ = [
     "SYSTEM_STATES",
     "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",
+    "TRAIL_AMOUNT_FIELDS",
     "TRIGGER_LABELS",
     "VALUE_LABELS",
     "WORKFLOW_STATES",
@@ -176,6 +178,8 @@ __all__ = [
     "SecurityLevel",
     "StageCode",
     "StateCode",
+    "TrailLine",
+    "describe_event",
     "format_amount",
     "format_time",
     "format_wan",

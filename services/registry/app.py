@@ -23,6 +23,7 @@ SPEC = ServiceSpec(
     # The registry validates a unit's facts when it saves the project, so a
     # pack that fails to load stops the service at start-up, as in approval.
     on_startup=(install_policies_on_startup,),
+    consumers=events.CONSUMERS,
 )
 
 

@@ -25,7 +25,10 @@ Consumes:
   record): a tenant event it did not publish is rejected
   (:mod:`services.registry.tenants.handlers`);
 - the archive's document events, into the replica that catalog disposals cite
-  (:mod:`services.registry.replica`).
+  (:mod:`services.registry.replica`);
+- with a second durable consumer (``registry_trail``), every platform event
+  that names a project, into the auditor's trail (:mod:`services.registry.trail`,
+  ADR 0011).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from services.registry.projects import lifecycle
 from services.registry.projects.handlers import on_decided, on_decision_failed, on_transition
 from services.registry.replica import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, on_document
 from services.registry.tenants.handlers import on_tenant_event
+from services.registry.trail.handlers import CONSUMER as TRAIL_CONSUMER
 
 PUBLISHES = (
     "govproj.registry.tenant.created.v1",
@@ -90,3 +94,6 @@ SUBJECTS: tuple[str, ...] = (
     "govproj.*.acceptance.project.>",
     DOCUMENT_SUBJECT,
 )
+
+#: Consumers beside the main one: the auditor's trail reads the whole stream.
+CONSUMERS = (TRAIL_CONSUMER,)

@@ -117,6 +117,10 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             # The city over its counties.
             _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
+            # The whole event trail of a project: those who audit or answer for it.
+            _action(
+                "trail.read", "查看审计轨迹", "auditor", "bureau_officer", "overseer", writes=False
+            ),
             _action("platform.admin", "平台管理", "platform_admin"),
         )
     }

@@ -120,17 +120,31 @@ async def history(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectH
     )
 
 
-def encode_cursor(project: Project) -> str:
-    raw = f"{project.created_at.isoformat()}|{project.id}"
+def encode_keyset(at: datetime, key: object) -> str:
+    """An opaque page cursor for keyset pagination on (time, key)."""
+    raw = f"{at.isoformat()}|{key}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_keyset(cursor: str) -> tuple[datetime, str]:
+    """(time, key) from :func:`encode_keyset`; a cursor that is not one is 422."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, pid = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(pid)
+        at, key = raw.split("|")
+        return datetime.fromisoformat(at), key
     except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("cursor", "游标无效") from exc
+
+
+def encode_cursor(project: Project) -> str:
+    return encode_keyset(project.created_at, project.id)
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    at, pid = decode_keyset(cursor)
+    try:
+        return at, uuid.UUID(pid)
+    except ValueError as exc:
         raise Invalid("cursor", "游标无效") from exc
 
 
