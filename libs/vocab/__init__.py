@@ -98,7 +98,7 @@ from libs.vocab._project import (
     SYSTEM_STATES,
     StateCode,
 )
-from libs.vocab._trail import TRAIL_AMOUNT_FIELDS, TrailLine, describe_event
+from libs.vocab._trail import TRAIL_AMOUNT_FIELDS, TrailLine, actor_name, describe_event
 from libs.vocab._workflow import (
     OPINION_OUTCOMES,
     STEP_LABELS,
@@ -179,6 +179,7 @@ __all__ = [
     "StageCode",
     "StateCode",
     "TrailLine",
+    "actor_name",
     "describe_event",
     "format_amount",
     "format_time",

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from libs.vocab._label import label
 
-__all__ = ["TRAIL_AMOUNT_FIELDS", "TrailLine", "describe_event"]
+__all__ = ["TRAIL_AMOUNT_FIELDS", "TrailLine", "actor_name", "describe_event"]
 
 #: Amount fields of event data, in the order a trail row lists them.
 TRAIL_AMOUNT_FIELDS: Final[Mapping[str, str]] = {
@@ -76,7 +76,7 @@ def _step_opened(base: str, data: Mapping[str, Any]) -> str:
 def _experts_assigned(base: str, data: Mapping[str, Any]) -> str:
     names = [str(e.get("name") or "") for e in data.get("experts") or [] if isinstance(e, Mapping)]
     named = "、".join(n for n in names if n)
-    return f"{_step(data)}{base}" + (f"：{named}" if named else "")
+    return f"{base}（{_step(data)[1:-1]}）" + (f"：{named}" if named else "")
 
 
 def _expert_opinion(base: str, data: Mapping[str, Any]) -> str:
@@ -184,3 +184,17 @@ def describe_event(event_type: str, data: Mapping[str, Any]) -> TrailLine:
         amounts=() if standing else _amounts(data),
         article=str(article) if article else None,
     )
+
+
+def actor_name(actor: Mapping[str, Any]) -> str:
+    """Who did it, as a trail names them: the person's name, or what kind of system acted.
+
+    A system process or an external system (the finance system's answers) has no
+    person's name; its roles, shown beside it, say whose system it is.
+    """
+    kind = actor.get("type")
+    if kind == "system":
+        return "平台自动处理"
+    if kind == "external":
+        return "外部业务系统"
+    return str(actor.get("name") or actor.get("id") or "—")
