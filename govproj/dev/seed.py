@@ -1,6 +1,6 @@
 """Demo projects in every lifecycle state, made through the services' APIs (``govproj dev seed``).
 
-Each demo county gets one project per target state (草稿 … 已评价, 不予立项, 已终止),
+Each demo county gets one project per target state (草稿 … 已自评, 不予立项, 已终止),
 driven there the way people would: the unit files its annual demand and submits,
 the named reviewers act on every step of the review workflow (experts by name, the
 finance officer by hand where no finance system answers), the unit procures, signs,
