@@ -24,6 +24,7 @@ __all__ = [
     "PlatformAdmin",
     "ProjectWriter",
     "Reader",
+    "TrailReader",
     "UnitRegistrar",
 ]
 
@@ -31,6 +32,8 @@ __all__ = [
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 #: Any role reads what its visible tenants hold.
 Reader = Annotated[Access, Depends(permit("read"))]
+#: A project's whole event trail: the auditor, the bureau, the overseeing city (ADR 0011).
+TrailReader = Annotated[Access, Depends(permit("trail.read"))]
 #: The overseer's summary of its child jurisdictions.
 OversightReader = Annotated[Access, Depends(permit("oversight.read"))]
 #: Create, edit and submit projects: a unit for itself, the bureau for any unit.

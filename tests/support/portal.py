@@ -42,3 +42,9 @@ def console_as(
         value = session.encode(_SECRET, data)
         client.cookies.set(session.COOKIE, value)
         yield client
+
+
+def bearer_of(console: TestClient) -> dict[str, str]:
+    """The ``Authorization`` header the console forwards for its signed-in person."""
+    data = session.decode(_SECRET, console.cookies.get(session.COOKIE) or "")
+    return {"Authorization": f"Bearer {data['access_token']}"}

@@ -5,34 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from libs.common.auth import Access, Scope, permit
+from libs.common.auth import Scope
 from libs.common.http import problem_responses
 from libs.common.service import DbSession
-from libs.vocab import describe_event
-from services.registry.models import TrailEvent
+from services.registry.deps import TrailReader
 from services.registry.projects import repository as projects
-from services.registry.trail import repository
-from services.registry.trail.schemas import TrailAmount, TrailEntry, TrailPage
+from services.registry.trail import service
+from services.registry.trail.schemas import TrailPage
 
 router = APIRouter(prefix="/v1", tags=["trail"])
-
-#: The auditor, the bureau and the overseeing city read a project's whole trail.
-TrailReader = Annotated[Access, Depends(permit("trail.read"))]
-
-
-def _entry(row: TrailEvent) -> TrailEntry:
-    line = describe_event(row.type, row.data)
-    return TrailEntry(
-        event_id=row.event_id,
-        type=row.type,
-        at=row.occurred_at,
-        actor=row.actor,
-        sentence=line.sentence,
-        amounts=[TrailAmount(label=name, amount=yuan) for name, yuan in line.amounts],
-        article=line.article,
-    )
 
 
 @router.get(
@@ -45,16 +28,9 @@ async def project_trail(
     project_id: uuid.UUID,
     access: TrailReader,
     session: DbSession,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
     project = await projects.get(session, project_id)
     access.check_read(Scope.of(project))
-    rows, next_cursor = await repository.page(session, project_id, cursor=cursor, limit=limit)
-    policy = (project.decision or {}).get("policy") or {}
-    return TrailPage(
-        project_id=project.id,
-        policy_id=policy.get("id") if isinstance(policy, dict) else None,
-        items=[_entry(r) for r in rows],
-        next_cursor=next_cursor,
-    )
+    return await service.trail_page(session, project=project, cursor=cursor, limit=limit)
