@@ -43,15 +43,14 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
-from fastapi.routing import APIRoute  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bench.registry import bulk_projects  # noqa: E402
 from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
-from govproj.dev.demo import DEMO_UNITS  # noqa: E402
-from govproj.dev.seed import Seeder  # noqa: E402
 from libs.common.testing.platform import RunningPlatform  # noqa: E402
+from libs.common.testing.routes import api_routes  # noqa: E402
 from tests.support.portal import bearer_of, console_as  # noqa: E402
+from tests.support.seed import platform_seeder  # noqa: E402
 
 COUNTY, CITY = "445322", "445300"
 # Who tries a page, in order: the first answered with 200 is measured.
@@ -92,25 +91,10 @@ def _template(url: str) -> str:
 
 def seed_county(running: RunningPlatform, year: int) -> dict[str, str]:
     """One project per lifecycle state in the county, through the APIs; name → id."""
-    bureau = running.headers(COUNTY, "bureau_officer")
-    with running.client("registry") as registry:
-        for name in DEMO_UNITS[COUNTY]:
-            registry.post("/v1/units", headers=bureau, json={"name": name})
-
-    def mint(
-        tenant: str,
-        roles: list[str],
-        user: str,
-        *,
-        unit: str | None = None,
-        name: str | None = None,
-    ) -> str:
-        return running.token(tenant, *roles, user=user, unit=unit, name=name)
-
-    seeder = Seeder(urls=dict(running.urls), mint=mint, year=year, say=lambda _: None)
-    report = seeder.run((COUNTY,))
+    report = platform_seeder(running, year).run((COUNTY,))
     for note in report.notes:
         print("seed:", note)
+    bureau = running.headers(COUNTY, "bureau_officer")
     with running.client("registry") as registry:
         page = registry.get(
             "/v1/projects", headers=bureau, params={"q": "演示项目", "limit": 200}
@@ -137,19 +121,30 @@ def samples(running: RunningPlatform, by_state: dict[str, str], year: int) -> di
         items = tasks if isinstance(tasks, list) else tasks.get("items", [])
         if items and items[0].get("step_id"):
             out["step_id"] = str(items[0]["step_id"])
+        # A 四性检测 report of the project's archive package (the print page shows one).
+        unit = running.headers(COUNTY, "unit_officer", unit=_unit_of(running, rich))
+        package = archive.post(f"/v1/projects/{rich}/packages", headers=unit, json={})
+        if package.status_code == 201:
+            check = archive.post(
+                f"/v1/packages/{package.json()['id']}/checks",
+                headers=unit,
+                json={"stage": "archiving"},
+            )
+            if check.status_code in (200, 201):
+                out["report_id"] = str(check.json()["id"])
     if "draft" in by_state:
         out["draft_id"] = by_state["draft"]
     return out
 
 
-def page_paths(routes: list[Any], values: dict[str, str]) -> Iterator[tuple[str, str | None]]:
-    """Each GET page with its parameters filled (or None and the reason it is skipped)."""
-    for route in routes:
-        if not isinstance(route, APIRoute) or "GET" not in (route.methods or set()):
+def page_paths(app: FastAPI, values: dict[str, str]) -> Iterator[tuple[str, str | None]]:
+    """Each GET page with its parameters filled (or None when no sample fits them)."""
+    for route in api_routes(app):
+        if "GET" not in route.methods:
             continue
         path = route.path
-        if path.endswith("/content") or path.startswith(("/login", "/callback", "/logout")):
-            continue  # a file download or the login, not a page
+        if path.endswith("/content") or path in ("/login", "/callback", "/resume", "/signed-out"):
+            continue  # a file download or the login's own pages
         if path.endswith("/edit"):
             path = path.replace("{project_id}", values.get("draft_id", "{project_id}"))
         missing = [p for p in re.findall(r"{(\w+)}", path) if p not in values]
@@ -157,6 +152,8 @@ def page_paths(routes: list[Any], values: dict[str, str]) -> Iterator[tuple[str,
             yield route.path, None
             continue
         yield route.path, path.format(**values)
+        if route.path == "/dashboard":  # the city's drill-down into the seeded county
+            yield "/dashboard?county=", f"/dashboard?county={COUNTY}"
 
 
 def measure_page(
@@ -205,7 +202,7 @@ def run(projects: int, repeats: int) -> dict[str, Any]:
                 log = CallLog()
                 log.attach(console.app.state.http)  # type: ignore[attr-defined]
                 consoles.append((role, console, log))
-            for template, url in page_paths(cast(FastAPI, consoles[0][1].app).routes, values):
+            for template, url in page_paths(cast(FastAPI, consoles[0][1].app), values):
                 if url is None:
                     pages[template] = {"skipped": "no sample for its parameters"}
                     continue

@@ -158,8 +158,12 @@ class Seeder:
     def _seed_county(self, tenant: str, report: SeedReport) -> dict[str, str]:
         bureau = self._as(tenant, "bureau_officer")
         units = [u["id"] for u in self._call("registry", "GET", "/v1/units", bureau)]
+        if not units:  # the county's demo units, as `govproj dev up` registers them
+            for unit_name in demo.DEMO_UNITS.get(tenant, ()):
+                made = self._call("registry", "POST", "/v1/units", bureau, json={"name": unit_name})
+                units.append(made["id"])
         if not units:
-            raise RuntimeError(f"{tenant} has no units: run the tenant seed first")
+            raise RuntimeError(f"{tenant} has no units and no demo units to register")
         names = {t: f"演示项目：{label('state', t)}（{self.year}年度）" for t in SEED_TARGETS}
         existing = self._existing(tenant, set(names.values()))
         items = self._plan(tenant, units, names, existing)

@@ -11,30 +11,16 @@ from typing import Any
 
 import httpx
 
-from govproj.dev.demo import DEMO_UNITS
-from govproj.dev.seed import SEED_TARGETS, Seeder
+from govproj.dev.seed import SEED_TARGETS
 from libs.common.testing.platform import RunningPlatform
 from libs.vocab import label
 from tests.support.portal import console_as
 from tests.support.registry import PLAN_YEAR
+from tests.support.seed import platform_seeder
 
 YUNAN, YUNFU = "445322", "445300"
 # A plan year no other test consolidates: the seed consolidates its county's plan.
 SEED_YEAR = PLAN_YEAR + 40
-
-
-def _seeder(platform: RunningPlatform) -> Seeder:
-    def mint(
-        tenant: str,
-        roles: list[str],
-        user: str,
-        *,
-        unit: str | None = None,
-        name: str | None = None,
-    ) -> str:
-        return platform.token(tenant, *roles, user=user, unit=unit, name=name)
-
-    return Seeder(urls=dict(platform.urls), mint=mint, year=SEED_YEAR, say=lambda _: None)
 
 
 def _demo_projects(platform: RunningPlatform, registry: httpx.Client) -> dict[str, Any]:
@@ -50,12 +36,7 @@ def _demo_projects(platform: RunningPlatform, registry: httpx.Client) -> dict[st
 def test_the_seed_fills_a_county_with_every_state_once_and_the_city_sees_them(
     platform: RunningPlatform, registry: httpx.Client
 ) -> None:
-    bureau = platform.headers(YUNAN, "bureau_officer")
-    for name in DEMO_UNITS[YUNAN]:
-        r = registry.post("/v1/units", headers=bureau, json={"name": name})
-        assert r.status_code in (201, 409), r.text
-
-    report = _seeder(platform).run((YUNAN,))
+    report = platform_seeder(platform, SEED_YEAR).run((YUNAN,))
     assert report.notes == [], report.notes
     reached = set(report.states[YUNAN].values())
     # 已备案 stands in for 已立项 where the county's rules file the project.
@@ -63,7 +44,7 @@ def test_the_seed_fills_a_county_with_every_state_once_and_the_city_sees_them(
     first = _demo_projects(platform, registry)
     assert len(first) == len(SEED_TARGETS)
 
-    again = _seeder(platform).run((YUNAN,))
+    again = platform_seeder(platform, SEED_YEAR).run((YUNAN,))
     assert again.states == report.states and again.notes == []
     second = _demo_projects(platform, registry)
     assert {n: p["id"] for n, p in second.items()} == {n: p["id"] for n, p in first.items()}
