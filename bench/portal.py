@@ -110,6 +110,8 @@ def samples(running: RunningPlatform, by_state: dict[str, str], year: int) -> di
     with ExitStack() as stack:
         approval = stack.enter_context(running.client("approval"))
         archive = stack.enter_context(running.client("archive"))
+        # Packaging and 四性检测 run inside the request (minutes on a loaded machine).
+        approval.timeout = archive.timeout = httpx.Timeout(600)
         packs = approval.get("/v1/policies", headers=bureau).json()
         if packs:
             first = packs[0] if isinstance(packs, list) else packs.get("items", [{}])[0]
