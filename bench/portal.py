@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make the repo importable
     sys.path.insert(0, str(REPO))
 
+import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
@@ -102,6 +103,20 @@ def seed_county(running: RunningPlatform, year: int) -> dict[str, str]:
     return {p["state"]: p["id"] for p in page["items"]}
 
 
+async def decided(dsn: str) -> None:
+    """Give the bulk rows a decision, as decided projects have (pages read it per project)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "UPDATE registry.projects SET decision = $1::jsonb"
+            " WHERE tenant_id = $2 AND created_by = 'bench' AND route IS NOT NULL",
+            json.dumps({"route": "approval", "explanation": "压测数据"}),
+            COUNTY,
+        )
+    finally:
+        await conn.close()
+
+
 def samples(running: RunningPlatform, by_state: dict[str, str], year: int) -> dict[str, str]:
     """A value for each path parameter of the console's pages."""
     bureau = running.headers(COUNTY, "bureau_officer")
@@ -119,10 +134,11 @@ def samples(running: RunningPlatform, by_state: dict[str, str], year: int) -> di
         docs = archive.get("/v1/documents", headers=bureau, params={"project_id": rich}).json()
         if docs:
             out["document_id"] = docs[0]["id"]
-        tasks = approval.get("/v1/tasks", headers=bureau).json()
-        items = tasks if isinstance(tasks, list) else tasks.get("items", [])
-        if items and items[0].get("step_id"):
-            out["step_id"] = str(items[0]["step_id"])
+        if "under_review" in by_state:  # the open step of the project under review
+            wf = approval.get(f"/v1/projects/{by_state['under_review']}/workflow", headers=bureau)
+            opened = [st for st in wf.json().get("steps", []) if st["state"] == "open"]
+            if wf.status_code == 200 and opened:
+                out["step_id"] = str(opened[0]["step_id"])
         # A 四性检测 report of the project's archive package (the print page shows one).
         unit = running.headers(COUNTY, "unit_officer", unit=_unit_of(running, rich))
         package = archive.post(f"/v1/projects/{rich}/packages", headers=unit, json={})
@@ -192,6 +208,7 @@ def run(projects: int, repeats: int) -> dict[str, Any]:
         by_state = seed_county(running, year)
         seeded_s = time.monotonic() - t0
         asyncio.run(bulk_projects(bench.urls.admin, [COUNTY], projects))
+        asyncio.run(decided(bench.urls.admin))
         values = samples(running, by_state, year)
         unit = _unit_of(running, values["project_id"])
         pages: dict[str, Any] = {}
