@@ -23,6 +23,7 @@ import io
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -101,6 +102,7 @@ class Seeder:
     say: Callable[[str], None] = print
     _http: dict[str, httpx.Client] = field(default_factory=dict)
     _pdf: bytes = field(default_factory=_blank_pdf)
+    _dates: dict[str, str | None] = field(default_factory=dict)
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -261,6 +263,11 @@ class Seeder:
                 return str(state)
             if target in PATH and state in PATH and PATH.index(state) > PATH.index(target):
                 return str(state)
+            problem = project.get("decision_problem")
+            if state == "draft" and problem:
+                # The county's rules could not decide on the demo facts: resubmitting would
+                # only fail again. Say why (the problem's Chinese title and detail).
+                raise _Stuck(f"未能作出判定：{problem.get('title')}（{problem.get('detail')}）")
             if target == "rejected" and state not in ("draft", "submitted", "under_review"):
                 raise _Stuck("审核流程中没有主管部门可作出不予立项的环节")
             self._step(tenant, project, target)
@@ -279,7 +286,9 @@ class Seeder:
         bureau = self._as(tenant, "bureau_officer")
         today = today_in_china().isoformat()
         if state == "draft":
-            self._call("registry", "POST", f"/v1/projects/{pid}/submit", officer)
+            on = self._submitted_on(tenant)
+            dated = {"submitted_on": on} if on else None
+            self._call("registry", "POST", f"/v1/projects/{pid}/submit", officer, json=dated)
         elif state == "submitted":
             pass  # the approval service decides; _drive waits for it
         elif state == "under_review":
@@ -319,6 +328,31 @@ class Seeder:
             self._retry("acceptance", f"/v1/projects/{pid}/evaluations", officer, body)
         else:
             raise _Stuck(f"「{label('state', state)}」之后没有演示步骤")
+
+    def _submitted_on(self, tenant: str) -> str | None:
+        """A date the county's own pack is in force, when none is today (else None: today).
+
+        A project is judged by the pack in force on its submission date: 莱州's
+        regulation was in force 2022-09-29 to 2024-09-29, so its demo projects are
+        submitted on a day inside that window rather than left undecidable.
+        """
+        if tenant not in self._dates:
+            today = today_in_china().isoformat()
+            packs = self._call(
+                "approval", "GET", "/v1/policies", self._as(tenant, "bureau_officer")
+            )
+            windows = [p["validity"] for p in packs if p["tenant"] == tenant]
+            current = [
+                w
+                for w in windows
+                if (w.get("effective_from") or today) <= today < (w.get("effective_to") or "9999")
+            ]
+            starts = sorted(str(w["effective_from"]) for w in windows if w.get("effective_from"))
+            on = None
+            if windows and not current and starts:
+                on = (date.fromisoformat(starts[-1]) + timedelta(days=240)).isoformat()
+            self._dates[tenant] = on
+        return self._dates[tenant]
 
     def _retry(self, service: str, path: str, headers: dict[str, str], body: Any) -> Any:
         """POST what waits on another service's events (404/409/422 until they arrive)."""
