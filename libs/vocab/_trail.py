@@ -197,4 +197,5 @@ def actor_name(actor: Mapping[str, Any]) -> str:
         return "平台自动处理"
     if kind == "external":
         return "外部业务系统"
-    return str(actor.get("name") or actor.get("id") or "—")
+    # Never the subject id: with Keycloak it is a UUID, which no one can read.
+    return str(actor.get("name") or "（未署名）")

@@ -75,5 +75,7 @@ def test_an_unknown_type_reads_neutrally() -> None:
 
 def test_actors_are_named_by_person_or_by_kind_of_system() -> None:
     assert actor_name({"type": "user", "id": "u1", "name": "张三"}) == "张三"
+    unnamed = {"type": "user", "id": "0192f0a0-0000-7000-8000-000000000001"}
+    assert actor_name(unnamed) == "（未署名）"
     assert actor_name({"type": "system", "id": "approval-deadlines"}) == "平台自动处理"
     assert actor_name({"type": "external", "id": "finance-system@445322"}) == "外部业务系统"
