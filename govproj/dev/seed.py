@@ -86,6 +86,14 @@ class _Stuck(Exception):
     """The project cannot go further here; the message says why (in the report)."""
 
 
+class _Refused(_Stuck):
+    """The county's rules do not ask for this step: waiting would not change the answer."""
+
+
+# Problems that say the rules themselves exclude a step (not that an event is still on its way).
+_FINAL_PROBLEMS = frozenset({"not_required"})
+
+
 @dataclass
 class Seeder:
     """Drives the demo counties' projects through the running services.
@@ -126,7 +134,11 @@ class Seeder:
     ) -> Any:
         r = self._client(service).request(method, path, headers=headers, **kw)
         if r.status_code >= 400:
-            raise _Stuck(f"{service} {method} {path}: {r.status_code} {r.text[:300]}")
+            said = f"{service} {method} {path}: {r.status_code} {r.text[:300]}"
+            code = (
+                r.json().get("code") if r.headers.get("content-type", "").endswith("json") else None
+            )
+            raise (_Refused if code in _FINAL_PROBLEMS else _Stuck)(said)
         return r.json() if r.content else None
 
     def _until(self, what: str, check: Callable[[], Any]) -> Any:
@@ -136,6 +148,8 @@ class Seeder:
         while time.monotonic() < deadline:
             try:
                 found = check()
+            except _Refused:
+                raise
             except _Stuck as exc:
                 found, last = None, exc
             if found:
@@ -422,15 +436,19 @@ class Seeder:
         bureau = self._as(tenant, "bureau_officer")
         record = self._call("acceptance", "GET", f"/v1/projects/{pid}/acceptance", officer)
         self_check = (record.get("review_plan") or {}).get("mode") == "self_check"
-        if record["state"] == "completed" and not self_check:
+        missing = [
+            i
+            for i in record.get("checklist") or []
+            if i.get("mandatory") and not i.get("satisfied")
+        ]
+        # Evidence is named inside a review; only a self check with nothing to prove skips it
+        # (潮州 第二十一条). 莱州's self check still lists its reports (第二十三条).
+        if record["state"] == "completed" and (missing or not self_check):
             self._call("acceptance", "POST", f"/v1/projects/{pid}/review", officer, json={})
             return
-        if stop_at_review and not self_check:
+        if stop_at_review:
             return
-        checklist = record.get("checklist") or []
-        for item in checklist:
-            if not item.get("mandatory") or item.get("satisfied"):
-                continue
+        for item in missing:
             if item["code"] == "archive_acceptance":
                 raise _Stuck("须档案验收通过（本环境未运行病毒扫描，四性检测无法通过）")
             kind = (item.get("doc_types") or ["other"])[0]
