@@ -11,9 +11,10 @@ have something to show.
 Idempotent: a project is found by its name before one is made, and driving resumes
 from the state it is in; running twice changes nothing the first run finished. A
 state the platform cannot reach here is reported, not faked: 已提交 lasts only until
-the approval service decides, no service publishes 已停用 yet, and an acceptance
-that needs a passed archive acceptance (坡头 第二十三条) needs a virus scanner the
-embedded default does not run.
+the approval service decides, no service publishes 已停用 yet, an acceptance that
+needs a passed archive acceptance (坡头 第二十三条) needs a virus scanner the
+embedded default does not run, and a county whose rules skip a step (潮州's
+counties: no prior review, no self-evaluation) has no project resting there.
 """
 
 from __future__ import annotations
