@@ -22,6 +22,16 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
     || echo "chromium could not be installed; the browser tests will be skipped" >&2
 fi
+# The archive typesets official documents (立项批复, 备案确认) as PDF with WeasyPrint,
+# which needs Pango from Debian and a CJK font (libs/gongwen).
+if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || [ ! -d /usr/share/fonts/opentype/noto ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Pango and fonts-noto-cjk (Debian) for the archive's PDF documents" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk >/dev/null) \
+      || echo "Pango could not be installed; the archive cannot typeset official documents" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

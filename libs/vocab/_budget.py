@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-__all__ = ["BUDGET_LINES", "FINANCE_REVIEW_STATES", "PROCUREMENT_METHODS"]
+from libs.vocab._policy import FUNDING
+
+__all__ = ["BUDGET_LINES", "FINANCE_REVIEW_STATES", "LINE_FUNDING", "PROCUREMENT_METHODS"]
 
 # The budget lines a pack's caps speak of (services/budget/rules.py LINE_KINDS).
 BUDGET_LINES: Final[Mapping[str, str]] = MappingProxyType(
@@ -39,4 +41,11 @@ PROCUREMENT_METHODS: Final[Mapping[str, str]] = MappingProxyType(
 # project no longer needs it.
 FINANCE_REVIEW_STATES: Final[Mapping[str, str]] = MappingProxyType(
     {"requested": "审核中", "answered": "已答复", "closed": "已撤回"}
+)
+
+# A budget line's or arrangement's source of money (services/budget Funding): the
+# project's sources plus 财政新增资金, which needs the finance office's opinion first
+# (潮州 第十三条).
+LINE_FUNDING: Final[Mapping[str, str]] = MappingProxyType(
+    {"fiscal": FUNDING["fiscal"], "new_fiscal": "财政新增资金", "non_fiscal": FUNDING["non_fiscal"]}
 )

@@ -11,12 +11,14 @@ from libs.vocab._acceptance import (
     ACCEPTANCE_OUTCOMES,
     DEADLINE_NOTICES,
     DEADLINE_STATES,
+    DRAW_STATES,
     EVALUATION_KINDS,
     EXTENSION_STATES,
     REVIEW_MODES,
     REVIEW_STATES,
 )
 from libs.vocab._archive import (
+    ARCHIVE_ACCEPTANCE_OUTCOMES,
     CHECK_ITEMS,
     CHECK_OUTCOMES,
     CHECK_PROPERTIES,
@@ -25,8 +27,14 @@ from libs.vocab._archive import (
     FIXITY_FINDINGS,
     RETENTION_PERIODS,
     SECURITY_LEVELS,
+    VIRUS_DATABASES,
 )
-from libs.vocab._budget import BUDGET_LINES, FINANCE_REVIEW_STATES, PROCUREMENT_METHODS
+from libs.vocab._budget import (
+    BUDGET_LINES,
+    FINANCE_REVIEW_STATES,
+    LINE_FUNDING,
+    PROCUREMENT_METHODS,
+)
 from libs.vocab._events import EVENT_LABELS, TRIGGER_LABELS
 from libs.vocab._fields import FIELD_LABELS
 from libs.vocab._policy import (
@@ -35,7 +43,6 @@ from libs.vocab._policy import (
     EXCLUDED_KINDS,
     FACT_LABELS,
     FROM_LABELS,
-    FUNDING,
     PACK_SECTIONS,
     PACK_STATUSES,
     PROJECT_CLASSES,
@@ -102,6 +109,7 @@ LabelKind = Literal[
     "evaluation_kind",
     "deadline_state",
     "deadline_notice",
+    "draw_state",
     "extension_state",
     "document_type",
     "security_level",
@@ -111,6 +119,8 @@ LabelKind = Literal[
     "check_item",
     "check_outcome",
     "fixity_finding",
+    "virus_database",
+    "archive_acceptance_outcome",
     "event",
     "trigger",
     "problem",
@@ -143,7 +153,7 @@ _KINDS: Final[Mapping[str, tuple[Mapping[str, str], str]]] = MappingProxyType(
         "project_class": (PROJECT_CLASSES, "其他类别"),
         "category": (CATEGORIES, "其他分类"),
         "service_type": (SERVICE_TYPES, "其他服务类型"),
-        "funding": (FUNDING, "其他资金来源"),
+        "funding": (LINE_FUNDING, "其他资金来源"),  # the project's sources and 财政新增资金
         "excluded_kind": (EXCLUDED_KINDS, "其他排除情形"),
         "relation": (RELATIONS, "其他关系"),
         "system_state": (SYSTEM_STATES, "其他状态"),
@@ -165,6 +175,7 @@ _KINDS: Final[Mapping[str, tuple[Mapping[str, str], str]]] = MappingProxyType(
         "evaluation_kind": (EVALUATION_KINDS, "其他评价"),
         "deadline_state": (DEADLINE_STATES, "其他状态"),
         "deadline_notice": (DEADLINE_NOTICES, "其他通知"),
+        "draw_state": (DRAW_STATES, "其他状态"),
         "extension_state": (EXTENSION_STATES, "其他状态"),
         "document_type": (DOCUMENT_TYPES, "其他文件"),
         "security_level": (SECURITY_LEVELS, "其他密级"),
@@ -174,6 +185,8 @@ _KINDS: Final[Mapping[str, tuple[Mapping[str, str], str]]] = MappingProxyType(
         "check_item": (CHECK_ITEMS, "其他检测项"),
         "check_outcome": (CHECK_OUTCOMES, "其他结果"),
         "fixity_finding": (FIXITY_FINDINGS, "其他巡检发现"),
+        "virus_database": (VIRUS_DATABASES, "其他病毒库"),
+        "archive_acceptance_outcome": (ARCHIVE_ACCEPTANCE_OUTCOMES, "其他结论"),
         "event": (EVENT_LABELS, "其他操作"),
         "trigger": (MappingProxyType({**EVENT_LABELS, **TRIGGER_LABELS}), "其他操作"),
         "problem": (PROBLEM_LABELS, "操作未能完成"),

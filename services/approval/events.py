@@ -8,6 +8,8 @@ Consumed (besides the tenant tree, which every service consumes):
   (:mod:`services.approval.workflow.handlers`);
 - ``govproj.budget.project.procurement_started.v1`` → the approval was acted
   on and no longer expires (:mod:`services.approval.documents.handlers`);
+- ``govproj.registry.unit.created.v1`` → the units replica (主送机关 of the
+  approval document, :mod:`services.approval.replica`);
 - ``govproj.archive.document.*`` → the replica of archive documents that
   opinions cite as attachments (:mod:`services.approval.replica`).
 
@@ -22,7 +24,14 @@ from collections.abc import Mapping
 from libs.common.service import EventHandler
 from services.approval.decisions.handlers import on_submitted
 from services.approval.documents.handlers import on_procurement_started
-from services.approval.replica import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, on_document
+from services.approval.replica import (
+    DOCUMENT_EVENT_TYPES,
+    DOCUMENT_SUBJECT,
+    UNIT_EVENT_TYPE,
+    UNIT_SUBJECT,
+    on_document,
+    on_unit,
+)
 from services.approval.workflow.handlers import on_finance_review_completed
 
 PUBLISHES = (
@@ -54,6 +63,7 @@ PUBLISHES = (
 HANDLERS: Mapping[str, EventHandler] = {
     **dict.fromkeys(DOCUMENT_EVENT_TYPES, on_document),
     "govproj.registry.project.submitted.v1": on_submitted,
+    UNIT_EVENT_TYPE: on_unit,
     "govproj.budget.finance_review.completed.v1": on_finance_review_completed,
     "govproj.budget.project.procurement_started.v1": on_procurement_started,
 }
@@ -62,4 +72,5 @@ SUBJECTS: tuple[str, ...] = (
     "govproj.*.budget.finance_review.>",
     "govproj.*.budget.project.procurement_started",
     DOCUMENT_SUBJECT,
+    UNIT_SUBJECT,
 )

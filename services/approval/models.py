@@ -30,6 +30,7 @@ __all__ = [
     "documents",
     "idempotency_keys",
     "tenants",
+    "units",
 ]
 
 SCHEMA = "approval"
@@ -43,6 +44,15 @@ tenants = tenant_table(Base.metadata)
 event_tables(Base.metadata)
 # The archive's documents, which opinions cite as attachments.
 documents = document_table(Base.metadata)
+# The registry's 建设单位 (unit.created): the 主送机关 of the approval document.
+units = sa.Table(
+    "units",
+    Base.metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("tenant_id", sa.String(6), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
 # Idempotency-Key of every POST: a retried request replays its first answer.
 idempotency_keys = idempotency_table(Base.metadata)
 

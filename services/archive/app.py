@@ -9,6 +9,7 @@ from libs.common.settings import ServiceSettings
 from libs.common.storage import store_from_settings
 from services.archive import events
 from services.archive.api import router
+from services.archive.documents.official import start_official_filing
 from services.archive.models import Base, tenants
 from services.archive.retention.service import start_rotating_audit
 from services.archive.storage import ArchiveStorage
@@ -27,7 +28,7 @@ SPEC = ServiceSpec(
     tenants=tenants,
     handlers=events.HANDLERS,
     subjects=events.SUBJECTS,
-    on_startup=(_open_storage, start_rotating_audit),
+    on_startup=(_open_storage, start_rotating_audit, start_official_filing),
 )
 
 

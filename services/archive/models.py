@@ -30,6 +30,7 @@ __all__ = [
     "Document",
     "DocumentVersion",
     "FixityFinding",
+    "OfficialFiling",
     "Package",
     "Project",
     "StoredObject",
@@ -285,4 +286,30 @@ TENANT_TABLES = (
     "check_reports",
     "archive_acceptances",
     "fixity_findings",
+    "official_filings",
 )
+
+
+class OfficialFiling(TenantMixin, Base):
+    """An official document (立项批复 / 备案确认) announced by its issuer, to be typeset and filed.
+
+    Written by the consumer in the event's transaction (one row per issued
+    document: a redelivery finds it); the filing worker renders the PDF, files
+    it as a document and sets ``document_id`` in the transaction that writes
+    the document's rows, so it is filed exactly once (docs/adr/0005-archive.md).
+    """
+
+    __tablename__ = "official_filings"
+
+    # The issuer's id of the document (approval's approval_documents.id).
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # approval | filing
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)  # libs.gongwen
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    source_event_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    filed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The last failure (the project not yet in the replica, the renderer missing): why it waits.
+    last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -11,6 +11,8 @@ POST/GET ``/projects/{id}/disbursements``   usage/api.py                budget.w
 POST ``/projects/{id}/usage-reports``       usage/api.py                budget.write
 POST ``/projects/{id}/surplus-returns``     usage/api.py                budget.write
 GET ``/projects/{id}/budget``               finance/api.py              read
+POST ``/projects/{id}/arrangements``        finance/api.py              budget.arrange
+GET ``/budgets?status=&cursor=&limit=``     finance/api.py              read
 GET ``/arrangements?year=YYYY``             finance/api.py              read
 =========================================  ==========================  =====================
 

@@ -38,6 +38,7 @@ from services.budget.replica import lock, require_project
 
 __all__ = [
     "PROBLEMS",
+    "ArrangementWriting",
     "BudgetWriting",
     "Idem",
     "ImplementationWriting",
@@ -137,5 +138,7 @@ def _writing(code: str) -> Callable[..., Coroutine[Any, Any, Writing]]:
 
 #: A write of ``budget.write``: lines, adjustments, usage reports, surplus returns.
 BudgetWriting = Annotated[Writing, Depends(_writing("budget.write"))]
+#: A write of ``budget.arrange``: the finance office's 预算安排 recorded on the console.
+ArrangementWriting = Annotated[Writing, Depends(_writing("budget.arrange"))]
 #: A write of ``implementation.write``: procurement and contracts.
 ImplementationWriting = Annotated[Writing, Depends(_writing("implementation.write"))]

@@ -61,6 +61,7 @@ class BudgetProject(TenantMixin, Base):
     """
 
     __tablename__ = "projects"
+    __table_args__ = (sa.Index(None, "created_at", "id"),)  # the overview's keyset
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)  # the registry's project id
     # The 建设单位 (from the registry's submitted event): a unit-bound officer acts only on it.
@@ -78,6 +79,13 @@ class BudgetProject(TenantMixin, Base):
     # What the finance review approved (资金审核意见), when it has answered.
     finance_approved_amount: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    # The project's name (registry's submitted event), so finance's overview lists
+    # every project in one request without asking the registry row by row.
+    name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    # When this service first heard of the project: the overview's order and cursor.
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
 
 
 class Procurement(TenantMixin, Base):

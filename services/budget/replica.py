@@ -140,16 +140,19 @@ async def on_submitted(session: AsyncSession, event: Event) -> None:
     submission = _submission(data)
     unit = uuid.UUID(str(data["unit_id"])) if data.get("unit_id") else None
     facts = dict(data.get("facts") or {})
+    name = str(data["name"]) if data.get("name") else None
     row = await session.get(BudgetProject, project_id)
     if row is not None:
         if row.submission <= submission:
             row.unit_id = unit or row.unit_id
+            row.name = name or row.name
         return
     session.add(
         BudgetProject(
             id=project_id,
             tenant_id=event.tenant,
             unit_id=unit,
+            name=name,
             submission=submission,
             status="submitted",
             route="",

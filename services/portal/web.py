@@ -30,6 +30,9 @@ templates.env.globals.update(
     ROUTES=vocab.ROUTE_LABELS,
     ROLES=vocab.ROLE_LABELS,
     SYSTEM_STATES=vocab.SYSTEM_STATES,
+    SYSTEM_FACTS=vocab.SYSTEM_FACTS,
+    DISPOSITIONS=vocab.DISPOSITIONS,
+    TENANT_LEVELS=vocab.TENANT_LEVELS,
     DOC_TYPES=vocab.DOCUMENT_TYPES,
     SERVICE_TYPES=vocab.SERVICE_TYPES,
     PROJECT_CLASSES=vocab.PROJECT_CLASSES,
@@ -37,6 +40,8 @@ templates.env.globals.update(
     PROCUREMENT_METHODS=vocab.PROCUREMENT_METHODS,
     EVALUATION_KINDS=vocab.EVALUATION_KINDS,
     CHANGE_KINDS=vocab.CHANGE_KINDS,
+    BUDGET_LINES=vocab.BUDGET_LINES,
+    LINE_FUNDING=vocab.LINE_FUNDING,
 )
 
 # Text other people typed (file names, titles) may carry bidirectional overrides

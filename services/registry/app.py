@@ -10,6 +10,7 @@ from libs.common.settings import ServiceSettings
 from services.registry import events
 from services.registry.api import router
 from services.registry.models import Base, tenants
+from services.registry.workers import start_delivery
 
 SPEC = ServiceSpec(
     name="registry",
@@ -22,7 +23,7 @@ SPEC = ServiceSpec(
     subjects=events.SUBJECTS,
     # The registry validates a unit's facts when it saves the project, so a
     # pack that fails to load stops the service at start-up, as in approval.
-    on_startup=(install_policies_on_startup,),
+    on_startup=(install_policies_on_startup, start_delivery),
     consumers=events.CONSUMERS,
 )
 

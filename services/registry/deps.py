@@ -19,6 +19,7 @@ __all__ = [
     "BureauDecider",
     "CatalogWriter",
     "Idem",
+    "NotificationReader",
     "OversightReader",
     "PlanWriter",
     "PlatformAdmin",
@@ -34,6 +35,8 @@ Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 Reader = Annotated[Access, Depends(permit("read"))]
 #: A project's whole event trail: the auditor, the bureau, the overseeing city (ADR 0011).
 TrailReader = Annotated[Access, Depends(permit("trail.read"))]
+#: One's own 消息中心 (the query keeps to what is addressed to the caller).
+NotificationReader = Annotated[Access, Depends(permit("notification.read"))]
 #: The overseer's summary of its child jurisdictions.
 OversightReader = Annotated[Access, Depends(permit("oversight.read"))]
 #: Create, edit and submit projects: a unit for itself, the bureau for any unit.

@@ -28,7 +28,9 @@ Consumes:
   (:mod:`services.registry.replica`);
 - with a second durable consumer (``registry_trail``), every platform event
   that names a project, into the auditor's trail (:mod:`services.registry.trail`,
-  ADR 0011).
+  ADR 0011);
+- with a third durable consumer (``registry_notifications``), the events that
+  need a person, into the 消息中心 (:mod:`services.registry.notifications`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from collections.abc import Mapping
 
 from libs.common.service import EventHandler
 from libs.common.tenants import TENANT_EVENT_TYPES
+from services.registry.notifications.handlers import CONSUMER as NOTIFICATIONS_CONSUMER
 from services.registry.projects import lifecycle
 from services.registry.projects.handlers import on_decided, on_decision_failed, on_transition
 from services.registry.replica import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, on_document
@@ -95,5 +98,6 @@ SUBJECTS: tuple[str, ...] = (
     DOCUMENT_SUBJECT,
 )
 
-#: Consumers beside the main one: the auditor's trail reads the whole stream.
-CONSUMERS = (TRAIL_CONSUMER,)
+#: Consumers beside the main one: the auditor's trail reads the whole stream, the 消息中心
+#: the events that need a person.
+CONSUMERS = (TRAIL_CONSUMER, NOTIFICATIONS_CONSUMER)

@@ -22,11 +22,12 @@ import httpx
 import pytest
 
 from govproj.dev.demo import DEMO_TENANTS
+from govproj.dev.stack import start_virus_scanner
 from libs.common.db.migrations import upgrade
 from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, free_port, wait_for_port
-from libs.common.testing.platform import RunningPlatform, run_platform
+from libs.common.testing.platform import RunningPlatform, ready_timeout, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,14 +63,20 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
     # A NATS server of its own: the services' durable consumers are named after the
     # service, so two platforms on one server would take each other's events.
     nats = NatsProcess(infra_tmp / "browser-nats", free_port(), users=NatsUsers.generate()).start()
+    # clamd as `govproj dev up` starts it (test signatures only on these machines), so
+    # 档案验收 can pass here and its reports carry the development notice.
+    home = infra_tmp / "browser-platform"
+    clamd = start_virus_scanner(home)
+    scanner = {"GOVPROJ_ARCHIVE_CLAMD_SOCKET": str(clamd.socket)} if clamd else {}
     try:
         with run_platform(
-            infra_tmp / "browser-platform",
+            home,
             app_url=urls.app,
             owner_url=urls.owner,
             relay_url=urls.relay,
             nats_url=nats.operator_url,
             nats_users=nats.users,
+            extra_env=scanner,
         ) as running:
             admin = running.headers("440000", "platform_admin", user="admin")
             with running.client("registry") as registry:
@@ -86,6 +93,8 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
             yield running
     finally:
         nats.stop()
+        if clamd is not None:
+            clamd.stop()
 
 
 def _restart_issuer_with_units(platform: RunningPlatform) -> None:
@@ -106,7 +115,7 @@ def _restart_issuer_with_units(platform: RunningPlatform) -> None:
         stdout=log,
         stderr=log,
     )
-    wait_for_port(port)
+    wait_for_port(port, timeout=ready_timeout())
 
 
 @pytest.fixture(scope="package")

@@ -632,7 +632,8 @@ def _filed_through_the_api(platform: RunningPlatform, registry: httpx.Client, te
     )
     assert (
         registry.post(
-            f"/v1/projects/{pid}/submit", headers=platform.headers(tenant, "unit_officer", unit=unit)
+            f"/v1/projects/{pid}/submit",
+            headers=platform.headers(tenant, "unit_officer", unit=unit),
         ).status_code
         == 200
     )

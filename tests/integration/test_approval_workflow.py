@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import httpx
-import nats
 import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
@@ -17,6 +16,7 @@ from tests.integration.workflow_support import (
     act,
     open_step,
     planned_project,
+    redeliver,
     run_to_end,
     submit,
     workflow_of,
@@ -252,36 +252,17 @@ def test_roles_and_tenants_are_held_to_their_own_steps(
     assert project["state"] == "draft"
 
 
-async def _redeliver_submitted(nats_url: str, tenant: str, pid: str) -> None:
-    """Publish the project's submitted event again under a new message and event id."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        sub = await js.subscribe(
-            f"govproj.{tenant}.registry.project.submitted", ordered_consumer=True
-        )
-        found = None
-        while found is None:
-            msg = await sub.next_msg(timeout=5)
-            if pid.encode() in msg.data:
-                found = msg
-        headers = dict(found.headers or {})
-        new_id = str(uuid.uuid4())
-        headers["ce-id"] = new_id
-        headers["Nats-Msg-Id"] = new_id
-        await js.publish(found.subject, found.data, headers=headers)
-        await sub.unsubscribe()
-    finally:
-        await nc.close()
-
-
 def test_redelivered_submitted_event_never_opens_a_second_workflow(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
     _, pid = planned_project(platform, registry, YUNAN, facts=PUBLIC)
     submit(platform, registry, YUNAN, pid)
     first = workflow_of(platform, approval, YUNAN, pid)
-    asyncio.run(_redeliver_submitted(platform.env["GOVPROJ_NATS_URL"], YUNAN, pid))
+    asyncio.run(
+        redeliver(
+            platform.env["GOVPROJ_NATS_URL"], f"govproj.{YUNAN}.registry.project.submitted", pid
+        )
+    )
     bureau = platform.headers(YUNAN, "bureau_officer")
 
     def mine() -> list[dict[str, Any]]:

@@ -187,6 +187,39 @@ def test_package_checks_and_acceptance_over_http(
     assert [x["item"] for x in decision["reasons"]] == ["SECU-01"]
     page = client.get(f"/v1/check-reports/{decision['report_id']}/print", headers=unit)
     assert page.status_code == 200 and "四性" in page.text
+    # Every report and decision stays readable after the fact, newest first.
+    client.post(f"/v1/packages/{package['id']}/checks", headers=unit, json={"stage": "archiving"})
+    reports = client.get(f"/v1/projects/{project}/check-reports", headers=unit).json()
+    assert [r["stage"] for r in reports] == ["archiving", "transfer"]
+    assert reports[1]["id"] == decision["report_id"] and reports[1]["virus_database"] is None
+    decisions = client.get(f"/v1/projects/{project}/archive-acceptances", headers=unit).json()
+    assert [(d["id"], d["outcome"]) for d in decisions] == [(decision["id"], "failed")]
+    sibling = platform.headers(SIBLING, "bureau_officer")
+    assert client.get(f"/v1/projects/{project}/check-reports", headers=sibling).json() == []
+    # 档案验收 and 人工确认 are the bureau's (bureau.decide); refusals are problem+json in Chinese.
+    refused = client.post(
+        f"/v1/projects/{project}/archive-acceptance",
+        headers=unit,
+        json={"package_id": package["id"]},
+    )
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    manual = f"/v1/check-reports/{decision['report_id']}/items"
+    body = {"outcome": "pass", "note": "已核验运行环境"}
+    assert client.post(f"{manual}/USAB-04/manual", headers=unit, json=body).status_code == 403
+    automatic = client.post(f"{manual}/SECU-01/manual", headers=bureau, json=body)
+    assert automatic.status_code == 409 and automatic.json()["title"] == "自动检测项不能人工改判"
+    short = client.post(f"{manual}/USAB-04/manual", headers=bureau, json={**body, "note": "好"})
+    assert short.status_code == 422
+    recorded = client.post(f"{manual}/USAB-04/manual", headers=bureau, json=body)
+    assert recorded.status_code == 200, recorded.text
+    assert (
+        client.get(f"/v1/projects/{project}/check-reports", headers=unit).json()[1]["summary"][
+            "manual_pending"
+        ]
+        == reports[1]["summary"]["manual_pending"] - 1
+    )
     with psycopg.connect(platform_db.admin) as conn:
         types = [
             row[0]

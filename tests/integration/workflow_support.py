@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import httpx
+import nats
 
 from libs.common.testing.platform import RunningPlatform, eventually
 from tests.support.registry import (
@@ -132,3 +133,24 @@ def experts_agree(
             json={"conclusion": "agree", "opinion": f"{e['name']}：方案可行，同意立项。"},
         )
         assert r.status_code == 200, r.text
+
+
+async def redeliver(nats_url: str, subject: str, pid: str) -> None:
+    """Publish the project's last event on ``subject`` again under a new message and event id."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.subscribe(subject, ordered_consumer=True)
+        found = None
+        while found is None:
+            msg = await sub.next_msg(timeout=5)
+            if pid.encode() in msg.data:
+                found = msg
+        headers = dict(found.headers or {})
+        new_id = str(uuid.uuid4())
+        headers["ce-id"] = new_id
+        headers["Nats-Msg-Id"] = new_id
+        await js.publish(found.subject, found.data, headers=headers)
+        await sub.unsubscribe()
+    finally:
+        await nc.close()

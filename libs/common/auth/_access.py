@@ -112,6 +112,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             # Reviewers named by the workflow.
             _action("expert.opine", "专家评审", "expert"),
             _action("finance.review", "财政审核", "finance_officer"),
+            # 预算安排 (坡头 第十五条: 区财政局……年度预算安排情况): the finance office records
+            # what it arranged when it does not send its notice as an event.
+            _action("budget.arrange", "登记预算安排", "finance_officer"),
             _action("crypto.review", "密码应用审核", "crypto_officer"),
             _action("workflow.step", "办理审批环节", *ROLES - {"auditor", "platform_admin"}),
             # The city over its counties.
@@ -121,6 +124,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             _action(
                 "trail.read", "查看审计轨迹", "auditor", "bureau_officer", "overseer", writes=False
             ),
+            # One's own 消息中心: every role reads (and marks read) what is addressed to it;
+            # the repository confines the query to the caller's address (issue 20).
+            _action("notification.read", "查看本人消息", *ROLES, writes=False),
             _action("platform.admin", "平台管理", "platform_admin"),
         )
     }

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import free_port, wait_for_port
 
-__all__ = ["RunningPlatform", "eventually", "run_platform"]
+__all__ = ["RunningPlatform", "eventually", "ready_timeout", "run_platform"]
 
 
 @dataclass
@@ -93,9 +93,16 @@ def _spawn(home: Path, name: str, args: list[str], env: dict[str, str]) -> subpr
     return subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=log)
 
 
+def ready_timeout() -> float:
+    """Seconds a started process gets to answer (``GOVPROJ_TEST_READY_TIMEOUT``, default 60).
+
+    A loaded 2-core machine can take longer than a minute to start five services at once.
+    """
+    return float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", "60"))
+
+
 def _wait_ready(platform: RunningPlatform, service: str, timeout: float | None = None) -> None:
-    # A loaded 2-core machine can take longer than a minute to start five services at once.
-    timeout = timeout or float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", "60"))
+    timeout = timeout or ready_timeout()
     deadline = time.monotonic() + timeout
     proc = platform.procs[service]
     while time.monotonic() < deadline:
@@ -120,12 +127,14 @@ def run_platform(
     nats_url: str,
     services: tuple[str, ...] = SERVICES,
     nats_users: NatsUsers | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[RunningPlatform]:
     """Start the issuer and ``services`` (migrations must already be at head).
 
     With ``nats_users`` each service connects as its own NATS user (publishing
     only its own subjects); ``nats_url`` (``GOVPROJ_NATS_URL``) is what the
     tests and the processes they spawn (a finance simulator) connect with.
+    ``extra_env`` is given to every process (e.g. the archive's clamd socket).
     """
     (home / "logs").mkdir(parents=True, exist_ok=True)
     (home / "objects").mkdir(exist_ok=True)
@@ -142,6 +151,7 @@ def run_platform(
         "GOVPROJ_STORAGE_BACKEND": "filesystem",
         "GOVPROJ_STORAGE_ROOT": str(home / "objects"),
         "GOVPROJ_LOG_JSON": "true",
+        **(extra_env or {}),
     }
     if nats_users is not None:
         # Each service reads only its own GOVPROJ_<SERVICE>_NATS_* (service_settings).
@@ -156,7 +166,7 @@ def run_platform(
         {**env, "GOVPROJ_DEV_ISSUER_PORT": str(issuer_port)},
     )
     try:
-        wait_for_port(issuer_port)
+        wait_for_port(issuer_port, timeout=ready_timeout())
         for service in services:
             port = urls[service].rsplit(":", 1)[1]
             platform.procs[service] = _spawn(

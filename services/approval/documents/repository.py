@@ -5,13 +5,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Conflict
-from services.approval.models import ApprovalDocument, DocumentNumber, Workflow, tenants
+from libs.common.errors import Conflict, NotFound
+from services.approval.models import (
+    ApprovalDocument,
+    Decision,
+    DocumentNumber,
+    Workflow,
+    tenants,
+    units,
+)
 
 
 async def in_force(
@@ -34,6 +42,22 @@ async def in_force(
             f"project {project_id}: 只有已立项或已备案的项目可以申请调整或变更",
         )
     return row[0], row[1]
+
+
+async def readable_in_force(
+    session: AsyncSession, project_id: uuid.UUID
+) -> tuple[Workflow, ApprovalDocument]:
+    """:func:`in_force` for a reader: 404 for a project with no workflow the caller can see
+    (another jurisdiction's, under RLS), 409 for one of its own not yet approved or filed."""
+    try:
+        return await in_force(session, project_id)
+    except Conflict:
+        seen = await session.scalar(
+            sa.select(Workflow.id).where(Workflow.project_id == project_id).limit(1)
+        )
+        if seen is None:
+            raise NotFound("项目", project_id) from None
+        raise
 
 
 async def lock(session: AsyncSession, doc: ApprovalDocument) -> None:
@@ -70,6 +94,25 @@ async def tenant_name(session: AsyncSession, tenant: str) -> str | None:
     return (
         await session.execute(sa.select(tenants.c.name).where(tenants.c.code == tenant))
     ).scalar_one_or_none()
+
+
+async def unit_name(session: AsyncSession, unit_id: str | None) -> str | None:
+    """The unit's name from the registry's unit events (None before the replica has it)."""
+    try:
+        key = uuid.UUID(str(unit_id))
+    except ValueError:
+        return None
+    return (
+        await session.execute(sa.select(units.c.name).where(units.c.id == key))
+    ).scalar_one_or_none()
+
+
+async def decision_of(session: AsyncSession, wf: Workflow) -> dict[str, Any]:
+    """The decision (JSON) that opened ``wf``."""
+    decision = await session.get(Decision, wf.decision_id)
+    if decision is None:  # the workflow row references it; only a broken database lacks it
+        raise RuntimeError(f"decision {wf.decision_id} of workflow {wf.id} is missing")
+    return dict(decision.decision)
 
 
 async def expired_unannounced(

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import add_period, today_in_china
 from libs.common.events import system_actor
-from services.approval.documents import repository
+from libs.gongwen import OfficialDocument
+from services.approval.documents import official, repository
 from services.approval.models import ApprovalDocument, Workflow
 from services.approval.workflow import plan
 from services.approval.workflow.publish import announce
@@ -80,6 +81,19 @@ async def issue(
     session.add(doc)
     await session.flush()
     return doc
+
+
+async def official_document(
+    session: AsyncSession, wf: Workflow, doc: ApprovalDocument, decision: dict[str, Any]
+) -> OfficialDocument:
+    """The document as an official document (公文): who issues it, to whom, what it says."""
+    return official.compose(
+        doc,
+        wf,
+        decision,
+        tenant_name=await repository.tenant_name(session, wf.tenant_id),
+        unit_name=await repository.unit_name(session, wf.unit_id),
+    )
 
 
 def is_expired(doc: ApprovalDocument, today: date | None = None) -> bool:

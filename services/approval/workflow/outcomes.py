@@ -57,6 +57,10 @@ async def finish_approved(session: AsyncSession, wf: Workflow, actor: dict[str, 
         "approved" if kind == "approval" else "filed",
         actor,
         approval=documents.document_view(doc),
+        # The 公文 as decided now; the archive typesets it as PDF and files it (issue 18).
+        official=(await documents.official_document(session, wf, doc, body)).model_dump(
+            mode="json"
+        ),
         reason=f"已{label}，文号 {doc.number}（{doc.article}）",
     )
     await reports.report_up(session, wf, doc, body, actor)

@@ -88,6 +88,30 @@ async def get_report(report_id: uuid.UUID, access: Reader, session: DbSession) -
     return service.report_dict(await _readable_report(session, access, report_id))
 
 
+@router.get(
+    "/projects/{project_id}/check-reports",
+    response_model=list[CheckReportRead],
+    summary="项目的全部检测报告（最新的在前）",
+    responses=PROBLEMS,
+)
+async def list_reports(
+    project_id: uuid.UUID, access: Reader, session: DbSession
+) -> list[dict[str, Any]]:
+    return [service.report_dict(r) for r in await service.list_reports(session, project_id)]
+
+
+@router.get(
+    "/projects/{project_id}/archive-acceptances",
+    response_model=list[AcceptanceRead],
+    summary="项目的档案验收结论（最新的在前）",
+    responses=PROBLEMS,
+)
+async def list_acceptances(
+    project_id: uuid.UUID, access: Reader, session: DbSession
+) -> list[dict[str, Any]]:
+    return [service.acceptance_dict(a) for a in await service.list_acceptances(session, project_id)]
+
+
 @router.post(
     "/check-reports/{report_id}/items/{item_id}/manual",
     response_model=CheckReportRead,

@@ -315,7 +315,10 @@ async def virus_scan(ctx: CheckContext) -> list[Detail]:
             out.append(_d("not_run", subject, "包内缺少该文件，未扫描"))
             continue
         result = await ctx.scanner.scan(path)
-        out.append(_d(result.outcome, subject, result.detail))
+        detail = _d(result.outcome, subject, result.detail)
+        if result.database is not None:
+            detail["virus_database"] = result.database
+        out.append(detail)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from libs.vocab import label
 from services.archive.vocab import OUTCOMES, PROPERTIES, STAGES
 
 __all__ = ["render_report"]
@@ -23,6 +24,14 @@ def render_report(report: dict[str, Any]) -> str:
     """One self-contained HTML page: header, verdict, one row per item with its details."""
     s = report["summary"]
     verdict = "符合档案验收条件" if report["acceptable"] else "不符合档案验收条件"
+    database = report.get("virus_database")
+    # A scan with test signatures only proves the scanner ran, not that files are clean.
+    notice = (
+        f'<p class="notice not_run" role="note">{escape(label("virus_database", database))}'
+        "：病毒感染检测只能发现测试样本，不能代替生产病毒库的检测。</p>"
+        if database == "test_only"
+        else ""
+    )
     rows = []
     for r in report["results"]:
         details = "<br>".join(
@@ -50,7 +59,7 @@ def render_report(report: dict[str, Any]) -> str:
 总件数：{s.get("item_count")}　总字节数：{s.get("byte_total")}</p>
 <p class="verdict {"pass" if report["acceptable"] else "fail"}">结论：{verdict}
 （通过 {s.get("pass", 0)} 项，不通过 {s.get("fail", 0)} 项，未检测 {s.get("not_run", 0)} 项，待人工确认 {s.get("manual_pending", 0)} 项）</p>
-<table><thead><tr><th>编号</th><th>检测属性</th><th>检测项目</th><th>依据</th><th>否决项</th><th>结果</th><th>说明</th></tr></thead>
+{notice}<table><thead><tr><th>编号</th><th>检测属性</th><th>检测项目</th><th>依据</th><th>否决项</th><th>结果</th><th>说明</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 <p>依据 DA/T 70-2018《文书类电子档案检测一般要求》。有否决项不通过或任一项未检测的，不得通过档案验收。</p>
 </body></html>

@@ -49,6 +49,9 @@ class CheckReportRead(BaseModel):
     results: list[ItemResult]
     summary: dict[str, Any]
     acceptable: bool
+    virus_database: Literal["official", "test_only"] | None = Field(
+        description="病毒扫描所用病毒库：official 官方病毒库，test_only 仅含测试特征码（开发环境）"
+    )
     created_by: str
     created_at: datetime
 

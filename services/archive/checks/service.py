@@ -35,11 +35,15 @@ from services.archive.vocab import PROPERTIES, STAGES
 
 __all__ = [
     "accept_archive",
+    "acceptance_dict",
     "fold",
     "get_report",
+    "list_acceptances",
+    "list_reports",
     "record_manual_outcome",
     "report_dict",
     "run_checks",
+    "virus_database",
 ]
 
 _ORDER = ("fail", "not_run", "manual_pending", "pass")
@@ -201,6 +205,26 @@ async def get_report(session: AsyncSession, report_id: uuid.UUID) -> CheckReport
     return report
 
 
+def virus_database(results: list[dict[str, Any]]) -> str | None:
+    """The signatures the report's virus scan used: ``test_only`` if any file was
+    scanned with test signatures only (the report must say so), else ``official``,
+    None when nothing was scanned."""
+    used = {d.get("virus_database") for r in results for d in r.get("details") or []} - {None}
+    if "test_only" in used:
+        return "test_only"
+    return "official" if used else None
+
+
+async def list_reports(session: AsyncSession, project_id: uuid.UUID) -> list[CheckReport]:
+    """Every check report of the project's packages, newest first."""
+    rows = await session.scalars(
+        sa.select(CheckReport)
+        .where(CheckReport.project_id == project_id)
+        .order_by(CheckReport.created_at.desc(), CheckReport.id.desc())
+    )
+    return list(rows.all())
+
+
 def report_dict(report: CheckReport) -> dict[str, Any]:
     return {
         "id": report.id,
@@ -211,6 +235,7 @@ def report_dict(report: CheckReport) -> dict[str, Any]:
         "results": report.results,
         "summary": report.summary,
         "acceptable": report.acceptable,
+        "virus_database": virus_database(report.results),
         "created_by": report.created_by,
         "created_at": report.created_at,
     }
@@ -285,16 +310,30 @@ async def accept_archive(
         },
         actor=actor,
     )
+    return acceptance_dict(decision)
+
+
+def acceptance_dict(decision: ArchiveAcceptance) -> dict[str, Any]:
     return {
         "id": decision.id,
-        "project_id": project_id,
-        "package_id": package_id,
-        "report_id": report.id,
-        "outcome": outcome,
-        "reasons": reasons,
+        "project_id": decision.project_id,
+        "package_id": decision.package_id,
+        "report_id": decision.report_id,
+        "outcome": decision.outcome,
+        "reasons": decision.reasons,
         "decided_by": decision.decided_by,
         "decided_at": decision.decided_at,
     }
+
+
+async def list_acceptances(session: AsyncSession, project_id: uuid.UUID) -> list[ArchiveAcceptance]:
+    """The project's 档案验收 decisions, newest first."""
+    rows = await session.scalars(
+        sa.select(ArchiveAcceptance)
+        .where(ArchiveAcceptance.project_id == project_id)
+        .order_by(ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc())
+    )
+    return list(rows.all())
 
 
 async def record_manual_outcome(

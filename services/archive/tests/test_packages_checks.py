@@ -17,7 +17,7 @@ from services.archive.checks import service as checks
 from services.archive.checks.catalogue import load_catalogue, parse_catalogue
 from services.archive.checks.items import CHECKS
 from services.archive.checks.report import render_report
-from services.archive.checks.scanner import ClamdScanner, NoScanner
+from services.archive.checks.scanner import ClamdScanner, NoScanner, database_of
 from services.archive.models import Package
 from services.archive.packages import service as packages
 from services.archive.packages import tarstream
@@ -196,6 +196,28 @@ async def test_clamav_finds_the_eicar_test_file(
     assert virus["outcome"] == "fail"
     assert [d["outcome"] for d in virus["details"]] == ["pass", "fail"]
     assert "Eicar" in virus["details"][1]["detail"]
+    # clamd loaded only the test signature: the report says so, JSON and printed.
+    read = checks.report_dict(report)
+    assert read["virus_database"] == "test_only"
+    assert "开发环境：病毒库仅含测试特征码" in render_report(read)
+
+
+def test_only_a_version_naming_a_signature_database_is_official() -> None:
+    assert database_of("ClamAV 1.4.6/27480/Thu Dec  3 09:30:00 2026\n") == "official"
+    # Local signature files only (dev up's EICAR test signature): no database version.
+    assert database_of("ClamAV 1.4.6") == "test_only"
+    assert database_of("ClamAV 1.4.6/0/") == "test_only"
+
+
+async def test_a_report_scanned_without_a_scanner_names_no_database(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage
+) -> None:
+    _, package = await project_with(sessions, storage, [("a.pdf", samples.pdf())])
+    async with in_tenant(sessions) as session:
+        report = await transfer_check(session, storage, NoScanner(), package)
+    read = checks.report_dict(report)
+    assert read["virus_database"] is None
+    assert "测试特征码" not in render_report(read)
 
 
 async def test_a_scanner_that_cannot_answer_is_not_run_never_pass(tmp_path: Path) -> None:

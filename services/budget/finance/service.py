@@ -28,22 +28,38 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.errors import Conflict
 from libs.common.events import Reject, emit, finance_subject, system_actor
 from services.budget.finance import repository
+from services.budget.finance.schemas import ArrangementCreate
 from services.budget.lines import repository as lines_repository
+from services.budget.lines import rules
 from services.budget.lines.service import investment_total, line_out, missing_lines, total_of
-from services.budget.models import Arrangement, BudgetProject, FinanceReview
+from services.budget.models import (
+    Adjustment,
+    Arrangement,
+    BudgetLine,
+    BudgetProject,
+    Disbursement,
+    FinanceReview,
+    UsageReport,
+)
 from services.budget.outbox import stamped
+from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository as usage_repository
+from services.budget.usage.service import disbursement_out
 
 __all__ = [
     "ACTOR",
     "ANSWERED",
+    "ARRANGEABLE",
+    "arrange",
     "budget_of",
     "close_by_hand",
     "record_answer",
     "record_arrangement",
     "request_review",
+    "summary_of",
 ]
 
 ACTOR = "budget.finance"
@@ -76,6 +92,9 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
     submission = int(step.get("submission") or 1)
     workflow_id = str(step.get("workflow_id") or "")
     project = await session.get(BudgetProject, project_id)
+    if project is not None and project.name is None and step.get("project_name"):
+        # A project known from before names were kept (migration 0006) learns its name here.
+        project.name = str(step["project_name"])
     # What is asked of finance: the amount after cost review when the workflow has one.
     asked = step.get("approved_amount") or step.get("amount") or (project.amount if project else 0)
     requested = int(asked)
@@ -354,11 +373,119 @@ async def record_arrangement(
     )
 
 
+# Finance arranges money for a project under review (资金安排初步意见) or approved.
+ARRANGEABLE = frozenset({"under_review", *ACTIVE})
+
+
+async def arrange(
+    session: AsyncSession,
+    *,
+    project: BudgetProject,
+    body: ArrangementCreate,
+    actor: Mapping[str, Any],
+) -> dict[str, Any]:
+    """A 预算安排 the finance office records on the console: the notice's path, with one item."""
+    if project.status not in ARRANGEABLE:
+        raise Conflict(
+            "project_not_arrangeable",
+            "项目当前状态不能安排预算",
+            f"项目当前状态为 {status_text(project)}",
+        )
+    if await repository.arrangement_exists(session, project.id, body.notice_no):
+        raise Conflict("notice_recorded", "该文号已为本项目登记预算安排", f"文号 {body.notice_no}")
+    notice = {
+        "notice_no": body.notice_no,
+        "year": body.year,
+        "notified_on": body.notified_on.isoformat(),
+        "notified_by": str(actor.get("name") or actor.get("id")),
+        "items": [{"project_id": str(project.id), "amount": body.amount, "funding": body.funding}],
+    }
+    # The recorded row names where it came from: this request, not a FINANCE stream event.
+    await record_arrangement(
+        session,
+        tenant=project.tenant_id,
+        notice=notice,
+        actor=actor,
+        event_id=f"api-{uuid.uuid4()}",
+    )
+    return {
+        "notice_no": body.notice_no,
+        "year": body.year,
+        "amount": body.amount,
+        "funding": body.funding,
+        "notified_on": body.notified_on.isoformat(),
+        "notified_by": notice["notified_by"],
+    }
+
+
+def _adjustments_out(project: BudgetProject, rows: list[Adjustment]) -> list[dict[str, Any]]:
+    cap, _ = rules.adjustment_cap(project.decision or {}, total_of(project))
+    out, running = [], 0
+    for a in rows:
+        running += a.amount
+        out.append(
+            {
+                "id": str(a.id),
+                "project_id": str(a.project_id),
+                "from_line_id": str(a.from_line_id),
+                "to_line_id": str(a.to_line_id),
+                "amount": a.amount,
+                "reason": a.reason,
+                "article": a.article,
+                "adjusted_total": running,
+                "adjustment_cap": cap,
+            }
+        )
+    return out
+
+
+def _lines_out(lines: list[BudgetLine], paid: Mapping[uuid.UUID, int]) -> list[dict[str, Any]]:
+    """Each line with 计划 (its amount), 已用 and 剩余."""
+    return [
+        {
+            **line_out(x),
+            "disbursed_total": paid.get(x.id, 0),
+            "balance": x.amount - paid.get(x.id, 0),
+        }
+        for x in lines
+    ]
+
+
+def _disbursements_out(rows: list[Disbursement], lines: list[BudgetLine]) -> list[dict[str, Any]]:
+    by_id = {x.id: x for x in lines}
+    out, running = [], 0
+    for d in rows:
+        running += d.amount
+        out.append(disbursement_out(d, by_id.get(d.line_id), running))
+    return out
+
+
+def usage_due(
+    project: BudgetProject, payments: list[Disbursement], reports: list[UsageReport]
+) -> dict[str, Any] | None:
+    """Payments no usage report covers yet, where the decision requires reports (坡头 第十五条).
+
+    A pack without the requirement asks nothing: no reminder is invented.
+    """
+    required = rules.requirement(project.decision or {}, "fund_usage_report")
+    if required is None:
+        return None
+    since = max((r.period_end for r in reports), default=None)
+    unreported = sum(d.amount for d in payments if since is None or d.paid_on > since)
+    if not unreported:
+        return None
+    return {"amount": unreported, "since": since, "article": str(required["article"])}
+
+
 async def budget_of(session: AsyncSession, project: BudgetProject) -> dict[str, Any]:
-    """项目预算概况: lines, finance reviews, arrangements, payments and what is left."""
+    """项目预算概况: lines with what was used, reviews, arrangements, payments, reports, returns."""
     lines = await lines_repository.lines_of(session, project.id)
-    paid = sum((await usage_repository.disbursed(session, project.id)).values())
+    by_line = await usage_repository.disbursed(session, project.id)
+    paid = sum(by_line.values())
     returned = await usage_repository.surplus_returned(session, project.id)
+    payments = await usage_repository.disbursements_of(session, project.id)
+    reports = await usage_repository.usage_reports_of(session, project.id)
+    arrangements = await repository.arrangements_of(session, project.id)
     return {
         "project_id": str(project.id),
         "tenant": project.tenant_id,
@@ -371,11 +498,61 @@ async def budget_of(session: AsyncSession, project: BudgetProject) -> dict[str, 
         "approval": project.approval,
         "total": total_of(project),
         "investment_total": investment_total(lines),
-        "lines": [line_out(x) for x in lines],
+        "lines": _lines_out(lines, by_line),
         "missing_lines": missing_lines(project.decision or {}, {x.kind for x in lines}),
         "finance_reviews": await repository.reviews_of(session, project.id),
-        "arrangements": await repository.arrangements_of(session, project.id),
+        "arrangements": arrangements,
+        "adjustments": _adjustments_out(
+            project, await lines_repository.adjustments_of(session, project.id)
+        ),
+        "disbursements": _disbursements_out(payments, lines),
+        "usage_reports": [
+            {
+                "report_id": str(r.id),
+                "period_start": r.period_start,
+                "period_end": r.period_end,
+                "article": r.article,
+                "narrative": r.narrative,
+                "figures": r.figures,
+            }
+            for r in reports
+        ],
+        "usage_report_due": usage_due(project, payments, reports),
+        "surplus_returns": [
+            {
+                "surplus_id": str(r.id),
+                "amount": r.amount,
+                "returned_on": r.returned_on,
+                "channel": r.channel,
+                "voucher_no": r.voucher_no,
+                "article": r.article,
+            }
+            for r in await usage_repository.surplus_returns_of(session, project.id)
+        ],
+        "arranged_total": sum(a.amount for a in arrangements),
         "disbursed_total": paid,
         "surplus_returned_total": returned,
         "balance": total_of(project) - paid - returned,
+    }
+
+
+def summary_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One overview row from :func:`repository.budget_page`'s project and its sums."""
+    project: BudgetProject = row["project"]
+    return {
+        "project_id": project.id,
+        "tenant": project.tenant_id,
+        "name": project.name,
+        "unit_id": project.unit_id,
+        "status": project.status,
+        "route": project.route,
+        "amount": project.amount,
+        "finance_review_status": row["review_status"],
+        "finance_review_outcome": row["review_outcome"],
+        "finance_approved_amount": project.finance_approved_amount,
+        "approved_amount": project.approved_amount,
+        "arranged_total": row["arranged"],
+        "disbursed_total": row["paid"],
+        "surplus_returned_total": row["returned"],
+        "balance": total_of(project) - row["paid"] - row["returned"],
     }

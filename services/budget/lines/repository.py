@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.budget.models import Adjustment, BudgetLine
 
-__all__ = ["adjusted_so_far", "get_line", "lines_of"]
+__all__ = ["adjusted_so_far", "adjustments_of", "get_line", "lines_of"]
 
 
 async def lines_of(session: AsyncSession, project_id: uuid.UUID) -> list[BudgetLine]:
@@ -39,3 +39,13 @@ async def adjusted_so_far(session: AsyncSession, project_id: uuid.UUID) -> int:
         )
     )
     return int(total or 0)
+
+
+async def adjustments_of(session: AsyncSession, project_id: uuid.UUID) -> list[Adjustment]:
+    """The project's adjustments in the order they were made."""
+    rows = await session.scalars(
+        sa.select(Adjustment)
+        .where(Adjustment.project_id == project_id)
+        .order_by(Adjustment.created_at, Adjustment.id)
+    )
+    return list(rows)

@@ -34,7 +34,7 @@ def test_every_route_has_a_typed_answer_and_every_post_declares_idempotency_key(
         if path.startswith("/v1/")
         for method, op in ops.items()
     ]
-    assert len(routes) == 13  # 7 POST, 6 GET
+    assert len(routes) == 15  # 8 POST, 7 GET
     for method, path, op in routes:
         ok = op["responses"].get("201") or op["responses"]["200"]
         schema = ok["content"]["application/json"]["schema"]

@@ -17,7 +17,9 @@ __all__ = [
     "disbursements_of",
     "report_of_period",
     "surplus_returned",
+    "surplus_returns_of",
     "surplus_voucher_used",
+    "usage_reports_of",
 ]
 
 
@@ -84,3 +86,23 @@ async def report_of_period(
         )
     )
     return found
+
+
+async def usage_reports_of(session: AsyncSession, project_id: uuid.UUID) -> list[UsageReport]:
+    """The project's usage reports, by period."""
+    rows = await session.scalars(
+        sa.select(UsageReport)
+        .where(UsageReport.project_id == project_id)
+        .order_by(UsageReport.period_end, UsageReport.period_start)
+    )
+    return list(rows)
+
+
+async def surplus_returns_of(session: AsyncSession, project_id: uuid.UUID) -> list[SurplusReturn]:
+    """The project's surplus returns in the order they were made."""
+    rows = await session.scalars(
+        sa.select(SurplusReturn)
+        .where(SurplusReturn.project_id == project_id)
+        .order_by(SurplusReturn.returned_on, SurplusReturn.created_at)
+    )
+    return list(rows)

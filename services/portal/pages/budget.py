@@ -2,63 +2,82 @@
 
 Finance reviews themselves are steps of the approval workflow (in /tasks); this
 page shows the linkage: requested, reviewed, approved and arranged amounts,
-what has been paid and what is left.
+what has been paid and what is left. One request to the budget service's
+overview (``GET /v1/budgets``) per page of 50, never one per project: every
+project it knows is listed, whatever its later lifecycle state (已自评 too).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.portal.client import ApiError
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
 
-# From a decision on, a project has a budget record (services/budget learns of it by events).
-STATES = (
+# The budget service's own statuses (libs/vocab BUDGET_STATUS_LABELS): it follows the
+# approval's outcome, then procurement and contracts; later lifecycle states leave it as is.
+STATUSES = (
     "under_review",
     "approved",
     "filed",
     "procuring",
     "implementing",
-    "completed",
-    "acceptance_review",
-    "accepted",
-    "in_operation",
+    "returned",
+    "rejected",
+    "out_of_scope",
 )
+PAGE_SIZE = 50
 
 
-async def _budget(user: User, pid: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = await user.api.get("budget", f"/v1/projects/{pid}/budget")
-    except ApiError as exc:
-        if exc.status in (404, 409):
-            return None
-        raise
-    return found
+#: Who reads the linkage (the page and its export).
+READERS = ("finance_officer", "bureau_officer", "auditor", "overseer")
+
+
+async def budget_page(
+    user: User, status: str, cursor: str = "", limit: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """One page of the budget overview (the page and its export read the same)."""
+    page: dict[str, Any] = await user.api.get(
+        "budget",
+        "/v1/budgets",
+        status=status if status in STATUSES else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return page
+
+
+async def budget_rows(user: User, status: str) -> list[dict[str, Any]]:
+    """Every row of the overview under the filter, page after page (for the export)."""
+    rows: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = await budget_page(user, status, cursor, limit=200)
+        rows.extend(page["items"])
+        cursor = page.get("next_cursor") or ""
+        if not cursor:
+            return rows
 
 
 @router.get("/budget", response_class=HTMLResponse)
-async def budget(request: Request, user: CurrentUser, state: str = "") -> HTMLResponse:
-    user.require("finance_officer", "bureau_officer", "auditor", "overseer")
-    page = await user.api.get("registry", "/v1/projects", state=state, limit=100)
-    projects = [p for p in page["items"] if p["state"] in STATES]
-    sem = asyncio.Semaphore(8)
-
-    async def one(p: dict[str, Any]) -> dict[str, Any] | None:
-        async with sem:
-            return await _budget(user, p["id"])
-
-    budgets = await asyncio.gather(*(one(p) for p in projects))
-    rows = [{"project": p, "budget": b} for p, b in zip(projects, budgets, strict=True)]
+async def budget(
+    request: Request, user: CurrentUser, status: str = "", cursor: str = ""
+) -> HTMLResponse:
+    user.require(*READERS)
+    page = await budget_page(user, status, cursor)
+    rows = page["items"]
     totals = {
-        "amount": sum(p["amount"] for p in projects),
-        "approved": sum((b or {}).get("approved_amount") or 0 for b in budgets),
-        "disbursed": sum((b or {}).get("disbursed_total") or 0 for b in budgets),
+        key: sum(r.get(field) or 0 for r in rows)
+        for key, field in (
+            ("amount", "amount"),
+            ("approved", "approved_amount"),
+            ("arranged", "arranged_total"),
+            ("disbursed", "disbursed_total"),
+        )
     }
     return render(
         request,
@@ -67,6 +86,8 @@ async def budget(request: Request, user: CurrentUser, state: str = "") -> HTMLRe
         title="资金联动",
         rows=rows,
         totals=totals,
-        state=state,
-        states=STATES,
+        status=status,
+        statuses=STATUSES,
+        next_cursor=page.get("next_cursor"),
+        first_page=not cursor,
     )

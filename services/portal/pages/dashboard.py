@@ -131,23 +131,15 @@ def _bars(
     ]
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
-async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HTMLResponse:
-    user.require("overseer")
+async def overview(request: Request, user: User, county: str) -> dict[str, Any] | None:
+    """What the dashboard shows (its tables; the page adds charts); None: not an overseen county."""
     summary = await user.api.get("registry", "/v1/oversight/summary")
     rows = summary["jurisdictions"]
     for j in rows:
         request.app.state.tenant_names.setdefault(j["tenant"], j["name"])
     selected = next((j for j in rows if j["tenant"] == county), None) if county else None
     if county and selected is None:
-        return render(
-            request,
-            "error.html",
-            user,
-            404,
-            title="找不到",
-            message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
-        )
+        return None
     scope = selected["tenants"] if selected else None
     projects = await _projects(user, None)
     if scope is not None:
@@ -165,6 +157,36 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
             "amount": sum(r["projects"]["amount"] for r in rows),
         },
     }
+    return {
+        "summary": summary,
+        "rows": rows,
+        "selected": selected,
+        "focus": focus,
+        "years": years,
+        "overdue": overdue,
+        "projects": projects if selected else [],
+    }
+
+
+def not_overseen(request: Request, user: User, county: str) -> HTMLResponse:
+    """404: ``county`` is not one the overseer oversees."""
+    return render(
+        request,
+        "error.html",
+        user,
+        404,
+        title="找不到",
+        message=f"{request.app.state.tenant_names.get(county, '该辖区')}不在您监督的范围内。",
+    )
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HTMLResponse:
+    user.require("overseer")
+    view = await overview(request, user, county)
+    if view is None:
+        return not_overseen(request, user, county)
+    rows, selected, focus, years = view["rows"], view["selected"], view["focus"], view["years"]
     charts = {
         "counties_amount": bar_chart(
             "各辖区项目总投资",
@@ -188,14 +210,8 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
         "dashboard.html",
         user,
         title="监督看板" + (f"：{selected['name']}" if selected else ""),
-        summary=summary,
-        rows=rows,
-        selected=selected,
-        focus=focus,
-        years=years,
-        overdue=overdue,
         charts=charts,
-        projects=projects if selected else [],
+        **view,
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from services.portal.client import ApiError
+from services.portal.pages.streams import forward_upload, stream_through
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -39,39 +38,9 @@ async def upload_document(request: Request, user: CurrentUser, project_id: str) 
             {"title": "您的角色无权上传文件", "detail": "仅建设单位和政务服务数据管理部门可以上传"},
             status_code=403,
         )
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return JSONResponse(
-            {"title": "上传格式不正确", "detail": "须以 multipart/form-data 上传"}, status_code=415
-        )
-    headers = {"Content-Type": content_type}
-    if "content-length" in request.headers:
-        headers["Content-Length"] = request.headers["content-length"]
-    try:
-        r = await user.api.request(
-            "POST", "archive", "/v1/documents", content=request.stream(), headers=headers, ok=(201,)
-        )
-    except ApiError as exc:
-        return JSONResponse(
-            {"title": exc.title, "detail": exc.labelled_detail}, status_code=exc.status
-        )
-    return JSONResponse(r.json(), status_code=201)
+    return await forward_upload(request, user, "/v1/documents")
 
 
 @router.get("/documents/{document_id}/content")
 async def download(user: CurrentUser, document_id: str) -> StreamingResponse:
-    r, body = await user.api.stream("archive", f"/v1/documents/{document_id}/content")
-    keep = {
-        k: v
-        for k, v in r.headers.items()
-        if k.lower() in ("content-type", "content-length", "content-disposition", "etag")
-    }
-
-    async def chunks() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in body:
-                yield chunk
-        finally:
-            await r.aclose()
-
-    return StreamingResponse(chunks(), headers=keep)
+    return stream_through(*await user.api.stream("archive", f"/v1/documents/{document_id}/content"))

@@ -1,4 +1,4 @@
-"""The annual plan (年度需求计划) and the 政务信息系统目录, as the bureau and units keep them."""
+"""The annual plan (年度需求计划), as the bureau and units keep it (the catalog: pages/catalog.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,19 @@ from services.portal.client import ApiError
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
+
+
+#: Who keeps or reads the annual plan (the page and its export).
+READERS = ("bureau_officer", "unit_officer", "overseer")
+
+
+async def plan_and_units(user: User, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The year's plan and the units the person may name (a unit officer: its own)."""
+    plan: dict[str, Any] = await user.api.get("registry", f"/v1/plans/{year}")
+    units: list[dict[str, Any]] = await user.api.get("registry", "/v1/units", tenant=user.tenant)
+    if user.unit:
+        units = [u for u in units if u["id"] == user.unit] or units
+    return plan, units
 
 
 @router.get("/plans")
@@ -30,11 +43,8 @@ async def _plan_page(
     status: int = 200,
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    user.require("bureau_officer", "unit_officer", "overseer")
-    plan = await user.api.get("registry", f"/v1/plans/{year}")
-    units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
-    if user.unit:
-        units = [u for u in units if u["id"] == user.unit] or units
+    user.require(*READERS)
+    plan, units = await plan_and_units(user, year)
     names = {u["id"]: u["name"] for u in units}
     return render(
         request,
@@ -52,17 +62,24 @@ async def _plan_page(
     )
 
 
+def bad_year(request: Request, user: User, year: int) -> HTMLResponse | None:
+    """422 for a year outside 2000–2100 (a hand-edited address); None when it is fine."""
+    if 2000 <= year <= 2100:
+        return None
+    return render(
+        request,
+        "error.html",
+        user,
+        422,
+        title="年度不正确",
+        message="年度须为2000至2100之间的年份。",
+    )
+
+
 @router.get("/plans/{year}", response_class=HTMLResponse)
 async def plan(request: Request, user: CurrentUser, year: int) -> HTMLResponse:
-    if not 2000 <= year <= 2100:
-        return render(
-            request,
-            "error.html",
-            user,
-            422,
-            title="年度不正确",
-            message="年度须为2000至2100之间的年份。",
-        )
+    if (refused := bad_year(request, user, year)) is not None:
+        return refused
     return await _plan_page(request, user, year)
 
 
@@ -118,74 +135,3 @@ async def consolidate(request: Request, user: CurrentUser, year: int) -> Respons
             raise
         return await _plan_page(request, user, year, error=exc.message, status=exc.status)
     return await _plan_page(request, user, year, notice="已汇总形成年度建设计划。")
-
-
-@router.get("/catalog", response_class=HTMLResponse)
-async def catalog(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    user.require("bureau_officer", "unit_officer", "overseer")
-    systems = await user.api.get("registry", "/v1/systems", state=state)
-    units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
-    names = {u["id"]: u["name"] for u in units}
-    return render(
-        request,
-        "catalog.html",
-        user,
-        status,
-        title="政务信息系统目录",
-        systems=systems,
-        units=units,
-        unit_names=names,
-        state=state,
-        error=error,
-        notice=notice,
-    )
-
-
-@router.post("/catalog", response_class=HTMLResponse)
-async def register_system(request: Request, user: CurrentUser) -> Response:
-    user.require("bureau_officer", "unit_officer")
-    form = await request.form()
-    name = str(form.get("name") or "").strip()
-    if not name or not form.get("unit_id"):
-        return await catalog(request, user, error="请填写系统名称并选择主管单位", status=422)
-    body: dict[str, Any] = {
-        "name": name,
-        "unit_id": form.get("unit_id"),
-        "state": form.get("state") or "planned",
-        "description": str(form.get("description") or "").strip() or None,
-    }
-    for flag in (
-        "shares_data",
-        "duplicate_collection",
-        "crypto_compliant",
-        "security_compliant",
-        "secure_reliable",
-        "hosted_on_gov_cloud",
-    ):
-        body[flag] = form.get(flag) == "on"
-    try:
-        await user.api.post("registry", "/v1/systems", body)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await catalog(request, user, error=exc.message, status=exc.status)
-    return await catalog(request, user, notice=f"系统“{name}”已登记。")
-
-
-@router.post("/catalog/{system_id}/operate", response_class=HTMLResponse)
-async def operate(request: Request, user: CurrentUser, system_id: str) -> Response:
-    user.require("bureau_officer", "unit_officer")
-    try:
-        await user.api.post("registry", f"/v1/systems/{system_id}/operate", None)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await catalog(request, user, error=exc.message, status=exc.status)
-    return await catalog(request, user, notice="系统已投入运行。")

@@ -12,6 +12,7 @@ from libs.common.deadlines import today_in_china
 from libs.vocab import CHANGE_KINDS, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.pages.forms import FormErrors, project_payload
+from services.portal.pages.funds_forms import FUNDS_NOTICES
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -269,6 +270,13 @@ NOTICES = {
     "acceptance": "验收结果已记录。",
     "operation": "系统已投入使用。",
     "evaluation": "评价已提交。",
+    **FUNDS_NOTICES,
+    "terminated": "项目已终止。",
+    "extension": "延期申请已提交，待项目审批部门审批。",
+    "extension_decided": "延期申请已审批。",
+    "system_registered": "系统已登记入政务信息系统目录。",
+    "system_operating": "系统已投入运行。",
+    "exception": "例外已决定，申报后的判定将据此放宽。",
 }
 # From approval on, the project page offers the next implementation or acceptance step.
 LIFECYCLE_STATES = (
@@ -317,7 +325,9 @@ async def project_page(
     status: int = 200,
     notice: str | None = None,
     values: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> HTMLResponse:
+    """The project's page; ``extra`` goes to the template (a section's own error, e.g. funds)."""
     user.require(*READERS)
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
     decision = await _decision(user, project)
@@ -374,6 +384,7 @@ async def project_page(
         changes=changes,
         idempotency_key=f"submit-{project_id}-{project['submission'] + 1}",
         doc_date=today_in_china().isoformat(),
+        **extra,
     )
 
 

@@ -58,6 +58,8 @@ document.addEventListener("submit", function (event) {
       bar.value = 100;
       status.textContent = "上传完成，已存入电子档案：" + (body.title || "") + "（SM3 " + ((body.current_version || {}).sm3 || "").slice(0, 16) + "…）";
       status.setAttribute("data-done", "1");
+      // A form that shows its result on a fresh page (a document's new version) opens it.
+      if (form.hasAttribute("data-reload")) { window.location.assign(form.getAttribute("data-reload")); return; }
       var list = document.getElementById("documents");
       if (list && window.htmx) { htmx.ajax("GET", list.getAttribute("data-src"), { target: "#documents", swap: "outerHTML" }); }
     } else {

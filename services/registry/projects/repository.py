@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid, NotFound
+from libs.common.errors import NotFound
+from libs.common.pagination import decode_cursor
+from libs.common.pagination import encode_cursor as keyset_cursor
 from services.registry.models import (
     AnnualPlan,
     DemandItem,
@@ -120,32 +120,8 @@ async def history(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectH
     )
 
 
-def encode_keyset(at: datetime, key: object) -> str:
-    """An opaque page cursor for keyset pagination on (time, key)."""
-    raw = f"{at.isoformat()}|{key}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_keyset(cursor: str) -> tuple[datetime, str]:
-    """(time, key) from :func:`encode_keyset`; a cursor that is not one is 422."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, key = raw.split("|")
-        return datetime.fromisoformat(at), key
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("cursor", "游标无效") from exc
-
-
 def encode_cursor(project: Project) -> str:
-    return encode_keyset(project.created_at, project.id)
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    at, pid = decode_keyset(cursor)
-    try:
-        return at, uuid.UUID(pid)
-    except ValueError as exc:
-        raise Invalid("cursor", "游标无效") from exc
+    return keyset_cursor(project.created_at, project.id)
 
 
 def escape_like(text: str) -> str:

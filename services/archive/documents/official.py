@@ -1,0 +1,210 @@
+"""Official documents the archive files by itself: the 立项批复 and 备案确认 (issue 18).
+
+Which service renders, and how the PDF gets in (docs/adr/0005-archive.md, "Official
+documents"): the approval service decides the content at the decision and
+carries it, as a 公文 (:mod:`libs.gongwen`), in ``project.approved`` /
+``project.filed``; the archive typesets it as PDF and files it through the same
+intake as an upload (:func:`services.archive.documents.intake.deposit_document`:
+stream, short transaction, then the lock), so the PDF gets its SM3 and SHA-256
+and the COMPLIANCE retention of its document type like any other document.
+
+Two steps keep that idempotent and off the consumer's transaction:
+
+1. :func:`on_document_issued` (consumer): one ``official_filings`` row per
+   issued document (keyed by the issuer's document id), in the event's
+   transaction; a redelivered event finds the row and adds nothing.
+2. :func:`file_pending` (worker, every ``GOVPROJ_ARCHIVE_FILING_INTERVAL``
+   seconds): renders each unfiled row and deposits it; the row is marked filed
+   in the transaction that writes the document's rows, locked ``FOR UPDATE``,
+   so two workers cannot both file it (the loser's object is discarded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.db import TenantContext, transaction
+from libs.common.errors import Conflict, Problem
+from libs.common.events import Event, Reject
+from libs.common.periodic import for_each_tenant, start_periodic
+from libs.gongwen import OfficialDocument, render_pdf
+from services.archive.documents import intake
+from services.archive.documents.schemas import DocumentCreate
+from services.archive.limits import upload_limits
+from services.archive.models import OfficialFiling, tenants
+from services.archive.storage import ArchiveStorage
+from services.archive.vocab import RetentionPeriod
+
+__all__ = [
+    "ISSUED_EVENT_TYPES",
+    "ISSUED_SUBJECTS",
+    "RETENTION_OF_RESULT_DOCUMENTS",
+    "file_pending",
+    "on_document_issued",
+    "start_official_filing",
+]
+
+log = logging.getLogger(__name__)
+
+ISSUED_EVENT_TYPES: Final = (
+    "govproj.approval.project.approved.v1",
+    "govproj.approval.project.filed.v1",
+)
+ISSUED_SUBJECTS: Final = (
+    "govproj.*.approval.project.approved",
+    "govproj.*.approval.project.filed",
+)
+#: 保管期限 of a 立项批复 / 备案确认: 永久. 机关文件材料归档范围和文书档案保管期限规定
+#: (国家档案局令第8号) 第八条: 本机关……审批……的重要业务文件材料 are kept permanently.
+RETENTION_OF_RESULT_DOCUMENTS: Final[RetentionPeriod] = "permanent"
+
+
+async def on_document_issued(session: AsyncSession, event: Event) -> None:
+    """Record an issued 立项批复 / 备案确认 to be filed (once per document)."""
+    data = event.data
+    if data.get("purpose", "project") != "project" or data.get("official") is None:
+        return  # a change's re-review, or an event from before issue 18: no 公文 to file
+    try:
+        content = OfficialDocument.model_validate(data["official"])
+        document_id = uuid.UUID(str((data.get("approval") or {}).get("id")))
+        project_id = uuid.UUID(str(data.get("project_id")))
+    except (ValidationError, ValueError) as exc:
+        raise Reject(f"official: 公文内容不完整（{exc.__class__.__name__}）") from None
+    await session.execute(
+        insert(OfficialFiling)
+        .values(
+            id=document_id,
+            tenant_id=event.tenant,
+            project_id=project_id,
+            kind=str((data.get("approval") or {}).get("kind") or "approval")[:16],
+            content=content.model_dump(mode="json"),
+            actor=dict(event.actor),
+            source_event_id=event.id,
+            received_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _metadata(filing: OfficialFiling, content: OfficialDocument) -> DocumentCreate:
+    return DocumentCreate(
+        title=content.title,
+        doc_type="approval_document",
+        doc_number=content.number,
+        doc_date=content.signed_on,
+        author_unit=content.issuer,
+        security_level="non_secret",
+        retention_period=RETENTION_OF_RESULT_DOCUMENTS,
+        project_id=filing.project_id,
+    )
+
+
+async def _file_one(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: ArchiveStorage,
+    tenant: str,
+    filing: OfficialFiling,
+) -> None:
+    content = OfficialDocument.model_validate(filing.content)
+    pdf = await asyncio.to_thread(render_pdf, content)
+
+    async def mark_filed(session: AsyncSession, document: dict[str, Any], _sha256: str) -> None:
+        row = await session.get(OfficialFiling, filing.id, with_for_update=True)
+        if row is None or row.document_id is not None:
+            # Another worker filed it first: this transaction (and its object) goes.
+            raise Conflict("already_filed", "公文已归档", f"official: {content.number} 已归档")
+        row.document_id = uuid.UUID(str(document["id"]))
+        row.filed_at = datetime.now(UTC)
+        row.last_error = None
+
+    await intake.deposit_document(
+        sessions,
+        storage,
+        ctx=TenantContext.own(tenant),
+        access=None,
+        meta=_metadata(filing, content),
+        filename=f"{content.number}.pdf",
+        content_type="application/pdf",
+        source=_one_chunk(pdf),
+        limits=upload_limits(tenant),
+        actor=filing.actor,
+        on_commit=mark_filed,
+    )
+
+
+async def file_pending(
+    sessions: async_sessionmaker[AsyncSession], storage: ArchiveStorage, *, tenant: str
+) -> int:
+    """Typeset and file ``tenant``'s issued documents not yet filed; how many were filed."""
+    async with transaction(sessions, TenantContext.own(tenant)) as session:
+        pending = list(
+            (
+                await session.scalars(
+                    sa.select(OfficialFiling)
+                    .where(OfficialFiling.document_id.is_(None))
+                    .order_by(OfficialFiling.received_at)
+                    .limit(50)
+                )
+            ).all()
+        )
+    filed = 0
+    for filing in pending:
+        try:
+            await _file_one(sessions, storage, tenant, filing)
+        except Problem as problem:
+            # The project not yet in the replica (its registry event still on its way),
+            # or filed meanwhile: the next round sees it again, or no longer.
+            await _note_error(sessions, tenant, filing.id, f"{problem.title}：{problem.detail}")
+            continue
+        except Exception as exc:  # the renderer or the store: the others still get filed
+            log.warning("filing of official document %s failed", filing.id, exc_info=True)
+            await _note_error(sessions, tenant, filing.id, f"归档失败：{exc.__class__.__name__}")
+            continue
+        filed += 1
+    return filed
+
+
+async def _note_error(
+    sessions: async_sessionmaker[AsyncSession], tenant: str, filing_id: uuid.UUID, why: str
+) -> None:
+    async with transaction(sessions, TenantContext.own(tenant)) as session:
+        await session.execute(
+            sa.update(OfficialFiling)
+            .where(OfficialFiling.id == filing_id, OfficialFiling.document_id.is_(None))
+            .values(last_error=why[:2000])
+        )
+
+
+async def start_official_filing(app: FastAPI) -> None:
+    """File issued documents in worker processes every ``GOVPROJ_ARCHIVE_FILING_INTERVAL`` s (5)."""
+    interval = float(os.environ.get("GOVPROJ_ARCHIVE_FILING_INTERVAL", "5"))
+
+    async def pending_tenants(session: AsyncSession, code: str) -> bool:
+        found = await session.scalar(
+            sa.select(OfficialFiling.id).where(OfficialFiling.document_id.is_(None)).limit(1)
+        )
+        return found is not None
+
+    async def round_() -> None:
+        maker = app.state.sessionmaker
+        waiting = await for_each_tenant(maker, tenants, pending_tenants)
+        for code in (c for c, has in waiting.items() if has):
+            await file_pending(maker, app.state.archive_storage, tenant=code)
+
+    start_periodic(app, "archive-official-filing", interval, round_, first_delay=interval)
