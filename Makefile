@@ -28,3 +28,4 @@ bench: setup
 	.venv/bin/python bench/approval.py
 	.venv/bin/python bench/budget.py
 	.venv/bin/python bench/archive.py
+	.venv/bin/python bench/portal.py

@@ -7,8 +7,10 @@ import sys
 import time
 import uuid
 
+import httpx
 import typer
 
+from govproj.dev.seed import SeedReport
 from govproj.dev.stack import DevSettings, Stack, _alive
 from libs.common.auth import ROLES, UNIT_BOUND_ROLES
 
@@ -16,7 +18,10 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("up")
-def up(detach: bool = typer.Option(False, "--detach", help="全部就绪后返回，进程留在后台")) -> None:
+def up(
+    detach: bool = typer.Option(False, "--detach", help="全部就绪后返回，进程留在后台"),
+    seed: bool = typer.Option(False, "--seed", help="并载入各状态的演示项目（同 dev seed）"),
+) -> None:
     """启动嵌入式环境：PostgreSQL、NATS、签发者、五个服务和门户（端口 8100），并载入演示数据。"""
     stack = Stack(DevSettings())
     try:
@@ -25,6 +30,8 @@ def up(detach: bool = typer.Option(False, "--detach", help="全部就绪后返�
         typer.echo(f"启动失败：{exc}", err=True)
         stack.down()
         raise typer.Exit(1) from exc
+    if seed:
+        _report(stack.seed_projects())
     typer.echo(
         "GovProj 已就绪。令牌：govproj dev token --tenant 445322 --role unit_officer", err=True
     )
@@ -50,6 +57,26 @@ def up(detach: bool = typer.Option(False, "--detach", help="全部就绪后返�
         time.sleep(0.5)
     stack.down()
     typer.echo("已停止。", err=True)
+
+
+def _report(report: SeedReport) -> None:
+    for line in report.lines():
+        typer.echo(line, err=True)
+
+
+@app.command("seed")
+def seed(
+    tenant: list[str] = typer.Option([], help="只载入这些县区（行政区划代码），默认全部演示县区"),
+    year: int | None = typer.Option(None, help="演示项目的计划年度，默认两年后"),
+) -> None:
+    """载入演示项目：每个演示县区每种生命周期状态一个，经各服务接口办理（可重复运行，不会重复）。"""
+    stack = Stack(DevSettings())
+    try:
+        report = stack.seed_projects(tuple(tenant) or None, year)
+    except httpx.HTTPError as exc:
+        typer.echo(f"无法载入：服务未运行（先 govproj dev up）：{exc}", err=True)
+        raise typer.Exit(1) from exc
+    _report(report)
 
 
 @app.command("down")

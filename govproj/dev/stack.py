@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govproj.dev import demo
 from govproj.dev.issuer import mint_token
+from govproj.dev.seed import Seeder, SeedReport
 from libs.common.db.bootstrap import bootstrap_database
 from libs.common.db.migrations import upgrade
 from libs.common.events import NatsUsers
@@ -270,6 +271,16 @@ class Stack:
             f"demo data   {len(demo.DEMO_TENANTS)} tenants, "
             f"{sum(len(u) for u in demo.DEMO_UNITS.values())} units"
         )
+
+    def seed_projects(
+        self, tenants: tuple[str, ...] | None = None, year: int | None = None
+    ) -> SeedReport:
+        """Demo projects in every lifecycle state, through the running services (idempotent)."""
+        urls = {s: f"http://127.0.0.1:{service_settings(s).port}" for s in SERVICES}
+        seeder = Seeder(urls=urls, mint=self.token, say=self._say)
+        if year is not None:
+            seeder.year = year
+        return seeder.run(tenants)
 
     def down(self) -> None:
         """Stop a stack started with ``--detach`` (or left behind)."""

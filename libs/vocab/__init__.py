@@ -106,6 +106,7 @@ from libs.vocab._project import (
     SYSTEM_STATES,
     StateCode,
 )
+from libs.vocab._trail import TRAIL_AMOUNT_FIELDS, TrailLine, actor_name, describe_event
 from libs.vocab._workflow import (
     OPINION_OUTCOMES,
     STEP_LABELS,
@@ -179,6 +180,7 @@ __all__ = [
     "SYSTEM_STATES",
     "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",
+    "TRAIL_AMOUNT_FIELDS",
     "TRIGGER_LABELS",
     "VALUE_LABELS",
     "VIRUS_DATABASES",
@@ -193,6 +195,9 @@ __all__ = [
     "SecurityLevel",
     "StageCode",
     "StateCode",
+    "TrailLine",
+    "actor_name",
+    "describe_event",
     "format_amount",
     "format_time",
     "format_wan",

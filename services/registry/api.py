@@ -10,6 +10,7 @@ from services.registry.oversight.api import router as oversight_router
 from services.registry.plans.api import router as plans_router
 from services.registry.projects.api import router as projects_router
 from services.registry.tenants.api import router as tenants_router
+from services.registry.trail.api import router as trail_router
 from services.registry.units.api import router as units_router
 
 router = APIRouter()
@@ -20,6 +21,7 @@ for _aggregate in (
     catalog_router,
     plans_router,
     oversight_router,
+    trail_router,
     notifications_router,
 ):
     router.include_router(_aggregate)

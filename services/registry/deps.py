@@ -25,6 +25,7 @@ __all__ = [
     "PlatformAdmin",
     "ProjectWriter",
     "Reader",
+    "TrailReader",
     "UnitRegistrar",
 ]
 
@@ -32,6 +33,8 @@ __all__ = [
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 #: Any role reads what its visible tenants hold.
 Reader = Annotated[Access, Depends(permit("read"))]
+#: A project's whole event trail: the auditor, the bureau, the overseeing city (ADR 0011).
+TrailReader = Annotated[Access, Depends(permit("trail.read"))]
 #: One's own 消息中心 (the query keeps to what is addressed to the caller).
 NotificationReader = Annotated[Access, Depends(permit("notification.read"))]
 #: The overseer's summary of its child jurisdictions.

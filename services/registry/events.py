@@ -26,7 +26,10 @@ Consumes:
   (:mod:`services.registry.tenants.handlers`);
 - the archive's document events, into the replica that catalog disposals cite
   (:mod:`services.registry.replica`);
-- with a second durable consumer (``registry_notifications``), the events that
+- with a second durable consumer (``registry_trail``), every platform event
+  that names a project, into the auditor's trail (:mod:`services.registry.trail`,
+  ADR 0011);
+- with a third durable consumer (``registry_notifications``), the events that
   need a person, into the 消息中心 (:mod:`services.registry.notifications`).
 """
 
@@ -41,6 +44,7 @@ from services.registry.projects import lifecycle
 from services.registry.projects.handlers import on_decided, on_decision_failed, on_transition
 from services.registry.replica import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, on_document
 from services.registry.tenants.handlers import on_tenant_event
+from services.registry.trail.handlers import CONSUMER as TRAIL_CONSUMER
 
 PUBLISHES = (
     "govproj.registry.tenant.created.v1",
@@ -94,5 +98,6 @@ SUBJECTS: tuple[str, ...] = (
     DOCUMENT_SUBJECT,
 )
 
-#: Consumers beside the main one: the 消息中心's.
-CONSUMERS = (NOTIFICATIONS_CONSUMER,)
+#: Consumers beside the main one: the auditor's trail reads the whole stream, the 消息中心
+#: the events that need a person.
+CONSUMERS = (TRAIL_CONSUMER, NOTIFICATIONS_CONSUMER)

@@ -274,3 +274,27 @@ class NotificationDelivery(TenantMixin, Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
+class TrailEvent(TenantMixin, Base):
+    """One platform event about one project, kept for the auditor's trail (ADR 0011).
+
+    Fed from the whole GOVPROJ stream by the ``registry_trail`` consumer: the
+    outboxes are pruned after two weeks and the stream after a year, while an
+    audit reads a project's whole life. An event naming several projects (a
+    budget arrangement) is kept once per project.
+    """
+
+    __tablename__ = "trail_events"
+    __table_args__ = (
+        # The trail is read one project at a time, in time order, page by page.
+        sa.Index("ix_trail_events_project_time", "project_id", "occurred_at", "event_id"),
+    )
+
+    # The CloudEvents id as the producer sent it (a UUIDv7 from our outboxes).
+    event_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(160), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)

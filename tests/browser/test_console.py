@@ -267,7 +267,7 @@ def test_a_20_mib_upload_shows_progress_and_ends_in_the_archive(
     login(auditor, tenant=YUNAN, role="auditor")
     auditor.goto(f"/projects/{pid}/trail")
     trail = auditor.inner_text("main table")
-    assert "上传文件《可行性研究报告》" in trail and "已按政策作出判定" in trail
+    assert "文件已归档：《可行性研究报告》" in trail and "已按政策作出判定" in trail
     assert "govproj." not in trail and "registry:" not in trail
     look(auditor, "11-audit-trail")
 

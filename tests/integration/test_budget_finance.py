@@ -22,9 +22,8 @@ import nats
 import psycopg
 from cloudevents.core.bindings import http as ce_http
 from cloudevents.core.v1.event import CloudEvent
-from nats.js.api import DeliverPolicy
 
-from libs.common.events import Event, NatsUsers, from_nats, make_event, to_nats
+from libs.common.events import Event, NatsUsers, make_event, to_nats
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.budget.finance import contract
@@ -40,37 +39,13 @@ from tests.support.budget import (
     problem,
     publish,
     start_procurement,
+    stream,
     submit,
     wait_state,
 )
 
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
-
-
-def stream(nats_url: str, subject: str) -> list[Event]:
-    """Every message on ``subject`` in the GOVPROJ stream, parsed as the consumers parse them."""
-
-    async def run() -> list[Event]:
-        nc = await nats.connect(nats_url)
-        out: list[Event] = []
-        try:
-            js = nc.jetstream()
-            sub = await js.subscribe(
-                subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
-            )
-            while True:
-                try:
-                    msg = await sub.next_msg(timeout=1.0)
-                except TimeoutError:
-                    break
-                out.append(from_nats(msg.subject, msg.headers, msg.data))
-            await sub.unsubscribe()
-        finally:
-            await nc.drain()
-        return out
-
-    return asyncio.run(run())
 
 
 def dead_letters(db: DatabaseUrls) -> list[dict[str, Any]]:

@@ -16,8 +16,9 @@ from typing import Any
 
 import httpx
 import nats
+from nats.js.api import DeliverPolicy
 
-from libs.common.events import Event, make_event, system_actor, to_nats
+from libs.common.events import Event, from_nats, make_event, system_actor, to_nats
 from libs.common.testing.platform import RunningPlatform, eventually
 from policies.tests.support import decision, registry
 from services.archive.tests import samples
@@ -140,6 +141,31 @@ def self_managed_project(
     wait_state(platform, registry_client, YUNAN, pid, "approved")
     known_to_budget(platform, budget, YUNAN, pid, "approved")
     return pid, unit
+
+
+def stream(nats_url: str, subject: str) -> list[Event]:
+    """Every message on ``subject`` in the GOVPROJ stream, parsed as the consumers parse them."""
+
+    async def run() -> list[Event]:
+        nc = await nats.connect(nats_url)
+        out: list[Event] = []
+        try:
+            js = nc.jetstream()
+            sub = await js.subscribe(
+                subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+            )
+            while True:
+                try:
+                    msg = await sub.next_msg(timeout=1.0)
+                except TimeoutError:
+                    break
+                out.append(from_nats(msg.subject, msg.headers, msg.data))
+            await sub.unsubscribe()
+        finally:
+            await nc.drain()
+        return out
+
+    return asyncio.run(run())
 
 
 def publish(nats_url: str, *events: Event) -> None:

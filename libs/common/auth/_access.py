@@ -120,6 +120,10 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             # The city over its counties.
             _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
+            # The whole event trail of a project: those who audit or answer for it.
+            _action(
+                "trail.read", "查看审计轨迹", "auditor", "bureau_officer", "overseer", writes=False
+            ),
             # One's own 消息中心: every role reads (and marks read) what is addressed to it;
             # the repository confines the query to the caller's address (issue 20).
             _action("notification.read", "查看本人消息", *ROLES, writes=False),

@@ -33,7 +33,12 @@ class RunningPlatform:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def token(
-        self, tenant: str, *roles: str, user: str | None = None, unit: str | None = None
+        self,
+        tenant: str,
+        *roles: str,
+        user: str | None = None,
+        unit: str | None = None,
+        name: str | None = None,
     ) -> str:
         from govproj.dev.issuer import mint_token
 
@@ -45,6 +50,7 @@ class RunningPlatform:
             roles=list(roles),
             user=user or f"{roles[0]}@{tenant}",
             unit=unit,
+            name=name,
         )
 
     def headers(self, tenant: str, *roles: str, **kw: str) -> dict[str, str]:

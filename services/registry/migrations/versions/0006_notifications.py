@@ -1,10 +1,10 @@
 """notifications: the 消息中心, its read receipts, recipients and outbound deliveries (issue 20)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 18:05:00
 
-Chained after 0004 on its branch; the trail's 0005 (h-trail) comes first when both merge.
+Chained after the trail's 0005 (h-trail), as its branch planned for the merge.
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from libs.common.db.rls import disable_tenant_rls, enable_tenant_rls
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
