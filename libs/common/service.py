@@ -33,7 +33,13 @@ from libs.common.auth import AuthSubject, CurrentSubject, RequestGate, install_a
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.db.migrations import is_up_to_date
 from libs.common.errors import Problem, install_problem_handlers
-from libs.common.events import ConsumerRunner, Event, OutboxRelay, ensure_streams
+from libs.common.events import (
+    ConsumerRunner,
+    Event,
+    OutboxRelay,
+    configure_header_encoding,
+    ensure_streams,
+)
 from libs.common.events._prune import start_outbox_pruning
 from libs.common.settings import ServiceSettings, service_settings
 from libs.common.telemetry import configure_logging, configure_tracing, instrument_app
@@ -135,6 +141,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, json_logs=settings.log_json)
         configure_tracing(spec.name, settings.otel_exporter_endpoint)
+        configure_header_encoding(settings.events_header_encoding)
         if check_schema and not await asyncio.to_thread(
             is_up_to_date, spec.name, settings.database_url
         ):

@@ -81,8 +81,11 @@ class Worker:
         if fault:
             env[FAULT_ENV] = fault
         self.proc = subprocess.Popen(
-            worker_command(*args), cwd=REPO_ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            worker_command(*args),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     async def wait(self, within: float = 30.0) -> int:
@@ -121,7 +124,8 @@ async def stream_count(js: Any, tenant: str) -> int:
     info = await js.add_consumer(
         "GOVPROJ",
         ConsumerConfig(
-            filter_subject=f"govproj.{tenant}.>", ack_policy=AckPolicy.NONE,
+            filter_subject=f"govproj.{tenant}.>",
+            ack_policy=AckPolicy.NONE,
             inactive_threshold=5.0,
         ),
     )
@@ -129,8 +133,18 @@ async def stream_count(js: Any, tenant: str) -> int:
 
 
 def _consume_args(evdb: DatabaseUrls, nats_url: str, durable: str, tenant: str) -> list[str]:
-    return ["consume", "--db", evdb.app, "--nats", nats_url, "--durable", durable,
-            *(a for f in tenant_filter(tenant) for a in ("--filter", f)), "--ack-wait", "2"]
+    return [
+        "consume",
+        "--db",
+        evdb.app,
+        "--nats",
+        nats_url,
+        "--durable",
+        durable,
+        *(a for f in tenant_filter(tenant) for a in ("--filter", f)),
+        "--ack-wait",
+        "2",
+    ]
 
 
 async def test_relay_killed_after_publish_before_marking_sent_loses_and_duplicates_nothing(
@@ -142,8 +156,16 @@ async def test_relay_killed_after_publish_before_marking_sent_loses_and_duplicat
 ) -> None:
     tenant, n = new_tenant(), 30
     await emit_increments(app_sessions, tenant, n)
-    crashing = Worker("relay", "--db", evdb.relay, "--nats", nats_url, "--batch-size", "10",
-                      fault="relay_after_publish")
+    crashing = Worker(
+        "relay",
+        "--db",
+        evdb.relay,
+        "--nats",
+        nats_url,
+        "--batch-size",
+        "10",
+        fault="relay_after_publish",
+    )
     workers.append(crashing)
     assert await crashing.wait() == -signal.SIGKILL
     # Published and acknowledged, yet not marked: the crash window.
@@ -181,8 +203,9 @@ async def test_consumer_killed_after_commit_before_ack_applies_each_event_once(
     try:
         await emit_increments(app_sessions, tenant, n)
         await wait_until(lambda: _all_sent(evdb, tenant, n))
-        crashing = Worker(*_consume_args(evdb, nats_url, durable, tenant),
-                          fault="consumer_after_commit")
+        crashing = Worker(
+            *_consume_args(evdb, nats_url, durable, tenant), fault="consumer_after_commit"
+        )
         workers.append(crashing)
         assert await crashing.wait() == -signal.SIGKILL
         committed = (await counts(evdb.admin, [tenant])).inbox
@@ -237,13 +260,27 @@ async def test_nats_killed_mid_stream_and_restarted_every_event_applied_once(
         js = nc.jetstream()
         await ensure_streams(js)
         relay = OutboxRelay(
-            relay_sessions, js, SCHEMA, batch_size=20, poll_interval=0.2,
-            publish_timeout=1.0, max_backoff=0.5,
+            relay_sessions,
+            js,
+            SCHEMA,
+            batch_size=20,
+            poll_interval=0.2,
+            publish_timeout=1.0,
+            max_backoff=0.5,
         )
         runner = ConsumerRunner(
-            app_sessions, server.url, schema=SCHEMA, durable="nats_crash", stream="GOVPROJ",
-            filter_subjects=tenant_filter(tenant), handlers=HANDLERS, backoff=[0.2],
-            batch_size=16, ack_wait=2.0, idle_timeout=0.3, reconnect_backoff=0.2,
+            app_sessions,
+            server.url,
+            schema=SCHEMA,
+            durable="nats_crash",
+            stream="GOVPROJ",
+            filter_subjects=tenant_filter(tenant),
+            handlers=HANDLERS,
+            backoff=[0.2],
+            batch_size=16,
+            ack_wait=2.0,
+            idle_timeout=0.3,
+            reconnect_backoff=0.2,
         )
         tasks = [asyncio.create_task(relay.run()), asyncio.create_task(runner.run())]
 

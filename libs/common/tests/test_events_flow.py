@@ -128,7 +128,7 @@ async def test_events_from_many_transactions_are_applied_exactly_once(
     # Two relays (SKIP LOCKED splits the work) and two runners on one durable.
     relays = [_relay(relay_sessions, nc, batch_size=7) for _ in range(2)]
     first = _runner(app_sessions, nats_url, tenants, batch_size=8)
-    second = _runner(app_sessions, nats_url, tenants, durable=first._durable, batch_size=8)
+    second = _runner(app_sessions, nats_url, tenants, durable=first.consumer, batch_size=8)
     async with running(*relays, first, second):
         await asyncio.gather(*(emit_increments(app_sessions, t, n) for t in tenants))
 
