@@ -38,6 +38,7 @@ from libs.common.events import (
     Event,
     OutboxRelay,
     configure_header_encoding,
+    durable_name,
     ensure_streams,
 )
 from libs.common.events._prune import start_outbox_pruning
@@ -63,12 +64,20 @@ EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
 
 @dataclass(frozen=True)
 class ExtraConsumer:
-    """A durable consumer on another stream than GOVPROJ (e.g. the finance system's answers)."""
+    """A durable consumer on another stream than GOVPROJ (e.g. the finance system's answers).
+
+    ``durable`` is the consumer's name (its inbox key); the JetStream durable is
+    :attr:`jetstream_durable`, which changes with ``subjects``.
+    """
 
     durable: str
     stream: str
     subjects: Sequence[str]
     handlers: Mapping[str, EventHandler]
+
+    @property
+    def jetstream_durable(self) -> str:
+        return durable_name(self.durable, self.subjects)
 
 
 @dataclass
@@ -88,6 +97,16 @@ class ServiceSpec:
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     # Consumers of the FINANCE / AUDIT streams (external systems' answers), run beside the main one.
     consumers: Sequence[ExtraConsumer] = ()
+
+    @property
+    def consumer_subjects(self) -> list[str]:
+        """What the main consumer (named after the service) reads on GOVPROJ."""
+        return ["govproj.*.registry.tenant.>", *self.subjects]
+
+    @property
+    def jetstream_durable(self) -> str:
+        """The main consumer's JetStream durable (its name plus its filter set's hash)."""
+        return durable_name(self.name, self.consumer_subjects)
 
 
 def tenant_context_of(subject: AuthSubject) -> TenantContext:
@@ -194,9 +213,9 @@ def create_service_app(
                     app.state.sessionmaker,
                     settings.nats_connect_url(),
                     schema=spec.name,
-                    durable=f"{spec.name}",
+                    durable=spec.name,
                     stream="GOVPROJ",
-                    filter_subjects=["govproj.*.registry.tenant.>", *spec.subjects],
+                    filter_subjects=spec.consumer_subjects,
                     handlers=handlers,
                 )
                 tasks.append(asyncio.create_task(runner.run(), name=f"{spec.name}-consumer"))

@@ -56,6 +56,7 @@ from bench.lifecycle import (
     run_load,
     running_stack,
 )
+from libs.common.events import durable_name
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import _pg_bin
 from tests.system.upgrade import PREVIOUS_RELEASE, checked_out, release_stack, upgrade_drill
@@ -350,7 +351,7 @@ def fence_and_rewind(stack: Stack, snapshot_at: datetime) -> Fence:
                 continue
             lost.append(e)
         rows = 0
-        for service, durable, stream, filters, handled in consumers:
+        for service, consumer, stream, filters, handled in consumers:
             for e in lost:
                 if e.stream != stream or e.type not in handled:
                     continue
@@ -359,13 +360,17 @@ def fence_and_rewind(stack: Stack, snapshot_at: datetime) -> Fence:
                 cur = conn.execute(
                     f"INSERT INTO {service}.inbox (tenant_id, event_id, consumer, subject, type) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (_tenant_of(e.subject), e.id, durable, e.subject, e.type),
+                    (_tenant_of(e.subject), e.id, consumer, e.subject, e.type),
                 )
                 rows += cur.rowcount
         conn.commit()
     rewound = asyncio.run(
         _delete_durables(
-            stack.nats.url, [(stream, durable) for _, durable, stream, _, _ in consumers]
+            stack.nats.url,
+            [
+                (stream, durable_name(consumer, filters))
+                for _, consumer, stream, filters, _ in consumers
+            ],
         )
     )
     return Fence(lost=lost, inbox_rows=rows, rewound=rewound, kept_foreign=kept_foreign)
@@ -476,7 +481,7 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
         out["outbox_not_in_stream"] = len(unpublished)
         if unpublished:
             out["violations"].append(f"{len(unpublished)} outbox rows never reached a stream")
-        for service, durable, stream, filters, handled in _consumers():
+        for service, consumer, stream, filters, handled in _consumers():
             expected = {
                 i
                 for i, e in streams[stream].items()
@@ -486,21 +491,21 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
                 str(i)
                 for (i,) in conn.execute(
                     f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",
-                    (durable,),
+                    (consumer,),
                 ).fetchall()
             }
             dead = _count(
                 conn,
                 f"SELECT count(*) FROM {service}.dead_letter WHERE consumer = %s",
-                (durable,),
+                (consumer,),
             )
             replayed = _count(
                 conn,
                 f"SELECT count(*) FROM {service}.inbox WHERE consumer = %s AND applied_at > %s",
-                (durable, restarted),
+                (consumer, restarted),
             )
             missing = expected - inbox
-            out["consumers"][durable] = {
+            out["consumers"][consumer] = {
                 "expected": len(expected),
                 "fenced": len(expected & lost_ids),
                 "replayed": replayed,
@@ -508,9 +513,9 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
                 "dead_letters": dead,
             }
             if missing:
-                out["violations"].append(f"consumer {durable}: {len(missing)} events not applied")
+                out["violations"].append(f"consumer {consumer}: {len(missing)} events not applied")
             if dead:
-                out["violations"].append(f"consumer {durable}: {dead} dead letters")
+                out["violations"].append(f"consumer {consumer}: {dead} dead letters")
         twice = _count(
             conn,
             "SELECT count(*) FROM (SELECT event_id FROM registry.project_history "

@@ -12,6 +12,13 @@ new release's ``govproj db upgrade`` runs (what the chart's pre-upgrade hook Job
 runs), and the new services start. The driver's calls ride out the gap (they
 retry transport errors), so every lifecycle must finish on the new release;
 afterwards every project is read back and the invariants are counted.
+
+In the chart's rolling order the new services first run with
+``GOVPROJ_EVENTS_HEADER_ENCODING=legacy`` (the ``ce-actor`` form the old
+services still running read); once the last old one is gone they roll again
+with ``percent`` (the binding's form, the default), and one more lifecycle runs
+wholly after that switch. The stream then holds events of all three kinds
+(:func:`actor_forms`).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +49,7 @@ from bench.lifecycle import (
     run_load,
 )
 from govproj.dev.demo import DEMO_TENANTS
+from libs.common.events._envelope import ENCODING_ENV
 from libs.common.settings import SERVICES
 from libs.common.testing.clamd import start_clamd
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
@@ -185,12 +194,12 @@ def _unapplied_types(stack: Stack) -> dict[str, dict[str, int]]:
     streams = {s: asyncio.run(_stream_ids(stack.nats.url, s)) for s in ("GOVPROJ", "FINANCE")}
     out: dict[str, dict[str, int]] = {}
     with psycopg.connect(stack.db.admin) as conn:
-        for service, durable, stream, filters, handled in _consumers():
+        for service, consumer, stream, filters, handled in _consumers():
             inbox = {
                 str(i)
                 for (i,) in conn.execute(
                     f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",
-                    (durable,),
+                    (consumer,),
                 ).fetchall()
             }
             missing = Counter(
@@ -199,7 +208,7 @@ def _unapplied_types(stack: Stack) -> dict[str, dict[str, int]]:
                 if typ in handled and any(_matches(f, subj) for f in filters) and i not in inbox
             )
             if missing:
-                out[durable] = dict(missing)
+                out[consumer] = dict(missing)
     return out
 
 
@@ -225,6 +234,63 @@ def _use_this_release(stack: Stack) -> None:
     # working directory would come first on sys.path).
     os.chdir(REPO)
     os.environ["PYTHONPATH"] = stack.platform.env["PYTHONPATH"] = str(REPO)
+
+
+def _roll(stack: Stack) -> None:
+    for service in SERVICES:
+        stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
+        stack.platform.start_service(service)
+
+
+def _replace_simulators(stack: Stack) -> None:
+    for tenant, proc in list(stack.sims.items()):
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        stack.start_simulator(tenant)
+
+
+def actor_forms(nats_url: str) -> dict[str, int]:
+    """How the GOVPROJ events carry ``ce-actor``, by the release and setting that sent them.
+
+    ``0.1.0``: raw JSON with ``content-type`` (0.1.0 had no ``ce-datacontenttype``);
+    ``legacy``: this release under ``GOVPROJ_EVENTS_HEADER_ENCODING=legacy``;
+    ``percent``: this release under the binding's form.
+    """
+    import asyncio
+
+    import nats
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    async def read() -> Counter[str]:
+        nc = await nats.connect(nats_url)
+        try:
+            js = nc.jetstream()
+            total = (await js.stream_info("GOVPROJ")).state.messages
+            sub = await js.pull_subscribe(
+                "govproj.>",
+                stream="GOVPROJ",
+                config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
+            )
+            forms: Counter[str] = Counter()
+            while sum(forms.values()) < total:
+                try:
+                    msgs = await sub.fetch(500, timeout=5)
+                except TimeoutError:
+                    break
+                for m in msgs:
+                    h = m.headers or {}
+                    if "ce-datacontenttype" not in h:
+                        forms["0.1.0"] += 1
+                    elif h.get("ce-actor", "").startswith('{"'):
+                        forms["legacy"] += 1
+                    else:
+                        forms["percent"] += 1
+            return forms
+        finally:
+            await nc.close()
+
+    return dict(asyncio.run(read()))
 
 
 def upgrade_drill(
@@ -256,15 +322,22 @@ def upgrade_drill(
     # Where the lifecycles were when the old release stopped (registry states).
     in_flight = _states(stack)
     t_stop = time.monotonic()
+    switched_at: datetime | None = None
     if rolling:
         # The chart's order: the pre-upgrade hook Job migrates while the old pods still
         # serve (migrations are expand-first), then the pods roll one service at a time,
-        # old and new exchanging events meanwhile.
+        # old and new exchanging events meanwhile, the new ones in the form the old read.
         migrated = migrate(REPO, stack.db.owner)
         _use_this_release(stack)
-        for service in SERVICES:
-            stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
-            stack.platform.start_service(service)
+        stack.platform.env[ENCODING_ENV] = "legacy"
+        _roll(stack)
+        # The last old replica is gone: the operator sets the binding's form (another
+        # roll). Every reader must follow the binding by then, the finance system's too:
+        # 0.1.0's simulator does not, so this release's replaces it first.
+        _replace_simulators(stack)
+        stack.platform.env[ENCODING_ENV] = "percent"
+        switched_at = datetime.now(UTC)
+        _roll(stack)
     else:
         # A maintenance window: everything stops, the schema moves, everything starts.
         for service in SERVICES:
@@ -279,10 +352,17 @@ def upgrade_drill(
     loader.join()
     if "error" in done:
         raise done["error"]
-    runs: list[ProjectRun] = done["runs"]
+    in_flight_runs: list[ProjectRun] = done["runs"]
+    after_switch: list[ProjectRun] = []
+    if switched_at is not None:
+        # One lifecycle wholly after the switch: every reader (the finance system's
+        # included) takes the binding's form from every service.
+        after_switch, _ = run_load(api, 1, rate, year=2033, stage_timeout=300.0)
+    runs = in_flight_runs + after_switch
     drain(stack)
     invariants = check_invariants(stack, runs)
     unapplied = _unapplied_types(stack)
+    forms = actor_forms(stack.nats.url)
     # Every project readable on the new release, by its unit's officer and by the bureau.
     unreadable = []
     for run in runs:
@@ -319,9 +399,12 @@ def upgrade_drill(
         "migration_output": migrated.strip().splitlines(),
         "downtime_s": round(downtime, 1),
         "load_wall_s": round(done["wall"], 1),
-        "reached": dict(Counter(r.reached for r in runs)),
+        "reached": dict(Counter(r.reached for r in in_flight_runs)),
+        "reached_after_switch": dict(Counter(r.reached for r in after_switch)),
         "invariants": {k: invariants[k] for k in ("decisions", "effects", "archive")},
         "unapplied_by_type": unapplied,
+        "actor_forms": forms,
+        "switched_to_percent_at": switched_at,
         "dead_letters": dead,
         "violations": violations,
     }
