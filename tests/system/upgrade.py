@@ -357,7 +357,12 @@ def upgrade_drill(
     if switched_at is not None:
         # One lifecycle wholly after the switch: every reader (the finance system's
         # included) takes the binding's form from every service.
-        after_switch, _ = run_load(api, 1, rate, year=2033, stage_timeout=300.0)
+        # Its own Api: a unit officer's cached token names the unit of the first load.
+        later = Api(stack.platform)
+        try:
+            after_switch, _ = run_load(later, 1, rate, year=2033, stage_timeout=300.0)
+        finally:
+            later.close()
     runs = in_flight_runs + after_switch
     drain(stack)
     invariants = check_invariants(stack, runs)
