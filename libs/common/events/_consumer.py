@@ -344,7 +344,15 @@ class ConsumerRunner:
             await js.consumer_info(self._stream, self._durable)
             log.warning("consumer %s kept its existing config: %s", self._durable, exc)
         # Only now that the new durable exists: its replay covers what the old one held.
-        await retire_stale_durables(js, self._stream, self._consumer, self._durable)
+        await self._retire_stale(js)
+
+    async def _retire_stale(self, js: Any) -> None:
+        # Housekeeping: a durable left behind costs disk, never correctness, so a
+        # failure here must not stop the consumer (it is tried again when idle).
+        try:
+            await retire_stale_durables(js, self._stream, self._consumer, self._durable)
+        except Exception as exc:
+            log.warning("consumer %s: previous durables not retired: %r", self._consumer, exc)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -390,9 +398,7 @@ class ConsumerRunner:
                             await js.consumer_info(self._stream, self._durable)
                             # And retire a durable a replica of the previous
                             # release was still pulling from when this one bound.
-                            await retire_stale_durables(
-                                js, self._stream, self._consumer, self._durable
-                            )
+                            await self._retire_stale(js)
                         continue
                     if self._batch_size > 1:
                         msgs += await self._fetch_ready(sub, self._batch_size - 1)
