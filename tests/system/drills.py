@@ -221,6 +221,7 @@ class StreamEvent:
     type: str
     data: dict[str, Any]
     published: datetime
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 async def _read_stream(nats_url: str, stream: str) -> list[StreamEvent]:
@@ -257,6 +258,7 @@ async def _read_stream(nats_url: str, stream: str) -> list[StreamEvent]:
                         type=h.get("ce-type", ""),
                         data=data if isinstance(data, dict) else {},
                         published=m.metadata.timestamp.astimezone(UTC),
+                        headers=dict(h),
                     )
                 )
         return out

@@ -259,38 +259,17 @@ def actor_forms(nats_url: str) -> dict[str, int]:
     """
     import asyncio
 
-    import nats
-    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+    from tests.system.drills import _read_stream  # drills imports this module
 
-    async def read() -> Counter[str]:
-        nc = await nats.connect(nats_url)
-        try:
-            js = nc.jetstream()
-            total = (await js.stream_info("GOVPROJ")).state.messages
-            sub = await js.pull_subscribe(
-                "govproj.>",
-                stream="GOVPROJ",
-                config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
-            )
-            forms: Counter[str] = Counter()
-            while sum(forms.values()) < total:
-                try:
-                    msgs = await sub.fetch(500, timeout=5)
-                except TimeoutError:
-                    break
-                for m in msgs:
-                    h = m.headers or {}
-                    if "ce-datacontenttype" not in h:
-                        forms["0.1.0"] += 1
-                    elif h.get("ce-actor", "").startswith('{"'):
-                        forms["legacy"] += 1
-                    else:
-                        forms["percent"] += 1
-            return forms
-        finally:
-            await nc.close()
-
-    return dict(asyncio.run(read()))
+    forms: Counter[str] = Counter()
+    for event in asyncio.run(_read_stream(nats_url, "GOVPROJ")):
+        if "ce-datacontenttype" not in event.headers:
+            forms["0.1.0"] += 1
+        elif event.headers.get("ce-actor", "").startswith('{"'):
+            forms["legacy"] += 1
+        else:
+            forms["percent"] += 1
+    return dict(forms)
 
 
 def upgrade_drill(

@@ -24,16 +24,14 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db import create_engine, create_sessionmaker
 from libs.common.events import FAULT_ENV, ConsumerRunner, OutboxRelay, ensure_streams
 from libs.common.testing.infra import NatsProcess, free_port
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.tests.conftest_events import (
     HANDLERS,
     REPO_ROOT,
     SCHEMA,
     counts,
-    create_schema,
     emit_increments,
     new_tenant,
     tenant_filter,
@@ -42,35 +40,6 @@ from libs.common.tests.conftest_events import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def evdb(postgres_admin_url: str) -> DatabaseUrls:
-    urls = make_database(postgres_admin_url)
-    create_schema(urls.owner)
-    return urls
-
-
-@pytest.fixture
-async def app_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.app, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def relay_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.relay, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Any]:
-    client = await nats.connect(nats_url, max_reconnect_attempts=-1)
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
 
 
 class Worker:

@@ -22,17 +22,15 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db import create_engine, create_sessionmaker
-from libs.common.events import ConsumerRunner, durable_name, ensure_streams, make_event, to_nats
+from libs.common.events import ConsumerRunner, durable_name, make_event, to_nats
 from libs.common.events._durables import retire_stale_durables, stale_durables
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.tests.conftest_events import (
     ACTOR,
     HANDLERS,
     SCHEMA,
     SERVICE,
     counts,
-    create_schema,
     new_tenant,
     tenant_filter,
     wait_until,
@@ -40,25 +38,8 @@ from libs.common.tests.conftest_events import (
 
 
 @pytest.fixture
-def evdb(postgres_admin_url: str) -> DatabaseUrls:
-    urls = make_database(postgres_admin_url)
-    create_schema(urls.owner)
-    return urls
-
-
-@pytest.fixture
-async def app_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.app, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[Any]:
-    client = await nats.connect(nats_url)
-    await ensure_streams(client.jetstream())
-    yield client.jetstream()
-    await client.close()
+def js(nc: Any) -> Any:
+    return nc.jetstream()
 
 
 async def _publish_increments(js: Any, tenant: str, n: int) -> None:
