@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,10 +237,29 @@ def _use_this_release(stack: Stack) -> None:
     os.environ["PYTHONPATH"] = stack.platform.env["PYTHONPATH"] = str(REPO)
 
 
-def _roll(stack: Stack) -> None:
-    for service in SERVICES:
+def _roll(stack: Stack, after_first: Callable[[], None] | None = None) -> None:
+    for k, service in enumerate(SERVICES):
         stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
         stack.platform.start_service(service)
+        if k == 0 and after_first is not None:
+            after_first()
+
+
+def _lifecycles(stack: Stack, year: int, rate: float) -> tuple[threading.Thread, list[ProjectRun]]:
+    """One lifecycle in a thread of its own, with its own Api; the list gets its run."""
+    runs: list[ProjectRun] = []
+
+    def run() -> None:
+        # Its own Api: a unit officer's cached token names the unit of another load.
+        api = Api(stack.platform)
+        try:
+            runs.extend(run_load(api, 1, rate, year=year, stage_timeout=300.0)[0])
+        finally:
+            api.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, runs
 
 
 def _replace_simulators(stack: Stack) -> None:
@@ -309,6 +328,7 @@ def upgrade_drill(
     in_flight = _states(stack)
     t_stop = time.monotonic()
     switched_at: datetime | None = None
+    mixed: list[tuple[threading.Thread, list[ProjectRun]]] = []
     if rolling:
         # The chart's order: the pre-upgrade hook Job migrates while the old pods still
         # serve (migrations are expand-first), then the pods roll one service at a time,
@@ -316,7 +336,10 @@ def upgrade_drill(
         migrated = migrate(REPO, stack.db.owner)
         _use_this_release(stack)
         stack.platform.env[ENCODING_ENV] = "legacy"
-        _roll(stack)
+        # A lifecycle started once the registry is new and the other services still old:
+        # old consumers must apply what the new registry sends (load timing alone may
+        # leave the mixed phase without traffic on a loaded machine).
+        _roll(stack, after_first=lambda: mixed.append(_lifecycles(stack, 2034, rate)))
         # The last old replica is gone: the operator sets the binding's form (another
         # roll). Every reader must follow the binding by then, the finance system's too:
         # 0.1.0's simulator does not, so this release's replaces it first.
@@ -339,17 +362,16 @@ def upgrade_drill(
     if "error" in done:
         raise done["error"]
     in_flight_runs: list[ProjectRun] = done["runs"]
+    during_roll: list[ProjectRun] = []
     after_switch: list[ProjectRun] = []
     if switched_at is not None:
         # One lifecycle wholly after the switch: every reader (the finance system's
         # included) takes the binding's form from every service.
-        # Its own Api: a unit officer's cached token names the unit of the first load.
-        later = Api(stack.platform)
-        try:
-            after_switch, _ = run_load(later, 1, rate, year=2033, stage_timeout=300.0)
-        finally:
-            later.close()
-    runs = in_flight_runs + after_switch
+        thread, after_switch = _lifecycles(stack, 2033, rate)
+        for started in (thread, *(t for t, _ in mixed)):
+            started.join()
+        during_roll = [run for _, runs in mixed for run in runs]
+    runs = in_flight_runs + during_roll + after_switch
     drain(stack)
     invariants = check_invariants(stack, runs)
     unapplied = _unapplied_types(stack)
@@ -391,6 +413,7 @@ def upgrade_drill(
         "downtime_s": round(downtime, 1),
         "load_wall_s": round(done["wall"], 1),
         "reached": dict(Counter(r.reached for r in in_flight_runs)),
+        "reached_during_roll": dict(Counter(r.reached for r in during_roll)),
         "reached_after_switch": dict(Counter(r.reached for r in after_switch)),
         "invariants": {k: invariants[k] for k in ("decisions", "effects", "archive")},
         "unapplied_by_type": unapplied,
