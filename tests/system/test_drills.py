@@ -82,6 +82,6 @@ def test_an_upgrade_from_the_previous_release_finishes_every_lifecycle_in_flight
     forms = result["actor_forms"]
     assert forms.get("0.1.0", 0) > 0 and forms.get("legacy", 0) > 0, forms
     assert forms.get("percent", 0) > 0, forms
-    # One lifecycle started with the registry new and the rest old, one after the switch.
+    # One lifecycle with the registry new and the rest old, one after the switch.
     assert result["reached_during_roll"] == {"acceptance": 1}, result
     assert result["reached_after_switch"] == {"acceptance": 1}, result

@@ -336,10 +336,16 @@ def upgrade_drill(
         migrated = migrate(REPO, stack.db.owner)
         _use_this_release(stack)
         stack.platform.env[ENCODING_ENV] = "legacy"
-        # A lifecycle started once the registry is new and the other services still old:
-        # old consumers must apply what the new registry sends (load timing alone may
-        # leave the mixed phase without traffic on a loaded machine).
-        _roll(stack, after_first=lambda: mixed.append(_lifecycles(stack, 2034, rate)))
+
+        # A whole lifecycle with the registry new and every other service still old: the
+        # old consumers must apply all the new registry sends (load timing alone may leave
+        # the mixed phase without traffic on a loaded machine). It ends before the archive
+        # restarts: see docs/reliability.md on the archive's replica while it backfills.
+        def mixed_lifecycle() -> None:
+            mixed.append(_lifecycles(stack, 2034, rate))
+            mixed[-1][0].join()
+
+        _roll(stack, after_first=mixed_lifecycle)
         # The last old replica is gone: the operator sets the binding's form (another
         # roll). Every reader must follow the binding by then, the finance system's too:
         # 0.1.0's simulator does not, so this release's replaces it first.
