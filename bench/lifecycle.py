@@ -1009,7 +1009,11 @@ async def _pending(nats_url: str) -> dict[str, int]:
 
 
 def _consumers() -> list[tuple[str, str, str, list[str], set[str]]]:
-    """(service, durable, stream, filter subjects, handled types) of every consumer."""
+    """(service, consumer, stream, filter subjects, handled types) of every consumer.
+
+    ``consumer`` is the inbox's key; its JetStream durable is
+    ``libs.common.events.durable_name(consumer, filters)``.
+    """
     import importlib
 
     from libs.common.tenants import TENANT_EVENT_TYPES
@@ -1022,7 +1026,7 @@ def _consumers() -> list[tuple[str, str, str, list[str], set[str]]]:
                 service,
                 service,
                 "GOVPROJ",
-                ["govproj.*.registry.tenant.>", *spec.subjects],
+                spec.consumer_subjects,
                 {*TENANT_EVENT_TYPES, *spec.handlers},
             )
         )
@@ -1103,7 +1107,7 @@ def check_invariants(stack: Stack, runs: list[ProjectRun]) -> dict[str, Any]:
                     f"{len(in_stream - outbox)} unknown)"
                 )
         consumers: dict[str, Any] = {}
-        for service, durable, stream, filters, handled in _consumers():
+        for service, consumer, stream, filters, handled in _consumers():
             expected = {
                 i
                 for i, (subj, typ) in streams[stream].items()
@@ -1113,18 +1117,18 @@ def check_invariants(stack: Stack, runs: list[ProjectRun]) -> dict[str, Any]:
                 str(i)
                 for (i,) in conn.execute(
                     f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",  # noqa: S608
-                    (durable,),
+                    (consumer,),
                 ).fetchall()
             }
             dead = {
                 h.get("Nats-Msg-Id") or h.get("ce-id")
                 for (h,) in conn.execute(
                     f"SELECT headers FROM {service}.dead_letter WHERE consumer = %s",  # noqa: S608
-                    (durable,),
+                    (consumer,),
                 ).fetchall()
                 if h
             }
-            consumers[durable] = {
+            consumers[consumer] = {
                 "expected": len(expected),
                 "inbox": len(inbox & expected),
                 "dead_letters": len(dead & expected),
@@ -1132,7 +1136,7 @@ def check_invariants(stack: Stack, runs: list[ProjectRun]) -> dict[str, Any]:
             }
             if expected - inbox - dead:
                 violations.append(
-                    f"consumer {durable}: {len(expected - inbox - dead)} of {len(expected)} "
+                    f"consumer {consumer}: {len(expected - inbox - dead)} of {len(expected)} "
                     "events neither applied nor dead-lettered"
                 )
         result["events"] = {"producers": events, "consumers": consumers}

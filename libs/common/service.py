@@ -34,7 +34,14 @@ from libs.common.auth import AuthSubject, CurrentSubject, RequestGate, install_a
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.db.migrations import is_up_to_date
 from libs.common.errors import Problem, install_problem_handlers
-from libs.common.events import ConsumerRunner, Event, OutboxRelay, ensure_streams
+from libs.common.events import (
+    ConsumerRunner,
+    Event,
+    OutboxRelay,
+    configure_header_encoding,
+    durable_name,
+    ensure_streams,
+)
 from libs.common.events._prune import start_outbox_pruning
 from libs.common.settings import ServiceSettings, service_settings
 from libs.common.telemetry import configure_logging, configure_tracing, instrument_app
@@ -58,12 +65,20 @@ EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
 
 @dataclass(frozen=True)
 class ExtraConsumer:
-    """A durable consumer on another stream than GOVPROJ (e.g. the finance system's answers)."""
+    """A durable consumer on another stream than GOVPROJ (e.g. the finance system's answers).
+
+    ``durable`` is the consumer's name (its inbox key); the JetStream durable is
+    :attr:`jetstream_durable`, which changes with ``subjects``.
+    """
 
     durable: str
     stream: str
     subjects: Sequence[str]
     handlers: Mapping[str, EventHandler]
+
+    @property
+    def jetstream_durable(self) -> str:
+        return durable_name(self.durable, self.subjects)
 
 
 @dataclass
@@ -83,6 +98,16 @@ class ServiceSpec:
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     # Consumers of the FINANCE / AUDIT streams (external systems' answers), run beside the main one.
     consumers: Sequence[ExtraConsumer] = ()
+
+    @property
+    def consumer_subjects(self) -> list[str]:
+        """What the main consumer (named after the service) reads on GOVPROJ."""
+        return ["govproj.*.registry.tenant.>", *self.subjects]
+
+    @property
+    def jetstream_durable(self) -> str:
+        """The main consumer's JetStream durable (its name plus its filter set's hash)."""
+        return durable_name(self.name, self.consumer_subjects)
 
     @classmethod
     def of(
@@ -202,6 +227,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, json_logs=settings.log_json)
         configure_tracing(spec.name, settings.otel_exporter_endpoint)
+        configure_header_encoding(settings.events_header_encoding)
         if check_schema and not await asyncio.to_thread(
             is_up_to_date, spec.name, settings.database_url
         ):
@@ -254,9 +280,9 @@ def create_service_app(
                     app.state.sessionmaker,
                     settings.nats_connect_url(),
                     schema=spec.name,
-                    durable=f"{spec.name}",
+                    durable=spec.name,
                     stream="GOVPROJ",
-                    filter_subjects=["govproj.*.registry.tenant.>", *spec.subjects],
+                    filter_subjects=spec.consumer_subjects,
                     handlers=handlers,
                 )
                 tasks.append(asyncio.create_task(runner.run(), name=f"{spec.name}-consumer"))

@@ -62,6 +62,10 @@ class CommonSettings(BaseSettings):
     # for: 3 on the production JetStream cluster (deploy/nats), 1 on one server.
     # Must match the cluster, or every start-up would scale the streams back.
     nats_stream_replicas: int = 1
+    # How events carry ce-actor: "percent" (the CloudEvents NATS binding), or
+    # "legacy" (raw JSON that 0.1.0 consumers read) while a rolling upgrade from
+    # 0.1.0 runs old and new replicas side by side (docs/operations.md).
+    events_header_encoding: Literal["percent", "legacy"] = "percent"
     # OIDC: the issuer whose JWKS verifies bearer tokens, and the audience we accept.
     oidc_issuer: str = "http://127.0.0.1:8109"
     oidc_audience: str = "govproj"

@@ -27,4 +27,6 @@ def no_control_characters(value: str) -> str:
 PlainText = Annotated[str, AfterValidator(no_control_characters)]
 """A one-line human text (name, title): no control characters, not blank."""
 
-DivisionCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 行政区划代码（六位）")]
+DivisionCode = Annotated[
+    str, Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 行政区划代码（六位）")
+]

@@ -90,7 +90,7 @@ def _ok(page: Any, notice: str) -> None:
 def test_finance_unit_and_bureau_keep_the_projects_money_on_its_page(
     new_page: Any, approved: dict[str, str], browser_platform: RunningPlatform
 ) -> None:
-    pid, url, year = approved["pid"], f"/projects/{approved['pid']}", today_in_china().year
+    pid, url, year = approved["pid"], f"/projects/{approved['pid']}?tab=budget", today_in_china().year
     today = today_in_china().isoformat()
 
     finance = new_page()

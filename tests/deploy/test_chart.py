@@ -304,6 +304,7 @@ def test_a_service_can_be_switched_off() -> None:
         ({"services": {"registri": {}}}, "registri"),
         ({"serviceDefaults": {"api": {"replicas": "two"}}}, "replicas"),
         ({"connections": {"nats": {"streamReplicas": 2}}}, "streamReplicas"),
+        ({"connections": {"nats": {"headerEncoding": "raw"}}}, "headerEncoding"),
         ({"policies": {"packs": {"yunan": {"a.yaml": "x"}}}}, "yunan"),
         ({"connections": {"database": {"password": "secret"}}}, "password"),
     ],
@@ -314,6 +315,28 @@ def test_values_schema_refuses_unsafe_or_misspelt_values(
     with helm_python.Chart.load(CHART) as chart, pytest.raises(helm_python.HelmError) as caught:
         chart.validate_schema(chart.merge_values(copy.deepcopy(values)))
     assert where in str(caught.value)
+
+
+def test_the_event_header_encoding_is_the_binding_unless_a_roll_from_0_1_0_asks_legacy(
+    default_manifests: list[dict[str, Any]],
+) -> None:
+    def env_and_checksums(docs: list[dict[str, Any]]) -> tuple[str, dict[str, str]]:
+        (env_map,) = [
+            d for d in _of_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-env")
+        ]
+        checksums = {
+            d["metadata"]["name"]: d["spec"]["template"]["metadata"]["annotations"]["checksum/env"]
+            for d in _of_kind(docs, "Deployment")
+        }
+        return env_map["data"]["GOVPROJ_EVENTS_HEADER_ENCODING"], checksums
+
+    default, before = env_and_checksums(default_manifests)
+    legacy, during = env_and_checksums(
+        render({"connections": {"nats": {"headerEncoding": "legacy"}}}, upgrade=True)
+    )
+    assert (default, legacy) == ("percent", "legacy")
+    # Switching back after the roll changes every pod template, so every pod rolls again.
+    assert all(before[name] != during[name] for name in before), (before, during)
 
 
 def test_upgrade_renders_the_same_objects(default_manifests: list[dict[str, Any]]) -> None:

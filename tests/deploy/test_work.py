@@ -17,6 +17,7 @@ import pytest
 from libs.common.db.migrations import upgrade
 from libs.common.testing.infra import free_port
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from services.registry.app import SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,13 +87,15 @@ async def test_worker_runs_the_services_durable_consumer(worker: str, nats_url: 
         deadline = time.monotonic() + 20
         while True:
             try:
-                info = await js.consumer_info("GOVPROJ", "registry")
+                info = await js.consumer_info("GOVPROJ", SPEC.jetstream_durable)
                 break
             except Exception:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.2)
-        assert info.config.durable_name == "registry"
+        # Named after the service and what it reads (libs/common/events/_durables.py).
+        assert info.config.durable_name == SPEC.jetstream_durable
+        assert SPEC.jetstream_durable.startswith("registry-")
     finally:
         await nc.close()
 

@@ -26,6 +26,7 @@ from cloudevents.core.v1.event import CloudEvent
 from libs.common.events import Event, NatsUsers, make_event, to_nats
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
+from services.budget.events import CONSUMERS
 from services.budget.finance import contract
 from services.budget.finance.simulator import Policy, answer_for
 from tests.support.budget import (
@@ -46,6 +47,8 @@ from tests.support.budget import (
 
 PROFESSIONAL = {"project_class": "professional", "service_types": ["software_development"]}
 PUBLIC = {"project_class": "public", "service_types": ["software_development"]}
+# The finance consumer's JetStream durable (its name plus the hash of what it reads).
+FINANCE_DURABLE = CONSUMERS[0].jetstream_durable
 
 
 def dead_letters(db: DatabaseUrls) -> list[dict[str, Any]]:
@@ -388,13 +391,13 @@ def test_payments_never_double_on_redelivery_retry_or_replay(
     # Replay: the finance consumer is deleted; it comes back and reads the stream from the start.
     async def drop_consumer() -> None:
         nc = await nats.connect(nats_url)
-        await nc.jetstream().delete_consumer("FINANCE", "budget_finance")
+        await nc.jetstream().delete_consumer("FINANCE", FINANCE_DURABLE)
         await nc.drain()
 
     async def caught_up() -> bool:
         nc = await nats.connect(nats_url)
         try:
-            info = await nc.jetstream().consumer_info("FINANCE", "budget_finance")
+            info = await nc.jetstream().consumer_info("FINANCE", FINANCE_DURABLE)
             return bool(
                 info.num_pending == 0
                 and info.num_ack_pending == 0

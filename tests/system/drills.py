@@ -56,6 +56,7 @@ from bench.lifecycle import (
     run_load,
     running_stack,
 )
+from libs.common.events import durable_name
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import _pg_bin
 from tests.system.upgrade import PREVIOUS_RELEASE, checked_out, release_stack, upgrade_drill
@@ -220,6 +221,7 @@ class StreamEvent:
     type: str
     data: dict[str, Any]
     published: datetime
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 async def _read_stream(nats_url: str, stream: str) -> list[StreamEvent]:
@@ -256,6 +258,7 @@ async def _read_stream(nats_url: str, stream: str) -> list[StreamEvent]:
                         type=h.get("ce-type", ""),
                         data=data if isinstance(data, dict) else {},
                         published=m.metadata.timestamp.astimezone(UTC),
+                        headers=dict(h),
                     )
                 )
         return out
@@ -350,7 +353,7 @@ def fence_and_rewind(stack: Stack, snapshot_at: datetime) -> Fence:
                 continue
             lost.append(e)
         rows = 0
-        for service, durable, stream, filters, handled in consumers:
+        for service, consumer, stream, filters, handled in consumers:
             for e in lost:
                 if e.stream != stream or e.type not in handled:
                     continue
@@ -359,13 +362,17 @@ def fence_and_rewind(stack: Stack, snapshot_at: datetime) -> Fence:
                 cur = conn.execute(
                     f"INSERT INTO {service}.inbox (tenant_id, event_id, consumer, subject, type) "
                     "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (_tenant_of(e.subject), e.id, durable, e.subject, e.type),
+                    (_tenant_of(e.subject), e.id, consumer, e.subject, e.type),
                 )
                 rows += cur.rowcount
         conn.commit()
     rewound = asyncio.run(
         _delete_durables(
-            stack.nats.url, [(stream, durable) for _, durable, stream, _, _ in consumers]
+            stack.nats.url,
+            [
+                (stream, durable_name(consumer, filters))
+                for _, consumer, stream, filters, _ in consumers
+            ],
         )
     )
     return Fence(lost=lost, inbox_rows=rows, rewound=rewound, kept_foreign=kept_foreign)
@@ -476,7 +483,7 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
         out["outbox_not_in_stream"] = len(unpublished)
         if unpublished:
             out["violations"].append(f"{len(unpublished)} outbox rows never reached a stream")
-        for service, durable, stream, filters, handled in _consumers():
+        for service, consumer, stream, filters, handled in _consumers():
             expected = {
                 i
                 for i, e in streams[stream].items()
@@ -486,21 +493,21 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
                 str(i)
                 for (i,) in conn.execute(
                     f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",
-                    (durable,),
+                    (consumer,),
                 ).fetchall()
             }
             dead = _count(
                 conn,
                 f"SELECT count(*) FROM {service}.dead_letter WHERE consumer = %s",
-                (durable,),
+                (consumer,),
             )
             replayed = _count(
                 conn,
                 f"SELECT count(*) FROM {service}.inbox WHERE consumer = %s AND applied_at > %s",
-                (durable, restarted),
+                (consumer, restarted),
             )
             missing = expected - inbox
-            out["consumers"][durable] = {
+            out["consumers"][consumer] = {
                 "expected": len(expected),
                 "fenced": len(expected & lost_ids),
                 "replayed": replayed,
@@ -508,9 +515,9 @@ def converged(stack: Stack, fence: Fence, restarted: datetime) -> dict[str, Any]
                 "dead_letters": dead,
             }
             if missing:
-                out["violations"].append(f"consumer {durable}: {len(missing)} events not applied")
+                out["violations"].append(f"consumer {consumer}: {len(missing)} events not applied")
             if dead:
-                out["violations"].append(f"consumer {durable}: {dead} dead letters")
+                out["violations"].append(f"consumer {consumer}: {dead} dead letters")
         twice = _count(
             conn,
             "SELECT count(*) FROM (SELECT event_id FROM registry.project_history "
@@ -827,7 +834,7 @@ def upgrade_markdown(result: dict[str, Any], commit: str) -> str:
 
 Written by `python -m tests.system.drills upgrade` on {date_today()} ({result["projects"]} lifecycles at {result["rate"]}/s; 2 cores shared with other runs). The short version is `tests/system/test_drills.py`.
 
-What ran: the previous release ({commit}, checked out with `git worktree add`) — its own `govproj db upgrade`, its five services, its dev issuer and its finance simulators, from that tree with this virtualenv — took the load; {result["upgrade_after_s"]} s in, with projects in flight (registry states {result["registry_states_at_upgrade"]}), the upgrade ran in the order "{result["order"]}": this release's `govproj db upgrade` (what the chart's pre-upgrade hook Job runs: {changed or "no schema changed"}), each service stopped with SIGTERM and started from this release; {result["downtime_s"]} s from the upgrade's start to the last service ready. Code each release ran from: {result["code_before"]} → {result["code_after"]}. The driver's calls retried through the gap; the finance simulators of the old release kept answering (the finance system is not upgraded with GovProj).
+What ran: the previous release ({commit}, checked out with `git worktree add`) — its own `govproj db upgrade`, its five services, its dev issuer and its finance simulators, from that tree with this virtualenv — took the load; {result["upgrade_after_s"]} s in, with projects in flight (registry states {result["registry_states_at_upgrade"]}), the upgrade ran in the order "{result["order"]}": this release's `govproj db upgrade` (what the chart's pre-upgrade hook Job runs: {changed or "no schema changed"}), each service stopped with SIGTERM and started from this release (in the rolling order first with `GOVPROJ_EVENTS_HEADER_ENCODING=legacy`, then, once no old service was left, the finance simulators replaced by this release's and every service rolled again with `percent`, switched at {result.get("switched_to_percent_at") or "—"}); {result["downtime_s"]} s from the upgrade's start to the last service ready. Code each release ran from: {result["code_before"]} → {result["code_after"]}. The driver's calls retried through the gap. `ce-actor` forms in the stream: {result.get("actor_forms")}; lifecycles started after the switch: {result.get("reached_after_switch") or "none"}.
 
 How far each lifecycle got: {result["reached"]} (load wall time {result["load_wall_s"]} s). Every project read back on the new release by its unit officer and its bureau. Invariants after the drain: decisions {inv["decisions"]}, effects {inv["effects"]}, archive {inv["archive"]}.
 

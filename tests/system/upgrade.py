@@ -12,6 +12,13 @@ new release's ``govproj db upgrade`` runs (what the chart's pre-upgrade hook Job
 runs), and the new services start. The driver's calls ride out the gap (they
 retry transport errors), so every lifecycle must finish on the new release;
 afterwards every project is read back and the invariants are counted.
+
+In the chart's rolling order the new services first run with
+``GOVPROJ_EVENTS_HEADER_ENCODING=legacy`` (the ``ce-actor`` form the old
+services still running read); once the last old one is gone they roll again
+with ``percent`` (the binding's form, the default), and one more lifecycle runs
+wholly after that switch. The stream then holds events of all three kinds
+(:func:`actor_forms`).
 """
 
 from __future__ import annotations
@@ -25,8 +32,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +49,7 @@ from bench.lifecycle import (
     run_load,
 )
 from govproj.dev.demo import DEMO_TENANTS
+from libs.common.events._envelope import ENCODING_ENV
 from libs.common.settings import SERVICES
 from libs.common.testing.clamd import start_clamd
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
@@ -48,6 +57,7 @@ from libs.common.testing.platform import run_platform
 from libs.common.testing.pytest_plugin import make_database
 
 PREVIOUS_RELEASE = "5e9364d"  # the commit issue 19 starts from
+MAX_EXTRA_WAIT = 180.0  # seconds the upgrade waits past upgrade_after for a lifecycle in flight
 
 
 @contextlib.contextmanager
@@ -185,12 +195,12 @@ def _unapplied_types(stack: Stack) -> dict[str, dict[str, int]]:
     streams = {s: asyncio.run(_stream_ids(stack.nats.url, s)) for s in ("GOVPROJ", "FINANCE")}
     out: dict[str, dict[str, int]] = {}
     with psycopg.connect(stack.db.admin) as conn:
-        for service, durable, stream, filters, handled in _consumers():
+        for service, consumer, stream, filters, handled in _consumers():
             inbox = {
                 str(i)
                 for (i,) in conn.execute(
                     f"SELECT event_id FROM {service}.inbox WHERE consumer = %s",
-                    (durable,),
+                    (consumer,),
                 ).fetchall()
             }
             missing = Counter(
@@ -199,7 +209,7 @@ def _unapplied_types(stack: Stack) -> dict[str, dict[str, int]]:
                 if typ in handled and any(_matches(f, subj) for f in filters) and i not in inbox
             )
             if missing:
-                out[durable] = dict(missing)
+                out[consumer] = dict(missing)
     return out
 
 
@@ -227,6 +237,61 @@ def _use_this_release(stack: Stack) -> None:
     os.environ["PYTHONPATH"] = stack.platform.env["PYTHONPATH"] = str(REPO)
 
 
+def _roll(stack: Stack, after_first: Callable[[], None] | None = None) -> None:
+    for k, service in enumerate(SERVICES):
+        stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
+        stack.platform.start_service(service)
+        if k == 0 and after_first is not None:
+            after_first()
+
+
+def _lifecycles(stack: Stack, year: int, rate: float) -> tuple[threading.Thread, list[ProjectRun]]:
+    """One lifecycle in a thread of its own, with its own Api; the list gets its run."""
+    runs: list[ProjectRun] = []
+
+    def run() -> None:
+        # Its own Api: a unit officer's cached token names the unit of another load.
+        api = Api(stack.platform)
+        try:
+            runs.extend(run_load(api, 1, rate, year=year, stage_timeout=300.0)[0])
+        finally:
+            api.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, runs
+
+
+def _replace_simulators(stack: Stack) -> None:
+    for tenant, proc in list(stack.sims.items()):
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        stack.start_simulator(tenant)
+
+
+def actor_forms(nats_url: str) -> dict[str, int]:
+    """How the GOVPROJ events carry ``ce-actor``, by the release and setting that sent them.
+
+    ``0.1.0``: raw JSON with ``content-type`` (0.1.0 had no ``ce-datacontenttype``);
+    ``legacy``: this release under ``GOVPROJ_EVENTS_HEADER_ENCODING=legacy``;
+    ``percent``: this release under the binding's form.
+    """
+    import asyncio
+
+    from tests.system.drills import _read_stream  # drills imports this module
+
+    forms: Counter[str] = Counter()
+    for event in asyncio.run(_read_stream(nats_url, "GOVPROJ")):
+        if "ce-datacontenttype" not in event.headers:
+            forms["0.1.0"] += 1
+        elif event.headers.get("ce-actor", "").startswith('{"'):
+            forms["legacy"] += 1
+        else:
+            forms["percent"] += 1
+    return dict(forms)
+
+
 def upgrade_drill(
     stack: Stack, *, projects: int, rate: float, upgrade_after: float, rolling: bool = True
 ) -> dict[str, Any]:
@@ -251,20 +316,43 @@ def upgrade_drill(
     loader.start()
     while time.monotonic() - t0 < upgrade_after and loader.is_alive():
         time.sleep(0.5)
+    # On a loaded machine the lifecycles may not have got going yet (setting up units and
+    # plans takes longer): the upgrade must catch some past 立项 and before 验收.
+    while loader.is_alive() and time.monotonic() - t0 < upgrade_after + MAX_EXTRA_WAIT:
+        if set(_states(stack)) - {"draft", "accepted"}:
+            break
+        time.sleep(0.5)
     old_versions = _versions(stack)
     old_code = _code_of(stack)
     # Where the lifecycles were when the old release stopped (registry states).
     in_flight = _states(stack)
     t_stop = time.monotonic()
+    switched_at: datetime | None = None
+    mixed: list[tuple[threading.Thread, list[ProjectRun]]] = []
     if rolling:
         # The chart's order: the pre-upgrade hook Job migrates while the old pods still
         # serve (migrations are expand-first), then the pods roll one service at a time,
-        # old and new exchanging events meanwhile.
+        # old and new exchanging events meanwhile, the new ones in the form the old read.
         migrated = migrate(REPO, stack.db.owner)
         _use_this_release(stack)
-        for service in SERVICES:
-            stack.platform.stop_service(service)  # SIGTERM, as Kubernetes stops a pod
-            stack.platform.start_service(service)
+        stack.platform.env[ENCODING_ENV] = "legacy"
+
+        # A whole lifecycle with the registry new and every other service still old: the
+        # old consumers must apply all the new registry sends (load timing alone may leave
+        # the mixed phase without traffic on a loaded machine). It ends before the archive
+        # restarts: see docs/reliability.md on the archive's replica while it backfills.
+        def mixed_lifecycle() -> None:
+            mixed.append(_lifecycles(stack, 2034, rate))
+            mixed[-1][0].join()
+
+        _roll(stack, after_first=mixed_lifecycle)
+        # The last old replica is gone: the operator sets the binding's form (another
+        # roll). Every reader must follow the binding by then, the finance system's too:
+        # 0.1.0's simulator does not, so this release's replaces it first.
+        _replace_simulators(stack)
+        stack.platform.env[ENCODING_ENV] = "percent"
+        switched_at = datetime.now(UTC)
+        _roll(stack)
     else:
         # A maintenance window: everything stops, the schema moves, everything starts.
         for service in SERVICES:
@@ -279,10 +367,21 @@ def upgrade_drill(
     loader.join()
     if "error" in done:
         raise done["error"]
-    runs: list[ProjectRun] = done["runs"]
+    in_flight_runs: list[ProjectRun] = done["runs"]
+    during_roll: list[ProjectRun] = []
+    after_switch: list[ProjectRun] = []
+    if switched_at is not None:
+        # One lifecycle wholly after the switch: every reader (the finance system's
+        # included) takes the binding's form from every service.
+        thread, after_switch = _lifecycles(stack, 2033, rate)
+        for started in (thread, *(t for t, _ in mixed)):
+            started.join()
+        during_roll = [run for _, runs in mixed for run in runs]
+    runs = in_flight_runs + during_roll + after_switch
     drain(stack)
     invariants = check_invariants(stack, runs)
     unapplied = _unapplied_types(stack)
+    forms = actor_forms(stack.nats.url)
     # Every project readable on the new release, by its unit's officer and by the bureau.
     unreadable = []
     for run in runs:
@@ -319,9 +418,13 @@ def upgrade_drill(
         "migration_output": migrated.strip().splitlines(),
         "downtime_s": round(downtime, 1),
         "load_wall_s": round(done["wall"], 1),
-        "reached": dict(Counter(r.reached for r in runs)),
+        "reached": dict(Counter(r.reached for r in in_flight_runs)),
+        "reached_during_roll": dict(Counter(r.reached for r in during_roll)),
+        "reached_after_switch": dict(Counter(r.reached for r in after_switch)),
         "invariants": {k: invariants[k] for k in ("decisions", "effects", "archive")},
         "unapplied_by_type": unapplied,
+        "actor_forms": forms,
+        "switched_to_percent_at": switched_at,
         "dead_letters": dead,
         "violations": violations,
     }

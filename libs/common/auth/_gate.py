@@ -82,7 +82,9 @@ class RequestGate:
             declared = headers.get("content-length")
             if declared is not None:
                 if not declared.isdigit() or len(declared) > 15:
-                    raise Problem(400, "bad_request", "请求格式错误", "Content-Length 不是有效的长度")
+                    raise Problem(
+                        400, "bad_request", "请求格式错误", "Content-Length 不是有效的长度"
+                    )
                 if int(declared) > limit:
                     raise _too_large(limit)
         except Problem as problem:

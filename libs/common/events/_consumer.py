@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.db import TenantContext, apply_tenant_context
 from libs.common.errors import Problem
 from libs.common.events._contracts import forgery, handler_problems
+from libs.common.events._durables import durable_name, retire_stale_durables
 from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
 from libs.common.events._fault import crash_if_armed
 from libs.common.events._outbox import _check_schema, schema_sql
@@ -149,7 +150,11 @@ class ConsumerRunner:
     schema
         The service schema with the inbox and dead_letter tables.
     durable
-        The durable consumer name, also the inbox's ``consumer`` column.
+        The consumer's name: the inbox's ``consumer`` column, which must never
+        change, and the stem of the JetStream durable, which is named after
+        the filter set too (:func:`~libs.common.events.durable_name`): a
+        release that changes the set gets a new durable that replays the
+        stream through the inbox, and the previous one is deleted.
     stream, filter_subjects
         Where to consume from (``GOVPROJ``, ``["govproj.*.registry.>"]``).
     handlers
@@ -194,9 +199,10 @@ class ConsumerRunner:
         self._sessionmaker = sessionmaker
         self._nats_source = nats_source
         self._schema = _check_schema(schema)
-        self._durable = durable
+        self._consumer = durable
         self._stream = stream
         self._filter_subjects = list(filter_subjects)
+        self._durable = durable_name(durable, self._filter_subjects)
         self._handlers = dict(handlers)
         undeclared, unreachable = handler_problems(stream, self._filter_subjects, self._handlers)
         # Logged, not refused: a service still serves the events that do arrive,
@@ -246,6 +252,16 @@ class ConsumerRunner:
             schema,
         )
 
+    @property
+    def consumer(self) -> str:
+        """The consumer's name (the inbox key)."""
+        return self._consumer
+
+    @property
+    def durable(self) -> str:
+        """The JetStream durable it consumes from (the name plus the filter set's hash)."""
+        return self._durable
+
     # -- lifecycle -----------------------------------------------------------------
 
     def stop(self) -> None:
@@ -279,7 +295,7 @@ class ConsumerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer %s: subscription lost (%r); re-creating", self._durable, exc)
+                log.warning("consumer %s: subscription lost (%r); re-creating", self._consumer, exc)
                 await self._sleep(delay)
                 delay = min(delay * 2, 10.0)
             finally:
@@ -327,6 +343,16 @@ class ConsumerRunner:
             # still serves; a missing stream is a real error.
             await js.consumer_info(self._stream, self._durable)
             log.warning("consumer %s kept its existing config: %s", self._durable, exc)
+        # Only now that the new durable exists: its replay covers what the old one held.
+        await self._retire_stale(js)
+
+    async def _retire_stale(self, js: Any) -> None:
+        # Housekeeping: a durable left behind costs disk, never correctness, so a
+        # failure here must not stop the consumer (it is tried again when idle).
+        try:
+            await retire_stale_durables(js, self._stream, self._consumer, self._durable)
+        except Exception as exc:
+            log.warning("consumer %s: previous durables not retired: %r", self._consumer, exc)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -370,6 +396,9 @@ class ConsumerRunner:
                         if idle % 10 == 0:
                             # A quiet stream or a dead subscription? Ask the server.
                             await js.consumer_info(self._stream, self._durable)
+                            # And retire a durable a replica of the previous
+                            # release was still pulling from when this one bound.
+                            await self._retire_stale(js)
                         continue
                     if self._batch_size > 1:
                         msgs += await self._fetch_ready(sub, self._batch_size - 1)
@@ -404,7 +433,7 @@ class ConsumerRunner:
                 continue
             handler = self._handlers.get(event.type)
             if handler is None:
-                log.info("consumer %s ignores %s (no handler)", self._durable, event.type)
+                log.info("consumer %s ignores %s (no handler)", self._consumer, event.type)
                 ignored.append(msg)
                 continue
             contract = contract_for(event.type)
@@ -421,7 +450,7 @@ class ConsumerRunner:
                 await self._write_dead_letters(dead)
             except Exception as exc:
                 # Not recorded, so not acked: it comes back when the database does.
-                log.warning("consumer %s: dead-letter write failed: %r", self._durable, exc)
+                log.warning("consumer %s: dead-letter write failed: %r", self._consumer, exc)
                 await asyncio.gather(*(self._nak_infra(m) for m, _ in dead))
             else:
                 self.stats.dead_lettered += len(dead)
@@ -433,7 +462,7 @@ class ConsumerRunner:
             try:
                 applied, failed = await self._apply_batch(work)
             except Exception as exc:
-                log.warning("consumer %s: batch transaction failed: %r", self._durable, exc)
+                log.warning("consumer %s: batch transaction failed: %r", self._consumer, exc)
                 await asyncio.gather(*(self._nak_infra(w.msg) for w in work))
                 await self._sleep(self._reconnect_backoff)
                 applied, failed = [], []
@@ -477,7 +506,7 @@ class ConsumerRunner:
                     self._insert_inbox_many,
                     {
                         "tenant": tenant,
-                        "consumer": self._durable,
+                        "consumer": self._consumer,
                         "ids": [w.event.id for w in items],
                         "subjects": [w.event.subject for w in items],
                         "types": [w.event.type for w in items],
@@ -489,7 +518,7 @@ class ConsumerRunner:
                         continue  # applied before (or twice in this batch): skip
                     fresh.discard(item.event.id)
                     try:
-                        with consume_span(item.event, self._durable):
+                        with consume_span(item.event, self._consumer):
                             await item.handler(session, item.event)
                     except Exception as exc:
                         if _is_infra(exc):
@@ -528,7 +557,7 @@ class ConsumerRunner:
                         continue
                     log.warning(
                         "consumer %s: handler for %s %s failed: %r",
-                        self._durable,
+                        self._consumer,
                         item.event.type,
                         item.event.id,
                         exc,
@@ -551,14 +580,14 @@ class ConsumerRunner:
             {
                 "tenant": event.tenant,
                 "id": event.id,
-                "consumer": self._durable,
+                "consumer": self._consumer,
                 "subject": event.subject,
                 "type": event.type,
             },
         )
         if inserted.first() is None:
             return False
-        with consume_span(event, self._durable):
+        with consume_span(event, self._consumer):
             await item.handler(session, event)
         return True
 
@@ -570,7 +599,7 @@ class ConsumerRunner:
             {
                 "tenant": event.tenant,
                 "id": event.id,
-                "consumer": self._durable,
+                "consumer": self._consumer,
                 "subject": event.subject,
                 "type": event.type,
             },
@@ -578,7 +607,7 @@ class ConsumerRunner:
         await session.execute(
             self._insert_dead, self._dead_letter_row(item.msg, ("rejected: " + reason)[:2000])
         )
-        log.warning("consumer %s rejected %s %s: %s", self._durable, event.type, event.id, reason)
+        log.warning("consumer %s rejected %s %s: %s", self._consumer, event.type, event.id, reason)
 
     async def _retry_or_dead_letter(self, item: _Work, exc: BaseException) -> None:
         delivered = int(item.msg.metadata.num_delivered)
@@ -594,7 +623,9 @@ class ConsumerRunner:
                 self.stats.retried += 1
         except Exception as err:
             # Unacked, it is redelivered after ack_wait: nothing is lost.
-            log.warning("consumer %s: could not nak/term %s: %r", self._durable, item.event.id, err)
+            log.warning(
+                "consumer %s: could not nak/term %s: %r", self._consumer, item.event.id, err
+            )
 
     async def _nak_infra(self, msg: Any) -> None:
         with contextlib.suppress(Exception):
@@ -609,12 +640,12 @@ class ConsumerRunner:
         for result in results:
             if isinstance(result, BaseException):
                 # Redelivered later and skipped by the inbox.
-                log.info("consumer %s: ack failed: %r", self._durable, result)
+                log.info("consumer %s: ack failed: %r", self._consumer, result)
 
     def _dead_letter_row(self, msg: Any, reason: str) -> dict[str, Any]:
         return {
             "id": str(uuid6.uuid7()),
-            "consumer": self._durable,
+            "consumer": self._consumer,
             "subject": msg.subject,
             "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
             "payload": bytes(msg.data),
@@ -628,4 +659,4 @@ class ConsumerRunner:
             for msg, reason in dead:
                 await session.execute(self._insert_dead, self._dead_letter_row(msg, reason))
         for msg, reason in dead:
-            log.warning("consumer %s dead-lettered %s: %s", self._durable, msg.subject, reason)
+            log.warning("consumer %s dead-lettered %s: %s", self._consumer, msg.subject, reason)

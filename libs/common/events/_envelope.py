@@ -27,6 +27,15 @@ outside printable ASCII, and space, ``"`` and ``%``) and decoded on receipt;
 header names are matched case-insensitively; ``datacontenttype`` travels as
 ``ce-datacontenttype``.
 
+Rolling upgrade from 0.1.0: its consumers read ``ce-actor`` as raw JSON and
+dead-letter the encoded form. While old and new replicas run side by side the
+new release is started with ``GOVPROJ_EVENTS_HEADER_ENCODING=legacy`` and
+sends ``ce-actor`` in a form both read: JSON with every non-ASCII character
+and ``%`` as a ``\\uXXXX`` escape. It holds no ``%``, so percent-decoding (what
+the binding's receivers, the SDK included, do) leaves it unchanged, and it
+holds ``"``, so this release's receivers take it as the raw form. Once the
+last old replica is gone the operator sets ``percent`` (the default).
+
 Transition (ADR 0004): producers before this change sent ``ce-actor`` as raw
 JSON and ``content-type`` instead of ``ce-datacontenttype``, and outbox rows
 written then are published as they were stored. A value that holds a
@@ -45,6 +54,7 @@ NATS subject already routes the event and the aggregate's id is in ``data``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -58,10 +68,14 @@ import uuid6
 from libs.common.events._subjects import TENANT_RE, TOKEN_RE, subject_for, tenant_of_subject
 
 __all__ = [
+    "HEADER_ENCODINGS",
     "Actor",
     "Event",
+    "HeaderEncoding",
     "MalformedEvent",
+    "configure_header_encoding",
     "from_nats",
+    "header_encoding",
     "make_event",
     "system_actor",
     "to_nats",
@@ -94,6 +108,11 @@ _HEADER_SAFE: Final = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in
 _NEVER_ENCODED = re.compile(r'[" ]|[^\x21-\x7e]')
 _SOURCE_RE = re.compile(r"^/[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)*$")
 _ACTOR_TYPES: Final = frozenset({"user", "system", "external"})
+
+HeaderEncoding = Literal["percent", "legacy"]
+HEADER_ENCODINGS: Final[tuple[HeaderEncoding, ...]] = ("percent", "legacy")
+ENCODING_ENV: Final = "GOVPROJ_EVENTS_HEADER_ENCODING"
+_configured: HeaderEncoding | None = None
 
 
 class Actor(TypedDict):
@@ -244,13 +263,45 @@ def decode_header(value: str) -> str:
     return unquote(value, errors="strict")
 
 
+def configure_header_encoding(encoding: HeaderEncoding) -> None:
+    """How this process's events carry ``ce-actor`` from now on (a service's setting)."""
+    global _configured
+    if encoding not in HEADER_ENCODINGS:
+        raise ValueError(f"header encoding must be one of {HEADER_ENCODINGS}, got {encoding!r}")
+    _configured = encoding
+
+
+def header_encoding() -> HeaderEncoding:
+    """The configured encoding, else ``GOVPROJ_EVENTS_HEADER_ENCODING``, else ``percent``."""
+    if _configured is not None:
+        return _configured
+    value = os.environ.get(ENCODING_ENV, "percent")
+    for known in HEADER_ENCODINGS:
+        if value == known:
+            return known
+    raise ValueError(f"{ENCODING_ENV} must be one of {HEADER_ENCODINGS}, got {value!r}")
+
+
+def legacy_actor(actor: Actor) -> str:
+    """``ce-actor`` that 0.1.0 reads (raw JSON) and percent-decoding leaves as it is.
+
+    ASCII only (``\\uXXXX`` escapes) with ``%`` escaped too: ``%`` occurs in
+    JSON only inside strings, where ``\\u0025`` means the same character.
+    """
+    return json.dumps(actor, separators=(",", ":")).replace("%", "\\u0025")
+
+
 def encode_data(data: Mapping[str, Any]) -> bytes:
     """The payload bytes: compact UTF-8 JSON (Chinese text stays readable)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-def event_headers(event: Event) -> dict[str, str]:
-    """The NATS headers of ``event`` (binary-mode CloudEvents plus ``Nats-Msg-Id``)."""
+def event_headers(event: Event, encoding: HeaderEncoding | None = None) -> dict[str, str]:
+    """The NATS headers of ``event`` (binary-mode CloudEvents plus ``Nats-Msg-Id``).
+
+    ``encoding`` defaults to :func:`header_encoding`; ``legacy`` changes only
+    ``ce-actor`` (every other value of ours is the same encoded or not).
+    """
     attributes = {
         H_SPECVERSION: SPECVERSION,
         H_ID: event.id,
@@ -262,6 +313,8 @@ def event_headers(event: Event) -> dict[str, str]:
         H_DATACONTENTTYPE: event.datacontenttype,
     }
     headers = {name: encode_header(value) for name, value in attributes.items()}
+    if (encoding or header_encoding()) == "legacy":
+        headers[H_ACTOR] = legacy_actor(event.actor)
     headers[MSG_ID_HEADER] = event.id
     if event.traceparent:
         headers[H_TRACEPARENT] = event.traceparent
@@ -270,9 +323,11 @@ def event_headers(event: Event) -> dict[str, str]:
     return headers
 
 
-def to_nats(event: Event) -> tuple[str, dict[str, str], bytes]:
+def to_nats(
+    event: Event, encoding: HeaderEncoding | None = None
+) -> tuple[str, dict[str, str], bytes]:
     """``(subject, headers, payload)`` to hand to ``js.publish``."""
-    return event.subject, event_headers(event), encode_data(event.data)
+    return event.subject, event_headers(event, encoding), encode_data(event.data)
 
 
 def _required(headers: Mapping[str, str], name: str) -> str:

@@ -75,4 +75,3 @@ async def in_tenant(
     """Set the row-level-security context of ``session``'s transaction to ``tenant``."""
     await apply_tenant_context(session, TenantContext.own(tenant, visible))
     return session
-

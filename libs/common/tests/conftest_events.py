@@ -47,7 +47,10 @@ register(
 )
 
 ACTOR: dict[str, Any] = {
-    "type": "user", "id": "u-tester", "tenant": None, "roles": ["unit_officer"]
+    "type": "user",
+    "id": "u-tester",
+    "tenant": None,
+    "roles": ["unit_officer"],
 }
 
 metadata: MetaData = make_base(SCHEMA).metadata

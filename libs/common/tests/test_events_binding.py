@@ -17,7 +17,15 @@ import pytest
 from cloudevents.core.bindings import http as ce_http
 from cloudevents.core.v1.event import CloudEvent
 
-from libs.common.events import MalformedEvent, finance_subject, from_nats, make_event, to_nats
+from libs.common.events import (
+    MalformedEvent,
+    _envelope,
+    configure_header_encoding,
+    finance_subject,
+    from_nats,
+    make_event,
+    to_nats,
+)
 from libs.contracts import contract_for
 
 TENANT = "445322"
@@ -187,3 +195,38 @@ def test_a_value_that_is_not_percent_encoded_utf8_is_refused() -> None:
     subject, headers, payload = to_nats(_event())
     with pytest.raises(MalformedEvent, match="percent-encoded UTF-8"):
         from_nats(subject, {**headers, "ce-actor": "%FF%FE"}, payload)
+
+
+def test_the_legacy_form_is_read_by_0_1_0_by_this_release_and_by_the_sdk_alike() -> None:
+    """GOVPROJ_EVENTS_HEADER_ENCODING=legacy, while 0.1.0 consumers still run (a roll)."""
+    ev = _event()
+    subject, headers, payload = to_nats(ev, "legacy")
+    raw = headers["ce-actor"]
+    # 0.1.0 looked ce-actor up by its exact name and parsed it as JSON, nothing else.
+    assert json.loads(raw) == USER
+    # No % at all (the id's is \u0025), ASCII: percent-decoding leaves it as it is ...
+    assert "%" not in raw and raw.isascii() and raw.isprintable()
+    parsed = ce_http.from_binary_event(ce_http.HTTPMessage(headers=headers, body=payload))
+    assert json.loads(parsed.get_extension("actor")) == USER
+    # ... and this release takes it (it holds '"') as the raw form.
+    assert from_nats(subject, headers, payload) == ev
+    # Only ce-actor differs from the binding's form.
+    _, percent, _ = to_nats(ev, "percent")
+    assert {k for k in headers if headers[k] != percent[k]} == {"ce-actor"}
+
+
+def test_the_encoding_is_the_binding_unless_the_operator_asks_for_legacy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ev = _event()
+    monkeypatch.setattr(_envelope, "_configured", None)  # no service configured this process
+    monkeypatch.delenv("GOVPROJ_EVENTS_HEADER_ENCODING", raising=False)
+    assert to_nats(ev)[1]["ce-actor"].startswith("{%22type%22")
+    monkeypatch.setenv("GOVPROJ_EVENTS_HEADER_ENCODING", "legacy")
+    assert to_nats(ev)[1]["ce-actor"].startswith('{"type"')
+    monkeypatch.setenv("GOVPROJ_EVENTS_HEADER_ENCODING", "raw")
+    with pytest.raises(ValueError, match="legacy"):
+        to_nats(ev)
+    # A service's own setting (GOVPROJ_<SERVICE>_EVENTS_HEADER_ENCODING too) wins.
+    configure_header_encoding("percent")
+    assert to_nats(ev)[1]["ce-actor"].startswith("{%22type%22")

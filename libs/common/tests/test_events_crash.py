@@ -24,16 +24,14 @@ import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db import create_engine, create_sessionmaker
 from libs.common.events import FAULT_ENV, ConsumerRunner, OutboxRelay, ensure_streams
 from libs.common.testing.infra import NatsProcess, free_port
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.tests.conftest_events import (
     HANDLERS,
     REPO_ROOT,
     SCHEMA,
     counts,
-    create_schema,
     emit_increments,
     new_tenant,
     tenant_filter,
@@ -44,35 +42,6 @@ from libs.common.tests.conftest_events import (
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def evdb(postgres_admin_url: str) -> DatabaseUrls:
-    urls = make_database(postgres_admin_url)
-    create_schema(urls.owner)
-    return urls
-
-
-@pytest.fixture
-async def app_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.app, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def relay_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.relay, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Any]:
-    client = await nats.connect(nats_url, max_reconnect_attempts=-1)
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
-
-
 class Worker:
     """One event_worker process; reaped at the end of the test whatever happens."""
 
@@ -81,8 +50,11 @@ class Worker:
         if fault:
             env[FAULT_ENV] = fault
         self.proc = subprocess.Popen(
-            worker_command(*args), cwd=REPO_ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            worker_command(*args),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     async def wait(self, within: float = 30.0) -> int:
@@ -121,7 +93,8 @@ async def stream_count(js: Any, tenant: str) -> int:
     info = await js.add_consumer(
         "GOVPROJ",
         ConsumerConfig(
-            filter_subject=f"govproj.{tenant}.>", ack_policy=AckPolicy.NONE,
+            filter_subject=f"govproj.{tenant}.>",
+            ack_policy=AckPolicy.NONE,
             inactive_threshold=5.0,
         ),
     )
@@ -129,8 +102,18 @@ async def stream_count(js: Any, tenant: str) -> int:
 
 
 def _consume_args(evdb: DatabaseUrls, nats_url: str, durable: str, tenant: str) -> list[str]:
-    return ["consume", "--db", evdb.app, "--nats", nats_url, "--durable", durable,
-            *(a for f in tenant_filter(tenant) for a in ("--filter", f)), "--ack-wait", "2"]
+    return [
+        "consume",
+        "--db",
+        evdb.app,
+        "--nats",
+        nats_url,
+        "--durable",
+        durable,
+        *(a for f in tenant_filter(tenant) for a in ("--filter", f)),
+        "--ack-wait",
+        "2",
+    ]
 
 
 async def test_relay_killed_after_publish_before_marking_sent_loses_and_duplicates_nothing(
@@ -142,8 +125,16 @@ async def test_relay_killed_after_publish_before_marking_sent_loses_and_duplicat
 ) -> None:
     tenant, n = new_tenant(), 30
     await emit_increments(app_sessions, tenant, n)
-    crashing = Worker("relay", "--db", evdb.relay, "--nats", nats_url, "--batch-size", "10",
-                      fault="relay_after_publish")
+    crashing = Worker(
+        "relay",
+        "--db",
+        evdb.relay,
+        "--nats",
+        nats_url,
+        "--batch-size",
+        "10",
+        fault="relay_after_publish",
+    )
     workers.append(crashing)
     assert await crashing.wait() == -signal.SIGKILL
     # Published and acknowledged, yet not marked: the crash window.
@@ -181,8 +172,9 @@ async def test_consumer_killed_after_commit_before_ack_applies_each_event_once(
     try:
         await emit_increments(app_sessions, tenant, n)
         await wait_until(lambda: _all_sent(evdb, tenant, n))
-        crashing = Worker(*_consume_args(evdb, nats_url, durable, tenant),
-                          fault="consumer_after_commit")
+        crashing = Worker(
+            *_consume_args(evdb, nats_url, durable, tenant), fault="consumer_after_commit"
+        )
         workers.append(crashing)
         assert await crashing.wait() == -signal.SIGKILL
         committed = (await counts(evdb.admin, [tenant])).inbox
@@ -237,13 +229,27 @@ async def test_nats_killed_mid_stream_and_restarted_every_event_applied_once(
         js = nc.jetstream()
         await ensure_streams(js)
         relay = OutboxRelay(
-            relay_sessions, js, SCHEMA, batch_size=20, poll_interval=0.2,
-            publish_timeout=1.0, max_backoff=0.5,
+            relay_sessions,
+            js,
+            SCHEMA,
+            batch_size=20,
+            poll_interval=0.2,
+            publish_timeout=1.0,
+            max_backoff=0.5,
         )
         runner = ConsumerRunner(
-            app_sessions, server.url, schema=SCHEMA, durable="nats_crash", stream="GOVPROJ",
-            filter_subjects=tenant_filter(tenant), handlers=HANDLERS, backoff=[0.2],
-            batch_size=16, ack_wait=2.0, idle_timeout=0.3, reconnect_backoff=0.2,
+            app_sessions,
+            server.url,
+            schema=SCHEMA,
+            durable="nats_crash",
+            stream="GOVPROJ",
+            filter_subjects=tenant_filter(tenant),
+            handlers=HANDLERS,
+            backoff=[0.2],
+            batch_size=16,
+            ack_wait=2.0,
+            idle_timeout=0.3,
+            reconnect_backoff=0.2,
         )
         tasks = [asyncio.create_task(relay.run()), asyncio.create_task(runner.run())]
 

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
@@ -23,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 
-from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
+from libs.common.db import TenantContext, transaction
 from libs.common.events import (
     ConsumerRunner,
     ContractError,
@@ -31,12 +30,11 @@ from libs.common.events import (
     OutboxRelay,
     Reject,
     emit,
-    ensure_streams,
     from_nats,
     to_nats,
 )
 from libs.common.events._envelope import make_event
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.tests.conftest_events import (
     ACTOR,
     BROKEN,
@@ -47,41 +45,11 @@ from libs.common.tests.conftest_events import (
     apply_increment,
     counter,
     counts,
-    create_schema,
     emit_increments,
     new_tenant,
     tenant_filter,
     wait_until,
 )
-
-
-@pytest.fixture
-def evdb(postgres_admin_url: str) -> DatabaseUrls:
-    urls = make_database(postgres_admin_url)
-    create_schema(urls.owner)
-    return urls
-
-
-@pytest.fixture
-async def app_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.app, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def relay_sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(evdb.relay, pool_size=4)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
-async def nc(nats_url: str) -> AsyncIterator[Any]:
-    client = await nats.connect(nats_url, max_reconnect_attempts=-1)
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
 
 
 @contextlib.asynccontextmanager
@@ -128,7 +96,7 @@ async def test_events_from_many_transactions_are_applied_exactly_once(
     # Two relays (SKIP LOCKED splits the work) and two runners on one durable.
     relays = [_relay(relay_sessions, nc, batch_size=7) for _ in range(2)]
     first = _runner(app_sessions, nats_url, tenants, batch_size=8)
-    second = _runner(app_sessions, nats_url, tenants, durable=first._durable, batch_size=8)
+    second = _runner(app_sessions, nats_url, tenants, durable=first.consumer, batch_size=8)
     async with running(*relays, first, second):
         await asyncio.gather(*(emit_increments(app_sessions, t, n) for t in tenants))
 

@@ -82,7 +82,9 @@ def _token(issuer: tuple[Path, str]) -> str:
     )
 
 
-async def test_no_token_is_refused_before_the_body_is_read(client: tuple[httpx.AsyncClient, list[int]]) -> None:
+async def test_no_token_is_refused_before_the_body_is_read(
+    client: tuple[httpx.AsyncClient, list[int]],
+) -> None:
     c, read = client
     answer = await c.post(
         "/v1/things",

@@ -48,6 +48,8 @@ def _entries() -> list[Entry]:
 
 
 ENTRIES = _entries()
+
+
 def test_the_tables_were_found() -> None:
     assert {e.service for e in ENTRIES} == set(PRODUCERS)
     assert len(ENTRIES) > 40
