@@ -28,6 +28,7 @@ from libs.common.events import (
     ConsumerRunner,
     Event,
     Reject,
+    durable_name,
     ensure_streams,
     make_event,
     system_actor,
@@ -145,7 +146,8 @@ async def _delivered_twice(
     await js.publish(subject, payload, headers=headers)
     durable = f"registry-notify-test-{uuid.uuid4().hex[:8]}"
     first = await _run(sessions, nats_url, event, durable)
-    await js.delete_consumer("GOVPROJ", durable)
+    # The JetStream durable is named after the consumer and its filter set (ADR 0004).
+    await js.delete_consumer("GOVPROJ", durable_name(durable, [event.subject]))
     await nc.close()
     return first, await _run(sessions, nats_url, event, durable)
 
