@@ -69,15 +69,21 @@ def worker(
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def test_worker_answers_the_probes_and_serves_no_api(worker: str) -> None:
-    assert httpx.get(f"{worker}/healthz").json()["service"] == "registry"
-    ready = httpx.get(f"{worker}/readyz").json()
-    assert ready["checks"] == {"database": "ok", "nats": "ok"}
-    assert httpx.get(f"{worker}/v1/tenants").status_code == 404
-    assert httpx.get(f"{worker}/openapi.json").json()["paths"].keys() == {"/healthz", "/readyz"}
+    # A fresh worker replays the stream into its inbox: on a loaded machine a probe waits.
+    with httpx.Client(base_url=worker, timeout=30) as http:
+        assert http.get("/healthz").json()["service"] == "registry"
+        ready = http.get("/readyz").json()
+        assert ready["checks"] == {"database": "ok", "nats": "ok"}
+        assert http.get("/v1/tenants").status_code == 404
+        assert http.get("/openapi.json").json()["paths"].keys() == {"/healthz", "/readyz"}
 
 
 async def test_worker_runs_the_services_durable_consumer(worker: str, nats_url: str) -> None:
