@@ -12,6 +12,7 @@ from libs.vocab._acceptance import (
     ACCEPTANCE_OUTCOMES,
     DEADLINE_NOTICES,
     DEADLINE_STATES,
+    DRAW_STATES,
     EVALUATION_KINDS,
     EXTENSION_STATES,
     REVIEW_MODES,
@@ -43,7 +44,7 @@ from libs.vocab._events import (
     EVENT_LABELS,
     TRIGGER_LABELS,
 )
-from libs.vocab._fields import FIELD_LABELS
+from libs.vocab._fields import FIELD_LABELS, FORM_FIELDS
 from libs.vocab._format import (
     BEIJING,
     MAX_AMOUNT,
@@ -98,6 +99,7 @@ from libs.vocab._project import (
     PLAN_ITEM_STATES,
     PLAN_STATES,
     STATE_LABELS,
+    SYSTEM_FACTS,
     SYSTEM_STATES,
     StateCode,
 )
@@ -127,6 +129,7 @@ __all__ = [
     "DIFF_KINDS",
     "DISPOSITIONS",
     "DOCUMENT_TYPES",
+    "DRAW_STATES",
     "EVALUATION_KINDS",
     "EVENT_LABELS",
     "EXCLUDED_KINDS",
@@ -135,6 +138,7 @@ __all__ = [
     "FIELD_LABELS",
     "FINANCE_REVIEW_STATES",
     "FIXITY_FINDINGS",
+    "FORM_FIELDS",
     "FROM_LABELS",
     "FUNDING",
     "KINDS",
@@ -165,6 +169,7 @@ __all__ = [
     "STATE_LABELS",
     "STEP_LABELS",
     "STEP_STATES",
+    "SYSTEM_FACTS",
     "SYSTEM_STATES",
     "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",

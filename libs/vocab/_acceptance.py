@@ -10,6 +10,7 @@ __all__ = [
     "ACCEPTANCE_OUTCOMES",
     "DEADLINE_NOTICES",
     "DEADLINE_STATES",
+    "DRAW_STATES",
     "EVALUATION_KINDS",
     "EXTENSION_STATES",
     "REVIEW_MODES",
@@ -46,4 +47,8 @@ DEADLINE_NOTICES: Final[Mapping[str, str]] = MappingProxyType(
 # 莱政办发〔2022〕6号 第二十三条第二款: a requested extension of acceptance.
 EXTENSION_STATES: Final[Mapping[str, str]] = MappingProxyType(
     {"requested": "待审批", "granted": "已同意延期", "refused": "未同意延期"}
+)
+# 第三十四条 双随机: a draw is committed (the seed's digest published), then drawn (seed revealed).
+DRAW_STATES: Final[Mapping[str, str]] = MappingProxyType(
+    {"committed": "已承诺（种子未公开）", "drawn": "已抽取（种子已公开）", "legacy": "旧式抽取"}
 )

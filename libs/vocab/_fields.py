@@ -12,7 +12,7 @@ from typing import Final
 
 from libs.vocab._policy import FACT_LABELS
 
-__all__ = ["FIELD_LABELS"]
+__all__ = ["FIELD_LABELS", "FORM_FIELDS"]
 
 FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -67,5 +67,27 @@ FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "narrative": "说明",
         "returned_on": "退回日期",
         "channel": "退回渠道",
+        "disposition": "数据处置方式",
+        "evidence_document_id": "处置证明",
+        "credit_code": "统一社会信用代码",
+        "level": "层级",
+        "parent_code": "上级行政区划",
+        "count": "抽取项目数",
+        "evaluator_pool": "评估人员库",
+        "evaluator_count": "抽取评估人员数",
+    }
+)
+
+# Where one form names a field otherwise than the shared table: a unit's or a
+# system's "name" is not 项目名称 (the console's refusals read the form's label).
+FORM_FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "unit": MappingProxyType({"name": "单位名称"}),
+        "system": MappingProxyType({"name": "系统名称", "reason": "停用原因"}),
+        "tenant": MappingProxyType({"name": "名称", "code": "行政区划代码"}),
+        "parameter": MappingProxyType(
+            {"name": "参数", "value": "参数值", "document": "设定文件文号"}
+        ),
+        "exception": MappingProxyType({"rule": "决定例外的条款", "reason": "书面理由"}),
     }
 )

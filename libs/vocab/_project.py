@@ -14,6 +14,7 @@ __all__ = [
     "PLAN_ITEM_STATES",
     "PLAN_STATES",
     "STATE_LABELS",
+    "SYSTEM_FACTS",
     "SYSTEM_STATES",
     "StateCode",
 ]
@@ -72,6 +73,17 @@ BUDGET_STATUS_LABELS: Final[Mapping[str, str]] = MappingProxyType(
 # vocabulary.md "Information systems": a catalog entry's states.
 SYSTEM_STATES: Final[Mapping[str, str]] = MappingProxyType(
     {"planned": "规划中", "in_operation": "运行中", "decommissioned": "已停用"}
+)
+# vocabulary.md "Information systems": the facts the rules ask of a catalog entry.
+SYSTEM_FACTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "shares_data": "按要求共享数据",
+        "duplicate_collection": "重复采集数据",
+        "crypto_compliant": "符合密码应用要求",
+        "security_compliant": "符合等级保护要求",
+        "secure_reliable": "符合安全可靠应用政策",
+        "hosted_on_gov_cloud": "部署在政务云",
+    }
 )
 # docs/vocabulary-extensions.md "Catalog facts": what happens to a stopped system's data.
 DISPOSITIONS: Final[Mapping[str, str]] = MappingProxyType(

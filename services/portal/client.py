@@ -50,7 +50,14 @@ class ApiError(Exception):
     @property
     def message(self) -> str:
         """Title and detail as one sentence, field codes replaced by their Chinese labels."""
-        detail = self.labelled_detail
+        return self.message_for()
+
+    def message_for(self, fields: Mapping[str, str] | None = None) -> str:
+        """:attr:`message` as one form words it: its own labels first ("name" is 单位名称 there)."""
+        if self.status == 412:
+            # "If-Match: 当前版本为 2，请求基于版本 1" is for programs; a person needs what to do.
+            return _STATUS_MESSAGES[412]
+        detail = _label_fields(self.detail, fields)
         return f"{self.title}：{detail}" if detail and detail != self.title else self.title
 
     @classmethod
@@ -85,10 +92,10 @@ _ID = re.compile(
 )
 
 
-def _label_fields(detail: str) -> str:
+def _label_fields(detail: str, fields: Mapping[str, str] | None = None) -> str:
     # People know a field by the form's label: "建设年度：2027", not "year: 2027".
     def named(m: re.Match[str]) -> str:
-        field = FIELD_LABELS.get(m.group(2))
+        field = (fields or {}).get(m.group(2)) or FIELD_LABELS.get(m.group(2))
         return f"{m.group(1)}{field}：" if field else m.group(0)
 
     return _FIELD.sub(named, _ID.sub("", detail)).strip()

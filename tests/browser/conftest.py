@@ -27,7 +27,7 @@ from libs.common.db.migrations import upgrade
 from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, free_port, wait_for_port
-from libs.common.testing.platform import RunningPlatform, run_platform
+from libs.common.testing.platform import RunningPlatform, ready_timeout, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -115,7 +115,7 @@ def _restart_issuer_with_units(platform: RunningPlatform) -> None:
         stdout=log,
         stderr=log,
     )
-    wait_for_port(port)
+    wait_for_port(port, timeout=ready_timeout())
 
 
 @pytest.fixture(scope="package")

@@ -26,6 +26,7 @@ from tests.support.registry import (
     create_project,
     new_unit,
     planned_items,
+    wait_state,
 )
 
 YEAR = PLAN_YEAR + 5  # its own plan year (other modules consolidate theirs)
@@ -239,3 +240,78 @@ def outbox(db: DatabaseUrls, pid: str) -> list[tuple[str, dict[str, Any]]]:
             (pid,),
         ).fetchall()
     return [(t, h) for t, h in rows]
+
+
+# 莱政办发〔2022〕6号 (in force 2022-09-29..2024-09-28): projects submitted then, built in 2023-24.
+LAIZHOU = "370683"
+LAIZHOU_FACTS = {
+    "project_class": "professional",
+    "category": "governance",
+    "service_types": ["software_development"],
+    "amount": 6_000_000,
+    "software_amount": 3_000_000,
+    "mandated": True,  # 第十条: outside the yearly plan only where 上级 requires it
+}
+
+
+def laizhou_project(
+    platform: RunningPlatform, c: dict[str, httpx.Client], completed_on: date = date(2024, 3, 4)
+) -> str:
+    """A 6,000,000 governance project: approved, contracted 2023-10-09, completed 2024-03-04."""
+    unit = new_unit(platform, c["registry"], LAIZHOU)
+    pid: str = create_project(
+        platform, c["registry"], LAIZHOU, unit, year=2024, amount=6_000_000, facts=LAIZHOU_FACTS
+    )["id"]
+    UNITS[pid] = unit
+    submit(platform, c["registry"], LAIZHOU, pid, submitted_on="2023-06-01")
+    assert run_workflow(platform, c["approval"], LAIZHOU, pid)["route"] == "approval"
+    wait_state(platform, c["registry"], LAIZHOU, pid, "approved")
+    build(
+        platform,
+        c["budget"],
+        c["archive"],
+        LAIZHOU,
+        pid,
+        started_on=date(2023, 8, 1),
+        signed_on=date(2023, 10, 9),
+    )
+    wait_state(platform, c["registry"], LAIZHOU, pid, "implementing")
+    record_of(
+        platform, c["acceptance"], LAIZHOU, pid, lambda r: r["dates"]["implementing_on"] is not None
+    )
+    complete(platform, c["acceptance"], LAIZHOU, pid, completed_on)
+    return pid
+
+
+def accept_laizhou(
+    platform: RunningPlatform, c: dict[str, httpx.Client], pid: str, held_on: date
+) -> None:
+    """The completed 莱州 project checked by its unit (第二十三条's reports as evidence) and accepted."""
+    acceptance, archive = c["acceptance"], c["archive"]
+    unit = unit_headers(platform, LAIZHOU, pid)
+    report = upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
+    evidence = {
+        code: upload(platform, archive, LAIZHOU, pid, doc_type, doc_type)
+        for code, doc_type in (
+            ("supervision", "supervision_report"),
+            ("third_party_testing", "test_report"),
+            ("security_assessment", "security_assessment_report"),
+            ("data_resource_catalog", "other"),
+        )
+    }
+    for doc in (report, *evidence.values()):
+        has_doc(platform, acceptance, LAIZHOU, pid, doc)
+    assert acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={}).status_code == 200
+    for code, doc in evidence.items():
+        r = acceptance.put(
+            f"/v1/projects/{pid}/review/items/{code}",
+            headers=unit,
+            json={"evidence_document_ids": [doc]},
+        )
+        assert r.status_code == 200, r.text
+    r = acceptance.post(
+        f"/v1/projects/{pid}/acceptance",
+        headers=unit,
+        json=acceptance_body(report, held_on),
+    )
+    assert r.status_code == 200, r.text

@@ -19,57 +19,18 @@ from libs.common.testing.platform import RunningPlatform
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from tests.integration.acceptance_support import (
     UNITS,
+    accept_laizhou,
     acceptance_body,
-    build,
-    complete,
     has_doc,
+    laizhou_project,
     outbox,
     record_of,
-    run_workflow,
-    submit,
     unit_headers,
     upload,
 )
-from tests.support.registry import create_project, new_unit, problem, wait_state
+from tests.support.registry import problem, wait_state
 
 LAIZHOU, YANTAI, POTOU, ZHANJIANG = "370683", "370600", "440804", "440800"
-FACTS = {
-    "project_class": "professional",
-    "category": "governance",
-    "service_types": ["software_development"],
-    "amount": 6_000_000,
-    "software_amount": 3_000_000,
-    "mandated": True,  # 第十条: outside the yearly plan only where 上级 requires it
-}
-
-
-def laizhou_project(
-    platform: RunningPlatform, c: dict[str, httpx.Client], completed_on: date = date(2024, 3, 4)
-) -> str:
-    """A 6,000,000 governance project: approved, contracted 2023-10-09, completed 2024-03-04."""
-    unit = new_unit(platform, c["registry"], LAIZHOU)
-    pid: str = create_project(
-        platform, c["registry"], LAIZHOU, unit, year=2024, amount=6_000_000, facts=FACTS
-    )["id"]
-    UNITS[pid] = unit
-    submit(platform, c["registry"], LAIZHOU, pid, submitted_on="2023-06-01")
-    assert run_workflow(platform, c["approval"], LAIZHOU, pid)["route"] == "approval"
-    wait_state(platform, c["registry"], LAIZHOU, pid, "approved")
-    build(
-        platform,
-        c["budget"],
-        c["archive"],
-        LAIZHOU,
-        pid,
-        started_on=date(2023, 8, 1),
-        signed_on=date(2023, 10, 9),
-    )
-    wait_state(platform, c["registry"], LAIZHOU, pid, "implementing")
-    record_of(
-        platform, c["acceptance"], LAIZHOU, pid, lambda r: r["dates"]["implementing_on"] is not None
-    )
-    complete(platform, c["acceptance"], LAIZHOU, pid, completed_on)
-    return pid
 
 
 def _deadline(record: dict[str, Any], code: str) -> dict[str, Any]:
@@ -287,37 +248,12 @@ def test_double_random_draw_is_recorded_reproducible_and_stays_in_its_pool(
     acceptance, archive = c["acceptance"], c["archive"]
     pid = laizhou_project(platform, c)
     unit = unit_headers(platform, LAIZHOU, pid)
-    report = upload(platform, archive, LAIZHOU, pid, "acceptance_report", "验收报告")
     # A project that is not yet accepted is outside the pool (第三十四条: 根据项目建设、使用情况).
     bureau = platform.headers(LAIZHOU, "bureau_officer")
     register = "/v1/draw-register"
     assert pid not in {e["project_id"] for e in acceptance.get(register, headers=bureau).json()}
-    has_doc(platform, acceptance, LAIZHOU, pid, report)
-    # 5,000,000 and more: the reports of 第二十三条 come first.
-    docs = [
-        upload(platform, archive, LAIZHOU, pid, t, t)
-        for t in ("supervision_report", "test_report", "security_assessment_report", "other")
-    ]
-    for d in docs:
-        has_doc(platform, acceptance, LAIZHOU, pid, d)
-    assert acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={}).status_code == 200
-    for code, doc in zip(
-        ("supervision", "third_party_testing", "security_assessment", "data_resource_catalog"),
-        docs,
-        strict=True,
-    ):
-        r = acceptance.put(
-            f"/v1/projects/{pid}/review/items/{code}",
-            headers=unit,
-            json={"evidence_document_ids": [doc]},
-        )
-        assert r.status_code == 200, r.text
-    r = acceptance.post(
-        f"/v1/projects/{pid}/acceptance",
-        headers=unit,
-        json=acceptance_body(report, date(2024, 5, 6)),
-    )
-    assert r.status_code == 200, r.text
+    # 5,000,000 and more: the reports of 第二十三条 come first (the unit's own check).
+    accept_laizhou(platform, c, pid, date(2024, 5, 6))
     # The register, not the caller, makes the pool (issue 16: a caller's seed or pool steered it).
     entries = acceptance.get(register, headers=bureau).json()
     assert {"project_id": pid, "article": "第三十四条"}.items() <= next(

@@ -21,7 +21,7 @@ from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import free_port, wait_for_port
 
-__all__ = ["RunningPlatform", "eventually", "run_platform"]
+__all__ = ["RunningPlatform", "eventually", "ready_timeout", "run_platform"]
 
 
 @dataclass
@@ -87,9 +87,16 @@ def _spawn(home: Path, name: str, args: list[str], env: dict[str, str]) -> subpr
     return subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=log)
 
 
+def ready_timeout() -> float:
+    """Seconds a started process gets to answer (``GOVPROJ_TEST_READY_TIMEOUT``, default 60).
+
+    A loaded 2-core machine can take longer than a minute to start five services at once.
+    """
+    return float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", "60"))
+
+
 def _wait_ready(platform: RunningPlatform, service: str, timeout: float | None = None) -> None:
-    # A loaded 2-core machine can take longer than a minute to start five services at once.
-    timeout = timeout or float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", "60"))
+    timeout = timeout or ready_timeout()
     deadline = time.monotonic() + timeout
     proc = platform.procs[service]
     while time.monotonic() < deadline:
@@ -153,7 +160,7 @@ def run_platform(
         {**env, "GOVPROJ_DEV_ISSUER_PORT": str(issuer_port)},
     )
     try:
-        wait_for_port(issuer_port)
+        wait_for_port(issuer_port, timeout=ready_timeout())
         for service in services:
             port = urls[service].rsplit(":", 1)[1]
             platform.procs[service] = _spawn(

@@ -5,21 +5,28 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.portal.pages import (
+    admin,
     archive,
     archive_custody,
     audit,
     budget,
+    catalog,
     dashboard,
+    deadlines,
     documents,
+    exceptions,
     exports,
     funds,
     home,
     lifecycle,
     official,
+    parameters,
     plans,
     policy,
+    procurement,
     projects,
     tasks,
+    units,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -38,4 +45,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     policy.router,
     official.router,
     exports.router,
+    catalog.router,
+    procurement.router,
+    deadlines.router,
+    units.router,
+    admin.router,
+    parameters.router,
+    exceptions.router,
 )

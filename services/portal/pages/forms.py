@@ -2,13 +2,132 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from libs.vocab import AmountError, parse_amount
+from services.portal.client import ApiError
 
-__all__ = ["FormErrors", "project_payload"]
+__all__ = [
+    "NOTHING",
+    "FormErrors",
+    "Invalid",
+    "Shown",
+    "choice",
+    "date",
+    "flag",
+    "form_key",
+    "new_key",
+    "post_redirect_get",
+    "project_payload",
+    "text",
+    "yuan",
+]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Invalid(Exception):
+    """What the person must fix, in Chinese."""
+
+
+def text(form: FormData, field: str, label: str, *, required: bool = True) -> str | None:
+    value = str(form.get(field) or "").strip()
+    if required and not value:
+        raise Invalid(f"请填写{label}")
+    return value or None
+
+
+def date(form: FormData, field: str, label: str) -> str:
+    value = str(form.get(field) or "").strip()
+    if not _DATE.fullmatch(value):
+        raise Invalid(f"请填写{label}（年-月-日）")
+    return value
+
+
+def yuan(form: FormData, field: str, label: str) -> int:
+    """An amount as people type it: "75万", "75万元", "750,000" or "750000" (integer yuan)."""
+    try:
+        return parse_amount(str(form.get(field) or ""), field=label)
+    except AmountError as exc:
+        raise Invalid(exc.message) from None
+
+
+def choice(
+    form: FormData, field: str, label: str, choices: Mapping[str, str] | tuple[str, ...]
+) -> str:
+    value = str(form.get(field) or "")
+    if value not in choices:
+        raise Invalid(f"请选择{label}")
+    return value
+
+
+def flag(form: FormData, field: str) -> bool:
+    """A checkbox: present ("on") or absent."""
+    return form.get(field) == "on"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a page shows beside its forms: a refusal (its status, what was typed) or a notice."""
+
+    error: str | None = None
+    notice: str | None = None
+    status: int = 200
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        """The template's ``error``, ``notice``, ``v`` (what was typed) and a fresh ``form_key``."""
+        return {
+            "error": self.error,
+            "notice": self.notice,
+            "v": dict(self.values),
+            "form_key": new_key(),
+        }
+
+
+NOTHING = Shown()
+
+
+def new_key() -> str:
+    """A fresh Idempotency-Key for the forms of a page being drawn."""
+    return str(uuid.uuid4())
+
+
+def form_key(form: FormData) -> str:
+    """The form's own Idempotency-Key (made when the page was drawn): a resent form changes nothing twice."""
+    return str(form.get("idempotency_key") or "") or str(uuid.uuid4())
+
+
+async def post_redirect_get(
+    act: Callable[[], Awaitable[Any]],
+    *,
+    then: str,
+    again: Callable[[str, int], Awaitable[Response]],
+    fields: Mapping[str, str] | None = None,
+) -> Response:
+    """Do the change, then send the browser to ``then`` (303), so the page shown is the new state.
+
+    A form the console refuses (:class:`Invalid`, 422) or a service's problem is
+    drawn again by ``again(message, status)`` with the message beside the form;
+    a 401 goes on to the login (the session ended). ``fields`` names the form's
+    fields where the shared labels would mislead ("name" of a unit is 单位名称).
+    """
+    try:
+        await act()
+    except Invalid as exc:
+        return await again(str(exc), 422)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return await again(exc.message_for(fields), exc.status)
+    return RedirectResponse(then, status_code=303)
 
 
 class FormErrors(Exception):

@@ -8,58 +8,25 @@ sent; the services' refusals (problem+json) are shown on the page as they are.
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from libs.vocab import EVALUATION_KINDS, PROCUREMENT_METHODS, AmountError, parse_amount
+from libs.vocab import EVALUATION_KINDS, PROCUREMENT_METHODS
 from services.portal.client import ApiError
+from services.portal.pages.forms import Invalid
+from services.portal.pages.forms import choice as _choice
+from services.portal.pages.forms import date as _date
+from services.portal.pages.forms import form_key as _key
+from services.portal.pages.forms import text as _text
+from services.portal.pages.forms import yuan as _yuan
 from services.portal.pages.projects import project_page
 from services.portal.web import CurrentUser
 
 router = APIRouter(include_in_schema=False)
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class Invalid(Exception):
-    """What the person must fix, in Chinese."""
-
-
-def _text(form: FormData, field: str, label: str, *, required: bool = True) -> str | None:
-    value = str(form.get(field) or "").strip()
-    if required and not value:
-        raise Invalid(f"请填写{label}")
-    return value or None
-
-
-def _date(form: FormData, field: str, label: str) -> str:
-    value = str(form.get(field) or "").strip()
-    if not _DATE.fullmatch(value):
-        raise Invalid(f"请填写{label}（年-月-日）")
-    return value
-
-
-def _yuan(form: FormData, field: str, label: str) -> int:
-    """An amount as people type it: "75万", "75万元", "750,000" or "750000" (integer yuan)."""
-    try:
-        return parse_amount(str(form.get(field) or ""), field=label)
-    except AmountError as exc:
-        raise Invalid(exc.message) from None
-
-
-def _choice(
-    form: FormData, field: str, label: str, choices: Mapping[str, str] | tuple[str, ...]
-) -> str:
-    value = str(form.get(field) or "")
-    if value not in choices:
-        raise Invalid(f"请选择{label}")
-    return value
 
 
 Action = tuple[str, str, str, Callable[[FormData], Any], str]  # service, method, path, body, notice
@@ -129,11 +96,6 @@ ACTIONS: dict[str, Action] = {
         "评价已提交。",
     ),
 }  # fmt: skip
-
-
-def _key(form: FormData) -> str:
-    # The form's own key (made when the page was drawn): a resent form changes nothing twice.
-    return str(form.get("idempotency_key") or "") or str(uuid.uuid4())
 
 
 @router.post("/projects/{project_id}/actions/{action}")

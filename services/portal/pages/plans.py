@@ -1,4 +1,4 @@
-"""The annual plan (年度需求计划) and the 政务信息系统目录, as the bureau and units keep them."""
+"""The annual plan (年度需求计划), as the bureau and units keep it (the catalog: pages/catalog.py)."""
 
 from __future__ import annotations
 
@@ -135,74 +135,3 @@ async def consolidate(request: Request, user: CurrentUser, year: int) -> Respons
             raise
         return await _plan_page(request, user, year, error=exc.message, status=exc.status)
     return await _plan_page(request, user, year, notice="已汇总形成年度建设计划。")
-
-
-@router.get("/catalog", response_class=HTMLResponse)
-async def catalog(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    user.require("bureau_officer", "unit_officer", "overseer")
-    systems = await user.api.get("registry", "/v1/systems", state=state)
-    units = await user.api.get("registry", "/v1/units", tenant=user.tenant)
-    names = {u["id"]: u["name"] for u in units}
-    return render(
-        request,
-        "catalog.html",
-        user,
-        status,
-        title="政务信息系统目录",
-        systems=systems,
-        units=units,
-        unit_names=names,
-        state=state,
-        error=error,
-        notice=notice,
-    )
-
-
-@router.post("/catalog", response_class=HTMLResponse)
-async def register_system(request: Request, user: CurrentUser) -> Response:
-    user.require("bureau_officer", "unit_officer")
-    form = await request.form()
-    name = str(form.get("name") or "").strip()
-    if not name or not form.get("unit_id"):
-        return await catalog(request, user, error="请填写系统名称并选择主管单位", status=422)
-    body: dict[str, Any] = {
-        "name": name,
-        "unit_id": form.get("unit_id"),
-        "state": form.get("state") or "planned",
-        "description": str(form.get("description") or "").strip() or None,
-    }
-    for flag in (
-        "shares_data",
-        "duplicate_collection",
-        "crypto_compliant",
-        "security_compliant",
-        "secure_reliable",
-        "hosted_on_gov_cloud",
-    ):
-        body[flag] = form.get(flag) == "on"
-    try:
-        await user.api.post("registry", "/v1/systems", body)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await catalog(request, user, error=exc.message, status=exc.status)
-    return await catalog(request, user, notice=f"系统“{name}”已登记。")
-
-
-@router.post("/catalog/{system_id}/operate", response_class=HTMLResponse)
-async def operate(request: Request, user: CurrentUser, system_id: str) -> Response:
-    user.require("bureau_officer", "unit_officer")
-    try:
-        await user.api.post("registry", f"/v1/systems/{system_id}/operate", None)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await catalog(request, user, error=exc.message, status=exc.status)
-    return await catalog(request, user, notice="系统已投入运行。")

@@ -271,6 +271,12 @@ NOTICES = {
     "operation": "系统已投入使用。",
     "evaluation": "评价已提交。",
     **FUNDS_NOTICES,
+    "terminated": "项目已终止。",
+    "extension": "延期申请已提交，待项目审批部门审批。",
+    "extension_decided": "延期申请已审批。",
+    "system_registered": "系统已登记入政务信息系统目录。",
+    "system_operating": "系统已投入运行。",
+    "exception": "例外已决定，申报后的判定将据此放宽。",
 }
 # From approval on, the project page offers the next implementation or acceptance step.
 LIFECYCLE_STATES = (
