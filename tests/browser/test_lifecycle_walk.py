@@ -91,5 +91,5 @@ def test_a_laizhou_project_with_an_extension_and_the_double_random_draw(
     step.accept(walk, held_on="2024-05-06")
     step.draw(walk, "第三十四条")
     step.operate(walk, on="2024-06-01")
-    step.self_evaluate(walk, on="2024-09-01", article="第")
+    step.self_evaluate(walk, on="2024-09-01", article="第三十四条")
     step.audit_and_oversee(walk, YANTAI)
