@@ -20,6 +20,7 @@ from typing import Any
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import eventually
+from services.archive.tests import samples
 from tests.browser.support import login, look
 
 # The services answer each other by events: a page may take a while to show a step's result.
@@ -260,8 +261,9 @@ def upload(walk: Walk, title: str, doc_type: str, role: str = "unit_officer") ->
     """Upload a project file on the project page (it is archived, then offered to the forms)."""
     page = walk.person(role)
     page.goto(walk.url)
-    path = walk.files / f"{uuid.uuid4().hex[:8]}.txt"
-    path.write_text(f"{title}\n正文。", encoding="utf-8")
+    # A real PDF: 档案验收 identifies each file's format from its content.
+    path = walk.files / f"{uuid.uuid4().hex[:8]}.pdf"
+    path.write_bytes(samples.pdf())
     page.fill("#doc-title", title)
     page.select_option("#doc-type", doc_type)
     page.set_input_files("#doc-file", str(path))
