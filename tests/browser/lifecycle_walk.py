@@ -144,6 +144,8 @@ def create_project(
         unit.fill("#year", str(year))
         unit.press("#year", "Tab")  # the plan's items of that year are fetched on change
     if demand:
+        # The response is in; htmx swaps the field in a moment later.
+        unit.wait_for_selector(f"#demand_item_id option:has-text('{demand}')", state="attached")
         options = unit.locator("#demand_item_id option")
         value = next(
             options.nth(i).get_attribute("value")
