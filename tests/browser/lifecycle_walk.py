@@ -552,19 +552,32 @@ def draw(walk: Walk, article: str) -> None:
 # ---- acceptance, operation, evaluation -------------------------------------------------
 
 
-def accept(walk: Walk, *, held_on: str, role: str = "unit_officer") -> None:
-    """The acceptance is recorded (by whoever organises it) with its report and the experts' opinion."""
-    page = walk.person(role)
-    _until(page, walk.url, "记录验收")
-    page.check("form[action$='/actions/acceptance'] input[name=outcome][value=passed]")
-    page.fill("#held_on", held_on)
-    _pick(page, "#acc-report", "验收报告")
-    page.fill("#expert_name", "赵专家")
-    page.fill("#expert_opinion", "功能完整，同意通过。")
-    page.fill("#conclusion", "项目按合同完成建设内容，同意通过验收。")
-    _post(page, "button:has-text('记录验收')")
-    _until(page, walk.url, "已验收", "h1")
-    walk.look(page, "14-accepted")
+def accept(walk: Walk, *, held_on: str) -> str:
+    """The acceptance is recorded with its report and the experts' opinion.
+
+    The regulation says who organises it (专业类: the unit; 公共类: the bureau): the unit tries
+    first, and the bureau records it where the acceptance service says it is the bureau's.
+    Returns the role that recorded it.
+    """
+    for role in ("unit_officer", "bureau_officer"):
+        page = walk.person(role)
+        _until(page, walk.url, "记录验收")
+        page.check("form[action$='/actions/acceptance'] input[name=outcome][value=passed]")
+        page.fill("#held_on", held_on)
+        _pick(page, "#acc-report", "项目验收报告")
+        page.fill("#expert_name", "赵专家")
+        page.fill("#expert_opinion", "功能完整，同意通过。")
+        page.fill("#conclusion", "项目按合同完成建设内容，同意通过验收。")
+        with page.expect_navigation():
+            page.click("button:has-text('记录验收')")
+        alert = page.locator("div.error[role=alert]")
+        if alert.count() and "无权" in alert.inner_text():
+            continue
+        _alert_free(page)
+        _until(page, walk.url, "已验收", "h1")
+        walk.look(page, "14-accepted")
+        return role
+    raise AssertionError("neither the unit nor the bureau may record the acceptance")
 
 
 def operate(walk: Walk, *, on: str) -> None:
@@ -600,5 +613,5 @@ def audit_and_oversee(walk: Walk, overseer_tenant: str) -> None:
     overseer.set_default_timeout(60_000)
     login(overseer, tenant=overseer_tenant, role="overseer")
     overseer.goto(walk.url)
-    assert walk.unit_name in overseer.inner_text("main")
+    assert "已自评" in overseer.inner_text("h1")
     walk.look(overseer, "17-overseer")
