@@ -52,3 +52,10 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
   (cd $OP && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "oidc-provider could not be installed: tests/browser/test_login.py will fail (it skips only without node)" >&2
 fi
+# tests/browser/test_crawl.py injects axe-core (npm) into every page it visits.
+AXE=tests/browser/axe
+if command -v npm >/dev/null 2>&1 \
+   && { [ ! -f $AXE/node_modules/.package-lock.json ] || [ $AXE/package-lock.json -nt $AXE/node_modules/.package-lock.json ]; }; then
+  (cd $AXE && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "axe-core could not be installed: tests/browser/test_crawl.py will fail" >&2
+fi

@@ -128,6 +128,7 @@ def mint_token(
     name: str | None = None,
     unit: str | None = None,
     ttl_seconds: int = 8 * 3600,
+    email: str | None = None,
 ) -> str:
     """A signed access token for ``user`` of ``tenant`` with ``roles``.
 
@@ -161,6 +162,8 @@ def mint_token(
     }
     if unit is not None:
         claims["unit"] = unit
+    if email is not None:
+        claims["email"] = email
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 

@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import nats
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 from libs.common.auth import AuthSubject, CurrentSubject, RequestGate, install_auth
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
@@ -82,6 +83,72 @@ class ServiceSpec:
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     # Consumers of the FINANCE / AUDIT streams (external systems' answers), run beside the main one.
     consumers: Sequence[ExtraConsumer] = ()
+
+    @classmethod
+    def of(
+        cls,
+        api: ServiceApi,
+        models: ServiceModels,
+        events: ServiceEvents,
+        *,
+        title: str,
+        description: str,
+        **extra: Any,
+    ) -> ServiceSpec:
+        """The spec of a service laid out as docs/adr/0007-service-layout.md says.
+
+        Its name is its schema's; its router, tables and handler table come from
+        its ``api``, ``models`` and ``events`` modules; ``extra`` sets the rest.
+        """
+        name = models.Base.metadata.schema
+        if name is None:
+            raise ValueError("a service's tables live in its own schema (libs.common.db.make_base)")
+        return cls(
+            name=name,
+            title=title,
+            description=description,
+            router=api.router,
+            metadata=models.Base.metadata,
+            tenants=models.tenants,
+            handlers=events.HANDLERS,
+            subjects=events.SUBJECTS,
+            **extra,
+        )
+
+    def create_app(
+        self,
+        settings: ServiceSettings | None = None,
+        *,
+        run_workers: bool | None = None,
+        check_schema: bool = True,
+        serve_api: bool = True,
+    ) -> FastAPI:
+        """This service's app (:func:`create_service_app`; a worker with ``serve_api=False``)."""
+        return create_service_app(
+            self, settings, run_workers=run_workers, check_schema=check_schema, serve_api=serve_api
+        )
+
+
+class ServiceApi(Protocol):
+    """A service's ``api.py``: the router that mounts its aggregates."""
+
+    router: APIRouter
+
+
+class ServiceModels(Protocol):
+    """A service's ``models.py``: its declarative base (of its schema) and tenant replica."""
+
+    tenants: Table
+
+    @property
+    def Base(self) -> type[DeclarativeBase]: ...  # noqa: N802 (the module's class)
+
+
+class ServiceEvents(Protocol):
+    """A service's ``events.py``: its handler table and the subjects it listens to."""
+
+    HANDLERS: Mapping[str, EventHandler]
+    SUBJECTS: tuple[str, ...]
 
 
 def tenant_context_of(subject: AuthSubject) -> TenantContext:

@@ -17,41 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from libs.contracts import acceptance, approval, archive, budget, registry
-from libs.contracts._base import (
-    Answer,
-    ClosedPart,
-    Contract,
-    Day,
-    Id,
-    Part,
-    Payload,
-    ProjectRef,
-    TenantCode,
-    TenantPayload,
-    Yuan,
-    answer,
-    platform,
-)
+from libs.contracts import _base, acceptance, approval, archive, budget, registry
+from libs.contracts._base import *  # noqa: F403 (the shared field types are the package's own API)
+from libs.contracts._base import Contract
 
 __all__ = [
+    *_base.__all__,
     "CONTRACTS",
     "PRODUCERS",
-    "Answer",
-    "ClosedPart",
-    "Contract",
-    "Day",
-    "Id",
-    "Part",
-    "Payload",
-    "ProjectRef",
-    "TenantCode",
-    "TenantPayload",
-    "Yuan",
-    "answer",
     "contract_for",
     "contracts_of",
-    "platform",
     "register",
     "unregister",
 ]

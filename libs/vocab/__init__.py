@@ -60,6 +60,7 @@ from libs.vocab._label import (
     label,
     labels,
 )
+from libs.vocab._notifications import NOTIFICATION_KINDS, notification_text
 from libs.vocab._policy import (
     BASE_LABELS,
     CATEGORIES,
@@ -98,6 +99,8 @@ from libs.vocab._project import (
     DISPOSITIONS,
     PLAN_ITEM_STATES,
     PLAN_STATES,
+    PROJECT_SORTS,
+    PROJECT_TABS,
     STATE_LABELS,
     SYSTEM_FACTS,
     SYSTEM_STATES,
@@ -145,6 +148,7 @@ __all__ = [
     "LIGHTNESS",
     "LINE_FUNDING",
     "MAX_AMOUNT",
+    "NOTIFICATION_KINDS",
     "OPINION_OUTCOMES",
     "PACK_SECTIONS",
     "PACK_STATUSES",
@@ -153,6 +157,8 @@ __all__ = [
     "PROBLEM_LABELS",
     "PROCUREMENT_METHODS",
     "PROJECT_CLASSES",
+    "PROJECT_SORTS",
+    "PROJECT_TABS",
     "RELATIONS",
     "REQUIREMENT_LABELS",
     "RETENTION_PERIODS",
@@ -192,5 +198,6 @@ __all__ = [
     "format_wan",
     "label",
     "labels",
+    "notification_text",
     "parse_amount",
 ]

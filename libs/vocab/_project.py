@@ -13,6 +13,8 @@ __all__ = [
     "DISPOSITIONS",
     "PLAN_ITEM_STATES",
     "PLAN_STATES",
+    "PROJECT_SORTS",
+    "PROJECT_TABS",
     "STATE_LABELS",
     "SYSTEM_FACTS",
     "SYSTEM_STATES",
@@ -116,4 +118,23 @@ CHANGE_STATES: Final[Mapping[str, str]] = MappingProxyType(
         "returned": "已退回修改",
         "rejected": "未获批准",
     }
+)
+
+# The project page's tabs (console, issue 20), in the order shown.
+PROJECT_TABS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "overview": "概况",
+        "decision": "判定",
+        "workflow": "流程",
+        "budget": "资金",
+        "implementation": "实施",
+        "acceptance": "验收",
+        "archive": "档案",
+        "history": "记录",
+    }
+)
+
+# The orders a project list may be sorted by (?sort=), with the column each names.
+PROJECT_SORTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"name": "项目名称", "year": "年度", "amount": "总投资", "created": "创建时间"}
 )

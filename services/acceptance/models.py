@@ -16,32 +16,37 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import TenantMixin, make_base
-from libs.common.events import event_tables
-from libs.common.idempotency import idempotency_table
-from libs.common.tenants import tenant_table
+from libs.common.db import TenantMixin, service_metadata
+from libs.common.tables import platform_tables
 
 __all__ = ["TENANT_TABLES", "Base", "idempotency_keys", "tenants"]
 
-SCHEMA = "acceptance"
-if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base(SCHEMA)
 
-# A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
-tenants = tenant_table(Base.metadata)
-event_tables(Base.metadata)
-#: ``Idempotency-Key`` on the acceptance service's POSTs.
-idempotency_keys = idempotency_table(Base.metadata)
+class Base(DeclarativeBase):
+    metadata = service_metadata("acceptance")
+
+
+_platform = platform_tables(Base.metadata)
+tenants = _platform.tenants
+idempotency_keys = _platform.idempotency_keys
 
 _ts = sa.DateTime(timezone=True)
+
+
+class Decided:
+    """A request someone answers: who asked and when, who decided, when, and the written opinion."""
+
+    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
+    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
+    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
 class Project(TenantMixin, Base):
@@ -71,7 +76,7 @@ class Project(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
 
 
-class Review(TenantMixin, Base):
+class Review(TenantMixin, Decided, Base):
     """A pre-acceptance review; a returned review is closed and a new one opened."""
 
     __tablename__ = "reviews"
@@ -85,11 +90,6 @@ class Review(TenantMixin, Base):
     # open → passed | returned
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
-    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
-    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
-    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
 class Acceptance(TenantMixin, Base):
@@ -148,7 +148,7 @@ class Deadline(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
 
 
-class Extension(TenantMixin, Base):
+class Extension(TenantMixin, Decided, Base):
     """延期验收申请 (莱州 第二十三条第二款) and the approving department's answer."""
 
     __tablename__ = "extensions"
@@ -159,11 +159,6 @@ class Extension(TenantMixin, Base):
     requested_until: Mapped[date] = mapped_column(sa.Date, nullable=False)
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # requested|granted|refused
-    requested_by: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
-    requested_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
-    decided_by: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(_ts, nullable=True)
-    opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
 class Evaluation(TenantMixin, Base):

@@ -1,4 +1,4 @@
-"""What acceptance's events carry in common; the list of types is in :mod:`.events`.
+"""What acceptance's events and rows carry in common; the list of types is in :mod:`.events`.
 
 Every state change records its event with ``libs.common.events.emit`` in the
 same transaction (architecture.md, Events: the transactional outbox), naming
@@ -9,13 +9,27 @@ the actor, with ``service=SERVICE`` and literal aggregate and event names
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.events import emit
 from services.acceptance.models import Project
 
-__all__ = ["SERVICE", "project_data"]
+__all__ = ["SERVICE", "emit_for", "of_project", "project_data"]
 
 SERVICE = "acceptance"
+
+
+def of_project(project: Project) -> dict[str, Any]:
+    """The columns every row about a project starts with: a new id, the tenant, the submission."""
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": project.tenant_id,
+        "project_id": project.id,
+        "submission": project.submission,
+    }
 
 
 def project_data(project: Project, **extra: Any) -> dict[str, Any]:
@@ -27,3 +41,23 @@ def project_data(project: Project, **extra: Any) -> dict[str, Any]:
         "route": project.route,
         **extra,
     }
+
+
+async def emit_for(
+    session: AsyncSession,
+    project: Project,
+    aggregate: str,
+    event: str,
+    actor: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """Record ``aggregate.event`` of ``project``: :func:`project_data` with ``extra``, by ``actor``."""
+    await emit(
+        session,
+        tenant=project.tenant_id,
+        service=SERVICE,
+        aggregate=aggregate,
+        event=event,
+        data=project_data(project, **extra),
+        actor=actor,
+    )

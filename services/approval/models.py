@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import TenantMixin, make_base
+from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
-from libs.common.events import event_tables
-from libs.common.idempotency import idempotency_table
-from libs.common.tenants import tenant_table
+from libs.common.tables import platform_tables
 
 __all__ = [
     "ApprovalDocument",
@@ -33,15 +31,14 @@ __all__ = [
     "units",
 ]
 
-SCHEMA = "approval"
-if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base(SCHEMA)
 
-# A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
-tenants = tenant_table(Base.metadata)
-event_tables(Base.metadata)
+class Base(DeclarativeBase):
+    metadata = service_metadata("approval")
+
+
+_platform = platform_tables(Base.metadata)
+tenants = _platform.tenants
+idempotency_keys = _platform.idempotency_keys
 # The archive's documents, which opinions cite as attachments.
 documents = document_table(Base.metadata)
 # The registry's 建设单位 (unit.created): the 主送机关 of the approval document.
@@ -53,8 +50,6 @@ units = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
-# Idempotency-Key of every POST: a retried request replays its first answer.
-idempotency_keys = idempotency_table(Base.metadata)
 
 
 class Decision(TenantMixin, Base):

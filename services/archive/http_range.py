@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from libs.common.errors import Problem
 from libs.common.storage import InvalidRange, ObjectNotFound, ObjectStore
+from services.archive.models import StoredObject
 from services.archive.names import safe_filename
 
 __all__ = ["parse_range", "stream_object"]
@@ -89,20 +90,17 @@ def content_disposition(filename: str) -> str:
 
 async def stream_object(
     store: ObjectStore,
+    obj: StoredObject,
     *,
-    bucket: str,
-    key: str,
-    version_id: str,
-    size: int,
     content_type: str,
     filename: str,
-    etag: str,
     range_header: str | None,
 ) -> StreamingResponse:
-    """A 200 or 206 streaming response of one object version."""
+    """A 200 or 206 streaming response of one stored version (its SHA-256 is the ETag)."""
+    size = obj.size
     byte_range = parse_range(range_header, size)
     try:
-        stream = await store.get(bucket, key, version_id, byte_range=byte_range)
+        stream = await store.get(obj.bucket, obj.key, obj.version_id, byte_range=byte_range)
     except ObjectNotFound as exc:
         raise Problem(
             503, "object_unavailable", "文件内容暂不可读取", "存储中找不到该版本，已记录待核查"
@@ -117,7 +115,7 @@ async def stream_object(
 
     headers = {
         "Accept-Ranges": "bytes",
-        "ETag": f'"{etag}"',
+        "ETag": f'"{obj.sha256}"',
         "Content-Disposition": content_disposition(filename),
     }
     if byte_range is None:

@@ -80,7 +80,9 @@ async def on_project_event(session: AsyncSession, event: Event) -> None:
         if row is None:
             raise Reject(f"project_id: 项目 {project_id} 属于其他辖区")
     elif row.tenant_id != event.tenant:
-        raise Reject(f"project_id: 项目 {project_id} 属于辖区 {row.tenant_id}，不属于 {event.tenant}")
+        raise Reject(
+            f"project_id: 项目 {project_id} 属于辖区 {row.tenant_id}，不属于 {event.tenant}"
+        )
     if version < row.version:
         return
     unit = _uuid(data.get("unit_id")) if data.get("unit_id") else None

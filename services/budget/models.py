@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import TenantMixin, make_base
+from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
-from libs.common.events import event_tables
-from libs.common.idempotency import idempotency_table
-from libs.common.tenants import tenant_table
+from libs.common.tables import platform_tables
 
 __all__ = [
     "Adjustment",
@@ -37,16 +35,14 @@ __all__ = [
     "tenants",
 ]
 
-SCHEMA = "budget"
-if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base(SCHEMA)
 
-# A replica of the registry's tenant tree, fed by tenant.created / tenant.updated.
-tenants = tenant_table(Base.metadata)
-event_tables(Base.metadata)
-idempotency_keys = idempotency_table(Base.metadata)
+class Base(DeclarativeBase):
+    metadata = service_metadata("budget")
+
+
+_platform = platform_tables(Base.metadata)
+tenants = _platform.tenants
+idempotency_keys = _platform.idempotency_keys
 # A replica of the archive's documents, fed by its document events: the 财政部门意见 and
 # contract texts this service accepts by id are checked against it (services/budget/replica.py).
 documents = document_table(Base.metadata)

@@ -3,7 +3,7 @@
 Every budget event about a project carries ``tenant`` and the project's
 ``submission`` (a consumer drops what belongs to an older submission) and names
 its actor; every row a person records on a project has its id, owner, actor and
-time. The aggregates call ``libs.common.events.emit`` themselves, with the
+time. The aggregates record their events with :func:`announce`, the
 aggregate and event written out at the call, so that libs/contracts' scan of
 emit sites reads every type the service publishes; :mod:`services.budget.events`
 lists them.
@@ -16,9 +16,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.events import emit
 from services.budget.models import BudgetProject
 
-__all__ = ["of_project", "stamped"]
+__all__ = ["announce", "of_project", "stamped"]
 
 
 def stamped(owner: BudgetProject | str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,3 +40,23 @@ def of_project(project: BudgetProject, actor: Mapping[str, Any]) -> dict[str, An
         "actor": dict(actor),
         "created_at": datetime.now(UTC),
     }
+
+
+async def announce(
+    session: AsyncSession,
+    owner: BudgetProject | str,
+    aggregate: str,
+    event: str,
+    data: Mapping[str, Any],
+    actor: Mapping[str, Any],
+) -> None:
+    """``govproj.budget.<aggregate>.<event>.v1`` of a project or a tenant, :func:`stamped`."""
+    await emit(
+        session,
+        tenant=owner.tenant_id if isinstance(owner, BudgetProject) else owner,
+        service="budget",
+        aggregate=aggregate,
+        event=event,
+        data=stamped(owner, data),
+        actor=actor,
+    )

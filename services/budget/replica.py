@@ -113,10 +113,10 @@ async def require_document(
     if str(project.id) not in (row.project_ids or []):
         raise Invalid(field, f"文件 {document_id} 未归入本项目档案（请在电子档案中关联本项目）")
     if row.doc_type not in doc_types:
-        expected = "、".join(sorted(doc_types))
-        raise Invalid(
-            field, f"文件 {document_id} 的文件类型为 {row.doc_type}，{what}须为 {expected}"
-        )
+        expected = "或".join(label("document_type", t) for t in sorted(doc_types))
+        given = label("document_type", row.doc_type)
+        # The console drops the id (the page names the file); the types are labels.
+        raise Invalid(field, f"文件 {document_id} 的类型为{given}，{what}须为{expected}")
 
 
 # --------------------------------------------------------------------------- handlers

@@ -18,6 +18,7 @@ from libs.vocab import LabelKind, format_amount, format_time, format_wan, label
 from services.portal import session
 from services.portal.client import Api
 from services.portal.csrf import csrf_token
+from services.portal.navigation import breadcrumbs, current_entry, menu_for
 from services.portal.oidc import subject_of
 
 __all__ = ["CurrentUser", "LoginRequired", "NotAllowed", "User", "render", "templates"]
@@ -90,6 +91,25 @@ def _article_anchor(citation: str | None) -> str:
 
 
 templates.env.filters["article_anchor"] = _article_anchor
+
+
+def _who(actor: object) -> str:
+    """Who acted, as people name them: the person's name; the system; else their role.
+
+    An account without a display name carries its login id as its name
+    ("unit_officer@445100", "zhang_san"): that is a code, so the role is shown instead.
+    """
+    if not isinstance(actor, dict):
+        return "—"
+    if actor.get("type") == "system":
+        return "系统"
+    name, ident = actor.get("name"), actor.get("id")
+    if name and name != ident and not re.fullmatch(r"[\w.@:-]+", str(name), re.ASCII):
+        return str(name)
+    return _labels(actor.get("roles"), "role") or "经办人"
+
+
+templates.env.filters["who"] = _who
 
 
 def _is_date(value: object) -> bool:
@@ -172,12 +192,16 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def render(
     request: Request, template: str, user: User | None, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    """A page: the template with the person and their tenant's name for the header."""
+    """A page: the template with the person, their tenant's name, the menu and breadcrumbs."""
+    path = request.url.path
     return templates.TemplateResponse(
         request,
         template,
         {
             "user": user,
+            "menu": menu_for(user) if user else [],
+            "menu_current": current_entry(path),
+            "breadcrumbs": breadcrumbs(path, context) if user else [],
             "tenant_names": request.app.state.tenant_names,
             "csrf": csrf_token(
                 request.app.state.secret, session.binding(request.app.state.secret, request.cookies)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.registry.catalog.api import router as catalog_router
+from services.registry.notifications.api import router as notifications_router
 from services.registry.oversight.api import router as oversight_router
 from services.registry.plans.api import router as plans_router
 from services.registry.projects.api import router as projects_router
@@ -19,5 +20,6 @@ for _aggregate in (
     catalog_router,
     plans_router,
     oversight_router,
+    notifications_router,
 ):
     router.include_router(_aggregate)

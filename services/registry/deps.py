@@ -19,6 +19,7 @@ __all__ = [
     "BureauDecider",
     "CatalogWriter",
     "Idem",
+    "NotificationReader",
     "OversightReader",
     "PlanWriter",
     "PlatformAdmin",
@@ -31,6 +32,8 @@ __all__ = [
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 #: Any role reads what its visible tenants hold.
 Reader = Annotated[Access, Depends(permit("read"))]
+#: One's own 消息中心 (the query keeps to what is addressed to the caller).
+NotificationReader = Annotated[Access, Depends(permit("notification.read"))]
 #: The overseer's summary of its child jurisdictions.
 OversightReader = Annotated[Access, Depends(permit("oversight.read"))]
 #: Create, edit and submit projects: a unit for itself, the bureau for any unit.

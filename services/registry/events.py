@@ -25,7 +25,9 @@ Consumes:
   record): a tenant event it did not publish is rejected
   (:mod:`services.registry.tenants.handlers`);
 - the archive's document events, into the replica that catalog disposals cite
-  (:mod:`services.registry.replica`).
+  (:mod:`services.registry.replica`);
+- with a second durable consumer (``registry_notifications``), the events that
+  need a person, into the 消息中心 (:mod:`services.registry.notifications`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from collections.abc import Mapping
 
 from libs.common.service import EventHandler
 from libs.common.tenants import TENANT_EVENT_TYPES
+from services.registry.notifications.handlers import CONSUMER as NOTIFICATIONS_CONSUMER
 from services.registry.projects import lifecycle
 from services.registry.projects.handlers import on_decided, on_decision_failed, on_transition
 from services.registry.replica import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, on_document
@@ -90,3 +93,6 @@ SUBJECTS: tuple[str, ...] = (
     "govproj.*.acceptance.project.>",
     DOCUMENT_SUBJECT,
 )
+
+#: Consumers beside the main one: the 消息中心's.
+CONSUMERS = (NOTIFICATIONS_CONSUMER,)

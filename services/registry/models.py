@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import TenantMixin, make_base
+from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
-from libs.common.events import event_tables
-from libs.common.idempotency import idempotency_table
-from libs.common.tenants import tenant_table
+from libs.common.tables import platform_tables
 
 __all__ = ["Base", "dead_letter", "documents", "outbox", "tenants"]
 
-SCHEMA = "registry"
-if TYPE_CHECKING:  # mypy cannot use a class returned by a function as a base
-    from sqlalchemy.orm import DeclarativeBase as Base
-else:
-    Base = make_base(SCHEMA)
 
-tenants = tenant_table(Base.metadata)
-_events = event_tables(Base.metadata)
-outbox = _events.outbox
-dead_letter = _events.dead_letter
+class Base(DeclarativeBase):
+    metadata = service_metadata("registry")
+
+
+_platform = platform_tables(Base.metadata)
+tenants = _platform.tenants
+idempotency_keys = _platform.idempotency_keys
+outbox = _platform.events.outbox
+dead_letter = _platform.events.dead_letter
 # The archive's documents, kept from its events: a catalog entry's disposal
 # evidence must be one of them (issue 16 item 9).
 documents = document_table(Base.metadata)
@@ -44,9 +42,6 @@ class Unit(TenantMixin, Base):
     # 统一社会信用代码: 18 characters when known.
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
-
-
-idempotency_keys = idempotency_table(Base.metadata)
 
 
 class Project(TenantMixin, Base):
@@ -195,3 +190,87 @@ class DemandItem(TenantMixin, Base):
     state: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     submitted_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     submitted_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+
+
+class Notification(TenantMixin, Base):
+    """One message of the 消息中心: an event that needs a person, addressed to them.
+
+    Addressed to a user (``user_id``) or to a role of the tenant, narrowed to one
+    unit for unit-bound roles (``role`` + ``unit_id``). ``audience`` spells the
+    address so that one event makes one message per address, however often it
+    is delivered (issue 20).
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "event_id", "audience"),
+        # The 消息中心 lists a tenant's newest first, page by page.
+        sa.Index("ix_notifications_tenant_created", "tenant_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    audience: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    role: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    project_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    project_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    # What the sentence needs (reason, step, days, due date…); read by libs/vocab.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class NotificationRead(TenantMixin, Base):
+    """That one person has read one message (a role's message is read person by person)."""
+
+    __tablename__ = "notification_reads"
+
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("notifications.id"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class NotificationRecipient(TenantMixin, Base):
+    """A person as their last token described them: where outbound messages go.
+
+    Recorded from the token's claims (``email`` included) when they open the
+    console; the identity provider stays the source (docs/notifications.md).
+    """
+
+    __tablename__ = "notification_recipients"
+
+    user_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(sa.String(6), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    roles: Mapped[list[str]] = mapped_column(JSONB, nullable=False)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
+    email: Mapped[str | None] = mapped_column(sa.String(320), nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class NotificationDelivery(TenantMixin, Base):
+    """One message to one address on one outbound channel: sent once, retried on failure.
+
+    pending → sending → sent; a failed attempt returns to pending until
+    ``MAX_ATTEMPTS`` (then failed). A row left in ``sending`` by a crash is not
+    sent again (never twice beats always once for a reminder).
+    """
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (sa.UniqueConstraint("notification_id", "channel", "address"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("notifications.id"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    address: Mapped[str] = mapped_column(sa.String(320), nullable=False)
+    state: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)

@@ -186,9 +186,9 @@ def new_page(request: pytest.FixtureRequest, browser: Any, portal_url: str) -> I
     """
     contexts: list[Any] = []
 
-    def make() -> Any:
+    def make(width: int = 1280) -> Any:
         context = browser.new_context(
-            base_url=portal_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+            base_url=portal_url, locale="zh-CN", viewport={"width": width, "height": 900}
         )
         context.set_default_timeout(20_000)
         contexts.append(context)

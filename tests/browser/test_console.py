@@ -189,6 +189,7 @@ def test_yunfu_overseer_sees_the_project_on_the_dashboard_and_a_potou_officer_ca
     page.wait_for_url(re.compile(r"county=445322"))
     assert "立项审批" in page.inner_text("main")
     page.click(f"a[href='/projects/{pid}']")
+    page.click("nav.tabs a:has-text('判定')")
     assert "第十条" in page.inner_text("#decision")
     look(page, "07-dashboard-county-project")
 
@@ -222,7 +223,7 @@ def test_a_20_mib_upload_shows_progress_and_ends_in_the_archive(
     path.write_bytes(payload)
     page = new_page()
     login(page, tenant=YUNAN, role="unit_officer", unit=yunan["unit_name"])
-    page.goto(f"/projects/{pid}")
+    page.goto(f"/projects/{pid}?tab=archive")
     # A county office's uplink, not loopback: 10 MiB/s, so the bar has something to show.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -282,7 +283,7 @@ def test_an_upload_the_archive_refuses_is_explained_in_chinese(
     pid = _submitted_project(shared, browser_platform, registry, yunan)
     page = new_page()
     login(page, tenant=YUNAN, role="unit_officer", unit=yunan["unit_name"])
-    page.goto(f"/projects/{pid}")
+    page.goto(f"/projects/{pid}?tab=archive")
     page.click("button:has-text('上传')")  # no file chosen
     assert "请选择要上传的文件" in page.inner_text(".upload-error")
     path = tmp_path / "x.txt"
@@ -437,11 +438,14 @@ def test_the_project_is_approved_through_the_queue_by_unit_bureau_experts_and_fi
         timeout=30,
     )
     unit = people["unit_officer"]
-    unit.goto(f"/projects/{pid}")
+    unit.goto(f"/projects/{pid}?tab=workflow")
     main = unit.inner_text("main")
     assert "已立项" in unit.inner_text("h1") and "立项批复" in main and "郁政数立〔" in main
     assert "核定 75万元" in main and "建议压缩硬件采购" in main
     look(unit, "22-project-approved")
+    # The bureau reads each expert's opinion with the expert's name beside it.
+    bureau.goto(f"/projects/{pid}?tab=workflow")
+    assert "建议压缩硬件采购。（评审专家 李专家）" in bureau.inner_text("main")
     # Finance sees the linkage: what was asked, what it approved (budget service, by events).
     finance = people["finance_officer"]
 
@@ -479,7 +483,7 @@ def test_archive_packaging_and_the_four_properties_check_show_progress_and_their
         assert r.status_code == 201, r.text
     page = new_page()
     login(page, tenant=YUNAN, role="bureau_officer")
-    page.goto(f"/projects/{pid}")
+    page.goto(f"/projects/{pid}?tab=archive")
     page.wait_for_selector("#archive button:has-text('生成归档信息包')")
     watch = """() => { window.__busy = [];
         new MutationObserver(() => window.__busy.push(document.getElementById('archive-busy')?.className))
@@ -547,13 +551,14 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
             files={"file": ("合同.txt", "合同正文".encode(), "text/plain")},
         )
         assert r.status_code == 201, r.text
-    url = f"/projects/{pid}"
+    url = f"/projects/{pid}?tab=implementation"
     unit = new_page()
     login(unit, tenant=YUNAN, role="unit_officer", unit=yunan["unit_name"])
     unit.goto(url)
     unit.select_option("#method", "public_tender")
     unit.click("button:has-text('启动采购')")
-    _until(unit, url, "采购中")
+    # POST-redirect-GET: the page after the action already shows the new state.
+    assert "采购中" in unit.inner_text("h1") and "已启动采购" in unit.inner_text("[role=status]")
     unit.fill("#supplier", "云浮数字科技有限公司")
     unit.fill("#contract-amount", "七十四万")
     unit.click("button:has-text('登记合同')")
@@ -569,7 +574,9 @@ def test_the_approved_project_is_procured_built_and_sent_to_pre_acceptance_revie
     assert "不得晚于今天" in unit.inner_text("div.error[role=alert]")
     unit.fill("#completed_on", today_in_china().isoformat())
     unit.click("button:has-text('申报建成')")
-    _until(unit, url, "已完工")
+    # The page after the action shows its result: the new state, and the next step's tab.
+    assert "已完工" in unit.inner_text("h1")
+    url = f"/projects/{pid}?tab=acceptance"
     unit.click("button:has-text('申请审核')")
     _until(unit, url, "验收前置审核")
     assert "验收前置审核清单" in unit.inner_text("main")

@@ -169,7 +169,35 @@ def test_list_filters_search_and_cursor_pagination(
             break
     assert [len(p) for p in pages] == [2, 1]
     assert len({pid for p in pages for pid in p}) == 3
-    for params in ({"state": "flying"}, {"route": "maybe"}, {"cursor": "###"}, {"amount_min": -1}):
+    # Sorted by amount, largest first, one per page: the keyset follows the sort.
+    amounts, cursor = [], None
+    while True:
+        params = {"unit_id": unit, "limit": 1, "sort": "-amount"}
+        if cursor:
+            params["cursor"] = cursor
+        page = registry.get("/v1/projects", headers=headers, params=params).json()
+        amounts += [p["amount"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert amounts == [3_000_000, 200_000, 10_000]
+    by_name = registry.get(
+        "/v1/projects", headers=headers, params={"unit_id": unit, "sort": "name"}
+    ).json()
+    assert [p["name"][-1] for p in by_name["items"]] == ["0", "1", "2"]
+    first = registry.get(
+        "/v1/projects", headers=headers, params={"unit_id": unit, "limit": 1, "sort": "name"}
+    ).json()
+    # A cursor is for the order it was made in; another order refuses it.
+    other = {"unit_id": unit, "sort": "amount", "cursor": first["next_cursor"]}
+    assert registry.get("/v1/projects", headers=headers, params=other).status_code == 422
+    for params in (
+        {"state": "flying"},
+        {"route": "maybe"},
+        {"cursor": "###"},
+        {"amount_min": -1},
+        {"sort": "secret_column"},
+    ):
         assert registry.get("/v1/projects", headers=headers, params=params).status_code == 422, (
             params
         )

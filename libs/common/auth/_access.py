@@ -120,6 +120,9 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
             # The city over its counties.
             _action("oversight.read", "查看下级辖区汇总", "overseer", writes=False),
             _action("oversight.acknowledge", "确认下级报送", "overseer"),
+            # One's own 消息中心: every role reads (and marks read) what is addressed to it;
+            # the repository confines the query to the caller's address (issue 20).
+            _action("notification.read", "查看本人消息", *ROLES, writes=False),
             _action("platform.admin", "平台管理", "platform_admin"),
         )
     }

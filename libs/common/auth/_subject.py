@@ -49,6 +49,9 @@ class AuthSubject:
         an overseer (docs/adr/0003-visible-tenants.md). Always holds ``tenant``.
     unit_id
         The caller's unit (建设单位), from the optional ``unit`` claim.
+    email
+        The ``email`` claim when the identity provider sends one (where the
+        消息中心 sends e-mail; docs/notifications.md).
     """
 
     user: str
@@ -57,6 +60,7 @@ class AuthSubject:
     roles: frozenset[str]
     visible_tenants: frozenset[str] = field(default_factory=frozenset)
     unit_id: str | None = None
+    email: str | None = None
 
     def __post_init__(self) -> None:
         if not TENANT_PATTERN.fullmatch(self.tenant):
@@ -87,6 +91,7 @@ class AuthSubject:
         roles: frozenset[str],
         unit_id: str | None = None,
         tenant_tree: TenantTree | None = None,
+        email: str | None = None,
     ) -> AuthSubject:
         """A subject whose ``visible_tenants`` follow from its roles and the tenant tree."""
         visible = {tenant}
@@ -99,6 +104,7 @@ class AuthSubject:
             roles=roles,
             visible_tenants=frozenset(visible),
             unit_id=unit_id,
+            email=email,
         )
 
 

@@ -198,4 +198,5 @@ def _subject_from_claims(
         roles=roles_from_claims(claims, audience=audience),
         unit_id=unit,
         tenant_tree=tenant_tree,
+        email=email if isinstance(email := claims.get("email"), str) and email else None,
     )

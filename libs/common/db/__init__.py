@@ -1,6 +1,12 @@
 """Database access: async engine, one transaction per request or message, tenant context, RLS."""
 
-from libs.common.db._base import TENANT_ID_LENGTH, TenantMixin, make_base, naming_convention
+from libs.common.db._base import (
+    TENANT_ID_LENGTH,
+    TenantMixin,
+    make_base,
+    naming_convention,
+    service_metadata,
+)
 from libs.common.db._engine import create_engine, create_sessionmaker
 from libs.common.db._tenancy import (
     TenantContext,
@@ -17,5 +23,6 @@ __all__ = [
     "create_sessionmaker",
     "make_base",
     "naming_convention",
+    "service_metadata",
     "transaction",
 ]

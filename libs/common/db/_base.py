@@ -16,11 +16,19 @@ naming_convention: dict[str, str] = {
 }
 
 
+def service_metadata(schema: str) -> MetaData:
+    """The metadata of one service's tables: its own schema, the platform's constraint names.
+
+    A service's ``models.py`` declares ``class Base(DeclarativeBase)`` with it.
+    """
+    return MetaData(schema=schema, naming_convention=naming_convention)
+
+
 def make_base(schema: str) -> type[DeclarativeBase]:
     """A declarative base whose tables live in ``schema`` (one schema per service)."""
 
     class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=naming_convention)
+        metadata = service_metadata(schema)
         type_annotation_map: ClassVar[dict[Any, Any]] = {}
 
     return Base

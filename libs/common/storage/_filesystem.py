@@ -45,10 +45,7 @@ from ._model import (
     StoredObject,
     check_bucket_name,
     check_key,
-    check_range,
     clamp_range,
-    normalise_metadata,
-    normalise_until,
 )
 
 __all__ = ["FilesystemStore"]
@@ -198,17 +195,10 @@ class FilesystemStore(ObjectStore):
 
         await asyncio.to_thread(_ensure)
 
-    async def put(
-        self,
-        bucket: str,
-        key: str,
-        stream: Source,
-        *,
-        content_type: str = _DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+    async def _put(
+        self, bucket: str, key: str, stream: Source, content_type: str, metadata: dict[str, str]
     ) -> StoredObject:
-        """Write a new version in chunks, hashing as it goes; see :meth:`ObjectStore.put`."""
-        meta = normalise_metadata(metadata)
+        """Write a new version in chunks, hashing as it goes."""
         await asyncio.to_thread(self._bucket_config, bucket)
         vdir = self._versions_dir(bucket, key)
         await asyncio.to_thread(vdir.mkdir, parents=True, exist_ok=True)
@@ -250,7 +240,7 @@ class FilesystemStore(ObjectStore):
                     "sm3": digests.sm3,
                     "etag": digests.sha256,
                     "content_type": content_type,
-                    "metadata": meta,
+                    "metadata": metadata,
                     "last_modified": _now().isoformat(),
                     "retention": None,
                     "legal_hold": False,
@@ -276,16 +266,10 @@ class FilesystemStore(ObjectStore):
             etag=record["etag"],
         )
 
-    async def get(
-        self,
-        bucket: str,
-        key: str,
-        version_id: str | None = None,
-        *,
-        byte_range: tuple[int, int] | None = None,
+    async def _get(
+        self, bucket: str, key: str, version_id: str | None, byte_range: tuple[int, int] | None
     ) -> ObjectStream:
-        """Open a version's file for chunked reading; see :meth:`ObjectStore.get`."""
-        check_range(byte_range)
+        """Open a version's file for chunked reading."""
 
         def _open() -> tuple[ObjectInfo, BinaryIO, int]:
             sidecar = self._sidecar(bucket, key, version_id)
@@ -430,28 +414,12 @@ class FilesystemStore(ObjectStore):
                 f"{current.mode} retention until {current.until.isoformat()} cannot be shortened",
             )
 
-    async def set_retention(
-        self,
-        bucket: str,
-        key: str,
-        version_id: str,
-        *,
-        mode: RetentionMode = "COMPLIANCE",
-        until: datetime,
-    ) -> Retention:
-        """Record a retention in the sidecar, then read it back.
-
-        See :meth:`ObjectStore.set_retention`.
-        """
-        if mode not in ("COMPLIANCE", "GOVERNANCE"):
-            raise ValueError(f"unknown retention mode {mode!r}")
-        until = normalise_until(until)
+    async def _set_retention(
+        self, bucket: str, key: str, version_id: str, mode: RetentionMode, until: datetime
+    ) -> None:
+        """Record the retention in the sidecar (``_update`` checks it against the current one)."""
         wanted = {"mode": mode, "until": until.isoformat()}
         await asyncio.to_thread(self._update, bucket, key, version_id, {"retention": wanted})
-        read_back = await self.get_retention(bucket, key, version_id)
-        if read_back != Retention(mode=mode, until=until):
-            raise StorageError(f"retention read back as {read_back!r}, not {mode} until {until}")
-        return read_back
 
     async def get_retention(self, bucket: str, key: str, version_id: str) -> Retention | None:
         """Read the retention from the sidecar; see :meth:`ObjectStore.get_retention`."""

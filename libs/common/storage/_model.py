@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import BinaryIO, Literal, Self
 
-from ._errors import InvalidRange
+from ._errors import InvalidRange, StorageError
 
 __all__ = [
     "ObjectInfo",
@@ -155,7 +155,6 @@ class ObjectStore(ABC):
         it raises :class:`StorageError` when ``object_lock`` is asked for.
         """
 
-    @abstractmethod
     async def put(
         self,
         bucket: str,
@@ -171,8 +170,16 @@ class ObjectStore(ABC):
         and values must be ASCII (S3 sends them as HTTP headers): percent-encode
         anything else.
         """
+        check_bucket_name(bucket)
+        check_key(key)
+        return await self._put(bucket, key, stream, content_type, normalise_metadata(metadata))
 
     @abstractmethod
+    async def _put(
+        self, bucket: str, key: str, stream: Source, content_type: str, metadata: dict[str, str]
+    ) -> StoredObject:
+        """:meth:`put` once the names and the metadata are checked."""
+
     async def get(
         self,
         bucket: str,
@@ -188,6 +195,14 @@ class ObjectStore(ABC):
         :class:`ObjectNotFound` before any byte is read, and
         :class:`InvalidRange` for a range starting past the end.
         """
+        check_range(byte_range)
+        return await self._get(bucket, key, version_id, byte_range)
+
+    @abstractmethod
+    async def _get(
+        self, bucket: str, key: str, version_id: str | None, byte_range: tuple[int, int] | None
+    ) -> ObjectStream:
+        """:meth:`get` once the range is checked."""
 
     @abstractmethod
     async def stat(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
@@ -205,7 +220,6 @@ class ObjectStore(ABC):
         legal hold, and :class:`ObjectNotFound` if it does not exist.
         """
 
-    @abstractmethod
     async def set_retention(
         self,
         bucket: str,
@@ -223,6 +237,20 @@ class ObjectStore(ABC):
         (:class:`RetentionViolation`). Raises :class:`StorageError` if the read
         back does not match.
         """
+        if mode not in ("COMPLIANCE", "GOVERNANCE"):
+            raise ValueError(f"unknown retention mode {mode!r}")
+        until = normalise_until(until)
+        await self._set_retention(bucket, key, version_id, mode, until)
+        read_back = await self.get_retention(bucket, key, version_id)
+        if read_back != Retention(mode=mode, until=until):
+            raise StorageError(f"retention read back as {read_back!r}, not {mode} until {until}")
+        return read_back
+
+    @abstractmethod
+    async def _set_retention(
+        self, bucket: str, key: str, version_id: str, mode: RetentionMode, until: datetime
+    ) -> None:
+        """Write a checked retention (``until`` whole seconds, UTC); :meth:`set_retention` reads it back."""
 
     @abstractmethod
     async def get_retention(self, bucket: str, key: str, version_id: str) -> Retention | None:

@@ -37,9 +37,6 @@ from ._model import (
     StoredObject,
     check_bucket_name,
     check_key,
-    check_range,
-    normalise_metadata,
-    normalise_until,
 )
 
 __all__ = ["S3Store"]
@@ -186,23 +183,14 @@ class S3Store(ObjectStore):
 
         await asyncio.to_thread(_ensure)
 
-    async def put(
-        self,
-        bucket: str,
-        key: str,
-        stream: Source,
-        *,
-        content_type: str = _DEFAULT_CONTENT_TYPE,
-        metadata: Mapping[str, str] | None = None,
+    async def _put(
+        self, bucket: str, key: str, stream: Source, content_type: str, metadata: dict[str, str]
     ) -> StoredObject:
-        """Stream into a new version, multipart above ``part_size``; see :meth:`ObjectStore.put`."""
-        check_bucket_name(bucket)
-        check_key(key)
-        meta = normalise_metadata(metadata)
+        """Stream into a new version, multipart above ``part_size``."""
         digester = Digester()
         reader = _HashingReader(stream, asyncio.get_running_loop(), digester)
 
-        def _put() -> Any:
+        def _upload() -> Any:
             try:
                 return self.client.put_object(
                     bucket,
@@ -210,7 +198,7 @@ class S3Store(ObjectStore):
                     cast(BinaryIO, reader),
                     length=-1,
                     content_type=content_type,
-                    metadata=cast(Any, meta) or None,
+                    metadata=cast(Any, metadata) or None,
                     part_size=self.part_size,
                     # One part in flight: memory stays at about two parts.
                     num_parallel_uploads=1,
@@ -218,7 +206,7 @@ class S3Store(ObjectStore):
             except S3Error as exc:
                 self._raise(exc, bucket, key)
 
-        result = await asyncio.to_thread(_put)
+        result = await asyncio.to_thread(_upload)
         if not result.version_id:
             raise StorageError(f"bucket {bucket!r} returned no version id: is versioning on?")
         digests = digester.digests()
@@ -233,16 +221,10 @@ class S3Store(ObjectStore):
             etag=result.etag,
         )
 
-    async def get(
-        self,
-        bucket: str,
-        key: str,
-        version_id: str | None = None,
-        *,
-        byte_range: tuple[int, int] | None = None,
+    async def _get(
+        self, bucket: str, key: str, version_id: str | None, byte_range: tuple[int, int] | None
     ) -> ObjectStream:
-        """Open a GET response and stream its body; see :meth:`ObjectStore.get`."""
-        check_range(byte_range)
+        """Open a GET response and stream its body."""
         offset, length = (0, 0) if byte_range is None else (byte_range[0], 0)
         if byte_range is not None:
             length = byte_range[1] - byte_range[0] + 1
@@ -408,19 +390,10 @@ class S3Store(ObjectStore):
 
         return await asyncio.to_thread(_remove)
 
-    async def set_retention(
-        self,
-        bucket: str,
-        key: str,
-        version_id: str,
-        *,
-        mode: RetentionMode = "COMPLIANCE",
-        until: datetime,
-    ) -> Retention:
-        """PUT the retention, then read it back; see :meth:`ObjectStore.set_retention`."""
-        if mode not in ("COMPLIANCE", "GOVERNANCE"):
-            raise ValueError(f"unknown retention mode {mode!r}")
-        until = normalise_until(until)
+    async def _set_retention(
+        self, bucket: str, key: str, version_id: str, mode: RetentionMode, until: datetime
+    ) -> None:
+        """PUT the retention (:meth:`ObjectStore.set_retention` reads it back)."""
         current = await self.get_retention(bucket, key, version_id)
         # Refuse what S3 refuses, with a message that says why (S3 only says AccessDenied).
         if current is not None and current.until > datetime.now(UTC):
@@ -453,10 +426,6 @@ class S3Store(ObjectStore):
                 self._raise(exc, bucket, key, version_id)
 
         await asyncio.to_thread(_set)
-        read_back = await self.get_retention(bucket, key, version_id)
-        if read_back != Retention(mode=mode, until=until):
-            raise StorageError(f"retention read back as {read_back!r}, not {mode} until {until}")
-        return read_back
 
     async def get_retention(self, bucket: str, key: str, version_id: str) -> Retention | None:
         """GET the retention; see :meth:`ObjectStore.get_retention`."""

@@ -8,7 +8,7 @@ the review and evaluation routes).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
@@ -23,8 +23,14 @@ from services.acceptance.completion.schemas import (
     CompletionCreate,
     OperationCreate,
 )
-from services.acceptance.deps import PROBLEMS, Idem, ReadableProject, WritableProject, run_once
-from services.acceptance.models import Project
+from services.acceptance.deps import (
+    PROBLEMS,
+    Idem,
+    ProjectTarget,
+    ReadableProject,
+    WritableProject,
+    run_once,
+)
 
 router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
 
@@ -32,17 +38,21 @@ router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
 async def take_step(
     idem: IdempotencyGuard,
     session: AsyncSession,
-    project: Project,
-    step: Callable[[], Awaitable[object]],
-    *,
+    target: ProjectTarget,
+    step: Callable[..., Awaitable[object]],
+    *args: Any,
     status: int = 200,
+    **fields: Any,
 ) -> BaseModel | Response:
-    """Take one step of a project once per ``Idempotency-Key``; answer the record after it."""
+    """``step(session, project, *args, **fields, actor=…)`` once per ``Idempotency-Key``.
+
+    Answers the project's acceptance record after the step.
+    """
 
     async def then_record() -> AcceptanceRecordRead:
-        await step()
+        await step(session, target.project, *args, **fields, actor=target.actor)
         await session.flush()
-        return await repository.record(session, project)
+        return await repository.record(session, target.project)
 
     return await run_once(idem, then_record, status=status)
 
@@ -64,15 +74,14 @@ async def get_record(target: ReadableProject, session: DbSession) -> AcceptanceR
 async def complete(
     body: CompletionCreate, target: WritableProject, session: DbSession, idem: Idem
 ) -> BaseModel | Response:
-    step = partial(
-        service.declare_completion,
+    return await take_step(
+        idem,
         session,
-        target.project,
+        target,
+        service.declare_completion,
         completed_on=body.completed_on,
         note=body.note,
-        actor=target.actor,
     )
-    return await take_step(idem, session, target.project, step)
 
 
 @router.post(
@@ -83,19 +92,18 @@ async def complete(
 async def accept(
     body: AcceptanceCreate, target: WritableProject, session: DbSession, idem: Idem
 ) -> BaseModel | Response:
-    step = partial(
-        service.record_acceptance,
+    return await take_step(
+        idem,
         session,
-        target.project,
+        target,
+        service.record_acceptance,
         target.access.subject,
         outcome=body.outcome,
         held_on=body.held_on,
         report_document_id=body.report_document_id,
         expert_opinions=[o.model_dump() for o in body.expert_opinions],
         conclusion=body.conclusion,
-        actor=target.actor,
     )
-    return await take_step(idem, session, target.project, step)
 
 
 @router.post(
@@ -106,11 +114,6 @@ async def accept(
 async def operate(
     body: OperationCreate, target: WritableProject, session: DbSession, idem: Idem
 ) -> BaseModel | Response:
-    step = partial(
-        service.start_operation,
-        session,
-        target.project,
-        in_operation_on=body.in_operation_on,
-        actor=target.actor,
+    return await take_step(
+        idem, session, target, service.start_operation, in_operation_on=body.in_operation_on
     )
-    return await take_step(idem, session, target.project, step)

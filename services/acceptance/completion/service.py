@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict
-from libs.common.events import emit
 from services.acceptance.deadlines.service import meet_deadline, plan_deadlines
 from services.acceptance.models import Acceptance, Project
-from services.acceptance.outbox import SERVICE, project_data
+from services.acceptance.outbox import emit_for, of_project
 from services.acceptance.review import checklist
 from services.acceptance.review import repository as reviews
 from services.acceptance.review.service import (
@@ -48,16 +47,14 @@ async def declare_completion(
     project.completed_on = completed_on
     project.state = "completed"
     project.updated_at = now()
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="project",
-        event="completed",
-        data=project_data(
-            project, completed_on=completed_on.isoformat(), reason=note or "建设单位申报项目建成"
-        ),
-        actor=actor,
+        project,
+        "project",
+        "completed",
+        actor,
+        completed_on=completed_on.isoformat(),
+        reason=note or "建设单位申报项目建成",
     )
     await plan_deadlines(session, project, "completed", completed_on, actor)
     return project
@@ -124,10 +121,7 @@ async def record_acceptance(
         review.items = items
         await pass_review(session, project, review, "建设单位核查验收条件齐备", actor)
     row = Acceptance(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         review_id=review.id if review else None,
         outcome=outcome,
         held_on=held_on,
@@ -148,42 +142,40 @@ async def record_acceptance(
         "outcome": outcome,
         "report_to": plan.report_to,
     }
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="acceptance",
-        event="recorded",
-        data=project_data(
-            project, **common, expert_opinions=expert_opinions, conclusion=conclusion
-        ),
-        actor=actor,
+        project,
+        "acceptance",
+        "recorded",
+        actor,
+        **common,
+        expert_opinions=expert_opinions,
+        conclusion=conclusion,
     )
     if outcome == "passed":
         project.state, project.accepted_on = "accepted", held_on
-        await emit(
+        await emit_for(
             session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="project",
-            event="accepted",
-            data=project_data(
-                project, **common, accepted_on=held_on.isoformat(), reason=f"验收通过：{conclusion}"
-            ),
-            actor=actor,
+            project,
+            "project",
+            "accepted",
+            actor,
+            **common,
+            accepted_on=held_on.isoformat(),
+            reason=f"验收通过：{conclusion}",
         )
         await meet_deadline(session, project, "acceptance", held_on, actor)
         await plan_deadlines(session, project, "accepted", held_on, actor)
     else:
         project.state = "completed"
-        await emit(
+        await emit_for(
             session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="project",
-            event="review_returned",
-            data=project_data(project, **common, reason=f"验收不通过：{conclusion}"),
-            actor=actor,
+            project,
+            "project",
+            "review_returned",
+            actor,
+            **common,
+            reason=f"验收不通过：{conclusion}",
         )
     project.updated_at = now()
     return row
@@ -197,16 +189,14 @@ async def start_operation(
     check_date("in_operation_on", in_operation_on, not_before=project.accepted_on)
     project.state, project.in_operation_on = "in_operation", in_operation_on
     project.updated_at = now()
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="project",
-        event="in_operation",
-        data=project_data(
-            project, in_operation_on=in_operation_on.isoformat(), reason="系统投入使用"
-        ),
-        actor=actor,
+        project,
+        "project",
+        "in_operation",
+        actor,
+        in_operation_on=in_operation_on.isoformat(),
+        reason="系统投入使用",
     )
     await plan_deadlines(session, project, "in_operation", in_operation_on, actor)
     return project

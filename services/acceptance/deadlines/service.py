@@ -14,6 +14,7 @@ Reminders and overdue notices are the sweep's (:mod:`.sweep`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,7 @@ from libs.common.errors import Conflict, Invalid, NotFound
 from libs.common.events import emit
 from services.acceptance.deadlines import repository, schedule
 from services.acceptance.models import Deadline, Extension, Project
-from services.acceptance.outbox import SERVICE
+from services.acceptance.outbox import SERVICE, of_project
 from services.acceptance.rules import now
 
 __all__ = [
@@ -41,6 +42,22 @@ __all__ = [
 EXTENSIBLE = frozenset({"acceptance_due"})
 
 
+async def open_deadline(
+    session: AsyncSession, project: Project, planned: schedule.Planned
+) -> Deadline:
+    """Record ``planned`` as an open deadline of the project's current submission."""
+    row = Deadline(
+        **of_project(project),
+        **asdict(planned),
+        original_due_on=planned.due_on,
+        status="open",
+        created_at=now(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
 async def plan_deadlines(
     session: AsyncSession, project: Project, anchor: str, on: date, actor: dict[str, Any]
 ) -> list[Deadline]:
@@ -50,35 +67,9 @@ async def plan_deadlines(
     for planned in schedule.plan(limits, anchor, on):
         if await repository.cycle_exists(session, project, planned.code):
             continue
-        row = Deadline(
-            id=uuid.uuid4(),
-            tenant_id=project.tenant_id,
-            project_id=project.id,
-            submission=project.submission,
-            code=planned.code,
-            anchor=anchor,
-            anchor_on=on,
-            period=planned.period,
-            month_day=planned.month_day,
-            working_days=planned.working_days,
-            due_on=planned.due_on,
-            original_due_on=planned.due_on,
-            calendar_known=planned.calendar_known,
-            article=planned.article,
-            explanation=planned.explanation,
-            status="open",
-            created_at=now(),
-        )
-        session.add(row)
-        await session.flush()
-        await emit(
-            session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="deadline",
-            event="scheduled",
-            data={**deadline_data(project, row), "anchor": anchor, "anchor_on": on.isoformat()},
-            actor=actor,
+        row = await open_deadline(session, project, planned)
+        await announce_deadline(
+            session, project, row, "scheduled", actor, anchor=anchor, anchor_on=on.isoformat()
         )
         out.append(row)
     return out
@@ -100,6 +91,26 @@ def deadline_data(project: Project, row: Deadline) -> dict[str, Any]:
     }
 
 
+async def announce_deadline(
+    session: AsyncSession,
+    project: Project,
+    row: Deadline,
+    event: str,
+    actor: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """Record ``deadline.<event>`` of ``row``: :func:`deadline_data` with ``extra``."""
+    await emit(
+        session,
+        tenant=project.tenant_id,
+        service=SERVICE,
+        aggregate="deadline",
+        event=event,
+        data={**deadline_data(project, row), **extra},
+        actor=actor,
+    )
+
+
 async def meet_deadline(
     session: AsyncSession, project: Project, met_by: str, on: date, actor: dict[str, Any]
 ) -> None:
@@ -113,14 +124,8 @@ async def meet_deadline(
     for row in earliest.values():
         late = on > row.due_on
         row.status, row.met_on = "met", on
-        await emit(
-            session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="deadline",
-            event="met",
-            data={**deadline_data(project, row), "met_on": on.isoformat(), "late": late},
-            actor=actor,
+        await announce_deadline(
+            session, project, row, "met", actor, met_on=on.isoformat(), late=late
         )
 
 
@@ -163,19 +168,15 @@ async def request_extension(
     )
     session.add(ext)
     await session.flush()
-    await emit(
+    await announce_deadline(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="deadline",
-        event="extension_requested",
-        data={
-            **deadline_data(project, row),
-            "extension_id": str(ext.id),
-            "requested_until": until.isoformat(),
-            "reason": reason,
-        },
-        actor=actor,
+        project,
+        row,
+        "extension_requested",
+        actor,
+        extension_id=str(ext.id),
+        requested_until=until.isoformat(),
+        reason=reason,
     )
     return ext
 
@@ -214,7 +215,6 @@ async def decide_extension(
     ext.status = "granted" if outcome == "grant" else "refused"
     ext.decided_by, ext.decided_at, ext.opinion = actor, now(), opinion
     data = {
-        **deadline_data(project, row),
         "extension_id": str(ext.id),
         "opinion": opinion,
         "requested_until": ext.requested_until.isoformat(),
@@ -224,13 +224,5 @@ async def decide_extension(
         row.due_on = ext.requested_until
         row.status, row.reminded_at, row.overdue_at = "open", None, None
         data["due_on"] = row.due_on.isoformat()
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="deadline",
-        event=f"extension_{ext.status}",
-        data=data,
-        actor=actor,
-    )
+    await announce_deadline(session, project, row, f"extension_{ext.status}", actor, **data)
     return ext

@@ -22,12 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.deadlines import next_month_day, today_in_china
-from libs.common.events import emit, system_actor
+from libs.common.events import system_actor
 from libs.common.periodic import for_each_tenant
 from services.acceptance.deadlines import repository, schedule
-from services.acceptance.deadlines.service import deadline_data
+from services.acceptance.deadlines.service import announce_deadline, open_deadline
 from services.acceptance.models import Deadline, Project, tenants
-from services.acceptance.outbox import SERVICE
 from services.acceptance.rules import now
 
 __all__ = ["ACTOR", "roll_forward", "sweep", "sweep_one", "sweep_tenant"]
@@ -54,7 +53,7 @@ async def sweep_tenant(
         project = await session.get(Project, row.project_id)
         if project is None or project.submission != row.submission:
             continue
-        data = {**deadline_data(project, row), "as_of": today.isoformat()}
+        data: dict[str, Any] = {"as_of": today.isoformat()}
         if owed == "reminder":
             row.reminded_at = now()
             data["days_left"] = (row.due_on - today).days
@@ -62,15 +61,7 @@ async def sweep_tenant(
             row.overdue_at, row.status = now(), "overdue"
             data["days_overdue"] = (today - row.due_on).days
             data["overseen_by"] = await _ancestors(session, tenant)
-        await emit(
-            session,
-            tenant=tenant,
-            service=SERVICE,
-            aggregate="deadline",
-            event=owed,
-            data=data,
-            actor=actor,
-        )
+        await announce_deadline(session, project, row, owed, actor, **data)
         counts[owed] += 1
     return counts
 
@@ -97,40 +88,31 @@ async def roll_forward(
         while row.original_due_on < today and project.state == "implementing":
             anchor_on = row.original_due_on + timedelta(days=1)
             due = next_month_day(anchor_on, str(row.month_day))
-            nxt = Deadline(
-                id=uuid.uuid4(),
-                tenant_id=tenant,
-                project_id=row.project_id,
-                submission=row.submission,
-                code=row.code,
-                anchor=row.anchor,
-                anchor_on=anchor_on,
-                period=None,
-                month_day=row.month_day,
-                working_days=False,
-                due_on=due,
-                original_due_on=due,
-                calendar_known=True,
-                article=row.article,
-                explanation=row.explanation,
-                status="open",
-                created_at=now(),
-            )
-            session.add(nxt)
-            await session.flush()
-            await emit(
+            nxt = await open_deadline(
                 session,
-                tenant=tenant,
-                service=SERVICE,
-                aggregate="deadline",
-                event="scheduled",
-                data={
-                    **deadline_data(project, nxt),
-                    "anchor": row.anchor,
-                    "anchor_on": anchor_on.isoformat(),
-                    "cycle_after": str(row.id),
-                },
-                actor=actor,
+                project,
+                schedule.Planned(
+                    code=row.code,
+                    anchor=row.anchor,
+                    anchor_on=anchor_on,
+                    due_on=due,
+                    calendar_known=True,
+                    period=None,
+                    month_day=row.month_day,
+                    working_days=False,
+                    article=row.article,
+                    explanation=row.explanation,
+                ),
+            )
+            await announce_deadline(
+                session,
+                project,
+                nxt,
+                "scheduled",
+                actor,
+                anchor=row.anchor,
+                anchor_on=anchor_on.isoformat(),
+                cycle_after=str(row.id),
             )
             made += 1
             row = nxt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -37,20 +36,15 @@ router = APIRouter(tags=["evaluation"], responses=PROBLEMS)
 async def evaluate(
     body: EvaluationCreate, target: WritableProject, session: DbSession, idem: Idem
 ) -> BaseModel | Response:
-    step = partial(
-        service.submit_evaluation,
+    return await take_step(
+        idem,
         session,
-        target.project,
+        target,
+        service.submit_evaluation,
         target.access.subject,
-        kind=body.kind,
-        report_document_id=body.report_document_id,
-        submitted_on=body.submitted_on,
-        summary=body.summary,
-        rating=body.rating,
-        draw_id=body.draw_id,
-        actor=target.actor,
+        **body.model_dump(),
+        status=201,
     )
-    return await take_step(idem, session, target.project, step, status=201)
 
 
 async def _draw(session: DbSession, access: Access, draw_id: uuid.UUID, *, write: bool) -> Draw:

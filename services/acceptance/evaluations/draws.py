@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
 from libs.common.events import emit
+from libs.common.reads import from_row
 from services.acceptance.evaluations import draw as drawing
 from services.acceptance.evaluations import repository
 from services.acceptance.evaluations.schemas import DrawRead, DrawVerificationRead
@@ -38,25 +39,12 @@ __all__ = ["commit_draw", "draw_read", "make_draw", "verify"]
 def draw_read(row: Draw) -> DrawRead:
     """The draw as anyone may see it: the seed only once the draw is made."""
     revealed = row.status != "committed"
-    return DrawRead(
+    return from_row(
+        DrawRead,
+        row,
         draw_id=row.id,
-        tenant_id=row.tenant_id,
-        year=row.year,
-        status=row.status,
-        commitment=row.commitment,
         seed=row.seed if revealed else None,
         method=drawing.METHOD,
-        count=row.count,
-        evaluator_count=row.evaluator_count,
-        project_pool=row.project_pool,
-        projects=row.projects,
-        evaluator_pool=row.evaluator_pool,
-        evaluators=row.evaluators,
-        article=row.article,
-        committed_by=row.committed_by,
-        committed_at=row.committed_at,
-        drawn_by=row.drawn_by,
-        drawn_at=row.drawn_at,
     )
 
 

@@ -26,7 +26,7 @@ from libs.common.events import emit
 from services.acceptance.deadlines.service import meet_deadline
 from services.acceptance.evaluations import repository
 from services.acceptance.models import Document, Evaluation, Project
-from services.acceptance.outbox import SERVICE, project_data
+from services.acceptance.outbox import SERVICE, of_project, project_data
 from services.acceptance.review.service import check_document
 from services.acceptance.rules import check_date, now, require_state, requirements
 
@@ -115,10 +115,7 @@ async def submit_evaluation(
         if picked is None or picked.status != "drawn" or str(project.id) not in picked.projects:
             raise Invalid("draw_id", "绩效后评估须针对“双随机”抽中的项目（指定经承诺的抽取记录）")
     row = Evaluation(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         kind=kind,
         report_document_id=report_document_id,
         submitted_on=submitted_on,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
@@ -26,14 +24,9 @@ router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
 async def request_review(
     target: WritableProject, session: DbSession, idem: Idem, body: ReviewCreate | None = None
 ) -> BaseModel | Response:
-    step = partial(
-        service.request_review,
-        session,
-        target.project,
-        note=body.note if body else None,
-        actor=target.actor,
+    return await take_step(
+        idem, session, target, service.request_review, note=body.note if body else None
     )
-    return await take_step(idem, session, target.project, step)
 
 
 @router.put(
@@ -66,13 +59,12 @@ async def decide_review(
     body: ReviewDecisionCreate, target: WritableProject, session: DbSession, idem: Idem
 ) -> BaseModel | Response:
     # The route admits unit and bureau; the decision's reviewer_role (its article) decides who.
-    step = partial(
-        service.decide_review,
+    return await take_step(
+        idem,
         session,
-        target.project,
+        target,
+        service.decide_review,
         target.access.subject,
         outcome=body.outcome,
         opinion=body.opinion,
-        actor=target.actor,
     )
-    return await take_step(idem, session, target.project, step)

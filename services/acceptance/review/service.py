@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Invalid, NotFound
-from libs.common.events import emit
+from libs.vocab import label as vocab_label
 from services.acceptance.models import Document, Project, Review
-from services.acceptance.outbox import SERVICE, project_data
+from services.acceptance.outbox import emit_for, of_project
 from services.acceptance.review import checklist, repository
 from services.acceptance.rules import now, require_role, require_state, requirements
 
@@ -51,11 +51,13 @@ def check_document(
 ) -> Document:
     """422 naming ``field`` unless ``doc`` is an archive document of the project, of a listed type."""
     if doc is None or doc.tenant_id != project.tenant_id:
-        raise Invalid(field, f"电子档案中没有文件 {ident}")
+        raise Invalid(field, "电子档案中没有所选文件")
     if str(project.id) not in doc.project_ids:
-        raise Invalid(field, f"文件 {ident} 未归入本项目档案（请在电子档案中关联本项目）")
+        raise Invalid(field, "所选文件未归入本项目档案（请在电子档案中关联本项目）")
     if doc_types and doc.doc_type not in doc_types:
-        raise Invalid(field, f"文件类型为 {doc.doc_type}，{label or ''}须为 {'/'.join(doc_types)}")
+        expected = "或".join(vocab_label("document_type", t) for t in doc_types)
+        given = vocab_label("document_type", doc.doc_type)
+        raise Invalid(field, f"所选文件的类型为{given}，{label or ''}须为{expected}")
     return doc
 
 
@@ -82,10 +84,7 @@ async def request_review(
             for i in items
         ]
     review = Review(
-        id=uuid.uuid4(),
-        tenant_id=project.tenant_id,
-        project_id=project.id,
-        submission=project.submission,
+        **of_project(project),
         mode=plan.mode,
         reviewer_role=plan.reviewer_role,
         article=plan.article,
@@ -103,24 +102,20 @@ async def request_review(
         if plan.mode == "conformity_review"
         else f"依据{plan.article}，建设单位核查验收条件"
     )
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="project",
-        event="review_requested",
-        data=project_data(
-            project,
-            review_id=str(review.id),
-            mode=plan.mode,
-            reviewer_role=plan.reviewer_role,
-            article=plan.article,
-            explanation=plan.explanation,
-            items=review.items,
-            note=note,
-            reason=why,
-        ),
-        actor=actor,
+        project,
+        "project",
+        "review_requested",
+        actor,
+        review_id=str(review.id),
+        mode=plan.mode,
+        reviewer_role=plan.reviewer_role,
+        article=plan.article,
+        explanation=plan.explanation,
+        items=review.items,
+        note=note,
+        reason=why,
     )
     return review
 
@@ -165,14 +160,8 @@ async def attach_evidence(
         "note": note,
     }
     review.items = [updated if i["code"] == code else i for i in review.items]
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="review",
-        event="item_updated",
-        data=project_data(project, review_id=str(review.id), item=updated),
-        actor=actor,
+    await emit_for(
+        session, project, "review", "item_updated", actor, review_id=str(review.id), item=updated
     )
     return review
 
@@ -204,21 +193,17 @@ async def pass_review(
         raise missing_problem(blocking, "验收前置审核")
     review.status, review.decided_by, review.decided_at = "passed", actor, now()
     review.opinion = opinion
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="review",
-        event="passed",
-        data=project_data(
-            project,
-            review_id=str(review.id),
-            mode=review.mode,
-            article=review.article,
-            opinion=opinion,
-            items=review.items,
-        ),
-        actor=actor,
+        project,
+        "review",
+        "passed",
+        actor,
+        review_id=str(review.id),
+        mode=review.mode,
+        article=review.article,
+        opinion=opinion,
+        items=review.items,
     )
 
 
@@ -243,18 +228,14 @@ async def decide_review(
     review.status, review.decided_by, review.decided_at = "returned", actor, now()
     review.opinion = opinion
     project.state = "completed"
-    await emit(
+    await emit_for(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="project",
-        event="review_returned",
-        data=project_data(
-            project,
-            review_id=str(review.id),
-            article=review.article,
-            reason=f"验收前置审核退回：{opinion}",
-        ),
-        actor=actor,
+        project,
+        "project",
+        "review_returned",
+        actor,
+        review_id=str(review.id),
+        article=review.article,
+        reason=f"验收前置审核退回：{opinion}",
     )
     return review

@@ -129,7 +129,11 @@ async def test_the_acceptance_report_must_be_this_projects_acceptance_report(
     )
     elsewhere = await document(db, other, "acceptance_report")
     wrong_type = await document(db, pid, "test_report")
-    for doc, why in ((elsewhere, "未归入本项目档案"), (wrong_type, "acceptance_report")):
+    # The wrong type is named as people know it (the labels), never by its code.
+    for doc, why in (
+        (elsewhere, "未归入本项目档案"),
+        (wrong_type, "类型为测试/测评报告，验收报告须为验收报告"),
+    ):
         with pytest.raises(Problem) as refused:
             await service.record_acceptance(
                 db,

@@ -23,13 +23,13 @@ from services.approval.discretion.schemas import (
     ParameterRead,
 )
 
-router = APIRouter(prefix="/v1/policy", tags=["discretion"])
+PROBLEMS = problem_responses(s409="已决定／已设定", s422="规则或参数不可由主管机关决定")
+router = APIRouter(prefix="/v1/policy", tags=["discretion"], responses=PROBLEMS)
 
 # The named authority may be any role (县人民政府 acts as overseer); the service
 # checks it against the rule's waivable_by. Auditors and admins never decide.
 _Grant = Depends(permit("workflow.step"))
 _Set = Depends(permit("discretion.grant"))
-PROBLEMS = problem_responses(s409="已决定／已设定", s422="规则或参数不可由主管机关决定")
 
 
 @router.post(
@@ -37,7 +37,6 @@ PROBLEMS = problem_responses(s409="已决定／已设定", s422="规则或参数
     status_code=201,
     summary="主管机关对“原则上”条款决定例外（书面理由）",
     response_model=ExceptionRead,
-    responses=PROBLEMS,
 )
 async def grant_exception(
     body: ExceptionCreate,
@@ -60,7 +59,6 @@ async def grant_exception(
     "/exceptions",
     summary="已决定的例外（本辖区；上级可见所辖区县）",
     response_model=list[ExceptionRead],
-    responses=PROBLEMS,
 )
 async def list_exceptions(
     access: Read, session: DbSession, year: int | None = Query(default=None, ge=2000, le=2100)
@@ -72,7 +70,6 @@ async def list_exceptions(
     "/exceptions/summary",
     summary="各辖区每年决定例外的数量（市级看板）",
     response_model=list[ExceptionCount],
-    responses=PROBLEMS,
 )
 async def exception_counts(access: Read, session: DbSession) -> list[ExceptionCount]:
     return await service.exception_counts(session)
@@ -83,7 +80,6 @@ async def exception_counts(access: Read, session: DbSession) -> list[ExceptionCo
     status_code=201,
     summary="登记由主管机关设定的参数（如政府采购限额），附设定文件文号和日期",
     response_model=ParameterRead,
-    responses=PROBLEMS,
 )
 async def record_parameter(
     body: ParameterCreate,
@@ -106,7 +102,6 @@ async def record_parameter(
     "/parameters",
     summary="本辖区由主管机关设定的参数（全部历史值）",
     response_model=list[ParameterRead],
-    responses=PROBLEMS,
 )
 async def list_parameters(
     access: Read, session: DbSession, policies: Policies
@@ -118,7 +113,6 @@ async def list_parameters(
     "/impact",
     summary="拟议政策影响分析：按拟议政策包重新判定本辖区已申报项目",
     response_model=ImpactReport,
-    responses=PROBLEMS,
 )
 async def what_if(
     body: ImpactCreate,

@@ -25,6 +25,7 @@ from libs.common.auth import AuthSubject
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
 from libs.common.events import emit
+from libs.common.reads import from_row
 from libs.policy import NoPolicyInForce, Pack, PackError, PolicyRegistry
 from libs.policy.bind import bind_in_force, check_setting, waivable_rules
 from libs.policy.parameters import Exemption, ParameterSetting
@@ -58,19 +59,7 @@ def _pack_now(policies: PolicyRegistry, tenant: str) -> Pack:
 
 
 def exception_read(row: RuleException) -> ExceptionRead:
-    return ExceptionRead(
-        id=row.id,
-        tenant=row.tenant_id,
-        project_id=row.project_id,
-        project_name=row.project_name,
-        pack_id=row.pack_id,
-        rule=row.rule,
-        article=row.article,
-        authority=row.authority,
-        reason=row.reason,
-        granted_on=row.granted_on,
-        granted_at=row.granted_at,
-    )
+    return from_row(ExceptionRead, row, tenant=row.tenant_id)
 
 
 async def grant_exception(
@@ -95,14 +84,11 @@ async def grant_exception(
     row = RuleException(
         id=uuid.uuid4(),
         tenant_id=tenant,
-        project_id=body.project_id,
-        project_name=body.project_name,
+        **body.model_dump(),
         pack_id=pack.id,
-        rule=body.rule,
         article=waivable.article,
         authority=waivable.authority,
         role=waivable.role,
-        reason=body.reason,
         granted_on=today_in_china(),
         granted_by=actor,
         granted_at=now,
@@ -147,17 +133,12 @@ async def exception_counts(session: AsyncSession) -> list[ExceptionCount]:
 
 def _parameter_read(row: BureauParameter, pack: Pack | None) -> ParameterRead:
     spec = pack.spec.parameters.get(row.name) if pack is not None else None
-    return ParameterRead(
-        id=row.id,
+    return from_row(
+        ParameterRead,
+        row,
         tenant=row.tenant_id,
-        name=row.name,
         label=spec.label if spec else row.name,
         article=spec.article if spec else "",
-        value=row.value,
-        document=row.document,
-        document_date=row.document_date,
-        effective_from=row.effective_from,
-        recorded_at=row.recorded_at,
     )
 
 
@@ -193,11 +174,7 @@ async def record_parameter(
     row = BureauParameter(
         id=uuid.uuid4(),
         tenant_id=tenant,
-        name=body.name,
-        value=body.value,
-        document=body.document,
-        document_date=body.document_date,
-        effective_from=body.effective_from,
+        **body.model_dump(),
         set_by=actor,
         recorded_at=datetime.now(UTC),
     )

@@ -18,16 +18,15 @@ from services.approval.discretion.service import settings_of
 from services.approval.policy import service
 from services.approval.policy.schemas import EvaluateRequest, PolicyRead, PolicySummary
 
-router = APIRouter(prefix="/v1", tags=["policy"])
-
 PROBLEMS = problem_responses(s422="项目事实不合法，或申报日无适用的政策")
+
+router = APIRouter(prefix="/v1", tags=["policy"], responses=PROBLEMS)
 
 
 @router.post(
     "/policy/evaluate",
     summary="按政策包判定项目（立项审批 / 备案 / 自行管理……）",
     response_model=Decision,
-    responses=PROBLEMS,
 )
 async def evaluate_facts(
     access: Read,
@@ -55,7 +54,6 @@ async def evaluate_facts(
     "/policies",
     summary="可见辖区的政策包",
     response_model=list[PolicySummary],
-    responses=PROBLEMS,
 )
 async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]:
     return service.readable(policies, access.subject.visible_tenants)
@@ -65,7 +63,6 @@ async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]
     "/policies/{pack_id}",
     summary="查看政策包（逐条）",
     response_model=PolicyRead,
-    responses=PROBLEMS,
 )
 async def get_policy(pack_id: str, access: Read, policies: Policies) -> PolicyRead:
     return service.read(policies, pack_id, access.subject.visible_tenants)

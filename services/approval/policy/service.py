@@ -13,6 +13,7 @@ from typing import Any
 
 from libs.common.deadlines import today_in_china
 from libs.common.errors import NotFound, Problem
+from libs.common.reads import from_row
 from libs.policy import (
     Decision,
     FactsError,
@@ -73,14 +74,10 @@ def judge(
 
 
 def summary(pack: Pack) -> PolicySummary:
-    return PolicySummary(
-        id=pack.id,
-        tenant=pack.tenant,
-        name=pack.name,
-        status=pack.status,
+    return from_row(
+        PolicySummary,
+        pack,
         extends=pack.parent.id if pack.parent else None,
-        document=pack.document,
-        validity=pack.validity,
         sha256=pack.policy_ref.sha256,
     )
 

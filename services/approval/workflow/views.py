@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
+from libs.common.reads import from_row
 from services.approval.documents import repository as documents
 from services.approval.documents.schemas import ApprovalDocumentRead
 from services.approval.documents.service import document_view
@@ -64,16 +65,7 @@ def experts_of(step: Step, viewer: AuthSubject) -> list[ExpertRead]:
 def _opinions_of(step: Step, opinions: Sequence[Opinion], viewer: AuthSubject) -> list[OpinionRead]:
     hide = _independent(viewer, step)
     return [
-        OpinionRead(
-            id=o.id,
-            kind=o.kind,
-            outcome=o.outcome,
-            opinion=o.text,
-            attachments=o.attachments,
-            approved_amount=o.approved_amount,
-            actor=o.actor,
-            created_at=o.created_at,
-        )
+        from_row(OpinionRead, o, opinion=o.text)
         for o in opinions
         if not (hide and o.kind == "expert" and o.actor.get("id") != viewer.user)
     ]
@@ -85,23 +77,11 @@ async def workflow_read(session: AsyncSession, wf: Workflow, viewer: AuthSubject
     for o in await repository.opinions_of(session, steps):
         by_step.setdefault(o.step_id, []).append(o)
     doc = await documents.of_workflow(session, wf.id)
-    return WorkflowRead(
-        id=wf.id,
+    return from_row(
+        WorkflowRead,
+        wf,
         tenant=wf.tenant_id,
-        project_id=wf.project_id,
-        project_name=wf.project_name,
-        submission=wf.submission,
-        decision_id=wf.decision_id,
-        purpose=wf.purpose,
         change_id=change_id_of(wf),
-        route=wf.route,
-        route_article=wf.route_article,
-        amount=wf.amount,
-        approved_amount=wf.approved_amount,
-        state=wf.state,
-        reason=wf.reason,
-        opened_at=wf.opened_at,
-        closed_at=wf.closed_at,
         steps=[
             StepRead(
                 **_step_fields(wf, s, viewer),
@@ -121,17 +101,13 @@ def step_task(
     viewer: AuthSubject,
     kind: Literal["step", "expert_review"] = "step",
 ) -> StepTask:
-    return StepTask(
+    return from_row(
+        StepTask,
+        wf,
         **_step_fields(wf, step, viewer),
         kind=kind,
         tenant=wf.tenant_id,
         workflow_id=wf.id,
-        purpose=wf.purpose,
-        project_id=wf.project_id,
-        project_name=wf.project_name,
-        route=wf.route,
-        amount=wf.amount,
-        approved_amount=wf.approved_amount,
         opened_at=step.opened_at,
     )
 

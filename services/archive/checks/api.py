@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +24,12 @@ from services.archive.checks.schemas import (
 )
 from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
 from services.archive.limits import heavy
+from services.archive.models import Document, Project
 from services.archive.packages.api import package_scope
 from services.archive.packages.service import get_package
 from services.archive.replica import require_project
 
-router = APIRouter(prefix="/v1", tags=["checks"])
+router = APIRouter(prefix="/v1", tags=["checks"], responses=PROBLEMS)
 
 
 def _scanner(request: Request) -> VirusScanner:
@@ -43,7 +45,7 @@ def _scanner(request: Request) -> VirusScanner:
     response_model=CheckReportRead,
     status_code=201,
     summary="对归档信息包执行四性检测（每个辖区同时只执行一项；支持 Idempotency-Key）",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def run_checks(
     package_id: uuid.UUID,
@@ -82,7 +84,6 @@ async def _readable_report(session: AsyncSession, access: Access, report_id: uui
     "/check-reports/{report_id}",
     response_model=CheckReportRead,
     summary="检测报告（JSON）",
-    responses=PROBLEMS,
 )
 async def get_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> dict[str, Any]:
     return service.report_dict(await _readable_report(session, access, report_id))
@@ -116,7 +117,7 @@ async def list_acceptances(
     "/check-reports/{report_id}/items/{item_id}/manual",
     response_model=CheckReportRead,
     summary="录入人工确认项的结果（仅限人工检测项）",
-    responses={**PROBLEMS, 409: {"description": "自动检测项不能人工改判"}},
+    responses={409: {"description": "自动检测项不能人工改判"}},
 )
 async def record_manual_outcome(
     report_id: uuid.UUID,
@@ -145,11 +146,24 @@ async def record_manual_outcome(
     "/check-reports/{report_id}/print",
     response_class=HTMLResponse,
     summary="检测报告（可打印页面）",
-    responses=PROBLEMS,
 )
 async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> HTMLResponse:
     report = service.report_dict(await _readable_report(session, access, report_id))
-    return HTMLResponse(render_report(report))
+    package, _ = await get_package(session, report["package_id"])
+    ids = {uuid.UUID(str(i["document_id"])) for i in package.items if i.get("document_id")}
+    titles = {
+        str(d.id): d.title
+        for d in (await session.scalars(sa.select(Document).where(Document.id.in_(ids)))).all()
+    }
+    project = await session.get(Project, package.project_id)
+    return HTMLResponse(
+        render_report(
+            report,
+            project_name=project.name if project else "",
+            package={"created_at": package.created_at, "tar_sm3": package.tar_sm3},
+            titles=titles,
+        )
+    )
 
 
 @router.post(
@@ -157,7 +171,7 @@ async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession)
     response_model=AcceptanceRead,
     status_code=201,
     summary="档案验收（移交与接收环节四性检测，无否决项不通过且无未检测项方可通过；支持 Idempotency-Key）",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def accept(
     project_id: uuid.UUID,

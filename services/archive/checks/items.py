@@ -42,6 +42,11 @@ class DocumentEntry:
     obj: StoredObject
     item: dict[str, Any]  # the package's record of it (path, digests)
 
+    @property
+    def subject(self) -> str:
+        """The version a detail speaks of: ``<document id>@<version id>``."""
+        return f"{self.document.id}@{self.obj.version_id}"
+
 
 @dataclass
 class CheckContext:
@@ -92,6 +97,29 @@ def _no_bag(ctx: CheckContext) -> list[Detail]:
     return [_d("fail", str(ctx.package.id), "; ".join(ctx.bag_problems) or "信息包无法读取")]
 
 
+def _package_verdict(ctx: CheckContext, problems: list[str], passed: str) -> list[Detail]:
+    """One failure per problem found in the package as a whole, else one pass."""
+    if problems:
+        return [_d("fail", str(ctx.package.id), p) for p in problems]
+    return [_d("pass", str(ctx.package.id), passed)]
+
+
+def _figures_agree(ctx: CheckContext, figures: dict[str, int | None]) -> list[Detail]:
+    """Pass when every way of counting the package gives the same figure; all are listed."""
+    ok = len(set(figures.values())) == 1
+    listed = "，".join(f"{k} {v}" for k, v in figures.items())
+    return [_d("pass" if ok else "fail", str(ctx.package.id), listed)]
+
+
+def _document_verdict(
+    document: Document, wrong: list[str], heading: str, passed: str, *, sep: str = "、"
+) -> Detail:
+    """A document fails with what is ``wrong`` with it listed after ``heading``, else passes."""
+    if wrong:
+        return _d("fail", str(document.id), heading + sep.join(wrong))
+    return _d("pass", str(document.id), passed)
+
+
 async def fixity(ctx: CheckContext) -> list[Detail]:
     if ctx.bag_dir is None:
         return _no_bag(ctx)
@@ -99,7 +127,7 @@ async def fixity(ctx: CheckContext) -> list[Detail]:
     out = []
     for e in ctx.entries:
         got = payload.get(e.item["path"])
-        subject = f"{e.document.id}@{e.obj.version_id}"
+        subject = e.subject
         if got is None:
             out.append(_d("fail", subject, f"{e.item['path']} 不在包内"))
         elif (got["size"], got["sha256"], got["sm3"]) != (e.obj.size, e.obj.sha256, e.obj.sm3):
@@ -128,13 +156,7 @@ async def metadata_values(ctx: CheckContext) -> list[Detail]:
             )
             if value not in allowed
         ]
-        out.append(
-            _d(
-                "fail" if bad else "pass",
-                str(d.id),
-                "值域外：" + ", ".join(bad) if bad else "值域符合",
-            )
-        )
+        out.append(_document_verdict(d, bad, "值域外：", "值域符合", sep=", "))
     return out
 
 
@@ -143,7 +165,7 @@ async def format_match(ctx: CheckContext) -> list[Detail]:
     for e in ctx.entries:
         declared = formats.declared_format(e.version.filename, e.version.content_type)
         found = await ctx.identified(e)
-        subject = f"{e.document.id}@{e.obj.version_id}"
+        subject = e.subject
         if ctx.path_of(e) is None:
             out.append(_d("fail", subject, "包内缺少该文件"))
         elif found is None:
@@ -166,9 +188,7 @@ async def package_consistency(ctx: CheckContext) -> list[Detail]:
             e.obj.size,
         ):
             problems.append(f"record: {e.item['path']} 的包记录与文件登记不符")
-    if problems:
-        return [_d("fail", str(ctx.package.id), p) for p in problems]
-    return [_d("pass", str(ctx.package.id), "清单、包记录与文件登记一致")]
+    return _package_verdict(ctx, problems, "清单、包记录与文件登记一致")
 
 
 def _oxum(ctx: CheckContext) -> tuple[int, int] | None:
@@ -189,39 +209,29 @@ def _oxum(ctx: CheckContext) -> tuple[int, int] | None:
 async def item_count(ctx: CheckContext) -> list[Detail]:
     payload = await ctx.payload()
     oxum = _oxum(ctx)
-    counts = {
-        "登记总件数": ctx.package.item_count,
-        "包记录条目": len(ctx.package.items),
-        "包内文件数": len(payload),
-        "Payload-Oxum": oxum[1] if oxum else None,
-    }
-    ok = len(set(counts.values())) == 1
-    return [
-        _d(
-            "pass" if ok else "fail",
-            str(ctx.package.id),
-            "，".join(f"{k} {v}" for k, v in counts.items()),
-        )
-    ]
+    return _figures_agree(
+        ctx,
+        {
+            "登记总件数": ctx.package.item_count,
+            "包记录条目": len(ctx.package.items),
+            "包内文件数": len(payload),
+            "Payload-Oxum": oxum[1] if oxum else None,
+        },
+    )
 
 
 async def byte_total(ctx: CheckContext) -> list[Detail]:
     payload = await ctx.payload()
     oxum = _oxum(ctx)
-    totals = {
-        "登记总字节数": ctx.package.byte_total,
-        "文件登记之和": sum(e.obj.size for e in ctx.entries),
-        "包内字节数": sum(p["size"] for p in payload.values()),
-        "Payload-Oxum": oxum[0] if oxum else None,
-    }
-    ok = len(set(totals.values())) == 1
-    return [
-        _d(
-            "pass" if ok else "fail",
-            str(ctx.package.id),
-            "，".join(f"{k} {v}" for k, v in totals.items()),
-        )
-    ]
+    return _figures_agree(
+        ctx,
+        {
+            "登记总字节数": ctx.package.byte_total,
+            "文件登记之和": sum(e.obj.size for e in ctx.entries),
+            "包内字节数": sum(p["size"] for p in payload.values()),
+            "Payload-Oxum": oxum[0] if oxum else None,
+        },
+    )
 
 
 async def required_metadata(ctx: CheckContext) -> list[Detail]:
@@ -240,13 +250,7 @@ async def required_metadata(ctx: CheckContext) -> list[Detail]:
             )
             if value in (None, "")
         ]
-        out.append(
-            _d(
-                "fail" if missing else "pass",
-                str(d.id),
-                "缺少：" + "、".join(missing) if missing else "必填项齐全",
-            )
-        )
+        out.append(_document_verdict(d, missing, "缺少：", "必填项齐全"))
     return out
 
 
@@ -254,11 +258,9 @@ async def bag_valid(ctx: CheckContext) -> list[Detail]:
     if ctx.bag_dir is None:
         return _no_bag(ctx)
     problems = list(ctx.bag_problems) + await asyncio.to_thread(bag.validate_bag, ctx.bag_dir)
-    if problems:
-        return [_d("fail", str(ctx.package.id), p) for p in problems]
-    return [
-        _d("pass", str(ctx.package.id), "BagIt sha256/sha512 清单、标签清单与 SM3 清单均校验通过")
-    ]
+    return _package_verdict(
+        ctx, problems, "BagIt sha256/sha512 清单、标签清单与 SM3 清单均校验通过"
+    )
 
 
 async def archival_format(ctx: CheckContext) -> list[Detail]:
@@ -269,7 +271,7 @@ async def archival_format(ctx: CheckContext) -> list[Detail]:
         out.append(
             _d(
                 "pass" if ok else "fail",
-                f"{e.document.id}@{e.obj.version_id}",
+                e.subject,
                 f"格式 {found or '未知'}" + ("" if ok else "，不属于长期保存格式"),
             )
         )
@@ -280,7 +282,7 @@ async def open_test(ctx: CheckContext) -> list[Detail]:
     out = []
     for e in ctx.entries:
         path = ctx.path_of(e)
-        subject = f"{e.document.id}@{e.obj.version_id}"
+        subject = e.subject
         if path is None:
             out.append(_d("fail", subject, "包内缺少该文件"))
             continue
@@ -310,7 +312,7 @@ async def virus_scan(ctx: CheckContext) -> list[Detail]:
     out = []
     for e in ctx.entries:
         path = ctx.path_of(e)
-        subject = f"{e.document.id}@{e.obj.version_id}"
+        subject = e.subject
         if path is None:
             out.append(_d("not_run", subject, "包内缺少该文件，未扫描"))
             continue
@@ -336,7 +338,7 @@ async def security_level(ctx: CheckContext) -> list[Detail]:
 async def retention_lock(ctx: CheckContext) -> list[Detail]:
     now = datetime.now(UTC)
     out = []
-    objects = [(f"{e.document.id}@{e.obj.version_id}", e.obj) for e in ctx.entries]
+    objects = [(e.subject, e.obj) for e in ctx.entries]
     if ctx.package_obj is not None:  # a package built before issue 16 has a stored tar
         objects.append((f"package {ctx.package.id}", ctx.package_obj))
     for subject, obj in objects:

@@ -179,23 +179,29 @@ async def run_checks(
     )
     session.add(report)
     await session.flush()
+    await _announce(session, report, "completed", actor, stage=stage, summary=summary)
+    return report
+
+
+async def _announce(
+    session: AsyncSession, report: CheckReport, event: str, actor: dict[str, Any], **data: Any
+) -> None:
+    """``check_report.<event>``: the report, its package and project, whether it is acceptable."""
     await emit(
         session,
-        tenant=tenant,
+        tenant=report.tenant_id,
         service="archive",
         aggregate="check_report",
-        event="completed",
+        event=event,
         data={
             "report_id": str(report.id),
-            "package_id": str(package.id),
-            "project_id": str(package.project_id),
-            "stage": stage,
+            "package_id": str(report.package_id),
+            "project_id": str(report.project_id),
+            **data,
             "acceptable": report.acceptable,
-            "summary": summary,
         },
         actor=actor,
     )
-    return report
 
 
 async def get_report(session: AsyncSession, report_id: uuid.UUID) -> CheckReport:
@@ -386,21 +392,7 @@ async def record_manual_outcome(
     )
     report.acceptable = _acceptable(results)
     await session.flush()
-    await emit(
-        session,
-        tenant=tenant,
-        service="archive",
-        aggregate="check_report",
-        event="manual_recorded",
-        data={
-            "report_id": str(report.id),
-            "package_id": str(report.package_id),
-            "project_id": str(report.project_id),
-            "item": item_id,
-            "outcome": outcome,
-            "note": note,
-            "acceptable": report.acceptable,
-        },
-        actor=actor,
+    await _announce(
+        session, report, "manual_recorded", actor, item=item_id, outcome=outcome, note=note
     )
     return report

@@ -93,7 +93,7 @@ def _multipart_body(properties: dict[str, Any], required: list[str]) -> dict[str
                     "schema": {"type": "object", "properties": properties, "required": required}
                 }
             },
-        }
+        },
     }
 
 
@@ -362,13 +362,9 @@ async def _content(
     version, obj = await service.get_version(session, document_id, version_id)
     return await stream_object(
         storage.store,
-        bucket=obj.bucket,
-        key=obj.key,
-        version_id=obj.version_id,
-        size=obj.size,
+        obj,
         content_type=version.content_type,
         filename=version.filename,
-        etag=obj.sha256,
         range_header=range_header,
     )
 

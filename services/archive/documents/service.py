@@ -72,6 +72,35 @@ def document_scope(document: Document) -> Scope:
     )
 
 
+async def _announce(
+    session: AsyncSession,
+    tenant: str,
+    event: str,
+    document_id: uuid.UUID,
+    actor: dict[str, Any],
+    **data: Any,
+) -> None:
+    """Record ``document.<event>`` of one document, with what else the event says."""
+    await emit(
+        session,
+        tenant=tenant,
+        service="archive",
+        aggregate="document",
+        event=event,
+        data={"document_id": str(document_id), **data},
+        actor=actor,
+    )
+
+
+#: Where a version's bytes are and the digests taken as they streamed in.
+_FIXITY = ("bucket", "key", "version_id", "size", "sha256", "sm3")
+
+
+def _fixity(stored: Stored) -> dict[str, Any]:
+    """A stored version's place and fixity, as its row and its event both record them."""
+    return {name: getattr(stored, name) for name in _FIXITY}
+
+
 async def record_version(
     session: AsyncSession,
     *,
@@ -90,12 +119,7 @@ async def record_version(
         id=uuid7(),
         tenant_id=tenant,
         kind="document",
-        bucket=stored.bucket,
-        key=stored.key,
-        version_id=stored.version_id,
-        size=stored.size,
-        sha256=stored.sha256,
-        sm3=stored.sm3,
+        **_fixity(stored),
         retention_mode=None,
         retain_until=until,
         legal_hold=False,
@@ -121,29 +145,20 @@ async def record_version(
     )
     session.add(version)
     await session.flush()
-    await emit(
+    await _announce(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event="uploaded",
-        data={
-            "document_id": str(document.id),
-            "title": document.title,
-            "doc_type": document.doc_type,
-            "version_id": stored.version_id,
-            "seq": version.seq,
-            "filename": filename,
-            "bucket": stored.bucket,
-            "key": stored.key,
-            "size": stored.size,
-            "sha256": stored.sha256,
-            "sm3": stored.sm3,
-            # The lock this version gets once the row has committed (read back then).
-            "retention": {"mode": "COMPLIANCE", "until": until.isoformat()},
-            "legal_hold": hold_requested,
-        },
-        actor=actor,
+        tenant,
+        "uploaded",
+        document.id,
+        actor,
+        title=document.title,
+        doc_type=document.doc_type,
+        seq=version.seq,
+        filename=filename,
+        **_fixity(stored),
+        # The lock this version gets once the row has committed (read back then).
+        retention={"mode": "COMPLIANCE", "until": until.isoformat()},
+        legal_hold=hold_requested,
     )
     return version, obj
 
@@ -164,13 +179,8 @@ async def create_document_rows(
     document = Document(
         id=document_id,
         tenant_id=tenant,
-        title=meta.title,
-        doc_type=meta.doc_type,
-        doc_number=meta.doc_number,
-        doc_date=meta.doc_date,
-        author_unit=meta.author_unit,
-        security_level=meta.security_level,
-        retention_period=meta.retention_period,
+        # The descriptive metadata (著录项): what the upload says besides where it files the document.
+        **meta.model_dump(exclude={"project_id", "step_id", "legal_hold"}),
         unit_id=unit_id,
         current_version_id=None,
         version_count=0,
@@ -413,18 +423,14 @@ async def attach(
             )
         )
         await session.flush()
-        await emit(
+        await _announce(
             session,
-            tenant=tenant,
-            service="archive",
-            aggregate="document",
-            event="attached",
-            data={
-                "document_id": str(document_id),
-                "project_id": str(project_id),
-                "step_id": step_id,
-            },
-            actor=actor,
+            tenant,
+            "attached",
+            document_id,
+            actor,
+            project_id=str(project_id),
+            step_id=step_id,
         )
     return {"project_id": project_id, "step_id": step_id}
 
@@ -446,14 +452,13 @@ async def set_legal_hold(
     obj.legal_hold = on
     obj.hold_requested = on  # a pending lock must not put back a hold just lifted
     await session.flush()
-    await emit(
+    await _announce(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event="legal_hold_set" if on else "legal_hold_lifted",
-        data={"document_id": str(document_id), "version_id": version_id},
-        actor=actor,
+        tenant,
+        "legal_hold_set" if on else "legal_hold_lifted",
+        document_id,
+        actor,
+        version_id=version_id,
     )
     return version_dict(version, obj)
 
@@ -497,12 +502,4 @@ async def delete_document(
     document = await get_document(session, document_id)
     await session.delete(document)
     await session.flush()
-    await emit(
-        session,
-        tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event="deleted",
-        data={"document_id": str(document_id)},
-        actor=actor,
-    )
+    await _announce(session, tenant, "deleted", document_id, actor)

@@ -22,7 +22,7 @@ from services.archive.packages import service, tarstream
 from services.archive.packages.schemas import PackageCreate, PackageRead, PackageVerification
 from services.archive.replica import require_project
 
-router = APIRouter(prefix="/v1", tags=["packages"])
+router = APIRouter(prefix="/v1", tags=["packages"], responses=PROBLEMS)
 
 _TAR: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 
@@ -52,7 +52,7 @@ async def package_scope(session: AsyncSession, package: Package) -> Scope:
     response_model=PackageRead,
     status_code=201,
     summary="生成项目归档信息包（BagIt；不另存文件副本；支持 Idempotency-Key）",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def build_package(
     project_id: uuid.UUID,
@@ -85,7 +85,6 @@ async def build_package(
     "/projects/{project_id}/packages",
     response_model=list[PackageRead],
     summary="项目的归档信息包",
-    responses=PROBLEMS,
 )
 async def list_packages(
     project_id: uuid.UUID, access: Reader, session: DbSession
@@ -105,7 +104,6 @@ async def _readable(
     "/packages/{package_id}",
     response_model=PackageRead,
     summary="查看归档信息包",
-    responses=PROBLEMS,
 )
 async def get_package(package_id: uuid.UUID, access: Reader, session: DbSession) -> dict[str, Any]:
     package, obj = await _readable(session, access, package_id)
@@ -116,7 +114,7 @@ async def get_package(package_id: uuid.UUID, access: Reader, session: DbSession)
     "/packages/{package_id}/verification",
     response_model=PackageVerification,
     summary="复核归档信息包（BagIt + SM3 + 登记）；每个辖区同时只执行一项",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def verify_package(
     package_id: uuid.UUID, access: Reader, session: DbSession, storage: Storage, idem: Idem
@@ -135,7 +133,6 @@ async def verify_package(
     summary="下载归档信息包（tar，按需生成，支持 Range）",
     response_class=StreamingResponse,
     responses={
-        **PROBLEMS,
         200: {"description": "归档信息包（tar）", "content": {"application/x-tar": _TAR}},
         206: {"description": "部分内容", "content": {"application/x-tar": _TAR}},
         410: {"description": "包内文件已按保管期限处置"},
@@ -153,13 +150,9 @@ async def download_package(
     if obj is not None:  # built before issue 16: its tar is stored
         return await stream_object(
             storage.store,
-            bucket=obj.bucket,
-            key=obj.key,
-            version_id=obj.version_id,
-            size=obj.size,
+            obj,
             content_type="application/x-tar",
             filename=f"{package.id}.tar",
-            etag=obj.sha256,
             range_header=range_header,
         )
     try:

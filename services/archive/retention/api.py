@@ -16,7 +16,7 @@ from services.archive.models import FixityFinding
 from services.archive.retention.schemas import AuditRead, AuditRun, FindingRead
 from services.archive.retention.service import run_audit
 
-router = APIRouter(prefix="/v1", tags=["fixity"])
+router = APIRouter(prefix="/v1", tags=["fixity"], responses=PROBLEMS)
 
 
 @router.post(
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["fixity"])
     response_model=AuditRead,
     status_code=201,
     summary="立即执行一轮固定性审计（本辖区；支持 Idempotency-Key）",
-    responses={**PROBLEMS, 429: {"description": "档案服务繁忙"}},
+    responses={429: {"description": "档案服务繁忙"}},
 )
 async def audit_now(
     body: AuditRun,
@@ -60,7 +60,6 @@ async def audit_now(
     "/fixity/findings",
     response_model=list[FindingRead],
     summary="固定性审计发现的问题",
-    responses=PROBLEMS,
 )
 async def list_findings(
     access: Reader,

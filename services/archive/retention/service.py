@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,6 +60,10 @@ class Finding:
     location: str  # object | record | store
     detail: str
     object_id: uuid.UUID | None = None
+
+    def whereabouts(self) -> dict[str, str]:
+        """The version and what was found where, as the finding's event reports them."""
+        return {n: getattr(self, n) for n in ("bucket", "key", "version_id", "location", "detail")}
 
 
 @dataclass
@@ -172,13 +176,7 @@ async def run_audit(
                 id=uuid7(),
                 tenant_id=tenant,
                 audit_id=result.audit_id,
-                classification=finding.classification,
-                object_id=finding.object_id,
-                bucket=finding.bucket,
-                key=finding.key,
-                version_id=finding.version_id,
-                location=finding.location,
-                detail=finding.detail,
+                **asdict(finding),
                 found_at=now,
             )
         )
@@ -191,11 +189,7 @@ async def run_audit(
             data={
                 "audit_id": str(result.audit_id),
                 "object_id": str(finding.object_id) if finding.object_id else None,
-                "bucket": finding.bucket,
-                "key": finding.key,
-                "version_id": finding.version_id,
-                "location": finding.location,
-                "detail": finding.detail,
+                **finding.whereabouts(),
             },
             actor=actor,
         )

@@ -142,6 +142,10 @@ class DelegatingStore(ObjectStore):
     get_retention = property(lambda self: self.inner.get_retention)
     set_legal_hold = property(lambda self: self.inner.set_legal_hold)
     get_legal_hold = property(lambda self: self.inner.get_legal_hold)
+    # The backend's halves of put, get and set_retention (the checks are in ObjectStore).
+    _put = property(lambda self: self.inner._put)
+    _get = property(lambda self: self.inner._get)
+    _set_retention = property(lambda self: self.inner._set_retention)
 
 
 async def stored_object(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,8 +169,18 @@ async def test_format_mismatch_and_unreadable_files_fail_their_items(
     assert [d["outcome"] for d in opened["details"]] == ["pass", "pass", "fail", "fail"]
     assert "Document.xml" in opened["details"][3]["detail"]
     assert not report.acceptable
-    html = render_report(checks.report_dict(report))
+    titles = {str(i["document_id"]): f"文件{n}" for n, i in enumerate(package["items"])}
+    html = render_report(
+        checks.report_dict(report),
+        project_name="郁南县政务服务平台升级",
+        package={"created_at": package["created_at"], "tar_sm3": package.get("tar_sm3")},
+        titles=titles,
+    )
     assert "电子档案“四性”检测报告" in html and "不符合档案验收条件" in html
+    # People read the project's name, the files' 题名, Beijing time and counts: no ids, no lists.
+    assert "项目：郁南县政务服务平台升级" in html and "《文件1》" in html
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", html), html
+    assert "['" not in html and "+00:00" not in html
 
 
 @pytest.fixture(scope="module")

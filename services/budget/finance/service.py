@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
-from libs.common.events import Reject, emit, finance_subject, system_actor
+from libs.common.events import Reject, finance_subject, system_actor
 from services.budget.finance import repository
 from services.budget.finance.schemas import ArrangementCreate
 from services.budget.lines import repository as lines_repository
@@ -44,7 +44,7 @@ from services.budget.models import (
     FinanceReview,
     UsageReport,
 )
-from services.budget.outbox import stamped
+from services.budget.outbox import announce
 from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository as usage_repository
 from services.budget.usage.service import disbursement_out
@@ -64,25 +64,6 @@ __all__ = [
 
 ACTOR = "budget.finance"
 ANSWERED = "finance.budget.review.answered.v1"
-
-
-async def _announce(
-    session: AsyncSession,
-    tenant: str,
-    event: str,
-    data: Mapping[str, Any],
-    actor: Mapping[str, Any],
-) -> None:
-    """``govproj.budget.finance_review.<event>.v1`` in the consumer's transaction."""
-    await emit(
-        session,
-        tenant=tenant,
-        service="budget",
-        aggregate="finance_review",
-        event=event,
-        data=stamped(tenant, data),
-        actor=actor,
-    )
 
 
 async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[str, Any]) -> None:
@@ -120,9 +101,10 @@ async def request_review(session: AsyncSession, *, tenant: str, step: Mapping[st
         return
     lines = await repository.lines_for_request(session, project_id)
     facts = project.facts if project else {}
-    await _announce(
+    await announce(
         session,
         tenant,
+        "finance_review",
         "requested",
         {
             "review_id": str(review_id),
@@ -268,7 +250,7 @@ async def record_answer(
         answered_by=review.answered_by,
     )
     # The finance system's actor (from its ce-actor) is who decided.
-    await _announce(session, tenant, "completed", completed, actor)
+    await announce(session, tenant, "finance_review", "completed", completed, actor)
 
 
 async def close_by_hand(
@@ -309,7 +291,7 @@ async def close_by_hand(
         approved_amount=review.approved_amount,
         reason="财政部门已在审批流程中直接出具意见，本请求无需再答复",
     )
-    await _announce(session, tenant, "closed", closed, actor)
+    await announce(session, tenant, "finance_review", "closed", closed, actor)
 
 
 async def record_arrangement(
@@ -362,15 +344,7 @@ async def record_arrangement(
         "notified_on": notice["notified_on"],
         "items": recorded,
     }
-    await emit(
-        session,
-        tenant=tenant,
-        service="budget",
-        aggregate="arrangement",
-        event="recorded",
-        data=stamped(tenant, notified),
-        actor=actor,
-    )
+    await announce(session, tenant, "arrangement", "recorded", notified, actor)
 
 
 # Finance arranges money for a project under review (资金安排初步意见) or approved.

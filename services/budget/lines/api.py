@@ -12,7 +12,7 @@ from services.budget.deps import PROBLEMS, BudgetWriting, Read, readable_project
 from services.budget.lines import repository, service
 from services.budget.lines.schemas import AdjustmentCreate, AdjustmentRead, LineCreate, LineRead
 
-router = APIRouter(prefix="/v1", tags=["budget lines"])
+router = APIRouter(prefix="/v1", tags=["budget lines"], responses=PROBLEMS)
 
 
 @router.post(
@@ -20,7 +20,6 @@ router = APIRouter(prefix="/v1", tags=["budget lines"])
     response_model=LineRead,
     status_code=201,
     summary="编报预算科目（建设、监理、第三方测试、安全评估、分年度运维）",
-    responses=PROBLEMS,
 )
 async def create_line(project_id: uuid.UUID, body: LineCreate, write: BudgetWriting) -> Any:
     return await write.run(
@@ -35,7 +34,6 @@ async def create_line(project_id: uuid.UUID, body: LineCreate, write: BudgetWrit
     "/projects/{project_id}/lines",
     response_model=list[LineRead],
     summary="项目的预算科目",
-    responses=PROBLEMS,
 )
 async def list_lines(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
@@ -47,7 +45,6 @@ async def list_lines(project_id: uuid.UUID, access: Read, session: DbSession) ->
     response_model=AdjustmentRead,
     status_code=201,
     summary="资金调整（科目之间调剂，总额不变；计入自行调整上限）",
-    responses=PROBLEMS,
 )
 async def create_adjustment(
     project_id: uuid.UUID, body: AdjustmentCreate, write: BudgetWriting

@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.common.events import emit
 from libs.vocab import BUDGET_LINES
 from services.budget.lines import repository, rules
 from services.budget.lines.schemas import AdjustmentCreate, LineCreate
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
-from services.budget.outbox import of_project, stamped
+from services.budget.outbox import announce, of_project
 from services.budget.replica import require_document, status_text
 
 __all__ = [
@@ -94,25 +93,6 @@ def missing_lines(decision: dict[str, Any], kinds: set[str]) -> list[dict[str, A
     return out
 
 
-async def _announce(
-    session: AsyncSession,
-    project: BudgetProject,
-    event: str,
-    data: Mapping[str, Any],
-    actor: Mapping[str, Any],
-) -> None:
-    """``govproj.budget.line.<event>.v1`` in the request's transaction."""
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service="budget",
-        aggregate="line",
-        event=event,
-        data=stamped(project, data),
-        actor=actor,
-    )
-
-
 def _require_editable(project: BudgetProject) -> None:
     if project.status not in EDITABLE:
         raise Conflict(
@@ -184,20 +164,14 @@ async def create_line(
         )
     line = BudgetLine(
         **of_project(project, actor),
-        kind=body.kind,
-        year=body.year,
-        service_year=body.service_year,
-        amount=body.amount,
-        funding=body.funding,
-        finance_opinion_document_id=body.finance_opinion_document_id,
-        note=body.note,
+        **body.model_dump(),
         version=1,
     )
     line.updated_at = line.created_at
     session.add(line)
     await session.flush()
     out = line_out(line)
-    await _announce(session, project, "recorded", out, actor)
+    await announce(session, project, "line", "recorded", out, actor)
     return out
 
 
@@ -285,5 +259,5 @@ async def adjust(
         "adjusted_total": before + body.amount,
         "adjustment_cap": cap,
     }
-    await _announce(session, project, "adjusted", out, actor)
+    await announce(session, project, "line", "adjusted", out, actor)
     return out

@@ -18,7 +18,7 @@ from services.budget.procurement.schemas import (
     ProcurementRead,
 )
 
-router = APIRouter(prefix="/v1", tags=["procurement"])
+router = APIRouter(prefix="/v1", tags=["procurement"], responses=PROBLEMS)
 
 
 @router.post(
@@ -26,7 +26,6 @@ router = APIRouter(prefix="/v1", tags=["procurement"])
     response_model=ProcurementRead,
     status_code=201,
     summary="启动采购（已立项或已备案的项目）",
-    responses=PROBLEMS,
 )
 async def start_procurement(
     project_id: uuid.UUID, body: ProcurementCreate, write: ImplementationWriting
@@ -43,7 +42,6 @@ async def start_procurement(
     "/projects/{project_id}/procurement",
     response_model=ProcurementRead,
     summary="项目的采购记录",
-    responses=PROBLEMS,
 )
 async def get_procurement(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
@@ -58,7 +56,6 @@ async def get_procurement(project_id: uuid.UUID, access: Read, session: DbSessio
     response_model=ContractRead,
     status_code=201,
     summary="登记合同（采购中或实施中的项目；首份合同使项目进入实施）",
-    responses=PROBLEMS,
 )
 async def create_contract(
     project_id: uuid.UUID, body: ContractCreate, write: ImplementationWriting
@@ -75,7 +72,6 @@ async def create_contract(
     "/projects/{project_id}/contracts",
     response_model=list[ContractRead],
     summary="项目的合同",
-    responses=PROBLEMS,
 )
 async def list_contracts(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
-from libs.common.events import emit
+from libs.vocab import format_amount, label
 from services.budget.models import BudgetProject, Contract, Procurement
-from services.budget.outbox import of_project, stamped
+from services.budget.outbox import announce, of_project
 from services.budget.procurement.schemas import ContractCreate, ProcurementCreate
 from services.budget.replica import require_document, status_text
 
@@ -72,14 +72,8 @@ async def _advance(
     project.status = status
     project.updated_at = datetime.now(UTC)
     await session.flush()
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service="budget",
-        aggregate="project",
-        event=event,
-        data=stamped(project, {"project_id": str(project.id), **data}),
-        actor=actor,
+    await announce(
+        session, project, "project", event, {"project_id": str(project.id), **data}, actor
     )
 
 
@@ -101,8 +95,7 @@ async def start_procurement(
     proc = Procurement(
         **of_project(project, actor),
         submission=project.submission,
-        method=body.method,
-        started_on=body.started_on,
+        **body.model_dump(),
     )
     await _advance(
         session,
@@ -112,9 +105,8 @@ async def start_procurement(
         status="procuring",
         data={
             "procurement_id": str(proc.id),
-            "method": body.method,
-            "started_on": body.started_on.isoformat(),
-            "reason": f"启动采购（{body.method}）",
+            **body.model_dump(mode="json"),
+            "reason": f"启动采购（{label('procurement_method', body.method)}）",
         },
         actor=actor,
     )
@@ -147,10 +139,7 @@ async def record_contract(
     contract = Contract(
         **of_project(project, actor),
         submission=project.submission,
-        supplier=body.supplier,
-        amount=body.amount,
-        signed_on=body.signed_on,
-        document_id=body.document_id,
+        **body.model_dump(),
     )
     await _advance(
         session,
@@ -160,11 +149,8 @@ async def record_contract(
         status="implementing",
         data={
             "contract_id": str(contract.id),
-            "supplier": body.supplier,
-            "amount": body.amount,
-            "signed_on": body.signed_on.isoformat(),
-            "document_id": str(body.document_id),
-            "reason": f"签订合同：{body.supplier}，{body.amount}元",
+            **body.model_dump(mode="json"),
+            "reason": f"签订合同：{body.supplier}，{format_amount(body.amount)}",
         },
         actor=actor,
     )

@@ -44,7 +44,9 @@ async def test_procurement_then_a_contract_move_the_project_and_name_their_actor
     (contracted,) = await events_of(db, "govproj.budget.project.contracted.v1")
     assert started_event["data"]["procurement_id"] == started["id"]
     assert contracted["data"]["contract_id"] == signed["id"]
-    assert contracted["data"]["reason"] == "签订合同：云浮某科技有限公司，48000元"
+    # The reasons are what the project's history shows people: labels and 万元, never codes.
+    assert contracted["data"]["reason"] == "签订合同：云浮某科技有限公司，4.8万元（48,000元）"
+    assert started_event["data"]["reason"] == "启动采购（询价）"
     for event in (started_event, contracted):
         assert event["data"]["submission"] == 1 and event["data"]["tenant"] == YUNAN
         # Who did it (ce-actor travels percent-encoded, CloudEvents NATS binding).

@@ -29,7 +29,7 @@ from services.budget.usage.schemas import (
     UsageReportRead,
 )
 
-router = APIRouter(prefix="/v1", tags=["usage"])
+router = APIRouter(prefix="/v1", tags=["usage"], responses=PROBLEMS)
 
 
 @router.post(
@@ -38,7 +38,6 @@ router = APIRouter(prefix="/v1", tags=["usage"])
     status_code=201,
     summary="登记资金支付（凭证号唯一：重复提交不重复记账，答复首笔支付 200）",
     responses={
-        **PROBLEMS,
         200: {"model": DisbursementRead, "description": "该凭证号已登记：首笔支付"},
     },
 )
@@ -71,7 +70,6 @@ async def create_disbursement(
     "/projects/{project_id}/disbursements",
     response_model=list[DisbursementRead],
     summary="项目的资金支付",
-    responses=PROBLEMS,
 )
 async def list_disbursements(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
@@ -88,7 +86,6 @@ async def list_disbursements(project_id: uuid.UUID, access: Read, session: DbSes
     response_model=UsageReportRead,
     status_code=201,
     summary="资金使用情况定期报告（报财政）",
-    responses=PROBLEMS,
 )
 async def create_usage_report(
     project_id: uuid.UUID, body: UsageReportCreate, write: BudgetWriting, policies: Policies
@@ -106,7 +103,6 @@ async def create_usage_report(
     response_model=SurplusReturnRead,
     status_code=201,
     summary="结余资金按原渠道退回",
-    responses=PROBLEMS,
 )
 async def create_surplus_return(
     project_id: uuid.UUID, body: SurplusReturnCreate, write: BudgetWriting, policies: Policies

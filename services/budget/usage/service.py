@@ -21,7 +21,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.common.events import emit
 from libs.policy import PolicyRegistry
 from libs.vocab import BUDGET_LINES
 from services.budget.lines import repository as lines_repository
@@ -34,7 +33,7 @@ from services.budget.models import (
     SurplusReturn,
     UsageReport,
 )
-from services.budget.outbox import of_project, stamped
+from services.budget.outbox import announce, of_project
 from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository
 from services.budget.usage.schemas import SurplusReturnCreate, UsageReportCreate
@@ -141,17 +140,8 @@ async def record_disbursement(
     row = await session.get(Disbursement, row_id)
     assert row is not None  # inserted just above, in this transaction
     out = disbursement_out(row, line, sum(paid.values()) + amount)
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service="budget",
-        aggregate="disbursement",
-        event="recorded",
-        data=stamped(
-            project, {"disbursement_id": out["id"], **{k: v for k, v in out.items() if k != "id"}}
-        ),
-        actor=actor,
-    )
+    data = {"disbursement_id": out["id"], **{k: v for k, v in out.items() if k != "id"}}
+    await announce(session, project, "disbursement", "recorded", data, actor)
     return out, True
 
 
@@ -221,15 +211,7 @@ async def report_usage(
         "narrative": body.narrative,
         "figures": numbers,
     }
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service="budget",
-        aggregate="usage",
-        event="reported",
-        data=stamped(project, out),
-        actor=actor,
-    )
+    await announce(session, project, "usage", "reported", out, actor)
     return out
 
 
@@ -263,10 +245,7 @@ async def return_surplus(
         raise Conflict("voucher_used", "凭证号已使用", body.voucher_no)
     row = SurplusReturn(
         **of_project(project, actor),
-        amount=body.amount,
-        returned_on=body.returned_on,
-        channel=body.channel,
-        voucher_no=body.voucher_no,
+        **body.model_dump(),
         article=article,
     )
     session.add(row)
@@ -274,20 +253,9 @@ async def return_surplus(
     out = {
         "surplus_id": str(row.id),
         "project_id": str(project.id),
-        "amount": body.amount,
-        "returned_on": body.returned_on.isoformat(),
-        "channel": body.channel,
-        "voucher_no": body.voucher_no,
+        **body.model_dump(mode="json"),
         "article": article,
         "balance": left - body.amount,
     }
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service="budget",
-        aggregate="surplus",
-        event="returned",
-        data=stamped(project, out),
-        actor=actor,
-    )
+    await announce(session, project, "surplus", "returned", out, actor)
     return out

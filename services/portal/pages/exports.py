@@ -52,8 +52,10 @@ async def projects_xlsx(
     q: str = "",
     tenant: str = "",
     year: str = "",
+    unit_id: str = "",
+    sort: str = "-created",
 ) -> Response:
-    """The project list (/projects) with its filters."""
+    """The project list (/projects) with its filters and its order."""
     user.require(*PROJECT_READERS)
     items = await _all_projects(
         user,
@@ -62,6 +64,8 @@ async def projects_xlsx(
         q=q,
         tenant=tenant,
         year=year if year.isdigit() else None,
+        unit_id=unit_id or None,
+        sort=sort if sort.removeprefix("-") in ("created", "name", "amount", "year") else None,
     )
     names: dict[str, str] = request.app.state.tenant_names
     columns = [

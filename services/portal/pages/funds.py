@@ -61,10 +61,11 @@ async def funds_action(request: Request, user: CurrentUser, project_id: str, nam
         body = spec.build(form, budget)
         # The form's own key (made when the page was drawn): a resent form changes nothing twice.
         key = str(form.get("idempotency_key") or "") or str(uuid.uuid4())
+        service, method, path = spec.endpoint
         await user.api.request(
-            "POST",
-            "budget",
-            f"/v1/projects/{project_id}/{spec.path}",
+            method,
+            service,
+            path.format(project_id=project_id),
             json=body,
             headers={"Idempotency-Key": key},
         )

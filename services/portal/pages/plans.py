@@ -20,11 +20,9 @@ READERS = ("bureau_officer", "unit_officer", "overseer")
 
 
 async def plan_and_units(user: User, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The year's plan and the units the person may name (a unit officer: its own)."""
+    """The year's plan and every unit of the jurisdiction (their names fill 建设单位)."""
     plan: dict[str, Any] = await user.api.get("registry", f"/v1/plans/{year}")
     units: list[dict[str, Any]] = await user.api.get("registry", "/v1/units", tenant=user.tenant)
-    if user.unit:
-        units = [u for u in units if u["id"] == user.unit] or units
     return plan, units
 
 
@@ -44,8 +42,11 @@ async def _plan_page(
     values: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     user.require(*READERS)
-    plan, units = await plan_and_units(user, year)
-    names = {u["id"]: u["name"] for u in units}
+    plan, all_units = await plan_and_units(user, year)
+    # Every unit's name for the 建设单位 column; the form offers only the person's own unit.
+    names = {u["id"]: u["name"] for u in all_units}
+    units = [u for u in all_units if u["id"] == user.unit] if user.unit else []
+    units = units or all_units
     return render(
         request,
         "plans.html",
@@ -60,6 +61,13 @@ async def _plan_page(
         notice=notice,
         values=values or {},
     )
+
+
+# What a page says after a form was posted and the browser redirected (POST-redirect-GET).
+NOTICES = {
+    "demand": "需求已申报。",
+    "consolidated": "已汇总形成年度建设计划。",
+}
 
 
 def bad_year(request: Request, user: User, year: int) -> HTMLResponse | None:
@@ -77,10 +85,10 @@ def bad_year(request: Request, user: User, year: int) -> HTMLResponse | None:
 
 
 @router.get("/plans/{year}", response_class=HTMLResponse)
-async def plan(request: Request, user: CurrentUser, year: int) -> HTMLResponse:
+async def plan(request: Request, user: CurrentUser, year: int, notice: str = "") -> HTMLResponse:
     if (refused := bad_year(request, user, year)) is not None:
         return refused
-    return await _plan_page(request, user, year)
+    return await _plan_page(request, user, year, notice=NOTICES.get(notice))
 
 
 @router.post("/plans/{year}/items", response_class=HTMLResponse)
@@ -120,7 +128,7 @@ async def add_demand(request: Request, user: CurrentUser, year: int) -> Response
         return await _plan_page(
             request, user, year, error=exc.message, status=exc.status, values=values
         )
-    return await _plan_page(request, user, year, notice=f"需求“{name}”已申报。")
+    return RedirectResponse(f"/plans/{year}?notice=demand", status_code=303)
 
 
 @router.post("/plans/{year}/consolidate", response_class=HTMLResponse)
@@ -134,4 +142,4 @@ async def consolidate(request: Request, user: CurrentUser, year: int) -> Respons
         if exc.status == 401:
             raise
         return await _plan_page(request, user, year, error=exc.message, status=exc.status)
-    return await _plan_page(request, user, year, notice="已汇总形成年度建设计划。")
+    return RedirectResponse(f"/plans/{year}?notice=consolidated", status_code=303)

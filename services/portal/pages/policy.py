@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from libs.policy import PolicyRegistry, load_registry
-from libs.policy.diff import diff_packs
 from libs.policy.lint import cn_number
 from libs.policy.render import format_value
-from libs.vocab import ROLE_LABELS, ROUTE_LABELS, label
+from libs.vocab import ROUTE_LABELS, label
 from services.portal.client import ApiError
+from services.portal.policy_compare import compare, sentence
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
 
+_PLACEHOLDER = re.compile(r"\{[a-z_][a-z0-9_]*\}")
 _ARTICLE = re.compile(r"第([一二三四五六七八九十百零〇两0-9]+)条")
 
 
@@ -43,8 +45,15 @@ def article_number(citation: str | None) -> int | None:
     return cn_number(m.group(1)) if m else None
 
 
-def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
-    """Every rule, parameter and duty of a pack, grouped by the article it cites."""
+Fill = Callable[[str | None, str | None], str]
+
+
+def _items(spec: dict[str, Any], fill: Fill) -> dict[int, list[dict[str, str]]]:
+    """Every rule, parameter and duty of a pack, grouped by the article it cites.
+
+    ``fill`` turns an explanation's template into the sentence people read (values,
+    the authority's name; policy_compare.sentence).
+    """
     by: dict[int, list[dict[str, str]]] = defaultdict(list)
 
     def add(citation: str | None, section: str, name: str, text: str) -> None:
@@ -62,7 +71,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
     for role, a in (spec.get("authorities") or {}).items():
         add(a.get("article"), "authorities", label("role", role), a.get("name", ""))
     for code, f in (spec.get("facts") or {}).items():
-        add(f.get("article"), "facts", f.get("label") or code, f"类型 {f.get('type')}")
+        add(f.get("article"), "facts", f.get("label") or code, "申报项目时须说明的情况")
     for code, p in (spec.get("parameters") or {}).items():
         # A parameter the text leaves open has no value in the pack (issue 17).
         value = p.get("value")
@@ -73,7 +82,7 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
             rule.get("article"),
             "scope",
             label("route", rule.get("route")),
-            rule.get("explanation") or "",
+            fill(rule.get("explanation"), rule.get("authority")),
         )
     for rule in spec.get("routes") or []:
         for band in rule.get("bands") or [rule]:
@@ -81,21 +90,21 @@ def _items(spec: dict[str, Any]) -> dict[int, list[dict[str, str]]]:
                 band.get("article") or rule.get("article"),
                 "routes",
                 label("route", band.get("route")),
-                band.get("explanation") or "",
+                fill(band.get("explanation"), band.get("authority")),
             )
     for r in spec.get("requirements") or []:
         add(
             r.get("article"),
             "requirements",
             r.get("label") or label("requirement", r.get("code")),
-            r.get("explanation") or "",
+            fill(r.get("explanation"), r.get("authority") or r.get("actor")),
         )
     for t in spec.get("time_limits") or []:
         add(
             t.get("article"),
             "time_limits",
             label("time_limit", t.get("code")),
-            t.get("explanation") or "",
+            fill(t.get("explanation"), None),
         )
     return by
 
@@ -107,78 +116,52 @@ async def policies(request: Request, user: CurrentUser) -> HTMLResponse:
 
 
 @router.get("/policies/diff", response_class=HTMLResponse)
-async def diff(request: Request, user: CurrentUser, a: str = "", b: str = "") -> HTMLResponse:
+async def diff(
+    request: Request, user: CurrentUser, a: str = "", b: str = "", c: str = ""
+) -> HTMLResponse:
+    """Two or three packs side by side, parameter by parameter and rule by rule."""
     listed = await user.api.get("approval", "/v1/policies")
     visible = {p["id"] for p in listed}
+    chosen = [x for x in (a, b, c) if x]
     context: dict[str, Any] = {
         "packs": listed,
         "a": a,
         "b": b,
-        "changes": None,
+        "c": c,
+        "groups": None,
         "title": "政策对比",
     }
-    if a or b:
-        missing = [x for x in (a, b) if x not in visible]
+    if a or b or c:
+        names = {p["id"]: p["name"] for p in listed}
+        missing = [x for x in (a, b) if x not in visible] + [c] * (bool(c) and c not in visible)
         if missing:
+            shown = "、".join(names.get(x, "所选政策包") for x in missing if x) or "（未选择）"
             return render(
                 request,
                 "policy/diff.html",
                 user,
                 404,
-                error=f"找不到政策包 {'、'.join(missing) or '（未选择）'}，或它不属于您可见的辖区。",
+                error=f"找不到政策包{shown}，或它不属于您可见的辖区。",
                 **context,
             )
-        if a == b:
+        if len(set(chosen)) != len(chosen):
             return render(
                 request,
                 "policy/diff.html",
                 user,
                 422,
-                error="请选择两个不同的政策包进行对比。",
+                error="请选择不同的政策包进行对比。",
                 **context,
             )
         reg = packs_of(request)
-        pa, pb = reg.get(a), reg.get(b)
-        result = diff_packs(pa, pb)
-        rows = []
-        for c in result.changes:
-            kind = None
-            if c.section == "parameters" and c.field == "value":
-                param = pa.spec.parameters.get(c.key)
-                kind = param.type if param else None
-            rows.append(
-                {
-                    "change": c,
-                    "before": _show(c.before, kind),
-                    "after": _show(c.after, kind),
-                    "section": label("pack_section", c.section),
-                    "kind": label("diff_kind", c.kind),
-                }
-            )
-        context.update(changes=rows, pa=pa, pb=pb)
-    return render(request, "policy/diff.html", user, **context)
-
-
-def _show(value: Any, kind: str | None) -> str:
-    if value is None:
-        return ""
-    if kind in ("amount", "ratio", "period", "month_day"):
-        return format_value(value, kind)
-    if isinstance(value, dict):
-        text = value.get("explanation") or value.get("label") or value.get("name")
-        route = label("route", value["route"]) if value.get("route") else ""
-        if text:
-            return f"{route}：{text}" if route else str(text)
-        return "；".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
-    if isinstance(value, list):
-        return (
-            "\n".join(_show(v, None) for v in value)
-            if any(isinstance(v, dict) for v in value)
-            else "、".join(_show(v, None) for v in value)
+        compared = [reg.get(x) for x in chosen]
+        groups = compare(compared)
+        context.update(
+            groups=groups,
+            compared=compared,
+            differences=sum(g.differences for g in groups),
         )
-    if isinstance(value, str) and value in ROLE_LABELS:
-        return label("role", value)
-    return str(value)
+    return render(request, "policy/diff.html", user, **context)
 
 
 @router.get("/policies/exceptions", response_class=HTMLResponse)
@@ -243,7 +226,13 @@ async def pack(request: Request, user: CurrentUser, pack_id: str) -> HTMLRespons
     spec = served["pack"]
     local = packs_of(request).get(pack_id) if pack_id in packs_of(request) else None
     texts = dict(local.source_text.articles) if local and local.source_text else {}
-    cited = _items(spec)
+
+    def fill(text: str | None, authority: str | None) -> str:
+        if local is not None:
+            return sentence(local, text, authority)
+        return _PLACEHOLDER.sub("", text or "")  # no local copy: leave the values out
+
+    cited = _items(spec, fill)
     numbers = sorted(set(texts) | set(cited))
     articles = [
         {"n": n, "anchor": _anchor(n), "text": texts.get(n, ""), "items": cited.get(n, [])}

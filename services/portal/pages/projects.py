@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -9,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
-from libs.vocab import CHANGE_KINDS, AmountError, parse_amount
+from libs.vocab import CHANGE_KINDS, PROJECT_SORTS, PROJECT_TABS, AmountError, parse_amount
 from services.portal.client import ApiError
+from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.pages.funds_forms import FUNDS_NOTICES
 from services.portal.web import CurrentUser, User, render
@@ -22,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 
 # A change request needs an approval or filing to change (approval's changes.approved_result).
 CLOSED_TO_CHANGES = ("draft", "submitted", "under_review", "rejected", "out_of_scope", "terminated")
-READERS = ("unit_officer", "bureau_officer", "overseer", "auditor", "finance_officer", "expert")
+READERS = PROJECT_READERS  # the menu offers 项目 to the same roles
 
 
 async def _units(user: User) -> list[dict[str, Any]]:
@@ -45,6 +47,17 @@ async def _demand_items(user: User, year: int, unit_id: str | None) -> list[dict
     ]
 
 
+# The orders the list offers (the registry's ?sort=): column → its header.
+SORTABLE = PROJECT_SORTS
+PAGE_SIZE = 20
+
+
+async def _jurisdictions(user: User) -> list[dict[str, Any]]:
+    """The tenants an overseer may filter by: its own and its counties (the registry's answer)."""
+    tenants: list[dict[str, Any]] = await user.api.get("registry", "/v1/tenants")
+    return sorted(tenants, key=lambda t: (t["code"] != user.tenant, t["code"]))
+
+
 @router.get("/projects", response_class=HTMLResponse)
 async def list_projects(
     request: Request,
@@ -55,8 +68,13 @@ async def list_projects(
     tenant: str = "",
     year: str = "",
     cursor: str = "",
+    unit_id: str = "",
+    sort: str = "-created",
+    page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*READERS)
+    if sort.removeprefix("-") not in SORTABLE:
+        sort = "-created"
     page = await user.api.get(
         "registry",
         "/v1/projects",
@@ -65,17 +83,28 @@ async def list_projects(
         q=q,
         tenant=tenant,
         year=year if year.isdigit() else None,
+        unit_id=unit_id or None,
         cursor=cursor,
-        limit=50,
+        sort=sort,
+        limit=PAGE_SIZE,
     )
+    tenants = await _jurisdictions(user) if user.has("overseer") else []
+    filters = {"state": state, "route": route, "q": q, "tenant": tenant, "year": year}
+    if unit_id:
+        filters["unit_id"] = unit_id
     return render(
         request,
         "projects/list.html",
         user,
-        title="项目",
+        title="我的项目" if unit_id and unit_id == user.unit else "项目",
         page=page,
-        filters={"state": state, "route": route, "q": q, "tenant": tenant, "year": year},
-        tenants=sorted(user.subject.visible_tenants) if user.has("overseer") else [],
+        filters=filters,
+        sort=sort,
+        SORTABLE=SORTABLE,
+        page_no=max(page_no, 1),
+        page_size=PAGE_SIZE,
+        tenants=tenants,
+        own_unit=unit_id and unit_id == user.unit,
     )
 
 
@@ -318,6 +347,94 @@ async def _optional(user: User, service: str, path: str, **params: Any) -> Any:
         raise
 
 
+# The project page's tabs (server-side, ?tab=): each loads only what it shows.
+TABS = PROJECT_TABS
+# After an action, the tab that shows its result (and the next step).
+NOTICE_TABS = {
+    "procurement": "implementation",
+    "contract": "implementation",
+    "completion": "acceptance",
+    "review": "acceptance",
+    "evidence": "acceptance",
+    "review_decision": "acceptance",
+    "acceptance": "acceptance",
+    "operation": "acceptance",
+    "evaluation": "acceptance",
+    "opinion": "workflow",
+    "terminated": "overview",
+    "extension": "acceptance",
+    "extension_decided": "acceptance",
+    "system_registered": "acceptance",
+    "system_operating": "acceptance",
+    "exception": "decision",
+    **{code: "budget" for code in FUNDS_NOTICES},
+}
+# A refused form of another page module is shown again on its tab (by its address).
+PATH_TABS = {"/funds/": "budget", "/extensions": "acceptance", "/exceptions": "decision"}
+# The project states an action leads to. The registry learns of them from the owning
+# service's events a moment later; the page waits for that so its badge is not stale.
+SETTLED_STATES = {
+    "procurement": ("procuring", "implementing"),
+    "contract": ("implementing", "completed"),
+    "completion": ("completed", "acceptance_review"),
+    "review": ("acceptance_review",),
+    # A failed acceptance leaves the state as it was: the page then waits its ~5 s out.
+    "acceptance": ("accepted", "in_operation", "evaluated"),
+    "operation": ("in_operation", "evaluated"),
+    "evaluation": ("evaluated",),
+}
+# From 建成 on, the next steps are the acceptance's (验收 tab); before, implementation's.
+IMPLEMENTATION_STATES = ("approved", "filed", "procuring", "implementing")
+
+
+def tab_of(path: str, tab: str | None, notice: str | None) -> str:
+    """The tab to show: the one asked for, else the one of the action just done or posted."""
+    if tab in TABS:
+        return tab
+    if notice in NOTICE_TABS:
+        return NOTICE_TABS[notice]
+    # A refused form is shown again on the tab it was on (建成 is declared on 实施).
+    for part, shown in PATH_TABS.items():
+        if part in path:
+            return shown
+    action = path.rsplit("/actions/", 1)[1] if "/actions/" in path else ""
+    return "implementation" if action == "completion" else NOTICE_TABS.get(action, "overview")
+
+
+async def _settled(user: User, project_id: str, notice: str | None) -> dict[str, Any]:
+    """The project, once the registry shows the state the action led to (at most ~5 s)."""
+    project: dict[str, Any] = await user.api.get("registry", f"/v1/projects/{project_id}")
+    expected = SETTLED_STATES.get(notice or "")
+    for _ in range(25):
+        if not expected or project["state"] in expected:
+            break
+        await asyncio.sleep(0.2)
+        project = await user.api.get("registry", f"/v1/projects/{project_id}")
+    return project
+
+
+async def _unit_name(user: User, unit_id: str) -> str:
+    try:
+        unit = await user.api.get("registry", f"/v1/units/{unit_id}")
+        return str(unit["name"])
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return "（单位信息暂不可读）"
+
+
+async def _documents(user: User, project_id: str) -> list[dict[str, Any]]:
+    try:
+        docs: list[dict[str, Any]] = await user.api.get(
+            "archive", "/v1/documents", project_id=project_id, limit=200
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return []
+    return docs
+
+
 async def project_page(
     request: Request,
     user: User,
@@ -327,74 +444,81 @@ async def project_page(
     status: int = 200,
     notice: str | None = None,
     values: dict[str, Any] | None = None,
+    tab: str | None = None,
+    notice_code: str | None = None,
     **extra: Any,
 ) -> HTMLResponse:
     """The project's page; ``extra`` goes to the template (a section's own error, e.g. funds)."""
     user.require(*READERS)
-    project = await user.api.get("registry", f"/v1/projects/{project_id}")
-    decision = await _decision(user, project)
-    workflow = await _optional(user, "approval", f"/v1/projects/{project_id}/workflow")
-    history = await user.api.get("registry", f"/v1/projects/{project_id}/history")
-    changes_open = project["state"] not in CLOSED_TO_CHANGES
-    # Budget and acceptance learn of a project from events: absent until then (404 → None).
-    budget = await _optional(user, "budget", f"/v1/projects/{project_id}/budget")
-    acceptance = (
-        await _optional(user, "acceptance", f"/v1/projects/{project_id}/acceptance")
-        if project["state"]
-        not in ("draft", "submitted", "under_review", "rejected", "out_of_scope")
-        else None
-    )
-    changes = (
-        await _optional(user, "approval", f"/v1/projects/{project_id}/changes")
-        if changes_open
-        else None
-    )
-    docs: list[dict[str, Any]] = []
-    if project["state"] in LIFECYCLE_STATES:
-        try:
-            docs = await user.api.get("archive", "/v1/documents", project_id=project_id, limit=200)
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-    unit_name = project["unit_id"]
-    try:
-        unit = await user.api.get("registry", f"/v1/units/{project['unit_id']}")
-        unit_name = unit["name"]
-    except ApiError:
-        pass
+    tab = tab_of(request.url.path, tab, notice_code)
+    project = await _settled(user, project_id, notice_code)
+    state = project["state"]
+    changes_open = state not in CLOSED_TO_CHANGES
+    lifecycle = state in LIFECYCLE_STATES
+    before_acceptance = ("draft", "submitted", "under_review", "rejected", "out_of_scope")
+    shown: dict[str, Any] = {}
+    if tab == "overview":
+        shown["unit_name"] = await _unit_name(user, project["unit_id"])
+        if changes_open:
+            shown["changes"] = await _optional(
+                user, "approval", f"/v1/projects/{project_id}/changes"
+            )
+    elif tab == "decision":
+        shown["decision"] = await _decision(user, project)
+    elif tab == "workflow":
+        shown["workflow"] = await _optional(user, "approval", f"/v1/projects/{project_id}/workflow")
+    elif tab == "budget":
+        # Budget and acceptance learn of a project from events: absent until then (404 → None).
+        shown["budget"] = await _optional(user, "budget", f"/v1/projects/{project_id}/budget")
+    elif tab in ("implementation", "acceptance"):
+        if state not in before_acceptance:
+            shown["acceptance"] = await _optional(
+                user, "acceptance", f"/v1/projects/{project_id}/acceptance"
+            )
+        if lifecycle:
+            shown["docs"] = await _documents(user, project_id)
+    elif tab == "archive":
+        shown["unit_name"] = await _unit_name(user, project["unit_id"])
+    elif tab == "history":
+        shown["history"] = await user.api.get("registry", f"/v1/projects/{project_id}/history")
+    crumbs: list[Crumb] = [("项目", "/projects"), (project["name"], f"/projects/{project_id}")]
+    if tab != "overview":
+        crumbs.append((TABS[tab], None))
+    else:
+        crumbs[-1] = (project["name"], None)
     return render(
         request,
         "projects/detail.html",
         user,
         status,
         title=project["name"],
+        crumbs=crumbs,
         project=project,
-        unit_name=unit_name,
-        decision=decision,
-        workflow=workflow,
-        history=history,
+        tab=tab,
+        TABS=TABS,
         error=error,
         notice=notice,
         today=today_in_china(),
         changes_open=changes_open,
-        budget=budget,
-        lifecycle=project["state"] in LIFECYCLE_STATES,
-        docs=docs,
+        lifecycle=lifecycle,
+        implementation_state=state in IMPLEMENTATION_STATES,
         form_key=str(uuid.uuid4()),
         v=values or {},
-        acceptance=acceptance,
-        changes=changes,
         idempotency_key=f"submit-{project_id}-{project['submission'] + 1}",
         doc_date=today_in_china().isoformat(),
-        **extra,
-    )
+        **{"unit_name": "", "decision": None, "workflow": None, "budget": None,
+           "acceptance": None, "changes": None, "docs": [], "history": [], **shown,
+           **extra},
+    )  # fmt: skip
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 async def show_project(
-    request: Request, user: CurrentUser, project_id: str, notice: str = ""
+    request: Request, user: CurrentUser, project_id: str, notice: str = "", tab: str = ""
 ) -> HTMLResponse:
-    return await project_page(request, user, project_id, notice=NOTICES.get(notice))
+    return await project_page(
+        request, user, project_id, notice=NOTICES.get(notice), tab=tab, notice_code=notice
+    )
 
 
 @router.get("/projects/{project_id}/status", response_class=HTMLResponse)
@@ -404,7 +528,9 @@ async def project_status(request: Request, user: CurrentUser, project_id: str) -
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
     if project["state"] != "submitted":
         # Decided: load the whole page again so every section follows the new state.
-        return Response(status_code=200, headers={"HX-Redirect": f"/projects/{project_id}"})
+        return Response(
+            status_code=200, headers={"HX-Redirect": f"/projects/{project_id}?tab=decision"}
+        )
     return render(request, "projects/_pending.html", user, project=project)
 
 

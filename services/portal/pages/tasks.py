@@ -14,18 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.vocab import OPINION_OUTCOMES, AmountError, parse_amount
 from services.portal.client import ApiError
+from services.portal.navigation import QUEUE_WORKERS
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
 
-WORKERS = (
-    "bureau_officer",
-    "expert",
-    "finance_officer",
-    "crypto_officer",
-    "unit_officer",
-    "overseer",
-)
+WORKERS = QUEUE_WORKERS  # the menu offers 待办 to the same roles
 # The choices of an officer's opinion and of an expert's conclusion (approval's
 # OpinionIn.outcome, ExpertOpinionIn.conclusion), labelled by libs/vocab.
 OUTCOMES = {code: OPINION_OUTCOMES[code] for code in ("approve", "return", "reject")}

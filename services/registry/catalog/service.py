@@ -128,14 +128,10 @@ async def register(
     system = System(
         id=uuid.uuid4(),
         tenant_id=tenant,
-        unit_id=body.unit_id,
-        name=body.name,
-        description=body.description,
-        state=body.state,
+        **body.model_dump(),  # its unit, name, description, state and FACTS
         registered_at=now,
         in_operation_at=now if body.state == "in_operation" else None,
         version=1,
-        **{k: getattr(body, k) for k in FACTS},
     )
     session.add(system)
     await session.flush()

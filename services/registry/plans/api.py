@@ -14,12 +14,12 @@ from services.registry.deps import BureauDecider, Idem, PlanWriter, Reader
 from services.registry.plans import service
 from services.registry.plans.schemas import Consolidate, DemandCreate, DemandRead, PlanRead
 
-router = APIRouter(prefix="/v1", tags=["plans"])
 PROBLEMS = problem_responses(s409="申报已截止或计划已汇总")
+router = APIRouter(prefix="/v1", tags=["plans"], responses=PROBLEMS)
 Year = Annotated[int, Path(ge=2000, le=2100, description="计划年度")]
 
 
-@router.get("/plans/{year}", response_model=PlanRead, summary="年度需求计划", responses=PROBLEMS)
+@router.get("/plans/{year}", response_model=PlanRead, summary="年度需求计划")
 async def get_plan(
     year: Year,
     policies: Policies,
@@ -39,7 +39,6 @@ async def get_plan(
     response_model=DemandRead,
     status_code=201,
     summary="申报年度需求",
-    responses=PROBLEMS,
 )
 async def submit_demand(
     year: Year,
@@ -68,7 +67,6 @@ async def submit_demand(
     "/plans/{year}/consolidate",
     response_model=PlanRead,
     summary="汇总形成年度建设计划（政务服务数据管理部门）",
-    responses=PROBLEMS,
 )
 async def consolidate(
     year: Year,

@@ -118,8 +118,15 @@ async def list_projects(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="项目名称包含")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=1200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    sort: Annotated[
+        str,
+        Query(
+            max_length=20,
+            description="排序：created、name、amount、year，前加 - 为降序（默认 -created）",
+        ),
+    ] = repository.DEFAULT_SORT,
 ) -> dict[str, Any]:
     if state is not None and state not in lifecycle.STATES:
         raise Invalid("state", f"未知的项目状态 {state!r}")
@@ -137,6 +144,7 @@ async def list_projects(
         q=q,
         cursor=cursor,
         limit=limit,
+        sort=sort,
     )
     links = await repository.links_of(session, [p.id for p in rows])
     return {"items": [service.to_read(p, links[p.id]) for p in rows], "next_cursor": next_cursor}

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.events import Event, Reject
 from libs.common.service import EventHandler
+from libs.vocab import label
 from services.registry.projects import lifecycle, repository, service
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ async def on_decided(session: AsyncSession, event: Event) -> None:
     if not isinstance(route, str) or not route:
         raise Reject(f"route: 判定事件缺少管理方式（收到 {route!r}）")
     explanation = data.get("explanation") or ""
-    reason = f"政策判定：{route}。{explanation}".strip()
+    reason = f"政策判定：{label('route', route)}。{explanation}".strip()
     if route == "self_managed":
         reason = f"建设单位自行管理：建设单位即为本项目的审批者，无需审核。{explanation}".strip()
     decision = {

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import NotFound
-from libs.common.pagination import decode_cursor
-from libs.common.pagination import encode_cursor as keyset_cursor
+from libs.common.errors import Invalid, NotFound
 from services.registry.models import (
     AnnualPlan,
     DemandItem,
@@ -120,8 +121,48 @@ async def history(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectH
     )
 
 
-def encode_cursor(project: Project) -> str:
-    return keyset_cursor(project.created_at, project.id)
+# The orders a list may take (?sort=, "-" for descending) and the column each reads.
+SORTS: dict[str, Any] = {
+    "created": Project.created_at,
+    "name": Project.name,
+    "amount": Project.amount,
+    "year": Project.year,
+}
+DEFAULT_SORT = "-created"
+
+
+def sort_of(sort: str) -> tuple[str, bool]:
+    """``"-amount"`` → ("amount", descending); an unknown order is refused in Chinese."""
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in SORTS:
+        raise Invalid("sort", "排序方式无效：可按创建时间、名称、金额或年度排序")
+    return key, descending
+
+
+def encode_cursor(project: Project, sort: str = DEFAULT_SORT) -> str:
+    """The keyset position after ``project`` in the order ``sort``: (sort, value, id)."""
+    key, _ = sort_of(sort)
+    value = getattr(project, SORTS[key].key)
+    shown = value.isoformat() if isinstance(value, datetime) else value
+    raw = json.dumps([sort, shown, str(project.id)], ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str = DEFAULT_SORT) -> tuple[Any, uuid.UUID]:
+    """The (value, id) a cursor made for ``sort`` points after; another order's cursor is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        made_for, value, pid = json.loads(raw)
+        if made_for != sort:
+            raise ValueError(made_for)
+        key, _ = sort_of(sort)
+        if key == "created":
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str if key == "name" else int):
+            raise ValueError(value)
+        return value, uuid.UUID(pid)
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise Invalid("cursor", "游标无效（或属于另一种排序）") from exc
 
 
 def escape_like(text: str) -> str:
@@ -141,8 +182,12 @@ async def list_(
     q: str | None,
     cursor: str | None,
     limit: int,
+    sort: str = DEFAULT_SORT,
 ) -> tuple[list[Project], str | None]:
-    """Visible projects, newest first, filtered; keyset pagination on (created_at, id)."""
+    """Visible projects in the order ``sort`` (newest first by default), filtered;
+    keyset pagination on (the sort column, id)."""
+    key, descending = sort_of(sort)
+    ordered_by = SORTS[key]
     stmt = sa.select(Project)
     for column, value in (
         (Project.tenant_id, tenant),
@@ -161,12 +206,15 @@ async def list_(
         # Chinese names have no word boundaries: substring match, not word search.
         stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
     if cursor:
-        at, pid = decode_cursor(cursor)
-        stmt = stmt.where(
-            sa.tuple_(Project.created_at, Project.id) < sa.tuple_(sa.literal(at), sa.literal(pid))
-        )
-    stmt = stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit + 1)
-    rows = list((await session.scalars(stmt)).all())
+        value, pid = decode_cursor(cursor, sort)
+        position = sa.tuple_(ordered_by, Project.id)
+        after = sa.tuple_(sa.literal(value), sa.literal(pid))
+        stmt = stmt.where(position < after if descending else position > after)
+    if descending:
+        stmt = stmt.order_by(ordered_by.desc(), Project.id.desc())
+    else:
+        stmt = stmt.order_by(ordered_by.asc(), Project.id.asc())
+    rows = list((await session.scalars(stmt.limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+    return rows, (encode_cursor(rows[-1], sort) if more and rows else None)

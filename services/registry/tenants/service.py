@@ -48,6 +48,22 @@ async def _check_parent(session: AsyncSession, *, level: str, parent_code: str |
         )
 
 
+async def _announce(
+    session: AsyncSession, event: str, row: dict[str, Any], actor: dict[str, Any]
+) -> None:
+    """Record ``tenant.<event>`` in the tenant's own context: its subject and RLS row carry its code."""
+    await apply_tenant_context(session, TenantContext.own(row["code"]))
+    await emit(
+        session,
+        tenant=row["code"],
+        service="registry",
+        aggregate="tenant",
+        event=event,
+        data=payload(row),
+        actor=actor,
+    )
+
+
 async def create_tenant(
     session: AsyncSession,
     *,
@@ -70,17 +86,7 @@ async def create_tenant(
         "updated_at": datetime.now(UTC),
     }
     await repository.insert(session, row)
-    # The event belongs to the new tenant: its subject and RLS row carry that code.
-    await apply_tenant_context(session, TenantContext.own(code))
-    await emit(
-        session,
-        tenant=code,
-        service="registry",
-        aggregate="tenant",
-        event="created",
-        data=payload(row),
-        actor=actor,
-    )
+    await _announce(session, "created", row, actor)
     return row
 
 
@@ -109,16 +115,7 @@ async def update_tenant(
         )
     row.update(name=name, version=row["version"] + 1, updated_at=datetime.now(UTC))
     await repository.rename(session, row)
-    await apply_tenant_context(session, TenantContext.own(code))
-    await emit(
-        session,
-        tenant=code,
-        service="registry",
-        aggregate="tenant",
-        event="updated",
-        data=payload(row),
-        actor=actor,
-    )
+    await _announce(session, "updated", row, actor)
     return row
 
 

@@ -15,12 +15,12 @@ from services.registry.deps import Idem, Reader, UnitRegistrar
 from services.registry.units import repository, service
 from services.registry.units.schemas import UnitCreate, UnitRead
 
-router = APIRouter(prefix="/v1", tags=["units"])
-
 PROBLEMS = problem_responses()
 
+router = APIRouter(prefix="/v1", tags=["units"], responses=PROBLEMS)
 
-@router.get("/units", response_model=list[UnitRead], summary="建设单位列表", responses=PROBLEMS)
+
+@router.get("/units", response_model=list[UnitRead], summary="建设单位列表")
 async def list_units(
     access: Reader,
     session: DbSession,
@@ -31,7 +31,7 @@ async def list_units(
     return list(await repository.list_(session, tenant=tenant))
 
 
-@router.get("/units/{unit_id}", response_model=UnitRead, summary="查看建设单位", responses=PROBLEMS)
+@router.get("/units/{unit_id}", response_model=UnitRead, summary="查看建设单位")
 async def get_unit(unit_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     unit = await repository.get(session, unit_id)
     if unit is None:  # a foreign tenant's unit is invisible (RLS): it answers like a missing one
@@ -45,7 +45,6 @@ async def get_unit(unit_id: uuid.UUID, access: Reader, session: DbSession) -> An
     response_model=UnitRead,
     status_code=201,
     summary="登记建设单位（本级政务服务数据管理部门）",
-    responses=PROBLEMS,
 )
 async def create_unit(
     body: UnitCreate, session: DbSession, access: UnitRegistrar, idem: Idem
