@@ -47,6 +47,11 @@ class Walk:
     def url(self) -> str:
         return f"/projects/{self.pid}"
 
+    def tab(self, name: str) -> str:
+        """The project page's tab (概况 overview, 审核 workflow, 资金 budget, 实施 implementation,
+        验收 acceptance, 档案 archive)."""
+        return f"/projects/{self.pid}?tab={name}"
+
     def person(self, role: str, user: str | None = None) -> Any:
         """The page of someone in ``role`` (logged in once, on first use)."""
         key = user or role
@@ -241,12 +246,12 @@ def work_the_queue(walk: Walk, *, done: tuple[str, ...] = ("已立项", "已备�
 def read_the_official_document(walk: Walk, name: str) -> None:
     """The 立项批复/备案 as a 公文: the print view and the archived PDF, both linked from the page."""
     unit = walk.person("unit_officer")
-    _until(unit, walk.url, "查看公文（打印）")
+    _until(unit, walk.tab("workflow"), "查看公文（打印）")
     unit.click("a:has-text('查看公文（打印）')")
     unit.wait_for_url(re.compile(r"/approval-document$"))
     assert name in unit.inner_text("body")
     walk.look(unit, "06-official")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("workflow"))
     pdf = unit.locator("a:has-text('下载 PDF')").get_attribute("href")
 
     def filed() -> bool:
@@ -262,7 +267,7 @@ def read_the_official_document(walk: Walk, name: str) -> None:
 def upload(walk: Walk, title: str, doc_type: str, role: str = "unit_officer") -> None:
     """Upload a project file on the project page (it is archived, then offered to the forms)."""
     page = walk.person(role)
-    page.goto(walk.url)
+    page.goto(walk.tab("archive"))
     # A real PDF: 档案验收 identifies each file's format from its content.
     path = walk.files / f"{uuid.uuid4().hex[:8]}.pdf"
     path.write_bytes(samples.pdf())
@@ -280,18 +285,18 @@ def procure_and_contract(walk: Walk, *, started_on: str, signed_on: str) -> None
     """The unit starts procurement and records the contract with its archived text."""
     unit = walk.person("unit_officer")
     upload(walk, "建设合同", "contract")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("implementation"))
     unit.select_option("#method", "public_tender")
     unit.fill("#started_on", started_on)
     _post(unit, "button:has-text('启动采购')")
-    _until(unit, walk.url, "登记合同", "#next-h + form, main")
+    _until(unit, walk.tab("implementation"), "登记合同")
     unit.fill("#supplier", "某信息技术有限公司")
     unit.fill("#contract-amount", "70万")
     unit.fill("#signed_on", signed_on)
     _pick(unit, "#contract-doc", "建设合同")
     _post(unit, "button:has-text('登记合同')")
     _until(unit, walk.url, "实施中", "h1")
-    _until(unit, walk.url, "某信息技术有限公司", "#implementation")
+    _until(unit, walk.tab("implementation"), "某信息技术有限公司", "#implementation")
     walk.look(unit, "07-implementing")
 
 
@@ -311,14 +316,14 @@ def _pick(page: Any, select: str, text: str) -> None:
 def finance(walk: Walk, *, notice_no: str, year: int, paid_on: str) -> None:
     """Finance records the 预算安排; the unit budgets its lines, pays once and reports the usage."""
     fin = walk.person("finance_officer")
-    _until(fin, walk.url, "登记预算安排")
+    _until(fin, walk.tab("budget"), "登记预算安排")
     fin.fill("#arr-notice", notice_no)
     fin.fill("#arr-year", str(year))
     fin.fill("#arr-amount", "70万")
     _post(fin, "button:has-text('登记预算安排')")
     assert notice_no in fin.inner_text("#funds-arrangements")
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("budget"))
     kinds = unit.locator("#line-kind option").evaluate_all("os => os.map(o => o.value)")
     for kind, amount in (
         ("construction", "60万"),
@@ -348,7 +353,7 @@ def finance(walk: Walk, *, notice_no: str, year: int, paid_on: str) -> None:
 
 def complete(walk: Walk, *, on: str) -> None:
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("implementation"))
     unit.fill("#completed_on", on)
     _post(unit, "button:has-text('申报建成')")
     _until(unit, walk.url, "已完工", "h1")
@@ -357,7 +362,7 @@ def complete(walk: Walk, *, on: str) -> None:
 def request_review(walk: Walk) -> None:
     """The unit asks for the pre-acceptance review (符合性审查) and names evidence for each item."""
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("acceptance"))
     _post(unit, "button:has-text('申请审核')")
     _until(unit, walk.url, "验收前置审核", "h1")
 
@@ -396,7 +401,7 @@ def name_evidence(walk: Walk) -> list[str]:
     Returns the items' labels as the page names them.
     """
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("acceptance"))
     forms = "form[action$='/actions/evidence']"
     legends = unit.locator(f"{forms} legend").all_inner_texts()
     named = []
@@ -409,7 +414,7 @@ def name_evidence(walk: Walk) -> list[str]:
 
         def named_it(label: str = label, title: str = title) -> bool:
             # The acceptance service hears of an archived file by event: until then it refuses it.
-            unit.goto(walk.url)
+            unit.goto(walk.tab("acceptance"))
             form = unit.locator(f"{forms}:has(legend:has-text('“{label}”'))").first
             form.locator(f"label:has-text('{title}') input").first.check()
             with unit.expect_navigation():
@@ -425,7 +430,7 @@ def name_evidence(walk: Walk) -> list[str]:
 def missing_items(walk: Walk) -> list[str]:
     """The checklist items the page still shows as 缺."""
     page = walk.person("bureau_officer")
-    page.goto(walk.url)
+    page.goto(walk.tab("acceptance"))
     rows = page.locator("section:has(#acc-h) table").first.locator("tbody tr")
     return [
         rows.nth(i).locator("td").first.inner_text()
@@ -441,19 +446,21 @@ def pass_review(walk: Walk) -> str:
     """
     unit = walk.person("unit_officer")
     decision = "form[action$='/actions/review_decision']"
-    _until(unit, walk.url, "验收前置审核", "h1")
+    _until(unit, walk.tab("acceptance"), "验收前置审核", "h1")
     if unit.locator(decision).count():
         page, role = unit, "unit_officer"
     else:
         page, role = walk.person("bureau_officer"), "bureau_officer"
         _until_row(page, "/tasks", walk.url)
         page.locator(f"tr:has(a[href='{walk.url}'])").first.locator("a:has-text('审核')").click()
+        page.wait_for_url(re.compile(rf"/projects/{walk.pid}"))
+        page.goto(walk.tab("acceptance"))
         page.wait_for_selector(decision)
     page.check(f"{decision} input[name=outcome][value=pass]")
     page.fill("#review-opinion", "材料齐全，同意组织验收。")
     walk.look(page, "11-review")
     _post(page, "button:has-text('提交结论')")
-    _until(page, walk.url, "记录验收")
+    _until(page, walk.tab("acceptance"), "记录验收")
     return role
 
 
@@ -463,7 +470,7 @@ def pass_review(walk: Walk) -> str:
 def package_and_check(walk: Walk) -> None:
     """The bureau packages the archive, runs 四性检测 and records the manual items."""
     bureau = walk.person("bureau_officer")
-    bureau.goto(walk.url)
+    bureau.goto(walk.tab("archive"))
     bureau.wait_for_selector("#archive button:has-text('生成归档信息包')", timeout=SLOW_MS)
     bureau.click("#archive button:has-text('生成归档信息包')")
     bureau.wait_for_selector("#archive table", timeout=SLOW_MS)
@@ -498,7 +505,9 @@ def pass_archive_acceptance(walk: Walk, article: str | None = None) -> None:
     assert "档案验收通过" in result, result
     walk.look(bureau, "13-archive-acceptance")
     if article:
-        _until(bureau, walk.url, "已具备", "section:has(#acc-h) tr:has-text('档案验收')")
+        _until(
+            bureau, walk.tab("acceptance"), "已具备", "section:has(#acc-h) tr:has-text('档案验收')"
+        )
 
 
 # ---- deadlines and the 双随机 draw --------------------------------------------------
@@ -507,7 +516,7 @@ def pass_archive_acceptance(walk: Walk, article: str | None = None) -> None:
 def request_extension(walk: Walk, deadline: str, until: str, reason: str) -> None:
     """The unit asks on the project page for a later deadline (延期申请)."""
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("acceptance"))
     unit.fill(f"#ext-until-{deadline}", until)
     unit.fill(f"#ext-reason-{deadline}", reason)
     _post(unit, "button:has-text('提交延期申请')")
@@ -528,7 +537,12 @@ def grant_extension(walk: Walk, until: str) -> None:
     row = bureau.locator(f"tr:has(a[href='{walk.url}']):has-text('验收期限')").first
     assert f"{until}（原" in row.inner_text()
     walk.look(bureau, "09-extension-granted")
-    _until(walk.person("unit_officer"), walk.url, "已同意延期", "section:has(#ext-h) table")
+    _until(
+        walk.person("unit_officer"),
+        walk.tab("acceptance"),
+        "已同意延期",
+        "section:has(#ext-h) table",
+    )
 
 
 def draw(walk: Walk, article: str) -> None:
@@ -561,7 +575,7 @@ def accept(walk: Walk, *, held_on: str) -> str:
     """
     for role in ("unit_officer", "bureau_officer"):
         page = walk.person(role)
-        _until(page, walk.url, "记录验收")
+        _until(page, walk.tab("acceptance"), "记录验收")
         page.check("form[action$='/actions/acceptance'] input[name=outcome][value=passed]")
         page.fill("#held_on", held_on)
         _pick(page, "#acc-report", "项目验收报告")
@@ -582,7 +596,7 @@ def accept(walk: Walk, *, held_on: str) -> str:
 
 def operate(walk: Walk, *, on: str) -> None:
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("acceptance"))
     unit.fill("#in_operation_on", on)
     _post(unit, "button:has-text('投入使用')")
     _until(unit, walk.url, "运行中", "h1")
@@ -592,13 +606,13 @@ def self_evaluate(walk: Walk, *, on: str, article: str) -> None:
     """The unit submits its self-evaluation (自评价) with the report; the page lists it with its article."""
     upload(walk, "应用效果自评价报告", "evaluation_report")
     unit = walk.person("unit_officer")
-    unit.goto(walk.url)
+    unit.goto(walk.tab("acceptance"))
     unit.select_option("#eval-kind", "self_evaluation")
     _pick(unit, "#eval-report", "应用效果自评价报告")
     unit.fill("#submitted_on", on)
     unit.fill("#eval-summary", "系统运行稳定，达到预期效果。")
     _post(unit, "button:has-text('提交评价')")
-    _until(unit, walk.url, article, "section:has(#acc-h)")
+    _until(unit, walk.tab("acceptance"), article, "section:has(#acc-h)")
     walk.look(unit, "15-evaluated")
 
 
