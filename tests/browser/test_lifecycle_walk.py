@@ -49,6 +49,10 @@ def test_a_potou_project_from_plan_to_self_evaluation(new_page: Any, tmp_path: P
     assert any(a in decision for a in ("第十一条", "第十二条")), decision
     reviewed = step.work_the_queue(walk)
     assert reviewed, "nobody's queue held the project"
+    if "第十一条" in decision:
+        # 立项 of a 专业类 project that uses cryptography: 第十一条第（二）项, 区国家保密局's opinion.
+        assert any(r.startswith("crypto_officer") for r in reviewed), reviewed
+        assert any(r.startswith("finance_officer") for r in reviewed), reviewed
     step.read_the_official_document(walk, "坡头区智慧城管平台")
     step.procure_and_contract(walk, started_on=today, signed_on=today)
     step.finance(walk, notice_no=f"坡财预〔{today[:4]}〕3号", year=int(today[:4]), paid_on=today)
