@@ -270,11 +270,13 @@ async def submit_project(request: Request, user: CurrentUser, project_id: str) -
     user.require("unit_officer")
     form = await request.form()
     key = str(form.get("idempotency_key") or "") or None
+    # Left empty, the registry takes today; a later date is the registry's to refuse.
+    on = str(form.get("submitted_on") or "").strip()
     try:
         await user.api.post(
             "registry",
             f"/v1/projects/{project_id}/submit",
-            None,
+            {"submitted_on": on} if on else None,
             headers={"Idempotency-Key": key} if key else None,
         )
     except ApiError as exc:
