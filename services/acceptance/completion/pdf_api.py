@@ -24,7 +24,10 @@ __all__ = ["router"]
 router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
 
 _PDF: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "PDF（GB/T 9704-2012 版式）"}
+    200: {
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "PDF（GB/T 9704-2012 版式）",
+    }
 }
 
 

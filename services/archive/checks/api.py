@@ -179,7 +179,9 @@ async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession)
     "/check-reports/{report_id}/pdf",
     response_class=Response,
     summary="检测报告（PDF，GB/T 9704-2012 版式）",
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    },
 )
 async def report_pdf(report_id: uuid.UUID, access: Reader, session: DbSession) -> Response:
     report, names = await _report_context(session, access, report_id)
