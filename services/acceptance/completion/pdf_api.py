@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -16,12 +16,16 @@ from libs.common.service import DbSession
 from libs.gongwen import OfficialDocument, render_pdf
 from services.acceptance.completion import repository
 from services.acceptance.completion.documents import compose_acceptance, compose_evaluation_cover
-from services.acceptance.deps import PROBLEMS, ReadableProject
+from services.acceptance.completion.schemas import AcceptanceRead
+from services.acceptance.deps import PROBLEMS, ProjectTarget, ReadableProject
+from services.acceptance.evaluations.schemas import EvaluationRead
 from services.acceptance.models import tenants
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
+
+Row = TypeVar("Row", AcceptanceRead, EvaluationRead)
 
 _PDF: dict[int | str, dict[str, Any]] = {
     200: {
@@ -31,8 +35,17 @@ _PDF: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _jurisdiction(session: DbSession, tenant: str) -> str | None:
-    return await session.scalar(sa.select(tenants.c.name).where(tenants.c.code == tenant))
+async def _jurisdiction(session: DbSession, target: ProjectTarget) -> str | None:
+    return await session.scalar(
+        sa.select(tenants.c.name).where(tenants.c.code == target.project.tenant_id)
+    )
+
+
+def _one(rows: list[Row], ident: uuid.UUID, what: str) -> Row:
+    found = next((r for r in rows if r.id == ident), None)
+    if found is None:
+        raise NotFound(what, ident)
+    return found
 
 
 async def _download(document: OfficialDocument) -> Response:
@@ -52,11 +65,9 @@ async def acceptance_pdf(
     acceptance_id: uuid.UUID, target: ReadableProject, session: DbSession
 ) -> Response:
     record = await repository.record(session, target.project)
-    found = next((a for a in record.acceptances if a.id == acceptance_id), None)
-    if found is None:
-        raise NotFound("验收记录", acceptance_id)
-    place = await _jurisdiction(session, target.project.tenant_id)
-    return await _download(compose_acceptance(record, found, jurisdiction=place))
+    acceptance = _one(record.acceptances, acceptance_id, "验收记录")
+    place = await _jurisdiction(session, target)
+    return await _download(compose_acceptance(record, acceptance, jurisdiction=place))
 
 
 @router.get(
@@ -69,8 +80,6 @@ async def evaluation_cover_pdf(
     evaluation_id: uuid.UUID, target: ReadableProject, session: DbSession
 ) -> Response:
     record = await repository.record(session, target.project)
-    found = next((e for e in record.evaluations if e.id == evaluation_id), None)
-    if found is None:
-        raise NotFound("评价记录", evaluation_id)
-    place = await _jurisdiction(session, target.project.tenant_id)
-    return await _download(compose_evaluation_cover(record, found, jurisdiction=place))
+    evaluation = _one(record.evaluations, evaluation_id, "评价记录")
+    place = await _jurisdiction(session, target)
+    return await _download(compose_evaluation_cover(record, evaluation, jurisdiction=place))
