@@ -28,7 +28,10 @@ class OfficialDocument(BaseModel):
 
     issuer: str = Field(description="发文机关全称（署名、印发机关所用）")
     mark: str = Field(description="发文机关标志（版头，红色），如“××局文件”")
-    number: str = Field(description="发文字号，如“郁政数立〔2026〕3号”")
+    number: str = Field(
+        default="",
+        description="发文字号，如“郁政数立〔2026〕3号”；空：不是发文（报告、记录），版头不印文号",
+    )
     title: str = Field(description="标题")
     recipients: list[str] = Field(description="主送机关")
     paragraphs: list[str] = Field(description="正文，一段一项")

@@ -56,7 +56,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     from weasyprint import HTML
 
     pdf = HTML(string=render_html(doc)).write_pdf(
-        pdf_identifier=doc.number.encode(), uncompressed_pdf=False
+        pdf_identifier=(doc.number or doc.title).encode(), uncompressed_pdf=False
     )
     if pdf is None:  # write_pdf returns bytes when no target is given
         raise RuntimeError("WeasyPrint produced no PDF")

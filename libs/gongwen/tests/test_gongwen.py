@@ -65,3 +65,13 @@ def test_pdf_carries_the_number_the_title_and_the_colophon_in_order() -> None:
     assert positions == sorted(positions)
     # The attachment starts a page of its own (8: 附件应当另面编排).
     assert any(re.match(r"\s*附件\s*立项判定依据", p.extract_text()) for p in reader.pages[1:])
+
+
+def test_a_record_without_a_number_prints_no_number_line() -> None:
+    # Reports and records (issue 18) are not issued documents: no 发文字号 to print.
+    record = DOC.model_copy(update={"number": "", "mark": "项目验收结论"})
+    html = render_html(record)
+    assert '<p class="mark">项目验收结论</p>' in html
+    assert 'class="number"' not in html
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(record))).pages)
+    assert "项目验收结论" in text and "〔" not in text

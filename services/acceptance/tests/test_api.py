@@ -42,6 +42,8 @@ def test_every_route_declares_a_typed_response_and_every_post_the_idempotency_ke
             continue
         for method, op in operations.items():
             ok = next(v for k, v in op["responses"].items() if k.startswith("2"))
+            if "application/pdf" in ok["content"]:
+                continue  # a document to download (issue 18), not a JSON body
             schema = ok["content"]["application/json"]["schema"]
             assert "$ref" in schema or "$ref" in schema.get("items", {}), (method, path)
             headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}

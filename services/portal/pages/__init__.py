@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.portal.pages import (
+    acceptance_documents,
     admin,
     archive,
     archive_custody,
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
     policy.router,
     official.router,
+    acceptance_documents.router,
     exports.router,
     notifications.router,
     catalog.router,
