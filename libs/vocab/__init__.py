@@ -94,6 +94,7 @@ from libs.vocab._problems import (
 )
 from libs.vocab._project import (
     BUDGET_STATUS_LABELS,
+    CATALOG_SORTS,
     CHANGE_KINDS,
     CHANGE_STATES,
     DISPOSITIONS,
@@ -121,6 +122,7 @@ __all__ = [
     "BEIJING",
     "BUDGET_LINES",
     "BUDGET_STATUS_LABELS",
+    "CATALOG_SORTS",
     "CATEGORIES",
     "CHANGE_KINDS",
     "CHANGE_STATES",

@@ -8,6 +8,7 @@ from typing import Final, Literal
 
 __all__ = [
     "BUDGET_STATUS_LABELS",
+    "CATALOG_SORTS",
     "CHANGE_KINDS",
     "CHANGE_STATES",
     "DISPOSITIONS",
@@ -137,4 +138,9 @@ PROJECT_TABS: Final[Mapping[str, str]] = MappingProxyType(
 # The orders a project list may be sorted by (?sort=), with the column each names.
 PROJECT_SORTS: Final[Mapping[str, str]] = MappingProxyType(
     {"name": "项目名称", "year": "年度", "amount": "总投资", "created": "创建时间"}
+)
+
+# The orders the catalog of systems may be sorted by (?sort=).
+CATALOG_SORTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"name": "系统名称", "registered": "登记时间"}
 )
