@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from libs.common.errors import Invalid
 
 __all__ = ["decode_cursor", "decode_sorted_cursor", "encode_cursor", "encode_sorted_cursor"]
 
-SortValue = str | int | datetime
+SortValue = str | int | date  # a datetime is a date too
 
 
 def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 def encode_sorted_cursor(sort: str, value: SortValue, row_id: uuid.UUID) -> str:
     """The position after a row whose sort column holds ``value``, for the order ``sort``."""
-    shown = value.isoformat() if isinstance(value, datetime) else value
+    shown = value.isoformat() if isinstance(value, date) else value
     raw = json.dumps([sort, shown, str(row_id)], ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -52,6 +52,8 @@ def decode_sorted_cursor(
             raise ValueError(made_for)
         if kind is datetime:
             value = datetime.fromisoformat(value)
+        elif kind is date:
+            value = date.fromisoformat(value)
         elif not isinstance(value, kind) or isinstance(value, bool):
             raise ValueError(value)
         return value, uuid.UUID(row_id)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.errors import Invalid
+from libs.common.pagination import decode_sorted_cursor, encode_sorted_cursor
 from services.acceptance.models import Deadline, Extension, Project
 
 __all__ = [
+    "DEADLINE_SORTS",
     "cycle_exists",
     "for_project",
     "latest_cycle",
     "listing",
     "open_cycles",
     "pending_extension",
+    "requested_extensions",
     "sweepable",
     "yearly",
 ]
@@ -88,6 +93,10 @@ async def for_project(session: AsyncSession, project_id: uuid.UUID) -> Sequence[
     ).all()
 
 
+# The orders a deadline list may take (?sort=): by last day, soonest or latest first.
+DEADLINE_SORTS = ("due", "-due")
+
+
 async def listing(
     session: AsyncSession,
     *,
@@ -96,9 +105,16 @@ async def listing(
     code: str | None,
     project_id: uuid.UUID | None,
     limit: int,
-) -> Sequence[Deadline]:
-    """Deadlines of the caller's visible tenants (RLS), filtered, by last day."""
-    q = sa.select(Deadline).order_by(Deadline.due_on, Deadline.id).limit(limit)
+    sort: str = "due",
+    cursor: str | None = None,
+) -> tuple[list[tuple[Deadline, str | None]], str | None]:
+    """One page of deadlines of the caller's visible tenants (RLS), filtered, by last day,
+    each with its project's name (one query, not one per row); and the next page's cursor.
+    Keyset on (due_on, id), so pages never repeat or skip a deadline."""
+    if sort not in DEADLINE_SORTS:
+        raise Invalid("sort", "排序方式无效：可按最后期限升序或降序排序")
+    descending = sort.startswith("-")
+    q = sa.select(Deadline, Project.name).outerjoin(Project, Project.id == Deadline.project_id)
     if status:
         q = q.where(Deadline.status == status)
     if tenant:
@@ -107,7 +123,35 @@ async def listing(
         q = q.where(Deadline.code == code)
     if project_id:
         q = q.where(Deadline.project_id == project_id)
-    return (await session.scalars(q)).all()
+    if cursor:
+        due_on, row_id = decode_sorted_cursor(cursor, sort, date)
+        position = sa.tuple_(Deadline.due_on, Deadline.id)
+        after = sa.tuple_(sa.literal(due_on), sa.literal(row_id))
+        q = q.where(position < after if descending else position > after)
+    if descending:
+        q = q.order_by(Deadline.due_on.desc(), Deadline.id.desc())
+    else:
+        q = q.order_by(Deadline.due_on.asc(), Deadline.id.asc())
+    rows = [(d, name) for d, name in (await session.execute(q.limit(limit + 1))).all()]
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1][0]
+    return rows[:limit], encode_sorted_cursor(sort, last.due_on, last.id)
+
+
+async def requested_extensions(
+    session: AsyncSession, *, limit: int
+) -> list[tuple[Extension, str | None]]:
+    """Extension requests still awaiting a decision in the visible tenants (RLS), oldest
+    first, each with its project's name."""
+    q = (
+        sa.select(Extension, Project.name)
+        .outerjoin(Project, Project.id == Extension.project_id)
+        .where(Extension.status == "requested")
+        .order_by(Extension.requested_at, Extension.id)
+        .limit(limit)
+    )
+    return [(e, name) for e, name in (await session.execute(q)).all()]
 
 
 async def sweepable(session: AsyncSession, tenant: str) -> Sequence[Deadline]:
