@@ -105,6 +105,7 @@ from libs.vocab._project import (
     STATE_LABELS,
     SYSTEM_FACTS,
     SYSTEM_STATES,
+    TASK_SORTS,
     StateCode,
 )
 from libs.vocab._trail import TRAIL_AMOUNT_FIELDS, TrailLine, actor_name, describe_event
@@ -180,6 +181,7 @@ __all__ = [
     "STEP_STATES",
     "SYSTEM_FACTS",
     "SYSTEM_STATES",
+    "TASK_SORTS",
     "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",
     "TRAIL_AMOUNT_FIELDS",

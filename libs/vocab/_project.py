@@ -19,6 +19,7 @@ __all__ = [
     "STATE_LABELS",
     "SYSTEM_FACTS",
     "SYSTEM_STATES",
+    "TASK_SORTS",
     "StateCode",
 ]
 
@@ -138,6 +139,11 @@ PROJECT_TABS: Final[Mapping[str, str]] = MappingProxyType(
 # The orders a project list may be sorted by (?sort=), with the column each names.
 PROJECT_SORTS: Final[Mapping[str, str]] = MappingProxyType(
     {"name": "项目名称", "year": "年度", "amount": "总投资", "created": "创建时间"}
+)
+
+# The orders a work queue (待办) may be sorted by (?sort=).
+TASK_SORTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"opened": "开始时间", "name": "项目", "amount": "金额"}
 )
 
 # The orders the catalog of systems may be sorted by (?sort=).
