@@ -11,11 +11,22 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
 
 from libs.common.errors import Invalid
 
-__all__ = ["decode_cursor", "decode_sorted_cursor", "encode_cursor", "encode_sorted_cursor"]
+__all__ = [
+    "decode_cursor",
+    "decode_sorted_cursor",
+    "encode_cursor",
+    "encode_sorted_cursor",
+    "keyset",
+    "sort_of",
+]
 
 SortValue = str | int | date  # a datetime is a date too
 
@@ -59,3 +70,34 @@ def decode_sorted_cursor(
         return value, uuid.UUID(row_id)
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise Invalid("cursor", "游标无效（或属于另一种排序）") from exc
+
+
+def sort_of(sort: str, allowed: Collection[str], refusal: str) -> tuple[str, bool]:
+    """``"-amount"`` → ("amount", descending); an order not in ``allowed`` is 422 ``refusal``."""
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in allowed:
+        raise Invalid("sort", refusal)
+    return key, descending
+
+
+def keyset(
+    stmt: sa.Select[Any],
+    column: Any,
+    id_column: Any,
+    *,
+    sort: str,
+    kind: type[SortValue],
+    cursor: str | None,
+    limit: int,
+) -> sa.Select[Any]:
+    """``stmt`` ordered by (``column``, ``id_column``) as ``sort`` says, continuing after
+    ``cursor``, with one row more than ``limit`` so the caller knows whether a next page is."""
+    descending = sort.startswith("-")
+    if cursor:
+        value, row_id = decode_sorted_cursor(cursor, sort, kind)
+        position = sa.tuple_(column, id_column)
+        after = sa.tuple_(sa.literal(value), sa.literal(row_id))
+        stmt = stmt.where(position < after if descending else position > after)
+    if descending:
+        return stmt.order_by(column.desc(), id_column.desc()).limit(limit + 1)
+    return stmt.order_by(column.asc(), id_column.asc()).limit(limit + 1)

@@ -9,12 +9,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid
-from libs.common.pagination import decode_sorted_cursor, encode_sorted_cursor
+from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
 from services.acceptance.models import Deadline, Extension, Project
 
 __all__ = [
-    "DEADLINE_SORTS",
     "cycle_exists",
     "for_project",
     "latest_cycle",
@@ -93,10 +91,6 @@ async def for_project(session: AsyncSession, project_id: uuid.UUID) -> Sequence[
     ).all()
 
 
-# The orders a deadline list may take (?sort=): by last day, soonest or latest first.
-DEADLINE_SORTS = ("due", "-due")
-
-
 async def listing(
     session: AsyncSession,
     *,
@@ -111,9 +105,7 @@ async def listing(
     """One page of deadlines of the caller's visible tenants (RLS), filtered, by last day,
     each with its project's name (one query, not one per row); and the next page's cursor.
     Keyset on (due_on, id), so pages never repeat or skip a deadline."""
-    if sort not in DEADLINE_SORTS:
-        raise Invalid("sort", "排序方式无效：可按最后期限升序或降序排序")
-    descending = sort.startswith("-")
+    sort_of(sort, ("due",), "排序方式无效：可按最后期限升序或降序排序")
     q = sa.select(Deadline, Project.name).outerjoin(Project, Project.id == Deadline.project_id)
     if status:
         q = q.where(Deadline.status == status)
@@ -123,16 +115,8 @@ async def listing(
         q = q.where(Deadline.code == code)
     if project_id:
         q = q.where(Deadline.project_id == project_id)
-    if cursor:
-        due_on, row_id = decode_sorted_cursor(cursor, sort, date)
-        position = sa.tuple_(Deadline.due_on, Deadline.id)
-        after = sa.tuple_(sa.literal(due_on), sa.literal(row_id))
-        q = q.where(position < after if descending else position > after)
-    if descending:
-        q = q.order_by(Deadline.due_on.desc(), Deadline.id.desc())
-    else:
-        q = q.order_by(Deadline.due_on.asc(), Deadline.id.asc())
-    rows = [(d, name) for d, name in (await session.execute(q.limit(limit + 1))).all()]
+    q = keyset(q, Deadline.due_on, Deadline.id, sort=sort, kind=date, cursor=cursor, limit=limit)
+    rows = [(d, name) for d, name in (await session.execute(q)).all()]
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1][0]

@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid, NotFound
-from libs.common.pagination import SortValue, decode_sorted_cursor, encode_sorted_cursor
+from libs.common.errors import NotFound
+from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
 from services.approval.models import Opinion, Step, Workflow
 
 
@@ -98,14 +98,6 @@ TASK_SORTS: dict[str, tuple[Any, type[SortValue]]] = {
 }
 
 
-def task_sort_of(sort: str) -> tuple[str, bool]:
-    """``"-amount"`` → ("amount", descending); an unknown order is refused in Chinese."""
-    key, descending = sort.removeprefix("-"), sort.startswith("-")
-    if key not in TASK_SORTS:
-        raise Invalid("sort", "排序方式无效：可按到达时间、项目名称或金额排序")
-    return key, descending
-
-
 def _sort_value(key: str, wf: Workflow, step: Step) -> SortValue:
     if key == "opened":
         return step.opened_at or wf.opened_at
@@ -125,7 +117,7 @@ async def open_steps_for(
     """One page of the open steps of ``tenant`` for ``roles`` (a unit-bound caller sees only
     its unit's) in the order ``sort``, and the next page's cursor; keyset on (the sort
     column, step id), so a page never repeats or skips a step."""
-    key, descending = task_sort_of(sort)
+    key, _ = sort_of(sort, TASK_SORTS, "排序方式无效：可按到达时间、项目名称或金额排序")
     column, kind = TASK_SORTS[key]
     stmt = (
         sa.select(Workflow, Step)
@@ -135,16 +127,8 @@ async def open_steps_for(
     if unit_id is not None:
         # Unit steps of other units are not this caller's work; other roles' steps stay.
         stmt = stmt.where(sa.or_(Step.role != "unit_officer", Workflow.unit_id == unit_id))
-    if cursor:
-        value, step_id = decode_sorted_cursor(cursor, sort, kind)
-        position = sa.tuple_(column, Step.id)
-        after = sa.tuple_(sa.literal(value), sa.literal(step_id))
-        stmt = stmt.where(position < after if descending else position > after)
-    order = (column.desc(), Step.id.desc()) if descending else (column.asc(), Step.id.asc())
-    rows = [
-        (wf, step)
-        for wf, step in (await session.execute(stmt.order_by(*order).limit(limit + 1))).all()
-    ]
+    stmt = keyset(stmt, column, Step.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
+    rows = [(wf, step) for wf, step in (await session.execute(stmt)).all()]
     if len(rows) <= limit:
         return rows, None
     wf, step = rows[limit - 1]

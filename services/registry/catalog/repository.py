@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid, NotFound
-from libs.common.pagination import SortValue, decode_sorted_cursor, encode_sorted_cursor
+from libs.common.errors import NotFound
+from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
 from services.registry.models import ProjectSystem, System
 
 
@@ -87,14 +87,6 @@ SORTS: dict[str, tuple[Any, type[SortValue]]] = {
 }
 
 
-def sort_of(sort: str) -> tuple[str, bool]:
-    """``"-registered"`` → ("registered", descending); an unknown order is refused in Chinese."""
-    key, descending = sort.removeprefix("-"), sort.startswith("-")
-    if key not in SORTS:
-        raise Invalid("sort", "排序方式无效：可按系统名称或登记时间排序")
-    return key, descending
-
-
 async def list_(
     session: AsyncSession,
     *,
@@ -107,7 +99,7 @@ async def list_(
 ) -> tuple[list[System], str | None]:
     """One page of visible systems in the order ``sort`` and the cursor of the next
     (None on the last); keyset on (the sort column, id), so rows never repeat or skip."""
-    key, descending = sort_of(sort)
+    key, _ = sort_of(sort, SORTS, "排序方式无效：可按系统名称或登记时间排序")
     column, kind = SORTS[key]
     stmt = sa.select(System)
     if tenant is not None:
@@ -116,13 +108,8 @@ async def list_(
         stmt = stmt.where(System.unit_id == unit_id)
     if state is not None:
         stmt = stmt.where(System.state == state)
-    if cursor:
-        value, row_id = decode_sorted_cursor(cursor, sort, kind)
-        position = sa.tuple_(column, System.id)
-        after = sa.tuple_(sa.literal(value), sa.literal(row_id))
-        stmt = stmt.where(position < after if descending else position > after)
-    order = (column.desc(), System.id.desc()) if descending else (column.asc(), System.id.asc())
-    rows = list((await session.scalars(stmt.order_by(*order).limit(limit + 1))).all())
+    stmt = keyset(stmt, column, System.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
+    rows = list((await session.scalars(stmt)).all())
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
