@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-from types import SimpleNamespace
 from typing import Any
 
 from libs.vocab import CATALOG_SORTS
 from services.portal.pages.catalog import CATALOG_PAGE_SIZE
+from services.portal.tests.paging import link, viewer
 from services.portal.web import templates
 
 UNIT = "0192f0c4-5a1b-7c3d-9e8f-0123456789ab"
@@ -30,14 +28,8 @@ def _system(n: int) -> dict[str, Any]:
 
 
 def _page(systems: list[dict[str, Any]], *, page_no: int, next_cursor: str | None) -> str:
-    user = SimpleNamespace(
-        roles=frozenset({"viewer"}),
-        tenant="445322",
-        subject=SimpleNamespace(name="查阅人"),
-        has=lambda *roles: "viewer" in roles,
-    )
     return templates.env.get_template("catalog.html").render(
-        user=user,
+        user=viewer("viewer", "445322"),
         tenant_names={"445322": "郁南县"},
         csrf="t",
         systems=systems,
@@ -53,18 +45,13 @@ def _page(systems: list[dict[str, Any]], *, page_no: int, next_cursor: str | Non
     )
 
 
-def _link(html: str, text: str) -> str | None:
-    found = re.search(rf'<a href="([^"]+)">{text}</a>', html)
-    return unescape(found.group(1)) if found else None
-
-
 def test_the_first_page_offers_the_next_in_the_same_order_and_filter() -> None:
     html = _page([_system(n) for n in range(1, 3)], page_no=1, next_cursor="WyItcmVnaXN0ZXJlZCJd")
     assert "郁南县系统01" in html and "郁南县系统02" in html
-    assert _link(html, "下一页") == (
+    assert link(html, "下一页") == (
         "/catalog?state=in_operation&sort=-registered&cursor=WyItcmVnaXN0ZXJlZCJd&page_no=2"
     )
-    assert _link(html, "第一页") is None
+    assert link(html, "第一页") is None
     assert "2026-12-04 21:04" in html  # 登记时间 in Beijing time
     # The sorted column says so and its header turns the order round.
     assert 'aria-sort="descending"' in html and "登记时间 ▼" in html
@@ -75,5 +62,5 @@ def test_the_next_page_shows_its_rows_and_the_way_back_to_the_first() -> None:
     html = _page([_system(3)], page_no=2, next_cursor=None)
     assert "郁南县系统03" in html and "郁南县系统01" not in html
     assert "第 2 页，本页 1 个" in html
-    assert _link(html, "下一页") is None
-    assert _link(html, "第一页") == "/catalog?state=in_operation&sort=-registered"
+    assert link(html, "下一页") is None
+    assert link(html, "第一页") == "/catalog?state=in_operation&sort=-registered"

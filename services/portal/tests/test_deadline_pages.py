@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-from types import SimpleNamespace
 from typing import Any
 
 from services.portal.pages.deadlines import DEADLINES_PAGE_SIZE
+from services.portal.tests.paging import link, viewer
 from services.portal.web import templates
 
 
@@ -29,14 +27,8 @@ def _deadline(n: int) -> dict[str, Any]:
 
 
 def _page(rows: list[dict[str, Any]], *, page_no: int, next_cursor: str | None) -> str:
-    user = SimpleNamespace(
-        roles=frozenset({"overseer"}),
-        tenant="370683",
-        subject=SimpleNamespace(name="查阅人"),
-        has=lambda *roles: "overseer" in roles,
-    )
     return templates.env.get_template("deadlines/list.html").render(
-        user=user,
+        user=viewer("overseer", "370683"),
         csrf="t",
         tenant_names={"370683": "莱州市"},
         deadlines=rows,
@@ -50,16 +42,11 @@ def _page(rows: list[dict[str, Any]], *, page_no: int, next_cursor: str | None) 
     )
 
 
-def _link(html: str, text: str) -> str | None:
-    found = re.search(rf'<a href="([^"]+)">{text}</a>', html)
-    return unescape(found.group(1)) if found else None
-
-
 def test_the_first_page_names_each_project_and_offers_the_next() -> None:
     html = _page([_deadline(9), _deadline(8)], page_no=1, next_cursor="WyItZHVlIl0")
     assert "莱州市项目09" in html and "莱州市项目08" in html and "（未命名项目）" not in html
-    assert _link(html, "下一页") == "/deadlines?status=open&sort=-due&cursor=WyItZHVlIl0&page_no=2"
-    assert _link(html, "第一页") is None
+    assert link(html, "下一页") == "/deadlines?status=open&sort=-due&cursor=WyItZHVlIl0&page_no=2"
+    assert link(html, "第一页") is None
     # 应于 is sorted latest first; its header turns the order round.
     assert 'aria-sort="descending"' in html and "应于 ▼" in html
     assert 'href="/deadlines?status=open&amp;sort=due"' in html
@@ -68,5 +55,5 @@ def test_the_first_page_names_each_project_and_offers_the_next() -> None:
 def test_the_next_page_shows_its_rows_and_the_way_back() -> None:
     html = _page([_deadline(7)], page_no=2, next_cursor=None)
     assert "莱州市项目07" in html and "莱州市项目09" not in html
-    assert "第 2 页，本页 1 个" in html and _link(html, "下一页") is None
-    assert _link(html, "第一页") == "/deadlines?status=open&sort=-due"
+    assert "第 2 页，本页 1 个" in html and link(html, "下一页") is None
+    assert link(html, "第一页") == "/deadlines?status=open&sort=-due"

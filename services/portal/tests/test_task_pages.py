@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from types import SimpleNamespace
 from typing import Any
 
 from libs.vocab import TASK_SORTS
 from services.portal.pages.tasks import TASKS_PAGE_SIZE
+from services.portal.tests.paging import link, viewer
 from services.portal.web import templates
 
 
@@ -29,15 +28,9 @@ def _step(n: int) -> dict[str, Any]:
 
 
 def _page(steps: list[dict[str, Any]], *, page_no: int, next_cursor: str | None) -> str:
-    user = SimpleNamespace(
-        roles=frozenset({"bureau_officer"}),
-        tenant="445322",
-        subject=SimpleNamespace(name="审批科"),
-        has=lambda *roles: "bureau_officer" in roles,
-    )
     return templates.env.get_template("tasks/list.html").render(
         request=SimpleNamespace(query_params={}),
-        user=user,
+        user=viewer("bureau_officer", "445322"),
         csrf="t",
         tenant_names={"445322": "郁南县"},
         steps=steps,
@@ -52,16 +45,11 @@ def _page(steps: list[dict[str, Any]], *, page_no: int, next_cursor: str | None)
     )
 
 
-def _link(html: str, text: str) -> str | None:
-    found = re.search(rf'<a href="([^"]+)">{text}</a>', html)
-    return unescape(found.group(1)) if found else None
-
-
 def test_the_first_page_of_the_queue_offers_the_next_in_the_same_order() -> None:
     html = _page([_step(9), _step(8)], page_no=1, next_cursor="WyItYW1vdW50Il0")
     assert "郁南县项目09" in html and "郁南县项目08" in html
-    assert _link(html, "下一页") == "/tasks?sort=-amount&cursor=WyItYW1vdW50Il0&page_no=2"
-    assert _link(html, "第一页") is None
+    assert link(html, "下一页") == "/tasks?sort=-amount&cursor=WyItYW1vdW50Il0&page_no=2"
+    assert link(html, "第一页") is None
     assert 'aria-sort="descending"' in html and "金额 ▼" in html
     assert 'href="/tasks?sort=amount"' in html and 'href="/tasks?sort=name"' in html
 
@@ -69,5 +57,5 @@ def test_the_first_page_of_the_queue_offers_the_next_in_the_same_order() -> None
 def test_the_next_page_of_the_queue_shows_its_rows_and_the_way_back() -> None:
     html = _page([_step(7)], page_no=2, next_cursor=None)
     assert "郁南县项目07" in html and "郁南县项目09" not in html
-    assert "第 2 页，本页 1 项" in html and _link(html, "下一页") is None
-    assert _link(html, "第一页") == "/tasks?sort=-amount"
+    assert "第 2 页，本页 1 项" in html and link(html, "下一页") is None
+    assert link(html, "第一页") == "/tasks?sort=-amount"
