@@ -94,6 +94,7 @@ from libs.vocab._problems import (
 )
 from libs.vocab._project import (
     BUDGET_STATUS_LABELS,
+    CATALOG_SORTS,
     CHANGE_KINDS,
     CHANGE_STATES,
     DISPOSITIONS,
@@ -104,6 +105,7 @@ from libs.vocab._project import (
     STATE_LABELS,
     SYSTEM_FACTS,
     SYSTEM_STATES,
+    TASK_SORTS,
     StateCode,
 )
 from libs.vocab._trail import TRAIL_AMOUNT_FIELDS, TrailLine, actor_name, describe_event
@@ -121,6 +123,7 @@ __all__ = [
     "BEIJING",
     "BUDGET_LINES",
     "BUDGET_STATUS_LABELS",
+    "CATALOG_SORTS",
     "CATEGORIES",
     "CHANGE_KINDS",
     "CHANGE_STATES",
@@ -178,6 +181,7 @@ __all__ = [
     "STEP_STATES",
     "SYSTEM_FACTS",
     "SYSTEM_STATES",
+    "TASK_SORTS",
     "TENANT_LEVELS",
     "TIME_LIMIT_LABELS",
     "TRAIL_AMOUNT_FIELDS",

@@ -8,6 +8,7 @@ from typing import Final, Literal
 
 __all__ = [
     "BUDGET_STATUS_LABELS",
+    "CATALOG_SORTS",
     "CHANGE_KINDS",
     "CHANGE_STATES",
     "DISPOSITIONS",
@@ -18,6 +19,7 @@ __all__ = [
     "STATE_LABELS",
     "SYSTEM_FACTS",
     "SYSTEM_STATES",
+    "TASK_SORTS",
     "StateCode",
 ]
 
@@ -137,4 +139,14 @@ PROJECT_TABS: Final[Mapping[str, str]] = MappingProxyType(
 # The orders a project list may be sorted by (?sort=), with the column each names.
 PROJECT_SORTS: Final[Mapping[str, str]] = MappingProxyType(
     {"name": "项目名称", "year": "年度", "amount": "总投资", "created": "创建时间"}
+)
+
+# The orders a work queue (待办) may be sorted by (?sort=).
+TASK_SORTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"opened": "开始时间", "name": "项目", "amount": "金额"}
+)
+
+# The orders the catalog of systems may be sorted by (?sort=).
+CATALOG_SORTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"name": "系统名称", "registered": "登记时间"}
 )

@@ -225,7 +225,9 @@ def test_surplus_goes_back_by_the_original_channel_and_usage_reports_state_exact
         headers=headers,
         json={"amount": 50_000, "returned_on": "2023-12-20", "voucher_no": f"RET-{pid[:8]}"},
     )
-    assert too_much.status_code == 409 and "结余49999元" in problem(too_much)["detail"]
+    assert (
+        too_much.status_code == 409 and "结余4.9999万元（49,999元）" in problem(too_much)["detail"]
+    )
     other = budget.post(
         f"/v1/projects/{pid}/surplus-returns",
         headers=headers,

@@ -31,19 +31,53 @@ from services.acceptance.deps import (
 router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
 
 
-@router.get("/deadlines", response_model=list[DeadlineRead], summary="期限（本级及所监督的下级）")
+@router.get(
+    "/deadlines",
+    response_model=list[DeadlineRead],
+    summary="期限（本级及所监督的下级；分页：下一页的游标在 X-Next-Cursor 响应头）",
+)
 async def list_deadlines(
     access: Reader,
     session: DbSession,
+    response: Response,
     status: Annotated[str | None, Query(pattern="^(open|overdue|met)$")] = None,
     tenant: Annotated[str | None, Query(pattern="^[0-9]{6}$")] = None,
     code: Annotated[str | None, Query(max_length=64)] = None,
     project_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> object:
-    return await repository.listing(
-        session, status=status, tenant=tenant, code=code, project_id=project_id, limit=limit
+    sort: Annotated[str, Query(description="due（最后期限升序）或 -due（降序）")] = "due",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 200,
+) -> list[DeadlineRead]:
+    rows, next_cursor = await repository.listing(
+        session,
+        status=status,
+        tenant=tenant,
+        code=code,
+        project_id=project_id,
+        limit=limit,
+        sort=sort,
+        cursor=cursor,
     )
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return [
+        DeadlineRead.model_validate(d).model_copy(update={"project_name": name}) for d, name in rows
+    ]
+
+
+@router.get(
+    "/extensions",
+    response_model=list[ExtensionRead],
+    summary="待决定的延期申请（本级及所监督的下级）",
+)
+async def requested_extensions(
+    access: Reader, session: DbSession, limit: Annotated[int, Query(ge=1, le=200)] = 200
+) -> list[ExtensionRead]:
+    rows = await repository.requested_extensions(session, limit=limit)
+    return [
+        ExtensionRead.model_validate(e).model_copy(update={"project_name": name})
+        for e, name in rows
+    ]
 
 
 @router.post(

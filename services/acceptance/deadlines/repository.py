@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
 from services.acceptance.models import Deadline, Extension, Project
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "listing",
     "open_cycles",
     "pending_extension",
+    "requested_extensions",
     "sweepable",
     "yearly",
 ]
@@ -96,9 +99,14 @@ async def listing(
     code: str | None,
     project_id: uuid.UUID | None,
     limit: int,
-) -> Sequence[Deadline]:
-    """Deadlines of the caller's visible tenants (RLS), filtered, by last day."""
-    q = sa.select(Deadline).order_by(Deadline.due_on, Deadline.id).limit(limit)
+    sort: str = "due",
+    cursor: str | None = None,
+) -> tuple[list[tuple[Deadline, str | None]], str | None]:
+    """One page of deadlines of the caller's visible tenants (RLS), filtered, by last day,
+    each with its project's name (one query, not one per row); and the next page's cursor.
+    Keyset on (due_on, id), so pages never repeat or skip a deadline."""
+    sort_of(sort, ("due",), "排序方式无效：可按最后期限升序或降序排序")
+    q = sa.select(Deadline, Project.name).outerjoin(Project, Project.id == Deadline.project_id)
     if status:
         q = q.where(Deadline.status == status)
     if tenant:
@@ -107,7 +115,27 @@ async def listing(
         q = q.where(Deadline.code == code)
     if project_id:
         q = q.where(Deadline.project_id == project_id)
-    return (await session.scalars(q)).all()
+    q = keyset(q, Deadline.due_on, Deadline.id, sort=sort, kind=date, cursor=cursor, limit=limit)
+    rows = [(d, name) for d, name in (await session.execute(q)).all()]
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1][0]
+    return rows[:limit], encode_sorted_cursor(sort, last.due_on, last.id)
+
+
+async def requested_extensions(
+    session: AsyncSession, *, limit: int
+) -> list[tuple[Extension, str | None]]:
+    """Extension requests still awaiting a decision in the visible tenants (RLS), oldest
+    first, each with its project's name."""
+    q = (
+        sa.select(Extension, Project.name)
+        .outerjoin(Project, Project.id == Extension.project_id)
+        .where(Extension.status == "requested")
+        .order_by(Extension.requested_at, Extension.id)
+        .limit(limit)
+    )
+    return [(e, name) for e, name in (await session.execute(q)).all()]
 
 
 async def sweepable(session: AsyncSession, tenant: str) -> Sequence[Deadline]:

@@ -39,6 +39,7 @@ class DeadlineRead(Read):
     met_on: date | None
     reminded_at: datetime | None
     overdue_at: datetime | None
+    project_name: str | None = Field(default=None, description="项目名称（列表中给出）")
 
 
 class ExtensionCreate(Write):
@@ -61,6 +62,7 @@ class ExtensionRead(Read):
     requested_by: dict[str, Any]
     decided_by: dict[str, Any] | None
     opinion: str | None
+    project_name: str | None = Field(default=None, description="项目名称（列表中给出）")
 
 
 class SweepRead(Read):

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
 from libs.policy import FactsError, NoPolicyInForce, PolicyRegistry, evaluate, validate_facts
-from libs.vocab import CHANGE_KINDS
+from libs.vocab import CHANGE_KINDS, format_amount
 from services.approval.changes import repository
 from services.approval.changes.schemas import ChangeCreate, ChangeRead
 from services.approval.models import ApprovalDocument, ChangeRequest, Decision, Workflow
@@ -162,10 +162,13 @@ async def _judge_adjustment(
     if not change.goals_unchanged:
         problems.append("项目目标发生变化")
     if change.new_total > base:
-        problems.append(f"调整后总金额{change.new_total}元超出批复预算{base}元")
+        problems.append(
+            f"调整后总金额{format_amount(change.new_total)}超出批复预算{format_amount(base)}"
+        )
     if cumulative > ratio * base:  # exact: Fraction against integer yuan
         problems.append(
-            f"累计调整金额{cumulative}元占批复总金额{base}元的{_percent(cumulative, base)}，"
+            f"累计调整金额{format_amount(cumulative)}占批复总金额{format_amount(base)}的"
+            f"{_percent(cumulative, base)}，"
             f"超过{_ratio_text(ratio)}"
         )
     if problems:
@@ -176,7 +179,8 @@ async def _judge_adjustment(
     else:
         change.state = "filed"
         change.explanation = (
-            f"累计调整金额{cumulative}元占批复总金额{base}元的{_percent(cumulative, base)}，"
+            f"累计调整金额{format_amount(cumulative)}占批复总金额{format_amount(base)}的"
+            f"{_percent(cumulative, base)}，"
             f"未超过{_ratio_text(ratio)}，且总金额未超出批复预算、目标不变：建设单位自行调整并报"
             f"主管部门备案（{limit['article']}）。"
         )

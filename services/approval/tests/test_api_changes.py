@@ -77,6 +77,8 @@ async def test_15_percent_is_filed_and_one_more_yuan_goes_back_to_approval(
     )
     assert over.json()["state"] == "under_review" and over.json()["cumulative_amount"] == 120_001
     assert over.json()["review_workflow_id"] is not None
+    # The amounts read as on the documents: 万元 with the exact 元 beside it.
+    assert "累计调整金额12.0001万元（120,001元）" in over.json()["explanation"]
 
 
 async def test_only_the_projects_own_unit_may_request_a_change(

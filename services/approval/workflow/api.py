@@ -44,11 +44,14 @@ router = APIRouter(prefix="/v1", tags=["workflow"])
 async def tasks(
     access: Read,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    sort: Annotated[str, Query(description="opened、name、amount；前加 - 为降序")] = "opened",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> TaskList:
-    """Open steps of the caller's jurisdiction for the caller's roles; an expert sees the
-    reviews they are named in; an overseer sees the results its counties reported up."""
-    return await views.tasks_for(session, access.subject, limit=limit)
+    """Open steps of the caller's jurisdiction for the caller's roles, a page at a time; an
+    expert sees the reviews they are named in; an overseer sees the results its counties
+    reported up (these two on the first page)."""
+    return await views.tasks_for(session, access.subject, limit=limit, sort=sort, cursor=cursor)
 
 
 @router.get(

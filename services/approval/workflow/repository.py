@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import NotFound
+from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
 from services.approval.models import Opinion, Step, Workflow
 
 
@@ -85,21 +88,51 @@ async def opinions_of(session: AsyncSession, steps: Iterable[Step]) -> Sequence[
     ).all()
 
 
+# The orders a work queue may take (?sort=, "-" for descending): the column each reads and
+# its cursor type. A step waits from when it opened (the workflow's start for the first).
+OPENED = sa.func.coalesce(Step.opened_at, Workflow.opened_at)
+TASK_SORTS: dict[str, tuple[Any, type[SortValue]]] = {
+    "opened": (OPENED, datetime),
+    "name": (Workflow.project_name, str),
+    "amount": (Workflow.amount, int),
+}
+
+
+def _sort_value(key: str, wf: Workflow, step: Step) -> SortValue:
+    if key == "opened":
+        return step.opened_at or wf.opened_at
+    return wf.project_name if key == "name" else wf.amount
+
+
 async def open_steps_for(
-    session: AsyncSession, *, tenant: str, roles: Iterable[str], unit_id: str | None, limit: int
-) -> Sequence[tuple[Workflow, Step]]:
-    """Open steps of ``tenant`` for ``roles``; a unit-bound caller sees only its unit's."""
+    session: AsyncSession,
+    *,
+    tenant: str,
+    roles: Iterable[str],
+    unit_id: str | None,
+    limit: int,
+    sort: str = "opened",
+    cursor: str | None = None,
+) -> tuple[list[tuple[Workflow, Step]], str | None]:
+    """One page of the open steps of ``tenant`` for ``roles`` (a unit-bound caller sees only
+    its unit's) in the order ``sort``, and the next page's cursor; keyset on (the sort
+    column, step id), so a page never repeats or skips a step."""
+    key, _ = sort_of(sort, TASK_SORTS, "排序方式无效：可按到达时间、项目名称或金额排序")
+    column, kind = TASK_SORTS[key]
     stmt = (
         sa.select(Workflow, Step)
         .join(Step, Step.workflow_id == Workflow.id)
         .where(Step.state == "open", Step.tenant_id == tenant, Step.role.in_(sorted(roles)))
-        .order_by(Step.opened_at)
-        .limit(limit)
     )
     if unit_id is not None:
         # Unit steps of other units are not this caller's work; other roles' steps stay.
         stmt = stmt.where(sa.or_(Step.role != "unit_officer", Workflow.unit_id == unit_id))
-    return [(wf, step) for wf, step in (await session.execute(stmt)).all()]
+    stmt = keyset(stmt, column, Step.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
+    rows = [(wf, step) for wf, step in (await session.execute(stmt)).all()]
+    if len(rows) <= limit:
+        return rows, None
+    wf, step = rows[limit - 1]
+    return rows[:limit], encode_sorted_cursor(sort, _sort_value(key, wf, step), step.id)
 
 
 async def expert_reviews_for(

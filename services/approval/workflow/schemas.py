@@ -136,3 +136,4 @@ class StepTask(StepFields):
 class TaskList(BaseModel):
     items: list[StepTask | ReportRead]
     count: int
+    next_cursor: str | None = Field(default=None, description="下一页的游标；为空表示没有更多")

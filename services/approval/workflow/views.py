@@ -112,27 +112,35 @@ def step_task(
     )
 
 
-async def tasks_for(session: AsyncSession, viewer: AuthSubject, *, limit: int) -> TaskList:
+async def tasks_for(
+    session: AsyncSession,
+    viewer: AuthSubject,
+    *,
+    limit: int,
+    sort: str = "opened",
+    cursor: str | None = None,
+) -> TaskList:
     """我的待办: open steps of the viewer's jurisdiction for its roles (a unit officer's
-    own unit only), the expert reviews naming it that await its opinion, and for an
-    overseer the results its counties reported up and it has not acknowledged."""
-    items: list[StepTask | ReportRead] = [
-        step_task(wf, step, viewer)
-        for wf, step in await repository.open_steps_for(
-            session,
-            tenant=viewer.tenant,
-            roles=viewer.roles,
-            unit_id=viewer.unit_id,
-            limit=limit,
-        )
-    ]
-    if viewer.has_role("expert"):
+    own unit only), a page at a time; on the first page also the expert reviews naming it
+    that await its opinion, and for an overseer the results its counties reported up and
+    it has not acknowledged (short lists, shown once so no page repeats them)."""
+    steps, next_cursor = await repository.open_steps_for(
+        session,
+        tenant=viewer.tenant,
+        roles=viewer.roles,
+        unit_id=viewer.unit_id,
+        limit=limit,
+        sort=sort,
+        cursor=cursor,
+    )
+    items: list[StepTask | ReportRead] = [step_task(wf, step, viewer) for wf, step in steps]
+    if cursor is None and viewer.has_role("expert"):
         for wf, step in await repository.expert_reviews_for(
             session, tenant=viewer.tenant, user=viewer.user, limit=limit
         ):
             mine = next(e for e in step.experts if e["user"] == viewer.user)
             if mine["opinion"] is None:
                 items.append(step_task(wf, step, viewer, "expert_review"))
-    if viewer.has_role("overseer"):
+    if cursor is None and viewer.has_role("overseer"):
         items.extend(await reports.pending_for(session, viewer.tenant))
-    return TaskList(items=items, count=len(items))
+    return TaskList(items=items, count=len(items), next_cursor=next_cursor)

@@ -26,6 +26,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from libs.common.errors import Problem
+from libs.vocab import format_amount
 
 __all__ = [
     "INVESTMENT",
@@ -133,7 +134,8 @@ def check_investment_total(
     return Violation(
         "budget_exceeds_total",
         "预算科目合计超过项目总投资",
-        f"建设、监理、第三方测试、安全评估等科目合计{lines_total}元，超过项目总投资{total}元",
+        f"建设、监理、第三方测试、安全评估等科目合计{format_amount(lines_total)}，"
+        f"超过项目总投资{format_amount(total)}",
         articles,
         explanation,
     )
@@ -169,8 +171,8 @@ def check_operations(
             return Violation(
                 "operations_over_cap",
                 "年运维费用超过上限",
-                f"年运维费用{amount}元超过建设总投入{construction_total}元的"
-                f"{_percent(cap['ratio'])}（{limit}元）",
+                f"年运维费用{format_amount(amount)}超过建设总投入{format_amount(construction_total)}的"
+                f"{_percent(cap['ratio'])}（{format_amount(limit)}）",
                 [cap["article"]],
                 cap.get("explanation"),
             )
@@ -208,8 +210,8 @@ def check_adjustment(
         return Violation(
             "adjustment_over_limit",
             "资金调整数额超过自行调整上限",
-            f"累计资金调整{adjusted_before + amount}元超过概算总投资{total}元的"
-            f"{_percent(limit['ratio'])}（{cap}元），应按有关规定履行项目申报和预算调整手续",
+            f"累计资金调整{format_amount(adjusted_before + amount)}超过概算总投资{format_amount(total)}的"
+            f"{_percent(limit['ratio'])}（{format_amount(cap)}），应按有关规定履行项目申报和预算调整手续",
             [limit["article"]],
             limit.get("explanation"),
         )

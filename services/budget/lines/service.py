@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.vocab import BUDGET_LINES
+from libs.vocab import BUDGET_LINES, format_amount
 from services.budget.lines import repository, rules
 from services.budget.lines.schemas import AdjustmentCreate, LineCreate
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
@@ -226,7 +226,10 @@ async def adjust(
             "from_line_id" if source is None else "to_line_id", "须为本项目两条不同的预算科目"
         )
     if body.amount > source.amount:
-        raise Invalid("amount", f"调出金额{body.amount}元超过该科目金额{source.amount}元")
+        raise Invalid(
+            "amount",
+            f"调出金额{format_amount(body.amount)}超过该科目金额{format_amount(source.amount)}",
+        )
     before = await repository.adjusted_so_far(session, project.id)
     violation = _check_adjustment(project, lines, source, target, amount=body.amount, before=before)
     if violation is not None:

@@ -48,7 +48,7 @@ def test_laizhou_operations_are_free_for_three_years_then_capped_at_ten_percent(
     )
     over = rules.check_operations(d, service_year=4, amount=80_001, construction_total=800_000)
     assert over is not None and over.code == "operations_over_cap"
-    assert over.articles == ["第二十九条"] and "80000元" in over.detail
+    assert over.articles == ["第二十九条"] and "8万元（80,000元）" in over.detail
     # A zero line in the free period states the free maintenance; it breaks nothing.
     assert rules.check_operations(d, service_year=1, amount=0, construction_total=800_000) is None
 

@@ -77,7 +77,7 @@ async def test_surplus_cites_the_packs_article_even_when_the_decision_predates_i
     body = SurplusReturnCreate(amount=50_001, returned_on=date(2023, 12, 20), voucher_no="RET-1")
     with pytest.raises(Conflict) as too_much:
         await service.return_surplus(db, project=project, body=body, policies=policies, actor=ACTOR)
-    assert "结余50000元" in (too_much.value.detail or "")
+    assert "结余5万元（50,000元）" in (too_much.value.detail or "")
     returned = await service.return_surplus(
         db,
         project=project,

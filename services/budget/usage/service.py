@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
 from libs.policy import PolicyRegistry
-from libs.vocab import BUDGET_LINES
+from libs.vocab import BUDGET_LINES, format_amount
 from services.budget.lines import repository as lines_repository
 from services.budget.lines import rules
 from services.budget.lines.service import total_of
@@ -106,7 +106,9 @@ async def record_disbursement(
             line.id,
             amount,
         ):
-            raise _voucher_used(voucher_no, f"凭证号 {voucher_no} 已记录为 {existing.amount}元")
+            raise _voucher_used(
+                voucher_no, f"凭证号 {voucher_no} 已记录为 {format_amount(existing.amount)}"
+            )
         paid = await repository.disbursed(session, project.id)
         return disbursement_out(existing, line, sum(paid.values())), False
     if project.status not in ACTIVE:
@@ -119,7 +121,7 @@ async def record_disbursement(
         raise Conflict(
             "over_line_balance",
             "支付金额超过预算科目余额",
-            f"{BUDGET_LINES[line.kind]}余额{balance}元，本次支付{amount}元",
+            f"{BUDGET_LINES[line.kind]}余额{format_amount(balance)}，本次支付{format_amount(amount)}",
         )
     row_id = await session.scalar(
         insert(Disbursement)
@@ -238,7 +240,8 @@ async def return_surplus(
         raise Conflict(
             "surplus_over_balance",
             "退回金额超过结余",
-            f"批复{total_of(project)}元，已支付{paid}元，已退回{returned}元，结余{left}元",
+            f"批复{format_amount(total_of(project))}，已支付{format_amount(paid)}，"
+            f"已退回{format_amount(returned)}，结余{format_amount(left)}",
             article=article,
         )
     if await repository.surplus_voucher_used(session, body.voucher_no):

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from libs.vocab import DISPOSITIONS, FORM_FIELDS, SYSTEM_FACTS
+from libs.vocab import CATALOG_SORTS, DISPOSITIONS, FORM_FIELDS, SYSTEM_FACTS
 from services.portal.client import ApiError
 from services.portal.pages.forms import (
     NOTHING,
@@ -60,11 +60,26 @@ def _system_body(form: FormData) -> dict[str, Any]:
     return body
 
 
+CATALOG_PAGE_SIZE = 50
+
+
 async def _catalog_page(
-    request: Request, user: User, shown: Shown = NOTHING, *, state: str = "", registered: str = ""
+    request: Request,
+    user: User,
+    shown: Shown = NOTHING,
+    *,
+    state: str = "",
+    registered: str = "",
+    sort: str = "name",
+    cursor: str = "",
+    page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
-    systems = await user.api.get("registry", "/v1/systems", state=state)
+    if sort.removeprefix("-") not in CATALOG_SORTS:
+        sort = "name"
+    params = {"state": state, "sort": sort, "cursor": cursor, "limit": CATALOG_PAGE_SIZE}
+    answer = await user.api.request("GET", "registry", "/v1/systems", params=params)
+    systems = answer.json()
     # After a registration (POST-redirect-GET) the list names the system just added.
     new = next((s for s in systems if s["id"] == registered), None)
     if new is not None:
@@ -80,15 +95,34 @@ async def _catalog_page(
         units=units,
         unit_names={u["id"]: u["name"] for u in units},
         state=state,
+        sort=sort,
+        SORTABLE=CATALOG_SORTS,
+        next_cursor=answer.headers.get("X-Next-Cursor"),
+        page_no=max(page_no, 1),
+        page_size=CATALOG_PAGE_SIZE,
         **shown.context(),
     )
 
 
 @router.get("/catalog", response_class=HTMLResponse)
 async def catalog(
-    request: Request, user: CurrentUser, state: str = "", registered: str = ""
+    request: Request,
+    user: CurrentUser,
+    state: str = "",
+    registered: str = "",
+    sort: str = "name",
+    cursor: str = "",
+    page_no: int = 1,
 ) -> HTMLResponse:
-    return await _catalog_page(request, user, state=state, registered=registered)
+    return await _catalog_page(
+        request,
+        user,
+        state=state,
+        registered=registered,
+        sort=sort,
+        cursor=cursor,
+        page_no=page_no,
+    )
 
 
 def _back_to_project(raw: object) -> str | None:

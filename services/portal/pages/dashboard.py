@@ -87,7 +87,11 @@ async def _acceptance_overdue(user: User, projects: list[dict[str, Any]]) -> lis
     today = today_in_china().isoformat()
     by_id = {p["id"]: p for p in projects}
     try:
-        rows = await user.api.get("acceptance", "/v1/deadlines", limit=1000)
+        # Soonest last day first: open deadlines already past come at the head of theirs.
+        rows = [
+            *await user.api.get("acceptance", "/v1/deadlines", status="overdue", limit=200),
+            *await user.api.get("acceptance", "/v1/deadlines", status="open", limit=200),
+        ]
     except ApiError as exc:
         if exc.status in (404, 405):
             return []

@@ -116,30 +116,39 @@ async def _records(user: User, project_ids: set[str]) -> dict[str, dict[str, Any
     return {pid: rec for pid, rec in found if rec is not None}
 
 
+DEADLINES_PAGE_SIZE = 50
+
+
 async def deadlines_page(
-    request: Request, user: User, shown: Shown = NOTHING, *, status_filter: str = ""
+    request: Request,
+    user: User,
+    shown: Shown = NOTHING,
+    *,
+    status_filter: str = "",
+    sort: str = "due",
+    cursor: str = "",
+    page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
-    rows: list[dict[str, Any]] = await user.api.get(
-        "acceptance", "/v1/deadlines", status=status_filter or None, limit=500
-    )
-    records = await _records(user, {d["project_id"] for d in rows})
-    pending = [
-        {**e, "project_name": records[pid].get("name")}
-        for pid, rec in records.items()
-        for e in rec.get("extensions") or []
-        if e["status"] == "requested"
-    ]
+    if sort not in ("due", "-due"):
+        sort = "due"
+    params = {"status": status_filter, "sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
+    answer = await user.api.request("GET", "acceptance", "/v1/deadlines", params=params)
+    # One call for every request awaiting a decision, not one per project on the page.
+    pending = await user.api.get("acceptance", "/v1/extensions")
     return render(
         request,
         "deadlines/list.html",
         user,
         shown.status,
         title="期限与延期",
-        deadlines=sorted(rows, key=lambda d: d["due_on"]),
-        names={pid: rec.get("name") for pid, rec in records.items()},
+        deadlines=answer.json(),
         pending=pending,
         status_filter=status_filter,
+        sort=sort,
+        next_cursor=answer.headers.get("X-Next-Cursor"),
+        page_no=max(page_no, 1),
+        page_size=DEADLINES_PAGE_SIZE,
         today=today_in_china().isoformat(),
         **shown.context(),
     )
@@ -153,6 +162,9 @@ async def deadlines(
     notice: str = "",
     reminders: int | None = None,
     overdue: int | None = None,
+    sort: str = "due",
+    cursor: str = "",
+    page_no: int = 1,
 ) -> HTMLResponse:
     if status not in ("", "open", "overdue", "met"):
         status = ""
@@ -160,7 +172,15 @@ async def deadlines(
     if notice == "swept":
         # The sweep's answer, carried over the redirect (POST-redirect-GET).
         said = f"已检查本辖区期限：发出到期提醒 {reminders or 0} 条，逾期通知 {overdue or 0} 条（每个期限各只发一次）。"
-    return await deadlines_page(request, user, Shown(notice=said), status_filter=status)
+    return await deadlines_page(
+        request,
+        user,
+        Shown(notice=said),
+        status_filter=status,
+        sort=sort,
+        cursor=cursor,
+        page_no=page_no,
+    )
 
 
 @router.post("/deadlines/sweep", response_class=HTMLResponse)

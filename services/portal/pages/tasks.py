@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from libs.vocab import OPINION_OUTCOMES, AmountError, parse_amount
+from libs.vocab import OPINION_OUTCOMES, TASK_SORTS, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.navigation import QUEUE_WORKERS
 from services.portal.web import CurrentUser, User, render
@@ -28,11 +28,20 @@ CONCLUSIONS = {code: OPINION_OUTCOMES[code] for code in ("agree", "agree_with_ch
 AMOUNT_STEPS = ("finance_review", "approval_decision")
 
 
+TASKS_PAGE_SIZE = 50
+
+
 @router.get("/tasks", response_class=HTMLResponse)
-async def tasks(request: Request, user: CurrentUser) -> HTMLResponse:
+async def tasks(
+    request: Request, user: CurrentUser, sort: str = "opened", cursor: str = "", page_no: int = 1
+) -> HTMLResponse:
     user.require(*WORKERS)
+    if sort.removeprefix("-") not in TASK_SORTS:
+        sort = "opened"
     try:
-        queue = await user.api.get("approval", "/v1/tasks")
+        queue = await user.api.get(
+            "approval", "/v1/tasks", sort=sort, cursor=cursor, limit=TASKS_PAGE_SIZE
+        )
         unavailable = None
     except ApiError as exc:
         if exc.status not in (404, 405):
@@ -49,7 +58,7 @@ async def tasks(request: Request, user: CurrentUser) -> HTMLResponse:
             if exc.status == 401:
                 raise
     reviews: list[dict[str, Any]] = []
-    if user.has("bureau_officer"):
+    if user.has("bureau_officer") and not cursor:  # the first page lists them once
         # 验收前置审核 waiting for the bureau (the acceptance service's reviews, by project state).
         page = await user.api.get(
             "registry", "/v1/projects", state="acceptance_review", tenant=user.tenant, limit=100
@@ -64,6 +73,11 @@ async def tasks(request: Request, user: CurrentUser) -> HTMLResponse:
         reports=reports,
         reviews=reviews,
         unavailable=unavailable,
+        sort=sort,
+        SORTABLE=TASK_SORTS,
+        next_cursor=queue.get("next_cursor"),
+        page_no=max(page_no, 1),
+        page_size=TASKS_PAGE_SIZE,
     )
 
 

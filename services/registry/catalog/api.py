@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Access, Scope
@@ -76,19 +76,28 @@ async def register_system(
 
 
 @router.get(
-    "/systems", response_model=list[SystemRead], summary="政务信息系统目录", responses=PROBLEMS
+    "/systems",
+    response_model=list[SystemRead],
+    summary="政务信息系统目录（分页：下一页的游标在 X-Next-Cursor 响应头）",
+    responses=PROBLEMS,
 )
 async def list_systems(
     access: Reader,
     session: DbSession,
+    response: Response,
     tenant: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     unit_id: Annotated[uuid.UUID | None, Query()] = None,
     state: Annotated[SystemState | None, Query()] = None,
+    sort: Annotated[str, Query(description="name、registered；前加 - 为降序")] = "name",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 200,
 ) -> list[dict[str, Any]]:
-    return [
-        await service.read(session, s)
-        for s in await repository.list_(session, tenant=tenant, unit_id=unit_id, state=state)
-    ]
+    rows, next_cursor = await repository.list_(
+        session, tenant=tenant, unit_id=unit_id, state=state, sort=sort, cursor=cursor, limit=limit
+    )
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return [await service.read(session, s) for s in rows]
 
 
 @router.get(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import NotFound
+from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
 from services.registry.models import ProjectSystem, System
 
 
@@ -78,15 +80,37 @@ async def count_live(session: AsyncSession, unit_id: uuid.UUID) -> int:
     )
 
 
+# The orders the catalog may take (?sort=, "-" for descending): column and its cursor type.
+SORTS: dict[str, tuple[Any, type[SortValue]]] = {
+    "name": (System.name, str),
+    "registered": (System.registered_at, datetime),
+}
+
+
 async def list_(
-    session: AsyncSession, *, tenant: str | None, unit_id: uuid.UUID | None, state: str | None
-) -> list[System]:
-    """Visible systems by tenant and name (at most 1000)."""
-    stmt = sa.select(System).order_by(System.tenant_id, System.name)
+    session: AsyncSession,
+    *,
+    tenant: str | None,
+    unit_id: uuid.UUID | None,
+    state: str | None,
+    sort: str = "name",
+    cursor: str | None = None,
+    limit: int = 200,
+) -> tuple[list[System], str | None]:
+    """One page of visible systems in the order ``sort`` and the cursor of the next
+    (None on the last); keyset on (the sort column, id), so rows never repeat or skip."""
+    key, _ = sort_of(sort, SORTS, "排序方式无效：可按系统名称或登记时间排序")
+    column, kind = SORTS[key]
+    stmt = sa.select(System)
     if tenant is not None:
         stmt = stmt.where(System.tenant_id == tenant)
     if unit_id is not None:
         stmt = stmt.where(System.unit_id == unit_id)
     if state is not None:
         stmt = stmt.where(System.state == state)
-    return list((await session.scalars(stmt.limit(1000))).all())
+    stmt = keyset(stmt, column, System.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
+    rows = list((await session.scalars(stmt)).all())
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_sorted_cursor(sort, getattr(last, column.key), last.id)

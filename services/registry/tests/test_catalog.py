@@ -127,3 +127,40 @@ async def test_a_unit_officer_maintains_only_its_units_systems(
     own = caller.headers(YUNAN, "unit_officer", unit=system.unit_id)
     r = await api.post(f"/v1/systems/{system.id}/operate", headers=own)
     assert r.status_code == 200 and r.json()["state"] == "in_operation"
+
+
+async def test_the_catalog_pages_without_repeating_or_skipping_a_system(
+    api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
+) -> None:
+    for _ in range(5):
+        await register(tree_db)
+    elsewhere = await register(tree_db, CHAOAN)
+    bureau = caller.headers(YUNAN, "bureau_officer")
+    for sort in ("name", "-registered"):
+        whole = await api.get("/v1/systems", headers=bureau, params={"sort": sort})
+        assert whole.status_code == 200 and "X-Next-Cursor" not in whole.headers
+        expected = [s["id"] for s in whole.json()]
+        assert len(expected) >= 5 and str(elsewhere.id) not in expected
+        seen: list[str] = []
+        params: dict[str, str | int] = {"sort": sort, "limit": 2}
+        while True:
+            page = await api.get("/v1/systems", headers=bureau, params=params)
+            assert page.status_code == 200 and len(page.json()) <= 2
+            seen += [s["id"] for s in page.json()]
+            if "X-Next-Cursor" not in page.headers:
+                break
+            params["cursor"] = page.headers["X-Next-Cursor"]
+        assert seen == expected  # same order, nothing twice, nothing left out
+    by_name = await api.get("/v1/systems", headers=bureau, params={"limit": 2})
+    names = [s["name"] for s in by_name.json()]
+    assert names == sorted(names)
+    for params in (
+        {"cursor": "不是游标"},
+        {"cursor": by_name.headers["X-Next-Cursor"], "sort": "-registered"},
+    ):
+        bad = await api.get("/v1/systems", headers=bureau, params=params)
+        assert bad.status_code == 422, bad.text
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.json()["field"] == "cursor" and "游标无效" in bad.json()["detail"]
+    unknown = await api.get("/v1/systems", headers=bureau, params={"sort": "colour"})
+    assert unknown.status_code == 422 and "排序方式无效" in unknown.json()["detail"]
