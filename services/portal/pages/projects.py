@@ -468,6 +468,8 @@ async def project_page(
     elif tab == "budget":
         # Budget and acceptance learn of a project from events: absent until then (404 → None).
         shown["budget"] = await _optional(user, "budget", f"/v1/projects/{project_id}/budget")
+        # A line of new fiscal funds names the finance opinion: a project file (archive).
+        shown["docs"] = await _documents(user, project_id)
     elif tab in ("implementation", "acceptance"):
         if state not in before_acceptance:
             shown["acceptance"] = await _optional(
