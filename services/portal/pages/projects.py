@@ -368,7 +368,13 @@ NOTICE_TABS = {
     **{code: "budget" for code in FUNDS_NOTICES},
 }
 # A refused form of another page module is shown again on its tab (by its address).
-PATH_TABS = {"/funds/": "budget", "/extensions": "acceptance", "/exceptions": "decision"}
+# (POST /catalog comes back here only for a system registered from the project's 验收 tab.)
+PATH_TABS = {
+    "/funds/": "budget",
+    "/extensions": "acceptance",
+    "/exceptions": "decision",
+    "/catalog": "acceptance",
+}
 # The project states an action leads to. The registry learns of them from the owning
 # service's events a moment later; the page waits for that so its badge is not stale.
 SETTLED_STATES = {
