@@ -7,6 +7,7 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 
+from libs.vocab import PROJECT_TABS
 from tests.browser.conftest import ARTIFACTS
 
 _AXE = Axe()
@@ -49,3 +50,9 @@ def look(page: Any, name: str) -> None:
         for v in bad
     ]
     assert not bad, f"{name}: accessibility violations:\n" + "\n".join(summary)
+
+
+def open_tab(page: Any, project_id: str, tab: str) -> None:
+    """Open one tab of a project's page (概况, 资金, 验收, 档案 …: ``?tab=`` code, libs/vocab PROJECT_TABS)."""
+    assert tab in PROJECT_TABS, f"no such tab: {tab}"
+    page.goto(f"/projects/{project_id}?tab={tab}")

@@ -20,7 +20,7 @@ import pytest
 from libs.common.deadlines import today_in_china
 from libs.common.testing.clamd import clamd_binary
 from libs.common.testing.platform import RunningPlatform
-from tests.browser.support import login, look
+from tests.browser.support import login, look, open_tab
 from tests.integration.acceptance_support import (
     UNITS,
     build,
@@ -77,7 +77,7 @@ def test_potou_bureau_passes_archive_acceptance_on_its_page_with_the_test_signat
         pytest.skip("ClamAV (clamd) is not installed: 档案验收 cannot pass without a virus scan")
     pid = completed_potou_project["project"]
     page = _bureau(new_page)
-    page.goto(f"/projects/{pid}")
+    open_tab(page, pid, "archive")
     page.click("#archive button:has-text('生成归档信息包')")
     page.wait_for_selector("#archive table")
     page.click("#archive a:has-text('档案验收')")
@@ -97,7 +97,7 @@ def test_potou_bureau_passes_archive_acceptance_on_its_page_with_the_test_signat
     assert "开发环境：病毒库仅含测试特征码" in result
     look(page, "40-archive-acceptance-passed")
     # The acceptance service heard of it: the checklist item is satisfied on the project page.
-    page.goto(f"/projects/{pid}")
+    open_tab(page, pid, "acceptance")
     checklist = "section:has(#acc-h) tr:has-text('档案验收')"
     row = page.locator(checklist).first
     for _ in range(60):
@@ -137,7 +137,7 @@ def test_the_bureau_records_manual_items_and_every_report_stays_listed(
 ) -> None:
     pid = completed_potou_project["project"]
     page = _bureau(new_page)
-    page.goto(f"/projects/{pid}")
+    open_tab(page, pid, "archive")
     # The section loads after the page; the first test left a package in it.
     page.wait_for_selector("#archive button:has-text('生成归档信息包')")
     if page.locator("#archive table").count() == 0:

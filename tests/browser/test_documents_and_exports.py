@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.vocab import format_amount
-from tests.browser.support import login, look
+from tests.browser.support import login, look, open_tab
 from tests.integration.workflow_support import planned_project, run_to_end, submit, workflow_of
 from tests.support.registry import create_project, new_unit
 
@@ -106,7 +106,7 @@ def test_the_approval_prints_as_a_gongwen_and_downloads_as_the_archived_pdf(
 ) -> None:
     page = new_page()
     login(page, tenant=YUNAN, role="auditor")
-    page.goto(f"/projects/{approved['id']}")
+    open_tab(page, approved["id"], "workflow")  # the 立项批复 is the workflow's end
     page.get_by_role("link", name="查看公文（打印）").click()
     page.wait_for_url(f"**/projects/{approved['id']}/approval-document")
     sheet = page.locator("article.gongwen")
@@ -120,7 +120,7 @@ def test_the_approval_prints_as_a_gongwen_and_downloads_as_the_archived_pdf(
     assert color == "rgb(230, 0, 18)"
     look(page, "60-approval-gongwen-print-view")
 
-    page.goto(f"/projects/{approved['id']}")
+    open_tab(page, approved["id"], "workflow")  # the 立项批复 is the workflow's end
     pdf = _download(page, "下载 PDF", ".pdf").read_bytes()
     version = approved["filed"]["current_version"]
     assert hashlib.sha256(pdf).hexdigest() == version["sha256"]

@@ -10,6 +10,7 @@ A payment above a line's remainder is refused in Chinese and changes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,8 @@ import pytest
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.browser.support import login, look
+from tests.browser.support import login, look, open_tab
+from tests.integration import acceptance_support as acc
 from tests.integration.workflow_support import planned_project, run_to_end, submit, workflow_of
 
 YUNAN = "445322"
@@ -90,12 +92,12 @@ def _ok(page: Any, notice: str) -> None:
 def test_finance_unit_and_bureau_keep_the_projects_money_on_its_page(
     new_page: Any, approved: dict[str, str], browser_platform: RunningPlatform
 ) -> None:
-    pid, url, year = approved["pid"], f"/projects/{approved['pid']}?tab=budget", today_in_china().year
+    pid, year = approved["pid"], today_in_china().year
     today = today_in_china().isoformat()
 
     finance = new_page()
     login(finance, tenant=YUNAN, role="finance_officer")
-    finance.goto(url)
+    open_tab(finance, pid, "budget")
     assert finance.locator("#funds-h").count() == 1
     finance.fill("#arr-notice", f"郁财预〔{year}〕8号")
     finance.fill("#arr-year", str(year))
@@ -110,7 +112,7 @@ def test_finance_unit_and_bureau_keep_the_projects_money_on_its_page(
 
     unit = new_page()
     login(unit, tenant=YUNAN, role="unit_officer", unit=approved["unit_name"])
-    unit.goto(url)
+    open_tab(unit, pid, "budget")
     warning = unit.inner_text("#funds-outstanding")
     assert "尚未编报" in warning and "第三方测试费用" in warning and "第二十二条" in warning
     assert unit.locator("form[action$='/funds/arrangement']").count() == 0
@@ -158,7 +160,7 @@ def test_finance_unit_and_bureau_keep_the_projects_money_on_its_page(
 
     bureau = new_page()
     login(bureau, tenant=YUNAN, role="bureau_officer")
-    bureau.goto(url)
+    open_tab(bureau, pid, "budget")
     bureau.fill("#surplus-amount", "1万元")
     bureau.fill("#surplus-voucher", f"TH{year}-0001")
     _submit(bureau, "登记退回")
@@ -190,10 +192,10 @@ def test_finance_unit_and_bureau_keep_the_projects_money_on_its_page(
 def test_a_payment_above_the_lines_remainder_is_refused_in_chinese_and_changes_nothing(
     new_page: Any, approved: dict[str, str], browser_platform: RunningPlatform
 ) -> None:
-    pid, url = approved["pid"], f"/projects/{approved['pid']}"
+    pid = approved["pid"]
     unit = new_page()
     login(unit, tenant=YUNAN, role="unit_officer", unit=approved["unit_name"])
-    unit.goto(url)
+    open_tab(unit, pid, "budget")
     if unit.locator("#funds-lines").count() == 0:  # run alone: one line to pay from
         unit.select_option("#line-kind", "construction")
         unit.fill("#line-amount", "10万")
@@ -227,3 +229,18 @@ def test_a_payment_above_the_lines_remainder_is_refused_in_chinese_and_changes_n
     after = _budget(browser_platform, pid)
     assert after["disbursements"] == before["disbursements"]
     assert after["disbursed_total"] == before["disbursed_total"]
+
+
+def test_the_unit_names_the_finance_opinion_from_the_projects_files(
+    new_page: Any, approved: dict[str, str], browser_platform: RunningPlatform
+) -> None:
+    # New fiscal funds are budgeted with the finance department's opinion, a project file.
+    pid = approved["pid"]
+    acc.UNITS[pid] = approved["unit"]
+    title = f"财政评审意见{uuid.uuid4().hex[:4]}"
+    with browser_platform.client("archive") as archive:
+        acc.upload(browser_platform, archive, YUNAN, pid, "review_opinion", title)
+    unit = new_page()
+    login(unit, tenant=YUNAN, role="unit_officer", unit=approved["unit_name"])
+    open_tab(unit, pid, "budget")
+    assert title in unit.locator("#line-opinion option").all_inner_texts()

@@ -19,7 +19,7 @@ import pytest
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.browser.support import login, look
+from tests.browser.support import login, look, open_tab
 from tests.integration import acceptance_support as acc
 from tests.integration.workflow_support import planned_project
 from tests.support.registry import archive_document, create_project, new_unit, wait_state
@@ -70,11 +70,10 @@ def test_the_unit_sees_its_contracts_and_asks_for_an_extension_the_bureau_grants
 ) -> None:
     # 莱政办发〔2022〕6号 第二十三条第二款: not accepted within half a year → 延期验收申请.
     pid = acc.laizhou_project(browser_platform, clients)
-    url = f"/projects/{pid}"
     unit = new_page()
     name = _unit_name(browser_platform, clients["registry"], LAIZHOU, acc.UNITS[pid])
     login(unit, tenant=LAIZHOU, role="unit_officer", unit=name)
-    unit.goto(url)
+    open_tab(unit, pid, "implementation")
     records = unit.locator("#implementation table")
     records.wait_for()
     assert "公开招标" in unit.inner_text("#implementation")
@@ -83,6 +82,7 @@ def test_the_unit_sees_its_contracts_and_asks_for_an_extension_the_bureau_grants
         and "70万元（700,000元）" in records.inner_text()
     )
     assert unit.locator("#implementation a:has-text('查看合同文本')").count() == 1
+    open_tab(unit, pid, "acceptance")  # built: its deadlines are the acceptance's
     # A new last day before the present one is the acceptance service's to refuse.
     unit.fill("#ext-until-acceptance_due", "2024-08-01")
     unit.fill("#ext-reason-acceptance_due", "第三方测评排期延后")
@@ -117,7 +117,7 @@ def test_the_unit_sees_its_contracts_and_asks_for_an_extension_the_bureau_grants
     bureau.click("button:has-text('立即检查本辖区期限')")
     bureau.wait_for_url(re.compile(r"/deadlines\?notice=swept"))
     assert re.search(r"发出到期提醒 \d+ 条，逾期通知 \d+ 条", _notice(bureau))
-    unit.goto(url)
+    open_tab(unit, pid, "acceptance")
     assert "已同意延期" in unit.inner_text("section:has(#ext-h) table")
     assert "同意延期验收" in unit.inner_text("section:has(#ext-h) table")
 
@@ -160,7 +160,7 @@ def test_the_bureau_commits_and_makes_the_double_random_draw(
     unit = new_page()
     name = _unit_name(browser_platform, clients["registry"], LAIZHOU, acc.UNITS[pid])
     login(unit, tenant=LAIZHOU, role="unit_officer", unit=name)
-    unit.goto(f"/projects/{pid}")
+    open_tab(unit, pid, "acceptance")
     unit.locator("#psys-name").wait_for()
     unit.fill("#psys-name", "")
     unit.click("form:has(#psys-name) button:has-text('登记系统')")
@@ -198,9 +198,10 @@ def test_the_bureau_terminates_a_project_with_its_reason(
     bureau.wait_for_url(re.compile(rf"/projects/{pid}\?notice=terminated$"))
     assert "项目已终止" in _notice(bureau)
     assert "已终止" in bureau.inner_text("h1")
-    assert "建设内容已并入全市统一平台" in bureau.inner_text("section:has(#hist-h)")
     assert bureau.locator("button:has-text('终止项目')").count() == 0
     look(bureau, "45-project-terminated")
+    open_tab(bureau, pid, "history")
+    assert "建设内容已并入全市统一平台" in bureau.inner_text("section:has(#hist-h)")
 
 
 @_WHOLE_PROJECT
@@ -242,7 +243,7 @@ def test_a_returned_review_lets_the_unit_replace_evidence_the_reviewer_then_open
     assert r.status_code == 200, r.text
     wait_state(platform, c["registry"], YUNAN, pid, "completed")
 
-    url = f"/projects/{pid}"
+    url = f"/projects/{pid}?tab=acceptance"
     unit = new_page()
     login(
         unit,
@@ -250,7 +251,7 @@ def test_a_returned_review_lets_the_unit_replace_evidence_the_reviewer_then_open
         role="unit_officer",
         unit=_unit_name(platform, c["registry"], YUNAN, acc.UNITS[pid]),
     )
-    unit.goto(url)
+    open_tab(unit, pid, "acceptance")
     assert "证明材料不完整，请补充。" in unit.inner_text("section:has(#acc-h)")  # why it came back
     unit.click("button:has-text('申请审核')")
     unit.wait_for_url(re.compile(rf"/projects/{pid}\?notice=review$"))
@@ -273,7 +274,7 @@ def test_a_returned_review_lets_the_unit_replace_evidence_the_reviewer_then_open
 
     bureau = new_page()
     login(bureau, tenant=YUNAN, role="bureau_officer")
-    bureau.goto(url)
+    open_tab(bureau, pid, "acceptance")
     link = bureau.locator(f"section:has(#acc-h) a[href='/documents/{second}/content']")
     assert link.inner_text() == "补充后的证明材料"
     opened = bureau.request.get(link.get_attribute("href"))
@@ -440,7 +441,7 @@ def test_the_named_authority_lifts_a_softened_rule_for_one_draft(
     )["id"]
     bureau = new_page()
     login(bureau, tenant=POTOU, role="bureau_officer")
-    bureau.goto(f"/projects/{pid}")
+    open_tab(bureau, pid, "decision")
     form = bureau.locator("#exceptions form")
     form.wait_for()
     choice = form.locator("label:has-text('第八条第（一）项')")

@@ -370,7 +370,13 @@ NOTICE_TABS = {
     **{code: "budget" for code in FUNDS_NOTICES},
 }
 # A refused form of another page module is shown again on its tab (by its address).
-PATH_TABS = {"/funds/": "budget", "/extensions": "acceptance", "/exceptions": "decision"}
+# (POST /catalog comes back here only for a system registered from the project's 验收 tab.)
+PATH_TABS = {
+    "/funds/": "budget",
+    "/extensions": "acceptance",
+    "/exceptions": "decision",
+    "/catalog": "acceptance",
+}
 # The project states an action leads to. The registry learns of them from the owning
 # service's events a moment later; the page waits for that so its badge is not stale.
 SETTLED_STATES = {
@@ -470,6 +476,8 @@ async def project_page(
     elif tab == "budget":
         # Budget and acceptance learn of a project from events: absent until then (404 → None).
         shown["budget"] = await _optional(user, "budget", f"/v1/projects/{project_id}/budget")
+        # A line of new fiscal funds names the finance opinion: a project file (archive).
+        shown["docs"] = await _documents(user, project_id)
     elif tab in ("implementation", "acceptance"):
         if state not in before_acceptance:
             shown["acceptance"] = await _optional(
