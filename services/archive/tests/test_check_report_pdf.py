@@ -1,6 +1,6 @@
 """The 四性检测 report as PDF (issue 18): what a reader downloads, and who may.
 
-One archive process over HTTP (the fixture of :mod:`test_http_hostile`), a
+One archive process over HTTP (the fixture of :mod:`http_platform`), a
 project with one file packaged and checked; the PDF is read back with pypdf.
 """
 
@@ -14,7 +14,7 @@ import pypdf
 from libs.common.testing.platform import RunningPlatform
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.archive.tests import samples
-from services.archive.tests.test_http_hostile import COUNTY, OTHER, archive, form, project
+from services.archive.tests.http_platform import COUNTY, OTHER, archive, form, project
 
 __all__ = ["archive"]  # the module-scoped archive this module's tests share
 
