@@ -40,6 +40,9 @@ class Uploaded(StoredCopy):
     seq: int = Field(ge=1, description="版本序号")
     filename: str
     legal_hold: bool
+    project_id: Id | None = Field(
+        default=None, description="上传时归入的项目（首个版本随项目上传时）"
+    )
 
 
 class Attached(Payload):

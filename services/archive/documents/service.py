@@ -111,8 +111,13 @@ async def record_version(
     content_type: str,
     hold_requested: bool,
     actor: dict[str, Any],
+    project_id: uuid.UUID | None = None,
 ) -> tuple[DocumentVersion, StoredObject]:
-    """The rows of a version whose bytes are in the store, unlocked (locked after commit)."""
+    """The rows of a version whose bytes are in the store, unlocked (locked after commit).
+
+    ``project_id``: the project the upload files the document under, named in the
+    event so that the project's audit trail shows the filing itself (ADR 0011).
+    """
     now = _now()
     until = retain_until(RETENTION_YEARS[document.retention_period], now=now)
     obj = StoredObject(
@@ -159,6 +164,7 @@ async def record_version(
         # The lock this version gets once the row has committed (read back then).
         retention={"mode": "COMPLIANCE", "until": until.isoformat()},
         legal_hold=hold_requested,
+        **({"project_id": str(project_id)} if project_id is not None else {}),
     )
     return version, obj
 
@@ -197,6 +203,7 @@ async def create_document_rows(
         content_type=content_type,
         hold_requested=meta.legal_hold,
         actor=actor,
+        project_id=meta.project_id,
     )
     if meta.project_id is not None:
         await attach(
