@@ -66,7 +66,12 @@ MACHINE_TEXT = {
 }
 # Not pages: downloads, the login round trip, static files.
 PROJECT = re.compile(r"/projects/[0-9a-f-]{36}")
-SKIP = re.compile(r"^/(?:static/|login|logout|callback|signed-out|resume|documents/[^/]+/content)")
+# Not pages: sign-in, static files, and downloads (file contents, .xlsx exports, PDFs,
+# packages), which open no page to read.
+SKIP = re.compile(
+    r"^/(?:static/|login|logout|callback|signed-out|resume|documents/[^/]+/content|exports/)"
+    r"|\.(?:pdf|xlsx|zip)$|/(?:content|pdf)$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +130,7 @@ def _links(page: Any, origin: str) -> list[str]:
     out = []
     for href in hrefs:
         parts = urlsplit(href)
-        if f"{parts.scheme}://{parts.netloc}" != origin or SKIP.match(parts.path):
+        if f"{parts.scheme}://{parts.netloc}" != origin or SKIP.search(parts.path):
             continue
         out.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     return out

@@ -266,8 +266,16 @@ def test_redelivered_submitted_event_never_opens_a_second_workflow(
     bureau = platform.headers(YUNAN, "bureau_officer")
 
     def mine() -> list[dict[str, Any]]:
-        items = approval.get("/v1/tasks", headers=bureau, params={"limit": 500}).json()["items"]
-        return [t for t in items if t.get("project_id") == pid]
+        # The whole queue, page by page (at most 200 a page).
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": 200}
+        while True:
+            page = approval.get("/v1/tasks", headers=bureau, params=params)
+            assert page.status_code == 200, page.text
+            items += page.json()["items"]
+            if not page.json().get("next_cursor"):
+                return [t for t in items if t.get("project_id") == pid]
+            params["cursor"] = page.json()["next_cursor"]
 
     # Events of a tenant are consumed in order: once a later submission has its
     # workflow, the redelivered event has been handled too.
