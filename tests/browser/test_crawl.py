@@ -139,7 +139,13 @@ def _links(page: Any, origin: str) -> list[str]:
 def _problems(page: Any, url: str, *, run_axe: bool) -> list[str]:
     found = []
     # The sections htmx loads into the page (documents, archive) replace their placeholders.
-    page.wait_for_function("!document.querySelector(\"[hx-trigger='load']\")")
+    try:
+        page.wait_for_function("!document.querySelector(\"[hx-trigger='load']\")")
+    except Exception:  # a section that never loads reads 正在读取…… for good: say which
+        stuck = page.eval_on_selector_all(
+            "[hx-trigger='load']", "els => els.map(e => e.getAttribute('hx-get'))"
+        )
+        found.append(f"{url}: sections never loaded: {stuck}")
     text = page.inner_text("body")
     for what, pattern in MACHINE_TEXT.items():
         for m in list(pattern.finditer(text))[:3]:
