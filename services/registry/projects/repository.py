@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Invalid, NotFound
+from libs.common.errors import NotFound
+from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
 from services.registry.models import (
     AnnualPlan,
     DemandItem,
@@ -121,48 +120,15 @@ async def history(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectH
     )
 
 
-# The orders a list may take (?sort=, "-" for descending) and the column each reads.
-SORTS: dict[str, Any] = {
-    "created": Project.created_at,
-    "name": Project.name,
-    "amount": Project.amount,
-    "year": Project.year,
+# The orders a list may take (?sort=, "-" for descending): the column each reads, its type.
+SORTS: dict[str, tuple[Any, type[Any]]] = {
+    "created": (Project.created_at, datetime),
+    "name": (Project.name, str),
+    "amount": (Project.amount, int),
+    "year": (Project.year, int),
 }
 DEFAULT_SORT = "-created"
-
-
-def sort_of(sort: str) -> tuple[str, bool]:
-    """``"-amount"`` → ("amount", descending); an unknown order is refused in Chinese."""
-    key, descending = sort.removeprefix("-"), sort.startswith("-")
-    if key not in SORTS:
-        raise Invalid("sort", "排序方式无效：可按创建时间、名称、金额或年度排序")
-    return key, descending
-
-
-def encode_cursor(project: Project, sort: str = DEFAULT_SORT) -> str:
-    """The keyset position after ``project`` in the order ``sort``: (sort, value, id)."""
-    key, _ = sort_of(sort)
-    value = getattr(project, SORTS[key].key)
-    shown = value.isoformat() if isinstance(value, datetime) else value
-    raw = json.dumps([sort, shown, str(project.id)], ensure_ascii=False)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str = DEFAULT_SORT) -> tuple[Any, uuid.UUID]:
-    """The (value, id) a cursor made for ``sort`` points after; another order's cursor is refused."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        made_for, value, pid = json.loads(raw)
-        if made_for != sort:
-            raise ValueError(made_for)
-        key, _ = sort_of(sort)
-        if key == "created":
-            value = datetime.fromisoformat(value)
-        elif not isinstance(value, str if key == "name" else int):
-            raise ValueError(value)
-        return value, uuid.UUID(pid)
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Invalid("cursor", "游标无效（或属于另一种排序）") from exc
+_BAD_SORT = "排序方式无效：可按创建时间、名称、金额或年度排序"
 
 
 def escape_like(text: str) -> str:
@@ -186,8 +152,8 @@ async def list_(
 ) -> tuple[list[Project], str | None]:
     """Visible projects in the order ``sort`` (newest first by default), filtered;
     keyset pagination on (the sort column, id)."""
-    key, descending = sort_of(sort)
-    ordered_by = SORTS[key]
+    key, _ = sort_of(sort, SORTS, _BAD_SORT)
+    ordered_by, kind = SORTS[key]
     stmt = sa.select(Project)
     for column, value in (
         (Project.tenant_id, tenant),
@@ -205,16 +171,11 @@ async def list_(
     if q:
         # Chinese names have no word boundaries: substring match, not word search.
         stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
-    if cursor:
-        value, pid = decode_cursor(cursor, sort)
-        position = sa.tuple_(ordered_by, Project.id)
-        after = sa.tuple_(sa.literal(value), sa.literal(pid))
-        stmt = stmt.where(position < after if descending else position > after)
-    if descending:
-        stmt = stmt.order_by(ordered_by.desc(), Project.id.desc())
-    else:
-        stmt = stmt.order_by(ordered_by.asc(), Project.id.asc())
-    rows = list((await session.scalars(stmt.limit(limit + 1))).all())
+    stmt = keyset(stmt, ordered_by, Project.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
+    rows = list((await session.scalars(stmt)).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1], sort) if more and rows else None)
+    if not (more and rows):
+        return rows, None
+    last = rows[-1]
+    return rows, encode_sorted_cursor(sort, getattr(last, ordered_by.key), last.id)
