@@ -25,6 +25,10 @@ from services.registry.projects import lifecycle, repository, service
 log = logging.getLogger(__name__)
 
 
+class EarlyEvent(Exception):
+    """The event fits a later state of the project than the one it is in: retry, don't reject."""
+
+
 async def _drive(
     session: AsyncSession,
     event: Event,
@@ -55,6 +59,9 @@ async def _drive(
             log.info("%s for an earlier submission of %s skipped", event.type, project_id)
             return
     transition = lifecycle.find(project.state, trigger, route)
+    if transition is None and lifecycle.awaits_precursor(project.state, trigger):
+        # Retried with the runner's backoff; dead-lettered after max_deliver if it never fits.
+        raise EarlyEvent(f"{event.type} 早于其前序事件到达：项目 {project_id} 仍处于 {project.state}")
     if transition is None:
         state = lifecycle.STATES.get(project.state, project.state)
         raise Reject(

@@ -105,6 +105,41 @@ def find(source: str, trigger: str, route: str | None = None) -> Transition | No
     return None
 
 
+# Edges that move a project back or end it: an event waiting for its precursor
+# never needs one of them, and the registry's own actions (``registry:*``) are
+# applied when they are asked for, so none of them is ever still on its way.
+_RETREATS: Final[frozenset[str]] = frozenset(
+    {DECISION_FAILED, RETURNED, ACCEPTANCE_RETURNED, TERMINATION_FILED}
+)
+
+
+def awaits_precursor(source: str, trigger: str) -> bool:
+    """Whether ``trigger`` would apply once other services' events move ``source`` forward.
+
+    Events of different services travel on different subjects, and a message
+    redelivered after a crash comes after ones published later: the
+    acceptance service's ``review_requested`` may reach the registry before
+    its ``completed``. Such an event is early, not wrong — it is retried
+    rather than dead-lettered.
+    """
+    targets = {t.source for t in TRANSITIONS if t.trigger == trigger}
+    seen, frontier = {source}, [source]
+    while frontier:
+        state = frontier.pop()
+        for t in TRANSITIONS:
+            if (
+                t.source == state
+                and t.target not in seen
+                and t.trigger not in _RETREATS
+                and not t.trigger.startswith("registry:")
+            ):
+                if t.target in targets:
+                    return True
+                seen.add(t.target)
+                frontier.append(t.target)
+    return False
+
+
 def require(source: str, trigger: str, route: str | None = None) -> Transition:
     """Like :func:`find`, but an illegal transition is a 409 problem."""
     t = find(source, trigger, route)

@@ -188,3 +188,35 @@ async def test_a_decision_the_registry_cannot_apply_is_rejected(
         .where(ProjectHistory.project_id == project.id)
     )
     assert steps == 3 and (project.state, project.route) == ("under_review", "approval")
+
+
+def _approved(tenant: str, project_id: object) -> Event:
+    return make_event(
+        tenant=tenant,
+        service="approval",
+        aggregate="project",
+        event="approved",
+        data={"tenant": tenant, "project_id": str(project_id), "opinion": "同意"},
+        actor=system_actor("approval.test", tenant),
+    )
+
+
+async def test_an_event_ahead_of_its_precursor_is_retried_and_a_crossed_one_rejected(
+    db: AsyncSession,
+) -> None:
+    # The approval arrives before the decision that put the project under review (a
+    # redelivery after a crash comes later than events published since): the runner
+    # must retry it, not dead-letter it. Once the project is rejected it never fits.
+    project = await make_project(db, await make_unit(db))
+    await service.submit_project(
+        db, project=project, submitted_on=None, expected_version=None, actor=actor()
+    )
+    with pytest.raises(handlers.EarlyEvent):
+        await handlers.on_transition(lifecycle.APPROVED)(db, _approved(YUNAN, project.id))
+    assert project.state == "submitted"
+    await handlers.on_decided(db, decided(YUNAN, project.id, "approval"))
+    await handlers.on_transition(lifecycle.APPROVED)(db, _approved(YUNAN, project.id))
+    assert project.state == "approved"
+    with pytest.raises(Reject):
+        await handlers.on_transition(lifecycle.REJECTED)(db, _approved(YUNAN, project.id))
+    assert project.state == "approved"
