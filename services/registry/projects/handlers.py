@@ -61,7 +61,9 @@ async def _drive(
     transition = lifecycle.find(project.state, trigger, route)
     if transition is None and lifecycle.awaits_precursor(project.state, trigger):
         # Retried with the runner's backoff; dead-lettered after max_deliver if it never fits.
-        raise EarlyEvent(f"{event.type} 早于其前序事件到达：项目 {project_id} 仍处于 {project.state}")
+        raise EarlyEvent(
+            f"{event.type} 早于其前序事件到达：项目 {project_id} 仍处于 {project.state}"
+        )
     if transition is None:
         state = lifecycle.STATES.get(project.state, project.state)
         raise Reject(
