@@ -15,7 +15,7 @@ down:
 
 # The whole test suite (what CI runs).
 test: setup
-	.venv/bin/python -m pytest -q -p no:cacheprovider
+	.venv/bin/python -m pytest -q -p no:cacheprovider --durations=40
 
 lint: setup
 	.venv/bin/ruff check .
