@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
@@ -58,53 +59,69 @@ async def _jurisdictions(user: User) -> list[dict[str, Any]]:
     return sorted(tenants, key=lambda t: (t["code"] != user.tenant, t["code"]))
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectFilters:
+    """The project list's filters and order (?state=&route=&q=&tenant=&year=&unit_id=&sort=).
+
+    The list and its Excel export read them alike, so the workbook holds the table's rows.
+    """
+
+    state: str = ""
+    route: str = ""
+    q: str = ""
+    tenant: str = ""
+    year: str = ""
+    unit_id: str = ""
+    sort: str = "-created"
+
+    @property
+    def order(self) -> str:
+        """The order asked for if the registry offers it, else newest first."""
+        return self.sort if self.sort.removeprefix("-") in SORTABLE else "-created"
+
+    def query(self) -> dict[str, Any]:
+        """The registry's ``GET /v1/projects`` parameters."""
+        return {
+            "state": self.state,
+            "route": self.route,
+            "q": self.q,
+            "tenant": self.tenant,
+            "year": self.year if self.year.isdigit() else None,
+            "unit_id": self.unit_id or None,
+            "sort": self.order,
+        }
+
+    def shown(self) -> dict[str, str]:
+        """The filters as the page's form and links keep them."""
+        shown = {name: getattr(self, name) for name in ("state", "route", "q", "tenant", "year")}
+        return shown | ({"unit_id": self.unit_id} if self.unit_id else {})
+
+
+Filters = Annotated[ProjectFilters, Depends()]
+
+
 @router.get("/projects", response_class=HTMLResponse)
 async def list_projects(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    route: str = "",
-    q: str = "",
-    tenant: str = "",
-    year: str = "",
-    cursor: str = "",
-    unit_id: str = "",
-    sort: str = "-created",
-    page_no: int = 1,
+    request: Request, user: CurrentUser, filters: Filters, cursor: str = "", page_no: int = 1
 ) -> HTMLResponse:
     user.require(*READERS)
-    if sort.removeprefix("-") not in SORTABLE:
-        sort = "-created"
-    page = await user.api.get(
-        "registry",
-        "/v1/projects",
-        state=state,
-        route=route,
-        q=q,
-        tenant=tenant,
-        year=year if year.isdigit() else None,
-        unit_id=unit_id or None,
-        cursor=cursor,
-        sort=sort,
-        limit=PAGE_SIZE,
-    )
+    query = filters.query()
+    page = await user.api.get("registry", "/v1/projects", **query, cursor=cursor, limit=PAGE_SIZE)
     tenants = await _jurisdictions(user) if user.has("overseer") else []
-    filters = {"state": state, "route": route, "q": q, "tenant": tenant, "year": year}
-    if unit_id:
-        filters["unit_id"] = unit_id
+    own_unit = filters.unit_id and filters.unit_id == user.unit
     return render(
         request,
         "projects/list.html",
         user,
-        title="我的项目" if unit_id and unit_id == user.unit else "项目",
+        title="我的项目" if own_unit else "项目",
         page=page,
-        filters=filters,
-        sort=sort,
+        filters=filters.shown(),
+        sort=query["sort"],
         SORTABLE=SORTABLE,
         page_no=max(page_no, 1),
         page_size=PAGE_SIZE,
         tenants=tenants,
-        own_unit=unit_id and unit_id == user.unit,
+        own_unit=own_unit,
     )
 
 
