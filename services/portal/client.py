@@ -152,12 +152,14 @@ class Api:
         json: Any = None,
         *,
         idempotent: bool = True,
+        key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
+        """POST ``json``; an ``Idempotency-Key`` goes with it: ``key`` (a form's own) or a fresh one."""
         extra = dict(headers or {})
         if idempotent:
             # A double click or a retried form must not create twice (the services honour the key).
-            extra.setdefault("Idempotency-Key", str(uuid.uuid4()))
+            extra.setdefault("Idempotency-Key", key or str(uuid.uuid4()))
         r = await self.request("POST", service, path, json=json, headers=extra)
         return r.json() if r.content else None
 

@@ -94,9 +94,7 @@ async def create_tenant(request: Request, user: CurrentUser) -> Response:
             "level": choice(form, "level", "层级", TENANT_LEVELS),
             "parent_code": _code(form, "parent_code", "上级行政区划代码", required=False),
         }
-        await user.api.post(
-            "registry", "/v1/tenants", body, headers={"Idempotency-Key": form_key(form)}
-        )
+        await user.api.post("registry", "/v1/tenants", body, key=form_key(form))
 
     async def again(message: str, status: int) -> Response:
         return await admin_page(request, user, Shown(message, status=status, values=dict(form)))

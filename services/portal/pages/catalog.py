@@ -140,8 +140,7 @@ async def register_system(request: Request, user: CurrentUser) -> Response:
 
     async def act() -> None:
         body = _system_body(form)
-        key = {"Idempotency-Key": form_key(form)}
-        created.update(await user.api.post("registry", "/v1/systems", body, headers=key))
+        created.update(await user.api.post("registry", "/v1/systems", body, key=form_key(form)))
 
     async def again(message: str, status: int) -> Response:
         if back:
@@ -257,7 +256,7 @@ async def operate(request: Request, user: CurrentUser, system_id: str) -> Respon
             "registry",
             f"/v1/systems/{system_id}/operate",
             None,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     then = f"{back}?notice=system_operating" if back else f"/catalog/{system_id}?notice=operating"
@@ -284,7 +283,7 @@ async def decommission(request: Request, user: CurrentUser, system_id: str) -> R
             "registry",
             f"/v1/systems/{system_id}/decommission",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     return await post_redirect_get(

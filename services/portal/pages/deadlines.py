@@ -57,7 +57,7 @@ async def request_extension(
             "acceptance",
             f"/v1/projects/{project_id}/deadlines/{code}/extensions",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     return await on_project_page(request, user, project_id, form, act, notice="extension")
@@ -87,7 +87,7 @@ async def decide_extension(request: Request, user: CurrentUser, extension_id: st
             "acceptance",
             f"/v1/extensions/{extension_id}/decision",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     async def again(message: str, status: int) -> Response:
@@ -191,9 +191,7 @@ async def sweep(request: Request, user: CurrentUser) -> Response:
     result: dict[str, Any] = {}
 
     async def act() -> None:
-        answer = await user.api.post(
-            "acceptance", "/v1/deadlines/sweep", None, headers={"Idempotency-Key": form_key(form)}
-        )
+        answer = await user.api.post("acceptance", "/v1/deadlines/sweep", None, key=form_key(form))
         result.update(answer or {})
 
     async def again(message: str, status: int) -> Response:
@@ -294,9 +292,7 @@ async def commit_draw(request: Request, user: CurrentUser) -> Response:
             "evaluator_pool": pool,
             "evaluator_count": _count(form, "evaluator_count", "抽取评估人员数", minimum=0),
         }
-        await user.api.post(
-            "acceptance", "/v1/draws", body, headers={"Idempotency-Key": form_key(form)}
-        )
+        await user.api.post("acceptance", "/v1/draws", body, key=form_key(form))
 
     async def again(message: str, status: int) -> Response:
         return await draws_page(request, user, Shown(message, status=status, values=dict(form)))
@@ -315,7 +311,7 @@ async def make_draw(request: Request, user: CurrentUser, draw_id: str) -> Respon
             "acceptance",
             f"/v1/draws/{draw_id}/execution",
             None,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     async def again(message: str, status: int) -> Response:

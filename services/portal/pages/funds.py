@@ -67,7 +67,7 @@ async def funds_action(request: Request, user: CurrentUser, project_id: str, nam
             service,
             path.format(project_id=project_id),
             json=body,
-            headers={"Idempotency-Key": key},
+            key=key,
         )
     except FormErrors as exc:
         return await _refused(request, user, project_id, name, exc.summary, 422, typed)

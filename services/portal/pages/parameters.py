@@ -105,9 +105,7 @@ async def record_parameter(request: Request, user: CurrentUser) -> Response:
             "document_date": date(form, "document_date", "文件日期"),
             "effective_from": date(form, "effective_from", "生效日期"),
         }
-        await user.api.post(
-            "approval", "/v1/policy/parameters", body, headers={"Idempotency-Key": form_key(form)}
-        )
+        await user.api.post("approval", "/v1/policy/parameters", body, key=form_key(form))
 
     async def again(message: str, status: int) -> Response:
         return await parameters_page(

@@ -294,7 +294,7 @@ async def submit_project(request: Request, user: CurrentUser, project_id: str) -
             "registry",
             f"/v1/projects/{project_id}/submit",
             {"submitted_on": on} if on else None,
-            headers={"Idempotency-Key": key} if key else None,
+            key=key,
         )
     except ApiError as exc:
         if exc.status == 401:

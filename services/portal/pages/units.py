@@ -65,9 +65,7 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
                     "统一社会信用代码须为18位，由数字和大写字母组成（不含I、O、Z、S、V），可不填"
                 )
         body = {"name": name, "credit_code": credit_code}
-        await user.api.post(
-            "registry", "/v1/units", body, headers={"Idempotency-Key": form_key(form)}
-        )
+        await user.api.post("registry", "/v1/units", body, key=form_key(form))
 
     async def again(message: str, status: int) -> Response:
         return await units_page(request, user, Shown(message, status=status, values=dict(form)))
