@@ -27,6 +27,7 @@ from services.portal.pages.forms import (
     form_key,
     new_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.pages.projects import project_page
@@ -211,12 +212,7 @@ async def show_system(
 
 
 def _again(request: Request, user: User, system_id: str, form: FormData) -> Any:
-    async def again(message: str, status: int) -> Response:
-        return await system_page(
-            request, user, system_id, Shown(message, status=status, values=dict(form))
-        )
-
-    return again
+    return redraw(system_page, request, user, system_id, form=form)
 
 
 @router.post("/catalog/{system_id}", response_class=HTMLResponse)

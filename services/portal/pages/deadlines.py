@@ -24,6 +24,7 @@ from services.portal.pages.forms import (
     date,
     form_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.pages.project_actions import on_project_page
@@ -194,9 +195,7 @@ async def sweep(request: Request, user: CurrentUser) -> Response:
         answer = await user.api.post("acceptance", "/v1/deadlines/sweep", None, key=form_key(form))
         result.update(answer or {})
 
-    async def again(message: str, status: int) -> Response:
-        return await deadlines_page(request, user, Shown(message, status=status))
-
+    again = redraw(deadlines_page, request, user)
     response = await post_redirect_get(act, then="/deadlines", again=again)
     if response.status_code == 303:
         sent = (result.get("sent") or {}).get(user.tenant) or {}
@@ -294,9 +293,7 @@ async def commit_draw(request: Request, user: CurrentUser) -> Response:
         }
         await user.api.post("acceptance", "/v1/draws", body, key=form_key(form))
 
-    async def again(message: str, status: int) -> Response:
-        return await draws_page(request, user, Shown(message, status=status, values=dict(form)))
-
+    again = redraw(draws_page, request, user, form=form)
     return await post_redirect_get(act, then="/draws?notice=committed", again=again)
 
 
@@ -314,7 +311,5 @@ async def make_draw(request: Request, user: CurrentUser, draw_id: str) -> Respon
             key=form_key(form),
         )
 
-    async def again(message: str, status: int) -> Response:
-        return await draws_page(request, user, Shown(message, status=status))
-
+    again = redraw(draws_page, request, user)
     return await post_redirect_get(act, then="/draws?notice=drawn", again=again)

@@ -25,6 +25,7 @@ from services.portal.pages.forms import (
     flag,
     form_key,
     post_redirect_get,
+    redraw,
     text,
     yuan,
 )
@@ -107,11 +108,9 @@ async def record_parameter(request: Request, user: CurrentUser) -> Response:
         }
         await user.api.post("approval", "/v1/policy/parameters", body, key=form_key(form))
 
-    async def again(message: str, status: int) -> Response:
-        return await parameters_page(
-            request, user, Shown(message, status=status, values=dict(form))
-        )
-
     return await post_redirect_get(
-        act, then="/parameters?notice=recorded", again=again, fields=FORM_FIELDS["parameter"]
+        act,
+        then="/parameters?notice=recorded",
+        again=redraw(parameters_page, request, user, form=form),
+        fields=FORM_FIELDS["parameter"],
     )

@@ -14,6 +14,7 @@ from services.portal.pages.forms import (
     Shown,
     form_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.web import CurrentUser, User, render
@@ -67,9 +68,9 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
         body = {"name": name, "credit_code": credit_code}
         await user.api.post("registry", "/v1/units", body, key=form_key(form))
 
-    async def again(message: str, status: int) -> Response:
-        return await units_page(request, user, Shown(message, status=status, values=dict(form)))
-
     return await post_redirect_get(
-        act, then="/units?registered=1", again=again, fields=FORM_FIELDS["unit"]
+        act,
+        then="/units?registered=1",
+        again=redraw(units_page, request, user, form=form),
+        fields=FORM_FIELDS["unit"],
     )
