@@ -309,6 +309,15 @@ class Api:
                 raise TimeoutError(f"{method} {service}{path} kept failing")
             time.sleep(0.5)
 
+    def expect(
+        self, what: str, ok: tuple[int, ...], service: str, method: str, path: str, **kw: Any
+    ) -> httpx.Response:
+        """:meth:`call`, and a ``RuntimeError`` naming ``what`` unless the status is one of ``ok``."""
+        r = self.call(service, method, path, **kw)
+        if r.status_code not in ok:
+            raise RuntimeError(f"{what}: {r.status_code} {r.text[:300]}")
+        return r
+
 
 class Downtime:
     """Seconds during which a part of the stack was down (killed, then restarting).
@@ -428,7 +437,9 @@ class Driver:
             "project_id": str(run.project_id),
             "step_id": "acceptance",
         }
-        r = self.api.call(
+        r = self.api.expect(
+            f"upload {doc_type}",
+            (201,),
             "archive",
             "POST",
             "/v1/documents",
@@ -437,8 +448,6 @@ class Driver:
             data=fields,
             files={"file": (f"{title}.pdf", content, "application/pdf")},
         )
-        if r.status_code != 201:
-            raise RuntimeError(f"upload {doc_type}: {r.status_code} {r.text[:300]}")
         doc_id: str = r.json()["id"]
         run.documents[doc_id] = hashlib.sha256(content).hexdigest()
         return doc_id
@@ -493,7 +502,9 @@ class Driver:
         }
         if item is not None:
             body["demand_item_id"] = item
-        r = self.api.call(
+        r = self.api.expect(
+            "create",
+            (201,),
             "registry",
             "POST",
             "/v1/projects",
@@ -502,10 +513,10 @@ class Driver:
             idempotent=True,
             json=body,
         )
-        if r.status_code != 201:
-            raise RuntimeError(f"create: {r.status_code} {r.text[:300]}")
         run.project_id = r.json()["id"]
-        r = self.api.call(
+        r = self.api.expect(
+            "submit",
+            (200,),
             "registry",
             "POST",
             f"/v1/projects/{run.project_id}/submit",
@@ -514,8 +525,6 @@ class Driver:
             idempotent=True,
             json={"submitted_on": prof.submitted_on} if prof.submitted_on else None,
         )
-        if r.status_code != 200:
-            raise RuntimeError(f"submit: {r.status_code} {r.text[:300]}")
         run.mark("submit")
 
     def _workflow(self, run: ProjectRun) -> dict[str, Any] | None:
@@ -583,7 +592,9 @@ class Driver:
             {"user": f"expert-{step['step_id'][:8]}-{i}", "name": n}
             for i, n in enumerate(("李专家", "王专家"))
         ]
-        r = self.api.call(
+        self.api.expect(
+            "experts",
+            (200, 409),
             "approval",
             "PUT",
             f"/v1/steps/{step['step_id']}/experts",
@@ -591,10 +602,10 @@ class Driver:
             role="bureau_officer",
             json={"experts": experts},
         )
-        if r.status_code not in (200, 409):
-            raise RuntimeError(f"experts: {r.status_code} {r.text[:300]}")
         for e in experts:
-            r = self.api.call(
+            self.api.expect(
+                "expert opinion",
+                (200, 409),
                 "approval",
                 "POST",
                 f"/v1/steps/{step['step_id']}/expert-opinions",
@@ -603,8 +614,6 @@ class Driver:
                 user=e["user"],
                 json={"conclusion": "agree", "opinion": f"{e['name']}：方案可行。"},
             )
-            if r.status_code not in (200, 409):
-                raise RuntimeError(f"expert opinion: {r.status_code} {r.text[:300]}")
 
     def build(self, run: ProjectRun) -> None:
         prof = profile(run.tenant)
@@ -723,7 +732,9 @@ class Driver:
             types = items.get(code, {}).get("doc_types") or [EVIDENCE_TYPE.get(code, "other")]
             doc = self._upload(run, types[0], code)
             self._has_doc(run, doc)
-            r = self.api.call(
+            self.api.expect(
+                f"evidence for {code}",
+                (200,),
                 "acceptance",
                 "PUT",
                 f"/v1/projects/{run.project_id}/review/items/{code}",
@@ -731,12 +742,12 @@ class Driver:
                 role="unit_officer",
                 json={"evidence_document_ids": [doc]},
             )
-            if r.status_code != 200:
-                raise RuntimeError(f"evidence for {code}: {r.status_code} {r.text[:300]}")
 
     def _conformity_review(self, run: ProjectRun) -> None:
         pid = run.project_id
-        r = self.api.call(
+        r = self.api.expect(
+            "review request",
+            (200,),
             "acceptance",
             "POST",
             f"/v1/projects/{pid}/review",
@@ -744,8 +755,6 @@ class Driver:
             role="unit_officer",
             json={},
         )
-        if r.status_code != 200:
-            raise RuntimeError(f"review request: {r.status_code} {r.text[:300]}")
         plan = r.json()["review_plan"]
         missing = [
             i["code"]
@@ -753,7 +762,9 @@ class Driver:
             if i["mandatory"] and not i["satisfied"] and i["code"] != "archive_acceptance"
         ]
         self._prove(run, missing)
-        r = self.api.call(
+        r = self.api.expect(
+            "review decision",
+            (200, 409),
             "acceptance",
             "POST",
             f"/v1/projects/{pid}/review/decision",
@@ -761,8 +772,6 @@ class Driver:
             role=plan.get("reviewer_role") or "bureau_officer",
             json={"outcome": "pass", "opinion": "符合建设标准"},
         )
-        if r.status_code not in (200, 409):
-            raise RuntimeError(f"review decision: {r.status_code} {r.text[:300]}")
 
     def lifecycle(self, run: ProjectRun, unit: str, item: str | None, year: int) -> ProjectRun:
         run.started = time.monotonic()
