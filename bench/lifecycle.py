@@ -51,7 +51,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -184,8 +184,20 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(root: Path, *, durable: bool = True) -> Iterator[Stack]:
-    """PostgreSQL, NATS, clamd, issuer, the five services, demo tenants and simulators."""
+def running_stack(
+    root: Path,
+    *,
+    durable: bool = True,
+    migrate: Callable[[str], object] | None = None,
+    code: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Stack]:
+    """PostgreSQL, NATS, clamd, issuer, the five services, demo tenants and simulators.
+
+    ``migrate(owner_url)`` builds the schema (default: every service's migrations of
+    this tree); the platform starts inside ``code()`` with ``env`` added to its
+    processes' environment, so a drill can run another release's tree.
+    """
     from libs.common.db.migrations import upgrade
 
     root.mkdir(parents=True, exist_ok=True)
@@ -206,24 +218,36 @@ def running_stack(root: Path, *, durable: bool = True) -> Iterator[Stack]:
     stack: Stack | None = None
     try:
         db = make_database(pg.admin_url, "lifecycle")
-        for service in SERVICES:
-            upgrade(service, db.owner)
-        with run_platform(
-            root / "platform",
-            app_url=db.app,
-            owner_url=db.owner,
-            relay_url=db.relay,
-            nats_url=nats_server.url,
-        ) as running:
-            if sock is not None:
+        if migrate is not None:
+            migrate(db.owner)
+        else:
+            for service in SERVICES:
+                upgrade(service, db.owner)
+        with (
+            code(),
+            run_platform(
+                root / "platform",
+                app_url=db.app,
+                owner_url=db.owner,
+                relay_url=db.relay,
+                nats_url=nats_server.url,
+            ) as running,
+        ):
+            running.env.update(env or {})
+            if sock is not None:  # restarts read it from here (the first start from os.environ)
                 running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
             admin = running.headers("440000", "platform_admin", user="admin")
             with running.client("registry") as registry:
-                for code, name, level, parent in DEMO_TENANTS:
+                for tenant_code, name, level, parent in DEMO_TENANTS:
                     r = registry.post(
                         "/v1/tenants",
                         headers=admin,
-                        json={"code": code, "name": name, "level": level, "parent_code": parent},
+                        json={
+                            "code": tenant_code,
+                            "name": name,
+                            "level": level,
+                            "parent_code": parent,
+                        },
                     )
                     assert r.status_code in (201, 409), r.text
             stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
