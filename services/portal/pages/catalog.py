@@ -31,6 +31,7 @@ from services.portal.pages.forms import (
     text,
 )
 from services.portal.pages.projects import project_page
+from services.portal.paging import known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -76,8 +77,7 @@ async def _catalog_page(
     page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
-    if sort.removeprefix("-") not in CATALOG_SORTS:
-        sort = "name"
+    sort = known_sort(sort, CATALOG_SORTS, "name")
     params = {"state": state, "sort": sort, "cursor": cursor, "limit": CATALOG_PAGE_SIZE}
     answer = await user.api.request("GET", "registry", "/v1/systems", params=params)
     systems = answer.json()
@@ -98,9 +98,11 @@ async def _catalog_page(
         state=state,
         sort=sort,
         SORTABLE=CATALOG_SORTS,
-        next_cursor=answer.headers.get("X-Next-Cursor"),
-        page_no=max(page_no, 1),
-        page_size=CATALOG_PAGE_SIZE,
+        **pager(
+            page_no=page_no,
+            page_size=CATALOG_PAGE_SIZE,
+            next_cursor=answer.headers.get("X-Next-Cursor"),
+        ),
         **shown.context(),
     )
 

@@ -29,6 +29,7 @@ from services.portal.pages.forms import (
 )
 from services.portal.pages.project_actions import on_project_page
 from services.portal.pages.projects import project_page
+from services.portal.paging import known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -131,8 +132,7 @@ async def deadlines_page(
     page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
-    if sort not in ("due", "-due"):
-        sort = "due"
+    sort = known_sort(sort, ("due",), "due")
     params = {"status": status_filter, "sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
     answer = await user.api.request("GET", "acceptance", "/v1/deadlines", params=params)
     # One call for every request awaiting a decision, not one per project on the page.
@@ -147,9 +147,11 @@ async def deadlines_page(
         pending=pending,
         status_filter=status_filter,
         sort=sort,
-        next_cursor=answer.headers.get("X-Next-Cursor"),
-        page_no=max(page_no, 1),
-        page_size=DEADLINES_PAGE_SIZE,
+        **pager(
+            page_no=page_no,
+            page_size=DEADLINES_PAGE_SIZE,
+            next_cursor=answer.headers.get("X-Next-Cursor"),
+        ),
         today=today_in_china().isoformat(),
         **shown.context(),
     )

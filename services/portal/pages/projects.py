@@ -16,6 +16,7 @@ from services.portal.client import ApiError
 from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.pages.funds_forms import FUNDS_NOTICES
+from services.portal.paging import known_sort
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +78,7 @@ class ProjectFilters:
     @property
     def order(self) -> str:
         """The order asked for if the registry offers it, else newest first."""
-        return self.sort if self.sort.removeprefix("-") in SORTABLE else "-created"
+        return known_sort(self.sort, SORTABLE, "-created")
 
     def query(self) -> dict[str, Any]:
         """The registry's ``GET /v1/projects`` parameters."""
