@@ -64,11 +64,16 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import httpx  # noqa: E402
 
-from govproj.dev.demo import DEMO_TENANTS  # noqa: E402
+from bench.support import (  # noqa: E402
+    migrated_database,
+    platform_on,
+    seed_demo_tenants,
+    stack_servers,
+)
 from libs.common.settings import SERVICES  # noqa: E402
 from libs.common.testing.clamd import start_clamd  # noqa: E402
-from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
-from libs.common.testing.platform import RunningPlatform, run_platform  # noqa: E402
+from libs.common.testing.infra import NatsProcess, PostgresProcess  # noqa: E402
+from libs.common.testing.platform import RunningPlatform  # noqa: E402
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database  # noqa: E402
 
 # The counties (and Laizhou) whose packs decide projects; round-robin in this order.
@@ -198,77 +203,45 @@ def running_stack(
     this tree); the platform starts inside ``code()`` with ``env`` added to its
     processes' environment, so a drill can run another release's tree.
     """
-    from libs.common.db.migrations import upgrade
-
     root.mkdir(parents=True, exist_ok=True)
     # Restarts under load on a shared 2-core machine are slow; the runs wait for them.
     os.environ.setdefault("GOVPROJ_TEST_READY_TIMEOUT", "240")
-    pg = PostgresProcess(root / "pg", free_port(), durable=durable).start()
-    conf = root / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n" if durable else "")
-    nats_server = NatsProcess(
-        root / "nats", free_port(), log_file=root / "nats.log", extra_args=("-c", str(conf))
-    ).start()
-    # The archive's SECU-01 needs a scanner to pass 四性检测.
-    clamd = start_clamd(root / "clamd")
-    sock = clamd.socket if clamd is not None else None
-    saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
-    if sock is not None:
-        os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
-    stack: Stack | None = None
-    try:
-        db = make_database(pg.admin_url, "lifecycle")
-        if migrate is not None:
-            migrate(db.owner)
-        else:
-            for service in SERVICES:
-                upgrade(service, db.owner)
-        with (
-            code(),
-            run_platform(
-                root / "platform",
-                app_url=db.app,
-                owner_url=db.owner,
-                relay_url=db.relay,
-                nats_url=nats_server.url,
-            ) as running,
-        ):
-            running.env.update(env or {})
-            if sock is not None:  # restarts read it from here (the first start from os.environ)
-                running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
-            admin = running.headers("440000", "platform_admin", user="admin")
-            with running.client("registry") as registry:
-                for tenant_code, name, level, parent in DEMO_TENANTS:
-                    r = registry.post(
-                        "/v1/tenants",
-                        headers=admin,
-                        json={
-                            "code": tenant_code,
-                            "name": name,
-                            "level": level,
-                            "parent_code": parent,
-                        },
-                    )
-                    assert r.status_code in (201, 409), r.text
-            stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
-            for tenant in LOAD_TENANTS:
-                stack.start_simulator(tenant)
-            yield stack
-    finally:
-        if stack is not None:
-            for proc in stack.sims.values():
-                if proc.poll() is None:
-                    proc.terminate()
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(10)
-        if clamd is not None:
-            clamd.stop()
-        if saved is None:
-            os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
-        else:
-            os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = saved
-        nats_server.stop()
-        pg.stop()
+    with stack_servers(root, durable=durable, nats_log=root / "nats.log") as (pg, nats_server):
+        # The archive's SECU-01 needs a scanner to pass 四性检测.
+        clamd = start_clamd(root / "clamd")
+        sock = clamd.socket if clamd is not None else None
+        saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
+        if sock is not None:
+            os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
+        stack: Stack | None = None
+        try:
+            if migrate is None:
+                db = migrated_database(pg.admin_url, "lifecycle")
+            else:
+                db = make_database(pg.admin_url, "lifecycle")
+                migrate(db.owner)
+            with code(), platform_on(root, db, nats_server.url) as running:
+                running.env.update(env or {})
+                if sock is not None:  # restarts read it from here (the first start: os.environ)
+                    running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
+                seed_demo_tenants(running)
+                stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
+                for tenant in LOAD_TENANTS:
+                    stack.start_simulator(tenant)
+                yield stack
+        finally:
+            if stack is not None:
+                for proc in stack.sims.values():
+                    if proc.poll() is None:
+                        proc.terminate()
+                        with contextlib.suppress(subprocess.TimeoutExpired):
+                            proc.wait(10)
+            if clamd is not None:
+                clamd.stop()
+            if saved is None:
+                os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
+            else:
+                os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = saved
 
 
 # ---- HTTP as the users do it -------------------------------------------------------------

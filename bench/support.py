@@ -12,9 +12,10 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -25,7 +26,15 @@ from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
 from libs.common.testing.platform import RunningPlatform, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
-__all__ = ["DurablePlatform", "durable_platform", "raw_commits", "seed_demo_tenants"]
+__all__ = [
+    "DurablePlatform",
+    "durable_platform",
+    "migrated_database",
+    "platform_on",
+    "raw_commits",
+    "seed_demo_tenants",
+    "stack_servers",
+]
 
 
 async def raw_commits(dsn: str, writers: int, seconds: float, *, doc: str) -> float:
@@ -62,6 +71,51 @@ class DurablePlatform:
 
 
 @contextmanager
+def stack_servers(
+    root: Path, *, durable: bool = True, nats_log: Path | None = None
+) -> Iterator[tuple[PostgresProcess, NatsProcess]]:
+    """PostgreSQL and NATS JetStream in ``root`` (durable: fsync'd, ``sync_interval: always``).
+
+    Both are stopped when the block ends, however it ends.
+    """
+    pg = PostgresProcess(root / "pg", free_port(), durable=durable).start()
+    conf = root / "nats.conf"
+    conf.write_text("jetstream {\n  sync_interval: always\n}\n" if durable else "")
+    nats_server = NatsProcess(
+        root / "nats", free_port(), log_file=nats_log, extra_args=("-c", str(conf))
+    ).start()
+    try:
+        yield pg, nats_server
+    finally:
+        nats_server.stop()
+        pg.stop()
+
+
+def migrated_database(
+    admin_url: str, name: str, *, services: tuple[str, ...] = SERVICES
+) -> DatabaseUrls:
+    """A fresh database ``name`` with the migrations of every one of ``services`` applied."""
+    urls = make_database(admin_url, name)
+    for service in services:
+        upgrade(service, urls.owner)
+    return urls
+
+
+def platform_on(
+    root: Path, urls: DatabaseUrls, nats_url: str, **options: Any
+) -> AbstractContextManager[RunningPlatform]:
+    """The services as processes in ``root / "platform"``, on ``urls``' database and ``nats_url``."""
+    return run_platform(
+        root / "platform",
+        app_url=urls.app,
+        owner_url=urls.owner,
+        relay_url=urls.relay,
+        nats_url=nats_url,
+        **options,
+    )
+
+
+@contextmanager
 def durable_platform(
     name: str, *, services: tuple[str, ...] = SERVICES
 ) -> Iterator[DurablePlatform]:
@@ -70,36 +124,22 @@ def durable_platform(
     Both servers are stopped when the block ends, however it ends.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
-    pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
-    conf = tmp / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-    nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
-    try:
-        urls = make_database(pg.admin_url, "bench")
-        for service in services:
-            upgrade(service, urls.owner)
-        with run_platform(
-            tmp / "platform",
-            app_url=urls.app,
-            owner_url=urls.owner,
-            relay_url=urls.relay,
-            nats_url=nats_server.url,
-            services=services,
-        ) as running:
+    with stack_servers(tmp) as (pg, nats_server):
+        urls = migrated_database(pg.admin_url, "bench", services=services)
+        with platform_on(tmp, urls, nats_server.url, services=services) as running:
             yield DurablePlatform(urls=urls, nats_url=nats_server.url, running=running)
-    finally:
-        nats_server.stop()
-        pg.stop()
 
 
 def seed_demo_tenants(running: RunningPlatform) -> dict[str, str]:
-    """Register the demo jurisdictions through the registry; the platform admin's headers."""
+    """Register the demo jurisdictions through the registry (once); the platform admin's headers."""
     admin = running.headers("440000", "platform_admin", user="admin")
     with running.client("registry") as registry:
         for code, name, level, parent in DEMO_TENANTS:
-            registry.post(
+            r = registry.post(
                 "/v1/tenants",
                 headers=admin,
                 json={"code": code, "name": name, "level": level, "parent_code": parent},
             )
+            # 409: already registered (a restarted bench); anything else leaves a tenant out.
+            assert r.status_code in (201, 409), r.text
     return admin
