@@ -64,17 +64,17 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import httpx  # noqa: E402
 
-from bench.support import (  # noqa: E402
-    migrated_database,
-    platform_on,
-    seed_demo_tenants,
-    stack_servers,
-)
+from bench.support import stack_servers  # noqa: E402
 from libs.common.settings import SERVICES  # noqa: E402
 from libs.common.testing.clamd import start_clamd  # noqa: E402
 from libs.common.testing.infra import NatsProcess, PostgresProcess  # noqa: E402
 from libs.common.testing.platform import RunningPlatform  # noqa: E402
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database  # noqa: E402
+from libs.common.testing.stack import (  # noqa: E402
+    platform_on,
+    seed_demo_tenants,
+    upgraded_database,
+)
 
 # The counties (and Laizhou) whose packs decide projects; round-robin in this order.
 LOAD_TENANTS = ("445322", "445102", "445103", "445122", "440804", "370683")
@@ -216,7 +216,7 @@ def running_stack(
         stack: Stack | None = None
         try:
             if migrate is None:
-                db = migrated_database(pg.admin_url, "lifecycle")
+                db = upgraded_database(pg.admin_url, "lifecycle")
             else:
                 db = make_database(pg.admin_url, "lifecycle")
                 migrate(db.owner)

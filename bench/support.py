@@ -12,27 +12,23 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from govproj.dev.demo import DEMO_TENANTS
-from libs.common.db.migrations import upgrade
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
-from libs.common.testing.platform import RunningPlatform, run_platform
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.pytest_plugin import DatabaseUrls
+from libs.common.testing.stack import platform_on, seed_demo_tenants, upgraded_database
 
 __all__ = [
     "DurablePlatform",
     "durable_platform",
-    "migrated_database",
-    "platform_on",
     "raw_commits",
-    "seed_demo_tenants",
+    "seed_demo_tenants",  # libs.common.testing.stack's, where the benches have always found it
     "stack_servers",
 ]
 
@@ -91,30 +87,6 @@ def stack_servers(
         pg.stop()
 
 
-def migrated_database(
-    admin_url: str, name: str, *, services: tuple[str, ...] = SERVICES
-) -> DatabaseUrls:
-    """A fresh database ``name`` with the migrations of every one of ``services`` applied."""
-    urls = make_database(admin_url, name)
-    for service in services:
-        upgrade(service, urls.owner)
-    return urls
-
-
-def platform_on(
-    root: Path, urls: DatabaseUrls, nats_url: str, **options: Any
-) -> AbstractContextManager[RunningPlatform]:
-    """The services as processes in ``root / "platform"``, on ``urls``' database and ``nats_url``."""
-    return run_platform(
-        root / "platform",
-        app_url=urls.app,
-        owner_url=urls.owner,
-        relay_url=urls.relay,
-        nats_url=nats_url,
-        **options,
-    )
-
-
 @contextmanager
 def durable_platform(
     name: str, *, services: tuple[str, ...] = SERVICES
@@ -125,21 +97,6 @@ def durable_platform(
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
     with stack_servers(tmp) as (pg, nats_server):
-        urls = migrated_database(pg.admin_url, "bench", services=services)
+        urls = upgraded_database(pg.admin_url, "bench", services=services)
         with platform_on(tmp, urls, nats_server.url, services=services) as running:
             yield DurablePlatform(urls=urls, nats_url=nats_server.url, running=running)
-
-
-def seed_demo_tenants(running: RunningPlatform) -> dict[str, str]:
-    """Register the demo jurisdictions through the registry (once); the platform admin's headers."""
-    admin = running.headers("440000", "platform_admin", user="admin")
-    with running.client("registry") as registry:
-        for code, name, level, parent in DEMO_TENANTS:
-            r = registry.post(
-                "/v1/tenants",
-                headers=admin,
-                json={"code": code, "name": name, "level": level, "parent_code": parent},
-            )
-            # 409: already registered (a restarted bench); anything else leaves a tenant out.
-            assert r.status_code in (201, 409), r.text
-    return admin
