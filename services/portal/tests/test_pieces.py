@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import FormData, UploadFile
 
 from libs.common.settings import SERVICES, CommonSettings
+from libs.vocab import format_amount as money
 from services.portal import session
 from services.portal.app import create_app
 from services.portal.charts import bar_chart
 from services.portal.client import ApiError
-from services.portal.labels import money
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.settings import PortalSettings
 from services.portal.web import templates
