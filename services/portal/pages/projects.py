@@ -11,7 +11,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
-from libs.vocab import CHANGE_KINDS, PROJECT_SORTS, PROJECT_TABS, AmountError, parse_amount
+from libs.vocab import (
+    CHANGE_KINDS,
+    PROJECT_SORTS,
+    PROJECT_TABS,
+    STATE_LABELS,
+    AmountError,
+    parse_amount,
+)
 from services.portal.client import ApiError
 from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
@@ -327,17 +334,13 @@ NOTICES = {
     "system_operating": "系统已投入运行。",
     "exception": "例外已决定，申报后的判定将据此放宽。",
 }
-# From approval on, the project page offers the next implementation or acceptance step.
-LIFECYCLE_STATES = (
-    "approved",
-    "filed",
-    "procuring",
-    "implementing",
-    "completed",
-    "acceptance_review",
-    "accepted",
-    "in_operation",
-    "evaluated",
+# From approval on (libs/vocab's order, less the refusals), up to its evaluation,
+# the project page offers the next implementation or acceptance step.
+_STATES = tuple(STATE_LABELS)
+LIFECYCLE_STATES = tuple(
+    s
+    for s in _STATES[_STATES.index("approved") : _STATES.index("evaluated") + 1]
+    if s not in ("rejected", "out_of_scope")
 )
 
 
