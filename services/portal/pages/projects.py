@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from libs.common.deadlines import today_in_china
 from libs.vocab import (
@@ -213,31 +215,50 @@ async def demand_options(
     )
 
 
-@router.post("/projects/new", response_class=HTMLResponse)
-async def create_project(request: Request, user: CurrentUser) -> Response:
-    user.require("unit_officer")
-    form = await request.form()
+async def _save(
+    request: Request,
+    user: User,
+    *,
+    project: dict[str, Any] | None,
+    form: FormData,
+    act: Callable[[dict[str, Any]], Awaitable[str]],
+) -> Response:
+    """``act(body)`` with the form's registry body, then to the page it names (303).
+
+    A form the console refuses comes back with its fields' messages (422); a
+    service's refusal with its message; a 401 goes on to the login.
+    """
     values = _values_of_form(form)
     try:
-        body = project_payload(form)
-        created = await user.api.post("registry", "/v1/projects", body)
+        then = await act(project_payload(form))
     except FormErrors as exc:
         return await _form_page(
             request,
             user,
-            project=None,
+            project=project,
             values=values,
             errors=exc.errors,
             error=exc.summary,
             status=422,
         )
     except ApiError as exc:
-        if exc.status in (401,):
+        if exc.status == 401:
             raise
         return await _form_page(
-            request, user, project=None, values=values, error=exc.message, status=exc.status
+            request, user, project=project, values=values, error=exc.message, status=exc.status
         )
-    return RedirectResponse(f"/projects/{created['id']}?notice=created", status_code=303)
+    return RedirectResponse(then, status_code=303)
+
+
+@router.post("/projects/new", response_class=HTMLResponse)
+async def create_project(request: Request, user: CurrentUser) -> Response:
+    user.require("unit_officer")
+
+    async def create(body: dict[str, Any]) -> str:
+        created = await user.api.post("registry", "/v1/projects", body)
+        return f"/projects/{created['id']}?notice=created"
+
+    return await _save(request, user, project=None, form=await request.form(), act=create)
 
 
 @router.get("/projects/{project_id}/edit", response_class=HTMLResponse)
@@ -261,33 +282,18 @@ async def update_project(request: Request, user: CurrentUser, project_id: str) -
     user.require("unit_officer")
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
     form = await request.form()
-    values = _values_of_form(form)
-    version_raw = str(form.get("version") or "")
-    try:
-        body = project_payload(form)
+    version = str(form.get("version") or "")
+
+    async def update(body: dict[str, Any]) -> str:
         await user.api.patch(
             "registry",
             f"/v1/projects/{project_id}",
             body,
-            version=int(version_raw) if version_raw.isdigit() else None,
+            version=int(version) if version.isdigit() else None,
         )
-    except FormErrors as exc:
-        return await _form_page(
-            request,
-            user,
-            project=project,
-            values=values,
-            errors=exc.errors,
-            error=exc.summary,
-            status=422,
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _form_page(
-            request, user, project=project, values=values, error=exc.message, status=exc.status
-        )
-    return RedirectResponse(f"/projects/{project_id}?notice=saved", status_code=303)
+        return f"/projects/{project_id}?notice=saved"
+
+    return await _save(request, user, project=project, form=form, act=update)
 
 
 @router.post("/projects/{project_id}/submit", response_class=HTMLResponse)
