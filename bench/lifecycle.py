@@ -400,15 +400,14 @@ class Driver:
 
     # -- small helpers --
 
+    def _read(self, run: ProjectRun, service: str, path: str, role: str = "unit_officer") -> Any:
+        """The project's ``path`` at ``service`` as ``role`` sees it; None until it answers 200."""
+        r = self.api.call(service, "GET", path, tenant=run.tenant, role=role)
+        return r.json() if r.status_code == 200 else None
+
     def _registry_state(self, run: ProjectRun) -> str:
-        r = self.api.call(
-            "registry",
-            "GET",
-            f"/v1/projects/{run.project_id}",
-            tenant=run.tenant,
-            role="unit_officer",
-        )
-        return str(r.json().get("state")) if r.status_code == 200 else ""
+        project = self._read(run, "registry", f"/v1/projects/{run.project_id}")
+        return str(project.get("state")) if project is not None else ""
 
     def _wait_state(self, run: ProjectRun, *states: str) -> str:
         def reached() -> str | None:
@@ -450,14 +449,7 @@ class Driver:
         return doc_id
 
     def _record(self, run: ProjectRun) -> dict[str, Any]:
-        r = self.api.call(
-            "acceptance",
-            "GET",
-            f"/v1/projects/{run.project_id}/acceptance",
-            tenant=run.tenant,
-            role="unit_officer",
-        )
-        return r.json() if r.status_code == 200 else {}
+        return self._read(run, "acceptance", f"/v1/projects/{run.project_id}/acceptance") or {}
 
     def _has_doc(self, run: ProjectRun, doc: str) -> None:
         until(
@@ -525,14 +517,9 @@ class Driver:
         run.mark("submit")
 
     def _workflow(self, run: ProjectRun) -> dict[str, Any] | None:
-        r = self.api.call(
-            "approval",
-            "GET",
-            f"/v1/projects/{run.project_id}/workflow",
-            tenant=run.tenant,
-            role="bureau_officer",
-        )
-        return r.json() if r.status_code == 200 else None
+        path = f"/v1/projects/{run.project_id}/workflow"
+        workflow: dict[str, Any] | None = self._read(run, "approval", path, "bureau_officer")
+        return workflow
 
     def review(self, run: ProjectRun) -> None:
         wf = until(lambda: self._workflow(run), timeout=self.timeout)
