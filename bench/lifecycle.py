@@ -51,7 +51,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -64,12 +64,17 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import httpx  # noqa: E402
 
-from govproj.dev.demo import DEMO_TENANTS  # noqa: E402
+from bench.support import stack_servers  # noqa: E402
 from libs.common.settings import SERVICES  # noqa: E402
 from libs.common.testing.clamd import start_clamd  # noqa: E402
-from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port  # noqa: E402
-from libs.common.testing.platform import RunningPlatform, run_platform  # noqa: E402
+from libs.common.testing.infra import NatsProcess, PostgresProcess  # noqa: E402
+from libs.common.testing.platform import RunningPlatform  # noqa: E402
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database  # noqa: E402
+from libs.common.testing.stack import (  # noqa: E402
+    platform_on,
+    seed_demo_tenants,
+    upgraded_database,
+)
 
 # The counties (and Laizhou) whose packs decide projects; round-robin in this order.
 LOAD_TENANTS = ("445322", "445102", "445103", "445122", "440804", "370683")
@@ -184,67 +189,59 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(root: Path, *, durable: bool = True) -> Iterator[Stack]:
-    """PostgreSQL, NATS, clamd, issuer, the five services, demo tenants and simulators."""
-    from libs.common.db.migrations import upgrade
+def running_stack(
+    root: Path,
+    *,
+    durable: bool = True,
+    migrate: Callable[[str], object] | None = None,
+    code: Callable[[], contextlib.AbstractContextManager[object]] = contextlib.nullcontext,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Stack]:
+    """PostgreSQL, NATS, clamd, issuer, the five services, demo tenants and simulators.
 
+    ``migrate(owner_url)`` builds the schema (default: every service's migrations of
+    this tree); the platform starts inside ``code()`` with ``env`` added to its
+    processes' environment, so a drill can run another release's tree.
+    """
     root.mkdir(parents=True, exist_ok=True)
     # Restarts under load on a shared 2-core machine are slow; the runs wait for them.
     os.environ.setdefault("GOVPROJ_TEST_READY_TIMEOUT", "240")
-    pg = PostgresProcess(root / "pg", free_port(), durable=durable).start()
-    conf = root / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n" if durable else "")
-    nats_server = NatsProcess(
-        root / "nats", free_port(), log_file=root / "nats.log", extra_args=("-c", str(conf))
-    ).start()
-    # The archive's SECU-01 needs a scanner to pass 四性检测.
-    clamd = start_clamd(root / "clamd")
-    sock = clamd.socket if clamd is not None else None
-    saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
-    if sock is not None:
-        os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
-    stack: Stack | None = None
-    try:
-        db = make_database(pg.admin_url, "lifecycle")
-        for service in SERVICES:
-            upgrade(service, db.owner)
-        with run_platform(
-            root / "platform",
-            app_url=db.app,
-            owner_url=db.owner,
-            relay_url=db.relay,
-            nats_url=nats_server.url,
-        ) as running:
-            if sock is not None:
-                running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
-            admin = running.headers("440000", "platform_admin", user="admin")
-            with running.client("registry") as registry:
-                for code, name, level, parent in DEMO_TENANTS:
-                    r = registry.post(
-                        "/v1/tenants",
-                        headers=admin,
-                        json={"code": code, "name": name, "level": level, "parent_code": parent},
-                    )
-                    assert r.status_code in (201, 409), r.text
-            stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
-            for tenant in LOAD_TENANTS:
-                stack.start_simulator(tenant)
-            yield stack
-    finally:
-        if stack is not None:
-            for proc in stack.sims.values():
-                if proc.poll() is None:
-                    proc.terminate()
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(10)
-        if clamd is not None:
-            clamd.stop()
-        if saved is None:
-            os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
-        else:
-            os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = saved
-        nats_server.stop()
-        pg.stop()
+    with stack_servers(root, durable=durable, nats_log=root / "nats.log") as (pg, nats_server):
+        # The archive's SECU-01 needs a scanner to pass 四性检测.
+        clamd = start_clamd(root / "clamd")
+        sock = clamd.socket if clamd is not None else None
+        saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
+        if sock is not None:
+            os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
+        stack: Stack | None = None
+        try:
+            if migrate is None:
+                db = upgraded_database(pg.admin_url, "lifecycle")
+            else:
+                db = make_database(pg.admin_url, "lifecycle")
+                migrate(db.owner)
+            with code(), platform_on(root, db, nats_server.url) as running:
+                running.env.update(env or {})
+                if sock is not None:  # restarts read it from here (the first start: os.environ)
+                    running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(sock)
+                seed_demo_tenants(running)
+                stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
+                for tenant in LOAD_TENANTS:
+                    stack.start_simulator(tenant)
+                yield stack
+        finally:
+            if stack is not None:
+                for proc in stack.sims.values():
+                    if proc.poll() is None:
+                        proc.terminate()
+                        with contextlib.suppress(subprocess.TimeoutExpired):
+                            proc.wait(10)
+            if clamd is not None:
+                clamd.stop()
+            if saved is None:
+                os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
+            else:
+                os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = saved
 
 
 # ---- HTTP as the users do it -------------------------------------------------------------
@@ -308,6 +305,15 @@ class Api:
             if time.monotonic() - start - (DOWNTIME.total() - down_at_start) > CALL_DEADLINE:
                 raise TimeoutError(f"{method} {service}{path} kept failing")
             time.sleep(0.5)
+
+    def expect(
+        self, what: str, ok: tuple[int, ...], service: str, method: str, path: str, **kw: Any
+    ) -> httpx.Response:
+        """:meth:`call`, and a ``RuntimeError`` naming ``what`` unless the status is one of ``ok``."""
+        r = self.call(service, method, path, **kw)
+        if r.status_code not in ok:
+            raise RuntimeError(f"{what}: {r.status_code} {r.text[:300]}")
+        return r
 
 
 class Downtime:
@@ -394,15 +400,14 @@ class Driver:
 
     # -- small helpers --
 
+    def _read(self, run: ProjectRun, service: str, path: str, role: str = "unit_officer") -> Any:
+        """The project's ``path`` at ``service`` as ``role`` sees it; None until it answers 200."""
+        r = self.api.call(service, "GET", path, tenant=run.tenant, role=role)
+        return r.json() if r.status_code == 200 else None
+
     def _registry_state(self, run: ProjectRun) -> str:
-        r = self.api.call(
-            "registry",
-            "GET",
-            f"/v1/projects/{run.project_id}",
-            tenant=run.tenant,
-            role="unit_officer",
-        )
-        return str(r.json().get("state")) if r.status_code == 200 else ""
+        project = self._read(run, "registry", f"/v1/projects/{run.project_id}")
+        return str(project.get("state")) if project is not None else ""
 
     def _wait_state(self, run: ProjectRun, *states: str) -> str:
         def reached() -> str | None:
@@ -428,7 +433,9 @@ class Driver:
             "project_id": str(run.project_id),
             "step_id": "acceptance",
         }
-        r = self.api.call(
+        r = self.api.expect(
+            f"upload {doc_type}",
+            (201,),
             "archive",
             "POST",
             "/v1/documents",
@@ -437,21 +444,12 @@ class Driver:
             data=fields,
             files={"file": (f"{title}.pdf", content, "application/pdf")},
         )
-        if r.status_code != 201:
-            raise RuntimeError(f"upload {doc_type}: {r.status_code} {r.text[:300]}")
         doc_id: str = r.json()["id"]
         run.documents[doc_id] = hashlib.sha256(content).hexdigest()
         return doc_id
 
     def _record(self, run: ProjectRun) -> dict[str, Any]:
-        r = self.api.call(
-            "acceptance",
-            "GET",
-            f"/v1/projects/{run.project_id}/acceptance",
-            tenant=run.tenant,
-            role="unit_officer",
-        )
-        return r.json() if r.status_code == 200 else {}
+        return self._read(run, "acceptance", f"/v1/projects/{run.project_id}/acceptance") or {}
 
     def _has_doc(self, run: ProjectRun, doc: str) -> None:
         until(
@@ -493,7 +491,9 @@ class Driver:
         }
         if item is not None:
             body["demand_item_id"] = item
-        r = self.api.call(
+        r = self.api.expect(
+            "create",
+            (201,),
             "registry",
             "POST",
             "/v1/projects",
@@ -502,10 +502,10 @@ class Driver:
             idempotent=True,
             json=body,
         )
-        if r.status_code != 201:
-            raise RuntimeError(f"create: {r.status_code} {r.text[:300]}")
         run.project_id = r.json()["id"]
-        r = self.api.call(
+        r = self.api.expect(
+            "submit",
+            (200,),
             "registry",
             "POST",
             f"/v1/projects/{run.project_id}/submit",
@@ -514,19 +514,12 @@ class Driver:
             idempotent=True,
             json={"submitted_on": prof.submitted_on} if prof.submitted_on else None,
         )
-        if r.status_code != 200:
-            raise RuntimeError(f"submit: {r.status_code} {r.text[:300]}")
         run.mark("submit")
 
     def _workflow(self, run: ProjectRun) -> dict[str, Any] | None:
-        r = self.api.call(
-            "approval",
-            "GET",
-            f"/v1/projects/{run.project_id}/workflow",
-            tenant=run.tenant,
-            role="bureau_officer",
-        )
-        return r.json() if r.status_code == 200 else None
+        path = f"/v1/projects/{run.project_id}/workflow"
+        workflow: dict[str, Any] | None = self._read(run, "approval", path, "bureau_officer")
+        return workflow
 
     def review(self, run: ProjectRun) -> None:
         wf = until(lambda: self._workflow(run), timeout=self.timeout)
@@ -583,7 +576,9 @@ class Driver:
             {"user": f"expert-{step['step_id'][:8]}-{i}", "name": n}
             for i, n in enumerate(("李专家", "王专家"))
         ]
-        r = self.api.call(
+        self.api.expect(
+            "experts",
+            (200, 409),
             "approval",
             "PUT",
             f"/v1/steps/{step['step_id']}/experts",
@@ -591,10 +586,10 @@ class Driver:
             role="bureau_officer",
             json={"experts": experts},
         )
-        if r.status_code not in (200, 409):
-            raise RuntimeError(f"experts: {r.status_code} {r.text[:300]}")
         for e in experts:
-            r = self.api.call(
+            self.api.expect(
+                "expert opinion",
+                (200, 409),
                 "approval",
                 "POST",
                 f"/v1/steps/{step['step_id']}/expert-opinions",
@@ -603,8 +598,6 @@ class Driver:
                 user=e["user"],
                 json={"conclusion": "agree", "opinion": f"{e['name']}：方案可行。"},
             )
-            if r.status_code not in (200, 409):
-                raise RuntimeError(f"expert opinion: {r.status_code} {r.text[:300]}")
 
     def build(self, run: ProjectRun) -> None:
         prof = profile(run.tenant)
@@ -723,7 +716,9 @@ class Driver:
             types = items.get(code, {}).get("doc_types") or [EVIDENCE_TYPE.get(code, "other")]
             doc = self._upload(run, types[0], code)
             self._has_doc(run, doc)
-            r = self.api.call(
+            self.api.expect(
+                f"evidence for {code}",
+                (200,),
                 "acceptance",
                 "PUT",
                 f"/v1/projects/{run.project_id}/review/items/{code}",
@@ -731,12 +726,12 @@ class Driver:
                 role="unit_officer",
                 json={"evidence_document_ids": [doc]},
             )
-            if r.status_code != 200:
-                raise RuntimeError(f"evidence for {code}: {r.status_code} {r.text[:300]}")
 
     def _conformity_review(self, run: ProjectRun) -> None:
         pid = run.project_id
-        r = self.api.call(
+        r = self.api.expect(
+            "review request",
+            (200,),
             "acceptance",
             "POST",
             f"/v1/projects/{pid}/review",
@@ -744,8 +739,6 @@ class Driver:
             role="unit_officer",
             json={},
         )
-        if r.status_code != 200:
-            raise RuntimeError(f"review request: {r.status_code} {r.text[:300]}")
         plan = r.json()["review_plan"]
         missing = [
             i["code"]
@@ -753,7 +746,9 @@ class Driver:
             if i["mandatory"] and not i["satisfied"] and i["code"] != "archive_acceptance"
         ]
         self._prove(run, missing)
-        r = self.api.call(
+        r = self.api.expect(
+            "review decision",
+            (200, 409),
             "acceptance",
             "POST",
             f"/v1/projects/{pid}/review/decision",
@@ -761,8 +756,6 @@ class Driver:
             role=plan.get("reviewer_role") or "bureau_officer",
             json={"outcome": "pass", "opinion": "符合建设标准"},
         )
-        if r.status_code not in (200, 409):
-            raise RuntimeError(f"review decision: {r.status_code} {r.text[:300]}")
 
     def lifecycle(self, run: ProjectRun, unit: str, item: str | None, year: int) -> ProjectRun:
         run.started = time.monotonic()

@@ -18,14 +18,19 @@ from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 
-from govproj.dev.demo import DEMO_TENANTS
-from libs.common.db.migrations import upgrade
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
-from libs.common.testing.platform import RunningPlatform, run_platform
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.pytest_plugin import DatabaseUrls
+from libs.common.testing.stack import platform_on, seed_demo_tenants, upgraded_database
 
-__all__ = ["DurablePlatform", "durable_platform", "raw_commits", "seed_demo_tenants"]
+__all__ = [
+    "DurablePlatform",
+    "durable_platform",
+    "raw_commits",
+    "seed_demo_tenants",  # libs.common.testing.stack's, where the benches have always found it
+    "stack_servers",
+]
 
 
 async def raw_commits(dsn: str, writers: int, seconds: float, *, doc: str) -> float:
@@ -62,6 +67,27 @@ class DurablePlatform:
 
 
 @contextmanager
+def stack_servers(
+    root: Path, *, durable: bool = True, nats_log: Path | None = None
+) -> Iterator[tuple[PostgresProcess, NatsProcess]]:
+    """PostgreSQL and NATS JetStream in ``root`` (durable: fsync'd, ``sync_interval: always``).
+
+    Both are stopped when the block ends, however it ends.
+    """
+    pg = PostgresProcess(root / "pg", free_port(), durable=durable).start()
+    conf = root / "nats.conf"
+    conf.write_text("jetstream {\n  sync_interval: always\n}\n" if durable else "")
+    nats_server = NatsProcess(
+        root / "nats", free_port(), log_file=nats_log, extra_args=("-c", str(conf))
+    ).start()
+    try:
+        yield pg, nats_server
+    finally:
+        nats_server.stop()
+        pg.stop()
+
+
+@contextmanager
 def durable_platform(
     name: str, *, services: tuple[str, ...] = SERVICES
 ) -> Iterator[DurablePlatform]:
@@ -70,36 +96,7 @@ def durable_platform(
     Both servers are stopped when the block ends, however it ends.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
-    pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
-    conf = tmp / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-    nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
-    try:
-        urls = make_database(pg.admin_url, "bench")
-        for service in services:
-            upgrade(service, urls.owner)
-        with run_platform(
-            tmp / "platform",
-            app_url=urls.app,
-            owner_url=urls.owner,
-            relay_url=urls.relay,
-            nats_url=nats_server.url,
-            services=services,
-        ) as running:
+    with stack_servers(tmp) as (pg, nats_server):
+        urls = upgraded_database(pg.admin_url, "bench", services=services)
+        with platform_on(tmp, urls, nats_server.url, services=services) as running:
             yield DurablePlatform(urls=urls, nats_url=nats_server.url, running=running)
-    finally:
-        nats_server.stop()
-        pg.stop()
-
-
-def seed_demo_tenants(running: RunningPlatform) -> dict[str, str]:
-    """Register the demo jurisdictions through the registry; the platform admin's headers."""
-    admin = running.headers("440000", "platform_admin", user="admin")
-    with running.client("registry") as registry:
-        for code, name, level, parent in DEMO_TENANTS:
-            registry.post(
-                "/v1/tenants",
-                headers=admin,
-                json={"code": code, "name": name, "level": level, "parent_code": parent},
-            )
-    return admin

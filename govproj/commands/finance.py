@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import typer
+
+from govproj.commands.events import asyncapi
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -64,12 +65,5 @@ def simulate(
     typer.echo(f"answered {answered} review request(s) for {tenant}")
 
 
-@app.command("asyncapi")
-def asyncapi(
-    output: Path = typer.Option(None, help="输出文件（默认 docs/asyncapi.yaml）"),
-    check: bool = typer.Option(False, help="只检查文件是否最新（否则退出码 1）"),
-) -> None:
-    """生成 AsyncAPI 文档（与 govproj events asyncapi 相同：全部平台事件及财政、审计答复）。"""
-    from govproj.commands.events import write_asyncapi
-
-    write_asyncapi(output, check)
+# The same command as `govproj events asyncapi` (the finance contract is part of that document).
+app.command("asyncapi")(asyncapi)

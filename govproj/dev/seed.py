@@ -31,23 +31,15 @@ import httpx
 
 from govproj.dev import demo
 from libs.common.deadlines import today_in_china
-from libs.vocab import label
+from libs.vocab import STATE_LABELS, label
 
 __all__ = ["SEED_TARGETS", "SeedReport", "Seeder"]
 
-#: Where each demo project is driven to, in the order a project passes them.
-PATH: tuple[str, ...] = (
-    "draft",
-    "under_review",
-    "approved",
-    "procuring",
-    "implementing",
-    "completed",
-    "acceptance_review",
-    "accepted",
-    "in_operation",
-    "evaluated",
-)
+#: States a demo project is never left in: passed through at once (submitted), the filing
+#: twin of 已立项 (``_SAME``), the refusals and the ends.
+_OFF_PATH = {"submitted", "filed", "rejected", "out_of_scope", "decommissioned", "terminated"}
+#: Where each demo project is driven to, in the order a project passes them (libs/vocab's).
+PATH: tuple[str, ...] = tuple(s for s in STATE_LABELS if s not in _OFF_PATH)
 #: The targets: every resting state of the path, and the two ends off it.
 SEED_TARGETS: tuple[str, ...] = (*PATH, "rejected", "terminated")
 # 已备案 is 已立项's twin for a filing project: the county's rules pick which one.

@@ -25,23 +25,19 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 import httpx
 
 from libs.common.auth._roles import ROLE_LABELS
+from libs.vocab import RoleCode
 
 __all__ = ["ProvisionReport", "Tenant", "fetch_tenants", "load_tenants_file", "plan", "provision"]
 
-# Roles every tenant gets a group for; `overseer` only where there are
-# descendants to oversee, `platform_admin` only at the roots (a province).
-TENANT_ROLES: tuple[str, ...] = (
-    "unit_officer",
-    "bureau_officer",
-    "expert",
-    "finance_officer",
-    "crypto_officer",
-    "auditor",
+# Roles every tenant gets a group for (libs/vocab's roles, in their order); `overseer`
+# only where there are descendants to oversee, `platform_admin` only at the roots (a province).
+TENANT_ROLES: tuple[str, ...] = tuple(
+    role for role in get_args(RoleCode) if role not in ("overseer", "platform_admin")
 )
 MANAGED = "govproj_managed"  # attribute marking what provisioning owns
 

@@ -1,14 +1,19 @@
-"""Read schemas filled from rows: the fields a row holds under the same name, and the rest given."""
+"""Reads every service repeats: read schemas filled from rows, a filtered list, a column's sum."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-__all__ = ["from_row"]
+__all__ = ["from_row", "row_json", "rows_where", "total_of"]
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
+RowT = TypeVar("RowT")
 
 
 def from_row(model: type[ReadT], row: object, **given: Any) -> ReadT:
@@ -19,3 +24,27 @@ def from_row(model: type[ReadT], row: object, **given: Any) -> ReadT:
     """
     fields = {name: getattr(row, name) for name in model.model_fields if name not in given}
     return model(**fields, **given)
+
+
+def row_json(model: type[BaseModel], row: object, **given: Any) -> dict[str, Any]:
+    """``row`` as ``model``'s JSON (ids and dates as text): what a route answers and an event carries."""
+    return from_row(model, row, **given).model_dump(mode="json")
+
+
+async def rows_where(
+    session: AsyncSession,
+    entity: type[RowT],
+    *where: sa.ColumnElement[bool],
+    order_by: Sequence[Any],
+) -> list[RowT]:
+    """Every row of ``entity`` that ``where`` admits, in ``order_by`` order (row-level security applies)."""
+    rows = await session.scalars(sa.select(entity).where(*where).order_by(*order_by))
+    return list(rows)
+
+
+async def total_of(
+    session: AsyncSession, column: InstrumentedAttribute[int], *where: sa.ColumnElement[bool]
+) -> int:
+    """The sum of ``column`` over the rows ``where`` admits; 0 when there are none."""
+    total = await session.scalar(sa.select(sa.func.coalesce(sa.func.sum(column), 0)).where(*where))
+    return int(total or 0)

@@ -17,11 +17,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
 from libs.common.service import DbSession, actor_of
+from services.acceptance.completion.repository import record
+from services.acceptance.completion.schemas import AcceptanceRecordRead
 from services.acceptance.models import Project, idempotency_keys
 from services.acceptance.replica import get_project
 
@@ -31,9 +34,11 @@ __all__ = [
     "BureauDecider",
     "Drawer",
     "Idem",
+    "ProjectStep",
     "ProjectTarget",
     "ReadableProject",
     "Reader",
+    "Step",
     "WritableProject",
     "run_once",
 ]
@@ -103,3 +108,42 @@ async def _readable(project_id: uuid.UUID, access: Reader, session: DbSession) -
 WritableProject = Annotated[ProjectTarget, Depends(_writable)]
 #: The project of the path, loaded for reading (404 when not visible).
 ReadableProject = Annotated[ProjectTarget, Depends(_readable)]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A step on the path's writable project: the target, its transaction and its Idempotency-Key."""
+
+    target: ProjectTarget
+    session: AsyncSession
+    idem: IdempotencyGuard
+
+    async def take(
+        self,
+        act: Callable[..., Awaitable[object]],
+        *args: Any,
+        body: BaseModel | None = None,
+        status: int = 200,
+    ) -> BaseModel | Response:
+        """``act(session, project, *args, **body, actor=…)`` once per key; answers the record.
+
+        The body's fields are the service function's keyword arguments by the same
+        names; what the console shows next is the project's whole acceptance record.
+        """
+        fields = body.model_dump() if body is not None else {}
+
+        async def then_record() -> AcceptanceRecordRead:
+            project = self.target.project
+            await act(self.session, project, *args, **fields, actor=self.target.actor)
+            await self.session.flush()
+            return await record(self.session, project)
+
+        return await run_once(self.idem, then_record, status=status)
+
+
+async def _step(target: WritableProject, session: DbSession, idem: Idem) -> Step:
+    return Step(target, session, idem)
+
+
+#: A step on the path's project (``acceptance.write``), taken once per Idempotency-Key.
+ProjectStep = Annotated[Step, Depends(_step)]

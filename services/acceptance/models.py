@@ -49,6 +49,14 @@ class Decided:
     opinion: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
 
 
+class SubmissionRecord(TenantMixin):
+    """A row about one submission of a project: what :func:`~services.acceptance.outbox.of_project` fills."""
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
 class Project(TenantMixin, Base):
     """One project as acceptance knows it (latest submission's decision)."""
 
@@ -76,14 +84,11 @@ class Project(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
 
 
-class Review(TenantMixin, Decided, Base):
+class Review(SubmissionRecord, Decided, Base):
     """A pre-acceptance review; a returned review is closed and a new one opened."""
 
     __tablename__ = "reviews"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
-    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     mode: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     reviewer_role: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     article: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
@@ -92,14 +97,11 @@ class Review(TenantMixin, Decided, Base):
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
 
 
-class Acceptance(TenantMixin, Base):
+class Acceptance(SubmissionRecord, Base):
     """An acceptance held: expert opinions, the report in the archive, the outcome."""
 
     __tablename__ = "acceptances"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
-    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     review_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
     outcome: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # passed | failed
     held_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
@@ -111,7 +113,7 @@ class Acceptance(TenantMixin, Base):
     recorded_at: Mapped[datetime] = mapped_column(_ts, nullable=False)
 
 
-class Deadline(TenantMixin, Base):
+class Deadline(SubmissionRecord, Base):
     """One deadline a time limit of the decision sets (open → met | overdue → met)."""
 
     __tablename__ = "deadlines"
@@ -127,9 +129,6 @@ class Deadline(TenantMixin, Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
-    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     code: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     anchor: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     anchor_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
@@ -161,14 +160,11 @@ class Extension(TenantMixin, Decided, Base):
     status: Mapped[str] = mapped_column(sa.String(16), nullable=False)  # requested|granted|refused
 
 
-class Evaluation(TenantMixin, Base):
+class Evaluation(SubmissionRecord, Base):
     """A report after acceptance: self_evaluation, performance_evaluation, post_evaluation, standard."""
 
     __tablename__ = "evaluations"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
-    submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     report_document_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     submitted_on: Mapped[date] = mapped_column(sa.Date, nullable=False)

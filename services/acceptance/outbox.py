@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.events import emit
 from services.acceptance.models import Project
 
-__all__ = ["SERVICE", "emit_for", "of_project", "project_data"]
+__all__ = ["SERVICE", "emit_data", "emit_for", "of_project", "project_data"]
 
 SERVICE = "acceptance"
 
@@ -52,12 +52,25 @@ async def emit_for(
     **extra: Any,
 ) -> None:
     """Record ``aggregate.event`` of ``project``: :func:`project_data` with ``extra``, by ``actor``."""
+    data = project_data(project, **extra)
+    await emit_data(session, project.tenant_id, aggregate, event, actor, data)
+
+
+async def emit_data(
+    session: AsyncSession,
+    tenant: str,
+    aggregate: str,
+    event: str,
+    actor: dict[str, Any],
+    data: dict[str, Any],
+) -> None:
+    """Record ``aggregate.event`` of ``tenant`` carrying ``data`` as it is, by ``actor``."""
     await emit(
         session,
-        tenant=project.tenant_id,
+        tenant=tenant,
         service=SERVICE,
         aggregate=aggregate,
         event=event,
-        data=project_data(project, **extra),
+        data=data,
         actor=actor,
     )

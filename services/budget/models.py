@@ -48,6 +48,13 @@ idempotency_keys = _platform.idempotency_keys
 documents = document_table(Base.metadata)
 
 
+class ProjectRecord(TenantMixin):
+    """A row about one project of the tenant: its own id and the project's (indexed)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
+
+
 class BudgetProject(TenantMixin, Base):
     """A project as the budget service learned it from the approval service's events.
 
@@ -84,14 +91,12 @@ class BudgetProject(TenantMixin, Base):
     )
 
 
-class Procurement(TenantMixin, Base):
+class Procurement(ProjectRecord, Base):
     """采购启动: one per submission of a project (a second start is a conflict)."""
 
     __tablename__ = "procurements"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "project_id", "submission"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     method: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     started_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
@@ -99,13 +104,11 @@ class Procurement(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class Contract(TenantMixin, Base):
+class Contract(ProjectRecord, Base):
     """A signed contract (建设、监理、测评……); the first one starts implementation."""
 
     __tablename__ = "contracts"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     supplier: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
@@ -115,7 +118,7 @@ class Contract(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class BudgetLine(TenantMixin, Base):
+class BudgetLine(ProjectRecord, Base):
     """One budget line (预算科目) of a project.
 
     ``construction``, ``supervision``, ``third_party_testing`` and
@@ -126,8 +129,6 @@ class BudgetLine(TenantMixin, Base):
 
     __tablename__ = "budget_lines"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     kind: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     year: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     service_year: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
@@ -142,14 +143,12 @@ class BudgetLine(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class FinanceReview(TenantMixin, Base):
+class FinanceReview(ProjectRecord, Base):
     """资金审核: one per finance step of a workflow; the finance system answers it once."""
 
     __tablename__ = "finance_reviews"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "step_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     submission: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     workflow_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     step_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
@@ -166,16 +165,14 @@ class FinanceReview(TenantMixin, Base):
     answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
 
 
-class Arrangement(TenantMixin, Base):
+class Arrangement(ProjectRecord, Base):
     """One project's line of a 预算安排情况通报 (the finance office's budget arrangement notice)."""
 
     __tablename__ = "arrangements"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "notice_no", "project_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     notice_no: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     year: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     funding: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     notified_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
@@ -184,15 +181,13 @@ class Arrangement(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class Disbursement(TenantMixin, Base):
+class Disbursement(ProjectRecord, Base):
     """A payment (资金拨付/支付) against a budget line; its voucher number makes it unique."""
 
     __tablename__ = "disbursements"
     # Redelivery, replay or a retried request carries the same voucher: never paid twice.
     __table_args__ = (sa.UniqueConstraint("tenant_id", "voucher_no"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     line_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     paid_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
@@ -203,14 +198,12 @@ class Disbursement(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class UsageReport(TenantMixin, Base):
+class UsageReport(ProjectRecord, Base):
     """资金使用情况报告 for one period (坡头 第十五条: 定期将……资金使用情况报区财政局)."""
 
     __tablename__ = "usage_reports"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "project_id", "period_start", "period_end"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     period_start: Mapped[date] = mapped_column(sa.Date, nullable=False)
     period_end: Mapped[date] = mapped_column(sa.Date, nullable=False)
     figures: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
@@ -220,14 +213,12 @@ class UsageReport(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class SurplusReturn(TenantMixin, Base):
+class SurplusReturn(ProjectRecord, Base):
     """结余资金按原渠道退回 (莱州 第十九条第一款)."""
 
     __tablename__ = "surplus_returns"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "voucher_no"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     returned_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     channel: Mapped[str] = mapped_column(sa.String(32), nullable=False)
@@ -237,13 +228,11 @@ class SurplusReturn(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
-class Adjustment(TenantMixin, Base):
+class Adjustment(ProjectRecord, Base):
     """A move of money between two lines of a project (资金调整), counted against the limit."""
 
     __tablename__ = "adjustments"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    project_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, index=True)
     from_line_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     to_line_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)

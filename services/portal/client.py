@@ -127,8 +127,12 @@ class Api:
         headers: Mapping[str, str] | None = None,
         content: Any = None,
         ok: tuple[int, ...] = (200, 201, 202, 204),
+        key: str | None = None,
     ) -> httpx.Response:
+        """One call to ``service``; ``key`` (a form's own) goes as its ``Idempotency-Key``."""
         url = self.urls[service] + path
+        if key is not None:
+            headers = {**(headers or {}), "Idempotency-Key": key}
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             r = await self.http.request(
@@ -152,13 +156,14 @@ class Api:
         json: Any = None,
         *,
         idempotent: bool = True,
+        key: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        extra = dict(headers or {})
+        """POST ``json``; an ``Idempotency-Key`` goes with it: ``key`` (a form's own) or a fresh one."""
         if idempotent:
             # A double click or a retried form must not create twice (the services honour the key).
-            extra.setdefault("Idempotency-Key", str(uuid.uuid4()))
-        r = await self.request("POST", service, path, json=json, headers=extra)
+            key = key or str(uuid.uuid4())
+        r = await self.request("POST", service, path, json=json, headers=headers, key=key)
         return r.json() if r.content else None
 
     async def patch(self, service: str, path: str, json: Any, *, version: int | None = None) -> Any:

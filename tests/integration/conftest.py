@@ -10,43 +10,24 @@ from typing import Any
 import httpx
 import pytest
 
-from govproj.dev.demo import DEMO_TENANTS
-from libs.common.db.migrations import upgrade
 from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
-from libs.common.testing.platform import RunningPlatform, run_platform
-from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
+from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.pytest_plugin import DatabaseUrls
+from libs.common.testing.stack import platform_on, seed_demo_tenants, upgraded_database
 
 
 @pytest.fixture(scope="session")
 def platform_db(postgres_admin_url: str) -> DatabaseUrls:
-    urls = make_database(postgres_admin_url)
-    for service in SERVICES:
-        upgrade(service, urls.owner)
-    return urls
+    return upgraded_database(postgres_admin_url)
 
 
 @pytest.fixture(scope="session")
 def platform(
     platform_db: DatabaseUrls, nats_url: str, nats_users: NatsUsers | None, infra_tmp: Path
 ) -> Iterator[RunningPlatform]:
-    with run_platform(
-        infra_tmp / "platform",
-        app_url=platform_db.app,
-        owner_url=platform_db.owner,
-        relay_url=platform_db.relay,
-        nats_url=nats_url,
-        nats_users=nats_users,
-    ) as running:
-        admin = running.headers("440000", "platform_admin", user="admin")
-        with running.client("registry") as registry:
-            for code, name, level, parent in DEMO_TENANTS:
-                r = registry.post(
-                    "/v1/tenants",
-                    headers=admin,
-                    json={"code": code, "name": name, "level": level, "parent_code": parent},
-                )
-                assert r.status_code in (201, 409), r.text
+    with platform_on(infra_tmp, platform_db, nats_url, nats_users=nats_users) as running:
+        seed_demo_tenants(running)
         yield running
 
 

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.lifecycle import (
-    LOAD_TENANTS,
     REPO,
     Api,
     ProjectRun,
@@ -47,14 +46,10 @@ from bench.lifecycle import (
     check_invariants,
     drain,
     run_load,
+    running_stack,
 )
-from govproj.dev.demo import DEMO_TENANTS
 from libs.common.events._envelope import ENCODING_ENV
 from libs.common.settings import SERVICES
-from libs.common.testing.clamd import start_clamd
-from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
-from libs.common.testing.platform import run_platform
-from libs.common.testing.pytest_plugin import make_database
 
 PREVIOUS_RELEASE = "5e9364d"  # the commit issue 19 starts from
 MAX_EXTRA_WAIT = 180.0  # seconds the upgrade waits past upgrade_after for a lifecycle in flight
@@ -111,67 +106,14 @@ def _code_from(tree: Path) -> Iterator[None]:
             os.environ["PYTHONPATH"] = saved
 
 
-@contextlib.contextmanager
-def release_stack(root: Path, tree: Path) -> Iterator[Stack]:
+def release_stack(root: Path, tree: Path) -> contextlib.AbstractContextManager[Stack]:
     """bench.lifecycle.running_stack with the services, schema and simulators of ``tree``."""
-    root.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("GOVPROJ_TEST_READY_TIMEOUT", "240")
-    pg = PostgresProcess(root / "pg", free_port(), durable=True).start()
-    conf = root / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n")
-    nats_server = NatsProcess(
-        root / "nats", free_port(), log_file=root / "nats.log", extra_args=("-c", str(conf))
-    ).start()
-    # The archive's SECU-01 needs a scanner to pass 四性检测 (as in running_stack).
-    clamd = start_clamd(root / "clamd")
-    saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
-    if clamd is not None:
-        os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(clamd.socket)
-    stack: Stack | None = None
-    try:
-        db = make_database(pg.admin_url, "lifecycle")
-        migrate(tree, db.owner)
-        with (
-            _code_from(tree),
-            run_platform(
-                root / "platform",
-                app_url=db.app,
-                owner_url=db.owner,
-                relay_url=db.relay,
-                nats_url=nats_server.url,
-            ) as running,
-        ):
-            running.env["PYTHONPATH"] = str(tree)
-            if clamd is not None:  # restarts read it from here (the first start from os.environ)
-                running.env["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = str(clamd.socket)
-            admin = running.headers("440000", "platform_admin", user="admin")
-            with running.client("registry") as registry:
-                for code, name, level, parent in DEMO_TENANTS:
-                    r = registry.post(
-                        "/v1/tenants",
-                        headers=admin,
-                        json={"code": code, "name": name, "level": level, "parent_code": parent},
-                    )
-                    assert r.status_code in (201, 409), r.text
-            stack = Stack(root=root, pg=pg, nats=nats_server, db=db, platform=running)
-            for tenant in LOAD_TENANTS:
-                stack.start_simulator(tenant)
-            yield stack
-    finally:
-        if stack is not None:
-            for proc in stack.sims.values():
-                if proc.poll() is None:
-                    proc.terminate()
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(10)
-        if clamd is not None:
-            clamd.stop()
-        if saved is None:
-            os.environ.pop("GOVPROJ_ARCHIVE_CLAMD_SOCKET", None)
-        else:
-            os.environ["GOVPROJ_ARCHIVE_CLAMD_SOCKET"] = saved
-        nats_server.stop()
-        pg.stop()
+    return running_stack(
+        root,
+        migrate=lambda owner_url: migrate(tree, owner_url),
+        code=lambda: _code_from(tree),
+        env={"PYTHONPATH": str(tree)},
+    )
 
 
 def _versions(stack: Stack) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from libs.common.service import DbSession
 from libs.gongwen import OfficialDocument, render_pdf
 from services.acceptance.completion import repository
 from services.acceptance.completion.documents import compose_acceptance, compose_evaluation_cover
-from services.acceptance.completion.schemas import AcceptanceRead
+from services.acceptance.completion.schemas import AcceptanceRead, AcceptanceRecordRead
 from services.acceptance.deps import PROBLEMS, ProjectTarget, ReadableProject
 from services.acceptance.evaluations.schemas import EvaluationRead
 from services.acceptance.models import tenants
@@ -55,6 +56,19 @@ async def _download(document: OfficialDocument) -> Response:
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
+async def _record_pdf(
+    session: DbSession,
+    target: ProjectTarget,
+    pick: Callable[[AcceptanceRecordRead], Row],
+    compose: Callable[..., OfficialDocument],
+) -> Response:
+    """The PDF ``compose`` makes of the row ``pick`` finds in the project's acceptance record."""
+    record = await repository.record(session, target.project)
+    row = pick(record)
+    place = await _jurisdiction(session, target)
+    return await _download(compose(record, row, jurisdiction=place))
+
+
 @router.get(
     "/projects/{project_id}/acceptances/{acceptance_id}/pdf",
     response_class=Response,
@@ -64,10 +78,10 @@ async def _download(document: OfficialDocument) -> Response:
 async def acceptance_pdf(
     acceptance_id: uuid.UUID, target: ReadableProject, session: DbSession
 ) -> Response:
-    record = await repository.record(session, target.project)
-    acceptance = _one(record.acceptances, acceptance_id, "验收记录")
-    place = await _jurisdiction(session, target)
-    return await _download(compose_acceptance(record, acceptance, jurisdiction=place))
+    def acceptance(record: AcceptanceRecordRead) -> AcceptanceRead:
+        return _one(record.acceptances, acceptance_id, "验收记录")
+
+    return await _record_pdf(session, target, acceptance, compose_acceptance)
 
 
 @router.get(
@@ -79,7 +93,7 @@ async def acceptance_pdf(
 async def evaluation_cover_pdf(
     evaluation_id: uuid.UUID, target: ReadableProject, session: DbSession
 ) -> Response:
-    record = await repository.record(session, target.project)
-    evaluation = _one(record.evaluations, evaluation_id, "评价记录")
-    place = await _jurisdiction(session, target)
-    return await _download(compose_evaluation_cover(record, evaluation, jurisdiction=place))
+    def evaluation(record: AcceptanceRecordRead) -> EvaluationRead:
+        return _one(record.evaluations, evaluation_id, "评价记录")
+
+    return await _record_pdf(session, target, evaluation, compose_evaluation_cover)

@@ -27,6 +27,7 @@ from services.acceptance.review.service import (
     missing_problem,
     pass_review,
     request_review,
+    return_to_completed,
 )
 from services.acceptance.rules import check_date, now, require_role, require_state, requirements
 
@@ -167,15 +168,8 @@ async def record_acceptance(
         await meet_deadline(session, project, "acceptance", held_on, actor)
         await plan_deadlines(session, project, "accepted", held_on, actor)
     else:
-        project.state = "completed"
-        await emit_for(
-            session,
-            project,
-            "project",
-            "review_returned",
-            actor,
-            **common,
-            reason=f"验收不通过：{conclusion}",
+        await return_to_completed(
+            session, project, actor, **common, reason=f"验收不通过：{conclusion}"
         )
     project.updated_at = now()
     return row

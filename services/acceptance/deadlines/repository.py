@@ -25,14 +25,15 @@ __all__ = [
 ]
 
 
+def _current(project: Project) -> tuple[sa.ColumnElement[bool], ...]:
+    """The filter of the project's deadlines of its current submission."""
+    return (Deadline.project_id == project.id, Deadline.submission == project.submission)
+
+
 async def cycle_exists(session: AsyncSession, project: Project, code: str) -> bool:
     """Whether ``code`` is already planned for the project's current submission."""
     found = await session.scalar(
-        sa.select(Deadline.id).where(
-            Deadline.project_id == project.id,
-            Deadline.submission == project.submission,
-            Deadline.code == code,
-        )
+        sa.select(Deadline.id).where(*_current(project), Deadline.code == code)
     )
     return found is not None
 
@@ -45,8 +46,7 @@ async def open_cycles(
         await session.scalars(
             sa.select(Deadline)
             .where(
-                Deadline.project_id == project.id,
-                Deadline.submission == project.submission,
+                *_current(project),
                 Deadline.code.in_(codes),
                 Deadline.status != "met",
             )
@@ -61,11 +61,7 @@ async def latest_cycle(session: AsyncSession, project: Project, code: str) -> De
     return (
         await session.scalars(
             sa.select(Deadline)
-            .where(
-                Deadline.project_id == project.id,
-                Deadline.submission == project.submission,
-                Deadline.code == code,
-            )
+            .where(*_current(project), Deadline.code == code)
             .order_by(Deadline.original_due_on.desc())
             .with_for_update()
         )

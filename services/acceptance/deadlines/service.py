@@ -21,10 +21,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid, NotFound
-from libs.common.events import emit
 from services.acceptance.deadlines import repository, schedule
 from services.acceptance.models import Deadline, Extension, Project
-from services.acceptance.outbox import SERVICE, of_project
+from services.acceptance.outbox import emit_data, of_project
 from services.acceptance.rules import now
 
 __all__ = [
@@ -100,14 +99,13 @@ async def announce_deadline(
     **extra: Any,
 ) -> None:
     """Record ``deadline.<event>`` of ``row``: :func:`deadline_data` with ``extra``."""
-    await emit(
+    await emit_data(
         session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="deadline",
-        event=event,
-        data={**deadline_data(project, row), **extra},
-        actor=actor,
+        project.tenant_id,
+        "deadline",
+        event,
+        actor,
+        {**deadline_data(project, row), **extra},
     )
 
 

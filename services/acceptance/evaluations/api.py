@@ -11,9 +11,8 @@ from pydantic import BaseModel
 from libs.common.auth import Access, Scope
 from libs.common.errors import NotFound
 from libs.common.service import DbSession, actor_of
-from services.acceptance.completion.api import take_step
 from services.acceptance.completion.schemas import AcceptanceRecordRead
-from services.acceptance.deps import PROBLEMS, Drawer, Idem, Reader, WritableProject, run_once
+from services.acceptance.deps import PROBLEMS, Drawer, Idem, ProjectStep, Reader, run_once
 from services.acceptance.evaluations import draws, repository, service
 from services.acceptance.evaluations.schemas import (
     DrawCreate,
@@ -33,17 +32,9 @@ router = APIRouter(tags=["evaluation"], responses=PROBLEMS)
     status_code=201,
     summary="提交自评价、绩效评价、绩效后评估或标准",
 )
-async def evaluate(
-    body: EvaluationCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> BaseModel | Response:
-    return await take_step(
-        idem,
-        session,
-        target,
-        service.submit_evaluation,
-        target.access.subject,
-        **body.model_dump(),
-        status=201,
+async def evaluate(body: EvaluationCreate, step: ProjectStep) -> BaseModel | Response:
+    return await step.take(
+        service.submit_evaluation, step.target.access.subject, body=body, status=201
     )
 
 

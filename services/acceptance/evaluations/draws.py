@@ -24,13 +24,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.common.events import emit
 from libs.common.reads import from_row
 from services.acceptance.evaluations import draw as drawing
 from services.acceptance.evaluations import repository
 from services.acceptance.evaluations.schemas import DrawRead, DrawVerificationRead
 from services.acceptance.models import Draw
-from services.acceptance.outbox import SERVICE
+from services.acceptance.outbox import emit_data
 from services.acceptance.rules import now
 
 __all__ = ["commit_draw", "draw_read", "make_draw", "verify"]
@@ -103,15 +102,7 @@ async def commit_draw(
     session.add(row)
     # A concurrent commitment of the same year loses on uq_draws_tenant_year (409).
     await session.flush()
-    await emit(
-        session,
-        tenant=tenant,
-        service=SERVICE,
-        aggregate="draw",
-        event="committed",
-        data=_event_data(row),
-        actor=actor,
-    )
+    await emit_data(session, tenant, "draw", "committed", actor, _event_data(row))
     return row
 
 
@@ -130,15 +121,7 @@ async def make_draw(session: AsyncSession, row: Draw, *, actor: dict[str, Any]) 
     row.article = "、".join(sorted({eligible[p] for p in pool})) or None
     row.status, row.drawn_by, row.drawn_at = "drawn", actor, now()
     await session.flush()
-    await emit(
-        session,
-        tenant=row.tenant_id,
-        service=SERVICE,
-        aggregate="draw",
-        event="drawn",
-        data=_event_data(row),
-        actor=actor,
-    )
+    await emit_data(session, row.tenant_id, "draw", "drawn", actor, _event_data(row))
     return row
 
 

@@ -22,11 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Forbidden, Invalid
-from libs.common.events import emit
 from services.acceptance.deadlines.service import meet_deadline
 from services.acceptance.evaluations import repository
 from services.acceptance.models import Document, Evaluation, Project
-from services.acceptance.outbox import SERVICE, of_project, project_data
+from services.acceptance.outbox import emit_data, of_project, project_data
 from services.acceptance.review.service import check_document
 from services.acceptance.rules import check_date, now, require_state, requirements
 
@@ -138,25 +137,12 @@ async def submit_evaluation(
         rating=rating,
         draw_id=str(draw_id) if draw_id else None,
     )
-    await emit(
-        session,
-        tenant=project.tenant_id,
-        service=SERVICE,
-        aggregate="evaluation",
-        event="submitted",
-        data=data,
-        actor=actor,
-    )
+    await emit_data(session, project.tenant_id, "evaluation", "submitted", actor, data)
     if kind == "self_evaluation" and project.state == "in_operation":
         project.state = "evaluated"
-        await emit(
-            session,
-            tenant=project.tenant_id,
-            service=SERVICE,
-            aggregate="project",
-            event="evaluated",
-            data={**data, "reason": f"依据{article}提交应用效果自评价报告"},
-            actor=actor,
+        reason = f"依据{article}提交应用效果自评价报告"
+        await emit_data(
+            session, project.tenant_id, "project", "evaluated", actor, {**data, "reason": reason}
         )
     if kind != "post_evaluation":
         await meet_deadline(session, project, kind, submitted_on, actor)

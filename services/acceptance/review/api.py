@@ -6,10 +6,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from libs.common.service import DbSession
-from services.acceptance.completion.api import take_step
 from services.acceptance.completion.repository import record
 from services.acceptance.completion.schemas import AcceptanceRecordRead
-from services.acceptance.deps import PROBLEMS, Idem, WritableProject
+from services.acceptance.deps import PROBLEMS, ProjectStep, WritableProject
 from services.acceptance.review import service
 from services.acceptance.review.schemas import EvidenceUpdate, ReviewCreate, ReviewDecisionCreate
 
@@ -22,11 +21,9 @@ router = APIRouter(tags=["acceptance"], responses=PROBLEMS)
     summary="申请验收前置审核（符合性审查）",
 )
 async def request_review(
-    target: WritableProject, session: DbSession, idem: Idem, body: ReviewCreate | None = None
+    step: ProjectStep, body: ReviewCreate | None = None
 ) -> BaseModel | Response:
-    return await take_step(
-        idem, session, target, service.request_review, note=body.note if body else None
-    )
+    return await step.take(service.request_review, body=body or ReviewCreate())
 
 
 @router.put(
@@ -55,16 +52,6 @@ async def attach(
     response_model=AcceptanceRecordRead,
     summary="验收前置审核结论（通过/退回）",
 )
-async def decide_review(
-    body: ReviewDecisionCreate, target: WritableProject, session: DbSession, idem: Idem
-) -> BaseModel | Response:
+async def decide_review(body: ReviewDecisionCreate, step: ProjectStep) -> BaseModel | Response:
     # The route admits unit and bureau; the decision's reviewer_role (its article) decides who.
-    return await take_step(
-        idem,
-        session,
-        target,
-        service.decide_review,
-        target.access.subject,
-        outcome=body.outcome,
-        opinion=body.opinion,
-    )
+    return await step.take(service.decide_review, step.target.access.subject, body=body)

@@ -29,6 +29,7 @@ __all__ = [
     "missing_problem",
     "pass_review",
     "request_review",
+    "return_to_completed",
 ]
 
 
@@ -130,10 +131,7 @@ async def attach_evidence(
     actor: dict[str, Any],
 ) -> Review:
     """Name the archive documents that prove one checklist item (replacing earlier ones)."""
-    require_state(project, "acceptance_review")
-    review = await repository.open_review(session, project.id)
-    if review is None:
-        raise Conflict("no_open_review", "没有进行中的验收前置审核", "review: 请先申请验收前置审核")
+    review = await _open_review(session, project, otherwise="请先申请验收前置审核")
     item = next((i for i in review.items if i["code"] == code), None)
     if item is None:
         raise NotFound("审核事项", code)
@@ -217,25 +215,36 @@ async def decide_review(
     actor: dict[str, Any],
 ) -> Review:
     """The reviewer passes the review (all mandatory items proved) or returns it."""
-    require_state(project, "acceptance_review")
-    review = await repository.open_review(session, project.id)
-    if review is None:
-        raise Conflict("no_open_review", "没有进行中的验收前置审核", "review: 审核已结束")
+    review = await _open_review(session, project, otherwise="审核已结束")
     require_role(subject, review.reviewer_role, review.article)
     if outcome == "pass":
         await pass_review(session, project, review, opinion, actor)
         return review
     review.status, review.decided_by, review.decided_at = "returned", actor, now()
     review.opinion = opinion
-    project.state = "completed"
-    await emit_for(
+    await return_to_completed(
         session,
         project,
-        "project",
-        "review_returned",
         actor,
         review_id=str(review.id),
         article=review.article,
         reason=f"验收前置审核退回：{opinion}",
     )
+    return review
+
+
+async def return_to_completed(
+    session: AsyncSession, project: Project, actor: dict[str, Any], **extra: Any
+) -> None:
+    """Back to 已完工 (a returned review or a failed acceptance): ``project.review_returned``."""
+    project.state = "completed"
+    await emit_for(session, project, "project", "review_returned", actor, **extra)
+
+
+async def _open_review(session: AsyncSession, project: Project, *, otherwise: str) -> Review:
+    """The project's review in progress, else 409 ``no_open_review`` saying ``otherwise``."""
+    require_state(project, "acceptance_review")
+    review = await repository.open_review(session, project.id)
+    if review is None:
+        raise Conflict("no_open_review", "没有进行中的验收前置审核", f"review: {otherwise}")
     return review

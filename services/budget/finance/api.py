@@ -24,14 +24,14 @@ from services.budget.finance.schemas import (
     BudgetRead,
 )
 
-router = APIRouter(prefix="/v1", tags=["budget"])
+# Reads answer the common problems; the write below declares its own (409, 422).
+router = APIRouter(prefix="/v1", tags=["budget"], responses=problem_responses())
 
 
 @router.get(
     "/projects/{project_id}/budget",
     response_model=BudgetRead,
     summary="项目预算概况（批复金额、科目、资金审核、预算安排、支付、结余）",
-    responses=problem_responses(),
 )
 async def get_budget(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
@@ -42,7 +42,6 @@ async def get_budget(project_id: uuid.UUID, access: Read, session: DbSession) ->
     "/arrangements",
     response_model=ArrangementYearRead,
     summary="预算安排情况通报（按年度；财政通报政务服务数据管理部门）",
-    responses=problem_responses(),
 )
 async def list_arrangements(
     access: Read,
@@ -58,7 +57,6 @@ async def list_arrangements(
     "/budgets",
     response_model=BudgetPage,
     summary="资金联动总览：可见辖区每个项目的申报、核定、批复、安排、支付和余额（分页）",
-    responses=problem_responses(),
 )
 async def list_budgets(
     access: Read,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.pagination import decode_cursor, encode_cursor
+from libs.common.reads import rows_where
 from services.budget.models import (
     Arrangement,
     BudgetLine,
@@ -43,41 +44,31 @@ async def review_by_step(session: AsyncSession, step_id: str) -> FinanceReview |
 
 
 async def reviews_of(session: AsyncSession, project_id: uuid.UUID) -> list[FinanceReview]:
-    rows = await session.scalars(
-        sa.select(FinanceReview)
-        .where(FinanceReview.project_id == project_id)
-        .order_by(FinanceReview.requested_at)
+    order = (FinanceReview.requested_at,)
+    return await rows_where(
+        session, FinanceReview, FinanceReview.project_id == project_id, order_by=order
     )
-    return list(rows)
 
 
 async def lines_for_request(session: AsyncSession, project_id: uuid.UUID) -> list[BudgetLine]:
     """The lines sent with a review request (by kind, then year)."""
-    rows = await session.scalars(
-        sa.select(BudgetLine)
-        .where(BudgetLine.project_id == project_id)
-        .order_by(BudgetLine.kind, BudgetLine.year)
+    order = (BudgetLine.kind, BudgetLine.year)
+    return await rows_where(
+        session, BudgetLine, BudgetLine.project_id == project_id, order_by=order
     )
-    return list(rows)
 
 
 async def arrangements_of(session: AsyncSession, project_id: uuid.UUID) -> list[Arrangement]:
-    rows = await session.scalars(
-        sa.select(Arrangement)
-        .where(Arrangement.project_id == project_id)
-        .order_by(Arrangement.year, Arrangement.notified_on)
+    order = (Arrangement.year, Arrangement.notified_on)
+    return await rows_where(
+        session, Arrangement, Arrangement.project_id == project_id, order_by=order
     )
-    return list(rows)
 
 
 async def arrangements_in_year(session: AsyncSession, year: int) -> list[Arrangement]:
     """The year's notices of every tenant the caller sees (row-level security)."""
-    rows = await session.scalars(
-        sa.select(Arrangement)
-        .where(Arrangement.year == year)
-        .order_by(Arrangement.tenant_id, Arrangement.notified_on, Arrangement.notice_no)
-    )
-    return list(rows)
+    order = (Arrangement.tenant_id, Arrangement.notified_on, Arrangement.notice_no)
+    return await rows_where(session, Arrangement, Arrangement.year == year, order_by=order)
 
 
 async def arrangement_exists(session: AsyncSession, project_id: uuid.UUID, notice_no: str) -> bool:

@@ -34,7 +34,13 @@ from services.budget.finance import repository
 from services.budget.finance.schemas import ArrangementCreate
 from services.budget.lines import repository as lines_repository
 from services.budget.lines import rules
-from services.budget.lines.service import investment_total, line_out, missing_lines, total_of
+from services.budget.lines.service import (
+    adjustment_out,
+    investment_total,
+    line_out,
+    missing_lines,
+    total_of,
+)
 from services.budget.models import (
     Adjustment,
     Arrangement,
@@ -47,7 +53,7 @@ from services.budget.models import (
 from services.budget.outbox import announce
 from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository as usage_repository
-from services.budget.usage.service import disbursement_out
+from services.budget.usage.service import disbursements_out
 
 __all__ = [
     "ACTOR",
@@ -397,19 +403,7 @@ def _adjustments_out(project: BudgetProject, rows: list[Adjustment]) -> list[dic
     out, running = [], 0
     for a in rows:
         running += a.amount
-        out.append(
-            {
-                "id": str(a.id),
-                "project_id": str(a.project_id),
-                "from_line_id": str(a.from_line_id),
-                "to_line_id": str(a.to_line_id),
-                "amount": a.amount,
-                "reason": a.reason,
-                "article": a.article,
-                "adjusted_total": running,
-                "adjustment_cap": cap,
-            }
-        )
+        out.append(adjustment_out(a, adjusted_total=running, cap=cap))
     return out
 
 
@@ -423,15 +417,6 @@ def _lines_out(lines: list[BudgetLine], paid: Mapping[uuid.UUID, int]) -> list[d
         }
         for x in lines
     ]
-
-
-def _disbursements_out(rows: list[Disbursement], lines: list[BudgetLine]) -> list[dict[str, Any]]:
-    by_id = {x.id: x for x in lines}
-    out, running = [], 0
-    for d in rows:
-        running += d.amount
-        out.append(disbursement_out(d, by_id.get(d.line_id), running))
-    return out
 
 
 def usage_due(
@@ -479,7 +464,7 @@ async def budget_of(session: AsyncSession, project: BudgetProject) -> dict[str, 
         "adjustments": _adjustments_out(
             project, await lines_repository.adjustments_of(session, project.id)
         ),
-        "disbursements": _disbursements_out(payments, lines),
+        "disbursements": disbursements_out(payments, lines),
         "usage_reports": [
             {
                 "report_id": str(r.id),

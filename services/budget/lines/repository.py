@@ -7,6 +7,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.reads import rows_where, total_of
 from services.budget.models import Adjustment, BudgetLine
 
 __all__ = ["adjusted_so_far", "adjustments_of", "get_line", "lines_of"]
@@ -33,19 +34,12 @@ async def get_line(
 
 async def adjusted_so_far(session: AsyncSession, project_id: uuid.UUID) -> int:
     """All adjustments of the project together (counted against the pack's limit)."""
-    total = await session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Adjustment.amount), 0)).where(
-            Adjustment.project_id == project_id
-        )
-    )
-    return int(total or 0)
+    return await total_of(session, Adjustment.amount, Adjustment.project_id == project_id)
 
 
 async def adjustments_of(session: AsyncSession, project_id: uuid.UUID) -> list[Adjustment]:
     """The project's adjustments in the order they were made."""
-    rows = await session.scalars(
-        sa.select(Adjustment)
-        .where(Adjustment.project_id == project_id)
-        .order_by(Adjustment.created_at, Adjustment.id)
+    order = (Adjustment.created_at, Adjustment.id)
+    return await rows_where(
+        session, Adjustment, Adjustment.project_id == project_id, order_by=order
     )
-    return list(rows)

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
+from libs.common.reads import row_json
 from libs.vocab import BUDGET_LINES, format_amount
 from services.budget.lines import repository, rules
-from services.budget.lines.schemas import AdjustmentCreate, LineCreate
+from services.budget.lines.schemas import AdjustmentCreate, AdjustmentRead, LineCreate, LineRead
 from services.budget.models import Adjustment, BudgetLine, BudgetProject
 from services.budget.outbox import announce, of_project
 from services.budget.replica import require_document, status_text
@@ -26,6 +27,7 @@ __all__ = [
     "EDITABLE",
     "FINANCE_OPINION_TYPES",
     "adjust",
+    "adjustment_out",
     "create_line",
     "investment_total",
     "line_out",
@@ -52,20 +54,12 @@ def investment_total(lines: list[BudgetLine]) -> int:
 
 def line_out(line: BudgetLine) -> dict[str, Any]:
     """A line as the API answers it and ``line.recorded`` carries it."""
-    return {
-        "id": str(line.id),
-        "project_id": str(line.project_id),
-        "kind": line.kind,
-        "year": line.year,
-        "service_year": line.service_year,
-        "amount": line.amount,
-        "funding": line.funding,
-        "finance_opinion_document_id": (
-            str(line.finance_opinion_document_id) if line.finance_opinion_document_id else None
-        ),
-        "note": line.note,
-        "version": line.version,
-    }
+    return row_json(LineRead, line)
+
+
+def adjustment_out(row: Adjustment, *, adjusted_total: int, cap: int | None) -> dict[str, Any]:
+    """An adjustment with the project's adjustments so far and the pack's cap."""
+    return row_json(AdjustmentRead, row, adjusted_total=adjusted_total, adjustment_cap=cap)
 
 
 def missing_lines(decision: dict[str, Any], kinds: set[str]) -> list[dict[str, Any]]:
@@ -251,16 +245,6 @@ async def adjust(
     )
     session.add(adjustment)
     await session.flush()
-    out = {
-        "id": str(adjustment.id),
-        "project_id": str(project.id),
-        "from_line_id": str(source.id),
-        "to_line_id": str(target.id),
-        "amount": body.amount,
-        "reason": body.reason,
-        "article": adjustment.article,
-        "adjusted_total": before + body.amount,
-        "adjustment_cap": cap,
-    }
+    out = adjustment_out(adjustment, adjusted_total=before + body.amount, cap=cap)
     await announce(session, project, "line", "adjusted", out, actor)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.reads import rows_where
 from services.budget.models import BudgetProject, Contract, Procurement
 
 __all__ = ["contracts_of", "procurement_of"]
@@ -20,9 +21,5 @@ async def procurement_of(session: AsyncSession, project: BudgetProject) -> Procu
 
 async def contracts_of(session: AsyncSession, project: BudgetProject) -> list[Contract]:
     """The project's contracts in the order they were signed."""
-    rows = await session.scalars(
-        sa.select(Contract)
-        .where(Contract.project_id == project.id)
-        .order_by(Contract.signed_on, Contract.created_at)
-    )
-    return list(rows)
+    order = (Contract.signed_on, Contract.created_at)
+    return await rows_where(session, Contract, Contract.project_id == project.id, order_by=order)

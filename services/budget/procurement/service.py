@@ -17,10 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
+from libs.common.reads import row_json
 from libs.vocab import format_amount, label
 from services.budget.models import BudgetProject, Contract, Procurement
 from services.budget.outbox import announce, of_project
-from services.budget.procurement.schemas import ContractCreate, ProcurementCreate
+from services.budget.procurement.schemas import (
+    ContractCreate,
+    ContractRead,
+    ProcurementCreate,
+    ProcurementRead,
+)
 from services.budget.replica import require_document, status_text
 
 __all__ = ["contract_out", "procurement_out", "record_contract", "start_procurement"]
@@ -29,25 +35,11 @@ CONTRACT_TYPES = frozenset({"contract"})
 
 
 def procurement_out(p: Procurement) -> dict[str, Any]:
-    return {
-        "id": str(p.id),
-        "project_id": str(p.project_id),
-        "submission": p.submission,
-        "method": p.method,
-        "started_on": p.started_on.isoformat(),
-    }
+    return row_json(ProcurementRead, p)
 
 
 def contract_out(c: Contract) -> dict[str, Any]:
-    return {
-        "id": str(c.id),
-        "project_id": str(c.project_id),
-        "submission": c.submission,
-        "supplier": c.supplier,
-        "amount": c.amount,
-        "signed_on": c.signed_on.isoformat(),
-        "document_id": str(c.document_id),
-    }
+    return row_json(ContractRead, c)
 
 
 def _require_status(

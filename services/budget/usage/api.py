@@ -73,12 +73,8 @@ async def create_disbursement(
 )
 async def list_disbursements(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
-    lines = {x.id: x for x in await lines_repository.lines_of(session, project.id)}
-    out, running = [], 0
-    for d in await repository.disbursements_of(session, project.id):
-        running += d.amount
-        out.append(service.disbursement_out(d, lines.get(d.line_id), running))
-    return out
+    lines = await lines_repository.lines_of(session, project.id)
+    return service.disbursements_out(await repository.disbursements_of(session, project.id), lines)
 
 
 @router.post(

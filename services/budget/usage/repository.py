@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.reads import rows_where, total_of
 from services.budget.models import Arrangement, Disbursement, SurplusReturn, UsageReport
 
 __all__ = [
@@ -50,12 +51,7 @@ async def disbursement_by_voucher(session: AsyncSession, voucher_no: str) -> Dis
 
 
 async def surplus_returned(session: AsyncSession, project_id: uuid.UUID) -> int:
-    total = await session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(SurplusReturn.amount), 0)).where(
-            SurplusReturn.project_id == project_id
-        )
-    )
-    return int(total or 0)
+    return await total_of(session, SurplusReturn.amount, SurplusReturn.project_id == project_id)
 
 
 async def surplus_voucher_used(session: AsyncSession, voucher_no: str) -> bool:
@@ -67,12 +63,7 @@ async def surplus_voucher_used(session: AsyncSession, voucher_no: str) -> bool:
 
 async def arranged_total(session: AsyncSession, project_id: uuid.UUID) -> int:
     """What finance's 预算安排情况通报 arranged for the project, all notices together."""
-    total = await session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Arrangement.amount), 0)).where(
-            Arrangement.project_id == project_id
-        )
-    )
-    return int(total or 0)
+    return await total_of(session, Arrangement.amount, Arrangement.project_id == project_id)
 
 
 async def report_of_period(
@@ -90,19 +81,15 @@ async def report_of_period(
 
 async def usage_reports_of(session: AsyncSession, project_id: uuid.UUID) -> list[UsageReport]:
     """The project's usage reports, by period."""
-    rows = await session.scalars(
-        sa.select(UsageReport)
-        .where(UsageReport.project_id == project_id)
-        .order_by(UsageReport.period_end, UsageReport.period_start)
+    order = (UsageReport.period_end, UsageReport.period_start)
+    return await rows_where(
+        session, UsageReport, UsageReport.project_id == project_id, order_by=order
     )
-    return list(rows)
 
 
 async def surplus_returns_of(session: AsyncSession, project_id: uuid.UUID) -> list[SurplusReturn]:
     """The project's surplus returns in the order they were made."""
-    rows = await session.scalars(
-        sa.select(SurplusReturn)
-        .where(SurplusReturn.project_id == project_id)
-        .order_by(SurplusReturn.returned_on, SurplusReturn.created_at)
+    order = (SurplusReturn.returned_on, SurplusReturn.created_at)
+    return await rows_where(
+        session, SurplusReturn, SurplusReturn.project_id == project_id, order_by=order
     )
-    return list(rows)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
+from libs.common.reads import row_json
 from libs.policy import PolicyRegistry
 from libs.vocab import BUDGET_LINES, format_amount
 from services.budget.lines import repository as lines_repository
@@ -36,10 +37,15 @@ from services.budget.models import (
 from services.budget.outbox import announce, of_project
 from services.budget.replica import ACTIVE, status_text
 from services.budget.usage import repository
-from services.budget.usage.schemas import SurplusReturnCreate, UsageReportCreate
+from services.budget.usage.schemas import (
+    DisbursementRead,
+    SurplusReturnCreate,
+    UsageReportCreate,
+)
 
 __all__ = [
     "disbursement_out",
+    "disbursements_out",
     "figures",
     "pack_article",
     "record_disbursement",
@@ -68,18 +74,20 @@ def pack_article(decision: dict[str, Any], code: str, policies: PolicyRegistry) 
 
 
 def disbursement_out(d: Disbursement, line: BudgetLine | None, total: int) -> dict[str, Any]:
-    return {
-        "id": str(d.id),
-        "project_id": str(d.project_id),
-        "line_id": str(d.line_id),
-        "line_kind": line.kind if line else None,
-        "amount": d.amount,
-        "paid_on": d.paid_on.isoformat(),
-        "voucher_no": d.voucher_no,
-        "contract_id": str(d.contract_id) if d.contract_id else None,
-        "source": d.source,
-        "disbursed_total": total,
-    }
+    """A payment with its line's kind and the project's payments up to it (``total``)."""
+    return row_json(
+        DisbursementRead, d, line_kind=line.kind if line else None, disbursed_total=total
+    )
+
+
+def disbursements_out(rows: list[Disbursement], lines: list[BudgetLine]) -> list[dict[str, Any]]:
+    """The payments in order, each with its running total."""
+    by_id = {x.id: x for x in lines}
+    out, running = [], 0
+    for d in rows:
+        running += d.amount
+        out.append(disbursement_out(d, by_id.get(d.line_id), running))
+    return out
 
 
 def _voucher_used(voucher_no: str, detail: str) -> Conflict:

@@ -27,6 +27,7 @@ from services.portal.pages.forms import (
     choice,
     form_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.pages.policy import packs_of
@@ -94,15 +95,13 @@ async def create_tenant(request: Request, user: CurrentUser) -> Response:
             "level": choice(form, "level", "层级", TENANT_LEVELS),
             "parent_code": _code(form, "parent_code", "上级行政区划代码", required=False),
         }
-        await user.api.post(
-            "registry", "/v1/tenants", body, headers={"Idempotency-Key": form_key(form)}
-        )
-
-    async def again(message: str, status: int) -> Response:
-        return await admin_page(request, user, Shown(message, status=status, values=dict(form)))
+        await user.api.post("registry", "/v1/tenants", body, key=form_key(form))
 
     return await post_redirect_get(
-        act, then="/admin?notice=created", again=again, fields=FORM_FIELDS["tenant"]
+        act,
+        then="/admin?notice=created",
+        again=redraw(admin_page, request, user, form=form),
+        fields=FORM_FIELDS["tenant"],
     )
 
 
@@ -119,9 +118,9 @@ async def rename_tenant(request: Request, user: CurrentUser, code: str) -> Respo
         body = {"name": text(form, "name", "名称")}
         await user.api.patch("registry", f"/v1/tenants/{code}", body, version=int(version))
 
-    async def again(message: str, status: int) -> Response:
-        return await admin_page(request, user, Shown(message, status=status))
-
     return await post_redirect_get(
-        act, then="/admin?notice=renamed", again=again, fields=FORM_FIELDS["tenant"]
+        act,
+        then="/admin?notice=renamed",
+        again=redraw(admin_page, request, user),
+        fields=FORM_FIELDS["tenant"],
     )

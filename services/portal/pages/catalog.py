@@ -27,9 +27,11 @@ from services.portal.pages.forms import (
     form_key,
     new_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.pages.projects import project_page
+from services.portal.paging import known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -75,8 +77,7 @@ async def _catalog_page(
     page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
-    if sort.removeprefix("-") not in CATALOG_SORTS:
-        sort = "name"
+    sort = known_sort(sort, CATALOG_SORTS, "name")
     params = {"state": state, "sort": sort, "cursor": cursor, "limit": CATALOG_PAGE_SIZE}
     answer = await user.api.request("GET", "registry", "/v1/systems", params=params)
     systems = answer.json()
@@ -97,9 +98,11 @@ async def _catalog_page(
         state=state,
         sort=sort,
         SORTABLE=CATALOG_SORTS,
-        next_cursor=answer.headers.get("X-Next-Cursor"),
-        page_no=max(page_no, 1),
-        page_size=CATALOG_PAGE_SIZE,
+        **pager(
+            page_no=page_no,
+            page_size=CATALOG_PAGE_SIZE,
+            next_cursor=answer.headers.get("X-Next-Cursor"),
+        ),
         **shown.context(),
     )
 
@@ -140,8 +143,7 @@ async def register_system(request: Request, user: CurrentUser) -> Response:
 
     async def act() -> None:
         body = _system_body(form)
-        key = {"Idempotency-Key": form_key(form)}
-        created.update(await user.api.post("registry", "/v1/systems", body, headers=key))
+        created.update(await user.api.post("registry", "/v1/systems", body, key=form_key(form)))
 
     async def again(message: str, status: int) -> Response:
         if back:
@@ -212,12 +214,7 @@ async def show_system(
 
 
 def _again(request: Request, user: User, system_id: str, form: FormData) -> Any:
-    async def again(message: str, status: int) -> Response:
-        return await system_page(
-            request, user, system_id, Shown(message, status=status, values=dict(form))
-        )
-
-    return again
+    return redraw(system_page, request, user, system_id, form=form)
 
 
 @router.post("/catalog/{system_id}", response_class=HTMLResponse)
@@ -257,7 +254,7 @@ async def operate(request: Request, user: CurrentUser, system_id: str) -> Respon
             "registry",
             f"/v1/systems/{system_id}/operate",
             None,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     then = f"{back}?notice=system_operating" if back else f"/catalog/{system_id}?notice=operating"
@@ -284,7 +281,7 @@ async def decommission(request: Request, user: CurrentUser, system_id: str) -> R
             "registry",
             f"/v1/systems/{system_id}/decommission",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     return await post_redirect_get(

@@ -24,10 +24,12 @@ from services.portal.pages.forms import (
     date,
     form_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.pages.project_actions import on_project_page
 from services.portal.pages.projects import project_page
+from services.portal.paging import known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +59,7 @@ async def request_extension(
             "acceptance",
             f"/v1/projects/{project_id}/deadlines/{code}/extensions",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     return await on_project_page(request, user, project_id, form, act, notice="extension")
@@ -87,7 +89,7 @@ async def decide_extension(request: Request, user: CurrentUser, extension_id: st
             "acceptance",
             f"/v1/extensions/{extension_id}/decision",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     async def again(message: str, status: int) -> Response:
@@ -130,8 +132,7 @@ async def deadlines_page(
     page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
-    if sort not in ("due", "-due"):
-        sort = "due"
+    sort = known_sort(sort, ("due",), "due")
     params = {"status": status_filter, "sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
     answer = await user.api.request("GET", "acceptance", "/v1/deadlines", params=params)
     # One call for every request awaiting a decision, not one per project on the page.
@@ -146,9 +147,11 @@ async def deadlines_page(
         pending=pending,
         status_filter=status_filter,
         sort=sort,
-        next_cursor=answer.headers.get("X-Next-Cursor"),
-        page_no=max(page_no, 1),
-        page_size=DEADLINES_PAGE_SIZE,
+        **pager(
+            page_no=page_no,
+            page_size=DEADLINES_PAGE_SIZE,
+            next_cursor=answer.headers.get("X-Next-Cursor"),
+        ),
         today=today_in_china().isoformat(),
         **shown.context(),
     )
@@ -191,14 +194,10 @@ async def sweep(request: Request, user: CurrentUser) -> Response:
     result: dict[str, Any] = {}
 
     async def act() -> None:
-        answer = await user.api.post(
-            "acceptance", "/v1/deadlines/sweep", None, headers={"Idempotency-Key": form_key(form)}
-        )
+        answer = await user.api.post("acceptance", "/v1/deadlines/sweep", None, key=form_key(form))
         result.update(answer or {})
 
-    async def again(message: str, status: int) -> Response:
-        return await deadlines_page(request, user, Shown(message, status=status))
-
+    again = redraw(deadlines_page, request, user)
     response = await post_redirect_get(act, then="/deadlines", again=again)
     if response.status_code == 303:
         sent = (result.get("sent") or {}).get(user.tenant) or {}
@@ -294,13 +293,9 @@ async def commit_draw(request: Request, user: CurrentUser) -> Response:
             "evaluator_pool": pool,
             "evaluator_count": _count(form, "evaluator_count", "抽取评估人员数", minimum=0),
         }
-        await user.api.post(
-            "acceptance", "/v1/draws", body, headers={"Idempotency-Key": form_key(form)}
-        )
+        await user.api.post("acceptance", "/v1/draws", body, key=form_key(form))
 
-    async def again(message: str, status: int) -> Response:
-        return await draws_page(request, user, Shown(message, status=status, values=dict(form)))
-
+    again = redraw(draws_page, request, user, form=form)
     return await post_redirect_get(act, then="/draws?notice=committed", again=again)
 
 
@@ -315,10 +310,8 @@ async def make_draw(request: Request, user: CurrentUser, draw_id: str) -> Respon
             "acceptance",
             f"/v1/draws/{draw_id}/execution",
             None,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
-    async def again(message: str, status: int) -> Response:
-        return await draws_page(request, user, Shown(message, status=status))
-
+    again = redraw(draws_page, request, user)
     return await post_redirect_get(act, then="/draws?notice=drawn", again=again)

@@ -110,9 +110,7 @@ async def grant_exception(request: Request, user: CurrentUser, project_id: str) 
             "rule": rule,
             "reason": reason,
         }
-        await user.api.post(
-            "approval", "/v1/policy/exceptions", body, headers={"Idempotency-Key": form_key(form)}
-        )
+        await user.api.post("approval", "/v1/policy/exceptions", body, key=form_key(form))
 
     return await on_project_page(
         request, user, project_id, form, act, notice="exception", fields=FORM_FIELDS["exception"]

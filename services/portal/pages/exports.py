@@ -19,6 +19,7 @@ from services.portal.pages import budget as budget_page
 from services.portal.pages import dashboard as dashboard_page
 from services.portal.pages import plans as plans_page
 from services.portal.pages.projects import READERS as PROJECT_READERS
+from services.portal.pages.projects import Filters as ProjectFilters
 from services.portal.web import CurrentUser, User
 
 router = APIRouter(include_in_schema=False)
@@ -44,29 +45,10 @@ async def _all_projects(user: User, **query: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/exports/projects.xlsx")
-async def projects_xlsx(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    route: str = "",
-    q: str = "",
-    tenant: str = "",
-    year: str = "",
-    unit_id: str = "",
-    sort: str = "-created",
-) -> Response:
+async def projects_xlsx(request: Request, user: CurrentUser, filters: ProjectFilters) -> Response:
     """The project list (/projects) with its filters and its order."""
     user.require(*PROJECT_READERS)
-    items = await _all_projects(
-        user,
-        state=state,
-        route=route,
-        q=q,
-        tenant=tenant,
-        year=year if year.isdigit() else None,
-        unit_id=unit_id or None,
-        sort=sort if sort.removeprefix("-") in ("created", "name", "amount", "year") else None,
-    )
+    items = await _all_projects(user, **filters.query())
     names: dict[str, str] = request.app.state.tenant_names
     columns = [
         Column("项目名称", lambda p: p["name"]),

@@ -8,11 +8,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from libs.vocab import AmountError, parse_amount
 from services.portal.client import ApiError
+from services.portal.web import User
 
 __all__ = [
     "NOTHING",
@@ -26,6 +28,7 @@ __all__ = [
     "new_key",
     "post_redirect_get",
     "project_payload",
+    "redraw",
     "text",
     "yuan",
 ]
@@ -103,6 +106,26 @@ def new_key() -> str:
 def form_key(form: FormData) -> str:
     """The form's own Idempotency-Key (made when the page was drawn): a resent form changes nothing twice."""
     return str(form.get("idempotency_key") or "") or str(uuid.uuid4())
+
+
+def redraw(
+    page: Callable[..., Awaitable[Response]],
+    request: Request,
+    user: User,
+    *args: Any,
+    form: FormData | None = None,
+) -> Callable[[str, int], Awaitable[Response]]:
+    """The ``again`` of :func:`post_redirect_get` for a page drawn as ``page(request, user, *args, shown)``.
+
+    The refusal's message and status go beside the form; what was typed is kept when
+    ``form`` is given (a form of fields, not a single button).
+    """
+
+    async def again(message: str, status: int) -> Response:
+        values = dict(form) if form is not None else {}
+        return await page(request, user, *args, Shown(message, status=status, values=values))
+
+    return again
 
 
 async def post_redirect_get(

@@ -10,14 +10,13 @@ new state from the budget service.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.portal.client import ApiError
-from services.portal.pages.forms import FormErrors
+from services.portal.pages.forms import FormErrors, form_key
 from services.portal.pages.funds_forms import FORMS
 from services.portal.pages.projects import project_page
 from services.portal.web import CurrentUser, User
@@ -59,15 +58,9 @@ async def funds_action(request: Request, user: CurrentUser, project_id: str, nam
         # The checks read the budget as it is now (lines, balances), not as the page was drawn.
         budget = await user.api.get("budget", f"/v1/projects/{project_id}/budget")
         body = spec.build(form, budget)
-        # The form's own key (made when the page was drawn): a resent form changes nothing twice.
-        key = str(form.get("idempotency_key") or "") or str(uuid.uuid4())
         service, method, path = spec.endpoint
         await user.api.request(
-            method,
-            service,
-            path.format(project_id=project_id),
-            json=body,
-            headers={"Idempotency-Key": key},
+            method, service, path.format(project_id=project_id), json=body, key=form_key(form)
         )
     except FormErrors as exc:
         return await _refused(request, user, project_id, name, exc.summary, 422, typed)

@@ -123,7 +123,7 @@ async def act(request: Request, user: CurrentUser, project_id: str, action: str)
                 service,
                 path.format(id=project_id),
                 json=build(form),
-                headers={"Idempotency-Key": _key(form)},
+                key=_key(form),
             )
     except Invalid as exc:
         return await project_page(

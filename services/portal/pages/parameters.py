@@ -25,6 +25,7 @@ from services.portal.pages.forms import (
     flag,
     form_key,
     post_redirect_get,
+    redraw,
     text,
     yuan,
 )
@@ -105,15 +106,11 @@ async def record_parameter(request: Request, user: CurrentUser) -> Response:
             "document_date": date(form, "document_date", "文件日期"),
             "effective_from": date(form, "effective_from", "生效日期"),
         }
-        await user.api.post(
-            "approval", "/v1/policy/parameters", body, headers={"Idempotency-Key": form_key(form)}
-        )
-
-    async def again(message: str, status: int) -> Response:
-        return await parameters_page(
-            request, user, Shown(message, status=status, values=dict(form))
-        )
+        await user.api.post("approval", "/v1/policy/parameters", body, key=form_key(form))
 
     return await post_redirect_get(
-        act, then="/parameters?notice=recorded", again=again, fields=FORM_FIELDS["parameter"]
+        act,
+        then="/parameters?notice=recorded",
+        again=redraw(parameters_page, request, user, form=form),
+        fields=FORM_FIELDS["parameter"],
     )

@@ -65,7 +65,7 @@ async def terminate(request: Request, user: CurrentUser, project_id: str) -> Res
             "registry",
             f"/v1/projects/{project_id}/terminate",
             body,
-            headers={"Idempotency-Key": form_key(form)},
+            key=form_key(form),
         )
 
     return await on_project_page(request, user, project_id, form, act, notice="terminated")

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from libs.common.deadlines import today_in_china
-from libs.vocab import CHANGE_KINDS, PROJECT_SORTS, PROJECT_TABS, AmountError, parse_amount
+from libs.vocab import (
+    CHANGE_KINDS,
+    PROJECT_SORTS,
+    PROJECT_TABS,
+    STATE_LABELS,
+    AmountError,
+    parse_amount,
+)
 from services.portal.client import ApiError
 from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.pages.funds_forms import FUNDS_NOTICES
+from services.portal.paging import known_sort
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -58,53 +69,69 @@ async def _jurisdictions(user: User) -> list[dict[str, Any]]:
     return sorted(tenants, key=lambda t: (t["code"] != user.tenant, t["code"]))
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectFilters:
+    """The project list's filters and order (?state=&route=&q=&tenant=&year=&unit_id=&sort=).
+
+    The list and its Excel export read them alike, so the workbook holds the table's rows.
+    """
+
+    state: str = ""
+    route: str = ""
+    q: str = ""
+    tenant: str = ""
+    year: str = ""
+    unit_id: str = ""
+    sort: str = "-created"
+
+    @property
+    def order(self) -> str:
+        """The order asked for if the registry offers it, else newest first."""
+        return known_sort(self.sort, SORTABLE, "-created")
+
+    def query(self) -> dict[str, Any]:
+        """The registry's ``GET /v1/projects`` parameters."""
+        return {
+            "state": self.state,
+            "route": self.route,
+            "q": self.q,
+            "tenant": self.tenant,
+            "year": self.year if self.year.isdigit() else None,
+            "unit_id": self.unit_id or None,
+            "sort": self.order,
+        }
+
+    def shown(self) -> dict[str, str]:
+        """The filters as the page's form and links keep them."""
+        shown = {name: getattr(self, name) for name in ("state", "route", "q", "tenant", "year")}
+        return shown | ({"unit_id": self.unit_id} if self.unit_id else {})
+
+
+Filters = Annotated[ProjectFilters, Depends()]
+
+
 @router.get("/projects", response_class=HTMLResponse)
 async def list_projects(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    route: str = "",
-    q: str = "",
-    tenant: str = "",
-    year: str = "",
-    cursor: str = "",
-    unit_id: str = "",
-    sort: str = "-created",
-    page_no: int = 1,
+    request: Request, user: CurrentUser, filters: Filters, cursor: str = "", page_no: int = 1
 ) -> HTMLResponse:
     user.require(*READERS)
-    if sort.removeprefix("-") not in SORTABLE:
-        sort = "-created"
-    page = await user.api.get(
-        "registry",
-        "/v1/projects",
-        state=state,
-        route=route,
-        q=q,
-        tenant=tenant,
-        year=year if year.isdigit() else None,
-        unit_id=unit_id or None,
-        cursor=cursor,
-        sort=sort,
-        limit=PAGE_SIZE,
-    )
+    query = filters.query()
+    page = await user.api.get("registry", "/v1/projects", **query, cursor=cursor, limit=PAGE_SIZE)
     tenants = await _jurisdictions(user) if user.has("overseer") else []
-    filters = {"state": state, "route": route, "q": q, "tenant": tenant, "year": year}
-    if unit_id:
-        filters["unit_id"] = unit_id
+    own_unit = filters.unit_id and filters.unit_id == user.unit
     return render(
         request,
         "projects/list.html",
         user,
-        title="我的项目" if unit_id and unit_id == user.unit else "项目",
+        title="我的项目" if own_unit else "项目",
         page=page,
-        filters=filters,
-        sort=sort,
+        filters=filters.shown(),
+        sort=query["sort"],
         SORTABLE=SORTABLE,
         page_no=max(page_no, 1),
         page_size=PAGE_SIZE,
         tenants=tenants,
-        own_unit=unit_id and unit_id == user.unit,
+        own_unit=own_unit,
     )
 
 
@@ -188,31 +215,50 @@ async def demand_options(
     )
 
 
-@router.post("/projects/new", response_class=HTMLResponse)
-async def create_project(request: Request, user: CurrentUser) -> Response:
-    user.require("unit_officer")
-    form = await request.form()
+async def _save(
+    request: Request,
+    user: User,
+    *,
+    project: dict[str, Any] | None,
+    form: FormData,
+    act: Callable[[dict[str, Any]], Awaitable[str]],
+) -> Response:
+    """``act(body)`` with the form's registry body, then to the page it names (303).
+
+    A form the console refuses comes back with its fields' messages (422); a
+    service's refusal with its message; a 401 goes on to the login.
+    """
     values = _values_of_form(form)
     try:
-        body = project_payload(form)
-        created = await user.api.post("registry", "/v1/projects", body)
+        then = await act(project_payload(form))
     except FormErrors as exc:
         return await _form_page(
             request,
             user,
-            project=None,
+            project=project,
             values=values,
             errors=exc.errors,
             error=exc.summary,
             status=422,
         )
     except ApiError as exc:
-        if exc.status in (401,):
+        if exc.status == 401:
             raise
         return await _form_page(
-            request, user, project=None, values=values, error=exc.message, status=exc.status
+            request, user, project=project, values=values, error=exc.message, status=exc.status
         )
-    return RedirectResponse(f"/projects/{created['id']}?notice=created", status_code=303)
+    return RedirectResponse(then, status_code=303)
+
+
+@router.post("/projects/new", response_class=HTMLResponse)
+async def create_project(request: Request, user: CurrentUser) -> Response:
+    user.require("unit_officer")
+
+    async def create(body: dict[str, Any]) -> str:
+        created = await user.api.post("registry", "/v1/projects", body)
+        return f"/projects/{created['id']}?notice=created"
+
+    return await _save(request, user, project=None, form=await request.form(), act=create)
 
 
 @router.get("/projects/{project_id}/edit", response_class=HTMLResponse)
@@ -236,33 +282,18 @@ async def update_project(request: Request, user: CurrentUser, project_id: str) -
     user.require("unit_officer")
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
     form = await request.form()
-    values = _values_of_form(form)
-    version_raw = str(form.get("version") or "")
-    try:
-        body = project_payload(form)
+    version = str(form.get("version") or "")
+
+    async def update(body: dict[str, Any]) -> str:
         await user.api.patch(
             "registry",
             f"/v1/projects/{project_id}",
             body,
-            version=int(version_raw) if version_raw.isdigit() else None,
+            version=int(version) if version.isdigit() else None,
         )
-    except FormErrors as exc:
-        return await _form_page(
-            request,
-            user,
-            project=project,
-            values=values,
-            errors=exc.errors,
-            error=exc.summary,
-            status=422,
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _form_page(
-            request, user, project=project, values=values, error=exc.message, status=exc.status
-        )
-    return RedirectResponse(f"/projects/{project_id}?notice=saved", status_code=303)
+        return f"/projects/{project_id}?notice=saved"
+
+    return await _save(request, user, project=project, form=form, act=update)
 
 
 @router.post("/projects/{project_id}/submit", response_class=HTMLResponse)
@@ -277,7 +308,7 @@ async def submit_project(request: Request, user: CurrentUser, project_id: str) -
             "registry",
             f"/v1/projects/{project_id}/submit",
             {"submitted_on": on} if on else None,
-            headers={"Idempotency-Key": key} if key else None,
+            key=key,
         )
     except ApiError as exc:
         if exc.status == 401:
@@ -309,17 +340,13 @@ NOTICES = {
     "system_operating": "系统已投入运行。",
     "exception": "例外已决定，申报后的判定将据此放宽。",
 }
-# From approval on, the project page offers the next implementation or acceptance step.
-LIFECYCLE_STATES = (
-    "approved",
-    "filed",
-    "procuring",
-    "implementing",
-    "completed",
-    "acceptance_review",
-    "accepted",
-    "in_operation",
-    "evaluated",
+# From approval on (libs/vocab's order, less the refusals), up to its evaluation,
+# the project page offers the next implementation or acceptance step.
+_STATES = tuple(STATE_LABELS)
+LIFECYCLE_STATES = tuple(
+    s
+    for s in _STATES[_STATES.index("approved") : _STATES.index("evaluated") + 1]
+    if s not in ("rejected", "out_of_scope")
 )
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from libs.vocab import OPINION_OUTCOMES, TASK_SORTS, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.navigation import QUEUE_WORKERS
+from services.portal.paging import known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,8 +37,7 @@ async def tasks(
     request: Request, user: CurrentUser, sort: str = "opened", cursor: str = "", page_no: int = 1
 ) -> HTMLResponse:
     user.require(*WORKERS)
-    if sort.removeprefix("-") not in TASK_SORTS:
-        sort = "opened"
+    sort = known_sort(sort, TASK_SORTS, "opened")
     try:
         queue = await user.api.get(
             "approval", "/v1/tasks", sort=sort, cursor=cursor, limit=TASKS_PAGE_SIZE
@@ -75,9 +75,7 @@ async def tasks(
         unavailable=unavailable,
         sort=sort,
         SORTABLE=TASK_SORTS,
-        next_cursor=queue.get("next_cursor"),
-        page_no=max(page_no, 1),
-        page_size=TASKS_PAGE_SIZE,
+        **pager(page_no=page_no, page_size=TASKS_PAGE_SIZE, next_cursor=queue.get("next_cursor")),
     )
 
 

@@ -14,6 +14,7 @@ from services.portal.pages.forms import (
     Shown,
     form_key,
     post_redirect_get,
+    redraw,
     text,
 )
 from services.portal.web import CurrentUser, User, render
@@ -65,13 +66,11 @@ async def register_unit(request: Request, user: CurrentUser) -> Response:
                     "统一社会信用代码须为18位，由数字和大写字母组成（不含I、O、Z、S、V），可不填"
                 )
         body = {"name": name, "credit_code": credit_code}
-        await user.api.post(
-            "registry", "/v1/units", body, headers={"Idempotency-Key": form_key(form)}
-        )
-
-    async def again(message: str, status: int) -> Response:
-        return await units_page(request, user, Shown(message, status=status, values=dict(form)))
+        await user.api.post("registry", "/v1/units", body, key=form_key(form))
 
     return await post_redirect_get(
-        act, then="/units?registered=1", again=again, fields=FORM_FIELDS["unit"]
+        act,
+        then="/units?registered=1",
+        again=redraw(units_page, request, user, form=form),
+        fields=FORM_FIELDS["unit"],
     )

@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import FormData, UploadFile
 
 from libs.common.settings import SERVICES, CommonSettings
+from libs.vocab import format_amount as money
 from services.portal import session
 from services.portal.app import create_app
 from services.portal.charts import bar_chart
 from services.portal.client import ApiError
-from services.portal.labels import money
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.settings import PortalSettings
 from services.portal.web import templates
@@ -49,49 +49,33 @@ def _form(**fields: str | list[str]) -> FormData:
     return FormData(items)
 
 
+def _project_form(**fields: str | list[str]) -> FormData:
+    """A professional software project's form for 2027, with ``fields`` typed over it."""
+    typical: dict[str, str | list[str]] = {
+        "name": "平台",
+        "unit_id": "u",
+        "year": "2027",
+        "project_class": "professional",
+        "service_types": ["software_development"],
+    }
+    return _form(**(typical | fields))
+
+
 @pytest.mark.parametrize("typed", ["80万", "80万元", "800,000", "800000", "80 万元"])
 def test_an_amount_is_understood_in_wan_or_yuan(typed: str) -> None:
-    body = project_payload(
-        _form(
-            name="平台",
-            unit_id="u",
-            year="2027",
-            project_class="professional",
-            amount=typed,
-            service_types=["software_development"],
-        )
-    )
+    body = project_payload(_project_form(amount=typed))
     assert body["facts"]["amount"] == 800_000
 
 
 def test_an_amount_in_chinese_numerals_is_refused_in_chinese() -> None:
     with pytest.raises(FormErrors) as caught:
-        project_payload(
-            _form(
-                name="平台",
-                unit_id="u",
-                year="2027",
-                project_class="professional",
-                amount="八十万",
-                service_types=["software_development"],
-            )
-        )
+        project_payload(_project_form(amount="八十万"))
     assert "总投资请用阿拉伯数字填写" in caught.value.errors["amount"]
 
 
 def test_software_above_the_total_is_refused() -> None:
     with pytest.raises(FormErrors) as caught:
-        project_payload(
-            _form(
-                name="平台",
-                unit_id="u",
-                year="2027",
-                project_class="professional",
-                amount="100",
-                software_amount="200",
-                service_types=["software_development"],
-            )
-        )
+        project_payload(_project_form(amount="100", software_amount="200"))
     assert "不能超过总投资" in caught.value.errors["software_amount"]
 
 

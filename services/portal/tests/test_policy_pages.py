@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from services.portal.labels import ROUTE_LABELS
+from libs.vocab import ROUTE_LABELS
 from services.portal.policy_compare import compare
 from services.portal.web import templates
 
