@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.deadlines import CHINA, today_in_china
 from libs.common.documents import check_document
 from libs.common.errors import Conflict, Invalid, Problem
-from libs.common.events import emit
 from services.registry.catalog import repository
 from services.registry.catalog.schemas import SystemCreate
-from services.registry.models import System, documents
+from services.registry.models import System, documents, publisher
 from services.registry.units.service import require_own as require_own_unit
 
 FACTS = (
@@ -61,14 +60,13 @@ def _payload(system: System) -> dict[str, Any]:
 async def _emit(
     session: AsyncSession, system: System, event: str, actor: dict[str, Any], **extra: Any
 ) -> None:
-    await emit(
+    await publisher.announce(
         session,
+        "system",
+        event,
         tenant=system.tenant_id,
-        service="registry",
-        aggregate="system",
-        event=event,
-        data={**_payload(system), **extra},
         actor=actor,
+        data=_payload(system) | extra,
     )
 
 

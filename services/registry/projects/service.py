@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Invalid, Problem
-from libs.common.events import emit
+from libs.common.events import Event
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, validate_facts
 from services.registry.catalog import repository as catalog_repository
-from services.registry.models import Project, ProjectHistory
+from services.registry.models import Project, ProjectHistory, publisher
 from services.registry.plans import repository as plans_repository
 from services.registry.projects import lifecycle, repository
 from services.registry.projects.schemas import ProjectCreate, SystemLink
@@ -106,9 +106,26 @@ async def read(session: AsyncSession, project: Project) -> dict[str, Any]:
     return to_read(project, (await repository.links_of(session, [project.id]))[project.id])
 
 
+async def _announce(
+    session: AsyncSession,
+    project: Project,
+    event: str,
+    actor: Mapping[str, Any],
+    **data: Any,
+) -> Event:
+    """``project.<event>``: the project's identity and figures, then the event's own ``data``."""
+    return await publisher.announce(
+        session,
+        "project",
+        event,
+        tenant=project.tenant_id,
+        actor=actor,
+        data=_payload(project) | data,
+    )
+
+
 def _payload(project: Project) -> dict[str, Any]:
     return {
-        "tenant": project.tenant_id,
         "project_id": str(project.id),
         "unit_id": str(project.unit_id),
         "name": project.name,
@@ -187,18 +204,15 @@ async def create_project(
         created_at=now,
         updated_at=now,
     )
-    session.add(project)
-    await session.flush()
-    await repository.replace_links(session, project, _links(body.systems))
-    ev = await emit(
+    ev = await publisher.record(
         session,
-        tenant=tenant,
-        service="registry",
-        aggregate="project",
-        event="created",
-        data={**_payload(project), "facts": project.facts},
+        project,
+        "project",
+        "created",
         actor=actor,
+        data={**_payload(project), "facts": project.facts},
     )
+    await repository.replace_links(session, project, _links(body.systems))
     session.add(
         ProjectHistory(
             id=uuid.uuid4(),
@@ -263,15 +277,8 @@ async def update_project(
         await repository.replace_links(session, project, _links(links))
     project.version += 1
     project.updated_at = _now()
-    await emit(
-        session,
-        tenant=tenant,
-        service="registry",
-        aggregate="project",
-        event="updated",
-        data={**_payload(project), "changed": sorted([*changes, *(["systems"] if links else [])])},
-        actor=actor,
-    )
+    changed = sorted([*changes, *(["systems"] if links else [])])
+    await _announce(session, project, "updated", actor, changed=changed)
     return project
 
 
@@ -324,20 +331,15 @@ async def submit_project(
     project.decision = None
     project.decision_problem = None
     project.route = None
-    ev = await emit(
+    ev = await _announce(
         session,
-        tenant=project.tenant_id,
-        service="registry",
-        aggregate="project",
-        event="submitted",
-        data={
-            **_payload(project),
-            "state": transition.target,
-            "submission": project.submission,
-            "submitted_on": on.isoformat(),
-            "facts": facts,
-        },
-        actor=actor,
+        project,
+        "submitted",
+        actor,
+        state=transition.target,
+        submission=project.submission,
+        submitted_on=on.isoformat(),
+        facts=facts,
     )
     record(session, project, transition, event_id=ev.id, actor=actor, reason=None)
     return project
@@ -363,22 +365,16 @@ async def emit_state_changed(
     cause: str | None = None,
 ) -> str:
     """Announce a transition (``project.state_changed``); returns the event id."""
-    ev = await emit(
+    ev = await _announce(
         session,
-        tenant=project.tenant_id,
-        service="registry",
-        aggregate="project",
-        event="state_changed",
-        data={
-            **_payload(project),
-            "from": transition.source,
-            "to": transition.target,
-            "state": transition.target,
-            "trigger": transition.trigger,
-            "route": project.route,
-            "reason": reason,
-            "cause_event_id": cause,
-        },
-        actor=actor,
+        project,
+        "state_changed",
+        actor,
+        **{"from": transition.source, "to": transition.target},
+        state=transition.target,
+        trigger=transition.trigger,
+        route=project.route,
+        reason=reason,
+        cause_event_id=cause,
     )
     return ev.id

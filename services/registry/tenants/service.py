@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TenantContext, apply_tenant_context
 from libs.common.errors import Conflict, Invalid, NotFound, Problem
-from libs.common.events import emit
 from libs.common.tenants import PARENT_LEVEL
 from libs.vocab import TENANT_LEVELS as LEVEL_LABELS
+from services.registry.models import publisher
 from services.registry.tenants import repository
 
 
@@ -53,14 +53,8 @@ async def _announce(
 ) -> None:
     """Record ``tenant.<event>`` in the tenant's own context: its subject and RLS row carry its code."""
     await apply_tenant_context(session, TenantContext.own(row["code"]))
-    await emit(
-        session,
-        tenant=row["code"],
-        service="registry",
-        aggregate="tenant",
-        event=event,
-        data=payload(row),
-        actor=actor,
+    await publisher.announce(
+        session, "tenant", event, tenant=row["code"], actor=actor, data=payload(row)
     )
 
 
