@@ -30,9 +30,14 @@ class Owned(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Publisher:
-    """The events of ``service``, emitted in the caller's transaction (never committed here)."""
+    """The events of ``service``, emitted in the caller's transaction (never committed here).
+
+    ``names_tenant=False`` is for a service whose contracts do not repeat the
+    tenant in the data (the archive's: their subject and ``ce-tenant`` carry it).
+    """
 
     service: str
+    names_tenant: bool = True
 
     async def announce(
         self,
@@ -44,14 +49,14 @@ class Publisher:
         actor: Mapping[str, Any],
         data: Mapping[str, Any],
     ) -> Event:
-        """Emit ``govproj.<service>.<aggregate>.<event>.v1`` of ``tenant``; its data names the tenant."""
+        """Emit ``govproj.<service>.<aggregate>.<event>.v1`` of ``tenant`` (named in its data too)."""
         return await emit(
             session,
             tenant=tenant,
             service=self.service,
             aggregate=aggregate,
             event=event,
-            data={"tenant": tenant, **data},
+            data={"tenant": tenant, **data} if self.names_tenant else data,
             actor=actor,
         )
 

@@ -28,10 +28,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from libs.common.errors import Problem
-from libs.common.events import emit
 from libs.common.storage import Digester, ObjectNotFound
 from services.archive.documents.service import get_version
-from services.archive.models import Attachment, Document, DocumentVersion, Package, StoredObject
+from services.archive.models import (
+    Attachment,
+    Document,
+    DocumentVersion,
+    Package,
+    StoredObject,
+    publisher,
+)
 from services.archive.names import safe_filename
 from services.archive.packages import bag, tarstream
 from services.archive.storage import ArchiveStorage
@@ -230,14 +236,11 @@ async def build_package(
         created_by=actor["id"],
         created_at=created,
     )
-    session.add(package)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="package",
-        event="created",
+        package,
+        "package",
+        "created",
         data={
             "package_id": str(package_id),
             "project_id": str(project_id),
