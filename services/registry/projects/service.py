@@ -14,24 +14,21 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import today_in_china
-from libs.common.errors import Conflict, Invalid, Problem
+from libs.common.errors import Conflict, Invalid, Problem, StaleVersion
 from libs.common.events import Event
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, validate_facts
+from libs.policy.facts import SYSTEM_DEFAULTS
 from services.registry.catalog import repository as catalog_repository
+from services.registry.catalog.service import FACTS
 from services.registry.models import Project, ProjectHistory, publisher
 from services.registry.plans import repository as plans_repository
 from services.registry.projects import lifecycle, repository
 from services.registry.projects.schemas import ProjectCreate, SystemLink
 from services.registry.units.service import require_own as require_own_unit
 
-# The system facts a project carries into its policy facts (libs/policy SYSTEM_DEFAULTS).
-SYSTEM_FACTS = (
-    "shares_data",
-    "duplicate_collection",
-    "crypto_compliant",
-    "security_compliant",
-    "secure_reliable",
-)
+# The system facts a project carries into its policy facts: those the rules ask of a
+# system (libs/policy SYSTEM_DEFAULTS), not where it is hosted.
+SYSTEM_FACTS = tuple(k for k in FACTS if k in SYSTEM_DEFAULTS)
 # Facts the registry establishes itself when it submits (never the unit's word).
 REGISTRY_FACTS = ("systems", "in_annual_plan", "submitted_on")
 
@@ -230,17 +227,6 @@ async def create_project(
     return project
 
 
-def check_version(project: Project, expected: int | None) -> None:
-    """412 when the caller's ``If-Match`` names another version than the project's."""
-    if expected is not None and expected != project.version:
-        raise Problem(
-            412,
-            "version_mismatch",
-            "版本不一致，请刷新后重试",
-            f"If-Match: 当前版本为 {project.version}，请求基于版本 {expected}",
-        )
-
-
 async def update_project(
     session: AsyncSession,
     *,
@@ -252,7 +238,7 @@ async def update_project(
     actor: dict[str, Any],
 ) -> Project:
     """Edit a draft (``project.updated``); 412 on a stale version, 409 outside draft."""
-    check_version(project, expected_version)
+    StaleVersion.check(project.version, expected_version)
     if project.state not in lifecycle.EDITABLE:
         raise Conflict(
             "illegal_transition",
@@ -317,7 +303,7 @@ async def submit_project(
     actor: dict[str, Any],
 ) -> Project:
     """申报: draft → submitted, emitting ``project.submitted`` with the facts to decide on."""
-    check_version(project, expected_version)
+    StaleVersion.check(project.version, expected_version)
     transition = lifecycle.require(project.state, lifecycle.SUBMIT)
     today = today_in_china()
     on = submitted_on or today
