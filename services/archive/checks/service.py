@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from libs.common.errors import Problem
+from libs.common.reads import fetch_all
 from services.archive.checks.catalogue import load_catalogue
 from services.archive.checks.items import CHECKS, CheckContext, DocumentEntry
 from services.archive.checks.scanner import VirusScanner
@@ -218,12 +219,12 @@ def virus_database(results: list[dict[str, Any]]) -> str | None:
 
 async def list_reports(session: AsyncSession, project_id: uuid.UUID) -> list[CheckReport]:
     """Every check report of the project's packages, newest first."""
-    rows = await session.scalars(
+    return await fetch_all(
+        session,
         sa.select(CheckReport)
         .where(CheckReport.project_id == project_id)
-        .order_by(CheckReport.created_at.desc(), CheckReport.id.desc())
+        .order_by(CheckReport.created_at.desc(), CheckReport.id.desc()),
     )
-    return list(rows.all())
 
 
 def report_dict(report: CheckReport) -> dict[str, Any]:
@@ -326,12 +327,12 @@ def acceptance_dict(decision: ArchiveAcceptance) -> dict[str, Any]:
 
 async def list_acceptances(session: AsyncSession, project_id: uuid.UUID) -> list[ArchiveAcceptance]:
     """The project's 档案验收 decisions, newest first."""
-    rows = await session.scalars(
+    return await fetch_all(
+        session,
         sa.select(ArchiveAcceptance)
         .where(ArchiveAcceptance.project_id == project_id)
-        .order_by(ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc())
+        .order_by(ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc()),
     )
-    return list(rows.all())
 
 
 async def record_manual_outcome(
