@@ -67,20 +67,25 @@ def _payload_name(seq: int, filename: str) -> str:
     return f"{seq:04d}-{safe}"[:200]
 
 
-async def _copy_out(storage: ArchiveStorage, obj: StoredObject, path: Path) -> tuple[str, str, int]:
-    """Copy one version to ``path``, hashing it; return (sha256, sm3, size)."""
+async def _write_hashed(chunks: AsyncIterator[bytes], path: Path) -> tuple[str, str, int]:
+    """Write ``chunks`` to ``path`` as they come, hashing them; return (sha256, sm3, size)."""
     digester = Digester()
     out = await asyncio.to_thread(path.open, "wb")
     try:
-        stream = await storage.store.get(obj.bucket, obj.key, obj.version_id)
-        async with stream:
-            async for chunk in stream:
-                digester.update(chunk)
-                await asyncio.to_thread(out.write, chunk)
+        async for chunk in chunks:
+            digester.update(chunk)
+            await asyncio.to_thread(out.write, chunk)
     finally:
         await asyncio.to_thread(out.close)
     got = digester.digests()
     return got.sha256, got.sm3, got.size
+
+
+async def _copy_out(storage: ArchiveStorage, obj: StoredObject, path: Path) -> tuple[str, str, int]:
+    """Copy one version to ``path``, hashing it; return (sha256, sm3, size)."""
+    stream = await storage.store.get(obj.bucket, obj.key, obj.version_id)
+    async with stream:
+        return await _write_hashed(stream, path)
 
 
 async def build_package(
@@ -381,16 +386,7 @@ async def _write_generated(
     session: AsyncSession, storage: ArchiveStorage, package: Package, path: Path
 ) -> tuple[str, str, int]:
     tar = await package_layout(session, package)
-    digester = Digester()
-    out = await asyncio.to_thread(path.open, "wb")
-    try:
-        async for chunk in tarstream.stream(storage.store, tar):
-            digester.update(chunk)
-            await asyncio.to_thread(out.write, chunk)
-    finally:
-        await asyncio.to_thread(out.close)
-    got = digester.digests()
-    return got.sha256, got.sm3, got.size
+    return await _write_hashed(tarstream.stream(storage.store, tar), path)
 
 
 def compare_with_record(bag_dir: Path, package: Package) -> list[str]:
