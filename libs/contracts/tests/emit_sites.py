@@ -194,11 +194,11 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
     package_wrappers = _package_wrappers(trees, publishers)
     for rel, tree in trees.items():
         consts = {**package_consts[rel.parts[1]], **_module_constants(tree)}
-        publisher = publishers.get(rel.parts[1])
+        producer = publishers.get(rel.parts[1])
         # The module's own wrappers first, then those it imports from its service package.
         wrappers = {
             **package_wrappers[rel.parts[1]],
-            **_wrappers(tree, package_wrappers[rel.parts[1]], publisher),
+            **_wrappers(tree, package_wrappers[rel.parts[1]], producer),
         }
         wrapped = {id(call) for _, call in wrappers.values()}
         for node in ast.walk(tree):
@@ -207,7 +207,7 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
             name = _name(node)
             if not _publishes(node) and name != "emit" and name not in wrappers:
                 continue
-            kws = _through(node, wrappers, {}, publisher)
+            kws = _through(node, wrappers, {}, producer)
             service = _strings(kws.get("service"), consts)
             aggregate = _strings(kws.get("aggregate"), consts)
             if service is None or aggregate is None or len(service) != 1 or len(aggregate) != 1:
