@@ -187,9 +187,9 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
     for rel, tree in trees.items():
         package_consts.setdefault(rel.parts[1], {}).update(_module_constants(tree))
     publishers = {
-        rel.parts[1]: service
+        rel.parts[1]: named
         for rel, tree in trees.items()
-        if (service := _publisher_of(tree)) is not None
+        if (named := _publisher_of(tree)) is not None
     }
     package_wrappers = _package_wrappers(trees, publishers)
     for rel, tree in trees.items():
