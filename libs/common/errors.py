@@ -28,6 +28,7 @@ __all__ = [
     "Invalid",
     "NotFound",
     "Problem",
+    "StaleVersion",
     "install_problem_handlers",
     "problem_response",
 ]
@@ -143,6 +144,24 @@ class Invalid(Problem):
 
     def __init__(self, field: str, detail: str, *, code: str = "validation_error") -> None:
         super().__init__(422, code, "输入数据不合法", f"{field}: {detail}", extra={"field": field})
+
+
+class StaleVersion(Problem):
+    """The caller's ``If-Match`` names another version than the object's: a lost update, refused."""
+
+    def __init__(self, current: int, expected: int) -> None:
+        super().__init__(
+            412,
+            "version_mismatch",
+            "版本不一致，请刷新后重试",
+            f"If-Match: 当前版本为 {current}，请求基于版本 {expected}",
+        )
+
+    @classmethod
+    def check(cls, current: int, expected: int | None) -> None:
+        """Raise unless no version was expected (no ``If-Match``) or it is ``current``."""
+        if expected is not None and expected != current:
+            raise cls(current, expected)
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:

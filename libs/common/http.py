@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fastapi.responses import JSONResponse
+
 from libs.common.errors import Problem
 
-__all__ = ["etag", "parse_if_match", "problem_responses"]
+__all__ = ["etag", "parse_if_match", "problem_responses", "versioned"]
 
 _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 
@@ -15,6 +17,16 @@ _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 def etag(version: int) -> str:
     """The ETag of a row at ``version``."""
     return f'"{version}"'
+
+
+def versioned(
+    body: Any, version: int, *, status: int = 200, location: str | None = None
+) -> JSONResponse:
+    """``body`` as JSON with the ETag of ``version`` (a later If-Match names it), and its Location."""
+    headers = {"ETag": etag(version)}
+    if location:
+        headers["Location"] = location
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def parse_if_match(header: str | None, *, required: bool = False) -> int | None:

@@ -1,4 +1,5 @@
-"""Reads every service repeats: read schemas filled from rows, a filtered list, a column's sum."""
+"""Reads every service repeats: every row a query selects, read schemas filled from rows,
+a filtered list, a column's sum."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-__all__ = ["from_row", "row_json", "rows_where", "total_of"]
+__all__ = ["fetch_all", "from_row", "row_json", "rows_where", "total_of"]
 
 ReadT = TypeVar("ReadT", bound=BaseModel)
 RowT = TypeVar("RowT")
+
+
+async def fetch_all(session: AsyncSession, query: Select[tuple[RowT]]) -> list[RowT]:
+    """Every object ``query`` selects, in its order, as a list."""
+    return list((await session.scalars(query)).all())
 
 
 def from_row(model: type[ReadT], row: object, **given: Any) -> ReadT:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
+from libs.common.publisher import Publisher
 from libs.common.tables import platform_tables
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Workflow",
     "documents",
     "idempotency_keys",
+    "publisher",
     "tenants",
     "units",
 ]
@@ -39,6 +41,8 @@ class Base(DeclarativeBase):
 _platform = platform_tables(Base.metadata)
 tenants = _platform.tenants
 idempotency_keys = _platform.idempotency_keys
+#: ``govproj.approval.*`` events (see also workflow/publish.py, events about a workflow).
+publisher = Publisher("approval")
 # The archive's documents, which opinions cite as attachments.
 documents = document_table(Base.metadata)
 # The registry's 建设单位 (unit.created): the 主送机关 of the approval document.

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import TenantMixin, service_metadata
+from libs.common.publisher import Publisher
 from libs.common.tables import platform_tables
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Project",
     "StoredObject",
     "idempotency_keys",
+    "publisher",
     "tenants",
 ]
 
@@ -44,6 +46,8 @@ class Base(DeclarativeBase):
 _platform = platform_tables(Base.metadata)
 tenants = _platform.tenants
 idempotency_keys = _platform.idempotency_keys
+#: ``govproj.archive.*`` events; their contracts carry the tenant in the subject only.
+publisher = Publisher("archive", names_tenant=False)
 
 
 class Project(TenantMixin, Base):

@@ -12,9 +12,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
+from libs.common.publisher import Publisher
 from libs.common.tables import platform_tables
 
-__all__ = ["Base", "dead_letter", "documents", "outbox", "tenants"]
+__all__ = ["Base", "dead_letter", "documents", "outbox", "publisher", "tenants"]
 
 
 class Base(DeclarativeBase):
@@ -26,6 +27,8 @@ tenants = _platform.tenants
 idempotency_keys = _platform.idempotency_keys
 outbox = _platform.events.outbox
 dead_letter = _platform.events.dead_letter
+#: ``govproj.registry.*`` events, written to :data:`outbox` in the caller's transaction.
+publisher = Publisher("registry")
 # The archive's documents, kept from its events: a catalog entry's disposal
 # evidence must be one of them (issue 16 item 9).
 documents = document_table(Base.metadata)

@@ -5,6 +5,10 @@ are laid out: it walks every module under ``services/`` and resolves
 
 - ``emit(session, service=..., aggregate=..., event=...)`` with string
   literals, ``"a" if c else "b"``, or a module constant (``SERVICE``);
+- ``publisher.announce(session, aggregate, event, ...)`` and
+  ``publisher.record(session, row, aggregate, event, ...)``, the service's
+  :class:`libs.common.publisher.Publisher` (its name read from
+  ``publisher = Publisher("<service>")`` in the service package);
 - calls of a wrapper around ``emit`` (``_emit(session, wf, "step", "opened",
   ...)``), defined in the module or in another module of its service package,
   wrappers of wrappers included, by binding the call's arguments to the
@@ -72,8 +76,51 @@ def _keywords(call: ast.Call) -> dict[str, ast.expr]:
     return {k.arg: k.value for k in call.keywords if k.arg}
 
 
+# The positional parameters of a Publisher's methods, up to the event.
+_PUBLISHER_PARAMS: dict[str, list[str]] = {
+    "announce": ["session", "aggregate", "event"],
+    "record": ["session", "row", "aggregate", "event"],
+}
+
+
+def _publishes(call: ast.Call) -> bool:
+    """``publisher.announce(...)`` or ``publisher.record(...)``."""
+    f = call.func
+    return (
+        isinstance(f, ast.Attribute)
+        and f.attr in _PUBLISHER_PARAMS
+        and isinstance(f.value, ast.Name)
+        and f.value.id == "publisher"
+    )
+
+
+def _publisher_keywords(call: ast.Call, service: str | None) -> dict[str, ast.expr]:
+    """The ``emit`` keywords a Publisher call comes to (the service is the publisher's)."""
+    assert isinstance(call.func, ast.Attribute)
+    params = _PUBLISHER_PARAMS[call.func.attr]
+    kws = dict(zip(params, call.args, strict=False)) | _keywords(call)
+    return kws | ({"service": ast.Constant(service)} if service is not None else {})
+
+
+def _publisher_of(tree: ast.Module) -> str | None:
+    """The service named by ``publisher = Publisher("<service>", ...)`` in a module, if any."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _name(node.value) == "Publisher"
+            and node.value.args
+            and isinstance(node.value.args[0], ast.Constant)
+            and isinstance(node.value.args[0].value, str)
+        ):
+            return node.value.args[0].value
+    return None
+
+
 def _wrappers(
-    tree: ast.Module, known: dict[str, tuple[list[str], ast.Call]] | None = None
+    tree: ast.Module,
+    known: dict[str, tuple[list[str], ast.Call]] | None = None,
+    service: str | None = None,
 ) -> dict[str, tuple[list[str], ast.Call]]:
     """Module functions that call ``emit`` (or a ``known`` wrapper of it) with some of
     their own parameters as the event or aggregate."""
@@ -87,7 +134,9 @@ def _wrappers(
             if not isinstance(inner, ast.Call):
                 continue
             name = _name(inner)
-            if name == "emit":
+            if _publishes(inner):
+                kws = _publisher_keywords(inner, service)
+            elif name == "emit":
                 kws = _keywords(inner)
             elif name in known and name != node.name:
                 inner_params = known[name][0]
@@ -106,7 +155,7 @@ def _wrappers(
 
 
 def _package_wrappers(
-    trees: dict[Path, ast.Module],
+    trees: dict[Path, ast.Module], publishers: dict[str, str]
 ) -> dict[str, dict[str, tuple[list[str], ast.Call]]]:
     """Per service package, the wrappers of ``emit`` any of its modules defines, wrappers
     of wrappers included (``publish`` → ``announce`` → ``emit``), found to a fixpoint."""
@@ -117,7 +166,7 @@ def _package_wrappers(
         grown = False
         for rel, tree in trees.items():
             known = out[rel.parts[1]]
-            for name, wrapper in _wrappers(tree, known).items():
+            for name, wrapper in _wrappers(tree, known, publishers.get(rel.parts[1])).items():
                 if name not in known:
                     known[name] = wrapper
                     grown = True
@@ -137,22 +186,28 @@ def sites(root: Path = ROOT) -> Iterator[Site]:
     package_consts: dict[str, dict[str, str]] = {}
     for rel, tree in trees.items():
         package_consts.setdefault(rel.parts[1], {}).update(_module_constants(tree))
-    package_wrappers = _package_wrappers(trees)
+    publishers = {
+        rel.parts[1]: named
+        for rel, tree in trees.items()
+        if (named := _publisher_of(tree)) is not None
+    }
+    package_wrappers = _package_wrappers(trees, publishers)
     for rel, tree in trees.items():
         consts = {**package_consts[rel.parts[1]], **_module_constants(tree)}
+        producer = publishers.get(rel.parts[1])
         # The module's own wrappers first, then those it imports from its service package.
         wrappers = {
             **package_wrappers[rel.parts[1]],
-            **_wrappers(tree, package_wrappers[rel.parts[1]]),
+            **_wrappers(tree, package_wrappers[rel.parts[1]], producer),
         }
         wrapped = {id(call) for _, call in wrappers.values()}
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or id(node) in wrapped:
                 continue
             name = _name(node)
-            if name != "emit" and name not in wrappers:
+            if not _publishes(node) and name != "emit" and name not in wrappers:
                 continue
-            kws = _through(node, wrappers, {})
+            kws = _through(node, wrappers, {}, producer)
             service = _strings(kws.get("service"), consts)
             aggregate = _strings(kws.get("aggregate"), consts)
             if service is None or aggregate is None or len(service) != 1 or len(aggregate) != 1:
@@ -173,17 +228,20 @@ def _through(
     call: ast.Call,
     wrappers: dict[str, tuple[list[str], ast.Call]],
     bound: dict[str, ast.expr],
+    publisher: str | None,
 ) -> dict[str, ast.expr]:
     """The ``emit`` keywords a call comes to, following wrappers and binding their parameters."""
 
     def value(node: ast.expr) -> ast.expr:
         return bound.get(node.id, node) if isinstance(node, ast.Name) else node
 
+    if _publishes(call):
+        return {k: value(v) for k, v in _publisher_keywords(call, publisher).items()}
     if _name(call) == "emit":
         return {k: value(v) for k, v in _keywords(call).items()}
     params, inner = wrappers[_name(call)]
     args = dict(zip(params, call.args, strict=False)) | _keywords(call)
-    return _through(inner, wrappers, {p: value(v) for p, v in args.items()})
+    return _through(inner, wrappers, {p: value(v) for p, v in args.items()}, publisher)
 
 
 # Emit sites whose event name is computed: what each expression can be, read

@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import AuthSubject
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
-from libs.common.events import emit
 from libs.common.reads import from_row
 from libs.policy import NoPolicyInForce, Pack, PackError, PolicyRegistry
 from libs.policy.bind import bind_in_force, check_setting, waivable_rules
@@ -38,6 +37,7 @@ from services.approval.discretion.schemas import (
     ParameterCreate,
     ParameterRead,
 )
+from services.approval.models import publisher
 
 __all__ = [
     "bureau_inputs",
@@ -93,16 +93,12 @@ async def grant_exception(
         granted_by=actor,
         granted_at=now,
     )
-    session.add(row)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="approval",
-        aggregate="exception",
-        event="granted",
+        row,
+        "exception",
+        "granted",
         data={
-            "tenant": tenant,
             "exception_id": str(row.id),
             "project_id": str(row.project_id),
             "project_name": row.project_name,
@@ -178,16 +174,12 @@ async def record_parameter(
         set_by=actor,
         recorded_at=datetime.now(UTC),
     )
-    session.add(row)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="approval",
-        aggregate="parameter",
-        event="set",
+        row,
+        "parameter",
+        "set",
         data={
-            "tenant": tenant,
             "policy_id": pack.id,
             "name": row.name,
             "label": spec.label,

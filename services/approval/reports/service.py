@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
-from services.approval.models import ApprovalDocument, ParentReport, ReportReceipt, Workflow
+from services.approval.models import (
+    ApprovalDocument,
+    ParentReport,
+    ReportReceipt,
+    Workflow,
+    publisher,
+)
 from services.approval.reports import repository
 from services.approval.reports.schemas import ReportRead
 from services.approval.workflow import plan
@@ -89,19 +95,19 @@ async def acknowledge(
         actor=actor,
         received_at=datetime.now(UTC),
     )
-    session.add(receipt)
-    await session.flush()
-    await announce(
+    await publisher.record(
         session,
-        tenant=parent,
-        aggregate="report",
-        event="received",
+        receipt,
+        "report",
+        "received",
         actor=actor,
-        report_id=str(report_id),
-        from_tenant=report.tenant_id,
-        project_id=str(report.project_id),
-        number=doc.number,
-        note=note,
+        data={
+            "report_id": str(report_id),
+            "from_tenant": report.tenant_id,
+            "project_id": str(report.project_id),
+            "number": doc.number,
+            "note": note,
+        },
     )
     return report_read(report, doc, receipt)
 

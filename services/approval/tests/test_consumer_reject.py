@@ -3,7 +3,6 @@ changes nothing: real PostgreSQL (committed, its own database) and real JetStrea
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 
 from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
 from libs.common.events import ConsumerRunner, ensure_streams, make_event, system_actor, to_nats
+from libs.common.testing.consumers import run_until
 from libs.common.testing.database import migrated_database
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.approval import events
@@ -106,15 +106,11 @@ async def test_an_unusable_finance_answer_is_dead_lettered_and_the_step_stays_op
         ack_wait=5.0,
         idle_timeout=0.5,
     )
-    task = asyncio.create_task(runner.run())
-    try:
-        for _ in range(300):
-            if len(await _dead_letters(consumer_db.admin)) >= 3:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        runner.stop()
-        await asyncio.wait_for(task, timeout=15)
+
+    async def three_dead() -> bool:
+        return len(await _dead_letters(consumer_db.admin)) >= 3
+
+    await run_until(runner, three_dead, stop_timeout=15)
     reasons = await _dead_letters(consumer_db.admin)
     assert len(reasons) == 3 and runner.stats.rejected == 3, reasons
     assert any(r.startswith("rejected: contract: outcome") for r in reasons), reasons

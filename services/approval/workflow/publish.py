@@ -13,8 +13,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import emit
-from services.approval.models import Workflow
+from services.approval.models import Workflow, publisher
 
 #: A project workflow carries the nil UUID as its change id (NULL-safe uniqueness).
 NIL: Final = uuid.UUID(int=0)
@@ -35,15 +34,7 @@ async def announce(
     **data: Any,
 ) -> None:
     """Emit ``govproj.approval.<aggregate>.<event>.v1`` of ``tenant``; its data names the tenant."""
-    await emit(
-        session,
-        tenant=tenant,
-        service="approval",
-        aggregate=aggregate,
-        event=event,
-        data={"tenant": tenant, **data},
-        actor=actor,
-    )
+    await publisher.announce(session, aggregate, event, tenant=tenant, actor=actor, data=data)
 
 
 async def publish(

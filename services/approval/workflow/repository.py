@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import NotFound
 from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
+from libs.common.reads import fetch_all
 from services.approval.models import Opinion, Step, Workflow
 
 
@@ -68,12 +69,8 @@ async def of_decision(session: AsyncSession, decision_id: uuid.UUID) -> Workflow
 
 
 async def steps_of(session: AsyncSession, wf: Workflow) -> list[Step]:
-    return list(
-        (
-            await session.scalars(
-                sa.select(Step).where(Step.workflow_id == wf.id).order_by(Step.seq)
-            )
-        ).all()
+    return await fetch_all(
+        session, sa.select(Step).where(Step.workflow_id == wf.id).order_by(Step.seq)
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from libs.common.errors import Problem
-from libs.common.events import emit
+from libs.common.reads import fetch_all
 from services.archive.checks.catalogue import load_catalogue
 from services.archive.checks.items import CHECKS, CheckContext, DocumentEntry
 from services.archive.checks.scanner import VirusScanner
@@ -28,6 +28,7 @@ from services.archive.models import (
     Document,
     DocumentVersion,
     StoredObject,
+    publisher,
 )
 from services.archive.packages.service import extracted_package, get_package
 from services.archive.storage import ArchiveStorage
@@ -177,31 +178,26 @@ async def run_checks(
         created_by=actor["id"],
         created_at=datetime.now(UTC),
     )
-    session.add(report)
-    await session.flush()
-    await _announce(session, report, "completed", actor, stage=stage, summary=summary)
+    await publisher.record(
+        session,
+        report,
+        "check_report",
+        "completed",
+        actor=actor,
+        data=_report_data(report, stage=stage, summary=summary),
+    )
     return report
 
 
-async def _announce(
-    session: AsyncSession, report: CheckReport, event: str, actor: dict[str, Any], **data: Any
-) -> None:
-    """``check_report.<event>``: the report, its package and project, whether it is acceptable."""
-    await emit(
-        session,
-        tenant=report.tenant_id,
-        service="archive",
-        aggregate="check_report",
-        event=event,
-        data={
-            "report_id": str(report.id),
-            "package_id": str(report.package_id),
-            "project_id": str(report.project_id),
-            **data,
-            "acceptable": report.acceptable,
-        },
-        actor=actor,
-    )
+def _report_data(report: CheckReport, **data: Any) -> dict[str, Any]:
+    """A ``check_report.*`` event's data: the report, its package and project, whether acceptable."""
+    return {
+        "report_id": str(report.id),
+        "package_id": str(report.package_id),
+        "project_id": str(report.project_id),
+        **data,
+        "acceptable": report.acceptable,
+    }
 
 
 async def get_report(session: AsyncSession, report_id: uuid.UUID) -> CheckReport:
@@ -223,12 +219,12 @@ def virus_database(results: list[dict[str, Any]]) -> str | None:
 
 async def list_reports(session: AsyncSession, project_id: uuid.UUID) -> list[CheckReport]:
     """Every check report of the project's packages, newest first."""
-    rows = await session.scalars(
+    return await fetch_all(
+        session,
         sa.select(CheckReport)
         .where(CheckReport.project_id == project_id)
-        .order_by(CheckReport.created_at.desc(), CheckReport.id.desc())
+        .order_by(CheckReport.created_at.desc(), CheckReport.id.desc()),
     )
-    return list(rows.all())
 
 
 def report_dict(report: CheckReport) -> dict[str, Any]:
@@ -295,14 +291,11 @@ async def accept_archive(
         decided_by=actor["id"],
         decided_at=datetime.now(UTC),
     )
-    session.add(decision)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="acceptance",
-        event=outcome,
+        decision,
+        "acceptance",
+        outcome,
         data={
             "acceptance_id": str(decision.id),
             "project_id": str(project_id),
@@ -334,12 +327,12 @@ def acceptance_dict(decision: ArchiveAcceptance) -> dict[str, Any]:
 
 async def list_acceptances(session: AsyncSession, project_id: uuid.UUID) -> list[ArchiveAcceptance]:
     """The project's 档案验收 decisions, newest first."""
-    rows = await session.scalars(
+    return await fetch_all(
+        session,
         sa.select(ArchiveAcceptance)
         .where(ArchiveAcceptance.project_id == project_id)
-        .order_by(ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc())
+        .order_by(ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc()),
     )
-    return list(rows.all())
 
 
 async def record_manual_outcome(
@@ -392,7 +385,12 @@ async def record_manual_outcome(
     )
     report.acceptable = _acceptable(results)
     await session.flush()
-    await _announce(
-        session, report, "manual_recorded", actor, item=item_id, outcome=outcome, note=note
+    await publisher.announce(
+        session,
+        "check_report",
+        "manual_recorded",
+        tenant=report.tenant_id,
+        actor=actor,
+        data=_report_data(report, item=item_id, outcome=outcome, note=note),
     )
     return report

@@ -52,6 +52,7 @@ from services.archive.replica import require_project
 from services.archive.storage import ArchiveStorage
 
 __all__ = [
+    "Incoming",
     "UploadKey",
     "deposit_document",
     "deposit_version",
@@ -251,20 +252,33 @@ async def _discard(storage: ArchiveStorage, stored: Stored) -> None:
         )
 
 
-async def _stream(
-    storage: ArchiveStorage,
-    *,
-    tenant: str,
-    key: str,
-    source: AsyncIterator[bytes],
-    limits: UploadLimits,
-    content_type: str,
-    metadata: dict[str, str],
+@dataclass(frozen=True)
+class Incoming:
+    """A file as it arrives: its name and type as sent, its bytes as they stream, their limits."""
+
+    filename: str
+    content_type: str
+    source: AsyncIterator[bytes]
+    limits: UploadLimits
+
+
+async def _store(
+    storage: ArchiveStorage, *, tenant: str, document_id: uuid.UUID, incoming: Incoming
 ) -> Stored:
-    counted = _Counted(source, limits.max_bytes)
+    """Stream ``incoming`` into the tenant's bucket under the document's key, within its limits."""
+    counted = _Counted(incoming.source, incoming.limits.max_bytes)
     bucket = await storage.ensure_bucket(tenant)
+    metadata = {
+        "tenant": tenant,
+        "document-id": str(document_id),
+        "filename": quote(incoming.filename),
+    }
     return await storage.store.put(
-        bucket, key, counted.chunks(), content_type=content_type, metadata=metadata
+        bucket,
+        service.document_key(document_id),
+        counted.chunks(),
+        content_type=incoming.content_type,
+        metadata=metadata,
     )
 
 
@@ -309,10 +323,7 @@ async def deposit_document(
     ctx: TenantContext,
     access: Access | None,
     meta: DocumentCreate,
-    filename: str,
-    content_type: str,
-    source: AsyncIterator[bytes],
-    limits: UploadLimits,
+    incoming: Incoming,
     actor: dict[str, Any],
     on_commit: OnCommit | None = None,
 ) -> dict[str, Any]:
@@ -326,15 +337,7 @@ async def deposit_document(
             project = await require_project(session, meta.project_id, access=access, tenant=tenant)
             unit = project.unit_id
     document_id = uuid7()
-    stored = await _stream(
-        storage,
-        tenant=tenant,
-        key=service.document_key(document_id),
-        source=source,
-        limits=limits,
-        content_type=content_type,
-        metadata={"tenant": tenant, "document-id": str(document_id), "filename": quote(filename)},
-    )
+    stored = await _store(storage, tenant=tenant, document_id=document_id, incoming=incoming)
     try:
         async with transaction(sessions, ctx) as session:
             if meta.project_id is not None:
@@ -347,8 +350,8 @@ async def deposit_document(
                 meta=meta,
                 unit_id=unit,
                 stored=stored,
-                filename=filename,
-                content_type=content_type,
+                filename=incoming.filename,
+                content_type=incoming.content_type,
                 actor=actor,
             )
             _, obj = await service.get_version(session, document_id, None)
@@ -372,10 +375,7 @@ async def deposit_version(
     ctx: TenantContext,
     access: Access | None,
     document_id: uuid.UUID,
-    filename: str,
-    content_type: str,
-    source: AsyncIterator[bytes],
-    limits: UploadLimits,
+    incoming: Incoming,
     actor: dict[str, Any],
     on_commit: OnCommit | None = None,
 ) -> dict[str, Any]:
@@ -387,19 +387,7 @@ async def deposit_version(
             raise Problem.not_found("文件", document_id)
         if access is not None:
             access.check(service.document_scope(document))
-    stored = await _stream(
-        storage,
-        tenant=ctx.tenant,
-        key=service.document_key(document_id),
-        source=source,
-        limits=limits,
-        content_type=content_type,
-        metadata={
-            "tenant": ctx.tenant,
-            "document-id": str(document_id),
-            "filename": quote(filename),
-        },
-    )
+    stored = await _store(storage, tenant=ctx.tenant, document_id=document_id, incoming=incoming)
     try:
         async with transaction(sessions, ctx) as session:
             document = await service.get_document(session, document_id)
@@ -410,8 +398,8 @@ async def deposit_version(
                 tenant=ctx.tenant,
                 document_id=document_id,
                 stored=stored,
-                filename=filename,
-                content_type=content_type,
+                filename=incoming.filename,
+                content_type=incoming.content_type,
                 actor=actor,
             )
             object_id, version_id = obj.id, version.version_id

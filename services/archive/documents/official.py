@@ -139,10 +139,9 @@ async def _file_one(
         ctx=TenantContext.own(tenant),
         access=None,
         meta=_metadata(filing, content),
-        filename=f"{content.number}.pdf",
-        content_type="application/pdf",
-        source=_one_chunk(pdf),
-        limits=upload_limits(tenant),
+        incoming=intake.Incoming(
+            f"{content.number}.pdf", "application/pdf", _one_chunk(pdf), upload_limits(tenant)
+        ),
         actor=filing.actor,
         on_commit=mark_filed,
     )

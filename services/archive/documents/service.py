@@ -23,11 +23,10 @@ from uuid6 import uuid7
 
 from libs.common.auth import Scope
 from libs.common.errors import Problem
-from libs.common.events import emit
 from libs.common.storage import ObjectStream, Retention, RetentionViolation
 from libs.common.storage import StoredObject as Stored
 from services.archive.documents.schemas import DocumentCreate
-from services.archive.models import Attachment, Document, DocumentVersion, StoredObject
+from services.archive.models import Attachment, Document, DocumentVersion, StoredObject, publisher
 from services.archive.storage import ArchiveStorage, retain_until
 from services.archive.vocab import RETENTION_YEARS
 
@@ -81,14 +80,13 @@ async def _announce(
     **data: Any,
 ) -> None:
     """Record ``document.<event>`` of one document, with what else the event says."""
-    await emit(
+    await publisher.announce(
         session,
+        "document",
+        event,
         tenant=tenant,
-        service="archive",
-        aggregate="document",
-        event=event,
-        data={"document_id": str(document_id), **data},
         actor=actor,
+        data={"document_id": str(document_id), **data},
     )
 
 

@@ -28,10 +28,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from libs.common.errors import Problem
-from libs.common.events import emit
 from libs.common.storage import Digester, ObjectNotFound
 from services.archive.documents.service import get_version
-from services.archive.models import Attachment, Document, DocumentVersion, Package, StoredObject
+from services.archive.models import (
+    Attachment,
+    Document,
+    DocumentVersion,
+    Package,
+    StoredObject,
+    publisher,
+)
 from services.archive.names import safe_filename
 from services.archive.packages import bag, tarstream
 from services.archive.storage import ArchiveStorage
@@ -61,20 +67,25 @@ def _payload_name(seq: int, filename: str) -> str:
     return f"{seq:04d}-{safe}"[:200]
 
 
-async def _copy_out(storage: ArchiveStorage, obj: StoredObject, path: Path) -> tuple[str, str, int]:
-    """Copy one version to ``path``, hashing it; return (sha256, sm3, size)."""
+async def _write_hashed(chunks: AsyncIterator[bytes], path: Path) -> tuple[str, str, int]:
+    """Write ``chunks`` to ``path`` as they come, hashing them; return (sha256, sm3, size)."""
     digester = Digester()
     out = await asyncio.to_thread(path.open, "wb")
     try:
-        stream = await storage.store.get(obj.bucket, obj.key, obj.version_id)
-        async with stream:
-            async for chunk in stream:
-                digester.update(chunk)
-                await asyncio.to_thread(out.write, chunk)
+        async for chunk in chunks:
+            digester.update(chunk)
+            await asyncio.to_thread(out.write, chunk)
     finally:
         await asyncio.to_thread(out.close)
     got = digester.digests()
     return got.sha256, got.sm3, got.size
+
+
+async def _copy_out(storage: ArchiveStorage, obj: StoredObject, path: Path) -> tuple[str, str, int]:
+    """Copy one version to ``path``, hashing it; return (sha256, sm3, size)."""
+    stream = await storage.store.get(obj.bucket, obj.key, obj.version_id)
+    async with stream:
+        return await _write_hashed(stream, path)
 
 
 async def build_package(
@@ -230,14 +241,11 @@ async def build_package(
         created_by=actor["id"],
         created_at=created,
     )
-    session.add(package)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="archive",
-        aggregate="package",
-        event="created",
+        package,
+        "package",
+        "created",
         data={
             "package_id": str(package_id),
             "project_id": str(project_id),
@@ -378,16 +386,7 @@ async def _write_generated(
     session: AsyncSession, storage: ArchiveStorage, package: Package, path: Path
 ) -> tuple[str, str, int]:
     tar = await package_layout(session, package)
-    digester = Digester()
-    out = await asyncio.to_thread(path.open, "wb")
-    try:
-        async for chunk in tarstream.stream(storage.store, tar):
-            digester.update(chunk)
-            await asyncio.to_thread(out.write, chunk)
-    finally:
-        await asyncio.to_thread(out.close)
-    got = digester.digests()
-    return got.sha256, got.sm3, got.size
+    return await _write_hashed(tarstream.stream(storage.store, tar), path)
 
 
 def compare_with_record(bag_dir: Path, package: Package) -> list[str]:

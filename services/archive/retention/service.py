@@ -33,10 +33,10 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from libs.common.events import emit, system_actor
+from libs.common.events import system_actor
 from libs.common.periodic import for_each_tenant, start_periodic
 from libs.common.storage import Digester, ObjectNotFound, StorageError
-from services.archive.models import FixityFinding, StoredObject, tenants
+from services.archive.models import FixityFinding, StoredObject, publisher, tenants
 from services.archive.storage import ArchiveStorage
 
 __all__ = ["AuditResult", "Finding", "run_audit", "start_rotating_audit", "verify_object"]
@@ -180,12 +180,11 @@ async def run_audit(
                 found_at=now,
             )
         )
-        await emit(
+        await publisher.announce(
             session,
+            "fixity",
+            finding.classification,
             tenant=tenant,
-            service="archive",
-            aggregate="fixity",
-            event=finding.classification,
             data={
                 "audit_id": str(result.audit_id),
                 "object_id": str(finding.object_id) if finding.object_id else None,
@@ -193,12 +192,11 @@ async def run_audit(
             },
             actor=actor,
         )
-    await emit(
+    await publisher.announce(
         session,
+        "fixity",
+        "audited",
         tenant=tenant,
-        service="archive",
-        aggregate="fixity",
-        event="audited",
         data={
             "audit_id": str(result.audit_id),
             "verified": result.verified,

@@ -57,10 +57,7 @@ async def upload(
         ctx=TenantContext.own(tenant),
         access=None,
         meta=meta(**overrides),
-        filename=filename,
-        content_type="application/pdf",
-        source=chunks(data),
-        limits=LIMITS,
+        incoming=intake.Incoming(filename, "application/pdf", chunks(data), LIMITS),
         actor=actor(tenant),
     )
 

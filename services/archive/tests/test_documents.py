@@ -79,10 +79,9 @@ async def test_versions_are_addressed_by_version_id(
         ctx=TenantContext.own("445322"),
         access=None,
         document_id=document["id"],
-        filename="report-v2.pdf",
-        content_type="application/pdf",
-        source=chunks(b"%PDF-1.4 second"),
-        limits=LIMITS,
+        incoming=intake.Incoming(
+            "report-v2.pdf", "application/pdf", chunks(b"%PDF-1.4 second"), LIMITS
+        ),
         actor=actor(),
     )
     async with in_tenant(sessions) as session:

@@ -44,10 +44,9 @@ async def test_a_request_refused_after_its_body_was_stored_leaves_nothing(
             ctx=TenantContext.own("445322"),
             access=None,
             meta=meta(),
-            filename="refused.pdf",
-            content_type="application/pdf",
-            source=chunks(b"%PDF-1.4 refused"),
-            limits=LIMITS,
+            incoming=intake.Incoming(
+                "refused.pdf", "application/pdf", chunks(b"%PDF-1.4 refused"), LIMITS
+            ),
             actor=actor(),
             on_commit=refuse,
         )

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from libs.common.auth import Access, Scope
 from libs.common.errors import NotFound
-from libs.common.http import etag, parse_if_match, problem_responses
+from libs.common.http import parse_if_match, problem_responses, versioned
 from libs.common.service import DbSession, actor_of
 from services.registry.catalog import repository, service
 from services.registry.catalog.schemas import (
@@ -34,12 +34,12 @@ def _scope(system: System) -> Scope:
 
 
 async def _out(
-    session: DbSession, system: System, status: int = 200
+    session: DbSession, system: System, status: int = 200, location: str | None = None
 ) -> tuple[dict[str, Any], JSONResponse]:
     body: dict[str, Any] = SystemRead.model_validate(
         await service.read(session, system)
     ).model_dump(mode="json")
-    return body, JSONResponse(body, status_code=status, headers={"ETag": etag(system.version)})
+    return body, versioned(body, system.version, status=status, location=location)
 
 
 async def _writable(session: DbSession, access: Access, system_id: uuid.UUID) -> System:
@@ -68,9 +68,8 @@ async def register_system(
     system = await service.register(
         session, tenant=tenant, body=body, actor=actor_of(access.subject)
     )
-    out, response = await _out(session, system, 201)
     location = f"/v1/systems/{system.id}"
-    response.headers["Location"] = location
+    out, response = await _out(session, system, 201, location)
     await idem.save(201, out, location=location)
     return response
 

@@ -14,21 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import CHINA, today_in_china
 from libs.common.documents import check_document
-from libs.common.errors import Conflict, Invalid, Problem
-from libs.common.events import emit
+from libs.common.errors import Conflict, Invalid, StaleVersion
+from libs.vocab import SYSTEM_FACTS
 from services.registry.catalog import repository
 from services.registry.catalog.schemas import SystemCreate
-from services.registry.models import System, documents
+from services.registry.models import System, documents, publisher
 from services.registry.units.service import require_own as require_own_unit
 
-FACTS = (
-    "shares_data",
-    "duplicate_collection",
-    "crypto_compliant",
-    "security_compliant",
-    "secure_reliable",
-    "hosted_on_gov_cloud",
-)
+#: The facts a catalog entry records (vocabulary.md "Information systems").
+FACTS = tuple(SYSTEM_FACTS)
 COUNT_ARTICLE = (
     "坡头区政务信息化项目管理办法（征求意见稿） 第七条：本单位政务信息系统总量“只减不增”"
 )
@@ -61,14 +55,13 @@ def _payload(system: System) -> dict[str, Any]:
 async def _emit(
     session: AsyncSession, system: System, event: str, actor: dict[str, Any], **extra: Any
 ) -> None:
-    await emit(
+    await publisher.announce(
         session,
+        "system",
+        event,
         tenant=system.tenant_id,
-        service="registry",
-        aggregate="system",
-        event=event,
-        data={**_payload(system), **extra},
         actor=actor,
+        data=_payload(system) | extra,
     )
 
 
@@ -140,16 +133,6 @@ async def register(
     return system
 
 
-def _check_version(system: System, expected: int | None) -> None:
-    if expected is not None and expected != system.version:
-        raise Problem(
-            412,
-            "version_mismatch",
-            "版本不一致，请刷新后重试",
-            f"If-Match: 当前版本为 {system.version}，请求基于版本 {expected}",
-        )
-
-
 async def update(
     session: AsyncSession,
     *,
@@ -159,7 +142,7 @@ async def update(
     actor: dict[str, Any],
 ) -> System:
     """Correct a system's facts (``system.updated``); not once it is decommissioned."""
-    _check_version(system, expected_version)
+    StaleVersion.check(system.version, expected_version)
     if system.state == "decommissioned":
         raise Conflict("illegal_transition", "当前状态不允许此操作", "state: 系统已停用")
     for key, value in changes.items():

@@ -107,12 +107,18 @@ def _present(facts: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in facts.items() if v is not None}
 
 
-async def on_step_opened(session: AsyncSession, event: Event) -> None:
-    project = await _project(session, event.data)
-    audience = role_audience(event.data.get("role"), project.unit_id if project else None)
-    await _tell(
-        session, event, "step_opened", [audience], project, {"step": event.data.get("code")}
-    )
+def _to_role(kind: str, *, role: str, fact: str, field: str) -> EventHandler:
+    """Work for the role the event names in ``role`` (a unit's role: the project's unit).
+
+    The message carries one fact, ``fact``, from the event's ``field``.
+    """
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        project = await _project(session, event.data)
+        audience = role_audience(event.data.get(role), project.unit_id if project else None)
+        await _tell(session, event, kind, [audience], project, {fact: event.data.get(field)})
+
+    return handle
 
 
 async def on_experts_assigned(session: AsyncSession, event: Event) -> None:
@@ -125,14 +131,6 @@ async def on_experts_assigned(session: AsyncSession, event: Event) -> None:
         list(experts),
         project,
         {"step": event.data.get("code")},
-    )
-
-
-async def on_review_requested(session: AsyncSession, event: Event) -> None:
-    project = await _project(session, event.data)
-    audience = role_audience(event.data.get("reviewer_role"), project.unit_id if project else None)
-    await _tell(
-        session, event, "review_requested", [audience], project, {"mode": event.data.get("mode")}
     )
 
 
@@ -162,7 +160,7 @@ async def on_report_received(session: AsyncSession, event: Event) -> None:
 _A = "govproj.approval."
 _C = "govproj.acceptance."
 HANDLERS: Mapping[str, Callable[[AsyncSession, Event], Awaitable[None]]] = {
-    f"{_A}step.opened.v1": on_step_opened,
+    f"{_A}step.opened.v1": _to_role("step_opened", role="role", fact="step", field="code"),
     f"{_A}step.experts_assigned.v1": on_experts_assigned,
     f"{_A}project.returned.v1": _to_unit("project_returned"),
     f"{_A}project.rejected.v1": _to_unit("project_rejected"),
@@ -170,7 +168,9 @@ HANDLERS: Mapping[str, Callable[[AsyncSession, Event], Awaitable[None]]] = {
     f"{_A}change.rejected.v1": _to_unit("change_rejected"),
     f"{_A}approval.expired.v1": _to_unit("approval_expired", bureau=True),
     f"{_A}report.received.v1": on_report_received,
-    f"{_C}project.review_requested.v1": on_review_requested,
+    f"{_C}project.review_requested.v1": _to_role(
+        "review_requested", role="reviewer_role", fact="mode", field="mode"
+    ),
     f"{_C}project.review_returned.v1": _to_unit("acceptance_returned"),
     f"{_C}deadline.reminder.v1": _to_unit("deadline_reminder"),
     f"{_C}deadline.overdue.v1": _to_unit("deadline_overdue", bureau=True),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.reads import fetch_all
 from services.registry.models import AnnualPlan, DemandItem
 
 
@@ -44,14 +45,11 @@ async def open_plan(session: AsyncSession, tenant: str, year: int) -> AnnualPlan
 
 async def items(session: AsyncSession, plan_id: uuid.UUID) -> list[DemandItem]:
     """The plan's demand items in submission order."""
-    return list(
-        (
-            await session.scalars(
-                sa.select(DemandItem)
-                .where(DemandItem.plan_id == plan_id)
-                .order_by(DemandItem.submitted_on, DemandItem.id)
-            )
-        ).all()
+    return await fetch_all(
+        session,
+        sa.select(DemandItem)
+        .where(DemandItem.plan_id == plan_id)
+        .order_by(DemandItem.submitted_on, DemandItem.id),
     )
 
 

@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Invalid, NotFound
-from libs.common.events import emit
 from libs.policy import PolicyRegistry
-from services.registry.models import AnnualPlan, DemandItem
+from services.registry.models import AnnualPlan, DemandItem, publisher
 from services.registry.plans import repository
 from services.registry.plans.schemas import DemandCreate
 from services.registry.projects.service import current_pack
@@ -82,16 +81,12 @@ async def submit_demand(
         submitted_on=local,
         submitted_by=str(actor.get("id")),
     )
-    session.add(item)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="registry",
-        aggregate="plan",
-        event="demand_submitted",
+        item,
+        "plan",
+        "demand_submitted",
         data={
-            "tenant": tenant,
             "plan_id": str(plan.id),
             "year": year,
             "item_id": str(item.id),
@@ -130,14 +125,12 @@ async def consolidate(
     plan.consolidated_by = str(actor.get("id"))
     await session.flush()
     included = [i for i in items if i.state == "included"]
-    await emit(
+    await publisher.announce(
         session,
+        "plan",
+        "consolidated",
         tenant=tenant,
-        service="registry",
-        aggregate="plan",
-        event="consolidated",
         data={
-            "tenant": tenant,
             "plan_id": str(plan.id),
             "year": year,
             "included": [str(i.id) for i in included],

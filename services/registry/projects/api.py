@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from libs.common.auth import Access, Scope
 from libs.common.errors import Invalid
-from libs.common.http import etag, parse_if_match, problem_responses
+from libs.common.http import parse_if_match, problem_responses, versioned
 from libs.common.policies import Policies
 from libs.common.service import DbSession, actor_of
 from libs.vocab import ROUTES
@@ -43,10 +43,7 @@ async def _respond(
     body: dict[str, Any] = ProjectRead.model_validate(
         await service.read(session, project)
     ).model_dump(mode="json")
-    headers = {"ETag": etag(project.version)}
-    if location:
-        headers["Location"] = location
-    return body, JSONResponse(body, status_code=status, headers=headers)
+    return body, versioned(body, project.version, status=status, location=location)
 
 
 async def _writable(session: DbSession, access: Access, project_id: uuid.UUID) -> Project:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import NotFound
 from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
+from libs.common.reads import fetch_all
 from services.registry.models import (
     AnnualPlan,
     DemandItem,
@@ -109,14 +110,11 @@ async def in_annual_plan(session: AsyncSession, project: Project) -> bool:
 
 async def history(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectHistory]:
     """The project's transitions, oldest first."""
-    return list(
-        (
-            await session.scalars(
-                sa.select(ProjectHistory)
-                .where(ProjectHistory.project_id == project_id)
-                .order_by(ProjectHistory.at, ProjectHistory.id)
-            )
-        ).all()
+    return await fetch_all(
+        session,
+        sa.select(ProjectHistory)
+        .where(ProjectHistory.project_id == project_id)
+        .order_by(ProjectHistory.at, ProjectHistory.id),
     )
 
 

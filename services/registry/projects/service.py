@@ -14,24 +14,21 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import today_in_china
-from libs.common.errors import Conflict, Invalid, Problem
-from libs.common.events import emit
+from libs.common.errors import Conflict, Invalid, Problem, StaleVersion
+from libs.common.events import Event
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, validate_facts
+from libs.policy.facts import SYSTEM_DEFAULTS
 from services.registry.catalog import repository as catalog_repository
-from services.registry.models import Project, ProjectHistory
+from services.registry.catalog.service import FACTS
+from services.registry.models import Project, ProjectHistory, publisher
 from services.registry.plans import repository as plans_repository
 from services.registry.projects import lifecycle, repository
 from services.registry.projects.schemas import ProjectCreate, SystemLink
 from services.registry.units.service import require_own as require_own_unit
 
-# The system facts a project carries into its policy facts (libs/policy SYSTEM_DEFAULTS).
-SYSTEM_FACTS = (
-    "shares_data",
-    "duplicate_collection",
-    "crypto_compliant",
-    "security_compliant",
-    "secure_reliable",
-)
+# The system facts a project carries into its policy facts: those the rules ask of a
+# system (libs/policy SYSTEM_DEFAULTS), not where it is hosted.
+SYSTEM_FACTS = tuple(k for k in FACTS if k in SYSTEM_DEFAULTS)
 # Facts the registry establishes itself when it submits (never the unit's word).
 REGISTRY_FACTS = ("systems", "in_annual_plan", "submitted_on")
 
@@ -106,9 +103,26 @@ async def read(session: AsyncSession, project: Project) -> dict[str, Any]:
     return to_read(project, (await repository.links_of(session, [project.id]))[project.id])
 
 
+async def _announce(
+    session: AsyncSession,
+    project: Project,
+    event: str,
+    actor: Mapping[str, Any],
+    **data: Any,
+) -> Event:
+    """``project.<event>``: the project's identity and figures, then the event's own ``data``."""
+    return await publisher.announce(
+        session,
+        "project",
+        event,
+        tenant=project.tenant_id,
+        actor=actor,
+        data=_payload(project) | data,
+    )
+
+
 def _payload(project: Project) -> dict[str, Any]:
     return {
-        "tenant": project.tenant_id,
         "project_id": str(project.id),
         "unit_id": str(project.unit_id),
         "name": project.name,
@@ -187,18 +201,15 @@ async def create_project(
         created_at=now,
         updated_at=now,
     )
-    session.add(project)
-    await session.flush()
-    await repository.replace_links(session, project, _links(body.systems))
-    ev = await emit(
+    ev = await publisher.record(
         session,
-        tenant=tenant,
-        service="registry",
-        aggregate="project",
-        event="created",
-        data={**_payload(project), "facts": project.facts},
+        project,
+        "project",
+        "created",
         actor=actor,
+        data={**_payload(project), "facts": project.facts},
     )
+    await repository.replace_links(session, project, _links(body.systems))
     session.add(
         ProjectHistory(
             id=uuid.uuid4(),
@@ -216,17 +227,6 @@ async def create_project(
     return project
 
 
-def check_version(project: Project, expected: int | None) -> None:
-    """412 when the caller's ``If-Match`` names another version than the project's."""
-    if expected is not None and expected != project.version:
-        raise Problem(
-            412,
-            "version_mismatch",
-            "版本不一致，请刷新后重试",
-            f"If-Match: 当前版本为 {project.version}，请求基于版本 {expected}",
-        )
-
-
 async def update_project(
     session: AsyncSession,
     *,
@@ -238,7 +238,7 @@ async def update_project(
     actor: dict[str, Any],
 ) -> Project:
     """Edit a draft (``project.updated``); 412 on a stale version, 409 outside draft."""
-    check_version(project, expected_version)
+    StaleVersion.check(project.version, expected_version)
     if project.state not in lifecycle.EDITABLE:
         raise Conflict(
             "illegal_transition",
@@ -263,15 +263,8 @@ async def update_project(
         await repository.replace_links(session, project, _links(links))
     project.version += 1
     project.updated_at = _now()
-    await emit(
-        session,
-        tenant=tenant,
-        service="registry",
-        aggregate="project",
-        event="updated",
-        data={**_payload(project), "changed": sorted([*changes, *(["systems"] if links else [])])},
-        actor=actor,
-    )
+    changed = sorted([*changes, *(["systems"] if links else [])])
+    await _announce(session, project, "updated", actor, changed=changed)
     return project
 
 
@@ -310,7 +303,7 @@ async def submit_project(
     actor: dict[str, Any],
 ) -> Project:
     """申报: draft → submitted, emitting ``project.submitted`` with the facts to decide on."""
-    check_version(project, expected_version)
+    StaleVersion.check(project.version, expected_version)
     transition = lifecycle.require(project.state, lifecycle.SUBMIT)
     today = today_in_china()
     on = submitted_on or today
@@ -324,20 +317,15 @@ async def submit_project(
     project.decision = None
     project.decision_problem = None
     project.route = None
-    ev = await emit(
+    ev = await _announce(
         session,
-        tenant=project.tenant_id,
-        service="registry",
-        aggregate="project",
-        event="submitted",
-        data={
-            **_payload(project),
-            "state": transition.target,
-            "submission": project.submission,
-            "submitted_on": on.isoformat(),
-            "facts": facts,
-        },
-        actor=actor,
+        project,
+        "submitted",
+        actor,
+        state=transition.target,
+        submission=project.submission,
+        submitted_on=on.isoformat(),
+        facts=facts,
     )
     record(session, project, transition, event_id=ev.id, actor=actor, reason=None)
     return project
@@ -363,22 +351,16 @@ async def emit_state_changed(
     cause: str | None = None,
 ) -> str:
     """Announce a transition (``project.state_changed``); returns the event id."""
-    ev = await emit(
+    ev = await _announce(
         session,
-        tenant=project.tenant_id,
-        service="registry",
-        aggregate="project",
-        event="state_changed",
-        data={
-            **_payload(project),
-            "from": transition.source,
-            "to": transition.target,
-            "state": transition.target,
-            "trigger": transition.trigger,
-            "route": project.route,
-            "reason": reason,
-            "cause_event_id": cause,
-        },
-        actor=actor,
+        project,
+        "state_changed",
+        actor,
+        **{"from": transition.source, "to": transition.target},
+        state=transition.target,
+        trigger=transition.trigger,
+        route=project.route,
+        reason=reason,
+        cause_event_id=cause,
     )
     return ev.id

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access
 from libs.common.errors import NotFound
-from libs.common.http import etag, parse_if_match, problem_responses
+from libs.common.http import etag, parse_if_match, problem_responses, versioned
 from libs.common.service import DbSession, actor_of
 from libs.common.tenants import CachedTenantTree
 from services.registry.deps import Idem, PlatformAdmin, Reader
@@ -49,10 +49,7 @@ def _after_commit(session: AsyncSession, apply: Callable[[], None]) -> None:
 
 def _read(row: dict[str, Any], status: int = 200, location: str | None = None) -> JSONResponse:
     body = TenantRead.model_validate(row).model_dump(mode="json")
-    headers = {"ETag": etag(row["version"])}
-    if location:
-        headers["Location"] = location
-    return JSONResponse(body, status_code=status, headers=headers)
+    return versioned(body, row["version"], status=status, location=location)
 
 
 @router.get(

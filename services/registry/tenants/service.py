@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import TenantContext, apply_tenant_context
-from libs.common.errors import Conflict, Invalid, NotFound, Problem
-from libs.common.events import emit
+from libs.common.errors import Conflict, Invalid, NotFound, StaleVersion
 from libs.common.tenants import PARENT_LEVEL
 from libs.vocab import TENANT_LEVELS as LEVEL_LABELS
+from services.registry.models import publisher
 from services.registry.tenants import repository
 
 
@@ -53,14 +53,8 @@ async def _announce(
 ) -> None:
     """Record ``tenant.<event>`` in the tenant's own context: its subject and RLS row carry its code."""
     await apply_tenant_context(session, TenantContext.own(row["code"]))
-    await emit(
-        session,
-        tenant=row["code"],
-        service="registry",
-        aggregate="tenant",
-        event=event,
-        data=payload(row),
-        actor=actor,
+    await publisher.announce(
+        session, "tenant", event, tenant=row["code"], actor=actor, data=payload(row)
     )
 
 
@@ -106,13 +100,7 @@ async def update_tenant(
     row = await repository.get(session, code, lock=True)
     if row is None:
         raise NotFound("行政区划", code)
-    if expected_version is not None and expected_version != row["version"]:
-        raise Problem(
-            412,
-            "version_mismatch",
-            "版本不一致，请刷新后重试",
-            f"If-Match: 当前版本为 {row['version']}，请求基于版本 {expected_version}",
-        )
+    StaleVersion.check(row["version"], expected_version)
     row.update(name=name, version=row["version"] + 1, updated_at=datetime.now(UTC))
     await repository.rename(session, row)
     await _announce(session, "updated", row, actor)

@@ -117,6 +117,30 @@ async def test_the_api_names_the_evidence_field(
     assert ok.json()["state"] == "decommissioned"
 
 
+async def test_a_registered_system_says_where_it_lives_and_a_stale_edit_is_refused(
+    api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
+) -> None:
+    unit = await make_unit(tree_db, YUNAN)
+    bureau = caller.headers(YUNAN, "bureau_officer")
+    made = await api.post(
+        "/v1/systems", headers=bureau, json={"unit_id": str(unit.id), "name": "郁南县政务服务系统"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.headers["Location"] == f"/v1/systems/{made.json()['id']}"
+    assert made.headers["ETag"] == '"1"'
+    edit = {"description": "一网通办"}
+    first = await api.patch(
+        made.headers["Location"], headers={**bureau, "If-Match": '"1"'}, json=edit
+    )
+    assert first.status_code == 200 and first.headers["ETag"] == '"2"', first.text
+    stale = await api.patch(
+        made.headers["Location"], headers={**bureau, "If-Match": '"1"'}, json={"description": "旧"}
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "version_mismatch"
+    shown = await api.get(made.headers["Location"], headers=bureau)
+    assert shown.json()["description"] == "一网通办"
+
+
 async def test_a_unit_officer_maintains_only_its_units_systems(
     api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
 ) -> None:

@@ -5,8 +5,6 @@ Unlike the other tests here, the runner commits: this module has its own databas
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from libs.common.events import (
     system_actor,
     to_nats,
 )
+from libs.common.testing.consumers import run_until
 from libs.common.testing.database import migrated_database
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.registry import events
@@ -170,19 +169,16 @@ async def test_rejected_events_are_dead_lettered_and_change_nothing(
         handlers=events.HANDLERS,
         max_deliver=1,
     )
-    task = asyncio.create_task(runner.run())
-    try:
-        for _ in range(200):
-            dead = await _dead_letters(sessions, [decision.id, forged.id])
-            if len(dead) == 2 and runner.stats.applied >= 1:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        runner.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=10)
-        await nc.close()
 
+    async def both_handled() -> bool:
+        dead = await _dead_letters(sessions, [decision.id, forged.id])
+        return len(dead) == 2 and runner.stats.applied >= 1
+
+    try:
+        await run_until(runner, both_handled, seconds=20)
+    finally:
+        await nc.close()
+    dead = await _dead_letters(sessions, [decision.id, forged.id])
     assert "只申报了 0 次" in dead[decision.id]
     assert "未发布" in dead[forged.id]
     assert dead[decision.id].startswith("rejected: ")

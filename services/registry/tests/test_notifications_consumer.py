@@ -5,8 +5,6 @@ Like test_consumer.py, the runner commits: this module has its own database.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -36,6 +34,7 @@ from libs.common.events import (
 )
 from libs.common.events._contracts import handler_problems
 from libs.common.service import tenant_context_of
+from libs.common.testing.consumers import run_until
 from libs.common.testing.database import migrated_database
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.registry.models import Project, tenants
@@ -118,16 +117,7 @@ async def _run(
         filter_subjects=[event.subject],
         handlers=CONSUMER.handlers,
     )
-    task = asyncio.create_task(runner.run())
-    try:
-        for _ in range(300):
-            if runner.stats.applied + runner.stats.duplicates >= 1:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        runner.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=10)
+    await run_until(runner, lambda: runner.stats.applied + runner.stats.duplicates >= 1)
     return runner
 
 

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid
-from libs.common.events import emit
-from services.registry.models import Unit
+from services.registry.models import Unit, publisher
 from services.registry.units import repository
 
 
@@ -27,16 +26,13 @@ async def create_unit(
         credit_code=credit_code,
         created_at=datetime.now(UTC),
     )
-    session.add(unit)
-    await session.flush()
-    await emit(
+    await publisher.record(
         session,
-        tenant=tenant,
-        service="registry",
-        aggregate="unit",
-        event="created",
-        data={"tenant": tenant, "id": str(unit.id), "name": name, "credit_code": credit_code},
+        unit,
+        "unit",
+        "created",
         actor=actor,
+        data={"id": str(unit.id), "name": name, "credit_code": credit_code},
     )
     return unit
 
