@@ -129,7 +129,9 @@ def _packs(registry: PolicyRegistry) -> Iterator[tuple[str, Pack]]:
         open_params = [n for n, p in pack.spec.parameters.items() if p.set_by]
         if open_params:
             settings = [
-                ParameterSetting(n, 1_000_000, "坡发改〔2025〕1号", date(2025, 1, 6), date(2025, 2, 1))
+                ParameterSetting(
+                    n, 1_000_000, "坡发改〔2025〕1号", date(2025, 1, 6), date(2025, 2, 1)
+                )
                 for n in open_params
                 if pack.spec.parameters[n].type == "amount"
             ]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from libs.policy import load_registry
-from libs.policy.tests.decision_samples import RECORDED, POLICIES, decide, sample_key, samples
+from libs.policy.tests.decision_samples import POLICIES, RECORDED, decide, sample_key, samples
 
 
 @pytest.fixture(scope="module")
