@@ -19,9 +19,11 @@ from libs.policy.compiled import (
     BandStep,
     CompiledPack,
     RequirementStep,
+    RouteSteps,
     ScopeStep,
     TableStep,
     TimeLimitStep,
+    route_steps,
 )
 from libs.policy.decision import (
     RequirementOutcome,
@@ -284,9 +286,13 @@ def compile_pack(
     # Read after compiling: the compiler collects what the conditions mention.
     ordered = tuple(n for n in fact_kinds if n in c.variables)
     system_keys = tuple(k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words)
+    subject_keys = tuple(
+        k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words or k in c.subject_words
+    )
     return CompiledPack(
         ordered,
         system_keys,
+        subject_keys,
         c.uses_route,
         scope,
         tables,
@@ -294,7 +300,40 @@ def compile_pack(
         time_limits,
         fact_kinds,
         c.deps,
+        _by_route(scope, tables, requirements, time_limits),
+        _eager_systems(scope, tables, requirements, time_limits),
     )
+
+
+def _eager_systems(
+    scope: tuple[ScopeStep, ...],
+    tables: tuple[TableStep, ...],
+    requirements: tuple[RequirementStep, ...],
+    time_limits: tuple[TimeLimitStep, ...],
+) -> bool:
+    """Whether some condition reads the systems without being remembered (it reads the route)."""
+    steps: tuple[ScopeStep | TableStep | RequirementStep | TimeLimitStep, ...] = (
+        *scope,
+        *tables,
+        *requirements,
+        *time_limits,
+    )
+    return any("systems" in s.cond.variables and s.cond.remembered is None for s in steps)
+
+
+def _by_route(
+    scope: tuple[ScopeStep, ...],
+    tables: tuple[TableStep, ...],
+    requirements: tuple[RequirementStep, ...],
+    time_limits: tuple[TimeLimitStep, ...],
+) -> dict[str, RouteSteps]:
+    """For every route a decision can reach, the requirements and time limits it walks."""
+    routes = {rule.route for rule in scope}
+    for table in tables:
+        for band in table.bands:
+            routes.add(band.route)
+            routes.update(band.options)
+    return {route: route_steps(requirements, time_limits, route) for route in sorted(routes)}
 
 
 class _LimitValue(NamedTuple):

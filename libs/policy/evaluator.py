@@ -8,13 +8,21 @@ without pydantic validation (``decision.build``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import cel
 
-from libs.policy.compiled import BandStep, CompiledPack, Condition, RequirementStep, TableStep
+from libs.policy.compiled import (
+    BandStep,
+    CompiledPack,
+    Condition,
+    RequirementStep,
+    ScopeStep,
+    TableStep,
+    TimeLimitStep,
+)
 from libs.policy.decision import (
     Decision,
     ExceptionApplied,
@@ -53,6 +61,7 @@ class _Rendered(dict[str, str]):
 
 
 def _check(pack: Pack, cond: Condition, key: str, ctx: cel.Context) -> bool:
+    """Run a condition, naming the rule in the error when it fails or gives no boolean."""
     if cond.constant is not None:
         return cond.constant
     assert cond.program is not None
@@ -86,44 +95,73 @@ _DECISION_FIELDS = set(Decision.model_fields)
 _NONE: Mapping[str, Exemption] = {}
 
 
+_MEMO_SIZE = 4096  # remembered results per pack; cleared when full (distinct projects)
+
+
+def _systems(systems: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{k: s[k] for k in keys} for s in systems]
+
+
+def _hashable(value: Any) -> Any:
+    # Validated facts are scalars or lists of scalars (systems are keyed apart).
+    return tuple(value) if type(value) is list else value
+
+
 def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
     """One CEL context per decision, holding only what the pack's conditions read.
 
-    Converting Python values costs ~1µs per scalar and ~3µs per string, so
-    systems are cut down to the keys some condition mentions.
+    Converting Python values is what a decision mostly pays for (a string, list
+    or map key costs several failed type probes in the binding, about 1µs), so
+    the systems, the dearest, stay out unless a condition that is not remembered
+    reads them: :meth:`_Run.with_systems` adds them when one must run.
     """
     variables = {name: values[name] for name in cp.variables}
     if "systems" in variables:
-        keys = cp.system_keys
-        variables["systems"] = [{k: s[k] for k in keys} for s in variables["systems"]]
+        systems = variables.pop("systems")
+        if cp.eager_systems:
+            variables["systems"] = _systems(systems, cp.system_keys)
     return cel.Context(variables)
 
 
 class _Run:
     """The state of one evaluation: the pack, the CEL context, the trace, the rendered facts."""
 
-    __slots__ = ("ctx", "exceptions", "exempted", "pack", "rendered", "trace", "values")
+    __slots__ = (
+        "ctx",
+        "exceptions",
+        "exempted",
+        "pack",
+        "rendered",
+        "systems_in",
+        "systems_key",
+        "trace",
+        "values",
+    )
 
     def __init__(self, pack: Pack, facts: Facts, exceptions: Mapping[str, Exemption]) -> None:
+        cp = pack.compiled
         self.pack = pack
         self.values = facts.values
-        self.ctx = _context(pack.compiled, self.values)
+        self.ctx = _context(cp, self.values)
         self.trace: list[TraceEntry] = []
-        self.rendered = _Rendered(self.values, pack.compiled.fact_kinds)
+        self.rendered = _Rendered(self.values, cp.fact_kinds)
         self.exceptions = exceptions
         self.exempted: list[ExceptionApplied] = []
+        # Which system keys the context holds (None: no systems yet).
+        self.systems_in = cp.system_keys if cp.eager_systems else None
+        self.systems_key: tuple[tuple[Any, ...], ...] | None = None
 
-    def waived(self, key: str, article: str, waivable: Waivable | None) -> bool:
+    def waived(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> bool:
         """Whether an exception was granted for this softened rule (recorded if so)."""
-        if waivable is None or not self.exceptions:
+        if step.waivable is None or not self.exceptions:
             return False
-        granted = self.exceptions.get(key)
+        granted = self.exceptions.get(step.key)
         if granted is None:
             return False
         self.exempted.append(
             ExceptionApplied(
-                rule=key,
-                article=article,
+                rule=step.key,
+                article=step.article,
                 authority=granted.authority,
                 reason=granted.reason,
                 granted_on=granted.granted_on,
@@ -131,36 +169,92 @@ class _Run:
         )
         return True
 
-    def holds(self, cond: Condition, key: str) -> bool:
-        return _check(self.pack, cond, key, self.ctx)
+    def remembered(self, cond: Condition, key: str) -> bool:
+        """A condition that walks the systems: run once per pack for the values it reads."""
+        assert cond.remembered is not None
+        cp = self.pack.compiled
+        values = self.values
+        if self.systems_key is None:
+            keys = cp.system_keys
+            self.systems_key = tuple(tuple(s[k] for k in keys) for s in values["systems"])
+        memo_key = (cond, self.systems_key, *[_hashable(values[n]) for n in cond.remembered])
+        hit = cp.memo.get(memo_key)
+        if hit is None:
+            self.with_systems(cp.system_keys)
+            hit = _check(self.pack, cond, key, self.ctx)
+            if len(cp.memo) >= _MEMO_SIZE:
+                cp.memo.clear()
+            cp.memo[memo_key] = hit
+        return hit
+
+    def with_systems(self, keys: tuple[str, ...]) -> None:
+        """Put the systems, cut down to ``keys``, in the context (once, unless more keys)."""
+        held = self.systems_in
+        if held is keys or (held is not None and set(keys) <= set(held)):
+            return
+        self.ctx.add_variable("systems", _systems(self.values["systems"], keys))
+        self.systems_in = keys
 
     def subjects(self, expr: Condition | None, key: str) -> None:
-        if expr is not None:
-            self.rendered["subjects"] = _subjects(self.pack, expr, key, self.ctx)
+        """Render what a holding rule is about ({subjects}) from its expression."""
+        if expr is None:
+            return
+        if "systems" in expr.variables:
+            self.with_systems(self.pack.compiled.subject_system_keys)
+        self.rendered["subjects"] = _subjects(self.pack, expr, key, self.ctx)
+
+
+_Step = TypeVar("_Step", ScopeStep, TableStep, RequirementStep, TimeLimitStep)
+
+
+def _first_holding(run: _Run, steps: Iterator[_Step]) -> _Step | None:
+    """Walk ``steps`` in order, each into the trace, up to the first that holds (not waived).
+
+    The hot loop of every decision: a condition is run inline (no call per rule),
+    its failure re-run by :func:`_check` to name it. Callers pass one iterator
+    again to go on after a hit.
+    """
+    add = run.trace.append
+    ctx = run.ctx
+    for step in steps:
+        cond = step.cond
+        program = cond.program
+        if program is None:
+            hit = cond.constant
+        elif cond.remembered is not None:
+            hit = run.remembered(cond, step.key)
+        else:
+            try:
+                hit = program.execute(ctx)
+            except Exception:
+                hit = None
+            if hit is not True and hit is not False:
+                hit = _check(run.pack, cond, step.key, ctx)
+        if hit and (step.waivable is None or not run.waived(step)):
+            add(step.hit)
+            return step
+        add(step.miss)
+    return None
 
 
 def _scope_route(run: _Run) -> RouteOutcome | None:
     """The first scope rule that holds decides the route; None when none does."""
-    add = run.trace.append
-    for rule in run.pack.compiled.scope:
-        if not run.holds(rule.cond, rule.key) or run.waived(rule.key, rule.article, rule.waivable):
-            add(rule.miss)
-            continue
-        add(rule.hit)
-        run.subjects(rule.subjects, rule.key)
-        return rule.outcome or build(
-            RouteOutcome,
-            _ROUTE_FIELDS,
-            {
-                "code": rule.route,
-                "article": rule.article,
-                "authority": rule.authority,
-                "explanation": rule.prefix + rule.template.render(run.rendered, rule.authority),
-                "waivable_by": rule.waivable,
-                "options": [],
-            },
-        )
-    return None
+    rule = _first_holding(run, iter(run.pack.compiled.scope))
+    if rule is None:
+        return None
+    run.subjects(rule.subjects, rule.key)
+    return rule.outcome or build(
+        RouteOutcome,
+        _ROUTE_FIELDS,
+        {
+            "code": rule.route,
+            "article": rule.article,
+            "authority": rule.authority,
+            "explanation": rule.prefix + rule.template.render(run.rendered, rule.authority),
+            "waivable_by": rule.waivable,
+            "options": [],
+        },
+    )
 
 
 def _band_route(run: _Run, table: TableStep) -> RouteOutcome | None:
@@ -206,101 +300,71 @@ def _chosen_route(band: BandStep, choice: str) -> RouteOutcome:
 
 def _table_route(run: _Run) -> RouteOutcome | None:
     """The first applicable route table decides (tables never both apply)."""
-    add = run.trace.append
-    for table in run.pack.compiled.tables:
-        if not run.holds(table.cond, table.key):
-            add(table.miss)
-            continue
-        add(table.hit)
-        return _band_route(run, table)
-    return None
+    table = _first_holding(run, iter(run.pack.compiled.tables))
+    return None if table is None else _band_route(run, table)
 
 
-def _holds_fast(run: _Run, req: RequirementStep) -> bool:
-    # _check inlined: this runs for most rules of a pack, on every decision.
-    cond = req.cond
-    if cond.program is None:
-        return bool(cond.constant)
-    try:
-        hit = cond.program.execute(run.ctx)
-    except Exception:
-        return _check(run.pack, cond, req.key, run.ctx)  # re-run to raise EvaluationError
-    if hit is not True and hit is not False:
-        return _check(run.pack, cond, req.key, run.ctx)
-    return hit
+def _requirement(run: _Run, req: RequirementStep, route: RouteOutcome) -> RequirementOutcome:
+    """A holding requirement's outcome, its explanation rendered from the facts."""
+    run.subjects(req.subjects, req.key)
+    authority = req.authority or route.authority
+    return build(
+        RequirementOutcome,
+        _REQ_FIELDS,
+        {
+            "code": req.code,
+            "mandatory": req.mandatory,
+            "stage": req.stage,
+            "actor": req.actor,
+            "authority": req.authority,
+            "order": req.order,
+            "article": req.article,
+            "explanation": req.prefix + req.template.render(run.rendered, authority),
+            "waivable_by": req.waivable,
+            "also": list(req.also),
+        },
+    )
 
 
 def _requirements(run: _Run, route: RouteOutcome) -> list[RequirementOutcome]:
     """Every requirement of the route whose condition holds, in the pack's order."""
     out: list[RequirementOutcome] = []
-    add = run.trace.append
-    code = route.code
-    for req in run.pack.compiled.requirements:
-        if code not in req.routes:
-            continue
-        if not _holds_fast(run, req) or run.waived(req.key, req.article, req.waivable):
-            add(req.miss)
-            continue
-        add(req.hit)
-        run.subjects(req.subjects, req.key)
-        authority = req.authority or route.authority
-        out.append(
-            req.outcome
-            or build(
-                RequirementOutcome,
-                _REQ_FIELDS,
-                {
-                    "code": req.code,
-                    "mandatory": req.mandatory,
-                    "stage": req.stage,
-                    "actor": req.actor,
-                    "authority": req.authority,
-                    "order": req.order,
-                    "article": req.article,
-                    "explanation": req.prefix + req.template.render(run.rendered, authority),
-                    "waivable_by": req.waivable,
-                    "also": list(req.also),
-                },
-            )
-        )
+    steps = iter(run.pack.compiled.steps_for(route.code).requirements)
+    while (req := _first_holding(run, steps)) is not None:
+        out.append(req.outcome or _requirement(run, req, route))
     return out
+
+
+def _time_limit(run: _Run, tl: TimeLimitStep, route: RouteOutcome) -> TimeLimitOutcome:
+    """A holding time limit's outcome, its explanation rendered from the facts."""
+    run.subjects(tl.subjects, tl.key)
+    return build(
+        TimeLimitOutcome,
+        _TL_FIELDS,
+        {
+            "code": tl.code,
+            "from_": tl.from_,
+            "until": tl.until,
+            "period": tl.period,
+            "working_days": tl.working_days,
+            "date": tl.date,
+            "ratio": tl.ratio,
+            "amount": tl.amount,
+            "article": tl.article,
+            "explanation": tl.prefix + tl.template.render(run.rendered, route.authority),
+            "waivable_by": tl.waivable,
+            "minimum": tl.minimum,
+            "base": tl.base,
+        },
+    )
 
 
 def _time_limits(run: _Run, route: RouteOutcome) -> list[TimeLimitOutcome]:
     """Every time limit of the route whose condition holds, in the pack's order."""
     out: list[TimeLimitOutcome] = []
-    add = run.trace.append
-    code = route.code
-    for tl in run.pack.compiled.time_limits:
-        if code not in tl.routes:
-            continue
-        if not run.holds(tl.cond, tl.key) or run.waived(tl.key, tl.article, tl.waivable):
-            add(tl.miss)
-            continue
-        add(tl.hit)
-        run.subjects(tl.subjects, tl.key)
-        out.append(
-            tl.outcome
-            or build(
-                TimeLimitOutcome,
-                _TL_FIELDS,
-                {
-                    "code": tl.code,
-                    "from_": tl.from_,
-                    "until": tl.until,
-                    "period": tl.period,
-                    "working_days": tl.working_days,
-                    "date": tl.date,
-                    "ratio": tl.ratio,
-                    "amount": tl.amount,
-                    "article": tl.article,
-                    "explanation": tl.prefix + tl.template.render(run.rendered, route.authority),
-                    "waivable_by": tl.waivable,
-                    "minimum": tl.minimum,
-                    "base": tl.base,
-                },
-            )
-        )
+    steps = iter(run.pack.compiled.steps_for(route.code).time_limits)
+    while (tl := _first_holding(run, steps)) is not None:
+        out.append(tl.outcome or _time_limit(run, tl, route))
     return out
 
 
