@@ -44,8 +44,8 @@ class Condition:
 
     ``remembered`` is set for a condition that walks the systems (the dearest kind:
     every system becomes a CEL map, then a comprehension runs over them): its
-    result is kept per pack by the values of the facts it reads, these names
-    besides the systems, so that most decisions convert no system at all.
+    result is kept per pack by the values of the facts such conditions read
+    (:attr:`CompiledPack.remembered_facts`), so most decisions convert no system.
     """
 
     __slots__ = ("constant", "program", "remembered", "source", "variables")
@@ -61,9 +61,9 @@ class Condition:
         self.program = program
         self.constant = constant
         self.variables = variables
-        self.remembered: tuple[str, ...] | None = None
-        if program is not None and "systems" in variables and "route" not in variables:
-            self.remembered = tuple(sorted(variables - {"systems"}))
+        self.remembered = (
+            program is not None and "systems" in variables and "route" not in variables
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +197,13 @@ class CompiledPack:
     # Whether the CEL context needs the systems from the start (a condition reads
     # them with the route); otherwise they join only when a condition must run.
     eager_systems: bool
-    # Results of the remembered conditions (Condition.remembered), by condition and
-    # the values it read: pure functions of the facts, bounded (evaluator.py).
-    memo: dict[tuple[Any, ...], bool] = field(default_factory=dict, compare=False)
+    # The facts the remembered conditions read besides the systems (Condition.remembered).
+    remembered_facts: tuple[str, ...]
+    # Their results, by the values of the systems and those facts, then by condition:
+    # pure functions of the facts, kept for a bounded number of values (evaluator.py).
+    memo: dict[tuple[Any, ...], dict[Condition, bool]] = field(
+        default_factory=dict, compare=False
+    )
 
     def steps_for(self, route: str) -> RouteSteps:
         """The requirements and time limits that apply to ``route``."""

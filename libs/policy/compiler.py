@@ -283,6 +283,7 @@ def compile_pack(
     tables = tuple(_table_step(c, table) for table in spec.routes)
     requirements = tuple(_requirement_step(c, req) for req in spec.requirements)
     time_limits = tuple(_time_limit_step(c, tl) for tl in spec.time_limits)
+    conditions = [s.cond for steps in (scope, tables, requirements, time_limits) for s in steps]
     # Read after compiling: the compiler collects what the conditions mention.
     ordered = tuple(n for n in fact_kinds if n in c.variables)
     system_keys = tuple(k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words)
@@ -301,24 +302,9 @@ def compile_pack(
         fact_kinds,
         c.deps,
         _by_route(scope, tables, requirements, time_limits),
-        _eager_systems(scope, tables, requirements, time_limits),
+        any("systems" in c.variables and not c.remembered for c in conditions),
+        tuple(sorted({v for c in conditions if c.remembered for v in c.variables} - {"systems"})),
     )
-
-
-def _eager_systems(
-    scope: tuple[ScopeStep, ...],
-    tables: tuple[TableStep, ...],
-    requirements: tuple[RequirementStep, ...],
-    time_limits: tuple[TimeLimitStep, ...],
-) -> bool:
-    """Whether some condition reads the systems without being remembered (it reads the route)."""
-    steps: tuple[ScopeStep | TableStep | RequirementStep | TimeLimitStep, ...] = (
-        *scope,
-        *tables,
-        *requirements,
-        *time_limits,
-    )
-    return any("systems" in s.cond.variables and s.cond.remembered is None for s in steps)
 
 
 def _by_route(

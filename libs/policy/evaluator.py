@@ -107,6 +107,19 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if type(value) is list else value
 
 
+def _remembered_results(cp: CompiledPack, values: Mapping[str, Any]) -> dict[Condition, bool]:
+    """The pack's remembered results for the systems and facts of one decision (filled as run)."""
+    keys = cp.system_keys
+    systems = tuple(tuple(s[k] for k in keys) for s in values["systems"])
+    memo_key = (systems, *[_hashable(values[name]) for name in cp.remembered_facts])
+    results = cp.memo.get(memo_key)
+    if results is None:
+        if len(cp.memo) >= _MEMO_SIZE:
+            cp.memo.clear()
+        results = cp.memo[memo_key] = {}
+    return results
+
+
 def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
     """One CEL context per decision, holding only what the pack's conditions read.
 
@@ -132,8 +145,8 @@ class _Run:
         "exempted",
         "pack",
         "rendered",
+        "memo",
         "systems_in",
-        "systems_key",
         "trace",
         "values",
     )
@@ -149,7 +162,7 @@ class _Run:
         self.exempted: list[ExceptionApplied] = []
         # Which system keys the context holds (None: no systems yet).
         self.systems_in = cp.system_keys if cp.eager_systems else None
-        self.systems_key: tuple[tuple[Any, ...], ...] | None = None
+        self.memo: dict[Condition, bool] | None = None  # the remembered results for these facts
 
     def waived(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> bool:
         """Whether an exception was granted for this softened rule (recorded if so)."""
@@ -171,20 +184,13 @@ class _Run:
 
     def remembered(self, cond: Condition, key: str) -> bool:
         """A condition that walks the systems: run once per pack for the values it reads."""
-        assert cond.remembered is not None
-        cp = self.pack.compiled
-        values = self.values
-        if self.systems_key is None:
-            keys = cp.system_keys
-            self.systems_key = tuple(tuple(s[k] for k in keys) for s in values["systems"])
-        memo_key = (cond, self.systems_key, *[_hashable(values[n]) for n in cond.remembered])
-        hit = cp.memo.get(memo_key)
+        results = self.memo
+        if results is None:
+            results = self.memo = _remembered_results(self.pack.compiled, self.values)
+        hit = results.get(cond)
         if hit is None:
-            self.with_systems(cp.system_keys)
-            hit = _check(self.pack, cond, key, self.ctx)
-            if len(cp.memo) >= _MEMO_SIZE:
-                cp.memo.clear()
-            cp.memo[memo_key] = hit
+            self.with_systems(self.pack.compiled.system_keys)
+            hit = results[cond] = _check(self.pack, cond, key, self.ctx)
         return hit
 
     def with_systems(self, keys: tuple[str, ...]) -> None:
@@ -221,7 +227,7 @@ def _first_holding(run: _Run, steps: Iterator[_Step]) -> _Step | None:
         program = cond.program
         if program is None:
             hit = cond.constant
-        elif cond.remembered is not None:
+        elif cond.remembered:
             hit = run.remembered(cond, step.key)
         else:
             try:
