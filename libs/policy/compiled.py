@@ -99,6 +99,7 @@ class BandStep:
     hit: TraceEntry
     outcome: RouteOutcome | None
     options: tuple[str, ...]  # stricter routes the unit may choose instead
+    subjects: None = None  # a band names no subjects (explained like the other steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class TableStep:
     hit: TraceEntry
     miss: TraceEntry
     waivable: None = None  # a table is never softened (walked like the other steps)
+    subjects: None = None
 
 
 @dataclass(frozen=True, slots=True)

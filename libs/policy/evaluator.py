@@ -8,7 +8,7 @@ without pydantic validation (``decision.build``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -136,6 +136,9 @@ def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
     return cel.Context(variables)
 
 
+_Explained = ScopeStep | BandStep | RequirementStep | TimeLimitStep
+
+
 class _Run:
     """The state of one evaluation: the pack, the CEL context, the trace, the rendered facts."""
 
@@ -143,9 +146,10 @@ class _Run:
         "ctx",
         "exceptions",
         "exempted",
+        "memo",
         "pack",
         "rendered",
-        "memo",
+        "subjects",
         "systems_in",
         "trace",
         "values",
@@ -160,6 +164,7 @@ class _Run:
         self.rendered = _Rendered(self.values, cp.fact_kinds)
         self.exceptions = exceptions
         self.exempted: list[ExceptionApplied] = []
+        self.subjects: dict[str, str] = {}  # what each holding rule is about, by rule key
         # Which system keys the context holds (None: no systems yet).
         self.systems_in = cp.system_keys if cp.eager_systems else None
         self.memo: dict[Condition, bool] | None = None  # the remembered results for these facts
@@ -201,25 +206,32 @@ class _Run:
         self.ctx.add_variable("systems", _systems(self.values["systems"], keys))
         self.systems_in = keys
 
-    def subjects(self, expr: Condition | None, key: str) -> None:
-        """Render what a holding rule is about ({subjects}) from its expression."""
-        if expr is None:
-            return
+    def name_subjects(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> None:
+        """Run a holding rule's ``subjects`` when it holds (the order errors surface in)."""
+        expr = step.subjects
+        assert expr is not None
         if "systems" in expr.variables:
             self.with_systems(self.pack.compiled.subject_system_keys)
-        self.rendered["subjects"] = _subjects(self.pack, expr, key, self.ctx)
+        self.subjects[step.key] = _subjects(self.pack, expr, step.key, self.ctx)
+
+    def explain(self, step: _Explained, authority: str | None) -> str:
+        """A step's explanation: its citation, then its template filled from the facts."""
+        if step.subjects is not None:
+            self.rendered["subjects"] = self.subjects[step.key]
+        return step.prefix + step.template.render(self.rendered, authority)
 
 
 _Step = TypeVar("_Step", ScopeStep, TableStep, RequirementStep, TimeLimitStep)
 
 
-def _first_holding(run: _Run, steps: Iterator[_Step]) -> _Step | None:
-    """Walk ``steps`` in order, each into the trace, up to the first that holds (not waived).
+def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> list[_Step]:
+    """The steps that hold (and are not waived), in order, each checked into the trace.
 
-    The hot loop of every decision: a condition is run inline (no call per rule),
-    its failure re-run by :func:`_check` to name it. Callers pass one iterator
-    again to go on after a hit.
+    The hot loop of every decision: conditions run inline (no call per rule), a
+    failure is run again by :func:`_check` to name it; a holding rule's subjects
+    run as it holds. ``first`` stops at the first that holds (scope, tables).
     """
+    hits: list[_Step] = []
     add = run.trace.append
     ctx = run.ctx
     for step in steps:
@@ -236,19 +248,24 @@ def _first_holding(run: _Run, steps: Iterator[_Step]) -> _Step | None:
                 hit = None
             if hit is not True and hit is not False:
                 hit = _check(run.pack, cond, step.key, ctx)
-        if hit and (step.waivable is None or not run.waived(step)):
-            add(step.hit)
-            return step
-        add(step.miss)
-    return None
+        if not hit or (step.waivable is not None and run.waived(step)):
+            add(step.miss)
+            continue
+        add(step.hit)
+        if step.subjects is not None:
+            run.name_subjects(step)
+        hits.append(step)
+        if first:
+            break
+    return hits
 
 
 def _scope_route(run: _Run) -> RouteOutcome | None:
     """The first scope rule that holds decides the route; None when none does."""
-    rule = _first_holding(run, iter(run.pack.compiled.scope))
-    if rule is None:
+    hits = _holding(run, run.pack.compiled.scope, first=True)
+    if not hits:
         return None
-    run.subjects(rule.subjects, rule.key)
+    rule = hits[0]
     return rule.outcome or build(
         RouteOutcome,
         _ROUTE_FIELDS,
@@ -256,7 +273,7 @@ def _scope_route(run: _Run) -> RouteOutcome | None:
             "code": rule.route,
             "article": rule.article,
             "authority": rule.authority,
-            "explanation": rule.prefix + rule.template.render(run.rendered, rule.authority),
+            "explanation": run.explain(rule, rule.authority),
             "waivable_by": rule.waivable,
             "options": [],
         },
@@ -279,7 +296,7 @@ def _band_route(run: _Run, table: TableStep) -> RouteOutcome | None:
                     "code": band.route,
                     "article": band.article,
                     "authority": band.authority,
-                    "explanation": band.prefix + band.template.render(run.rendered, band.authority),
+                    "explanation": run.explain(band, band.authority),
                     "waivable_by": None,
                     "options": list(band.options),
                 },
@@ -306,13 +323,12 @@ def _chosen_route(band: BandStep, choice: str) -> RouteOutcome:
 
 def _table_route(run: _Run) -> RouteOutcome | None:
     """The first applicable route table decides (tables never both apply)."""
-    table = _first_holding(run, iter(run.pack.compiled.tables))
-    return None if table is None else _band_route(run, table)
+    hits = _holding(run, run.pack.compiled.tables, first=True)
+    return _band_route(run, hits[0]) if hits else None
 
 
 def _requirement(run: _Run, req: RequirementStep, route: RouteOutcome) -> RequirementOutcome:
     """A holding requirement's outcome, its explanation rendered from the facts."""
-    run.subjects(req.subjects, req.key)
     authority = req.authority or route.authority
     return build(
         RequirementOutcome,
@@ -325,7 +341,7 @@ def _requirement(run: _Run, req: RequirementStep, route: RouteOutcome) -> Requir
             "authority": req.authority,
             "order": req.order,
             "article": req.article,
-            "explanation": req.prefix + req.template.render(run.rendered, authority),
+            "explanation": run.explain(req, authority),
             "waivable_by": req.waivable,
             "also": list(req.also),
         },
@@ -334,16 +350,12 @@ def _requirement(run: _Run, req: RequirementStep, route: RouteOutcome) -> Requir
 
 def _requirements(run: _Run, route: RouteOutcome) -> list[RequirementOutcome]:
     """Every requirement of the route whose condition holds, in the pack's order."""
-    out: list[RequirementOutcome] = []
-    steps = iter(run.pack.compiled.steps_for(route.code).requirements)
-    while (req := _first_holding(run, steps)) is not None:
-        out.append(req.outcome or _requirement(run, req, route))
-    return out
+    steps = run.pack.compiled.steps_for(route.code).requirements
+    return [req.outcome or _requirement(run, req, route) for req in _holding(run, steps)]
 
 
 def _time_limit(run: _Run, tl: TimeLimitStep, route: RouteOutcome) -> TimeLimitOutcome:
     """A holding time limit's outcome, its explanation rendered from the facts."""
-    run.subjects(tl.subjects, tl.key)
     return build(
         TimeLimitOutcome,
         _TL_FIELDS,
@@ -357,7 +369,7 @@ def _time_limit(run: _Run, tl: TimeLimitStep, route: RouteOutcome) -> TimeLimitO
             "ratio": tl.ratio,
             "amount": tl.amount,
             "article": tl.article,
-            "explanation": tl.prefix + tl.template.render(run.rendered, route.authority),
+            "explanation": run.explain(tl, route.authority),
             "waivable_by": tl.waivable,
             "minimum": tl.minimum,
             "base": tl.base,
@@ -367,11 +379,8 @@ def _time_limit(run: _Run, tl: TimeLimitStep, route: RouteOutcome) -> TimeLimitO
 
 def _time_limits(run: _Run, route: RouteOutcome) -> list[TimeLimitOutcome]:
     """Every time limit of the route whose condition holds, in the pack's order."""
-    out: list[TimeLimitOutcome] = []
-    steps = iter(run.pack.compiled.steps_for(route.code).time_limits)
-    while (tl := _first_holding(run, steps)) is not None:
-        out.append(tl.outcome or _time_limit(run, tl, route))
-    return out
+    steps = run.pack.compiled.steps_for(route.code).time_limits
+    return [tl.outcome or _time_limit(run, tl, route) for tl in _holding(run, steps)]
 
 
 def _parameters(run: _Run) -> tuple[list[ParameterCitation], list[str]]:
