@@ -8,8 +8,9 @@ without pydantic validation (``decision.build``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import cel
@@ -102,16 +103,25 @@ def _systems(systems: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[di
     return [{k: s[k] for k in keys} for s in systems]
 
 
-def _hashable(value: Any) -> Any:
-    # Validated facts are scalars or lists of scalars (systems are keyed apart).
-    return tuple(value) if type(value) is list else value
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A C-speed reader of ``names`` from a mapping, always giving a tuple."""
+    getter = _GETTERS.get(names)
+    if getter is None:
+        if len(names) > 1:
+            getter = _GETTERS[names] = itemgetter(*names)
+        else:
+            getter = _GETTERS[names] = lambda m: tuple(m[n] for n in names)
+    return getter
+
+
+_GETTERS: dict[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
 
 
 def _remembered_results(cp: CompiledPack, values: Mapping[str, Any]) -> dict[Condition, bool]:
     """The pack's remembered results for the systems and facts of one decision (filled as run)."""
-    keys = cp.system_keys
-    systems = tuple(tuple(s[k] for k in keys) for s in values["systems"])
-    memo_key = (systems, *[_hashable(values[name]) for name in cp.remembered_facts])
+    systems = tuple(map(_getter(cp.system_keys), values["systems"]))
+    facts = _getter(cp.remembered_facts)(values)
+    memo_key = (systems, *[tuple(v) if type(v) is list else v for v in facts])
     results = cp.memo.get(memo_key)
     if results is None:
         if len(cp.memo) >= _MEMO_SIZE:
