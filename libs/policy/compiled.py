@@ -203,9 +203,7 @@ class CompiledPack:
     remembered_facts: tuple[str, ...]
     # Their results, by the values of the systems and those facts, then by condition:
     # pure functions of the facts, kept for a bounded number of values (evaluator.py).
-    memo: dict[tuple[Any, ...], dict[Condition, bool]] = field(
-        default_factory=dict, compare=False
-    )
+    memo: dict[tuple[Any, ...], dict[Condition, bool]] = field(default_factory=dict, compare=False)
 
     def steps_for(self, route: str) -> RouteSteps:
         """The requirements and time limits that apply to ``route``."""

@@ -32,7 +32,6 @@ from libs.policy.decision import (
     RouteOutcome,
     TimeLimitOutcome,
     TraceEntry,
-    Waivable,
     build,
 )
 from libs.policy.errors import EvaluationError
