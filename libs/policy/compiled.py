@@ -199,6 +199,8 @@ class CompiledPack:
     # Whether the CEL context needs the systems from the start (a condition reads
     # them with the route); otherwise they join only when a condition must run.
     eager_systems: bool
+    # The facts put in every decision's CEL context: ``variables`` but the systems.
+    context_facts: tuple[str, ...]
     # The facts the remembered conditions read besides the systems (Condition.remembered).
     remembered_facts: tuple[str, ...]
     # Their results, by the values of the systems and those facts, then by condition:

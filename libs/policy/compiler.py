@@ -303,6 +303,7 @@ def compile_pack(
         c.deps,
         _by_route(scope, tables, requirements, time_limits),
         any("systems" in c.variables and not c.remembered for c in conditions),
+        tuple(n for n in ordered if n != "systems"),
         tuple(sorted({v for c in conditions if c.remembered for v in c.variables} - {"systems"})),
     )
 

@@ -137,11 +137,10 @@ def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
     the systems, the dearest, stay out unless a condition that is not remembered
     reads them: :meth:`_Run.with_systems` adds them when one must run.
     """
-    variables = {name: values[name] for name in cp.variables}
-    if "systems" in variables:
-        systems = variables.pop("systems")
-        if cp.eager_systems:
-            variables["systems"] = _systems(systems, cp.system_keys)
+    names = cp.context_facts
+    variables = dict(zip(names, _getter(names)(values), strict=True))
+    if cp.eager_systems:
+        variables["systems"] = _systems(values["systems"], cp.system_keys)
     return cel.Context(variables)
 
 
