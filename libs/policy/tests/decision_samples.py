@@ -16,20 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from libs import vocab
 from libs.policy import EvaluationError, Pack, PolicyRegistry, evaluate, validate_facts
 from libs.policy.bind import bind_parameters, waivable_rules
 from libs.policy.errors import FactsError
 from libs.policy.facts import SYSTEM_DEFAULTS
 from libs.policy.parameters import Exemption, ParameterSetting
 from libs.policy.testing import critical_amounts
-from libs.vocab import (
-    CATEGORIES,
-    EXCLUDED_KINDS,
-    FUNDING,
-    PROJECT_CLASSES,
-    ROUTE_LABELS,
-    SERVICE_TYPES,
-)
 
 POLICIES = Path(__file__).resolve().parents[3] / "policies"
 RECORDED = Path(__file__).parent / "fixtures" / "recorded_decisions.jsonl"
@@ -74,10 +67,10 @@ def _pack_fact(rng: random.Random, kind: str, values: list[str] | None, amounts:
 
 def _facts(rng: random.Random, pack: Pack, on: date, amounts: list[int]) -> dict[str, Any]:
     """Plausible facts, each deviating from the ordinary case now and then."""
-    services = rng.sample(sorted(SERVICE_TYPES), rng.randint(1, 3))
+    services = rng.sample(sorted(vocab.SERVICE_TYPES), rng.randint(1, 3))
     amount = rng.choice(amounts)
     raw: dict[str, Any] = {
-        "project_class": rng.choice(sorted(PROJECT_CLASSES)),
+        "project_class": rng.choice(sorted(vocab.PROJECT_CLASSES)),
         "service_types": services,
         "amount": amount,
     }
@@ -96,13 +89,13 @@ def _facts(rng: random.Random, pack: Pack, on: date, amounts: list[int]) -> dict
     if rng.random() < 0.15:
         raw["in_annual_plan"] = False
     if rng.random() < 0.7:
-        raw["category"] = rng.choice(sorted(CATEGORIES))
+        raw["category"] = rng.choice(sorted(vocab.CATEGORIES))
     if rng.random() < 0.3:
-        raw["funding"] = rng.choice(sorted(FUNDING))
+        raw["funding"] = rng.choice(sorted(vocab.FUNDING))
     if rng.random() < 0.1:
-        raw["excluded_kind"] = rng.choice(sorted(EXCLUDED_KINDS))
+        raw["excluded_kind"] = rng.choice(sorted(vocab.EXCLUDED_KINDS))
     if rng.random() < 0.15:
-        raw["route_choice"] = rng.choice(sorted(ROUTE_LABELS))
+        raw["route_choice"] = rng.choice(sorted(vocab.ROUTE_LABELS))
     if rng.random() < 0.8:
         raw["submitted_on"] = on.isoformat()
     raw["systems"] = [_system(rng, i) for i in range(rng.choice([0, 1, 1, 2, 3]))]
