@@ -1,9 +1,12 @@
 """Evaluate a compiled pack: (pack, facts, date) -> Decision.
 
-The hot path (thousands of decisions a second): the pack was compiled at load
-(libs/policy/compiler.py), so a decision builds one ``cel.Context`` holding only
-the facts the pack reads, walks the prepared rules and assembles the Decision
-without pydantic validation (``decision.build``).
+The hot path (tens of thousands of decisions a second): the pack was compiled at
+load (libs/policy/compiler.py), so a decision builds one ``cel.Context`` holding
+only the facts the pack reads (systems apart), walks the prepared rules of its
+route in one loop and assembles the Decision without pydantic validation
+(``decision.build``). Converting Python values into CEL values is what costs
+most, so the rules over systems are remembered per pack (:meth:`_Run.remembered`)
+and the systems join the context only when one of them must run.
 """
 
 from __future__ import annotations
