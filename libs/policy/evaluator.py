@@ -96,9 +96,8 @@ _REQ_FIELDS = set(RequirementOutcome.model_fields)
 _TL_FIELDS = set(TimeLimitOutcome.model_fields)
 _DECISION_FIELDS = set(Decision.model_fields)
 _NONE: Mapping[str, Exemption] = {}
-
-
 _MEMO_SIZE = 4096  # remembered results per pack; cleared when full (distinct projects)
+_GETTERS: dict[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
 
 
 def _systems(systems: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -116,13 +115,12 @@ def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, 
     return getter
 
 
-_GETTERS: dict[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
-
-
 def _remembered_results(cp: CompiledPack, values: Mapping[str, Any]) -> dict[Condition, bool]:
     """The pack's remembered results for the systems and facts of one decision (filled as run)."""
     systems = tuple(map(_getter(cp.system_keys), values["systems"]))
     facts = _getter(cp.remembered_facts)(values)
+    # Validated facts are scalars or lists of scalars, each fact always of one type
+    # (so True and 1 never meet in one place of the key).
     memo_key = (systems, *[tuple(v) if type(v) is list else v for v in facts])
     results = cp.memo.get(memo_key)
     if results is None:
