@@ -8,7 +8,8 @@ all import this module without importing each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import cel
 
@@ -27,9 +28,11 @@ __all__ = [
     "CompiledPack",
     "Condition",
     "RequirementStep",
+    "RouteSteps",
     "ScopeStep",
     "TableStep",
     "TimeLimitStep",
+    "route_steps",
 ]
 
 # Routes that carry requirements and time limits unless a rule lists others.
@@ -37,9 +40,15 @@ DEFAULT_ROUTES: frozenset[str] = frozenset({"approval", "filing"})
 
 
 class Condition:
-    """A compiled ``when`` (or ``subjects``); the constants true/false skip CEL entirely."""
+    """A compiled ``when`` (or ``subjects``); the constants true/false skip CEL entirely.
 
-    __slots__ = ("constant", "program", "source", "variables")
+    ``remembered`` is set for a condition that walks the systems (the dearest kind:
+    every system becomes a CEL map, then a comprehension runs over them): its
+    result is kept per pack by the values of the facts such conditions read
+    (:attr:`CompiledPack.remembered_facts`), so most decisions convert no system.
+    """
+
+    __slots__ = ("constant", "program", "remembered", "source", "variables")
 
     def __init__(
         self,
@@ -52,6 +61,9 @@ class Condition:
         self.program = program
         self.constant = constant
         self.variables = variables
+        self.remembered = (
+            program is not None and "systems" in variables and "route" not in variables
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,7 @@ class BandStep:
     hit: TraceEntry
     outcome: RouteOutcome | None
     options: tuple[str, ...]  # stricter routes the unit may choose instead
+    subjects: None = None  # a band names no subjects (explained like the other steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +113,8 @@ class TableStep:
     bands: tuple[BandStep, ...]
     hit: TraceEntry
     miss: TraceEntry
+    waivable: None = None  # a table is never softened (walked like the other steps)
+    subjects: None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +169,22 @@ class TimeLimitStep:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteSteps:
+    """The requirements and time limits of one route, in the pack's order."""
+
+    requirements: tuple[RequirementStep, ...]
+    time_limits: tuple[TimeLimitStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPack:
     """Everything evaluation needs, prepared at load."""
 
     variables: tuple[str, ...]  # the facts some condition reads: the CEL context
-    system_keys: tuple[str, ...]  # the system facts some condition reads
+    system_keys: tuple[str, ...]  # the system facts some condition (``when``) reads
+    # The system facts ``subjects`` expressions read besides (a system's id, to name it):
+    # put in the context only when a rule that names systems holds.
+    subject_system_keys: tuple[str, ...]
     uses_route: bool
     scope: tuple[ScopeStep, ...]
     tables: tuple[TableStep, ...]
@@ -168,3 +194,32 @@ class CompiledPack:
     # Rule key -> the authority-set parameters it reads: a decision that checked
     # the rule cites them (or, while they are unset, is provisional).
     bureau_deps: Mapping[str, frozenset[str]]
+    # Route code -> the steps that apply to it, so a decision walks only its route's rules.
+    by_route: Mapping[str, RouteSteps]
+    # Whether the CEL context needs the systems from the start (a condition reads
+    # them with the route); otherwise they join only when a condition must run.
+    eager_systems: bool
+    # The facts put in every decision's CEL context: ``variables`` but the systems.
+    context_facts: tuple[str, ...]
+    # The facts the remembered conditions read besides the systems (Condition.remembered).
+    remembered_facts: tuple[str, ...]
+    # Their results, by the values of the systems and those facts, then by condition:
+    # pure functions of the facts, kept for a bounded number of values (evaluator.py).
+    memo: dict[tuple[Any, ...], dict[Condition, bool]] = field(default_factory=dict, compare=False)
+
+    def steps_for(self, route: str) -> RouteSteps:
+        """The requirements and time limits that apply to ``route``."""
+        steps = self.by_route.get(route)
+        if steps is None:  # a route no rule of the pack leads to (never on the hot path)
+            steps = route_steps(self.requirements, self.time_limits, route)
+        return steps
+
+
+def route_steps(
+    requirements: tuple[RequirementStep, ...], time_limits: tuple[TimeLimitStep, ...], route: str
+) -> RouteSteps:
+    """The steps of ``route`` among all of a pack's requirements and time limits."""
+    return RouteSteps(
+        tuple(r for r in requirements if route in r.routes),
+        tuple(t for t in time_limits if route in t.routes),
+    )

@@ -19,9 +19,11 @@ from libs.policy.compiled import (
     BandStep,
     CompiledPack,
     RequirementStep,
+    RouteSteps,
     ScopeStep,
     TableStep,
     TimeLimitStep,
+    route_steps,
 )
 from libs.policy.decision import (
     RequirementOutcome,
@@ -281,12 +283,17 @@ def compile_pack(
     tables = tuple(_table_step(c, table) for table in spec.routes)
     requirements = tuple(_requirement_step(c, req) for req in spec.requirements)
     time_limits = tuple(_time_limit_step(c, tl) for tl in spec.time_limits)
+    conditions = [s.cond for steps in (scope, tables, requirements, time_limits) for s in steps]
     # Read after compiling: the compiler collects what the conditions mention.
     ordered = tuple(n for n in fact_kinds if n in c.variables)
     system_keys = tuple(k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words)
+    subject_keys = tuple(
+        k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words or k in c.subject_words
+    )
     return CompiledPack(
         ordered,
         system_keys,
+        subject_keys,
         c.uses_route,
         scope,
         tables,
@@ -294,7 +301,26 @@ def compile_pack(
         time_limits,
         fact_kinds,
         c.deps,
+        _by_route(scope, tables, requirements, time_limits),
+        any("systems" in c.variables and not c.remembered for c in conditions),
+        tuple(n for n in ordered if n != "systems"),
+        tuple(sorted({v for c in conditions if c.remembered for v in c.variables} - {"systems"})),
     )
+
+
+def _by_route(
+    scope: tuple[ScopeStep, ...],
+    tables: tuple[TableStep, ...],
+    requirements: tuple[RequirementStep, ...],
+    time_limits: tuple[TimeLimitStep, ...],
+) -> dict[str, RouteSteps]:
+    """For every route a decision can reach, the requirements and time limits it walks."""
+    routes = {rule.route for rule in scope}
+    for table in tables:
+        for band in table.bands:
+            routes.add(band.route)
+            routes.update(band.options)
+    return {route: route_steps(requirements, time_limits, route) for route in sorted(routes)}
 
 
 class _LimitValue(NamedTuple):

@@ -1,20 +1,32 @@
 """Evaluate a compiled pack: (pack, facts, date) -> Decision.
 
-The hot path (thousands of decisions a second): the pack was compiled at load
-(libs/policy/compiler.py), so a decision builds one ``cel.Context`` holding only
-the facts the pack reads, walks the prepared rules and assembles the Decision
-without pydantic validation (``decision.build``).
+The hot path (tens of thousands of decisions a second): the pack was compiled at
+load (libs/policy/compiler.py), so a decision builds one ``cel.Context`` holding
+only the facts the pack reads (systems apart), walks the prepared rules of its
+route in one loop and assembles the Decision without pydantic validation
+(``decision.build``). Converting Python values into CEL values is what costs
+most, so the rules over systems are remembered per pack (:meth:`_Run.remembered`)
+and the systems join the context only when one of them must run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 import cel
 
-from libs.policy.compiled import BandStep, CompiledPack, Condition, RequirementStep, TableStep
+from libs.policy.compiled import (
+    BandStep,
+    CompiledPack,
+    Condition,
+    RequirementStep,
+    ScopeStep,
+    TableStep,
+    TimeLimitStep,
+)
 from libs.policy.decision import (
     Decision,
     ExceptionApplied,
@@ -23,7 +35,6 @@ from libs.policy.decision import (
     RouteOutcome,
     TimeLimitOutcome,
     TraceEntry,
-    Waivable,
     build,
 )
 from libs.policy.errors import EvaluationError
@@ -53,6 +64,7 @@ class _Rendered(dict[str, str]):
 
 
 def _check(pack: Pack, cond: Condition, key: str, ctx: cel.Context) -> bool:
+    """Run a condition, naming the rule in the error when it fails or gives no boolean."""
     if cond.constant is not None:
         return cond.constant
     assert cond.program is not None
@@ -84,46 +96,99 @@ _REQ_FIELDS = set(RequirementOutcome.model_fields)
 _TL_FIELDS = set(TimeLimitOutcome.model_fields)
 _DECISION_FIELDS = set(Decision.model_fields)
 _NONE: Mapping[str, Exemption] = {}
+_MEMO_SIZE = 4096  # remembered results per pack; cleared when full (distinct projects)
+_GETTERS: dict[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
+
+
+def _systems(systems: list[Mapping[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{k: s[k] for k in keys} for s in systems]
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A C-speed reader of ``names`` from a mapping, always giving a tuple."""
+    getter = _GETTERS.get(names)
+    if getter is None:
+        if len(names) > 1:
+            getter = _GETTERS[names] = itemgetter(*names)
+        else:
+            getter = _GETTERS[names] = lambda m: tuple(m[n] for n in names)
+    return getter
+
+
+def _remembered_results(cp: CompiledPack, values: Mapping[str, Any]) -> dict[Condition, bool]:
+    """The pack's remembered results for the systems and facts of one decision (filled as run)."""
+    systems = tuple(map(_getter(cp.system_keys), values["systems"]))
+    facts = _getter(cp.remembered_facts)(values)
+    # Validated facts are scalars or lists of scalars, each fact always of one type
+    # (so True and 1 never meet in one place of the key).
+    memo_key = (systems, *[tuple(v) if type(v) is list else v for v in facts])
+    results = cp.memo.get(memo_key)
+    if results is None:
+        if len(cp.memo) >= _MEMO_SIZE:
+            cp.memo.clear()
+        results = cp.memo[memo_key] = {}
+    return results
 
 
 def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
     """One CEL context per decision, holding only what the pack's conditions read.
 
-    Converting Python values costs ~1µs per scalar and ~3µs per string, so
-    systems are cut down to the keys some condition mentions.
+    Converting Python values is what a decision mostly pays for (a string, list
+    or map key costs several failed type probes in the binding, about 1µs), so
+    the systems, the dearest, stay out unless a condition that is not remembered
+    reads them: :meth:`_Run.with_systems` adds them when one must run.
     """
-    variables = {name: values[name] for name in cp.variables}
-    if "systems" in variables:
-        keys = cp.system_keys
-        variables["systems"] = [{k: s[k] for k in keys} for s in variables["systems"]]
+    names = cp.context_facts
+    variables = dict(zip(names, _getter(names)(values), strict=True))
+    if cp.eager_systems:
+        variables["systems"] = _systems(values["systems"], cp.system_keys)
     return cel.Context(variables)
+
+
+_Explained = ScopeStep | BandStep | RequirementStep | TimeLimitStep
 
 
 class _Run:
     """The state of one evaluation: the pack, the CEL context, the trace, the rendered facts."""
 
-    __slots__ = ("ctx", "exceptions", "exempted", "pack", "rendered", "trace", "values")
+    __slots__ = (
+        "ctx",
+        "exceptions",
+        "exempted",
+        "memo",
+        "pack",
+        "rendered",
+        "subjects",
+        "systems_in",
+        "trace",
+        "values",
+    )
 
     def __init__(self, pack: Pack, facts: Facts, exceptions: Mapping[str, Exemption]) -> None:
+        cp = pack.compiled
         self.pack = pack
         self.values = facts.values
-        self.ctx = _context(pack.compiled, self.values)
+        self.ctx = _context(cp, self.values)
         self.trace: list[TraceEntry] = []
-        self.rendered = _Rendered(self.values, pack.compiled.fact_kinds)
+        self.rendered = _Rendered(self.values, cp.fact_kinds)
         self.exceptions = exceptions
         self.exempted: list[ExceptionApplied] = []
+        self.subjects: dict[str, str] = {}  # what each holding rule is about, by rule key
+        # Which system keys the context holds (None: no systems yet).
+        self.systems_in = cp.system_keys if cp.eager_systems else None
+        self.memo: dict[Condition, bool] | None = None  # the remembered results for these facts
 
-    def waived(self, key: str, article: str, waivable: Waivable | None) -> bool:
+    def waived(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> bool:
         """Whether an exception was granted for this softened rule (recorded if so)."""
-        if waivable is None or not self.exceptions:
+        if step.waivable is None or not self.exceptions:
             return False
-        granted = self.exceptions.get(key)
+        granted = self.exceptions.get(step.key)
         if granted is None:
             return False
         self.exempted.append(
             ExceptionApplied(
-                rule=key,
-                article=article,
+                rule=step.key,
+                article=step.article,
                 authority=granted.authority,
                 reason=granted.reason,
                 granted_on=granted.granted_on,
@@ -131,36 +196,97 @@ class _Run:
         )
         return True
 
-    def holds(self, cond: Condition, key: str) -> bool:
-        return _check(self.pack, cond, key, self.ctx)
+    def remembered(self, cond: Condition, key: str) -> bool:
+        """A condition that walks the systems: run once per pack for the values it reads."""
+        results = self.memo
+        if results is None:
+            results = self.memo = _remembered_results(self.pack.compiled, self.values)
+        hit = results.get(cond)
+        if hit is None:
+            self.with_systems(self.pack.compiled.system_keys)
+            hit = results[cond] = _check(self.pack, cond, key, self.ctx)
+        return hit
 
-    def subjects(self, expr: Condition | None, key: str) -> None:
-        if expr is not None:
-            self.rendered["subjects"] = _subjects(self.pack, expr, key, self.ctx)
+    def with_systems(self, keys: tuple[str, ...]) -> None:
+        """Put the systems, cut down to ``keys``, in the context (once, unless more keys)."""
+        held = self.systems_in
+        if held is keys or (held is not None and set(keys) <= set(held)):
+            return
+        self.ctx.add_variable("systems", _systems(self.values["systems"], keys))
+        self.systems_in = keys
+
+    def name_subjects(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> None:
+        """Run a holding rule's ``subjects`` when it holds (the order errors surface in)."""
+        expr = step.subjects
+        assert expr is not None
+        if "systems" in expr.variables:
+            self.with_systems(self.pack.compiled.subject_system_keys)
+        self.subjects[step.key] = _subjects(self.pack, expr, step.key, self.ctx)
+
+    def explain(self, step: _Explained, authority: str | None) -> str:
+        """A step's explanation: its citation, then its template filled from the facts."""
+        if step.subjects is not None:
+            self.rendered["subjects"] = self.subjects[step.key]
+        return step.prefix + step.template.render(self.rendered, authority)
+
+
+_Step = TypeVar("_Step", ScopeStep, TableStep, RequirementStep, TimeLimitStep)
+
+
+def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> list[_Step]:
+    """The steps that hold (and are not waived), in order, each checked into the trace.
+
+    The hot loop of every decision: conditions run inline (no call per rule), a
+    failure is run again by :func:`_check` to name it; a holding rule's subjects
+    run as it holds. ``first`` stops at the first that holds (scope, tables).
+    """
+    hits: list[_Step] = []
+    add = run.trace.append
+    ctx = run.ctx
+    for step in steps:
+        cond = step.cond
+        program = cond.program
+        if program is None:
+            hit = cond.constant
+        elif cond.remembered:
+            hit = run.remembered(cond, step.key)
+        else:
+            try:
+                hit = program.execute(ctx)
+            except Exception:
+                hit = None
+            if hit is not True and hit is not False:
+                hit = _check(run.pack, cond, step.key, ctx)
+        if not hit or (step.waivable is not None and run.waived(step)):
+            add(step.miss)
+            continue
+        add(step.hit)
+        if step.subjects is not None:
+            run.name_subjects(step)
+        hits.append(step)
+        if first:
+            break
+    return hits
 
 
 def _scope_route(run: _Run) -> RouteOutcome | None:
     """The first scope rule that holds decides the route; None when none does."""
-    add = run.trace.append
-    for rule in run.pack.compiled.scope:
-        if not run.holds(rule.cond, rule.key) or run.waived(rule.key, rule.article, rule.waivable):
-            add(rule.miss)
-            continue
-        add(rule.hit)
-        run.subjects(rule.subjects, rule.key)
-        return rule.outcome or build(
-            RouteOutcome,
-            _ROUTE_FIELDS,
-            {
-                "code": rule.route,
-                "article": rule.article,
-                "authority": rule.authority,
-                "explanation": rule.prefix + rule.template.render(run.rendered, rule.authority),
-                "waivable_by": rule.waivable,
-                "options": [],
-            },
-        )
-    return None
+    hits = _holding(run, run.pack.compiled.scope, first=True)
+    if not hits:
+        return None
+    rule = hits[0]
+    return rule.outcome or build(
+        RouteOutcome,
+        _ROUTE_FIELDS,
+        {
+            "code": rule.route,
+            "article": rule.article,
+            "authority": rule.authority,
+            "explanation": run.explain(rule, rule.authority),
+            "waivable_by": rule.waivable,
+            "options": [],
+        },
+    )
 
 
 def _band_route(run: _Run, table: TableStep) -> RouteOutcome | None:
@@ -179,7 +305,7 @@ def _band_route(run: _Run, table: TableStep) -> RouteOutcome | None:
                     "code": band.route,
                     "article": band.article,
                     "authority": band.authority,
-                    "explanation": band.prefix + band.template.render(run.rendered, band.authority),
+                    "explanation": run.explain(band, band.authority),
                     "waivable_by": None,
                     "options": list(band.options),
                 },
@@ -206,102 +332,64 @@ def _chosen_route(band: BandStep, choice: str) -> RouteOutcome:
 
 def _table_route(run: _Run) -> RouteOutcome | None:
     """The first applicable route table decides (tables never both apply)."""
-    add = run.trace.append
-    for table in run.pack.compiled.tables:
-        if not run.holds(table.cond, table.key):
-            add(table.miss)
-            continue
-        add(table.hit)
-        return _band_route(run, table)
-    return None
+    hits = _holding(run, run.pack.compiled.tables, first=True)
+    return _band_route(run, hits[0]) if hits else None
 
 
-def _holds_fast(run: _Run, req: RequirementStep) -> bool:
-    # _check inlined: this runs for most rules of a pack, on every decision.
-    cond = req.cond
-    if cond.program is None:
-        return bool(cond.constant)
-    try:
-        hit = cond.program.execute(run.ctx)
-    except Exception:
-        return _check(run.pack, cond, req.key, run.ctx)  # re-run to raise EvaluationError
-    if hit is not True and hit is not False:
-        return _check(run.pack, cond, req.key, run.ctx)
-    return hit
+def _requirement(run: _Run, req: RequirementStep, route: RouteOutcome) -> RequirementOutcome:
+    """A holding requirement's outcome, its explanation rendered from the facts."""
+    authority = req.authority or route.authority
+    return build(
+        RequirementOutcome,
+        _REQ_FIELDS,
+        {
+            "code": req.code,
+            "mandatory": req.mandatory,
+            "stage": req.stage,
+            "actor": req.actor,
+            "authority": req.authority,
+            "order": req.order,
+            "article": req.article,
+            "explanation": run.explain(req, authority),
+            "waivable_by": req.waivable,
+            "also": list(req.also),
+        },
+    )
 
 
 def _requirements(run: _Run, route: RouteOutcome) -> list[RequirementOutcome]:
     """Every requirement of the route whose condition holds, in the pack's order."""
-    out: list[RequirementOutcome] = []
-    add = run.trace.append
-    code = route.code
-    for req in run.pack.compiled.requirements:
-        if code not in req.routes:
-            continue
-        if not _holds_fast(run, req) or run.waived(req.key, req.article, req.waivable):
-            add(req.miss)
-            continue
-        add(req.hit)
-        run.subjects(req.subjects, req.key)
-        authority = req.authority or route.authority
-        out.append(
-            req.outcome
-            or build(
-                RequirementOutcome,
-                _REQ_FIELDS,
-                {
-                    "code": req.code,
-                    "mandatory": req.mandatory,
-                    "stage": req.stage,
-                    "actor": req.actor,
-                    "authority": req.authority,
-                    "order": req.order,
-                    "article": req.article,
-                    "explanation": req.prefix + req.template.render(run.rendered, authority),
-                    "waivable_by": req.waivable,
-                    "also": list(req.also),
-                },
-            )
-        )
-    return out
+    steps = run.pack.compiled.steps_for(route.code).requirements
+    return [req.outcome or _requirement(run, req, route) for req in _holding(run, steps)]
+
+
+def _time_limit(run: _Run, tl: TimeLimitStep, route: RouteOutcome) -> TimeLimitOutcome:
+    """A holding time limit's outcome, its explanation rendered from the facts."""
+    return build(
+        TimeLimitOutcome,
+        _TL_FIELDS,
+        {
+            "code": tl.code,
+            "from_": tl.from_,
+            "until": tl.until,
+            "period": tl.period,
+            "working_days": tl.working_days,
+            "date": tl.date,
+            "ratio": tl.ratio,
+            "amount": tl.amount,
+            "article": tl.article,
+            "explanation": run.explain(tl, route.authority),
+            "waivable_by": tl.waivable,
+            "minimum": tl.minimum,
+            "base": tl.base,
+        },
+    )
 
 
 def _time_limits(run: _Run, route: RouteOutcome) -> list[TimeLimitOutcome]:
     """Every time limit of the route whose condition holds, in the pack's order."""
-    out: list[TimeLimitOutcome] = []
-    add = run.trace.append
-    code = route.code
-    for tl in run.pack.compiled.time_limits:
-        if code not in tl.routes:
-            continue
-        if not run.holds(tl.cond, tl.key) or run.waived(tl.key, tl.article, tl.waivable):
-            add(tl.miss)
-            continue
-        add(tl.hit)
-        run.subjects(tl.subjects, tl.key)
-        out.append(
-            tl.outcome
-            or build(
-                TimeLimitOutcome,
-                _TL_FIELDS,
-                {
-                    "code": tl.code,
-                    "from_": tl.from_,
-                    "until": tl.until,
-                    "period": tl.period,
-                    "working_days": tl.working_days,
-                    "date": tl.date,
-                    "ratio": tl.ratio,
-                    "amount": tl.amount,
-                    "article": tl.article,
-                    "explanation": tl.prefix + tl.template.render(run.rendered, route.authority),
-                    "waivable_by": tl.waivable,
-                    "minimum": tl.minimum,
-                    "base": tl.base,
-                },
-            )
-        )
-    return out
+    steps = run.pack.compiled.steps_for(route.code).time_limits
+    return [tl.outcome or _time_limit(run, tl, route) for tl in _holding(run, steps)]
 
 
 def _parameters(run: _Run) -> tuple[list[ParameterCitation], list[str]]:

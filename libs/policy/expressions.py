@@ -99,6 +99,7 @@ class RuleCompiler:
         self.unset = unset
         self.variables: set[str] = set()
         self.words: set[str] = set()  # field names and string literals the conditions mention
+        self.subject_words: set[str] = set()  # the same, of the subjects expressions
         self.uses_route = False
         self.smoke = _smoke_context(spec)
         self.smoke_ctx = cel.Context(self.smoke)
@@ -165,7 +166,7 @@ class RuleCompiler:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise PackError(self.pack, where, f"{what} does not compile: {first}") from None
         bound = set(_BOUND_VARS.findall(folded))
-        self.words.update(_WORDS.findall(folded))
+        (self.words if what == "when" else self.subject_words).update(_WORDS.findall(folded))
         names = set(program.variables()) - bound
         for name in sorted(names):
             if name == "params":
