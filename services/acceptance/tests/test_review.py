@@ -6,8 +6,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
