@@ -7,7 +7,6 @@ import uuid
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -15,11 +14,14 @@ from libs.common.errors import NotFound
 from libs.common.service import DbSession
 from libs.gongwen import OfficialDocument, render_pdf
 from services.acceptance.completion import repository
-from services.acceptance.completion.documents import compose_acceptance, compose_evaluation_cover
+from services.acceptance.completion.documents import (
+    compose_acceptance,
+    compose_evaluation_cover,
+    jurisdiction_of,
+)
 from services.acceptance.completion.schemas import AcceptanceRead
-from services.acceptance.deps import PROBLEMS, ProjectTarget, ReadableProject
+from services.acceptance.deps import PROBLEMS, ReadableProject
 from services.acceptance.evaluations.schemas import EvaluationRead
-from services.acceptance.models import tenants
 
 __all__ = ["router"]
 
@@ -33,12 +35,6 @@ _PDF: dict[int | str, dict[str, Any]] = {
         "description": "PDF（GB/T 9704-2012 版式）",
     }
 }
-
-
-async def _jurisdiction(session: DbSession, target: ProjectTarget) -> str | None:
-    return await session.scalar(
-        sa.select(tenants.c.name).where(tenants.c.code == target.project.tenant_id)
-    )
 
 
 def _one(rows: list[Row], ident: uuid.UUID, what: str) -> Row:
@@ -66,7 +62,7 @@ async def acceptance_pdf(
 ) -> Response:
     record = await repository.record(session, target.project)
     acceptance = _one(record.acceptances, acceptance_id, "验收记录")
-    place = await _jurisdiction(session, target)
+    place = await jurisdiction_of(session, target.project.tenant_id)
     return await _download(compose_acceptance(record, acceptance, jurisdiction=place))
 
 
@@ -81,5 +77,5 @@ async def evaluation_cover_pdf(
 ) -> Response:
     record = await repository.record(session, target.project)
     evaluation = _one(record.evaluations, evaluation_id, "评价记录")
-    place = await _jurisdiction(session, target)
+    place = await jurisdiction_of(session, target.project.tenant_id)
     return await _download(compose_evaluation_cover(record, evaluation, jurisdiction=place))

@@ -23,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Forbidden, Invalid
 from libs.common.events import emit
+from services.acceptance.completion.documents import compose_evaluation_cover, jurisdiction_of
 from services.acceptance.deadlines.service import meet_deadline
 from services.acceptance.evaluations import repository
+from services.acceptance.evaluations.schemas import EvaluationRead
 from services.acceptance.models import Document, Evaluation, Project
 from services.acceptance.outbox import SERVICE, of_project, project_data
 from services.acceptance.review.service import check_document
@@ -144,7 +146,15 @@ async def submit_evaluation(
         service=SERVICE,
         aggregate="evaluation",
         event="submitted",
-        data=data,
+        # The report's cover as a document: the archive files it under the project (issue 18).
+        data={
+            **data,
+            "official": compose_evaluation_cover(
+                project,
+                EvaluationRead.model_validate(row),
+                jurisdiction=await jurisdiction_of(session, project.tenant_id),
+            ).model_dump(mode="json"),
+        },
         actor=actor,
     )
     if kind == "self_evaluation" and project.state == "in_operation":
