@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
+from libs.vocab import label
 from tests.integration.acceptance_support import (
     acceptance_body,
     build,
@@ -30,6 +31,7 @@ from tests.integration.acceptance_support import (
     upload,
 )
 from tests.integration.test_acceptance_flow import archive_acceptance
+from tests.support.portal import console_as
 from tests.support.registry import wait_state
 
 YUNAN = "445322"
@@ -160,3 +162,13 @@ def test_acceptance_record_evaluation_cover_and_check_report_are_filed_as_pdfs_o
     again = _filed(platform, archive, pid)
     assert len(again["acceptance_report"]) == len(again["evaluation_report"]) == 1
     archive.close()
+
+    # The project's 档案 tab lists each filed record with a link to its archived PDF.
+    with console_as(platform, YUNAN, "auditor", name="郁南审计员") as console:
+        page = console.get(f"/projects/{pid}/official-documents")
+    assert page.status_code == 200, page.text
+    for doc_type, docs in again.items():
+        assert label("document_type", doc_type) in page.text
+        for doc in docs:
+            assert f'href="/documents/{doc["id"]}/content">{doc["title"]}</a>' in page.text
+    assert page.text.count("已归档（保管期限：永久）") == 5  # 批复, 结论, 封面, two reports
