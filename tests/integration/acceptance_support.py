@@ -320,3 +320,20 @@ def accept_laizhou(
         json=acceptance_body(report, held_on),
     )
     assert r.status_code == 200, r.text
+
+
+def archive_acceptance(
+    platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
+) -> dict[str, Any]:
+    """档案验收 of the project: the unit packages its files, the bureau decides."""
+    unit = unit_headers(platform, tenant, pid)
+    r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
+    assert r.status_code == 201, r.text
+    r = archive.post(
+        f"/v1/projects/{pid}/archive-acceptance",
+        headers=platform.headers(tenant, "bureau_officer"),
+        json={"package_id": r.json()["id"]},
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body

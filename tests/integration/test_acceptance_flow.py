@@ -23,6 +23,7 @@ from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from tests.integration.acceptance_support import (
     acceptance_body,
+    archive_acceptance,
     build,
     complete,
     has_doc,
@@ -64,22 +65,6 @@ def archive_with_clamd(platform: RunningPlatform, root: Path) -> Iterator[None]:
             platform.stop_service("archive")
             platform.start_service("archive")
         clamd.stop()
-
-
-def archive_acceptance(
-    platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
-) -> dict[str, Any]:
-    unit = unit_headers(platform, tenant, pid)
-    r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
-    assert r.status_code == 201, r.text
-    r = archive.post(
-        f"/v1/projects/{pid}/archive-acceptance",
-        headers=platform.headers(tenant, "bureau_officer"),
-        json={"package_id": r.json()["id"]},
-    )
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(

@@ -21,6 +21,7 @@ from libs.common.testing.platform import RunningPlatform, eventually
 from libs.vocab import label
 from tests.integration.acceptance_support import (
     acceptance_body,
+    archive_acceptance,
     build,
     complete,
     has_doc,
@@ -30,7 +31,6 @@ from tests.integration.acceptance_support import (
     unit_headers,
     upload,
 )
-from tests.integration.test_acceptance_flow import archive_acceptance
 from tests.support.portal import console_as
 from tests.support.registry import wait_state
 
@@ -166,6 +166,11 @@ def test_acceptance_record_evaluation_cover_and_check_report_are_filed_as_pdfs_o
     # The project's 档案 tab lists each filed record with a link to its archived PDF.
     with console_as(platform, YUNAN, "auditor", name="郁南审计员") as console:
         page = console.get(f"/projects/{pid}/official-documents")
+        decisions = console.get(f"/projects/{pid}/archive-acceptance")
+    # The 档案验收 page shows both decisions (its calls now run concurrently).
+    assert decisions.status_code == 200, decisions.text
+    assert "最近一次档案验收" in decisions.text
+    assert decisions.text.count(label("archive_acceptance_outcome", "failed")) >= 3
     assert page.status_code == 200, page.text
     for doc_type, docs in again.items():
         assert label("document_type", doc_type) in page.text
