@@ -337,3 +337,54 @@ def archive_acceptance(
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
+
+
+def prove(
+    platform: RunningPlatform,
+    c: dict[str, httpx.Client],
+    tenant: str,
+    pid: str,
+    code: str,
+    doc_type: str,
+) -> None:
+    """Upload a document of ``doc_type`` and name it as the proof of checklist item ``code``."""
+    doc = upload(platform, c["archive"], tenant, pid, doc_type, code)
+    has_doc(platform, c["acceptance"], tenant, pid, doc)
+    r = c["acceptance"].put(
+        f"/v1/projects/{pid}/review/items/{code}",
+        headers=unit_headers(platform, tenant, pid),
+        json={"evidence_document_ids": [doc]},
+    )
+    assert r.status_code == 200, r.text
+
+
+def operate_and_evaluate(
+    platform: RunningPlatform,
+    c: dict[str, httpx.Client],
+    tenant: str,
+    pid: str,
+    on: date,
+    **evaluation: Any,
+) -> dict[str, Any]:
+    """投入使用 on ``on``, then the unit's 应用效果自评价 (its report uploaded first)."""
+    acceptance, unit = c["acceptance"], unit_headers(platform, tenant, pid)
+    r = acceptance.post(
+        f"/v1/projects/{pid}/operation", headers=unit, json={"in_operation_on": on.isoformat()}
+    )
+    assert r.status_code == 200, r.text
+    report = upload(platform, c["archive"], tenant, pid, "evaluation_report", "应用效果自评价报告")
+    has_doc(platform, acceptance, tenant, pid, report)
+    r = acceptance.post(
+        f"/v1/projects/{pid}/evaluations",
+        headers=unit,
+        json={
+            "kind": "self_evaluation",
+            "report_document_id": report,
+            "submitted_on": on.isoformat(),
+            "summary": "系统运行稳定，达到预期效果",
+            **evaluation,
+        },
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body

@@ -25,7 +25,9 @@ from tests.integration.acceptance_support import (
     build,
     complete,
     has_doc,
+    operate_and_evaluate,
     planned_project,
+    prove,
     run_workflow,
     submit,
     unit_headers,
@@ -58,18 +60,8 @@ def _evaluated_project(platform: RunningPlatform, c: dict[str, httpx.Client]) ->
     r = acceptance.post(f"/v1/projects/{pid}/review", headers=unit, json={})
     assert r.status_code == 200, r.text
     for item in r.json()["checklist"]:
-        if not item["mandatory"]:
-            continue
-        doc = upload(
-            platform, archive, YUNAN, pid, (item["doc_types"] or ["other"])[0], item["code"]
-        )
-        has_doc(platform, acceptance, YUNAN, pid, doc)
-        r = acceptance.put(
-            f"/v1/projects/{pid}/review/items/{item['code']}",
-            headers=unit,
-            json={"evidence_document_ids": [doc]},
-        )
-        assert r.status_code == 200, r.text
+        if item["mandatory"]:
+            prove(platform, c, YUNAN, pid, item["code"], (item["doc_types"] or ["other"])[0])
     r = acceptance.post(
         f"/v1/projects/{pid}/review/decision",
         headers=platform.headers(YUNAN, "bureau_officer"),
@@ -82,24 +74,7 @@ def _evaluated_project(platform: RunningPlatform, c: dict[str, httpx.Client]) ->
         f"/v1/projects/{pid}/acceptance", headers=unit, json=acceptance_body(report, today)
     )
     assert r.status_code == 200, r.text
-    r = acceptance.post(
-        f"/v1/projects/{pid}/operation", headers=unit, json={"in_operation_on": today.isoformat()}
-    )
-    assert r.status_code == 200, r.text
-    evaluation = upload(platform, archive, YUNAN, pid, "evaluation_report", "自评价报告正文")
-    has_doc(platform, acceptance, YUNAN, pid, evaluation)
-    r = acceptance.post(
-        f"/v1/projects/{pid}/evaluations",
-        headers=unit,
-        json={
-            "kind": "self_evaluation",
-            "report_document_id": evaluation,
-            "submitted_on": today.isoformat(),
-            "summary": "系统运行稳定，达到预期效果",
-            "rating": "优（92分）",
-        },
-    )
-    assert r.status_code == 201, r.text
+    operate_and_evaluate(platform, c, YUNAN, pid, today, rating="优（92分）")
     return pid
 
 

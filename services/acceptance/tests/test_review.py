@@ -39,6 +39,24 @@ ARCHIVE_REQUIREMENT = {
 }
 
 
+async def archive_decides(db: AsyncSession, pid: uuid.UUID, outcome: str) -> None:
+    """The archive's 档案验收 of the project, as its event reaches acceptance."""
+    await deliver(
+        db,
+        event(
+            LAIZHOU,
+            "archive",
+            "acceptance",
+            outcome,
+            project_id=str(pid),
+            acceptance_id=str(uuid.uuid4()),
+            package_id=str(uuid.uuid4()),
+            outcome=outcome,
+        ),
+    )
+    await db.flush()
+
+
 async def test_archive_outcomes_tick_and_untick_the_open_review(db: AsyncSession) -> None:
     pid = await laizhou_project(db)
     copy = await project(db, pid)
@@ -62,20 +80,7 @@ async def test_archive_outcomes_tick_and_untick_the_open_review(db: AsyncSession
 
     assert (await archive_item())["satisfied"] is False
     for outcome, satisfied in (("passed", True), ("failed", False), ("passed", True)):
-        await deliver(
-            db,
-            event(
-                LAIZHOU,
-                "archive",
-                "acceptance",
-                outcome,
-                project_id=str(pid),
-                acceptance_id=str(uuid.uuid4()),
-                package_id=str(uuid.uuid4()),
-                outcome=outcome,
-            ),
-        )
-        await db.flush()
+        await archive_decides(db, pid, outcome)
         item = await archive_item()
         assert item["satisfied"] is satisfied and item["archive_outcome"] == outcome
 
@@ -113,20 +118,7 @@ async def test_archive_acceptance_after_a_passed_review_counts_for_the_acceptanc
         return copy.state
 
     async def archive(outcome: str) -> dict[str, Any]:
-        await deliver(
-            db,
-            event(
-                LAIZHOU,
-                "archive",
-                "acceptance",
-                outcome,
-                project_id=str(pid),
-                acceptance_id=str(uuid.uuid4()),
-                package_id=str(uuid.uuid4()),
-                outcome=outcome,
-            ),
-        )
-        await db.flush()
+        await archive_decides(db, pid, outcome)
         record = await records.record(db, await project(db, pid))
         (item,) = [i for i in record.checklist if i.code == "archive_acceptance"]
         return item.model_dump()
