@@ -58,13 +58,19 @@ def planned_project(
     registry: httpx.Client,
     tenant: str,
     amount: int = 800_000,
+    year: int = YEAR,
     **extra: Any,
 ) -> str:
+    """A project of a new unit, from its demand item in ``tenant``'s plan for ``year``.
+
+    The plan is consolidated with the item: one project per tenant and year (a module
+    that needs a second one in a tenant takes a year of its own).
+    """
     unit = new_unit(platform, registry, tenant)
-    (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
+    (item,) = planned_items(platform, registry, tenant, unit, year, 1)
     facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount, **extra}
     project = create_project(
-        platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
+        platform, registry, tenant, unit, year=year, demand_item_id=item, facts=facts
     )
     pid: str = project["id"]
     UNITS[pid] = unit

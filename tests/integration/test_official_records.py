@@ -20,6 +20,7 @@ from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
 from libs.vocab import label
 from tests.integration.acceptance_support import (
+    YEAR,
     acceptance_body,
     archive_acceptance,
     build,
@@ -48,7 +49,8 @@ RECORDS = {
 def _evaluated_project(platform: RunningPlatform, c: dict[str, httpx.Client]) -> str:
     """A project reviewed, accepted, in operation and self-evaluated, by the unit and bureau."""
     registry, acceptance, archive = c["registry"], c["acceptance"], c["archive"]
-    pid = planned_project(platform, registry, YUNAN)
+    # A plan year of its own: test_acceptance_flow consolidates Yunan's acceptance_support.YEAR.
+    pid = planned_project(platform, registry, YUNAN, year=YEAR + 1)
     submit(platform, registry, YUNAN, pid)
     run_workflow(platform, c["approval"], YUNAN, pid)
     wait_state(platform, registry, YUNAN, pid, "approved")
