@@ -65,8 +65,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import httpx  # noqa: E402
 
 from bench.support import stack_servers  # noqa: E402
+from govproj.dev.stack import start_virus_scanner  # noqa: E402
 from libs.common.settings import SERVICES  # noqa: E402
-from libs.common.testing.clamd import start_clamd  # noqa: E402
 from libs.common.testing.infra import NatsProcess, PostgresProcess  # noqa: E402
 from libs.common.testing.platform import RunningPlatform  # noqa: E402
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database  # noqa: E402
@@ -207,8 +207,9 @@ def running_stack(
     # Restarts under load on a shared 2-core machine are slow; the runs wait for them.
     os.environ.setdefault("GOVPROJ_TEST_READY_TIMEOUT", "240")
     with stack_servers(root, durable=durable, nats_log=root / "nats.log") as (pg, nats_server):
-        # The archive's SECU-01 needs a scanner to pass 四性检测.
-        clamd = start_clamd(root / "clamd")
+        # The archive's SECU-01 needs a scanner to pass 四性检测: started as `govproj dev up`
+        # starts it (the machine's signature database if it has one, else the test signature).
+        clamd = start_virus_scanner(root)
         sock = clamd.socket if clamd is not None else None
         saved = os.environ.get("GOVPROJ_ARCHIVE_CLAMD_SOCKET")
         if sock is not None:

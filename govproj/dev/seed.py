@@ -6,14 +6,16 @@ the named reviewers act on every step of the review workflow (experts by name, t
 finance officer by hand where no finance system answers), the unit procures, signs,
 completes, proves the acceptance checklist, is accepted, operates and evaluates. So
 the events, the replicas and the trail are real, and the dashboard and every queue
-have something to show.
+have something to show. Where the county's rules ask for 档案验收 before the acceptance
+(坡头 第二十三条), the unit packages the project's files and the bureau runs it; it
+passes where the archive has a virus scanner (``govproj dev up`` starts clamd when it is
+installed; its report then says the signatures are the development test set).
 
 Idempotent: a project is found by its name before one is made, and driving resumes
 from the state it is in; running twice changes nothing the first run finished. A
 state the platform cannot reach here is reported, not faked: 已提交 lasts only until
-the approval service decides, no service publishes 已停用 yet, an acceptance that
-needs a passed archive acceptance (坡头 第二十三条) needs a virus scanner the
-embedded default does not run, and a county whose rules skip a step (潮州's
+the approval service decides, no service publishes 已停用 yet, a 档案验收 without a
+virus scanner fails (SECU-01 未检测: never a pretend pass), and a county whose rules skip a step (潮州's
 counties: no prior review, no self-evaluation) has no project resting there.
 """
 
@@ -152,19 +154,24 @@ class Seeder:
 
     # -- the run -------------------------------------------------------------------------
 
-    def run(self, tenants: tuple[str, ...] | None = None) -> SeedReport:
-        """Seed ``tenants`` (default: every demo county with units); the report of the run."""
+    def run(
+        self, tenants: tuple[str, ...] | None = None, *, targets: tuple[str, ...] = SEED_TARGETS
+    ) -> SeedReport:
+        """Seed ``tenants`` (default: every demo county with units) with a project for each
+        of ``targets`` (default: every state); the report of the run."""
         report = SeedReport()
         levels = {code: level for code, _, level, _ in demo.DEMO_TENANTS}
         chosen = tenants or tuple(t for t in demo.DEMO_UNITS if levels.get(t) == "county")
         try:
             for tenant in chosen:
-                report.states[tenant] = self._seed_county(tenant, report)
+                report.states[tenant] = self._seed_county(tenant, report, targets)
         finally:
             self.close()
         return report
 
-    def _seed_county(self, tenant: str, report: SeedReport) -> dict[str, str]:
+    def _seed_county(
+        self, tenant: str, report: SeedReport, targets: tuple[str, ...]
+    ) -> dict[str, str]:
         bureau = self._as(tenant, "bureau_officer")
         units = [u["id"] for u in self._call("registry", "GET", "/v1/units", bureau)]
         if not units:  # the county's demo units, as `govproj dev up` registers them
@@ -173,11 +180,11 @@ class Seeder:
                 units.append(made["id"])
         if not units:
             raise RuntimeError(f"{tenant} has no units and no demo units to register")
-        names = {t: f"演示项目：{label('state', t)}（{self.year}年度）" for t in SEED_TARGETS}
+        names = {t: f"演示项目：{label('state', t)}（{self.year}年度）" for t in targets}
         existing = self._existing(tenant, set(names.values()))
         items = self._plan(tenant, units, names, existing)
         states: dict[str, str] = {}
-        for i, target in enumerate(SEED_TARGETS):
+        for i, target in enumerate(targets):
             name, unit = names[target], units[i % len(units)]
             pid = existing.get(name) or self._create(tenant, unit, name, items.get(name))
             try:
@@ -208,7 +215,7 @@ class Seeder:
         plan = self._call("registry", "GET", f"/v1/plans/{self.year}", bureau)
         have = {i["name"]: i["id"] for i in plan["items"]}
         if plan["state"] == "collecting" and plan["window_open"]:
-            for i, target in enumerate(SEED_TARGETS):
+            for i, target in enumerate(names):
                 name = names[target]
                 if name in have or name in existing:
                     continue
@@ -422,6 +429,23 @@ class Seeder:
                 json={"conclusion": "agree", "opinion": "方案可行，投资测算合理，同意立项。"},
             )
 
+    def _archive_acceptance(self, tenant: str, pid: str, officer: dict[str, str]) -> None:
+        """档案验收 (坡头 第二十三条): the unit packages the project's files, the bureau decides."""
+        package = self._call("archive", "POST", f"/v1/projects/{pid}/packages", officer, json={})
+        decided = self._call(
+            "archive",
+            "POST",
+            f"/v1/projects/{pid}/archive-acceptance",
+            self._as(tenant, "bureau_officer"),
+            json={"package_id": package["id"]},
+            timeout=180,  # 四性检测 opens every file of the package
+        )
+        if decided["outcome"] != "passed":
+            why = "；".join(
+                f"{r['name']}{label('check_outcome', r['outcome'])}" for r in decided["reasons"]
+            )
+            raise _Stuck(f"档案验收未通过：{why}（未运行病毒扫描时四性检测不能通过）")
+
     def _accept(
         self, tenant: str, pid: str, officer: dict[str, str], *, stop_at_review: bool
     ) -> None:
@@ -445,7 +469,8 @@ class Seeder:
             return
         for item in missing:
             if item["code"] == "archive_acceptance":
-                raise _Stuck("须档案验收通过（本环境未运行病毒扫描，四性检测无法通过）")
+                self._archive_acceptance(tenant, pid, officer)
+                continue
             kind = (item.get("doc_types") or ["other"])[0]
             doc = self._upload(tenant, pid, officer, kind, item.get("label") or "验收证明材料")
             path = f"/v1/projects/{pid}/review/items/{item['code']}"

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from libs.contracts._base import Contract, Day, Id, ProjectRef, TenantCode, TenantPayload, platform
+from libs.gongwen import OfficialDocument
 
 __all__ = ["CONTRACTS"]
 
@@ -74,6 +75,10 @@ class EvaluationSubmitted(ProjectEvent):
     submitted_on: Day
     rating: str | None = None
     draw_id: Id | None = None
+    # Optional: events before issue 18 carry no cover (the archive files none for them).
+    official: OfficialDocument | None = Field(
+        default=None, description="评价报告封面（GB/T 9704-2012 版式），档案服务据此生成 PDF 归档"
+    )
 
 
 class Evaluated(EvaluationSubmitted):
@@ -100,6 +105,10 @@ class AcceptanceRecorded(AcceptanceFacts):
     report_document_id: Id
     expert_opinions: list[dict[str, Any]] = Field(min_length=1)
     conclusion: str | None = None
+    # Optional: events before issue 18 carry no record (the archive files none for them).
+    official: OfficialDocument | None = Field(
+        default=None, description="验收结论（GB/T 9704-2012 版式），档案服务据此生成 PDF 归档"
+    )
 
 
 class Deadline(ProjectRef):

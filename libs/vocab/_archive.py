@@ -39,6 +39,8 @@ DOCUMENT_TYPES: Final[Mapping[str, str]] = MappingProxyType(
         "crypto_assessment_report": "密码应用安全性评估报告",
         "acceptance_report": "验收报告",
         "evaluation_report": "自评价/绩效评价报告",
+        # The archive's own report of a 四性检测 (DA/T 70-2018), filed by the archive.
+        "check_report": "四性检测报告",
         "other": "其他",
     }
 )
@@ -56,6 +58,7 @@ DocumentType = Literal[
     "crypto_assessment_report",
     "acceptance_report",
     "evaluation_report",
+    "check_report",
     "other",
 ]
 

@@ -13,6 +13,8 @@ __all__ = ["SCHEMAS", "schema_for"]
 _DATE = {"type": "string", "format": "date"}
 _UUID = {"type": "string", "format": "uuid"}
 _TENANT = {"type": "string", "pattern": "^[0-9]{6}$"}
+# A document as libs.gongwen lays it out (the archive files it as PDF): see libs/contracts.
+_OFFICIAL = {"type": "object", "required": ["issuer", "title", "paragraphs", "signed_on"]}
 
 _PROJECT: Final[dict[str, Any]] = {
     "tenant": _TENANT,
@@ -105,6 +107,7 @@ SCHEMAS: Final[dict[str, dict[str, Any]]] = {
             "outcome": {"enum": ["passed", "failed"]},
             "held_on": _DATE,
             "expert_opinions": {"type": "array", "minItems": 1},
+            "official": _OFFICIAL,
         },
         *_P,
         "acceptance_id",
@@ -159,6 +162,7 @@ SCHEMAS: Final[dict[str, dict[str, Any]]] = {
             "article": {"type": "string"},
             "report_document_id": _UUID,
             "submitted_on": _DATE,
+            "official": _OFFICIAL,
         },
         *_P,
         "evaluation_id",

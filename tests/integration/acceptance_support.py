@@ -58,13 +58,19 @@ def planned_project(
     registry: httpx.Client,
     tenant: str,
     amount: int = 800_000,
+    year: int = YEAR,
     **extra: Any,
 ) -> str:
+    """A project of a new unit, from its demand item in ``tenant``'s plan for ``year``.
+
+    The plan is consolidated with the item: one project per tenant and year (a module
+    that needs a second one in a tenant takes a year of its own).
+    """
     unit = new_unit(platform, registry, tenant)
-    (item,) = planned_items(platform, registry, tenant, unit, YEAR, 1)
+    (item,) = planned_items(platform, registry, tenant, unit, year, 1)
     facts = {**PROFESSIONAL, "amount": amount, "software_amount": amount, **extra}
     project = create_project(
-        platform, registry, tenant, unit, year=YEAR, demand_item_id=item, facts=facts
+        platform, registry, tenant, unit, year=year, demand_item_id=item, facts=facts
     )
     pid: str = project["id"]
     UNITS[pid] = unit
@@ -320,3 +326,71 @@ def accept_laizhou(
         json=acceptance_body(report, held_on),
     )
     assert r.status_code == 200, r.text
+
+
+def archive_acceptance(
+    platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
+) -> dict[str, Any]:
+    """档案验收 of the project: the unit packages its files, the bureau decides."""
+    unit = unit_headers(platform, tenant, pid)
+    r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
+    assert r.status_code == 201, r.text
+    r = archive.post(
+        f"/v1/projects/{pid}/archive-acceptance",
+        headers=platform.headers(tenant, "bureau_officer"),
+        json={"package_id": r.json()["id"]},
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def prove(
+    platform: RunningPlatform,
+    c: dict[str, httpx.Client],
+    tenant: str,
+    pid: str,
+    code: str,
+    doc_type: str,
+) -> None:
+    """Upload a document of ``doc_type`` and name it as the proof of checklist item ``code``."""
+    doc = upload(platform, c["archive"], tenant, pid, doc_type, code)
+    has_doc(platform, c["acceptance"], tenant, pid, doc)
+    r = c["acceptance"].put(
+        f"/v1/projects/{pid}/review/items/{code}",
+        headers=unit_headers(platform, tenant, pid),
+        json={"evidence_document_ids": [doc]},
+    )
+    assert r.status_code == 200, r.text
+
+
+def operate_and_evaluate(
+    platform: RunningPlatform,
+    c: dict[str, httpx.Client],
+    tenant: str,
+    pid: str,
+    on: date,
+    **evaluation: Any,
+) -> dict[str, Any]:
+    """投入使用 on ``on``, then the unit's 应用效果自评价 (its report uploaded first)."""
+    acceptance, unit = c["acceptance"], unit_headers(platform, tenant, pid)
+    r = acceptance.post(
+        f"/v1/projects/{pid}/operation", headers=unit, json={"in_operation_on": on.isoformat()}
+    )
+    assert r.status_code == 200, r.text
+    report = upload(platform, c["archive"], tenant, pid, "evaluation_report", "应用效果自评价报告")
+    has_doc(platform, acceptance, tenant, pid, report)
+    r = acceptance.post(
+        f"/v1/projects/{pid}/evaluations",
+        headers=unit,
+        json={
+            "kind": "self_evaluation",
+            "report_document_id": report,
+            "submitted_on": on.isoformat(),
+            "summary": "系统运行稳定，达到预期效果",
+            **evaluation,
+        },
+    )
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body

@@ -23,11 +23,14 @@ from libs.common.testing.platform import RunningPlatform, eventually
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from tests.integration.acceptance_support import (
     acceptance_body,
+    archive_acceptance,
     build,
     complete,
     has_doc,
+    operate_and_evaluate,
     outbox,
     planned_project,
+    prove,
     record_of,
     run_workflow,
     submit,
@@ -64,22 +67,6 @@ def archive_with_clamd(platform: RunningPlatform, root: Path) -> Iterator[None]:
             platform.stop_service("archive")
             platform.start_service("archive")
         clamd.stop()
-
-
-def archive_acceptance(
-    platform: RunningPlatform, archive: httpx.Client, tenant: str, pid: str
-) -> dict[str, Any]:
-    unit = unit_headers(platform, tenant, pid)
-    r = archive.post(f"/v1/projects/{pid}/packages", headers=unit, json={})
-    assert r.status_code == 201, r.text
-    r = archive.post(
-        f"/v1/projects/{pid}/archive-acceptance",
-        headers=platform.headers(tenant, "bureau_officer"),
-        json={"package_id": r.json()["id"]},
-    )
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 def test_potou_project_cannot_be_accepted_until_its_archive_acceptance_passes(
@@ -289,18 +276,8 @@ def test_yunan_approval_project_needs_the_bureau_conformity_review_before_accept
     )
     assert incomplete.status_code == 409 and set(problem(incomplete)["missing"]) == mandatory
 
-    def prove(code: str, doc_type: str) -> None:
-        doc = upload(platform, archive, yunan, pid, doc_type, code)
-        has_doc(platform, acceptance, yunan, pid, doc)
-        r = acceptance.put(
-            f"/v1/projects/{pid}/review/items/{code}",
-            headers=unit,
-            json={"evidence_document_ids": [doc]},
-        )
-        assert r.status_code == 200, r.text
-
-    prove("third_party_testing", "test_report")
-    prove("security_assessment", "security_assessment_report")
+    prove(platform, clients, yunan, pid, "third_party_testing", "test_report")
+    prove(platform, clients, yunan, pid, "security_assessment", "security_assessment_report")
     # The bureau returns it: back to completed, with the reason, in the registry too.
     r = acceptance.post(
         decide, headers=bureau, json={"outcome": "return", "opinion": "请补充IPv6改造证明"}
@@ -317,8 +294,8 @@ def test_yunan_approval_project_needs_the_bureau_conformity_review_before_accept
     # The evidence named before the return is kept; only what was missing is still open.
     still = {i["code"] for i in again.json()["checklist"] if i["mandatory"] and not i["satisfied"]}
     assert still == {"data_resource_catalog", "ipv6_support"}
-    prove("data_resource_catalog", "other")
-    prove("ipv6_support", "test_report")
+    prove(platform, clients, yunan, pid, "data_resource_catalog", "other")
+    prove(platform, clients, yunan, pid, "ipv6_support", "test_report")
     r = acceptance.post(decide, headers=bureau, json={"outcome": "pass", "opinion": "符合建设标准"})
     assert r.status_code == 200, r.text
     passed = r.json()["reviews"][-1]
@@ -328,26 +305,7 @@ def test_yunan_approval_project_needs_the_bureau_conformity_review_before_accept
     (due,) = [d for d in r.json()["deadlines"] if d["code"] == "self_evaluation_due"]
     assert due["article"] == "第二十三条"
     assert due["due_on"] == deadline_after(today, "P12M").due.isoformat()
-    r = acceptance.post(
-        f"/v1/projects/{pid}/operation",
-        headers=unit,
-        json={"in_operation_on": today.isoformat()},
-    )
-    assert r.status_code == 200, r.text
-    evaluation = upload(platform, archive, yunan, pid, "evaluation_report", "应用效果自评价报告")
-    has_doc(platform, acceptance, yunan, pid, evaluation)
-    r = acceptance.post(
-        f"/v1/projects/{pid}/evaluations",
-        headers=unit,
-        json={
-            "kind": "self_evaluation",
-            "report_document_id": evaluation,
-            "submitted_on": today.isoformat(),
-            "summary": "系统运行稳定，达到预期效果",
-        },
-    )
-    assert r.status_code == 201, r.text
-    body = r.json()
+    body = operate_and_evaluate(platform, clients, yunan, pid, today)
     assert body["state"] == "evaluated"
     (met,) = [d for d in body["deadlines"] if d["code"] == "self_evaluation_due"]
     assert met["status"] == "met" and met["met_on"] == today.isoformat()

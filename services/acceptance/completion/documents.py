@@ -1,6 +1,8 @@
 """The acceptance record (验收结论) and an evaluation report's cover as documents (issue 18).
 
-Laid out as GB/T 9704-2012 (:mod:`libs.gongwen`), typeset as PDF for download.
+Laid out as GB/T 9704-2012 (:mod:`libs.gongwen`), typeset as PDF for download and
+carried (``official``) in ``acceptance.recorded`` / ``evaluation.submitted``, from which
+the archive files them under the project (services/archive/documents/official.py).
 Neither is a 公文 an authority issued: the 验收结论 is what the unit recorded of
 the meeting (POST /acceptance), the cover is the first page of the unit's own
 report. So there is no 发文字号 (a number we made up would read as a registered
@@ -12,24 +14,44 @@ jurisdiction that holds the record: the acceptance service knows no unit names
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.gongwen import OfficialDocument, document_date
 from libs.vocab import BEIJING, format_amount, format_time, label
-from services.acceptance.completion.schemas import AcceptanceRead, AcceptanceRecordRead
+from services.acceptance.completion.schemas import AcceptanceRead
 from services.acceptance.evaluations.schemas import EvaluationRead
+from services.acceptance.models import tenants
 
-__all__ = ["compose_acceptance", "compose_evaluation_cover"]
+__all__ = ["ProjectFacts", "compose_acceptance", "compose_evaluation_cover", "jurisdiction_of"]
+
+
+class ProjectFacts(Protocol):
+    """What the documents say of the project: the replica row or the record read from it."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def amount(self) -> int | None: ...
+
+
+async def jurisdiction_of(session: AsyncSession, tenant: str) -> str | None:
+    """The name of the jurisdiction ``tenant`` (the tenant replica), for the signature."""
+    return await session.scalar(sa.select(tenants.c.name).where(tenants.c.code == tenant))
 
 
 def _issuer(jurisdiction: str | None) -> str:
     return f"{jurisdiction or ''}政务信息化项目管理平台"
 
 
-def _project(record: AcceptanceRecordRead) -> str:
+def _project(record: ProjectFacts) -> str:
     return record.name or "项目名称暂不可读"
 
 
-def _facts(record: AcceptanceRecordRead) -> list[str]:
+def _facts(record: ProjectFacts) -> list[str]:
     return [
         f"项目名称：{_project(record)}。",
         f"项目总投资：{format_amount(record.amount)}。",
@@ -37,7 +59,7 @@ def _facts(record: AcceptanceRecordRead) -> list[str]:
 
 
 def _document(
-    record: AcceptanceRecordRead,
+    record: ProjectFacts,
     *,
     jurisdiction: str | None,
     mark: str,
@@ -60,7 +82,7 @@ def _document(
 
 
 def compose_acceptance(
-    record: AcceptanceRecordRead, acceptance: AcceptanceRead, *, jurisdiction: str | None
+    record: ProjectFacts, acceptance: AcceptanceRead, *, jurisdiction: str | None
 ) -> OfficialDocument:
     """The 验收结论 of one acceptance meeting: date, outcome, conclusion, experts, article."""
     experts = [
@@ -89,7 +111,7 @@ def compose_acceptance(
 
 
 def compose_evaluation_cover(
-    record: AcceptanceRecordRead, evaluation: EvaluationRead, *, jurisdiction: str | None
+    record: ProjectFacts, evaluation: EvaluationRead, *, jurisdiction: str | None
 ) -> OfficialDocument:
     """The cover of an evaluation report (自评报告封面): project, kind, date, rating, summary."""
     kind = label("evaluation_kind", evaluation.kind)

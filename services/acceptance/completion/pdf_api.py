@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -16,11 +15,14 @@ from libs.common.errors import NotFound
 from libs.common.service import DbSession
 from libs.gongwen import OfficialDocument, render_pdf
 from services.acceptance.completion import repository
-from services.acceptance.completion.documents import compose_acceptance, compose_evaluation_cover
+from services.acceptance.completion.documents import (
+    compose_acceptance,
+    compose_evaluation_cover,
+    jurisdiction_of,
+)
 from services.acceptance.completion.schemas import AcceptanceRead, AcceptanceRecordRead
 from services.acceptance.deps import PROBLEMS, ProjectTarget, ReadableProject
 from services.acceptance.evaluations.schemas import EvaluationRead
-from services.acceptance.models import tenants
 
 __all__ = ["router"]
 
@@ -34,12 +36,6 @@ _PDF: dict[int | str, dict[str, Any]] = {
         "description": "PDF（GB/T 9704-2012 版式）",
     }
 }
-
-
-async def _jurisdiction(session: DbSession, target: ProjectTarget) -> str | None:
-    return await session.scalar(
-        sa.select(tenants.c.name).where(tenants.c.code == target.project.tenant_id)
-    )
 
 
 def _one(rows: list[Row], ident: uuid.UUID, what: str) -> Row:
@@ -65,7 +61,7 @@ async def _record_pdf(
     """The PDF ``compose`` makes of the row ``pick`` finds in the project's acceptance record."""
     record = await repository.record(session, target.project)
     row = pick(record)
-    place = await _jurisdiction(session, target)
+    place = await jurisdiction_of(session, target.project.tenant_id)
     return await _download(compose(record, row, jurisdiction=place))
 
 

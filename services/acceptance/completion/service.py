@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict
+from services.acceptance.completion.documents import compose_acceptance, jurisdiction_of
+from services.acceptance.completion.schemas import AcceptanceRead
 from services.acceptance.deadlines.service import meet_deadline, plan_deadlines
 from services.acceptance.models import Acceptance, Project
 from services.acceptance.outbox import emit_for, of_project
@@ -152,6 +154,12 @@ async def record_acceptance(
         **common,
         expert_opinions=expert_opinions,
         conclusion=conclusion,
+        # The 验收结论 as a document: the archive files it under the project (issue 18).
+        official=compose_acceptance(
+            project,
+            AcceptanceRead.model_validate(row),
+            jurisdiction=await jurisdiction_of(session, project.tenant_id),
+        ).model_dump(mode="json"),
     )
     if outcome == "passed":
         project.state, project.accepted_on = "accepted", held_on

@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
 from libs.common.errors import Conflict, Forbidden, Invalid
+from services.acceptance.completion.documents import compose_evaluation_cover, jurisdiction_of
 from services.acceptance.deadlines.service import meet_deadline
 from services.acceptance.evaluations import repository
+from services.acceptance.evaluations.schemas import EvaluationRead
 from services.acceptance.models import Document, Evaluation, Project
 from services.acceptance.outbox import emit_data, of_project, project_data
 from services.acceptance.review.service import check_document
@@ -137,7 +139,14 @@ async def submit_evaluation(
         rating=rating,
         draw_id=str(draw_id) if draw_id else None,
     )
-    await emit_data(session, project.tenant_id, "evaluation", "submitted", actor, data)
+    # The report's cover as a document: the archive files it under the project (issue 18).
+    cover = compose_evaluation_cover(
+        project,
+        EvaluationRead.model_validate(row),
+        jurisdiction=await jurisdiction_of(session, project.tenant_id),
+    )
+    submitted = {**data, "official": cover.model_dump(mode="json")}
+    await emit_data(session, project.tenant_id, "evaluation", "submitted", actor, submitted)
     if kind == "self_evaluation" and project.state == "in_operation":
         project.state = "evaluated"
         reason = f"依据{article}提交应用效果自评价报告"

@@ -14,7 +14,8 @@ __all__ = ["on_archive_acceptance"]
 
 
 async def on_archive_acceptance(session: AsyncSession, event: Event) -> None:
-    """``govproj.archive.acceptance.passed.v1`` / ``failed.v1``: the item follows the latest."""
+    """``govproj.archive.acceptance.passed.v1`` / ``failed.v1``: the item follows the latest,
+    in the open review or, once it passed, in the review the acceptance rests on."""
     project = await project_for_event(session, event)
     data = event.data
     passed = data.get("outcome") == "passed" or event.type.endswith(".passed.v1")
@@ -28,6 +29,11 @@ async def on_archive_acceptance(session: AsyncSession, event: Event) -> None:
         "decided_by": dict(event.actor),
     }
     project.updated_at = now()
+    # 坡头 第二十三条 "未进行档案验收或者档案验收不合格的，不得通过项目验收" gates the
+    # acceptance, not the review before it: a 档案验收 decided after the review passed
+    # still counts, so the passed review the acceptance will rest on follows it too.
     review = await repository.open_review(session, project.id)
+    if review is None and project.state == "acceptance_review":
+        review = await repository.last_passed(session, project)
     if review is not None:
         review.items = [apply_archive(item, project.archive_acceptance) for item in review.items]

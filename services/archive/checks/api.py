@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +14,7 @@ from libs.common.auth import Access
 from libs.common.service import DbSession, actor_of
 from libs.gongwen import render_pdf
 from services.archive.checks import service
-from services.archive.checks.official import compose_report
+from services.archive.checks.official import report_names, report_of_record
 from services.archive.checks.report import render_report
 from services.archive.checks.scanner import VirusScanner, scanner_from_env
 from services.archive.checks.schemas import (
@@ -28,7 +27,6 @@ from services.archive.checks.schemas import (
 from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
 from services.archive.http_range import content_disposition
 from services.archive.limits import heavy
-from services.archive.models import Document, Project, tenants
 from services.archive.packages.api import package_scope
 from services.archive.packages.service import get_package
 from services.archive.replica import require_project
@@ -146,33 +144,14 @@ async def record_manual_outcome(
     return await idem.save(200, service.report_dict(report))
 
 
-async def _report_context(
-    session: AsyncSession, access: Access, report_id: uuid.UUID
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The readable report and what names its ids (project, package, 题名), as people know them."""
-    report = service.report_dict(await _readable_report(session, access, report_id))
-    package, _ = await get_package(session, report["package_id"])
-    ids = {uuid.UUID(str(i["document_id"])) for i in package.items if i.get("document_id")}
-    titles = {
-        str(d.id): d.title
-        for d in (await session.scalars(sa.select(Document).where(Document.id.in_(ids)))).all()
-    }
-    project = await session.get(Project, package.project_id)
-    return report, {
-        "project_name": project.name if project else "",
-        "package": {"created_at": package.created_at, "tar_sm3": package.tar_sm3},
-        "titles": titles,
-    }
-
-
 @router.get(
     "/check-reports/{report_id}/print",
     response_class=HTMLResponse,
     summary="检测报告（可打印页面）",
 )
 async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession) -> HTMLResponse:
-    report, names = await _report_context(session, access, report_id)
-    return HTMLResponse(render_report(report, **names))
+    report = service.report_dict(await _readable_report(session, access, report_id))
+    return HTMLResponse(render_report(report, **await report_names(session, report)))
 
 
 @router.get(
@@ -184,11 +163,8 @@ async def print_report(report_id: uuid.UUID, access: Reader, session: DbSession)
     },
 )
 async def report_pdf(report_id: uuid.UUID, access: Reader, session: DbSession) -> Response:
-    report, names = await _report_context(session, access, report_id)
-    place = await session.scalar(
-        sa.select(tenants.c.name).where(tenants.c.code == access.subject.tenant)
-    )
-    document = compose_report(report, jurisdiction=place or "", **names)
+    report = service.report_dict(await _readable_report(session, access, report_id))
+    document = await report_of_record(session, report, tenant=access.subject.tenant)
     pdf = await asyncio.to_thread(render_pdf, document)
     return Response(
         pdf,

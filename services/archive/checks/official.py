@@ -10,16 +10,23 @@ report's (:mod:`services.archive.checks.report`), item by item in an attachment.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from libs.gongwen import Attachment, OfficialDocument
 from libs.vocab import BEIJING, format_time
 from services.archive.checks.report import count, named, package_line, verdict
+from services.archive.documents.official import record_issued
+from services.archive.models import Document, Project, tenants
+from services.archive.packages.service import get_package
 from services.archive.vocab import OUTCOMES, PROPERTIES, STAGES
 
-__all__ = ["compose_report"]
+__all__ = ["compose_report", "file_with_decision", "report_names", "report_of_record"]
 
 _DETAILS_PER_ITEM = 20  # the PDF is for reading; the JSON report keeps every detail
 
@@ -82,4 +89,55 @@ def compose_report(
         signed_on=day,
         printer=issuer,
         printed_on=day,
+    )
+
+
+async def report_names(session: AsyncSession, report: Mapping[str, Any]) -> dict[str, Any]:
+    """What names the report's ids as people know them: the project, the package, each 题名."""
+    package, _ = await get_package(session, report["package_id"])
+    ids = {uuid.UUID(str(i["document_id"])) for i in package.items if i.get("document_id")}
+    titles = {
+        str(d.id): d.title
+        for d in (await session.scalars(sa.select(Document).where(Document.id.in_(ids)))).all()
+    }
+    project = await session.get(Project, package.project_id)
+    return {
+        "project_name": project.name if project else "",
+        "package": {"created_at": package.created_at, "tar_sm3": package.tar_sm3},
+        "titles": titles,
+    }
+
+
+async def report_of_record(
+    session: AsyncSession, report: Mapping[str, Any], *, tenant: str
+) -> OfficialDocument:
+    """The report as the document ``tenant``'s electronic archive signs (PDF and filing)."""
+    place = await session.scalar(sa.select(tenants.c.name).where(tenants.c.code == tenant))
+    names = await report_names(session, report)
+    return compose_report(report, jurisdiction=place or "", **names)
+
+
+async def file_with_decision(
+    session: AsyncSession,
+    report: Mapping[str, Any],
+    *,
+    tenant: str,
+    project_id: uuid.UUID,
+    decision_id: uuid.UUID,
+    actor: Mapping[str, Any],
+) -> None:
+    """File the report a 档案验收 rests on in the project's archive, as the issuers' documents are.
+
+    Noted in the decision's transaction (the archive issues it: no event to wait for),
+    then typeset and deposited by the same worker (:mod:`services.archive.documents.official`).
+    """
+    await record_issued(
+        session,
+        document_id=uuid.UUID(str(report["id"])),
+        tenant=tenant,
+        project_id=project_id,
+        kind="check_report",
+        content=await report_of_record(session, report, tenant=tenant),
+        actor=actor,
+        source_event_id=f"archive-acceptance:{decision_id}",
     )

@@ -21,6 +21,7 @@ from libs.common.errors import Problem
 from libs.common.reads import fetch_all
 from services.archive.checks.catalogue import load_catalogue
 from services.archive.checks.items import CHECKS, CheckContext, DocumentEntry
+from services.archive.checks.official import file_with_decision
 from services.archive.checks.scanner import VirusScanner
 from services.archive.models import (
     ArchiveAcceptance,
@@ -307,6 +308,15 @@ async def accept_archive(
             "byte_total": package.byte_total,
             "reasons": reasons,
         },
+        actor=actor,
+    )
+    # The report it rests on goes into the project's archive (issue 18).
+    await file_with_decision(
+        session,
+        report_dict(report),
+        tenant=tenant,
+        project_id=project_id,
+        decision_id=decision.id,
         actor=actor,
     )
     return acceptance_dict(decision)

@@ -1,18 +1,23 @@
-"""Official documents the archive files by itself: the 立项批复 and 备案确认 (issue 18).
+"""Official documents the archive files by itself (issue 18): the 立项批复 and 备案确认,
+the 验收结论, the evaluation report's cover and the archive's own 四性检测 report.
 
 Which service renders, and how the PDF gets in (docs/adr/0005-archive.md, "Official
-documents"): the approval service decides the content at the decision and
-carries it, as a 公文 (:mod:`libs.gongwen`), in ``project.approved`` /
-``project.filed``; the archive typesets it as PDF and files it through the same
-intake as an upload (:func:`services.archive.documents.intake.deposit_document`:
-stream, short transaction, then the lock), so the PDF gets its SM3 and SHA-256
-and the COMPLIANCE retention of its document type like any other document.
+documents"): the issuer decides the content when it decides, as a document laid
+out by :mod:`libs.gongwen`. The approval service carries it in ``project.approved`` /
+``project.filed``, the acceptance service in ``acceptance.recorded`` /
+``evaluation.submitted`` (``official``); the archive's 档案验收 composes its check
+report in the decision's own transaction. The archive typesets it as PDF and
+files it through the same intake as an upload
+(:func:`services.archive.documents.intake.deposit_document`: stream, short
+transaction, then the lock), so the PDF gets its SM3 and SHA-256 and the
+COMPLIANCE retention of its document type like any other document.
 
 Two steps keep that idempotent and off the consumer's transaction:
 
-1. :func:`on_document_issued` (consumer): one ``official_filings`` row per
-   issued document (keyed by the issuer's document id), in the event's
-   transaction; a redelivered event finds the row and adds nothing.
+1. :func:`record_issued` (the consumer :func:`on_document_issued`, or the 档案验收):
+   one ``official_filings`` row per issued document (keyed by the issuer's id of
+   it), in the transaction of the event that announces it; a redelivered event
+   finds the row and adds nothing.
 2. :func:`file_pending` (worker, every ``GOVPROJ_ARCHIVE_FILING_INTERVAL``
    seconds): renders each unfiled row and deposits it; the row is marked filed
    in the transaction that writes the document's rows, locked ``FOR UPDATE``,
@@ -25,7 +30,7 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -45,56 +50,109 @@ from services.archive.documents.schemas import DocumentCreate
 from services.archive.limits import upload_limits
 from services.archive.models import OfficialFiling, tenants
 from services.archive.storage import ArchiveStorage
-from services.archive.vocab import RetentionPeriod
+from services.archive.vocab import DocumentType, RetentionPeriod
 
 __all__ = [
+    "FILED_AS",
     "ISSUED_EVENT_TYPES",
     "ISSUED_SUBJECTS",
-    "RETENTION_OF_RESULT_DOCUMENTS",
     "file_pending",
     "on_document_issued",
+    "record_issued",
     "start_official_filing",
 ]
 
 log = logging.getLogger(__name__)
 
-ISSUED_EVENT_TYPES: Final = (
-    "govproj.approval.project.approved.v1",
-    "govproj.approval.project.filed.v1",
-)
+#: 文件类型 and 保管期限 of each kind of document filed here. 保管期限 永久 for all:
+#: 机关文件材料归档范围和文书档案保管期限规定 (国家档案局令第8号) 第八条 keeps the
+#: important records of the bureau's 审批 permanently, and DA/T 28-2018《建设项目档案
+#: 管理规范》附录A keeps a project's 立项、验收 and evaluation records permanently; the
+#: 四性检测 report is the proof the project's electronic records were accepted intact
+#: (DA/T 70-2018), kept as long as the records it proves.
+FILED_AS: Final[Mapping[str, tuple[DocumentType, RetentionPeriod]]] = {
+    "approval": ("approval_document", "permanent"),  # 立项批复
+    "filing": ("approval_document", "permanent"),  # 备案确认
+    "acceptance": ("acceptance_report", "permanent"),  # 验收结论
+    "evaluation": ("evaluation_report", "permanent"),  # 评价报告封面
+    "check_report": ("check_report", "permanent"),  # 四性检测报告 (档案验收)
+}
+
+
+def _approval(data: Mapping[str, Any]) -> tuple[Any, str] | None:
+    if data.get("purpose", "project") != "project":
+        return None  # a change's re-review: no 公文 of the project's own
+    approval = data.get("approval") or {}
+    return approval.get("id"), str(approval.get("kind") or "approval")
+
+
+#: Each issuing event: its issuer's id of the document, and the document's kind.
+_ISSUERS: Final[Mapping[str, Callable[[Mapping[str, Any]], tuple[Any, str] | None]]] = {
+    "govproj.approval.project.approved.v1": _approval,
+    "govproj.approval.project.filed.v1": _approval,
+    "govproj.acceptance.acceptance.recorded.v1": lambda d: (d.get("acceptance_id"), "acceptance"),
+    "govproj.acceptance.evaluation.submitted.v1": lambda d: (d.get("evaluation_id"), "evaluation"),
+}
+ISSUED_EVENT_TYPES: Final = tuple(_ISSUERS)
 ISSUED_SUBJECTS: Final = (
     "govproj.*.approval.project.approved",
     "govproj.*.approval.project.filed",
+    "govproj.*.acceptance.acceptance.recorded",
+    "govproj.*.acceptance.evaluation.submitted",
 )
-#: 保管期限 of a 立项批复 / 备案确认: 永久. 机关文件材料归档范围和文书档案保管期限规定
-#: (国家档案局令第8号) 第八条: 本机关……审批……的重要业务文件材料 are kept permanently.
-RETENTION_OF_RESULT_DOCUMENTS: Final[RetentionPeriod] = "permanent"
 
 
-async def on_document_issued(session: AsyncSession, event: Event) -> None:
-    """Record an issued 立项批复 / 备案确认 to be filed (once per document)."""
-    data = event.data
-    if data.get("purpose", "project") != "project" or data.get("official") is None:
-        return  # a change's re-review, or an event from before issue 18: no 公文 to file
-    try:
-        content = OfficialDocument.model_validate(data["official"])
-        document_id = uuid.UUID(str((data.get("approval") or {}).get("id")))
-        project_id = uuid.UUID(str(data.get("project_id")))
-    except (ValidationError, ValueError) as exc:
-        raise Reject(f"official: 公文内容不完整（{exc.__class__.__name__}）") from None
+async def record_issued(
+    session: AsyncSession,
+    *,
+    document_id: uuid.UUID,
+    tenant: str,
+    project_id: uuid.UUID,
+    kind: str,
+    content: OfficialDocument,
+    actor: Mapping[str, Any],
+    source_event_id: str,
+) -> None:
+    """Note an issued document to be typeset and filed under ``project_id`` (once per id)."""
+    if kind not in FILED_AS:
+        raise Reject(f"official: 未知的文件种类 {kind}")
     await session.execute(
         insert(OfficialFiling)
         .values(
             id=document_id,
-            tenant_id=event.tenant,
+            tenant_id=tenant,
             project_id=project_id,
-            kind=str((data.get("approval") or {}).get("kind") or "approval")[:16],
+            kind=kind,
             content=content.model_dump(mode="json"),
-            actor=dict(event.actor),
-            source_event_id=event.id,
+            actor=dict(actor),
+            source_event_id=source_event_id,
             received_at=datetime.now(UTC),
         )
         .on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
+async def on_document_issued(session: AsyncSession, event: Event) -> None:
+    """Record an issued document of an issuing event (:data:`ISSUED_EVENT_TYPES`) to be filed."""
+    data = event.data
+    named = _ISSUERS[event.type](data)
+    if named is None or data.get("official") is None:
+        return  # nothing of the project's own, or an event from before issue 18: no document
+    try:
+        content = OfficialDocument.model_validate(data["official"])
+        document_id = uuid.UUID(str(named[0]))
+        project_id = uuid.UUID(str(data.get("project_id")))
+    except (ValidationError, ValueError) as exc:
+        raise Reject(f"official: 公文内容不完整（{exc.__class__.__name__}）") from None
+    await record_issued(
+        session,
+        document_id=document_id,
+        tenant=event.tenant,
+        project_id=project_id,
+        kind=named[1][:16],
+        content=content,
+        actor=event.actor,
+        source_event_id=event.id,
     )
 
 
@@ -103,14 +161,15 @@ async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
 
 
 def _metadata(filing: OfficialFiling, content: OfficialDocument) -> DocumentCreate:
+    doc_type, retention = FILED_AS[filing.kind]
     return DocumentCreate(
         title=content.title,
-        doc_type="approval_document",
-        doc_number=content.number,
+        doc_type=doc_type,
+        doc_number=content.number or None,
         doc_date=content.signed_on,
         author_unit=content.issuer,
         security_level="non_secret",
-        retention_period=RETENTION_OF_RESULT_DOCUMENTS,
+        retention_period=retention,
         project_id=filing.project_id,
     )
 
@@ -128,7 +187,7 @@ async def _file_one(
         row = await session.get(OfficialFiling, filing.id, with_for_update=True)
         if row is None or row.document_id is not None:
             # Another worker filed it first: this transaction (and its object) goes.
-            raise Conflict("already_filed", "公文已归档", f"official: {content.number} 已归档")
+            raise Conflict("already_filed", "公文已归档", f"official: {content.title} 已归档")
         row.document_id = uuid.UUID(str(document["id"]))
         row.filed_at = datetime.now(UTC)
         row.last_error = None
@@ -140,7 +199,10 @@ async def _file_one(
         access=None,
         meta=_metadata(filing, content),
         incoming=intake.Incoming(
-            f"{content.number}.pdf", "application/pdf", _one_chunk(pdf), upload_limits(tenant)
+            f"{content.number or content.title}.pdf",
+            "application/pdf",
+            _one_chunk(pdf),
+            upload_limits(tenant),
         ),
         actor=filing.actor,
         on_commit=mark_filed,

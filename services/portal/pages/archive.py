@@ -12,6 +12,7 @@ person's own token, so the archive decides what they may read.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypedDict
 
 from fastapi import APIRouter, Request
@@ -221,9 +222,13 @@ async def _acceptance_page(
     chosen: str | None = None,
 ) -> HTMLResponse:
     user.require(*READERS)
-    project = await user.api.get("registry", f"/v1/projects/{project_id}")
-    packages = await user.api.get("archive", f"/v1/projects/{project_id}/packages")
-    decisions = await user.api.get("archive", f"/v1/projects/{project_id}/archive-acceptances")
+    # Four services' answers that do not depend on each other: asked at once (bench/portal.py).
+    project, packages, decisions, rule = await asyncio.gather(
+        user.api.get("registry", f"/v1/projects/{project_id}"),
+        user.api.get("archive", f"/v1/projects/{project_id}/packages"),
+        user.api.get("archive", f"/v1/projects/{project_id}/archive-acceptances"),
+        _archive_rule(user, project_id),
+    )
     latest = decisions[0] if decisions else None
     report = (
         await user.api.get("archive", f"/v1/check-reports/{latest['report_id']}")
@@ -241,7 +246,7 @@ async def _acceptance_page(
         decisions=decisions,
         latest=latest,
         report=report,
-        rule=await _archive_rule(user, project_id),
+        rule=rule,
         deciders=DECIDERS,
         CHECK_OUTCOMES=CHECK_OUTCOMES,
         chosen=chosen,
