@@ -113,7 +113,17 @@ async def plan_xlsx(request: Request, user: CurrentUser, year: int) -> Response:
     user.require(*plans_page.READERS)
     if (refused := plans_page.bad_year(request, user, year)) is not None:
         return refused
-    plan, units = await plans_page.plan_and_units(user, year)
+    _, units = await plans_page.plan_and_units(user, year)
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while len(items) < MAX_ROWS:
+        page, next_cursor = await plans_page.item_page(
+            user, year, sort="submitted", cursor=cursor, limit=200
+        )
+        items.extend(page)
+        cursor = next_cursor or ""
+        if not cursor:
+            break
     names = {u["id"]: u["name"] for u in units}
     columns = [
         Column("需求", lambda i: i["name"]),
@@ -122,7 +132,7 @@ async def plan_xlsx(request: Request, user: CurrentUser, year: int) -> Response:
         Column("预计总投资", lambda i: i["amount"], amount=True),
         Column("状态", lambda i: label("plan_item_state", i["state"])),
     ]
-    sheet = Sheet(f"{year}年度需求计划", columns, plan["items"])
+    sheet = Sheet(f"{year}年度需求计划", columns, items)
     return download(_name(f"{year}年度需求计划"), workbook(sheet))
 
 
