@@ -114,16 +114,7 @@ async def plan_xlsx(request: Request, user: CurrentUser, year: int) -> Response:
     if (refused := plans_page.bad_year(request, user, year)) is not None:
         return refused
     _, units = await plans_page.plan_and_units(user, year)
-    items: list[dict[str, Any]] = []
-    cursor = ""
-    while len(items) < MAX_ROWS:
-        page, next_cursor = await plans_page.item_page(
-            user, year, sort="submitted", cursor=cursor, limit=200
-        )
-        items.extend(page)
-        cursor = next_cursor or ""
-        if not cursor:
-            break
+    items, _ = await plans_page.item_page(user, year, sort="submitted", every=True)
     names = {u["id"]: u["name"] for u in units}
     columns = [
         Column("需求", lambda i: i["name"]),
@@ -159,7 +150,7 @@ def _count_sheet(title: str, head: str, buckets: dict[str, dict[str, int]], kind
 
 async def _overview(request: Request, user: User, county: str) -> dict[str, Any] | None:
     user.require("overseer")
-    return await dashboard_page.overview(request, user, county)
+    return await dashboard_page.overview(request, user, county, every=True)
 
 
 @router.get("/exports/dashboard.xlsx", response_model=None)

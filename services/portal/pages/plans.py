@@ -32,13 +32,14 @@ async def plan_and_units(user: User, year: int) -> tuple[dict[str, Any], list[di
 
 
 async def item_page(
-    user: User, year: int, *, sort: str, cursor: str = "", limit: int = PAGE_SIZE, **query: Any
+    user: User, year: int, *, sort: str, cursor: str = "", every: bool = False
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the plan's items in ``sort`` order and the next page's cursor (or None)."""
-    params = {"sort": sort, "cursor": cursor, "limit": limit, **query}
-    answer = await user.api.request("GET", "registry", f"/v1/plans/{year}/items", params=params)
-    items: list[dict[str, Any]] = answer.json()
-    return items, answer.headers.get("X-Next-Cursor")
+    """One page of the plan's items in ``sort`` order and the next page's cursor (or None);
+    ``every``: all of them (the export)."""
+    path = f"/v1/plans/{year}/items"
+    return await user.api.listing(
+        "registry", path, sort=sort, cursor=cursor, limit=PAGE_SIZE, every=every
+    )
 
 
 @router.get("/plans")
