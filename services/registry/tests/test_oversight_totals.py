@@ -10,14 +10,19 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.deadlines import today_in_china
+from libs.common.events import make_event, system_actor
 from libs.common.testing.database import in_tenant
 from services.registry.models import Project
+from services.registry.oversight import repository
+from services.registry.projects import handlers
+from services.registry.projects import service as projects
 from services.registry.tests.support import (
     CHAOAN,
     CHAOZHOU,
     PLAN_YEAR,
     XIANGQIAO,
     Caller,
+    actor,
     make_project,
     make_unit,
 )
@@ -108,3 +113,32 @@ async def test_a_county_outside_the_overseers_reach_is_not_found(
     assert r.status_code == 404 and r.json()["title"] == "资源不存在", r.text
     bureau = caller.headers(XIANGQIAO, "bureau_officer")
     assert (await api.get("/v1/oversight/overdue", headers=bureau)).status_code == 403
+
+
+async def test_a_decision_past_its_approval_due_day_counts_as_overdue_once_decided(
+    tree_db: AsyncSession,
+) -> None:
+    project = await make_project(tree_db, await make_unit(tree_db, XIANGQIAO))
+    await projects.submit_project(
+        tree_db, project=project, submitted_on=None, expected_version=None, actor=actor(XIANGQIAO)
+    )
+    yesterday = (today_in_china() - timedelta(days=1)).isoformat()
+    limits = [{"code": "approval_due", "date": yesterday, "article": "第十条", "from": "submitted"}]
+    event = make_event(
+        tenant=XIANGQIAO,
+        service="approval",
+        aggregate="project",
+        event="decided",
+        data={
+            "tenant": XIANGQIAO,
+            "project_id": str(project.id),
+            "route": "approval",
+            "submission": 1,
+            "decision": {"route": {"code": "approval"}, "time_limits": limits},
+        },
+        actor=system_actor("approval.test", XIANGQIAO),
+    )
+    await handlers.on_decided(tree_db, event)
+    assert project.state == "under_review"
+    count = await repository.overdue_count(tree_db, {XIANGQIAO}, today_in_china())
+    assert count == {XIANGQIAO: 1}
