@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.pagination import encode_sorted_cursor, keyset
+from libs.common.pagination import keyset, next_page
 from services.registry.models import Project, System
 
 #: The approval-stage limits and the states in which a project has not yet met each
@@ -88,11 +88,11 @@ async def overdue_page(
     stmt = keyset(stmt, order, Project.id, sort="due", kind=str, cursor=cursor, limit=limit)
     keys = ("project_id", "name", "tenant_id", "state", "code", "date", "article")
     rows = [dict(zip(keys, r, strict=True)) for r in (await session.execute(stmt)).all()]
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_sorted_cursor(
-        "due", f"{last['date']} {last['code']}", last["project_id"]
+    return next_page(
+        rows,
+        limit=limit,
+        sort="due",
+        position=lambda o: (f"{o['date']} {o['code']}", o["project_id"]),
     )
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
+from libs.common.pagination import SortValue, keyset, next_page, sort_of
 from services.registry.models import AnnualPlan, DemandItem
 
 #: The orders a plan's items may be listed in (?sort=; libs/vocab PLAN_ITEM_SORTS names them).
@@ -86,11 +86,8 @@ async def item_page(
     if unit_id is not None:
         stmt = stmt.where(DemandItem.unit_id == unit_id)
     stmt = keyset(stmt, column, DemandItem.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
-    rows = list((await session.scalars(stmt)).all())
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_sorted_cursor(sort, getattr(last, column.key), last.id)
+    rows = (await session.scalars(stmt)).all()
+    return next_page(rows, limit=limit, sort=sort, position=lambda i: (getattr(i, key), i.id))
 
 
 async def item_totals(session: AsyncSession, plan_id: uuid.UUID) -> tuple[int, int, int]:
