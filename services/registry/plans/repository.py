@@ -87,7 +87,9 @@ async def item_page(
         stmt = stmt.where(DemandItem.unit_id == unit_id)
     stmt = keyset(stmt, column, DemandItem.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
     rows = (await session.scalars(stmt)).all()
-    return next_page(rows, limit=limit, sort=sort, position=lambda i: (getattr(i, key), i.id))
+    return next_page(
+        rows, limit=limit, sort=sort, position=lambda i: (getattr(i, column.key), i.id)
+    )
 
 
 async def item_totals(session: AsyncSession, plan_id: uuid.UUID) -> tuple[int, int, int]:

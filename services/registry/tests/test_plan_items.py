@@ -68,6 +68,10 @@ async def test_plan_items_come_in_pages_in_the_order_asked(
         pages = await every_page(api, bureau, sort, limit=3)
         assert [len(p) for p in pages] == [3, 3, 1]
         assert [i["amount"] for p in pages for i in p] == amounts
+    # 申报日期 (the default order): one day for all, each item once across the pages.
+    for sort in ("submitted", "-submitted"):
+        pages = await every_page(api, bureau, sort, limit=3)
+        assert len({i["id"] for p in pages for i in p}) == 7 and len(pages) == 3
     names = [i["name"] for p in await every_page(api, bureau, "name", limit=3) for i in p]
     assert names == sorted(names) and len(set(names)) == 7
     # The plan itself says how many and how much, without listing them.
