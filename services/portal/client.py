@@ -157,15 +157,21 @@ class Api:
         max_rows: int = 5000,
         **params: Any,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """A page of a list whose next cursor is in ``X-Next-Cursor``, and that cursor (None
-        on the last); ``every`` follows the pages (200 a call) up to ``max_rows`` (exports)."""
+        """A page of a list and the next page's cursor (None on the last): a list whose
+        cursor is in ``X-Next-Cursor``, or a page object ``{"items", "next_cursor"}``;
+        ``every`` follows the pages (200 a call) up to ``max_rows`` (exports)."""
         rows: list[dict[str, Any]] = []
         cursor = params.pop("cursor", "") or ""
         while True:
             query = {**params, "cursor": cursor, "limit": 200 if every else limit}
             answer = await self.request("GET", service, path, params=query)
-            rows.extend(answer.json())
-            cursor = answer.headers.get("X-Next-Cursor") or ""
+            body = answer.json()
+            if isinstance(body, dict):
+                rows.extend(body["items"])
+                cursor = body.get("next_cursor") or ""
+            else:
+                rows.extend(body)
+                cursor = answer.headers.get("X-Next-Cursor") or ""
             if not (every and cursor and len(rows) < max_rows):
                 return rows, cursor or None
 

@@ -24,8 +24,6 @@ from services.portal.web import CurrentUser, User, render
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-#: An export follows each list's pages up to this many rows.
-MAX_ROWS = 5000
 
 
 async def _approval_overdue(
@@ -140,8 +138,13 @@ async def overview(
     if selected:
         if sort.removeprefix("-") not in PROJECT_SORTS:
             sort = "-created"
-        projects, projects_next = await _project_page(
-            user, county, sort=sort, cursor=at.get("projects", ""), every=every
+        projects, projects_next = await user.api.listing(
+            "registry",
+            "/v1/projects",
+            tenant=county,
+            sort=sort,
+            cursor=at.get("projects", ""),
+            every=every,
         )
     return {
         "summary": summary,
@@ -157,26 +160,6 @@ async def overview(
         "sort": sort,
         "projects": projects,
     }
-
-
-async def _project_page(
-    user: User, county: str, *, sort: str, cursor: str, every: bool
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the county's projects from the registry's list (its body names the cursor)."""
-    items: list[dict[str, Any]] = []
-    while True:
-        page = await user.api.get(
-            "registry",
-            "/v1/projects",
-            tenant=county,
-            sort=sort,
-            cursor=cursor,
-            limit=200 if every else PAGE_SIZE,
-        )
-        items.extend(page["items"])
-        cursor = page.get("next_cursor") or ""
-        if not (every and cursor and len(items) < MAX_ROWS):
-            return items, cursor or None
 
 
 def not_overseen(request: Request, user: User, county: str) -> HTMLResponse:

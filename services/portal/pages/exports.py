@@ -32,14 +32,9 @@ def _name(prefix: str) -> str:
 
 
 async def _all_projects(user: User, **query: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = ""
-    while len(items) < MAX_ROWS:
-        page = await user.api.get("registry", "/v1/projects", cursor=cursor, limit=100, **query)
-        items.extend(page["items"])
-        cursor = page.get("next_cursor") or ""
-        if not cursor:
-            break
+    items, _ = await user.api.listing(
+        "registry", "/v1/projects", every=True, max_rows=MAX_ROWS, **query
+    )
     return items[:MAX_ROWS]
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from libs.common.deadlines import today_in_china
 from libs.vocab import PLAN_ITEM_SORTS, AmountError, parse_amount
 from services.portal.client import ApiError
+from services.portal.pages.forms import post_redirect_get
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -208,11 +209,12 @@ async def mark_item(
         return render(request, "error.html", user, 404, title="找不到", message="没有这项操作。")
     form = await request.form()
     back = _back(form.get("back"), year)
-    try:
-        await user.api.post("registry", f"/v1/plans/{year}/items/{item_id}/{action}", None)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _plan_page(request, user, year, error=exc.message, status=exc.status)
     notice = "excluded" if action == "exclude" else "restored"
-    return RedirectResponse(f"{back}&notice={notice}", status_code=303)
+
+    async def act() -> None:
+        await user.api.post("registry", f"/v1/plans/{year}/items/{item_id}/{action}", None)
+
+    async def again(message: str, status: int) -> Response:
+        return await _plan_page(request, user, year, error=message, status=status)
+
+    return await post_redirect_get(act, then=f"{back}&notice={notice}", again=again)

@@ -104,6 +104,16 @@ async def submit_demand(
     return item
 
 
+async def _collecting(session: AsyncSession, tenant: str, year: int) -> AnnualPlan:
+    """The plan, locked, while it still collects demand; 404 / 409 otherwise."""
+    plan = await repository.plan(session, tenant, year, lock=True)
+    if plan is None:
+        raise NotFound("年度计划", year)
+    if plan.state != "collecting":
+        raise Conflict("plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总")
+    return plan
+
+
 async def consolidate(
     session: AsyncSession,
     *,
@@ -114,11 +124,7 @@ async def consolidate(
 ) -> AnnualPlan:
     """汇总形成年度建设计划: every submitted item is included unless excluded, beforehand item by
     item or in ``exclude`` (``plan.consolidated``)."""
-    plan = await repository.plan(session, tenant, year, lock=True)
-    if plan is None:
-        raise NotFound("年度计划", year)
-    if plan.state != "collecting":
-        raise Conflict("plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总")
+    plan = await _collecting(session, tenant, year)
     items = await repository.items(session, plan.id)
     known = {i.id for i in items}
     for i, item_id in enumerate(exclude):
@@ -164,11 +170,7 @@ async def mark_item(
     """排除 or 恢复 one item before consolidation (``plan.demand_excluded`` /
     ``plan.demand_restored``); consolidation then leaves the excluded out, whichever page
     of the list the bureau marked them on. Marking it as it already is changes nothing."""
-    plan = await repository.plan(session, tenant, year, lock=True)
-    if plan is None:
-        raise NotFound("年度计划", year)
-    if plan.state != "collecting":
-        raise Conflict("plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总")
+    plan = await _collecting(session, tenant, year)
     item = await repository.find_item(session, item_id)
     if item is None or item.plan_id != plan.id:
         raise NotFound("该需求条目")
