@@ -207,13 +207,29 @@ class Seeder:
                 found[p["name"]] = p["id"]
         return found
 
+    def _plan_items(self, headers: dict[str, str]) -> dict[str, str]:
+        """Every demand item of the year's plan, by name (the list comes in pages)."""
+        have: dict[str, str] = {}
+        cursor = ""
+        while True:
+            path = f"/v1/plans/{self.year}/items?limit=200" + (
+                f"&cursor={cursor}" if cursor else ""
+            )
+            r = self._client("registry").get(path, headers=headers)
+            if r.status_code >= 400:
+                raise _Stuck(f"registry GET {path}: {r.status_code} {r.text[:300]}")
+            have.update({i["name"]: i["id"] for i in r.json()})
+            cursor = r.headers.get("X-Next-Cursor") or ""
+            if not cursor:
+                return have
+
     def _plan(
         self, tenant: str, units: list[str], names: Mapping[str, str], existing: Mapping[str, str]
     ) -> dict[str, str]:
         """The demand item of each new project, filed and consolidated once per county and year."""
         bureau = self._as(tenant, "bureau_officer")
         plan = self._call("registry", "GET", f"/v1/plans/{self.year}", bureau)
-        have = {i["name"]: i["id"] for i in plan["items"]}
+        have = self._plan_items(bureau)
         if plan["state"] == "collecting" and plan["window_open"]:
             for i, target in enumerate(names):
                 name = names[target]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -25,10 +25,12 @@ __all__ = [
     "encode_cursor",
     "encode_sorted_cursor",
     "keyset",
+    "next_page",
     "sort_of",
 ]
 
 SortValue = str | int | date  # a datetime is a date too
+Row = TypeVar("Row")
 
 
 def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
@@ -101,3 +103,18 @@ def keyset(
     if descending:
         return stmt.order_by(column.desc(), id_column.desc()).limit(limit + 1)
     return stmt.order_by(column.asc(), id_column.asc()).limit(limit + 1)
+
+
+def next_page(
+    rows: Sequence[Row],
+    *,
+    limit: int,
+    sort: str,
+    position: Callable[[Row], tuple[SortValue, uuid.UUID]],
+) -> tuple[list[Row], str | None]:
+    """The page out of the ``limit + 1`` rows :func:`keyset` fetched, and the cursor after
+    its last row (``position``: that row's sort value and id), or None on the last page."""
+    if len(rows) <= limit:
+        return list(rows), None
+    value, row_id = position(rows[limit - 1])
+    return list(rows[:limit]), encode_sorted_cursor(sort, value, row_id)

@@ -108,6 +108,15 @@ class DemandSubmitted(TenantPayload):
     amount: Yuan
 
 
+class DemandMarked(TenantPayload):
+    """One item excluded from (or restored to) the plan before consolidation."""
+
+    plan_id: Id
+    year: int
+    item_id: Id
+    name: str
+
+
 class PlanConsolidated(TenantPayload):
     plan_id: Id
     year: int
@@ -176,6 +185,20 @@ CONTRACTS: tuple[Contract, ...] = (
         DemandSubmitted,
         "年度计划需求已申报",
         "建设单位申报年度计划需求。",
+    ),
+    _c(
+        "plan",
+        "demand_excluded",
+        DemandMarked,
+        "年度计划需求已排除",
+        "汇总前，政务服务数据管理部门将一项需求排除出年度计划。",
+    ),
+    _c(
+        "plan",
+        "demand_restored",
+        DemandMarked,
+        "年度计划需求已恢复",
+        "汇总前，政务服务数据管理部门恢复一项此前排除的需求。",
     ),
     _c(
         "plan",

@@ -25,6 +25,8 @@ EVENT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
         "govproj.registry.project.submitted.v1": "项目已申报",
         "govproj.registry.project.state_changed.v1": "项目状态已变更",
         "govproj.registry.plan.demand_submitted.v1": "年度需求已申报",
+        "govproj.registry.plan.demand_excluded.v1": "年度需求已排除",
+        "govproj.registry.plan.demand_restored.v1": "年度需求已恢复",
         "govproj.registry.plan.consolidated.v1": "年度需求计划已汇总",
         "govproj.registry.system.registered.v1": "政务信息系统已登记入目录",
         "govproj.registry.system.updated.v1": "政务信息系统信息已更新",

@@ -12,6 +12,7 @@ __all__ = [
     "CHANGE_KINDS",
     "CHANGE_STATES",
     "DISPOSITIONS",
+    "PLAN_ITEM_SORTS",
     "PLAN_ITEM_STATES",
     "PLAN_STATES",
     "PROJECT_SORTS",
@@ -144,6 +145,11 @@ PROJECT_SORTS: Final[Mapping[str, str]] = MappingProxyType(
 # The orders a work queue (待办) may be sorted by (?sort=).
 TASK_SORTS: Final[Mapping[str, str]] = MappingProxyType(
     {"opened": "开始时间", "name": "项目", "amount": "金额"}
+)
+
+# The orders an annual plan's items may be sorted by (?sort=).
+PLAN_ITEM_SORTS: Final[Mapping[str, str]] = MappingProxyType(
+    {"submitted": "申报日期", "name": "需求", "amount": "预计总投资"}
 )
 
 # The orders the catalog of systems may be sorted by (?sort=).

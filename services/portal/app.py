@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from libs.common.settings import CommonSettings
 from libs.vocab import label
 from services.portal import oidc
+from services.portal.calls import CallCounter
 from services.portal.client import ApiError
 from services.portal.csrf import CsrfGuard
 from services.portal.pages import ROUTERS
@@ -54,6 +55,7 @@ def create_app(
     )
     app.state.tenant_names = {}
     app.add_middleware(CsrfGuard, secret=settings.session_secret, public_url=settings.base_url)
+    app.add_middleware(CallCounter)  # Server-Timing: how many service calls the page took
     # Outermost: a due refresh happens before anything reads the session.
     app.add_middleware(oidc.SessionRefresher)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

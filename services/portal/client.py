@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from libs.vocab import FIELD_LABELS
+from services.portal.calls import count_call
 
 __all__ = ["Api", "ApiError"]
 
@@ -134,6 +135,7 @@ class Api:
         if key is not None:
             headers = {**(headers or {}), "Idempotency-Key": key}
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        count_call()
         try:
             r = await self.http.request(
                 method, url, params=clean, json=json, headers=self.headers(headers), content=content
@@ -148,6 +150,34 @@ class Api:
 
     async def get(self, service: str, path: str, **params: Any) -> Any:
         return (await self.request("GET", service, path, params=params)).json()
+
+    async def listing(
+        self,
+        service: str,
+        path: str,
+        *,
+        limit: int = 50,
+        every: bool = False,
+        max_rows: int = 5000,
+        **params: Any,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of a list and the next page's cursor (None on the last): a list whose
+        cursor is in ``X-Next-Cursor``, or a page object ``{"items", "next_cursor"}``;
+        ``every`` follows the pages (200 a call) up to ``max_rows`` (exports)."""
+        rows: list[dict[str, Any]] = []
+        cursor = params.pop("cursor", "") or ""
+        while True:
+            query = {**params, "cursor": cursor, "limit": 200 if every else limit}
+            answer = await self.request("GET", service, path, params=query)
+            body = answer.json()
+            if isinstance(body, dict):
+                rows.extend(body["items"])
+                cursor = body.get("next_cursor") or ""
+            else:
+                rows.extend(body)
+                cursor = answer.headers.get("X-Next-Cursor") or ""
+            if not (every and cursor and len(rows) < max_rows):
+                return rows, cursor or None
 
     async def post(
         self,

@@ -12,7 +12,8 @@ Publishes (every one names its actor in ``ce-actor``):
   with the trigger and the event that caused it.
 - ``govproj.registry.system.registered.v1`` / ``updated.v1`` / ``state_changed.v1`` /
   ``decommissioned.v1``: the 政务信息系统目录.
-- ``govproj.registry.plan.demand_submitted.v1`` / ``plan.consolidated.v1``: annual plans.
+- ``govproj.registry.plan.demand_submitted.v1`` / ``plan.demand_excluded.v1`` /
+  ``plan.demand_restored.v1`` / ``plan.consolidated.v1``: annual plans.
 
 Consumes:
 
@@ -59,6 +60,8 @@ PUBLISHES = (
     "govproj.registry.system.state_changed.v1",
     "govproj.registry.system.decommissioned.v1",
     "govproj.registry.plan.demand_submitted.v1",
+    "govproj.registry.plan.demand_excluded.v1",
+    "govproj.registry.plan.demand_restored.v1",
     "govproj.registry.plan.consolidated.v1",
 )
 

@@ -203,7 +203,8 @@ def test_annual_plan_window_demand_and_consolidation(
     )
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "consolidated" and done.json()["total_amount"] == 900_000
-    states = {i["id"]: i["state"] for i in done.json()["items"]}
+    listed = registry.get(f"/v1/plans/{year}/items", headers=bureau).json()
+    states = {i["id"]: i["state"] for i in listed}
     assert states == {items[0]: "included", items[1]: "excluded"}
     late = registry.post(
         f"/v1/plans/{year}/items",

@@ -1,122 +1,85 @@
 """The overseer's dashboard: its counties side by side, then one county in detail.
 
-Counts and amounts by route and state come from the registry's oversight
-summary; by year from the project list; overdue deadlines from the acceptance
-service (implementation on), from each decision's approval-stage time limits (a
-dated limit past today while the project has not reached the state that meets
-it) and from the annual plan's due date.
+Every count and amount (by route, state and year, and how many approval-stage
+limits were missed) comes from the registry's oversight summary, counted in SQL;
+the lists below it come a page at a time: missed approval-stage limits from the
+registry (``/v1/oversight/overdue``), overdue deadlines from implementation on
+from the acceptance service, and a county's projects from the project list. No
+list asks anything per row.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from libs.common.deadlines import today_in_china
-from libs.vocab import LabelKind, format_wan, label
+from libs.vocab import PROJECT_SORTS, LabelKind, format_wan, label
 from services.portal.charts import bar_chart
 from services.portal.client import ApiError
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
 
-# vocabulary.md lifecycle, in order; a limit is met once the project reaches its state.
-ORDER = [
-    "draft", "submitted", "under_review", "approved", "procuring", "implementing", "completed",
-    "acceptance_review", "accepted", "in_operation", "evaluated", "decommissioned",
-]  # fmt: skip
-RANK = {s: i for i, s in enumerate(ORDER)} | {"filed": ORDER.index("approved")}
-# The approval-stage limits and the state that meets each. Limits from implementation on
-# (acceptance_due, self_evaluation_due, ...) are the acceptance service's deadlines.
-MET_BY = {
-    "approval_due": "approved",
-    "approval_validity": "procuring",  # the approval must be used (procurement started) before it lapses
-}
-ENDED = ("rejected", "out_of_scope", "terminated", "decommissioned", "draft")
-MAX_PROJECTS = 1000
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # a yearly cut-off (--MM-DD) is no one day
+PAGE_SIZE = 50
 
 
-async def _projects(user: User, tenant: str | None) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while len(items) < MAX_PROJECTS:
-        page = await user.api.get(
-            "registry", "/v1/projects", tenant=tenant, cursor=cursor, limit=200
-        )
-        items.extend(page["items"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return items
+async def _approval_overdue(
+    user: User, county: str | None, cursor: str, every: bool
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The approval-stage limits missed (审批时限, 批复有效期), as the registry counts them."""
+    rows, next_cursor = await user.api.listing(
+        "registry", "/v1/oversight/overdue", every=every, county=county, cursor=cursor
+    )
+    return [
+        {
+            "project": {
+                "id": o["project_id"],
+                "name": o["name"],
+                "tenant_id": o["tenant_id"],
+                "state_label": label("state", o["state"]),
+            },
+            "limit": {"code": o["code"], "date": o["date"], "article": o["article"]},
+            "label": label("time_limit", o["code"]),
+        }
+        for o in rows
+    ], next_cursor
 
 
-async def _overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Dated time limits already past whose state the project has not reached."""
-    today = today_in_china().isoformat()
-    live = [p for p in projects if p["state"] not in ENDED and p.get("decision")][:200]
-    sem = asyncio.Semaphore(8)
-
-    async def one(p: dict[str, Any]) -> list[dict[str, Any]]:
-        async with sem:
-            try:
-                d = await user.api.get("approval", f"/v1/projects/{p['id']}/decision")
-            except ApiError:
-                return []
-        out = []
-        for t in d.get("decision", {}).get("time_limits", []):
-            met = MET_BY.get(t.get("code"))
-            if not met or not _DATE.fullmatch(str(t.get("date") or "")) or t["date"] >= today:
-                continue
-            if RANK.get(p["state"], -1) >= RANK[met]:
-                continue
-            out.append({"project": p, "limit": t, "label": label("time_limit", t["code"])})
-        return out
-
-    found = await asyncio.gather(*(one(p) for p in live))
-    return sorted((x for xs in found for x in xs), key=lambda x: x["limit"]["date"])
-
-
-async def _acceptance_overdue(user: User, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The acceptance service's deadlines that are overdue, or open and already past."""
-    today = today_in_china().isoformat()
-    by_id = {p["id"]: p for p in projects}
+async def _acceptance_overdue(
+    user: User, scope: list[str] | None, cursor: str, every: bool
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The acceptance service's overdue deadlines (its daily sweep marks them), one call a page."""
+    tenant = scope[0] if scope and len(scope) == 1 else None
     try:
-        # Soonest last day first: open deadlines already past come at the head of theirs.
-        rows = [
-            *await user.api.get("acceptance", "/v1/deadlines", status="overdue", limit=200),
-            *await user.api.get("acceptance", "/v1/deadlines", status="open", limit=200),
-        ]
+        rows, next_cursor = await user.api.listing(
+            "acceptance",
+            "/v1/deadlines",
+            every=every,
+            status="overdue",
+            tenant=tenant,
+            cursor=cursor,
+        )
     except ApiError as exc:
         if exc.status in (404, 405):
-            return []
+            return [], None
         raise
-    out = []
-    for d in rows:
-        late = d["status"] == "overdue" or (d["status"] == "open" and d["due_on"] < today)
-        if late and d["project_id"] in by_id:
-            limit = {"code": d["code"], "date": d["due_on"], "article": d.get("article")}
-            out.append(
-                {
-                    "project": by_id[d["project_id"]],
-                    "limit": limit,
-                    "label": label("time_limit", d["code"]),
-                }
-            )
-    return out
-
-
-def _by_year(projects: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
-    years: dict[int, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
-    for p in projects:
-        years[p["year"]]["count"] += 1
-        years[p["year"]]["amount"] += int(p["amount"])
-    return dict(sorted(years.items()))
+    return [
+        {
+            "project": {
+                "id": d["project_id"],
+                "name": d.get("project_name") or "（项目）",
+                "tenant_id": d["tenant_id"],
+                "state_label": "—",
+            },
+            "limit": {"code": d["code"], "date": d["due_on"], "article": d.get("article")},
+            "label": label("time_limit", d["code"]),
+        }
+        for d in rows
+        if scope is None or d["tenant_id"] in scope
+    ], next_cursor
 
 
 def _bars(
@@ -135,8 +98,19 @@ def _bars(
     ]
 
 
-async def overview(request: Request, user: User, county: str) -> dict[str, Any] | None:
-    """What the dashboard shows (its tables; the page adds charts); None: not an overseen county."""
+async def overview(
+    request: Request,
+    user: User,
+    county: str,
+    *,
+    cursors: dict[str, str] | None = None,
+    sort: str = "-created",
+    every: bool = False,
+) -> dict[str, Any] | None:
+    """What the dashboard shows (its tables; the page adds charts); None: not an overseen
+    county. ``cursors`` picks each list's page (overdue, deadlines, projects); ``every``
+    reads every page (the export)."""
+    at = cursors or {}
     summary = await user.api.get("registry", "/v1/oversight/summary")
     rows = summary["jurisdictions"]
     for j in rows:
@@ -145,30 +119,46 @@ async def overview(request: Request, user: User, county: str) -> dict[str, Any] 
     if county and selected is None:
         return None
     scope = selected["tenants"] if selected else None
-    projects = await _projects(user, None)
-    if scope is not None:
-        projects = [p for p in projects if p["tenant_id"] in scope]
-    overdue = sorted(
-        [*await _overdue(user, projects), *await _acceptance_overdue(user, projects)],
-        key=lambda x: str(x["limit"]["date"]),
-    )
-    years = _by_year(projects)
     focus = selected or {
         "by_route": _merge(r["by_route"] for r in rows),
         "by_state": _merge(r["by_state"] for r in rows),
+        "by_year": _merge(r["by_year"] for r in rows),
+        "overdue": sum(r["overdue"] for r in rows),
         "projects": {
             "count": sum(r["projects"]["count"] for r in rows),
             "amount": sum(r["projects"]["amount"] for r in rows),
         },
     }
+    overdue, overdue_next = await _approval_overdue(
+        user, county or None, at.get("overdue", ""), every
+    )
+    late, late_next = await _acceptance_overdue(user, scope, at.get("deadlines", ""), every)
+    projects: list[dict[str, Any]] = []
+    projects_next = None
+    if selected:
+        if sort.removeprefix("-") not in PROJECT_SORTS:
+            sort = "-created"
+        projects, projects_next = await user.api.listing(
+            "registry",
+            "/v1/projects",
+            tenant=county,
+            sort=sort,
+            cursor=at.get("projects", ""),
+            every=every,
+        )
     return {
         "summary": summary,
         "rows": rows,
         "selected": selected,
         "focus": focus,
-        "years": years,
-        "overdue": overdue,
-        "projects": projects if selected else [],
+        "years": {int(y): b for y, b in sorted(focus["by_year"].items())},
+        "overdue": [*overdue, *late],
+        "approval_overdue": overdue,
+        "acceptance_overdue": late,
+        "next": {"overdue": overdue_next, "deadlines": late_next, "projects": projects_next},
+        "cursors": at,
+        "sort": sort,
+        "projects": projects,
     }
 
 
@@ -185,9 +175,18 @@ def not_overseen(request: Request, user: User, county: str) -> HTMLResponse:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HTMLResponse:
+async def dashboard(
+    request: Request,
+    user: CurrentUser,
+    county: str = "",
+    overdue_cursor: str = "",
+    deadline_cursor: str = "",
+    cursor: str = "",
+    sort: str = "-created",
+) -> HTMLResponse:
     user.require("overseer")
-    view = await overview(request, user, county)
+    at = {"overdue": overdue_cursor, "deadlines": deadline_cursor, "projects": cursor}
+    view = await overview(request, user, county, cursors=at, sort=sort)
     if view is None:
         return not_overseen(request, user, county)
     rows, selected, focus, years = view["rows"], view["selected"], view["focus"], view["years"]
@@ -215,6 +214,8 @@ async def dashboard(request: Request, user: CurrentUser, county: str = "") -> HT
         user,
         title="监督看板" + (f"：{selected['name']}" if selected else ""),
         charts=charts,
+        SORTABLE=PROJECT_SORTS,
+        page_size=PAGE_SIZE,
         **view,
     )
 

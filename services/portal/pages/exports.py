@@ -33,14 +33,9 @@ def _name(prefix: str) -> str:
 
 
 async def _all_projects(user: User, **query: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = ""
-    while len(items) < MAX_ROWS:
-        page = await user.api.get("registry", "/v1/projects", cursor=cursor, limit=100, **query)
-        items.extend(page["items"])
-        cursor = page.get("next_cursor") or ""
-        if not cursor:
-            break
+    items, _ = await user.api.listing(
+        "registry", "/v1/projects", every=True, max_rows=MAX_ROWS, **query
+    )
     return items[:MAX_ROWS]
 
 
@@ -95,7 +90,8 @@ async def plan_xlsx(request: Request, user: CurrentUser, year: int) -> Response:
     user.require(*plans_page.READERS)
     if (refused := plans_page.bad_year(request, user, year)) is not None:
         return refused
-    plan, units = await plans_page.plan_and_units(user, year)
+    _, units = await plans_page.plan_and_units(user, year)
+    items, _ = await plans_page.item_page(user, year, sort="submitted", every=True)
     names = {u["id"]: u["name"] for u in units}
     columns = [
         Column("需求", lambda i: i["name"]),
@@ -104,7 +100,7 @@ async def plan_xlsx(request: Request, user: CurrentUser, year: int) -> Response:
         Column("预计总投资", lambda i: i["amount"], amount=True),
         Column("状态", lambda i: label("plan_item_state", i["state"])),
     ]
-    sheet = Sheet(f"{year}年度需求计划", columns, plan["items"])
+    sheet = Sheet(f"{year}年度需求计划", columns, items)
     return download(_name(f"{year}年度需求计划"), workbook(sheet))
 
 
@@ -131,7 +127,7 @@ def _count_sheet(title: str, head: str, buckets: dict[str, dict[str, int]], kind
 
 async def _overview(request: Request, user: User, county: str) -> dict[str, Any] | None:
     user.require("overseer")
-    return await dashboard_page.overview(request, user, county)
+    return await dashboard_page.overview(request, user, county, every=True)
 
 
 @router.get("/exports/dashboard.xlsx", response_model=None)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
-from libs.vocab import AmountError, parse_amount
+from libs.vocab import PLAN_ITEM_SORTS, AmountError, parse_amount
 from services.portal.client import ApiError
+from services.portal.pages.forms import post_redirect_get
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -19,11 +21,26 @@ router = APIRouter(include_in_schema=False)
 READERS = ("bureau_officer", "unit_officer", "overseer")
 
 
+#: Items on one page of the plan; the order a person picked (libs/vocab PLAN_ITEM_SORTS).
+PAGE_SIZE = 50
+
+
 async def plan_and_units(user: User, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The year's plan and every unit of the jurisdiction (their names fill 建设单位)."""
     plan: dict[str, Any] = await user.api.get("registry", f"/v1/plans/{year}")
     units: list[dict[str, Any]] = await user.api.get("registry", "/v1/units", tenant=user.tenant)
     return plan, units
+
+
+async def item_page(
+    user: User, year: int, *, sort: str, cursor: str = "", every: bool = False
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the plan's items in ``sort`` order and the next page's cursor (or None);
+    ``every``: all of them (the export)."""
+    path = f"/v1/plans/{year}/items"
+    return await user.api.listing(
+        "registry", path, sort=sort, cursor=cursor, limit=PAGE_SIZE, every=every
+    )
 
 
 @router.get("/plans")
@@ -40,9 +57,15 @@ async def _plan_page(
     notice: str | None = None,
     status: int = 200,
     values: dict[str, Any] | None = None,
+    sort: str = "submitted",
+    cursor: str = "",
+    page_no: int = 1,
 ) -> HTMLResponse:
     user.require(*READERS)
+    if sort.removeprefix("-") not in PLAN_ITEM_SORTS:
+        sort = "submitted"
     plan, all_units = await plan_and_units(user, year)
+    items, next_cursor = await item_page(user, year, sort=sort, cursor=cursor)
     # Every unit's name for the 建设单位 column; the form offers only the person's own unit.
     names = {u["id"]: u["name"] for u in all_units}
     units = [u for u in all_units if u["id"] == user.unit] if user.unit else []
@@ -54,7 +77,15 @@ async def _plan_page(
         status,
         title=f"{year}年度需求计划",
         plan=plan,
+        items=items,
         year=year,
+        sort=sort,
+        SORTABLE=PLAN_ITEM_SORTS,
+        next_cursor=next_cursor,
+        page_no=max(page_no, 1),
+        page_size=PAGE_SIZE,
+        # Where an action on one item returns to: this page, in this order.
+        here=f"/plans/{year}?" + urlencode({"sort": sort, "cursor": cursor, "page_no": page_no}),
         units=units,
         unit_names=names,
         error=error,
@@ -67,6 +98,8 @@ async def _plan_page(
 NOTICES = {
     "demand": "需求已申报。",
     "consolidated": "已汇总形成年度建设计划。",
+    "excluded": "该需求已排除，汇总时不纳入计划。",
+    "restored": "该需求已恢复，汇总时纳入计划。",
 }
 
 
@@ -85,10 +118,26 @@ def bad_year(request: Request, user: User, year: int) -> HTMLResponse | None:
 
 
 @router.get("/plans/{year}", response_class=HTMLResponse)
-async def plan(request: Request, user: CurrentUser, year: int, notice: str = "") -> HTMLResponse:
+async def plan(
+    request: Request,
+    user: CurrentUser,
+    year: int,
+    notice: str = "",
+    sort: str = "submitted",
+    cursor: str = "",
+    page_no: int = 1,
+) -> HTMLResponse:
     if (refused := bad_year(request, user, year)) is not None:
         return refused
-    return await _plan_page(request, user, year, notice=NOTICES.get(notice))
+    return await _plan_page(
+        request,
+        user,
+        year,
+        notice=NOTICES.get(notice),
+        sort=sort,
+        cursor=cursor,
+        page_no=page_no,
+    )
 
 
 @router.post("/plans/{year}/items", response_class=HTMLResponse)
@@ -134,12 +183,38 @@ async def add_demand(request: Request, user: CurrentUser, year: int) -> Response
 @router.post("/plans/{year}/consolidate", response_class=HTMLResponse)
 async def consolidate(request: Request, user: CurrentUser, year: int) -> Response:
     user.require("bureau_officer")
-    form = await request.form()
-    exclude = [str(v) for v in form.getlist("exclude")]
+    # The items to leave out were excluded one by one (below), so they hold across pages.
     try:
-        await user.api.post("registry", f"/v1/plans/{year}/consolidate", {"exclude": exclude})
+        await user.api.post("registry", f"/v1/plans/{year}/consolidate", {"exclude": []})
     except ApiError as exc:
         if exc.status == 401:
             raise
         return await _plan_page(request, user, year, error=exc.message, status=exc.status)
     return RedirectResponse(f"/plans/{year}?notice=consolidated", status_code=303)
+
+
+def _back(raw: object, year: int) -> str:
+    # Back to the page of the list the person was on (our own plan pages only).
+    value = str(raw or "")
+    return value if value.startswith(f"/plans/{year}?") and "//" not in value else f"/plans/{year}?"
+
+
+@router.post("/plans/{year}/items/{item_id}/{action}", response_class=HTMLResponse)
+async def mark_item(
+    request: Request, user: CurrentUser, year: int, item_id: str, action: str
+) -> Response:
+    """排除 / 恢复 one item before consolidation (registry keeps it on the item)."""
+    user.require("bureau_officer")
+    if action not in ("exclude", "restore"):
+        return render(request, "error.html", user, 404, title="找不到", message="没有这项操作。")
+    form = await request.form()
+    back = _back(form.get("back"), year)
+    notice = "excluded" if action == "exclude" else "restored"
+
+    async def act() -> None:
+        await user.api.post("registry", f"/v1/plans/{year}/items/{item_id}/{action}", None)
+
+    async def again(message: str, status: int) -> Response:
+        return await _plan_page(request, user, year, error=message, status=status)
+
+    return await post_redirect_get(act, then=f"{back}&notice={notice}", again=again)

@@ -47,15 +47,14 @@ async def _units(user: User) -> list[dict[str, Any]]:
 
 async def _demand_items(user: User, year: int, unit_id: str | None) -> list[dict[str, Any]]:
     """The consolidated plan's included items of ``unit_id`` for ``year`` (what a project may claim)."""
+    query = {"state": "included", **({"unit_id": unit_id} if unit_id else {})}
     try:
-        plan = await user.api.get("registry", f"/v1/plans/{year}")
+        items: list[dict[str, Any]] = await user.api.get(
+            "registry", f"/v1/plans/{year}/items", sort="name", limit=200, **query
+        )
     except ApiError:
         return []
-    return [
-        i
-        for i in plan.get("items", [])
-        if i.get("state") == "included" and (not unit_id or i.get("unit_id") == unit_id)
-    ]
+    return items
 
 
 # The orders the list offers (the registry's ?sort=): column → its header.

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.policies import Policies
 from libs.common.service import DbSession
 from services.registry.deps import OversightReader
 from services.registry.oversight import service
-from services.registry.oversight.schemas import OversightSummary
+from services.registry.oversight.schemas import OverdueLimit, OversightSummary
 
 router = APIRouter(prefix="/v1", tags=["oversight"])
 
@@ -33,3 +33,39 @@ async def oversight_summary(
         tenant=access.subject.tenant,
         visible=access.subject.visible_tenants,
     )
+
+
+@router.get(
+    "/oversight/overdue",
+    response_model=list[OverdueLimit],
+    summary="下级辖区逾期的审批阶段期限（最早的在前；分页：下一页的游标在 X-Next-Cursor 响应头）",
+    responses={
+        401: {"description": "未认证"},
+        403: {"description": "仅上级主管部门"},
+        404: {"description": "不是所监督的辖区"},
+        422: {"description": "游标无效"},
+    },
+)
+async def oversight_overdue(
+    request: Request,
+    session: DbSession,
+    access: OversightReader,
+    response: Response,
+    county: Annotated[
+        str | None, Query(pattern=r"^[0-9]{6}$", description="汇总表中的一个辖区；缺省为全部")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    rows, next_cursor = await service.overdue(
+        session,
+        tree=request.app.state.tenant_tree,
+        tenant=access.subject.tenant,
+        visible=access.subject.visible_tenants,
+        county=county,
+        cursor=cursor,
+        limit=limit,
+    )
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return rows

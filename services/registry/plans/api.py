@@ -1,22 +1,24 @@
-"""Annual plan routes: /v1/plans/{year} (view, demand items, consolidation)."""
+"""Annual plan routes: /v1/plans/{year} (view, demand items paged, exclusion, consolidation)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import uuid
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from libs.common.auth import Scope
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
 from libs.common.service import DbSession, actor_of
 from services.registry.deps import BureauDecider, Idem, PlanWriter, Reader
-from services.registry.plans import service
+from services.registry.plans import repository, service
 from services.registry.plans.schemas import Consolidate, DemandCreate, DemandRead, PlanRead
 
 PROBLEMS = problem_responses(s409="申报已截止或计划已汇总")
 router = APIRouter(prefix="/v1", tags=["plans"], responses=PROBLEMS)
 Year = Annotated[int, Path(ge=2000, le=2100, description="计划年度")]
+Tenant = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="辖区（上级可查看下级）")]
 
 
 @router.get("/plans/{year}", response_model=PlanRead, summary="年度需求计划")
@@ -25,13 +27,43 @@ async def get_plan(
     policies: Policies,
     access: Reader,
     session: DbSession,
-    tenant: Annotated[
-        str | None, Query(pattern=r"^[0-9]{6}$", description="辖区（上级可查看下级）")
-    ] = None,
+    tenant: Tenant = None,
 ) -> dict[str, Any]:
     code = tenant or access.subject.tenant
     access.check_read(Scope(tenant=code, what="年度计划", name=f"{code}/{year}"))
     return await service.read_plan(session, policies=policies, tenant=code, year=year)
+
+
+@router.get(
+    "/plans/{year}/items",
+    response_model=list[DemandRead],
+    summary="年度计划的需求条目（排序、分页：下一页的游标在 X-Next-Cursor 响应头）",
+)
+async def list_items(
+    year: Year,
+    access: Reader,
+    session: DbSession,
+    response: Response,
+    tenant: Tenant = None,
+    state: Annotated[Literal["submitted", "included", "excluded"] | None, Query()] = None,
+    unit_id: Annotated[uuid.UUID | None, Query()] = None,
+    sort: Annotated[
+        str, Query(max_length=20, description="submitted、name、amount；前加 - 为降序")
+    ] = "submitted",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[DemandRead]:
+    code = tenant or access.subject.tenant
+    access.check_read(Scope(tenant=code, what="年度计划", name=f"{code}/{year}"))
+    plan = await repository.plan(session, code, year)
+    if plan is None:  # nobody has submitted demand for that year yet
+        return []
+    rows, next_cursor = await repository.item_page(
+        session, plan.id, state=state, unit_id=unit_id, sort=sort, cursor=cursor, limit=limit
+    )
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return [DemandRead.model_validate(i) for i in rows]
 
 
 @router.post(
@@ -89,3 +121,49 @@ async def consolidate(
     )
     out = await service.read_plan(session, policies=policies, tenant=tenant, year=year)
     return await idem.save(200, PlanRead.model_validate(out).model_dump(mode="json"))
+
+
+async def _mark(
+    year: Year,
+    item_id: uuid.UUID,
+    session: DbSession,
+    access: BureauDecider,
+    idem: Idem,
+    *,
+    excluded: bool,
+) -> Any:
+    if (replay := await idem.claim()) is not None:
+        return replay
+    tenant = access.subject.tenant
+    access.check(Scope(tenant=tenant, what="年度计划", name=f"{tenant}/{year}"))
+    item = await service.mark_item(
+        session,
+        tenant=tenant,
+        year=year,
+        item_id=item_id,
+        excluded=excluded,
+        actor=actor_of(access.subject),
+    )
+    return await idem.save(200, DemandRead.model_validate(item).model_dump(mode="json"))
+
+
+@router.post(
+    "/plans/{year}/items/{item_id}/exclude",
+    response_model=DemandRead,
+    summary="汇总前排除一项需求（政务服务数据管理部门）",
+)
+async def exclude_item(
+    year: Year, item_id: uuid.UUID, session: DbSession, access: BureauDecider, idem: Idem
+) -> Any:
+    return await _mark(year, item_id, session, access, idem, excluded=True)
+
+
+@router.post(
+    "/plans/{year}/items/{item_id}/restore",
+    response_model=DemandRead,
+    summary="汇总前恢复一项已排除的需求（政务服务数据管理部门）",
+)
+async def restore_item(
+    year: Year, item_id: uuid.UUID, session: DbSession, access: BureauDecider, idem: Idem
+) -> Any:
+    return await _mark(year, item_id, session, access, idem, excluded=False)

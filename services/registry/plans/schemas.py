@@ -53,5 +53,7 @@ class PlanRead(BaseModel):
     window_open: bool
     consolidated_at: datetime | None
     consolidated_by: str | None
-    items: list[DemandRead]
-    total_amount: int
+    # The items themselves are paged: GET /v1/plans/{year}/items.
+    item_count: int = Field(description="需求条目数")
+    excluded_count: int = Field(description="其中不纳入计划的条目数")
+    total_amount: int = Field(description="纳入（或尚未排除）的条目的预计总投资合计（元）")

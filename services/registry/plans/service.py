@@ -99,6 +99,16 @@ async def submit_demand(
     return item
 
 
+async def _collecting(session: AsyncSession, tenant: str, year: int) -> AnnualPlan:
+    """The plan, locked, while it still collects demand; 404 / 409 otherwise."""
+    plan = await repository.plan(session, tenant, year, lock=True)
+    if plan is None:
+        raise NotFound("年度计划", year)
+    if plan.state != "collecting":
+        raise Conflict("plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总")
+    return plan
+
+
 async def consolidate(
     session: AsyncSession,
     *,
@@ -107,19 +117,18 @@ async def consolidate(
     exclude: Sequence[uuid.UUID],
     actor: dict[str, Any],
 ) -> AnnualPlan:
-    """汇总形成年度建设计划: every submitted item is included unless excluded (``plan.consolidated``)."""
-    plan = await repository.plan(session, tenant, year, lock=True)
-    if plan is None:
-        raise NotFound("年度计划", year)
-    if plan.state != "collecting":
-        raise Conflict("plan_consolidated", "年度计划已汇总", f"year: {year} 年度计划已汇总")
+    """汇总形成年度建设计划: every submitted item is included unless excluded, beforehand item by
+    item or in ``exclude`` (``plan.consolidated``)."""
+    plan = await _collecting(session, tenant, year)
     items = await repository.items(session, plan.id)
     known = {i.id for i in items}
     for i, item_id in enumerate(exclude):
         if item_id not in known:
             raise Invalid(f"exclude[{i}]", f"需求条目 {item_id} 不在 {year} 年度计划中")
     for item in items:
-        item.state = "excluded" if item.id in exclude else "included"
+        # Excluded one by one beforehand (exclude_item) or named in this request.
+        dropped = item.state == "excluded" or item.id in exclude
+        item.state = "excluded" if dropped else "included"
     plan.state = "consolidated"
     plan.consolidated_at = datetime.now(UTC)
     plan.consolidated_by = str(actor.get("id"))
@@ -142,12 +151,53 @@ async def consolidate(
     return plan
 
 
+async def mark_item(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    year: int,
+    item_id: uuid.UUID,
+    excluded: bool,
+    actor: dict[str, Any],
+) -> DemandItem:
+    """排除 or 恢复 one item before consolidation (``plan.demand_excluded`` /
+    ``plan.demand_restored``); consolidation then leaves the excluded out, whichever page
+    of the list the bureau marked them on. Marking it as it already is changes nothing."""
+    plan = await _collecting(session, tenant, year)
+    item = await repository.find_item(session, item_id)
+    if item is None or item.plan_id != plan.id:
+        raise NotFound("该需求条目")
+    wanted = "excluded" if excluded else "submitted"
+    if item.state == wanted:
+        return item
+    item.state = wanted
+    await session.flush()
+    await emit(
+        session,
+        tenant=tenant,
+        service="registry",
+        aggregate="plan",
+        event="demand_excluded" if excluded else "demand_restored",
+        data={
+            "tenant": tenant,
+            "plan_id": str(plan.id),
+            "year": year,
+            "item_id": str(item.id),
+            "name": item.name,
+        },
+        actor=actor,
+    )
+    return item
+
+
 async def read_plan(
     session: AsyncSession, *, policies: PolicyRegistry, tenant: str, year: int
 ) -> dict[str, Any]:
     """The PlanRead fields (a plan nobody has submitted to yet reads as collecting)."""
     plan = await repository.plan(session, tenant, year)
-    items = await repository.items(session, plan.id) if plan is not None else []
+    count, excluded, amount = (
+        await repository.item_totals(session, plan.id) if plan is not None else (0, 0, 0)
+    )
     due, article = window(policies, tenant, year)
     state = plan.state if plan else "collecting"
     today = today_in_china()
@@ -163,6 +213,7 @@ async def read_plan(
         and (due is None or today <= due),
         "consolidated_at": plan.consolidated_at if plan else None,
         "consolidated_by": plan.consolidated_by if plan else None,
-        "items": items,
-        "total_amount": sum(i.amount for i in items if i.state != "excluded"),
+        "item_count": count,
+        "excluded_count": excluded,
+        "total_amount": amount,
     }

@@ -100,6 +100,12 @@ async def on_decided(session: AsyncSession, event: Event) -> None:
         "policy": data.get("policy"),
         "article": data.get("article"),
         "explanation": explanation,
+        # The dated limits, so the oversight dashboard finds the overdue in SQL (oversight/).
+        "time_limits": [
+            {k: t.get(k) for k in ("code", "date", "article")}
+            for t in (data.get("decision") or {}).get("time_limits") or []
+            if isinstance(t, dict)
+        ],
     }
     await _drive(session, event, lifecycle.DECIDED, route=route, reason=reason, decision=decision)
 
