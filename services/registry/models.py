@@ -61,6 +61,14 @@ class Project(TenantMixin, Base):
         sa.Index("ix_projects_tenant_id_year", "tenant_id", "year"),
         # Cursor pagination walks (created_at, id) descending.
         sa.Index("ix_projects_created_at_id", "created_at", "id"),
+        # 项目名称包含: substring search (ILIKE '%…%') through pg_trgm's trigrams, where the
+        # server has the extension (migration 0007 is guarded; without it, no index).
+        sa.Index(
+            "ix_projects_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
