@@ -17,6 +17,7 @@ from services.registry.models import (
     DemandItem,
     Project,
     ProjectHistory,
+    ProjectNameGram,
     ProjectSystem,
     System,
 )
@@ -135,6 +136,28 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def name_contains(q: str) -> list[sa.ColumnElement[bool]]:
+    """Names holding ``q`` (any case): substring match, as Chinese has no word boundaries.
+
+    From two characters on, the candidates come from the bigram index (migration
+    0007: an equality per bigram, which row-level security lets an index answer);
+    the ILIKE then keeps those holding ``q`` itself, in order.
+    """
+    conditions: list[sa.ColumnElement[bool]] = [
+        Project.name.ilike(f"%{escape_like(q)}%", escape="\\")
+    ]
+    if len(q) >= 2:
+        grams = sa.func.registry.name_bigrams(q)
+        candidates = (
+            sa.select(ProjectNameGram.project_id)
+            .where(ProjectNameGram.gram == sa.any_(grams))
+            .group_by(ProjectNameGram.project_id)
+            .having(sa.func.count() == sa.func.cardinality(grams))
+        )
+        conditions.insert(0, Project.id.in_(candidates))
+    return conditions
+
+
 async def list_(
     session: AsyncSession,
     *,
@@ -169,8 +192,7 @@ async def list_(
     if amount_max is not None:
         stmt = stmt.where(Project.amount <= amount_max)
     if q:
-        # Chinese names have no word boundaries: substring match, not word search.
-        stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
+        stmt = stmt.where(*name_contains(q))
     stmt = keyset(stmt, ordered_by, Project.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
     rows = list((await session.scalars(stmt)).all())
     more = len(rows) > limit

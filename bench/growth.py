@@ -1,0 +1,292 @@
+"""Benchmark: how the registry's reads grow with the number of projects (issue 21, item 6).
+
+    python bench/growth.py [--sizes 1000,10000,100000] [--samples 40]
+
+Self-contained: a durable PostgreSQL and nats-server with the registry as a real
+process (bench/support.py). A city (潮州市, 445100) gets ten counties; their
+projects are COPYed straight into ``registry.projects`` (tenant_id set per row,
+as the superuser: setup, not measured), growing to each of ``--sizes`` in turn.
+At each size, over HTTP, p50/p95 of ``--samples`` sequential requests:
+
+(i)   name search ``GET /v1/projects?q=…`` as the city's overseer (who sees every
+      project): a rare four-character term (0.1 % of names), a common one (~7 %),
+      a common two-character term and a rare two-character one. Each is measured
+      without the trigram index (dropped in the same run: what a server without
+      ``pg_trgm`` does) and with it;
+(ii)  the city summary ``GET /v1/oversight/summary`` (10 counties), and the same
+      GROUP BY run directly in PostgreSQL;
+(iii) list pages ``GET /v1/projects?limit=50`` in the default order (newest first)
+      and by name: the first page and the 20th, reached through the cursors (keyset).
+
+Growth is visible as the p95 across sizes: flat or logarithmic is the aim.
+Goals at 100,000 projects: name search p95 <= 50 ms, city summary p95 <= 200 ms.
+Results are printed and written to bench/results/growth.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make the repo importable
+    sys.path.insert(0, str(REPO))
+
+import asyncpg  # type: ignore[import-untyped]  # noqa: E402
+import httpx  # noqa: E402
+
+from bench.registry import CITY, FACTS, ROUTES, STATES, _copy_projects, _new_unit  # noqa: E402
+from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+
+COUNTIES = 10
+TRIGRAM_INDEX = "ix_projects_name_trgm"
+
+# Names as units write them: a county, two fields of work, a kind of system, a suffix.
+FIELDS = [
+    "政务服务", "一网通办", "数据共享交换", "视频监控", "应急指挥", "智慧城市", "电子政务外网",
+    "不动产登记", "社会保障", "医疗卫生", "教育信息化", "农业农村", "生态环境", "市场监管",
+    "公共资源交易", "城市管理", "交通运输", "水利", "自然资源", "住房保障", "文化旅游",
+    "民政救助", "税务征管", "公安治安", "消防救援", "档案管理", "统计调查", "信用体系",
+    "网格化治理", "政务云",
+]  # fmt: skip
+KINDS = ["平台", "系统", "中心", "网络", "数据库", "工程"]
+SUFFIXES = ["建设项目", "升级改造项目", "运维服务项目", "（二期）建设项目"]
+RARE = "候鸟监测"  # one name in a thousand
+TERMS = {
+    "rare, 4 characters": RARE,
+    "common, 5 characters": "不动产登记",
+    "common, 2 characters": "平台",
+    "rare, 2 characters": "候鸟",
+}
+
+
+def project_name(county: str, k: int, rnd: random.Random) -> str:
+    first, second = rnd.sample(FIELDS, 2)
+    rare = RARE if k % 1000 == 999 else ""
+    return f"{county}{first}{rare}{second}{rnd.choice(KINDS)}{rnd.choice(SUFFIXES)}"
+
+
+async def grow(dsn: str, counties: list[str], units: dict[str, uuid.UUID], per_county: int) -> None:
+    """Add ``per_county`` projects to each county (COPY, as the superuser), then ANALYZE."""
+    conn = await asyncpg.connect(dsn)
+    rnd = random.Random(per_county)  # noqa: S311 - reproducible test data, not secrets
+    now = datetime.now(UTC)
+    for i, code in enumerate(counties):
+        if code not in units:
+            units[code] = await _new_unit(conn, code, "增长单位", now)
+        existing = await conn.fetchval(
+            "SELECT count(*) FROM registry.projects WHERE tenant_id = $1", code
+        )
+        records = []
+        for k in range(existing, existing + per_county):
+            amount = rnd.choice([30_000, 80_000, 300_000, 800_000, 2_500_000])
+            created = now - timedelta(minutes=k)  # distinct times: the newest-first order is total
+            records.append(
+                (
+                    uuid.uuid4(),
+                    code,
+                    units[code],
+                    project_name(f"压测县{i}", k, rnd),
+                    "[]",
+                    "{}",
+                    2026,
+                    json.dumps({**FACTS, "amount": amount}),
+                    amount,
+                    rnd.choice(STATES),
+                    rnd.choice(ROUTES),
+                    1,
+                    1,
+                    "bench",
+                    created,
+                    created,
+                )
+            )
+        await _copy_projects(conn, records, routed=True)
+    # What autovacuum does to a table that grew: statistics and the visibility map.
+    await conn.execute("VACUUM ANALYZE registry.projects")
+    await conn.execute("VACUUM ANALYZE registry.project_name_grams")
+    await conn.close()
+
+
+async def set_trigram_index(dsn: str, *, present: bool) -> str | None:
+    """Drop or (re)create the trigram index as migration 0007 does; its definition, or None."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        if present:
+            schema = await conn.fetchval(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+            )
+            if schema is None:
+                return None
+            await conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON registry.projects "
+                f'USING gin (name "{schema}".gin_trgm_ops)'
+            )
+        else:
+            await conn.execute(f"DROP INDEX IF EXISTS registry.{TRIGRAM_INDEX}")
+        await conn.execute("ANALYZE registry.projects")
+        found: str | None = await conn.fetchval(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'registry' AND indexname = $1",
+            TRIGRAM_INDEX,
+        )
+        return found
+    finally:
+        await conn.close()
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {
+        "p50_ms": round(1000 * statistics.median(times), 2),
+        "p95_ms": round(1000 * times[min(len(times) - 1, int(len(times) * 0.95))], 2),
+    }
+
+
+def timed(http: httpx.Client, path: str, params: dict[str, Any], samples: int) -> dict[str, Any]:
+    """p50/p95 of ``samples`` sequential GETs (after three to warm up), and the last answer's size."""
+    for _ in range(3):
+        http.get(path, params=params).raise_for_status()
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        r = http.get(path, params=params)
+        times.append(time.perf_counter() - t0)
+        r.raise_for_status()
+    body = r.json()
+    shown = len(body["items"]) if "items" in body else len(body.get("jurisdictions", []))
+    return {**_percentiles(times), "rows_in_answer": shown}
+
+
+def page_cursor(http: httpx.Client, sort: str, page: int) -> str | None:
+    """The cursor that opens page ``page`` (1-based) of the list in ``sort`` order."""
+    cursor = None
+    for _ in range(page - 1):
+        params: dict[str, Any] = {"limit": 50, "sort": sort}
+        if cursor:
+            params["cursor"] = cursor
+        r = http.get("/v1/projects", params=params)
+        r.raise_for_status()
+        cursor = r.json()["next_cursor"]
+    return cursor
+
+
+async def raw_summary(dsn: str, tenants: list[str], samples: int) -> dict[str, float]:
+    """The summary's GROUP BY straight in PostgreSQL (no RLS, no HTTP): the floor."""
+    conn = await asyncpg.connect(dsn)
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        await conn.fetch(
+            "SELECT tenant_id, state, route, count(*), sum(amount) FROM registry.projects "
+            "WHERE tenant_id = ANY($1::text[]) GROUP BY tenant_id, state, route",
+            tenants,
+        )
+        times.append(time.perf_counter() - t0)
+    await conn.close()
+    return _percentiles(times)
+
+
+def measure(url: str, token: str, dsn: str, tenants: list[str], samples: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"search": {}, "lists": {}}
+    with httpx.Client(
+        base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        for present in (False, True):
+            index = asyncio.run(set_trigram_index(dsn, present=present))
+            label = "trigram index" if index else "no index"
+            for name, term in TERMS.items():
+                got = timed(http, "/v1/projects", {"q": term, "limit": 50}, samples)
+                out["search"].setdefault(name, {})[label] = got
+        out["summary"] = timed(http, "/v1/oversight/summary", {}, samples)
+        out["summary"]["raw_group_by"] = asyncio.run(raw_summary(dsn, tenants, samples))
+        for sort in ("-created", "name"):
+            for page in (1, 20):
+                params: dict[str, Any] = {"limit": 50, "sort": sort}
+                if cursor := page_cursor(http, sort, page):
+                    params["cursor"] = cursor
+                out["lists"][f"{sort} page {page}"] = timed(http, "/v1/projects", params, samples)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--samples", type=int, default=40)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    results: dict[str, Any] = {
+        "benchmark": "growth",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "params": vars(args),
+        "sizes": {},
+    }
+    with durable_platform("growth", services=("registry",)) as bench:
+        urls, running = bench.urls, bench.running
+        admin = seed_demo_tenants(running)
+        counties = [f"4451{50 + i}" for i in range(COUNTIES)]
+        with running.client("registry") as registry:
+            for i, code in enumerate(counties):
+                r = registry.post(
+                    "/v1/tenants",
+                    headers=admin,
+                    json={
+                        "code": code,
+                        "name": f"压测县{i}",
+                        "level": "county",
+                        "parent_code": CITY,
+                    },
+                )
+                assert r.status_code in (201, 409), r.text
+        time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
+        token = running.token(CITY, "overseer")
+        units: dict[str, uuid.UUID] = {}
+        seeded = 0
+        for size in sizes:
+            print(f"growing to {size:,} projects ...", flush=True)
+            asyncio.run(grow(urls.admin, counties, units, (size - seeded) // COUNTIES))
+            seeded = size
+            got = measure(
+                running.urls["registry"], token, urls.admin, [CITY, *counties], args.samples
+            )
+            results["sizes"][str(size)] = got
+            report(size, got)
+    out = REPO / "bench" / "results" / "growth.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"written {out.relative_to(REPO)}")
+
+
+def report(size: int, got: dict[str, Any]) -> None:
+    print(f"  {size:,} projects (p50 / p95 ms)")
+    for name, by_index in got["search"].items():
+        cells = "   ".join(
+            f"{label}: {m['p50_ms']:.1f} / {m['p95_ms']:.1f} ({m['rows_in_answer']} rows)"
+            for label, m in by_index.items()
+        )
+        print(f"    search {name:<22} {cells}")
+    s = got["summary"]
+    print(
+        f"    city summary            {s['p50_ms']:.1f} / {s['p95_ms']:.1f}   "
+        f"(raw GROUP BY {s['raw_group_by']['p50_ms']:.1f} / {s['raw_group_by']['p95_ms']:.1f})"
+    )
+    for name, m in got["lists"].items():
+        print(f"    list {name:<18} {m['p50_ms']:.1f} / {m['p95_ms']:.1f}")
+
+
+if __name__ == "__main__":
+    main()
