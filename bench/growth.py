@@ -10,9 +10,9 @@ At each size, over HTTP, p50/p95 of ``--samples`` sequential requests:
 
 (i)   name search ``GET /v1/projects?q=…`` as the city's overseer (who sees every
       project): a rare four-character term (0.1 % of names), a common one (~7 %),
-      a common two-character term and a rare two-character one. Each is measured
-      without the trigram index (dropped in the same run: what a server without
-      ``pg_trgm`` does) and with it;
+      a common two-character term and a rare two-character one; and, as the before,
+      main's query (``name ILIKE '%q%'``) run as the app role under the same RLS
+      context straight in PostgreSQL (no HTTP: the before is only faster for it);
 (ii)  the city summary ``GET /v1/oversight/summary`` (10 counties), and the same
       GROUP BY run directly in PostgreSQL;
 (iii) list pages ``GET /v1/projects?limit=50`` in the default order (newest first)
@@ -50,7 +50,6 @@ from bench.registry import CITY, FACTS, ROUTES, STATES, _copy_projects, _new_uni
 from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
 
 COUNTIES = 10
-TRIGRAM_INDEX = "ix_projects_name_trgm"
 
 # Names as units write them: a county, two fields of work, a kind of system, a suffix.
 FIELDS = [
@@ -119,31 +118,35 @@ async def grow(dsn: str, counties: list[str], units: dict[str, uuid.UUID], per_c
     await conn.close()
 
 
-async def set_trigram_index(dsn: str, *, present: bool) -> str | None:
-    """Drop or (re)create the trigram index as migration 0007 does; its definition, or None."""
+async def before_search(
+    dsn: str, visible: list[str], terms: dict[str, str], samples: int
+) -> dict[str, dict[str, float]]:
+    """main's search before issue 21 (``name ILIKE '%q%'``, newest first), as the app role
+    under the overseer's RLS context, straight in PostgreSQL: the before of (i)."""
     conn = await asyncpg.connect(dsn)
+    out = {}
     try:
-        if present:
-            schema = await conn.fetchval(
-                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
-                "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
-            )
-            if schema is None:
-                return None
-            await conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON registry.projects "
-                f'USING gin (name "{schema}".gin_trgm_ops)'
-            )
-        else:
-            await conn.execute(f"DROP INDEX IF EXISTS registry.{TRIGRAM_INDEX}")
-        await conn.execute("ANALYZE registry.projects")
-        found: str | None = await conn.fetchval(
-            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'registry' AND indexname = $1",
-            TRIGRAM_INDEX,
-        )
-        return found
+        for name, term in terms.items():
+            times = []
+            async with conn.transaction():
+                await conn.execute(
+                    "SELECT set_config('app.tenant_id', $1, true), "
+                    "set_config('app.visible_tenants', $2, true)",
+                    CITY,
+                    ",".join(visible),
+                )
+                for _ in range(samples + 3):
+                    t0 = time.perf_counter()
+                    await conn.fetch(
+                        "SELECT * FROM registry.projects WHERE name ILIKE $1 ESCAPE '\\' "
+                        "ORDER BY created_at DESC, id DESC LIMIT 51",
+                        f"%{term}%",
+                    )
+                    times.append(time.perf_counter() - t0)
+            out[name] = _percentiles(times[3:])
     finally:
         await conn.close()
+    return out
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:
@@ -198,17 +201,19 @@ async def raw_summary(dsn: str, tenants: list[str], samples: int) -> dict[str, f
     return _percentiles(times)
 
 
-def measure(url: str, token: str, dsn: str, tenants: list[str], samples: int) -> dict[str, Any]:
+def measure(
+    url: str, token: str, dsn: str, app_dsn: str, tenants: list[str], samples: int
+) -> dict[str, Any]:
     out: dict[str, Any] = {"search": {}, "lists": {}}
+    before = asyncio.run(before_search(app_dsn, tenants, TERMS, samples))
     with httpx.Client(
         base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
     ) as http:
-        for present in (False, True):
-            index = asyncio.run(set_trigram_index(dsn, present=present))
-            label = "trigram index" if index else "no index"
-            for name, term in TERMS.items():
-                got = timed(http, "/v1/projects", {"q": term, "limit": 50}, samples)
-                out["search"].setdefault(name, {})[label] = got
+        for name, term in TERMS.items():
+            out["search"][name] = {
+                "before: ILIKE query in SQL": before[name],
+                "now: HTTP": timed(http, "/v1/projects", {"q": term, "limit": 50}, samples),
+            }
         out["summary"] = timed(http, "/v1/oversight/summary", {}, samples)
         out["summary"]["raw_group_by"] = asyncio.run(raw_summary(dsn, tenants, samples))
         for sort in ("-created", "name"):
@@ -261,7 +266,12 @@ def main() -> None:
             asyncio.run(grow(urls.admin, counties, units, (size - seeded) // COUNTIES))
             seeded = size
             got = measure(
-                running.urls["registry"], token, urls.admin, [CITY, *counties], args.samples
+                running.urls["registry"],
+                token,
+                urls.admin,
+                urls.app.replace("postgresql+asyncpg", "postgresql"),
+                [CITY, *counties],
+                args.samples,
             )
             results["sizes"][str(size)] = got
             report(size, got)
@@ -275,7 +285,8 @@ def report(size: int, got: dict[str, Any]) -> None:
     print(f"  {size:,} projects (p50 / p95 ms)")
     for name, by_index in got["search"].items():
         cells = "   ".join(
-            f"{label}: {m['p50_ms']:.1f} / {m['p95_ms']:.1f} ({m['rows_in_answer']} rows)"
+            f"{label}: {m['p50_ms']:.1f} / {m['p95_ms']:.1f}"
+            + (f" ({m['rows_in_answer']} rows)" if "rows_in_answer" in m else "")
             for label, m in by_index.items()
         )
         print(f"    search {name:<22} {cells}")

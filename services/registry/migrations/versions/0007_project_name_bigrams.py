@@ -12,7 +12,8 @@ conditions; ``~~*`` (and every trigram, array or full-text operator) is not
 leakproof, only ``=`` and ``^@`` on text are. So the index is a table of
 equalities: every two-character piece (bigram) of each lower-cased name, kept
 by a trigger, looked up with ``gram = …`` (leakproof, indexed), then the
-ILIKE re-checks the few candidates. Two characters suit Chinese, where most
+substring test re-checks the few candidates (services/registry/projects/repository.py
+``name_contains`` fetches by the query's rarest bigram). Two characters suit Chinese, where most
 words are two characters and two-character queries are common; a one-character
 query reads the names as before. The table has the projects' RLS, so a
 tenant sees only its own pieces.
@@ -36,8 +37,8 @@ depends_on: str | Sequence[str] | None = None
 
 _S = "registry"
 
-# Lower-cased first, as ILIKE compares lower(name) with lower(pattern): a name
-# matches a query only if it holds every bigram of the query.
+# Lower-cased first, as the search compares lower(name) with lower(q): a name
+# holds a query only if it holds every bigram of the query.
 _BIGRAMS = """
 CREATE FUNCTION registry.name_bigrams(name text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
