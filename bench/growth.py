@@ -10,9 +10,10 @@ At each size, over HTTP, p50/p95 of ``--samples`` sequential requests:
 
 (i)   name search ``GET /v1/projects?q=…`` as the city's overseer (who sees every
       project): a rare four-character term (0.1 % of names), a common one (~7 %),
-      a common two-character term and a rare two-character one; and, as the before,
-      main's query (``name ILIKE '%q%'``) run as the app role under the same RLS
-      context straight in PostgreSQL (no HTTP: the before is only faster for it);
+      a common two-character term and a rare two-character one; and, straight in
+      PostgreSQL as the app role under the same RLS context, main's query before
+      issue 21 (``name ILIKE '%q%'``) and the query now (rarest bigram, then the
+      candidates or the ordered walk);
 (ii)  the city summary ``GET /v1/oversight/summary`` (10 counties), and the same
       GROUP BY run directly in PostgreSQL;
 (iii) list pages ``GET /v1/projects?limit=50`` in the default order (newest first)
@@ -48,6 +49,7 @@ import httpx  # noqa: E402
 
 from bench.registry import CITY, FACTS, ROUTES, STATES, _copy_projects, _new_unit  # noqa: E402
 from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+from services.registry.projects.repository import _RARE_BIGRAM as RARE_BIGRAM  # noqa: E402
 
 COUNTIES = 10
 
@@ -118,32 +120,60 @@ async def grow(dsn: str, counties: list[str], units: dict[str, uuid.UUID], per_c
     await conn.close()
 
 
-async def before_search(
-    dsn: str, visible: list[str], terms: dict[str, str], samples: int
-) -> dict[str, dict[str, float]]:
-    """main's search before issue 21 (``name ILIKE '%q%'``, newest first), as the app role
-    under the overseer's RLS context, straight in PostgreSQL: the before of (i)."""
+async def _before(conn: Any, term: str) -> None:
+    """main's search before issue 21: ``name ILIKE '%q%'``."""
+    await conn.fetch(
+        "SELECT * FROM registry.projects WHERE name ILIKE '%' || $1 || '%' "
+        "ORDER BY created_at DESC, id DESC LIMIT 51",
+        term,
+    )
+
+
+async def _now(conn: Any, term: str) -> None:
+    """The search now (services/registry/projects/repository.py ``name_contains``), in SQL."""
+    rarest = await conn.fetchrow(
+        "SELECT g.gram, (SELECT count(*) FROM (SELECT 1 FROM registry.project_name_grams AS n "
+        "WHERE n.gram = g.gram LIMIT $2) AS hits) AS hits "
+        "FROM unnest(registry.name_bigrams($1)) AS g(gram) ORDER BY hits LIMIT 1",
+        term,
+        RARE_BIGRAM,
+    )
+    if rarest is not None and rarest["hits"] < RARE_BIGRAM:
+        await conn.fetch(
+            "SELECT * FROM registry.projects WHERE id IN (SELECT project_id FROM "
+            "registry.project_name_grams WHERE gram = $2) AND strpos(lower(name), lower($1)) > 0 "
+            "ORDER BY created_at DESC, id DESC LIMIT 51",
+            term,
+            rarest["gram"],
+        )
+    else:
+        await conn.fetch(
+            "SELECT * FROM registry.projects WHERE strpos(lower(name), lower($1)) > 0 "
+            "ORDER BY created_at DESC, id DESC LIMIT 51",
+            term,
+        )
+
+
+async def sql_search(dsn: str, visible: list[str], samples: int) -> dict[str, dict[str, Any]]:
+    """Before and now, as the app role under the overseer's RLS context, straight in SQL."""
     conn = await asyncpg.connect(dsn)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     try:
-        for name, term in terms.items():
-            times = []
-            async with conn.transaction():
-                await conn.execute(
-                    "SELECT set_config('app.tenant_id', $1, true), "
-                    "set_config('app.visible_tenants', $2, true)",
-                    CITY,
-                    ",".join(visible),
-                )
-                for _ in range(samples + 3):
-                    t0 = time.perf_counter()
-                    await conn.fetch(
-                        "SELECT * FROM registry.projects WHERE name ILIKE $1 ESCAPE '\\' "
-                        "ORDER BY created_at DESC, id DESC LIMIT 51",
-                        f"%{term}%",
+        for name, term in TERMS.items():
+            for label, search in (("before: SQL", _before), ("now: SQL", _now)):
+                times = []
+                async with conn.transaction():
+                    await conn.execute(
+                        "SELECT set_config('app.tenant_id', $1, true), "
+                        "set_config('app.visible_tenants', $2, true)",
+                        CITY,
+                        ",".join(visible),
                     )
-                    times.append(time.perf_counter() - t0)
-            out[name] = _percentiles(times[3:])
+                    for _ in range(samples + 3):
+                        t0 = time.perf_counter()
+                        await search(conn, term)
+                        times.append(time.perf_counter() - t0)
+                out.setdefault(name, {})[label] = _percentiles(times[3:])
     finally:
         await conn.close()
     return out
@@ -205,13 +235,13 @@ def measure(
     url: str, token: str, dsn: str, app_dsn: str, tenants: list[str], samples: int
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"search": {}, "lists": {}}
-    before = asyncio.run(before_search(app_dsn, tenants, TERMS, samples))
+    in_sql = asyncio.run(sql_search(app_dsn, tenants, samples))
     with httpx.Client(
         base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
     ) as http:
         for name, term in TERMS.items():
             out["search"][name] = {
-                "before: ILIKE query in SQL": before[name],
+                **in_sql[name],
                 "now: HTTP": timed(http, "/v1/projects", {"q": term, "limit": 50}, samples),
             }
         out["summary"] = timed(http, "/v1/oversight/summary", {}, samples)
