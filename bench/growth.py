@@ -47,7 +47,13 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.registry import CITY, FACTS, ROUTES, STATES, _copy_projects, _new_unit  # noqa: E402
+from bench.registry import (  # noqa: E402
+    CITY,
+    _copy_projects,
+    _new_unit,
+    decided_project,
+    register_counties,
+)
 from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
 from services.registry.projects.repository import _RARE_BIGRAM as RARE_BIGRAM  # noqa: E402
 
@@ -89,30 +95,17 @@ async def grow(dsn: str, counties: list[str], units: dict[str, uuid.UUID], per_c
         existing = await conn.fetchval(
             "SELECT count(*) FROM registry.projects WHERE tenant_id = $1", code
         )
-        records = []
-        for k in range(existing, existing + per_county):
-            amount = rnd.choice([30_000, 80_000, 300_000, 800_000, 2_500_000])
-            created = now - timedelta(minutes=k)  # distinct times: the newest-first order is total
-            records.append(
-                (
-                    uuid.uuid4(),
-                    code,
-                    units[code],
-                    project_name(f"压测县{i}", k, rnd),
-                    "[]",
-                    "{}",
-                    2026,
-                    json.dumps({**FACTS, "amount": amount}),
-                    amount,
-                    rnd.choice(STATES),
-                    rnd.choice(ROUTES),
-                    1,
-                    1,
-                    "bench",
-                    created,
-                    created,
-                )
+        records = [
+            # Distinct times, one minute apart: the newest-first order is total.
+            decided_project(
+                code,
+                units[code],
+                project_name(f"压测县{i}", k, rnd),
+                rnd,
+                now - timedelta(minutes=k),
             )
+            for k in range(existing, existing + per_county)
+        ]
         await _copy_projects(conn, records, routed=True)
     # What autovacuum does to a table that grew: statistics and the visibility map.
     await conn.execute("VACUUM ANALYZE registry.projects")
@@ -274,20 +267,7 @@ def main() -> None:
         urls, running = bench.urls, bench.running
         admin = seed_demo_tenants(running)
         counties = [f"4451{50 + i}" for i in range(COUNTIES)]
-        with running.client("registry") as registry:
-            for i, code in enumerate(counties):
-                r = registry.post(
-                    "/v1/tenants",
-                    headers=admin,
-                    json={
-                        "code": code,
-                        "name": f"压测县{i}",
-                        "level": "county",
-                        "parent_code": CITY,
-                    },
-                )
-                assert r.status_code in (201, 409), r.text
-        time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
+        register_counties(running, admin, counties)
         token = running.token(CITY, "overseer")
         units: dict[str, uuid.UUID] = {}
         seeded = 0
