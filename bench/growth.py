@@ -52,6 +52,7 @@ from bench.registry import (  # noqa: E402
     _copy_projects,
     _new_unit,
     decided_project,
+    raw_summary,
     register_counties,
 )
 from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
@@ -208,22 +209,6 @@ def page_cursor(http: httpx.Client, sort: str, page: int) -> str | None:
     return cursor
 
 
-async def raw_summary(dsn: str, tenants: list[str], samples: int) -> dict[str, float]:
-    """The summary's GROUP BY straight in PostgreSQL (no RLS, no HTTP): the floor."""
-    conn = await asyncpg.connect(dsn)
-    times = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        await conn.fetch(
-            "SELECT tenant_id, state, route, count(*), sum(amount) FROM registry.projects "
-            "WHERE tenant_id = ANY($1::text[]) GROUP BY tenant_id, state, route",
-            tenants,
-        )
-        times.append(time.perf_counter() - t0)
-    await conn.close()
-    return _percentiles(times)
-
-
 def measure(
     url: str, token: str, dsn: str, app_dsn: str, tenants: list[str], samples: int
 ) -> dict[str, Any]:
@@ -238,7 +223,9 @@ def measure(
                 "now: HTTP": timed(http, "/v1/projects", {"q": term, "limit": 50}, samples),
             }
         out["summary"] = timed(http, "/v1/oversight/summary", {}, samples)
-        out["summary"]["raw_group_by"] = asyncio.run(raw_summary(dsn, tenants, samples))
+        # The same GROUP BY straight in PostgreSQL (no RLS, no HTTP): the floor.
+        counties = [t for t in tenants if t != CITY]
+        out["summary"]["raw_group_by_p95_ms"] = asyncio.run(raw_summary(dsn, counties, samples))
         for sort in ("-created", "name"):
             for page in (1, 20):
                 params: dict[str, Any] = {"limit": 50, "sort": sort}
@@ -303,7 +290,7 @@ def report(size: int, got: dict[str, Any]) -> None:
     s = got["summary"]
     print(
         f"    city summary            {s['p50_ms']:.1f} / {s['p95_ms']:.1f}   "
-        f"(raw GROUP BY {s['raw_group_by']['p50_ms']:.1f} / {s['raw_group_by']['p95_ms']:.1f})"
+        f"(raw GROUP BY p95 {s['raw_group_by_p95_ms']:.1f})"
     )
     for name, m in got["lists"].items():
         print(f"    list {name:<18} {m['p50_ms']:.1f} / {m['p95_ms']:.1f}")
