@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn, cast
@@ -58,7 +58,7 @@ _DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 async def _parts(
     source: Source, digester: BackgroundDigester, *, part_size: int, chunk_size: int
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """``source`` cut into parts of exactly ``part_size`` bytes (the last one shorter, never empty).
 
     Each chunk goes to the hashing thread as it arrives, so a part is hashed
@@ -191,6 +191,8 @@ class S3Store(ObjectStore):
                 version_id, etag = await uploading
         except S3Error as exc:
             self._raise(exc, bucket, key)
+        finally:
+            await parts.aclose()  # on a failure, the source is closed now, not when collected
         if not version_id:
             raise StorageError(f"bucket {bucket!r} returned no version id: is versioning on?")
         digests = await digester.digests()
@@ -248,7 +250,8 @@ class S3Store(ObjectStore):
             )
         except BaseException:
             if in_flight is not None:
-                with contextlib.suppress(Exception):
+                # Cancelled while waiting for it, the part may be cancelled too: go on to abort.
+                with contextlib.suppress(BaseException):
                     await in_flight
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(client._abort_multipart_upload, bucket, key, upload_id)
