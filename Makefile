@@ -25,6 +25,7 @@ bench: setup
 	.venv/bin/python bench/events.py
 	.venv/bin/python bench/policy.py
 	.venv/bin/python bench/registry.py
+	.venv/bin/python bench/growth.py
 	.venv/bin/python bench/approval.py
 	.venv/bin/python bench/budget.py
 	.venv/bin/python bench/archive.py

@@ -1,6 +1,7 @@
 """Benchmark: archive ingest against raw writes to the same backend, and memory while ingesting.
 
     python bench/archive.py [--size-mib 1024] [--s3] [--s3-size-mib 256]
+                            [--repeat N] [--before TREE] [--skip-filesystem]
 
 In one run, for the filesystem backend (and ministack S3 with ``--s3``):
 
@@ -12,6 +13,10 @@ In one run, for the filesystem backend (and ministack S3 with ``--s3``):
       (SM3 and SHA-256 in the same pass, COMPLIANCE lock set and read back);
 (iii) peak RSS growth while ingesting: each ingest runs in a fresh child
       process; growth = VmHWM after - VmRSS before.
+
+With ``--before TREE`` (a checkout of other code, e.g. ``git archive main | tar -x -C TREE``)
+the ingest of that tree's code is measured in the same run, against the same server
+and the same raw figure; ``--repeat N`` interleaves N rounds and reports medians.
 
 Ratios (ingest / raw) are printed and written to bench/results/archive.json.
 Goals (issue 7): ingest >= 70% of raw; RSS growth <= 64 MiB.
@@ -25,6 +30,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -136,15 +142,14 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def measure(backend: str, file: Path, work: Path, s3: dict[str, Any] | None) -> dict[str, Any]:
-    size = file.stat().st_size
-    root = work / f"store-{backend}"
-    root.mkdir(exist_ok=True)
-    raw_s = raw_write(backend, root, s3, file)
+def run_child(
+    script: Path, backend: str, root: Path, file: Path, s3: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One ingest in a fresh process, by ``script`` (this file, or the same file of another tree)."""
     out = subprocess.run(
         [
             sys.executable,
-            __file__,
+            str(script),
             "--child",
             "--backend",
             backend,
@@ -159,21 +164,62 @@ def measure(backend: str, file: Path, work: Path, s3: dict[str, Any] | None) -> 
         capture_output=True,
         text=True,
     )
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["bytes"] == size
-    raw_mbs = size / MiB / raw_s
-    ingest_mbs = size / MiB / got["seconds"]
-    growth = (got["rss_peak"] - got["rss_before"]) / MiB
-    return {
+    got: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["bytes"] == file.stat().st_size
+    return got
+
+
+def measure(
+    backend: str,
+    file: Path,
+    work: Path,
+    s3: dict[str, Any] | None,
+    *,
+    repeat: int = 1,
+    before: Path | None = None,
+) -> dict[str, Any]:
+    """Raw write, ingest (and ingest by the ``before`` tree's code), interleaved ``repeat`` times.
+
+    Interleaving puts each variant under the same background load; medians are reported.
+    """
+    size = file.stat().st_size
+    root = work / f"store-{backend}"
+    root.mkdir(exist_ok=True)
+    raw: list[float] = []
+    ingests: list[dict[str, Any]] = []
+    befores: list[dict[str, Any]] = []
+    for _ in range(repeat):
+        raw.append(raw_write(backend, root, s3, file))
+        ingests.append(run_child(Path(__file__), backend, root, file, s3))
+        if before is not None:
+            befores.append(run_child(before / "bench" / "archive.py", backend, root, file, s3))
+    raw_mbs = size / MiB / statistics.median(raw)
+    ingest_mbs = size / MiB / statistics.median(g["seconds"] for g in ingests)
+    growth = max(g["rss_peak"] - g["rss_before"] for g in ingests) / MiB
+    result: dict[str, Any] = {
         "backend": backend,
         "size_mib": size / MiB,
+        "runs": repeat,
         "raw_write_mib_s": round(raw_mbs, 1),
         "ingest_mib_s": round(ingest_mbs, 1),
         "ingest_over_raw": round(ingest_mbs / raw_mbs, 3),
         "rss_growth_mib": round(growth, 1),
         "goal_ratio_met": ingest_mbs / raw_mbs >= 0.70,
         "goal_rss_met": growth <= 64,
+        "each_run": [
+            {"raw_s": round(r, 3), "ingest_s": round(g["seconds"], 3)}
+            for r, g in zip(raw, ingests, strict=True)
+        ],
     }
+    if befores:
+        before_mbs = size / MiB / statistics.median(g["seconds"] for g in befores)
+        result["before"] = {
+            "tree": str(before),
+            "ingest_mib_s": round(before_mbs, 1),
+            "ingest_over_raw": round(before_mbs / raw_mbs, 3),
+            "each_run_s": [round(g["seconds"], 3) for g in befores],
+        }
+    return result
 
 
 def main() -> None:
@@ -183,6 +229,13 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--s3", action="store_true", help="also measure ministack S3")
     parser.add_argument("--s3-size-mib", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs (medians)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. `git archive main`): its ingest is measured in the same run",
+    )
+    parser.add_argument("--skip-filesystem", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="filesystem", help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
@@ -195,9 +248,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="govproj-bench-archive-"))
     results: list[dict[str, Any]] = []
     try:
-        big = work / "big.bin"
-        generate(big, args.size_mib * MiB)
-        results.append(measure("filesystem", big, work, None))
+        if not args.skip_filesystem:
+            big = work / "big.bin"
+            generate(big, args.size_mib * MiB)
+            results.append(
+                measure("filesystem", big, work, None, repeat=args.repeat, before=args.before)
+            )
         if args.s3:
             from libs.common.testing.s3server import S3Server
 
@@ -210,7 +266,9 @@ def main() -> None:
                     "secret_key": server.secret_key,
                     "region": server.region,
                 }
-                results.append(measure("s3", small, work, s3))
+                results.append(
+                    measure("s3", small, work, s3, repeat=args.repeat, before=args.before)
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for r in results:
@@ -219,6 +277,11 @@ def main() -> None:
             f"ingest (SM3+SHA-256+lock) {r['ingest_mib_s']} MiB/s  ratio {r['ingest_over_raw']:.2f}  "
             f"RSS growth {r['rss_growth_mib']} MiB"
         )
+        if "before" in r:
+            print(
+                f"{'':>10}  before ({r['before']['tree']}): ingest {r['before']['ingest_mib_s']} "
+                f"MiB/s  ratio {r['before']['ingest_over_raw']:.2f}"
+            )
     report = {
         "benchmark": "archive",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},

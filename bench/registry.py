@@ -160,35 +160,53 @@ async def api_submissions(
     }
 
 
+def decided_project(
+    code: str, unit: uuid.UUID, name: str, rnd: random.Random, created: datetime
+) -> tuple[Any, ...]:
+    """A ``registry.projects`` row in a random state and route, for ``_copy_projects(routed=True)``."""
+    amount = rnd.choice([30_000, 80_000, 300_000, 800_000, 2_500_000])
+    return (
+        uuid.uuid4(),
+        code,
+        unit,
+        name,
+        "[]",
+        "{}",
+        2026,
+        json.dumps({**FACTS, "amount": amount}),
+        amount,
+        rnd.choice(STATES),
+        rnd.choice(ROUTES),
+        1,
+        1,
+        "bench",
+        created,
+        created,
+    )
+
+
+def register_counties(running: Any, admin: dict[str, str], counties: list[str]) -> None:
+    """The bench counties under the city, through the registry; waits for its tenant tree."""
+    with running.client("registry") as registry:
+        for i, code in enumerate(counties):
+            r = registry.post(
+                "/v1/tenants",
+                headers=admin,
+                json={"code": code, "name": f"压测县{i}", "level": "county", "parent_code": CITY},
+            )
+            assert r.status_code in (201, 409), r.text
+    time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
+
+
 async def bulk_projects(dsn: str, counties: list[str], per_county: int) -> None:
     conn = await asyncpg.connect(dsn)
     rnd = random.Random(4)  # noqa: S311 - reproducible test data, not secrets
     now = datetime.now(UTC)
     for code in counties:
         unit = await _new_unit(conn, code, "汇总单位", now)
-        records = []
-        for k in range(per_county):
-            amount = rnd.choice([30_000, 80_000, 300_000, 800_000, 2_500_000])
-            records.append(
-                (
-                    uuid.uuid4(),
-                    code,
-                    unit,
-                    f"项目{code}-{k}",
-                    "[]",
-                    "{}",
-                    2026,
-                    json.dumps({**FACTS, "amount": amount}),
-                    amount,
-                    rnd.choice(STATES),
-                    rnd.choice(ROUTES),
-                    1,
-                    1,
-                    "bench",
-                    now,
-                    now,
-                )
-            )
+        records = [
+            decided_project(code, unit, f"项目{code}-{k}", rnd, now) for k in range(per_county)
+        ]
         await _copy_projects(conn, records, routed=True)
     await conn.execute("ANALYZE registry.projects")
     await conn.close()
@@ -247,20 +265,7 @@ def main() -> None:
         urls, running = bench.urls, bench.running
         admin = seed_demo_tenants(running)
         counties = [f"4451{50 + i}" for i in range(args.counties)]
-        with running.client("registry") as registry:
-            for i, code in enumerate(counties):
-                r = registry.post(
-                    "/v1/tenants",
-                    headers=admin,
-                    json={
-                        "code": code,
-                        "name": f"压测县{i}",
-                        "level": "county",
-                        "parent_code": CITY,
-                    },
-                )
-                assert r.status_code in (201, 409), r.text
-        time.sleep(6)  # the registry reloads its tenant tree (every 5 s at the latest)
+        register_counties(running, admin, counties)
 
         print(
             f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",

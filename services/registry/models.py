@@ -64,6 +64,8 @@ class Project(TenantMixin, Base):
         sa.Index("ix_projects_tenant_id_year", "tenant_id", "year"),
         # Cursor pagination walks (created_at, id) descending.
         sa.Index("ix_projects_created_at_id", "created_at", "id"),
+        # The list ordered by name walks (name, id).
+        sa.Index("ix_projects_name_id", "name", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
@@ -99,6 +101,29 @@ class Project(TenantMixin, Base):
     created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ProjectNameGram(Base):
+    """A two-character piece of a project's lower-cased name: the 名称包含 search's index.
+
+    Only the trigger of migration 0007 writes these rows, on every insert and
+    rename; the docstring there says why a table of equalities and not pg_trgm.
+    RLS as every tenant table; no index of its own on ``tenant_id`` (the
+    lookup's index carries it).
+    """
+
+    __tablename__ = "project_name_grams"
+    __table_args__ = (
+        sa.Index(
+            "ix_project_name_grams_gram_tenant_id_project_id", "gram", "tenant_id", "project_id"
+        ),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    gram: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(sa.String(6), nullable=False)
 
 
 class ProjectHistory(TenantMixin, Base):

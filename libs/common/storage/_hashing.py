@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterable
+import os
+from collections.abc import AsyncIterable, AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-__all__ = ["CHUNK_SIZE", "Digester", "Digests", "hash_stream"]
+__all__ = ["CHUNK_SIZE", "BackgroundDigester", "Digester", "Digests", "file_chunks", "hash_stream"]
 
 # 1 MiB: large enough that per-chunk overhead vanishes, small enough to keep memory flat.
 CHUNK_SIZE = 1024 * 1024
+
+# Hashing and file reads get threads of their own rather than the loop's default
+# executor: an S3 upload holds a default-executor thread while it waits for bytes, so
+# enough concurrent uploads would otherwise leave no thread to produce the bytes they
+# wait for. Work here never waits on other work. hashlib releases the GIL on large
+# updates, so these threads run beside the loop and the upload.
+_WORKERS = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="govproj-hash")
 
 
 class _Hash(Protocol):
@@ -75,19 +84,57 @@ class Digester:
         return Digests(size=self._size, sha256=self._sha256.hexdigest(), sm3=self._sm3.hexdigest())
 
 
+class BackgroundDigester:
+    """A :class:`Digester` fed from the event loop and run in a hashing thread.
+
+    Chunks are hashed one at a time, in order: :meth:`update` waits for the
+    previous chunk, then starts this one and returns, so the caller reads (or
+    uploads) the next chunk while this one is hashed. Chunks must not change
+    after they are handed over (``bytes`` never do).
+    """
+
+    def __init__(self) -> None:
+        self._digester = Digester()
+        self._pending: asyncio.Future[None] | None = None
+
+    async def update(self, chunk: bytes) -> None:
+        """Wait for the chunk before, then start hashing ``chunk``."""
+        if self._pending is not None:
+            await self._pending
+        loop = asyncio.get_running_loop()
+        self._pending = loop.run_in_executor(_WORKERS, self._digester.update, chunk)
+
+    async def digests(self) -> Digests:
+        """The digests of every chunk handed over, once the last one is hashed."""
+        if self._pending is not None:
+            await self._pending
+            self._pending = None
+        return self._digester.digests()
+
+
+async def file_chunks(file: BinaryIO, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    """``file`` as an async iterable of ``chunk_size`` reads, each in a storage worker thread."""
+    loop = asyncio.get_running_loop()
+    while chunk := await loop.run_in_executor(_WORKERS, file.read, chunk_size):
+        yield chunk
+
+
 async def hash_stream(
     stream: AsyncIterable[bytes] | BinaryIO, *, chunk_size: int = CHUNK_SIZE
 ) -> Digests:
     """Compute size, SHA-256 and SM3 of ``stream`` in one pass, in constant memory.
 
     A binary file object is read in a worker thread, ``chunk_size`` bytes at a
-    time; an async iterable is consumed as it comes.
+    time; an async iterable is consumed as it comes, each chunk hashed in a
+    hashing thread while the next one arrives.
     """
-    digester = Digester()
     if isinstance(stream, AsyncIterable):
+        # Off the loop, and overlapped with fetching the next chunk.
+        background = BackgroundDigester()
         async for chunk in stream:
-            digester.update(chunk)
-        return digester.digests()
+            await background.update(chunk)
+        return await background.digests()
+    digester = Digester()
 
     def _consume() -> None:
         while chunk := stream.read(chunk_size):

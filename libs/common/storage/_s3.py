@@ -1,10 +1,15 @@
 """Production: S3 (MinIO in our deployments) through the ``minio`` SDK.
 
 The SDK blocks, so every call runs in a worker thread. Uploads of unknown
-length go through ``put_object(length=-1, part_size=...)``: one PUT up to
-``part_size``, multipart above it. The SDK pulls the bytes through
-:class:`_HashingReader`, which hashes each piece as it passes, so the digests
-cost no second read and memory stays within a couple of parts.
+length are one PUT below ``part_size`` and multipart from it, driven here
+rather than by ``put_object``: part N uploads in a worker thread while the
+event loop reads part N+1 and a hashing thread digests it (SM3 and SHA-256),
+so reading, hashing and uploading overlap instead of taking turns
+(``put_object`` reads and uploads in turn, and its parallel mode leaks its
+threads when the source fails). The digests cost no second read and memory
+stays within about two parts. The part calls are the SDK's own
+(``_create_multipart_upload``, ``_upload_part``, ...), used as ``put_object`` uses
+them; the storage tests cover them against a real S3 server.
 
 Servers drop object lock headers on multipart uploads, so retention is always
 set after the upload and read back (:meth:`S3Store.set_retention`).
@@ -13,19 +18,22 @@ set after the upload and read back (:meth:`S3Store.set_retention`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, BinaryIO, NoReturn, cast
+from typing import Any, NoReturn, cast
 
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, ENABLED, GOVERNANCE
+from minio.datatypes import Part
 from minio.error import S3Error
+from minio.helpers import genheaders
 from minio.retention import Retention as MinioRetention
 from minio.versioningconfig import VersioningConfig
 
 from ._errors import InvalidRange, ObjectNotFound, RetentionViolation, StorageError
-from ._hashing import CHUNK_SIZE, Digester
+from ._hashing import CHUNK_SIZE, BackgroundDigester, file_chunks
 from ._model import (
     ObjectInfo,
     ObjectStore,
@@ -43,62 +51,41 @@ __all__ = ["S3Store"]
 
 # S3's smallest part; 10,000 parts of it still carry objects up to ~48 GiB.
 MIN_PART_SIZE = 5 * 1024 * 1024
+_MAX_PARTS = 10_000
 _NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NoSuchVersion", "NoSuchObjectLockConfiguration"}
 _DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
-class _HashingReader:
-    """A blocking ``read(n)`` over an async iterable or a file, hashing what it hands out.
+async def _parts(
+    source: Source, digester: BackgroundDigester, *, part_size: int, chunk_size: int
+) -> AsyncGenerator[bytes, None]:
+    """``source`` cut into parts of exactly ``part_size`` bytes (the last one shorter, never empty).
 
-    Called from the SDK's worker thread; an async iterable is advanced on the
-    event loop that awaits that thread.
+    Each chunk goes to the hashing thread as it arrives, so a part is hashed
+    while it is read and while the part before it uploads. A part is copied
+    once, when it is joined; the pieces are views of the chunks.
     """
-
-    def __init__(self, source: Source, loop: asyncio.AbstractEventLoop, digester: Digester) -> None:
-        self._digester = digester
-        self._loop = loop
-        self._file: BinaryIO | None = None
-        self._iter: AsyncIterator[bytes] | None = None
-        if isinstance(source, AsyncIterable):
-            self._iter = aiter(source)
-        else:
-            self._file = source
-        self._pending = b""
-        self._offset = 0
-        self._eof = False
-
-    def _next_chunk(self) -> bytes:
-        assert self._iter is not None
-        future = asyncio.run_coroutine_threadsafe(self._anext(self._iter), self._loop)
-        return future.result()
-
-    @staticmethod
-    async def _anext(iterator: AsyncIterator[bytes]) -> bytes:
-        return await anext(iterator, b"")
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes (exactly ``size`` unless the source ends)."""
-        if self._file is not None:
-            data = self._file.read(size)
-            self._digester.update(data)
-            return data
-        pieces: list[bytes] = []
-        wanted = size if size >= 0 else 1 << 62
-        while wanted > 0 and not self._eof:
-            if self._offset >= len(self._pending):
-                self._pending = self._next_chunk()
-                self._offset = 0
-                if not self._pending:
-                    self._eof = True
-                    break
-            piece = self._pending[self._offset : self._offset + wanted]
-            self._offset += len(piece)
-            wanted -= len(piece)
-            pieces.append(piece)
-        # A single piece is returned as is: no copy of a part-sized buffer.
-        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        self._digester.update(data)
-        return data
+    chunks = source if isinstance(source, AsyncIterable) else file_chunks(source, chunk_size)
+    pending: list[memoryview] = []
+    size = 0
+    async for chunk in chunks:
+        if not chunk:
+            continue
+        await digester.update(chunk)
+        view = memoryview(chunk)
+        while size + len(view) >= part_size:
+            take = part_size - size
+            pending.append(view[:take])
+            view = view[take:]
+            joined = b"".join(pending)
+            pending, size = [], 0
+            yield joined
+            del joined  # the upload holds it now, and frees it when done
+        if view:
+            pending.append(view)
+            size += len(view)
+    if pending:
+        yield b"".join(pending)
 
 
 def _parse_http_date(value: str | None) -> datetime:
@@ -186,40 +173,90 @@ class S3Store(ObjectStore):
     async def _put(
         self, bucket: str, key: str, stream: Source, content_type: str, metadata: dict[str, str]
     ) -> StoredObject:
-        """Stream into a new version, multipart above ``part_size``."""
-        digester = Digester()
-        reader = _HashingReader(stream, asyncio.get_running_loop(), digester)
-
-        def _upload() -> Any:
-            try:
-                return self.client.put_object(
-                    bucket,
-                    key,
-                    cast(BinaryIO, reader),
-                    length=-1,
-                    content_type=content_type,
-                    metadata=cast(Any, metadata) or None,
-                    part_size=self.part_size,
-                    # One part in flight: memory stays at about two parts.
-                    num_parallel_uploads=1,
+        """Stream into a new version: one PUT below ``part_size``, multipart from it."""
+        digester = BackgroundDigester()
+        parts = _parts(stream, digester, part_size=self.part_size, chunk_size=self.chunk_size)
+        headers = genheaders(cast(Any, metadata) or None, None, None, None, False)
+        headers["Content-Type"] = content_type
+        try:
+            first = await anext(parts, b"")
+            if len(first) < self.part_size:  # the source ended within one part
+                result = await asyncio.to_thread(
+                    self.client._put_object, bucket, key, first, headers
                 )
-            except S3Error as exc:
-                self._raise(exc, bucket, key)
-
-        result = await asyncio.to_thread(_upload)
-        if not result.version_id:
+                version_id, etag = result.version_id, result.etag
+            else:
+                uploading = self._multipart(bucket, key, first, parts, headers)
+                del first  # the upload frees each part once it is sent
+                version_id, etag = await uploading
+        except S3Error as exc:
+            self._raise(exc, bucket, key)
+        finally:
+            await parts.aclose()  # on a failure, the source is closed now, not when collected
+        if not version_id:
             raise StorageError(f"bucket {bucket!r} returned no version id: is versioning on?")
-        digests = digester.digests()
+        digests = await digester.digests()
         return StoredObject(
             bucket=bucket,
             key=key,
-            version_id=result.version_id,
+            version_id=version_id,
             size=digests.size,
             sha256=digests.sha256,
             sm3=digests.sm3,
             content_type=content_type,
-            etag=result.etag,
+            etag=etag or "",
         )
+
+    async def _multipart(
+        self,
+        bucket: str,
+        key: str,
+        first: bytes,
+        parts: AsyncIterator[bytes],
+        headers: dict[str, Any],
+    ) -> tuple[str | None, str | None]:
+        """Upload part N in a worker thread while part N+1 is read and hashed; version id, ETag.
+
+        Memory holds the part in flight and the one being read: about two
+        parts, whatever the object's size. Any failure (the source's too)
+        aborts the upload, once the part in flight has settled, and re-raises.
+        """
+        client = self.client
+        upload_id: str = await asyncio.to_thread(
+            client._create_multipart_upload, bucket, key, dict(headers)
+        )
+        done: list[Part] = []
+        in_flight: asyncio.Future[str] | None = None
+        try:
+            part: bytes | None = first
+            del first
+            while part is not None:
+                number = len(done) + 1
+                if number > _MAX_PARTS:
+                    raise StorageError(
+                        f"{bucket}/{key}: more than {_MAX_PARTS} parts of {self.part_size} bytes"
+                    )
+                in_flight = asyncio.ensure_future(
+                    asyncio.to_thread(
+                        client._upload_part, bucket, key, part, None, upload_id, number
+                    )
+                )
+                part = None  # the upload holds it; it is freed when that ends
+                part = await anext(parts, None)
+                done.append(Part(number, await in_flight))
+                in_flight = None
+            completed = await asyncio.to_thread(
+                client._complete_multipart_upload, bucket, key, upload_id, done
+            )
+        except BaseException:
+            if in_flight is not None:
+                # Cancelled while waiting for it, the part may be cancelled too: go on to abort.
+                with contextlib.suppress(BaseException):
+                    await in_flight
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(client._abort_multipart_upload, bucket, key, upload_id)
+            raise
+        return completed.version_id, completed.etag
 
     async def _get(
         self, bucket: str, key: str, version_id: str | None, byte_range: tuple[int, int] | None

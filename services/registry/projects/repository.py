@@ -18,6 +18,7 @@ from services.registry.models import (
     DemandItem,
     Project,
     ProjectHistory,
+    ProjectNameGram,
     ProjectSystem,
     System,
 )
@@ -129,8 +130,35 @@ DEFAULT_SORT = "-created"
 _BAD_SORT = "排序方式无效：可按创建时间、名称、金额或年度排序"
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+# Below this many hits among what the reader sees, a bigram is rare enough to fetch
+# the candidates by it; at or above, matches are dense and walking the list's own
+# order finds a page of them after reading a few hundred rows.
+_RARE_BIGRAM = 500
+_RAREST_BIGRAM = sa.text(
+    "SELECT g.gram, (SELECT count(*) FROM (SELECT 1 FROM registry.project_name_grams AS n "
+    "WHERE n.gram = g.gram LIMIT :cap) AS hits) AS hits "
+    "FROM unnest(registry.name_bigrams(:q)) AS g(gram) ORDER BY hits LIMIT 1"
+)
+
+
+async def name_contains(session: AsyncSession, q: str) -> list[sa.ColumnElement[bool]]:
+    """Names holding ``q`` in any case: a substring, as Chinese has no word boundaries.
+
+    ``strpos(lower(name), lower(q))`` is what ``ILIKE '%q%'`` computes, without
+    wildcards to escape, and PostgreSQL estimates it as common, so it walks the
+    list's order for dense matches. For a rare query the candidates come from
+    the bigram index of migration 0007 instead: its rarest bigram, found with
+    one bounded count (an ``=`` lookup, which row-level security lets an index
+    answer; a pattern match it does not).
+    """
+    holds = sa.func.strpos(sa.func.lower(Project.name), sa.func.lower(q)) > 0
+    if len(q) < 2:
+        return [holds]
+    rarest = (await session.execute(_RAREST_BIGRAM, {"q": q, "cap": _RARE_BIGRAM})).first()
+    if rarest is None or rarest.hits >= _RARE_BIGRAM:
+        return [holds]
+    candidates = sa.select(ProjectNameGram.project_id).where(ProjectNameGram.gram == rarest.gram)
+    return [Project.id.in_(candidates), holds]
 
 
 async def list_(
@@ -167,8 +195,7 @@ async def list_(
     if amount_max is not None:
         stmt = stmt.where(Project.amount <= amount_max)
     if q:
-        # Chinese names have no word boundaries: substring match, not word search.
-        stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
+        stmt = stmt.where(*await name_contains(session, q))
     stmt = keyset(stmt, ordered_by, Project.id, sort=sort, kind=kind, cursor=cursor, limit=limit)
     rows = list((await session.scalars(stmt)).all())
     more = len(rows) > limit
