@@ -172,19 +172,12 @@ async def mark_item(
         return item
     item.state = wanted
     await session.flush()
-    await emit(
+    await publisher.announce(
         session,
+        "plan",
+        "demand_excluded" if excluded else "demand_restored",
         tenant=tenant,
-        service="registry",
-        aggregate="plan",
-        event="demand_excluded" if excluded else "demand_restored",
-        data={
-            "tenant": tenant,
-            "plan_id": str(plan.id),
-            "year": year,
-            "item_id": str(item.id),
-            "name": item.name,
-        },
+        data={"plan_id": str(plan.id), "year": year, "item_id": str(item.id), "name": item.name},
         actor=actor,
     )
     return item
