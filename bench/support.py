@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,14 +63,25 @@ class DurablePlatform:
 
 @contextmanager
 def durable_platform(
-    name: str, *, services: tuple[str, ...] = SERVICES
+    name: str,
+    *,
+    services: tuple[str, ...] = SERVICES,
+    statement_stats: bool = False,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[DurablePlatform]:
     """Durable PostgreSQL and JetStream in a fresh temp folder, ``services`` migrated and started.
 
-    Both servers are stopped when the block ends, however it ends.
+    ``statement_stats`` loads ``pg_stat_statements`` (a restart of the fresh
+    server) so a bench can count the statements a request costs; ``extra_env``
+    is given to every service process. Both servers are stopped when the block
+    ends, however it ends.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
     pg = PostgresProcess(tmp / "pg", free_port(), durable=True).start()
+    if statement_stats:
+        asyncio.run(_preload_statement_stats(pg.admin_url))
+        pg.stop()
+        pg.start()
     conf = tmp / "nats.conf"
     conf.write_text("jetstream {\n  sync_interval: always\n}\n")
     nats_server = NatsProcess(tmp / "nats", free_port(), extra_args=("-c", str(conf))).start()
@@ -85,11 +96,18 @@ def durable_platform(
             relay_url=urls.relay,
             nats_url=nats_server.url,
             services=services,
+            extra_env=extra_env,
         ) as running:
             yield DurablePlatform(urls=urls, nats_url=nats_server.url, running=running)
     finally:
         nats_server.stop()
         pg.stop()
+
+
+async def _preload_statement_stats(admin_url: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+    await conn.close()
 
 
 def seed_demo_tenants(running: RunningPlatform) -> dict[str, str]:
