@@ -362,6 +362,110 @@ def registry_processes(running: RunningPlatform, processes: int) -> Iterator[Non
         running.start_service("registry")
 
 
+# Where a profiled sample's time goes: the innermost frame of one of these, in this order.
+_LAYERS = (
+    ("token verification (jwt, cryptography)", ("(jwt/", "(cryptography/")),
+    ("OpenTelemetry", ("(opentelemetry/",)),
+    ("asyncpg", ("(asyncpg/",)),
+    ("SQLAlchemy", ("(sqlalchemy/",)),
+    ("pydantic", ("(pydantic/", "(pydantic_core/")),
+    ("FastAPI, Starlette", ("(fastapi/", "(starlette/", "(anyio/")),
+    ("uvicorn, HTTP parsing", ("(uvicorn/", "(httptools/", "(h11/")),
+    ("logging, json", ("(logging/", "(json/")),
+    ("our code (libs, services)", ("(libs/", "(services/")),
+    ("thread pool", ("(concurrent/futures/",)),
+    ("the event loop (uvloop's C code: sockets, scheduling)", ("(asyncio/", "(uvloop/")),
+)
+
+
+def profile_layers(raw: Path) -> dict[str, float]:
+    """Shares of the samples of a ``py-spy record -f raw`` file, by layer of the innermost frame."""
+    counts: dict[str, int] = {}
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        frames = stack.split(";")
+        layer = "other"
+        for frame in reversed(frames):
+            hit = next((name for name, marks in _LAYERS if any(m in frame for m in marks)), None)
+            if hit is not None:
+                layer = hit
+                break
+        counts[layer] = counts.get(layer, 0) + int(n)
+    total = sum(counts.values()) or 1
+    return {k: v / total for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+
+
+def profiled(
+    pid: int, out: Path, seconds: float, load: Callable[[], Awaitable[Any]]
+) -> dict[str, Any]:
+    """Run ``load`` while py-spy samples ``pid``; the samples' layers (see :data:`_LAYERS`)."""
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(1)  # attached before the load starts
+    result = asyncio.run(load())
+    _, err = spy.communicate(timeout=60)
+    if spy.returncode != 0 or not out.exists():
+        return {"error": err.decode(errors="replace")[-500:], "load": result}
+    return {"layers": profile_layers(out), "samples_file": str(out), "load": result}
+
+
+def profile_registry(
+    running: RunningPlatform,
+    folder: Path,
+    seconds: float,
+    *,
+    project_id: str,
+    officer: str,
+    unit: str,
+) -> dict[str, Any]:
+    """py-spy on the registry under one client's GET loop, then create + submit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pid = running.procs["registry"].pid
+    headers = {"Authorization": f"Bearer {officer}"}
+    reg = running.urls["registry"]
+    out: dict[str, Any] = {}
+    out["get"] = profiled(
+        pid,
+        folder / "get.txt",
+        seconds,
+        lambda: http_loop(
+            reg, lambda h: h.get(f"/v1/projects/{project_id}", headers=headers), 1, seconds - 1
+        ),
+    )
+    out["create_submit"] = profiled(
+        pid,
+        folder / "create_submit.txt",
+        seconds,
+        lambda: create_and_submit(reg, officer, unit, 1, seconds - 1),
+    )
+    for kind, found in out.items():
+        print(
+            f"      {kind}: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in found.get("layers", {}).items())
+            or found.get("error", ""),
+            flush=True,
+        )
+    return out
+
+
 def restart_registry(running: RunningPlatform, **env: str) -> None:
     """Restart the registry with ``env`` over the platform's (empty: as it was)."""
     running.stop_service("registry")
@@ -479,9 +583,16 @@ def main() -> None:
         default=0,
         help="also run the registry API as this many uvicorn workers (0: skip)",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="also sample the registry with py-spy under load; its raw stacks go here",
+    )
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "http.json"))
     args = parser.parse_args()
     clients_list = [int(c) for c in args.clients.split(",")]
+    load_at_start = os.getloadavg()
 
     with durable_platform("http", services=("registry", "approval"), statement_stats=True) as bench:
         urls, running = bench.urls, bench.running
@@ -547,6 +658,11 @@ def main() -> None:
                     **common,
                 )
 
+        profile: dict[str, Any] = {}
+        if args.profile is not None:
+            print("py-spy on the registry, one client", flush=True)
+            profile = profile_registry(running, args.profile, max(args.seconds, 10), **common)
+
         print("round trips (statements of the application role per request)", flush=True)
         trips = asyncio.run(
             round_trips(counter, running, bureau=bureau, samples=args.samples, **common)
@@ -575,7 +691,12 @@ def main() -> None:
     }
     goal_ratio = ratios[last]["get_vs_raw_read"]
     results = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            # Other work on the machine moves every figure: the load at start and end.
+            "load_average": [load_at_start, os.getloadavg()],
+        },
         "params": vars(args),
         "layers": layers,
         "ratios": ratios,
@@ -583,6 +704,7 @@ def main() -> None:
         "otel": otel_cost,
         "api_processes": processes,
         "round_trips": trips,
+        "profile": profile,
         "goals": {
             f"get_ge_30pct_of_raw_read_at_{last}_clients": goal_ratio >= 0.30,
             "get_server_p50_le_2ms": server_ms <= 2.0,
