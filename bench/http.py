@@ -91,6 +91,44 @@ def _summary(latencies: list[float], done: int, errors: int, elapsed: float) -> 
     }
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's worker processes), from /proc."""
+    found = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in children.read_text().split():
+                found += process_tree(int(child))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used (/proc/PID/stat, utime + stime)."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def on_server(
+    pids: list[int], run: Callable[[], dict[str, Any]], *, per: str = ""
+) -> dict[str, Any]:
+    """``run()``'s result with the server's CPU per request (``server_cpu_ms``).
+
+    CPU time is what a request costs the service whatever else shares the
+    cores; the rates and latencies move with the machine's load, this much less.
+    """
+    tree = [p for pid in pids for p in process_tree(pid)]
+    before = cpu_seconds(tree)
+    result = run()
+    used = cpu_seconds(tree) - before
+    counted = result[per] if per else result
+    n = counted["requests"] + counted.get("errors", 0)
+    result["server_cpu_ms"] = 1000 * used / n if n else None
+    return result
+
+
 async def http_loop(
     url: str, call: Call, clients: int, seconds: float, *, ok: int = 200
 ) -> dict[str, Any]:
@@ -281,8 +319,8 @@ async def round_trips(
 
 
 @contextlib.contextmanager
-def bare_app(env: dict[str, str]) -> Iterator[str]:
-    """bench/bare_app.py under uvicorn, one process like each service; its URL."""
+def bare_app(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """bench/bare_app.py under uvicorn, one process like each service; its URL and pid."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -302,14 +340,14 @@ def bare_app(env: dict[str, str]) -> Iterator[str]:
     )
     try:
         wait_for_port(port, timeout=ready_timeout())
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(15)
 
 
 @contextlib.contextmanager
-def registry_processes(running: RunningPlatform, processes: int) -> Iterator[None]:
+def registry_processes(running: RunningPlatform, processes: int) -> Iterator[list[int]]:
     """The registry's API as ``processes`` uvicorn workers and its relay/consumer apart."""
     port = urlsplit(running.urls["registry"]).port
     running.stop_service("registry")
@@ -351,7 +389,7 @@ def registry_processes(running: RunningPlatform, processes: int) -> Iterator[Non
                     break
             time.sleep(0.2)
         time.sleep(2)  # every worker process up, not only the first
-        yield
+        yield [api.pid, worker.pid]
     finally:
         for proc in (api, worker):
             proc.terminate()
@@ -359,7 +397,7 @@ def registry_processes(running: RunningPlatform, processes: int) -> Iterator[Non
                 proc.wait(15)
             if proc.poll() is None:
                 proc.kill()
-        running.start_service("registry")
+    running.start_service("registry")  # as it was, unless the bench is ending on an error
 
 
 # Where a profiled sample's time goes: the innermost frame of one of these, in this order.
@@ -478,10 +516,12 @@ def restart_registry(running: RunningPlatform, **env: str) -> None:
         running.env.update(saved)
 
 
-def _line(label: str, r: dict[str, Any]) -> str:
+def _line(label: str, r: dict[str, Any], cpu: float | None = None) -> str:
+    cpu = r.get("server_cpu_ms") if cpu is None else cpu
     return (
         f"      {label:<34} {r['per_s']:>8,.0f}/s  p50 {r['p50_ms']:6.2f} ms  "
         f"p95 {r['p95_ms']:6.2f} ms  errors {r['errors']}"
+        + (f"  server CPU {cpu:5.2f} ms" if cpu is not None else "")
     )
 
 
@@ -489,7 +529,7 @@ def measure_layers(
     running: RunningPlatform,
     urls: Any,
     *,
-    bare: str,
+    bare: tuple[str, int],
     project_id: str,
     officer: str,
     bureau: str,
@@ -503,15 +543,21 @@ def measure_layers(
     out: dict[str, Any] = {}
     print(f"  {clients} client(s):", flush=True)
 
+    pids = {bare[0]: bare[1]} | {
+        running.urls[s]: running.procs[s].pid for s in ("registry", "approval")
+    }
+
     def http(label: str, key: str, url: str, call: Call) -> None:
-        out[key] = asyncio.run(http_loop(url, call, clients, seconds))
+        out[key] = on_server(
+            [pids[url]], lambda: asyncio.run(http_loop(url, call, clients, seconds))
+        )
         print(_line(label, out[key]), flush=True)
 
-    http("(a) bare FastAPI route", "bare", bare, lambda h: h.get("/bare"))
+    http("(a) bare FastAPI route", "bare", bare[0], lambda h: h.get("/bare"))
     http(
         "(b) + token verification",
         "bare_auth",
-        bare,
+        bare[0],
         lambda h: h.get("/auth", headers=officer_h),
     )
     out["raw_read"] = asyncio.run(raw_read(asyncpg_dsn(urls.app), project_id, clients, seconds))
@@ -528,9 +574,13 @@ def measure_layers(
         appr,
         lambda h: h.post("/v1/policy/evaluate", json={"facts": FACTS}, headers=bureau_h),
     )
-    out["create_submit"] = cs = asyncio.run(create_and_submit(reg, officer, unit, clients, seconds))
+    out["create_submit"] = cs = on_server(
+        [pids[reg]],
+        lambda: asyncio.run(create_and_submit(reg, officer, unit, clients, seconds)),
+        per="create",
+    )
     print(_line("(e) POST /v1/projects", cs["create"]), flush=True)
-    print(_line("(e) POST .../submit", cs["submit"]), flush=True)
+    print(_line("(e) POST .../submit (CPU: the pair)", cs["submit"], cs["server_cpu_ms"]))
     if cs["errors"]:
         print(f"      create/submit errors: {cs['errors']} ({cs['first_error']})", flush=True)
     return out
@@ -545,26 +595,35 @@ def registry_only(
     clients_list: list[int],
     seconds: float,
     writes: bool,
+    pids: list[int] | None = None,
 ) -> dict[str, Any]:
     """(d), and (e) when ``writes``, at each client count: for the variants of the registry."""
     officer_h = {"Authorization": f"Bearer {officer}"}
     reg = running.urls["registry"]
     out: dict[str, Any] = {}
+    server = pids or [running.procs["registry"].pid]
     for clients in clients_list:
-        get = asyncio.run(
-            http_loop(
-                reg,
-                lambda h: h.get(f"/v1/projects/{project_id}", headers=officer_h),
-                clients,
-                seconds,
-            )
+        get = on_server(
+            server,
+            lambda n=clients: asyncio.run(
+                http_loop(
+                    reg,
+                    lambda h: h.get(f"/v1/projects/{project_id}", headers=officer_h),
+                    n,
+                    seconds,
+                )
+            ),
         )
         print(_line(f"(d) GET, {clients} client(s)", get), flush=True)
         row: dict[str, Any] = {"get_project": get}
         if writes:
-            cs = asyncio.run(create_and_submit(reg, officer, unit, clients, seconds))
+            cs = on_server(
+                server,
+                lambda n=clients: asyncio.run(create_and_submit(reg, officer, unit, n, seconds)),
+                per="create",
+            )
             print(_line(f"(e) create, {clients} client(s)", cs["create"]), flush=True)
-            print(_line(f"(e) submit, {clients} client(s)", cs["submit"]), flush=True)
+            print(_line(f"(e) submit, {clients} client(s)", cs["submit"], cs["server_cpu_ms"]))
             row["create_submit"] = cs
         out[str(clients)] = row
     return out
@@ -649,9 +708,10 @@ def main() -> None:
         if args.api_processes > 1:
             n = args.api_processes
             print(f"registry API in {n} uvicorn processes + one worker process", flush=True)
-            with registry_processes(running, n):
+            with registry_processes(running, n) as pids:
                 processes[str(n)] = registry_only(
                     running,
+                    pids=pids,
                     clients_list=clients_list,
                     seconds=args.seconds,
                     writes=True,
