@@ -111,19 +111,23 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def settle(pids: list[int], *, longest: float = 30.0) -> None:
+def settle(pids: list[int], *, longest: float = 30.0) -> float:
     """Wait until the processes are quiet (< 5 % of a core over a second), ``longest`` at most.
 
     A service applies the events the last phase caused (approval's decisions
     reach the registry) for a while after it: measuring then would charge that
-    work to the next phase's requests.
+    work to the next phase's requests. Returns the CPU seconds per second the
+    processes use when idle (relay polling, consumer fetches, timers).
     """
     deadline = time.monotonic() + longest
+    idle = 0.0
     while time.monotonic() < deadline:
         before = cpu_seconds(pids)
         time.sleep(1.0)
-        if cpu_seconds(pids) - before < 0.05:
-            return
+        idle = cpu_seconds(pids) - before
+        if idle < 0.05:
+            break
+    return idle
 
 
 def on_server(
@@ -135,10 +139,11 @@ def on_server(
     cores; the rates and latencies move with the machine's load, this much less.
     """
     tree = [p for pid in pids for p in process_tree(pid)]
-    settle(tree)
-    before = cpu_seconds(tree)
+    idle = settle(tree)
+    before, start = cpu_seconds(tree), time.monotonic()
     result = run()
-    used = cpu_seconds(tree) - before
+    # Less what the processes spend idle anyway, which few requests would each carry much of.
+    used = max(0.0, cpu_seconds(tree) - before - idle * (time.monotonic() - start))
     counted = result[per] if per else result
     n = counted["requests"] + counted.get("errors", 0)
     result["server_cpu_ms"] = 1000 * used / n if n else None
