@@ -424,7 +424,8 @@ def registry_processes(running: RunningPlatform, processes: int) -> Iterator[lis
 # Where a profiled sample's time goes: the innermost frame of one of these, in this order.
 _LAYERS = (
     ("token verification (jwt, cryptography)", ("(jwt/", "(cryptography/")),
-    ("OpenTelemetry", ("(opentelemetry/",)),
+    # py-spy shortens OTel's paths (a namespace package) to trace/…, sqlalchemy/engine.py.
+    ("OpenTelemetry", ("(opentelemetry/", "(trace/", "(sqlalchemy/engine.py")),
     ("asyncpg", ("(asyncpg/",)),
     ("SQLAlchemy", ("(sqlalchemy/",)),
     ("pydantic", ("(pydantic/", "(pydantic_core/")),
