@@ -66,7 +66,7 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+from bench.support import durable_platform, rate_and_latency, seed_demo_tenants  # noqa: E402
 from libs.common.testing.infra import free_port, wait_for_port  # noqa: E402
 from libs.common.testing.platform import RunningPlatform, ready_timeout  # noqa: E402
 
@@ -78,17 +78,6 @@ FACTS = {
     "software_amount": 800_000,
 }
 Call = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
-
-
-def _summary(latencies: list[float], done: int, errors: int, elapsed: float) -> dict[str, Any]:
-    latencies.sort()
-    return {
-        "per_s": done / elapsed,
-        "requests": done,
-        "errors": errors,
-        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
-        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else None,
-    }
 
 
 def process_tree(pid: int) -> list[int]:
@@ -173,7 +162,7 @@ async def http_loop(
 
     start = time.monotonic()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return _summary(latencies, done, errors, time.monotonic() - start)
+    return rate_and_latency(latencies, done, errors, time.monotonic() - start)
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -207,7 +196,7 @@ async def raw_read(dsn: str, project_id: str, clients: int, seconds: float) -> d
 
     start = time.monotonic()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return _summary(latencies, done, 0, time.monotonic() - start)
+    return rate_and_latency(latencies, done, 0, time.monotonic() - start)
 
 
 async def create_and_submit(
@@ -246,8 +235,8 @@ async def create_and_submit(
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.monotonic() - start
     return {
-        "create": _summary(create, len(create), 0, elapsed),
-        "submit": _summary(submit, len(submit), 0, elapsed),
+        "create": rate_and_latency(create, len(create), 0, elapsed),
+        "submit": rate_and_latency(submit, len(submit), 0, elapsed),
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
     }

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -25,7 +26,27 @@ from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
 from libs.common.testing.platform import RunningPlatform, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
-__all__ = ["DurablePlatform", "durable_platform", "raw_commits", "seed_demo_tenants"]
+__all__ = [
+    "DurablePlatform",
+    "durable_platform",
+    "rate_and_latency",
+    "raw_commits",
+    "seed_demo_tenants",
+]
+
+
+def rate_and_latency(
+    latencies: list[float], done: int, errors: int, elapsed: float, *, counted: str = "requests"
+) -> dict[str, Any]:
+    """Requests/s and p50/p95 in ms of one measured loop (``done`` is stored as ``counted``)."""
+    latencies.sort()
+    return {
+        "per_s": done / elapsed,
+        counted: done,
+        "errors": errors,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
+        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else None,
+    }
 
 
 async def raw_commits(dsn: str, writers: int, seconds: float, *, doc: str) -> float:
