@@ -33,7 +33,7 @@ class VerifiedToken:
 class TokenCache:
     """A bounded LRU of verified tokens; an entry is gone once its ``exp`` has passed."""
 
-    def __init__(self, size: int = 10_000, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, size: int = 4096, *, clock: Callable[[], float] = time.time) -> None:
         if size < 0:
             raise ValueError("size must not be negative")
         self.size = size

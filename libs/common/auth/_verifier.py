@@ -69,7 +69,7 @@ class TokenVerifier:
         audience: str,
         algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
         leeway_seconds: float = 30,
-        cache_size: int = 10_000,
+        cache_size: int = 4096,
     ) -> None:
         allowed = frozenset(algorithms)
         if not allowed:
