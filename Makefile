@@ -30,3 +30,4 @@ bench: setup
 	.venv/bin/python bench/budget.py
 	.venv/bin/python bench/archive.py
 	.venv/bin/python bench/portal.py
+	.venv/bin/python bench/http.py

@@ -150,14 +150,7 @@ async def api_submissions(
     start = time.monotonic()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.monotonic() - start
-    latencies.sort()
-    return {
-        "per_s": done / elapsed,
-        "submitted": done,
-        "errors": errors,
-        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
-        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else None,
-    }
+    return support.rate_and_latency(latencies, done, errors, elapsed, counted="submitted")
 
 
 def decided_project(

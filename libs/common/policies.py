@@ -49,7 +49,8 @@ async def install_policies_on_startup(app: FastAPI) -> None:
     install_policies(app, app.state.settings)
 
 
-def get_policies(request: Request) -> PolicyRegistry:
+# async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def get_policies(request: Request) -> PolicyRegistry:
     """The app's packs (:func:`install_policies`)."""
     registry = getattr(request.app.state, "policies", None)
     if not isinstance(registry, PolicyRegistry):

@@ -226,7 +226,9 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, json_logs=settings.log_json)
-        configure_tracing(spec.name, settings.otel_exporter_endpoint)
+        configure_tracing(
+            spec.name, settings.otel_exporter_endpoint, sample_ratio=settings.otel_sample_ratio
+        )
         configure_header_encoding(settings.events_header_encoding)
         if check_schema and not await asyncio.to_thread(
             is_up_to_date, spec.name, settings.database_url

@@ -79,6 +79,9 @@ class CommonSettings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     otel_exporter_endpoint: str | None = None
+    # The share of requests traced (0..1, parent-based: a traced caller's trace goes on).
+    # Unset: OpenTelemetry's own OTEL_TRACES_SAMPLER / _ARG, whose default traces all.
+    otel_sample_ratio: float | None = Field(default=None, ge=0, le=1)
     log_json: bool = True
     # The packs shipped with the code (repository root /policies); a ConfigMap in production.
     policies_dir: Path = Path(__file__).resolve().parents[2] / "policies"

@@ -12,8 +12,15 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-__all__ = ["JsonLogFormatter", "configure_logging", "configure_tracing", "instrument_app"]
+__all__ = [
+    "JsonLogFormatter",
+    "configure_logging",
+    "configure_tracing",
+    "instrument_app",
+    "tracer_provider",
+]
 
 _configured = False
 
@@ -58,18 +65,36 @@ def configure_logging(service: str, *, json_logs: bool = True, level: int = logg
     root.setLevel(level)
 
 
-def configure_tracing(service: str, otlp_endpoint: str | None) -> None:
-    """Install a tracer provider once per process; export over OTLP when an endpoint is set."""
+def configure_tracing(
+    service: str, otlp_endpoint: str | None, *, sample_ratio: float | None = None
+) -> None:
+    """Install :func:`tracer_provider` once per process."""
     global _configured
     if _configured:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": f"govproj-{service}"}))
+    trace.set_tracer_provider(tracer_provider(service, otlp_endpoint, sample_ratio=sample_ratio))
+    _configured = True
+
+
+def tracer_provider(
+    service: str, otlp_endpoint: str | None, *, sample_ratio: float | None = None
+) -> TracerProvider:
+    """The service's tracer provider; it exports over OTLP when an endpoint is set.
+
+    ``sample_ratio`` (``GOVPROJ_OTEL_SAMPLE_RATIO``) traces that share of the
+    requests that arrive without a trace, and every request whose caller traced
+    it; without it the SDK reads the standard ``OTEL_TRACES_SAMPLER``. A request
+    that is not sampled costs a fraction of a recorded one (docs/benchmarks.md).
+    """
+    sampler = None if sample_ratio is None else ParentBased(TraceIdRatioBased(sample_ratio))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"govproj-{service}"}), sampler=sampler
+    )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
-    trace.set_tracer_provider(provider)
-    _configured = True
+    return provider
 
 
 def instrument_app(app: Any, engines: list[Any]) -> None:

@@ -41,7 +41,8 @@ Auditor = Annotated[Access, Depends(permit("archive.audit"))]
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 
 
-def archive_storage(request: Request) -> ArchiveStorage:
+# async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def archive_storage(request: Request) -> ArchiveStorage:
     """The process's archive storage (built at start-up from the settings)."""
     storage: ArchiveStorage = request.app.state.archive_storage
     return storage

@@ -55,7 +55,8 @@ def install_auth(
     return verifier
 
 
-def get_token_verifier(request: Request) -> TokenVerifier:
+# async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def get_token_verifier(request: Request) -> TokenVerifier:
     """The verifier :func:`install_auth` put on the app."""
     verifier = getattr(request.app.state, "token_verifier", None)
     if not isinstance(verifier, TokenVerifier):
@@ -63,7 +64,8 @@ def get_token_verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def get_tenant_tree(request: Request) -> TenantTree | None:
+# async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def get_tenant_tree(request: Request) -> TenantTree | None:
     """The service's tenant tree (``app.state.tenant_tree``), or None: own tenant only.
 
     Override this dependency to provide the tree another way.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from libs.common.settings import CommonSettings
 from ._jwks import Jwk, JwksCache, JwksUnavailableError, UnknownKeyError
 from ._problems import invalid_token, issuer_unavailable
 from ._subject import TENANT_PATTERN, AuthSubject, TenantTree, roles_from_claims
+from ._token_cache import TokenCache, VerifiedToken
 
 __all__ = ["ALLOWED_ALGORITHMS", "TokenVerifier"]
 
@@ -53,6 +55,10 @@ class TokenVerifier:
         The allowed signature algorithms; a subset of :data:`ALLOWED_ALGORITHMS`.
     leeway_seconds
         Clock skew tolerated on ``exp``, ``nbf`` and ``iat``.
+    cache_size
+        How many verified tokens to remember (each until its ``exp`` at the
+        latest, and only while the key that signed it is still published); 0
+        verifies every token in full every time.
     """
 
     def __init__(
@@ -63,6 +69,7 @@ class TokenVerifier:
         audience: str,
         algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
         leeway_seconds: float = 30,
+        cache_size: int = 4096,
     ) -> None:
         allowed = frozenset(algorithms)
         if not allowed:
@@ -74,6 +81,7 @@ class TokenVerifier:
         self.audience = audience
         self.algorithms = allowed
         self.leeway_seconds = leeway_seconds
+        self.cache = TokenCache(cache_size)
 
     @classmethod
     def from_settings(
@@ -101,7 +109,27 @@ class TokenVerifier:
         return _subject_from_claims(claims, audience=self.audience, tenant_tree=tenant_tree)
 
     async def verify_claims(self, token: str) -> dict[str, Any]:
-        """The claims of ``token`` after checking signature, ``iss``, ``aud`` and ``exp``."""
+        """The claims of ``token`` after checking signature, ``iss``, ``aud`` and ``exp``.
+
+        A token verified before is answered from :attr:`cache` until its ``exp``
+        while the issuer still publishes the same key under its ``kid``; past
+        ``exp`` (or with the key gone or changed) it is verified in full again,
+        so it is refused exactly as it would have been without the cache.
+        """
+        entry = self.cache.get(token)
+        if entry is not None:
+            if await self._still_published(entry):
+                return dict(entry.claims)
+            self.cache.forget(token)
+        return await self._verify_in_full(token)
+
+    async def _still_published(self, entry: VerifiedToken) -> bool:
+        try:
+            return await self.jwks.get_key(entry.kid) == entry.key
+        except (UnknownKeyError, JwksUnavailableError):
+            return False  # the full verification answers with the reason
+
+    async def _verify_in_full(self, token: str) -> dict[str, Any]:
         if len(token) > _MAX_TOKEN_LENGTH:
             raise invalid_token("malformed", "访问令牌过长")
         try:
@@ -117,9 +145,9 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise invalid_token("missing_kid", "访问令牌头部缺少 kid，无法确定签名密钥")
-        key = await self._key(kid, alg)
+        jwk, key = await self._key(kid, alg)
         try:
-            return jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
                 algorithms=[alg],
@@ -146,8 +174,19 @@ class TokenVerifier:
             raise invalid_token("bad_signature", "签名无效：令牌被篡改或不是该签发者签发") from None
         except jwt.InvalidTokenError as exc:
             raise invalid_token("malformed", f"访问令牌无效：{exc}") from None
+        # Only now, with every check passed, may the token be remembered.
+        self.cache.put(
+            token,
+            VerifiedToken(
+                claims=MappingProxyType(dict(claims)),
+                kid=kid,
+                key=jwk,
+                expires_at=float(claims["exp"]),
+            ),
+        )
+        return claims
 
-    async def _key(self, kid: str, alg: str) -> jwt.PyJWK:
+    async def _key(self, kid: str, alg: str) -> tuple[Jwk, jwt.PyJWK]:
         try:
             jwk = await self.jwks.get_key(kid)
         except UnknownKeyError:
@@ -158,7 +197,7 @@ class TokenVerifier:
             raise invalid_token("algorithm_mismatch", f"签名算法 {alg} 与密钥 {kid!r} 的类型不符")
         try:
             # Bound to alg: PyJWT then verifies with this algorithm and no other.
-            return jwt.PyJWK(dict(jwk), algorithm=alg)
+            return jwk, jwt.PyJWK(dict(jwk), algorithm=alg)
         except jwt.PyJWTError:
             raise invalid_token("algorithm_mismatch", f"密钥 {kid!r} 无法用于 {alg}") from None
 
