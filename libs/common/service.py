@@ -44,7 +44,12 @@ from libs.common.events import (
 )
 from libs.common.events._prune import start_outbox_pruning
 from libs.common.settings import ServiceSettings, service_settings
-from libs.common.telemetry import configure_logging, configure_tracing, instrument_app
+from libs.common.telemetry import (
+    configure_logging,
+    configure_tracing,
+    instrument_http,
+    instrument_sql,
+)
 from libs.common.tenants import TENANT_EVENT_TYPES, CachedTenantTree, apply_tenant_event
 
 __all__ = [
@@ -245,7 +250,7 @@ def create_service_app(
         app.state.tenant_tree = tree
         async with transaction(app.state.sessionmaker, None) as session:
             await tree.load(session)
-        instrument_app(app, [engine])
+        instrument_sql([engine])
 
         tasks: list[asyncio.Task[Any]] = []
         nc: NatsClient | None = None
@@ -330,6 +335,7 @@ def create_service_app(
         openapi_url="/openapi.json",
     )
     install_problem_handlers(app)
+    instrument_http(app)
     app.include_router(_health_router(spec.name))
     if serve_api:
         install_auth(app, settings)

@@ -18,7 +18,8 @@ __all__ = [
     "JsonLogFormatter",
     "configure_logging",
     "configure_tracing",
-    "instrument_app",
+    "instrument_http",
+    "instrument_sql",
     "tracer_provider",
 ]
 
@@ -97,11 +98,21 @@ def tracer_provider(
     return provider
 
 
-def instrument_app(app: Any, engines: list[Any]) -> None:
-    """Trace HTTP requests and SQL statements."""
+def instrument_http(app: Any) -> None:
+    """Trace HTTP requests: one server span a request (health probes left out).
+
+    Called where the app is built: Starlette builds its middleware stack on the
+    first ASGI call (the lifespan's), so middleware added from the lifespan
+    never runs and no request was ever traced.
+    """
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+
+
+def instrument_sql(engines: list[Any]) -> None:
+    """Trace SQL statements of ``engines`` (made in the lifespan, so instrumented there)."""
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
     for engine in engines:
         SQLAlchemyInstrumentor().instrument(engine=getattr(engine, "sync_engine", engine))

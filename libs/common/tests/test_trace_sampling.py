@@ -47,3 +47,19 @@ def test_the_ratio_is_read_from_the_environment_and_bounded(
     monkeypatch.setenv("GOVPROJ_OTEL_SAMPLE_RATIO", "1.5")
     with pytest.raises(ValidationError):
         CommonSettings()
+
+
+@pytest.mark.parametrize("service", ["registry", "approval", "budget", "acceptance", "archive"])
+def test_every_service_app_traces_its_requests(service: str) -> None:
+    # Middleware added from the lifespan comes too late (Starlette builds its stack on the
+    # first ASGI call), which once left every service without a single HTTP span.
+    from importlib import import_module
+
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    app = import_module(f"services.{service}.app").create_app(check_schema=False)
+    layer, layers = app.build_middleware_stack(), []
+    while layer is not None:
+        layers.append(type(layer))
+        layer = getattr(layer, "app", None)
+    assert OpenTelemetryMiddleware in layers
