@@ -122,9 +122,15 @@ async def _worker(role: str, db: str, nats_url: str) -> None:
     else:
         nc = None
         worker = ConsumerRunner(
-            sessions, nats_url, schema=SCHEMA, durable="bench", stream="GOVPROJ",
-            filter_subjects=[f"govproj.*.{SERVICE}.>"], handlers={INCREMENTED: bench_handler},
-            batch_size=256, max_ack_pending=20_000,
+            sessions,
+            nats_url,
+            schema=SCHEMA,
+            durable="bench",
+            stream="GOVPROJ",
+            filter_subjects=[f"govproj.*.{SERVICE}.>"],
+            handlers={INCREMENTED: bench_handler},
+            batch_size=256,
+            max_ack_pending=20_000,
         )
     task = asyncio.create_task(worker.run())
     print("ready", flush=True)
@@ -152,8 +158,12 @@ async def raw_publishes(nats_url: str, concurrency: int, seconds: float) -> floa
     js = nc.jetstream()
     name = f"BENCH{concurrency}"
     await js.add_stream(
-        StreamConfig(name=name, subjects=[f"bench{concurrency}.>"], storage=StorageType.FILE,
-                     duplicate_window=7200.0)
+        StreamConfig(
+            name=name,
+            subjects=[f"bench{concurrency}.>"],
+            storage=StorageType.FILE,
+            duplicate_window=7200.0,
+        )
     )
     payload = json.dumps(PAYLOAD, ensure_ascii=False).encode()
     done = 0
@@ -162,8 +172,11 @@ async def raw_publishes(nats_url: str, concurrency: int, seconds: float) -> floa
         nonlocal done
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            await js.publish(f"bench{concurrency}.{TENANT}.x", payload,
-                             headers={"Nats-Msg-Id": str(uuid.uuid4())})
+            await js.publish(
+                f"bench{concurrency}.{TENANT}.x",
+                payload,
+                headers={"Nats-Msg-Id": str(uuid.uuid4())},
+            )
             done += 1
 
     start = time.monotonic()
@@ -175,17 +188,26 @@ async def raw_publishes(nats_url: str, concurrency: int, seconds: float) -> floa
 
 async def _emit_one(sessions: Any, data: dict[str, Any]) -> str:
     async with transaction(sessions, TenantContext.own(TENANT)) as session:
-        ev = await emit(session, tenant=TENANT, service=SERVICE, aggregate="counter",
-                        event="incremented", data=data, actor={**ACTOR, "tenant": TENANT})
+        ev = await emit(
+            session,
+            tenant=TENANT,
+            service=SERVICE,
+            aggregate="counter",
+            event="incremented",
+            data=data,
+            actor={**ACTOR, "tenant": TENANT},
+        )
     return ev.id
 
 
 async def _applied(admin_dsn: str) -> int:
     conn = await asyncpg.connect(admin_dsn)
     try:
-        return int(await conn.fetchval(
-            "SELECT coalesce(sum(value), 0) FROM evtest.counter WHERE tenant_id = $1", TENANT
-        ))
+        return int(
+            await conn.fetchval(
+                "SELECT coalesce(sum(value), 0) FROM evtest.counter WHERE tenant_id = $1", TENANT
+            )
+        )
     finally:
         await conn.close()
 
@@ -243,9 +265,15 @@ async def pipeline_throughput(
     conn = await asyncpg.connect(admin_dsn)
     try:
         while True:
-            applied = int(await conn.fetchval(
-                "SELECT coalesce(sum(value), 0) FROM evtest.counter WHERE tenant_id = $1", TENANT
-            )) - base
+            applied = (
+                int(
+                    await conn.fetchval(
+                        "SELECT coalesce(sum(value), 0) FROM evtest.counter WHERE tenant_id = $1",
+                        TENANT,
+                    )
+                )
+                - base
+            )
             if applied >= emitted:
                 break
             if time.monotonic() - emit_end > 60:
@@ -312,7 +340,9 @@ async def pipeline_latency(
 def _start_worker(role: str, db: str, nats_url: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         [sys.executable, __file__, "--worker", role, "--db", db, "--nats", nats_url],
-        stdout=subprocess.PIPE, text=True, cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
     assert proc.stdout is not None
     if proc.stdout.readline().strip() != "ready":
@@ -365,23 +395,31 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print("      emit only (service transactions, no relay or consumer) ...", flush=True)
         emit_only = await emit_rate(sessions, args.writers, args.seconds / 2)
         print(f"      {emit_only:,.0f} emitting transactions/s", flush=True)
-        workers = [_start_worker("relay", urls.relay, nats_url),
-                   _start_worker("consume", urls.app, nats_url)]
+        workers = [
+            _start_worker("relay", urls.relay, nats_url),
+            _start_worker("consume", urls.app, nats_url),
+        ]
         await drain(urls.admin)  # the emit-only backlog, and warms every connection
         print(f"(iii) pipeline, {args.writers} writers emitting flat out ...", flush=True)
         throughput = await pipeline_throughput(sessions, urls.admin, args.writers, args.seconds)
-        print(f"      emitted {throughput['emitted_per_s']:,.0f}/s, "
-              f"applied {throughput['applied_per_s']:,.0f}/s", flush=True)
+        print(
+            f"      emitted {throughput['emitted_per_s']:,.0f}/s, "
+            f"applied {throughput['applied_per_s']:,.0f}/s",
+            flush=True,
+        )
         print(f"      latency at a steady {STEADY_RATE} events/s ...", flush=True)
         latency = await pipeline_latency(sessions, urls.admin, STEADY_RATE, args.latency_seconds)
         print(f"      p50 {latency['p50_ms']:.1f} ms, p99 {latency['p99_ms']:.1f} ms", flush=True)
         await drain(urls.admin)
         half = STEADY_RATE // 2
-        print(f"      latency at a steady {half} events/s (context: below saturation) ...",
-              flush=True)
+        print(
+            f"      latency at a steady {half} events/s (context: below saturation) ...", flush=True
+        )
         latency_half = await pipeline_latency(sessions, urls.admin, half, args.latency_seconds)
-        print(f"      p50 {latency_half['p50_ms']:.1f} ms, p99 {latency_half['p99_ms']:.1f} ms",
-              flush=True)
+        print(
+            f"      p50 {latency_half['p50_ms']:.1f} ms, p99 {latency_half['p99_ms']:.1f} ms",
+            flush=True,
+        )
         await engine.dispose()
     finally:
         for w in workers:
@@ -394,21 +432,35 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ratio_publishes = throughput["applied_per_s"] / raw_pub
     return {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "settings": {"writers": args.writers, "seconds": args.seconds,
-                     "nats_sync_interval": args.nats_sync,
-                     "postgres": "fsync=on, synchronous_commit=on"},
+        "settings": {
+            "writers": args.writers,
+            "seconds": args.seconds,
+            "nats_sync_interval": args.nats_sync,
+            "postgres": "fsync=on, synchronous_commit=on",
+        },
         "raw": {"postgres_commits_per_s": commits, "jetstream_publishes_per_s": publishes},
         "emit_only_transactions_per_s": emit_only,
-        "pipeline": {"throughput": throughput, "latency": latency,
-                     "latency_at_half_rate": latency_half},
-        "ratios": {"pipeline_over_raw_commits": ratio_commits,
-                   "pipeline_over_emit_only": throughput["applied_per_s"] / emit_only,
-                   "pipeline_over_raw_publishes": ratio_publishes},
+        "pipeline": {
+            "throughput": throughput,
+            "latency": latency,
+            "latency_at_half_rate": latency_half,
+        },
+        "ratios": {
+            "pipeline_over_raw_commits": ratio_commits,
+            "pipeline_over_emit_only": throughput["applied_per_s"] / emit_only,
+            "pipeline_over_raw_publishes": ratio_publishes,
+        },
         "goals": {
-            "pipeline_over_raw_commits": {"goal": f">= {GOAL_RATIO}", "value": ratio_commits,
-                                          "met": ratio_commits >= GOAL_RATIO},
-            "p99_ms_at_200_per_s": {"goal": f"<= {GOAL_P99_MS}", "value": latency["p99_ms"],
-                                    "met": latency["p99_ms"] <= GOAL_P99_MS},
+            "pipeline_over_raw_commits": {
+                "goal": f">= {GOAL_RATIO}",
+                "value": ratio_commits,
+                "met": ratio_commits >= GOAL_RATIO,
+            },
+            "p99_ms_at_200_per_s": {
+                "goal": f"<= {GOAL_P99_MS}",
+                "value": latency["p99_ms"],
+                "met": latency["p99_ms"] <= GOAL_P99_MS,
+            },
         },
     }
 
@@ -418,8 +470,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--latency-seconds", type=float, default=8.0)
     parser.add_argument("--writers", type=int, default=4)
-    parser.add_argument("--nats-sync", choices=["always", "default"], default="always",
-                        help="JetStream fsync before PubAck (always) or every 2 min (default)")
+    parser.add_argument(
+        "--nats-sync",
+        choices=["always", "default"],
+        default="always",
+        help="JetStream fsync before PubAck (always) or every 2 min (default)",
+    )
     parser.add_argument("--worker", choices=["relay", "consume"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--nats", help=argparse.SUPPRESS)
@@ -433,13 +489,19 @@ def main() -> None:
     print()
     met_ratio = "met" if g["pipeline_over_raw_commits"]["met"] else "NOT met"
     met_p99 = "met" if g["p99_ms_at_200_per_s"]["met"] else "NOT met"
-    print(f"pipeline / raw commits    = {r['pipeline_over_raw_commits']:.2f}  "
-          f"(goal >= {GOAL_RATIO}: {met_ratio})")
+    print(
+        f"pipeline / raw commits    = {r['pipeline_over_raw_commits']:.2f}  "
+        f"(goal >= {GOAL_RATIO}: {met_ratio})"
+    )
     print(f"pipeline / raw publishes  = {r['pipeline_over_raw_publishes']:.2f}")
-    print(f"pipeline / emit-only txs  = {r['pipeline_over_emit_only']:.2f}  "
-          "(the service transaction itself, before any relaying)")
-    print(f"p99 commit->applied @200/s = {results['pipeline']['latency']['p99_ms']:.1f} ms  "
-          f"(goal <= {GOAL_P99_MS:.0f} ms: {met_p99})")
+    print(
+        f"pipeline / emit-only txs  = {r['pipeline_over_emit_only']:.2f}  "
+        "(the service transaction itself, before any relaying)"
+    )
+    print(
+        f"p99 commit->applied @200/s = {results['pipeline']['latency']['p99_ms']:.1f} ms  "
+        f"(goal <= {GOAL_P99_MS:.0f} ms: {met_p99})"
+    )
     out = REPO / "bench" / "results" / "events.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

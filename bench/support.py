@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,10 +63,15 @@ class DurablePlatform:
 
 @contextmanager
 def durable_platform(
-    name: str, *, services: tuple[str, ...] = SERVICES
+    name: str,
+    *,
+    services: tuple[str, ...] = SERVICES,
+    wrap_urls: Callable[[DatabaseUrls], dict[str, str]] | None = None,
 ) -> Iterator[DurablePlatform]:
     """Durable PostgreSQL and JetStream in a fresh temp folder, ``services`` migrated and started.
 
+    ``wrap_urls`` may give the services other ``app_url``/``relay_url`` than the
+    database's own (bench/roundtrips.py puts a counting proxy in between).
     Both servers are stopped when the block ends, however it ends.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
@@ -78,11 +83,13 @@ def durable_platform(
         urls = make_database(pg.admin_url, "bench")
         for service in services:
             upgrade(service, urls.owner)
+        served = {"app_url": urls.app, "relay_url": urls.relay}
+        if wrap_urls is not None:
+            served.update(wrap_urls(urls))
         with run_platform(
             tmp / "platform",
-            app_url=urls.app,
             owner_url=urls.owner,
-            relay_url=urls.relay,
+            **served,
             nats_url=nats_server.url,
             services=services,
         ) as running:
