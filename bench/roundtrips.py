@@ -61,7 +61,9 @@ class CountingProxy:
         self.upstream = (upstream_host, upstream_port)
         self.port = free_port()
         self.counts: Counter[int] = Counter()  # client pid -> round trips
-        self.log: list[tuple[int, str]] = []  # (pid, what it sent), for the trace
+        # (pid, connection, what it sent): "BEGIN;", "sync", "bind <SQL>"...
+        self.log: list[tuple[int, int, str]] = []
+        self._connections = 0
         self.statements: dict[str, str] = {}  # "pid:prepared name" -> its SQL
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -92,10 +94,12 @@ class CountingProxy:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         pid = await asyncio.to_thread(self._pid_of, writer.get_extra_info("peername")[1])
+        self._connections += 1
+        conn = self._connections
         up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         back = asyncio.create_task(self._pump(up_reader, writer))
         try:
-            await self._frontend(reader, up_writer, pid)
+            await self._frontend(reader, up_writer, pid, conn)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -105,7 +109,7 @@ class CountingProxy:
                     w.close()
 
     async def _frontend(
-        self, reader: asyncio.StreamReader, up: asyncio.StreamWriter, pid: int
+        self, reader: asyncio.StreamReader, up: asyncio.StreamWriter, pid: int, conn: int
     ) -> None:
         # Untyped messages first: SSL/GSS requests (refused by the embedded
         # server), then the startup message.
@@ -124,7 +128,7 @@ class CountingProxy:
             if kind in _WAITS:
                 with self._lock:
                     self.counts[pid] += 1
-                    self.log.append((pid, "sync" if kind == ord("S") else _text(body)))
+                    self.log.append((pid, conn, "sync" if kind == ord("S") else _text(body)))
             elif kind == ord("P"):  # Parse: statement name, then the SQL
                 with self._lock:
                     name, sql = body.split(b"\0", 2)[:2]
@@ -132,7 +136,9 @@ class CountingProxy:
             elif kind == ord("B"):  # Bind: portal name, then the statement name
                 with self._lock:
                     name = _text(body.split(b"\0", 2)[1])
-                    self.log.append((pid, "bind " + self.statements.get(f"{pid}:{name}", name)))
+                    self.log.append(
+                        (pid, conn, "bind " + self.statements.get(f"{pid}:{name}", name))
+                    )
             up.write(head + body)
             await up.drain()
 
@@ -189,15 +195,42 @@ def _quiet(proxies: tuple[CountingProxy, ...], settle: float = 1.5, limit: float
             return
 
 
-def _delta(before: Counter[int], after: Counter[int], names: dict[int, str]) -> dict[str, int]:
-    out: Counter[str] = Counter()
-    for pid, n in (after - before).items():
-        out[names.get(pid, f"pid {pid}")] += n
-    return dict(out)
+def transactions(log: list[tuple[int, int, str]], names: dict[int, str]) -> list[dict[str, Any]]:
+    """The log cut into transactions per connection: who, round trips, what it was."""
+    open_: dict[int, dict[str, Any]] = {}
+    done: list[dict[str, Any]] = []
+    for pid, conn, what in log:
+        tx = open_.setdefault(
+            conn, {"service": names.get(pid, str(pid)), "round_trips": 0, "statements": []}
+        )
+        if what.startswith("bind "):
+            tx["statements"].append(what[5:])
+            continue
+        tx["round_trips"] += 1
+        if what.rstrip(";") in ("COMMIT", "ROLLBACK"):
+            done.append(open_.pop(conn))
+    done.extend(open_.values())
+    for tx in done:
+        sql = [q for q in tx["statements"] if not q.startswith("SELECT set_config")]
+        tx["what"] = "ping" if sql == [";"] else (sql[0][:90] if sql else "set_config only")
+        tx["background"] = ".tenants.code" in tx["what"]  # the tenant-tree reload
+    return done
 
 
-def _trace(log: list[tuple[int, str]], names: dict[int, str]) -> list[str]:
-    return [f"{names.get(pid, pid)}: {what}" for pid, what in log]
+def summary(txs: list[dict[str, Any]], service: str, *, consumer: bool) -> dict[str, int]:
+    """Round trips of ``service``'s API (or consumer) transactions, and of its pings."""
+    mine = [t for t in txs if t["service"] == service and not t["background"]]
+    pings = sum(t["round_trips"] for t in mine if t["what"] == "ping")
+    work = [
+        t
+        for t in mine
+        if t["what"] != "ping" and any("inbox" in q for q in t["statements"]) == consumer
+    ]
+    return {
+        "work": sum(t["round_trips"] for t in work),
+        "ping": pings,
+        "transactions": len(work),
+    }
 
 
 def _names(running: Any) -> dict[int, str]:
@@ -227,7 +260,7 @@ def measure(repeats: int = 5) -> dict[str, Any]:
             runs: list[dict[str, Any]] = []
             for i in range(repeats + 1):  # the first warms the statement caches
                 _quiet((app,))
-                a0, l0 = app.snapshot(), len(app.log)
+                l0 = len(app.log)
                 r = registry.post(
                     "/v1/projects",
                     headers=officer,
@@ -247,41 +280,49 @@ def measure(repeats: int = 5) -> dict[str, Any]:
                     },
                 )
                 assert r.status_code == 201, r.text
-                create = _delta(a0, app.snapshot(), names)
+                created = transactions(app.log[l0 : len(app.log)], names)
                 _quiet((app,))
-                a1, l1 = app.snapshot(), len(app.log)
-                project = r.json()["id"]
-                s = registry.post(f"/v1/projects/{project}/submit", headers=officer)
+                l1 = len(app.log)
+                s = registry.post(f"/v1/projects/{r.json()['id']}/submit", headers=officer)
                 assert s.status_code == 200, s.text
-                submit = _delta(a1, app.snapshot(), names)
-                a2 = app.snapshot()
+                l2 = len(app.log)
                 _quiet((app,))
-                after = _delta(a2, app.snapshot(), names)
-                trace = {
-                    "create": _trace(app.log[l0:l1], names),
-                    "submit and what follows": _trace(app.log[l1:], names),
-                }
+                submitted = transactions(app.log[l1:l2], names)
+                after = transactions(app.log[l2:], names)
                 runs.append(
                     {
-                        "create (registry API)": create.get("registry", 0),
-                        "submit (registry API)": submit.get("registry", 0),
-                        "decision (approval consumer)": after.get("approval", 0),
-                        "events back applied (registry consumer)": after.get("registry", 0),
+                        "create (registry API request)": summary(
+                            created, "registry", consumer=False
+                        ),
+                        "submit (registry API request)": summary(
+                            submitted, "registry", consumer=False
+                        ),
+                        "decision (approval consumer)": summary(after, "approval", consumer=True),
+                        "events back (registry consumer)": summary(
+                            after, "registry", consumer=True
+                        ),
+                        "transactions": {"create": created, "submit": submitted, "after": after},
                     }
                 )
+    keys = [k for k in runs[0] if k != "transactions"]
     steady = runs[1:]
     return {
-        "cold": runs[0],
+        "cold": {k: runs[0][k] for k in keys},
+        "median": {
+            k: {m: sorted(r[k][m] for r in steady)[len(steady) // 2] for m in runs[0][k]}
+            for k in keys
+        },
         "runs": runs,
-        "trace_of_last_run": trace,
-        "median": {k: sorted(r[k] for r in steady)[len(steady) // 2] for k in steady[0]},
     }
 
 
 def main() -> None:
     result = measure()
     for what, n in result["median"].items():
-        print(f"{what:40} {n:3d} round trips (first, cold: {result['cold'][what]})")
+        print(
+            f"{what:36} {n['work']:3d} round trips in {n['transactions']} transaction(s)"
+            f" + {n['ping']} pinging a rested connection (cold: {result['cold'][what]['work']})"
+        )
     out = REPO / "bench" / "results" / "roundtrips.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
