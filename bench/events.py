@@ -54,6 +54,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from bench import profiles, support  # noqa: E402
+from bench.roundtrips import CountingProxy, through, upstream  # noqa: E402
 from libs.common.db import (  # noqa: E402
     TenantContext,
     create_engine,
@@ -230,6 +231,21 @@ async def emit_rate(sessions: Any, writers: int, seconds: float) -> tuple[float,
     start = time.monotonic()
     await asyncio.gather(*(writer() for _ in range(writers)))
     return done / (time.monotonic() - start), done
+
+
+async def emit_round_trips(app_url: str, n: int = 200) -> float:
+    """Round trips to PostgreSQL per emitting transaction, one writer back to back."""
+    proxy = CountingProxy(*upstream(app_url)).start()
+    engine = create_engine(through(app_url, proxy), pool_size=1)
+    sessions = create_sessionmaker(engine)
+    for _ in range(20):  # connect, prepare the statements
+        await _emit_one(sessions, PAYLOAD)
+    before = sum(proxy.snapshot().values())
+    for _ in range(n):
+        await _emit_one(sessions, PAYLOAD)
+    rate = (sum(proxy.snapshot().values()) - before) / n
+    await engine.dispose()
+    return rate
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -410,6 +426,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{emit_cpu_ms:.2f} ms CPU each in the writer",
             flush=True,
         )
+        round_trips = await emit_round_trips(urls.app)
+        print(
+            f"      {round_trips:.1f} round trips to PostgreSQL per emitting transaction",
+            flush=True,
+        )
         workers = [
             _start_worker("relay", urls.relay, nats_url),
             _start_worker("consume", urls.app, nats_url),
@@ -481,6 +502,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "raw": {"postgres_commits_per_s": commits, "jetstream_publishes_per_s": publishes},
         "emit_only_transactions_per_s": emit_only,
         "cpu_ms_per_event": cpu_ms_per_event,
+        "round_trips_per_emitting_transaction": round_trips,
         "profile": profile,
         "pipeline": {
             "throughput": throughput,

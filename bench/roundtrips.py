@@ -154,7 +154,7 @@ def _text(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode(errors="replace")[:160]
 
 
-def _through(url: str, proxy: CountingProxy) -> str:
+def through(url: str, proxy: CountingProxy) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)
     hostport = f"127.0.0.1:{proxy.port}"
@@ -163,7 +163,7 @@ def _through(url: str, proxy: CountingProxy) -> str:
     )
 
 
-def _upstream(url: str) -> tuple[str, int]:
+def upstream(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     return parts.hostname or "127.0.0.1", parts.port or 5432
 
@@ -174,8 +174,8 @@ def counted_platform() -> Iterator[tuple[Any, CountingProxy]]:
     proxies: dict[str, CountingProxy] = {}
 
     def wrap(urls: Any) -> dict[str, str]:
-        app = proxies["app"] = CountingProxy(*_upstream(urls.app)).start()
-        return {"app_url": _through(urls.app, app)}
+        app = proxies["app"] = CountingProxy(*upstream(urls.app)).start()
+        return {"app_url": through(urls.app, app)}
 
     with durable_platform("roundtrips", services=("registry", "approval"), wrap_urls=wrap) as bench:
         yield bench, proxies["app"]

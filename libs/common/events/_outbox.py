@@ -33,7 +33,8 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from libs.common.db import TENANT_ID_LENGTH, before_context_change
 from libs.common.db.rls import (
@@ -257,7 +258,8 @@ def _notify_due(channel: str) -> bool:
 # emit() appends the row to the session; the rows are written in ONE statement
 # per schema when the transaction (or a savepoint) commits, or before its tenant
 # context changes (the rows must be checked by RLS under the context they were
-# emitted in). A savepoint that rolls back drops the rows emitted inside it; a
+# emitted in), or before a statement that reads the outbox (the transaction sees
+# its own events). A savepoint that rolls back drops the rows emitted inside it; a
 # rolled-back transaction drops them all, as a rolled-back INSERT would.
 # Code that opens a savepoint while rows are held must write them first
 # (flush_outbox), so a later context change inside the savepoint cannot carry
@@ -302,6 +304,20 @@ before_context_change(flush_outbox)
 @sa_event.listens_for(Session, "before_commit")
 def _write_at_commit(session: Session) -> None:
     _write_pending(session)
+
+
+def _touches_outbox(statement: Any) -> bool:
+    if isinstance(statement, TextClause):
+        return "outbox" in statement.text
+    return any(getattr(t, "name", None) == "outbox" for t in find_tables(statement))
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    # A transaction that reads the outbox sees the events it emitted, as when
+    # emit() wrote at once (only checked while rows are held, which is rare).
+    if state.session.info.get(_PENDING) and _touches_outbox(state.statement):
+        _write_pending(state.session)
 
 
 @sa_event.listens_for(Session, "after_transaction_create")
