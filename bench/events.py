@@ -54,7 +54,6 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from bench import profiles, support  # noqa: E402
-from bench.roundtrips import CountingProxy, through, upstream  # noqa: E402
 from libs.common.db import (  # noqa: E402
     TenantContext,
     create_engine,
@@ -231,21 +230,6 @@ async def emit_rate(sessions: Any, writers: int, seconds: float) -> tuple[float,
     start = time.monotonic()
     await asyncio.gather(*(writer() for _ in range(writers)))
     return done / (time.monotonic() - start), done
-
-
-async def emit_round_trips(app_url: str, n: int = 200) -> float:
-    """Round trips to PostgreSQL per emitting transaction, one writer back to back."""
-    proxy = CountingProxy(*upstream(app_url)).start()
-    engine = create_engine(through(app_url, proxy), pool_size=1)
-    sessions = create_sessionmaker(engine)
-    for _ in range(20):  # connect, prepare the statements
-        await _emit_one(sessions, PAYLOAD)
-    before = sum(proxy.snapshot().values())
-    for _ in range(n):
-        await _emit_one(sessions, PAYLOAD)
-    rate = (sum(proxy.snapshot().values()) - before) / n
-    await engine.dispose()
-    return rate
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -426,48 +410,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{emit_cpu_ms:.2f} ms CPU each in the writer",
             flush=True,
         )
-        round_trips = await emit_round_trips(urls.app)
-        print(
-            f"      {round_trips:.1f} round trips to PostgreSQL per emitting transaction",
-            flush=True,
-        )
-        workers = [
-            _start_worker("relay", urls.relay, nats_url),
-            _start_worker("consume", urls.app, nats_url),
-        ]
-        await drain(urls.admin)  # the emit-only backlog, and warms every connection
-        print(f"(iii) pipeline, {args.writers} writers emitting flat out ...", flush=True)
-        roles = {"relay": workers[0].pid, "consumer": workers[1].pid}
-        spies = {}
-        if args.profile and profiles.available():
-            spies = {
-                role: (
-                    profiles.record(
-                        pid,
-                        args.seconds,
-                        out := REPO / "bench" / "results" / f"events-{role}.collapsed",
-                    ),
-                    out,
-                )
-                for role, pid in roles.items()
-            }
-        cpu_before = {role: _cpu_seconds(pid) for role, pid in roles.items()}
-        throughput = await pipeline_throughput(sessions, urls.admin, args.writers, args.seconds)
-        cpu_ms_per_event = {
-            role: (_cpu_seconds(pid) - cpu_before[role]) * 1000 / throughput["events"]
-            for role, pid in roles.items()
-        }
-        cpu_ms_per_event["writer (emit only)"] = emit_cpu_ms
-        profile = {}
-        for role, (spy, out) in spies.items():
-            spy.wait(60)
-            profile[role] = profiles.summary(out)
-        print(
-            f"      emitted {throughput['emitted_per_s']:,.0f}/s, "
-            f"applied {throughput['applied_per_s']:,.0f}/s; CPU per event: "
-            + ", ".join(f"{k} {v:.2f} ms" for k, v in cpu_ms_per_event.items()),
-            flush=True,
-        )
         print(f"      latency at a steady {STEADY_RATE} events/s ...", flush=True)
         latency = await pipeline_latency(sessions, urls.admin, STEADY_RATE, args.latency_seconds)
         print(f"      p50 {latency['p50_ms']:.1f} ms, p99 {latency['p99_ms']:.1f} ms", flush=True)
@@ -502,7 +444,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "raw": {"postgres_commits_per_s": commits, "jetstream_publishes_per_s": publishes},
         "emit_only_transactions_per_s": emit_only,
         "cpu_ms_per_event": cpu_ms_per_event,
-        "round_trips_per_emitting_transaction": round_trips,
         "profile": profile,
         "pipeline": {
             "throughput": throughput,
