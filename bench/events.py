@@ -410,6 +410,43 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{emit_cpu_ms:.2f} ms CPU each in the writer",
             flush=True,
         )
+        workers = [
+            _start_worker("relay", urls.relay, nats_url),
+            _start_worker("consume", urls.app, nats_url),
+        ]
+        await drain(urls.admin)  # the emit-only backlog, and warms every connection
+        print(f"(iii) pipeline, {args.writers} writers emitting flat out ...", flush=True)
+        roles = {"relay": workers[0].pid, "consumer": workers[1].pid}
+        spies = {}
+        if args.profile and profiles.available():
+            spies = {
+                role: (
+                    profiles.record(
+                        pid,
+                        args.seconds,
+                        out := REPO / "bench" / "results" / f"events-{role}.collapsed",
+                    ),
+                    out,
+                )
+                for role, pid in roles.items()
+            }
+        cpu_before = {role: _cpu_seconds(pid) for role, pid in roles.items()}
+        throughput = await pipeline_throughput(sessions, urls.admin, args.writers, args.seconds)
+        cpu_ms_per_event = {
+            role: (_cpu_seconds(pid) - cpu_before[role]) * 1000 / throughput["events"]
+            for role, pid in roles.items()
+        }
+        cpu_ms_per_event["writer (emit only)"] = emit_cpu_ms
+        profile = {}
+        for role, (spy, out) in spies.items():
+            spy.wait(60)
+            profile[role] = profiles.summary(out)
+        print(
+            f"      emitted {throughput['emitted_per_s']:,.0f}/s, "
+            f"applied {throughput['applied_per_s']:,.0f}/s; CPU per event: "
+            + ", ".join(f"{k} {v:.2f} ms" for k, v in cpu_ms_per_event.items()),
+            flush=True,
+        )
         print(f"      latency at a steady {STEADY_RATE} events/s ...", flush=True)
         latency = await pipeline_latency(sessions, urls.admin, STEADY_RATE, args.latency_seconds)
         print(f"      p50 {latency['p50_ms']:.1f} ms, p99 {latency['p99_ms']:.1f} ms", flush=True)
