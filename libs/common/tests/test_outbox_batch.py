@@ -22,15 +22,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext, apply_tenant_context, transaction
-from libs.common.events import ConsumerRunner, Event, OutboxRelay, emit
+from libs.common.events import ConsumerRunner, Event, OutboxRelay
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.tests.conftest_events import (
-    ACTOR,
     INCREMENTED,
     SCHEMA,
-    SERVICE,
     apply_increment,
     counts,
+    emit_increment,
     emit_increments,
     new_tenant,
     tenant_filter,
@@ -38,19 +37,6 @@ from libs.common.tests.conftest_events import (
 )
 
 FOLLOW_UP = "govproj.evtest.counter.broken.v1"
-
-
-async def _emit(session: AsyncSession, tenant: str, key: str, event: str = "incremented") -> str:
-    ev = await emit(
-        session,
-        tenant=tenant,
-        service=SERVICE,
-        aggregate="counter",
-        event=event,
-        data={"key": key, "by": 1},
-        actor={**ACTOR, "tenant": tenant},
-    )
-    return ev.id
 
 
 async def _outbox(admin_dsn: str, tenants: list[str]) -> list[tuple[str, str, str]]:
@@ -82,18 +68,18 @@ async def test_a_transactions_events_are_written_in_one_statement_under_their_te
     try:
         async with transaction(app_sessions, TenantContext.own(county)) as session:
             for key in ("a", "b", "c"):
-                await _emit(session, county, key)
+                await emit_increment(session, county, key)
             assert outbox_writes == []  # held until the transaction writes them
             # A savepoint that rolls back takes its own events, and only those.
             with pytest.raises(RuntimeError):
                 async with session.begin_nested():
-                    await _emit(session, county, "undone")
+                    await emit_increment(session, county, "undone")
                     raise RuntimeError("the change inside the savepoint fails")
             # The transaction reads its own events, as if they had been written at once.
             assert await session.scalar(text(f"SELECT count(*) FROM {SCHEMA}.outbox")) == 3
             # A change of tenant context writes what was emitted under the old one first.
             await apply_tenant_context(session, TenantContext.own(other))
-            await _emit(session, other, "d")
+            await emit_increment(session, other, "d")
     finally:
         sa_event.remove(engine, "before_cursor_execute", count)
     # One INSERT for the county's three events (before the read), one for the other's,
@@ -113,8 +99,8 @@ async def test_an_event_in_another_tenants_name_still_fails_its_transaction(
     mine, theirs = new_tenant(), new_tenant()
     with pytest.raises(DBAPIError):  # RLS, now at the commit that writes the row
         async with transaction(app_sessions, TenantContext.own(mine)) as session:
-            await _emit(session, mine, "mine")
-            await _emit(session, theirs, "theirs")
+            await emit_increment(session, mine, "mine")
+            await emit_increment(session, theirs, "theirs")
     assert await _outbox(evdb.admin, [mine, theirs]) == []
 
 
@@ -127,7 +113,7 @@ async def test_a_failing_event_in_a_consumer_batch_takes_only_its_own_follow_ups
 ) -> None:
     async def apply_and_follow_up(session: AsyncSession, event: Event) -> None:
         await apply_increment(session, event)
-        await _emit(session, event.tenant, f"after-{event.data['key']}", event="broken")
+        await emit_increment(session, event.tenant, f"after-{event.data['key']}", event="broken")
         if event.data["key"] == "bad":
             raise RuntimeError("a bug no retry cures")
 
