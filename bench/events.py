@@ -48,11 +48,12 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import nats  # noqa: E402
+import psutil  # noqa: E402
 from nats.js.api import StorageType, StreamConfig  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
-from bench import support  # noqa: E402
+from bench import profiles, support  # noqa: E402
 from libs.common.db import (  # noqa: E402
     TenantContext,
     create_engine,
@@ -212,8 +213,11 @@ async def _applied(admin_dsn: str) -> int:
         await conn.close()
 
 
-async def emit_rate(sessions: Any, writers: int, seconds: float) -> float:
-    """Service transactions that emit one event each, as fast as possible (nothing consumes)."""
+async def emit_rate(sessions: Any, writers: int, seconds: float) -> tuple[float, int]:
+    """Service transactions that emit one event each, as fast as possible (nothing consumes).
+
+    Returns transactions/s and how many ran.
+    """
     done = 0
 
     async def writer() -> None:
@@ -225,7 +229,12 @@ async def emit_rate(sessions: Any, writers: int, seconds: float) -> float:
 
     start = time.monotonic()
     await asyncio.gather(*(writer() for _ in range(writers)))
-    return done / (time.monotonic() - start)
+    return done / (time.monotonic() - start), done
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 async def drain(admin_dsn: str) -> None:
@@ -393,18 +402,49 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         engine = create_engine(urls.app, pool_size=args.writers + 12)
         sessions = create_sessionmaker(engine)
         print("      emit only (service transactions, no relay or consumer) ...", flush=True)
-        emit_only = await emit_rate(sessions, args.writers, args.seconds / 2)
-        print(f"      {emit_only:,.0f} emitting transactions/s", flush=True)
+        cpu = time.process_time()
+        emit_only, emitted_alone = await emit_rate(sessions, args.writers, args.seconds / 2)
+        emit_cpu_ms = (time.process_time() - cpu) * 1000 / emitted_alone
+        print(
+            f"      {emit_only:,.0f} emitting transactions/s, "
+            f"{emit_cpu_ms:.2f} ms CPU each in the writer",
+            flush=True,
+        )
         workers = [
             _start_worker("relay", urls.relay, nats_url),
             _start_worker("consume", urls.app, nats_url),
         ]
         await drain(urls.admin)  # the emit-only backlog, and warms every connection
         print(f"(iii) pipeline, {args.writers} writers emitting flat out ...", flush=True)
+        roles = {"relay": workers[0].pid, "consumer": workers[1].pid}
+        spies = {}
+        if args.profile and profiles.available():
+            spies = {
+                role: (
+                    profiles.record(
+                        pid,
+                        args.seconds,
+                        out := REPO / "bench" / "results" / f"events-{role}.collapsed",
+                    ),
+                    out,
+                )
+                for role, pid in roles.items()
+            }
+        cpu_before = {role: _cpu_seconds(pid) for role, pid in roles.items()}
         throughput = await pipeline_throughput(sessions, urls.admin, args.writers, args.seconds)
+        cpu_ms_per_event = {
+            role: (_cpu_seconds(pid) - cpu_before[role]) * 1000 / throughput["events"]
+            for role, pid in roles.items()
+        }
+        cpu_ms_per_event["writer (emit only)"] = emit_cpu_ms
+        profile = {}
+        for role, (spy, out) in spies.items():
+            spy.wait(60)
+            profile[role] = profiles.summary(out)
         print(
             f"      emitted {throughput['emitted_per_s']:,.0f}/s, "
-            f"applied {throughput['applied_per_s']:,.0f}/s",
+            f"applied {throughput['applied_per_s']:,.0f}/s; CPU per event: "
+            + ", ".join(f"{k} {v:.2f} ms" for k, v in cpu_ms_per_event.items()),
             flush=True,
         )
         print(f"      latency at a steady {STEADY_RATE} events/s ...", flush=True)
@@ -440,6 +480,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "raw": {"postgres_commits_per_s": commits, "jetstream_publishes_per_s": publishes},
         "emit_only_transactions_per_s": emit_only,
+        "cpu_ms_per_event": cpu_ms_per_event,
+        "profile": profile,
         "pipeline": {
             "throughput": throughput,
             "latency": latency,
@@ -476,6 +518,11 @@ def main() -> None:
         default="always",
         help="JetStream fsync before PubAck (always) or every 2 min (default)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the relay and consumer with py-spy during the pipeline",
+    )
     parser.add_argument("--worker", choices=["relay", "consume"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--nats", help=argparse.SUPPRESS)
@@ -502,6 +549,11 @@ def main() -> None:
         f"p99 commit->applied @200/s = {results['pipeline']['latency']['p99_ms']:.1f} ms  "
         f"(goal <= {GOAL_P99_MS:.0f} ms: {met_p99})"
     )
+    for role, prof in results["profile"].items():
+        print(
+            f"profile of the {role} ({prof.get('samples', 0)} samples), self time by area: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in prof.get("self_by_area", {}).items())
+        )
     out = REPO / "bench" / "results" / "events.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

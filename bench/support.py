@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +21,9 @@ import asyncpg  # type: ignore[import-untyped]
 
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, PostgresProcess, free_port
-from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.platform import RunningPlatform, run_platform
 from libs.common.testing.pytest_plugin import DatabaseUrls
-from libs.common.testing.stack import platform_on, seed_demo_tenants, upgraded_database
+from libs.common.testing.stack import seed_demo_tenants, upgraded_database
 
 __all__ = [
     "DurablePlatform",
@@ -110,13 +110,16 @@ def durable_platform(
     services: tuple[str, ...] = SERVICES,
     statement_stats: bool = False,
     extra_env: Mapping[str, str] | None = None,
+    wrap_urls: Callable[[DatabaseUrls], dict[str, str]] | None = None,
 ) -> Iterator[DurablePlatform]:
     """Durable PostgreSQL and JetStream in a fresh temp folder, ``services`` migrated and started.
 
     ``statement_stats`` loads ``pg_stat_statements`` (a restart of the fresh
     server) so a bench can count the statements a request costs; ``extra_env``
-    is given to every service process. Both servers are stopped when the block
-    ends, however it ends.
+    is given to every service process; ``wrap_urls`` may give the services other
+    ``app_url``/``relay_url`` than the database's own (bench/roundtrips.py puts a
+    counting proxy in between). Both servers are stopped when the block ends,
+    however it ends.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
     with stack_servers(tmp) as (pg, nats_server):
@@ -125,8 +128,16 @@ def durable_platform(
             pg.stop()
             pg.start()
         urls = upgraded_database(pg.admin_url, "bench", services=services)
-        with platform_on(
-            tmp, urls, nats_server.url, services=services, extra_env=extra_env
+        served = {"app_url": urls.app, "relay_url": urls.relay}
+        if wrap_urls is not None:
+            served.update(wrap_urls(urls))
+        with run_platform(
+            tmp / "platform",
+            owner_url=urls.owner,
+            **served,
+            nats_url=nats_server.url,
+            services=services,
+            extra_env=extra_env,
         ) as running:
             yield DurablePlatform(urls=urls, nats_url=nats_server.url, running=running)
 

@@ -11,6 +11,7 @@ from libs.common.db._engine import create_engine, create_sessionmaker
 from libs.common.db._tenancy import (
     TenantContext,
     apply_tenant_context,
+    before_context_change,
     transaction,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "TenantContext",
     "TenantMixin",
     "apply_tenant_context",
+    "before_context_change",
     "create_engine",
     "create_sessionmaker",
     "make_base",

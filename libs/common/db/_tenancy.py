@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -26,12 +26,29 @@ _SET_CONTEXT = text(
 )
 
 
+ContextHook = Callable[[AsyncSession], Awaitable[None]]
+_before_context_change: list[ContextHook] = []
+
+
+def before_context_change(hook: ContextHook) -> ContextHook:
+    """Run ``hook`` before a transaction's tenant context is (re)set.
+
+    For writes a session holds back until commit (the outbox's events): they
+    must reach PostgreSQL under the context they were made in, not the next.
+    """
+    _before_context_change.append(hook)
+    return hook
+
+
 async def apply_tenant_context(session: AsyncSession, ctx: TenantContext) -> None:
     """Set the RLS context for the current transaction only (``is_local``).
 
     Transaction-local settings vanish at commit or rollback, so a pooled
-    connection handed to the next request carries nothing over.
+    connection handed to the next request carries nothing over. Writes held
+    back under the previous context are written first (:func:`before_context_change`).
     """
+    for hook in _before_context_change:
+        await hook(session)
     await session.execute(
         _SET_CONTEXT,
         {"tenant": ctx.tenant, "visible": ",".join(sorted(ctx.visible))},

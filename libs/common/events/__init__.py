@@ -43,6 +43,7 @@ from libs.common.events._outbox import (
     emit,
     event_tables,
     event_tables_rls_statements,
+    flush_outbox,
     notify_channel,
 )
 from libs.common.events._relay import OutboxRelay, RelayStats
@@ -96,6 +97,7 @@ __all__ = [
     "event_tables",
     "event_tables_rls_statements",
     "finance_subject",
+    "flush_outbox",
     "forgery",
     "from_nats",
     "handler_problems",

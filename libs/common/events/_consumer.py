@@ -51,7 +51,7 @@ from libs.common.events._contracts import forgery, handler_problems
 from libs.common.events._durables import durable_name, retire_stale_durables
 from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
 from libs.common.events._fault import crash_if_armed
-from libs.common.events._outbox import _check_schema, schema_sql
+from libs.common.events._outbox import _check_schema, flush_outbox, schema_sql
 from libs.common.events._telemetry import consume_span
 from libs.contracts import contract_for
 
@@ -242,6 +242,15 @@ class ConsumerRunner:
             "SELECT :tenant, e.id, :consumer, e.subject, e.type FROM unnest("
             "CAST(:ids AS uuid[]), CAST(:subjects AS text[]), CAST(:types AS text[])"
             ") AS e(id, subject, type) ON CONFLICT DO NOTHING RETURNING event_id",
+            schema,
+        )
+        self._insert_dead_many = schema_sql(
+            "INSERT INTO {schema}.dead_letter "
+            "(id, consumer, subject, headers, payload, reason) "
+            "SELECT e.id, :consumer, e.subject, e.headers::jsonb, e.payload, e.reason "
+            "FROM unnest(CAST(:ids AS uuid[]), CAST(:subjects AS text[]), "
+            "CAST(:headers AS text[]), CAST(:payloads AS bytea[]), CAST(:reasons AS text[])) "
+            "AS e(id, subject, headers, payload, reason)",
             schema,
         )
         self._insert_dead = schema_sql(
@@ -538,7 +547,9 @@ class ConsumerRunner:
         rejected = 0
         async with self._sessionmaker() as session, session.begin():
             for item in work:
-                # The savepoint of the previous item flushed its changes on release.
+                # The savepoint of the previous item flushed its changes (and wrote
+                # its events) on release; nothing is held back across savepoints.
+                await flush_outbox(session)
                 session.expunge_all()
                 try:
                     async with session.begin_nested():
@@ -655,8 +666,18 @@ class ConsumerRunner:
     async def _write_dead_letters(self, dead: list[tuple[Any, str]]) -> None:
         # Its own transaction without a tenant context: these rows belong to no
         # tenant we can trust (dead_letter has no RLS for that reason).
+        rows = [self._dead_letter_row(msg, reason) for msg, reason in dead]
         async with self._sessionmaker() as session, session.begin():
-            for msg, reason in dead:
-                await session.execute(self._insert_dead, self._dead_letter_row(msg, reason))
+            await session.execute(
+                self._insert_dead_many,
+                {
+                    "consumer": self._consumer,
+                    "ids": [r["id"] for r in rows],
+                    "subjects": [r["subject"] for r in rows],
+                    "headers": [r["headers"] for r in rows],
+                    "payloads": [r["payload"] for r in rows],
+                    "reasons": [r["reason"] for r in rows],
+                },
+            )
         for msg, reason in dead:
             log.warning("consumer %s dead-lettered %s: %s", self._consumer, msg.subject, reason)

@@ -30,10 +30,13 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
-from libs.common.db import TENANT_ID_LENGTH
+from libs.common.db import TENANT_ID_LENGTH, before_context_change
 from libs.common.db.rls import (
     APP_ROLE,
     RELAY_ROLE,
@@ -56,6 +59,7 @@ __all__ = [
     "emit",
     "event_tables",
     "event_tables_rls_statements",
+    "flush_outbox",
     "notify_channel",
 ]
 
@@ -217,28 +221,26 @@ NOTIFY_MIN_INTERVAL = 0.01
 _last_notify: dict[str, float] = {}
 _INSERT: dict[tuple[str, bool], TextClause] = {}
 
-
-_INSERT_ROW = (
+# Every row of a transaction in one statement of fixed text (one prepared
+# statement however many events): the columns travel as arrays.
+_ROWS = (
     "INSERT INTO {schema}.outbox (id, tenant_id, subject, type, headers, payload, traceparent) "
-    "VALUES (CAST(:id AS uuid), :tenant, :subject, :type, "
-    "CAST(:headers AS jsonb), CAST(:payload AS jsonb), :traceparent)"
+    "SELECT e.id, e.tenant, e.subject, e.type, e.headers::jsonb, e.payload::jsonb, e.traceparent "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:tenants AS text[]), CAST(:subjects AS text[]), "
+    "CAST(:types AS text[]), CAST(:headers AS text[]), CAST(:payloads AS text[]), "
+    "CAST(:traceparents AS text[])) "
+    "AS e(id, tenant, subject, type, headers, payload, traceparent)"
 )
-_INSERT_ROW_AND_NOTIFY = (
-    "WITH row AS (INSERT INTO {schema}.outbox "
-    "(id, tenant_id, subject, type, headers, payload, traceparent) "
-    "VALUES (CAST(:id AS uuid), :tenant, :subject, :type, "
-    "CAST(:headers AS jsonb), CAST(:payload AS jsonb), :traceparent) RETURNING 1) "
-    "SELECT pg_notify(:channel, '') FROM row"
-)
+_COLUMNS = ("ids", "tenants", "subjects", "types", "headers", "payloads", "traceparents")
 
 
 def _insert_statement(schema: str, notify: bool) -> TextClause:
-    # One round trip: insert the row and, when due, queue the NOTIFY (delivered
+    # One round trip: insert the rows and, when due, queue the NOTIFY (delivered
     # at commit, dropped at rollback: the relay never wakes for a change that
     # did not happen).
     stmt = _INSERT.get((schema, notify))
     if stmt is None:
-        template = _INSERT_ROW_AND_NOTIFY if notify else _INSERT_ROW
+        template = f"WITH rows AS ({_ROWS}) SELECT pg_notify(:channel, '')" if notify else _ROWS
         stmt = _INSERT[(schema, notify)] = schema_sql(template, schema)
     return stmt
 
@@ -249,6 +251,100 @@ def _notify_due(channel: str) -> bool:
         return False
     _last_notify[channel] = now
     return True
+
+
+# -- events held until the transaction writes them -------------------------------------
+#
+# emit() appends the row to the session; the rows are written in ONE statement
+# per schema when the transaction (or a savepoint) commits, or before its tenant
+# context changes (the rows must be checked by RLS under the context they were
+# emitted in), or before a statement that reads the outbox (the transaction sees
+# its own events). A savepoint that rolls back drops the rows emitted inside it; a
+# rolled-back transaction drops them all, as a rolled-back INSERT would.
+# Code that opens a savepoint while rows are held must write them first
+# (flush_outbox), so a later context change inside the savepoint cannot carry
+# them into it; the consumer does.
+
+_PENDING = "govproj.outbox.pending"
+_MARKS = "govproj.outbox.savepoint_marks"
+
+
+def _pending(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    pending: list[tuple[str, dict[str, Any]]] = session.info.setdefault(_PENDING, [])
+    return pending
+
+
+def _write_pending(session: Session) -> None:
+    """Write the held rows, one INSERT per schema (sync: runs inside SQLAlchemy's greenlet)."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    rows, pending[:] = list(pending), []
+    by_schema: dict[str, list[dict[str, Any]]] = {}
+    for schema, row in rows:
+        by_schema.setdefault(schema, []).append(row)
+    for schema, schema_rows in by_schema.items():
+        channel = notify_channel(schema)
+        notify = _notify_due(channel)
+        params: dict[str, Any] = {c: [r[c] for r in schema_rows] for c in _COLUMNS}
+        if notify:
+            params["channel"] = channel
+        session.execute(_insert_statement(schema, notify), params)
+
+
+async def flush_outbox(session: AsyncSession) -> None:
+    """Write the events emitted so far in this transaction (commit does it by itself)."""
+    if session.info.get(_PENDING):
+        await session.run_sync(_write_pending)
+
+
+before_context_change(flush_outbox)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    _write_pending(session)
+
+
+def _touches_outbox(statement: Any) -> bool:
+    if isinstance(statement, TextClause):
+        return "outbox" in statement.text
+    return any(getattr(t, "name", None) == "outbox" for t in find_tables(statement))
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state: ORMExecuteState) -> None:
+    # A transaction that reads the outbox sees the events it emitted, as when
+    # emit() wrote at once (only checked while rows are held, which is rare).
+    if state.session.info.get(_PENDING) and _touches_outbox(state.statement):
+        _write_pending(state.session)
+
+
+@sa_event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(_pending(session))
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous_transaction.nested:
+        del pending[session.info[_MARKS][id(previous_transaction)] :]
+    else:
+        pending.clear()
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint's mark is kept until the transaction ends: SQLAlchemy ends a
+    # savepoint before it reports its rollback (after_soft_rollback needs it).
+    if transaction.parent is None:
+        # Committed (written) or rolled back or closed: nothing carries over.
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
 
 
 async def emit(
@@ -270,11 +366,13 @@ async def emit(
     to it, else :class:`~libs.common.events.ContractError` is raised here, in
     the producer's transaction, rather than a consumer dead-lettering it later.
     Never commits: the state change and its event commit together or not at
-    all. ``tenant`` must be the transaction's own tenant (RLS refuses any
-    other). ``schema`` defaults to ``service`` (each service owns the schema
-    named after it). The current OpenTelemetry context, if any, becomes the
-    event's ``traceparent`` unless one is given. The relay is woken by a
-    NOTIFY delivered at commit (at most one per 10 ms per process, see
+    all. The row is held by the session and written with the transaction's
+    other events in one INSERT at commit (or before the tenant context
+    changes), so ``tenant`` must be the transaction's own tenant: RLS refuses
+    any other, at that write. ``schema`` defaults to ``service`` (each service
+    owns the schema named after it). The current OpenTelemetry context, if any,
+    becomes the event's ``traceparent`` unless one is given. The relay is woken
+    by a NOTIFY delivered at commit (at most one per 10 ms per process, see
     ``NOTIFY_MIN_INTERVAL``).
     """
     tracestate: str | None = None
@@ -292,19 +390,14 @@ async def emit(
         tracestate=tracestate,
     )
     check_emit(ev.type, service, ev.data)
-    target = schema or service
-    channel = notify_channel(target)
-    notify = _notify_due(channel)
-    params: dict[str, Any] = {
-        "id": ev.id,
-        "tenant": ev.tenant,
-        "subject": ev.subject,
-        "type": ev.type,
+    row = {
+        "ids": ev.id,
+        "tenants": ev.tenant,
+        "subjects": ev.subject,
+        "types": ev.type,
         "headers": json.dumps(event_headers(ev), ensure_ascii=False),
-        "payload": json.dumps(ev.data, ensure_ascii=False, allow_nan=False),
-        "traceparent": ev.traceparent,
+        "payloads": json.dumps(ev.data, ensure_ascii=False, allow_nan=False),
+        "traceparents": ev.traceparent,
     }
-    if notify:
-        params["channel"] = channel
-    await session.execute(_insert_statement(target, notify), params)
+    _pending(session.sync_session).append((_check_schema(schema or service), row))
     return ev

@@ -128,17 +128,24 @@ async def emit_increments(
     ids = []
     for _ in range(n):
         async with transaction(app_sessions, TenantContext.own(tenant)) as session:
-            ev = await emit(
-                session,
-                tenant=tenant,
-                service=SERVICE,
-                aggregate="counter",
-                event=event,
-                data={"key": key, "by": 1},
-                actor={**ACTOR, "tenant": tenant},
-            )
-            ids.append(ev.id)
+            ids.append(await emit_increment(session, tenant, key, event=event))
     return ids
+
+
+async def emit_increment(
+    session: AsyncSession, tenant: str, key: str, *, event: str = "incremented"
+) -> str:
+    """One event adding 1 to ``key``, in the caller's transaction; its id."""
+    ev = await emit(
+        session,
+        tenant=tenant,
+        service=SERVICE,
+        aggregate="counter",
+        event=event,
+        data={"key": key, "by": 1},
+        actor={**ACTOR, "tenant": tenant},
+    )
+    return ev.id
 
 
 @dataclass(frozen=True)
