@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,8 +15,10 @@ from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform
 from libs.vocab import label
 from tests.browser.support import login, look, service_calls
+from tests.integration import acceptance_support as acc
+from tests.support.registry import wait_state
 
-YUNAN = "445322"
+YUNAN, LAIZHOU = "445322", "370683"
 pytestmark = pytest.mark.timeout(900)
 
 
@@ -23,6 +26,15 @@ pytestmark = pytest.mark.timeout(900)
 def registry(browser_platform: RunningPlatform) -> Iterator[httpx.Client]:
     with browser_platform.client("registry") as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def clients(browser_platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
+    services = ("registry", "approval", "budget", "acceptance", "archive")
+    opened = {s: browser_platform.client(s) for s in services}
+    yield {s: c.__enter__() for s, c in opened.items()}
+    for c in opened.values():
+        c.__exit__(None, None, None)
 
 
 def test_a_system_page_asks_the_same_for_ten_linked_projects_as_for_two(
@@ -76,3 +88,47 @@ def test_a_system_page_asks_the_same_for_ten_linked_projects_as_for_two(
     assert all(f"升级改造，{label('state', s)}" in shown for s in states)
     assert "（不可见的项目）" not in shown
     look(bureau, "row-calls-01-system-projects")
+
+
+def test_the_draws_page_asks_the_same_for_ten_draws_as_for_two(
+    new_page: Any, browser_platform: RunningPlatform, clients: dict[str, httpx.Client]
+) -> None:
+    # An accepted 莱州 project is drawable (第三十四条); each year's draw picks it.
+    pid = acc.laizhou_project(browser_platform, clients)
+    acc.accept_laizhou(browser_platform, clients, pid, date(2024, 5, 6))
+    wait_state(browser_platform, clients["registry"], LAIZHOU, pid, "accepted")
+    name = (
+        clients["registry"]
+        .get(f"/v1/projects/{pid}", headers=browser_platform.headers(LAIZHOU, "bureau_officer"))
+        .json()["name"]
+    )
+    bureau_headers = browser_platform.headers(LAIZHOU, "bureau_officer")
+    register = clients["acceptance"].get("/v1/draw-register", headers=bureau_headers).json()
+
+    def draw(years: range) -> None:
+        # Years no other test draws in: one draw per jurisdiction and year.
+        for year in years:
+            body = {"year": year, "count": len(register)}
+            made = clients["acceptance"].post("/v1/draws", headers=bureau_headers, json=body)
+            assert made.status_code == 201, made.text
+            done = clients["acceptance"].post(
+                f"/v1/draws/{made.json()['draw_id']}/execution", headers=bureau_headers
+            )
+            assert done.status_code == 200, done.text
+
+    bureau = new_page()
+    login(bureau, tenant=LAIZHOU, role="bureau_officer")
+    draw(range(2090, 2092))
+    few = bureau.goto("/draws")
+    assert few is not None and few.status == 200
+    draw(range(2092, 2100))
+    many = bureau.goto("/draws")
+    assert many is not None
+    assert service_calls(many) == service_calls(few)  # none per draw, none per project
+    drawn = bureau.locator("section:has(#draws-h)")
+    for year in range(2090, 2100):
+        assert drawn.locator("article").filter(has_text=f"{year}年度").count() == 1
+    text = drawn.inner_text()
+    assert text.count("按公开种子重算结果一致，种子与承诺相符") >= 10
+    assert text.count(name) >= 10 and "（未命名项目）" not in text
+    look(bureau, "row-calls-02-draws")
