@@ -25,12 +25,6 @@ pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
-def registry(browser_platform: RunningPlatform) -> Iterator[httpx.Client]:
-    with browser_platform.client("registry") as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def clients(browser_platform: RunningPlatform) -> Iterator[dict[str, httpx.Client]]:
     services = ("registry", "approval", "budget", "acceptance", "archive")
     opened = {s: browser_platform.client(s) for s in services}
@@ -40,8 +34,9 @@ def clients(browser_platform: RunningPlatform) -> Iterator[dict[str, httpx.Clien
 
 
 def test_a_system_page_asks_the_same_for_ten_linked_projects_as_for_two(
-    new_page: Any, browser_platform: RunningPlatform, registry: httpx.Client
+    new_page: Any, browser_platform: RunningPlatform, clients: dict[str, httpx.Client]
 ) -> None:
+    registry = clients["registry"]
     bureau_headers = browser_platform.headers(YUNAN, "bureau_officer")
     tag = uuid.uuid4().hex[:6]
     unit = registry.post("/v1/units", headers=bureau_headers, json={"name": f"目录单位{tag}"})
