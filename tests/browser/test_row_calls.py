@@ -173,3 +173,10 @@ def test_the_dashboard_shows_a_deadline_past_due_before_the_sweep_marks_it(
     assert late.count() == 1 and due["due_on"] in late.inner_text()
     assert pid not in overseer.inner_text("main")
     look(overseer, "row-calls-03-dashboard-late")
+    # The bureau's 期限 list, filtered to 已逾期, lists it too.
+    bureau = new_page()
+    login(bureau, tenant=LAIZHOU, role="bureau_officer")
+    bureau.goto("/deadlines?status=overdue")
+    listed = bureau.locator("section:has(#dl-h) tbody tr").filter(has_text=name)
+    late = listed.filter(has_text=label("time_limit", "acceptance_due"))
+    assert late.count() == 1 and "已逾期" in late.inner_text()

@@ -116,7 +116,10 @@ async def deadlines_page(
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
     sort = known_sort(sort, ("due",), "due")
-    params = {"status": status_filter, "sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
+    params: dict[str, Any] = {"sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
+    # 已逾期 as the rows show it: past the last day and not met, whether or not the sweep
+    # has marked it yet (acceptance ``late``).
+    params.update({"late": "true"} if status_filter == "overdue" else {"status": status_filter})
     answer = await user.api.request("GET", "acceptance", "/v1/deadlines", params=params)
     # One call for every request awaiting a decision, not one per project on the page.
     pending = await user.api.get("acceptance", "/v1/extensions")
