@@ -40,6 +40,12 @@ def login(
     page.wait_for_url(lambda url: "/authorize" not in url and "/callback" not in url)
 
 
+def service_calls(response: Any) -> int:
+    """The service calls the console made for a page (its Server-Timing header)."""
+    timing = response.headers["server-timing"]
+    return int(timing.split("calls=")[1].rstrip('"'))
+
+
 def look(page: Any, name: str) -> None:
     """Save a full-page screenshot and fail on any serious or critical accessibility violation."""
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

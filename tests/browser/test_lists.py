@@ -12,7 +12,7 @@ import pytest
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform
-from tests.browser.support import login, look
+from tests.browser.support import login, look, service_calls
 
 YUNAN, CHAOZHOU, RAOPING = "445322", "445100", "445122"
 YEAR = today_in_china().year + 40  # a plan no other browser test touches
@@ -35,12 +35,6 @@ def _unit(platform: RunningPlatform, registry: httpx.Client, tenant: str) -> str
     return str(r.json()["id"])
 
 
-def _calls(response: Any) -> int:
-    """The service calls the console made for a page (its Server-Timing header)."""
-    timing = response.headers["server-timing"]
-    return int(timing.split("calls=")[1].rstrip('"'))
-
-
 def test_plan_items_page_sort_and_stay_excluded_across_pages(
     new_page: Any, browser_platform: RunningPlatform, registry: httpx.Client
 ) -> None:
@@ -60,7 +54,7 @@ def test_plan_items_page_sort_and_stay_excluded_across_pages(
     first = bureau.goto(f"/plans/{YEAR}")
     assert "第 1 页，本页 50 项，还有更多" in bureau.inner_text("main table caption")
     assert "53 项" in bureau.inner_text("dl.facts")
-    calls = _calls(first)
+    calls = service_calls(first)
     # Largest first: 预计总投资 twice (ascending, then descending).
     bureau.click("a.sort:has-text('预计总投资')")
     bureau.click("a.sort:has-text('预计总投资')")
@@ -68,7 +62,7 @@ def test_plan_items_page_sort_and_stay_excluded_across_pages(
     assert rows.first.inner_text().startswith("分页需求52")
     with bureau.expect_navigation() as nav:
         bureau.click("nav.pager a:has-text('下一页')")
-    assert _calls(nav.value) == calls  # the same calls for any page, none per row
+    assert service_calls(nav.value) == calls  # the same calls for any page, none per row
     assert "第 2 页，本页 3 项" in bureau.inner_text("main table caption")
     assert rows.first.inner_text().startswith("分页需求02")
     look(bureau, "lists-01-plan-page-2")
@@ -112,12 +106,12 @@ def test_the_dashboard_asks_the_same_for_ten_projects_as_for_forty(
     overseer = new_page()
     login(overseer, tenant=CHAOZHOU, role="overseer")
     add(10)
-    few = _calls(overseer.goto(f"/dashboard?county={RAOPING}"))
+    few = service_calls(overseer.goto(f"/dashboard?county={RAOPING}"))
     add(30)
     many = overseer.goto(f"/dashboard?county={RAOPING}")
-    assert _calls(many) == few
+    assert service_calls(many) == few
     main = overseer.inner_text("main")
     assert "本页 40 个" in main
-    city = _calls(overseer.goto("/dashboard"))
+    city = service_calls(overseer.goto("/dashboard"))
     assert city <= few + 1  # the whole city: the summary and the overdue lists, no more
     look(overseer, "lists-02-dashboard-county")

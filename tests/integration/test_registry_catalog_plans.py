@@ -66,8 +66,14 @@ def test_system_lifecycle_with_disposition_and_the_unit_count(
         platform, registry, XIANGQIAO, unit, systems=[{"system_id": sid, "relation": "upgrade"}]
     )
     assert project["systems"] == [{"system_id": sid, "relation": "upgrade"}]
+    # Named in the same read: the console asks nothing more per project.
     assert registry.get(path, headers=own).json()["projects"] == [
-        {"project_id": project["id"], "relation": "upgrade"}
+        {
+            "project_id": project["id"],
+            "relation": "upgrade",
+            "name": project["name"],
+            "state": project["state"],
+        }
     ]
     bad = registry.post(
         f"{path}/decommission",

@@ -41,6 +41,10 @@ async def list_deadlines(
     session: DbSession,
     response: Response,
     status: Annotated[str | None, Query(pattern="^(open|overdue|met)$")] = None,
+    late: Annotated[
+        bool,
+        Query(description="true：只列已过最后期限而未完成的（无论逐日检查是否已标为逾期）"),
+    ] = False,
     tenant: Annotated[str | None, Query(pattern="^[0-9]{6}$")] = None,
     code: Annotated[str | None, Query(max_length=64)] = None,
     project_id: uuid.UUID | None = None,
@@ -57,6 +61,9 @@ async def list_deadlines(
         limit=limit,
         sort=sort,
         cursor=cursor,
+        # Past due as of today in China, counted in SQL: a deadline missed since the last
+        # sweep is late already, not only once the sweep has marked it overdue.
+        late_on=today_in_china() if late else None,
     )
     if next_cursor is not None:
         response.headers["X-Next-Cursor"] = next_cursor

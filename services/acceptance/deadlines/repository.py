@@ -97,14 +97,25 @@ async def listing(
     limit: int,
     sort: str = "due",
     cursor: str | None = None,
+    late_on: date | None = None,
 ) -> tuple[list[tuple[Deadline, str | None]], str | None]:
     """One page of deadlines of the caller's visible tenants (RLS), filtered, by last day,
     each with its project's name (one query, not one per row); and the next page's cursor.
-    Keyset on (due_on, id), so pages never repeat or skip a deadline."""
+    Keyset on (due_on, id), so pages never repeat or skip a deadline. ``late_on``: only
+    the deadlines not met whose last day is before that day, whether or not the sweep has
+    marked them overdue yet."""
     sort_of(sort, ("due",), "排序方式无效：可按最后期限升序或降序排序")
     q = sa.select(Deadline, Project.name).outerjoin(Project, Project.id == Deadline.project_id)
     if status:
         q = q.where(Deadline.status == status)
+    if late_on is not None:
+        # What the sweep would mark overdue that day: the project's current submission only
+        # (a resubmitted project's old deadlines are never swept).
+        q = q.where(
+            Deadline.status != "met",
+            Deadline.due_on < late_on,
+            Deadline.submission == Project.submission,
+        )
     if tenant:
         q = q.where(Deadline.tenant_id == tenant)
     if code:

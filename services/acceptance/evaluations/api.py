@@ -16,6 +16,7 @@ from services.acceptance.deps import PROBLEMS, Drawer, Idem, ProjectStep, Reader
 from services.acceptance.evaluations import draws, repository, service
 from services.acceptance.evaluations.schemas import (
     DrawCreate,
+    DrawListed,
     DrawRead,
     DrawVerificationRead,
     EvaluationCreate,
@@ -103,13 +104,26 @@ async def draw_register(access: Reader, session: DbSession) -> list[RegisterEntr
     ]
 
 
-@router.get("/draws", response_model=list[DrawRead], summary="抽取记录（本级及所监督的下级）")
+@router.get(
+    "/draws",
+    response_model=list[DrawListed],
+    summary="抽取记录（本级及所监督的下级；抽中项目的名称与复核结果一并给出）",
+)
 async def list_draws(
     access: Reader,
     session: DbSession,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-) -> list[DrawRead]:
-    return [draws.draw_read(row) for row in await repository.draws(session, year=year)]
+) -> list[DrawListed]:
+    rows = await repository.draws(session, year=year)
+    names = await repository.names_of(session, {p for row in rows for p in row.projects})
+    return [
+        DrawListed(
+            **draws.draw_read(row).model_dump(),
+            project_names={p: names[p] for p in row.projects if p in names},
+            verification=draws.verify(row) if row.status == "drawn" else None,
+        )
+        for row in rows
+    ]
 
 
 @router.get("/draws/{draw_id}", response_model=DrawRead, summary="查看抽取记录")

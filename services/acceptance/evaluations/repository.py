@@ -18,6 +18,7 @@ __all__ = [
     "draws",
     "eligible",
     "get_draw",
+    "names_of",
     "post_requirement",
     "register",
 ]
@@ -78,6 +79,15 @@ async def draw_of_year(session: AsyncSession, tenant: str, year: int) -> Draw | 
             )
         )
     ).first()
+
+
+async def names_of(session: AsyncSession, project_ids: set[str]) -> dict[str, str]:
+    """The names of the projects (visible to the caller, RLS) among ``project_ids``, at once."""
+    if not project_ids:
+        return {}
+    wanted = [uuid.UUID(p) for p in project_ids]
+    rows = await session.execute(sa.select(Project.id, Project.name).where(Project.id.in_(wanted)))
+    return {str(pid): name for pid, name in rows.all()}
 
 
 async def draws(session: AsyncSession, *, year: int | None) -> Sequence[Draw]:

@@ -80,6 +80,18 @@ class DrawRead(Read):
     drawn_at: datetime | None
 
 
+class DrawListed(DrawRead):
+    """A draw in the list: its picked projects named and, once drawn, its re-check, so a
+    page of draws is one call, not one per draw or per project."""
+
+    project_names: dict[str, str] = Field(
+        default_factory=dict, description="抽中项目的名称（按项目编号；调用者不可见的项目不列）"
+    )
+    verification: DrawVerificationRead | None = Field(
+        default=None, description="复核结果（已抽取的才有，同 /v1/draws/{id}/verification）"
+    )
+
+
 class RegisterEntryRead(Read):
     """A project a draw may pick: accepted, and its decision allows a post-evaluation."""
 

@@ -169,6 +169,8 @@ async def test_the_draw_over_http_commits_then_draws_then_verifies(db: AsyncSess
         assert _problem(second, 409)["code"] == "draw_exists"
         early = await client.get(f"/v1/draws/{draw['draw_id']}/verification", headers=bureau)
         assert _problem(early, 409)["code"] == "draw_not_made"
+        (pending,) = (await client.get("/v1/draws", headers=bureau)).json()
+        assert pending["verification"] is None and pending["project_names"] == {}
         made = await client.post(f"/v1/draws/{draw['draw_id']}/execution", headers=bureau)
         assert made.status_code == 200, made.text
         drawn = made.json()
@@ -184,6 +186,10 @@ async def test_the_draw_over_http_commits_then_draws_then_verifies(db: AsyncSess
             "projects": None,
             "evaluators": None,
         }
+        # The list carries the picked projects' names and the same re-check: one call a page.
+        (listed,) = (await client.get("/v1/draws", headers=bureau)).json()
+        assert listed["project_names"] == {str(pid): register[0]["name"]} and register[0]["name"]
+        assert listed["verification"] == check.json()
         sibling = callers.headers(subject("bureau_officer", tenant=YUNAN))
         assert _problem(await client.get(f"/v1/draws/{draw['draw_id']}", headers=sibling), 404)
 

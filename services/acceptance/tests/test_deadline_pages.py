@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.deadlines import today_in_china
 from services.acceptance.completion import service as completion
 from services.acceptance.deadlines import service
 from services.acceptance.tests.support.api import Callers, client_for
@@ -99,3 +100,37 @@ async def test_pending_extensions_come_in_one_list_with_their_projects_names(
             "/v1/extensions", headers=callers.headers(subject("bureau_officer", tenant=YUNAN))
         )
         assert str(pid) not in {e["project_id"] for e in elsewhere.json()}
+
+
+async def test_late_lists_deadlines_past_their_day_before_the_sweep_marks_them(
+    db: AsyncSession,
+) -> None:
+    long_ago, just_now = await laizhou_project(db), await laizhou_project(db)
+    for pid, on in ((long_ago, date(2024, 3, 4)), (just_now, today_in_china())):
+        await completion.declare_completion(
+            db, await project(db, pid), completed_on=on, note=None, actor=actor()
+        )
+    callers = Callers()
+    bureau = callers.headers(subject("bureau_officer"))
+    async with client_for(db, callers) as client:
+        late = await client.get("/v1/deadlines", headers=bureau, params={"late": "true"})
+        assert late.status_code == 200, late.text
+        listed = {d["id"]: d for d in late.json()}
+        today = today_in_china().isoformat()
+        assert all(d["due_on"] < today and d["status"] != "met" for d in listed.values())
+        every = (await client.get("/v1/deadlines", headers=bureau)).json()
+        mine = [d for d in every if d["project_id"] in {str(long_ago), str(just_now)}]
+        # Completed in 2024: its acceptance is past due although no sweep has marked it;
+        # completed today: its acceptance is still ahead and not late.
+        past = [d for d in mine if d["due_on"] < today]
+        ahead = [d for d in mine if d["due_on"] >= today]
+        assert past and ahead and all(d["status"] == "open" for d in past)
+        assert {d["id"] for d in past} <= set(listed)
+        assert not {d["id"] for d in ahead} & set(listed)
+        # The sweep's mark alone would have missed them.
+        swept = await client.get("/v1/deadlines", headers=bureau, params={"status": "overdue"})
+        assert not {d["id"] for d in past} & {d["id"] for d in swept.json()}
+        bad = await client.get("/v1/deadlines", headers=bureau, params={"late": "也许"})
+        assert bad.status_code == 422, bad.text
+        assert bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.json()["title"] == "输入数据不合法" and bad.json()["field"] == "late"

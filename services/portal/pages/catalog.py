@@ -9,7 +9,6 @@ Decommissioning records what became of the data and the archived proof
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -172,16 +171,8 @@ async def system_page(
     user.require(*CATALOG_READERS)
     system = await user.api.get("registry", f"/v1/systems/{system_id}")
 
-    async def project_name(link: dict[str, Any]) -> dict[str, Any]:
-        try:
-            p = await user.api.get("registry", f"/v1/projects/{link['project_id']}")
-            return {**link, "name": p["name"], "state": p["state"]}
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            return {**link, "name": None, "state": None}
-
-    projects = await asyncio.gather(*(project_name(link) for link in system["projects"]))
+    # The registry names the linked projects in the same read (one call, not one per project).
+    projects = system["projects"]
     unit_name = None
     try:
         unit_name = (await user.api.get("registry", f"/v1/units/{system['unit_id']}"))["name"]

@@ -3,8 +3,8 @@
 Every count and amount (by route, state and year, and how many approval-stage
 limits were missed) comes from the registry's oversight summary, counted in SQL;
 the lists below it come a page at a time: missed approval-stage limits from the
-registry (``/v1/oversight/overdue``), overdue deadlines from implementation on
-from the acceptance service, and a county's projects from the project list. No
+registry (``/v1/oversight/overdue``), deadlines past due from implementation on
+from the acceptance service (swept or not), and a county's projects from the project list. No
 list asks anything per row.
 """
 
@@ -51,14 +51,15 @@ async def _approval_overdue(
 async def _acceptance_overdue(
     user: User, scope: list[str] | None, cursor: str, every: bool
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The acceptance service's overdue deadlines (its daily sweep marks them), one call a page."""
+    """The acceptance deadlines past their last day and not met, one call a page: ``late``
+    asks for those the daily sweep has not marked overdue yet as well."""
     tenant = scope[0] if scope and len(scope) == 1 else None
     try:
         rows, next_cursor = await user.api.listing(
             "acceptance",
             "/v1/deadlines",
             every=every,
-            status="overdue",
+            late="true",
             tenant=tenant,
             cursor=cursor,
         )

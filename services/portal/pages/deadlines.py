@@ -7,7 +7,6 @@ drawn 双随机 (a committed seed, revealed after the draw, so anyone can re-che
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from libs.common.deadlines import today_in_china
-from services.portal.client import ApiError
 from services.portal.pages.forms import (
     NOTHING,
     Invalid,
@@ -103,21 +101,6 @@ async def decide_extension(request: Request, user: CurrentUser, extension_id: st
     return await post_redirect_get(act, then=f"{back}{sep}notice={notice}", again=again)
 
 
-async def _records(user: User, project_ids: set[str]) -> dict[str, dict[str, Any]]:
-    """Each project's acceptance record (its name and extensions), fetched side by side."""
-
-    async def one(pid: str) -> tuple[str, dict[str, Any] | None]:
-        try:
-            return pid, await user.api.get("acceptance", f"/v1/projects/{pid}/acceptance")
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            return pid, None
-
-    found = await asyncio.gather(*(one(p) for p in sorted(project_ids)))
-    return {pid: rec for pid, rec in found if rec is not None}
-
-
 DEADLINES_PAGE_SIZE = 50
 
 
@@ -133,7 +116,10 @@ async def deadlines_page(
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
     sort = known_sort(sort, ("due",), "due")
-    params = {"status": status_filter, "sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
+    params: dict[str, Any] = {"sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
+    # 已逾期 as the rows show it: past the last day and not met, whether or not the sweep
+    # has marked it yet (acceptance ``late``).
+    params.update({"late": "true"} if status_filter == "overdue" else {"status": status_filter})
     answer = await user.api.request("GET", "acceptance", "/v1/deadlines", params=params)
     # One call for every request awaiting a decision, not one per project on the page.
     pending = await user.api.get("acceptance", "/v1/extensions")
@@ -223,30 +209,17 @@ async def draws_page(
     user.require("bureau_officer", "overseer", "auditor")
     draws: list[dict[str, Any]] = await user.api.get("acceptance", "/v1/draws")
     register: list[dict[str, Any]] = await user.api.get("acceptance", "/v1/draw-register")
+    # The list names each draw's projects and carries its re-check: one call for the page.
     names = {e["project_id"]: e.get("name") for e in register}
-
-    async def checked(d: dict[str, Any]) -> dict[str, Any]:
-        if d["status"] != "drawn":
-            return {**d, "verification": None}
-        try:
-            check = await user.api.get("acceptance", f"/v1/draws/{d['draw_id']}/verification")
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            check = None
-        return {**d, "verification": check}
-
-    checked_draws = await asyncio.gather(*(checked(d) for d in draws))
-    unknown = {p for d in checked_draws for p in d["projects"] if p not in names}
-    for pid, rec in (await _records(user, unknown)).items():
-        names[pid] = rec.get("name")
+    for d in draws:
+        names.update(d.get("project_names") or {})
     return render(
         request,
         "deadlines/draws.html",
         user,
         shown.status,
         title="双随机抽取",
-        draws=sorted(checked_draws, key=lambda d: -d["year"]),
+        draws=sorted(draws, key=lambda d: -d["year"]),
         register=register,
         names=names,
         next_year=_next_free_year(draws, user.tenant),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import NotFound
 from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
-from services.registry.models import ProjectSystem, System
+from services.registry.models import Project, ProjectSystem, System
 
 
 async def find(session: AsyncSession, system_id: uuid.UUID) -> System | None:
@@ -42,14 +42,19 @@ async def name_taken(session: AsyncSession, *, tenant: str, name: str) -> bool:
     return bool(found)
 
 
-async def projects_of(session: AsyncSession, system_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
-    """(project id, relation) of every project linking the system."""
+async def projects_of(
+    session: AsyncSession, system_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, str | None, str | None]]:
+    """(project id, relation, name, state) of every project linking the system, in one
+    query: the page names them without asking once per project. A project the caller may
+    not see (RLS) comes with no name and no state."""
     rows = await session.execute(
-        sa.select(ProjectSystem.project_id, ProjectSystem.relation)
+        sa.select(ProjectSystem.project_id, ProjectSystem.relation, Project.name, Project.state)
+        .outerjoin(Project, Project.id == ProjectSystem.project_id)
         .where(ProjectSystem.system_id == system_id)
         .order_by(ProjectSystem.project_id)
     )
-    return [(pid, relation) for pid, relation in rows.all()]
+    return [(pid, relation, name, state) for pid, relation, name, state in rows.all()]
 
 
 async def count_live_at(session: AsyncSession, unit_id: uuid.UUID, at: datetime) -> int:

@@ -66,6 +66,8 @@ class SystemDecommission(BaseModel):
 class LinkedProject(BaseModel):
     project_id: uuid.UUID
     relation: str
+    name: str | None = Field(default=None, description="项目名称（调用者不可见的项目为空）")
+    state: str | None = Field(default=None, description="项目状态（调用者不可见的项目为空）")
 
 
 class SystemRead(SystemFacts):

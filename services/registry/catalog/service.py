@@ -102,8 +102,8 @@ async def read(session: AsyncSession, system: System) -> dict[str, Any]:
     """The SystemRead fields: the row, its projects, and whether its unit's count grows."""
     data: dict[str, Any] = {c.key: getattr(system, c.key) for c in sa.inspect(System).column_attrs}
     data["projects"] = [
-        {"project_id": p, "relation": r}
-        for p, r in await repository.projects_of(session, system.id)
+        {"project_id": p, "relation": r, "name": name, "state": state}
+        for p, r, name, state in await repository.projects_of(session, system.id)
     ]
     counts = await unit_counts(session, system.unit_id, months=0)
     data["unit_count_grows"] = counts["grows"]

@@ -12,13 +12,15 @@ from libs.common.errors import Conflict, Invalid
 from libs.common.testing.database import in_tenant
 from services.registry.catalog import service
 from services.registry.catalog.schemas import SystemCreate
-from services.registry.models import System
+from services.registry.models import System, Unit
+from services.registry.projects import repository as projects_repository
 from services.registry.tests.support import (
     CHAOAN,
     YUNAN,
     Caller,
     actor,
     add_document,
+    make_project,
     make_unit,
 )
 
@@ -188,3 +190,24 @@ async def test_the_catalog_pages_without_repeating_or_skipping_a_system(
         assert bad.json()["field"] == "cursor" and "游标无效" in bad.json()["detail"]
     unknown = await api.get("/v1/systems", headers=bureau, params={"sort": "colour"})
     assert unknown.status_code == 422 and "排序方式无效" in unknown.json()["detail"]
+
+
+async def test_a_system_names_its_projects_in_the_one_read(
+    api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
+) -> None:
+    system = await register(tree_db)
+    unit = await tree_db.get(Unit, system.unit_id)
+    assert unit is not None
+    built = [await make_project(tree_db, unit) for _ in range(3)]
+    for project, relation in zip(built, ("build", "upgrade", "operate"), strict=True):
+        await projects_repository.replace_links(tree_db, project, [(system.id, relation)])
+    await tree_db.flush()
+    read = await api.get(
+        f"/v1/systems/{system.id}", headers=caller.headers(YUNAN, "bureau_officer")
+    )
+    assert read.status_code == 200, read.text
+    linked = {p["project_id"]: p for p in read.json()["projects"]}
+    assert set(linked) == {str(p.id) for p in built}
+    for project in built:
+        assert linked[str(project.id)]["name"] == project.name
+        assert linked[str(project.id)]["state"] == project.state
