@@ -16,6 +16,7 @@ import pytest
 
 from libs.common.db.migrations import upgrade
 from libs.common.testing.infra import free_port
+from libs.common.testing.platform import ready_timeout
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 from services.registry.app import SPEC
 
@@ -55,17 +56,21 @@ def worker(
     proc = _worker(migrated, nats_url, port, tmp_path_factory.mktemp("work"))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # It replays the session's whole stream (every earlier test's events) before its
+        # probes answer promptly: late in the suite that takes more than a minute.
+        deadline = time.monotonic() + max(180.0, ready_timeout())
         while time.monotonic() < deadline:
             assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
             try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
         else:
-            pytest.fail("worker never became ready")
+            proc.terminate()
+            err = proc.communicate(timeout=30)[1].decode(errors="replace")
+            pytest.fail(f"worker never became ready:\n{err[-3000:]}")
         yield base
     finally:
         proc.terminate()

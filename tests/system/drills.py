@@ -612,6 +612,18 @@ async def _versions(stack: Stack) -> list[Any]:
     return out
 
 
+def _refiled_after(stack: Stack, restarted: datetime) -> int:
+    """Official documents the archive filed again after the restart (issue 18's 批复,
+    验收结论, reports): each was pending in the snapshot, so its PDF may also have been
+    stored just before the snapshot by the filing worker — an upload in flight that no
+    client sent."""
+    with psycopg.connect(stack.db.admin) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM archive.official_filings WHERE filed_at > %s", (restarted,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def fixity(
     stack: Stack, snapshot_at: datetime, destroyed_at: datetime, in_flight_uploads: int
 ) -> dict[str, Any]:
@@ -706,7 +718,7 @@ def restore_drill(
     convergence = converged(stack, fence, restarted)
     in_flight_uploads = sum(
         1 for a in api.ledger if a.service == "archive" and a.sent <= backup.snapshot_at < a.acked
-    )
+    ) + _refiled_after(stack, restarted)
     fix = fixity(stack, backup.snapshot_at, destroyed_at, in_flight_uploads)
     api.close()
     violations = [

@@ -98,10 +98,7 @@ async def test_an_event_about_another_tenants_project_or_document_is_rejected(
     db.add(doc)
     await db.flush()
     # 445322 could write under its own tenant only; the ids are 莱州's (RLS lets the test see both).
-    await db.execute(
-        sa.text("SELECT set_config('app.visible_tenants', :v, true)"), {"v": f"{LAIZHOU},445322"}
-    )
-    await db.execute(sa.text("SELECT set_config('app.tenant_id', '445322', true)"))
+    await in_tenant(db, "445322", visible=[LAIZHOU])
     for ev, field in (
         (
             event(

@@ -67,6 +67,12 @@ $$
 
 
 def upgrade() -> None:
+    # The strongest lock this migration needs, taken first. It runs while the previous
+    # release still serves (a rolling upgrade): the foreign key and the trigger take SHARE
+    # ROW EXCLUSIVE on projects and lifting FORCE RLS takes ACCESS EXCLUSIVE; taken in
+    # that order, a service transaction that read a project and then updates it deadlocks
+    # with the migration, and the upgrade fails. Waiting once for the table is all it costs.
+    op.execute(f"LOCK TABLE {_S}.projects IN ACCESS EXCLUSIVE MODE")
     op.create_table(
         "project_name_grams",
         sa.Column("project_id", sa.Uuid(), nullable=False),
