@@ -613,13 +613,14 @@ async def _versions(stack: Stack) -> list[Any]:
 
 
 def _refiled_after(stack: Stack, restarted: datetime) -> int:
-    """Official documents the archive filed again after the restart (issue 18's 批复,
-    验收结论, reports): each was pending in the snapshot, so its PDF may also have been
-    stored just before the snapshot by the filing worker — an upload in flight that no
-    client sent."""
+    """Official documents (issue 18's 批复, 验收结论, reports) pending in the restored
+    database, filed since the restart or still waiting for the filing worker: each may
+    also have been stored just before the snapshot by the worker — an upload in flight
+    that no client sent."""
     with psycopg.connect(stack.db.admin) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM archive.official_filings WHERE filed_at > %s", (restarted,)
+            "SELECT count(*) FROM archive.official_filings WHERE filed_at IS NULL OR filed_at > %s",
+            (restarted,),
         ).fetchone()
     return int(row[0]) if row else 0
 
@@ -650,7 +651,11 @@ def fixity(
     # A version PUT just before the snapshot whose row committed just after is untracked
     # too: at most one per upload in flight at the snapshot.
     if len(untracked - after) > in_flight_uploads:
-        violations.append(f"{len(untracked - after)} untracked versions older than the snapshot")
+        older = sorted(untracked - after)
+        violations.append(
+            f"{len(older)} untracked versions older than the snapshot "
+            f"(in flight: {in_flight_uploads}; e.g. {older[:3]})"
+        )
     if other:
         violations.append(f"unexpected findings: {dict(other)}")
     return {
