@@ -15,7 +15,8 @@ import nats
 import pytest
 
 from libs.common.db.migrations import upgrade
-from libs.common.testing.infra import free_port
+from libs.common.events import NatsUsers
+from libs.common.testing.infra import NatsProcess, free_port
 from libs.common.testing.platform import ready_timeout
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 from services.registry.app import SPEC
@@ -39,6 +40,19 @@ def _worker(urls: DatabaseUrls, nats_url: str, port: int, home: Path) -> subproc
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+@pytest.fixture(scope="module")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # Its own JetStream, not the session's: a fresh worker replays the whole stream before
+    # it idles, and late in the suite the session's holds every earlier test's events.
+    server = NatsProcess(
+        tmp_path_factory.mktemp("nats"), free_port(), users=NatsUsers.generate()
+    ).start()
+    try:
+        yield server.operator_url
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
