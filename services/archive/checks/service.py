@@ -19,6 +19,7 @@ from uuid6 import uuid7
 
 from libs.common.errors import Problem
 from libs.common.reads import rows_where
+from libs.vocab import actor_name
 from services.archive.checks.catalogue import load_catalogue
 from services.archive.checks.items import CHECKS, CheckContext, DocumentEntry
 from services.archive.checks.official import file_with_decision
@@ -177,6 +178,7 @@ async def run_checks(
         summary=summary,
         acceptable=_acceptable(results),
         created_by=actor["id"],
+        created_by_name=actor_name(actor),
         created_at=datetime.now(UTC),
     )
     await publisher.record(
@@ -238,6 +240,7 @@ def report_dict(report: CheckReport) -> dict[str, Any]:
         "acceptable": report.acceptable,
         "virus_database": virus_database(report.results),
         "created_by": report.created_by,
+        "created_by_name": report.created_by_name or "（未署名）",
         "created_at": report.created_at,
     }
 
