@@ -30,7 +30,7 @@ from services.portal.pages.forms import (
     text,
 )
 from services.portal.pages.projects import project_page
-from services.portal.paging import known_sort, pager
+from services.portal.paging import FIRST_PAGE, PagedList, PageQuery, Paging
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +62,9 @@ def _system_body(form: FormData) -> dict[str, Any]:
 
 
 CATALOG_PAGE_SIZE = 50
+SYSTEMS = PagedList(
+    "registry", "/v1/systems", CATALOG_SORTS, default="name", size=CATALOG_PAGE_SIZE
+)
 
 
 async def _catalog_page(
@@ -71,15 +74,10 @@ async def _catalog_page(
     *,
     state: str = "",
     registered: str = "",
-    sort: str = "name",
-    cursor: str = "",
-    page_no: int = 1,
+    at: PageQuery = FIRST_PAGE,
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
-    sort = known_sort(sort, CATALOG_SORTS, "name")
-    params = {"state": state, "sort": sort, "cursor": cursor, "limit": CATALOG_PAGE_SIZE}
-    answer = await user.api.request("GET", "registry", "/v1/systems", params=params)
-    systems = answer.json()
+    systems, paged = await SYSTEMS.fetch(user.api, at, state=state)
     # After a registration (POST-redirect-GET) the list names the system just added.
     new = next((s for s in systems if s["id"] == registered), None)
     if new is not None:
@@ -95,36 +93,17 @@ async def _catalog_page(
         units=units,
         unit_names={u["id"]: u["name"] for u in units},
         state=state,
-        sort=sort,
         SORTABLE=CATALOG_SORTS,
-        **pager(
-            page_no=page_no,
-            page_size=CATALOG_PAGE_SIZE,
-            next_cursor=answer.headers.get("X-Next-Cursor"),
-        ),
+        **paged,
         **shown.context(),
     )
 
 
 @router.get("/catalog", response_class=HTMLResponse)
 async def catalog(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    registered: str = "",
-    sort: str = "name",
-    cursor: str = "",
-    page_no: int = 1,
+    request: Request, user: CurrentUser, at: Paging, state: str = "", registered: str = ""
 ) -> HTMLResponse:
-    return await _catalog_page(
-        request,
-        user,
-        state=state,
-        registered=registered,
-        sort=sort,
-        cursor=cursor,
-        page_no=page_no,
-    )
+    return await _catalog_page(request, user, state=state, registered=registered, at=at)
 
 
 def _back_to_project(raw: object) -> str | None:
