@@ -52,7 +52,7 @@ from libs.policy.render import (
     parse_month_day,
     parse_period,
 )
-from libs.policy.vocab import (
+from libs.vocab import (
     BASE_LABELS,
     FROM_LABELS,
     LIGHTNESS,

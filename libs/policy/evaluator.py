@@ -42,7 +42,7 @@ from libs.policy.facts import Facts
 from libs.policy.pack import Pack
 from libs.policy.parameters import Exemption
 from libs.policy.render import format_value
-from libs.policy.vocab import ROUTE_LABELS
+from libs.vocab import ROUTE_LABELS
 
 __all__ = ["evaluate"]
 
