@@ -9,6 +9,7 @@ Decommissioning records what became of the data and the archived proof
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -183,8 +184,18 @@ async def show_system(
     return await system_page(request, user, system_id, Shown(notice=NOTICES.get(notice)))
 
 
-def _again(request: Request, user: User, system_id: str, form: FormData) -> Any:
-    return redraw(system_page, request, user, system_id, form=form)
+async def _on_system_page(
+    request: Request,
+    user: User,
+    system_id: str,
+    form: FormData,
+    act: Callable[[], Awaitable[Any]],
+    *,
+    then: str,
+) -> Response:
+    """``act``, then ``then``; a refusal is shown on the system's page, the form kept."""
+    again = redraw(system_page, request, user, system_id, form=form)
+    return await post_redirect_get(act, then=then, again=again, fields=FORM_FIELDS["system"])
 
 
 @router.post("/catalog/{system_id}", response_class=HTMLResponse)
@@ -204,12 +215,8 @@ async def update_system(request: Request, user: CurrentUser, system_id: str) -> 
         body.update({fact: flag(form, fact) for fact in SYSTEM_FACTS})
         await user.api.patch("registry", f"/v1/systems/{system_id}", body, version=int(version))
 
-    return await post_redirect_get(
-        act,
-        then=f"/catalog/{system_id}?notice=updated",
-        again=_again(request, user, system_id, form),
-        fields=FORM_FIELDS["system"],
-    )
+    then = f"/catalog/{system_id}?notice=updated"
+    return await _on_system_page(request, user, system_id, form, act, then=then)
 
 
 @router.post("/catalog/{system_id}/operate", response_class=HTMLResponse)
@@ -228,7 +235,7 @@ async def operate(request: Request, user: CurrentUser, system_id: str) -> Respon
         )
 
     then = f"{back}?notice=system_operating" if back else f"/catalog/{system_id}?notice=operating"
-    return await post_redirect_get(act, then=then, again=_again(request, user, system_id, form))
+    return await _on_system_page(request, user, system_id, form, act, then=then)
 
 
 @router.post("/catalog/{system_id}/decommission", response_class=HTMLResponse)
@@ -254,12 +261,8 @@ async def decommission(request: Request, user: CurrentUser, system_id: str) -> R
             key=form_key(form),
         )
 
-    return await post_redirect_get(
-        act,
-        then=f"/catalog/{system_id}?notice=decommissioned",
-        again=_again(request, user, system_id, form),
-        fields=FORM_FIELDS["system"],
-    )
+    then = f"/catalog/{system_id}?notice=decommissioned"
+    return await _on_system_page(request, user, system_id, form, act, then=then)
 
 
 @router.get("/projects/{project_id}/systems", response_class=HTMLResponse)
