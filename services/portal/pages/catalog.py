@@ -23,6 +23,7 @@ from services.portal.pages.forms import (
     Invalid,
     Shown,
     choice,
+    drawn_version,
     flag,
     form_key,
     new_key,
@@ -205,15 +206,13 @@ async def update_system(request: Request, user: CurrentUser, system_id: str) -> 
     form = await request.form()
 
     async def act() -> None:
-        version = str(form.get("version") or "")
-        if not version.isdigit():
-            raise Invalid("页面已过期，请刷新后再修改")
+        version = drawn_version(form)
         body: dict[str, Any] = {
             "name": text(form, "name", "系统名称"),
             "description": text(form, "description", "说明", required=False),
         }
         body.update({fact: flag(form, fact) for fact in SYSTEM_FACTS})
-        await user.api.patch("registry", f"/v1/systems/{system_id}", body, version=int(version))
+        await user.api.patch("registry", f"/v1/systems/{system_id}", body, version=version)
 
     then = f"/catalog/{system_id}?notice=updated"
     return await _on_system_page(request, user, system_id, form, act, then=then)

@@ -24,6 +24,7 @@ __all__ = [
     "answer_or_refusal",
     "choice",
     "date",
+    "drawn_version",
     "flag",
     "form_key",
     "new_key",
@@ -70,6 +71,15 @@ def choice(
     if value not in choices:
         raise Invalid(f"请选择{label}")
     return value
+
+
+def drawn_version(form: FormData) -> int:
+    """The version of the record the page was drawn from: an edit's If-Match, so a change
+    made meanwhile is refused rather than overwritten."""
+    version = str(form.get("version") or "")
+    if not version.isdigit():
+        raise Invalid("页面已过期，请刷新后再修改")
+    return int(version)
 
 
 def flag(form: FormData, field: str) -> bool:
