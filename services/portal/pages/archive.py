@@ -174,8 +174,10 @@ async def record_manual(
         return await _report_page(
             request, user, report_id, Shown(str(exc), status=400, values=values)
         )
-    path = f"/v1/check-reports/{report_id}/items/{item_id}/manual"
-    sent = await answer_or_refusal(user.api.post("archive", path, body), values)
+    sent = await answer_or_refusal(
+        user.api.post("archive", f"/v1/check-reports/{report_id}/items/{item_id}/manual", body),
+        values,
+    )
     if isinstance(sent, Shown):
         return await _report_page(request, user, report_id, sent)
     return RedirectResponse(f"/check-reports/{report_id}?saved={item_id}", status_code=303)
@@ -250,8 +252,13 @@ async def accept(request: Request, user: CurrentUser, project_id: str) -> Respon
         return await _acceptance_page(
             request, user, project_id, Shown("请选择要验收的归档信息包", status=400)
         )
-    path = f"/v1/projects/{project_id}/archive-acceptance"
-    sent = await answer_or_refusal(user.api.post("archive", path, {"package_id": package_id}))
+    sent = await answer_or_refusal(
+        user.api.post(
+            "archive",
+            f"/v1/projects/{project_id}/archive-acceptance",
+            {"package_id": package_id},
+        )
+    )
     if isinstance(sent, Shown):
         return await _acceptance_page(request, user, project_id, sent, chosen=package_id)
     return RedirectResponse(f"/projects/{project_id}/archive-acceptance", status_code=303)

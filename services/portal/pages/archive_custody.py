@@ -85,8 +85,14 @@ async def legal_hold(
 ) -> Response:
     form = await request.form()
     on = form.get("on") == "true"
-    path = f"/v1/documents/{document_id}/versions/{version_id}/legal-hold"
-    sent = await answer_or_refusal(user.api.request("PUT", "archive", path, json={"on": on}))
+    sent = await answer_or_refusal(
+        user.api.request(
+            "PUT",
+            "archive",
+            f"/v1/documents/{document_id}/versions/{version_id}/legal-hold",
+            json={"on": on},
+        )
+    )
     if isinstance(sent, Shown):
         return await _document_page(request, user, document_id, sent)
     done = "hold" if on else "release"
@@ -107,8 +113,9 @@ async def dispose(request: Request, user: CurrentUser, document_id: str) -> HTML
         unconfirmed = "请勾选“确认处置”：处置后文件的全部版本将被删除，不能恢复"
         return await _document_page(request, user, document_id, Shown(unconfirmed, status=400))
     document = await user.api.get("archive", f"/v1/documents/{document_id}")
-    path = f"/v1/documents/{document_id}"
-    sent = await answer_or_refusal(user.api.request("DELETE", "archive", path))
+    sent = await answer_or_refusal(
+        user.api.request("DELETE", "archive", f"/v1/documents/{document_id}")
+    )
     if isinstance(sent, Shown):
         return await _document_page(request, user, document_id, sent)
     return render(

@@ -58,7 +58,10 @@ async def funds_action(request: Request, user: CurrentUser, project_id: str, nam
         # The checks read the budget as it is now (lines, balances), not as the page was drawn.
         budget = await user.api.get("budget", f"/v1/projects/{project_id}/budget")
         body = spec.build(form, budget)
-        await user.api.post("budget", spec.path(project_id), body, key=form_key(form))
+        service, method, path = spec.endpoint
+        await user.api.request(
+            method, service, path.format(project_id=project_id), json=body, key=form_key(form)
+        )
     except FormErrors as exc:
         return await _refused(request, user, project_id, name, exc.summary, 422, typed)
     except ApiError as exc:

@@ -211,31 +211,52 @@ def _surplus_return(form: FormData, budget: Budget) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class FundsForm:
-    """One form of the funds section: who sends it, what it writes, what it says after."""
+    """One form of the funds section: who sends it, where it goes, what it says after."""
 
     roles: tuple[str, ...]
-    collection: str  # every form POSTs to the budget's /v1/projects/{id}/<collection>
+    endpoint: tuple[str, str, str]  # (service, method, path); the path names {project_id}
     build: Callable[[FormData, Budget], dict[str, Any]]
     notice: str
-
-    def path(self, project_id: str) -> str:
-        return f"/v1/projects/{project_id}/{self.collection}"
 
 
 _UNIT_OR_BUREAU = ("unit_officer", "bureau_officer")  # budget.write (ADR 0008)
 
 FORMS: Mapping[str, FundsForm] = {
     "arrangement": FundsForm(
-        ("finance_officer",), "arrangements", _arrangement, "预算安排已登记。"
+        ("finance_officer",),
+        ("budget", "POST", "/v1/projects/{project_id}/arrangements"),
+        _arrangement,
+        "预算安排已登记。",
     ),
-    "line": FundsForm(_UNIT_OR_BUREAU, "lines", _line, "预算科目已编报。"),
-    "adjustment": FundsForm(_UNIT_OR_BUREAU, "adjustments", _adjustment, "资金调整已登记。"),
-    "disbursement": FundsForm(_UNIT_OR_BUREAU, "disbursements", _disbursement, "资金支付已登记。"),
+    "line": FundsForm(
+        _UNIT_OR_BUREAU,
+        ("budget", "POST", "/v1/projects/{project_id}/lines"),
+        _line,
+        "预算科目已编报。",
+    ),
+    "adjustment": FundsForm(
+        _UNIT_OR_BUREAU,
+        ("budget", "POST", "/v1/projects/{project_id}/adjustments"),
+        _adjustment,
+        "资金调整已登记。",
+    ),
+    "disbursement": FundsForm(
+        _UNIT_OR_BUREAU,
+        ("budget", "POST", "/v1/projects/{project_id}/disbursements"),
+        _disbursement,
+        "资金支付已登记。",
+    ),
     "usage_report": FundsForm(
-        _UNIT_OR_BUREAU, "usage-reports", _usage_report, "资金使用情况已报告。"
+        _UNIT_OR_BUREAU,
+        ("budget", "POST", "/v1/projects/{project_id}/usage-reports"),
+        _usage_report,
+        "资金使用情况已报告。",
     ),
     "surplus_return": FundsForm(
-        _UNIT_OR_BUREAU, "surplus-returns", _surplus_return, "结余资金已按原渠道退回。"
+        _UNIT_OR_BUREAU,
+        ("budget", "POST", "/v1/projects/{project_id}/surplus-returns"),
+        _surplus_return,
+        "结余资金已按原渠道退回。",
     ),
 }
 
