@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -42,6 +41,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench.support import arg_parser, machine, write_results  # noqa: E402
 
 MiB = 1024 * 1024
 BOUNDARY = "----govprojbench"
@@ -223,9 +224,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--s3", action="store_true", help="also measure ministack S3")
     parser.add_argument("--s3-size-mib", type=int, default=256)
@@ -284,12 +283,10 @@ def main() -> None:
             )
     report = {
         "benchmark": "archive",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "results": results,
     }
-    out = REPO / "bench" / "results" / "archive.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("archive", report)
 
 
 if __name__ == "__main__":
