@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote
 from uuid6 import uuid7
 
 from ._errors import ObjectNotFound, RetentionViolation, StorageError
-from ._hashing import CHUNK_SIZE, Digester
+from ._hashing import CHUNK_SIZE, Digester, Digests
 from ._model import (
     ObjectInfo,
     ObjectStore,
@@ -241,7 +241,7 @@ class FilesystemStore(ObjectStore):
 
                 await asyncio.to_thread(_copy)
 
-            def _commit() -> dict[str, Any]:
+            def _commit() -> Digests:
                 out.flush()
                 os.fsync(out.fileno())
                 out.close()
@@ -262,23 +262,17 @@ class FilesystemStore(ObjectStore):
                 }
                 # The sidecar comes last: a version exists only once it is whole.
                 _write_json(vdir / f"{version_id}.json", record)
-                return record
+                return digests
 
-            record = await asyncio.to_thread(_commit)
+            digests = await asyncio.to_thread(_commit)
         except BaseException:
             out.close()
             with contextlib.suppress(FileNotFoundError):
                 part_path.unlink()
             raise
-        return StoredObject(
-            bucket=bucket,
-            key=key,
-            version_id=version_id,
-            size=record["size"],
-            sha256=record["sha256"],
-            sm3=record["sm3"],
-            content_type=content_type,
-            etag=record["etag"],
+        # The filesystem's ETag is the SHA-256 (the sidecar records the same).
+        return StoredObject.written(
+            bucket, key, version_id, digests, content_type=content_type, etag=digests.sha256
         )
 
     async def _get(
