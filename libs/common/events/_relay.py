@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only connect and listen are used
@@ -44,7 +44,6 @@ class RelayStats:
     failures: int = 0
     batches: int = 0
     last_error: str | None = None
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
