@@ -147,10 +147,13 @@ def run_child(
     script: Path, backend: str, root: Path, file: Path, s3: dict[str, Any] | None
 ) -> dict[str, Any]:
     """One ingest in a fresh process, by ``script`` (this file, or the same file of another tree)."""
+    # As a module of its tree: run as a script, bench/http.py would shadow the standard
+    # library's http.
     out = subprocess.run(
         [
             sys.executable,
-            str(script),
+            "-m",
+            "bench.archive",
             "--child",
             "--backend",
             backend,
@@ -164,6 +167,7 @@ def run_child(
         check=True,
         capture_output=True,
         text=True,
+        cwd=script.resolve().parents[1],
     )
     got: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["bytes"] == file.stat().st_size
