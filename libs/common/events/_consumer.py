@@ -67,6 +67,7 @@ NatsFactory = Callable[[], Awaitable[Any]]
 """Returns a connected ``nats.aio.client.Client`` that the runner does not close."""
 
 DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+_REASON_LENGTH = 2000
 
 
 @dataclass
@@ -609,7 +610,7 @@ class ConsumerRunner:
         event = item.event
         await self._enter_inbox(session, event)
         await session.execute(
-            self._insert_dead, self._dead_letter_row(item.msg, ("rejected: " + reason)[:2000])
+            self._insert_dead, self._dead_letter_row(item.msg, "rejected: " + reason)
         )
         log.warning("consumer %s rejected %s %s: %s", self._consumer, event.type, event.id, reason)
 
@@ -618,7 +619,7 @@ class ConsumerRunner:
         try:
             if delivered >= self._max_deliver:
                 reason = f"handler failed {delivered} times: {type(exc).__name__}: {exc}"
-                await self._write_dead_letters([(item.msg, reason[:2000])])
+                await self._write_dead_letters([(item.msg, reason)])
                 await item.msg.term()
                 self.stats.dead_lettered += 1
             else:
@@ -647,13 +648,14 @@ class ConsumerRunner:
                 log.info("consumer %s: ack failed: %r", self._consumer, result)
 
     def _dead_letter_row(self, msg: Any, reason: str) -> dict[str, Any]:
+        """The dead_letter row of ``msg``; its reason cut short enough for an operator to read."""
         return {
             "id": str(uuid6.uuid7()),
             "consumer": self._consumer,
             "subject": msg.subject,
             "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
             "payload": bytes(msg.data),
-            "reason": reason,
+            "reason": reason[:_REASON_LENGTH],
         }
 
     async def _write_dead_letters(self, dead: list[tuple[Any, str]]) -> None:
