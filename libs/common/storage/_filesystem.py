@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote
 from uuid6 import uuid7
 
 from ._errors import ObjectNotFound, RetentionViolation, StorageError
-from ._hashing import CHUNK_SIZE, Digester, Digests
+from ._hashing import CHUNK_SIZE, Digester
 from ._model import (
     ObjectInfo,
     ObjectStore,
@@ -241,7 +241,7 @@ class FilesystemStore(ObjectStore):
 
                 await asyncio.to_thread(_copy)
 
-            def _commit() -> Digests:
+            def _commit() -> dict[str, Any]:
                 out.flush()
                 os.fsync(out.fileno())
                 out.close()
@@ -262,17 +262,23 @@ class FilesystemStore(ObjectStore):
                 }
                 # The sidecar comes last: a version exists only once it is whole.
                 _write_json(vdir / f"{version_id}.json", record)
-                return digests
+                return record
 
-            digests = await asyncio.to_thread(_commit)
+            record = await asyncio.to_thread(_commit)
         except BaseException:
             out.close()
             with contextlib.suppress(FileNotFoundError):
                 part_path.unlink()
             raise
-        # The filesystem's ETag is the SHA-256 (the sidecar records the same).
-        return StoredObject.written(
-            bucket, key, version_id, digests, content_type=content_type, etag=digests.sha256
+        return StoredObject(
+            bucket=bucket,
+            key=key,
+            version_id=version_id,
+            size=record["size"],
+            sha256=record["sha256"],
+            sm3=record["sm3"],
+            content_type=content_type,
+            etag=record["etag"],
         )
 
     async def _get(

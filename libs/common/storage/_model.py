@@ -11,7 +11,6 @@ from types import TracebackType
 from typing import BinaryIO, Literal, Self
 
 from ._errors import InvalidRange, RetentionViolation, StorageError
-from ._hashing import Digests
 
 __all__ = [
     "ObjectInfo",
@@ -45,29 +44,6 @@ class StoredObject:
     sm3: str
     content_type: str
     etag: str
-
-    @classmethod
-    def written(
-        cls,
-        bucket: str,
-        key: str,
-        version_id: str,
-        digests: Digests,
-        *,
-        content_type: str,
-        etag: str,
-    ) -> StoredObject:
-        """The record of a version a backend has just written, hashed as it streamed."""
-        return cls(
-            bucket=bucket,
-            key=key,
-            version_id=version_id,
-            size=digests.size,
-            sha256=digests.sha256,
-            sm3=digests.sm3,
-            content_type=content_type,
-            etag=etag,
-        )
 
 
 @dataclass(frozen=True, slots=True)

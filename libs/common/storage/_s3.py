@@ -203,11 +203,14 @@ class S3Store(ObjectStore):
             await parts.aclose()  # on a failure, the source is closed now, not when collected
         if not version_id:
             raise StorageError(f"bucket {bucket!r} returned no version id: is versioning on?")
-        return StoredObject.written(
-            bucket,
-            key,
-            version_id,
-            await digester.digests(),
+        digests = await digester.digests()
+        return StoredObject(
+            bucket=bucket,
+            key=key,
+            version_id=version_id,
+            size=digests.size,
+            sha256=digests.sha256,
+            sm3=digests.sm3,
             content_type=content_type,
             etag=etag or "",
         )
