@@ -43,8 +43,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import nats  # noqa: E402
 
-from bench.registry import raw_commits  # noqa: E402
-from bench.support import arg_parser, durable_platform, machine, write_results  # noqa: E402
+from bench.registry import FACTS as REGISTRY_FACTS  # noqa: E402
+from bench.support import arg_parser, commit_baseline, durable_platform, machine, write_results  # noqa: E402
 from libs.common.events import make_event, system_actor, to_nats  # noqa: E402
 
 TENANT = "445322"
@@ -167,9 +167,9 @@ def main() -> None:
     # The approval service alone: the submissions come straight from NATS.
     with durable_platform("approval", services=("approval",)) as bench:
         urls, nats_url = bench.urls, bench.nats_url
-        print(f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...")
-        raw = asyncio.run(raw_commits(urls.admin, args.concurrency, 8.0))
-        print(f"      {raw:,.0f} commits/s")
+        raw = asyncio.run(
+            commit_baseline(urls.admin, args.concurrency, 8.0, doc=json.dumps(REGISTRY_FACTS))
+        )
         # Warm up: imports, pools, the first JIT of every path.
         asyncio.run(steady(nats_url, 20, 2))
         print(f"(ii)  steady {args.rate:.0f} submissions/s for {args.seconds:.0f} s ...")

@@ -42,9 +42,9 @@ import nats  # noqa: E402
 
 from bench.support import (  # noqa: E402
     arg_parser,
+    commit_baseline,
     durable_platform,
     machine,
-    raw_commits,
     seed_demo_tenants,
     write_results,
 )
@@ -252,14 +252,9 @@ def main() -> None:
     with durable_platform("budget") as bench:
         urls, running, nats_url = bench.urls, bench.running, bench.nats_url
         seed_demo_tenants(running)
-        print(
-            f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
-            flush=True,
-        )
         raw = asyncio.run(
-            raw_commits(urls.admin, args.concurrency, args.seconds, doc='{"amount": 1}')
+            commit_baseline(urls.admin, args.concurrency, args.seconds, doc='{"amount": 1}')
         )
-        print(f"      {raw:,.0f} commits/s", flush=True)
 
         print(
             f"(ii)  disbursements through the API, {args.concurrency} clients, "

@@ -145,13 +145,6 @@ async def _worker(role: str, db: str, nats_url: str) -> None:
 # -- measurements --------------------------------------------------------------------
 
 
-async def raw_commits(admin_dsn: str, writers: int, seconds: float) -> float:
-    """The durable-commit baseline with the event payload as the row (bench/support.py)."""
-    return await support.raw_commits(
-        admin_dsn, writers, seconds, doc=json.dumps(PAYLOAD, ensure_ascii=False)
-    )
-
-
 async def raw_publishes(nats_url: str, concurrency: int, seconds: float) -> float:
     """Acknowledged JetStream publishes, each awaited, from ``concurrency`` publishers."""
     nc = await nats.connect(nats_url)
@@ -378,9 +371,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await ensure_streams(nc.jetstream())
         await nc.close()
 
-        print(f"(i)   raw PostgreSQL durable commits, {args.writers} connections ...", flush=True)
-        commits = await raw_commits(urls.admin, args.writers, args.seconds)
-        print(f"      {commits:,.0f} commits/s", flush=True)
+        commits = await support.commit_baseline(
+            urls.admin, args.writers, args.seconds, doc=json.dumps(PAYLOAD, ensure_ascii=False)
+        )
         print("(ii)  raw JetStream acknowledged publishes ...", flush=True)
         publishes = {
             f"awaited_x{c}": await raw_publishes(nats_url, c, args.seconds / 2)

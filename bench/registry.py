@@ -256,12 +256,11 @@ def main() -> None:
         counties = [f"4451{50 + i}" for i in range(args.counties)]
         register_counties(running, admin, counties)
 
-        print(
-            f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
-            flush=True,
+        raw = asyncio.run(
+            support.commit_baseline(
+                urls.admin, args.concurrency, args.seconds, doc=json.dumps(FACTS)
+            )
         )
-        raw = asyncio.run(raw_commits(urls.admin, args.concurrency, args.seconds))
-        print(f"      {raw:,.0f} commits/s", flush=True)
 
         print(
             f"(ii)  project submissions through the API, {args.concurrency} clients ...",

@@ -33,6 +33,7 @@ __all__ = [
     "RESULTS",
     "DurablePlatform",
     "arg_parser",
+    "commit_baseline",
     "durable_platform",
     "machine",
     "rate_and_latency",
@@ -106,6 +107,14 @@ async def raw_commits(dsn: str, writers: int, seconds: float, *, doc: str) -> fl
     start = time.monotonic()
     await asyncio.gather(*(writer() for _ in range(writers)))
     return done / (time.monotonic() - start)
+
+
+async def commit_baseline(dsn: str, writers: int, seconds: float, *, doc: str) -> float:
+    """Stage (i) of the service benches: :func:`raw_commits`, announced and its rate printed."""
+    print(f"(i)   raw PostgreSQL durable commits, {writers} connections ...", flush=True)
+    rate = await raw_commits(dsn, writers, seconds, doc=doc)
+    print(f"      {rate:,.0f} commits/s", flush=True)
+    return rate
 
 
 @dataclass(frozen=True)
