@@ -2,19 +2,16 @@
 
 Each name says the permission it grants (``libs.common.auth.permit``); a route
 takes one, loads its object and calls ``Access.check(Scope)``. Every POST
-takes :data:`Idem` and answers through :func:`once`, so that a retried request
+takes :data:`Idem` and answers through :func:`libs.common.routes.once`, so that a retried request
 (a change request that would count twice against the 15% limit, an opinion
 that would decide twice) replays its first answer and writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from libs.common.auth import Access, permit
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
@@ -28,7 +25,6 @@ __all__ = [
     "Read",
     "StepWork",
     "WriteChanges",
-    "once",
 ]
 
 #: Read what the caller's jurisdiction (and, for an overseer, its counties) holds.
@@ -46,14 +42,3 @@ Acknowledge = Annotated[Access, Depends(permit("oversight.acknowledge"))]
 
 #: ``Idempotency-Key`` (declared in the route's OpenAPI by the guard itself).
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-
-
-async def once(
-    idem: IdempotencyGuard, status: int, produce: Callable[[], Awaitable[BaseModel]]
-) -> BaseModel | JSONResponse:
-    """Run ``produce`` unless the key was used before; store its answer with the effect."""
-    if (replay := await idem.claim()) is not None:
-        return replay
-    body = await produce()
-    await idem.save(status, body.model_dump(mode="json"))
-    return body

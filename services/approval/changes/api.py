@@ -10,10 +10,11 @@ from pydantic import BaseModel
 
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.approval.changes import repository, service
 from services.approval.changes.schemas import ChangeCreate, ChangeList, ChangeRead
-from services.approval.deps import Idem, Read, WriteChanges, once
+from services.approval.deps import Idem, Read, WriteChanges
 from services.approval.documents import repository as documents
 from services.approval.workflow.scopes import review_scope
 
@@ -50,7 +51,7 @@ async def request_change(
         )
         return service.change_read(change)
 
-    return await once(idem, 201, produce)
+    return await once(idem, produce, status=201)
 
 
 @router.get(

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, permit
 from libs.common.http import problem_responses
+from libs.common.idempotency import IdempotencyGuard
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from libs.common.settings import service_settings
+from libs.policy import PolicyRegistry
 from libs.policy.impact import ImpactReport
-from services.approval.deps import Idem, Read, once
+from services.approval.deps import Idem, Read
 from services.approval.discretion import impact, service
 from services.approval.discretion.schemas import (
     ExceptionCount,
@@ -32,6 +38,25 @@ _Grant = Depends(permit("workflow.step"))
 _Set = Depends(permit("discretion.grant"))
 
 
+async def _decide(
+    act: Callable[..., Awaitable[BaseModel]],
+    body: BaseModel,
+    session: AsyncSession,
+    policies: PolicyRegistry,
+    idem: IdempotencyGuard,
+    access: Access,
+) -> BaseModel | JSONResponse:
+    """The authority's written decision ``act`` once per key, its author the actor."""
+    subject = access.subject
+    return await once(
+        idem,
+        lambda: act(
+            session, subject=subject, body=body, policies=policies, actor=actor_of(subject)
+        ),
+        status=201,
+    )
+
+
 @router.post(
     "/exceptions",
     status_code=201,
@@ -45,14 +70,7 @@ async def grant_exception(
     idem: Idem,
     access: Access = _Grant,
 ) -> BaseModel | JSONResponse:
-    subject = access.subject
-    return await once(
-        idem,
-        201,
-        lambda: service.grant_exception(
-            session, subject=subject, body=body, policies=policies, actor=actor_of(subject)
-        ),
-    )
+    return await _decide(service.grant_exception, body, session, policies, idem, access)
 
 
 @router.get(
@@ -88,14 +106,7 @@ async def record_parameter(
     idem: Idem,
     access: Access = _Set,
 ) -> BaseModel | JSONResponse:
-    subject = access.subject
-    return await once(
-        idem,
-        201,
-        lambda: service.record_parameter(
-            session, subject=subject, body=body, policies=policies, actor=actor_of(subject)
-        ),
-    )
+    return await _decide(service.record_parameter, body, session, policies, idem, access)
 
 
 @router.get(
@@ -126,6 +137,5 @@ async def what_if(
     )
     return await once(
         idem,
-        200,
         lambda: impact.run_impact(session, tenant=tenant, candidate=candidate, since=body.since),
     )

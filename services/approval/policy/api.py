@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from libs.common.errors import NotFound
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession
 from libs.policy import Decision
-from services.approval.deps import Idem, Read, once
+from services.approval.deps import Idem, Read
 from services.approval.discretion.service import settings_of
 from services.approval.policy import service
 from services.approval.policy.schemas import EvaluateRequest, PolicyRead, PolicySummary
@@ -47,7 +48,7 @@ async def evaluate_facts(
     async def produce() -> Decision:
         return service.judge(policies, tenant, body.facts, settings=settings)
 
-    return await once(idem, 200, produce)
+    return await once(idem, produce)
 
 
 @router.get(

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access
 from libs.common.documents import check_attachments
 from libs.common.http import problem_responses
+from libs.common.routes import Cursor, PageLimit, once
 from libs.common.service import DbSession, actor_of
-from services.approval.deps import Decide, Idem, Opine, Read, StepWork, once
+from services.approval.deps import Decide, Idem, Opine, Read, StepWork
 from services.approval.models import Step, Workflow, documents
 from services.approval.workflow import experts, repository, service, views
 from services.approval.workflow.schemas import (
@@ -44,9 +45,9 @@ router = APIRouter(prefix="/v1", tags=["workflow"])
 async def tasks(
     access: Read,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    limit: PageLimit = 100,
     sort: Annotated[str, Query(description="opened、name、amount；前加 - 为降序")] = "opened",
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
 ) -> TaskList:
     """Open steps of the caller's jurisdiction for the caller's roles, a page at a time; an
     expert sees the reviews they are named in; an overseer sees the results its counties
@@ -127,7 +128,7 @@ async def decide(
         )
 
     return await once(
-        idem, 200, lambda: _on_step(session, access, step_id, act, attachments=body.attachments)
+        idem, lambda: _on_step(session, access, step_id, act, attachments=body.attachments)
     )
 
 
@@ -174,7 +175,6 @@ async def expert_opinion(
 
     return await once(
         idem,
-        200,
         lambda: _on_step(
             session, access, step_id, act, attachments=body.attachments, authorize=_named_expert
         ),
