@@ -1,6 +1,6 @@
-"""What the services' routes repeat: an answer given once per ``Idempotency-Key``, a page's
-query parameters and ``X-Next-Cursor``, and the scope, lock and ETag answer of a row with
-a version.
+"""What the services' routes repeat: the permissions every service names alike, an answer
+given once per ``Idempotency-Key``, a page's query parameters and ``X-Next-Cursor``, and
+the scope, lock and ETag answer of a row with a version.
 
 A POST answers through :func:`once`::
 
@@ -15,27 +15,34 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Response
+from fastapi import Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Access, Scope
+from libs.common.auth import Access, Scope, permit
 from libs.common.http import versioned
 from libs.common.idempotency import IdempotencyGuard
 
 __all__ = [
     "IF_MATCH_RESPONSES",
     "NEXT_CURSOR",
+    "BureauDecider",
     "Cursor",
     "PageLimit",
+    "Reader",
     "TenantCode",
     "VersionedRows",
     "once",
     "paged",
 ]
+
+#: Any role reads what its visible jurisdictions hold (each route then ``check_read``s its object).
+Reader = Annotated[Access, Depends(permit("read"))]
+#: The bureau's (政务服务数据管理部门) own decisions, in its own jurisdiction (ADR 0008).
+BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
 
 AnswerT = TypeVar("AnswerT")
 ItemT = TypeVar("ItemT")
@@ -84,14 +91,14 @@ def paged(response: Response, page: tuple[Sequence[ItemT], str | None]) -> list[
     return list(rows)
 
 
-class _Versioned(Protocol):
-    """A row the authorization model can scope (``tenant_id``…) that counts its versions."""
-
-    @property
-    def version(self) -> int: ...
+#: An ORM row with ``tenant_id`` (and ``unit_id``, ``name``) and a ``version`` column.
+RowT = TypeVar("RowT")
 
 
-RowT = TypeVar("RowT", bound=_Versioned)
+def _version_of(row: Any) -> int:
+    # ``version`` is a mapped column: typed ``Mapped[int]`` on the class, an int on the row.
+    version: int = row.version
+    return version
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,4 +146,4 @@ class VersionedRows(Generic[RowT]):
         )
         if idem is not None:
             await idem.save(status, body, location=location)
-        return versioned(body, row.version, status=status, location=location)
+        return versioned(body, _version_of(row), status=status, location=location)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
-from libs.common.routes import once
+from libs.common.routes import BureauDecider, Reader, once
 from libs.common.service import DbSession, actor_of
 from services.acceptance.completion.repository import record
 from services.acceptance.completion.schemas import AcceptanceRecordRead
@@ -48,12 +48,8 @@ PROBLEMS = problem_responses()
 #: ``Idempotency-Key`` on every POST: a replay answers the first response, nothing runs twice.
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 
-#: 查看: every role, over the tenants it may read.
-Reader = Annotated[Access, Depends(permit("read"))]
 #: 申请验收和填报评价: the unit for its own projects, the bureau for any unit of its jurisdiction.
 AcceptanceWriter = Annotated[Access, Depends(permit("acceptance.write"))]
-#: 审核和审批: the bureau's own decisions (extensions; the on-demand sweep of its jurisdiction).
-BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
 #: 双随机抽取: the bureau commits and makes the year's draw.
 Drawer = Annotated[Access, Depends(permit("evaluation.draw"))]
 

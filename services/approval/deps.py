@@ -15,24 +15,21 @@ from fastapi import Depends
 
 from libs.common.auth import Access, permit
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.routes import BureauDecider, Reader
 from services.approval.models import idempotency_keys
 
 __all__ = [
     "Acknowledge",
-    "Decide",
+    "BureauDecider",
     "Idem",
     "Opine",
-    "Read",
+    "Reader",
     "StepWork",
     "WriteChanges",
 ]
 
-#: Read what the caller's jurisdiction (and, for an overseer, its counties) holds.
-Read = Annotated[Access, Depends(permit("read"))]
 #: Act on a step of the review; the step's own role is checked once it is loaded.
 StepWork = Annotated[Access, Depends(permit("workflow.step"))]
-#: The bureau's own decisions (naming the experts of an expert review).
-Decide = Annotated[Access, Depends(permit("bureau.decide"))]
 #: An expert's opinion on a review they are named in.
 Opine = Annotated[Access, Depends(permit("expert.opine"))]
 #: A unit's change request for its own project (the bureau for any unit).

@@ -18,7 +18,7 @@ from libs.common.service import DbSession, actor_of
 from libs.common.settings import service_settings
 from libs.policy import PolicyRegistry
 from libs.policy.impact import ImpactReport
-from services.approval.deps import Idem, Read
+from services.approval.deps import Idem, Reader
 from services.approval.discretion import impact, service
 from services.approval.discretion.schemas import (
     ExceptionCount,
@@ -79,7 +79,7 @@ async def grant_exception(
     response_model=list[ExceptionRead],
 )
 async def list_exceptions(
-    access: Read, session: DbSession, year: int | None = Query(default=None, ge=2000, le=2100)
+    access: Reader, session: DbSession, year: int | None = Query(default=None, ge=2000, le=2100)
 ) -> list[ExceptionRead]:
     return await service.list_exceptions(session, year=year)
 
@@ -89,7 +89,7 @@ async def list_exceptions(
     summary="各辖区每年决定例外的数量（市级看板）",
     response_model=list[ExceptionCount],
 )
-async def exception_counts(access: Read, session: DbSession) -> list[ExceptionCount]:
+async def exception_counts(access: Reader, session: DbSession) -> list[ExceptionCount]:
     return await service.exception_counts(session)
 
 
@@ -115,7 +115,7 @@ async def record_parameter(
     response_model=list[ParameterRead],
 )
 async def list_parameters(
-    access: Read, session: DbSession, policies: Policies
+    access: Reader, session: DbSession, policies: Policies
 ) -> list[ParameterRead]:
     return await service.list_parameters(session, tenant=access.subject.tenant, policies=policies)
 

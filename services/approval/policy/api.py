@@ -14,7 +14,7 @@ from libs.common.policies import Policies
 from libs.common.routes import once
 from libs.common.service import DbSession
 from libs.policy import Decision
-from services.approval.deps import Idem, Read
+from services.approval.deps import Idem, Reader
 from services.approval.discretion.service import settings_of
 from services.approval.policy import service
 from services.approval.policy.schemas import EvaluateRequest, PolicyRead, PolicySummary
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1", tags=["policy"], responses=PROBLEMS)
     response_model=Decision,
 )
 async def evaluate_facts(
-    access: Read,
+    access: Reader,
     policies: Policies,
     body: Annotated[EvaluateRequest, Body()],
     idem: Idem,
@@ -56,7 +56,7 @@ async def evaluate_facts(
     summary="可见辖区的政策包",
     response_model=list[PolicySummary],
 )
-async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]:
+async def list_policies(access: Reader, policies: Policies) -> list[PolicySummary]:
     return service.readable(policies, access.subject.visible_tenants)
 
 
@@ -65,5 +65,5 @@ async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]
     summary="查看政策包（逐条）",
     response_model=PolicyRead,
 )
-async def get_policy(pack_id: str, access: Read, policies: Policies) -> PolicyRead:
+async def get_policy(pack_id: str, access: Reader, policies: Policies) -> PolicyRead:
     return service.read(policies, pack_id, access.subject.visible_tenants)

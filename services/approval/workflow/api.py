@@ -21,7 +21,7 @@ from libs.common.documents import check_attachments
 from libs.common.http import problem_responses
 from libs.common.routes import Cursor, PageLimit, once
 from libs.common.service import DbSession, actor_of
-from services.approval.deps import Decide, Idem, Opine, Read, StepWork
+from services.approval.deps import BureauDecider, Idem, Opine, Reader, StepWork
 from services.approval.models import Step, Workflow, documents
 from services.approval.workflow import experts, repository, service, views
 from services.approval.workflow.schemas import (
@@ -43,7 +43,7 @@ router = APIRouter(prefix="/v1", tags=["workflow"])
     responses=problem_responses(),
 )
 async def tasks(
-    access: Read,
+    access: Reader,
     session: DbSession,
     limit: PageLimit = 100,
     sort: Annotated[str, Query(description="opened、name、amount；前加 - 为降序")] = "opened",
@@ -61,7 +61,9 @@ async def tasks(
     response_model=WorkflowRead,
     responses=problem_responses(),
 )
-async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
+async def project_workflow(
+    project_id: uuid.UUID, access: Reader, session: DbSession
+) -> WorkflowRead:
     return await _shown(
         session, access, await repository.latest_project_workflow(session, project_id)
     )
@@ -73,7 +75,7 @@ async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSessi
     response_model=WorkflowRead,
     responses=problem_responses(),
 )
-async def get_workflow(workflow_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
+async def get_workflow(workflow_id: uuid.UUID, access: Reader, session: DbSession) -> WorkflowRead:
     return await _shown(session, access, await repository.get_workflow(session, workflow_id))
 
 
@@ -139,7 +141,7 @@ async def decide(
     responses=problem_responses(s409="不是专家论证环节或专家已出具意见"),
 )
 async def assign_experts(
-    step_id: uuid.UUID, body: ExpertsUpdate, access: Decide, session: DbSession
+    step_id: uuid.UUID, body: ExpertsUpdate, access: BureauDecider, session: DbSession
 ) -> WorkflowRead:
     async def act(wf: Workflow, step: Step, _: list[str]) -> None:
         named = [e.model_dump() for e in body.experts]

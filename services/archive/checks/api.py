@@ -24,7 +24,7 @@ from services.archive.checks.schemas import (
     CheckRun,
     ManualOutcome,
 )
-from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
+from services.archive.deps import PROBLEMS, BureauDecider, Checker, Idem, Reader, Storage
 from services.archive.http_range import content_disposition
 from services.archive.limits import heavy
 from services.archive.packages.api import package_scope
@@ -126,7 +126,7 @@ async def record_manual_outcome(
     item_id: str,
     body: ManualOutcome,
     session: DbSession,
-    access: Decider,
+    access: BureauDecider,
     idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
@@ -186,7 +186,7 @@ async def accept(
     request: Request,
     session: DbSession,
     storage: Storage,
-    access: Decider,
+    access: BureauDecider,
     idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:

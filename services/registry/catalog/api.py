@@ -35,7 +35,7 @@ from services.registry.units import repository as units_repository
 router = APIRouter(prefix="/v1", tags=["systems"])
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
 
-SYSTEMS = VersionedRows[System](
+SYSTEMS: VersionedRows[System] = VersionedRows(
     what="政务信息系统",
     schema=SystemRead,
     get=repository.get,

@@ -31,7 +31,7 @@ from services.registry.projects.schemas import (
 router = APIRouter(prefix="/v1", tags=["projects"])
 
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
-PROJECTS = VersionedRows[Project](
+PROJECTS: VersionedRows[Project] = VersionedRows(
     what="项目",
     schema=ProjectRead,
     get=repository.get,
