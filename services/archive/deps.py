@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -14,6 +14,7 @@ from services.archive.models import idempotency_keys
 from services.archive.storage import ArchiveStorage
 
 __all__ = [
+    "BUSY",
     "PROBLEMS",
     "Auditor",
     "BureauDecider",
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 PROBLEMS = problem_responses(s400="请求格式错误")
+#: The answer of a heavy task (a package built, verified or checked) when the tenant's slot
+#: is taken (limits.heavy).
+BUSY: dict[int | str, dict[str, Any]] = {429: {"description": "档案服务繁忙"}}
 
 #: Depositing documents, new versions, attachments and packages: a unit for its own
 #: projects, the bureau for every unit of its jurisdiction (ADR 0008).
