@@ -1,4 +1,8 @@
-"""Dependencies the archive's routes share: storage, the authorization model's actions, keys."""
+"""Dependencies the archive's routes share: storage, the authorization model's actions, keys.
+
+``Reader`` admits every role of a visible jurisdiction; an external expert still never
+reads a document marked 内部 (documents/api.py, ADR 0008).
+"""
 
 from __future__ import annotations
 
