@@ -119,6 +119,15 @@ class VersionedRows(Generic[RowT]):
         """What the authorization model needs of ``row`` (tenant, unit, name)."""
         return Scope.of(row, what=self.what)
 
+    def creatable(self, access: Access, *, unit_id: uuid.UUID, name: str) -> str:
+        """The caller's tenant, once ``access`` may create a row named ``name`` for ``unit_id``.
+
+        The new row's unit decides: a unit officer creates only for its own unit.
+        """
+        tenant = access.subject.tenant
+        access.check(Scope(tenant=tenant, unit_id=str(unit_id), what=self.what, name=name))
+        return tenant
+
     async def readable(self, session: AsyncSession, access: Access, row_id: uuid.UUID) -> RowT:
         """The row ``access`` may read: 404 when invisible."""
         row = await self.get(session, row_id)

@@ -55,10 +55,7 @@ async def register_system(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    tenant = access.subject.tenant
-    access.check(
-        Scope(tenant=tenant, unit_id=str(body.unit_id), what="政务信息系统", name=body.name)
-    )
+    tenant = SYSTEMS.creatable(access, unit_id=body.unit_id, name=body.name)
     system = await service.register(
         session, tenant=tenant, body=body, actor=actor_of(access.subject)
     )

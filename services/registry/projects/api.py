@@ -66,9 +66,7 @@ async def create_project(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    tenant = access.subject.tenant
-    # The new project's unit decides: a unit officer creates only for its own unit.
-    access.check(Scope(tenant=tenant, unit_id=str(body.unit_id), what="项目", name=body.name))
+    tenant = PROJECTS.creatable(access, unit_id=body.unit_id, name=body.name)
     project = await service.create_project(
         session, policies=policies, tenant=tenant, body=body, actor=actor_of(access.subject)
     )
