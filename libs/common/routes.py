@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query, Response
 from fastapi.responses import JSONResponse
@@ -101,19 +101,26 @@ def _version_of(row: Any) -> int:
     return version
 
 
+class Repository(Protocol[RowT]):
+    """An aggregate's repository module: ``get`` (404 for a row the caller cannot see,
+    row-level security) and ``lock`` (FOR UPDATE, once the caller is admitted)."""
+
+    async def get(self, session: AsyncSession, row_id: uuid.UUID, /) -> RowT: ...
+
+    async def lock(self, session: AsyncSession, row: RowT, /) -> RowT: ...
+
+
 @dataclass(frozen=True, slots=True)
 class VersionedRows(Generic[RowT]):
     """The routes of one aggregate with a version: its scope, its locked write, its ETag answer.
 
-    ``get`` answers 404 for a row the caller cannot see (row-level security);
     ``read`` is the service's read model of a row, answered as ``schema``.
     """
 
-    what: str
     schema: type[BaseModel]
-    get: Callable[[AsyncSession, uuid.UUID], Awaitable[RowT]]
-    lock: Callable[[AsyncSession, RowT], Awaitable[RowT]]
+    repository: Repository[RowT]
     read: Callable[[AsyncSession, RowT], Awaitable[Any]]
+    what: str
 
     def scope(self, row: RowT) -> Scope:
         """What the authorization model needs of ``row`` (tenant, unit, name)."""
@@ -130,15 +137,15 @@ class VersionedRows(Generic[RowT]):
 
     async def readable(self, session: AsyncSession, access: Access, row_id: uuid.UUID) -> RowT:
         """The row ``access`` may read: 404 when invisible."""
-        row = await self.get(session, row_id)
+        row = await self.repository.get(session, row_id)
         access.check_read(self.scope(row))
         return row
 
     async def writable(self, session: AsyncSession, access: Access, row_id: uuid.UUID) -> RowT:
         """The row locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
-        row = await self.get(session, row_id)
+        row = await self.repository.get(session, row_id)
         access.check(self.scope(row))
-        return await self.lock(session, row)
+        return await self.repository.lock(session, row)
 
     async def answer(
         self,

@@ -29,19 +29,12 @@ from services.registry.catalog.schemas import (
     UnitSystemCount,
 )
 from services.registry.deps import CatalogWriter, Idem, Reader
-from services.registry.models import System
 from services.registry.units import repository as units_repository
 
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
 router = APIRouter(prefix="/v1", tags=["systems"], responses=PROBLEMS)
 
-SYSTEMS: VersionedRows[System] = VersionedRows(
-    what="政务信息系统",
-    schema=SystemRead,
-    get=repository.get,
-    lock=repository.lock,
-    read=service.read,
-)
+SYSTEMS = VersionedRows(SystemRead, repository, service.read, what="政务信息系统")
 
 
 @router.post(

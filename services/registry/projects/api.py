@@ -15,7 +15,6 @@ from libs.common.routes import IF_MATCH_RESPONSES, PageLimit, VersionedRows
 from libs.common.service import DbSession, actor_of
 from libs.vocab import ROUTES
 from services.registry.deps import BureauDecider, Idem, ProjectWriter, Reader
-from services.registry.models import Project
 from services.registry.projects import lifecycle, repository, service
 from services.registry.projects.schemas import (
     HistoryRead,
@@ -30,13 +29,7 @@ from services.registry.projects.schemas import (
 
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
 router = APIRouter(prefix="/v1", tags=["projects"], responses=PROBLEMS)
-PROJECTS: VersionedRows[Project] = VersionedRows(
-    what="项目",
-    schema=ProjectRead,
-    get=repository.get,
-    lock=repository.lock,
-    read=service.read,
-)
+PROJECTS = VersionedRows(ProjectRead, repository, service.read, what="项目")
 
 
 @router.get(
