@@ -33,13 +33,14 @@ from services.approval.workflow.schemas import (
 )
 from services.approval.workflow.scopes import check_step, review_scope, step_scope
 
-router = APIRouter(prefix="/v1", tags=["workflow"], responses=problem_responses())
+router = APIRouter(prefix="/v1", tags=["workflow"])
 
 
 @router.get(
     "/tasks",
     summary="我的待办（按角色与辖区）",
     response_model=TaskList,
+    responses=problem_responses(),
 )
 async def tasks(
     access: Reader,
@@ -58,6 +59,7 @@ async def tasks(
     "/projects/{project_id}/workflow",
     summary="项目的审核流程（最近一次申报）",
     response_model=WorkflowRead,
+    responses=problem_responses(),
 )
 async def project_workflow(
     project_id: uuid.UUID, access: Reader, session: DbSession
@@ -71,6 +73,7 @@ async def project_workflow(
     "/workflows/{workflow_id}",
     summary="审核流程",
     response_model=WorkflowRead,
+    responses=problem_responses(),
 )
 async def get_workflow(workflow_id: uuid.UUID, access: Reader, session: DbSession) -> WorkflowRead:
     return await _shown(session, access, await repository.get_workflow(session, workflow_id))

@@ -95,6 +95,7 @@ async def get_report(report_id: uuid.UUID, access: Reader, session: DbSession) -
     "/projects/{project_id}/check-reports",
     response_model=list[CheckReportRead],
     summary="项目的全部检测报告（最新的在前）",
+    responses=PROBLEMS,
 )
 async def list_reports(
     project_id: uuid.UUID, access: Reader, session: DbSession
@@ -106,6 +107,7 @@ async def list_reports(
     "/projects/{project_id}/archive-acceptances",
     response_model=list[AcceptanceRead],
     summary="项目的档案验收结论（最新的在前）",
+    responses=PROBLEMS,
 )
 async def list_acceptances(
     project_id: uuid.UUID, access: Reader, session: DbSession

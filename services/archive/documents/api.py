@@ -42,7 +42,7 @@ from services.archive.limits import UploadLimits, too_large, upload_limits
 from services.archive.replica import require_project
 from services.archive.storage import ArchiveStorage
 
-router = APIRouter(prefix="/v1", tags=["documents"], responses=PROBLEMS)
+router = APIRouter(prefix="/v1", tags=["documents"])
 
 _METADATA_FIELDS = {
     "title": {"type": "string", "description": "题名"},
@@ -206,7 +206,7 @@ async def _upload(
     response_model=DocumentRead,
     status_code=201,
     summary="上传电子文件（流式 multipart，元数据字段在文件之前；支持 Idempotency-Key）",
-    responses=_UPLOAD_PROBLEMS,
+    responses={**PROBLEMS, **_UPLOAD_PROBLEMS},
     openapi_extra=_multipart_body(
         {**_METADATA_FIELDS, **_FILE_FIELD},
         [
@@ -236,7 +236,9 @@ async def upload_document(request: Request, storage: Storage, access: Writer) ->
     )
 
 
-@router.get("/documents", response_model=list[DocumentRead], summary="电子文件列表")
+@router.get(
+    "/documents", response_model=list[DocumentRead], summary="电子文件列表", responses=PROBLEMS
+)
 async def list_documents(
     access: Reader,
     session: DbSession,
@@ -275,6 +277,7 @@ async def _writable(session: AsyncSession, access: Access, document_id: uuid.UUI
     "/documents/{document_id}",
     response_model=DocumentRead,
     summary="查看电子文件",
+    responses=PROBLEMS,
 )
 async def get_document(
     document_id: uuid.UUID, access: Reader, session: DbSession
@@ -287,6 +290,7 @@ async def get_document(
     "/documents/{document_id}",
     status_code=204,
     summary="处置（删除）电子文件：仅限保管期限届满且无法律保全",
+    responses=PROBLEMS,
 )
 async def delete_document(
     document_id: uuid.UUID,
@@ -309,6 +313,7 @@ async def delete_document(
     "/documents/{document_id}/versions",
     response_model=list[VersionRead],
     summary="文件的全部版本",
+    responses=PROBLEMS,
 )
 async def list_versions(
     document_id: uuid.UUID, access: Reader, session: DbSession
@@ -322,7 +327,7 @@ async def list_versions(
     response_model=VersionRead,
     status_code=201,
     summary="上传文件的新版本（支持 Idempotency-Key）",
-    responses=_UPLOAD_PROBLEMS,
+    responses={**PROBLEMS, **_UPLOAD_PROBLEMS},
     openapi_extra=_multipart_body(_FILE_FIELD, ["file"]),
 )
 async def add_version(
@@ -368,6 +373,7 @@ async def _content(
 
 _BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 _CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
     200: {"description": "文件内容", "content": {"application/octet-stream": _BINARY}},
     206: {"description": "部分内容（Range）", "content": {"application/octet-stream": _BINARY}},
     416: {"description": "请求的字节范围无效"},
@@ -411,6 +417,7 @@ async def download_version(
     "/documents/{document_id}/versions/{version_id}/legal-hold",
     response_model=VersionRead,
     summary="设置或解除法律保全（建设主管部门；审计人员不能解除）",
+    responses=PROBLEMS,
 )
 async def legal_hold(
     document_id: uuid.UUID,
@@ -437,6 +444,7 @@ async def legal_hold(
     response_model=AttachmentRead,
     status_code=201,
     summary="将文件挂接到项目（及环节）（支持 Idempotency-Key）",
+    responses=PROBLEMS,
 )
 async def attach(
     document_id: uuid.UUID,

@@ -31,8 +31,8 @@ from services.registry.catalog.schemas import (
 from services.registry.deps import CatalogWriter, Idem, Reader
 from services.registry.units import repository as units_repository
 
+router = APIRouter(prefix="/v1", tags=["systems"])
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
-router = APIRouter(prefix="/v1", tags=["systems"], responses=PROBLEMS)
 
 SYSTEMS = VersionedRows(SystemRead, repository, service.read, what="政务信息系统")
 
@@ -42,6 +42,7 @@ SYSTEMS = VersionedRows(SystemRead, repository, service.read, what="政务信息
     response_model=SystemRead,
     status_code=201,
     summary="登记政务信息系统",
+    responses=PROBLEMS,
 )
 async def register_system(
     body: SystemCreate, session: DbSession, access: CatalogWriter, idem: Idem
@@ -61,6 +62,7 @@ async def register_system(
     "/systems",
     response_model=list[SystemRead],
     summary="政务信息系统目录（分页：下一页的游标在 X-Next-Cursor 响应头）",
+    responses=PROBLEMS,
 )
 async def list_systems(
     access: Reader,
@@ -83,6 +85,7 @@ async def list_systems(
     "/systems/{system_id}",
     response_model=SystemRead,
     summary="查看政务信息系统",
+    responses=PROBLEMS,
 )
 async def get_system(system_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     return await SYSTEMS.answer(session, await SYSTEMS.readable(session, access, system_id))
@@ -92,7 +95,7 @@ async def get_system(system_id: uuid.UUID, access: Reader, session: DbSession) -
     "/systems/{system_id}",
     response_model=SystemRead,
     summary="修改系统事实（须带 If-Match）",
-    responses=IF_MATCH_RESPONSES,
+    responses={**PROBLEMS, **IF_MATCH_RESPONSES},
 )
 async def update_system(
     system_id: uuid.UUID,
@@ -117,6 +120,7 @@ async def update_system(
     "/systems/{system_id}/operate",
     response_model=SystemRead,
     summary="系统投入运行",
+    responses=PROBLEMS,
 )
 async def operate_system(
     system_id: uuid.UUID, session: DbSession, access: CatalogWriter, idem: Idem
@@ -132,6 +136,7 @@ async def operate_system(
     "/systems/{system_id}/decommission",
     response_model=SystemRead,
     summary="停用系统（数据备份、迁移或销毁及其证明）",
+    responses=PROBLEMS,
 )
 async def decommission_system(
     system_id: uuid.UUID,
@@ -158,6 +163,7 @@ async def decommission_system(
     "/units/{unit_id}/system-counts",
     response_model=UnitSystemCount,
     summary="建设单位政务信息系统总量（按月，只减不增）",
+    responses=PROBLEMS,
 )
 async def unit_system_counts(
     unit_id: uuid.UUID,

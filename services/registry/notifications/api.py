@@ -19,13 +19,16 @@ from services.registry.notifications.schemas import (
     UnreadCount,
 )
 
-router = APIRouter(prefix="/v1", tags=["notifications"], responses=problem_responses())
+router = APIRouter(prefix="/v1", tags=["notifications"])
+
+PROBLEMS = problem_responses()
 
 
 @router.get(
     "/notifications",
     response_model=NotificationPage,
     summary="我的消息（最新在前，分页）",
+    responses=PROBLEMS,
 )
 async def list_mine(
     access: NotificationReader,
@@ -44,6 +47,7 @@ async def list_mine(
     "/notifications/unread",
     response_model=UnreadCount,
     summary="我的未读消息数",
+    responses=PROBLEMS,
 )
 async def unread_count(access: NotificationReader, session: DbSession) -> Any:
     # Every console page asks for the count: the moment to note the caller's address.
@@ -55,6 +59,7 @@ async def unread_count(access: NotificationReader, session: DbSession) -> Any:
     "/notifications/{notification_id}/read",
     response_model=NotificationItem,
     summary="标记一条消息为已读",
+    responses=PROBLEMS,
 )
 async def mark_read(
     notification_id: uuid.UUID, access: NotificationReader, session: DbSession, idem: Idem
@@ -66,6 +71,7 @@ async def mark_read(
     "/notifications/read-all",
     response_model=MarkedRead,
     summary="全部标记为已读",
+    responses=PROBLEMS,
 )
 async def mark_all_read(access: NotificationReader, session: DbSession, idem: Idem) -> Any:
     return await once(idem, lambda: service.mark_all_read(session, access.subject))

@@ -27,8 +27,9 @@ from services.registry.projects.schemas import (
     TransitionRead,
 )
 
+router = APIRouter(prefix="/v1", tags=["projects"])
+
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
-router = APIRouter(prefix="/v1", tags=["projects"], responses=PROBLEMS)
 PROJECTS = VersionedRows(ProjectRead, repository, service.read, what="项目")
 
 
@@ -36,6 +37,7 @@ PROJECTS = VersionedRows(ProjectRead, repository, service.read, what="项目")
     "/lifecycle",
     response_model=list[TransitionRead],
     summary="项目生命周期：允许的状态转换及驱动它们的事件",
+    responses=PROBLEMS,
 )
 async def list_transitions(access: Reader) -> list[dict[str, Any]]:
     return [
@@ -49,6 +51,7 @@ async def list_transitions(access: Reader) -> list[dict[str, Any]]:
     response_model=ProjectRead,
     status_code=201,
     summary="新建项目（草稿）",
+    responses=PROBLEMS,
 )
 async def create_project(
     body: ProjectCreate,
@@ -72,6 +75,7 @@ async def create_project(
     "/projects",
     response_model=ProjectPage,
     summary="项目列表（筛选、名称搜索、游标分页）",
+    responses=PROBLEMS,
 )
 async def list_projects(
     access: Reader,
@@ -120,7 +124,9 @@ async def list_projects(
     return {"items": [service.to_read(p, links[p.id]) for p in rows], "next_cursor": next_cursor}
 
 
-@router.get("/projects/{project_id}", response_model=ProjectRead, summary="查看项目")
+@router.get(
+    "/projects/{project_id}", response_model=ProjectRead, summary="查看项目", responses=PROBLEMS
+)
 async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     return await PROJECTS.answer(session, await PROJECTS.readable(session, access, project_id))
 
@@ -129,7 +135,7 @@ async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession)
     "/projects/{project_id}",
     response_model=ProjectRead,
     summary="修改草稿（须带 If-Match）",
-    responses=IF_MATCH_RESPONSES,
+    responses={**PROBLEMS, **IF_MATCH_RESPONSES},
 )
 async def update_project(
     project_id: uuid.UUID,
@@ -169,7 +175,7 @@ async def update_project(
     "/projects/{project_id}/submit",
     response_model=ProjectRead,
     summary="申报（提交政策判定）",
-    responses={412: {"description": "版本不一致"}},
+    responses={**PROBLEMS, 412: {"description": "版本不一致"}},
 )
 async def submit_project(
     project_id: uuid.UUID,
@@ -197,6 +203,7 @@ async def submit_project(
     "/projects/{project_id}/terminate",
     response_model=ProjectRead,
     summary="终止项目（政务服务数据管理部门）",
+    responses=PROBLEMS,
 )
 async def terminate_project(
     project_id: uuid.UUID,
@@ -218,6 +225,7 @@ async def terminate_project(
     "/projects/{project_id}/history",
     response_model=list[HistoryRead],
     summary="项目状态变更记录（谁、何时、为何、由哪个事件）",
+    responses=PROBLEMS,
 )
 async def project_history(project_id: uuid.UUID, access: Reader, session: DbSession) -> list[Any]:
     await PROJECTS.readable(session, access, project_id)

@@ -19,7 +19,9 @@ from services.registry.deps import Idem, PlatformAdmin, Reader
 from services.registry.tenants import repository, service
 from services.registry.tenants.schemas import TenantCreate, TenantRead, TenantUpdate
 
-router = APIRouter(prefix="/v1", tags=["tenants"], responses=problem_responses())
+router = APIRouter(prefix="/v1", tags=["tenants"])
+
+PROBLEMS = problem_responses()
 
 
 def _tree(request: Request) -> CachedTenantTree:
@@ -50,12 +52,16 @@ def _read(row: dict[str, Any], status: int = 200, location: str | None = None) -
     return versioned(body, row["version"], status=status, location=location)
 
 
-@router.get("/tenants", response_model=list[TenantRead], summary="行政区划（租户）列表")
+@router.get(
+    "/tenants", response_model=list[TenantRead], summary="行政区划（租户）列表", responses=PROBLEMS
+)
 async def list_tenants(request: Request, access: Reader, session: DbSession) -> list[Any]:
     return await service.list_tenants(session, codes=_readable(request, access))
 
 
-@router.get("/tenants/{code}", response_model=TenantRead, summary="查看行政区划")
+@router.get(
+    "/tenants/{code}", response_model=TenantRead, summary="查看行政区划", responses=PROBLEMS
+)
 async def get_tenant(
     code: str, request: Request, response: Response, access: Reader, session: DbSession
 ) -> Any:
@@ -72,6 +78,7 @@ async def get_tenant(
     response_model=TenantRead,
     status_code=201,
     summary="新增行政区划（平台管理员）",
+    responses=PROBLEMS,
 )
 async def create_tenant(
     body: TenantCreate, request: Request, session: DbSession, access: PlatformAdmin, idem: Idem
@@ -99,7 +106,7 @@ async def create_tenant(
     "/tenants/{code}",
     response_model=TenantRead,
     summary="修改行政区划名称（平台管理员）",
-    responses={412: {"description": "版本不一致"}},
+    responses={**PROBLEMS, 412: {"description": "版本不一致"}},
 )
 async def update_tenant(
     code: str,
