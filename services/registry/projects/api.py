@@ -48,9 +48,7 @@ async def _respond(
 
 async def _writable(session: DbSession, access: Access, project_id: uuid.UUID) -> Project:
     """The project locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
-    project = await repository.get(session, project_id)
-    access.check(_scope(project))
-    return await repository.lock(session, project)
+    return await repository.get_locked(session, project_id, lambda p: access.check(_scope(p)))
 
 
 @router.get(
