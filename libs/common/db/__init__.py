@@ -8,6 +8,7 @@ from libs.common.db._base import (
     service_metadata,
 )
 from libs.common.db._engine import create_engine, create_sessionmaker
+from libs.common.db._memo import transaction_memo
 from libs.common.db._tenancy import (
     TenantContext,
     apply_tenant_context,
@@ -27,4 +28,5 @@ __all__ = [
     "naming_convention",
     "service_metadata",
     "transaction",
+    "transaction_memo",
 ]

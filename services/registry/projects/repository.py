@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import transaction_memo
 from libs.common.errors import NotFound
 from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
 from libs.common.reads import fetch_all
@@ -70,19 +71,12 @@ async def get_for_event(session: AsyncSession, project_id: uuid.UUID) -> Project
 # The catalog links the session's current transaction wrote or read, by project:
 # the response of a create, edit or submit shows them without reading back what
 # was just written. Only API requests write links, each in one transaction
-# without savepoints; a new transaction starts with nothing known.
+# without savepoints.
 _KNOWN_LINKS = "registry.project_links"
 
 
 def _links_known(session: AsyncSession) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    current = session.sync_session.get_transaction()
-    if current is None:
-        return {}  # outside a transaction nothing is known, nor kept
-    held = session.info.get(_KNOWN_LINKS)
-    if held is None or held[0] is not current:
-        held = session.info[_KNOWN_LINKS] = (current, {})
-    known: dict[uuid.UUID, list[dict[str, Any]]] = held[1]
-    return known
+    return transaction_memo(session, _KNOWN_LINKS)
 
 
 def _remember(
