@@ -44,6 +44,11 @@ def project_ids(data: Mapping[str, Any]) -> Iterator[uuid.UUID]:
             yield pid
 
 
+# Built once, rows passed as parameters: the compiled statement is cached (a
+# ``.values(rows)`` of its own was compiled afresh for every event).
+_INSERT_TRAIL = insert(TrailEvent).on_conflict_do_nothing()
+
+
 async def on_trail_event(session: AsyncSession, event: Event) -> None:
     """Keep one row per project the event names (a redelivery changes nothing)."""
     rows = [
@@ -59,7 +64,7 @@ async def on_trail_event(session: AsyncSession, event: Event) -> None:
         for pid in project_ids(event.data)
     ]
     if rows:
-        await session.execute(insert(TrailEvent).values(rows).on_conflict_do_nothing())
+        await session.execute(_INSERT_TRAIL, rows)
 
 
 _PLATFORM_TYPES = tuple(c.type for c in CONTRACTS if c.stream == "GOVPROJ")
