@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -13,11 +13,14 @@ from libs.common.errors import NotFound
 from services.approval.models import Decision
 
 # Built once: values passed as parameters keep SQLAlchemy's compiled-statement cache
-# warm (``.values(**row)`` would compile the INSERT again for every decision).
+# warm (``.values(**row)`` would compile the INSERT again for every decision). On the
+# table, not the ORM entity: the ORM's bulk INSERT with RETURNING builds and compiles
+# its statement afresh on every call (~5 % of a decision's CPU in the profile).
+_DECISIONS = cast(sa.Table, Decision.__table__)
 _INSERT_DECISION = (
-    insert(Decision)
+    insert(_DECISIONS)
     .on_conflict_do_nothing(index_elements=["tenant_id", "project_id", "submission"])
-    .returning(Decision.id)
+    .returning(_DECISIONS.c.id)
 )
 
 

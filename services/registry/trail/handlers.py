@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,9 +45,10 @@ def project_ids(data: Mapping[str, Any]) -> Iterator[uuid.UUID]:
             yield pid
 
 
-# Built once, rows passed as parameters: the compiled statement is cached (a
-# ``.values(rows)`` of its own was compiled afresh for every event).
-_INSERT_TRAIL = insert(TrailEvent).on_conflict_do_nothing()
+# Built once on the table, rows passed as parameters: the compiled statement is
+# cached (a ``.values(rows)`` of its own was compiled afresh for every event, and
+# so is the ORM's bulk INSERT).
+_INSERT_TRAIL = insert(cast(Table, TrailEvent.__table__)).on_conflict_do_nothing()
 
 
 async def on_trail_event(session: AsyncSession, event: Event) -> None:
