@@ -32,20 +32,22 @@ _CONTEXT = text(
 
 
 @pytest.fixture
-async def one_connection(evdb: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
+async def sessions(evdb: DatabaseUrls) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     # One pooled connection used in turn: each transaction gets the previous one's.
     engine = create_engine(evdb.app, pool_size=1)
-    yield engine
+    yield create_sessionmaker(engine)
     await engine.dispose()
 
 
 @contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The statements SQLAlchemy sends while the block runs (BEGIN is the driver's)."""
+def set_config_sent(sessions: async_sessionmaker[AsyncSession]) -> Iterator[list[str]]:
+    """The ``set_config`` statements SQLAlchemy sends while the block runs (not the BEGIN)."""
+    engine: AsyncEngine = sessions.kw["bind"]
     sent: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
+        if "set_config" in statement:
+            sent.append(statement)
 
     sa_event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
@@ -64,11 +66,10 @@ async def _driver(session: AsyncSession) -> object:
 
 
 async def test_the_first_statement_already_sees_the_context_sent_with_begin(
-    one_connection: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(one_connection)
     county, city = new_tenant(), new_tenant()
-    with statements(one_connection) as sent:
+    with set_config_sent(sessions) as sent:
         async with transaction(sessions, TenantContext.own(county, [city])) as session:
             assert await _context(session) == (county, ",".join(sorted([county, city])))
             # Row-level security reads the same context: the transaction writes in its tenant.
@@ -76,7 +77,7 @@ async def test_the_first_statement_already_sees_the_context_sent_with_begin(
             await session.flush()
             seen = await session.scalar(text(f"SELECT count(*) FROM {SCHEMA}.outbox"))
             assert seen == 1
-    assert not any("set_config" in s for s in sent)  # no round trip of its own
+    assert sent == []  # no round trip of its own
 
     # The next transaction on that connection, given no context, finds none.
     async with transaction(sessions, None) as session:
@@ -84,9 +85,8 @@ async def test_the_first_statement_already_sees_the_context_sent_with_begin(
 
 
 async def test_a_context_given_to_a_transaction_that_sent_nothing_is_forgotten(
-    one_connection: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(one_connection)
     async with transaction(sessions, TenantContext.own(new_tenant())) as session:
         first = await _driver(session)  # the context waits for a BEGIN that never comes
     async with transaction(sessions, None) as session:
@@ -101,25 +101,23 @@ async def test_a_context_given_to_a_transaction_that_sent_nothing_is_forgotten(
 
 
 async def test_a_context_changed_inside_a_transaction_is_set_by_a_statement(
-    one_connection: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(one_connection)
     first, second = new_tenant(), new_tenant()
-    with statements(one_connection) as sent:
+    with set_config_sent(sessions) as sent:
         async with transaction(sessions, TenantContext.own(first)) as session:
             assert await _context(session) == (first, first)
             # A consumer batch moving to the next tenant's events: the BEGIN is long gone.
             await apply_tenant_context(session, TenantContext.own(second))
             assert await _context(session) == (second, second)
-    assert len([s for s in sent if "set_config" in s]) == 1
+    assert len(sent) == 1
 
 
 async def test_a_context_that_would_need_quoting_takes_the_bound_statement(
-    one_connection: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(one_connection)
     odd = "x'); SELECT 1; --"
-    with statements(one_connection) as sent:
+    with set_config_sent(sessions) as sent:
         async with transaction(sessions, TenantContext.own(odd)) as session:
             assert await _context(session) == (odd, odd)
-    assert len([s for s in sent if "set_config" in s]) == 1
+    assert len(sent) == 1
