@@ -1,6 +1,6 @@
 """Benchmark: submitted → decision made, against the raw infrastructure it runs on.
 
-    python bench/approval.py [--rate 100] [--seconds 10] [--burst 2000] [--concurrency 16]
+    python -m bench.approval [--rate 100] [--seconds 10] [--burst 2000] [--concurrency 16]
                              [--profile DIR] [--out FILE]
 
 Self-contained: starts a durable PostgreSQL (fsync, synchronous_commit on), a

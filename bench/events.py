@@ -1,6 +1,6 @@
 """Benchmark: the event pipeline against the raw infrastructure it runs on.
 
-    python bench/events.py [--seconds 6] [--writers 4] [--nats-sync always|default]
+    python -m bench.events [--seconds 6] [--writers 4] [--nats-sync always|default]
 
 Self-contained: starts its own durable PostgreSQL (fsync and synchronous_commit
 on) and nats-server (JetStream, file store) in a temporary directory. In one run
@@ -348,7 +348,9 @@ async def pipeline_latency(
 
 def _start_worker(role: str, db: str, nats_url: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--worker", role, "--db", db, "--nats", nats_url],
+        # As a module: run as a script, bench/ would come first on sys.path and its
+        # http.py would stand in for the standard library's http package.
+        [sys.executable, "-m", "bench.events", "--worker", role, "--db", db, "--nats", nats_url],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,

@@ -9,6 +9,7 @@ from libs.common.db._base import (
 )
 from libs.common.db._engine import create_engine, create_sessionmaker
 from libs.common.db._memo import transaction_memo
+from libs.common.db._statements import cacheable_insert
 from libs.common.db._tenancy import (
     TenantContext,
     apply_tenant_context,
@@ -22,6 +23,7 @@ __all__ = [
     "TenantMixin",
     "apply_tenant_context",
     "before_context_change",
+    "cacheable_insert",
     "create_engine",
     "create_sessionmaker",
     "make_base",

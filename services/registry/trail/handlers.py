@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import cacheable_insert
 from libs.common.events import Event
 from libs.common.service import EventHandler, ExtraConsumer
 from libs.contracts import CONTRACTS
@@ -45,10 +45,9 @@ def project_ids(data: Mapping[str, Any]) -> Iterator[uuid.UUID]:
             yield pid
 
 
-# Built once on the table, rows passed as parameters: the compiled statement is
-# cached (a ``.values(rows)`` of its own was compiled afresh for every event, and
-# so is the ORM's bulk INSERT).
-_INSERT_TRAIL = insert(cast(Table, TrailEvent.__table__)).on_conflict_do_nothing()
+# Built and compiled once (libs.common.db.cacheable_insert), the rows as parameters:
+# a ``.values(rows)`` of its own was compiled afresh for every event.
+_INSERT_TRAIL = cacheable_insert(insert(TrailEvent).on_conflict_do_nothing())
 
 
 async def on_trail_event(session: AsyncSession, event: Event) -> None:
