@@ -22,12 +22,12 @@ lint: setup
 	.venv/bin/mypy libs
 
 bench: setup
-	.venv/bin/python bench/events.py
-	.venv/bin/python bench/policy.py
-	.venv/bin/python bench/registry.py
-	.venv/bin/python bench/growth.py
-	.venv/bin/python bench/approval.py
-	.venv/bin/python bench/budget.py
-	.venv/bin/python bench/archive.py
-	.venv/bin/python bench/portal.py
+	.venv/bin/python -m bench.events
+	.venv/bin/python -m bench.policy
+	.venv/bin/python -m bench.registry
+	.venv/bin/python -m bench.growth
+	.venv/bin/python -m bench.approval
+	.venv/bin/python -m bench.budget
+	.venv/bin/python -m bench.archive
+	.venv/bin/python -m bench.portal
 	.venv/bin/python bench/http.py
