@@ -31,12 +31,9 @@ written to bench/results/approval.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -52,8 +49,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import nats  # noqa: E402
 
 from bench.http import cpu_seconds, process_tree, profiled, settle  # noqa: E402
-from bench.registry import raw_commits  # noqa: E402
-from bench.support import durable_platform  # noqa: E402
+from bench.registry import FACTS as REGISTRY_FACTS  # noqa: E402
+from bench.support import arg_parser, commit_baseline, durable_platform, machine, write_results  # noqa: E402
 from libs.common.events import make_event, system_actor, to_nats  # noqa: E402
 
 TENANT = "445322"
@@ -166,23 +163,21 @@ async def saturation(nats_url: str, burst: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks go here")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "approval.json")
+    parser.add_argument("--out", type=Path, default=None, help="results file (bench/results/)")
     args = parser.parse_args()
 
     # The approval service alone: the submissions come straight from NATS.
     with durable_platform("approval", services=("approval",)) as bench:
         urls, nats_url = bench.urls, bench.nats_url
-        print(f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...")
-        raw = asyncio.run(raw_commits(urls.admin, args.concurrency, 8.0))
-        print(f"      {raw:,.0f} commits/s")
+        raw = asyncio.run(
+            commit_baseline(urls.admin, args.concurrency, 8.0, doc=json.dumps(REGISTRY_FACTS))
+        )
         # Warm up: imports, pools, the first JIT of every path.
         asyncio.run(steady(nats_url, 20, 2))
         print(f"(ii)  steady {args.rate:.0f} submissions/s for {args.seconds:.0f} s ...")
@@ -218,7 +213,7 @@ def main() -> None:
 
     ratio = sat["per_s"] / raw
     results = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": machine(),
         "params": vars(args),
         "raw_commits_per_s": raw,
         "steady": lat,
@@ -232,8 +227,7 @@ def main() -> None:
         f"p99 at {args.rate:.0f}/s = {lat['p99_ms']:.0f} ms (goal <= 200 ms at 100/s: "
         f"{'met' if results['goals']['p99_le_200ms_at_100_per_s'] else 'NOT met'})"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    write_results("approval", results, args.out)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -42,6 +41,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench.support import arg_parser, machine, write_results  # noqa: E402
 
 MiB = 1024 * 1024
 BOUNDARY = "----govprojbench"
@@ -146,10 +147,13 @@ def run_child(
     script: Path, backend: str, root: Path, file: Path, s3: dict[str, Any] | None
 ) -> dict[str, Any]:
     """One ingest in a fresh process, by ``script`` (this file, or the same file of another tree)."""
+    # As a module of its tree: run as a script, bench/http.py would shadow the standard
+    # library's http.
     out = subprocess.run(
         [
             sys.executable,
-            str(script),
+            "-m",
+            "bench.archive",
             "--child",
             "--backend",
             backend,
@@ -163,6 +167,7 @@ def run_child(
         check=True,
         capture_output=True,
         text=True,
+        cwd=script.resolve().parents[1],
     )
     got: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["bytes"] == file.stat().st_size
@@ -223,9 +228,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--s3", action="store_true", help="also measure ministack S3")
     parser.add_argument("--s3-size-mib", type=int, default=256)
@@ -284,12 +287,10 @@ def main() -> None:
             )
     report = {
         "benchmark": "archive",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "results": results,
     }
-    out = REPO / "bench" / "results" / "archive.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("archive", report)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,8 @@ Results are printed and written to bench/results/budget.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -43,7 +40,14 @@ import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 import nats  # noqa: E402
 
-from bench.support import durable_platform, raw_commits, seed_demo_tenants  # noqa: E402
+from bench.support import (  # noqa: E402
+    arg_parser,
+    commit_baseline,
+    durable_platform,
+    machine,
+    seed_demo_tenants,
+    write_results,
+)
 from libs.common.events import Event, to_nats  # noqa: E402
 
 TENANT = "445322"
@@ -238,9 +242,7 @@ async def round_trips(nats_url: str, reviews: list[tuple[str, str, str]]) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--projects", type=int, default=200)
@@ -250,14 +252,9 @@ def main() -> None:
     with durable_platform("budget") as bench:
         urls, running, nats_url = bench.urls, bench.running, bench.nats_url
         seed_demo_tenants(running)
-        print(
-            f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
-            flush=True,
-        )
         raw = asyncio.run(
-            raw_commits(urls.admin, args.concurrency, args.seconds, doc='{"amount": 1}')
+            commit_baseline(urls.admin, args.concurrency, args.seconds, doc='{"amount": 1}')
         )
-        print(f"      {raw:,.0f} commits/s", flush=True)
 
         print(
             f"(ii)  disbursements through the API, {args.concurrency} clients, "
@@ -302,7 +299,7 @@ def main() -> None:
         )
 
     results = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": machine(),
         "params": vars(args),
         "raw_commits_per_s": raw,
         "disbursements": pay,
@@ -318,10 +315,7 @@ def main() -> None:
         f"finance round trip p50 = x{results['ratios']['round_trip_p50_vs_raw_jetstream_p50']:.1f}"
         " the raw JetStream delivery"
     )
-    out = REPO / "bench" / "results" / "budget.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("budget", results)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import shutil
 import signal
 import statistics
@@ -54,6 +52,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from bench import profiles, support  # noqa: E402
+from bench.support import machine, write_results  # noqa: E402
 from libs.common.db import (  # noqa: E402
     TenantContext,
     create_engine,
@@ -144,13 +143,6 @@ async def _worker(role: str, db: str, nats_url: str) -> None:
 
 
 # -- measurements --------------------------------------------------------------------
-
-
-async def raw_commits(admin_dsn: str, writers: int, seconds: float) -> float:
-    """The durable-commit baseline with the event payload as the row (bench/support.py)."""
-    return await support.raw_commits(
-        admin_dsn, writers, seconds, doc=json.dumps(PAYLOAD, ensure_ascii=False)
-    )
 
 
 async def raw_publishes(nats_url: str, concurrency: int, seconds: float) -> float:
@@ -259,17 +251,8 @@ async def pipeline_throughput(
 ) -> dict[str, float]:
     """Emit as fast as possible for ``seconds``; applied/s counts until the last is applied."""
     base = await _applied(admin_dsn)
-    emitted = 0
-
-    async def writer() -> None:
-        nonlocal emitted
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            await _emit_one(sessions, PAYLOAD)
-            emitted += 1
-
     start = time.monotonic()
-    await asyncio.gather(*(writer() for _ in range(writers)))
+    emitted_per_s, emitted = await emit_rate(sessions, writers, seconds)
     emit_end = time.monotonic()
     conn = await asyncpg.connect(admin_dsn)
     try:
@@ -293,7 +276,7 @@ async def pipeline_throughput(
     end = time.monotonic()
     return {
         "events": emitted,
-        "emitted_per_s": emitted / (emit_end - start),
+        "emitted_per_s": emitted_per_s,
         "applied_per_s": emitted / (end - start),
         "drain_after_emit_s": end - emit_end,
     }
@@ -348,8 +331,7 @@ async def pipeline_latency(
 
 def _start_worker(role: str, db: str, nats_url: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        # As a module: run as a script, bench/ would come first on sys.path and its
-        # http.py would stand in for the standard library's http package.
+        # As a module: run as a script, bench/http.py would shadow the standard library's http.
         [sys.executable, "-m", "bench.events", "--worker", role, "--db", db, "--nats", nats_url],
         stdout=subprocess.PIPE,
         text=True,
@@ -389,9 +371,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await ensure_streams(nc.jetstream())
         await nc.close()
 
-        print(f"(i)   raw PostgreSQL durable commits, {args.writers} connections ...", flush=True)
-        commits = await raw_commits(urls.admin, args.writers, args.seconds)
-        print(f"      {commits:,.0f} commits/s", flush=True)
+        commits = await support.commit_baseline(
+            urls.admin, args.writers, args.seconds, doc=json.dumps(PAYLOAD, ensure_ascii=False)
+        )
         print("(ii)  raw JetStream acknowledged publishes ...", flush=True)
         publishes = {
             f"awaited_x{c}": await raw_publishes(nats_url, c, args.seconds / 2)
@@ -473,7 +455,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ratio_commits = throughput["applied_per_s"] / commits
     ratio_publishes = throughput["applied_per_s"] / raw_pub
     return {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "settings": {
             "writers": args.writers,
             "seconds": args.seconds,
@@ -556,10 +538,7 @@ def main() -> None:
             f"profile of the {role} ({prof.get('samples', 0)} samples), self time by area: "
             + ", ".join(f"{k} {v:.0%}" for k, v in prof.get("self_by_area", {}).items())
         )
-    out = REPO / "bench" / "results" / "events.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("events", results)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,7 @@ Results are printed and written to bench/results/growth.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -55,7 +51,7 @@ from bench.registry import (  # noqa: E402
     raw_summary,
     register_counties,
 )
-from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+from bench.support import arg_parser, durable_platform, machine, seed_demo_tenants, write_results  # noqa: E402
 from services.registry.projects.repository import _RARE_BIGRAM as RARE_BIGRAM  # noqa: E402
 
 COUNTIES = 10
@@ -236,9 +232,7 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--samples", type=int, default=40)
     args = parser.parse_args()
@@ -246,7 +240,7 @@ def main() -> None:
 
     results: dict[str, Any] = {
         "benchmark": "growth",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "params": vars(args),
         "sizes": {},
     }
@@ -272,10 +266,7 @@ def main() -> None:
             )
             results["sizes"][str(size)] = got
             report(size, got)
-    out = REPO / "bench" / "results" / "growth.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("growth", results)
 
 
 def report(size: int, got: dict[str, Any]) -> None:

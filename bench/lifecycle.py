@@ -33,7 +33,6 @@ docs/reliability.md and the lifecycle section of docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import hashlib
@@ -64,7 +63,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import httpx  # noqa: E402
 
-from bench.support import stack_servers  # noqa: E402
+from bench.support import arg_parser, stack_servers, write_results  # noqa: E402
+from govproj.dev.demo import project_request  # noqa: E402
 from govproj.dev.stack import start_virus_scanner  # noqa: E402
 from libs.common.settings import SERVICES  # noqa: E402
 from libs.common.testing.infra import NatsProcess, PostgresProcess  # noqa: E402
@@ -80,7 +80,6 @@ from libs.common.testing.stack import (  # noqa: E402
 LOAD_TENANTS = ("445322", "445102", "445103", "445122", "440804", "370683")
 AMOUNT = 800_000
 CONTRACT_AMOUNT = 600_000  # under the simulator's 80% so every pack's budget check passes
-FACTS = {"project_class": "professional", "service_types": ["software_development"]}
 STAGES = (
     "submit",
     "decision",
@@ -481,15 +480,14 @@ class Driver:
     def create_and_submit(self, run: ProjectRun, unit: str, item: str | None, year: int) -> None:
         prof = profile(run.tenant)
         year = prof.year or year
-        body: dict[str, Any] = {
-            "name": f"压测项目{uuid.uuid4().hex[:6]}",
-            "unit_id": unit,
-            "year": year,
-            "description": "全生命周期压测项目",
-            "contacts": [{"name": "张三", "phone": "0766-1234567"}],
-            "schedule": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
-            "facts": {**FACTS, **dict(prof.facts), "amount": AMOUNT, "software_amount": AMOUNT},
-        }
+        body = project_request(
+            f"压测项目{uuid.uuid4().hex[:6]}",
+            unit,
+            year,
+            "全生命周期压测项目",
+            amount=AMOUNT,
+            facts=dict(prof.facts),
+        )
         if item is not None:
             body["demand_item_id"] = item
         r = self.api.expect(
@@ -1377,9 +1375,7 @@ def run(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--projects", type=int, default=120)
     parser.add_argument("--rate", type=float, default=1.0, help="projects started per second")
     parser.add_argument("--faults", action="store_true", help="SIGKILL each part in turn")
@@ -1399,9 +1395,7 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    write_results("lifecycle", results, Path(args.out))
     load = results["load"]
     print(
         json.dumps(

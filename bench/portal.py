@@ -23,7 +23,6 @@ Results are printed and written to bench/results/portal.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import re
@@ -47,7 +46,7 @@ from fastapi import FastAPI  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from bench.registry import bulk_projects  # noqa: E402
-from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+from bench.support import arg_parser, durable_platform, seed_demo_tenants, write_results  # noqa: E402
 from libs.common.testing.platform import RunningPlatform  # noqa: E402
 from libs.common.testing.routes import api_routes  # noqa: E402
 from tests.support.portal import bearer_of, console_as  # noqa: E402
@@ -264,9 +263,7 @@ def alone_ms(console: TestClient, method: str, url: str, repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--projects", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
@@ -284,9 +281,7 @@ def main() -> None:
             f"{template:<42}{row['as']:<16}{row['page_ms']:>9.0f}{row['calls']:>7}"
             f"{alone:>18}{ratio:>7}{flag}"
         )
-    out = REPO / "bench" / "results" / "portal.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    write_results("portal", results)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,8 @@ Results are printed and written to bench/results/registry.json.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import platform
 import random
 import statistics
 import sys
@@ -44,7 +42,7 @@ import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 
 from bench import support  # noqa: E402
-from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+from bench.support import arg_parser, durable_platform, machine, seed_demo_tenants, write_results  # noqa: E402
 
 CITY, COUNTY = "445100", "445322"
 STATES = ["draft", "under_review", "approved", "filed", "rejected", "implementing", "accepted"]
@@ -244,9 +242,7 @@ def summary_latency(url: str, token: str, n: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--counties", type=int, default=10)
@@ -260,12 +256,11 @@ def main() -> None:
         counties = [f"4451{50 + i}" for i in range(args.counties)]
         register_counties(running, admin, counties)
 
-        print(
-            f"(i)   raw PostgreSQL durable commits, {args.concurrency} connections ...",
-            flush=True,
+        raw = asyncio.run(
+            support.commit_baseline(
+                urls.admin, args.concurrency, args.seconds, doc=json.dumps(FACTS)
+            )
         )
-        raw = asyncio.run(raw_commits(urls.admin, args.concurrency, args.seconds))
-        print(f"      {raw:,.0f} commits/s", flush=True)
 
         print(
             f"(ii)  project submissions through the API, {args.concurrency} clients ...",
@@ -303,7 +298,7 @@ def main() -> None:
 
     ratio = api["per_s"] / raw
     results = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": machine(),
         "params": vars(args),
         "raw_commits_per_s": raw,
         "api_submissions": api,
@@ -325,10 +320,7 @@ def main() -> None:
         f"{'met' if summary['p95_ms'] <= 200 else 'NOT met'}); "
         f"x{results['ratios']['summary_p95_vs_raw_group_by_p95']:.1f} the raw GROUP BY"
     )
-    out = REPO / "bench" / "results" / "registry.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("registry", results)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import struct
 import sys
 import threading
@@ -46,7 +45,8 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import psutil  # noqa: E402
 
-from bench.support import durable_platform, seed_demo_tenants  # noqa: E402
+from bench.support import durable_platform, seed_demo_tenants, write_results  # noqa: E402
+from govproj.dev.demo import project_request  # noqa: E402
 from libs.common.testing.infra import free_port  # noqa: E402
 
 _SSL_REQUEST = 80877103
@@ -264,20 +264,9 @@ def measure(repeats: int = 5) -> dict[str, Any]:
                 r = registry.post(
                     "/v1/projects",
                     headers=officer,
-                    json={
-                        "name": f"计数项目{i}{uuid.uuid4().hex[:4]}",
-                        "unit_id": unit,
-                        "year": year,
-                        "description": "往返计数",
-                        "contacts": [{"name": "张三", "phone": "0766-1234567"}],
-                        "schedule": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
-                        "facts": {
-                            "project_class": "professional",
-                            "service_types": ["software_development"],
-                            "amount": 800000,
-                            "software_amount": 800000,
-                        },
-                    },
+                    json=project_request(
+                        f"计数项目{i}{uuid.uuid4().hex[:4]}", unit, year, "往返计数"
+                    ),
                 )
                 assert r.status_code == 201, r.text
                 created = transactions(app.log[l0 : len(app.log)], names)
@@ -323,10 +312,7 @@ def main() -> None:
             f"{what:36} {n['work']:3d} round trips in {n['transactions']} transaction(s)"
             f" + {n['ping']} pinging a rested connection (cold: {result['cold'][what]['work']})"
         )
-    out = REPO / "bench" / "results" / "roundtrips.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"written {out.relative_to(REPO)}")
+    write_results("roundtrips", result)
 
 
 if __name__ == "__main__":

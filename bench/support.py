@@ -1,4 +1,4 @@
-"""What the platform benchmarks share: the raw-commit baseline and a durable platform.
+"""What the platform benchmarks share: the raw-commit baseline, a durable platform, the results file.
 
 Every service benchmark compares its own path against the same yardstick (single-row
 durable commits on the same PostgreSQL) and runs against the same infrastructure
@@ -8,7 +8,11 @@ processes), so both live here once and the numbers stay comparable across benche
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+import os
+import platform
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,13 +30,45 @@ from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.testing.stack import seed_demo_tenants, upgraded_database
 
 __all__ = [
+    "RESULTS",
     "DurablePlatform",
+    "arg_parser",
+    "commit_baseline",
     "durable_platform",
+    "machine",
     "rate_and_latency",
     "raw_commits",
     "seed_demo_tenants",  # libs.common.testing.stack's, where the benches have always found it
     "stack_servers",
+    "write_results",
 ]
+
+RESULTS = Path(__file__).resolve().parent / "results"
+"""Where every bench writes its figures (``<name>.json``; not committed)."""
+
+
+def arg_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A bench's command line; its module docstring, as written, says what it measures."""
+    return argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on, for the results file."""
+    return {"python": platform.python_version(), "cpus": os.cpu_count()}
+
+
+def write_results(name: str, results: Mapping[str, Any], out: Path | None = None) -> Path:
+    """Write ``results`` to ``out`` (default ``bench/results/<name>.json``) and say where.
+
+    Values JSON has no type for (dates, paths) are written as their text.
+    """
+    out = out or RESULTS / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
+    print(f"written {out}")
+    return out
 
 
 def rate_and_latency(
@@ -71,6 +107,14 @@ async def raw_commits(dsn: str, writers: int, seconds: float, *, doc: str) -> fl
     start = time.monotonic()
     await asyncio.gather(*(writer() for _ in range(writers)))
     return done / (time.monotonic() - start)
+
+
+async def commit_baseline(dsn: str, writers: int, seconds: float, *, doc: str) -> float:
+    """Stage (i) of the service benches: :func:`raw_commits`, announced and its rate printed."""
+    print(f"(i)   raw PostgreSQL durable commits, {writers} connections ...", flush=True)
+    rate = await raw_commits(dsn, writers, seconds, doc=doc)
+    print(f"      {rate:,.0f} commits/s", flush=True)
+    return rate
 
 
 @dataclass(frozen=True)

@@ -57,25 +57,19 @@ def provision_cmd(
     else:
         raise typer.BadParameter("需要 --tenants-file，或 --registry-url 与 GOVPROJ_REGISTRY_TOKEN")
 
+    # An administrator signs in to the master realm; a service account to the realm itself.
+    credentials: dict[str, str]
     if admin_user and admin_password:
-        admin = KeycloakAdmin(
-            server_url=server_url,
-            username=admin_user,
-            password=admin_password,
-            realm_name=realm,
-            user_realm_name="master",
-            verify=verify_tls,
-        )
+        credentials = {
+            "username": admin_user,
+            "password": admin_password,
+            "user_realm_name": "master",
+        }
     elif client_secret:
-        admin = KeycloakAdmin(
-            server_url=server_url,
-            client_id=client_id,
-            client_secret_key=client_secret,
-            realm_name=realm,
-            verify=verify_tls,
-        )
+        credentials = {"client_id": client_id, "client_secret_key": client_secret}
     else:
         raise typer.BadParameter("需要 GOVPROJ_KEYCLOAK_CLIENT_SECRET，或管理员用户与密码")
+    admin = KeycloakAdmin(server_url=server_url, realm_name=realm, verify=verify_tls, **credentials)
 
     report = provision(admin, tenants, dry_run=dry_run)
     typer.echo(("(dry run) " if dry_run else "") + report.summary())

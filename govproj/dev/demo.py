@@ -7,6 +7,9 @@ county-level tenant.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # (code, name, level, parent)
 DEMO_TENANTS: tuple[tuple[str, str, str, str | None], ...] = (
     ("440000", "广东省", "province", None),
@@ -44,3 +47,35 @@ DEMO_USERS: dict[str, str] = {
     "auditor": "审计员",
     "overseer": "上级主管",
 }
+
+
+def project_request(
+    name: str,
+    unit_id: str,
+    year: int,
+    description: str,
+    *,
+    amount: int = 800_000,
+    facts: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /v1/projects`` for a demo project, as the seed and the benches send it.
+
+    A software development project (amounts in 元, all of it software) with one
+    contact, running the whole calendar year; ``facts`` adds to or overrides the
+    regulation facts.
+    """
+    return {
+        "name": name,
+        "unit_id": unit_id,
+        "year": year,
+        "description": description,
+        "contacts": [{"name": "张三", "phone": "0766-1234567"}],
+        "schedule": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
+        "facts": {
+            "project_class": "professional",
+            "service_types": ["software_development"],
+            **(facts or {}),
+            "amount": amount,
+            "software_amount": amount,
+        },
+    }

@@ -161,6 +161,13 @@ button{{margin-top:1.5rem;padding:.6rem 1.4rem;font-size:1rem;background:#0b4f9c
     )
 
 
+def _refusal(title: str, message: str) -> HTMLResponse:
+    """A 400 page that says, under ``title``, why the request was refused."""
+    return _page(
+        title, f'<h1>{title}</h1><p class="error" role="alert">{html.escape(message)}</p>', 400
+    )
+
+
 def _redirect_uri_allowed(uri: str) -> bool:
     # A development issuer still must not hand codes to any site that asks: only
     # clients on this machine (the console on 127.0.0.1) may receive them.
@@ -223,11 +230,7 @@ def install_login(
             response_type, client_id, redirect_uri, code_challenge, code_challenge_method
         )
         if problem:
-            return _page(
-                "登录请求无效",
-                f'<h1>登录请求无效</h1><p class="error" role="alert">{html.escape(problem)}</p>',
-                400,
-            )
+            return _refusal("登录请求无效", problem)
         units = await _units(registry_url, home, issuer_url, tenant)
         hidden = "".join(
             f'<input type="hidden" name="{k}" value="{html.escape(v)}">'
@@ -297,11 +300,7 @@ def install_login(
         if not problem and role not in ROLES:
             problem = f"未知角色 {role!r}"
         if problem:
-            return _page(
-                "登录请求无效",
-                f'<h1>登录请求无效</h1><p class="error" role="alert">{html.escape(problem)}</p>',
-                400,
-            )
+            return _refusal("登录请求无效", problem)
         grant = _Grant(
             client_id=client_id,
             redirect_uri=redirect_uri,
@@ -416,11 +415,7 @@ def install_login(
                     options={"verify_exp": False, "verify_aud": False},
                 )
             except jwt.PyJWTError:
-                return _page(
-                    "退出未完成",
-                    '<h1>退出未完成</h1><p class="error" role="alert">id_token_hint 无效。</p>',
-                    400,
-                )
+                return _refusal("退出未完成", "id_token_hint 无效。")
             flow.end(str(hint.get("sid", "")))
             client_id = client_id or str(hint.get("aud", ""))
         if post_logout_redirect_uri and _redirect_uri_allowed(post_logout_redirect_uri):

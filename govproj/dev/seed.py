@@ -253,20 +253,9 @@ class Seeder:
         return have
 
     def _create(self, tenant: str, unit: str, name: str, item: str | None) -> str:
-        body: dict[str, Any] = {
-            "name": name,
-            "unit_id": unit,
-            "year": self.year,
-            "description": "演示数据：由 govproj dev seed 经各服务接口办理形成。",
-            "contacts": [{"name": "张三", "phone": "0766-1234567"}],
-            "schedule": {"start": f"{self.year}-01-01", "end": f"{self.year}-12-31"},
-            "facts": {
-                "project_class": "professional",
-                "service_types": ["software_development"],
-                "amount": 800_000,
-                "software_amount": 800_000,
-            },
-        }
+        body = demo.project_request(
+            name, unit, self.year, "演示数据：由 govproj dev seed 经各服务接口办理形成。"
+        )
         if item:
             body["demand_item_id"] = item
         officer = self._as(tenant, "unit_officer", unit=unit)

@@ -222,12 +222,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(problem, request.url.path)
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
+    def _out_of_range(request: Request) -> JSONResponse:
         problem = Problem(
             422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改"
         )
         return problem_response(problem, request.url.path)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        return _out_of_range(request)
 
     @app.exception_handler(DBAPIError)
     async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -235,10 +238,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # client-side DataError: an integer beyond bigint, a string it cannot
         # encode): the caller's input, not our fault; nothing was written.
         if isinstance(getattr(exc.orig, "__cause__", None), asyncpg.exceptions.DataError):
-            problem = Problem(
-                422, "validation_error", "输入数据不合法", "数值超出允许的范围或格式，未作任何修改"
-            )
-            return problem_response(problem, request.url.path)
+            return _out_of_range(request)
         return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)

@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -43,6 +44,7 @@ __all__ = [
     "HEADER",
     "REPLAYED_HEADER",
     "IdempotencyGuard",
+    "KeyRow",
     "idempotency_guard",
     "idempotency_table",
     "request_fingerprint",
@@ -84,6 +86,75 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    """One tenant's row of one ``Idempotency-Key`` in a service's keys table.
+
+    What a JSON POST (:class:`IdempotencyGuard`) and a streamed upload (the
+    archive's ``UploadKey``) both do with it: claim it, find the answer stored
+    before, store this request's answer.
+    """
+
+    table: sa.Table
+    tenant: str
+    key: str
+
+    def selects(self) -> sa.ColumnElement[bool]:
+        """The WHERE clause of this row."""
+        return sa.and_(self.table.c.tenant_id == self.tenant, self.table.c.key == self.key)
+
+    async def claim(
+        self,
+        session: AsyncSession,
+        fingerprint: str,
+        *,
+        at: datetime | None = None,
+        lock: bool = False,
+    ) -> sa.RowMapping | None:
+        """INSERT the row: ``None`` when this request is the key's first, else the row stored
+        before (``lock``: FOR UPDATE). A concurrent first request holds the INSERT until it
+        commits (then its row is returned) or rolls back (then this one is the first)."""
+        t = self.table
+        inserted = await session.scalar(
+            insert(t)
+            .values(
+                tenant_id=self.tenant,
+                key=self.key,
+                fingerprint=fingerprint,
+                created_at=at or datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+            .returning(t.c.key)
+        )
+        if inserted is not None:
+            return None
+        earlier = sa.select(t).where(self.selects())
+        if lock:
+            earlier = earlier.with_for_update()
+        return (await session.execute(earlier)).mappings().one()
+
+    async def answer(
+        self,
+        session: AsyncSession,
+        status_code: int,
+        body: Any,
+        *,
+        location: str | None,
+        **more: Any,
+    ) -> None:
+        """Store the answer a retry replays, in the transaction of the request's effect."""
+        await session.execute(
+            sa.update(self.table)
+            .where(self.selects())
+            .values(
+                status_code=status_code,
+                response=jsonable_encoder(body),
+                location=location,
+                **more,
+            )
+        )
+
+
 class IdempotencyGuard:
     """One request's use of its ``Idempotency-Key`` (a no-op when the header is absent)."""
 
@@ -97,41 +168,19 @@ class IdempotencyGuard:
         fingerprint: str,
     ) -> None:
         self.session = session
-        self.table = table
-        self.tenant = tenant
-        self.key = key
+        self.row = KeyRow(table, tenant, key) if key is not None else None
         self.fingerprint = fingerprint
         self._claimed = False
 
     async def claim(self) -> JSONResponse | None:
         """Reserve the key; return the stored response when it was used before."""
-        if self.key is None:
+        if self.row is None:
             return None
-        t = self.table
-        inserted = await self.session.scalar(
-            insert(t)
-            .values(
-                tenant_id=self.tenant,
-                key=self.key,
-                fingerprint=self.fingerprint,
-                created_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
-            .returning(t.c.key)
-        )
-        if inserted is not None:
+        earlier = await self.row.claim(self.session, self.fingerprint)
+        if earlier is None:
             self._claimed = True
             return None
-        row = (
-            (
-                await self.session.execute(
-                    sa.select(t).where(t.c.tenant_id == self.tenant, t.c.key == self.key)
-                )
-            )
-            .mappings()
-            .one()
-        )
-        if row["fingerprint"] != self.fingerprint:
+        if earlier["fingerprint"] != self.fingerprint:
             raise Problem(
                 422,
                 "idempotency_key_reused",
@@ -140,19 +189,16 @@ class IdempotencyGuard:
                 extra={"field": HEADER},
             )
         headers = {REPLAYED_HEADER: "true"}
-        if row["location"]:
-            headers["Location"] = row["location"]
-        return JSONResponse(row["response"], status_code=row["status_code"], headers=headers)
+        if earlier["location"]:
+            headers["Location"] = earlier["location"]
+        return JSONResponse(
+            earlier["response"], status_code=earlier["status_code"], headers=headers
+        )
 
     async def save(self, status_code: int, body: Any, *, location: str | None = None) -> Any:
         """Store the response of a claimed key (same transaction as the effect); return ``body``."""
-        if self._claimed:
-            t = self.table
-            await self.session.execute(
-                sa.update(t)
-                .where(t.c.tenant_id == self.tenant, t.c.key == self.key)
-                .values(status_code=status_code, response=jsonable_encoder(body), location=location)
-            )
+        if self._claimed and self.row is not None:
+            await self.row.answer(self.session, status_code, body, location=location)
         return body
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import cel
 
@@ -27,6 +27,7 @@ __all__ = [
     "BandStep",
     "CompiledPack",
     "Condition",
+    "DutyStep",
     "RequirementStep",
     "RouteSteps",
     "ScopeStep",
@@ -117,55 +118,35 @@ class TableStep:
     subjects: None = None
 
 
+# A duty step's outcome: a requirement's or a time limit's.
+_Outcome = TypeVar("_Outcome", RequirementOutcome, TimeLimitOutcome)
+
+
 @dataclass(frozen=True, slots=True)
-class RequirementStep:
-    """A requirement, with the routes it applies to and its prebuilt outcome."""
+class DutyStep(Generic[_Outcome]):
+    """A requirement or a time limit, with the routes it applies to and its outcome.
+
+    The outcome is prebuilt when no fact changes it; otherwise ``fields`` holds every
+    field of it, in order, but the explanation, rendered for each decision.
+    """
 
     key: str
     article: str
     cond: Condition
     routes: frozenset[str]
-    code: str
-    mandatory: bool
-    stage: str
-    actor: str
-    authority: str | None
-    order: int
+    authority: str | None  # whom the explanation names; None: the route's authority
     prefix: str
     template: Template
     hit: TraceEntry
     miss: TraceEntry
-    outcome: RequirementOutcome | None
+    outcome: _Outcome | None
+    fields: Mapping[str, Any]
     subjects: Condition | None
     waivable: Waivable | None
-    also: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class TimeLimitStep:
-    """A time limit, with its resolved value and its prebuilt outcome."""
-
-    key: str
-    article: str
-    cond: Condition
-    routes: frozenset[str]
-    code: str
-    from_: str | None
-    until: str | None
-    period: str | None
-    working_days: bool
-    date: str | None
-    ratio: str | None
-    amount: int | None
-    prefix: str
-    template: Template
-    hit: TraceEntry
-    miss: TraceEntry
-    outcome: TimeLimitOutcome | None
-    subjects: Condition | None
-    waivable: Waivable | None
-    minimum: bool
-    base: str | None
+RequirementStep = DutyStep[RequirementOutcome]
+TimeLimitStep = DutyStep[TimeLimitOutcome]
 
 
 @dataclass(frozen=True, slots=True)

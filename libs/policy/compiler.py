@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from libs.policy.compiled import (
     DEFAULT_ROUTES,
     BandStep,
     CompiledPack,
+    Condition,
+    DutyStep,
     RequirementStep,
     RouteSteps,
     ScopeStep,
@@ -52,7 +54,7 @@ from libs.policy.render import (
     parse_month_day,
     parse_period,
 )
-from libs.policy.vocab import (
+from libs.vocab import (
     BASE_LABELS,
     FROM_LABELS,
     LIGHTNESS,
@@ -62,6 +64,8 @@ from libs.policy.vocab import (
 )
 
 __all__ = ["compile_pack"]
+
+_Outcome = TypeVar("_Outcome", RequirementOutcome, TimeLimitOutcome)
 
 
 def _trace(key: str, article: str) -> tuple[TraceEntry, TraceEntry]:
@@ -226,39 +230,53 @@ def _requirement_step(c: RuleCompiler, req: Requirement) -> RequirementStep:
     subjects = c.subjects(w, req.subjects, allow_route=True)
     prefix = c.prefix(w, req.article)
     template = c.template(w, text, subjects=subjects is not None)
+    fields = _outcome_fields(
+        RequirementOutcome, req, authority=authority, waivable_by=waivable, also=also
+    )
     static = None
     # {authority} falls back to the route's authority, known only at evaluation.
     if not template.facts and (authority is not None or "{authority}" not in text):
         static = RequirementOutcome(
-            code=req.code,
-            mandatory=req.mandatory,
-            stage=req.stage,
-            actor=req.actor,
-            authority=authority,
-            order=req.order,
-            article=req.article,
-            explanation=prefix + template.render({}, authority),
-            waivable_by=waivable,
-            also=also,
+            **(fields | {"explanation": prefix + template.render({}, authority)})
         )
-    return RequirementStep(
+    return _duty_step(w, req, cond, authority, prefix, template, static, fields, subjects)
+
+
+def _outcome_fields(
+    model: type[_Outcome], rule: Requirement | TimeLimit, **resolved: Any
+) -> dict[str, Any]:
+    """Every field of the rule's outcome, in the outcome's order: the rule's own values but
+    those the compiler ``resolved`` (a parameter's value, an authority's name, ...). The
+    explanation is left to render, per decision or once when no fact changes it."""
+    own = {name: getattr(rule, name) for name in model.model_fields}
+    return own | resolved | {"explanation": None}
+
+
+def _duty_step(
+    w: str,
+    rule: Requirement | TimeLimit,
+    cond: Condition,
+    authority: str | None,
+    prefix: str,
+    template: Template,
+    static: _Outcome | None,
+    fields: dict[str, Any],
+    subjects: Condition | None,
+) -> DutyStep[_Outcome]:
+    """The step of a requirement or a time limit whose outcome, or its fields, is prepared."""
+    return DutyStep(
         w,
-        req.article,
+        rule.article,
         cond,
-        frozenset(req.routes) if req.routes is not None else DEFAULT_ROUTES,
-        req.code,
-        req.mandatory,
-        req.stage,
-        req.actor,
+        frozenset(rule.routes) if rule.routes is not None else DEFAULT_ROUTES,
         authority,
-        req.order,
         prefix,
         template,
-        *_trace(w, req.article),
+        *_trace(w, rule.article),
         static,
+        fields,
         subjects if "subjects" in template.facts else None,
-        waivable,
-        tuple(also),
+        fields["waivable_by"],
     )
 
 
@@ -392,42 +410,8 @@ def _time_limit_step(c: RuleCompiler, tl: TimeLimit) -> TimeLimitStep:
     subjects = c.subjects(w, tl.subjects, allow_route=True)
     prefix = c.prefix(w, tl.article)
     template = c.template(w, text, subjects=subjects is not None)
+    fields = _outcome_fields(TimeLimitOutcome, tl, **value._asdict(), waivable_by=waivable)
     static = None
     if not template.facts and "{authority}" not in text:
-        static = TimeLimitOutcome(
-            code=tl.code,
-            from_=tl.from_,
-            until=tl.until,
-            period=value.period,
-            working_days=tl.working_days,
-            date=value.date,
-            ratio=value.ratio,
-            amount=value.amount,
-            article=tl.article,
-            explanation=prefix + template.render({}, None),
-            waivable_by=waivable,
-            minimum=tl.minimum,
-            base=tl.base,
-        )
-    return TimeLimitStep(
-        w,
-        tl.article,
-        cond,
-        frozenset(tl.routes) if tl.routes is not None else DEFAULT_ROUTES,
-        tl.code,
-        tl.from_,
-        tl.until,
-        value.period,
-        tl.working_days,
-        value.date,
-        value.ratio,
-        value.amount,
-        prefix,
-        template,
-        *_trace(w, tl.article),
-        static,
-        subjects if "subjects" in template.facts else None,
-        waivable,
-        tl.minimum,
-        tl.base,
-    )
+        static = TimeLimitOutcome(**(fields | {"explanation": prefix + template.render({}, None)}))
+    return _duty_step(w, tl, cond, None, prefix, template, static, fields, subjects)

@@ -117,28 +117,22 @@ def _keyed(section: str, ma: dict[str, Any], mb: dict[str, Any]) -> list[Change]
     """
     changes: list[Change] = []
     for key in [*ma, *(k for k in mb if k not in ma)]:
-        if key not in mb:
-            changes.append(
-                Change(
-                    section=section,
-                    key=key,
-                    kind="removed",
-                    before=ma[key],
-                    article_before=ma[key].get("article"),
-                )
-            )
-        elif key not in ma:
-            changes.append(
-                Change(
-                    section=section,
-                    key=key,
-                    kind="added",
-                    after=mb[key],
-                    article_after=mb[key].get("article"),
-                )
-            )
-        else:
+        if key in ma and key in mb:
             changes.extend(_fields(section, key, ma[key], mb[key]))
+            continue
+        # On one side only: an entry ``b`` dropped or one it brought in, with its article.
+        before, after = ma.get(key), mb.get(key)
+        changes.append(
+            Change(
+                section=section,
+                key=key,
+                kind="added" if before is None else "removed",
+                before=before,
+                after=after,
+                article_before=before.get("article") if before is not None else None,
+                article_after=after.get("article") if after is not None else None,
+            )
+        )
     return changes
 
 

@@ -22,6 +22,7 @@ from libs.policy.compiled import (
     BandStep,
     CompiledPack,
     Condition,
+    DutyStep,
     RequirementStep,
     ScopeStep,
     TableStep,
@@ -42,9 +43,11 @@ from libs.policy.facts import Facts
 from libs.policy.pack import Pack
 from libs.policy.parameters import Exemption
 from libs.policy.render import format_value
-from libs.policy.vocab import ROUTE_LABELS
+from libs.vocab import ROUTE_LABELS
 
 __all__ = ["evaluate"]
+
+_Outcome = TypeVar("_Outcome", RequirementOutcome, TimeLimitOutcome)
 
 
 class _Rendered(dict[str, str]):
@@ -336,60 +339,30 @@ def _table_route(run: _Run) -> RouteOutcome | None:
     return _band_route(run, hits[0]) if hits else None
 
 
-def _requirement(run: _Run, req: RequirementStep, route: RouteOutcome) -> RequirementOutcome:
-    """A holding requirement's outcome, its explanation rendered from the facts."""
-    authority = req.authority or route.authority
-    return build(
-        RequirementOutcome,
-        _REQ_FIELDS,
-        {
-            "code": req.code,
-            "mandatory": req.mandatory,
-            "stage": req.stage,
-            "actor": req.actor,
-            "authority": req.authority,
-            "order": req.order,
-            "article": req.article,
-            "explanation": run.explain(req, authority),
-            "waivable_by": req.waivable,
-            "also": list(req.also),
-        },
-    )
+def _rendered(
+    run: _Run, step: DutyStep[_Outcome], route: RouteOutcome, model: type[_Outcome], names: set[str]
+) -> _Outcome:
+    """A holding requirement's or time limit's outcome, its explanation rendered from the facts."""
+    explanation = run.explain(step, step.authority or route.authority)
+    return build(model, names, {**step.fields, "explanation": explanation})
 
 
 def _requirements(run: _Run, route: RouteOutcome) -> list[RequirementOutcome]:
     """Every requirement of the route whose condition holds, in the pack's order."""
     steps = run.pack.compiled.steps_for(route.code).requirements
-    return [req.outcome or _requirement(run, req, route) for req in _holding(run, steps)]
-
-
-def _time_limit(run: _Run, tl: TimeLimitStep, route: RouteOutcome) -> TimeLimitOutcome:
-    """A holding time limit's outcome, its explanation rendered from the facts."""
-    return build(
-        TimeLimitOutcome,
-        _TL_FIELDS,
-        {
-            "code": tl.code,
-            "from_": tl.from_,
-            "until": tl.until,
-            "period": tl.period,
-            "working_days": tl.working_days,
-            "date": tl.date,
-            "ratio": tl.ratio,
-            "amount": tl.amount,
-            "article": tl.article,
-            "explanation": run.explain(tl, route.authority),
-            "waivable_by": tl.waivable,
-            "minimum": tl.minimum,
-            "base": tl.base,
-        },
-    )
+    return [
+        req.outcome or _rendered(run, req, route, RequirementOutcome, _REQ_FIELDS)
+        for req in _holding(run, steps)
+    ]
 
 
 def _time_limits(run: _Run, route: RouteOutcome) -> list[TimeLimitOutcome]:
     """Every time limit of the route whose condition holds, in the pack's order."""
     steps = run.pack.compiled.steps_for(route.code).time_limits
-    return [tl.outcome or _time_limit(run, tl, route) for tl in _holding(run, steps)]
+    return [
+        tl.outcome or _rendered(run, tl, route, TimeLimitOutcome, _TL_FIELDS)
+        for tl in _holding(run, steps)
+    ]
 
 
 def _parameters(run: _Run) -> tuple[list[ParameterCitation], list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from libs.policy.decision import Decision, TimeLimitOutcome
 from libs.policy.render import format_value
-from libs.policy.vocab import (
+from libs.vocab import (
     BASE_LABELS,
     FROM_LABELS,
     REQUIREMENT_LABELS,

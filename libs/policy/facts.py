@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from libs.policy.errors import FactsError
 from libs.policy.pack import Pack
-from libs.policy.vocab import (
+from libs.vocab import (
     CATEGORIES,
     EXCLUDED_KINDS,
     FUNDING,

@@ -28,7 +28,7 @@ from libs.policy.evaluator import evaluate
 from libs.policy.facts import validate_facts
 from libs.policy.pack import Pack
 from libs.policy.render import format_wan
-from libs.policy.vocab import REQUIREMENT_LABELS, ROUTE_LABELS, TIME_LIMIT_LABELS
+from libs.vocab import REQUIREMENT_LABELS, ROUTE_LABELS, TIME_LIMIT_LABELS
 
 __all__ = [
     "ImpactReport",

@@ -7,7 +7,7 @@ so that a pack that would judge wrongly never loads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -198,44 +198,47 @@ def lint_bands(
     return bands
 
 
+# A parameter type whose value is used as written: does the value fit, and what the
+# pack's author reads when it does not. A ratio is read as a decimal (below).
+_AS_WRITTEN: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "amount": (lambda v: type(v) is int and v >= 0, "amount must be a non-negative integer (yuan)"),
+    "int": (lambda v: type(v) is int, "int expected"),
+    "period": (
+        lambda v: isinstance(v, str) and parse_period(v) is not None,
+        "period must be ISO 8601 like P6M or P2Y",
+    ),
+    "month_day": (
+        lambda v: isinstance(v, str) and parse_month_day(v) is not None,
+        "month_day must be --MM-DD",
+    ),
+    "bool": (lambda v: type(v) is bool, "bool expected"),
+    "string": (lambda v: isinstance(v, str), "string expected"),
+}
+
+
 def parameter_value(pack: str, name: str, p: Parameter) -> Any:
     """Check a parameter's value against its type; return the value rules compute with."""
     where = f"parameters.{name}"
     # An authority-set parameter judges by its stand-in until someone sets it.
     v = p.unset_value if p.set_by is not None and p.value is None else p.value
-    if p.type == "amount":
-        if type(v) is not int or v < 0:
-            raise PackError(pack, where, f"amount must be a non-negative integer (yuan), got {v!r}")
-        return v
-    if p.type == "int":
-        if type(v) is not int:
-            raise PackError(pack, where, f"int expected, got {v!r}")
-        return v
     if p.type == "ratio":
-        if isinstance(v, bool) or not isinstance(v, str | int | float):
-            raise PackError(pack, where, f"ratio must be a decimal string, got {v!r}")
-        try:
-            d = Decimal(str(v))
-        except InvalidOperation:
-            raise PackError(pack, where, f"ratio must be a decimal string, got {v!r}") from None
-        if not d.is_finite() or d < 0:
-            raise PackError(pack, where, f"ratio must be a non-negative decimal, got {v!r}")
-        return float(d)
-    if p.type == "period":
-        if not isinstance(v, str) or parse_period(v) is None:
-            raise PackError(pack, where, f"period must be ISO 8601 like P6M or P2Y, got {v!r}")
-        return v
-    if p.type == "month_day":
-        if not isinstance(v, str) or parse_month_day(v) is None:
-            raise PackError(pack, where, f"month_day must be --MM-DD, got {v!r}")
-        return v
-    if p.type == "bool":
-        if type(v) is not bool:
-            raise PackError(pack, where, f"bool expected, got {v!r}")
-        return v
-    if not isinstance(v, str):
-        raise PackError(pack, where, f"string expected, got {v!r}")
+        return _ratio(pack, where, v)
+    fits, expected = _AS_WRITTEN[p.type]
+    if not fits(v):
+        raise PackError(pack, where, f"{expected}, got {v!r}")
     return v
+
+
+def _ratio(pack: str, where: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise PackError(pack, where, f"ratio must be a decimal string, got {v!r}")
+    try:
+        d = Decimal(str(v))
+    except InvalidOperation:
+        raise PackError(pack, where, f"ratio must be a decimal string, got {v!r}") from None
+    if not d.is_finite() or d < 0:
+        raise PackError(pack, where, f"ratio must be a non-negative decimal, got {v!r}")
+    return float(d)
 
 
 def _overlaps(a: tuple[date | None, date | None], b: tuple[date | None, date | None]) -> bool:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from libs.policy.vocab import ROLE_LABELS, RoleCode, RouteCode, StageCode
+from libs.vocab import ROLE_LABELS, RoleCode, RouteCode, StageCode
 
 ROLE_CODES = frozenset(ROLE_LABELS)
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from libs.policy.vocab import VALUE_LABELS
+from libs.vocab import VALUE_LABELS
 
 __all__ = [
     "Template",

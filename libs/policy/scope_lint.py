@@ -25,7 +25,7 @@ from libs.policy.compiled import CompiledPack, ScopeStep
 from libs.policy.errors import PackError
 from libs.policy.facts import SYSTEM_DEFAULTS
 from libs.policy.model import PackSpec
-from libs.policy.vocab import CATEGORIES, EXCLUDED_KINDS, FUNDING, PROJECT_CLASSES
+from libs.vocab import CATEGORIES, EXCLUDED_KINDS, FUNDING, PROJECT_CLASSES
 
 __all__ = ["APPLICABILITY_ROUTES", "lint_scope_order"]
 

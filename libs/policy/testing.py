@@ -21,7 +21,7 @@ from libs.policy.evaluator import evaluate
 from libs.policy.facts import Facts, validate_facts
 from libs.policy.lint import SourceText, check_citation
 from libs.policy.pack import Pack
-from libs.policy.vocab import LIGHTNESS, REQUIREMENT_LABELS, TIME_LIMIT_LABELS
+from libs.vocab import LIGHTNESS, REQUIREMENT_LABELS, TIME_LIMIT_LABELS
 
 __all__ = [
     "assert_amount_monotonic",

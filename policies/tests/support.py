@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from libs.policy import Pack, PolicyRegistry, evaluate, load_registry, validate_facts
 from libs.policy.lint import cn_number
-from libs.policy.vocab import REQUIREMENT_LABELS, SERVICE_TYPES, TIME_LIMIT_LABELS
+from libs.vocab import REQUIREMENT_LABELS, SERVICE_TYPES, TIME_LIMIT_LABELS
 
 __all__ = [
     "POLICIES",

@@ -27,7 +27,7 @@ from libs.policy.testing import (
     assert_citations_exist,
     assert_known_codes,
 )
-from libs.policy.vocab import LIGHTNESS
+from libs.vocab import LIGHTNESS
 
 from .support import (
     check_citations,

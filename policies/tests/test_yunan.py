@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from libs.policy import NoPolicyInForce, evaluate, format_wan, validate_facts
 from libs.policy.testing import assert_amount_monotonic, assert_citations_exist
-from libs.policy.vocab import LIGHTNESS
+from libs.vocab import LIGHTNESS
 
 from .support import check_citations as check_citations_in
 from .support import (

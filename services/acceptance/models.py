@@ -23,9 +23,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import TenantMixin, service_metadata
+from libs.common.publisher import Publisher
 from libs.common.tables import platform_tables
 
-__all__ = ["TENANT_TABLES", "Base", "idempotency_keys", "tenants"]
+__all__ = ["TENANT_TABLES", "Base", "idempotency_keys", "publisher", "tenants"]
 
 
 class Base(DeclarativeBase):
@@ -35,6 +36,8 @@ class Base(DeclarativeBase):
 _platform = platform_tables(Base.metadata)
 tenants = _platform.tenants
 idempotency_keys = _platform.idempotency_keys
+#: ``govproj.acceptance.*`` events (services/acceptance/outbox.py: what a project's carry).
+publisher = Publisher("acceptance")
 
 _ts = sa.DateTime(timezone=True)
 

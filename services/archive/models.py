@@ -224,6 +224,9 @@ class CheckReport(TenantMixin, Base):
     # Whether the report admits archive acceptance: no blocking failure, nothing not run.
     acceptable: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     created_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    # 检测人 as the report prints it (the login id above is no one's name); None
+    # for reports made before it was kept.
+    created_by_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import TenantMixin, service_metadata
 from libs.common.documents import document_table
+from libs.common.publisher import Publisher
 from libs.common.tables import platform_tables
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "UsageReport",
     "documents",
     "idempotency_keys",
+    "publisher",
     "tenants",
 ]
 
@@ -43,6 +45,8 @@ class Base(DeclarativeBase):
 _platform = platform_tables(Base.metadata)
 tenants = _platform.tenants
 idempotency_keys = _platform.idempotency_keys
+#: ``govproj.budget.*`` events (services/budget/outbox.py: what a project's carry).
+publisher = Publisher("budget")
 # A replica of the archive's documents, fed by its document events: the 财政部门意见 and
 # contract texts this service accepts by id are checked against it (services/budget/replica.py).
 documents = document_table(Base.metadata)

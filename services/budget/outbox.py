@@ -3,10 +3,11 @@
 Every budget event about a project carries ``tenant`` and the project's
 ``submission`` (a consumer drops what belongs to an older submission) and names
 its actor; every row a person records on a project has its id, owner, actor and
-time. The aggregates record their events with :func:`announce`, the
-aggregate and event written out at the call, so that libs/contracts' scan of
-emit sites reads every type the service publishes; :mod:`services.budget.events`
-lists them.
+time. The aggregates record their events with :func:`announce` (or the
+service's :data:`~services.budget.models.publisher` with :func:`stamped` data),
+the aggregate and event written out at the call, so that libs/contracts' scan
+of emit sites reads every type the service publishes;
+:mod:`services.budget.events` lists them.
 """
 
 from __future__ import annotations
@@ -18,17 +19,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import emit
-from services.budget.models import BudgetProject
+from services.budget.models import BudgetProject, publisher
 
 __all__ = ["announce", "of_project", "stamped"]
-
-
-def stamped(owner: BudgetProject | str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` headed by its tenant and, for a project's event, the project's submission."""
-    if isinstance(owner, BudgetProject):
-        return {"tenant": owner.tenant_id, "submission": owner.submission, **data}
-    return {"tenant": owner, **data}
 
 
 def of_project(project: BudgetProject, actor: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,6 +35,14 @@ def of_project(project: BudgetProject, actor: Mapping[str, Any]) -> dict[str, An
     }
 
 
+def stamped(owner: BudgetProject | str, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` headed, for a project's event, by the project's submission (the publisher
+    puts the tenant before it)."""
+    if isinstance(owner, BudgetProject):
+        return {"submission": owner.submission, **data}
+    return data
+
+
 async def announce(
     session: AsyncSession,
     owner: BudgetProject | str,
@@ -50,13 +51,12 @@ async def announce(
     data: Mapping[str, Any],
     actor: Mapping[str, Any],
 ) -> None:
-    """``govproj.budget.<aggregate>.<event>.v1`` of a project or a tenant, :func:`stamped`."""
-    await emit(
+    """``govproj.budget.<aggregate>.<event>.v1`` of a project or a tenant."""
+    await publisher.announce(
         session,
+        aggregate,
+        event,
         tenant=owner.tenant_id if isinstance(owner, BudgetProject) else owner,
-        service="budget",
-        aggregate=aggregate,
-        event=event,
-        data=stamped(owner, data),
         actor=actor,
+        data=stamped(owner, data),
     )

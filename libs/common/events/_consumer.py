@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext, apply_tenant_context
 from libs.common.errors import Problem
+from libs.common.events._backoff import Backoff, wait_for_event
 from libs.common.events._contracts import forgery, handler_problems
 from libs.common.events._durables import durable_name, retire_stale_durables
 from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
@@ -66,6 +67,7 @@ NatsFactory = Callable[[], Awaitable[Any]]
 """Returns a connected ``nats.aio.client.Client`` that the runner does not close."""
 
 DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+_REASON_LENGTH = 2000
 
 
 @dataclass
@@ -229,6 +231,7 @@ class ConsumerRunner:
         self._idle_timeout = idle_timeout
         self._max_ack_pending = max_ack_pending
         self._reconnect_backoff = reconnect_backoff
+        self._resubscribe = Backoff(reconnect_backoff, 10.0)
         self._stopping = asyncio.Event()
         self.stats = ConsumerStats()
         self._insert_inbox = schema_sql(
@@ -285,7 +288,7 @@ class ConsumerRunner:
         sends the runner back to bind a fresh subscription (and re-create the
         durable consumer if the server lost it).
         """
-        delay = self._reconnect_backoff
+        delays = self._resubscribe.delays()
         while not self._stopping.is_set():
             nc: Any = None
             owned = isinstance(self._nats_source, str)
@@ -295,7 +298,7 @@ class ConsumerRunner:
                 await self._ensure_consumer(js)
                 sub = await js.pull_subscribe_bind(durable=self._durable, stream=self._stream)
                 self.stats.subscriptions += 1
-                delay = self._reconnect_backoff
+                delays = self._resubscribe.delays()
                 try:
                     await self._consume(nc, js, sub)
                 finally:
@@ -305,8 +308,7 @@ class ConsumerRunner:
                 raise
             except Exception as exc:
                 log.warning("consumer %s: subscription lost (%r); re-creating", self._consumer, exc)
-                await self._sleep(delay)
-                delay = min(delay * 2, 10.0)
+                await self._sleep(next(delays))
             finally:
                 if owned and nc is not None:
                     with contextlib.suppress(Exception):
@@ -364,8 +366,7 @@ class ConsumerRunner:
             log.warning("consumer %s: previous durables not retired: %r", self._consumer, exc)
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        await wait_for_event(self._stopping, seconds)
 
     # -- the fetch loop --------------------------------------------------------------
 
@@ -582,9 +583,8 @@ class ConsumerRunner:
         self.stats.duplicates += duplicates
         return applied, failed
 
-    async def _apply_one(self, session: AsyncSession, item: _Work) -> bool:
-        """Inbox row then effect, in the event's tenant; False when applied before."""
-        event = item.event
+    async def _enter_inbox(self, session: AsyncSession, event: Event) -> bool:
+        """Record ``event`` in the inbox under its tenant; False when it was there already."""
         await apply_tenant_context(session, TenantContext.own(event.tenant))
         inserted = await session.execute(
             self._insert_inbox,
@@ -596,27 +596,21 @@ class ConsumerRunner:
                 "type": event.type,
             },
         )
-        if inserted.first() is None:
+        return inserted.first() is not None
+
+    async def _apply_one(self, session: AsyncSession, item: _Work) -> bool:
+        """Inbox row then effect, in the event's tenant; False when applied before."""
+        if not await self._enter_inbox(session, item.event):
             return False
-        with consume_span(event, self._consumer):
-            await item.handler(session, event)
+        with consume_span(item.event, self._consumer):
+            await item.handler(session, item.event)
         return True
 
     async def _reject_in(self, session: AsyncSession, item: _Work, reason: str) -> None:
         event = item.event
-        await apply_tenant_context(session, TenantContext.own(event.tenant))
+        await self._enter_inbox(session, event)
         await session.execute(
-            self._insert_inbox,
-            {
-                "tenant": event.tenant,
-                "id": event.id,
-                "consumer": self._consumer,
-                "subject": event.subject,
-                "type": event.type,
-            },
-        )
-        await session.execute(
-            self._insert_dead, self._dead_letter_row(item.msg, ("rejected: " + reason)[:2000])
+            self._insert_dead, self._dead_letter_row(item.msg, "rejected: " + reason)
         )
         log.warning("consumer %s rejected %s %s: %s", self._consumer, event.type, event.id, reason)
 
@@ -625,7 +619,7 @@ class ConsumerRunner:
         try:
             if delivered >= self._max_deliver:
                 reason = f"handler failed {delivered} times: {type(exc).__name__}: {exc}"
-                await self._write_dead_letters([(item.msg, reason[:2000])])
+                await self._write_dead_letters([(item.msg, reason)])
                 await item.msg.term()
                 self.stats.dead_lettered += 1
             else:
@@ -654,13 +648,14 @@ class ConsumerRunner:
                 log.info("consumer %s: ack failed: %r", self._consumer, result)
 
     def _dead_letter_row(self, msg: Any, reason: str) -> dict[str, Any]:
+        """The dead_letter row of ``msg``; its reason cut short enough for an operator to read."""
         return {
             "id": str(uuid6.uuid7()),
             "consumer": self._consumer,
             "subject": msg.subject,
             "headers": json.dumps(dict(msg.headers)) if msg.headers else None,
             "payload": bytes(msg.data),
-            "reason": reason,
+            "reason": reason[:_REASON_LENGTH],
         }
 
     async def _write_dead_letters(self, dead: list[tuple[Any, str]]) -> None:

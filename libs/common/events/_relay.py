@@ -20,12 +20,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs; only connect and listen are used
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from libs.common.events._backoff import Backoff, wait_for_event
 from libs.common.events._fault import crash_if_armed
 from libs.common.events._outbox import _check_schema, notify_channel, schema_sql
 
@@ -43,7 +44,6 @@ class RelayStats:
     failures: int = 0
     batches: int = 0
     last_error: str | None = None
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._busy_poll_interval = busy_poll_interval
         self._publish_timeout = publish_timeout
-        self._min_backoff = min_backoff
-        self._max_backoff = max_backoff
+        self._backoff = Backoff(min_backoff, max_backoff)
         self._listen_dsn = listen_dsn
         self._channel = notify_channel(schema)
         self._wake = asyncio.Event()
@@ -144,7 +143,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Relay until :meth:`stop`: wake on NOTIFY, poll as a fallback, back off on errors."""
         listener = asyncio.create_task(self._listen_forever(), name=f"relay-listen-{self._schema}")
-        backoff = self._min_backoff
+        delays = self._backoff.delays()
         try:
             while not self._stopping.is_set():
                 # Cleared before the claim: a NOTIFY that lands while the batch
@@ -157,10 +156,9 @@ class OutboxRelay:
                     self.stats.last_error = repr(exc)
                     result = _BatchResult(claimed=0, sent=0, failed=1)
                 if result.failed:
-                    await self._sleep(backoff)
-                    backoff = min(backoff * 2, self._max_backoff)
+                    await self._sleep(next(delays))
                     continue
-                backoff = self._min_backoff
+                delays = self._backoff.delays()
                 if result.claimed >= self._batch_size:
                     continue  # probably more waiting: no sleep
                 # While events flow, emitters skip most NOTIFYs (see emit): linger
@@ -220,23 +218,21 @@ class OutboxRelay:
         return bool(ack.duplicate)
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        await wait_for_event(self._stopping, seconds)
 
     async def _wait_for_work(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        await wait_for_event(self._wake, seconds)
 
     async def _listen_forever(self) -> None:
         """Hold a LISTEN connection; reconnect when it drops (polling covers the gap)."""
         dsn = self._listen_dsn or _listen_dsn(self._sessionmaker)
-        delay = self._min_backoff
+        delays = self._backoff.delays()
         while not self._stopping.is_set():
             conn: asyncpg.Connection | None = None
             try:
                 conn = await asyncpg.connect(dsn)
                 await conn.add_listener(self._channel, self._on_notify)
-                delay = self._min_backoff
+                delays = self._backoff.delays()
                 # Rows may have committed while nobody listened.
                 self._wake.set()
                 while not self._stopping.is_set():
@@ -247,8 +243,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 log.info("relay LISTEN connection lost (%s); polling until it is back", exc)
-                await self._sleep(delay)
-                delay = min(delay * 2, self._max_backoff)
+                await self._sleep(next(delays))
             finally:
                 if conn is not None:
                     with contextlib.suppress(Exception):

@@ -45,14 +45,15 @@ from ._model import (
     StoredObject,
     check_bucket_name,
     check_key,
+    check_retention_change,
     clamp_range,
+    deletion_refusal,
 )
 
 __all__ = ["FilesystemStore"]
 
 _VERSIONS = ".v"
 _BUCKET_FILE = ".bucket.json"
-_DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 def _now() -> datetime:
@@ -85,6 +86,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _retention_of(record: Mapping[str, Any]) -> Retention | None:
+    """The retention a sidecar record (or a change to one) holds."""
     raw = record.get("retention")
     if not raw:
         return None
@@ -155,6 +157,19 @@ class FilesystemStore(ObjectStore):
                 yield
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _locked_record(
+        self, bucket: str, key: str, version_id: str
+    ) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """A version's sidecar and its record, read and held under the lock."""
+        sidecar = self._sidecar(bucket, key, version_id)
+        with self._locked(sidecar.parent):
+            try:
+                record = _read_json(sidecar)
+            except FileNotFoundError:  # deleted between finding it and locking it
+                raise ObjectNotFound(bucket, key, version_id) from None
+            yield sidecar, record
 
     # -- records -----------------------------------------------------------
 
@@ -354,22 +369,12 @@ class FilesystemStore(ObjectStore):
         """Remove a version unless it is locked; see :meth:`ObjectStore.delete`."""
 
         def _delete() -> None:
-            sidecar = self._sidecar(bucket, key, version_id)
-            with self._locked(sidecar.parent):
-                try:
-                    record = _read_json(sidecar)
-                except FileNotFoundError:
-                    raise ObjectNotFound(bucket, key, version_id) from None
-                if record.get("legal_hold"):
-                    raise RetentionViolation(bucket, key, version_id, "under legal hold")
-                retention = _retention_of(record)
-                if retention is not None and retention.until > _now():
-                    raise RetentionViolation(
-                        bucket,
-                        key,
-                        version_id,
-                        f"{retention.mode} retention until {retention.until.isoformat()}",
-                    )
+            with self._locked_record(bucket, key, version_id) as (sidecar, record):
+                refusal = deletion_refusal(
+                    _retention_of(record), legal_hold=bool(record.get("legal_hold"))
+                )
+                if refusal is not None:
+                    raise RetentionViolation(bucket, key, version_id, refusal)
                 sidecar.unlink()
                 sidecar.with_name(f"{version_id}.data").unlink(missing_ok=True)
 
@@ -381,38 +386,13 @@ class FilesystemStore(ObjectStore):
         """Apply ``change`` to a version's sidecar under the lock, checking object lock."""
         if not self._bucket_config(bucket).get("object_lock"):
             raise StorageError(f"bucket {bucket!r} has no object lock configuration")
-        sidecar = self._sidecar(bucket, key, version_id)
-        with self._locked(sidecar.parent):
-            try:
-                record = _read_json(sidecar)
-            except FileNotFoundError:
-                raise ObjectNotFound(bucket, key, version_id) from None
-            if "retention" in change:
-                self._check_retention_change(bucket, key, version_id, record, change["retention"])
+        with self._locked_record(bucket, key, version_id) as (sidecar, record):
+            wanted = _retention_of(change)
+            if wanted is not None:
+                check_retention_change(bucket, key, version_id, _retention_of(record), wanted)
             record.update(change)
             _write_json(sidecar, record)
             return record
-
-    @staticmethod
-    def _check_retention_change(
-        bucket: str, key: str, version_id: str, record: Mapping[str, Any], new: Mapping[str, str]
-    ) -> None:
-        current = _retention_of(record)
-        if current is None or current.until <= _now():
-            return
-        until = datetime.fromisoformat(new["until"])
-        # As S3 without a governance bypass: a lock can grow stronger, never weaker.
-        if current.mode == "COMPLIANCE" and new["mode"] != "COMPLIANCE":
-            raise RetentionViolation(
-                bucket, key, version_id, "COMPLIANCE retention cannot change mode"
-            )
-        if until < current.until:
-            raise RetentionViolation(
-                bucket,
-                key,
-                version_id,
-                f"{current.mode} retention until {current.until.isoformat()} cannot be shortened",
-            )
 
     async def _set_retention(
         self, bucket: str, key: str, version_id: str, mode: RetentionMode, until: datetime

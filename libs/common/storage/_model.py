@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import BinaryIO, Literal, Self
 
-from ._errors import InvalidRange, StorageError
+from ._errors import InvalidRange, RetentionViolation, StorageError
 
 __all__ = [
     "ObjectInfo",
@@ -29,7 +29,7 @@ RetentionMode = Literal["COMPLIANCE", "GOVERNANCE"]
 Source = AsyncIterable[bytes] | BinaryIO
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_DEFAULT_CONTENT_TYPE = "application/octet-stream"
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +161,7 @@ class ObjectStore(ABC):
         key: str,
         stream: Source,
         *,
-        content_type: str = _DEFAULT_CONTENT_TYPE,
+        content_type: str = DEFAULT_CONTENT_TYPE,
         metadata: Mapping[str, str] | None = None,
     ) -> StoredObject:
         """Stream ``stream`` into a new version of ``key``, hashing it in the same pass.
@@ -302,6 +302,37 @@ def normalise_until(until: datetime) -> datetime:
     if until <= datetime.now(UTC):
         raise ValueError("retention 'until' must be in the future")
     return until
+
+
+def check_retention_change(
+    bucket: str, key: str, version_id: str, current: Retention | None, wanted: Retention
+) -> None:
+    """Refuse to weaken an active retention, as S3 does without a governance bypass.
+
+    A lock can grow stronger, never weaker: it can be extended, not shortened,
+    and a COMPLIANCE lock keeps its mode. Both backends check it before writing,
+    so the caller reads why and not just S3's bare AccessDenied.
+    """
+    if current is None or current.until <= datetime.now(UTC):
+        return
+    if current.mode == "COMPLIANCE" and wanted.mode != "COMPLIANCE":
+        raise RetentionViolation(bucket, key, version_id, "COMPLIANCE retention cannot change mode")
+    if wanted.until < current.until:
+        raise RetentionViolation(
+            bucket,
+            key,
+            version_id,
+            f"{current.mode} retention until {current.until.isoformat()} cannot be shortened",
+        )
+
+
+def deletion_refusal(retention: Retention | None, *, legal_hold: bool) -> str | None:
+    """Why a version under these locks cannot be deleted now, or None when it can."""
+    if legal_hold:
+        return "under legal hold"
+    if retention is not None and retention.until > datetime.now(UTC):
+        return f"{retention.mode} retention until {retention.until.isoformat()}"
+    return None
 
 
 def check_range(byte_range: tuple[int, int] | None) -> None:

@@ -35,6 +35,7 @@ from minio.versioningconfig import VersioningConfig
 from ._errors import InvalidRange, ObjectNotFound, RetentionViolation, StorageError
 from ._hashing import CHUNK_SIZE, BackgroundDigester, file_chunks
 from ._model import (
+    DEFAULT_CONTENT_TYPE,
     ObjectInfo,
     ObjectStore,
     ObjectStream,
@@ -45,6 +46,8 @@ from ._model import (
     StoredObject,
     check_bucket_name,
     check_key,
+    check_retention_change,
+    deletion_refusal,
 )
 
 __all__ = ["S3Store"]
@@ -53,7 +56,6 @@ __all__ = ["S3Store"]
 MIN_PART_SIZE = 5 * 1024 * 1024
 _MAX_PARTS = 10_000
 _NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NoSuchVersion", "NoSuchObjectLockConfiguration"}
-_DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 async def _parts(
@@ -92,6 +94,12 @@ def _parse_http_date(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
     return parsedate_to_datetime(value).astimezone(UTC)
+
+
+def _release(response: Any) -> None:
+    """Close a GET response and hand its connection back to the pool."""
+    response.close()
+    response.release_conn()
 
 
 def _user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
@@ -286,7 +294,7 @@ class S3Store(ObjectStore):
             version_id=headers.get("x-amz-version-id") or version_id or "",
             size=size,
             etag=(headers.get("ETag") or "").strip('"'),
-            content_type=headers.get("Content-Type") or _DEFAULT_CONTENT_TYPE,
+            content_type=headers.get("Content-Type") or DEFAULT_CONTENT_TYPE,
             last_modified=_parse_http_date(headers.get("Last-Modified")),
             metadata=_user_metadata(headers),
         )
@@ -296,8 +304,7 @@ class S3Store(ObjectStore):
         skip, remaining = 0, -1
         if byte_range is not None and response.status == 200:
             if byte_range[0] >= size:
-                response.close()
-                response.release_conn()
+                _release(response)
                 raise InvalidRange(f"byte range {byte_range!r} starts past the end ({size} bytes)")
             skip = byte_range[0]
             remaining = min(byte_range[1], size - 1) - byte_range[0] + 1
@@ -318,11 +325,7 @@ class S3Store(ObjectStore):
                     yield chunk
 
         async def _close() -> None:
-            def _release() -> None:
-                response.close()
-                response.release_conn()
-
-            await asyncio.to_thread(_release)
+            await asyncio.to_thread(_release, response)
 
         return ObjectStream(info, _chunks(), _close)
 
@@ -341,7 +344,7 @@ class S3Store(ObjectStore):
                 version_id=obj.version_id or version_id or "",
                 size=obj.size or 0,
                 etag=obj.etag or "",
-                content_type=obj.content_type or _DEFAULT_CONTENT_TYPE,
+                content_type=obj.content_type or DEFAULT_CONTENT_TYPE,
                 last_modified=obj.last_modified or datetime.now(UTC),
                 metadata=_user_metadata(headers),
             )
@@ -394,16 +397,12 @@ class S3Store(ObjectStore):
         if denied is None:
             return
         # Name the lock that refused, so the caller reads why and not just "denied".
-        if await self.get_legal_hold(bucket, key, version_id):
-            raise RetentionViolation(bucket, key, version_id, "under legal hold") from denied
-        retention = await self.get_retention(bucket, key, version_id)
-        if retention is not None and retention.until > datetime.now(UTC):
-            raise RetentionViolation(
-                bucket,
-                key,
-                version_id,
-                f"{retention.mode} retention until {retention.until.isoformat()}",
-            ) from denied
+        refusal = deletion_refusal(
+            await self.get_retention(bucket, key, version_id),
+            legal_hold=await self.get_legal_hold(bucket, key, version_id),
+        )
+        if refusal is not None:
+            raise RetentionViolation(bucket, key, version_id, refusal) from denied
         self._raise(denied, bucket, key, version_id)
 
     async def put_delete_marker(self, bucket: str, key: str) -> str:
@@ -432,20 +431,7 @@ class S3Store(ObjectStore):
     ) -> None:
         """PUT the retention (:meth:`ObjectStore.set_retention` reads it back)."""
         current = await self.get_retention(bucket, key, version_id)
-        # Refuse what S3 refuses, with a message that says why (S3 only says AccessDenied).
-        if current is not None and current.until > datetime.now(UTC):
-            if current.mode == "COMPLIANCE" and mode != "COMPLIANCE":
-                raise RetentionViolation(
-                    bucket, key, version_id, "COMPLIANCE retention cannot change mode"
-                )
-            if until < current.until:
-                raise RetentionViolation(
-                    bucket,
-                    key,
-                    version_id,
-                    f"{current.mode} retention until {current.until.isoformat()} "
-                    "cannot be shortened",
-                )
+        check_retention_change(bucket, key, version_id, current, Retention(mode, until))
 
         def _set() -> None:
             try:

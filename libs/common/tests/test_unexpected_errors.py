@@ -35,7 +35,30 @@ def app(postgres_admin_url: str) -> FastAPI:
             await conn.execute(text("SELECT count(*) FROM no_such_table"))
         return {"n": 0}
 
+    @app.get("/v1/cast")
+    async def cast(value: str) -> dict[str, int]:
+        async with engine.connect() as conn:
+            # PostgreSQL refuses the text (DataError); asyncpg refuses a number
+            # beyond bigint before PostgreSQL sees it (its own DataError).
+            if value.isdigit():
+                await conn.execute(text("SELECT CAST(:v AS bigint)"), {"v": int(value)})
+            else:
+                await conn.execute(text("SELECT CAST(CAST(:v AS text) AS integer)"), {"v": value})
+        return {"n": 0}
+
     return app
+
+
+@pytest.mark.parametrize("value", ["not-a-number", str(10**20)])
+async def test_a_value_the_database_cannot_hold_is_422_in_chinese_not_500(
+    app: FastAPI, value: str
+) -> None:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.get("/v1/cast", params={"value": value})
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["title"] == "输入数据不合法"
 
 
 async def test_a_database_failure_is_logged_with_the_trace_id_and_answered_500(

@@ -15,7 +15,7 @@ from libs.policy.testing import (
     assert_citations_exist,
     assert_known_codes,
 )
-from libs.policy.vocab import SERVICE_TYPES
+from libs.vocab import SERVICE_TYPES
 
 from .conftest import ON, project
 

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict, Invalid, NotFound
 from services.acceptance.deadlines import repository, schedule
-from services.acceptance.models import Deadline, Extension, Project
-from services.acceptance.outbox import emit_data, of_project
+from services.acceptance.models import Deadline, Extension, Project, publisher
+from services.acceptance.outbox import of_project
 from services.acceptance.rules import now
 
 __all__ = [
@@ -76,7 +76,6 @@ async def plan_deadlines(
 
 def deadline_data(project: Project, row: Deadline) -> dict[str, Any]:
     return {
-        "tenant": project.tenant_id,
         "project_id": str(project.id),
         "submission": project.submission,
         "project_name": project.name,
@@ -99,13 +98,13 @@ async def announce_deadline(
     **extra: Any,
 ) -> None:
     """Record ``deadline.<event>`` of ``row``: :func:`deadline_data` with ``extra``."""
-    await emit_data(
+    await publisher.announce(
         session,
-        project.tenant_id,
         "deadline",
         event,
-        actor,
-        {**deadline_data(project, row), **extra},
+        tenant=project.tenant_id,
+        actor=actor,
+        data={**deadline_data(project, row), **extra},
     )
 
 

@@ -28,8 +28,7 @@ from libs.common.reads import from_row
 from services.acceptance.evaluations import draw as drawing
 from services.acceptance.evaluations import repository
 from services.acceptance.evaluations.schemas import DrawRead, DrawVerificationRead
-from services.acceptance.models import Draw
-from services.acceptance.outbox import emit_data
+from services.acceptance.models import Draw, publisher
 from services.acceptance.rules import now
 
 __all__ = ["commit_draw", "draw_read", "make_draw", "verify"]
@@ -48,10 +47,11 @@ def draw_read(row: Draw) -> DrawRead:
 
 
 def _event_data(row: Draw) -> dict[str, Any]:
+    """The draw as its events tell it (after the tenant, which the publisher names)."""
     body = draw_read(row).model_dump(mode="json", exclude={"tenant_id"})
     if row.status == "committed":  # the seed is not known to anyone yet, not even as null
         body.pop("seed")
-    return {"tenant": row.tenant_id, **body}
+    return body
 
 
 async def commit_draw(
@@ -102,7 +102,9 @@ async def commit_draw(
     session.add(row)
     # A concurrent commitment of the same year loses on uq_draws_tenant_year (409).
     await session.flush()
-    await emit_data(session, tenant, "draw", "committed", actor, _event_data(row))
+    await publisher.announce(
+        session, "draw", "committed", tenant=tenant, actor=actor, data=_event_data(row)
+    )
     return row
 
 
@@ -121,7 +123,9 @@ async def make_draw(session: AsyncSession, row: Draw, *, actor: dict[str, Any]) 
     row.article = "、".join(sorted({eligible[p] for p in pool})) or None
     row.status, row.drawn_by, row.drawn_at = "drawn", actor, now()
     await session.flush()
-    await emit_data(session, row.tenant_id, "draw", "drawn", actor, _event_data(row))
+    await publisher.announce(
+        session, "draw", "drawn", tenant=row.tenant_id, actor=actor, data=_event_data(row)
+    )
     return row
 
 

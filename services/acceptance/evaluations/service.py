@@ -26,8 +26,8 @@ from services.acceptance.completion.documents import compose_evaluation_cover, j
 from services.acceptance.deadlines.service import meet_deadline
 from services.acceptance.evaluations import repository
 from services.acceptance.evaluations.schemas import EvaluationRead
-from services.acceptance.models import Document, Evaluation, Project
-from services.acceptance.outbox import emit_data, of_project, project_data
+from services.acceptance.models import Document, Evaluation, Project, publisher
+from services.acceptance.outbox import of_project, project_data
 from services.acceptance.review.service import check_document
 from services.acceptance.rules import check_date, now, require_state, requirements
 
@@ -146,12 +146,16 @@ async def submit_evaluation(
         jurisdiction=await jurisdiction_of(session, project.tenant_id),
     )
     submitted = {**data, "official": cover.model_dump(mode="json")}
-    await emit_data(session, project.tenant_id, "evaluation", "submitted", actor, submitted)
+    tenant = project.tenant_id
+    await publisher.announce(
+        session, "evaluation", "submitted", tenant=tenant, actor=actor, data=submitted
+    )
     if kind == "self_evaluation" and project.state == "in_operation":
         project.state = "evaluated"
         reason = f"依据{article}提交应用效果自评价报告"
-        await emit_data(
-            session, project.tenant_id, "project", "evaluated", actor, {**data, "reason": reason}
+        evaluated = {**data, "reason": reason}
+        await publisher.announce(
+            session, "project", "evaluated", tenant=tenant, actor=actor, data=evaluated
         )
     if kind != "post_evaluation":
         await meet_deadline(session, project, kind, submitted_on, actor)

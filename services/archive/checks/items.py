@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from services.archive.checks import formats
 from services.archive.checks.scanner import VirusScanner
@@ -31,6 +31,11 @@ from services.archive.vocab import (
 __all__ = ["CHECKS", "CheckContext", "DocumentEntry"]
 
 Detail = dict[str, Any]
+#: What a check says of one subject: its outcome and the words a person reads.
+Verdict = tuple[str, str]
+T = TypeVar("T")
+#: A packaged version whose file is not in the extracted bag.
+MISSING = "包内缺少该文件"
 
 
 @dataclass
@@ -120,27 +125,37 @@ def _document_verdict(
     return _d("pass", str(document.id), passed)
 
 
+async def _judge_each(
+    subjects: Iterable[tuple[str, T]], judge: Callable[[T], Awaitable[Verdict]]
+) -> list[Detail]:
+    """One detail per ``(subject, thing)``: the outcome and words ``judge`` gives the thing."""
+    out = []
+    for subject, thing in subjects:
+        outcome, detail = await judge(thing)
+        out.append(_d(outcome, subject, detail))
+    return out
+
+
+def _versions(ctx: CheckContext) -> list[tuple[str, DocumentEntry]]:
+    """Each packaged version with the subject its details speak of."""
+    return [(e.subject, e) for e in ctx.entries]
+
+
 async def fixity(ctx: CheckContext) -> list[Detail]:
     if ctx.bag_dir is None:
         return _no_bag(ctx)
     payload = await ctx.payload()
-    out = []
-    for e in ctx.entries:
-        got = payload.get(e.item["path"])
-        subject = e.subject
+
+    async def judge(e: DocumentEntry) -> Verdict:
+        path = e.item["path"]
+        got = payload.get(path)
         if got is None:
-            out.append(_d("fail", subject, f"{e.item['path']} 不在包内"))
-        elif (got["size"], got["sha256"], got["sm3"]) != (e.obj.size, e.obj.sha256, e.obj.sm3):
-            out.append(
-                _d(
-                    "fail",
-                    subject,
-                    f"{e.item['path']} 摘要与入库时登记不符（SM3 {got['sm3']}，登记 {e.obj.sm3}）",
-                )
-            )
-        else:
-            out.append(_d("pass", subject, f"SM3 {got['sm3']} 与 SHA-256 复核一致"))
-    return out
+            return "fail", f"{path} 不在包内"
+        if (got["size"], got["sha256"], got["sm3"]) != (e.obj.size, e.obj.sha256, e.obj.sm3):
+            return "fail", f"{path} 摘要与入库时登记不符（SM3 {got['sm3']}，登记 {e.obj.sm3}）"
+        return "pass", f"SM3 {got['sm3']} 与 SHA-256 复核一致"
+
+    return await _judge_each(_versions(ctx), judge)
 
 
 async def metadata_values(ctx: CheckContext) -> list[Detail]:
@@ -161,20 +176,18 @@ async def metadata_values(ctx: CheckContext) -> list[Detail]:
 
 
 async def format_match(ctx: CheckContext) -> list[Detail]:
-    out = []
-    for e in ctx.entries:
+    async def judge(e: DocumentEntry) -> Verdict:
         declared = formats.declared_format(e.version.filename, e.version.content_type)
         found = await ctx.identified(e)
-        subject = e.subject
         if ctx.path_of(e) is None:
-            out.append(_d("fail", subject, "包内缺少该文件"))
-        elif found is None:
-            out.append(_d("fail", subject, f"无法从内容识别格式（申报 {declared}）"))
-        elif declared != found:
-            out.append(_d("fail", subject, f"内容识别为 {found}，与申报类型 {declared} 不符"))
-        else:
-            out.append(_d("pass", subject, f"内容识别为 {found}，与申报一致"))
-    return out
+            return "fail", MISSING
+        if found is None:
+            return "fail", f"无法从内容识别格式（申报 {declared}）"
+        if declared != found:
+            return "fail", f"内容识别为 {found}，与申报类型 {declared} 不符"
+        return "pass", f"内容识别为 {found}，与申报一致"
+
+    return await _judge_each(_versions(ctx), judge)
 
 
 async def package_consistency(ctx: CheckContext) -> list[Detail]:
@@ -264,34 +277,21 @@ async def bag_valid(ctx: CheckContext) -> list[Detail]:
 
 
 async def archival_format(ctx: CheckContext) -> list[Detail]:
-    out = []
-    for e in ctx.entries:
+    async def judge(e: DocumentEntry) -> Verdict:
         found = await ctx.identified(e)
-        ok = found in ARCHIVAL_FORMATS
-        out.append(
-            _d(
-                "pass" if ok else "fail",
-                e.subject,
-                f"格式 {found or '未知'}" + ("" if ok else "，不属于长期保存格式"),
-            )
-        )
-    return out
+        if found in ARCHIVAL_FORMATS:
+            return "pass", f"格式 {found}"
+        return "fail", f"格式 {found or '未知'}，不属于长期保存格式"
+
+    return await _judge_each(_versions(ctx), judge)
 
 
 async def open_test(ctx: CheckContext) -> list[Detail]:
-    out = []
-    for e in ctx.entries:
-        path = ctx.path_of(e)
-        subject = e.subject
-        if path is None:
-            out.append(_d("fail", subject, "包内缺少该文件"))
-            continue
-        found = await ctx.inspected(e)
-        if found is None:
-            out.append(_d("fail", subject, "包内缺少该文件"))
-        else:
-            out.append(_d(found.outcome, subject, found.detail))
-    return out
+    async def judge(e: DocumentEntry) -> Verdict:
+        found = await ctx.inspected(e)  # None when the bag lacks the file
+        return (found.outcome, found.detail) if found is not None else ("fail", MISSING)
+
+    return await _judge_each(_versions(ctx), judge)
 
 
 async def metadata_readable(ctx: CheckContext) -> list[Detail]:
@@ -314,7 +314,7 @@ async def virus_scan(ctx: CheckContext) -> list[Detail]:
         path = ctx.path_of(e)
         subject = e.subject
         if path is None:
-            out.append(_d("not_run", subject, "包内缺少该文件，未扫描"))
+            out.append(_d("not_run", subject, f"{MISSING}，未扫描"))
             continue
         result = await ctx.scanner.scan(path)
         detail = _d(result.outcome, subject, result.detail)
@@ -337,29 +337,25 @@ async def security_level(ctx: CheckContext) -> list[Detail]:
 
 async def retention_lock(ctx: CheckContext) -> list[Detail]:
     now = datetime.now(UTC)
-    out = []
     objects = [(e.subject, e.obj) for e in ctx.entries]
     if ctx.package_obj is not None:  # a package built before issue 16 has a stored tar
         objects.append((f"package {ctx.package.id}", ctx.package_obj))
-    for subject, obj in objects:
+
+    async def judge(obj: StoredObject) -> Verdict:
         try:
             got = await ctx.storage.store.get_retention(obj.bucket, obj.key, obj.version_id)
         except Exception as exc:  # missing object or store error: not locked as far as we can tell
-            out.append(_d("fail", subject, f"无法读取对象锁：{exc}"))
-            continue
+            return "fail", f"无法读取对象锁：{exc}"
         if got is None or got.mode != "COMPLIANCE" or got.until <= now:
-            out.append(_d("fail", subject, f"对象锁为 {got}，应为 COMPLIANCE 且未到期"))
-        elif obj.retain_until is not None and got.until < obj.retain_until:
-            out.append(
-                _d(
-                    "fail",
-                    subject,
-                    f"锁定至 {got.until.isoformat()}，早于登记的 {obj.retain_until.isoformat()}",
-                )
+            return "fail", f"对象锁为 {got}，应为 COMPLIANCE 且未到期"
+        if obj.retain_until is not None and got.until < obj.retain_until:
+            return (
+                "fail",
+                f"锁定至 {got.until.isoformat()}，早于登记的 {obj.retain_until.isoformat()}",
             )
-        else:
-            out.append(_d("pass", subject, f"COMPLIANCE 锁定至 {got.until.date()}"))
-    return out
+        return "pass", f"COMPLIANCE 锁定至 {got.until.date()}"
+
+    return await _judge_each(objects, judge)
 
 
 CHECKS: dict[str, Callable[[CheckContext], Awaitable[list[Detail]]]] = {

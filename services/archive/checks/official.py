@@ -63,7 +63,7 @@ def compose_report(
         f"归档信息包：{package_line(package)}。",
         f"检测环节：{STAGES.get(report['stage'], report['stage'])}；"
         f"检测目录版本：{report['catalogue_version']}。",
-        f"检测时间：{format_time(made)}（北京时间）；检测人：{report['created_by']}。",
+        f"检测时间：{format_time(made)}（北京时间）；检测人：{report['created_by_name']}。",
         f"总件数：{s.get('item_count')}；总字节数：{s.get('byte_total')}。",
         f"结论：{verdict(report)}（通过{count(s.get('pass'))}项，不通过{count(s.get('fail'))}项，"
         f"未检测{count(s.get('not_run'))}项，待人工确认{count(s.get('manual_pending'))}项）。",

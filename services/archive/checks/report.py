@@ -85,7 +85,7 @@ def render_report(
 <p>项目：{escape(project_name or "（项目名称暂不可读）")}<br>
 归档信息包：{escape(package_line(package))}<br>
 检测环节：{escape(STAGES.get(report["stage"], report["stage"]))}　检测目录版本：{escape(report["catalogue_version"])}<br>
-检测时间：{escape(format_time(report["created_at"]))}（北京时间）　检测人：{escape(report["created_by"])}<br>
+检测时间：{escape(format_time(report["created_at"]))}（北京时间）　检测人：{escape(report["created_by_name"])}<br>
 总件数：{s.get("item_count")}　总字节数：{s.get("byte_total")}</p>
 <p class="verdict {"pass" if report["acceptable"] else "fail"}">结论：{verdict(report)}
 （通过 {count(s.get("pass"))} 项，不通过 {count(s.get("fail"))} 项，未检测 {count(s.get("not_run"))} 项，待人工确认 {count(s.get("manual_pending"))} 项）</p>

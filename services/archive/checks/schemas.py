@@ -53,6 +53,7 @@ class CheckReportRead(BaseModel):
         description="病毒扫描所用病毒库：official 官方病毒库，test_only 仅含测试特征码（开发环境）"
     )
     created_by: str
+    created_by_name: str = Field(description="检测人姓名（早于本版本的报告为“（未署名）”）")
     created_at: datetime
 
 

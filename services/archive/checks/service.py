@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from libs.common.errors import Problem
-from libs.common.reads import fetch_all
+from libs.common.reads import rows_where
+from libs.vocab import actor_name
 from services.archive.checks.catalogue import load_catalogue
 from services.archive.checks.items import CHECKS, CheckContext, DocumentEntry
 from services.archive.checks.official import file_with_decision
@@ -177,6 +178,7 @@ async def run_checks(
         summary=summary,
         acceptable=_acceptable(results),
         created_by=actor["id"],
+        created_by_name=actor_name(actor),
         created_at=datetime.now(UTC),
     )
     await publisher.record(
@@ -220,11 +222,9 @@ def virus_database(results: list[dict[str, Any]]) -> str | None:
 
 async def list_reports(session: AsyncSession, project_id: uuid.UUID) -> list[CheckReport]:
     """Every check report of the project's packages, newest first."""
-    return await fetch_all(
-        session,
-        sa.select(CheckReport)
-        .where(CheckReport.project_id == project_id)
-        .order_by(CheckReport.created_at.desc(), CheckReport.id.desc()),
+    newest = (CheckReport.created_at.desc(), CheckReport.id.desc())
+    return await rows_where(
+        session, CheckReport, CheckReport.project_id == project_id, order_by=newest
     )
 
 
@@ -240,6 +240,7 @@ def report_dict(report: CheckReport) -> dict[str, Any]:
         "acceptable": report.acceptable,
         "virus_database": virus_database(report.results),
         "created_by": report.created_by,
+        "created_by_name": report.created_by_name or "（未署名）",
         "created_at": report.created_at,
     }
 
@@ -337,11 +338,9 @@ def acceptance_dict(decision: ArchiveAcceptance) -> dict[str, Any]:
 
 async def list_acceptances(session: AsyncSession, project_id: uuid.UUID) -> list[ArchiveAcceptance]:
     """The project's 档案验收 decisions, newest first."""
-    return await fetch_all(
-        session,
-        sa.select(ArchiveAcceptance)
-        .where(ArchiveAcceptance.project_id == project_id)
-        .order_by(ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc()),
+    newest = (ArchiveAcceptance.decided_at.desc(), ArchiveAcceptance.id.desc())
+    return await rows_where(
+        session, ArchiveAcceptance, ArchiveAcceptance.project_id == project_id, order_by=newest
     )
 
 

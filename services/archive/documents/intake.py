@@ -33,8 +33,6 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from fastapi.encoders import jsonable_encoder
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect
 from uuid6 import uuid7
@@ -42,7 +40,7 @@ from uuid6 import uuid7
 from libs.common.auth import Access
 from libs.common.db import TenantContext, transaction
 from libs.common.errors import Problem
-from libs.common.idempotency import HEADER
+from libs.common.idempotency import HEADER, KeyRow
 from libs.common.storage import StoredObject as Stored
 from services.archive.documents import service
 from services.archive.documents.schemas import DocumentCreate
@@ -154,57 +152,32 @@ class UploadKey:
     ) -> None:
         self.sessions = sessions
         self.ctx = ctx
-        self.key = key
+        self.row = KeyRow(idempotency_keys, ctx.tenant, key) if key is not None else None
         self.stale = stale
         self.claimed = False
 
     async def begin(self) -> dict[str, Any] | None:
         """Claim the key; the earlier answer's row when the key was used before."""
-        if self.key is None:
+        if self.row is None:
             return None
-        t = idempotency_keys
         now = datetime.now(UTC)
         async with transaction(self.sessions, self.ctx) as session:
-            inserted = await session.scalar(
-                insert(t)
-                .values(
-                    tenant_id=self.ctx.tenant,
-                    key=self.key,
-                    fingerprint=self.PENDING,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
-                .returning(t.c.key)
-            )
-            if inserted is not None:
-                self.claimed = True
-                return None
-            row = (
-                (
-                    await session.execute(
-                        sa.select(t)
-                        .where(t.c.tenant_id == self.ctx.tenant, t.c.key == self.key)
-                        .with_for_update()
+            earlier = await self.row.claim(session, self.PENDING, at=now, lock=True)
+            if earlier is not None:
+                if earlier["status_code"] is not None:
+                    return dict(earlier)
+                if earlier["created_at"] > now - self.stale:
+                    raise Problem(
+                        409,
+                        "idempotency_in_progress",
+                        "同一幂等键的上传正在处理中",
+                        f"{HEADER}: 使用该键的上传尚未完成，请稍后用同一键重试",
+                        extra={"field": HEADER},
                     )
+                # Taken over: the stale upload's key is this one's now.
+                await session.execute(
+                    sa.update(self.row.table).where(self.row.selects()).values(created_at=now)
                 )
-                .mappings()
-                .one()
-            )
-            if row["status_code"] is not None:
-                return dict(row)
-            if row["created_at"] > now - self.stale:
-                raise Problem(
-                    409,
-                    "idempotency_in_progress",
-                    "同一幂等键的上传正在处理中",
-                    f"{HEADER}: 使用该键的上传尚未完成，请稍后用同一键重试",
-                    extra={"field": HEADER},
-                )
-            await session.execute(
-                sa.update(t)
-                .where(t.c.tenant_id == self.ctx.tenant, t.c.key == self.key)
-                .values(created_at=now)
-            )
             self.claimed = True
             return None
 
@@ -212,34 +185,17 @@ class UploadKey:
         self, session: AsyncSession, *, fingerprint: str, body: dict[str, Any], location: str
     ) -> None:
         """Store the answer with the rows (same transaction)."""
-        if not self.claimed:
-            return
-        t = idempotency_keys
-        await session.execute(
-            sa.update(t)
-            .where(t.c.tenant_id == self.ctx.tenant, t.c.key == self.key)
-            .values(
-                fingerprint=fingerprint,
-                status_code=201,
-                response=jsonable_encoder(body),
-                location=location,
-            )
-        )
+        if self.claimed and self.row is not None:
+            await self.row.answer(session, 201, body, location=location, fingerprint=fingerprint)
 
     async def release(self) -> None:
         """The upload failed before its answer: free the key so a retry runs."""
-        if not self.claimed:
+        if not self.claimed or self.row is None:
             return
-        t = idempotency_keys
+        unanswered = sa.and_(self.row.selects(), self.row.table.c.status_code.is_(None))
         with contextlib.suppress(Exception):  # the key then ages into "stale"
             async with transaction(self.sessions, self.ctx) as session:
-                await session.execute(
-                    sa.delete(t).where(
-                        t.c.tenant_id == self.ctx.tenant,
-                        t.c.key == self.key,
-                        t.c.status_code.is_(None),
-                    )
-                )
+                await session.execute(sa.delete(self.row.table).where(unanswered))
 
 
 async def _discard(storage: ArchiveStorage, stored: Stored) -> None:

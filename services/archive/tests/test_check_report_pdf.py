@@ -29,7 +29,7 @@ def test_the_check_report_downloads_as_pdf_with_its_verdict_and_counts(
     archive: RunningPlatform, archive_db: DatabaseUrls
 ) -> None:
     project_id, _ = project(archive_db)
-    bureau = archive.headers(COUNTY, "bureau_officer")
+    bureau = archive.headers(COUNTY, "bureau_officer", name="林晓梅")
     with archive.client("archive") as client:
         r = client.post(
             "/v1/documents",
@@ -63,6 +63,9 @@ def test_the_check_report_downloads_as_pdf_with_its_verdict_and_counts(
     assert "〔" not in text
     assert "《郁南县政务云扩容项目验收报告》" in text  # files by 题名, not by id
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", text)
+    # 检测人 is the person who ran the check, never their login id.
+    assert "检测人：林晓梅" in text and "bureau_officer@" not in text
+    assert report["created_by_name"] == "林晓梅"
 
     assert theirs.status_code == 404, theirs.text
     assert theirs.json()["title"] == "资源不存在"

@@ -18,6 +18,7 @@ from services.budget.models import (
     FinanceReview,
     SurplusReturn,
 )
+from services.budget.records import records_of
 
 __all__ = [
     "arrangement_exists",
@@ -44,24 +45,17 @@ async def review_by_step(session: AsyncSession, step_id: str) -> FinanceReview |
 
 
 async def reviews_of(session: AsyncSession, project_id: uuid.UUID) -> list[FinanceReview]:
-    order = (FinanceReview.requested_at,)
-    return await rows_where(
-        session, FinanceReview, FinanceReview.project_id == project_id, order_by=order
-    )
+    return await records_of(session, FinanceReview, project_id, FinanceReview.requested_at)
 
 
 async def lines_for_request(session: AsyncSession, project_id: uuid.UUID) -> list[BudgetLine]:
     """The lines sent with a review request (by kind, then year)."""
-    order = (BudgetLine.kind, BudgetLine.year)
-    return await rows_where(
-        session, BudgetLine, BudgetLine.project_id == project_id, order_by=order
-    )
+    return await records_of(session, BudgetLine, project_id, BudgetLine.kind, BudgetLine.year)
 
 
 async def arrangements_of(session: AsyncSession, project_id: uuid.UUID) -> list[Arrangement]:
-    order = (Arrangement.year, Arrangement.notified_on)
-    return await rows_where(
-        session, Arrangement, Arrangement.project_id == project_id, order_by=order
+    return await records_of(
+        session, Arrangement, project_id, Arrangement.year, Arrangement.notified_on
     )
 
 

@@ -165,14 +165,13 @@ def _check_answer(review: FinanceReview, outcome: str, approved: int, years: lis
         raise Reject("funding_by_year names a year twice")
 
 
-async def _budget_follows(
-    session: AsyncSession, review: FinanceReview, outcome: str, approved: int | None
-) -> None:
+async def _budget_follows(session: AsyncSession, review: FinanceReview) -> None:
     """The budget follows finance at once: the lines now answer to the approved amount."""
     project = await session.get(BudgetProject, review.project_id)
+    approved = review.approved_amount
     if (
         project is not None
-        and outcome == "approve"
+        and review.outcome == "approve"
         and approved is not None
         and project.submission == review.submission
     ):
@@ -181,7 +180,8 @@ async def _budget_follows(
         project.updated_at = datetime.now(UTC)
 
 
-def _close(
+async def _close(
+    session: AsyncSession,
     review: FinanceReview,
     *,
     status: str,
@@ -191,6 +191,7 @@ def _close(
     answered_by: str,
     event_id: str,
 ) -> None:
+    """Record how ``review`` ended, the budget following it, and flush (its event comes next)."""
     review.status = status
     review.outcome = outcome
     review.approved_amount = approved
@@ -198,6 +199,8 @@ def _close(
     review.answered_by = answered_by
     review.answer_event_id = event_id
     review.answered_at = datetime.now(UTC)
+    await _budget_follows(session, review)
+    await session.flush()
 
 
 def _review_event(review: FinanceReview, **more: Any) -> dict[str, Any]:
@@ -234,7 +237,9 @@ async def record_answer(
     approved = int(answer["approved_amount"])
     years: list[dict[str, int]] = list(answer.get("funding_by_year") or [])
     _check_answer(review, outcome, approved, years)
-    _close(
+    review.funding_by_year = years
+    await _close(
+        session,
         review,
         status="answered",
         outcome=outcome,
@@ -243,9 +248,6 @@ async def record_answer(
         answered_by=str(answer.get("answered_by") or actor["id"]),
         event_id=event_id,
     )
-    review.funding_by_year = years
-    await _budget_follows(session, review, outcome, approved)
-    await session.flush()
     completed = _review_event(
         review,
         workflow_id=review.workflow_id,
@@ -281,7 +283,8 @@ async def close_by_hand(
     approved = int(raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
     if outcome == "approve" and approved is None:
         approved = review.requested_amount
-    _close(
+    await _close(
+        session,
         review,
         status="closed",
         outcome=outcome,
@@ -290,8 +293,6 @@ async def close_by_hand(
         answered_by=str(actor.get("id")),
         event_id=event_id,
     )
-    await _budget_follows(session, review, outcome, approved)
-    await session.flush()
     closed = _review_event(
         review,
         approved_amount=review.approved_amount,

@@ -7,8 +7,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.reads import rows_where, total_of
+from libs.common.reads import total_of
 from services.budget.models import Adjustment, BudgetLine
+from services.budget.records import records_of
 
 __all__ = ["adjusted_so_far", "adjustments_of", "get_line", "lines_of"]
 
@@ -39,7 +40,4 @@ async def adjusted_so_far(session: AsyncSession, project_id: uuid.UUID) -> int:
 
 async def adjustments_of(session: AsyncSession, project_id: uuid.UUID) -> list[Adjustment]:
     """The project's adjustments in the order they were made."""
-    order = (Adjustment.created_at, Adjustment.id)
-    return await rows_where(
-        session, Adjustment, Adjustment.project_id == project_id, order_by=order
-    )
+    return await records_of(session, Adjustment, project_id, Adjustment.created_at, Adjustment.id)

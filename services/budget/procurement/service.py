@@ -19,8 +19,8 @@ from libs.common.db import TenantMixin
 from libs.common.errors import Conflict
 from libs.common.reads import row_json
 from libs.vocab import format_amount, label
-from services.budget.models import BudgetProject, Contract, Procurement
-from services.budget.outbox import announce, of_project
+from services.budget.models import BudgetProject, Contract, Procurement, publisher
+from services.budget.outbox import of_project, stamped
 from services.budget.procurement.schemas import (
     ContractCreate,
     ContractRead,
@@ -60,12 +60,15 @@ async def _advance(
     actor: Mapping[str, Any],
 ) -> None:
     """Record ``row``, move the project to ``status`` and tell the registry, in one flush."""
-    session.add(row)
     project.status = status
     project.updated_at = datetime.now(UTC)
-    await session.flush()
-    await announce(
-        session, project, "project", event, {"project_id": str(project.id), **data}, actor
+    await publisher.record(
+        session,
+        row,
+        "project",
+        event,
+        actor=actor,
+        data=stamped(project, {"project_id": str(project.id), **data}),
     )
 
 

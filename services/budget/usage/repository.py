@@ -8,8 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.reads import rows_where, total_of
+from libs.common.reads import total_of
 from services.budget.models import Arrangement, Disbursement, SurplusReturn, UsageReport
+from services.budget.records import records_of
 
 __all__ = [
     "arranged_total",
@@ -81,15 +82,13 @@ async def report_of_period(
 
 async def usage_reports_of(session: AsyncSession, project_id: uuid.UUID) -> list[UsageReport]:
     """The project's usage reports, by period."""
-    order = (UsageReport.period_end, UsageReport.period_start)
-    return await rows_where(
-        session, UsageReport, UsageReport.project_id == project_id, order_by=order
+    return await records_of(
+        session, UsageReport, project_id, UsageReport.period_end, UsageReport.period_start
     )
 
 
 async def surplus_returns_of(session: AsyncSession, project_id: uuid.UUID) -> list[SurplusReturn]:
     """The project's surplus returns in the order they were made."""
-    order = (SurplusReturn.returned_on, SurplusReturn.created_at)
-    return await rows_where(
-        session, SurplusReturn, SurplusReturn.project_id == project_id, order_by=order
+    return await records_of(
+        session, SurplusReturn, project_id, SurplusReturn.returned_on, SurplusReturn.created_at
     )

@@ -25,6 +25,7 @@ from services.portal.pages.forms import (
     Invalid,
     Shown,
     choice,
+    drawn_version,
     form_key,
     post_redirect_get,
     redraw,
@@ -112,11 +113,9 @@ async def rename_tenant(request: Request, user: CurrentUser, code: str) -> Respo
     form = await request.form()
 
     async def act() -> None:
-        version = str(form.get("version") or "")
-        if not version.isdigit():
-            raise Invalid("页面已过期，请刷新后再修改")
+        version = drawn_version(form)
         body = {"name": text(form, "name", "名称")}
-        await user.api.patch("registry", f"/v1/tenants/{code}", body, version=int(version))
+        await user.api.patch("registry", f"/v1/tenants/{code}", body, version=version)
 
     return await post_redirect_get(
         act,

@@ -13,7 +13,7 @@ person's own token, so the archive decides what they may read.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, TypedDict
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +21,7 @@ from starlette.datastructures import FormData
 
 from libs.vocab import CHECK_OUTCOMES, CHECK_STAGES, label
 from services.portal.client import ApiError
+from services.portal.pages.forms import NOTHING, Invalid, Shown, answer_or_refusal
 from services.portal.pages.projects import READERS
 from services.portal.pages.streams import stream_through
 from services.portal.web import CurrentUser, User, render
@@ -118,15 +119,7 @@ async def download_package(user: CurrentUser, package_id: str) -> Response:
 
 
 async def _report_page(
-    request: Request,
-    user: User,
-    report_id: str,
-    *,
-    error: str | None = None,
-    error_title: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, str] | None = None,
+    request: Request, user: User, report_id: str, shown: Shown = NOTHING
 ) -> HTMLResponse:
     user.require(*READERS)
     report = await user.api.get("archive", f"/v1/check-reports/{report_id}")
@@ -135,16 +128,13 @@ async def _report_page(
         request,
         "archive/report.html",
         user,
-        status,
+        shown.status,
         title="四性检测报告",
         report=report,
         project=project,
         deciders=DECIDERS,
         CHECK_OUTCOMES=CHECK_OUTCOMES,
-        error=error,
-        error_title=error_title or "人工确认未录入",
-        notice=notice,
-        values=values or {},
+        **shown.context(error_title="人工确认未录入"),
     )
 
 
@@ -152,21 +142,7 @@ async def _report_page(
 async def report_page(request: Request, user: CurrentUser, report_id: str) -> HTMLResponse:
     saved = request.query_params.get("saved")
     notice = f"已录入人工确认结果：{label('check_item', saved)}。" if saved else None
-    return await _report_page(request, user, report_id, notice=notice)
-
-
-class Refusal(TypedDict):
-    error_title: str
-    error: str
-
-
-def refusal(exc: ApiError) -> Refusal:
-    """A service's problem+json for the page's alert box: its Chinese title, then the detail."""
-    return {"error_title": exc.title, "error": exc.labelled_detail or exc.title}
-
-
-class Invalid(Exception):
-    """What the person must fix before anything is sent, in Chinese."""
+    return await _report_page(request, user, report_id, Shown(notice=notice))
 
 
 def manual_payload(form: FormData) -> dict[str, str]:
@@ -196,18 +172,14 @@ async def record_manual(
         body = manual_payload(form)
     except Invalid as exc:
         return await _report_page(
-            request, user, report_id, error=str(exc), status=400, values=values
+            request, user, report_id, Shown(str(exc), status=400, values=values)
         )
-    try:
-        await user.api.post(
-            "archive", f"/v1/check-reports/{report_id}/items/{item_id}/manual", body
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _report_page(
-            request, user, report_id, status=exc.status, values=values, **refusal(exc)
-        )
+    sent = await answer_or_refusal(
+        user.api.post("archive", f"/v1/check-reports/{report_id}/items/{item_id}/manual", body),
+        values,
+    )
+    if isinstance(sent, Shown):
+        return await _report_page(request, user, report_id, sent)
     return RedirectResponse(f"/check-reports/{report_id}?saved={item_id}", status_code=303)
 
 
@@ -215,10 +187,8 @@ async def _acceptance_page(
     request: Request,
     user: User,
     project_id: str,
+    shown: Shown = NOTHING,
     *,
-    error: str | None = None,
-    error_title: str | None = None,
-    status: int = 200,
     chosen: str | None = None,
 ) -> HTMLResponse:
     user.require(*READERS)
@@ -239,7 +209,7 @@ async def _acceptance_page(
         request,
         "archive/acceptance.html",
         user,
-        status,
+        shown.status,
         title="档案验收",
         project=project,
         packages=packages,
@@ -250,8 +220,7 @@ async def _acceptance_page(
         deciders=DECIDERS,
         CHECK_OUTCOMES=CHECK_OUTCOMES,
         chosen=chosen,
-        error=error,
-        error_title=error_title or "档案验收未完成",
+        **shown.context(error_title="档案验收未完成"),
     )
 
 
@@ -281,18 +250,15 @@ async def accept(request: Request, user: CurrentUser, project_id: str) -> Respon
     package_id = str(form.get("package_id") or "")
     if not package_id:
         return await _acceptance_page(
-            request, user, project_id, error="请选择要验收的归档信息包", status=400
+            request, user, project_id, Shown("请选择要验收的归档信息包", status=400)
         )
-    try:
-        await user.api.post(
+    sent = await answer_or_refusal(
+        user.api.post(
             "archive",
             f"/v1/projects/{project_id}/archive-acceptance",
             {"package_id": package_id},
         )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _acceptance_page(
-            request, user, project_id, status=exc.status, chosen=package_id, **refusal(exc)
-        )
+    )
+    if isinstance(sent, Shown):
+        return await _acceptance_page(request, user, project_id, sent, chosen=package_id)
     return RedirectResponse(f"/projects/{project_id}/archive-acceptance", status_code=303)

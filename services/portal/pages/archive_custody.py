@@ -16,8 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.portal.client import ApiError
-from services.portal.pages.archive import refusal
+from services.portal.pages.forms import NOTHING, Shown, answer_or_refusal
 from services.portal.pages.projects import READERS
 from services.portal.pages.streams import forward_upload, stream_through
 from services.portal.web import CurrentUser, User, render
@@ -35,11 +34,7 @@ async def _document_page(
     request: Request,
     user: User,
     document_id: str,
-    *,
-    notice: str | None = None,
-    status: int = 200,
-    error: str | None = None,
-    error_title: str | None = None,
+    shown: Shown = NOTHING,
 ) -> HTMLResponse:
     user.require(*READERS)
     document = await user.api.get("archive", f"/v1/documents/{document_id}")
@@ -48,7 +43,7 @@ async def _document_page(
         request,
         "archive/document.html",
         user,
-        status,
+        shown.status,
         title=document["title"],
         document=document,
         versions=sorted(versions, key=lambda v: v["seq"], reverse=True),
@@ -56,9 +51,7 @@ async def _document_page(
         holders=HOLDERS,
         disposers=DISPOSERS,
         writers=WRITERS,
-        notice=notice,
-        error=error,
-        error_title=error_title or "操作未完成",
+        **shown.context(),
     )
 
 
@@ -74,7 +67,7 @@ async def document_page(request: Request, user: CurrentUser, document_id: str) -
         "release": "已解除法律保全。",
         "version": "新版本已存入电子档案。",
     }.get(request.query_params.get("done", ""))
-    return await _document_page(request, user, document_id, notice=done)
+    return await _document_page(request, user, document_id, Shown(notice=done))
 
 
 @router.get("/documents/{document_id}/versions/{version_id}/content")
@@ -92,17 +85,16 @@ async def legal_hold(
 ) -> Response:
     form = await request.form()
     on = form.get("on") == "true"
-    try:
-        await user.api.request(
+    sent = await answer_or_refusal(
+        user.api.request(
             "PUT",
             "archive",
             f"/v1/documents/{document_id}/versions/{version_id}/legal-hold",
             json={"on": on},
         )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _document_page(request, user, document_id, status=exc.status, **refusal(exc))
+    )
+    if isinstance(sent, Shown):
+        return await _document_page(request, user, document_id, sent)
     done = "hold" if on else "release"
     return RedirectResponse(f"/archive/documents/{document_id}?done={done}", status_code=303)
 
@@ -118,20 +110,14 @@ async def add_version(request: Request, user: CurrentUser, document_id: str) -> 
 async def dispose(request: Request, user: CurrentUser, document_id: str) -> HTMLResponse:
     form = await request.form()
     if form.get("confirm") != "yes":
-        return await _document_page(
-            request,
-            user,
-            document_id,
-            status=400,
-            error="请勾选“确认处置”：处置后文件的全部版本将被删除，不能恢复",
-        )
+        unconfirmed = "请勾选“确认处置”：处置后文件的全部版本将被删除，不能恢复"
+        return await _document_page(request, user, document_id, Shown(unconfirmed, status=400))
     document = await user.api.get("archive", f"/v1/documents/{document_id}")
-    try:
-        await user.api.request("DELETE", "archive", f"/v1/documents/{document_id}")
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _document_page(request, user, document_id, status=exc.status, **refusal(exc))
+    sent = await answer_or_refusal(
+        user.api.request("DELETE", "archive", f"/v1/documents/{document_id}")
+    )
+    if isinstance(sent, Shown):
+        return await _document_page(request, user, document_id, sent)
     return render(
         request,
         "archive/disposed.html",
@@ -145,11 +131,9 @@ async def dispose(request: Request, user: CurrentUser, document_id: str) -> HTML
 async def _fixity_page(
     request: Request,
     user: User,
+    shown: Shown = NOTHING,
     *,
     audit: dict[str, Any] | None = None,
-    status: int = 200,
-    error: str | None = None,
-    error_title: str | None = None,
 ) -> HTMLResponse:
     user.require(*AUDITORS)
     findings = await user.api.get("archive", "/v1/fixity/findings", limit=200)
@@ -157,12 +141,11 @@ async def _fixity_page(
         request,
         "archive/fixity.html",
         user,
-        status,
+        shown.status,
         title="固定性审计",
         findings=findings,
         audit=audit,
-        error=error,
-        error_title=error_title or "操作未完成",
+        **shown.context(),
     )
 
 
@@ -176,13 +159,11 @@ async def run_audit(request: Request, user: CurrentUser) -> HTMLResponse:
     form = await request.form()
     raw = str(form.get("batch_size") or "100").strip()
     if not raw.isdigit() or not 1 <= int(raw) <= 10000:
-        return await _fixity_page(
-            request, user, status=400, error="每批核验的对象数须为1至10000之间的整数"
-        )
-    try:
-        audit = await user.api.post("archive", "/v1/fixity/audits", {"batch_size": int(raw)})
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _fixity_page(request, user, status=exc.status, **refusal(exc))
+        unfit = "每批核验的对象数须为1至10000之间的整数"
+        return await _fixity_page(request, user, Shown(unfit, status=400))
+    audit = await answer_or_refusal(
+        user.api.post("archive", "/v1/fixity/audits", {"batch_size": int(raw)})
+    )
+    if isinstance(audit, Shown):
+        return await _fixity_page(request, user, audit)
     return await _fixity_page(request, user, audit=audit)

@@ -9,6 +9,7 @@ Decommissioning records what became of the data and the archived proof
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from services.portal.pages.forms import (
     Invalid,
     Shown,
     choice,
+    drawn_version,
     flag,
     form_key,
     new_key,
@@ -30,7 +32,7 @@ from services.portal.pages.forms import (
     text,
 )
 from services.portal.pages.projects import project_page
-from services.portal.paging import known_sort, pager
+from services.portal.paging import FIRST_PAGE, PagedList, PageQuery, Paging
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +64,9 @@ def _system_body(form: FormData) -> dict[str, Any]:
 
 
 CATALOG_PAGE_SIZE = 50
+SYSTEMS = PagedList(
+    "registry", "/v1/systems", CATALOG_SORTS, default="name", size=CATALOG_PAGE_SIZE
+)
 
 
 async def _catalog_page(
@@ -71,15 +76,10 @@ async def _catalog_page(
     *,
     state: str = "",
     registered: str = "",
-    sort: str = "name",
-    cursor: str = "",
-    page_no: int = 1,
+    at: PageQuery = FIRST_PAGE,
 ) -> HTMLResponse:
     user.require(*CATALOG_READERS)
-    sort = known_sort(sort, CATALOG_SORTS, "name")
-    params = {"state": state, "sort": sort, "cursor": cursor, "limit": CATALOG_PAGE_SIZE}
-    answer = await user.api.request("GET", "registry", "/v1/systems", params=params)
-    systems = answer.json()
+    systems, paged = await SYSTEMS.fetch(user.api, at, state=state)
     # After a registration (POST-redirect-GET) the list names the system just added.
     new = next((s for s in systems if s["id"] == registered), None)
     if new is not None:
@@ -95,36 +95,17 @@ async def _catalog_page(
         units=units,
         unit_names={u["id"]: u["name"] for u in units},
         state=state,
-        sort=sort,
         SORTABLE=CATALOG_SORTS,
-        **pager(
-            page_no=page_no,
-            page_size=CATALOG_PAGE_SIZE,
-            next_cursor=answer.headers.get("X-Next-Cursor"),
-        ),
+        **paged,
         **shown.context(),
     )
 
 
 @router.get("/catalog", response_class=HTMLResponse)
 async def catalog(
-    request: Request,
-    user: CurrentUser,
-    state: str = "",
-    registered: str = "",
-    sort: str = "name",
-    cursor: str = "",
-    page_no: int = 1,
+    request: Request, user: CurrentUser, at: Paging, state: str = "", registered: str = ""
 ) -> HTMLResponse:
-    return await _catalog_page(
-        request,
-        user,
-        state=state,
-        registered=registered,
-        sort=sort,
-        cursor=cursor,
-        page_no=page_no,
-    )
+    return await _catalog_page(request, user, state=state, registered=registered, at=at)
 
 
 def _back_to_project(raw: object) -> str | None:
@@ -204,8 +185,18 @@ async def show_system(
     return await system_page(request, user, system_id, Shown(notice=NOTICES.get(notice)))
 
 
-def _again(request: Request, user: User, system_id: str, form: FormData) -> Any:
-    return redraw(system_page, request, user, system_id, form=form)
+async def _on_system_page(
+    request: Request,
+    user: User,
+    system_id: str,
+    form: FormData,
+    act: Callable[[], Awaitable[Any]],
+    *,
+    then: str,
+) -> Response:
+    """``act``, then ``then``; a refusal is shown on the system's page, the form kept."""
+    again = redraw(system_page, request, user, system_id, form=form)
+    return await post_redirect_get(act, then=then, again=again, fields=FORM_FIELDS["system"])
 
 
 @router.post("/catalog/{system_id}", response_class=HTMLResponse)
@@ -215,22 +206,16 @@ async def update_system(request: Request, user: CurrentUser, system_id: str) -> 
     form = await request.form()
 
     async def act() -> None:
-        version = str(form.get("version") or "")
-        if not version.isdigit():
-            raise Invalid("页面已过期，请刷新后再修改")
+        version = drawn_version(form)
         body: dict[str, Any] = {
             "name": text(form, "name", "系统名称"),
             "description": text(form, "description", "说明", required=False),
         }
         body.update({fact: flag(form, fact) for fact in SYSTEM_FACTS})
-        await user.api.patch("registry", f"/v1/systems/{system_id}", body, version=int(version))
+        await user.api.patch("registry", f"/v1/systems/{system_id}", body, version=version)
 
-    return await post_redirect_get(
-        act,
-        then=f"/catalog/{system_id}?notice=updated",
-        again=_again(request, user, system_id, form),
-        fields=FORM_FIELDS["system"],
-    )
+    then = f"/catalog/{system_id}?notice=updated"
+    return await _on_system_page(request, user, system_id, form, act, then=then)
 
 
 @router.post("/catalog/{system_id}/operate", response_class=HTMLResponse)
@@ -249,7 +234,7 @@ async def operate(request: Request, user: CurrentUser, system_id: str) -> Respon
         )
 
     then = f"{back}?notice=system_operating" if back else f"/catalog/{system_id}?notice=operating"
-    return await post_redirect_get(act, then=then, again=_again(request, user, system_id, form))
+    return await _on_system_page(request, user, system_id, form, act, then=then)
 
 
 @router.post("/catalog/{system_id}/decommission", response_class=HTMLResponse)
@@ -275,12 +260,8 @@ async def decommission(request: Request, user: CurrentUser, system_id: str) -> R
             key=form_key(form),
         )
 
-    return await post_redirect_get(
-        act,
-        then=f"/catalog/{system_id}?notice=decommissioned",
-        again=_again(request, user, system_id, form),
-        fields=FORM_FIELDS["system"],
-    )
+    then = f"/catalog/{system_id}?notice=decommissioned"
+    return await _on_system_page(request, user, system_id, form, act, then=then)
 
 
 @router.get("/projects/{project_id}/systems", response_class=HTMLResponse)

@@ -27,7 +27,7 @@ from services.portal.pages.forms import (
 )
 from services.portal.pages.project_actions import on_project_page
 from services.portal.pages.projects import project_page
-from services.portal.paging import known_sort, pager
+from services.portal.paging import FIRST_PAGE, PagedList, PageQuery, Paging
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -102,6 +102,9 @@ async def decide_extension(request: Request, user: CurrentUser, extension_id: st
 
 
 DEADLINES_PAGE_SIZE = 50
+DEADLINES = PagedList(
+    "acceptance", "/v1/deadlines", ("due",), default="due", size=DEADLINES_PAGE_SIZE
+)
 
 
 async def deadlines_page(
@@ -110,17 +113,13 @@ async def deadlines_page(
     shown: Shown = NOTHING,
     *,
     status_filter: str = "",
-    sort: str = "due",
-    cursor: str = "",
-    page_no: int = 1,
+    at: PageQuery = FIRST_PAGE,
 ) -> HTMLResponse:
     user.require(*DEADLINE_READERS)
-    sort = known_sort(sort, ("due",), "due")
-    params: dict[str, Any] = {"sort": sort, "cursor": cursor, "limit": DEADLINES_PAGE_SIZE}
     # 已逾期 as the rows show it: past the last day and not met, whether or not the sweep
     # has marked it yet (acceptance ``late``).
-    params.update({"late": "true"} if status_filter == "overdue" else {"status": status_filter})
-    answer = await user.api.request("GET", "acceptance", "/v1/deadlines", params=params)
+    status = {"late": "true"} if status_filter == "overdue" else {"status": status_filter}
+    rows, paged = await DEADLINES.fetch(user.api, at, **status)
     # One call for every request awaiting a decision, not one per project on the page.
     pending = await user.api.get("acceptance", "/v1/extensions")
     return render(
@@ -129,15 +128,10 @@ async def deadlines_page(
         user,
         shown.status,
         title="期限与延期",
-        deadlines=answer.json(),
+        deadlines=rows,
         pending=pending,
         status_filter=status_filter,
-        sort=sort,
-        **pager(
-            page_no=page_no,
-            page_size=DEADLINES_PAGE_SIZE,
-            next_cursor=answer.headers.get("X-Next-Cursor"),
-        ),
+        **paged,
         today=today_in_china().isoformat(),
         **shown.context(),
     )
@@ -147,13 +141,11 @@ async def deadlines_page(
 async def deadlines(
     request: Request,
     user: CurrentUser,
+    at: Paging,
     status: str = "",
     notice: str = "",
     reminders: int | None = None,
     overdue: int | None = None,
-    sort: str = "due",
-    cursor: str = "",
-    page_no: int = 1,
 ) -> HTMLResponse:
     if status not in ("", "open", "overdue", "met"):
         status = ""
@@ -161,15 +153,7 @@ async def deadlines(
     if notice == "swept":
         # The sweep's answer, carried over the redirect (POST-redirect-GET).
         said = f"已检查本辖区期限：发出到期提醒 {reminders or 0} 条，逾期通知 {overdue or 0} 条（每个期限各只发一次）。"
-    return await deadlines_page(
-        request,
-        user,
-        Shown(notice=said),
-        status_filter=status,
-        sort=sort,
-        cursor=cursor,
-        page_no=page_no,
-    )
+    return await deadlines_page(request, user, Shown(notice=said), status_filter=status, at=at)
 
 
 @router.post("/deadlines/sweep", response_class=HTMLResponse)

@@ -21,8 +21,10 @@ __all__ = [
     "FormErrors",
     "Invalid",
     "Shown",
+    "answer_or_refusal",
     "choice",
     "date",
+    "drawn_version",
     "flag",
     "form_key",
     "new_key",
@@ -71,6 +73,15 @@ def choice(
     return value
 
 
+def drawn_version(form: FormData) -> int:
+    """The version of the record the page was drawn from: an edit's If-Match, so a change
+    made meanwhile is refused rather than overwritten."""
+    version = str(form.get("version") or "")
+    if not version.isdigit():
+        raise Invalid("页面已过期，请刷新后再修改")
+    return int(version)
+
+
 def flag(form: FormData, field: str) -> bool:
     """A checkbox: present ("on") or absent."""
     return form.get(field) == "on"
@@ -84,11 +95,20 @@ class Shown:
     notice: str | None = None
     status: int = 200
     values: Mapping[str, Any] = field(default_factory=dict)
+    error_title: str | None = None  # a service's own title for its refusal
 
-    def context(self) -> dict[str, Any]:
-        """The template's ``error``, ``notice``, ``v`` (what was typed) and a fresh ``form_key``."""
+    @classmethod
+    def refusal(cls, exc: ApiError, values: Mapping[str, Any] | None = None) -> Shown:
+        """A service's problem+json for the page's alert box: its Chinese title, then the detail."""
+        detail = exc.labelled_detail or exc.title
+        return cls(detail, status=exc.status, values=values or {}, error_title=exc.title)
+
+    def context(self, *, error_title: str = "操作未完成") -> dict[str, Any]:
+        """The template's ``error`` under ``error_title`` (the page's own words unless the
+        service gave one), ``notice``, ``v`` (what was typed) and a fresh ``form_key``."""
         return {
             "error": self.error,
+            "error_title": self.error_title or error_title,
             "notice": self.notice,
             "v": dict(self.values),
             "form_key": new_key(),
@@ -126,6 +146,20 @@ def redraw(
         return await page(request, user, *args, Shown(message, status=status, values=values))
 
     return again
+
+
+async def answer_or_refusal(call: Awaitable[Any], values: Mapping[str, Any] | None = None) -> Any:
+    """Await a service call: its answer, or the :class:`Shown` of the service's refusal
+    (with what was typed, ``values``) for the page to draw again beside its form.
+
+    A 401 is no refusal to show: it goes on to the login (the session ended).
+    """
+    try:
+        return await call
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return Shown.refusal(exc, values)
 
 
 async def post_redirect_get(

@@ -12,17 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from libs.vocab import EVALUATION_KINDS, PROCUREMENT_METHODS
-from services.portal.client import ApiError
 from services.portal.pages.forms import Invalid
 from services.portal.pages.forms import choice as _choice
 from services.portal.pages.forms import date as _date
 from services.portal.pages.forms import form_key as _key
 from services.portal.pages.forms import text as _text
 from services.portal.pages.forms import yuan as _yuan
+from services.portal.pages.project_actions import on_project_page
 from services.portal.pages.projects import project_page
 from services.portal.web import CurrentUser
 
@@ -104,7 +104,8 @@ async def act(request: Request, user: CurrentUser, project_id: str, action: str)
     if action not in ACTIONS and action != "evidence":
         return await project_page(request, user, project_id, error="没有这个操作", status=404)
     form = await request.form()
-    try:
+
+    async def send() -> None:
         if action == "evidence":
             code = _text(form, "code", "审核事项")
             docs = [str(d) for d in form.getlist("evidence_document_ids")]
@@ -125,14 +126,5 @@ async def act(request: Request, user: CurrentUser, project_id: str, action: str)
                 json=build(form),
                 key=_key(form),
             )
-    except Invalid as exc:
-        return await project_page(
-            request, user, project_id, error=str(exc), status=422, values=dict(form)
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await project_page(
-            request, user, project_id, error=exc.message, status=exc.status, values=dict(form)
-        )
-    return RedirectResponse(f"/projects/{project_id}?notice={action}", status_code=303)
+
+    return await on_project_page(request, user, project_id, form, send, notice=action)

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from libs.common.deadlines import today_in_china
 from libs.vocab import PLAN_ITEM_SORTS, AmountError, parse_amount
-from services.portal.client import ApiError
-from services.portal.pages.forms import post_redirect_get
+from services.portal.pages.forms import NOTHING, Invalid, Shown, post_redirect_get, redraw
+from services.portal.paging import FIRST_PAGE, PageQuery, Paging, known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -52,20 +52,14 @@ async def _plan_page(
     request: Request,
     user: User,
     year: int,
+    shown: Shown = NOTHING,
     *,
-    error: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    values: dict[str, Any] | None = None,
-    sort: str = "submitted",
-    cursor: str = "",
-    page_no: int = 1,
+    at: PageQuery = FIRST_PAGE,
 ) -> HTMLResponse:
     user.require(*READERS)
-    if sort.removeprefix("-") not in PLAN_ITEM_SORTS:
-        sort = "submitted"
+    sort = known_sort(at.sort, PLAN_ITEM_SORTS, "submitted")
     plan, all_units = await plan_and_units(user, year)
-    items, next_cursor = await item_page(user, year, sort=sort, cursor=cursor)
+    items, next_cursor = await item_page(user, year, sort=sort, cursor=at.cursor)
     # Every unit's name for the 建设单位 column; the form offers only the person's own unit.
     names = {u["id"]: u["name"] for u in all_units}
     units = [u for u in all_units if u["id"] == user.unit] if user.unit else []
@@ -74,23 +68,20 @@ async def _plan_page(
         request,
         "plans.html",
         user,
-        status,
+        shown.status,
         title=f"{year}年度需求计划",
         plan=plan,
         items=items,
         year=year,
         sort=sort,
         SORTABLE=PLAN_ITEM_SORTS,
-        next_cursor=next_cursor,
-        page_no=max(page_no, 1),
-        page_size=PAGE_SIZE,
+        **pager(page_no=at.page_no, page_size=PAGE_SIZE, next_cursor=next_cursor),
         # Where an action on one item returns to: this page, in this order.
-        here=f"/plans/{year}?" + urlencode({"sort": sort, "cursor": cursor, "page_no": page_no}),
+        here=f"/plans/{year}?"
+        + urlencode({"sort": sort, "cursor": at.cursor, "page_no": at.page_no}),
         units=units,
         unit_names=names,
-        error=error,
-        notice=notice,
-        values=values or {},
+        **shown.context(),
     )
 
 
@@ -119,78 +110,57 @@ def bad_year(request: Request, user: User, year: int) -> HTMLResponse | None:
 
 @router.get("/plans/{year}", response_class=HTMLResponse)
 async def plan(
-    request: Request,
-    user: CurrentUser,
-    year: int,
-    notice: str = "",
-    sort: str = "submitted",
-    cursor: str = "",
-    page_no: int = 1,
+    request: Request, user: CurrentUser, year: int, at: Paging, notice: str = ""
 ) -> HTMLResponse:
     if (refused := bad_year(request, user, year)) is not None:
         return refused
-    return await _plan_page(
-        request,
-        user,
-        year,
-        notice=NOTICES.get(notice),
-        sort=sort,
-        cursor=cursor,
-        page_no=page_no,
-    )
+    return await _plan_page(request, user, year, Shown(notice=NOTICES.get(notice)), at=at)
 
 
 @router.post("/plans/{year}/items", response_class=HTMLResponse)
 async def add_demand(request: Request, user: CurrentUser, year: int) -> Response:
     user.require("unit_officer", "bureau_officer")
     form = await request.form()
-    values = {k: form.get(k) for k in form}
-    name = str(form.get("name") or "").strip()
-    problems = []
-    if not name:
-        problems.append("请填写拟建项目名称")
-    amount = None
-    try:
-        amount = parse_amount(str(form.get("amount") or ""), field="预计总投资")
-    except AmountError as exc:
-        problems.append(exc.message)
-    if form.get("project_class") not in ("public", "professional"):
-        problems.append("请选择项目类别")
-    if not form.get("unit_id"):
-        problems.append("请选择建设单位")
-    if problems:
-        return await _plan_page(
-            request, user, year, error="；".join(problems), status=422, values=values
-        )
-    body = {
-        "unit_id": form.get("unit_id"),
-        "name": name,
-        "project_class": form.get("project_class"),
-        "amount": amount,
-        "description": str(form.get("description") or "").strip() or None,
-    }
-    try:
+
+    async def act() -> None:
+        name = str(form.get("name") or "").strip()
+        problems = []
+        if not name:
+            problems.append("请填写拟建项目名称")
+        amount = None
+        try:
+            amount = parse_amount(str(form.get("amount") or ""), field="预计总投资")
+        except AmountError as exc:
+            problems.append(exc.message)
+        if form.get("project_class") not in ("public", "professional"):
+            problems.append("请选择项目类别")
+        if not form.get("unit_id"):
+            problems.append("请选择建设单位")
+        if problems:
+            raise Invalid("；".join(problems))
+        body = {
+            "unit_id": form.get("unit_id"),
+            "name": name,
+            "project_class": form.get("project_class"),
+            "amount": amount,
+            "description": str(form.get("description") or "").strip() or None,
+        }
         await user.api.post("registry", f"/v1/plans/{year}/items", body)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _plan_page(
-            request, user, year, error=exc.message, status=exc.status, values=values
-        )
-    return RedirectResponse(f"/plans/{year}?notice=demand", status_code=303)
+
+    again = redraw(_plan_page, request, user, year, form=form)
+    return await post_redirect_get(act, then=f"/plans/{year}?notice=demand", again=again)
 
 
 @router.post("/plans/{year}/consolidate", response_class=HTMLResponse)
 async def consolidate(request: Request, user: CurrentUser, year: int) -> Response:
     user.require("bureau_officer")
-    # The items to leave out were excluded one by one (below), so they hold across pages.
-    try:
+
+    async def act() -> None:
+        # The items to leave out were excluded one by one (below), so they hold across pages.
         await user.api.post("registry", f"/v1/plans/{year}/consolidate", {"exclude": []})
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _plan_page(request, user, year, error=exc.message, status=exc.status)
-    return RedirectResponse(f"/plans/{year}?notice=consolidated", status_code=303)
+
+    again = redraw(_plan_page, request, user, year)
+    return await post_redirect_get(act, then=f"/plans/{year}?notice=consolidated", again=again)
 
 
 def _back(raw: object, year: int) -> str:
@@ -218,7 +188,5 @@ async def mark_item(
         else:
             await user.api.post("registry", f"/v1/plans/{year}/items/{item_id}/restore", None)
 
-    async def again(message: str, status: int) -> Response:
-        return await _plan_page(request, user, year, error=message, status=status)
-
+    again = redraw(_plan_page, request, user, year)
     return await post_redirect_get(act, then=f"{back}&notice={notice}", again=again)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from libs.vocab import OPINION_OUTCOMES, TASK_SORTS, AmountError, parse_amount
 from services.portal.client import ApiError
 from services.portal.navigation import QUEUE_WORKERS
-from services.portal.paging import known_sort, pager
+from services.portal.paging import Paging, known_sort, pager
 from services.portal.web import CurrentUser, User, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,14 +33,12 @@ TASKS_PAGE_SIZE = 50
 
 
 @router.get("/tasks", response_class=HTMLResponse)
-async def tasks(
-    request: Request, user: CurrentUser, sort: str = "opened", cursor: str = "", page_no: int = 1
-) -> HTMLResponse:
+async def tasks(request: Request, user: CurrentUser, at: Paging) -> HTMLResponse:
     user.require(*WORKERS)
-    sort = known_sort(sort, TASK_SORTS, "opened")
+    sort = known_sort(at.sort, TASK_SORTS, "opened")
     try:
         queue = await user.api.get(
-            "approval", "/v1/tasks", sort=sort, cursor=cursor, limit=TASKS_PAGE_SIZE
+            "approval", "/v1/tasks", sort=sort, cursor=at.cursor, limit=TASKS_PAGE_SIZE
         )
         unavailable = None
     except ApiError as exc:
@@ -58,7 +56,7 @@ async def tasks(
             if exc.status == 401:
                 raise
     reviews: list[dict[str, Any]] = []
-    if user.has("bureau_officer") and not cursor:  # the first page lists them once
+    if user.has("bureau_officer") and not at.cursor:  # the first page lists them once
         # 验收前置审核 waiting for the bureau (the acceptance service's reviews, by project state).
         page = await user.api.get(
             "registry", "/v1/projects", state="acceptance_review", tenant=user.tenant, limit=100
@@ -75,7 +73,9 @@ async def tasks(
         unavailable=unavailable,
         sort=sort,
         SORTABLE=TASK_SORTS,
-        **pager(page_no=page_no, page_size=TASKS_PAGE_SIZE, next_cursor=queue.get("next_cursor")),
+        **pager(
+            page_no=at.page_no, page_size=TASKS_PAGE_SIZE, next_cursor=queue.get("next_cursor")
+        ),
     )
 
 

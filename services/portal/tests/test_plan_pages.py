@@ -50,7 +50,7 @@ def _page(items: list[dict[str, Any]], *, role: str, page_no: int, next_cursor: 
         here=HERE,
         units=[],
         unit_names={UNIT: "郁南县教育局"},
-        values={},
+        v={},
         PROJECT_CLASSES={"public": "公共基础类", "professional": "专业类"},
     )
 
