@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.routes import BureauDecider, Reader, once
 from libs.common.service import DbSession, actor_of
 from services.acceptance.completion.repository import record
 from services.acceptance.completion.schemas import AcceptanceRecordRead
@@ -40,7 +41,6 @@ __all__ = [
     "Reader",
     "Step",
     "WritableProject",
-    "run_once",
 ]
 
 PROBLEMS = problem_responses()
@@ -48,25 +48,10 @@ PROBLEMS = problem_responses()
 #: ``Idempotency-Key`` on every POST: a replay answers the first response, nothing runs twice.
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
 
-#: 查看: every role, over the tenants it may read.
-Reader = Annotated[Access, Depends(permit("read"))]
 #: 申请验收和填报评价: the unit for its own projects, the bureau for any unit of its jurisdiction.
 AcceptanceWriter = Annotated[Access, Depends(permit("acceptance.write"))]
-#: 审核和审批: the bureau's own decisions (extensions; the on-demand sweep of its jurisdiction).
-BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
 #: 双随机抽取: the bureau commits and makes the year's draw.
 Drawer = Annotated[Access, Depends(permit("evaluation.draw"))]
-
-
-async def run_once(
-    idem: IdempotencyGuard, work: Callable[[], Awaitable[BaseModel]], *, status: int = 200
-) -> BaseModel | Response:
-    """Run ``work`` once per ``Idempotency-Key`` and store its answer; a replay answers the first."""
-    if (replay := await idem.claim()) is not None:
-        return replay
-    answer = await work()
-    await idem.save(status, answer)
-    return answer
 
 
 def project_scope(project: Project) -> Scope:
@@ -138,7 +123,7 @@ class Step:
             await self.session.flush()
             return await record(self.session, project)
 
-        return await run_once(self.idem, then_record, status=status)
+        return await once(self.idem, then_record, status=status)
 
 
 async def _step(target: WritableProject, session: DbSession, idem: Idem) -> Step:

@@ -1,22 +1,28 @@
-"""Dependencies the archive's routes share: storage, the authorization model's actions, keys."""
+"""Dependencies the archive's routes share: storage, the authorization model's actions, keys.
+
+``Reader`` admits every role of a visible jurisdiction; an external expert still never
+reads a document marked 内部 (documents/api.py, ADR 0008).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from libs.common.auth import Access, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.routes import BureauDecider, Reader
 from services.archive.models import idempotency_keys
 from services.archive.storage import ArchiveStorage
 
 __all__ = [
+    "BUSY",
     "PROBLEMS",
     "Auditor",
+    "BureauDecider",
     "Checker",
-    "Decider",
     "Idem",
     "Reader",
     "Storage",
@@ -25,16 +31,15 @@ __all__ = [
 ]
 
 PROBLEMS = problem_responses(s400="请求格式错误")
+#: The answer of a heavy task (a package built, verified or checked) when the tenant's slot
+#: is taken (limits.heavy).
+BUSY: dict[int | str, dict[str, Any]] = {429: {"description": "档案服务繁忙"}}
 
-#: Reading: any role of a visible jurisdiction (experts never see 内部 documents).
-Reader = Annotated[Access, Depends(permit("read"))]
 #: Depositing documents, new versions, attachments and packages: a unit for its own
 #: projects, the bureau for every unit of its jurisdiction (ADR 0008).
 Writer = Annotated[Access, Depends(permit("document.write"))]
 #: Running 四性检测 on a package.
 Checker = Annotated[Access, Depends(permit("archive.check"))]
-#: The bureau's decisions: archive acceptance, manual findings, disposal.
-Decider = Annotated[Access, Depends(permit("bureau.decide"))]
 #: Who runs a fixity audit now (the bureau's custody, the auditor's finding).
 Auditor = Annotated[Access, Depends(permit("archive.audit"))]
 #: ``Idempotency-Key`` on the archive's JSON POSTs (uploads use intake.UploadKey).

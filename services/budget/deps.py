@@ -8,7 +8,7 @@ Actions come from the one table of libs/common/auth (docs/adr/0008-authorization
   第三条第（一）（二）项: 预算编报);
 - ``ImplementationWriting`` (``implementation.write``, 登记采购、合同和实施情况):
   procurement and contracts, the same people;
-- ``Read`` (``read``): every role, within the jurisdictions it may see.
+- ``Reader`` (``read``): every role, within the jurisdictions it may see.
 
 A ``…Writing`` is the request's transaction, Idempotency-Key, response and the
 admitted caller together; :meth:`Writing.run` replays a used key, loads the
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import problem_responses
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.routes import Reader
 from libs.common.service import DbSession, actor_of
 from services.budget.models import BudgetProject, idempotency_keys
 from services.budget.replica import lock, require_project
@@ -42,7 +43,7 @@ __all__ = [
     "BudgetWriting",
     "Idem",
     "ImplementationWriting",
-    "Read",
+    "Reader",
     "Writing",
     "answer",
     "readable_project",
@@ -50,7 +51,6 @@ __all__ = [
 ]
 
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-Read = Annotated[Access, Depends(permit("read"))]
 PROBLEMS = problem_responses(s409="项目状态不允许此操作", s422="输入不合法或违反政策规定（附条款）")
 
 

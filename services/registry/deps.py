@@ -13,6 +13,7 @@ from fastapi import Depends
 
 from libs.common.auth import Access, permit
 from libs.common.idempotency import IdempotencyGuard, idempotency_guard
+from libs.common.routes import BureauDecider, Reader
 from services.registry.models import idempotency_keys
 
 __all__ = [
@@ -31,8 +32,6 @@ __all__ = [
 
 #: ``Idempotency-Key`` on every registry POST: a replay returns the first response.
 Idem = Annotated[IdempotencyGuard, Depends(idempotency_guard(idempotency_keys))]
-#: Any role reads what its visible tenants hold.
-Reader = Annotated[Access, Depends(permit("read"))]
 #: A project's whole event trail: the auditor, the bureau, the overseeing city (ADR 0011).
 TrailReader = Annotated[Access, Depends(permit("trail.read"))]
 #: One's own 消息中心 (the query keeps to what is addressed to the caller).
@@ -47,7 +46,5 @@ CatalogWriter = Annotated[Access, Depends(permit("catalog.write"))]
 PlanWriter = Annotated[Access, Depends(permit("plan.write"))]
 #: Register 建设单位 in the caller's jurisdiction.
 UnitRegistrar = Annotated[Access, Depends(permit("unit.register"))]
-#: The bureau's own decisions: terminate a project, consolidate the annual plan.
-BureauDecider = Annotated[Access, Depends(permit("bureau.decide"))]
 #: Platform administration: the tenant tree.
 PlatformAdmin = Annotated[Access, Depends(permit("platform.admin"))]

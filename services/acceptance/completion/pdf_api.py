@@ -38,13 +38,6 @@ _PDF: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _one(rows: list[Row], ident: uuid.UUID, what: str) -> Row:
-    found = next((r for r in rows if r.id == ident), None)
-    if found is None:
-        raise NotFound(what, ident)
-    return found
-
-
 async def _download(document: OfficialDocument) -> Response:
     pdf = await asyncio.to_thread(render_pdf, document)
     # RFC 6266 filename*: the title is Chinese.
@@ -55,12 +48,16 @@ async def _download(document: OfficialDocument) -> Response:
 async def _record_pdf(
     session: DbSession,
     target: ProjectTarget,
-    pick: Callable[[AcceptanceRecordRead], Row],
+    rows: Callable[[AcceptanceRecordRead], list[Row]],
+    ident: uuid.UUID,
+    what: str,
     compose: Callable[..., OfficialDocument],
 ) -> Response:
-    """The PDF ``compose`` makes of the row ``pick`` finds in the project's acceptance record."""
+    """The PDF ``compose`` makes of the row ``ident`` among the record's ``rows``; 404 ``what``."""
     record = await repository.record(session, target.project)
-    row = pick(record)
+    row = next((r for r in rows(record) if r.id == ident), None)
+    if row is None:
+        raise NotFound(what, ident)
     place = await jurisdiction_of(session, target.project.tenant_id)
     return await _download(compose(record, row, jurisdiction=place))
 
@@ -74,10 +71,9 @@ async def _record_pdf(
 async def acceptance_pdf(
     acceptance_id: uuid.UUID, target: ReadableProject, session: DbSession
 ) -> Response:
-    def acceptance(record: AcceptanceRecordRead) -> AcceptanceRead:
-        return _one(record.acceptances, acceptance_id, "验收记录")
-
-    return await _record_pdf(session, target, acceptance, compose_acceptance)
+    return await _record_pdf(
+        session, target, lambda r: r.acceptances, acceptance_id, "验收记录", compose_acceptance
+    )
 
 
 @router.get(
@@ -89,7 +85,11 @@ async def acceptance_pdf(
 async def evaluation_cover_pdf(
     evaluation_id: uuid.UUID, target: ReadableProject, session: DbSession
 ) -> Response:
-    def evaluation(record: AcceptanceRecordRead) -> EvaluationRead:
-        return _one(record.evaluations, evaluation_id, "评价记录")
-
-    return await _record_pdf(session, target, evaluation, compose_evaluation_cover)
+    return await _record_pdf(
+        session,
+        target,
+        lambda r: r.evaluations,
+        evaluation_id,
+        "评价记录",
+        compose_evaluation_cover,
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from libs.common.deadlines import today_in_china
+from libs.common.routes import Cursor, PageLimit, TenantCode, once, paged
 from libs.common.service import DbSession, actor_of
 from services.acceptance.deadlines import repository, service, sweep
 from services.acceptance.deadlines.schemas import (
@@ -25,7 +26,6 @@ from services.acceptance.deps import (
     Reader,
     WritableProject,
     project_scope,
-    run_once,
 )
 
 router = APIRouter(tags=["deadlines"], responses=PROBLEMS)
@@ -45,14 +45,14 @@ async def list_deadlines(
         bool,
         Query(description="true：只列已过最后期限而未完成的（无论逐日检查是否已标为逾期）"),
     ] = False,
-    tenant: Annotated[str | None, Query(pattern="^[0-9]{6}$")] = None,
+    tenant: TenantCode = None,
     code: Annotated[str | None, Query(max_length=64)] = None,
     project_id: uuid.UUID | None = None,
     sort: Annotated[str, Query(description="due（最后期限升序）或 -due（降序）")] = "due",
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 200,
+    cursor: Cursor = None,
+    limit: PageLimit = 200,
 ) -> list[DeadlineRead]:
-    rows, next_cursor = await repository.listing(
+    page = await repository.listing(
         session,
         status=status,
         tenant=tenant,
@@ -65,10 +65,9 @@ async def list_deadlines(
         # sweep is late already, not only once the sweep has marked it overdue.
         late_on=today_in_china() if late else None,
     )
-    if next_cursor is not None:
-        response.headers["X-Next-Cursor"] = next_cursor
     return [
-        DeadlineRead.model_validate(d).model_copy(update={"project_name": name}) for d, name in rows
+        DeadlineRead.model_validate(d).model_copy(update={"project_name": name})
+        for d, name in paged(response, page)
     ]
 
 
@@ -78,7 +77,7 @@ async def list_deadlines(
     summary="待决定的延期申请（本级及所监督的下级）",
 )
 async def requested_extensions(
-    access: Reader, session: DbSession, limit: Annotated[int, Query(ge=1, le=200)] = 200
+    access: Reader, session: DbSession, limit: PageLimit = 200
 ) -> list[ExtensionRead]:
     rows = await repository.requested_extensions(session, limit=limit)
     return [
@@ -101,7 +100,7 @@ async def sweep_now(access: BureauDecider, session: DbSession, idem: Idem) -> Ba
         counts = await sweep.sweep_one(session, tenant, today_in_china(), actor_of(access.subject))
         return SweepRead(tenants=[tenant], sent={tenant: counts} if any(counts.values()) else {})
 
-    return await run_once(idem, swept)
+    return await once(idem, swept)
 
 
 @router.post(
@@ -124,7 +123,7 @@ async def extend(
         )
         return ExtensionRead.model_validate(ext)
 
-    return await run_once(idem, requested, status=201)
+    return await once(idem, requested, status=201)
 
 
 @router.post(
@@ -152,4 +151,4 @@ async def decide_extension(
         )
         return ExtensionRead.model_validate(ext)
 
-    return await run_once(idem, decided)
+    return await once(idem, decided)

@@ -10,9 +10,10 @@ from pydantic import BaseModel
 
 from libs.common.auth import Access, Scope
 from libs.common.errors import NotFound
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.acceptance.completion.schemas import AcceptanceRecordRead
-from services.acceptance.deps import PROBLEMS, Drawer, Idem, ProjectStep, Reader, run_once
+from services.acceptance.deps import PROBLEMS, Drawer, Idem, ProjectStep, Reader
 from services.acceptance.evaluations import draws, repository, service
 from services.acceptance.evaluations.schemas import (
     DrawCreate,
@@ -74,7 +75,7 @@ async def commit_draw(
         )
         return draws.draw_read(row)
 
-    return await run_once(idem, committed, status=201)
+    return await once(idem, committed, status=201)
 
 
 @router.post(
@@ -89,7 +90,7 @@ async def make_draw(
         row = await _draw(session, access, draw_id, write=True)
         return draws.draw_read(await draws.make_draw(session, row, actor=actor_of(access.subject)))
 
-    return await run_once(idem, drawn)
+    return await once(idem, drawn)
 
 
 @router.get(

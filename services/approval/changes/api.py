@@ -10,10 +10,11 @@ from pydantic import BaseModel
 
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.approval.changes import repository, service
 from services.approval.changes.schemas import ChangeCreate, ChangeList, ChangeRead
-from services.approval.deps import Idem, Read, WriteChanges, once
+from services.approval.deps import Idem, Reader, WriteChanges
 from services.approval.documents import repository as documents
 from services.approval.workflow.scopes import review_scope
 
@@ -50,7 +51,7 @@ async def request_change(
         )
         return service.change_read(change)
 
-    return await once(idem, 201, produce)
+    return await once(idem, produce, status=201)
 
 
 @router.get(
@@ -59,7 +60,7 @@ async def request_change(
     response_model=ChangeList,
     responses=problem_responses(s409="项目尚未立项或备案"),
 )
-async def list_changes(project_id: uuid.UUID, access: Read, session: DbSession) -> ChangeList:
+async def list_changes(project_id: uuid.UUID, access: Reader, session: DbSession) -> ChangeList:
     wf, doc = await documents.in_force(session, project_id)
     access.check_read(await review_scope(session, wf))
     return ChangeList(

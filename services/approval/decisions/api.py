@@ -10,7 +10,7 @@ from libs.common.http import problem_responses
 from libs.common.service import DbSession
 from services.approval.decisions import repository
 from services.approval.decisions.schemas import DecisionRead
-from services.approval.deps import Read
+from services.approval.deps import Reader
 from services.approval.workflow import repository as workflows
 from services.approval.workflow.scopes import review_scope
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["decisions"])
     response_model=DecisionRead,
     responses=problem_responses(),
 )
-async def get_decision(project_id: uuid.UUID, access: Read, session: DbSession) -> DecisionRead:
+async def get_decision(project_id: uuid.UUID, access: Reader, session: DbSession) -> DecisionRead:
     row = await repository.latest(session, project_id)
     wf = await workflows.of_decision(session, row.id)
     access.check_read(await review_scope(session, wf, what="项目判定"))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, permit
 from libs.common.http import problem_responses
+from libs.common.idempotency import IdempotencyGuard
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from libs.common.settings import service_settings
+from libs.policy import PolicyRegistry
 from libs.policy.impact import ImpactReport
-from services.approval.deps import Idem, Read, once
+from services.approval.deps import Idem, Reader
 from services.approval.discretion import impact, service
 from services.approval.discretion.schemas import (
     ExceptionCount,
@@ -32,6 +38,25 @@ _Grant = Depends(permit("workflow.step"))
 _Set = Depends(permit("discretion.grant"))
 
 
+async def _decide(
+    act: Callable[..., Awaitable[BaseModel]],
+    body: BaseModel,
+    session: AsyncSession,
+    policies: PolicyRegistry,
+    idem: IdempotencyGuard,
+    access: Access,
+) -> BaseModel | JSONResponse:
+    """The authority's written decision ``act`` once per key, its author the actor."""
+    subject = access.subject
+    return await once(
+        idem,
+        lambda: act(
+            session, subject=subject, body=body, policies=policies, actor=actor_of(subject)
+        ),
+        status=201,
+    )
+
+
 @router.post(
     "/exceptions",
     status_code=201,
@@ -45,14 +70,7 @@ async def grant_exception(
     idem: Idem,
     access: Access = _Grant,
 ) -> BaseModel | JSONResponse:
-    subject = access.subject
-    return await once(
-        idem,
-        201,
-        lambda: service.grant_exception(
-            session, subject=subject, body=body, policies=policies, actor=actor_of(subject)
-        ),
-    )
+    return await _decide(service.grant_exception, body, session, policies, idem, access)
 
 
 @router.get(
@@ -61,7 +79,7 @@ async def grant_exception(
     response_model=list[ExceptionRead],
 )
 async def list_exceptions(
-    access: Read, session: DbSession, year: int | None = Query(default=None, ge=2000, le=2100)
+    access: Reader, session: DbSession, year: int | None = Query(default=None, ge=2000, le=2100)
 ) -> list[ExceptionRead]:
     return await service.list_exceptions(session, year=year)
 
@@ -71,7 +89,7 @@ async def list_exceptions(
     summary="各辖区每年决定例外的数量（市级看板）",
     response_model=list[ExceptionCount],
 )
-async def exception_counts(access: Read, session: DbSession) -> list[ExceptionCount]:
+async def exception_counts(access: Reader, session: DbSession) -> list[ExceptionCount]:
     return await service.exception_counts(session)
 
 
@@ -88,14 +106,7 @@ async def record_parameter(
     idem: Idem,
     access: Access = _Set,
 ) -> BaseModel | JSONResponse:
-    subject = access.subject
-    return await once(
-        idem,
-        201,
-        lambda: service.record_parameter(
-            session, subject=subject, body=body, policies=policies, actor=actor_of(subject)
-        ),
-    )
+    return await _decide(service.record_parameter, body, session, policies, idem, access)
 
 
 @router.get(
@@ -104,7 +115,7 @@ async def record_parameter(
     response_model=list[ParameterRead],
 )
 async def list_parameters(
-    access: Read, session: DbSession, policies: Policies
+    access: Reader, session: DbSession, policies: Policies
 ) -> list[ParameterRead]:
     return await service.list_parameters(session, tenant=access.subject.tenant, policies=policies)
 
@@ -126,6 +137,5 @@ async def what_if(
     )
     return await once(
         idem,
-        200,
         lambda: impact.run_impact(session, tenant=tenant, candidate=candidate, since=body.since),
     )

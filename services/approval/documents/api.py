@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from libs.common.http import problem_responses
 from libs.common.service import DbSession
 from libs.gongwen import OfficialDocument
-from services.approval.deps import Read
+from services.approval.deps import Reader
 from services.approval.documents import repository, service
 from services.approval.documents.schemas import ApprovalDocumentRead
 from services.approval.workflow.scopes import review_scope
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["approval-documents"])
     responses=problem_responses(s409="项目尚未立项或备案"),
 )
 async def project_approval(
-    project_id: uuid.UUID, access: Read, session: DbSession
+    project_id: uuid.UUID, access: Reader, session: DbSession
 ) -> ApprovalDocumentRead:
     wf, doc = await repository.in_force(session, project_id)
     access.check_read(await review_scope(session, wf))
@@ -38,7 +38,7 @@ async def project_approval(
     responses=problem_responses(s404="项目不存在或不可见", s409="项目尚未立项或备案"),
 )
 async def project_approval_official(
-    project_id: uuid.UUID, access: Read, session: DbSession
+    project_id: uuid.UUID, access: Reader, session: DbSession
 ) -> OfficialDocument:
     wf, doc = await repository.readable_in_force(session, project_id)
     access.check_read(await review_scope(session, wf))

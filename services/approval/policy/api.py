@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from libs.common.errors import NotFound
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession
 from libs.policy import Decision
-from services.approval.deps import Idem, Read, once
+from services.approval.deps import Idem, Reader
 from services.approval.discretion.service import settings_of
 from services.approval.policy import service
 from services.approval.policy.schemas import EvaluateRequest, PolicyRead, PolicySummary
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/v1", tags=["policy"], responses=PROBLEMS)
     response_model=Decision,
 )
 async def evaluate_facts(
-    access: Read,
+    access: Reader,
     policies: Policies,
     body: Annotated[EvaluateRequest, Body()],
     idem: Idem,
@@ -47,7 +48,7 @@ async def evaluate_facts(
     async def produce() -> Decision:
         return service.judge(policies, tenant, body.facts, settings=settings)
 
-    return await once(idem, 200, produce)
+    return await once(idem, produce)
 
 
 @router.get(
@@ -55,7 +56,7 @@ async def evaluate_facts(
     summary="可见辖区的政策包",
     response_model=list[PolicySummary],
 )
-async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]:
+async def list_policies(access: Reader, policies: Policies) -> list[PolicySummary]:
     return service.readable(policies, access.subject.visible_tenants)
 
 
@@ -64,5 +65,5 @@ async def list_policies(access: Read, policies: Policies) -> list[PolicySummary]
     summary="查看政策包（逐条）",
     response_model=PolicyRead,
 )
-async def get_policy(pack_id: str, access: Read, policies: Policies) -> PolicyRead:
+async def get_policy(pack_id: str, access: Reader, policies: Policies) -> PolicyRead:
     return service.read(policies, pack_id, access.subject.visible_tenants)

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 
 from libs.common.auth import Scope
 from libs.common.http import problem_responses
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
-from services.approval.deps import Acknowledge, Idem, once
+from services.approval.deps import Acknowledge, Idem
 from services.approval.reports import repository, service
 from services.approval.reports.schemas import ReceiptCreate, ReportRead
 
@@ -42,4 +43,4 @@ async def acknowledge(
             session, report=report, doc=doc, note=body.note, actor=actor_of(access.subject)
         )
 
-    return await once(idem, 201, produce)
+    return await once(idem, produce, status=201)

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access
 from libs.common.documents import check_attachments
 from libs.common.http import problem_responses
+from libs.common.routes import Cursor, PageLimit, once
 from libs.common.service import DbSession, actor_of
-from services.approval.deps import Decide, Idem, Opine, Read, StepWork, once
+from services.approval.deps import BureauDecider, Idem, Opine, Reader, StepWork
 from services.approval.models import Step, Workflow, documents
 from services.approval.workflow import experts, repository, service, views
 from services.approval.workflow.schemas import (
@@ -42,11 +43,11 @@ router = APIRouter(prefix="/v1", tags=["workflow"])
     responses=problem_responses(),
 )
 async def tasks(
-    access: Read,
+    access: Reader,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+    limit: PageLimit = 100,
     sort: Annotated[str, Query(description="opened、name、amount；前加 - 为降序")] = "opened",
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
 ) -> TaskList:
     """Open steps of the caller's jurisdiction for the caller's roles, a page at a time; an
     expert sees the reviews they are named in; an overseer sees the results its counties
@@ -60,7 +61,9 @@ async def tasks(
     response_model=WorkflowRead,
     responses=problem_responses(),
 )
-async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
+async def project_workflow(
+    project_id: uuid.UUID, access: Reader, session: DbSession
+) -> WorkflowRead:
     return await _shown(
         session, access, await repository.latest_project_workflow(session, project_id)
     )
@@ -72,7 +75,7 @@ async def project_workflow(project_id: uuid.UUID, access: Read, session: DbSessi
     response_model=WorkflowRead,
     responses=problem_responses(),
 )
-async def get_workflow(workflow_id: uuid.UUID, access: Read, session: DbSession) -> WorkflowRead:
+async def get_workflow(workflow_id: uuid.UUID, access: Reader, session: DbSession) -> WorkflowRead:
     return await _shown(session, access, await repository.get_workflow(session, workflow_id))
 
 
@@ -127,7 +130,7 @@ async def decide(
         )
 
     return await once(
-        idem, 200, lambda: _on_step(session, access, step_id, act, attachments=body.attachments)
+        idem, lambda: _on_step(session, access, step_id, act, attachments=body.attachments)
     )
 
 
@@ -138,7 +141,7 @@ async def decide(
     responses=problem_responses(s409="不是专家论证环节或专家已出具意见"),
 )
 async def assign_experts(
-    step_id: uuid.UUID, body: ExpertsUpdate, access: Decide, session: DbSession
+    step_id: uuid.UUID, body: ExpertsUpdate, access: BureauDecider, session: DbSession
 ) -> WorkflowRead:
     async def act(wf: Workflow, step: Step, _: list[str]) -> None:
         named = [e.model_dump() for e in body.experts]
@@ -174,7 +177,6 @@ async def expert_opinion(
 
     return await once(
         idem,
-        200,
         lambda: _on_step(
             session, access, step_id, act, attachments=body.attachments, authorize=_named_expert
         ),

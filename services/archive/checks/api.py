@@ -24,7 +24,7 @@ from services.archive.checks.schemas import (
     CheckRun,
     ManualOutcome,
 )
-from services.archive.deps import PROBLEMS, Checker, Decider, Idem, Reader, Storage
+from services.archive.deps import BUSY, PROBLEMS, BureauDecider, Checker, Idem, Reader, Storage
 from services.archive.http_range import content_disposition
 from services.archive.limits import heavy
 from services.archive.packages.api import package_scope
@@ -47,7 +47,7 @@ def _scanner(request: Request) -> VirusScanner:
     response_model=CheckReportRead,
     status_code=201,
     summary="对归档信息包执行四性检测（每个辖区同时只执行一项；支持 Idempotency-Key）",
-    responses={429: {"description": "档案服务繁忙"}},
+    responses=BUSY,
 )
 async def run_checks(
     package_id: uuid.UUID,
@@ -126,7 +126,7 @@ async def record_manual_outcome(
     item_id: str,
     body: ManualOutcome,
     session: DbSession,
-    access: Decider,
+    access: BureauDecider,
     idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:
@@ -178,7 +178,7 @@ async def report_pdf(report_id: uuid.UUID, access: Reader, session: DbSession) -
     response_model=AcceptanceRead,
     status_code=201,
     summary="档案验收（移交与接收环节四性检测，无否决项不通过且无未检测项方可通过；支持 Idempotency-Key）",
-    responses={429: {"description": "档案服务繁忙"}},
+    responses=BUSY,
 )
 async def accept(
     project_id: uuid.UUID,
@@ -186,7 +186,7 @@ async def accept(
     request: Request,
     session: DbSession,
     storage: Storage,
-    access: Decider,
+    access: BureauDecider,
     idem: Idem,
 ) -> Any:
     if (replay := await idem.claim()) is not None:

@@ -267,6 +267,12 @@ async def _readable(session: AsyncSession, access: Access, document_id: uuid.UUI
     access.check_read(service.document_scope(document))
 
 
+async def _writable(session: AsyncSession, access: Access, document_id: uuid.UUID) -> None:
+    """403 unless ``access`` may change the document (404 when it cannot see it)."""
+    document = await service.get_document(session, document_id)
+    access.check(service.document_scope(document))
+
+
 @router.get(
     "/documents/{document_id}",
     response_model=DocumentRead,
@@ -292,8 +298,7 @@ async def delete_document(
     storage: Storage,
     access: Annotated[Access, Depends(permit("bureau.decide"))],
 ) -> Response:
-    document = await service.get_document(session, document_id)
-    access.check(service.document_scope(document))
+    await _writable(session, access, document_id)
     await service.delete_document(
         session,
         storage,
@@ -422,8 +427,7 @@ async def legal_hold(
     storage: Storage,
     access: Annotated[Access, Depends(permit("archive.hold"))],
 ) -> dict[str, Any]:
-    document = await service.get_document(session, document_id)
-    access.check(service.document_scope(document))
+    await _writable(session, access, document_id)
     return await service.set_legal_hold(
         session,
         storage,
@@ -453,8 +457,7 @@ async def attach(
     if (replay := await idem.claim()) is not None:
         return replay
     tenant = access.subject.tenant
-    document = await service.get_document(session, document_id)
-    access.check(service.document_scope(document))
+    await _writable(session, access, document_id)
     # The project must be this jurisdiction's, in the replica, and (for a unit) the unit's.
     await require_project(session, body.project_id, access=access, tenant=tenant)
     result = await service.attach(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access, Scope
 from libs.common.errors import Problem
 from libs.common.service import DbSession, actor_of
-from services.archive.deps import PROBLEMS, Idem, Reader, Storage, Writer
+from services.archive.deps import BUSY, PROBLEMS, Idem, Reader, Storage, Writer
 from services.archive.http_range import content_disposition, parse_range, stream_object
 from services.archive.limits import heavy
 from services.archive.models import Document, Package, Project
@@ -52,7 +52,7 @@ async def package_scope(session: AsyncSession, package: Package) -> Scope:
     response_model=PackageRead,
     status_code=201,
     summary="生成项目归档信息包（BagIt；不另存文件副本；支持 Idempotency-Key）",
-    responses={429: {"description": "档案服务繁忙"}},
+    responses=BUSY,
 )
 async def build_package(
     project_id: uuid.UUID,
@@ -114,7 +114,7 @@ async def get_package(package_id: uuid.UUID, access: Reader, session: DbSession)
     "/packages/{package_id}/verification",
     response_model=PackageVerification,
     summary="复核归档信息包（BagIt + SM3 + 登记）；每个辖区同时只执行一项",
-    responses={429: {"description": "档案服务繁忙"}},
+    responses=BUSY,
 )
 async def verify_package(
     package_id: uuid.UUID, access: Reader, session: DbSession, storage: Storage, idem: Idem

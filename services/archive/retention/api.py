@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
 from libs.common.service import DbSession, actor_of
-from services.archive.deps import PROBLEMS, Auditor, Idem, Reader, Storage
+from services.archive.deps import BUSY, PROBLEMS, Auditor, Idem, Reader, Storage
 from services.archive.limits import heavy
 from services.archive.models import FixityFinding
 from services.archive.retention.schemas import AuditRead, AuditRun, FindingRead
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["fixity"], responses=PROBLEMS)
     response_model=AuditRead,
     status_code=201,
     summary="立即执行一轮固定性审计（本辖区；支持 Idempotency-Key）",
-    responses={429: {"description": "档案服务繁忙"}},
+    responses=BUSY,
 )
 async def audit_now(
     body: AuditRun,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 
 from libs.common.http import problem_responses
 from libs.common.service import DbSession
-from services.budget.deps import PROBLEMS, ArrangementWriting, Read, readable_project
+from services.budget.deps import PROBLEMS, ArrangementWriting, Reader, readable_project
 from services.budget.finance import repository, service
 from services.budget.finance.schemas import (
     ArrangementCreate,
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/v1", tags=["budget"], responses=problem_responses())
     response_model=BudgetRead,
     summary="项目预算概况（批复金额、科目、资金审核、预算安排、支付、结余）",
 )
-async def get_budget(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
+async def get_budget(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
     return await service.budget_of(session, project)
 
@@ -44,7 +44,7 @@ async def get_budget(project_id: uuid.UUID, access: Read, session: DbSession) ->
     summary="预算安排情况通报（按年度；财政通报政务服务数据管理部门）",
 )
 async def list_arrangements(
-    access: Read,
+    access: Reader,
     session: DbSession,
     year: int = Query(ge=2000, le=2100, description="预算年度"),
 ) -> Any:
@@ -59,7 +59,7 @@ async def list_arrangements(
     summary="资金联动总览：可见辖区每个项目的申报、核定、批复、安排、支付和余额（分页）",
 )
 async def list_budgets(
-    access: Read,
+    access: Reader,
     session: DbSession,
     status: Annotated[str | None, Query(max_length=32, description="项目状态")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from libs.common.service import DbSession
-from services.budget.deps import PROBLEMS, BudgetWriting, Read, readable_project
+from services.budget.deps import PROBLEMS, BudgetWriting, Reader, readable_project
 from services.budget.lines import repository, service
 from services.budget.lines.schemas import AdjustmentCreate, AdjustmentRead, LineCreate, LineRead
 
@@ -35,7 +35,7 @@ async def create_line(project_id: uuid.UUID, body: LineCreate, write: BudgetWrit
     response_model=list[LineRead],
     summary="项目的预算科目",
 )
-async def list_lines(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
+async def list_lines(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
     return [service.line_out(x) for x in await repository.lines_of(session, project.id)]
 

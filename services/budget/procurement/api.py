@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from libs.common.errors import NotFound
 from libs.common.service import DbSession
-from services.budget.deps import PROBLEMS, ImplementationWriting, Read, readable_project
+from services.budget.deps import PROBLEMS, ImplementationWriting, Reader, readable_project
 from services.budget.procurement import repository, service
 from services.budget.procurement.schemas import (
     ContractCreate,
@@ -43,7 +43,7 @@ async def start_procurement(
     response_model=ProcurementRead,
     summary="项目的采购记录",
 )
-async def get_procurement(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
+async def get_procurement(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
     row = await repository.procurement_of(session, project)
     if row is None:
@@ -73,6 +73,6 @@ async def create_contract(
     response_model=list[ContractRead],
     summary="项目的合同",
 )
-async def list_contracts(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
+async def list_contracts(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
     return [service.contract_out(c) for c in await repository.contracts_of(session, project)]

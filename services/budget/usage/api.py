@@ -13,7 +13,7 @@ from libs.common.service import DbSession, actor_of
 from services.budget.deps import (
     PROBLEMS,
     BudgetWriting,
-    Read,
+    Reader,
     answer,
     readable_project,
     writable_project,
@@ -71,7 +71,7 @@ async def create_disbursement(
     response_model=list[DisbursementRead],
     summary="项目的资金支付",
 )
-async def list_disbursements(project_id: uuid.UUID, access: Read, session: DbSession) -> Any:
+async def list_disbursements(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
     project = await readable_project(session, project_id, access)
     lines = await lines_repository.lines_of(session, project.id)
     return service.disbursements_out(await repository.disbursements_of(session, project.id), lines)

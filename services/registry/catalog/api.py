@@ -6,11 +6,18 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import JSONResponse
 
-from libs.common.auth import Access, Scope
+from libs.common.auth import Scope
 from libs.common.errors import NotFound
-from libs.common.http import parse_if_match, problem_responses, versioned
+from libs.common.http import parse_if_match, problem_responses
+from libs.common.routes import (
+    IF_MATCH_RESPONSES,
+    Cursor,
+    PageLimit,
+    TenantCode,
+    VersionedRows,
+    paged,
+)
 from libs.common.service import DbSession, actor_of
 from services.registry.catalog import repository, service
 from services.registry.catalog.schemas import (
@@ -22,31 +29,12 @@ from services.registry.catalog.schemas import (
     UnitSystemCount,
 )
 from services.registry.deps import CatalogWriter, Idem, Reader
-from services.registry.models import System
 from services.registry.units import repository as units_repository
 
 router = APIRouter(prefix="/v1", tags=["systems"])
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
 
-
-def _scope(system: System) -> Scope:
-    return Scope.of(system, what="政务信息系统")
-
-
-async def _out(
-    session: DbSession, system: System, status: int = 200, location: str | None = None
-) -> tuple[dict[str, Any], JSONResponse]:
-    body: dict[str, Any] = SystemRead.model_validate(
-        await service.read(session, system)
-    ).model_dump(mode="json")
-    return body, versioned(body, system.version, status=status, location=location)
-
-
-async def _writable(session: DbSession, access: Access, system_id: uuid.UUID) -> System:
-    """The system locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
-    system = await repository.get(session, system_id)
-    access.check(_scope(system))
-    return await repository.lock(session, system)
+SYSTEMS = VersionedRows(SystemRead, repository, service.read, what="政务信息系统")
 
 
 @router.post(
@@ -61,17 +49,13 @@ async def register_system(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    tenant = access.subject.tenant
-    access.check(
-        Scope(tenant=tenant, unit_id=str(body.unit_id), what="政务信息系统", name=body.name)
-    )
+    tenant = SYSTEMS.creatable(access, unit_id=body.unit_id, name=body.name)
     system = await service.register(
         session, tenant=tenant, body=body, actor=actor_of(access.subject)
     )
-    location = f"/v1/systems/{system.id}"
-    out, response = await _out(session, system, 201, location)
-    await idem.save(201, out, location=location)
-    return response
+    return await SYSTEMS.answer(
+        session, system, idem=idem, status=201, location=f"/v1/systems/{system.id}"
+    )
 
 
 @router.get(
@@ -84,19 +68,17 @@ async def list_systems(
     access: Reader,
     session: DbSession,
     response: Response,
-    tenant: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
+    tenant: TenantCode = None,
     unit_id: Annotated[uuid.UUID | None, Query()] = None,
     state: Annotated[SystemState | None, Query()] = None,
     sort: Annotated[str, Query(description="name、registered；前加 - 为降序")] = "name",
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 200,
+    cursor: Cursor = None,
+    limit: PageLimit = 200,
 ) -> list[dict[str, Any]]:
-    rows, next_cursor = await repository.list_(
+    page = await repository.list_(
         session, tenant=tenant, unit_id=unit_id, state=state, sort=sort, cursor=cursor, limit=limit
     )
-    if next_cursor is not None:
-        response.headers["X-Next-Cursor"] = next_cursor
-    return [await service.read(session, s) for s in rows]
+    return [await service.read(session, s) for s in paged(response, page)]
 
 
 @router.get(
@@ -106,20 +88,14 @@ async def list_systems(
     responses=PROBLEMS,
 )
 async def get_system(system_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
-    system = await repository.get(session, system_id)
-    access.check_read(_scope(system))
-    return (await _out(session, system))[1]
+    return await SYSTEMS.answer(session, await SYSTEMS.readable(session, access, system_id))
 
 
 @router.patch(
     "/systems/{system_id}",
     response_model=SystemRead,
     summary="修改系统事实（须带 If-Match）",
-    responses={
-        **PROBLEMS,
-        412: {"description": "版本不一致"},
-        428: {"description": "缺少 If-Match"},
-    },
+    responses={**PROBLEMS, **IF_MATCH_RESPONSES},
 )
 async def update_system(
     system_id: uuid.UUID,
@@ -129,7 +105,7 @@ async def update_system(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Any:
     expected = parse_if_match(if_match, required=True)
-    system = await _writable(session, access, system_id)
+    system = await SYSTEMS.writable(session, access, system_id)
     system = await service.update(
         session,
         system=system,
@@ -137,7 +113,7 @@ async def update_system(
         expected_version=expected,
         actor=actor_of(access.subject),
     )
-    return (await _out(session, system))[1]
+    return await SYSTEMS.answer(session, system)
 
 
 @router.post(
@@ -151,11 +127,9 @@ async def operate_system(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    system = await _writable(session, access, system_id)
+    system = await SYSTEMS.writable(session, access, system_id)
     system = await service.put_in_operation(session, system=system, actor=actor_of(access.subject))
-    out, response = await _out(session, system)
-    await idem.save(200, out)
-    return response
+    return await SYSTEMS.answer(session, system, idem=idem)
 
 
 @router.post(
@@ -173,7 +147,7 @@ async def decommission_system(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    system = await _writable(session, access, system_id)
+    system = await SYSTEMS.writable(session, access, system_id)
     system = await service.decommission(
         session,
         system=system,
@@ -182,9 +156,7 @@ async def decommission_system(
         reason=body.reason,
         actor=actor_of(access.subject),
     )
-    out, response = await _out(session, system)
-    await idem.save(200, out)
-    return response
+    return await SYSTEMS.answer(session, system, idem=idem)
 
 
 @router.get(

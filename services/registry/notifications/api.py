@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from libs.common.http import problem_responses
+from libs.common.routes import once
 from libs.common.service import DbSession
 from services.registry.deps import Idem, NotificationReader
 from services.registry.notifications import repository, service
@@ -63,10 +64,7 @@ async def unread_count(access: NotificationReader, session: DbSession) -> Any:
 async def mark_read(
     notification_id: uuid.UUID, access: NotificationReader, session: DbSession, idem: Idem
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    item = await service.mark_read(session, access.subject, notification_id)
-    return await idem.save(200, item.model_dump(mode="json"))
+    return await once(idem, lambda: service.mark_read(session, access.subject, notification_id))
 
 
 @router.post(
@@ -76,7 +74,4 @@ async def mark_read(
     responses=PROBLEMS,
 )
 async def mark_all_read(access: NotificationReader, session: DbSession, idem: Idem) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    marked = await service.mark_all_read(session, access.subject)
-    return await idem.save(200, marked.model_dump(mode="json"))
+    return await once(idem, lambda: service.mark_all_read(session, access.subject))

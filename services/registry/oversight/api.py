@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.policies import Policies
+from libs.common.routes import Cursor, PageLimit, paged
 from libs.common.service import DbSession
 from services.registry.deps import OversightReader
 from services.registry.oversight import service
@@ -54,10 +55,10 @@ async def oversight_overdue(
     county: Annotated[
         str | None, Query(pattern=r"^[0-9]{6}$", description="汇总表中的一个辖区；缺省为全部")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Cursor = None,
+    limit: PageLimit = 50,
 ) -> list[dict[str, Any]]:
-    rows, next_cursor = await service.overdue(
+    page = await service.overdue(
         session,
         tree=request.app.state.tenant_tree,
         tenant=access.subject.tenant,
@@ -66,6 +67,4 @@ async def oversight_overdue(
         cursor=cursor,
         limit=limit,
     )
-    if next_cursor is not None:
-        response.headers["X-Next-Cursor"] = next_cursor
-    return rows
+    return paged(response, page)

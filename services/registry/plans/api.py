@@ -21,6 +21,11 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="计划年度")]
 Tenant = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="辖区（上级可查看下级）")]
 
 
+def _plan(tenant: str, year: int) -> Scope:
+    """The scope of a jurisdiction's annual plan (read by its overseers, decided by its bureau)."""
+    return Scope(tenant=tenant, what="年度计划", name=f"{tenant}/{year}")
+
+
 @router.get("/plans/{year}", response_model=PlanRead, summary="年度需求计划")
 async def get_plan(
     year: Year,
@@ -30,7 +35,7 @@ async def get_plan(
     tenant: Tenant = None,
 ) -> dict[str, Any]:
     code = tenant or access.subject.tenant
-    access.check_read(Scope(tenant=code, what="年度计划", name=f"{code}/{year}"))
+    access.check_read(_plan(code, year))
     return await service.read_plan(session, policies=policies, tenant=code, year=year)
 
 
@@ -54,7 +59,7 @@ async def list_items(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[DemandRead]:
     code = tenant or access.subject.tenant
-    access.check_read(Scope(tenant=code, what="年度计划", name=f"{code}/{year}"))
+    access.check_read(_plan(code, year))
     plan = await repository.plan(session, code, year)
     if plan is None:  # nobody has submitted demand for that year yet
         return []
@@ -111,7 +116,7 @@ async def consolidate(
     if (replay := await idem.claim()) is not None:
         return replay
     tenant = access.subject.tenant
-    access.check(Scope(tenant=tenant, what="年度计划", name=f"{tenant}/{year}"))
+    access.check(_plan(tenant, year))
     await service.consolidate(
         session,
         tenant=tenant,
@@ -135,7 +140,7 @@ async def _mark(
     if (replay := await idem.claim()) is not None:
         return replay
     tenant = access.subject.tenant
-    access.check(Scope(tenant=tenant, what="年度计划", name=f"{tenant}/{year}"))
+    access.check(_plan(tenant, year))
     item = await service.mark_item(
         session,
         tenant=tenant,

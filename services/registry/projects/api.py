@@ -6,16 +6,15 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse
 
-from libs.common.auth import Access, Scope
+from libs.common.auth import Scope
 from libs.common.errors import Invalid
-from libs.common.http import parse_if_match, problem_responses, versioned
+from libs.common.http import parse_if_match, problem_responses
 from libs.common.policies import Policies
+from libs.common.routes import IF_MATCH_RESPONSES, PageLimit, VersionedRows
 from libs.common.service import DbSession, actor_of
 from libs.vocab import ROUTES
 from services.registry.deps import BureauDecider, Idem, ProjectWriter, Reader
-from services.registry.models import Project
 from services.registry.projects import lifecycle, repository, service
 from services.registry.projects.schemas import (
     HistoryRead,
@@ -31,24 +30,7 @@ from services.registry.projects.schemas import (
 router = APIRouter(prefix="/v1", tags=["projects"])
 
 PROBLEMS = problem_responses(s409="当前状态不允许此操作")
-
-
-def _scope(project: Project) -> Scope:
-    return Scope.of(project, what="项目")
-
-
-async def _respond(
-    session: DbSession, project: Project, status: int = 200, location: str | None = None
-) -> tuple[dict[str, Any], JSONResponse]:
-    body: dict[str, Any] = ProjectRead.model_validate(
-        await service.read(session, project)
-    ).model_dump(mode="json")
-    return body, versioned(body, project.version, status=status, location=location)
-
-
-async def _writable(session: DbSession, access: Access, project_id: uuid.UUID) -> Project:
-    """The project locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
-    return await repository.get_locked(session, project_id, lambda p: access.check(_scope(p)))
+PROJECTS = VersionedRows(ProjectRead, repository, service.read, what="项目")
 
 
 @router.get(
@@ -80,16 +62,13 @@ async def create_project(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    tenant = access.subject.tenant
-    # The new project's unit decides: a unit officer creates only for its own unit.
-    access.check(Scope(tenant=tenant, unit_id=str(body.unit_id), what="项目", name=body.name))
+    tenant = PROJECTS.creatable(access, unit_id=body.unit_id, name=body.name)
     project = await service.create_project(
         session, policies=policies, tenant=tenant, body=body, actor=actor_of(access.subject)
     )
-    location = f"/v1/projects/{project.id}"
-    out, response = await _respond(session, project, 201, location)
-    await idem.save(201, out, location=location)
-    return response
+    return await PROJECTS.answer(
+        session, project, idem=idem, status=201, location=f"/v1/projects/{project.id}"
+    )
 
 
 @router.get(
@@ -114,7 +93,7 @@ async def list_projects(
         str | None, Query(min_length=1, max_length=100, description="项目名称包含")
     ] = None,
     cursor: Annotated[str | None, Query(max_length=1200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageLimit = 50,
     sort: Annotated[
         str,
         Query(
@@ -149,20 +128,14 @@ async def list_projects(
     "/projects/{project_id}", response_model=ProjectRead, summary="查看项目", responses=PROBLEMS
 )
 async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
-    project = await repository.get(session, project_id)
-    access.check_read(_scope(project))
-    return (await _respond(session, project))[1]
+    return await PROJECTS.answer(session, await PROJECTS.readable(session, access, project_id))
 
 
 @router.patch(
     "/projects/{project_id}",
     response_model=ProjectRead,
     summary="修改草稿（须带 If-Match）",
-    responses={
-        **PROBLEMS,
-        412: {"description": "版本不一致"},
-        428: {"description": "缺少 If-Match"},
-    },
+    responses={**PROBLEMS, **IF_MATCH_RESPONSES},
 )
 async def update_project(
     project_id: uuid.UUID,
@@ -173,7 +146,7 @@ async def update_project(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Any:
     expected = parse_if_match(if_match, required=True)
-    project = await _writable(session, access, project_id)
+    project = await PROJECTS.writable(session, access, project_id)
     if body.unit_id is not None:
         # Moving a project to another unit is acting for that unit too.
         access.check(
@@ -195,7 +168,7 @@ async def update_project(
         expected_version=expected,
         actor=actor_of(access.subject),
     )
-    return (await _respond(session, project))[1]
+    return await PROJECTS.answer(session, project)
 
 
 @router.post(
@@ -215,7 +188,7 @@ async def submit_project(
     if (replay := await idem.claim()) is not None:
         return replay
     expected = parse_if_match(if_match)
-    project = await _writable(session, access, project_id)
+    project = await PROJECTS.writable(session, access, project_id)
     project = await service.submit_project(
         session,
         project=project,
@@ -223,9 +196,7 @@ async def submit_project(
         expected_version=expected,
         actor=actor_of(access.subject),
     )
-    out, response = await _respond(session, project)
-    await idem.save(200, out)
-    return response
+    return await PROJECTS.answer(session, project, idem=idem)
 
 
 @router.post(
@@ -243,13 +214,11 @@ async def terminate_project(
 ) -> Any:
     if (replay := await idem.claim()) is not None:
         return replay
-    project = await _writable(session, access, project_id)
+    project = await PROJECTS.writable(session, access, project_id)
     project = await service.terminate_project(
         session, project=project, reason=body.reason, actor=actor_of(access.subject)
     )
-    out, response = await _respond(session, project)
-    await idem.save(200, out)
-    return response
+    return await PROJECTS.answer(session, project, idem=idem)
 
 
 @router.get(
@@ -259,6 +228,5 @@ async def terminate_project(
     responses=PROBLEMS,
 )
 async def project_history(project_id: uuid.UUID, access: Reader, session: DbSession) -> list[Any]:
-    project = await repository.get(session, project_id)
-    access.check_read(_scope(project))
+    await PROJECTS.readable(session, access, project_id)
     return list(await repository.history(session, project_id))

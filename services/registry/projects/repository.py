@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,29 +43,15 @@ async def lock(session: AsyncSession, project: Project) -> Project:
     return project
 
 
-async def get_locked(
-    session: AsyncSession, project_id: uuid.UUID, authorise: Callable[[Project], object]
-) -> Project:
-    """The project locked for a change ``authorise`` allows (it raises otherwise); 404 unseen.
-
-    One read when the change is allowed: the row is locked as it is read. The
-    write policy of row-level security hides from FOR UPDATE a project the caller
-    only oversees; that one is read again without the lock, so ``authorise``
-    answers as it would have (403 saying why), and :func:`lock` as before if it
-    ever allowed it. A row locked and then refused is released by the rollback.
-    """
-    project = await session.get(Project, project_id, with_for_update=True)
-    if project is None:
-        project = await get(session, project_id)
-        authorise(project)
-        return await lock(session, project)
-    authorise(project)
-    return project
+async def get_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project locked FOR UPDATE, or None: not visible, or (row-level security's
+    write policy) one the caller only oversees."""
+    return await session.get(Project, project_id, with_for_update=True)
 
 
 async def get_for_event(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
     """The project locked for an event's transition, or None."""
-    return await session.get(Project, project_id, with_for_update=True)
+    return await get_for_update(session, project_id)
 
 
 # The catalog links the session's current transaction wrote or read, by project:
