@@ -1,6 +1,7 @@
 """Benchmark: submitted → decision made, against the raw infrastructure it runs on.
 
-    python bench/approval.py [--rate 100] [--seconds 10] [--burst 2000] [--concurrency 16]
+    python -m bench.approval [--rate 100] [--seconds 10] [--burst 2000] [--concurrency 16]
+                             [--profile DIR] [--out FILE]
 
 Self-contained: starts a durable PostgreSQL (fsync, synchronous_commit on), a
 nats-server (JetStream, ``sync_interval: always``) and the approval service as
@@ -18,7 +19,11 @@ In one run it measures
 (i)   raw PostgreSQL durable commits/s (``bench/registry.py``'s measure);
 (ii)  latency at a steady ``--rate`` of submissions/s for ``--seconds``: p50/p99;
 (iii) decisions/s at saturation: ``--burst`` submissions published at once,
-      from the first publish to the last decision.
+      from the first publish to the last decision, and the approval process's
+      CPU per decision over that burst (``/proc``, less its idle rate: the
+      steadier figure on a shared machine);
+(iv)  with ``--profile DIR``, a py-spy sample of the approval process under a
+      second burst (raw stacks in DIR, shares by layer printed).
 
 Goal (issue 5): p99 ≤ 200 ms at 100 submissions/s. Results are printed and
 written to bench/results/approval.json.
@@ -43,6 +48,7 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import nats  # noqa: E402
 
+from bench.http import cpu_seconds, process_tree, profiled, settle  # noqa: E402
 from bench.registry import FACTS as REGISTRY_FACTS  # noqa: E402
 from bench.support import arg_parser, commit_baseline, durable_platform, machine, write_results  # noqa: E402
 from libs.common.events import make_event, system_actor, to_nats  # noqa: E402
@@ -162,6 +168,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks go here")
+    parser.add_argument("--out", type=Path, default=None, help="results file (bench/results/)")
     args = parser.parse_args()
 
     # The approval service alone: the submissions come straight from NATS.
@@ -179,8 +187,29 @@ def main() -> None:
             f"max {lat['max_ms']:.0f} ms ({lat['decided']}/{lat['submitted']} decided)"
         )
         print(f"(iii) saturation: {args.burst} submissions at once ...")
+        tree = process_tree(bench.running.procs["approval"].pid)
+        idle = settle(tree)
+        before, start = cpu_seconds(tree), time.monotonic()
         sat = asyncio.run(saturation(nats_url, args.burst))
-        print(f"      {sat['per_s']:,.0f} decisions/s ({sat['decided']}/{sat['burst']})")
+        used = cpu_seconds(tree) - before - idle * (time.monotonic() - start)
+        sat["cpu_ms_per_decision"] = 1000 * max(0.0, used) / max(1, sat["decided"])
+        print(
+            f"      {sat['per_s']:,.0f} decisions/s ({sat['decided']}/{sat['burst']}), "
+            f"approval CPU {sat['cpu_ms_per_decision']:.2f} ms a decision"
+        )
+        profile: dict[str, Any] = {}
+        if args.profile is not None:
+            print("(iv)  py-spy on the approval process under a second burst ...")
+            args.profile.mkdir(parents=True, exist_ok=True)
+            settle(tree)
+            profile = profiled(
+                tree[0],
+                args.profile / "decisions.txt",
+                max(5.0, args.burst / max(sat["per_s"], 1.0) + 2),
+                lambda: saturation(nats_url, args.burst),
+            )
+            layers = profile.get("layers", {})
+            print("      " + ", ".join(f"{k} {v:.0%}" for k, v in layers.items()))
 
     ratio = sat["per_s"] / raw
     results = {
@@ -189,6 +218,7 @@ def main() -> None:
         "raw_commits_per_s": raw,
         "steady": lat,
         "saturation": sat,
+        "profile": profile,
         "ratios": {"decisions_per_s_vs_raw_commits": ratio},
         "goals": {"p99_le_200ms_at_100_per_s": lat["p99_ms"] <= 200 and args.rate >= 100},
     }
@@ -197,7 +227,7 @@ def main() -> None:
         f"p99 at {args.rate:.0f}/s = {lat['p99_ms']:.0f} ms (goal <= 200 ms at 100/s: "
         f"{'met' if results['goals']['p99_le_200ms_at_100_per_s'] else 'NOT met'})"
     )
-    write_results("approval", results)
+    write_results("approval", results, args.out)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark: the event pipeline against the raw infrastructure it runs on.
 
-    python bench/events.py [--seconds 6] [--writers 4] [--nats-sync always|default]
+    python -m bench.events [--seconds 6] [--writers 4] [--nats-sync always|default]
 
 Self-contained: starts its own durable PostgreSQL (fsync and synchronous_commit
 on) and nats-server (JetStream, file store) in a temporary directory. In one run

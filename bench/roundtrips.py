@@ -1,6 +1,6 @@
 """Round trips to PostgreSQL per operation: a counting proxy in front of the services.
 
-    python bench/roundtrips.py
+    python -m bench.roundtrips
 
 Starts the durable platform (registry and approval as real processes) with their
 database URLs pointed at a TCP proxy that reads the PostgreSQL frontend protocol

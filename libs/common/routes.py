@@ -103,9 +103,12 @@ def _version_of(row: Any) -> int:
 
 class Repository(Protocol[RowT]):
     """An aggregate's repository module: ``get`` (404 for a row the caller cannot see,
-    row-level security) and ``lock`` (FOR UPDATE, once the caller is admitted)."""
+    row-level security), ``get_for_update`` (the row read FOR UPDATE, None when
+    row-level security hides it from that) and ``lock`` (FOR UPDATE of a row read)."""
 
     async def get(self, session: AsyncSession, row_id: uuid.UUID, /) -> RowT: ...
+
+    async def get_for_update(self, session: AsyncSession, row_id: uuid.UUID, /) -> RowT | None: ...
 
     async def lock(self, session: AsyncSession, row: RowT, /) -> RowT: ...
 
@@ -142,7 +145,18 @@ class VersionedRows(Generic[RowT]):
         return row
 
     async def writable(self, session: AsyncSession, access: Access, row_id: uuid.UUID) -> RowT:
-        """The row locked for ``access``'s change: 404 invisible, 403 overseen or another unit's."""
+        """The row locked for ``access``'s change: 404 invisible, 403 overseen or another unit's.
+
+        One read when the change is allowed: the row is locked as it is read, then
+        authorised (a refused caller's lock ends with its rollback). Row-level
+        security's write policy hides from FOR UPDATE a row the caller only
+        oversees; that one (or a missing one) is read again without the lock, so
+        the answer is the 403 that says why (or the 404), as when authorising first.
+        """
+        locked = await self.repository.get_for_update(session, row_id)
+        if locked is not None:
+            access.check(self.scope(locked))
+            return locked
         row = await self.repository.get(session, row_id)
         access.check(self.scope(row))
         return await self.repository.lock(session, row)

@@ -8,6 +8,8 @@ from libs.common.db._base import (
     service_metadata,
 )
 from libs.common.db._engine import create_engine, create_sessionmaker
+from libs.common.db._memo import transaction_memo
+from libs.common.db._statements import cacheable_insert
 from libs.common.db._tenancy import (
     TenantContext,
     apply_tenant_context,
@@ -21,10 +23,12 @@ __all__ = [
     "TenantMixin",
     "apply_tenant_context",
     "before_context_change",
+    "cacheable_insert",
     "create_engine",
     "create_sessionmaker",
     "make_base",
     "naming_convention",
     "service_metadata",
     "transaction",
+    "transaction_memo",
 ]

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from libs.common.db._begin import ContextConnection, forget_on_checkin
+
 PING_AFTER_IDLE = 1.0
 """Seconds a pooled connection may rest before it is pinged on checkout.
 
@@ -55,8 +57,11 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # unpinged); the spares rest.
         pool_use_lifo=True,
         echo=echo,
+        # The tenant context rides on each transaction's BEGIN (libs/common/db/_begin.py).
+        connect_args={"connection_class": ContextConnection},
     )
     _ping_rested_connections(engine)
+    forget_on_checkin(engine)
     return engine
 
 

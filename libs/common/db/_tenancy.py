@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libs.common.db._begin import carry_into_begin
+
 
 @dataclass(frozen=True, slots=True)
 class TenantContext:
@@ -49,10 +51,11 @@ async def apply_tenant_context(session: AsyncSession, ctx: TenantContext) -> Non
     """
     for hook in _before_context_change:
         await hook(session)
-    await session.execute(
-        _SET_CONTEXT,
-        {"tenant": ctx.tenant, "visible": ",".join(sorted(ctx.visible))},
-    )
+    visible = ",".join(sorted(ctx.visible))
+    # Before the transaction's first statement, the context goes out with its BEGIN.
+    if await carry_into_begin(session, ctx.tenant, visible):
+        return
+    await session.execute(_SET_CONTEXT, {"tenant": ctx.tenant, "visible": visible})
 
 
 @asynccontextmanager

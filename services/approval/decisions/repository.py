@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import cacheable_insert
 from libs.common.errors import NotFound
 from services.approval.models import Decision
 
-# Built once: values passed as parameters keep SQLAlchemy's compiled-statement cache
-# warm (``.values(**row)`` would compile the INSERT again for every decision).
-_INSERT_DECISION = (
+# Built and compiled once (libs.common.db.cacheable_insert): the values go as parameters.
+_INSERT_DECISION = cacheable_insert(
     insert(Decision)
     .on_conflict_do_nothing(index_elements=["tenant_id", "project_id", "submission"])
     .returning(Decision.id)

@@ -23,15 +23,22 @@ async def exception_of(
     return found
 
 
+# Built once (every decision asks): only the parameters change from call to call.
+_EXCEPTIONS_OF = (
+    sa.select(RuleException)
+    .where(
+        RuleException.tenant_id == sa.bindparam("tenant"),
+        RuleException.project_id == sa.bindparam("project_id"),
+    )
+    .order_by(RuleException.granted_at)
+)
+
+
 async def exceptions_of(
     session: AsyncSession, tenant: str, project_id: uuid.UUID
 ) -> list[RuleException]:
     """Every exception granted in ``tenant`` for one project."""
-    rows = await session.scalars(
-        sa.select(RuleException)
-        .where(RuleException.tenant_id == tenant, RuleException.project_id == project_id)
-        .order_by(RuleException.granted_at)
-    )
+    rows = await session.scalars(_EXCEPTIONS_OF, {"tenant": tenant, "project_id": project_id})
     return list(rows)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import AuthSubject
+from libs.common.db import transaction_memo
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
 from libs.common.reads import from_row
@@ -174,6 +175,7 @@ async def record_parameter(
         set_by=actor,
         recorded_at=datetime.now(UTC),
     )
+    transaction_memo(session, _SETTINGS_READ).clear()  # the next decision reads it
     await publisher.record(
         session,
         row,
@@ -205,12 +207,25 @@ async def list_parameters(
     return [_parameter_read(r, pack) for r in await repository.parameters_of(session, tenant)]
 
 
+# The settings a transaction has read, by tenant: a consumer batch judges all its
+# submissions of a tenant with one read; recording a value forgets them.
+_SETTINGS_READ = "approval.parameter_settings"
+
+
 async def settings_of(session: AsyncSession, tenant: str) -> list[ParameterSetting]:
-    """Every value the tenant's authority recorded, for binding to its packs by date."""
-    return [
-        ParameterSetting(r.name, r.value, r.document, r.document_date, r.effective_from)
-        for r in await repository.parameters_of(session, tenant)
-    ]
+    """Every value the tenant's authority recorded, for binding to its packs by date.
+
+    Read once per transaction: a batch of decisions is judged with the values
+    recorded when it first read them (one recorded meanwhile by another
+    transaction reaches the next batch, as it would a decision it raced).
+    """
+    read: dict[str, list[ParameterSetting]] = transaction_memo(session, _SETTINGS_READ)
+    if tenant not in read:
+        read[tenant] = [
+            ParameterSetting(r.name, r.value, r.document, r.document_date, r.effective_from)
+            for r in await repository.parameters_of(session, tenant)
+        ]
+    return read[tenant]
 
 
 async def bureau_inputs(

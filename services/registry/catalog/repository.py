@@ -27,6 +27,12 @@ async def get(session: AsyncSession, system_id: uuid.UUID) -> System:
     return system
 
 
+async def get_for_update(session: AsyncSession, system_id: uuid.UUID) -> System | None:
+    """The system locked FOR UPDATE, or None: not visible, or (row-level security's
+    write policy) one the caller only oversees."""
+    return await session.get(System, system_id, with_for_update=True)
+
+
 async def lock(session: AsyncSession, system: System) -> System:
     """Lock the row for a change (after authorising: FOR UPDATE applies the write policy)."""
     await session.refresh(system, with_for_update=True)

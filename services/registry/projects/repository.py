@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import transaction_memo
 from libs.common.errors import NotFound
 from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
 from libs.common.reads import fetch_all
@@ -42,16 +43,40 @@ async def lock(session: AsyncSession, project: Project) -> Project:
     return project
 
 
-async def get_for_event(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
-    """The project locked for an event's transition, or None."""
+async def get_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project locked FOR UPDATE, or None: not visible, or (row-level security's
+    write policy) one the caller only oversees."""
     return await session.get(Project, project_id, with_for_update=True)
 
 
-async def replace_links(
+async def get_for_event(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project locked for an event's transition, or None."""
+    return await get_for_update(session, project_id)
+
+
+# The catalog links the session's current transaction wrote or read, by project:
+# the response of a create, edit or submit shows them without reading back what
+# was just written. Only API requests write links, each in one transaction
+# without savepoints.
+_KNOWN_LINKS = "registry.project_links"
+
+
+def _links_known(session: AsyncSession) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    return transaction_memo(session, _KNOWN_LINKS)
+
+
+def _remember(
+    session: AsyncSession, project_id: uuid.UUID, links: Iterable[tuple[uuid.UUID, str]]
+) -> None:
+    _links_known(session)[project_id] = [
+        {"system_id": sid, "relation": relation} for sid, relation in sorted(links)
+    ]
+
+
+def add_links(
     session: AsyncSession, project: Project, links: Sequence[tuple[uuid.UUID, str]]
 ) -> None:
-    """Make ``links`` (system id, relation) the project's catalog links."""
-    await session.execute(sa.delete(ProjectSystem).where(ProjectSystem.project_id == project.id))
+    """Link a new project to ``links`` (system id, relation): it has none to replace."""
     for system_id, relation in links:
         session.add(
             ProjectSystem(
@@ -61,17 +86,30 @@ async def replace_links(
                 relation=relation,
             )
         )
+    _remember(session, project.id, links)
+
+
+async def replace_links(
+    session: AsyncSession, project: Project, links: Sequence[tuple[uuid.UUID, str]]
+) -> None:
+    """Make ``links`` (system id, relation) the project's catalog links."""
+    await session.execute(sa.delete(ProjectSystem).where(ProjectSystem.project_id == project.id))
+    add_links(session, project, links)
 
 
 async def links_of(
     session: AsyncSession, project_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """The catalog links of each project, in one query."""
-    out: dict[uuid.UUID, list[dict[str, Any]]] = {pid: [] for pid in project_ids}
-    if project_ids:
+    """The catalog links of each project, in one query (none for those this transaction knows)."""
+    known = _links_known(session)
+    out: dict[uuid.UUID, list[dict[str, Any]]] = {
+        pid: list(known.get(pid, ())) for pid in project_ids
+    }
+    unknown = [pid for pid in project_ids if pid not in known]
+    if unknown:
         rows = await session.execute(
             sa.select(ProjectSystem.project_id, ProjectSystem.system_id, ProjectSystem.relation)
-            .where(ProjectSystem.project_id.in_(project_ids))
+            .where(ProjectSystem.project_id.in_(unknown))
             .order_by(ProjectSystem.system_id)
         )
         for pid, sid, relation in rows:
@@ -87,7 +125,9 @@ async def linked_systems(session: AsyncSession, project: Project) -> list[tuple[
         .where(ProjectSystem.project_id == project.id)
         .order_by(System.id)
     )
-    return [(relation, system) for relation, system in rows.all()]
+    linked = [(relation, system) for relation, system in rows.all()]
+    _remember(session, project.id, [(system.id, relation) for relation, system in linked])
+    return linked
 
 
 async def in_annual_plan(session: AsyncSession, project: Project) -> bool:

@@ -209,7 +209,7 @@ async def create_project(
         actor=actor,
         data={**_payload(project), "facts": project.facts},
     )
-    await repository.replace_links(session, project, _links(body.systems))
+    repository.add_links(session, project, _links(body.systems))
     session.add(
         ProjectHistory(
             id=uuid.uuid4(),

@@ -22,6 +22,7 @@ from services.registry.tests.support import (
     add_document,
     make_project,
     make_unit,
+    project_body,
 )
 
 
@@ -211,3 +212,44 @@ async def test_a_system_names_its_projects_in_the_one_read(
     for project in built:
         assert linked[str(project.id)]["name"] == project.name
         assert linked[str(project.id)]["state"] == project.state
+
+
+async def test_a_projects_catalog_links_read_the_same_in_every_answer(
+    api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
+) -> None:
+    # create, edit and submit answer with the links they wrote or read, as GET reads them
+    first, second, third = [await register(tree_db) for _ in range(3)]
+    await tree_db.commit()
+    bureau = caller.headers(YUNAN, "bureau_officer")
+    links = [
+        {"system_id": str(first.id), "relation": "upgrade"},
+        {"system_id": str(second.id), "relation": "operate"},
+    ]
+    by_id = sorted(links, key=lambda link: uuid.UUID(link["system_id"]))
+    body = project_body(first.unit_id).model_dump(mode="json") | {"systems": links}
+    made = await api.post("/v1/projects", headers=bureau, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["systems"] == by_id
+    shown = await api.get(made.headers["Location"], headers=bureau)
+    assert shown.json()["systems"] == by_id
+
+    renamed = await api.patch(
+        made.headers["Location"], headers={**bureau, "If-Match": '"1"'}, json={"name": "改名"}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["systems"] == by_id  # links untouched by the edit
+    relinked = await api.patch(
+        made.headers["Location"],
+        headers={**bureau, "If-Match": '"2"'},
+        json={"systems": [{"system_id": str(third.id), "relation": "build"}]},
+    )
+    assert relinked.json()["systems"] == [{"system_id": str(third.id), "relation": "build"}]
+
+    submitted = await api.post(f"{made.headers['Location']}/submit", headers=bureau)
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["systems"] == [{"system_id": str(third.id), "relation": "build"}]
+    assert submitted.json()["submitted_facts"]["systems"] == [
+        {"id": str(third.id), "relation": "build"}
+    ]
+    shown = await api.get(made.headers["Location"], headers=bureau)
+    assert shown.json()["systems"] == submitted.json()["systems"]

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import cacheable_insert
 from libs.common.events import Event
 from libs.common.service import EventHandler, ExtraConsumer
 from libs.contracts import CONTRACTS
@@ -44,6 +45,11 @@ def project_ids(data: Mapping[str, Any]) -> Iterator[uuid.UUID]:
             yield pid
 
 
+# Built and compiled once (libs.common.db.cacheable_insert), the rows as parameters:
+# a ``.values(rows)`` of its own was compiled afresh for every event.
+_INSERT_TRAIL = cacheable_insert(insert(TrailEvent).on_conflict_do_nothing())
+
+
 async def on_trail_event(session: AsyncSession, event: Event) -> None:
     """Keep one row per project the event names (a redelivery changes nothing)."""
     rows = [
@@ -59,7 +65,7 @@ async def on_trail_event(session: AsyncSession, event: Event) -> None:
         for pid in project_ids(event.data)
     ]
     if rows:
-        await session.execute(insert(TrailEvent).values(rows).on_conflict_do_nothing())
+        await session.execute(_INSERT_TRAIL, rows)
 
 
 _PLATFORM_TYPES = tuple(c.type for c in CONTRACTS if c.stream == "GOVPROJ")
