@@ -55,5 +55,6 @@ async def once(
     if (replay := await idem.claim()) is not None:
         return replay
     body = await produce()
-    await idem.save(status, body.model_dump(mode="json"))
+    if idem.key is not None:  # without a key there is nothing to store: no dump to make
+        await idem.save(status, body.model_dump(mode="json"))
     return body

@@ -151,9 +151,10 @@ async def list_projects(
     "/projects/{project_id}", response_model=ProjectRead, summary="查看项目", responses=PROBLEMS
 )
 async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
-    project = await repository.get(session, project_id)
-    access.check_read(_scope(project))
-    return (await _respond(session, project))[1]
+    project = await repository.read(session, project_id)  # with its links, one statement
+    access.check_read(Scope.of(project, what="项目"))
+    fields = {**project._mapping, "state_label": lifecycle.STATES.get(project.state, project.state)}
+    return versioned(ProjectRead.model_validate(fields).model_dump(mode="json"), project.version)
 
 
 @router.patch(
