@@ -53,14 +53,20 @@ async def test_a_project_reads_with_its_links_in_system_order_and_its_version(
     assert listed.json()["items"] == [body]
 
 
+async def read_new_project(
+    api: httpx.AsyncClient, caller: Caller, db: AsyncSession, *, as_tenant: str
+) -> httpx.Response:
+    """A new project of a 郁南县 unit, read by ``as_tenant``'s bureau."""
+    project = await make_project(db, await make_unit(db, YUNAN))
+    return await api.get(
+        f"/v1/projects/{project.id}", headers=caller.headers(as_tenant, "bureau_officer")
+    )
+
+
 async def test_a_project_without_links_reads_an_empty_list(
     api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
 ) -> None:
-    unit = await make_unit(tree_db, YUNAN)
-    project = await make_project(tree_db, unit)
-    read = await api.get(
-        f"/v1/projects/{project.id}", headers=caller.headers(YUNAN, "bureau_officer")
-    )
+    read = await read_new_project(api, caller, tree_db, as_tenant=YUNAN)
     assert read.status_code == 200, read.text
     assert read.json()["systems"] == []
 
@@ -68,11 +74,7 @@ async def test_a_project_without_links_reads_an_empty_list(
 async def test_another_jurisdictions_project_is_not_found(
     api: httpx.AsyncClient, caller: Caller, tree_db: AsyncSession
 ) -> None:
-    unit = await make_unit(tree_db, YUNAN)
-    project = await make_project(tree_db, unit)
-    read = await api.get(
-        f"/v1/projects/{project.id}", headers=caller.headers(CHAOAN, "bureau_officer")
-    )
+    read = await read_new_project(api, caller, tree_db, as_tenant=CHAOAN)
     assert read.status_code == 404
     assert read.headers["content-type"].startswith("application/problem+json")
     problem = read.json()
