@@ -519,7 +519,11 @@ def registry_processes(running: RunningPlatform, processes: int) -> Iterator[lis
 _LAYERS = (
     ("token verification (jwt, cryptography)", ("(jwt/", "(cryptography/")),
     # py-spy shortens OTel's paths (a namespace package) to trace/…, sqlalchemy/engine.py.
-    ("OpenTelemetry", ("(opentelemetry/", "(trace/", "(sqlalchemy/engine.py")),
+    # The SQL statement spans are libs/common/telemetry.py's own listener since issue 21's second pass.
+    (
+        "OpenTelemetry",
+        ("(opentelemetry/", "(trace/", "(sqlalchemy/engine.py", "(libs/common/telemetry.py"),
+    ),
     ("asyncpg", ("(asyncpg/",)),
     ("SQLAlchemy", ("(sqlalchemy/",)),
     ("pydantic", ("(pydantic/", "(pydantic_core/")),

@@ -55,6 +55,6 @@ async def once(
     if (replay := await idem.claim()) is not None:
         return replay
     body = await produce()
-    if idem.key is not None:  # without a key there is nothing to store: no dump to make
+    if idem.row is not None:  # without a key there is nothing to store: no dump to make
         await idem.save(status, body.model_dump(mode="json"))
     return body
