@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common.db import create_engine
 from libs.common.telemetry import instrument_sql
-from libs.common.testing.database import DatabaseUrls
+from libs.common.testing.pytest_plugin import DatabaseUrls
 
 
 @pytest.fixture
