@@ -78,8 +78,9 @@ async def once(
     if (replay := await idem.claim()) is not None:
         return replay
     answer = await produce()
-    stored = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
-    await idem.save(status, stored, location=location)
+    if idem.row is not None:  # without a key nothing is stored: no dump to make
+        stored = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
+        await idem.save(status, stored, location=location)
     return answer
 
 

@@ -64,11 +64,14 @@ async def exception_counts(session: AsyncSession) -> list[tuple[str, int, int]]:
     return [(str(t), int(y), int(n)) for t, y, n in rows]
 
 
+# Built once (every policy decision reads it): the statement keeps its cache key.
+_PARAMETERS_OF = (
+    sa.select(BureauParameter)
+    .where(BureauParameter.tenant_id == sa.bindparam("tenant"))
+    .order_by(BureauParameter.effective_from, BureauParameter.recorded_at)
+)
+
+
 async def parameters_of(session: AsyncSession, tenant: str) -> list[BureauParameter]:
     """Every value recorded in ``tenant``, oldest first."""
-    rows = await session.scalars(
-        sa.select(BureauParameter)
-        .where(BureauParameter.tenant_id == tenant)
-        .order_by(BureauParameter.effective_from, BureauParameter.recorded_at)
-    )
-    return list(rows)
+    return list(await session.scalars(_PARAMETERS_OF, {"tenant": tenant}))

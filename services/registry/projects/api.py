@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query
 
 from libs.common.auth import Scope
 from libs.common.errors import Invalid
-from libs.common.http import parse_if_match, problem_responses
+from libs.common.http import parse_if_match, problem_responses, versioned
 from libs.common.policies import Policies
 from libs.common.routes import IF_MATCH_RESPONSES, PageLimit, VersionedRows
 from libs.common.service import DbSession, actor_of
@@ -128,7 +128,10 @@ async def list_projects(
     "/projects/{project_id}", response_model=ProjectRead, summary="查看项目", responses=PROBLEMS
 )
 async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
-    return await PROJECTS.answer(session, await PROJECTS.readable(session, access, project_id))
+    project = await repository.read(session, project_id)  # with its links, one statement
+    access.check_read(PROJECTS.scope(project))
+    fields = {**project._mapping, "state_label": lifecycle.STATES.get(project.state, project.state)}
+    return versioned(ProjectRead.model_validate(fields).model_dump(mode="json"), project.version)
 
 
 @router.patch(
