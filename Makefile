@@ -30,4 +30,4 @@ bench: setup
 	.venv/bin/python -m bench.budget
 	.venv/bin/python -m bench.archive
 	.venv/bin/python -m bench.portal
-	.venv/bin/python -m bench.http
+	.venv/bin/python -m bench.http_path

@@ -48,7 +48,7 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 
 import nats  # noqa: E402
 
-from bench.http import cpu_seconds, process_tree, profiled, settle  # noqa: E402
+from bench.http_path import cpu_seconds, process_tree, profiled, settle  # noqa: E402
 from bench.registry import FACTS as REGISTRY_FACTS  # noqa: E402
 from bench.support import arg_parser, commit_baseline, durable_platform, machine, write_results  # noqa: E402
 from libs.common.events import make_event, system_actor, to_nats  # noqa: E402

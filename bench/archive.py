@@ -147,8 +147,6 @@ def run_child(
     script: Path, backend: str, root: Path, file: Path, s3: dict[str, Any] | None
 ) -> dict[str, Any]:
     """One ingest in a fresh process, by ``script`` (this file, or the same file of another tree)."""
-    # As a module of its tree: run as a script, bench/http.py would shadow the standard
-    # library's http.
     out = subprocess.run(
         [
             sys.executable,

@@ -1,4 +1,4 @@
-"""The floor of the HTTP layer for bench/http.py: a bare FastAPI app under the same uvicorn.
+"""The floor of the HTTP layer for bench/http_path.py: a bare FastAPI app under the same uvicorn.
 
     uvicorn bench.bare_app:create_app --factory
 

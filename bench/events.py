@@ -331,7 +331,6 @@ async def pipeline_latency(
 
 def _start_worker(role: str, db: str, nats_url: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
-        # As a module: run as a script, bench/http.py would shadow the standard library's http.
         [sys.executable, "-m", "bench.events", "--worker", role, "--db", db, "--nats", nats_url],
         stdout=subprocess.PIPE,
         text=True,

@@ -1,6 +1,6 @@
 """Benchmark: the HTTP request path of a service, layer by layer, against its floors.
 
-    python -m bench.http [--seconds 5] [--clients 1,8] [--load-clients raw,httpx]
+    python -m bench.http_path [--seconds 5] [--clients 1,8] [--load-clients raw,httpx]
                          [--api-processes 2] [--samples 100] [--profile DIR]
 
 Self-contained: starts a durable PostgreSQL (fsync, synchronous_commit on;
@@ -45,14 +45,6 @@ bench/results/http.json (``--out`` to write elsewhere).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# `python bench/http.py` puts bench/ first on sys.path, where this file would
-# shadow the standard library's `http` for every module imported after it.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
-
 import argparse
 import asyncio
 import contextlib
@@ -60,11 +52,13 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
