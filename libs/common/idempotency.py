@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import CurrentSubject
-from libs.common.db import TENANT_ID_LENGTH
+from libs.common.db import TENANT_ID_LENGTH, cacheable_insert_of, parameters
 from libs.common.errors import Problem
 from libs.common.service import DbSession
 
@@ -86,6 +86,16 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return h.hexdigest()
 
 
+def _claim_key(table: sa.Table) -> sa.Insert:
+    # Compiled once per keys table (cacheable_insert_of): every POST with a key runs it.
+    return (
+        insert(table)
+        .values(parameters("tenant_id", "key", "fingerprint", "created_at"))
+        .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
+        .returning(table.c.key)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class KeyRow:
     """One tenant's row of one ``Idempotency-Key`` in a service's keys table.
@@ -116,15 +126,13 @@ class KeyRow:
         commits (then its row is returned) or rolls back (then this one is the first)."""
         t = self.table
         inserted = await session.scalar(
-            insert(t)
-            .values(
-                tenant_id=self.tenant,
-                key=self.key,
-                fingerprint=fingerprint,
-                created_at=at or datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["tenant_id", "key"])
-            .returning(t.c.key)
+            cacheable_insert_of(t, _claim_key),
+            {
+                "tenant_id": self.tenant,
+                "key": self.key,
+                "fingerprint": fingerprint,
+                "created_at": at or datetime.now(UTC),
+            },
         )
         if inserted is not None:
             return None
@@ -165,8 +173,9 @@ class IdempotencyGuard:
         *,
         tenant: str,
         key: str | None,
-        fingerprint: str,
+        fingerprint: str | None,
     ) -> None:
+        """``fingerprint``: of the request, needed (and computed) only with a ``key``."""
         self.session = session
         self.row = KeyRow(table, tenant, key) if key is not None else None
         self.fingerprint = fingerprint
@@ -174,7 +183,7 @@ class IdempotencyGuard:
 
     async def claim(self) -> JSONResponse | None:
         """Reserve the key; return the stored response when it was used before."""
-        if self.row is None:
+        if self.row is None or self.fingerprint is None:
             return None
         earlier = await self.row.claim(self.session, self.fingerprint)
         if earlier is None:
@@ -229,18 +238,17 @@ def idempotency_guard(
         key = idempotency_key
         if key is not None and not _KEY_RE.fullmatch(key):
             raise Problem.invalid(HEADER, "须为 1 到 200 个可见 ASCII 字符")
-        if fingerprint_body:
-            body = await request.body()
-        else:
-            body = "\n".join(
-                f"{h}: {request.headers.get(h, '')}" for h in ("content-type", "content-length")
-            ).encode()
+        fingerprint = None
+        if key is not None:  # without a key nothing is compared: the body is not hashed
+            if fingerprint_body:
+                body = await request.body()
+            else:
+                body = "\n".join(
+                    f"{h}: {request.headers.get(h, '')}" for h in ("content-type", "content-length")
+                ).encode()
+            fingerprint = request_fingerprint(request.method, request.url.path, body)
         return IdempotencyGuard(
-            session,
-            table,
-            tenant=subject.tenant,
-            key=key,
-            fingerprint=request_fingerprint(request.method, request.url.path, body),
+            session, table, tenant=subject.tenant, key=key, fingerprint=fingerprint
         )
 
     return guard

@@ -276,7 +276,7 @@ def create_service_app(
                 await hook(app)
             if workers:
                 relay_engine = create_engine(settings.relay_database_url, pool_size=2)
-                instrument_sql([relay_engine])
+                instrument_sql([relay_engine], roots=False)
                 relay = OutboxRelay(create_sessionmaker(relay_engine), js, schema=spec.name)
                 tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
                 start_outbox_pruning(app, spec.name)  # only with an owner URL configured

@@ -141,7 +141,10 @@ class _StatementSpans:
     costs only the sampler's decision.
     """
 
-    def __init__(self, engine: Any, provider: trace.TracerProvider | None = None) -> None:
+    def __init__(
+        self, engine: Any, provider: trace.TracerProvider | None = None, *, roots: bool = True
+    ) -> None:
+        self.roots = roots
         url = engine.url
         known = {
             "net.peer.name": url.host,
@@ -160,6 +163,8 @@ class _StatementSpans:
     def before(
         self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
     ) -> None:
+        if not self.roots and not trace.get_current_span().is_recording():
+            return  # not inside a recorded trace, and this engine starts none of its own
         operation = _operation(statement)
         span = self.tracer.start_span(operation, kind=trace.SpanKind.CLIENT)
         if span.is_recording():
@@ -186,16 +191,21 @@ class _StatementSpans:
         span.end()
 
 
-def instrument_sql(engines: list[Any], *, provider: trace.TracerProvider | None = None) -> None:
+def instrument_sql(
+    engines: list[Any], *, provider: trace.TracerProvider | None = None, roots: bool = True
+) -> None:
     """Trace the SQL statements of ``engines``: a CLIENT span each (:class:`_StatementSpans`).
 
     ``provider`` is the process's tracer provider unless given (tests pass their own).
+    ``roots=False`` records a statement only inside a recorded (sampled) span and never
+    starts a trace of its own: the outbox relay's engine, whose polls, several a second
+    and mostly finding nothing, would otherwise each be a one-span trace.
     """
     for engine in engines:
         sync = getattr(engine, "sync_engine", engine)
         if getattr(sync, "_govproj_traced", False):
             continue
-        spans = _StatementSpans(sync, provider)
+        spans = _StatementSpans(sync, provider, roots=roots)
         event.listen(sync, "before_cursor_execute", spans.before)
         event.listen(sync, "after_cursor_execute", spans.after)
         event.listen(sync, "handle_error", spans.failed)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import TENANT_PATTERN
+from libs.common.db import cacheable_insert_of, parameters
 from libs.common.events import Reject
 from libs.vocab import TENANT_LEVELS as LEVEL_LABELS
 
@@ -62,6 +63,10 @@ def tenant_table(metadata: MetaData) -> Table:
 #: a county has no children, so nobody can be placed under one.
 PARENT_LEVEL: dict[str, str | None] = {"province": None, "city": "province", "county": "city"}
 CHILD_LEVEL: dict[str, str | None] = {"province": "city", "city": "county", "county": None}
+
+
+# The row _parse_tenant returns, every column a parameter of the upsert.
+_TENANT_COLUMNS = ("code", "name", "level", "parent_code", "version", "updated_at")
 
 
 def _parse_tenant(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,14 +190,17 @@ async def apply_tenant_event(session: AsyncSession, table: Table, data: Mapping[
             f"version: 副本中没有行政区划 {row['code']}，收到版本 {row['version']}，应从版本 1 开始"
         )
     await _check_placement(session, table, row)
-    stmt = insert(table).values(**row)
-    stmt = stmt.on_conflict_do_update(
+    await session.execute(cacheable_insert_of(table, _upsert_tenant), row)
+    return True
+
+
+def _upsert_tenant(table: Table) -> sa.Insert:
+    stmt = insert(table).values(parameters(*_TENANT_COLUMNS))
+    return stmt.on_conflict_do_update(
         index_elements=[table.c.code],
         set_={k: stmt.excluded[k] for k in ("name", "version", "updated_at")},
         where=table.c.version < stmt.excluded.version,
     )
-    await session.execute(stmt)
-    return True
 
 
 async def descendants(session: AsyncSession, table: Table, code: str) -> set[str]:

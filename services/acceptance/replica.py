@@ -22,9 +22,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import cacheable_insert, parameters
 from libs.common.deadlines import CHINA
 from libs.common.errors import NotFound
 from libs.common.events import Event, Reject
@@ -63,15 +65,25 @@ def _uuid(event: Event, field: str) -> uuid.UUID:
         raise Reject(f"{field}: {value!r} 不是 UUID（{event.type}）") from None
 
 
-async def _claim(session: AsyncSession, model: Any, values: dict[str, Any]) -> bool:
-    """INSERT the row unless its id exists; False when it does (in any tenant: RLS hides it)."""
-    inserted = await session.scalar(
+def _claim_statement(model: Any, *columns: str) -> sa.TextClause:
+    """INSERT of a new row unless its id exists, compiled once (cacheable_insert)."""
+    return cacheable_insert(
         insert(model)
-        .values(**values)
+        .values(parameters(*columns))
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(model.id)
     )
-    return inserted is not None
+
+
+_CLAIM_PROJECT = _claim_statement(
+    Project, "id", "tenant_id", "submission", "state", "registry_version", "updated_at"
+)
+_CLAIM_DOCUMENT = _claim_statement(Document, "id", "tenant_id", "project_ids", "seen_at")
+
+
+async def _claim(session: AsyncSession, claim: sa.TextClause, values: dict[str, Any]) -> bool:
+    """Run a ``_CLAIM_*``: False when the id exists (in any tenant: RLS hides it)."""
+    return await session.scalar(claim, values) is not None
 
 
 async def project_for_event(session: AsyncSession, event: Event) -> Project:
@@ -91,7 +103,7 @@ async def project_for_event(session: AsyncSession, event: Event) -> Project:
             "registry_version": 0,
             "updated_at": now(),
         }
-        if not await _claim(session, Project, fresh):
+        if not await _claim(session, _CLAIM_PROJECT, fresh):
             raise Reject(f"project_id: 项目 {project_id} 属于其他辖区（{event.type}）")
         project = await session.get(Project, project_id, with_for_update=True)
     if project is None or project.tenant_id != event.tenant:
@@ -167,7 +179,7 @@ async def on_document(session: AsyncSession, event: Event) -> None:
     doc = await session.get(Document, document_id, with_for_update=True)
     if doc is None:
         fresh = {"id": document_id, "tenant_id": event.tenant, "project_ids": [], "seen_at": now()}
-        if await _claim(session, Document, fresh):
+        if await _claim(session, _CLAIM_DOCUMENT, fresh):
             doc = await session.get(Document, document_id, with_for_update=True)
     if doc is None or doc.tenant_id != event.tenant:
         raise Reject(f"document_id: 文件 {document_id} 属于其他辖区（{event.type}）")

@@ -13,9 +13,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import cacheable_insert, parameters
 from libs.common.documents import DOCUMENT_EVENT_TYPES, DOCUMENT_SUBJECT, apply_document_event
 from libs.common.events import Event, Reject
 from services.approval.models import documents, units
@@ -31,6 +33,21 @@ __all__ = [
 
 UNIT_SUBJECT = "govproj.*.registry.unit.>"
 UNIT_EVENT_TYPE = "govproj.registry.unit.created.v1"
+
+
+def _upsert_unit() -> sa.TextClause:
+    stmt = insert(units).values(parameters("id", "tenant_id", "name", "updated_at"))
+    return cacheable_insert(
+        stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"name": stmt.excluded.name, "updated_at": stmt.excluded.updated_at},
+            where=units.c.tenant_id == stmt.excluded.tenant_id,
+        )
+    )
+
+
+# Built and compiled once (libs.common.db.cacheable_insert): the values go as parameters.
+_UPSERT_UNIT = _upsert_unit()
 
 
 async def on_document(session: AsyncSession, event: Event) -> None:
@@ -49,11 +66,11 @@ async def on_unit(session: AsyncSession, event: Event) -> None:
         raise Reject("name: 建设单位名称为空")
     # ON CONFLICT: a unit id of another tenant is invisible under RLS and must not fail the batch.
     await session.execute(
-        insert(units)
-        .values(id=unit_id, tenant_id=event.tenant, name=name[:200], updated_at=datetime.now(UTC))
-        .on_conflict_do_update(
-            index_elements=["id"],
-            set_={"name": name[:200], "updated_at": datetime.now(UTC)},
-            where=units.c.tenant_id == event.tenant,
-        )
+        _UPSERT_UNIT,
+        {
+            "id": unit_id,
+            "tenant_id": event.tenant,
+            "name": name[:200],
+            "updated_at": datetime.now(UTC),
+        },
     )

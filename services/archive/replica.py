@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope
+from libs.common.db import cacheable_insert, parameters
 from libs.common.errors import NotFound
 from libs.common.events import Event, Reject
 from services.archive.models import Project
@@ -52,6 +53,14 @@ def _uuid(value: object) -> uuid.UUID | None:
         return None
 
 
+# Built and compiled once (libs.common.db.cacheable_insert): the values go as parameters.
+_CLAIM_PROJECT = cacheable_insert(
+    insert(Project)
+    .values(parameters("id", "tenant_id", "name", "state", "version", "updated_at"))
+    .on_conflict_do_nothing(index_elements=["id"])
+)
+
+
 async def on_project_event(session: AsyncSession, event: Event) -> None:
     """Upsert the project from a registry project event; the newest version wins."""
     data = event.data
@@ -65,16 +74,15 @@ async def on_project_event(session: AsyncSession, event: Event) -> None:
         # ON CONFLICT: under RLS another tenant's row with this id is invisible here,
         # and an event naming it must change nothing rather than fail the batch.
         await session.execute(
-            insert(Project)
-            .values(
-                id=project_id,
-                tenant_id=event.tenant,
-                name="",
-                state="",
-                version=-1,
-                updated_at=datetime.now(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
+            _CLAIM_PROJECT,
+            {
+                "id": project_id,
+                "tenant_id": event.tenant,
+                "name": "",
+                "state": "",
+                "version": -1,
+                "updated_at": datetime.now(UTC),
+            },
         )
         row = await session.get(Project, project_id, with_for_update=True)
         if row is None:

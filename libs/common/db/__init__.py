@@ -9,7 +9,7 @@ from libs.common.db._base import (
 )
 from libs.common.db._engine import create_engine, create_sessionmaker
 from libs.common.db._memo import transaction_memo
-from libs.common.db._statements import cacheable_insert
+from libs.common.db._statements import cacheable_insert, cacheable_insert_of, parameters
 from libs.common.db._tenancy import (
     TenantContext,
     apply_tenant_context,
@@ -24,10 +24,12 @@ __all__ = [
     "apply_tenant_context",
     "before_context_change",
     "cacheable_insert",
+    "cacheable_insert_of",
     "create_engine",
     "create_sessionmaker",
     "make_base",
     "naming_convention",
+    "parameters",
     "service_metadata",
     "transaction",
     "transaction_memo",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.engine.interfaces import BindTyping
@@ -26,3 +28,23 @@ def cacheable_insert(stmt: sa.Insert) -> sa.TextClause:
     return sa.text(compiled.string).bindparams(
         *(sa.bindparam(name, type_=bind.type) for name, bind in compiled.binds.items())
     )
+
+
+def parameters(*columns: str) -> dict[str, sa.BindParameter[object]]:
+    """``.values()`` of an INSERT whose values are all parameters, named by column."""
+    return {name: sa.bindparam(name) for name in columns}
+
+
+_PER_TABLE: dict[tuple[sa.Table, Callable[[sa.Table], sa.Insert]], sa.TextClause] = {}
+
+
+def cacheable_insert_of(table: sa.Table, build: Callable[[sa.Table], sa.Insert]) -> sa.TextClause:
+    """:func:`cacheable_insert` of ``build(table)``, compiled on first use for each table.
+
+    For a statement of a shared module run on each service's own copy of a table (the
+    tenant tree, the idempotency keys); ``build`` is a module-level function.
+    """
+    stmt = _PER_TABLE.get((table, build))
+    if stmt is None:
+        stmt = _PER_TABLE[(table, build)] = cacheable_insert(build(table))
+    return stmt

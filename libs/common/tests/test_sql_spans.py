@@ -28,11 +28,13 @@ async def engine(evdb: DatabaseUrls) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-def traced(engine: AsyncEngine, ratio: float = 1.0) -> tuple[TracerProvider, InMemorySpanExporter]:
+def traced(
+    engine: AsyncEngine, ratio: float = 1.0, *, roots: bool = True
+) -> tuple[TracerProvider, InMemorySpanExporter]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(ratio)))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    instrument_sql([engine], provider=provider)
+    instrument_sql([engine], provider=provider, roots=roots)
     return provider, exporter
 
 
@@ -77,3 +79,28 @@ async def test_a_request_that_is_not_sampled_records_no_statement(engine: AsyncE
         async with engine.connect() as conn:
             assert await conn.scalar(text("SELECT 3")) == 3
     assert exporter.get_finished_spans() == ()
+
+
+async def test_an_engine_without_roots_makes_no_trace_of_its_own(engine: AsyncEngine) -> None:
+    """The relay's engine: a poll outside any trace is no trace, even with every trace sampled,
+    while a statement inside a recorded span is still its child."""
+    provider, exporter = traced(engine, roots=False)
+    async with engine.connect() as conn:
+        assert await conn.scalar(text("SELECT 4")) == 4
+    assert exporter.get_finished_spans() == ()
+    with provider.get_tracer("test").start_as_current_span("relay batch") as batch:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 5"))
+    (statement,) = [s for s in exporter.get_finished_spans() if s.kind == trace.SpanKind.CLIENT]
+    assert statement.parent is not None
+    assert statement.parent.span_id == batch.get_span_context().span_id
+
+
+async def test_an_engine_with_roots_traces_a_statement_outside_a_request(
+    engine: AsyncEngine,
+) -> None:
+    _, exporter = traced(engine)
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 6"))
+    (statement,) = exporter.get_finished_spans()
+    assert statement.parent is None

@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db import TenantContext, transaction
+from libs.common.db import TenantContext, cacheable_insert, parameters, transaction
 from libs.common.errors import Conflict, Problem
 from libs.common.events import Event, Reject
 from libs.common.periodic import for_each_tenant, start_periodic
@@ -102,6 +102,25 @@ ISSUED_SUBJECTS: Final = (
 )
 
 
+# Built and compiled once (libs.common.db.cacheable_insert): the values go as parameters.
+_INSERT_FILING = cacheable_insert(
+    insert(OfficialFiling)
+    .values(
+        parameters(
+            "id",
+            "tenant_id",
+            "project_id",
+            "kind",
+            "content",
+            "actor",
+            "source_event_id",
+            "received_at",
+        )
+    )
+    .on_conflict_do_nothing(index_elements=["id"])
+)
+
+
 async def record_issued(
     session: AsyncSession,
     *,
@@ -117,18 +136,17 @@ async def record_issued(
     if kind not in FILED_AS:
         raise Reject(f"official: 未知的文件种类 {kind}")
     await session.execute(
-        insert(OfficialFiling)
-        .values(
-            id=document_id,
-            tenant_id=tenant,
-            project_id=project_id,
-            kind=kind,
-            content=content.model_dump(mode="json"),
-            actor=dict(actor),
-            source_event_id=source_event_id,
-            received_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(index_elements=["id"])
+        _INSERT_FILING,
+        {
+            "id": document_id,
+            "tenant_id": tenant,
+            "project_id": project_id,
+            "kind": kind,
+            "content": content.model_dump(mode="json"),
+            "actor": dict(actor),
+            "source_event_id": source_event_id,
+            "received_at": datetime.now(UTC),
+        },
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import UNIT_BOUND_ROLES, AuthSubject
+from libs.common.db import cacheable_insert, parameters
 from libs.common.errors import NotFound
 from libs.common.pagination import decode_cursor, encode_cursor
 from libs.vocab import NOTIFICATION_KINDS, notification_text
@@ -69,6 +70,47 @@ class Audience:
         return f"role:{self.role}:{self.unit_id or '*'}"
 
 
+# Built and compiled once (libs.common.db.cacheable_insert): every event that notifies runs
+# them, once per audience and channel; the values go as parameters.
+_INSERT_NOTIFICATION = cacheable_insert(
+    insert(Notification)
+    .values(
+        parameters(
+            "id",
+            "tenant_id",
+            "event_id",
+            "kind",
+            "audience",
+            "user_id",
+            "role",
+            "unit_id",
+            "project_id",
+            "project_name",
+            "facts",
+            "created_at",
+        )
+    )
+    .on_conflict_do_nothing()
+    .returning(Notification.id)
+)
+_INSERT_DELIVERY = cacheable_insert(
+    insert(NotificationDelivery)
+    .values(
+        parameters(
+            "id",
+            "tenant_id",
+            "notification_id",
+            "channel",
+            "address",
+            "state",
+            "attempts",
+            "created_at",
+        )
+    )
+    .on_conflict_do_nothing()
+)
+
+
 async def notify(
     session: AsyncSession,
     *,
@@ -93,23 +135,21 @@ async def notify(
     made: list[uuid.UUID] = []
     for audience in {a.key: a for a in audiences}.values():
         row_id = await session.scalar(
-            insert(Notification)
-            .values(
-                id=uuid.uuid4(),
-                tenant_id=tenant,
-                event_id=event_id,
-                kind=kind,
-                audience=audience.key,
-                user_id=audience.user,
-                role=audience.role,
-                unit_id=audience.unit_id,
-                project_id=project_id,
-                project_name=project_name,
-                facts=dict(facts),
-                created_at=at,
-            )
-            .on_conflict_do_nothing()
-            .returning(Notification.id)
+            _INSERT_NOTIFICATION,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant,
+                "event_id": event_id,
+                "kind": kind,
+                "audience": audience.key,
+                "user_id": audience.user,
+                "role": audience.role,
+                "unit_id": audience.unit_id,
+                "project_id": project_id,
+                "project_name": project_name,
+                "facts": dict(facts),
+                "created_at": at,
+            },
         )
         if row_id is None:
             continue
@@ -141,18 +181,17 @@ async def _queue(
     addresses = {a for a in (await session.scalars(people)).all() if a}
     for address in sorted(addresses):
         await session.execute(
-            insert(NotificationDelivery)
-            .values(
-                id=uuid.uuid4(),
-                tenant_id=tenant,
-                notification_id=notification_id,
-                channel=channel,
-                address=address,
-                state="pending",
-                attempts=0,
-                created_at=now,
-            )
-            .on_conflict_do_nothing()
+            _INSERT_DELIVERY,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant,
+                "notification_id": notification_id,
+                "channel": channel,
+                "address": address,
+                "state": "pending",
+                "attempts": 0,
+                "created_at": now,
+            },
         )
 
 
