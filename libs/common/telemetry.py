@@ -154,8 +154,6 @@ class _StatementSpans:
         }
         self.fixed: dict[str, Any] = {k: v for k, v in known.items() if v}
         self.fixed["db.system"] = "postgresql"
-        # The library's scope name, so dashboards built on its spans keep working
-        # (the package itself is no longer a dependency).
         self.tracer = trace.get_tracer(
             "opentelemetry.instrumentation.sqlalchemy", tracer_provider=provider
         )
