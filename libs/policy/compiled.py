@@ -144,6 +144,12 @@ class DutyStep(Generic[_Outcome]):
     subjects: Condition | None
     waivable: Waivable | None
 
+    @property
+    def code(self) -> str:
+        """The requirement's or time limit's code (vocabulary.md), as its outcome names it."""
+        code: str = self.fields["code"]
+        return code
+
 
 RequirementStep = DutyStep[RequirementOutcome]
 TimeLimitStep = DutyStep[TimeLimitOutcome]
