@@ -69,6 +69,7 @@ if str(REPO) not in sys.path:  # run as a script: make the repo importable
 import asyncpg  # type: ignore[import-untyped]  # noqa: E402
 import httpx  # noqa: E402
 
+from bench import profiles  # noqa: E402
 from bench.support import durable_platform, rate_and_latency, seed_demo_tenants  # noqa: E402
 from libs.common.testing.infra import free_port, wait_for_port  # noqa: E402
 from libs.common.testing.platform import RunningPlatform, ready_timeout  # noqa: E402
@@ -553,29 +554,13 @@ def profiled(
     pid: int, out: Path, seconds: float, load: Callable[[], Awaitable[Any]]
 ) -> dict[str, Any]:
     """Run ``load`` while py-spy samples ``pid``; the samples' layers (see :data:`_LAYERS`)."""
-    spy = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("py-spy")),
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(int(seconds)),
-            "--rate",
-            "250",
-            "--format",
-            "raw",
-            "--output",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    spy = profiles.record(pid, seconds, out, rate=250, idle=False, full_names=False)
     time.sleep(1)  # attached before the load starts
     result = asyncio.run(load())
-    _, err = spy.communicate(timeout=60)
+    spy.wait(timeout=60)
     if spy.returncode != 0 or not out.exists():
-        return {"error": err.decode(errors="replace")[-500:], "load": result}
+        said = profiles.errors_of(out).read_text(errors="replace")
+        return {"error": said[-500:], "load": result}
     return {"layers": profile_layers(out), "samples_file": str(out), "load": result}
 
 

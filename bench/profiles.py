@@ -31,32 +31,37 @@ def available() -> bool:
     return _py_spy() is not None
 
 
-def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
-    """Start sampling ``pid`` for ``seconds`` (idle threads included: waits count) into ``out``."""
+def record(
+    pid: int,
+    seconds: float,
+    out: Path,
+    *,
+    rate: int = 200,
+    idle: bool = True,
+    full_names: bool = True,
+) -> subprocess.Popen[bytes]:
+    """Start sampling ``pid`` for ``seconds`` into ``out``; py-spy's complaints go to ``out``.err.
+
+    By default idle threads are sampled too (waits count) and frames carry full file
+    names (:func:`summary` sorts them by library); bench/http_path.py's layers read
+    running threads only, under py-spy's short names.
+    """
     exe = _py_spy()
     if exe is None:
         raise RuntimeError("py-spy is not installed (pip install py-spy)")
     out.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(
-        [
-            exe,
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(int(seconds)),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--idle",
-            "--full-filenames",
-            "--output",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    args = [exe, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", str(rate)]
+    args += ["--format", "raw", *(["--idle"] if idle else [])]
+    args += ["--full-filenames"] if full_names else []
+    with errors_of(out).open("wb") as err:  # the child keeps its own handle
+        return subprocess.Popen(
+            [*args, "--output", str(out)], stdout=subprocess.DEVNULL, stderr=err
+        )
+
+
+def errors_of(out: Path) -> Path:
+    """Where :func:`record` leaves what py-spy said on stderr for ``out``."""
+    return out.with_name(out.name + ".err")
 
 
 def _area(file: str) -> str:
