@@ -42,6 +42,7 @@ from libs.common.events import (
     durable_name,
     ensure_streams,
 )
+from libs.common.events._backoff import wait_for_event
 from libs.common.events._prune import start_outbox_pruning
 from libs.common.settings import ServiceSettings, service_settings
 from libs.common.telemetry import (
@@ -353,8 +354,7 @@ async def _refresh_tree(app: FastAPI, tree: CachedTenantTree, handler: EventHand
     """Reload the in-memory tree after tenant events, and every few seconds regardless."""
     dirty: asyncio.Event = handler.tree_dirty  # type: ignore[attr-defined]
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(dirty.wait(), timeout=5.0)
+        await wait_for_event(dirty, 5.0)
         dirty.clear()
         # Let the consumer's transaction commit before reading it back.
         await asyncio.sleep(0.05)

@@ -44,7 +44,7 @@ async def _drive(
         project_id = uuid.UUID(str(data.get("project_id")))
     except ValueError:
         raise Reject(f"project_id: {data.get('project_id')!r} 不是有效的项目编号") from None
-    project = await repository.get_for_event(session, project_id)
+    project = await repository.get_for_update(session, project_id)
     if project is None or project.tenant_id != event.tenant:
         raise Reject(f"project_id: 辖区 {event.tenant} 没有项目 {project_id}")
     submission = data.get("submission")

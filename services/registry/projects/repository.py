@@ -81,14 +81,9 @@ async def lock(session: AsyncSession, project: Project) -> Project:
 
 
 async def get_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
-    """The project locked FOR UPDATE, or None: not visible, or (row-level security's
-    write policy) one the caller only oversees."""
+    """The project locked FOR UPDATE (for a change or an event's transition), or None:
+    not visible, or (row-level security's write policy) one the caller only oversees."""
     return await session.get(Project, project_id, with_for_update=True)
-
-
-async def get_for_event(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
-    """The project locked for an event's transition, or None."""
-    return await get_for_update(session, project_id)
 
 
 # The catalog links the session's current transaction wrote or read, by project:
