@@ -89,6 +89,11 @@ class _Refused(_Stuck):
 _FINAL_PROBLEMS = frozenset({"not_required"})
 
 
+def _state_of(workflow: dict[str, Any], step_id: str) -> str | None:
+    """The state of one step of ``workflow`` as the approval service answers it."""
+    return next((s["state"] for s in workflow["steps"] if s["step_id"] == step_id), None)
+
+
 @dataclass
 class Seeder:
     """Drives the demo counties' projects through the running services.
@@ -408,16 +413,23 @@ class Seeder:
                 self._experts(tenant, step)
             unit = step.get("unit_id") if step["role"] == "unit_officer" else None
             refuse = reject and step["role"] == "bureau_officer"
-            wf = self._call(
-                "approval",
-                "POST",
-                f"/v1/steps/{step['step_id']}/opinions",
-                self._as(tenant, step["role"], unit=unit),
-                json={
-                    "outcome": "reject" if refuse else "approve",
-                    "opinion": "不符合本年度建设重点，不予立项。" if refuse else "同意。",
-                },
-            )
+            try:
+                wf = self._call(
+                    "approval",
+                    "POST",
+                    f"/v1/steps/{step['step_id']}/opinions",
+                    self._as(tenant, step["role"], unit=unit),
+                    json={
+                        "outcome": "reject" if refuse else "approve",
+                        "opinion": "不符合本年度建设重点，不予立项。" if refuse else "同意。",
+                    },
+                )
+            except _Stuck:
+                # Another party may have decided the step meanwhile (the finance system's
+                # answer to a 资金审核); a person would see that and go on, so does the seed.
+                wf = self._call("approval", "GET", f"/v1/projects/{pid}/workflow", bureau)
+                if _state_of(wf, step["step_id"]) == "open":
+                    raise
 
     def _experts(self, tenant: str, step: dict[str, Any]) -> None:
         sid = step["step_id"]
