@@ -75,19 +75,21 @@ async def once(
     produce: Callable[[], Awaitable[AnswerT]],
     *,
     status: int = 200,
-    location: str | None = None,
+    location: str | Callable[[AnswerT], str] | None = None,
 ) -> AnswerT | JSONResponse:
     """Run ``produce`` unless the key was used before; store its answer with the effect.
 
     A retried POST (a payment that would count twice, an opinion that would decide
-    twice) replays the first answer and writes nothing.
+    twice) replays the first answer and writes nothing. ``location`` is the replay's
+    ``Location``, or made of the answer (a new row's address names its id).
     """
     if (replay := await idem.claim()) is not None:
         return replay
     answer = await produce()
     if idem.row is not None:  # without a key nothing is stored: no dump to make
         stored = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
-        await idem.save(status, stored, location=location)
+        where = location(answer) if callable(location) else location
+        await idem.save(status, stored, location=where)
     return answer
 
 
