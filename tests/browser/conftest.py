@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
                             break
                         time.sleep(0.1)
                     assert r.status_code in (201, 409), r.text
-            _restart_issuer_with_units(running)
+            restart_issuer(running)
             yield running
     finally:
         nats.stop()
@@ -97,8 +97,14 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
             clamd.stop()
 
 
-def _restart_issuer_with_units(platform: RunningPlatform) -> None:
-    """The same issuer (same port, same keys), now told where the registry is for its unit picker."""
+def restart_issuer(
+    platform: RunningPlatform,
+    extra: Mapping[str, str] | None = None,
+    *,
+    timeout: float | None = None,
+) -> None:
+    """The same issuer (same port, same keys), now told where the registry is for its unit
+    picker, with ``extra`` settings (a test's short-lived tokens)."""
     port = int(platform.issuer_url.rsplit(":", 1)[1])
     old = platform.procs.pop("issuer")
     old.terminate()
@@ -111,11 +117,12 @@ def _restart_issuer_with_units(platform: RunningPlatform) -> None:
             **platform.env,
             "GOVPROJ_DEV_ISSUER_PORT": str(port),
             "GOVPROJ_DEV_ISSUER_REGISTRY_URL": platform.urls["registry"],
+            **(extra or {}),
         },
         stdout=log,
         stderr=log,
     )
-    wait_for_port(port, timeout=ready_timeout())
+    wait_for_port(port, timeout=timeout or ready_timeout())
 
 
 @pytest.fixture(scope="package")
