@@ -28,6 +28,7 @@ from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, free_port, wait_for_port
 from libs.common.testing.platform import RunningPlatform, ready_timeout, run_platform
+from libs.common.testing.processes import stop_process
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -106,9 +107,7 @@ def restart_issuer(
     """The same issuer (same port, same keys), now told where the registry is for its unit
     picker, with ``extra`` settings (a test's short-lived tokens)."""
     port = int(platform.issuer_url.rsplit(":", 1)[1])
-    old = platform.procs.pop("issuer")
-    old.terminate()
-    old.wait(15)
+    stop_process(platform.procs.pop("issuer"), grace=15)
     log = (platform.home / "logs" / "issuer.log").open("ab")
     platform.procs["issuer"] = subprocess.Popen(
         [sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(port)],
@@ -151,11 +150,7 @@ def portal_url(browser_platform: RunningPlatform) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="package")

@@ -32,6 +32,7 @@ import pytest
 
 from libs.common.testing.infra import free_port
 from libs.common.testing.platform import RunningPlatform
+from libs.common.testing.processes import stop_process
 from tests.browser.conftest import ARTIFACTS, restart_issuer
 from tests.browser.support import login
 
@@ -63,11 +64,7 @@ def _process(
         _wait_http(ready, proc, log)
         yield
     finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
