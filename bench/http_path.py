@@ -73,6 +73,7 @@ from bench import profiles  # noqa: E402
 from bench.support import durable_platform, rate_and_latency, seed_demo_tenants  # noqa: E402
 from libs.common.testing.infra import free_port, wait_for_port  # noqa: E402
 from libs.common.testing.platform import RunningPlatform, ready_timeout  # noqa: E402
+from libs.common.testing.processes import stop_process  # noqa: E402
 
 COUNTY = "445322"  # 郁南县 (a demo tenant)
 FACTS = {
@@ -502,11 +503,7 @@ def registry_processes(running: RunningPlatform, processes: int) -> Iterator[lis
         yield [api.pid, worker.pid]
     finally:
         for proc in (api, worker):
-            proc.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(15)
-            if proc.poll() is None:
-                proc.kill()
+            stop_process(proc, grace=15)
     running.start_service("registry")  # as it was, unless the bench is ending on an error
 
 

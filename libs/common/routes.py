@@ -7,7 +7,13 @@ A POST answers through :func:`once`::
     return await once(idem, lambda: service.mark_read(session, subject, item_id))
 
 a paged list through :data:`Cursor`, :data:`PageLimit` and :func:`paged`, and the routes
-of one versioned aggregate share a :class:`VersionedRows`.
+of one versioned aggregate share a :class:`VersionedRows`, whose :meth:`VersionedRows.command`
+is a whole POST on one row::
+
+    return await SYSTEMS.command(
+        session, access, idem, system_id,
+        lambda system, actor: service.put_in_operation(session, system=system, actor=actor),
+    )
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Access, Scope, permit
 from libs.common.http import versioned
 from libs.common.idempotency import IdempotencyGuard
+from libs.common.service import actor_of
 
 __all__ = [
     "IF_MATCH_RESPONSES",
@@ -68,19 +75,21 @@ async def once(
     produce: Callable[[], Awaitable[AnswerT]],
     *,
     status: int = 200,
-    location: str | None = None,
+    location: str | Callable[[AnswerT], str] | None = None,
 ) -> AnswerT | JSONResponse:
     """Run ``produce`` unless the key was used before; store its answer with the effect.
 
     A retried POST (a payment that would count twice, an opinion that would decide
-    twice) replays the first answer and writes nothing.
+    twice) replays the first answer and writes nothing. ``location`` is the replay's
+    ``Location``, or made of the answer (a new row's address names its id).
     """
     if (replay := await idem.claim()) is not None:
         return replay
     answer = await produce()
     if idem.row is not None:  # without a key nothing is stored: no dump to make
         stored = answer.model_dump(mode="json") if isinstance(answer, BaseModel) else answer
-        await idem.save(status, stored, location=location)
+        where = location(answer) if callable(location) else location
+        await idem.save(status, stored, location=where)
     return answer
 
 
@@ -161,6 +170,22 @@ class VersionedRows(Generic[RowT]):
         row = await self.repository.get(session, row_id)
         access.check(self.scope(row))
         return await self.repository.lock(session, row)
+
+    async def command(
+        self,
+        session: AsyncSession,
+        access: Access,
+        idem: IdempotencyGuard,
+        row_id: uuid.UUID,
+        step: Callable[[RowT, dict[str, Any]], Awaitable[RowT]],
+    ) -> JSONResponse:
+        """A POST on one row: replay a used key, else lock the row :meth:`writable` for
+        ``access``, run ``step(row, actor)`` (the service's change) and :meth:`answer` it."""
+        if (replay := await idem.claim()) is not None:
+            return replay
+        row = await self.writable(session, access, row_id)
+        changed = await step(row, actor_of(access.subject))
+        return await self.answer(session, changed, idem=idem)
 
     async def answer(
         self,

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
 from libs.vocab import FIELD_LABELS
 from services.portal.calls import count_call
 
-__all__ = ["Api", "ApiError"]
+__all__ = ["Api", "ApiError", "answer_or_message"]
+
+T = TypeVar("T")
 
 _STATUS_MESSAGES = {
     401: "登录已失效，请重新登录",
@@ -91,6 +93,20 @@ _ID = re.compile(
     r"(?:\b[a-z_]+ )?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?::\s*|\s+)?",
     re.I,
 )
+
+
+async def answer_or_message(call: Awaitable[T], fallback: T) -> tuple[T, str | None]:
+    """Await a call whose refusal a page shows rather than fails on: its answer and None,
+    or ``fallback`` and the service's refusal in words (the page is drawn all the same).
+
+    A 401 is no refusal to show: it goes on to the login (the session ended).
+    """
+    try:
+        return await call, None
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        return fallback, exc.message
 
 
 def _label_fields(detail: str, fields: Mapping[str, str] | None = None) -> str:

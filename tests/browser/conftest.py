@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import NatsProcess, free_port, wait_for_port
 from libs.common.testing.platform import RunningPlatform, ready_timeout, run_platform
+from libs.common.testing.processes import stop_process
 from libs.common.testing.pytest_plugin import DatabaseUrls, make_database
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,7 +90,7 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
                             break
                         time.sleep(0.1)
                     assert r.status_code in (201, 409), r.text
-            _restart_issuer_with_units(running)
+            restart_issuer(running)
             yield running
     finally:
         nats.stop()
@@ -97,12 +98,16 @@ def browser_platform(postgres_admin_url: str, infra_tmp: Path) -> Iterator[Runni
             clamd.stop()
 
 
-def _restart_issuer_with_units(platform: RunningPlatform) -> None:
-    """The same issuer (same port, same keys), now told where the registry is for its unit picker."""
+def restart_issuer(
+    platform: RunningPlatform,
+    extra: Mapping[str, str] | None = None,
+    *,
+    timeout: float | None = None,
+) -> None:
+    """The same issuer (same port, same keys), now told where the registry is for its unit
+    picker, with ``extra`` settings (a test's short-lived tokens)."""
     port = int(platform.issuer_url.rsplit(":", 1)[1])
-    old = platform.procs.pop("issuer")
-    old.terminate()
-    old.wait(15)
+    stop_process(platform.procs.pop("issuer"), grace=15)
     log = (platform.home / "logs" / "issuer.log").open("ab")
     platform.procs["issuer"] = subprocess.Popen(
         [sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(port)],
@@ -111,11 +116,12 @@ def _restart_issuer_with_units(platform: RunningPlatform) -> None:
             **platform.env,
             "GOVPROJ_DEV_ISSUER_PORT": str(port),
             "GOVPROJ_DEV_ISSUER_REGISTRY_URL": platform.urls["registry"],
+            **(extra or {}),
         },
         stdout=log,
         stderr=log,
     )
-    wait_for_port(port, timeout=ready_timeout())
+    wait_for_port(port, timeout=timeout or ready_timeout())
 
 
 @pytest.fixture(scope="package")
@@ -144,11 +150,7 @@ def portal_url(browser_platform: RunningPlatform) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="package")

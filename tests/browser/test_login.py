@@ -30,9 +30,10 @@ from typing import Any
 import httpx
 import pytest
 
-from libs.common.testing.infra import free_port, wait_for_port
+from libs.common.testing.infra import free_port
 from libs.common.testing.platform import RunningPlatform
-from tests.browser.conftest import ARTIFACTS
+from libs.common.testing.processes import stop_process
+from tests.browser.conftest import ARTIFACTS, restart_issuer
 from tests.browser.support import login
 
 PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc_provider"
@@ -63,11 +64,7 @@ def _process(
         _wait_http(ready, proc, log)
         yield
     finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
@@ -215,33 +212,17 @@ def test_certified_provider_login_refresh_and_logout(
 @pytest.fixture(scope="module")
 def short_tokens(browser_platform: RunningPlatform) -> Iterator[None]:
     """The platform's dev issuer restarted with 60-second access tokens (then as before)."""
-    port = int(browser_platform.issuer_url.rsplit(":", 1)[1])
-
-    def restart(extra: dict[str, str]) -> None:
-        old = browser_platform.procs.pop("issuer")
-        old.terminate()
-        old.wait(15)
-        log = (browser_platform.home / "logs" / "issuer.log").open("ab")
-        browser_platform.procs["issuer"] = subprocess.Popen(
-            [sys.executable, "-m", "govproj.cli", "dev", "issuer", "--port", str(port)],
-            env={
-                **os.environ,
-                **browser_platform.env,
-                "GOVPROJ_DEV_ISSUER_PORT": str(port),
-                "GOVPROJ_DEV_ISSUER_REGISTRY_URL": browser_platform.urls["registry"],
-                **extra,
-            },
-            stdout=log,
-            stderr=log,
-        )
-        # A loaded machine starts Python slowly: the tests' own ready timeout, not 30 s.
-        wait_for_port(port, timeout=float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", 300)))
-
-    restart({"GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS": str(TOKEN_SECONDS)})
+    # A loaded machine starts Python slowly: the tests' own ready timeout, not 60 s.
+    timeout = float(os.environ.get("GOVPROJ_TEST_READY_TIMEOUT", 300))
+    restart_issuer(
+        browser_platform,
+        {"GOVPROJ_DEV_ISSUER_ACCESS_TOKEN_SECONDS": str(TOKEN_SECONDS)},
+        timeout=timeout,
+    )
     try:
         yield
     finally:
-        restart({})
+        restart_issuer(browser_platform, timeout=timeout)
 
 
 def test_dev_issuer_login_refresh_and_logout(new_page: Any, short_tokens: None, unit: str) -> None:

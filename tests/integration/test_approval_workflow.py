@@ -12,13 +12,13 @@ import pytest
 
 from libs.common.testing.platform import RunningPlatform, eventually
 from tests.integration.workflow_support import (
-    _years,
     act,
     open_step,
     planned_project,
     redeliver,
     run_to_end,
     submit,
+    uncatalogued_operations,
     workflow_of,
 )
 from tests.support.registry import (
@@ -28,7 +28,6 @@ from tests.support.registry import (
     YUNAN,
     create_project,
     new_unit,
-    planned_items,
     problem,
     wait_state,
 )
@@ -425,20 +424,19 @@ def test_self_managed_and_ineligible_routes_close_at_once_with_their_reason(
 
 def _filed_chaozhou(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, str, dict[str, str]]:
+    """A 潮州 project approved to the end: its id, its changes URL and its unit officer's headers."""
     unit, pid = planned_project(platform, registry, CHAOZHOU)
     submit(platform, registry, CHAOZHOU, pid)
-    wf = run_to_end(platform, approval, CHAOZHOU, workflow_of(platform, approval, CHAOZHOU, pid))
-    return unit, wf
+    run_to_end(platform, approval, CHAOZHOU, workflow_of(platform, approval, CHAOZHOU, pid))
+    headers = platform.headers(CHAOZHOU, "unit_officer", unit=unit)
+    return pid, f"/v1/projects/{pid}/changes", headers
 
 
 def test_a_15_percent_adjustment_is_filed_and_one_more_yuan_goes_back_to_approval(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit_id, wf = _filed_chaozhou(platform, registry, approval)
-    pid = wf["project_id"]
-    unit = platform.headers(CHAOZHOU, "unit_officer", unit=unit_id)
-    url = f"/v1/projects/{pid}/changes"
+    pid, url, unit = _filed_chaozhou(platform, registry, approval)
     # 潮府办〔2020〕20号 第二十条: ≤ 15% of the total, goals unchanged → the unit adjusts and files.
     r = approval.post(
         url,
@@ -475,10 +473,7 @@ def test_a_15_percent_adjustment_is_filed_and_one_more_yuan_goes_back_to_approva
 def test_15_percent_plus_one_yuan_at_once_goes_back_to_approval_and_bad_changes_change_nothing(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit_id, wf = _filed_chaozhou(platform, registry, approval)
-    pid = wf["project_id"]
-    unit = platform.headers(CHAOZHOU, "unit_officer", unit=unit_id)
-    url = f"/v1/projects/{pid}/changes"
+    _, url, unit = _filed_chaozhou(platform, registry, approval)
     for bad in (
         {"kind": "adjustment", "reason": "x", "adjustment_amount": -1},
         {"kind": "adjustment", "reason": "x", "adjustment_amount": 0},
@@ -545,11 +540,9 @@ def test_yunan_termination_is_filed_under_article_20_and_ends_the_project(
     terminated = wait_state(platform, registry, YUNAN, pid, "terminated")
     assert terminated["state"] == "terminated"
     # Chaozhou has no unit-filed termination: the bureau terminates in the registry instead.
-    chaozhou_unit, wf = _filed_chaozhou(platform, registry, approval)
+    _, changes, chaozhou_unit = _filed_chaozhou(platform, registry, approval)
     r = approval.post(
-        f"/v1/projects/{wf['project_id']}/changes",
-        headers=platform.headers(CHAOZHOU, "unit_officer", unit=chaozhou_unit),
-        json={"kind": "termination", "reason": "终止"},
+        changes, headers=chaozhou_unit, json={"kind": "termination", "reason": "终止"}
     )
     assert r.status_code == 409 and problem(r)["code"] == "no_filing_rule"
 
@@ -557,24 +550,7 @@ def test_yunan_termination_is_filed_under_article_20_and_ends_the_project(
 def test_potou_operations_project_for_a_system_missing_from_the_catalog_is_ineligible(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit = new_unit(platform, registry, POTOU)
-    year = next(_years)
-    (item,) = planned_items(platform, registry, POTOU, unit, year, 1)
-    facts = {
-        "project_class": "professional",
-        "service_types": ["operations_maintenance"],
-        "amount": 300_000,
-    }
-    pid = create_project(
-        platform,
-        registry,
-        POTOU,
-        unit,
-        year=year,
-        demand_item_id=item,
-        facts=facts,
-        uncatalogued_systems=[{"name": "渔政执法系统", "relation": "operate"}],
-    )["id"]
+    _, pid = uncatalogued_operations(platform, registry, POTOU)
     submit(platform, registry, POTOU, pid)
     project = wait_state(platform, registry, POTOU, pid, "rejected")
     assert project["route"] == "ineligible"
@@ -742,11 +718,10 @@ def test_opinions_cite_only_documents_filed_under_the_project_in_the_archive(
 def test_a_filed_adjustment_that_lowers_the_total_reaches_the_budget(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit_id, wf = _filed_chaozhou(platform, registry, approval)
-    pid = wf["project_id"]
+    pid, url, unit = _filed_chaozhou(platform, registry, approval)
     r = approval.post(
-        f"/v1/projects/{pid}/changes",
-        headers=platform.headers(CHAOZHOU, "unit_officer", unit=unit_id),
+        url,
+        headers=unit,
         json={
             "kind": "adjustment",
             "reason": "压减硬件采购",

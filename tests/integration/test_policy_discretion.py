@@ -19,12 +19,9 @@ import httpx
 
 from libs.common.deadlines import today_in_china
 from libs.common.testing.platform import RunningPlatform, eventually
-from tests.integration.workflow_support import _years, planned_project
+from tests.integration.workflow_support import planned_project, uncatalogued_operations
 from tests.support.registry import (
     YUNAN,
-    create_project,
-    new_unit,
-    planned_items,
 )
 
 POTOU, ZHANJIANG = "440804", "440800"
@@ -62,32 +59,10 @@ def decision_of(
     return seen["decision"]  # type: ignore[no-any-return]
 
 
-def uncatalogued_operations(platform: RunningPlatform, registry: httpx.Client) -> tuple[str, str]:
-    unit = new_unit(platform, registry, POTOU)
-    year = next(_years)
-    (item,) = planned_items(platform, registry, POTOU, unit, year, 1)
-    facts = {
-        "project_class": "professional",
-        "service_types": ["operations_maintenance"],
-        "amount": 300_000,
-    }
-    pid = create_project(
-        platform,
-        registry,
-        POTOU,
-        unit,
-        year=year,
-        demand_item_id=item,
-        facts=facts,
-        uncatalogued_systems=[{"name": "渔政执法系统", "relation": "operate"}],
-    )["id"]
-    return unit, pid
-
-
 def test_potou_bureau_waives_article_8_for_one_project(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit, pid = uncatalogued_operations(platform, registry)
+    unit, pid = uncatalogued_operations(platform, registry, POTOU)
     body = {
         "project_id": pid,
         "project_name": "渔政执法系统运维",
@@ -147,7 +122,7 @@ def test_potou_bureau_waives_article_8_for_one_project(
 def test_without_the_exception_potou_article_8_still_bars(
     platform: RunningPlatform, registry: httpx.Client, approval: httpx.Client
 ) -> None:
-    unit, pid = uncatalogued_operations(platform, registry)
+    unit, pid = uncatalogued_operations(platform, registry, POTOU)
     submit(platform, registry, POTOU, pid, unit)
     d = decision_of(platform, approval, POTOU, pid)
     assert d["route"]["code"] == "ineligible"

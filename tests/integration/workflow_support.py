@@ -45,6 +45,32 @@ def planned_project(
     return unit, pid
 
 
+def uncatalogued_operations(
+    platform: RunningPlatform, registry: httpx.Client, tenant: str
+) -> tuple[str, str]:
+    """A new unit's 运维 project for the 渔政执法系统, a system missing from ``tenant``'s
+    catalog (坡头 第八条第（一）项 makes it ineligible): the unit and the project's id."""
+    unit = new_unit(platform, registry, tenant)
+    year = next(_years)
+    (item,) = planned_items(platform, registry, tenant, unit, year, 1)
+    facts = {
+        "project_class": "professional",
+        "service_types": ["operations_maintenance"],
+        "amount": 300_000,
+    }
+    pid = create_project(
+        platform,
+        registry,
+        tenant,
+        unit,
+        year=year,
+        demand_item_id=item,
+        facts=facts,
+        uncatalogued_systems=[{"name": "渔政执法系统", "relation": "operate"}],
+    )["id"]
+    return unit, pid
+
+
 def submit(
     platform: RunningPlatform, registry: httpx.Client, tenant: str, pid: str, **body: Any
 ) -> None:

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
@@ -43,6 +44,22 @@ def _authorize(client: TestClient, verifier: str, **form: str) -> str:
     return str(query["code"][0])
 
 
+def _login_page(client: TestClient, redirect_uri: str = PORTAL) -> httpx.Response:
+    """The issuer's login page as the portal's code flow (PKCE, S256) opens it."""
+    verifier = secrets.token_urlsafe(48)
+    return client.get(
+        "/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "govproj-portal",
+            "redirect_uri": redirect_uri,
+            "state": "s",
+            "code_challenge": pkce_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+    )
+
+
 def _redeem(client: TestClient, code: str, verifier: str) -> tuple[int, dict[str, str]]:
     r = client.post(
         "/token",
@@ -65,18 +82,7 @@ def test_discovery_names_the_code_flow_with_pkce(client: TestClient) -> None:
 
 
 def test_login_page_offers_tenants_and_roles_in_chinese(client: TestClient) -> None:
-    verifier = secrets.token_urlsafe(48)
-    r = client.get(
-        "/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "govproj-portal",
-            "redirect_uri": PORTAL,
-            "state": "s",
-            "code_challenge": pkce_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-    )
+    r = _login_page(client)
     assert r.status_code == 200
     assert "445322 郁南县" in r.text and "建设单位" in r.text
 
@@ -106,18 +112,9 @@ def test_a_wrong_verifier_or_a_second_redemption_is_refused(client: TestClient) 
 
 
 def test_codes_are_only_handed_to_clients_on_this_machine(client: TestClient) -> None:
-    verifier = secrets.token_urlsafe(48)
-    r = client.get(
-        "/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "govproj-portal",
-            "redirect_uri": "https://evil.example/cb",
-            "code_challenge": pkce_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-    )
+    r = _login_page(client, "https://evil.example/cb")
     assert r.status_code == 400 and "回调地址不被接受" in r.text
+    verifier = secrets.token_urlsafe(48)
     r = client.post(
         "/authorize",
         data={

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from libs.common.testing.processes import stop_process
+
 __all__ = [
     "EICAR",
     "SYSTEM_DATABASE",
@@ -60,11 +62,7 @@ class ClamdProcess:
     socket: Path
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 def start_clamd(

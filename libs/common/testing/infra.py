@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from libs.common.events._users import OPERATOR, NatsUsers
+from libs.common.testing.processes import stop_process
 
 __all__ = ["NatsProcess", "PostgresProcess", "free_port", "wait_for_port"]
 
@@ -261,9 +262,4 @@ class NatsProcess:
     def stop(self) -> None:
         """Stop the server gracefully."""
         if self._proc and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(5)
+            stop_process(self._proc)

@@ -20,6 +20,7 @@ import httpx
 from libs.common.events import NatsUsers
 from libs.common.settings import SERVICES
 from libs.common.testing.infra import free_port, wait_for_port
+from libs.common.testing.processes import stop_process
 
 __all__ = ["RunningPlatform", "eventually", "ready_timeout", "run_platform"]
 
@@ -79,13 +80,7 @@ class RunningPlatform:
             return
         if kill:
             proc.kill()
-        else:
-            proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(15)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc, grace=15)
 
 
 def _spawn(home: Path, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -28,6 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from libs.common.testing.processes import stop_process
+
 if TYPE_CHECKING:
     from libs.common.storage import S3Store
 
@@ -179,12 +181,7 @@ class S3Server:
         """Stop the server this object started (an external one is left alone)."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process)
         if self._workdir is not None:
             self._workdir.cleanup()
             self._workdir = None

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import sqlalchemy as sa
+from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import Column, Integer, MetaData, PrimaryKeyConstraint, String, Table, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -190,6 +191,19 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {within}s")
         await asyncio.sleep(interval)
+
+
+async def tenant_reader(js: Any, tenant: str) -> Any:
+    """A throwaway consumer of what the GOVPROJ stream holds for ``tenant`` (its
+    ``num_pending`` counts them, duplicates included; bind to it to read them)."""
+    return await js.add_consumer(
+        "GOVPROJ",
+        ConsumerConfig(
+            filter_subject=f"govproj.{tenant}.>",
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=5.0,
+        ),
+    )
 
 
 def worker_command(*args: str) -> list[str]:

@@ -21,7 +21,6 @@ from typing import Any
 
 import nats
 import pytest
-from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.events import FAULT_ENV, ConsumerRunner, OutboxRelay, ensure_streams
@@ -35,6 +34,7 @@ from libs.common.tests.conftest_events import (
     emit_increments,
     new_tenant,
     tenant_filter,
+    tenant_reader,
     wait_until,
     worker_command,
 )
@@ -90,15 +90,7 @@ def workers() -> Iterator[list[Worker]]:
 
 async def stream_count(js: Any, tenant: str) -> int:
     """How many messages the GOVPROJ stream holds for ``tenant`` (duplicates would show)."""
-    info = await js.add_consumer(
-        "GOVPROJ",
-        ConsumerConfig(
-            filter_subject=f"govproj.{tenant}.>",
-            ack_policy=AckPolicy.NONE,
-            inactive_threshold=5.0,
-        ),
-    )
-    return int(info.num_pending)
+    return int((await tenant_reader(js, tenant)).num_pending)
 
 
 def _consume_args(evdb: DatabaseUrls, nats_url: str, durable: str, tenant: str) -> list[str]:

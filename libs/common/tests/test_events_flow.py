@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import DeliverPolicy
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,6 +48,7 @@ from libs.common.tests.conftest_events import (
     emit_increments,
     new_tenant,
     tenant_filter,
+    tenant_reader,
     wait_until,
 )
 
@@ -279,14 +280,7 @@ async def test_an_event_emitted_in_a_rolled_back_transaction_is_never_published(
     assert (c.outbox, c.inbox) == (1, 1)
     # And the stream itself holds only the committed one.
     js = nc.jetstream()
-    info = await js.add_consumer(
-        "GOVPROJ",
-        ConsumerConfig(
-            filter_subject=f"govproj.{tenant}.>",
-            ack_policy=AckPolicy.NONE,
-            inactive_threshold=5.0,
-        ),
-    )
+    info = await tenant_reader(js, tenant)
     sub = await js.pull_subscribe_bind(consumer=info.name, stream="GOVPROJ")
     msgs = await sub.fetch(10, timeout=1)
     assert [m.headers["ce-id"] for m in msgs] == [kept]

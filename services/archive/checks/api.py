@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from libs.gongwen import render_pdf
 from services.archive.checks import service
@@ -58,21 +59,22 @@ async def run_checks(
     access: Checker,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    package, _ = await get_package(session, package_id)
-    access.check(await package_scope(session, package))
-    with heavy(access.subject.tenant, "四性检测"):
-        report = await service.run_checks(
-            session,
-            storage,
-            _scanner(request),
-            tenant=access.subject.tenant,
-            package_id=package_id,
-            stage=body.stage,
-            actor=actor_of(access.subject),
-        )
-    return await idem.save(201, service.report_dict(report))
+    async def check() -> dict[str, Any]:
+        package, _ = await get_package(session, package_id)
+        access.check(await package_scope(session, package))
+        with heavy(access.subject.tenant, "四性检测"):
+            report = await service.run_checks(
+                session,
+                storage,
+                _scanner(request),
+                tenant=access.subject.tenant,
+                package_id=package_id,
+                stage=body.stage,
+                actor=actor_of(access.subject),
+            )
+        return service.report_dict(report)
+
+    return await once(idem, check, status=201)
 
 
 async def _readable_report(session: AsyncSession, access: Access, report_id: uuid.UUID) -> Any:
@@ -129,19 +131,20 @@ async def record_manual_outcome(
     access: BureauDecider,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await _readable_report(session, access, report_id)
-    report = await service.record_manual_outcome(
-        session,
-        tenant=access.subject.tenant,
-        report_id=report_id,
-        item_id=item_id,
-        outcome=body.outcome,
-        note=body.note,
-        actor=actor_of(access.subject),
-    )
-    return await idem.save(200, service.report_dict(report))
+    async def record() -> dict[str, Any]:
+        await _readable_report(session, access, report_id)
+        report = await service.record_manual_outcome(
+            session,
+            tenant=access.subject.tenant,
+            report_id=report_id,
+            item_id=item_id,
+            outcome=body.outcome,
+            note=body.note,
+            actor=actor_of(access.subject),
+        )
+        return service.report_dict(report)
+
+    return await once(idem, record)
 
 
 @router.get(
@@ -189,19 +192,20 @@ async def accept(
     access: BureauDecider,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
     tenant = access.subject.tenant
-    # Only a project of this jurisdiction (issue 16: 湘桥 ran 档案验收 for 潮安's id).
-    await require_project(session, project_id, access=access, tenant=tenant)
-    with heavy(tenant, "档案验收"):
-        decision = await service.accept_archive(
-            session,
-            storage,
-            _scanner(request),
-            tenant=tenant,
-            project_id=project_id,
-            package_id=body.package_id,
-            actor=actor_of(access.subject),
-        )
-    return await idem.save(201, decision)
+
+    async def decide() -> dict[str, Any]:
+        # Only a project of this jurisdiction (issue 16: 湘桥 ran 档案验收 for 潮安's id).
+        await require_project(session, project_id, access=access, tenant=tenant)
+        with heavy(tenant, "档案验收"):
+            return await service.accept_archive(
+                session,
+                storage,
+                _scanner(request),
+                tenant=tenant,
+                project_id=project_id,
+                package_id=body.package_id,
+                actor=actor_of(access.subject),
+            )
+
+    return await once(idem, decide, status=201)

@@ -24,6 +24,7 @@ from libs.common.auth import Access, permit
 from libs.common.db import transaction
 from libs.common.errors import Problem
 from libs.common.idempotency import HEADER, REPLAYED_HEADER
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of, tenant_context_of
 from services.archive.deps import PROBLEMS, Idem, Reader, Storage, Writer
 from services.archive.documents import intake, service
@@ -449,23 +450,23 @@ async def legal_hold(
 async def attach(
     document_id: uuid.UUID,
     body: AttachmentCreate,
-    response: Response,
     session: DbSession,
     access: Writer,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
     tenant = access.subject.tenant
-    await _writable(session, access, document_id)
-    # The project must be this jurisdiction's, in the replica, and (for a unit) the unit's.
-    await require_project(session, body.project_id, access=access, tenant=tenant)
-    result = await service.attach(
-        session,
-        tenant=tenant,
-        document_id=document_id,
-        project_id=body.project_id,
-        step_id=body.step_id,
-        actor=actor_of(access.subject),
-    )
-    return await idem.save(201, result)
+
+    async def attached() -> dict[str, Any]:
+        await _writable(session, access, document_id)
+        # The project must be this jurisdiction's, in the replica, and (for a unit) the unit's.
+        await require_project(session, body.project_id, access=access, tenant=tenant)
+        return await service.attach(
+            session,
+            tenant=tenant,
+            document_id=document_id,
+            project_id=body.project_id,
+            step_id=body.step_id,
+            actor=actor_of(access.subject),
+        )
+
+    return await once(idem, attached, status=201)

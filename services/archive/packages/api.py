@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope
 from libs.common.errors import Problem
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.archive.deps import BUSY, PROBLEMS, Idem, Reader, Storage, Writer
 from services.archive.http_range import content_disposition, parse_range, stream_object
@@ -119,13 +120,13 @@ async def get_package(package_id: uuid.UUID, access: Reader, session: DbSession)
 async def verify_package(
     package_id: uuid.UUID, access: Reader, session: DbSession, storage: Storage, idem: Idem
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    await _readable(session, access, package_id)
-    # Re-reads every byte of the package: bounded so it cannot be used to load the service.
-    with heavy(access.subject.tenant, "复核归档信息包"):
-        verdict = await service.verify_package(session, storage, package_id)
-    return await idem.save(200, verdict)
+    async def verify() -> dict[str, Any]:
+        await _readable(session, access, package_id)
+        # Re-reads every byte of the package: bounded so it cannot be used to load the service.
+        with heavy(access.subject.tenant, "复核归档信息包"):
+            return await service.verify_package(session, storage, package_id)
+
+    return await once(idem, verify)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
 
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.archive.deps import BUSY, PROBLEMS, Auditor, Idem, Reader, Storage
 from services.archive.limits import heavy
@@ -34,26 +35,25 @@ async def audit_now(
     idem: Idem,
 ) -> Any:
     subject = access.subject
-    if (replay := await idem.claim()) is not None:
-        return replay
-    with heavy(subject.tenant, "固定性审计"):
-        result = await run_audit(
-            session,
-            storage,
-            tenant=subject.tenant,
-            batch_size=body.batch_size,
-            untracked_grace=timedelta(minutes=10),
-            actor=actor_of(subject),
-        )
-    return await idem.save(
-        201,
-        {
+
+    async def audit() -> dict[str, Any]:
+        with heavy(subject.tenant, "固定性审计"):
+            result = await run_audit(
+                session,
+                storage,
+                tenant=subject.tenant,
+                batch_size=body.batch_size,
+                untracked_grace=timedelta(minutes=10),
+                actor=actor_of(subject),
+            )
+        return {
             "audit_id": result.audit_id,
             "verified": result.verified,
             "ok": result.ok,
             "findings": [dataclasses.asdict(f) for f in result.findings],
-        },
-    )
+        }
+
+    return await once(idem, audit, status=201)
 
 
 @router.get(

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from libs.vocab import CHECK_OUTCOMES, CHECK_STAGES, label
-from services.portal.client import ApiError
+from services.portal.client import ApiError, answer_or_message
 from services.portal.pages.forms import NOTHING, Invalid, Shown, answer_or_refusal
 from services.portal.pages.projects import READERS
 from services.portal.pages.streams import stream_through
@@ -73,14 +73,11 @@ async def archive_section(request: Request, user: CurrentUser, project_id: str) 
 
 @router.post("/projects/{project_id}/packages", response_class=HTMLResponse)
 async def make_package(request: Request, user: CurrentUser, project_id: str) -> HTMLResponse:
-    try:
-        await user.api.post("archive", f"/v1/projects/{project_id}/packages", {})
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        # htmx swaps only 2xx answers: the refusal is shown in the section, with a 200.
-        return await _section(request, user, project_id, error=exc.message)
-    return await _section(request, user, project_id)
+    # htmx swaps only 2xx answers: the refusal is shown in the section, with a 200.
+    _, error = await answer_or_message(
+        user.api.post("archive", f"/v1/projects/{project_id}/packages", {}), None
+    )
+    return await _section(request, user, project_id, error=error)
 
 
 @router.post("/packages/{package_id}/checks", response_class=HTMLResponse)
@@ -90,15 +87,10 @@ async def run_checks(request: Request, user: CurrentUser, package_id: str) -> HT
     stage = str(form.get("stage") or "transfer")
     if stage not in CHECK_STAGES:
         return await _section(request, user, project_id, error="请选择检测环节")
-    try:
-        report = await user.api.post(
-            "archive", f"/v1/packages/{package_id}/checks", {"stage": stage}
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return await _section(request, user, project_id, error=exc.message)
-    return await _section(request, user, project_id, report=report)
+    report, error = await answer_or_message(
+        user.api.post("archive", f"/v1/packages/{package_id}/checks", {"stage": stage}), None
+    )
+    return await _section(request, user, project_id, report=report, error=error)
 
 
 @router.get("/check-reports/{report_id}/print")
@@ -226,11 +218,10 @@ async def _acceptance_page(
 
 async def _archive_rule(user: User, project_id: str) -> dict[str, Any] | None:
     """The jurisdiction's requirement of 档案验收 (its article), when the project's decision has one."""
-    try:
-        decision = await user.api.get("approval", f"/v1/projects/{project_id}/decision")
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
+    decision, _ = await answer_or_message(
+        user.api.get("approval", f"/v1/projects/{project_id}/decision"), None
+    )
+    if decision is None:
         return None
     d = decision.get("decision") or {}
     for r in d.get("requirements") or []:

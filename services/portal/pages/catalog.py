@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from libs.vocab import CATALOG_SORTS, DISPOSITIONS, FORM_FIELDS, SYSTEM_FACTS
-from services.portal.client import ApiError
+from services.portal.client import answer_or_message
 from services.portal.pages.forms import (
     NOTHING,
     Invalid,
@@ -154,12 +154,10 @@ async def system_page(
 
     # The registry names the linked projects in the same read (one call, not one per project).
     projects = system["projects"]
-    unit_name = None
-    try:
-        unit_name = (await user.api.get("registry", f"/v1/units/{system['unit_id']}"))["name"]
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
+    unit, _ = await answer_or_message(
+        user.api.get("registry", f"/v1/units/{system['unit_id']}"), None
+    )
+    unit_name = unit["name"] if unit is not None else None
     evidence: list[dict[str, Any]] = []
     if system["state"] != "decommissioned" and user.has(*KEEPERS):
         docs = await user.api.get("archive", "/v1/documents", limit=500)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
-from services.portal.client import ApiError
+from services.portal.client import answer_or_message
 from services.portal.pages.streams import forward_upload, stream_through
 from services.portal.web import CurrentUser, render
 
@@ -14,13 +14,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/projects/{project_id}/documents", response_class=HTMLResponse)
 async def project_documents(request: Request, user: CurrentUser, project_id: str) -> HTMLResponse:
-    try:
-        docs = await user.api.get("archive", "/v1/documents", project_id=project_id, limit=200)
-        error = None
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        docs, error = [], exc.message
+    docs, error = await answer_or_message(
+        user.api.get("archive", "/v1/documents", project_id=project_id, limit=200), []
+    )
     return render(
         request, "projects/_documents.html", user, project_id=project_id, docs=docs, doc_error=error
     )

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from libs.common.deadlines import today_in_china
 from libs.policy import NoPolicyInForce
 from libs.vocab import FORM_FIELDS, label
-from services.portal.client import ApiError
+from services.portal.client import answer_or_message
 from services.portal.pages.forms import Invalid, choice, form_key, new_key, text
 from services.portal.pages.policy import packs_of
 from services.portal.pages.project_actions import on_project_page
@@ -66,13 +66,7 @@ async def project_exceptions(request: Request, user: CurrentUser, project_id: st
     """The exceptions granted for the project, and the form for the authority a rule names."""
     user.require(*READERS)
     project = await user.api.get("registry", f"/v1/projects/{project_id}")
-    error = None
-    try:
-        granted = await _granted(user, project_id)
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        granted, error = [], exc.message
+    granted, error = await answer_or_message(_granted(user, project_id), [])
     done = {e["rule"] for e in granted}
     rules = [
         r

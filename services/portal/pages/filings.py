@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.portal.client import ApiError
+from services.portal.client import answer_or_message
 from services.portal.pages.projects import READERS
 from services.portal.web import CurrentUser, render
 
@@ -20,13 +20,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/projects/{project_id}/official-documents", response_class=HTMLResponse)
 async def official_documents(request: Request, user: CurrentUser, project_id: str) -> HTMLResponse:
     user.require(*READERS)
-    try:
-        filings = await user.api.get("archive", f"/v1/projects/{project_id}/official-documents")
-        error = None
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        filings, error = [], exc.message
+    filings, error = await answer_or_message(
+        user.api.get("archive", f"/v1/projects/{project_id}/official-documents"), []
+    )
     return render(
         request,
         "archive/_filings.html",

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.client import ApiError
+from services.portal.client import ApiError, answer_or_message
 from services.portal.web import CurrentUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -37,12 +37,8 @@ async def message_centre(
 
 @router.get("/notifications/badge", response_class=HTMLResponse)
 async def badge(request: Request, user: CurrentUser) -> HTMLResponse:
-    try:
-        unread = (await user.api.get("registry", "/v1/notifications/unread"))["unread"]
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        unread = None
+    counted, _ = await answer_or_message(user.api.get("registry", "/v1/notifications/unread"), None)
+    unread = counted["unread"] if counted is not None else None
     return render(request, "notifications/_badge.html", user, unread=unread)
 
 

@@ -21,7 +21,7 @@ from libs.vocab import (
     AmountError,
     parse_amount,
 )
-from services.portal.client import ApiError
+from services.portal.client import ApiError, answer_or_message
 from services.portal.navigation import PROJECT_READERS, Crumb
 from services.portal.pages.forms import FormErrors, project_payload
 from services.portal.pages.funds_forms import FUNDS_NOTICES
@@ -446,24 +446,15 @@ async def _settled(user: User, project_id: str, notice: str | None) -> dict[str,
 
 
 async def _unit_name(user: User, unit_id: str) -> str:
-    try:
-        unit = await user.api.get("registry", f"/v1/units/{unit_id}")
-        return str(unit["name"])
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return "（单位信息暂不可读）"
+    unit, _ = await answer_or_message(user.api.get("registry", f"/v1/units/{unit_id}"), None)
+    return str(unit["name"]) if unit is not None else "（单位信息暂不可读）"
 
 
 async def _documents(user: User, project_id: str) -> list[dict[str, Any]]:
-    try:
-        docs: list[dict[str, Any]] = await user.api.get(
-            "archive", "/v1/documents", project_id=project_id, limit=200
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        return []
+    docs: list[dict[str, Any]]
+    docs, _ = await answer_or_message(
+        user.api.get("archive", "/v1/documents", project_id=project_id, limit=200), []
+    )
     return docs
 
 

@@ -125,11 +125,13 @@ async def update_system(
 async def operate_system(
     system_id: uuid.UUID, session: DbSession, access: CatalogWriter, idem: Idem
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    system = await SYSTEMS.writable(session, access, system_id)
-    system = await service.put_in_operation(session, system=system, actor=actor_of(access.subject))
-    return await SYSTEMS.answer(session, system, idem=idem)
+    return await SYSTEMS.command(
+        session,
+        access,
+        idem,
+        system_id,
+        lambda system, actor: service.put_in_operation(session, system=system, actor=actor),
+    )
 
 
 @router.post(
@@ -145,18 +147,20 @@ async def decommission_system(
     access: CatalogWriter,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    system = await SYSTEMS.writable(session, access, system_id)
-    system = await service.decommission(
+    return await SYSTEMS.command(
         session,
-        system=system,
-        disposition=body.disposition,
-        evidence_document_id=body.evidence_document_id,
-        reason=body.reason,
-        actor=actor_of(access.subject),
+        access,
+        idem,
+        system_id,
+        lambda system, actor: service.decommission(
+            session,
+            system=system,
+            disposition=body.disposition,
+            evidence_document_id=body.evidence_document_id,
+            reason=body.reason,
+            actor=actor,
+        ),
     )
-    return await SYSTEMS.answer(session, system, idem=idem)
 
 
 @router.get(

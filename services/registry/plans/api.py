@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 from libs.common.auth import Scope
 from libs.common.http import problem_responses
 from libs.common.policies import Policies
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.registry.deps import BureauDecider, Idem, PlanWriter, Reader
 from services.registry.plans import repository, service
@@ -85,19 +86,23 @@ async def submit_demand(
     access: PlanWriter,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
     tenant = access.subject.tenant
-    access.check(Scope(tenant=tenant, unit_id=str(body.unit_id), what="年度需求", name=body.name))
-    item = await service.submit_demand(
-        session,
-        policies=policies,
-        tenant=tenant,
-        year=year,
-        body=body,
-        actor=actor_of(access.subject),
-    )
-    return await idem.save(201, DemandRead.model_validate(item).model_dump(mode="json"))
+
+    async def submit() -> DemandRead:
+        access.check(
+            Scope(tenant=tenant, unit_id=str(body.unit_id), what="年度需求", name=body.name)
+        )
+        item = await service.submit_demand(
+            session,
+            policies=policies,
+            tenant=tenant,
+            year=year,
+            body=body,
+            actor=actor_of(access.subject),
+        )
+        return DemandRead.model_validate(item)
+
+    return await once(idem, submit, status=201)
 
 
 @router.post(
@@ -113,19 +118,21 @@ async def consolidate(
     idem: Idem,
     body: Consolidate | None = None,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
     tenant = access.subject.tenant
-    access.check(_plan(tenant, year))
-    await service.consolidate(
-        session,
-        tenant=tenant,
-        year=year,
-        exclude=body.exclude if body else [],
-        actor=actor_of(access.subject),
-    )
-    out = await service.read_plan(session, policies=policies, tenant=tenant, year=year)
-    return await idem.save(200, PlanRead.model_validate(out).model_dump(mode="json"))
+
+    async def consolidated() -> PlanRead:
+        access.check(_plan(tenant, year))
+        await service.consolidate(
+            session,
+            tenant=tenant,
+            year=year,
+            exclude=body.exclude if body else [],
+            actor=actor_of(access.subject),
+        )
+        out = await service.read_plan(session, policies=policies, tenant=tenant, year=year)
+        return PlanRead.model_validate(out)
+
+    return await once(idem, consolidated)
 
 
 async def _mark(
@@ -137,19 +144,21 @@ async def _mark(
     *,
     excluded: bool,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
     tenant = access.subject.tenant
-    access.check(_plan(tenant, year))
-    item = await service.mark_item(
-        session,
-        tenant=tenant,
-        year=year,
-        item_id=item_id,
-        excluded=excluded,
-        actor=actor_of(access.subject),
-    )
-    return await idem.save(200, DemandRead.model_validate(item).model_dump(mode="json"))
+
+    async def marked() -> DemandRead:
+        access.check(_plan(tenant, year))
+        item = await service.mark_item(
+            session,
+            tenant=tenant,
+            year=year,
+            item_id=item_id,
+            excluded=excluded,
+            actor=actor_of(access.subject),
+        )
+        return DemandRead.model_validate(item)
+
+    return await once(idem, marked)
 
 
 @router.post(

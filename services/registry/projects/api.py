@@ -215,13 +215,15 @@ async def terminate_project(
     access: BureauDecider,
     idem: Idem,
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
-    project = await PROJECTS.writable(session, access, project_id)
-    project = await service.terminate_project(
-        session, project=project, reason=body.reason, actor=actor_of(access.subject)
+    return await PROJECTS.command(
+        session,
+        access,
+        idem,
+        project_id,
+        lambda project, actor: service.terminate_project(
+            session, project=project, reason=body.reason, actor=actor
+        ),
     )
-    return await PROJECTS.answer(session, project, idem=idem)
 
 
 @router.get(

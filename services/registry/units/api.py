@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from libs.common.auth import Scope
 from libs.common.errors import NotFound
 from libs.common.http import problem_responses
+from libs.common.routes import once
 from libs.common.service import DbSession, actor_of
 from services.registry.deps import Idem, Reader, UnitRegistrar
 from services.registry.units import repository, service
@@ -49,17 +50,18 @@ async def get_unit(unit_id: uuid.UUID, access: Reader, session: DbSession) -> An
 async def create_unit(
     body: UnitCreate, session: DbSession, access: UnitRegistrar, idem: Idem
 ) -> Any:
-    if (replay := await idem.claim()) is not None:
-        return replay
     tenant = access.subject.tenant
-    # A unit is registered in the caller's own jurisdiction, never in one it oversees.
-    access.check(Scope(tenant=tenant, what="建设单位", name=body.name))
-    unit = await service.create_unit(
-        session,
-        tenant=tenant,
-        name=body.name,
-        credit_code=body.credit_code,
-        actor=actor_of(access.subject),
-    )
-    out = UnitRead.model_validate(unit).model_dump(mode="json")
-    return await idem.save(201, out, location=f"/v1/units/{unit.id}")
+
+    async def register() -> UnitRead:
+        # A unit is registered in the caller's own jurisdiction, never in one it oversees.
+        access.check(Scope(tenant=tenant, what="建设单位", name=body.name))
+        unit = await service.create_unit(
+            session,
+            tenant=tenant,
+            name=body.name,
+            credit_code=body.credit_code,
+            actor=actor_of(access.subject),
+        )
+        return UnitRead.model_validate(unit)
+
+    return await once(idem, register, status=201, location=lambda unit: f"/v1/units/{unit.id}")
