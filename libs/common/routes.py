@@ -13,7 +13,7 @@ of one versioned aggregate share a :class:`VersionedRows`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
@@ -23,6 +23,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope, permit
+from libs.common.db import PreparedRead, RowReads
+from libs.common.errors import NotFound
 from libs.common.http import versioned
 from libs.common.idempotency import IdempotencyGuard
 
@@ -126,8 +128,8 @@ class VersionedRows(Generic[RowT]):
     read: Callable[[AsyncSession, RowT], Awaitable[Any]]
     what: str
 
-    def scope(self, row: RowT) -> Scope:
-        """What the authorization model needs of ``row`` (tenant, unit, name)."""
+    def scope(self, row: RowT | BaseModel) -> Scope:
+        """What the authorization model needs of ``row`` or its read model (tenant, unit, name)."""
         return Scope.of(row, what=self.what)
 
     def creatable(self, access: Access, *, unit_id: uuid.UUID, name: str) -> str:
@@ -162,6 +164,27 @@ class VersionedRows(Generic[RowT]):
         access.check(self.scope(row))
         return await self.repository.lock(session, row)
 
+    async def answer_read(
+        self,
+        reads: RowReads,
+        access: Access,
+        read: PreparedRead,
+        row_id: uuid.UUID,
+        **derived: Callable[[Mapping[str, Any]], Any],
+    ) -> Response:
+        """The GET of one row: ``read`` (one statement; ``row_id`` is its ``id``) on the
+        lean path of ``reads``, answered as ``schema`` with its ETag; the fields of
+        ``derived`` are computed from the row. 404 when row-level security hides the
+        row, 403 when ``access`` may not read it (as :meth:`readable`)."""
+        row = await reads.one(read, id=row_id)
+        if row is None:
+            raise NotFound(self.what, row_id)
+        body = self.schema.model_validate(
+            {**row, **{name: field(row) for name, field in derived.items()}}
+        )
+        access.check_read(self.scope(body))
+        return versioned(body, _version_of(body))
+
     async def answer(
         self,
         session: AsyncSession,
@@ -170,7 +193,7 @@ class VersionedRows(Generic[RowT]):
         idem: IdempotencyGuard | None = None,
         status: int = 200,
         location: str | None = None,
-    ) -> JSONResponse:
+    ) -> Response:
         """``row`` as ``schema`` with its ETag (and ``Location``), kept for ``idem``'s replay."""
         body: dict[str, Any] = self.schema.model_validate(await self.read(session, row)).model_dump(
             mode="json"
