@@ -118,7 +118,7 @@ async def test_a_failed_read_closes_its_connection_and_the_next_read_works(
 
     with pytest.raises(asyncpg.PostgresError):
         await PooledReads(engine, TenantContext.own(county)).one(broken, id="k5")
-    assert engine.sync_engine.pool.checkedout() == 0
+    assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]  # QueuePool
 
     read = await PooledReads(engine, TenantContext.own(county)).one(COUNTER, id="k5")
     assert read is not None and read["value"] == 3
