@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, overload
 
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -18,6 +18,22 @@ _ETAG = re.compile(r'^(?:W/)?"(\d+)"$')
 def etag(version: int) -> str:
     """The ETag of a row at ``version``."""
     return f'"{version}"'
+
+
+@overload
+def versioned(
+    body: BaseModel, version: int, *, status: int = 200, location: str | None = None
+) -> Response: ...
+
+
+@overload
+def versioned(
+    body: dict[str, Any] | list[Any],
+    version: int,
+    *,
+    status: int = 200,
+    location: str | None = None,
+) -> JSONResponse: ...
 
 
 def versioned(

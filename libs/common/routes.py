@@ -164,6 +164,23 @@ class VersionedRows(Generic[RowT]):
         access.check(self.scope(row))
         return await self.repository.lock(session, row)
 
+    async def answer(
+        self,
+        session: AsyncSession,
+        row: RowT,
+        *,
+        idem: IdempotencyGuard | None = None,
+        status: int = 200,
+        location: str | None = None,
+    ) -> JSONResponse:
+        """``row`` as ``schema`` with its ETag (and ``Location``), kept for ``idem``'s replay."""
+        body: dict[str, Any] = self.schema.model_validate(await self.read(session, row)).model_dump(
+            mode="json"
+        )
+        if idem is not None:
+            await idem.save(status, body, location=location)
+        return versioned(body, _version_of(row), status=status, location=location)
+
     async def answer_read(
         self,
         reads: RowReads,
@@ -184,20 +201,3 @@ class VersionedRows(Generic[RowT]):
         )
         access.check_read(self.scope(body))
         return versioned(body, _version_of(body))
-
-    async def answer(
-        self,
-        session: AsyncSession,
-        row: RowT,
-        *,
-        idem: IdempotencyGuard | None = None,
-        status: int = 200,
-        location: str | None = None,
-    ) -> Response:
-        """``row`` as ``schema`` with its ETag (and ``Location``), kept for ``idem``'s replay."""
-        body: dict[str, Any] = self.schema.model_validate(await self.read(session, row)).model_dump(
-            mode="json"
-        )
-        if idem is not None:
-            await idem.save(status, body, location=location)
-        return versioned(body, _version_of(row), status=status, location=location)

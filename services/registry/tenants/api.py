@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access
@@ -46,7 +47,7 @@ def _after_commit(session: AsyncSession, apply: Callable[[], None]) -> None:
     sa.event.listen(session.sync_session, "after_commit", lambda _s: apply(), once=True)
 
 
-def _read(row: dict[str, Any], status: int = 200, location: str | None = None) -> Response:
+def _read(row: dict[str, Any], status: int = 200, location: str | None = None) -> JSONResponse:
     body = TenantRead.model_validate(row).model_dump(mode="json")
     return versioned(body, row["version"], status=status, location=location)
 
