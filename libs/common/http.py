@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, overload
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from libs.common.errors import Problem
 
@@ -19,14 +20,42 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+@overload
+def versioned(
+    body: BaseModel, version: int, *, status: int = 200, location: str | None = None
+) -> Response: ...
+
+
+@overload
+def versioned(
+    body: dict[str, Any] | list[Any],
+    version: int,
+    *,
+    status: int = 200,
+    location: str | None = None,
+) -> JSONResponse: ...
+
+
 def versioned(
     body: Any, version: int, *, status: int = 200, location: str | None = None
-) -> JSONResponse:
-    """``body`` as JSON with the ETag of ``version`` (a later If-Match names it), and its Location."""
+) -> Response:
+    """``body`` as JSON with the ETag of ``version`` (a later If-Match names it), and its Location.
+
+    A model ``body`` is serialised straight to JSON bytes by pydantic-core (the same
+    JSON as its ``model_dump(mode="json")`` through ``JSONResponse``, without the dict
+    in between).
+    """
     headers = {"ETag": etag(version)}
     if location:
         headers["Location"] = location
+    if isinstance(body, BaseModel):
+        return Response(
+            body.model_dump_json(), status_code=status, headers=headers, media_type=_JSON
+        )
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+_JSON = JSONResponse.media_type
 
 
 def parse_if_match(header: str | None, *, required: bool = False) -> int | None:

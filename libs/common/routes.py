@@ -19,7 +19,7 @@ is a whole POST on one row::
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Protocol, TypeVar
 
@@ -29,6 +29,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Access, Scope, permit
+from libs.common.db import PreparedRead, RowReads
+from libs.common.errors import NotFound
 from libs.common.http import versioned
 from libs.common.idempotency import IdempotencyGuard
 from libs.common.service import actor_of
@@ -135,8 +137,8 @@ class VersionedRows(Generic[RowT]):
     read: Callable[[AsyncSession, RowT], Awaitable[Any]]
     what: str
 
-    def scope(self, row: RowT) -> Scope:
-        """What the authorization model needs of ``row`` (tenant, unit, name)."""
+    def scope(self, row: RowT | BaseModel) -> Scope:
+        """What the authorization model needs of ``row`` or its read model (tenant, unit, name)."""
         return Scope.of(row, what=self.what)
 
     def creatable(self, access: Access, *, unit_id: uuid.UUID, name: str) -> str:
@@ -203,3 +205,24 @@ class VersionedRows(Generic[RowT]):
         if idem is not None:
             await idem.save(status, body, location=location)
         return versioned(body, _version_of(row), status=status, location=location)
+
+    async def answer_read(
+        self,
+        reads: RowReads,
+        access: Access,
+        read: PreparedRead,
+        row_id: uuid.UUID,
+        **derived: Callable[[Mapping[str, Any]], Any],
+    ) -> Response:
+        """The GET of one row: ``read`` (one statement; ``row_id`` is its ``id``) on the
+        lean path of ``reads``, answered as ``schema`` with its ETag; the fields of
+        ``derived`` are computed from the row. 404 when row-level security hides the
+        row, 403 when ``access`` may not read it (as :meth:`readable`)."""
+        row = await reads.one(read, id=row_id)
+        if row is None:
+            raise NotFound(self.what, row_id)
+        body = self.schema.model_validate(
+            {**row, **{name: field(row) for name, field in derived.items()}}
+        )
+        access.check_read(self.scope(body))
+        return versioned(body, _version_of(body))

@@ -31,7 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from libs.common.auth import AuthSubject, CurrentSubject, RequestGate, install_auth
-from libs.common.db import TenantContext, create_engine, create_sessionmaker, transaction
+from libs.common.db import (
+    PooledReads,
+    RowReads,
+    SessionReads,
+    TenantContext,
+    create_engine,
+    create_sessionmaker,
+    transaction,
+)
 from libs.common.db.migrations import is_up_to_date
 from libs.common.errors import Problem, install_problem_handlers
 from libs.common.events import (
@@ -54,13 +62,16 @@ from libs.common.telemetry import (
 from libs.common.tenants import TENANT_EVENT_TYPES, CachedTenantTree, apply_tenant_event
 
 __all__ = [
+    "DbReads",
     "DbSession",
     "EventHandler",
     "ExtraConsumer",
     "ServiceSpec",
     "actor_of",
     "create_service_app",
+    "db_reads",
     "db_session",
+    "session_reads",
     "tenant_context_of",
 ]
 
@@ -198,6 +209,21 @@ async def db_session(request: Request, subject: CurrentSubject) -> AsyncIterator
 # 201 and not find the row on its next request, and a commit that failed would
 # already have been answered with success.
 DbSession = Annotated[AsyncSession, Depends(db_session, scope="function")]
+
+
+async def db_reads(request: Request, subject: CurrentSubject) -> RowReads:
+    """A single-object GET's reads: each its own transaction in the caller's tenant context,
+    on a pooled connection without a session (:class:`libs.common.db.PooledReads`)."""
+    return PooledReads(request.app.state.engine, tenant_context_of(subject))
+
+
+async def session_reads(session: DbSession) -> RowReads:
+    """:func:`db_reads` on the request's session (a test's override of ``db_reads``)."""
+    return SessionReads(session)
+
+
+#: The reads of a GET that needs nothing but one row (no session, no commit to wait for).
+DbReads = Annotated[RowReads, Depends(db_reads)]
 
 
 def _tenant_handler(spec: ServiceSpec, tree: CachedTenantTree) -> EventHandler:

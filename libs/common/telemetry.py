@@ -6,6 +6,8 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ __all__ = [
     "configure_tracing",
     "instrument_http",
     "instrument_sql",
+    "statement_span",
     "tracer_provider",
 ]
 
@@ -158,18 +161,24 @@ class _StatementSpans:
             "opentelemetry.instrumentation.sqlalchemy", tracer_provider=provider
         )
 
-    def before(
-        self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
-    ) -> None:
+    def start(self, statement: str) -> trace.Span | None:
+        """The span of ``statement``, started; None when this engine records none here."""
         if not self.roots and not trace.get_current_span().is_recording():
-            return  # not inside a recorded trace, and this engine starts none of its own
+            return None  # not inside a recorded trace, and this engine starts none of its own
         operation = _operation(statement)
         span = self.tracer.start_span(operation, kind=trace.SpanKind.CLIENT)
         if span.is_recording():
             span.set_attributes(
                 {**self.fixed, "db.statement": statement, "db.operation": operation}
             )
-        context._govproj_span = span
+        return span
+
+    def before(
+        self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool
+    ) -> None:
+        span = self.start(statement)
+        if span is not None:
+            context._govproj_span = span
 
     @staticmethod
     def after(
@@ -182,11 +191,34 @@ class _StatementSpans:
     @staticmethod
     def failed(exception_context: Any) -> None:
         span = getattr(exception_context.execution_context, "_govproj_span", None)
-        if span is None:
-            return
-        if span.is_recording():
-            span.set_status(Status(StatusCode.ERROR, str(exception_context.original_exception)))
-        span.end()
+        if span is not None:
+            _end_failed(span, exception_context.original_exception)
+
+
+def _end_failed(span: trace.Span, error: BaseException) -> None:
+    if span.is_recording():
+        span.set_status(Status(StatusCode.ERROR, str(error)))
+    span.end()
+
+
+@contextmanager
+def statement_span(engine: Any, statement: str) -> Iterator[None]:
+    """The span of ``statement`` sent on a connection of ``engine`` past SQLAlchemy's
+    execution (libs.common.db.PooledReads): the one :func:`instrument_sql` records for
+    the statements SQLAlchemy sends, when it traces ``engine``."""
+    spans: _StatementSpans | None = getattr(
+        getattr(engine, "sync_engine", engine), "_govproj_spans", None
+    )
+    span = None if spans is None else spans.start(statement)
+    if span is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException as error:
+        _end_failed(span, error)
+        raise
+    span.end()
 
 
 def instrument_sql(
@@ -201,10 +233,10 @@ def instrument_sql(
     """
     for engine in engines:
         sync = getattr(engine, "sync_engine", engine)
-        if getattr(sync, "_govproj_traced", False):
+        if getattr(sync, "_govproj_spans", None) is not None:
             continue
         spans = _StatementSpans(sync, provider, roots=roots)
         event.listen(sync, "before_cursor_execute", spans.before)
         event.listen(sync, "after_cursor_execute", spans.after)
         event.listen(sync, "handle_error", spans.failed)
-        sync._govproj_traced = True
+        sync._govproj_spans = spans  # also for statement_span

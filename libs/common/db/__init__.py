@@ -9,6 +9,7 @@ from libs.common.db._base import (
 )
 from libs.common.db._engine import create_engine, create_sessionmaker
 from libs.common.db._memo import transaction_memo
+from libs.common.db._prepared import PooledReads, PreparedRead, RowReads, SessionReads
 from libs.common.db._statements import cacheable_insert, cacheable_insert_of, parameters
 from libs.common.db._tenancy import (
     TenantContext,
@@ -19,6 +20,10 @@ from libs.common.db._tenancy import (
 
 __all__ = [
     "TENANT_ID_LENGTH",
+    "PooledReads",
+    "PreparedRead",
+    "RowReads",
+    "SessionReads",
     "TenantContext",
     "TenantMixin",
     "apply_tenant_context",

@@ -31,6 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 _PLAIN = re.compile(r"[0-9A-Za-z_,-]{0,4096}")
 
 
+def context_query(tenant: str, visible: str) -> str:
+    """The statement that sets the tenant context, given each value's SQL (a literal or a parameter)."""
+    return (
+        f"SELECT set_config('app.tenant_id', {tenant}, true), "
+        f"set_config('app.visible_tenants', {visible}, true)"
+    )
+
+
 class ContextConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no stubs
     """An asyncpg connection that sends a waiting tenant context with its next ``BEGIN``."""
 
@@ -56,10 +64,7 @@ class ContextConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg ha
         if context is not None and not args and query.startswith("BEGIN"):
             self._context_for_begin = None
             tenant, visible = context
-            query = (
-                f"{query.rstrip(';')}; SELECT set_config('app.tenant_id', '{tenant}', true), "
-                f"set_config('app.visible_tenants', '{visible}', true)"
-            )
+            query = query.rstrip(";") + "; " + context_query(f"'{tenant}'", f"'{visible}'")
         status: str = await super().execute(query, *args, timeout=timeout)
         return status
 

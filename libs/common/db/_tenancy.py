@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db._begin import carry_into_begin
+from libs.common.db._begin import carry_into_begin, context_query
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +22,7 @@ class TenantContext:
         return cls(tenant=tenant, visible=frozenset({tenant, *also_visible}))
 
 
-_SET_CONTEXT = text(
-    "SELECT set_config('app.tenant_id', :tenant, true), "
-    "set_config('app.visible_tenants', :visible, true)"
-)
+_SET_CONTEXT = text(context_query(":tenant", ":visible"))
 
 
 ContextHook = Callable[[AsyncSession], Awaitable[None]]

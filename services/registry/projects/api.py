@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 
 from libs.common.auth import Scope
 from libs.common.errors import Invalid
-from libs.common.http import parse_if_match, problem_responses, versioned
+from libs.common.http import parse_if_match, problem_responses
 from libs.common.policies import Policies
 from libs.common.routes import IF_MATCH_RESPONSES, PageLimit, VersionedRows
-from libs.common.service import DbSession, actor_of
+from libs.common.service import DbReads, DbSession, actor_of
 from libs.vocab import ROUTES
 from services.registry.deps import BureauDecider, Idem, ProjectWriter, Reader
 from services.registry.projects import lifecycle, repository, service
@@ -127,11 +128,15 @@ async def list_projects(
 @router.get(
     "/projects/{project_id}", response_model=ProjectRead, summary="查看项目", responses=PROBLEMS
 )
-async def get_project(project_id: uuid.UUID, access: Reader, session: DbSession) -> Any:
-    project = await repository.read(session, project_id)  # with its links, one statement
-    access.check_read(PROJECTS.scope(project))
-    fields = {**project._mapping, "state_label": lifecycle.STATES.get(project.state, project.state)}
-    return versioned(ProjectRead.model_validate(fields).model_dump(mode="json"), project.version)
+async def get_project(project_id: uuid.UUID, access: Reader, reads: DbReads) -> Any:
+    # With its links, one statement on a pooled connection (no session).
+    return await PROJECTS.answer_read(
+        reads, access, repository.READ, project_id, state_label=_state_label
+    )
+
+
+def _state_label(project: Mapping[str, Any]) -> str:
+    return lifecycle.label(project["state"])
 
 
 @router.patch(

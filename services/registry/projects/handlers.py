@@ -65,7 +65,7 @@ async def _drive(
             f"{event.type} 早于其前序事件到达：项目 {project_id} 仍处于 {project.state}"
         )
     if transition is None:
-        state = lifecycle.STATES.get(project.state, project.state)
+        state = lifecycle.label(project.state)
         raise Reject(
             f"state: 项目 {project_id} 处于「{state}」（{project.state}），"
             f"不能由 {event.type}" + (f"（route={route}）" if route else "") + " 转换"

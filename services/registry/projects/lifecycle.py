@@ -51,6 +51,11 @@ class Transition:
     routes: frozenset[str] = frozenset()
 
 
+def label(state: str) -> str:
+    """The state's name in Chinese (the code itself for a state this code does not know)."""
+    return STATES.get(state, state)
+
+
 def _t(source: str, target: str, trigger: str, *routes: str) -> Transition:
     return Transition(source, target, trigger, frozenset(routes))
 
@@ -147,6 +152,6 @@ def require(source: str, trigger: str, route: str | None = None) -> Transition:
         raise Conflict(
             "illegal_transition",
             "当前状态不允许此操作",
-            f"state: 项目处于「{STATES.get(source, source)}」（{source}），不能执行 {trigger}",
+            f"state: 项目处于「{label(source)}」（{source}），不能执行 {trigger}",
         )
     return t

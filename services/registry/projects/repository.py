@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import transaction_memo
+from libs.common.db import PreparedRead, transaction_memo
 from libs.common.errors import NotFound
 from libs.common.pagination import encode_sorted_cursor, keyset, sort_of
 from libs.common.reads import fetch_all
@@ -55,19 +55,13 @@ def _read_statement() -> sa.Select[Any]:
     )
     columns = [attr.columns[0].label(attr.key) for attr in sa.inspect(Project).column_attrs]
     return sa.select(*columns, sa.type_coerce(systems, JSON).label("systems")).where(
-        projects.c.id == sa.bindparam("project_id")
+        projects.c.id == sa.bindparam("id")
     )
 
 
-_READ = _read_statement()
-
-
-async def read(session: AsyncSession, project_id: uuid.UUID) -> sa.Row[Any]:
-    """The project's columns and ``systems`` (its catalog links), or 404 (as :func:`get`)."""
-    row = (await session.execute(_READ, {"project_id": project_id})).first()
-    if row is None:
-        raise NotFound("项目", project_id)
-    return row
+#: The project's columns and ``systems`` (its catalog links) by ``id``, prepared for
+#: the lean read of ``GET /v1/projects/{id}`` (libs.common.db.PreparedRead).
+READ = PreparedRead(_read_statement())
 
 
 async def lock(session: AsyncSession, project: Project) -> Project:

@@ -95,7 +95,7 @@ def to_read(project: Project, links: list[dict[str, Any]]) -> dict[str, Any]:
     """The ProjectRead fields of ``project`` with its catalog links."""
     data = {c.key: getattr(project, c.key) for c in sa.inspect(Project).column_attrs}
     data["systems"] = links
-    data["state_label"] = lifecycle.STATES.get(project.state, project.state)
+    data["state_label"] = lifecycle.label(project.state)
     return data
 
 

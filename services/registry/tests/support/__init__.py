@@ -25,7 +25,7 @@ from govproj.dev.issuer import create_issuer_app, mint_token
 from libs.common.auth import CurrentSubject, install_auth
 from libs.common.db import apply_tenant_context
 from libs.common.policies import policies_in
-from libs.common.service import db_session, tenant_context_of
+from libs.common.service import db_reads, db_session, session_reads, tenant_context_of
 from libs.common.settings import ServiceSettings
 from libs.common.tenants import CachedTenantTree
 from libs.common.testing.database import in_tenant
@@ -174,6 +174,8 @@ async def registry_client(db: AsyncSession, home: Path) -> AsyncIterator[httpx.A
             yield db
 
     app.dependency_overrides[db_session] = session_in_callers_context
+    # The lean single-object reads run on that session's connection too.
+    app.dependency_overrides[db_reads] = session_reads
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://registry.test"
