@@ -258,7 +258,8 @@ def decode_header(value: str) -> str:
     value holding one was sent raw by a producer from before the transition
     (raw JSON in ``ce-actor``); decoding it could corrupt a literal ``%``.
     """
-    if _NEVER_ENCODED.search(value):
+    # Without a "%" there is nothing to decode (most headers): skip the scan.
+    if "%" not in value or _NEVER_ENCODED.search(value):
         return value
     return unquote(value, errors="strict")
 
