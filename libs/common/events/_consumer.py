@@ -646,7 +646,7 @@ class ConsumerRunner:
             await msg.nak(delay=self._backoff[0])
 
     async def _ack_all(self, msgs: list[Any]) -> None:
-        """Double-ack ``msgs``: every ack written at once, the server's confirmations awaited together."""
+        """Double-ack ``msgs``: all acks written at once, their confirmations awaited together."""
         if not msgs:
             return
         if self._acks is None:

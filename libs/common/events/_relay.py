@@ -58,7 +58,10 @@ class _BatchResult:
 
 def _stored_before(reply: Any) -> bool | BaseException:
     """Read a PubAck as ``js.publish`` does: the duplicate flag, or the error the stream gave."""
-    ack = json.loads(reply.data)
+    try:
+        ack = json.loads(reply.data)
+    except ValueError as exc:  # not a PubAck: not known to be stored
+        return exc
     if "error" in ack:
         try:
             APIError.from_error(ack["error"])  # raises the error's own class
@@ -122,7 +125,6 @@ class OutboxRelay:
         listen_dsn: str | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._js = js
         self._schema = _check_schema(schema)
         self._batch_size = batch_size
         self._poll_interval = poll_interval
