@@ -49,7 +49,7 @@ async def _stream_order(js: Any, tenant: str, n: int) -> list[tuple[str, dict[st
     """(Nats-Msg-Id, headers) of the tenant's messages in the stream, in stream order."""
     sub = await js.pull_subscribe(f"govproj.{tenant}.>", stream="GOVPROJ")
     try:
-        msgs = []
+        msgs: list[Any] = []
         while len(msgs) < n:
             msgs += await sub.fetch(n - len(msgs), timeout=5)
     finally:
