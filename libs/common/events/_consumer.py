@@ -16,10 +16,12 @@ Per batch of messages fetched from JetStream:
    per event: the fsync is what a consumer waits for (``batch_size=1`` gives
    one transaction per event). If a handler raises, the batch is redone with
    a savepoint per event, so only the failing event's effect is rolled back.
-3. After the commit the applied messages are acked with a double ack
-   (``ack_sync``). A crash between commit and ack redelivers them; the inbox
-   skips them. Failed ones are nak'ed with a delay from ``backoff``; at
-   ``max_deliver`` deliveries they are dead-lettered and terminated.
+3. After the commit the applied messages are acked with a double ack (the
+   server confirms each ack; a batch's acks are written together and their
+   confirmations awaited together). A crash between commit and ack
+   redelivers them; the inbox skips them. Failed ones are nak'ed with a
+   delay from ``backoff``; at ``max_deliver`` deliveries they are
+   dead-lettered and terminated.
 
 Infrastructure failures (database or NATS down) never dead-letter a message:
 the batch is nak'ed and retried until the infrastructure is back. The
@@ -53,6 +55,7 @@ from libs.common.events._durables import durable_name, retire_stale_durables
 from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
 from libs.common.events._fault import crash_if_armed
 from libs.common.events._outbox import _check_schema, flush_outbox, schema_sql
+from libs.common.events._pipelined import PipelinedRequests, failed, settle
 from libs.common.events._telemetry import consume_span
 from libs.contracts import contract_for
 
@@ -67,6 +70,7 @@ NatsFactory = Callable[[], Awaitable[Any]]
 """Returns a connected ``nats.aio.client.Client`` that the runner does not close."""
 
 DEFAULT_BACKOFF: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)
+_ACK_TIMEOUT = 5.0
 _REASON_LENGTH = 2000
 
 
@@ -233,6 +237,7 @@ class ConsumerRunner:
         self._reconnect_backoff = reconnect_backoff
         self._resubscribe = Backoff(reconnect_backoff, 10.0)
         self._stopping = asyncio.Event()
+        self._acks: PipelinedRequests | None = None  # one per connection, made by _consume
         self.stats = ConsumerStats()
         self._insert_inbox = schema_sql(
             "INSERT INTO {schema}.inbox (tenant_id, event_id, consumer, subject, type) "
@@ -380,6 +385,7 @@ class ConsumerRunner:
         idle = 0
         busy = False
         stop_wait = asyncio.ensure_future(self._stopping.wait())
+        acks = self._acks = PipelinedRequests(nc)
         try:
             while not self._stopping.is_set():
                 if nc.stats["reconnects"] != reconnects or nc.is_closed:
@@ -417,6 +423,9 @@ class ConsumerRunner:
                 await self._process(msgs)
         finally:
             stop_wait.cancel()
+            with contextlib.suppress(Exception):
+                await acks.close()
+            self._acks = None
 
     @staticmethod
     async def _fetch_ready(sub: Any, n: int) -> list[Any]:
@@ -637,12 +646,20 @@ class ConsumerRunner:
             await msg.nak(delay=self._backoff[0])
 
     async def _ack_all(self, msgs: list[Any]) -> None:
+        """Double-ack ``msgs``: all acks written at once, their confirmations awaited together."""
         if not msgs:
             return
-        results = await asyncio.gather(
-            *(m.ack_sync(timeout=5) for m in msgs), return_exceptions=True
-        )
-        for result in results:
+        if self._acks is None:
+            raise RuntimeError("acks are sent only while consuming")
+        confirmations = []
+        for msg in msgs:
+            try:
+                # What Msg.ack_sync sends (an empty body is an ack), without its
+                # task and timer per message.
+                confirmations.append(await self._acks.send(msg.reply, b""))
+            except Exception as exc:
+                confirmations.append(failed(exc))
+        for result in await settle(confirmations, _ACK_TIMEOUT):
             if isinstance(result, BaseException):
                 # Redelivered later and skipped by the inbox.
                 log.info("consumer %s: ack failed: %r", self._consumer, result)

@@ -29,18 +29,23 @@ class ContractError(ValueError):
     """An event without a contract, or whose data breaks it (raised by ``emit``)."""
 
 
-def check_emit(event_type: str, service: str, data: Mapping[str, Any]) -> Contract:
+def check_emit(
+    event_type: str, service: str, data: Mapping[str, Any], payload: str | None = None
+) -> Contract:
     """The contract of an event about to be emitted; raises :class:`ContractError` if none holds.
 
     No event without a contract: what is not declared cannot be published,
-    documented or checked by its consumers.
+    documented or checked by its consumers. ``payload``, when given, is
+    ``data`` as the JSON that will travel (the caller has it already; it is
+    what :meth:`Contract.validate` would check).
     """
     contract = contract_for(event_type)
     if contract is None:
         raise ContractError(f"{event_type} has no contract: declare it in libs/contracts")
     if contract.producer != service:
         raise ContractError(f"{event_type} is published by {contract.producer}, not {service}")
-    if (why := contract.validate(data)) is not None:
+    why = contract.validate(data) if payload is None else contract.validate_json(payload)
+    if why is not None:
         raise ContractError(f"{event_type} breaks its contract: {why}")
     return contract
 

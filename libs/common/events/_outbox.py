@@ -389,14 +389,16 @@ async def emit(
         traceparent=traceparent,
         tracestate=tracestate,
     )
-    check_emit(ev.type, service, ev.data)
+    # Serialised once: the row's payload is the JSON the contract checks.
+    payload = json.dumps(ev.data, ensure_ascii=False, allow_nan=False)
+    check_emit(ev.type, service, ev.data, payload)
     row = {
         "ids": ev.id,
         "tenants": ev.tenant,
         "subjects": ev.subject,
         "types": ev.type,
         "headers": json.dumps(event_headers(ev), ensure_ascii=False),
-        "payloads": json.dumps(ev.data, ensure_ascii=False, allow_nan=False),
+        "payloads": payload,
         "traceparents": ev.traceparent,
     }
     _pending(session.sync_session).append((_check_schema(schema or service), row))
