@@ -14,8 +14,11 @@ Per batch of messages fetched from JetStream:
    DO NOTHING``; already there means the effect was applied before, so the
    handler is skipped), run the handler. One commit per batch instead of one
    per event: the fsync is what a consumer waits for (``batch_size=1`` gives
-   one transaction per event). If a handler raises, the batch is redone with
-   a savepoint per event, so only the failing event's effect is rolled back.
+   one transaction per event). A :class:`BatchHandler` takes each run of its
+   events of one tenant in one call (one read, multi-row writes). If a
+   handler raises, the batch is redone with a savepoint per event, each event
+   alone (a batch handler with a run of one), so only the failing event's
+   effect is rolled back.
 3. After the commit the applied messages are acked with a double ack
    (``ack_sync``). A crash between commit and ack redelivers them; the inbox
    skips them. Failed ones are nak'ed with a delay from ``backoff``; at
@@ -53,15 +56,37 @@ from libs.common.events._durables import durable_name, retire_stale_durables
 from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenant_mismatch
 from libs.common.events._fault import crash_if_armed
 from libs.common.events._outbox import _check_schema, flush_outbox, schema_sql
-from libs.common.events._telemetry import consume_span
+from libs.common.events._telemetry import consume_span, consume_spans
 from libs.contracts import contract_for
 
-__all__ = ["ConsumerRunner", "ConsumerStats", "Handler", "NatsFactory"]
+__all__ = ["BatchHandler", "ConsumerRunner", "ConsumerStats", "Handler", "NatsFactory"]
 
 log = logging.getLogger("govproj.events.consumer")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 """Applies one event inside the runner's transaction; only flushes, never commits."""
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that applies a run of events at once, and each alone when it must.
+
+    ``apply(session, events)`` gets the batch's fresh events of its type(s) in
+    delivery order, consecutive and of one tenant (the session is in that
+    tenant's context, each event already in the inbox), and must have exactly
+    the effect of applying them one after another (its events emitted in that
+    order too). Called with one event it IS the handler: the runner's isolated
+    path (a savepoint per event, after any handler raised) and ``batch_size=1``
+    apply each event that way, so a rejected or failing event never takes the
+    rest of its run with it. Emit an event's events under
+    :func:`~libs.common.events.consumed` to keep its trace.
+    """
+
+    apply: Callable[[AsyncSession, Sequence[Event]], Awaitable[None]]
+
+    async def __call__(self, session: AsyncSession, event: Event) -> None:
+        await self.apply(session, (event,))
+
 
 NatsFactory = Callable[[], Awaitable[Any]]
 """Returns a connected ``nats.aio.client.Client`` that the runner does not close."""
@@ -131,11 +156,26 @@ def _is_infra(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Work:
     msg: Any
     event: Event
     handler: Handler
+
+
+def _run_key(item: _Work) -> Handler:
+    """Consecutive events of one batch handler form a run; any other handler, a run each."""
+    return item.handler if isinstance(item.handler, BatchHandler) else _Alone(item.handler)
+
+
+@dataclass(frozen=True, eq=False)
+class _Alone:
+    """A per-event handler as a run key that equals nothing else (each event its own run)."""
+
+    handler: Handler
+
+    async def __call__(self, session: AsyncSession, event: Event) -> None:
+        await self.handler(session, event)
 
 
 class ConsumerRunner:
@@ -523,21 +563,36 @@ class ConsumerRunner:
                     },
                 )
                 fresh = {str(event_id) for event_id in result.scalars()}
+                todo: list[_Work] = []
                 for item in items:
                     if item.event.id not in fresh:
                         continue  # applied before (or twice in this batch): skip
                     fresh.discard(item.event.id)
+                    todo.append(item)
+                runs = [(h, [w.event for w in r]) for h, r in itertools.groupby(todo, _run_key)]
+                for handler, events in runs:
                     try:
-                        with consume_span(item.event, self._consumer):
-                            await item.handler(session, item.event)
+                        await self._apply_run(session, handler, events)
                     except Exception as exc:
                         if _is_infra(exc):
                             raise _InfraError(repr(exc)) from exc
                         raise _HandlerFailedError from exc
-                    applied += 1
+                    applied += len(events)
         self.stats.applied += applied
         self.stats.duplicates += len(work) - applied
         return work
+
+    async def _apply_run(
+        self, session: AsyncSession, handler: Handler | BatchHandler, events: list[Event]
+    ) -> None:
+        """Events that one handler applies: a batch handler's run in one call."""
+        if isinstance(handler, BatchHandler):
+            with consume_spans(events, self._consumer):
+                await handler.apply(session, events)
+            return
+        for event in events:
+            with consume_span(event, self._consumer):
+                await handler(session, event)
 
     async def _apply_batch_isolated(
         self, work: list[_Work]
