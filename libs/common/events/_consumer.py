@@ -161,21 +161,13 @@ class _Work:
     msg: Any
     event: Event
     handler: Handler
+    #: Why it is rejected before any handler sees it (its handler then only rejects it).
+    rejection: str | None = None
 
 
-def _run_key(item: _Work) -> Handler:
-    """Consecutive events of one batch handler form a run; any other handler, a run each."""
-    return item.handler if isinstance(item.handler, BatchHandler) else _Alone(item.handler)
-
-
-@dataclass(frozen=True, eq=False)
-class _Alone:
-    """A per-event handler as a run key that equals nothing else (each event its own run)."""
-
-    handler: Handler
-
-    async def __call__(self, session: AsyncSession, event: Event) -> None:
-        await self.handler(session, event)
+def _run_key(item: _Work) -> object:
+    """Consecutive events of one batch handler form a run; any other event, a run alone."""
+    return item.handler if isinstance(item.handler, BatchHandler) else item
 
 
 class ConsumerRunner:
@@ -487,13 +479,16 @@ class ConsumerRunner:
                 ignored.append(msg)
                 continue
             contract = contract_for(event.type)
+            rejection = None
             if contract is None:
-                handler = _rejecting(f"no contract: nobody declares {event.type}")
+                rejection = f"no contract: nobody declares {event.type}"
             elif (why := forgery(event, contract)) is not None:
-                handler = _rejecting(f"forged: {why}")
+                rejection = f"forged: {why}"
             elif (why := contract.validate_json(bytes(msg.data))) is not None:
-                handler = _rejecting(f"contract: {why}")
-            work.append(_Work(msg, event, handler))
+                rejection = f"contract: {why}"
+            if rejection is not None:
+                handler = _rejecting(rejection)
+            work.append(_Work(msg, event, handler, rejection))
 
         if dead:
             try:
@@ -540,7 +535,7 @@ class ConsumerRunner:
             return await self._apply_batch_isolated(work)
 
     async def _apply_batch_fast(self, work: list[_Work]) -> list[_Work]:
-        applied = 0
+        applied = rejected = 0
         async with self._sessionmaker() as session, session.begin():
             for tenant, run in itertools.groupby(work, key=lambda w: w.event.tenant):
                 items = list(run)
@@ -569,30 +564,37 @@ class ConsumerRunner:
                         continue  # applied before (or twice in this batch): skip
                     fresh.discard(item.event.id)
                     todo.append(item)
-                runs = [(h, [w.event for w in r]) for h, r in itertools.groupby(todo, _run_key)]
-                for handler, events in runs:
+                for same in [list(r) for _, r in itertools.groupby(todo, _run_key)]:
+                    if same[0].rejection is not None:
+                        # Rejected before any handler ran: nothing to undo, so no
+                        # savepoint; its inbox row is in, its dead letter joins it.
+                        await self._dead_letter_in(session, same[0], same[0].rejection)
+                        rejected += 1
+                        continue
                     try:
-                        await self._apply_run(session, handler, events)
+                        await self._apply_run(session, same)
                     except Exception as exc:
                         if _is_infra(exc):
                             raise _InfraError(repr(exc)) from exc
                         raise _HandlerFailedError from exc
-                    applied += len(events)
+                    applied += len(same)
         self.stats.applied += applied
-        self.stats.duplicates += len(work) - applied
+        self.stats.rejected += rejected
+        self.stats.dead_lettered += rejected
+        self.stats.duplicates += len(work) - applied - rejected
         return work
 
-    async def _apply_run(
-        self, session: AsyncSession, handler: Handler | BatchHandler, events: list[Event]
-    ) -> None:
+    async def _apply_run(self, session: AsyncSession, run: list[_Work]) -> None:
         """Events that one handler applies: a batch handler's run in one call."""
+        handler = run[0].handler
         if isinstance(handler, BatchHandler):
+            events = [w.event for w in run]
             with consume_spans(events, self._consumer):
                 await handler.apply(session, events)
             return
-        for event in events:
-            with consume_span(event, self._consumer):
-                await handler(session, event)
+        for item in run:
+            with consume_span(item.event, self._consumer):
+                await item.handler(session, item.event)
 
     async def _apply_batch_isolated(
         self, work: list[_Work]
@@ -662,8 +664,12 @@ class ConsumerRunner:
         return True
 
     async def _reject_in(self, session: AsyncSession, item: _Work, reason: str) -> None:
+        await self._enter_inbox(session, item.event)
+        await self._dead_letter_in(session, item, reason)
+
+    async def _dead_letter_in(self, session: AsyncSession, item: _Work, reason: str) -> None:
+        """The rejected event's dead letter, in the batch's transaction (its inbox row too)."""
         event = item.event
-        await self._enter_inbox(session, event)
         await session.execute(
             self._insert_dead, self._dead_letter_row(item.msg, "rejected: " + reason)
         )
