@@ -147,32 +147,43 @@ def _normalise(text: str, ids: dict[str, str]) -> str:
     )
 
 
+async def _named(conn: Any, ids: dict[str, str], name: str, query: str) -> list[Any]:
+    """The rows of ``query``; each row's generated id named after what it is (``name``)."""
+    rows = await conn.fetch(query)
+    for row in rows:
+        ids[str(row["id"])] = name.format(**row)
+    return list(rows)
+
+
 async def _state(admin: str) -> dict[str, Any]:
     """What the consumer left, with generated ids and times left out or named."""
     conn = await asyncpg.connect(admin)
     try:
         ids: dict[str, str] = {}
-        decisions = await conn.fetch(
+        decisions = await _named(
+            conn,
+            ids,
+            "decision:{project_id}",
             "SELECT id, tenant_id, project_id, submission, submitted_on, route, provisional, "
             "policy_id, policy_sha256, decision::text, facts::text, source_event_id "
-            "FROM approval.decisions ORDER BY project_id"
+            "FROM approval.decisions ORDER BY project_id",
         )
-        for d in decisions:
-            ids[str(d["id"])] = f"decision:{d['project_id']}"
-        workflows = await conn.fetch(
+        workflows = await _named(
+            conn,
+            ids,
+            "workflow:{project_id}",
             "SELECT id, tenant_id, project_id, submission, decision_id, purpose, route, "
             "route_article, project_name, unit_id, amount, approved_amount, state, reason, "
-            "closed_at IS NULL AS open, version FROM approval.workflows ORDER BY project_id"
+            "closed_at IS NULL AS open, version FROM approval.workflows ORDER BY project_id",
         )
-        for w in workflows:
-            ids[str(w["id"])] = f"workflow:{w['project_id']}"
-        steps = await conn.fetch(
+        steps = await _named(
+            conn,
+            ids,
+            "step:{project_id}:{seq}",
             "SELECT s.id, w.project_id, s.seq, s.code, s.role, s.article, s.explanation, "
             "s.state, s.opened_at IS NULL AS pending, s.experts::text FROM approval.steps s "
-            "JOIN approval.workflows w ON w.id = s.workflow_id ORDER BY w.project_id, s.seq"
+            "JOIN approval.workflows w ON w.id = s.workflow_id ORDER BY w.project_id, s.seq",
         )
-        for s in steps:
-            ids[str(s["id"])] = f"step:{s['project_id']}:{s['seq']}"
         outbox = await conn.fetch(
             # What the consumers emitted (the seed's exception has its own ids and time).
             "SELECT tenant_id, subject, type, payload::text FROM approval.outbox "
