@@ -49,7 +49,7 @@ from libs.common.events._envelope import (
     H_TRACESTATE,
     Event,
     event_headers,
-    make_event,
+    unserialised_event,
 )
 
 __all__ = [
@@ -378,7 +378,7 @@ async def emit(
     tracestate: str | None = None
     if traceparent is None:
         traceparent, tracestate = _current_trace()
-    ev = make_event(
+    ev = unserialised_event(
         tenant=tenant,
         service=service,
         aggregate=aggregate,
@@ -389,14 +389,17 @@ async def emit(
         traceparent=traceparent,
         tracestate=tracestate,
     )
-    check_emit(ev.type, service, ev.data)
+    # Serialised once (a decision's payload is large): the row's payload is the JSON
+    # the contract checks, and what make_event's own check would have refused.
+    payload = json.dumps(ev.data, ensure_ascii=False, allow_nan=False)
+    check_emit(ev.type, service, ev.data, payload)
     row = {
         "ids": ev.id,
         "tenants": ev.tenant,
         "subjects": ev.subject,
         "types": ev.type,
         "headers": json.dumps(event_headers(ev), ensure_ascii=False),
-        "payloads": json.dumps(ev.data, ensure_ascii=False, allow_nan=False),
+        "payloads": payload,
         "traceparents": ev.traceparent,
     }
     _pending(session.sync_session).append((_check_schema(schema or service), row))
