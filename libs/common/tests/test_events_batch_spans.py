@@ -59,7 +59,7 @@ def test_each_event_of_a_batch_is_handled_under_its_own_consumer_span() -> None:
     }
     for event, producer, parent in zip(events, producers, emitted, strict=True):
         consumer = spans[event.id].get_span_context()
-        assert format(consumer.trace_id, "032x") == producer
+        assert consumer is not None and format(consumer.trace_id, "032x") == producer
         # What the handler emitted for this event names this event's span as its parent.
         assert parent.split("-")[1:3] == [producer, format(consumer.span_id, "016x")]
     # Outside a batch, consumed() changes nothing.
