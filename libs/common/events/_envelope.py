@@ -212,45 +212,21 @@ def make_event(
     traceparent: str | None = None,
     tracestate: str | None = None,
     time: datetime | None = None,
+    check_json: bool = True,
 ) -> Event:
-    """A new event with a fresh UUIDv7 id; validates every attribute (raises ValueError)."""
-    made = unserialised_event(
-        tenant=tenant,
-        service=service,
-        aggregate=aggregate,
-        event=event,
-        data=data,
-        actor=actor,
-        version=version,
-        traceparent=traceparent,
-        tracestate=tracestate,
-        time=time,
-    )
-    # Fail at the producer, inside its transaction, rather than at the relay.
-    json.dumps(made.data, allow_nan=False)
-    return made
+    """A new event with a fresh UUIDv7 id; validates every attribute (raises ValueError).
 
-
-def unserialised_event(
-    *,
-    tenant: str,
-    service: str,
-    aggregate: str,
-    event: str,
-    data: Mapping[str, Any],
-    actor: Mapping[str, Any],
-    version: int = 1,
-    traceparent: str | None = None,
-    tracestate: str | None = None,
-    time: datetime | None = None,
-) -> Event:
-    """:func:`make_event` for a caller that serialises ``data`` itself next (the outbox
-    does, once for its row and its contract check): everything but that is validated."""
+    ``check_json=False`` is for a caller that serialises ``data`` itself next (the
+    outbox does, once for its row and its contract check).
+    """
     try:
         checked_actor = _validate_actor(actor)
     except MalformedEvent as exc:
         raise ValueError(exc.reason) from None
     payload = dict(data)
+    if check_json:
+        # Fail at the producer, inside its transaction, rather than at the relay.
+        json.dumps(payload, allow_nan=False)
     return Event(
         id=str(uuid6.uuid7()),
         type=type_for(service, aggregate, event, version),

@@ -49,7 +49,7 @@ from libs.common.events._envelope import (
     H_TRACESTATE,
     Event,
     event_headers,
-    unserialised_event,
+    make_event,
 )
 
 __all__ = [
@@ -378,7 +378,7 @@ async def emit(
     tracestate: str | None = None
     if traceparent is None:
         traceparent, tracestate = _current_trace()
-    ev = unserialised_event(
+    ev = make_event(
         tenant=tenant,
         service=service,
         aggregate=aggregate,
@@ -388,9 +388,10 @@ async def emit(
         version=version,
         traceparent=traceparent,
         tracestate=tracestate,
+        check_json=False,
     )
     # Serialised once (a decision's payload is large): the row's payload is the JSON
-    # the contract checks, and what make_event's own check would have refused.
+    # the contract checks, and what make_event's check would have refused.
     payload = json.dumps(ev.data, ensure_ascii=False, allow_nan=False)
     check_emit(ev.type, service, ev.data, payload)
     row = {
