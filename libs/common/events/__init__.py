@@ -11,6 +11,7 @@ One UUIDv7 per event is the outbox key, the CloudEvents ``id``, the
 """
 
 from libs.common.events._consumer import (
+    BatchHandler,
     ConsumerRunner,
     ConsumerStats,
     Handler,
@@ -54,6 +55,7 @@ from libs.common.events._subjects import (
     subject_for,
     tenant_of_subject,
 )
+from libs.common.events._telemetry import consumed
 from libs.common.events._users import (
     EXTERNAL_USERS,
     OPERATOR,
@@ -72,6 +74,7 @@ __all__ = [
     "SERVICE_USERS",
     "STREAMS",
     "Actor",
+    "BatchHandler",
     "ConsumerRunner",
     "ConsumerStats",
     "ContractError",
@@ -88,6 +91,7 @@ __all__ = [
     "StreamSpec",
     "audit_subject",
     "configure_header_encoding",
+    "consumed",
     "create_event_tables_rls",
     "drop_event_tables_rls",
     "drop_event_tables_rls_statements",

@@ -14,8 +14,11 @@ Per batch of messages fetched from JetStream:
    DO NOTHING``; already there means the effect was applied before, so the
    handler is skipped), run the handler. One commit per batch instead of one
    per event: the fsync is what a consumer waits for (``batch_size=1`` gives
-   one transaction per event). If a handler raises, the batch is redone with
-   a savepoint per event, so only the failing event's effect is rolled back.
+   one transaction per event). A :class:`BatchHandler` takes each run of its
+   events of one tenant in one call (one read, multi-row writes). If a
+   handler raises, the batch is redone with a savepoint per event, each event
+   alone (a batch handler with a run of one), so only the failing event's
+   effect is rolled back.
 3. After the commit the applied messages are acked with a double ack (the
    server confirms each ack; a batch's acks are written together and their
    confirmations awaited together). A crash between commit and ack
@@ -56,15 +59,37 @@ from libs.common.events._envelope import Event, MalformedEvent, from_nats, tenan
 from libs.common.events._fault import crash_if_armed
 from libs.common.events._outbox import _check_schema, flush_outbox, schema_sql
 from libs.common.events._pipelined import PipelinedRequests, failed, settle
-from libs.common.events._telemetry import consume_span
+from libs.common.events._telemetry import consume_span, consume_spans
 from libs.contracts import contract_for
 
-__all__ = ["ConsumerRunner", "ConsumerStats", "Handler", "NatsFactory"]
+__all__ = ["BatchHandler", "ConsumerRunner", "ConsumerStats", "Handler", "NatsFactory"]
 
 log = logging.getLogger("govproj.events.consumer")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 """Applies one event inside the runner's transaction; only flushes, never commits."""
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that applies a run of events at once, and each alone when it must.
+
+    ``apply(session, events)`` gets the batch's fresh events of its type(s) in
+    delivery order, consecutive and of one tenant (the session is in that
+    tenant's context, each event already in the inbox), and must have exactly
+    the effect of applying them one after another (its events emitted in that
+    order too). Called with one event it IS the handler: the runner's isolated
+    path (a savepoint per event, after any handler raised) and ``batch_size=1``
+    apply each event that way, so a rejected or failing event never takes the
+    rest of its run with it. Emit an event's events under
+    :func:`~libs.common.events.consumed` to keep its trace.
+    """
+
+    apply: Callable[[AsyncSession, Sequence[Event]], Awaitable[None]]
+
+    async def __call__(self, session: AsyncSession, event: Event) -> None:
+        await self.apply(session, (event,))
+
 
 NatsFactory = Callable[[], Awaitable[Any]]
 """Returns a connected ``nats.aio.client.Client`` that the runner does not close."""
@@ -135,11 +160,18 @@ def _is_infra(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Work:
     msg: Any
     event: Event
     handler: Handler
+    #: Why it is rejected before any handler sees it (its handler then only rejects it).
+    rejection: str | None = None
+
+
+def _run_key(item: _Work) -> object:
+    """Consecutive events of one batch handler form a run; any other event, a run alone."""
+    return item.handler if isinstance(item.handler, BatchHandler) else item
 
 
 class ConsumerRunner:
@@ -456,13 +488,16 @@ class ConsumerRunner:
                 ignored.append(msg)
                 continue
             contract = contract_for(event.type)
+            rejection = None
             if contract is None:
-                handler = _rejecting(f"no contract: nobody declares {event.type}")
+                rejection = f"no contract: nobody declares {event.type}"
             elif (why := forgery(event, contract)) is not None:
-                handler = _rejecting(f"forged: {why}")
+                rejection = f"forged: {why}"
             elif (why := contract.validate_json(bytes(msg.data))) is not None:
-                handler = _rejecting(f"contract: {why}")
-            work.append(_Work(msg, event, handler))
+                rejection = f"contract: {why}"
+            if rejection is not None:
+                handler = _rejecting(rejection)
+            work.append(_Work(msg, event, handler, rejection))
 
         if dead:
             try:
@@ -509,7 +544,7 @@ class ConsumerRunner:
             return await self._apply_batch_isolated(work)
 
     async def _apply_batch_fast(self, work: list[_Work]) -> list[_Work]:
-        applied = 0
+        applied = rejected = 0
         async with self._sessionmaker() as session, session.begin():
             for tenant, run in itertools.groupby(work, key=lambda w: w.event.tenant):
                 items = list(run)
@@ -532,21 +567,43 @@ class ConsumerRunner:
                     },
                 )
                 fresh = {str(event_id) for event_id in result.scalars()}
+                todo: list[_Work] = []
                 for item in items:
                     if item.event.id not in fresh:
                         continue  # applied before (or twice in this batch): skip
                     fresh.discard(item.event.id)
+                    todo.append(item)
+                for same in [list(r) for _, r in itertools.groupby(todo, _run_key)]:
+                    if same[0].rejection is not None:
+                        # Rejected before any handler ran: nothing to undo, so no
+                        # savepoint; its inbox row is in, its dead letter joins it.
+                        await self._dead_letter_in(session, same[0], same[0].rejection)
+                        rejected += 1
+                        continue
                     try:
-                        with consume_span(item.event, self._consumer):
-                            await item.handler(session, item.event)
+                        await self._apply_run(session, same)
                     except Exception as exc:
                         if _is_infra(exc):
                             raise _InfraError(repr(exc)) from exc
                         raise _HandlerFailedError from exc
-                    applied += 1
+                    applied += len(same)
         self.stats.applied += applied
-        self.stats.duplicates += len(work) - applied
+        self.stats.rejected += rejected
+        self.stats.dead_lettered += rejected
+        self.stats.duplicates += len(work) - applied - rejected
         return work
+
+    async def _apply_run(self, session: AsyncSession, run: list[_Work]) -> None:
+        """Events that one handler applies: a batch handler's run in one call."""
+        handler = run[0].handler
+        if isinstance(handler, BatchHandler):
+            events = [w.event for w in run]
+            with consume_spans(events, self._consumer):
+                await handler.apply(session, events)
+            return
+        for item in run:
+            with consume_span(item.event, self._consumer):
+                await item.handler(session, item.event)
 
     async def _apply_batch_isolated(
         self, work: list[_Work]
@@ -616,8 +673,12 @@ class ConsumerRunner:
         return True
 
     async def _reject_in(self, session: AsyncSession, item: _Work, reason: str) -> None:
+        await self._enter_inbox(session, item.event)
+        await self._dead_letter_in(session, item, reason)
+
+    async def _dead_letter_in(self, session: AsyncSession, item: _Work, reason: str) -> None:
+        """The rejected event's dead letter, in the batch's transaction (its inbox row too)."""
         event = item.event
-        await self._enter_inbox(session, event)
         await session.execute(
             self._insert_dead, self._dead_letter_row(item.msg, "rejected: " + reason)
         )

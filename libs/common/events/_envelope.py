@@ -214,15 +214,21 @@ def make_event(
     traceparent: str | None = None,
     tracestate: str | None = None,
     time: datetime | None = None,
+    check_json: bool = True,
 ) -> Event:
-    """A new event with a fresh UUIDv7 id; validates every attribute (raises ValueError)."""
+    """A new event with a fresh UUIDv7 id; validates every attribute (raises ValueError).
+
+    ``check_json=False`` is for a caller that serialises ``data`` itself next (the
+    outbox does, once for its row and its contract check).
+    """
     try:
         checked_actor = _validate_actor(actor)
     except MalformedEvent as exc:
         raise ValueError(exc.reason) from None
     payload = dict(data)
-    # Fail at the producer, inside its transaction, rather than at the relay.
-    json.dumps(payload, allow_nan=False)
+    if check_json:
+        # Fail at the producer, inside its transaction, rather than at the relay.
+        json.dumps(payload, allow_nan=False)
     return Event(
         id=str(uuid6.uuid7()),
         type=type_for(service, aggregate, event, version),

@@ -388,8 +388,10 @@ async def emit(
         version=version,
         traceparent=traceparent,
         tracestate=tracestate,
+        check_json=False,
     )
-    # Serialised once: the row's payload is the JSON the contract checks.
+    # Serialised once (a decision's payload is large): the row's payload is the JSON
+    # the contract checks, and what make_event's check would have refused.
     payload = json.dumps(ev.data, ensure_ascii=False, allow_nan=False)
     check_emit(ev.type, service, ev.data, payload)
     row = {

@@ -9,6 +9,7 @@ project to draft and shows the problem, so the event is consumed, not rejected.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -16,10 +17,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.events import Event, system_actor
+from libs.common.events import BatchHandler, Event, consumed, system_actor
 from libs.common.policies import policies_in
 from libs.common.settings import service_settings
-from services.approval.decisions.service import ACTOR, DecisionFailed, Submission, decide
+from services.approval.decisions.service import (
+    ACTOR,
+    DecisionFailed,
+    Submission,
+    announce_decided,
+    decide_many,
+)
 from services.approval.workflow.publish import announce
 
 
@@ -63,13 +70,26 @@ def _policies_dir() -> Path:
     return service_settings("approval").policies_dir
 
 
-async def on_submitted(session: AsyncSession, event: Event) -> None:
-    """Decide on a submitted project, once per submission."""
-    try:
-        await decide(
-            session,
-            _submission(event),
-            policies=policies_in(_policies_dir()),
-        )
-    except DecisionFailed as failed:
-        await _failed(session, event, failed.problem)
+async def _on_submitted(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Decide on a run of submitted projects, once per submission: their exceptions read
+    once, their decisions, workflows and steps stored in one statement each, then each
+    submission's events in turn (as one handler call per event would emit them)."""
+    parsed: list[Submission | DecisionFailed] = []
+    for event in events:
+        try:
+            parsed.append(_submission(event))
+        except DecisionFailed as failed:
+            parsed.append(failed)
+    submissions = [p for p in parsed if isinstance(p, Submission)]
+    decided = iter(await decide_many(session, submissions, policies=policies_in(_policies_dir())))
+    for event, item in zip(events, parsed, strict=True):
+        outcome = item if isinstance(item, DecisionFailed) else next(decided)
+        with consumed(event):
+            if isinstance(outcome, DecisionFailed):
+                await _failed(session, event, outcome.problem)
+            elif outcome is not None:
+                await announce_decided(session, outcome)
+
+
+on_submitted = BatchHandler(_on_submitted)
+"""Decide on a submitted project, once per submission (a run of them at once)."""

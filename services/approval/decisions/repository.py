@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -21,9 +22,27 @@ _INSERT_DECISION = cacheable_insert(
 )
 
 
-async def insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Store a decision unless its submission has one already; True when stored."""
-    return await session.scalar(_INSERT_DECISION, values) is not None
+# The same for a batch: compiled per call (no cache key), rendered as one multi-row
+# INSERT … RETURNING by SQLAlchemy's insertmanyvalues.
+_DECISIONS = cast(sa.Table, Decision.__table__)
+_INSERT_DECISIONS = (
+    insert(_DECISIONS)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "project_id", "submission"])
+    .returning(_DECISIONS.c.id)
+)
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Store the decisions whose submission has none yet; the ids of those stored.
+
+    Of two rows for one submission the first is stored, as one after the other.
+    """
+    if len(rows) == 1:
+        stored = await session.scalar(_INSERT_DECISION, rows[0])
+        return set() if stored is None else {rows[0]["id"]}
+    if not rows:
+        return set()
+    return set((await session.execute(_INSERT_DECISIONS, list(rows))).scalars())
 
 
 async def latest(session: AsyncSession, project_id: uuid.UUID) -> Decision:

@@ -23,12 +23,16 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.events import system_actor
+from libs.policy import Decision as PolicyDecision
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
+from libs.policy.bind import bind_in_force
+from libs.policy.parameters import Exemption
 from services.approval.decisions import repository
-from services.approval.discretion.service import bureau_inputs
-from services.approval.models import Decision
+from services.approval.discretion.service import exceptions_for, settings_of
+from services.approval.models import Decision, Step, Workflow
 from services.approval.workflow.publish import announce
-from services.approval.workflow.service import open_workflow
+from services.approval.workflow.repository import insert_reviews
+from services.approval.workflow.service import announce_review, plan_review
 
 ACTOR: Final = "approval.policy"
 
@@ -87,23 +91,29 @@ async def _facts(
     return raw
 
 
-async def decide(
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A decision stored with the review it prescribes (stored too), not yet announced."""
+
+    row: Decision
+    judged: PolicyDecision
+    workflow: Workflow
+    steps: list[Step]
+    actor: dict[str, Any]
+
+
+#: What became of one submission: decided now, decided before (None), or not judged.
+Outcome = Decided | DecisionFailed | None
+
+
+async def _judge(
     session: AsyncSession,
     submission: Submission,
-    *,
-    policies: PolicyRegistry,
-    inputs: Sequence[DecisionInput] = (),
-) -> Decision | None:
-    """Judge, store and announce the decision, and open its review; None when decided before.
-
-    Raises :class:`DecisionFailed` when the submission cannot be judged.
-    """
-    tenant, on = submission.tenant, submission.submitted_on
-    pack = _pack_for(policies, submission)
-    # The authority's parameters in force on submitted_on, and its exceptions (issue 17).
-    pack, exceptions = await bureau_inputs(
-        session, tenant=tenant, project_id=submission.project_id, on=on, pack=pack
-    )
+    pack: Pack,
+    exceptions: Mapping[str, Exemption],
+    inputs: Sequence[DecisionInput],
+) -> tuple[dict[str, Any], PolicyDecision]:
+    """The decision's row and the pack's decision; raises :class:`DecisionFailed`."""
     raw = await _facts(session, submission, pack, inputs)
     try:
         facts = validate_facts(pack, raw)
@@ -116,11 +126,11 @@ async def decide(
                 "field": f"facts.{exc.field}",
             }
         ) from exc
+    on = submission.submitted_on
     decision = evaluate(pack, facts, on, exceptions=exceptions)
-    body: dict[str, Any] = decision.model_dump(mode="json")
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
-        "tenant_id": tenant,
+        "tenant_id": submission.tenant,
         "project_id": submission.project_id,
         "submission": submission.submission,
         "submitted_on": on,
@@ -128,25 +138,103 @@ async def decide(
         "provisional": decision.provisional,
         "policy_id": decision.policy.id,
         "policy_sha256": decision.policy.sha256,
-        "decision": body,
+        "decision": decision.model_dump(mode="json"),
         "facts": raw,
         "source_event_id": submission.source_event_id,
         "decided_at": datetime.now(UTC),
     }
+    return values, decision
+
+
+async def _judged(
+    session: AsyncSession,
+    submissions: Sequence[Submission],
+    policies: PolicyRegistry,
+    inputs: Sequence[DecisionInput],
+) -> list[tuple[dict[str, Any], PolicyDecision] | DecisionFailed]:
+    packs: list[Pack | DecisionFailed] = []
+    for submission in submissions:
+        try:
+            packs.append(_pack_for(policies, submission))
+        except DecisionFailed as failed:
+            packs.append(failed)
+    # The exceptions granted for every project judged, one read per tenant (issue 17).
+    projects: dict[str, list[uuid.UUID]] = {}
+    for submission, pack in zip(submissions, packs, strict=True):
+        if not isinstance(pack, DecisionFailed):
+            projects.setdefault(submission.tenant, []).append(submission.project_id)
+    granted = {
+        tenant: await exceptions_for(session, tenant, ids) for tenant, ids in projects.items()
+    }
+    judged: list[tuple[dict[str, Any], PolicyDecision] | DecisionFailed] = []
+    for submission, pack in zip(submissions, packs, strict=True):
+        if isinstance(pack, DecisionFailed):
+            judged.append(pack)
+            continue
+        tenant = submission.tenant
+        # The authority's parameters in force on submitted_on.
+        bound = bind_in_force(pack, await settings_of(session, tenant), submission.submitted_on)
+        exceptions = granted[tenant].get(submission.project_id, {})
+        try:
+            judged.append(await _judge(session, submission, bound, exceptions, inputs))
+        except DecisionFailed as failed:
+            judged.append(failed)
+    return judged
+
+
+async def decide_many(
+    session: AsyncSession,
+    submissions: Sequence[Submission],
+    *,
+    policies: PolicyRegistry,
+    inputs: Sequence[DecisionInput] = (),
+) -> list[Outcome]:
+    """Judge and store the submissions' decisions and open their reviews, in a few statements.
+
+    One outcome per submission, in order; nothing is announced yet
+    (:func:`announce_decided`), so the caller emits each submission's events in
+    turn, as deciding them one after another would.
+    """
+    judged = await _judged(session, submissions, policies, inputs)
+    rows = [j[0] for j in judged if not isinstance(j, DecisionFailed)]
     # One decision per submission: a redelivered event (or a concurrent delivery)
     # finds the row and does nothing more, so it never opens a second workflow.
-    if not await repository.insert_once(session, values):
-        return None
-    row = Decision(**values)
-    actor: dict[str, Any] = dict(system_actor(ACTOR, tenant))
+    stored = await repository.insert_new(session, rows)
+    outcomes: list[Outcome] = []
+    for submission, result in zip(submissions, judged, strict=True):
+        if isinstance(result, DecisionFailed) or result[0]["id"] not in stored:
+            outcomes.append(result if isinstance(result, DecisionFailed) else None)
+            continue
+        values, decision = result
+        row = Decision(**values)
+        raw = values["facts"]
+        wf, steps = plan_review(
+            row,
+            project_name=submission.project_name,
+            unit_id=submission.unit_id,
+            amount=int(raw.get("amount") or submission.amount or 0),
+        )
+        actor: dict[str, Any] = dict(system_actor(ACTOR, submission.tenant))
+        outcomes.append(Decided(row, decision, wf, steps, actor))
+    # The reviews the decisions prescribe open in the same transaction.
+    await insert_reviews(
+        session, [(o.workflow, o.steps) for o in outcomes if isinstance(o, Decided)]
+    )
+    return outcomes
+
+
+async def announce_decided(session: AsyncSession, decided: Decided) -> None:
+    """``project.decided`` (the whole decision and the facts it judged), then the review's events."""
+    row, decision = decided.row, decided.judged
+    body = row.decision
     await announce(
         session,
-        tenant=tenant,
+        tenant=row.tenant_id,
         aggregate="project",
         event="decided",
-        actor=actor,
-        project_id=str(submission.project_id),
-        submission=submission.submission,
+        actor=decided.actor,
+        project_id=str(row.project_id),
+        submission=row.submission,
         decision_id=str(row.id),
         route=decision.route.code,
         article=decision.route.article,
@@ -156,15 +244,26 @@ async def decide(
         # The whole decision and the facts it judged: budget and acceptance keep
         # their own copies (requirements, time limits, amounts) from this event.
         decision=body,
-        facts=raw,
+        facts=row.facts,
     )
-    # The review the decision prescribes opens in the same transaction.
-    await open_workflow(
-        session,
-        decision=row,
-        project_name=submission.project_name,
-        unit_id=submission.unit_id,
-        amount=int(raw.get("amount") or submission.amount or 0),
-        actor=actor,
-    )
-    return row
+    await announce_review(session, decided.workflow, decided.steps, decided.actor)
+
+
+async def decide(
+    session: AsyncSession,
+    submission: Submission,
+    *,
+    policies: PolicyRegistry,
+    inputs: Sequence[DecisionInput] = (),
+) -> Decision | None:
+    """Judge, store and announce the decision, and open its review; None when decided before.
+
+    Raises :class:`DecisionFailed` when the submission cannot be judged.
+    """
+    [outcome] = await decide_many(session, [submission], policies=policies, inputs=inputs)
+    if isinstance(outcome, DecisionFailed):
+        raise outcome
+    if outcome is None:
+        return None
+    await announce_decided(session, outcome)
+    return outcome.row

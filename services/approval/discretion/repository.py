@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.approval.discretion.models import BureauParameter, RuleException
@@ -23,22 +25,25 @@ async def exception_of(
     return found
 
 
-# Built once (every decision asks): only the parameters change from call to call.
+# Built once (every batch of decisions asks): only the parameters change from call to call.
 _EXCEPTIONS_OF = (
     sa.select(RuleException)
     .where(
         RuleException.tenant_id == sa.bindparam("tenant"),
-        RuleException.project_id == sa.bindparam("project_id"),
+        # One array parameter (one prepared statement), however many projects.
+        RuleException.project_id == sa.any_(sa.bindparam("project_ids", type_=ARRAY(sa.Uuid))),
     )
     .order_by(RuleException.granted_at)
 )
 
 
 async def exceptions_of(
-    session: AsyncSession, tenant: str, project_id: uuid.UUID
+    session: AsyncSession, tenant: str, project_ids: Sequence[uuid.UUID]
 ) -> list[RuleException]:
-    """Every exception granted in ``tenant`` for one project."""
-    rows = await session.scalars(_EXCEPTIONS_OF, {"tenant": tenant, "project_id": project_id})
+    """Every exception granted in ``tenant`` for the projects, oldest first."""
+    rows = await session.scalars(
+        _EXCEPTIONS_OF, {"tenant": tenant, "project_ids": list(project_ids)}
+    )
     return list(rows)
 
 

@@ -16,7 +16,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Forbidden, Invalid
 from libs.common.reads import from_row
 from libs.policy import NoPolicyInForce, Pack, PackError, PolicyRegistry
-from libs.policy.bind import bind_in_force, check_setting, waivable_rules
+from libs.policy.bind import check_setting, waivable_rules
 from libs.policy.parameters import Exemption, ParameterSetting
 from services.approval.discretion import repository
 from services.approval.discretion.models import BureauParameter, RuleException
@@ -41,8 +42,8 @@ from services.approval.discretion.schemas import (
 from services.approval.models import publisher
 
 __all__ = [
-    "bureau_inputs",
     "exception_counts",
+    "exceptions_for",
     "grant_exception",
     "list_exceptions",
     "list_parameters",
@@ -228,14 +229,14 @@ async def settings_of(session: AsyncSession, tenant: str) -> list[ParameterSetti
     return read[tenant]
 
 
-async def bureau_inputs(
-    session: AsyncSession, *, tenant: str, project_id: uuid.UUID, on: date, pack: Pack
-) -> tuple[Pack, dict[str, Exemption]]:
-    """What a decision takes from the authority: parameter values in force on ``on``
-    bound to ``pack``, and the exceptions granted for the project."""
-    bound = bind_in_force(pack, await settings_of(session, tenant), on)
-    granted = {
-        r.rule: Exemption(r.rule, r.authority, r.reason, r.granted_on)
-        for r in await repository.exceptions_of(session, tenant, project_id)
-    }
-    return bound, granted
+async def exceptions_for(
+    session: AsyncSession, tenant: str, project_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Exemption]]:
+    """The exceptions granted in ``tenant`` for each of the projects (one read for a
+    batch of decisions), by project then rule; a project without any is absent."""
+    granted: dict[uuid.UUID, dict[str, Exemption]] = {}
+    for r in await repository.exceptions_of(session, tenant, project_ids):
+        granted.setdefault(r.project_id, {})[r.rule] = Exemption(
+            r.rule, r.authority, r.reason, r.granted_on
+        )
+    return granted

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,28 @@ from libs.common.errors import NotFound
 from libs.common.pagination import SortValue, encode_sorted_cursor, keyset, sort_of
 from libs.common.reads import fetch_all
 from services.approval.models import Opinion, Step, Workflow
+
+# Core INSERTs of whole rows (cached: no ON CONFLICT), run with a list of rows: one
+# statement per table for a batch instead of the ORM's unit of work per workflow.
+_INSERT_WORKFLOWS = sa.insert(cast(sa.Table, Workflow.__table__))
+_INSERT_STEPS = sa.insert(cast(sa.Table, Step.__table__))
+
+
+def _row(obj: Workflow | Step) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+async def insert_reviews(
+    session: AsyncSession, reviews: Sequence[tuple[Workflow, list[Step]]]
+) -> None:
+    """Store planned workflows and their steps (built, not added to the session): the
+    workflows in one INSERT, then the steps that reference them in another."""
+    if not reviews:
+        return
+    await session.execute(_INSERT_WORKFLOWS, [_row(wf) for wf, _ in reviews])
+    steps = [_row(step) for _, rows in reviews for step in rows]
+    if steps:
+        await session.execute(_INSERT_STEPS, steps)
 
 
 async def step_with_workflow(session: AsyncSession, step_id: uuid.UUID) -> tuple[Workflow, Step]:

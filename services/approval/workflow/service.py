@@ -50,18 +50,16 @@ def step_view(step: Step) -> dict[str, Any]:
     return {**_step_ref(step), "explanation": step.explanation, "state": step.state}
 
 
-async def open_workflow(
-    session: AsyncSession,
-    *,
+def plan_review(
     decision: Decision,
+    *,
     project_name: str,
     unit_id: str | None,
     amount: int,
-    actor: dict[str, Any],
     purpose: str = "project",
     change_id: uuid.UUID = NIL,
-) -> Workflow:
-    """Create the workflow the decision prescribes and open its first step."""
+) -> tuple[Workflow, list[Step]]:
+    """The workflow the decision prescribes and its steps, the first one open (not stored)."""
     body = decision.decision
     route = body["route"]
     steps = plan.planned_steps(body)
@@ -79,14 +77,13 @@ async def open_workflow(
         project_name=project_name,
         unit_id=unit_id,
         amount=amount,
+        approved_amount=None,
         state="open" if steps else "closed",
         reason=None if steps else route["explanation"],
         opened_at=now,
         closed_at=None if steps else now,
         version=1,
     )
-    session.add(wf)
-    await session.flush()  # no ORM relationship orders the inserts: the steps reference it
     rows = [
         Step(
             id=uuid.uuid4(),
@@ -100,28 +97,61 @@ async def open_workflow(
             # The first step opens now (one INSERT instead of INSERT + UPDATE).
             state="open" if i == 0 else "pending",
             opened_at=now if i == 0 else None,
+            completed_at=None,
             experts=[],
         )
         for i, s in enumerate(steps)
     ]
-    session.add_all(rows)
-    await session.flush()
-    if not rows:
+    return wf, rows
+
+
+async def announce_review(
+    session: AsyncSession, wf: Workflow, steps: list[Step], actor: dict[str, Any]
+) -> None:
+    """``workflow.opened`` and its first ``step.opened``, or ``workflow.closed`` at once."""
+    if not steps:
         await publish(
             session, wf, "workflow", "closed", actor, reason=wf.reason, article=wf.route_article
         )
-        return wf
+        return
     await publish(
         session,
         wf,
         "workflow",
         "opened",
         actor,
-        project_name=project_name,
-        amount=amount,
-        steps=[step_view(s) for s in rows],
+        project_name=wf.project_name,
+        amount=wf.amount,
+        steps=[step_view(s) for s in steps],
     )
-    await _announce_step(session, wf, rows[0], actor)
+    await _announce_step(session, wf, steps[0], actor)
+
+
+async def open_workflow(
+    session: AsyncSession,
+    *,
+    decision: Decision,
+    project_name: str,
+    unit_id: str | None,
+    amount: int,
+    actor: dict[str, Any],
+    purpose: str = "project",
+    change_id: uuid.UUID = NIL,
+) -> Workflow:
+    """Create the workflow the decision prescribes and open its first step."""
+    wf, rows = plan_review(
+        decision,
+        project_name=project_name,
+        unit_id=unit_id,
+        amount=amount,
+        purpose=purpose,
+        change_id=change_id,
+    )
+    session.add(wf)
+    await session.flush()  # no ORM relationship orders the inserts: the steps reference it
+    session.add_all(rows)
+    await session.flush()
+    await announce_review(session, wf, rows, actor)
     return wf
 
 
