@@ -4,22 +4,10 @@ producer's trace, and what the handler emits under ``consumed(event)`` continues
 from __future__ import annotations
 
 from opentelemetry import propagate, trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from libs.common.events import consumed, make_event, system_actor
 from libs.common.events._telemetry import consume_spans
-
-
-def _sdk_provider() -> TracerProvider:
-    """The process's SDK provider (set once per process: another test may have set it)."""
-    current = trace.get_tracer_provider()
-    if isinstance(current, TracerProvider):
-        return current
-    provider = TracerProvider()
-    trace.set_tracer_provider(provider)
-    return provider
+from libs.common.testing.tracing import recorded_spans
 
 
 def _traceparent() -> str:
@@ -29,8 +17,7 @@ def _traceparent() -> str:
 
 
 def test_each_event_of_a_batch_is_handled_under_its_own_consumer_span() -> None:
-    exporter = InMemorySpanExporter()
-    _sdk_provider().add_span_processor(SimpleSpanProcessor(exporter))
+    exporter = recorded_spans()
     tracer = trace.get_tracer("test")
     events, producers = [], []
     for request in ("POST /a", "POST /b"):

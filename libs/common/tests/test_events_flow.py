@@ -295,14 +295,10 @@ async def test_trace_context_crosses_the_outbox_and_nats(
     nats_url: str,
 ) -> None:
     from opentelemetry import trace
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
+    from libs.common.testing.tracing import recorded_spans
+
+    exporter = recorded_spans()
     tracer = trace.get_tracer("test")
     tenant = new_tenant()
     with tracer.start_as_current_span("POST /projects") as request_span:
