@@ -21,14 +21,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from govproj.dev.issuer import create_issuer_app, mint_token
-from libs.common.auth import CurrentSubject, JwksCache, TokenVerifier
+from libs.common.auth import AuthSubject, CurrentSubject, JwksCache, TokenVerifier
 from libs.common.db import TenantContext, apply_tenant_context
 from libs.common.policies import policies_in
 from libs.common.service import db_session, tenant_context_of
-from libs.common.settings import service_settings
+from libs.common.settings import CommonSettings, service_settings
 from libs.policy import PolicyRegistry
 from services.approval.app import create_app
 from services.approval.decisions.service import Submission, decide
+from services.approval.discretion import service as discretion
+from services.approval.discretion.schemas import ExceptionCreate
 from services.approval.models import Workflow, tenants
 from services.approval.workflow import experts, repository, service
 
@@ -204,3 +206,51 @@ async def approve_all(session: AsyncSession, wf: Workflow, *, until: str | None 
             actor=actor(step.role, wf.tenant_id),
         )
     return wf
+
+
+# ---- the authority's discretion (坡头 第八条 waived for one project) ---------------------
+POTOU = "440804"
+UNCATALOGUED = {"id": "渔政执法系统", "relation": "operate", "in_catalog": False}
+
+
+def person(tenant: str, *roles: str, visible: tuple[str, ...] = ()) -> AuthSubject:
+    return AuthSubject(
+        user=f"{roles[0]}-{tenant}",
+        name="测试用户",
+        tenant=tenant,
+        roles=frozenset(roles),
+        visible_tenants=frozenset({tenant, *visible}),
+    )
+
+
+def subject_actor(subject: AuthSubject) -> dict[str, Any]:
+    return {
+        "type": "user",
+        "id": subject.user,
+        "tenant": subject.tenant,
+        "roles": sorted(subject.roles),
+    }
+
+
+def potou_project(**extra: Any) -> dict[str, Any]:
+    return {
+        "project_class": "professional",
+        "service_types": ["operations_maintenance"],
+        "amount": 800_000,
+        **extra,
+    }
+
+
+async def grant(session: AsyncSession, subject: AuthSubject, project: uuid.UUID) -> Any:
+    return await discretion.grant_exception(
+        session,
+        subject=subject,
+        body=ExceptionCreate(
+            project_id=project,
+            project_name="渔政执法系统运维",
+            rule="scope.ineligible_not_in_catalog",
+            reason="该系统已报送补录政务信息系统目录，运维不可中断（渔汛期执法保障）",
+        ),
+        policies=policies_in(CommonSettings().policies_dir),
+        actor=subject_actor(subject),
+    )

@@ -39,18 +39,16 @@ from libs.common.testing.pytest_plugin import DatabaseUrls
 from services.approval import events
 from services.approval.tests.support import (
     CHAOAN,
+    POTOU,
     PROFESSIONAL,
     PUBLIC,
+    UNCATALOGUED,
     XIANGQIAO,
     YUNAN,
-    seed_tenants,
-)
-from services.approval.tests.test_discretion import (
-    POTOU,
-    UNCATALOGUED,
     grant,
     person,
     potou_project,
+    seed_tenants,
 )
 
 batch_db = migrated_database("approval")

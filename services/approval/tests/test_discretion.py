@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import AuthSubject
 from libs.common.errors import Forbidden, Invalid
 from libs.common.policies import policies_in
 from libs.common.settings import CommonSettings
@@ -26,32 +25,20 @@ from libs.policy.candidate import load_candidate
 from services.approval.decisions.service import Submission, decide
 from services.approval.discretion import impact, service
 from services.approval.discretion.schemas import ExceptionCreate, ParameterCreate
+from services.approval.tests.support import (
+    POTOU,
+    UNCATALOGUED,
+    grant,
+    person,
+    potou_project,
+    subject_actor,
+)
 
 service_db = migrated_database("approval")
 db = rollback_session("service_db")
 
-POTOU, ZHANJIANG, YUNAN = "440804", "440800", "445322"
+ZHANJIANG, YUNAN = "440800", "445322"
 POLICIES = CommonSettings().policies_dir
-UNCATALOGUED = {"id": "渔政执法系统", "relation": "operate", "in_catalog": False}
-
-
-def person(tenant: str, *roles: str, visible: tuple[str, ...] = ()) -> AuthSubject:
-    return AuthSubject(
-        user=f"{roles[0]}-{tenant}",
-        name="测试用户",
-        tenant=tenant,
-        roles=frozenset(roles),
-        visible_tenants=frozenset({tenant, *visible}),
-    )
-
-
-def actor(subject: AuthSubject) -> dict[str, Any]:
-    return {
-        "type": "user",
-        "id": subject.user,
-        "tenant": subject.tenant,
-        "roles": sorted(subject.roles),
-    }
 
 
 async def submit(
@@ -80,31 +67,7 @@ async def submit(
     return row
 
 
-def potou_project(**extra: Any) -> dict[str, Any]:
-    return {
-        "project_class": "professional",
-        "service_types": ["operations_maintenance"],
-        "amount": 800_000,
-        **extra,
-    }
-
-
 # ---- exceptions --------------------------------------------------------------------
-async def grant(session: AsyncSession, subject: AuthSubject, project: uuid.UUID) -> Any:
-    return await service.grant_exception(
-        session,
-        subject=subject,
-        body=ExceptionCreate(
-            project_id=project,
-            project_name="渔政执法系统运维",
-            rule="scope.ineligible_not_in_catalog",
-            reason="该系统已报送补录政务信息系统目录，运维不可中断（渔汛期执法保障）",
-        ),
-        policies=policies_in(POLICIES),
-        actor=actor(subject),
-    )
-
-
 async def test_the_bureau_waives_potou_article_8_for_one_project(db: AsyncSession) -> None:
     await in_tenant(db, POTOU)
     bureau = person(POTOU, "bureau_officer")
@@ -188,7 +151,11 @@ def limit(value: int, document: str, on: date) -> ParameterCreate:
 async def record(session: AsyncSession, body: ParameterCreate) -> Any:
     subject = person(POTOU, "bureau_officer")
     return await service.record_parameter(
-        session, subject=subject, body=body, policies=policies_in(POLICIES), actor=actor(subject)
+        session,
+        subject=subject,
+        body=body,
+        policies=policies_in(POLICIES),
+        actor=subject_actor(subject),
     )
 
 
