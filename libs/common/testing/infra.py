@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -28,8 +29,33 @@ __all__ = ["NatsProcess", "PostgresProcess", "free_port", "wait_for_port"]
 _PG_SYSTEM_USER = "embedded_postgres"
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections (Linux; else IANA's)."""
+    with contextlib.suppress(OSError, ValueError):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    return 49152, 65535
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, outside the ephemeral range.
+
+    Not the kernel's port 0: it comes from the range the kernel also gives every
+    outgoing connection, and a test session holds hundreds (PostgreSQL, NATS, HTTP). A
+    port free when asked was, a moment later, a client socket's local port when the
+    service bound it ("address already in use": a full run lost its browser platform
+    to it). Below (or above) that range only listeners compete, and the bind checks them.
+    """
+    low, high = _ephemeral_ports()
+    first, last = (10_000, low - 1) if low > 11_000 else (high + 1, 65_535)
+    for _ in range(100):
+        port = first + secrets.randbelow(last - first + 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
