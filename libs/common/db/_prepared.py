@@ -84,12 +84,11 @@ class PooledReads:
         pooled = await self.engine.raw_connection()
         try:
             conn: Any = pooled.driver_connection  # asyncpg's, a ContextConnection
-            if isinstance(conn, ContextConnection) and conn.context_for_begin(
+            carried = isinstance(conn, ContextConnection) and conn.context_for_begin(
                 self.ctx.tenant, self.visible
-            ):
-                await conn.execute("BEGIN")  # the context goes with it
-            else:
-                await conn.execute("BEGIN")
+            )
+            await conn.execute("BEGIN")  # with the context, when the connection carries it
+            if not carried:
                 await conn.execute(_SET_CONTEXT, self.ctx.tenant, self.visible)
             with statement_span(self.engine, read.sql):
                 row = await conn.fetchrow(read.sql, *args)
