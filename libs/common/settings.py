@@ -71,6 +71,10 @@ class CommonSettings(BaseSettings):
     oidc_audience: str = "govproj"
     oidc_jwks_url: str | None = None
     jwks_cache_seconds: int = 300
+    # Clock skew tolerated on a token's exp/nbf/iat (services on access tokens,
+    # the console on ID tokens). 30 s suits hosts synchronised by NTP; a test
+    # platform whose processes share one clock may lower it.
+    token_leeway_seconds: float = Field(default=30, ge=0, le=300)
     storage_backend: Literal["filesystem", "s3"] = "filesystem"
     storage_root: Path | None = None
     s3_endpoint: str = "127.0.0.1:9000"

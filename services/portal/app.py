@@ -51,7 +51,10 @@ def create_app(
     app.state.urls = settings.service_urls
     app.state.issuer = common.oidc_issuer
     app.state.oidc = oidc.OidcClient(
-        issuer=common.oidc_issuer, settings=settings, roles_audience=common.oidc_audience
+        issuer=common.oidc_issuer,
+        settings=settings,
+        roles_audience=common.oidc_audience,
+        leeway_seconds=common.token_leeway_seconds,
     )
     app.state.tenant_names = {}
     app.add_middleware(CsrfGuard, secret=settings.session_secret, public_url=settings.base_url)

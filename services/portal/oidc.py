@@ -69,8 +69,6 @@ ID_TOKEN_ALGORITHMS = (
     "EdDSA",
     "Ed25519",
 )
-# Clock skew tolerated on exp/iat, as the services tolerate on access tokens.
-_LEEWAY = 30
 _DISCOVERY_SECONDS = 3600
 # A refreshed session answered to every request that still carries the old
 # refresh token for this long (the browser may have sent several before it got
@@ -107,6 +105,8 @@ class OidcClient:
         The services' audience (``GOVPROJ_OIDC_AUDIENCE``), whose client roles count.
     transport
         An httpx transport for every call to the provider (tests pass a mock one).
+    leeway_seconds
+        Clock skew tolerated on the ID token's ``exp`` and ``iat``.
     """
 
     def __init__(
@@ -117,8 +117,12 @@ class OidcClient:
         roles_audience: str = "govproj",
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        leeway_seconds: float = 30,
     ) -> None:
         self.issuer = issuer
+        # Clock skew tolerated on the ID token's exp/iat, as the services tolerate
+        # on access tokens (GOVPROJ_TOKEN_LEEWAY_SECONDS).
+        self.leeway_seconds = leeway_seconds
         self.settings = settings
         # Keycloak's client roles are read for the services' audience (as they read them).
         self.roles_audience = roles_audience
@@ -272,7 +276,7 @@ class OidcClient:
                     "access_token": access_token,
                 },
             )
-            claims.validate(leeway=_LEEWAY)
+            claims.validate(leeway=self.leeway_seconds)
         except JoseError as exc:
             raise OidcError(
                 f"身份令牌（ID Token）校验未通过：{exc.description or exc.error}"

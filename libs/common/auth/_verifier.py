@@ -94,7 +94,12 @@ class TokenVerifier:
             cache_seconds=settings.jwks_cache_seconds,
             client=client,
         )
-        return cls(jwks=jwks, issuer=settings.oidc_issuer, audience=settings.oidc_audience)
+        return cls(
+            jwks=jwks,
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            leeway_seconds=settings.token_leeway_seconds,
+        )
 
     async def verify(self, token: str, *, tenant_tree: TenantTree | None = None) -> AuthSubject:
         """The subject of a valid ``token``.

@@ -326,6 +326,31 @@ async def test_expired_token_is_401_saying_expired(issuer_home: Path, issuer_url
     assert "过期" in assert_problem(await call(app, expired), 401, "expired")
 
 
+async def test_the_configured_clock_skew_decides_a_token_just_past_its_exp(
+    issuer_home: Path, issuer_url: str
+) -> None:
+    now = int(time.time())
+    stale = forge(issuer_home, claims_for(issuer_url, iat=now - 600, exp=now - 15))
+
+    def service(leeway: float) -> FastAPI:
+        app = FastAPI()
+        install_problem_handlers(app)
+        settings = CommonSettings(
+            oidc_issuer=issuer_url, oidc_audience=AUDIENCE, token_leeway_seconds=leeway
+        )
+        install_auth(app, settings)
+
+        @app.get("/me")
+        async def me(subject: CurrentSubject) -> dict[str, str]:
+            return {"user": subject.user}
+
+        return app
+
+    # 15 s past exp: inside the default 30 s of skew, outside 5 s.
+    assert (await call(service(30), stale)).status_code == 200
+    assert "过期" in assert_problem(await call(service(5), stale), 401, "expired")
+
+
 async def test_token_of_another_issuer_is_401(issuer_home: Path, issuer_url: str) -> None:
     app = make_service(make_verifier(issuer_url))
     foreign = forge(issuer_home, claims_for("https://sso.other-province.gov.cn/realms/x"))
