@@ -14,6 +14,10 @@ concurrent clients (``--clients``), it measures
 (c) a bare asyncpg transaction as the application role: the tenant
     ``set_config`` of libs/common/db/_tenancy.py + a SELECT of one project row
     (BEGIN, set_config, SELECT, COMMIT: four round trips);
+(c1) that transaction inside a bare FastAPI route (its own asyncpg pool, the
+    row as JSON; no ORM, tracing or response model), and (c2) the same after
+    our token verification: the most a route on this framework gets out of (c),
+    so (c2)/(c) bounds what (d)/(c) can reach on this machine;
 (d) the full authenticated ``GET /v1/projects/{id}`` of the registry;
 (e) ``POST /v1/projects`` (create) then ``POST /v1/projects/{id}/submit``, p50
     of each, while approval decides the submissions in the background;
@@ -659,6 +663,19 @@ def measure_layers(
     http("(b) + token verification", "bare_auth", bare[0], Req("GET", "/auth", officer_h))
     out["raw_read"] = asyncio.run(raw_read(asyncpg_dsn(urls.app), project_id, clients, seconds))
     print(_line("(c) asyncpg set_config + SELECT", out["raw_read"]), flush=True)
+    # The framework's ceiling over (c): the same transaction inside a bare route.
+    http(
+        "(c1) FastAPI route + (c)",
+        "bare_read",
+        bare[0],
+        Req("GET", f"/read/{project_id}?tenant={COUNTY}"),
+    )
+    http(
+        "(c2) + token verification",
+        "bare_auth_read",
+        bare[0],
+        Req("GET", f"/auth-read/{project_id}", officer_h),
+    )
     http(
         "(d) GET /v1/projects/{id}",
         "get_project",
@@ -836,6 +853,14 @@ def main() -> None:
                 "get_vs_raw_read": row["get_project"]["per_s"] / row["raw_read"]["per_s"],
                 "get_vs_bare_route": row["get_project"]["per_s"] / row["bare"]["per_s"],
                 "auth_vs_bare_route": row["bare_auth"]["per_s"] / row["bare"]["per_s"],
+                # The framework's ceiling for get_vs_raw_read (layers c1, c2).
+                "bare_read_vs_raw_read": row["bare_read"]["per_s"] / row["raw_read"]["per_s"],
+                "bare_auth_read_vs_raw_read": (
+                    row["bare_auth_read"]["per_s"] / row["raw_read"]["per_s"]
+                ),
+                "get_vs_bare_auth_read": (
+                    row["get_project"]["per_s"] / row["bare_auth_read"]["per_s"]
+                ),
             }
             for clients, row in by_clients.items()
         }
@@ -878,7 +903,10 @@ def main() -> None:
         print(
             f"{clients} client(s), {kinds[0]} load client: GET / raw read = {r['get_vs_raw_read']:.2f}, "
             f"GET / bare route = {r['get_vs_bare_route']:.2f}, "
-            f"auth / bare route = {r['auth_vs_bare_route']:.2f}"
+            f"auth / bare route = {r['auth_vs_bare_route']:.2f}; ceiling: "
+            f"bare route + read / raw read = {r['bare_read_vs_raw_read']:.2f}, "
+            f"+ token = {r['bare_auth_read_vs_raw_read']:.2f}, "
+            f"GET / that = {r['get_vs_bare_auth_read']:.2f}"
         )
     print(
         f"GET / raw read at {last} clients = {goal_ratio:.2f} "
