@@ -175,7 +175,7 @@ def _move(project: Project, transition: lifecycle.Transition, at: datetime) -> N
     project.updated_at = at
 
 
-def record(
+async def record(
     session: AsyncSession,
     project: Project,
     transition: lifecycle.Transition,
@@ -183,33 +183,22 @@ def record(
     event_id: str,
     actor: Mapping[str, Any],
     reason: str | None,
+    at_once: bool = False,
 ) -> None:
-    """Apply ``transition`` and keep it in the project's history (both flushed later)."""
-    now = _now()
-    row = _history_row(
-        project.tenant_id, _edge(transition), event_id=event_id, actor=actor, reason=reason, at=now
-    )
-    session.add(ProjectHistory(project_id=project.id, **row))
-    _move(project, transition, now)
+    """Apply ``transition`` and keep it in the project's history.
 
-
-async def record_now(
-    session: AsyncSession,
-    project: Project,
-    transition: lifecycle.Transition,
-    *,
-    event_id: str,
-    actor: Mapping[str, Any],
-    reason: str | None,
-) -> None:
-    """:func:`record`, written at once: the project's changes so far and the transition
-    in one UPDATE, with the history row, in one statement (a request's transaction; a
-    consumer's savepoints keep to :func:`record`, whose rollback the ORM follows)."""
+    ``at_once`` (a request's transaction) writes the project's changes so far and the
+    transition in one UPDATE with the history row, one statement; else both wait for
+    the ORM's flush (a consumer's batch: the ORM follows its savepoints' rollbacks).
+    """
     now = _now()
     row = _history_row(
         project.tenant_id, _edge(transition), event_id=event_id, actor=actor, reason=reason, at=now
     )
     _move(project, transition, now)
+    if not at_once:
+        session.add(ProjectHistory(project_id=project.id, **row))
+        return
     state = sa.inspect(project)
     # What the ORM's flush would have written: the columns whose value changed.
     changes = {
@@ -393,7 +382,9 @@ async def submit_project(
         submitted_on=on.isoformat(),
         facts=facts,
     )
-    await record_now(session, project, transition, event_id=ev.id, actor=actor, reason=None)
+    await record(
+        session, project, transition, event_id=ev.id, actor=actor, reason=None, at_once=True
+    )
     return project
 
 
@@ -403,7 +394,9 @@ async def terminate_project(
     """已终止 (bureau): emits ``project.state_changed``."""
     transition = lifecycle.require(project.state, lifecycle.TERMINATE)
     ev = await emit_state_changed(session, project, transition, actor=actor, reason=reason)
-    await record_now(session, project, transition, event_id=ev, actor=actor, reason=reason)
+    await record(
+        session, project, transition, event_id=ev, actor=actor, reason=reason, at_once=True
+    )
     return project
 
 
