@@ -372,18 +372,26 @@ async def submit_project(
     project.decision = None
     project.decision_problem = None
     project.route = None
-    ev = await _announce(
-        session,
-        project,
-        "submitted",
-        actor,
-        state=transition.target,
-        submission=project.submission,
-        submitted_on=on.isoformat(),
-        facts=facts,
-    )
+    # The event names the project as it stood before the transition (its version then),
+    # and goes out after the write: no statement of the request runs while it is held.
+    data = _payload(project) | {
+        "state": transition.target,
+        "submission": project.submission,
+        "submitted_on": on.isoformat(),
+        "facts": facts,
+    }
+    event_id = new_event_id()
     await record(
-        session, project, transition, event_id=ev.id, actor=actor, reason=None, at_once=True
+        session, project, transition, event_id=event_id, actor=actor, reason=None, at_once=True
+    )
+    await publisher.announce(
+        session,
+        "project",
+        "submitted",
+        tenant=project.tenant_id,
+        actor=actor,
+        data=data,
+        event_id=event_id,
     )
     return project
 

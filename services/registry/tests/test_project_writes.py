@@ -133,3 +133,25 @@ async def test_a_foreign_unit_is_named_before_wrong_facts(db: AsyncSession) -> N
             db, policies=policies(), tenant=YUNAN, body=body, actor=actor()
         )
     assert exc.value.extra["field"] == "unit_id"
+
+
+async def test_the_submitted_event_names_the_project_as_it_stood(db: AsyncSession) -> None:
+    created = await make_project(db, await make_unit(db))
+    project = await _locked(db, created.id)
+    await service.submit_project(
+        db, project=project, submitted_on=None, expected_version=1, actor=actor()
+    )
+    await db.flush()
+    payload = await db.scalar(
+        sa.text(
+            "SELECT payload FROM registry.outbox WHERE type = :t AND payload->>'project_id' = :id"
+        ),
+        {"t": "govproj.registry.project.submitted.v1", "id": str(project.id)},
+    )
+    # Its version is the one submitted (the transition's own comes after), its state the new one.
+    assert {k: payload[k] for k in ("version", "state", "submission")} == {
+        "version": 1,
+        "state": "submitted",
+        "submission": 1,
+    }
+    assert payload["facts"] == project.submitted_facts
