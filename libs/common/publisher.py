@@ -48,8 +48,10 @@ class Publisher:
         tenant: str,
         actor: Mapping[str, Any],
         data: Mapping[str, Any],
+        event_id: str | None = None,
     ) -> Event:
-        """Emit ``govproj.<service>.<aggregate>.<event>.v1`` of ``tenant`` (named in its data too)."""
+        """Emit ``govproj.<service>.<aggregate>.<event>.v1`` of ``tenant`` (named in its data too);
+        ``event_id``: the id the caller already wrote into its rows (``new_event_id``)."""
         return await emit(
             session,
             tenant=tenant,
@@ -58,6 +60,7 @@ class Publisher:
             event=event,
             data={"tenant": tenant, **data} if self.names_tenant else data,
             actor=actor,
+            event_id=event_id,
         )
 
     async def record(

@@ -180,7 +180,7 @@ class VersionedRows(Generic[RowT]):
         idem: IdempotencyGuard,
         row_id: uuid.UUID,
         step: Callable[[RowT, dict[str, Any]], Awaitable[RowT]],
-    ) -> JSONResponse:
+    ) -> Response:
         """A POST on one row: replay a used key, else lock the row :meth:`writable` for
         ``access``, run ``step(row, actor)`` (the service's change) and :meth:`answer` it."""
         if (replay := await idem.claim()) is not None:
@@ -197,13 +197,15 @@ class VersionedRows(Generic[RowT]):
         idem: IdempotencyGuard | None = None,
         status: int = 200,
         location: str | None = None,
-    ) -> JSONResponse:
-        """``row`` as ``schema`` with its ETag (and ``Location``), kept for ``idem``'s replay."""
-        body: dict[str, Any] = self.schema.model_validate(await self.read(session, row)).model_dump(
-            mode="json"
-        )
-        if idem is not None:
-            await idem.save(status, body, location=location)
+    ) -> Response:
+        """``row`` as ``schema`` with its ETag (and ``Location``), kept for ``idem``'s replay.
+
+        Validated once and written straight to JSON bytes (:func:`versioned`); the dict
+        of the answer is made only when a key stores it.
+        """
+        body = self.schema.model_validate(await self.read(session, row))
+        if idem is not None and idem.row is not None:
+            await idem.save(status, body.model_dump(mode="json"), location=location)
         return versioned(body, _version_of(row), status=status, location=location)
 
     async def answer_read(

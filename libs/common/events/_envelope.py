@@ -77,6 +77,7 @@ __all__ = [
     "from_nats",
     "header_encoding",
     "make_event",
+    "new_event_id",
     "system_actor",
     "to_nats",
     "type_for",
@@ -202,6 +203,11 @@ def _validate_actor(raw: object) -> Actor:
     return actor
 
 
+def new_event_id() -> str:
+    """A fresh event id (UUIDv7: time-ordered, so the outbox's ``ORDER BY id`` is publish order)."""
+    return str(uuid6.uuid7())
+
+
 def make_event(
     *,
     tenant: str,
@@ -215,11 +221,14 @@ def make_event(
     tracestate: str | None = None,
     time: datetime | None = None,
     check_json: bool = True,
+    event_id: str | None = None,
 ) -> Event:
     """A new event with a fresh UUIDv7 id; validates every attribute (raises ValueError).
 
     ``check_json=False`` is for a caller that serialises ``data`` itself next (the
-    outbox does, once for its row and its contract check).
+    outbox does, once for its row and its contract check). ``event_id`` (of
+    :func:`new_event_id`) is for a producer that writes the id into its own rows in
+    the same statement as its change, before it emits the event.
     """
     try:
         checked_actor = _validate_actor(actor)
@@ -230,7 +239,7 @@ def make_event(
         # Fail at the producer, inside its transaction, rather than at the relay.
         json.dumps(payload, allow_nan=False)
     return Event(
-        id=str(uuid6.uuid7()),
+        id=event_id or new_event_id(),
         type=type_for(service, aggregate, event, version),
         source=f"/govproj/{service}",
         subject=subject_for(tenant, service, aggregate, event),

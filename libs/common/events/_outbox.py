@@ -359,6 +359,7 @@ async def emit(
     version: int = 1,
     traceparent: str | None = None,
     schema: str | None = None,
+    event_id: str | None = None,
 ) -> Event:
     """Record an event in the caller's transaction; it is published after that commits.
 
@@ -371,7 +372,8 @@ async def emit(
     changes), so ``tenant`` must be the transaction's own tenant: RLS refuses
     any other, at that write. ``schema`` defaults to ``service`` (each service
     owns the schema named after it). The current OpenTelemetry context, if any,
-    becomes the event's ``traceparent`` unless one is given. The relay is woken
+    becomes the event's ``traceparent`` unless one is given; ``event_id`` is the
+    event's id when the caller made it first (:func:`new_event_id`). The relay is woken
     by a NOTIFY delivered at commit (at most one per 10 ms per process, see
     ``NOTIFY_MIN_INTERVAL``).
     """
@@ -389,6 +391,7 @@ async def emit(
         traceparent=traceparent,
         tracestate=tracestate,
         check_json=False,
+        event_id=event_id,
     )
     # Serialised once (a decision's payload is large): the row's payload is the JSON
     # the contract checks, and what make_event's check would have refused.

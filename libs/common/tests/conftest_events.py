@@ -134,9 +134,15 @@ async def emit_increments(
 
 
 async def emit_increment(
-    session: AsyncSession, tenant: str, key: str, *, event: str = "incremented"
+    session: AsyncSession,
+    tenant: str,
+    key: str,
+    *,
+    event: str = "incremented",
+    event_id: str | None = None,
 ) -> str:
-    """One event adding 1 to ``key``, in the caller's transaction; its id."""
+    """One event adding 1 to ``key``, in the caller's transaction; its id (``event_id``
+    when given)."""
     ev = await emit(
         session,
         tenant=tenant,
@@ -145,6 +151,7 @@ async def emit_increment(
         event=event,
         data={"key": key, "by": 1},
         actor={**ACTOR, "tenant": tenant},
+        event_id=event_id,
     )
     return ev.id
 

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import TenantContext, apply_tenant_context, transaction
-from libs.common.events import ConsumerRunner, Event, OutboxRelay
+from libs.common.events import ConsumerRunner, Event, OutboxRelay, new_event_id
 from libs.common.testing.pytest_plugin import DatabaseUrls
 from libs.common.tests.conftest_events import (
     INCREMENTED,
@@ -158,3 +158,30 @@ async def test_a_failing_event_in_a_consumer_batch_takes_only_its_own_follow_ups
     assert follow_ups == sorted(
         [(tenants[0], "after-good"), (tenants[1], "after-good"), (tenants[1], "after-fine")]
     )
+
+
+async def test_an_event_can_carry_the_id_its_producer_already_wrote(
+    evdb: DatabaseUrls, app_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # The registry writes a project's history row, naming its event, in the statement
+    # that writes the project, before it emits the event: the two ids must be one.
+    county = new_tenant()
+    first, second = new_event_id(), new_event_id()
+    assert first != second and uuid.UUID(first).version == 7 and first < second
+    async with transaction(app_sessions, TenantContext.own(county)) as session:
+        named = await emit_increment(session, county, "named", event_id=second)
+        unnamed = await emit_increment(session, county, "unnamed")
+    assert named == second
+    conn = await asyncpg.connect(evdb.admin)
+    try:
+        rows = await conn.fetch(
+            f"SELECT id::text AS id, payload->>'key' AS key, headers->>'ce-id' AS ce_id "
+            f"FROM {SCHEMA}.outbox WHERE tenant_id = $1 ORDER BY id",
+            county,
+        )
+    finally:
+        await conn.close()
+    assert [(r["id"], r["key"], r["ce_id"]) for r in rows] == [
+        (second, "named", second),
+        (unnamed, "unnamed", unnamed),
+    ]

@@ -77,7 +77,9 @@ async def _drive(
     if problem is not None:
         project.decision_problem = problem
     actor = dict(event.actor)
-    service.record(session, project, transition, event_id=event.id, actor=actor, reason=reason)
+    await service.record(
+        session, project, transition, event_id=event.id, actor=actor, reason=reason
+    )
     await service.emit_state_changed(
         session, project, transition, actor=actor, reason=reason, cause=event.id
     )

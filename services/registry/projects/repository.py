@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from libs.common.db import PreparedRead, transaction_memo
 from libs.common.errors import NotFound
@@ -23,6 +24,7 @@ from services.registry.models import (
     ProjectNameGram,
     ProjectSystem,
     System,
+    Unit,
 )
 
 
@@ -62,6 +64,122 @@ def _read_statement() -> sa.Select[Any]:
 #: The project's columns and ``systems`` (its catalog links) by ``id``, prepared for
 #: the lean read of ``GET /v1/projects/{id}`` (libs.common.db.PreparedRead).
 READ = PreparedRead(_read_statement())
+
+
+# -- the write path: a project's row and its history row in one statement ---------------
+#
+# A create or submit used to send the project's INSERT or UPDATE and its history row as
+# two statements of the ORM's unit of work (and the create a unit lookup before them).
+# Each statement below is built once (SQLAlchemy caches its compiled form) and does all
+# of it in one round trip: data-modifying CTEs, the history row made from the project
+# row the first one wrote, so a project without its history row cannot be written.
+
+_PROJECTS = cast(sa.Table, Project.__table__)
+_HISTORY = cast(sa.Table, ProjectHistory.__table__)
+#: The columns of a project row.
+PROJECT_COLUMNS: tuple[str, ...] = tuple(c.name for c in _PROJECTS.columns)
+# A submission and its decision fill these; a new project leaves them out of its INSERT, as
+# the ORM did (a JSONB column given None holds JSON null, left out it holds SQL NULL).
+_LATER = (
+    "route",
+    "in_annual_plan",
+    "submitted_on",
+    "submitted_facts",
+    "decision",
+    "decision_problem",
+)
+#: The columns :func:`insert_new` writes (the others are NULL).
+CREATED_COLUMNS: tuple[str, ...] = tuple(c for c in PROJECT_COLUMNS if c not in _LATER)
+#: The columns of a history row (its ``project_id`` is the project row's own id).
+HISTORY_COLUMNS: tuple[str, ...] = tuple(c.name for c in _HISTORY.columns if c.name != "project_id")
+# Named apart from every column: an UPDATE also SETs a column its parameters name.
+_TENANT = sa.bindparam("tenant", type_=_PROJECTS.c.tenant_id.type)
+
+
+def _bind(table: sa.Table, column: str, prefix: str = "") -> sa.BindParameter[Any]:
+    if column == "tenant_id":  # the project's tenant is its history row's (one parameter)
+        return _TENANT
+    return sa.bindparam(prefix + column, type_=table.c[column].type)
+
+
+def _with_history(written: sa.CTE) -> sa.Select[Any]:
+    """How many project rows ``written`` (RETURNING id) wrote; each gets its history row."""
+    history = sa.insert(_HISTORY).from_select(
+        ["project_id", *HISTORY_COLUMNS],
+        sa.select(
+            written.c.id, *(_bind(_HISTORY, c, "history_") for c in HISTORY_COLUMNS)
+        ).select_from(written),
+    )
+    return sa.select(sa.func.count()).select_from(written).add_cte(history.cte("history"))
+
+
+def _insert_statement() -> sa.Select[Any]:
+    units = cast(sa.Table, Unit.__table__)
+    own_unit = sa.select(units.c.id).where(
+        units.c.id == _bind(_PROJECTS, "unit_id"), units.c.tenant_id == _TENANT
+    )
+    project = sa.insert(_PROJECTS).from_select(
+        list(CREATED_COLUMNS),
+        sa.select(*(_bind(_PROJECTS, c) for c in CREATED_COLUMNS)).where(sa.exists(own_unit)),
+    )
+    return _with_history(project.returning(_PROJECTS.c.id).cte("project"))
+
+
+def _transition_statement(columns: Sequence[str]) -> sa.Select[Any]:
+    moved = (
+        sa.update(_PROJECTS)
+        .where(_PROJECTS.c.id == sa.bindparam("project", type_=_PROJECTS.c.id.type))
+        .values({c: _bind(_PROJECTS, c) for c in columns})
+        .returning(_PROJECTS.c.id)
+    )
+    return _with_history(moved.cte("project"))
+
+
+_INSERT_NEW = _insert_statement()
+
+
+def _parameters(
+    tenant: str, values: Mapping[str, Any], history: Mapping[str, Any]
+) -> dict[str, Any]:
+    params = {c: v for c, v in values.items() if c != "tenant_id"}
+    params.update((f"history_{c}", history[c]) for c in HISTORY_COLUMNS if c != "tenant_id")
+    params["tenant"] = tenant
+    return params
+
+
+async def insert_new(
+    session: AsyncSession, project: Mapping[str, Any], history: Mapping[str, Any]
+) -> bool:
+    """Insert the ``project`` row (the columns of :data:`CREATED_COLUMNS`) with its first
+    ``history`` row (:data:`HISTORY_COLUMNS`), if its ``unit_id`` is one of its own
+    tenant's units; False (nothing written) if not."""
+    params = _parameters(project["tenant_id"], project, history)
+    written = await session.scalar(_INSERT_NEW, params)
+    return bool(written)
+
+
+_TRANSITIONS: dict[tuple[str, ...], sa.Select[Any]] = {}
+
+
+async def write_transition(
+    session: AsyncSession,
+    project: Project,
+    changes: Mapping[str, Any],
+    history: Mapping[str, Any],
+) -> None:
+    """UPDATE ``project``'s row with ``changes`` (column: value) and insert its ``history``
+    row, in one statement. The ORM object takes the values as committed first, so
+    neither this statement's autoflush nor the commit's writes them again. The row is
+    the caller's, locked (``get_for_update``)."""
+    columns = tuple(changes)
+    stmt = _TRANSITIONS.get(columns)
+    if stmt is None:
+        stmt = _TRANSITIONS[columns] = _transition_statement(columns)
+    for column, value in changes.items():
+        set_committed_value(project, column, value)
+    params = _parameters(project.tenant_id, changes, history)
+    params["project"] = project.id
+    await session.execute(stmt, params)
 
 
 async def lock(session: AsyncSession, project: Project) -> Project:

@@ -12,10 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from libs.common.deadlines import today_in_china
 from libs.common.errors import Conflict, Invalid, Problem, StaleVersion
-from libs.common.events import Event
+from libs.common.events import Event, new_event_id
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, validate_facts
 from libs.policy.facts import SYSTEM_DEFAULTS
 from services.registry.catalog import repository as catalog_repository
@@ -24,6 +25,7 @@ from services.registry.models import Project, ProjectHistory, publisher
 from services.registry.plans import repository as plans_repository
 from services.registry.projects import lifecycle, repository
 from services.registry.projects.schemas import ProjectCreate, SystemLink
+from services.registry.units.service import not_own as not_own_unit
 from services.registry.units.service import require_own as require_own_unit
 
 # The system facts a project carries into its policy facts: those the rules ask of a
@@ -91,9 +93,12 @@ async def _check_demand_item(session: AsyncSession, tenant: str, item_id: uuid.U
         raise Invalid("demand_item_id", f"需求计划条目 {item_id} 不在本辖区")
 
 
+_COLUMN_KEYS = tuple(c.key for c in sa.inspect(Project).column_attrs)
+
+
 def to_read(project: Project, links: list[dict[str, Any]]) -> dict[str, Any]:
     """The ProjectRead fields of ``project`` with its catalog links."""
-    data = {c.key: getattr(project, c.key) for c in sa.inspect(Project).column_attrs}
+    data = {key: getattr(project, key) for key in _COLUMN_KEYS}
     data["systems"] = links
     data["state_label"] = lifecycle.label(project.state)
     return data
@@ -137,7 +142,40 @@ def _links(links: Sequence[SystemLink]) -> list[tuple[uuid.UUID, str]]:
     return [(link.system_id, link.relation) for link in links]
 
 
-def record(
+def _history_row(
+    tenant: str,
+    edge: tuple[str | None, str, str],
+    *,
+    event_id: str,
+    actor: Mapping[str, Any],
+    reason: str | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """The history row (its ``project_id`` aside) of ``edge``: from, to, trigger."""
+    return {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant,
+        "from_state": edge[0],
+        "to_state": edge[1],
+        "trigger": edge[2],
+        "event_id": event_id,
+        "actor": dict(actor),
+        "reason": reason,
+        "at": at,
+    }
+
+
+def _edge(transition: lifecycle.Transition) -> tuple[str, str, str]:
+    return transition.source, transition.target, transition.trigger
+
+
+def _move(project: Project, transition: lifecycle.Transition, at: datetime) -> None:
+    project.state = transition.target
+    project.version += 1
+    project.updated_at = at
+
+
+async def record(
     session: AsyncSession,
     project: Project,
     transition: lifecycle.Transition,
@@ -145,25 +183,32 @@ def record(
     event_id: str,
     actor: Mapping[str, Any],
     reason: str | None,
+    at_once: bool = False,
 ) -> None:
-    """Apply ``transition`` and keep it in the project's history."""
-    session.add(
-        ProjectHistory(
-            id=uuid.uuid4(),
-            tenant_id=project.tenant_id,
-            project_id=project.id,
-            from_state=transition.source,
-            to_state=transition.target,
-            trigger=transition.trigger,
-            event_id=event_id,
-            actor=dict(actor),
-            reason=reason,
-            at=_now(),
-        )
+    """Apply ``transition`` and keep it in the project's history.
+
+    ``at_once`` (a request's transaction) writes the project's changes so far and the
+    transition in one UPDATE with the history row, one statement; else both wait for
+    the ORM's flush (a consumer's batch: the ORM follows its savepoints' rollbacks).
+    """
+    now = _now()
+    row = _history_row(
+        project.tenant_id, _edge(transition), event_id=event_id, actor=actor, reason=reason, at=now
     )
-    project.state = transition.target
-    project.version += 1
-    project.updated_at = _now()
+    _move(project, transition, now)
+    if not at_once:
+        session.add(ProjectHistory(project_id=project.id, **row))
+        return
+    state = sa.inspect(project)
+    # What the ORM's flush would have written: the columns whose value changed.
+    changes = {
+        key: getattr(project, key) for key in _COLUMN_KEYS if state.attrs[key].history.has_changes()
+    }
+    await repository.write_transition(session, project, changes, row)
+
+
+# A new project's first history row: from no state to a draft.
+_CREATED = (None, "draft", "registry:create")
 
 
 async def create_project(
@@ -174,12 +219,21 @@ async def create_project(
     body: ProjectCreate,
     actor: dict[str, Any],
 ) -> Project:
-    """A draft project; the facts must satisfy the tenant's policy pack (``project.created``)."""
-    await require_own_unit(session, body.unit_id, tenant)
-    amount = check_facts(policies, tenant, body.facts)
-    await _check_systems(session, tenant, body.systems)
-    if body.demand_item_id is not None:
-        await _check_demand_item(session, tenant, body.demand_item_id)
+    """A draft project; the facts must satisfy the tenant's policy pack (``project.created``).
+
+    The project row, its history row and the check that its unit is the tenant's own
+    are one statement (``repository.insert_new``); the event goes out with the id its
+    history row already names.
+    """
+    try:
+        amount = check_facts(policies, tenant, body.facts)
+        await _check_systems(session, tenant, body.systems)
+        if body.demand_item_id is not None:
+            await _check_demand_item(session, tenant, body.demand_item_id)
+    except Problem:
+        # A foreign unit is the first thing said wrong, as when it was checked first.
+        await require_own_unit(session, body.unit_id, tenant)
+        raise
     now = _now()
     project = Project(
         id=uuid.uuid4(),
@@ -195,35 +249,36 @@ async def create_project(
         amount=amount,
         demand_item_id=body.demand_item_id,
         state="draft",
+        route=None,
+        in_annual_plan=None,
+        submitted_on=None,
         submission=0,
+        submitted_facts=None,
+        decision=None,
+        decision_problem=None,
         version=1,
         created_by=str(actor.get("id")),
         created_at=now,
         updated_at=now,
     )
-    ev = await publisher.record(
+    event_id = new_event_id()
+    history = _history_row(tenant, _CREATED, event_id=event_id, actor=actor, reason=None, at=now)
+    row = {key: getattr(project, key) for key in repository.CREATED_COLUMNS}
+    if not await repository.insert_new(session, row, history):
+        raise not_own_unit(body.unit_id)
+    # Written: the object joins the session as if loaded, for what the request does next.
+    make_transient_to_detached(project)
+    session.add(project)
+    await publisher.announce(
         session,
-        project,
         "project",
         "created",
+        tenant=tenant,
         actor=actor,
         data={**_payload(project), "facts": project.facts},
+        event_id=event_id,
     )
     repository.add_links(session, project, _links(body.systems))
-    session.add(
-        ProjectHistory(
-            id=uuid.uuid4(),
-            tenant_id=tenant,
-            project_id=project.id,
-            from_state=None,
-            to_state="draft",
-            trigger="registry:create",
-            event_id=ev.id,
-            actor=dict(actor),
-            reason=None,
-            at=now,
-        )
-    )
     return project
 
 
@@ -317,17 +372,27 @@ async def submit_project(
     project.decision = None
     project.decision_problem = None
     project.route = None
-    ev = await _announce(
-        session,
-        project,
-        "submitted",
-        actor,
-        state=transition.target,
-        submission=project.submission,
-        submitted_on=on.isoformat(),
-        facts=facts,
+    # The event names the project as it stood before the transition (its version then),
+    # and goes out after the write: no statement of the request runs while it is held.
+    data = _payload(project) | {
+        "state": transition.target,
+        "submission": project.submission,
+        "submitted_on": on.isoformat(),
+        "facts": facts,
+    }
+    event_id = new_event_id()
+    await record(
+        session, project, transition, event_id=event_id, actor=actor, reason=None, at_once=True
     )
-    record(session, project, transition, event_id=ev.id, actor=actor, reason=None)
+    await publisher.announce(
+        session,
+        "project",
+        "submitted",
+        tenant=project.tenant_id,
+        actor=actor,
+        data=data,
+        event_id=event_id,
+    )
     return project
 
 
@@ -337,7 +402,9 @@ async def terminate_project(
     """已终止 (bureau): emits ``project.state_changed``."""
     transition = lifecycle.require(project.state, lifecycle.TERMINATE)
     ev = await emit_state_changed(session, project, transition, actor=actor, reason=reason)
-    record(session, project, transition, event_id=ev, actor=actor, reason=reason)
+    await record(
+        session, project, transition, event_id=ev, actor=actor, reason=reason, at_once=True
+    )
     return project
 
 

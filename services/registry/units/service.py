@@ -37,9 +37,14 @@ async def create_unit(
     return unit
 
 
+def not_own(unit_id: uuid.UUID) -> Invalid:
+    """The 422 of a ``unit_id`` that is not one of the caller's tenant's own units."""
+    return Invalid("unit_id", f"建设单位 {unit_id} 不属于本辖区")
+
+
 async def require_own(session: AsyncSession, unit_id: uuid.UUID, tenant: str) -> Unit:
     """422 naming ``unit_id`` unless the unit is one of ``tenant``'s own."""
     unit = await repository.of_tenant(session, unit_id, tenant)
     if unit is None:
-        raise Invalid("unit_id", f"建设单位 {unit_id} 不属于本辖区")
+        raise not_own(unit_id)
     return unit
