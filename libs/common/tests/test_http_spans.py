@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
@@ -71,18 +72,30 @@ def client(exporter: InMemorySpanExporter) -> Iterator[TestClient]:
         yield client
 
 
-def server_span(exporter: InMemorySpanExporter) -> ReadableSpan:
+def answered(
+    client: TestClient, exporter: InMemorySpanExporter, method: str, path: str
+) -> tuple[httpx.Response, ReadableSpan]:
+    """The answer to one request and its one server span."""
+    answer = client.request(method, path)
     spans = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER]
     assert len(spans) == 1, [s.name for s in spans]
     exporter.clear()
-    return spans[0]
+    return answer, spans[0]
+
+
+def span_of(
+    client: TestClient, exporter: InMemorySpanExporter, method: str, path: str, status: int
+) -> ReadableSpan:
+    """The server span of a request answered ``status``."""
+    answer, span = answered(client, exporter, method, path)
+    assert answer.status_code == status
+    return span
 
 
 def test_a_span_is_named_after_its_route_template_with_the_request_attributes(
     client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
-    assert client.get("/v1/projects/42?x=1").status_code == 200
-    span = server_span(exporter)
+    span = span_of(client, exporter, "GET", "/v1/projects/42?x=1", 200)
     assert span.name == "GET /v1/projects/{project_id}"
     attrs = dict(span.attributes or {})
     assert attrs["http.route"] == "/v1/projects/{project_id}"
@@ -93,17 +106,15 @@ def test_a_span_is_named_after_its_route_template_with_the_request_attributes(
     assert "http.url" in attrs and "net.host.port" in attrs
     assert span.status.status_code is not StatusCode.ERROR
 
-    assert client.post("/v1/policy/evaluate").status_code == 200
-    assert server_span(exporter).name == "POST /v1/policy/evaluate"
+    span = span_of(client, exporter, "POST", "/v1/policy/evaluate", 200)
+    assert span.name == "POST /v1/policy/evaluate"
 
 
 def test_a_router_included_twice_names_each_prefix(
     client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
-    client.get("/a/items/1")
-    assert server_span(exporter).name == "GET /a/items/{n}"
-    client.get("/b/items/2")
-    span = server_span(exporter)
+    assert span_of(client, exporter, "GET", "/a/items/1", 200).name == "GET /a/items/{n}"
+    span = span_of(client, exporter, "GET", "/b/items/2", 200)
     assert span.name == "GET /b/items/{n}"
     assert dict(span.attributes or {})["http.route"] == "/b/items/{n}"
 
@@ -111,13 +122,11 @@ def test_a_router_included_twice_names_each_prefix(
 def test_a_wrong_method_names_the_route_and_no_route_the_method_alone(
     client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
-    assert client.get("/v1/policy/evaluate").status_code == 405
-    span = server_span(exporter)
+    span = span_of(client, exporter, "GET", "/v1/policy/evaluate", 405)
     assert span.name == "GET /v1/policy/evaluate"
     assert dict(span.attributes or {})["http.status_code"] == 405
 
-    assert client.get("/v1/nowhere").status_code == 404
-    span = server_span(exporter)
+    span = span_of(client, exporter, "GET", "/v1/nowhere", 404)
     assert span.name == "GET"
     assert "http.route" not in dict(span.attributes or {})
 
@@ -125,17 +134,17 @@ def test_a_wrong_method_names_the_route_and_no_route_the_method_alone(
 def test_a_failure_is_answered_500_inside_its_span_with_the_exception(
     client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
-    r = client.get("/v1/boom")
-    assert r.status_code == 500
-    span = server_span(exporter)
+    answer, span = answered(client, exporter, "GET", "/v1/boom")
+    assert answer.status_code == 500
     assert span.name == "GET /v1/boom"
     assert dict(span.attributes or {})["http.status_code"] == 500
     assert span.status.status_code is StatusCode.ERROR
-    assert r.json()["trace_id"] == format(span.context.trace_id, "032x")
     assert any(
         e.name == "exception" and dict(e.attributes or {})["exception.type"] == "RuntimeError"
         for e in span.events
     )
+    # The catch-all handler answers inside the span: the answer names its trace.
+    assert answer.json()["trace_id"] == format(span.context.trace_id, "032x")
 
 
 def test_health_probes_are_not_traced(client: TestClient, exporter: InMemorySpanExporter) -> None:
