@@ -7,8 +7,9 @@ the template (``GET /v1/projects/{id}``): 3–6 % of a GET's samples
 ``OpenTelemetryMiddleware`` (so the same span, attributes and exception recording),
 but starts the span named by its method alone and, when the answer starts (or an
 exception escapes), names it and sets ``http.route`` from the route the router put in
-the ASGI scope (``scope["route"]``, the partial match of a 405 included). A request no
-route matched (404) keeps the method alone, as before.
+the ASGI scope (``scope["route"]``, the partial match of a 405 included). Only a request
+answered before routing (a middleware's 401 or 413) or by no route (404) is matched as
+the instrumentor matches every request; a 404 keeps the method alone, as before.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class RouteTemplates:
         self._by_route: dict[int, str | None] | None = None
         self._contexts: list[Any] = []
 
-    def of(self, route: BaseRoute, scope: Scope) -> str | None:
+    def _index(self) -> dict[int, str | None]:
         if self._by_route is None:
             self._contexts = list(iter_route_contexts(list(self._routes())))
             by_route: dict[int, str | None] = {}
@@ -62,10 +63,15 @@ class RouteTemplates:
                 same = by_route.get(key, context.path) == context.path
                 by_route[key] = context.path if same else None
             self._by_route = by_route
+        return self._by_route
+
+    def of(self, route: BaseRoute, scope: Scope) -> str | None:
+        """The template of ``route``, which the router chose for ``scope``."""
+        by_route = self._index()
         key = id(route)
-        if key not in self._by_route:
+        if key not in by_route:
             return getattr(route, "path", None)
-        found = self._by_route[key]
+        found = by_route[key]
         if found is not None:
             return found
         for context in self._contexts:
@@ -73,6 +79,21 @@ class RouteTemplates:
                 path: str | None = context.path
                 return path
         return None
+
+    def matching(self, scope: Scope) -> str | None:
+        """The template of a request answered before routing (a middleware's 401 or 413),
+        found as the instrumentor finds every request's: the first route that matches it
+        in full, else the last that matches it in part (a 405's); None for a 404."""
+        self._index()
+        partly = None
+        for context in self._contexts:
+            match = context.matches(scope)[0]
+            if match is Match.FULL:
+                path: str | None = context.path
+                return path
+            if match is Match.PARTIAL:
+                partly = context.path
+        return partly
 
 
 class _RouteSpan:
@@ -105,7 +126,10 @@ class _RouteSpan:
 
     def _name(self, span: trace.Span, scope: Scope) -> None:
         route = scope.get("route")
-        template = None if route is None else self.templates.of(route, scope)
+        if route is not None:
+            template = self.templates.of(route, scope)
+        else:  # answered before routing, or no route matched
+            template = self.templates.matching(scope)
         if template:  # named as the instrumentor names it: "GET /v1/projects/{id}"
             span.set_attribute(HTTP_ROUTE, template)
             method = _method(scope)

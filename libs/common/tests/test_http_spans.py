@@ -13,10 +13,25 @@ from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from libs.common.errors import install_problem_handlers
 from libs.common.telemetry import instrument_http
 from libs.common.testing.tracing import recorded_spans
+
+
+class RefuseEarly:
+    """Answers 401 before routing, as RequestGate answers a POST without a valid token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (b"x-refuse", b"1") in scope["headers"]:
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
 
 
 def service_like_app() -> FastAPI:
@@ -25,6 +40,7 @@ def service_like_app() -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
     instrument_http(app)
+    app.add_middleware(RefuseEarly)
 
     aggregate = APIRouter(prefix="/v1")
 
@@ -73,10 +89,14 @@ def client(exporter: InMemorySpanExporter) -> Iterator[TestClient]:
 
 
 def answered(
-    client: TestClient, exporter: InMemorySpanExporter, method: str, path: str
+    client: TestClient,
+    exporter: InMemorySpanExporter,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
 ) -> tuple[httpx.Response, ReadableSpan]:
     """The answer to one request and its one server span."""
-    answer = client.request(method, path)
+    answer = client.request(method, path, headers=headers)
     spans = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER]
     assert len(spans) == 1, [s.name for s in spans]
     exporter.clear()
@@ -129,6 +149,17 @@ def test_a_wrong_method_names_the_route_and_no_route_the_method_alone(
     span = span_of(client, exporter, "GET", "/v1/nowhere", 404)
     assert span.name == "GET"
     assert "http.route" not in dict(span.attributes or {})
+
+
+def test_a_request_answered_before_routing_is_named_after_the_route_it_matches(
+    client: TestClient, exporter: InMemorySpanExporter
+) -> None:
+    answer, span = answered(client, exporter, "POST", "/v1/policy/evaluate", {"x-refuse": "1"})
+    assert answer.status_code == 401
+    assert span.name == "POST /v1/policy/evaluate"
+    assert dict(span.attributes or {})["http.route"] == "/v1/policy/evaluate"
+    _, span = answered(client, exporter, "GET", "/b/items/7", {"x-refuse": "1"})
+    assert span.name == "GET /b/items/{n}"
 
 
 def test_a_failure_is_answered_500_inside_its_span_with_the_exception(
