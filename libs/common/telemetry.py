@@ -109,16 +109,16 @@ def instrument_http(app: Any) -> None:
 
     Called where the app is built: Starlette builds its middleware stack on the
     first ASGI call (the lifespan's), so middleware added from the lifespan
-    never runs and no request was ever traced.
+    never runs and no request was ever traced. The span is named from the route
+    the router matched rather than by matching every route again
+    (:mod:`libs.common.http_spans`).
     """
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from libs.common.http_spans import instrument_routes
 
     # One span a request: not also an "http send" span per response message and an
     # "http receive" per body chunk, which say nothing the server span does not
     # (three spans a GET otherwise, each one recorded and ended).
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
-    )
+    instrument_routes(app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"])
 
 
 _LEADING_COMMENT = re.compile(r"^/\*.*?\*/")
