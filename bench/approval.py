@@ -24,7 +24,8 @@ In one run it measures
       steadier figure on a shared machine);
 (iv)  with ``--profile DIR``, a py-spy sample of the approval process under a
       second burst (raw stacks in DIR, shares by layer printed);
-(v)   the JetStream floor on the same nats-server: durable (acknowledged)
+(v)   the JetStream floor on the same nats-server, just before and just after the
+      burst (their mean is used): durable (acknowledged)
       publishes/s of a submission-sized message to a file stream of its own,
       sequential (each PubAck awaited) and pipelined with as many in flight as
       the outbox relay keeps (its batch); beside it the JetStream messages the
@@ -226,7 +227,7 @@ async def batch_sizes(admin_dsn: str, since: datetime) -> dict[str, float]:
     }
 
 
-async def jetstream_floor(nats_url: str, seconds: float, in_flight: int) -> dict[str, float]:
+async def jetstream_floor(nats_url: str, seconds: float, in_flight: int) -> dict[str, Any]:
     """Durable publishes/s of a submission-sized message on the server the platform uses.
 
     A stream of its own (file storage; duplicates window as the platform's), each
@@ -236,7 +237,7 @@ async def jetstream_floor(nats_url: str, seconds: float, in_flight: int) -> dict
     """
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
-    await js.add_stream(
+    await js.add_stream(  # idempotent: the same config again is accepted
         StreamConfig(
             name="BENCHFLOOR",
             subjects=["benchfloor.>"],
@@ -303,6 +304,14 @@ def main() -> None:
             f"      p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
             f"max {lat['max_ms']:.0f} ms ({lat['decided']}/{lat['submitted']} decided)"
         )
+        # The JetStream floor on both sides of the burst: the disk it fsyncs to is shared,
+        # and its rate moves between minutes more than anything measured here.
+        print(f"(v)   JetStream floor, {RELAY_IN_FLIGHT} in flight when pipelined, before ...")
+        floor_before = asyncio.run(jetstream_floor(nats_url, args.floor_seconds, RELAY_IN_FLIGHT))
+        print(
+            f"      {floor_before['sequential_per_s']:,.0f} publishes/s sequential, "
+            f"{floor_before['pipelined_per_s']:,.0f}/s pipelined"
+        )
         print(f"(iii) saturation: {args.burst} submissions at once ...")
         tree = process_tree(bench.running.procs["approval"].pid)
         idle = settle(tree)
@@ -328,12 +337,17 @@ def main() -> None:
             f"      {sat['consumer_events_per_transaction']:.1f} events a consumer transaction, "
             f"{sat['relay_rows_per_batch']:.1f} rows a relay batch"
         )
-        print(f"(v)   JetStream floor, {RELAY_IN_FLIGHT} in flight when pipelined ...")
-        floor = asyncio.run(jetstream_floor(nats_url, args.floor_seconds, RELAY_IN_FLIGHT))
+        print("(v)   ... and after")
+        floor_after = asyncio.run(jetstream_floor(nats_url, args.floor_seconds, RELAY_IN_FLIGHT))
         print(
-            f"      {floor['sequential_per_s']:,.0f} publishes/s sequential, "
-            f"{floor['pipelined_per_s']:,.0f}/s pipelined"
+            f"      {floor_after['sequential_per_s']:,.0f} publishes/s sequential, "
+            f"{floor_after['pipelined_per_s']:,.0f}/s pipelined"
         )
+        floor = {
+            key: (floor_before[key] + floor_after[key]) / 2
+            for key in ("sequential_per_s", "pipelined_per_s")
+        }
+        floor.update(in_flight=RELAY_IN_FLIGHT, before=floor_before, after=floor_after)
         profile: dict[str, Any] = {}
         if args.profile is not None:
             print("(iv)  py-spy on the approval process under a second burst ...")
@@ -350,7 +364,8 @@ def main() -> None:
 
     ratio = sat["per_s"] / raw
     per_decision = max(sat["jetstream_messages_per_decision"], 1.0)
-    # The decisions/s JetStream's durable publishes allow, were they all the server did.
+    # The decisions/s JetStream's durable publishes allow, were they all the server did
+    # (the floor's mean over both sides of the burst).
     budget = {kind: floor[f"{kind}_per_s"] / per_decision for kind in ("sequential", "pipelined")}
     ratios = {
         "decisions_per_s_vs_raw_commits": ratio,
