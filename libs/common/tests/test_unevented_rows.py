@@ -36,7 +36,7 @@ def test_an_unevented_row_reads_as_a_constructed_one() -> None:
 
 def test_an_unknown_name_is_refused_as_the_constructor_refuses_it() -> None:
     with pytest.raises(TypeError):
-        Item(id=uuid.uuid4(), name="x", nmae="typo")  # type: ignore[call-arg]
+        Item(id=uuid.uuid4(), name="x", nmae="typo")
     with pytest.raises(TypeError, match="nmae"):
         unevented(Item, {"id": uuid.uuid4(), "name": "x", "nmae": "typo"})
 
