@@ -23,7 +23,18 @@ In one run it measures
       CPU per decision over that burst (``/proc``, less its idle rate: the
       steadier figure on a shared machine);
 (iv)  with ``--profile DIR``, a py-spy sample of the approval process under a
-      second burst (raw stacks in DIR, shares by layer printed).
+      second burst (raw stacks in DIR, shares by layer printed);
+(v)   the JetStream floor on the same nats-server, just before and just after the
+      burst (their mean is used): durable (acknowledged)
+      publishes/s of a submission-sized message to a file stream of its own,
+      sequential (each PubAck awaited) and pipelined with as many in flight as
+      the outbox relay keeps (its batch); beside it the JetStream messages the
+      saturation burst stored per decision (counted in the streams), so the
+      decisions/s the server's publishes allow is the pipelined floor / that count.
+
+``--nats-no-fsync`` runs nats-server at its default sync interval instead of
+``always`` (PostgreSQL stays durable): an experiment to show how much JetStream's
+fsync bounds the decisions, never the platform's setting.
 
 Goal (issue 5): p99 ≤ 200 ms at 100 submissions/s. Results are printed and
 written to bench/results/approval.json.
@@ -33,12 +44,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
+import os
 import statistics
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +59,17 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make the repo importable
     sys.path.insert(0, str(REPO))
 
+import asyncpg  # noqa: E402
 import nats  # noqa: E402
+from nats.js.api import StorageType, StreamConfig  # noqa: E402
 
 from bench.http_path import cpu_seconds, process_tree, profiled, settle  # noqa: E402
 from bench.registry import FACTS as REGISTRY_FACTS  # noqa: E402
 from bench.support import arg_parser, commit_baseline, durable_platform, machine, write_results  # noqa: E402
-from libs.common.events import make_event, system_actor, to_nats  # noqa: E402
+from libs.common.events import OutboxRelay, make_event, system_actor, to_nats  # noqa: E402
+from libs.common.events._pipelined import PipelinedRequests  # noqa: E402
+from libs.common.events._pipelined import settle as settle_replies  # noqa: E402
+from libs.common.events._relay import _stored_before  # noqa: E402
 
 TENANT = "445322"
 FACTS = {
@@ -170,6 +188,90 @@ async def saturation(nats_url: str, burst: int) -> dict[str, Any]:
     }
 
 
+#: The relay publishes a batch of outbox rows with all their PubAcks outstanding.
+RELAY_IN_FLIGHT: int = inspect.signature(OutboxRelay).parameters["batch_size"].default
+
+
+async def stored_messages(nats_url: str) -> int:
+    """Messages the server's streams hold (none is removed during a run)."""
+    nc = await nats.connect(nats_url)
+    streams = await nc.jetstream().streams_info()
+    await nc.close()
+    return sum(s.state.messages for s in streams)
+
+
+async def batch_sizes(admin_dsn: str, since: datetime) -> dict[str, float]:
+    """Events per consumer transaction and outbox rows per relay batch since ``since``.
+
+    ``now()`` is a transaction's start, so the distinct ``applied_at`` of the inbox
+    rows count the consumer's transactions, and the distinct ``sent_at`` of the
+    outbox rows the relay's batches.
+    """
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        inbox = await conn.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT applied_at) AS tx "
+            "FROM approval.inbox WHERE applied_at >= $1",
+            since,
+        )
+        outbox = await conn.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT sent_at) AS tx "
+            "FROM approval.outbox WHERE created_at >= $1 AND sent_at IS NOT NULL",
+            since,
+        )
+    finally:
+        await conn.close()
+    return {
+        "consumer_events_per_transaction": inbox["n"] / max(1, inbox["tx"]),
+        "relay_rows_per_batch": outbox["n"] / max(1, outbox["tx"]),
+    }
+
+
+async def jetstream_floor(nats_url: str, seconds: float, in_flight: int) -> dict[str, Any]:
+    """Durable publishes/s of a submission-sized message on the server the platform uses.
+
+    A stream of its own (file storage; duplicates window as the platform's), each
+    message its own ``Nats-Msg-Id`` (a duplicate is acknowledged without being stored).
+    Sequential: one publish at a time, its PubAck awaited. Pipelined: ``in_flight``
+    written back to back and their PubAcks awaited together, as the relay does.
+    """
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await js.add_stream(  # idempotent: the same config again is accepted
+        StreamConfig(
+            name="BENCHFLOOR",
+            subjects=["benchfloor.>"],
+            storage=StorageType.FILE,
+            duplicate_window=7200.0,
+        )
+    )
+    _, headers, payload = submitted(str(uuid.uuid4()))
+    subject = f"benchfloor.{TENANT}.registry.project.submitted"
+
+    def fresh() -> dict[str, str]:
+        return {**headers, "Nats-Msg-Id": str(uuid.uuid4())}
+
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds / 2:
+        await js.publish(subject, payload, headers=fresh())
+        done += 1
+    sequential = done / (time.perf_counter() - start)
+
+    requests = PipelinedRequests(nc)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds / 2:
+        futures = [await requests.send(subject, payload, fresh()) for _ in range(in_flight)]
+        for outcome in await settle_replies(futures, 30.0):
+            reply = outcome if isinstance(outcome, BaseException) else _stored_before(outcome)
+            if reply is not False:  # an error, a timeout or a duplicate: not a stored message
+                raise RuntimeError(f"floor publish not stored: {reply!r}")
+            done += 1
+    pipelined = done / (time.perf_counter() - start)
+    await requests.close()
+    await nc.close()
+    return {"sequential_per_s": sequential, "pipelined_per_s": pipelined, "in_flight": in_flight}
+
+
 def main() -> None:
     parser = arg_parser(__doc__)
     parser.add_argument("--rate", type=float, default=100.0)
@@ -178,10 +280,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy stacks go here")
     parser.add_argument("--out", type=Path, default=None, help="results file (bench/results/)")
+    parser.add_argument(
+        "--nats-no-fsync",
+        action="store_true",
+        help="experiment: nats-server at its default sync interval, not `always`",
+    )
+    parser.add_argument("--floor-seconds", type=float, default=4.0)
     args = parser.parse_args()
 
     # The approval service alone: the submissions come straight from NATS.
-    with durable_platform("approval", services=("approval",)) as bench:
+    with durable_platform(
+        "approval", services=("approval",), nats_fsync=not args.nats_no_fsync
+    ) as bench:
         urls, nats_url = bench.urls, bench.nats_url
         raw = asyncio.run(
             commit_baseline(urls.admin, args.concurrency, 8.0, doc=json.dumps(REGISTRY_FACTS))
@@ -194,18 +304,50 @@ def main() -> None:
             f"      p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms, "
             f"max {lat['max_ms']:.0f} ms ({lat['decided']}/{lat['submitted']} decided)"
         )
+        # The JetStream floor on both sides of the burst: the disk it fsyncs to is shared,
+        # and its rate moves between minutes more than anything measured here.
+        print(f"(v)   JetStream floor, {RELAY_IN_FLIGHT} in flight when pipelined, before ...")
+        floor_before = asyncio.run(jetstream_floor(nats_url, args.floor_seconds, RELAY_IN_FLIGHT))
+        print(
+            f"      {floor_before['sequential_per_s']:,.0f} publishes/s sequential, "
+            f"{floor_before['pipelined_per_s']:,.0f}/s pipelined"
+        )
         print(f"(iii) saturation: {args.burst} submissions at once ...")
         tree = process_tree(bench.running.procs["approval"].pid)
         idle = settle(tree)
+        messages_before = asyncio.run(stored_messages(nats_url))
+        load_before = os.getloadavg()[0]
+        since = datetime.now(UTC)
         before, start = cpu_seconds(tree), time.monotonic()
         sat = asyncio.run(saturation(nats_url, args.burst))
         used = cpu_seconds(tree) - before - idle * (time.monotonic() - start)
         sat["cpu_ms_per_decision"] = 1000 * max(0.0, used) / max(1, sat["decided"])
+        sat["load_avg_1m"] = [load_before, os.getloadavg()[0]]
+        # Settled: the relay has published the burst's last events by now.
+        time.sleep(1.0)
+        stored = asyncio.run(stored_messages(nats_url)) - messages_before
+        sat["jetstream_messages_per_decision"] = stored / max(1, sat["decided"])
+        sat.update(asyncio.run(batch_sizes(urls.admin, since)))
         print(
             f"      {sat['per_s']:,.0f} decisions/s ({sat['decided']}/{sat['burst']}), "
             f"approval CPU {sat['cpu_ms_per_decision']:.2f} ms a decision "
-            f"(published at {sat['published_per_s']:,.0f}/s)"
+            f"(published at {sat['published_per_s']:,.0f}/s; "
+            f"{sat['jetstream_messages_per_decision']:.2f} JetStream messages a decision; "
+            f"load {load_before:.1f} → {os.getloadavg()[0]:.1f})\n"
+            f"      {sat['consumer_events_per_transaction']:.1f} events a consumer transaction, "
+            f"{sat['relay_rows_per_batch']:.1f} rows a relay batch"
         )
+        print("(v)   ... and after")
+        floor_after = asyncio.run(jetstream_floor(nats_url, args.floor_seconds, RELAY_IN_FLIGHT))
+        print(
+            f"      {floor_after['sequential_per_s']:,.0f} publishes/s sequential, "
+            f"{floor_after['pipelined_per_s']:,.0f}/s pipelined"
+        )
+        floor = {
+            key: (floor_before[key] + floor_after[key]) / 2
+            for key in ("sequential_per_s", "pipelined_per_s")
+        }
+        floor.update(in_flight=RELAY_IN_FLIGHT, before=floor_before, after=floor_after)
         profile: dict[str, Any] = {}
         if args.profile is not None:
             print("(iv)  py-spy on the approval process under a second burst ...")
@@ -221,17 +363,35 @@ def main() -> None:
             print("      " + ", ".join(f"{k} {v:.0%}" for k, v in layers.items()))
 
     ratio = sat["per_s"] / raw
+    per_decision = max(sat["jetstream_messages_per_decision"], 1.0)
+    # The decisions/s JetStream's durable publishes allow, were they all the server did
+    # (the floor's mean over both sides of the burst).
+    budget = {kind: floor[f"{kind}_per_s"] / per_decision for kind in ("sequential", "pipelined")}
+    ratios = {
+        "decisions_per_s_vs_raw_commits": ratio,
+        "decisions_per_s_vs_jetstream_budget_pipelined": sat["per_s"] / budget["pipelined"],
+        "decisions_per_s_vs_jetstream_budget_sequential": sat["per_s"] / budget["sequential"],
+    }
     results = {
         "machine": machine(),
-        "params": vars(args),
+        "params": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "raw_commits_per_s": raw,
+        "jetstream_floor": floor,
+        "jetstream_decision_budget_per_s": budget,
         "steady": lat,
         "saturation": sat,
         "profile": profile,
-        "ratios": {"decisions_per_s_vs_raw_commits": ratio},
+        "ratios": ratios,
         "goals": {"p99_le_200ms_at_100_per_s": lat["p99_ms"] <= 200 and args.rate >= 100},
     }
     print(f"decisions/s / raw commits/s = {ratio:.1%}")
+    print(
+        f"JetStream budget ({per_decision:.2f} messages a decision): "
+        f"{budget['pipelined']:,.0f} decisions/s pipelined, {budget['sequential']:,.0f} "
+        f"sequential; decisions/s / pipelined budget = "
+        f"{ratios['decisions_per_s_vs_jetstream_budget_pipelined']:.1%}, "
+        f"/ sequential budget = {ratios['decisions_per_s_vs_jetstream_budget_sequential']:.1%}"
+    )
     print(
         f"p99 at {args.rate:.0f}/s = {lat['p99_ms']:.0f} ms (goal <= 200 ms at 100/s: "
         f"{'met' if results['goals']['p99_le_200ms_at_100_per_s'] else 'NOT met'})"

@@ -128,15 +128,22 @@ class DurablePlatform:
 
 @contextmanager
 def stack_servers(
-    root: Path, *, durable: bool = True, nats_log: Path | None = None
+    root: Path,
+    *,
+    durable: bool = True,
+    nats_log: Path | None = None,
+    nats_fsync: bool = True,
 ) -> Iterator[tuple[PostgresProcess, NatsProcess]]:
     """PostgreSQL and NATS JetStream in ``root`` (durable: fsync'd, ``sync_interval: always``).
 
+    ``nats_fsync=False`` leaves nats-server at its default sync interval while
+    PostgreSQL stays durable: an experiment only (the platform requires
+    ``always``), to show how much JetStream's fsync bounds a path.
     Both are stopped when the block ends, however it ends.
     """
     pg = PostgresProcess(root / "pg", free_port(), durable=durable).start()
     conf = root / "nats.conf"
-    conf.write_text("jetstream {\n  sync_interval: always\n}\n" if durable else "")
+    conf.write_text("jetstream {\n  sync_interval: always\n}\n" if durable and nats_fsync else "")
     nats_server = NatsProcess(
         root / "nats", free_port(), log_file=nats_log, extra_args=("-c", str(conf))
     ).start()
@@ -155,6 +162,7 @@ def durable_platform(
     statement_stats: bool = False,
     extra_env: Mapping[str, str] | None = None,
     wrap_urls: Callable[[DatabaseUrls], dict[str, str]] | None = None,
+    nats_fsync: bool = True,
 ) -> Iterator[DurablePlatform]:
     """Durable PostgreSQL and JetStream in a fresh temp folder, ``services`` migrated and started.
 
@@ -162,11 +170,11 @@ def durable_platform(
     server) so a bench can count the statements a request costs; ``extra_env``
     is given to every service process; ``wrap_urls`` may give the services other
     ``app_url``/``relay_url`` than the database's own (bench/roundtrips.py puts a
-    counting proxy in between). Both servers are stopped when the block ends,
-    however it ends.
+    counting proxy in between); ``nats_fsync`` is :func:`stack_servers`'. Both
+    servers are stopped when the block ends, however it ends.
     """
     tmp = Path(tempfile.mkdtemp(prefix=f"govproj-bench-{name}-"))
-    with stack_servers(tmp) as (pg, nats_server):
+    with stack_servers(tmp, nats_fsync=nats_fsync) as (pg, nats_server):
         if statement_stats:
             asyncio.run(_preload_statement_stats(pg.admin_url))
             pg.stop()

@@ -10,6 +10,7 @@ from libs.common.db._base import (
 from libs.common.db._engine import create_engine, create_sessionmaker
 from libs.common.db._memo import transaction_memo
 from libs.common.db._prepared import PooledReads, PreparedRead, RowReads, SessionReads
+from libs.common.db._rows import unevented
 from libs.common.db._statements import cacheable_insert, cacheable_insert_of, parameters
 from libs.common.db._tenancy import (
     TenantContext,
@@ -38,4 +39,5 @@ __all__ = [
     "service_metadata",
     "transaction",
     "transaction_memo",
+    "unevented",
 ]

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import unevented
 from libs.common.events import system_actor
 from libs.policy import Decision as PolicyDecision
 from libs.policy import FactsError, NoPolicyInForce, Pack, PolicyRegistry, evaluate, validate_facts
@@ -206,7 +207,7 @@ async def decide_many(
             outcomes.append(result if isinstance(result, DecisionFailed) else None)
             continue
         values, decision = result
-        row = Decision(**values)
+        row = unevented(Decision, values)  # stored above by Core: no attribute events
         raw = values["facts"]
         wf, steps = plan_review(
             row,

@@ -21,8 +21,15 @@ _INSERT_WORKFLOWS = sa.insert(cast(sa.Table, Workflow.__table__))
 _INSERT_STEPS = sa.insert(cast(sa.Table, Step.__table__))
 
 
-def _row(obj: Workflow | Step) -> dict[str, Any]:
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+_WORKFLOW_KEYS = tuple(c.key for c in Workflow.__table__.columns)
+_STEP_KEYS = tuple(c.key for c in Step.__table__.columns)
+
+
+def _row(obj: Workflow | Step, keys: tuple[str, ...]) -> dict[str, Any]:
+    # Read from the instance's state, past the attribute descriptors: a transient row
+    # holds what it was built with, and an attribute never set reads None either way.
+    values = vars(obj)
+    return {key: values.get(key) for key in keys}
 
 
 async def insert_reviews(
@@ -32,8 +39,8 @@ async def insert_reviews(
     workflows in one INSERT, then the steps that reference them in another."""
     if not reviews:
         return
-    await session.execute(_INSERT_WORKFLOWS, [_row(wf) for wf, _ in reviews])
-    steps = [_row(step) for _, rows in reviews for step in rows]
+    await session.execute(_INSERT_WORKFLOWS, [_row(wf, _WORKFLOW_KEYS) for wf, _ in reviews])
+    steps = [_row(step, _STEP_KEYS) for _, rows in reviews for step in rows]
     if steps:
         await session.execute(_INSERT_STEPS, steps)
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.db import unevented
 from libs.common.errors import Conflict, Invalid
 from services.approval.models import Decision, Opinion, Step, Workflow
 from services.approval.workflow import outcomes, plan, repository
@@ -64,41 +65,49 @@ def plan_review(
     route = body["route"]
     steps = plan.planned_steps(body)
     now = _now()
-    wf = Workflow(
-        id=uuid.uuid4(),
-        tenant_id=decision.tenant_id,
-        project_id=decision.project_id,
-        submission=decision.submission,
-        decision_id=decision.id,
-        purpose=purpose,
-        change_id=change_id,
-        route=route["code"],
-        route_article=route["article"],
-        project_name=project_name,
-        unit_id=unit_id,
-        amount=amount,
-        approved_amount=None,
-        state="open" if steps else "closed",
-        reason=None if steps else route["explanation"],
-        opened_at=now,
-        closed_at=None if steps else now,
-        version=1,
+    # Built without the ORM's attribute events (a decision's workflow and steps are
+    # written by Core INSERTs, libs.common.db.unevented); each row holds every column.
+    wf = unevented(
+        Workflow,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": decision.tenant_id,
+            "project_id": decision.project_id,
+            "submission": decision.submission,
+            "decision_id": decision.id,
+            "purpose": purpose,
+            "change_id": change_id,
+            "route": route["code"],
+            "route_article": route["article"],
+            "project_name": project_name,
+            "unit_id": unit_id,
+            "amount": amount,
+            "approved_amount": None,
+            "state": "open" if steps else "closed",
+            "reason": None if steps else route["explanation"],
+            "opened_at": now,
+            "closed_at": None if steps else now,
+            "version": 1,
+        },
     )
     rows = [
-        Step(
-            id=uuid.uuid4(),
-            tenant_id=wf.tenant_id,
-            workflow_id=wf.id,
-            seq=i + 1,
-            code=s.code,
-            role=s.role,
-            article=s.article,
-            explanation=s.explanation,
-            # The first step opens now (one INSERT instead of INSERT + UPDATE).
-            state="open" if i == 0 else "pending",
-            opened_at=now if i == 0 else None,
-            completed_at=None,
-            experts=[],
+        unevented(
+            Step,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": wf.tenant_id,
+                "workflow_id": wf.id,
+                "seq": i + 1,
+                "code": s.code,
+                "role": s.role,
+                "article": s.article,
+                "explanation": s.explanation,
+                # The first step opens now (one INSERT instead of INSERT + UPDATE).
+                "state": "open" if i == 0 else "pending",
+                "opened_at": now if i == 0 else None,
+                "completed_at": None,
+                "experts": [],
+            },
         )
         for i, s in enumerate(steps)
     ]
