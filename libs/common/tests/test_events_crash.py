@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -49,20 +50,27 @@ class Worker:
         env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
         if fault:
             env[FAULT_ENV] = fault
+        # Its log goes to a file: a pipe nobody reads until the end fills up on a slow
+        # machine's retries and blocks the worker, which then never reaches its fault.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop/reap
         self.proc = subprocess.Popen(
             worker_command(*args),
             cwd=REPO_ROOT,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
+
+    def log_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
 
     async def wait(self, within: float = 30.0) -> int:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while self.proc.poll() is None:
             if loop.time() > deadline:
-                raise AssertionError("worker did not exit in time")
+                raise AssertionError(f"worker did not exit in time; its log:\n{self.log_tail()}")
             await asyncio.sleep(0.05)
         return self.proc.returncode
 
@@ -70,14 +78,15 @@ class Worker:
         """SIGTERM (graceful stop) and return the stats it prints."""
         self.proc.send_signal(signal.SIGTERM)
         rc = await self.wait(20)
-        out, err = self.proc.communicate()
-        assert rc == 0, err.decode()
+        out, _ = self.proc.communicate()
+        assert rc == 0, self.log_tail()
         return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
     def reap(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
+        self.log.close()
 
 
 @pytest.fixture
