@@ -6,10 +6,10 @@ core, then times on the same core and in the same run:
 
 * N full decisions: ``evaluate(pack, facts, on)`` with the whole trace, over a
   rotating set of realistic facts (and, separately, validate + evaluate);
-* the same decisions with nothing remembered: the pack's remembered results of
-  the conditions that walk the systems (libs/policy/evaluator.py) forgotten
-  before every decision, the cost of a project whose systems the pack has not
-  seen yet;
+* the same decisions with nothing remembered: every result the pack keeps
+  between decisions (the conditions that walk the systems, and those keyed by
+  the flags and enums they read; libs/policy/evaluator.py) forgotten before
+  every decision, the cost of a project whose values the pack has not seen yet;
 * N bare CEL evaluations of one simple expression with a prebuilt context,
   the floor any CEL-based engine pays per rule.
 
@@ -160,12 +160,17 @@ def bench_pack(pack: Pack, n: int) -> dict[str, Any]:
         for i in range(n):
             evaluate(pack, validate_facts(pack, raws[i % k]), on)
 
-    memo = getattr(pack.compiled, "memo", None)  # absent on engines before issue 21
+    # Everything the pack keeps between decisions: forget() drops the remembered and the
+    # keyed results; engines before it kept only ``memo``, and those before issue 21 nothing.
+    forget = getattr(pack.compiled, "forget", None)
+    memo = getattr(pack.compiled, "memo", None)
+    if forget is None and memo is not None:
+        forget = memo.clear
 
     def cold(n: int) -> None:
         for i in range(n):
-            if memo is not None:
-                memo.clear()
+            if forget is not None:
+                forget()
             evaluate(pack, facts[i % k], on)
 
     program = cel.compile("amount >= 500000")

@@ -7,7 +7,7 @@ all import this module without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -47,9 +47,15 @@ class Condition:
     every system becomes a CEL map, then a comprehension runs over them): its
     result is kept per pack by the values of the facts such conditions read
     (:attr:`CompiledPack.remembered_facts`), so most decisions convert no system.
+
+    ``key`` is set for a condition that reads only facts of few values (flags,
+    enums, service types): it gives the values the condition reads from a
+    decision's facts, and ``results`` keeps what CEL said for each, so such a
+    condition runs in CEL once per pack for each combination of its values and
+    its facts enter a decision's CEL context only when it must run.
     """
 
-    __slots__ = ("constant", "program", "remembered", "source", "variables")
+    __slots__ = ("constant", "key", "program", "remembered", "results", "source", "variables")
 
     def __init__(
         self,
@@ -57,6 +63,7 @@ class Condition:
         program: cel.Program | None,
         constant: bool | None,
         variables: frozenset[str],
+        key: Callable[[Mapping[str, Any]], Hashable] | None = None,
     ) -> None:
         self.source = source
         self.program = program
@@ -65,6 +72,8 @@ class Condition:
         self.remembered = (
             program is not None and "systems" in variables and "route" not in variables
         )
+        self.key = key
+        self.results: dict[Hashable, bool] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +195,23 @@ class CompiledPack:
     # Whether the CEL context needs the systems from the start (a condition reads
     # them with the route); otherwise they join only when a condition must run.
     eager_systems: bool
-    # The facts put in every decision's CEL context: ``variables`` but the systems.
+    # The facts put in every decision's CEL context: those the conditions that always
+    # run in CEL and the ``subjects`` read, the systems apart. The facts of the other
+    # conditions (remembered, keyed) join only when one of them must run.
     context_facts: tuple[str, ...]
     # The facts the remembered conditions read besides the systems (Condition.remembered).
     remembered_facts: tuple[str, ...]
-    # Their results, by the values of the systems and those facts, then by condition:
-    # pure functions of the facts, kept for a bounded number of values (evaluator.py).
+    # The conditions whose results are kept by the values they read (Condition.key).
+    keyed: tuple[Condition, ...]
+    # The remembered results, by the values of the systems and those facts, then by
+    # condition: pure functions of the facts, kept for a bounded number of values.
     memo: dict[tuple[Any, ...], dict[Condition, bool]] = field(default_factory=dict, compare=False)
+
+    def forget(self) -> None:
+        """Drop every result the pack keeps (remembered and keyed): the next decision runs cold."""
+        self.memo.clear()
+        for cond in self.keyed:
+            cond.results.clear()
 
     def steps_for(self, route: str) -> RouteSteps:
         """The requirements and time limits that apply to ``route``."""

@@ -2,16 +2,18 @@
 
 The hot path (tens of thousands of decisions a second): the pack was compiled at
 load (libs/policy/compiler.py), so a decision builds one ``cel.Context`` holding
-only the facts the pack reads (systems apart), walks the prepared rules of its
+only the facts its always-run conditions read, walks the prepared rules of its
 route in one loop and assembles the Decision without pydantic validation
 (``decision.build``). Converting Python values into CEL values is what costs
-most, so the rules over systems are remembered per pack (:meth:`_Run.remembered`)
-and the systems join the context only when one of them must run.
+most, so the rules over systems are remembered per pack (:meth:`_Run.remembered`),
+the rules over flags and enums keep their results by the values they read
+(:meth:`_Run.keyed`), and the facts of either join the context only when one of
+them must run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -100,6 +102,7 @@ _TL_FIELDS = set(TimeLimitOutcome.model_fields)
 _DECISION_FIELDS = set(Decision.model_fields)
 _NONE: Mapping[str, Exemption] = {}
 _MEMO_SIZE = 4096  # remembered results per pack; cleared when full (distinct projects)
+_NOT_FACTS = frozenset({"systems", "route"})  # put in the context by their own means
 _GETTERS: dict[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
 
 
@@ -134,12 +137,13 @@ def _remembered_results(cp: CompiledPack, values: Mapping[str, Any]) -> dict[Con
 
 
 def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
-    """One CEL context per decision, holding only what the pack's conditions read.
+    """One CEL context per decision, holding only what the always-run conditions read.
 
     Converting Python values is what a decision mostly pays for (a string, list
     or map key costs several failed type probes in the binding, about 1µs), so
     the systems, the dearest, stay out unless a condition that is not remembered
-    reads them: :meth:`_Run.with_systems` adds them when one must run.
+    reads them (:meth:`_Run.with_systems` adds them when one must run), and so do
+    the facts only keyed or remembered conditions read (:meth:`_Run.ensure`).
     """
     names = cp.context_facts
     variables = dict(zip(names, _getter(names)(values), strict=True))
@@ -158,6 +162,7 @@ class _Run:
         "ctx",
         "exceptions",
         "exempted",
+        "held",
         "memo",
         "pack",
         "rendered",
@@ -180,6 +185,7 @@ class _Run:
         # Which system keys the context holds (None: no systems yet).
         self.systems_in = cp.system_keys if cp.eager_systems else None
         self.memo: dict[Condition, bool] | None = None  # the remembered results for these facts
+        self.held = cp.context_facts  # the facts the context holds, the systems apart
 
     def waived(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> bool:
         """Whether an exception was granted for this softened rule (recorded if so)."""
@@ -207,8 +213,27 @@ class _Run:
         hit = results.get(cond)
         if hit is None:
             self.with_systems(self.pack.compiled.system_keys)
+            self.ensure(cond)
             hit = results[cond] = _check(self.pack, cond, key, self.ctx)
         return hit
+
+    def keyed(self, cond: Condition, value: Hashable, key: str) -> bool:
+        """A keyed condition not yet run for ``value`` (the values it reads): run and keep it."""
+        self.ensure(cond)
+        hit = _check(self.pack, cond, key, self.ctx)
+        if len(cond.results) >= _MEMO_SIZE:
+            cond.results.clear()
+        cond.results[value] = hit
+        return hit
+
+    def ensure(self, cond: Condition) -> None:
+        """Put the facts ``cond`` reads (the systems and route apart) in the context."""
+        held = self.held
+        missing = [n for n in cond.variables if n not in held and n not in _NOT_FACTS]
+        if missing:
+            for name in missing:
+                self.ctx.add_variable(name, self.values[name])
+            self.held = (*held, *missing)
 
     def with_systems(self, keys: tuple[str, ...]) -> None:
         """Put the systems, cut down to ``keys``, in the context (once, unless more keys)."""
@@ -246,11 +271,17 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
     hits: list[_Step] = []
     add = run.trace.append
     ctx = run.ctx
+    values = run.values
     for step in steps:
         cond = step.cond
         program = cond.program
         if program is None:
             hit = cond.constant
+        elif cond.key is not None:
+            value = cond.key(values)
+            hit = cond.results.get(value)
+            if hit is None:
+                hit = run.keyed(cond, value, step.key)
         elif cond.remembered:
             hit = run.remembered(cond, step.key)
         else:
