@@ -201,6 +201,9 @@ class CompiledPack:
     context_facts: tuple[str, ...]
     # The facts the remembered conditions read besides the systems (Condition.remembered).
     remembered_facts: tuple[str, ...]
+    # The facts only remembered or keyed conditions read: put in a decision's context
+    # when one of those must run.
+    lazy_facts: tuple[str, ...]
     # The conditions whose results are kept by the values they read (Condition.key).
     keyed: tuple[Condition, ...]
     # The remembered results, by the values of the systems and those facts, then by

@@ -328,6 +328,7 @@ def compile_pack(
         any("systems" in c.variables and not c.remembered for c in conditions),
         tuple(n for n in ordered if n != "systems" and n in in_context),
         tuple(sorted({v for c in conditions if c.remembered for v in c.variables} - {"systems"})),
+        tuple(n for n in ordered if n != "systems" and n not in in_context),
         tuple(c for c in conditions if c.key is not None),
     )
 

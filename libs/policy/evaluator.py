@@ -102,7 +102,6 @@ _TL_FIELDS = set(TimeLimitOutcome.model_fields)
 _DECISION_FIELDS = set(Decision.model_fields)
 _NONE: Mapping[str, Exemption] = {}
 _MEMO_SIZE = 4096  # remembered results per pack; cleared when full (distinct projects)
-_NOT_FACTS = frozenset({"systems", "route"})  # put in the context by their own means
 _GETTERS: dict[tuple[str, ...], Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
 
 
@@ -143,7 +142,8 @@ def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
     or map key costs several failed type probes in the binding, about 1µs), so
     the systems, the dearest, stay out unless a condition that is not remembered
     reads them (:meth:`_Run.with_systems` adds them when one must run), and so do
-    the facts only keyed or remembered conditions read (:meth:`_Run.ensure`).
+    the facts only keyed or remembered conditions read (:meth:`_Run.ensure`): a
+    context changed after a program ran on it costs the binding a rebuild.
     """
     names = cp.context_facts
     variables = dict(zip(names, _getter(names)(values), strict=True))
@@ -162,7 +162,7 @@ class _Run:
         "ctx",
         "exceptions",
         "exempted",
-        "held",
+        "lazy_in",
         "memo",
         "pack",
         "rendered",
@@ -185,7 +185,7 @@ class _Run:
         # Which system keys the context holds (None: no systems yet).
         self.systems_in = cp.system_keys if cp.eager_systems else None
         self.memo: dict[Condition, bool] | None = None  # the remembered results for these facts
-        self.held = cp.context_facts  # the facts the context holds, the systems apart
+        self.lazy_in = False  # whether the context holds the pack's lazy facts yet
 
     def waived(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> bool:
         """Whether an exception was granted for this softened rule (recorded if so)."""
@@ -212,8 +212,8 @@ class _Run:
             results = self.memo = _remembered_results(self.pack.compiled, self.values)
         hit = results.get(cond)
         if hit is None:
-            self.with_systems(self.pack.compiled.system_keys)
             self.ensure(cond)
+            self.with_systems(self.pack.compiled.system_keys)
             hit = results[cond] = _check(self.pack, cond, key, self.ctx)
         return hit
 
@@ -227,13 +227,16 @@ class _Run:
         return hit
 
     def ensure(self, cond: Condition) -> None:
-        """Put the facts ``cond`` reads (the systems and route apart) in the context."""
-        held = self.held
-        missing = [n for n in cond.variables if n not in held and n not in _NOT_FACTS]
-        if missing:
-            for name in missing:
-                self.ctx.add_variable(name, self.values[name])
-            self.held = (*held, *missing)
+        """Before ``cond`` runs: put the lazy facts in the context if it reads one.
+
+        All of them at once: changing a context after a program ran on it costs
+        the binding ~5µs whatever is added, so a decision pays that at most once.
+        """
+        lazy = self.pack.compiled.lazy_facts
+        if not self.lazy_in and not cond.variables.isdisjoint(lazy):
+            values = self.values
+            self.ctx.update({name: values[name] for name in lazy})
+            self.lazy_in = True
 
     def with_systems(self, keys: tuple[str, ...]) -> None:
         """Put the systems, cut down to ``keys``, in the context (once, unless more keys)."""
