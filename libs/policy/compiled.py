@@ -7,7 +7,7 @@ all import this module without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -20,6 +20,7 @@ from libs.policy.decision import (
     TraceEntry,
     Waivable,
 )
+from libs.policy.keys import ConditionKeys
 from libs.policy.render import Template
 
 __all__ = [
@@ -48,14 +49,26 @@ class Condition:
     result is kept per pack by the values of the facts such conditions read
     (:attr:`CompiledPack.remembered_facts`), so most decisions convert no system.
 
-    ``key`` is set for a condition that reads only facts of few values (flags,
-    enums, service types): it gives the values the condition reads from a
-    decision's facts, and ``results`` keeps what CEL said for each, so such a
-    condition runs in CEL once per pack for each combination of its values and
-    its facts enter a decision's CEL context only when it must run.
+    ``key`` is set for a condition that reads facts of few values (flags, enums,
+    service types; libs/policy/keys.py): it gives their values (the facts
+    ``fixed``) from a decision's facts. A condition that reads only those keeps
+    its result by them in ``results``, so it runs in CEL once per pack for each
+    combination; one that reads amounts too keeps in ``residuals`` a program with
+    those values written in, so its CEL context needs only the amounts.
     """
 
-    __slots__ = ("constant", "key", "program", "remembered", "results", "source", "variables")
+    __slots__ = (
+        "constant",
+        "fixed",
+        "key",
+        "program",
+        "remembered",
+        "residuals",
+        "results",
+        "source",
+        "specialize",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -63,7 +76,7 @@ class Condition:
         program: cel.Program | None,
         constant: bool | None,
         variables: frozenset[str],
-        key: Callable[[Mapping[str, Any]], Hashable] | None = None,
+        keys: ConditionKeys | None = None,
     ) -> None:
         self.source = source
         self.program = program
@@ -72,8 +85,14 @@ class Condition:
         self.remembered = (
             program is not None and "systems" in variables and "route" not in variables
         )
-        self.key = key
+        self.key = keys.key if keys else None
+        self.fixed = keys.fixed if keys else frozenset[str]()
+        self.specialize = keys.specialize if keys else None
+        # Results by key (the key reads every fact) or residual programs by key.
         self.results: dict[Hashable, bool] = {}
+        self.residuals: dict[Hashable, cel.Program] | None = (
+            {} if keys and keys.specialize else None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +214,13 @@ class CompiledPack:
     # Whether the CEL context needs the systems from the start (a condition reads
     # them with the route); otherwise they join only when a condition must run.
     eager_systems: bool
-    # The facts put in every decision's CEL context: those the conditions that always
-    # run in CEL and the ``subjects`` read, the systems apart. The facts of the other
-    # conditions (remembered, keyed) join only when one of them must run.
+    # The facts put in every decision's CEL context: those the conditions run in CEL
+    # read but what their keys fix (Condition.fixed), the systems apart.
     context_facts: tuple[str, ...]
     # The facts the remembered conditions read besides the systems (Condition.remembered).
     remembered_facts: tuple[str, ...]
-    # The facts only remembered or keyed conditions read: put in a decision's context
-    # when one of those must run.
+    # The other facts the pack reads (remembered, keyed conditions, subjects): put in a
+    # decision's context when one of those must run in CEL.
     lazy_facts: tuple[str, ...]
     # The conditions whose results are kept by the values they read (Condition.key).
     keyed: tuple[Condition, ...]
@@ -215,6 +233,8 @@ class CompiledPack:
         self.memo.clear()
         for cond in self.keyed:
             cond.results.clear()
+            if cond.residuals is not None:
+                cond.residuals.clear()
 
     def steps_for(self, route: str) -> RouteSteps:
         """The requirements and time limits that apply to ``route``."""

@@ -302,11 +302,9 @@ def compile_pack(
     requirements = tuple(_requirement_step(c, req) for req in spec.requirements)
     time_limits = tuple(_time_limit_step(c, tl) for tl in spec.time_limits)
     conditions = [s.cond for steps in (scope, tables, requirements, time_limits) for s in steps]
-    subjects = [s.subjects for steps in (scope, requirements, time_limits) for s in steps]
-    # Read by every decision's CEL context: what the conditions that always run read.
-    always_run = [c for c in conditions if c.key is None and not c.remembered]
-    always_run += [c for c in subjects if c is not None]
-    in_context = {v for c in always_run for v in c.variables}
+    # Read by every decision's CEL context: what the conditions run in CEL read but the
+    # facts a key fixes (the subjects run only as their rule holds: they ensure theirs).
+    in_context = {v for c in conditions if not c.remembered for v in c.variables - c.fixed}
     # Read after compiling: the compiler collects what the conditions mention.
     ordered = tuple(n for n in fact_kinds if n in c.variables)
     system_keys = tuple(k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words)

@@ -226,6 +226,28 @@ class _Run:
         cond.results[value] = hit
         return hit
 
+    def residual(self, cond: Condition, value: Hashable, key: str) -> bool:
+        """A condition over amounts and few-valued facts: its program for ``value`` run.
+
+        The residual reads only what the context holds; should it fail or give no
+        boolean, the whole program runs on the whole facts to say why (:func:`_check`).
+        """
+        residuals = cond.residuals
+        assert residuals is not None and cond.specialize is not None
+        program = residuals.get(value)
+        if program is None:
+            if len(residuals) >= _MEMO_SIZE:
+                residuals.clear()
+            program = residuals[value] = cond.specialize(value)
+        try:
+            hit = program.execute(self.ctx)
+        except Exception:
+            hit = None
+        if hit is True or hit is False:
+            return hit
+        self.ensure(cond)
+        return _check(self.pack, cond, key, self.ctx)
+
     def ensure(self, cond: Condition) -> None:
         """Before ``cond`` runs: put the lazy facts in the context if it reads one.
 
@@ -250,6 +272,10 @@ class _Run:
         """Run a holding rule's ``subjects`` when it holds (the order errors surface in)."""
         expr = step.subjects
         assert expr is not None
+        lazy = self.pack.compiled.lazy_facts
+        if not self.lazy_in and not expr.variables.isdisjoint(lazy):
+            # Only what it reads: a holding rule is rare, the lazy facts are many.
+            self.ctx.update({n: self.values[n] for n in expr.variables if n in lazy})
         if "systems" in expr.variables:
             self.with_systems(self.pack.compiled.subject_system_keys)
         self.subjects[step.key] = _subjects(self.pack, expr, step.key, self.ctx)
@@ -282,9 +308,12 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
             hit = cond.constant
         elif cond.key is not None:
             value = cond.key(values)
-            hit = cond.results.get(value)
-            if hit is None:
-                hit = run.keyed(cond, value, step.key)
+            if cond.residuals is not None:
+                hit = run.residual(cond, value, step.key)
+            else:
+                hit = cond.results.get(value)
+                if hit is None:
+                    hit = run.keyed(cond, value, step.key)
         elif cond.remembered:
             hit = run.remembered(cond, step.key)
         else:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Hashable, Mapping
-from operator import itemgetter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import cel
@@ -21,6 +20,7 @@ from libs.policy.compiled import Condition
 from libs.policy.decision import Waivable
 from libs.policy.errors import PackError
 from libs.policy.facts import SYSTEM_DEFAULTS
+from libs.policy.keys import condition_keys
 from libs.policy.model import Document, PackSpec, Parameter
 from libs.policy.render import Template, format_value
 
@@ -44,36 +44,6 @@ def _literal(value: Any) -> str:
     if isinstance(value, float):
         return repr(value) if ("." in repr(value) or "e" in repr(value)) else f"{value!r}.0"
     return json.dumps(str(value), ensure_ascii=False)
-
-
-# Facts of few values, so that a condition reading only these can keep its result
-# by their values (Condition.key): flags, enum codes, and lists of service types.
-_SCALAR_KINDS = frozenset({"bool", "enum"})
-_LIST_KINDS = frozenset({"service_types"})
-
-
-def _result_key(
-    names: set[str], kinds: Mapping[str, str]
-) -> Callable[[Mapping[str, Any]], Hashable] | None:
-    """What a condition's result is kept by: the values of the facts it reads, or None.
-
-    None for a condition that reads anything else (amounts, dates, free text, the
-    systems, the route): its values are too many to keep a result for each.
-    """
-    if not names or any(kinds.get(n) not in _SCALAR_KINDS | _LIST_KINDS for n in names):
-        return None
-    ordered = tuple(sorted(names))
-    if all(kinds[n] in _SCALAR_KINDS for n in ordered):
-        # One name gives its value, several a tuple: hashable either way (validated facts
-        # are bool, str or None), and each fact is always of one type, so no key of one
-        # condition can stand for different facts.
-        return itemgetter(*ordered)
-    listed = frozenset(n for n in ordered if kinds[n] in _LIST_KINDS)
-
-    def key(values: Mapping[str, Any]) -> Hashable:
-        return tuple([tuple(values[n]) if n in listed else values[n] for n in ordered])
-
-    return key
 
 
 def _smoke_context(spec: PackSpec) -> dict[str, Any]:
@@ -225,8 +195,9 @@ class RuleCompiler:
                 where,
                 f"{what} must give a {expect.__name__}, got {type(result).__name__}",
             )
-        key = _result_key(names, self.fact_kinds) if what == "when" else None
-        return Condition(source, program, None, frozenset(names), key)
+        variables = frozenset(names)
+        keys = condition_keys(program, variables, bound, self.fact_kinds) if what == "when" else None
+        return Condition(source, program, None, variables, keys)
 
     def template(self, where: str, source: str, *, subjects: bool = False) -> Template:
         def unknown(name: str) -> None:
