@@ -58,7 +58,7 @@ class _Rendered(dict[str, str]):
     __slots__ = ("facts", "kinds")
 
     def __init__(self, facts: Mapping[str, Any], kinds: Mapping[str, str]) -> None:
-        super().__init__()
+        # No dict.__init__: the dict starts empty, and the call costs every decision.
         self.facts = facts
         self.kinds = kinds
 
@@ -298,7 +298,7 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
     run as it holds. ``first`` stops at the first that holds (scope, tables).
     """
     hits: list[_Step] = []
-    add = run.trace.append
+    trace = run.trace
     ctx = run.ctx
     values = run.values
     for step in steps:
@@ -324,9 +324,9 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
             if hit is not True and hit is not False:
                 hit = _check(run.pack, cond, step.key, ctx)
         if not hit or (step.waivable is not None and run.waived(step)):
-            add(step.miss)
+            trace.append(step.miss)
             continue
-        add(step.hit)
+        trace.append(step.hit)
         if step.subjects is not None:
             run.name_subjects(step)
         hits.append(step)

@@ -196,7 +196,9 @@ class RuleCompiler:
                 f"{what} must give a {expect.__name__}, got {type(result).__name__}",
             )
         variables = frozenset(names)
-        keys = condition_keys(program, variables, bound, self.fact_kinds) if what == "when" else None
+        keys = (
+            condition_keys(program, variables, bound, self.fact_kinds) if what == "when" else None
+        )
         return Condition(source, program, None, variables, keys)
 
     def template(self, where: str, source: str, *, subjects: bool = False) -> Template:
