@@ -49,12 +49,12 @@ class Condition:
     result is kept per pack by the values of the facts such conditions read
     (:attr:`CompiledPack.remembered_facts`), so most decisions convert no system.
 
-    ``key`` is set for a condition that reads facts of few values (flags, enums,
-    service types; libs/policy/keys.py): it gives their values (the facts
-    ``fixed``) from a decision's facts. A condition that reads only those keeps
-    its result by them in ``results``, so it runs in CEL once per pack for each
-    combination; one that reads amounts too keeps in ``residuals`` a program with
-    those values written in, so its CEL context needs only the amounts.
+    A condition that reads facts of few values (flags, enums, service types;
+    libs/policy/keys.py, the facts ``fixed``) has a key giving their values from
+    a decision's facts. One that reads only those (``key``) keeps its result by
+    them in ``results``, so it runs in CEL once per pack for each combination;
+    one that reads amounts too (``residual_key``) keeps in ``residuals`` a
+    program with those values written in, so its CEL context needs only the amounts.
     """
 
     __slots__ = (
@@ -63,6 +63,7 @@ class Condition:
         "key",
         "program",
         "remembered",
+        "residual_key",
         "residuals",
         "results",
         "source",
@@ -85,14 +86,14 @@ class Condition:
         self.remembered = (
             program is not None and "systems" in variables and "route" not in variables
         )
-        self.key = keys.key if keys else None
         self.fixed = keys.fixed if keys else frozenset[str]()
         self.specialize = keys.specialize if keys else None
-        # Results by key (the key reads every fact) or residual programs by key.
+        # The key of a condition whose result is kept, or of one whose residuals are:
+        # apart, so that the evaluator's loop tells them by one test each.
+        self.key = keys.key if keys and not keys.specialize else None
+        self.residual_key = keys.key if keys and keys.specialize else None
         self.results: dict[Hashable, bool] = {}
-        self.residuals: dict[Hashable, cel.Program] | None = (
-            {} if keys and keys.specialize else None
-        )
+        self.residuals: dict[Hashable, cel.Program] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +234,7 @@ class CompiledPack:
         self.memo.clear()
         for cond in self.keyed:
             cond.results.clear()
-            if cond.residuals is not None:
-                cond.residuals.clear()
+            cond.residuals.clear()
 
     def steps_for(self, route: str) -> RouteSteps:
         """The requirements and time limits that apply to ``route``."""

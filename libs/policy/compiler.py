@@ -327,7 +327,7 @@ def compile_pack(
         tuple(n for n in ordered if n != "systems" and n in in_context),
         tuple(sorted({v for c in conditions if c.remembered for v in c.variables} - {"systems"})),
         tuple(n for n in ordered if n != "systems" and n not in in_context),
-        tuple(c for c in conditions if c.key is not None),
+        tuple(c for c in conditions if c.fixed),
     )
 
 

@@ -226,14 +226,15 @@ class _Run:
         cond.results[value] = hit
         return hit
 
-    def residual(self, cond: Condition, value: Hashable, key: str) -> bool:
-        """A condition over amounts and few-valued facts: its program for ``value`` run.
+    def residual(self, cond: Condition, key: str) -> bool:
+        """A condition over amounts and few-valued facts: its program for their values run.
 
         The residual reads only what the context holds; should it fail or give no
         boolean, the whole program runs on the whole facts to say why (:func:`_check`).
         """
         residuals = cond.residuals
-        assert residuals is not None and cond.specialize is not None
+        assert cond.residual_key is not None and cond.specialize is not None
+        value = cond.residual_key(self.values)
         program = residuals.get(value)
         if program is None:
             if len(residuals) >= _MEMO_SIZE:
@@ -308,14 +309,16 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
             hit = cond.constant
         elif cond.key is not None:
             value = cond.key(values)
-            if cond.residuals is not None:
-                hit = run.residual(cond, value, step.key)
-            else:
-                hit = cond.results.get(value)
-                if hit is None:
-                    hit = run.keyed(cond, value, step.key)
+            hit = cond.results.get(value)
+            if hit is None:
+                hit = run.keyed(cond, value, step.key)
         elif cond.remembered:
-            hit = run.remembered(cond, step.key)
+            memo = run.memo
+            hit = None if memo is None else memo.get(cond)
+            if hit is None:
+                hit = run.remembered(cond, step.key)
+        elif cond.residual_key is not None:
+            hit = run.residual(cond, step.key)
         else:
             try:
                 hit = program.execute(ctx)
