@@ -10,6 +10,9 @@ core, then times on the same core and in the same run:
   the conditions that walk the systems (libs/policy/evaluator.py) forgotten
   before every decision, the cost of a project whose systems the pack has not
   seen yet;
+* a quarter as many with nothing kept at all: also the results and residual
+  programs of the conditions kept by their flags and enums (``forget()``), as
+  in the first decisions after a pack loads;
 * N bare CEL evaluations of one simple expression with a prebuilt context,
   the floor any CEL-based engine pays per rule.
 
@@ -161,11 +164,19 @@ def bench_pack(pack: Pack, n: int) -> dict[str, Any]:
             evaluate(pack, validate_facts(pack, raws[i % k]), on)
 
     memo = getattr(pack.compiled, "memo", None)  # absent on engines before issue 21
+    # Everything a pack keeps; engines before forget() kept at most ``memo``.
+    forget = getattr(pack.compiled, "forget", None) or (memo.clear if memo is not None else None)
 
     def cold(n: int) -> None:
         for i in range(n):
             if memo is not None:
                 memo.clear()
+            evaluate(pack, facts[i % k], on)
+
+    def nothing_kept(n: int) -> None:
+        for i in range(n):
+            if forget is not None:
+                forget()
             evaluate(pack, facts[i % k], on)
 
     program = cel.compile("amount >= 500000")
@@ -187,13 +198,15 @@ def bench_pack(pack: Pack, n: int) -> dict[str, Any]:
     decisions(min(n, 1000))  # warm up caches
     bare(min(n, 1000))
     # Interleave the sides so a burst of load on the machine hits both alike.
-    t_dec = t_val = t_cel = t_dict = t_cold = 0.0
+    t_dec = t_val = t_cel = t_dict = t_cold = t_none = 0.0
     for _ in range(4):
         t_dec += _time(decisions, n // 4)
         t_cel += _time(bare, n // 4)
         t_val += _time(validated, n // 4)
         t_dict += _time(bare_dict, n // 4)
         t_cold += _time(cold, n // 4)
+        t_none += _time(nothing_kept, n // 16)
+    n_none = n // 16 * 4
     n = n // 4 * 4
     dec_rate, val_rate, cel_rate = n / t_dec, n / t_val, n / t_cel
     return {
@@ -205,6 +218,7 @@ def bench_pack(pack: Pack, n: int) -> dict[str, Any]:
         "decisions_per_s": round(dec_rate),
         "validate_and_decide_per_s": round(val_rate),
         "nothing_remembered_per_s": round(n / t_cold),
+        "nothing_kept_per_s": round(n_none / t_none),
         "bare_cel_per_s": round(cel_rate),
         "us_per_decision": round(1e6 / dec_rate, 1),
         "us_per_bare_cel": round(1e6 / cel_rate, 2),
@@ -313,7 +327,8 @@ def _report(rows: list[dict[str, Any]], before: dict[str, int] | None) -> None:
     if before is not None:
         head += f"{'before/s':>11}"
     print(
-        head + f"{'decisions/s':>13}{'cold/s':>10}{'+validate/s':>13}{'bare CEL/s':>13}{'ratio':>7}"
+        head + f"{'decisions/s':>13}{'cold/s':>10}{'none kept/s':>13}{'+validate/s':>13}"
+        f"{'bare CEL/s':>13}{'ratio':>7}"
     )
     for r in rows:
         line = f"{r['pack']:<28}{r['rules']:>6}{r['mean_trace_entries']:>7}"
@@ -321,7 +336,7 @@ def _report(rows: list[dict[str, Any]], before: dict[str, int] | None) -> None:
             line += f"{before.get(r['pack'], 0):>11,}"
         print(
             line + f"{r['decisions_per_s']:>13,}{r['nothing_remembered_per_s']:>10,}"
-            f"{r['validate_and_decide_per_s']:>13,}"
+            f"{r['nothing_kept_per_s']:>13,}{r['validate_and_decide_per_s']:>13,}"
             f"{r['bare_cel_per_s']:>13,}{r['ratio_decision_to_cel']:>7}"
         )
     headline = rows[0]

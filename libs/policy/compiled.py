@@ -7,7 +7,7 @@ all import this module without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -20,6 +20,7 @@ from libs.policy.decision import (
     TraceEntry,
     Waivable,
 )
+from libs.policy.keys import ConditionKeys
 from libs.policy.render import Template
 
 __all__ = [
@@ -47,9 +48,28 @@ class Condition:
     every system becomes a CEL map, then a comprehension runs over them): its
     result is kept per pack by the values of the facts such conditions read
     (:attr:`CompiledPack.remembered_facts`), so most decisions convert no system.
+
+    A condition that reads facts of few values (flags, enums, service types;
+    libs/policy/keys.py, the facts ``fixed``) has a key giving their values from
+    a decision's facts. One that reads only those (``key``) keeps its result by
+    them in ``results``, so it runs in CEL once per pack for each combination;
+    one that reads amounts too (``residual_key``) keeps in ``residuals`` a
+    program with those values written in, so its CEL context needs only the amounts.
     """
 
-    __slots__ = ("constant", "program", "remembered", "source", "variables")
+    __slots__ = (
+        "constant",
+        "fixed",
+        "key",
+        "program",
+        "remembered",
+        "residual_key",
+        "residuals",
+        "results",
+        "source",
+        "specialize",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -57,6 +77,7 @@ class Condition:
         program: cel.Program | None,
         constant: bool | None,
         variables: frozenset[str],
+        keys: ConditionKeys | None = None,
     ) -> None:
         self.source = source
         self.program = program
@@ -65,6 +86,14 @@ class Condition:
         self.remembered = (
             program is not None and "systems" in variables and "route" not in variables
         )
+        self.fixed = keys.fixed if keys else frozenset[str]()
+        self.specialize = keys.specialize if keys else None
+        # The key of a condition whose result is kept, or of one whose residuals are:
+        # apart, so that the evaluator's loop tells them by one test each.
+        self.key = keys.key if keys and not keys.specialize else None
+        self.residual_key = keys.key if keys and keys.specialize else None
+        self.results: dict[Hashable, bool] = {}
+        self.residuals: dict[Hashable, cel.Program] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +215,26 @@ class CompiledPack:
     # Whether the CEL context needs the systems from the start (a condition reads
     # them with the route); otherwise they join only when a condition must run.
     eager_systems: bool
-    # The facts put in every decision's CEL context: ``variables`` but the systems.
+    # The facts put in every decision's CEL context: those the conditions run in CEL
+    # read but what their keys fix (Condition.fixed), the systems apart.
     context_facts: tuple[str, ...]
     # The facts the remembered conditions read besides the systems (Condition.remembered).
     remembered_facts: tuple[str, ...]
-    # Their results, by the values of the systems and those facts, then by condition:
-    # pure functions of the facts, kept for a bounded number of values (evaluator.py).
+    # The other facts the pack reads (remembered, keyed conditions, subjects): put in a
+    # decision's context when one of those must run in CEL.
+    lazy_facts: tuple[str, ...]
+    # The conditions whose results are kept by the values they read (Condition.key).
+    keyed: tuple[Condition, ...]
+    # The remembered results, by the values of the systems and those facts, then by
+    # condition: pure functions of the facts, kept for a bounded number of values.
     memo: dict[tuple[Any, ...], dict[Condition, bool]] = field(default_factory=dict, compare=False)
+
+    def forget(self) -> None:
+        """Drop every result the pack keeps (remembered and keyed): the next decision runs cold."""
+        self.memo.clear()
+        for cond in self.keyed:
+            cond.results.clear()
+            cond.residuals.clear()
 
     def steps_for(self, route: str) -> RouteSteps:
         """The requirements and time limits that apply to ``route``."""

@@ -302,6 +302,9 @@ def compile_pack(
     requirements = tuple(_requirement_step(c, req) for req in spec.requirements)
     time_limits = tuple(_time_limit_step(c, tl) for tl in spec.time_limits)
     conditions = [s.cond for steps in (scope, tables, requirements, time_limits) for s in steps]
+    # Read by every decision's CEL context: what the conditions run in CEL read but the
+    # facts a key fixes (the subjects run only as their rule holds: they ensure theirs).
+    in_context = {v for c in conditions if not c.remembered for v in c.variables - c.fixed}
     # Read after compiling: the compiler collects what the conditions mention.
     ordered = tuple(n for n in fact_kinds if n in c.variables)
     system_keys = tuple(k for k in ("id", *SYSTEM_DEFAULTS) if k in c.words)
@@ -321,8 +324,10 @@ def compile_pack(
         c.deps,
         _by_route(scope, tables, requirements, time_limits),
         any("systems" in c.variables and not c.remembered for c in conditions),
-        tuple(n for n in ordered if n != "systems"),
+        tuple(n for n in ordered if n != "systems" and n in in_context),
         tuple(sorted({v for c in conditions if c.remembered for v in c.variables} - {"systems"})),
+        tuple(n for n in ordered if n != "systems" and n not in in_context),
+        tuple(c for c in conditions if c.fixed),
     )
 
 

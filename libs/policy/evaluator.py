@@ -2,16 +2,18 @@
 
 The hot path (tens of thousands of decisions a second): the pack was compiled at
 load (libs/policy/compiler.py), so a decision builds one ``cel.Context`` holding
-only the facts the pack reads (systems apart), walks the prepared rules of its
+only the facts its always-run conditions read, walks the prepared rules of its
 route in one loop and assembles the Decision without pydantic validation
 (``decision.build``). Converting Python values into CEL values is what costs
-most, so the rules over systems are remembered per pack (:meth:`_Run.remembered`)
-and the systems join the context only when one of them must run.
+most, so the rules over systems are remembered per pack (:meth:`_Run.remembered`),
+the rules over flags and enums keep their results by the values they read
+(:meth:`_Run.keyed`), and the facts of either join the context only when one of
+them must run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -56,7 +58,7 @@ class _Rendered(dict[str, str]):
     __slots__ = ("facts", "kinds")
 
     def __init__(self, facts: Mapping[str, Any], kinds: Mapping[str, str]) -> None:
-        super().__init__()
+        # No dict.__init__: the dict starts empty, and the call costs every decision.
         self.facts = facts
         self.kinds = kinds
 
@@ -134,12 +136,14 @@ def _remembered_results(cp: CompiledPack, values: Mapping[str, Any]) -> dict[Con
 
 
 def _context(cp: CompiledPack, values: Mapping[str, Any]) -> cel.Context:
-    """One CEL context per decision, holding only what the pack's conditions read.
+    """One CEL context per decision, holding only what the always-run conditions read.
 
     Converting Python values is what a decision mostly pays for (a string, list
     or map key costs several failed type probes in the binding, about 1µs), so
     the systems, the dearest, stay out unless a condition that is not remembered
-    reads them: :meth:`_Run.with_systems` adds them when one must run.
+    reads them (:meth:`_Run.with_systems` adds them when one must run), and so do
+    the facts only keyed or remembered conditions read (:meth:`_Run.ensure`): a
+    context changed after a program ran on it costs the binding a rebuild.
     """
     names = cp.context_facts
     variables = dict(zip(names, _getter(names)(values), strict=True))
@@ -158,6 +162,7 @@ class _Run:
         "ctx",
         "exceptions",
         "exempted",
+        "lazy_in",
         "memo",
         "pack",
         "rendered",
@@ -180,6 +185,7 @@ class _Run:
         # Which system keys the context holds (None: no systems yet).
         self.systems_in = cp.system_keys if cp.eager_systems else None
         self.memo: dict[Condition, bool] | None = None  # the remembered results for these facts
+        self.lazy_in = False  # whether the context holds the pack's lazy facts yet
 
     def waived(self, step: ScopeStep | RequirementStep | TimeLimitStep) -> bool:
         """Whether an exception was granted for this softened rule (recorded if so)."""
@@ -206,9 +212,54 @@ class _Run:
             results = self.memo = _remembered_results(self.pack.compiled, self.values)
         hit = results.get(cond)
         if hit is None:
+            self.ensure(cond)
             self.with_systems(self.pack.compiled.system_keys)
             hit = results[cond] = _check(self.pack, cond, key, self.ctx)
         return hit
+
+    def keyed(self, cond: Condition, value: Hashable, key: str) -> bool:
+        """A keyed condition not yet run for ``value`` (the values it reads): run and keep it."""
+        self.ensure(cond)
+        hit = _check(self.pack, cond, key, self.ctx)
+        if len(cond.results) >= _MEMO_SIZE:
+            cond.results.clear()
+        cond.results[value] = hit
+        return hit
+
+    def residual(self, cond: Condition, key: str) -> bool:
+        """A condition over amounts and few-valued facts: its program for their values run.
+
+        The residual reads only what the context holds; should it fail or give no
+        boolean, the whole program runs on the whole facts to say why (:func:`_check`).
+        """
+        residuals = cond.residuals
+        assert cond.residual_key is not None and cond.specialize is not None
+        value = cond.residual_key(self.values)
+        program = residuals.get(value)
+        if program is None:
+            if len(residuals) >= _MEMO_SIZE:
+                residuals.clear()
+            program = residuals[value] = cond.specialize(value)
+        try:
+            hit = program.execute(self.ctx)
+        except Exception:
+            hit = None
+        if hit is True or hit is False:
+            return hit
+        self.ensure(cond)
+        return _check(self.pack, cond, key, self.ctx)
+
+    def ensure(self, cond: Condition) -> None:
+        """Before ``cond`` runs: put the lazy facts in the context if it reads one.
+
+        All of them at once: changing a context after a program ran on it costs
+        the binding ~5µs whatever is added, so a decision pays that at most once.
+        """
+        lazy = self.pack.compiled.lazy_facts
+        if not self.lazy_in and not cond.variables.isdisjoint(lazy):
+            values = self.values
+            self.ctx.update({name: values[name] for name in lazy})
+            self.lazy_in = True
 
     def with_systems(self, keys: tuple[str, ...]) -> None:
         """Put the systems, cut down to ``keys``, in the context (once, unless more keys)."""
@@ -222,6 +273,10 @@ class _Run:
         """Run a holding rule's ``subjects`` when it holds (the order errors surface in)."""
         expr = step.subjects
         assert expr is not None
+        lazy = self.pack.compiled.lazy_facts
+        if not self.lazy_in and not expr.variables.isdisjoint(lazy):
+            # Only what it reads: a holding rule is rare, the lazy facts are many.
+            self.ctx.update({n: self.values[n] for n in expr.variables if n in lazy})
         if "systems" in expr.variables:
             self.with_systems(self.pack.compiled.subject_system_keys)
         self.subjects[step.key] = _subjects(self.pack, expr, step.key, self.ctx)
@@ -244,15 +299,26 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
     run as it holds. ``first`` stops at the first that holds (scope, tables).
     """
     hits: list[_Step] = []
-    add = run.trace.append
+    trace = run.trace
     ctx = run.ctx
+    values = run.values
     for step in steps:
         cond = step.cond
         program = cond.program
         if program is None:
             hit = cond.constant
+        elif cond.key is not None:
+            value = cond.key(values)
+            hit = cond.results.get(value)
+            if hit is None:
+                hit = run.keyed(cond, value, step.key)
         elif cond.remembered:
-            hit = run.remembered(cond, step.key)
+            memo = run.memo
+            hit = None if memo is None else memo.get(cond)
+            if hit is None:
+                hit = run.remembered(cond, step.key)
+        elif cond.residual_key is not None:
+            hit = run.residual(cond, step.key)
         else:
             try:
                 hit = program.execute(ctx)
@@ -261,9 +327,9 @@ def _holding(run: _Run, steps: tuple[_Step, ...], *, first: bool = False) -> lis
             if hit is not True and hit is not False:
                 hit = _check(run.pack, cond, step.key, ctx)
         if not hit or (step.waivable is not None and run.waived(step)):
-            add(step.miss)
+            trace.append(step.miss)
             continue
-        add(step.hit)
+        trace.append(step.hit)
         if step.subjects is not None:
             run.name_subjects(step)
         hits.append(step)

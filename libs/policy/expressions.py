@@ -20,6 +20,7 @@ from libs.policy.compiled import Condition
 from libs.policy.decision import Waivable
 from libs.policy.errors import PackError
 from libs.policy.facts import SYSTEM_DEFAULTS
+from libs.policy.keys import condition_keys
 from libs.policy.model import Document, PackSpec, Parameter
 from libs.policy.render import Template, format_value
 
@@ -194,7 +195,11 @@ class RuleCompiler:
                 where,
                 f"{what} must give a {expect.__name__}, got {type(result).__name__}",
             )
-        return Condition(source, program, None, frozenset(names))
+        variables = frozenset(names)
+        keys = (
+            condition_keys(program, variables, bound, self.fact_kinds) if what == "when" else None
+        )
+        return Condition(source, program, None, variables, keys)
 
     def template(self, where: str, source: str, *, subjects: bool = False) -> Template:
         def unknown(name: str) -> None:

@@ -2,12 +2,14 @@
 
 The rules that walk a project's systems (潮州、坡头 第八条, 莱州's operations
 rules) are the dearest a decision runs, so a pack keeps their results by the
-values they read (libs/policy/evaluator.py). A project whose systems differ in
-any flag those rules read must be judged afresh, in whatever order projects come.
+values they read (libs/policy/evaluator.py); the rules over flags and enums keep
+theirs by the values they read too. A project whose systems or facts differ in
+any value those rules read must be judged afresh, in whatever order projects come.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -15,7 +17,7 @@ import pytest
 
 from libs.policy import Decision, Pack, evaluate, load_registry, validate_facts
 from libs.policy.evaluator import _MEMO_SIZE
-from libs.policy.tests.decision_samples import POLICIES
+from libs.policy.tests.decision_samples import POLICIES, RECORDED, decide, samples
 
 ON = date(2025, 3, 1)
 
@@ -83,3 +85,25 @@ def test_what_a_pack_remembers_stays_bounded(potou: Pack) -> None:
         d = _decide(potou, [{"id": f"系统{j}", "relation": r} for j, r in enumerate(relations)])
         assert d.route.code != "ineligible"
         assert 0 < len(potou.compiled.memo) <= _MEMO_SIZE
+
+
+def test_kept_results_give_the_recorded_decisions_in_any_order_or_none() -> None:
+    """Every sampled decision again, the samples backwards, then with nothing kept."""
+    registry = load_registry(POLICIES)  # its own packs: nothing kept from other tests
+    lines = RECORDED.read_text(encoding="utf-8").splitlines()
+    wanted = [json.loads(line)["decision"] for line in lines if line]
+    made = list(samples(registry))
+    assert len(made) == len(wanted)
+    for sample, want in reversed(list(zip(made, wanted, strict=True))):
+        assert decide(sample) == want, f"{sample.label}, backwards: {sample.raw}"
+    for sample, want in zip(made, wanted, strict=True):
+        sample.pack.compiled.forget()
+        assert decide(sample) == want, f"{sample.label}, nothing kept: {sample.raw}"
+
+
+def test_forget_drops_the_keyed_results_too(potou: Pack) -> None:
+    _decide(potou, [_system("OA系统")])
+    keyed = potou.compiled.keyed
+    assert keyed and any(c.results for c in keyed)
+    potou.compiled.forget()
+    assert not potou.compiled.memo and not any(c.results for c in keyed)
