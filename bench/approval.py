@@ -66,10 +66,11 @@ from nats.js.api import StorageType, StreamConfig  # noqa: E402
 from bench.http_path import cpu_seconds, process_tree, profiled, settle  # noqa: E402
 from bench.registry import FACTS as REGISTRY_FACTS  # noqa: E402
 from bench.support import arg_parser, commit_baseline, durable_platform, machine, write_results  # noqa: E402
-from libs.common.events import OutboxRelay, make_event, system_actor, to_nats  # noqa: E402
+from libs.common.events import OutboxRelay, to_nats  # noqa: E402
 from libs.common.events._pipelined import PipelinedRequests  # noqa: E402
 from libs.common.events._pipelined import settle as settle_replies  # noqa: E402
 from libs.common.events._relay import _stored_before  # noqa: E402
+from tests.support.registry import submitted_event  # noqa: E402
 
 TENANT = "445322"
 FACTS = {
@@ -84,27 +85,15 @@ FACTS = {
 
 def submitted(project_id: str) -> tuple[str, dict[str, str], bytes]:
     today = date.today().isoformat()
-    event = make_event(
-        tenant=TENANT,
-        service="registry",
-        aggregate="project",
-        event="submitted",
-        data={
-            "tenant": TENANT,
-            "project_id": project_id,
-            "unit_id": str(uuid.uuid4()),
-            "name": "压测项目",
-            "year": date.today().year + 1,
-            "amount": FACTS["amount"],
-            "state": "submitted",
-            "version": 2,
-            "submission": 1,
-            "submitted_on": today,
-            "facts": {**FACTS, "submitted_on": today},
-        },
-        actor=system_actor("bench.approval", TENANT),
+    return to_nats(
+        submitted_event(
+            TENANT,
+            {**FACTS, "submitted_on": today},
+            source="bench.approval",
+            name="压测项目",
+            project_id=project_id,
+        )
     )
-    return to_nats(event)
 
 
 class Timer:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from libs.common.events import Event, make_event, system_actor
 from libs.common.testing.platform import RunningPlatform
 from tests.support.polling import until_body
 
@@ -146,3 +147,40 @@ def archive_document(platform: RunningPlatform, tenant: str, doc_type: str = "ot
     assert r.status_code == 201, r.text
     doc_id: str = r.json()["id"]
     return doc_id
+
+
+def submitted_event(
+    tenant: str,
+    facts: dict[str, Any],
+    *,
+    source: str,
+    name: str = "政务云扩容项目",
+    **data: Any,
+) -> Event:
+    """A ``registry.project.submitted`` event whole, as the registry sends it (first submission).
+
+    For feeding approval's consumer without a registry: ``source`` names the sender
+    (the actor), ``data`` replaces any field (``project_id``, ``submitted_on``, ...).
+    """
+    project_id = data.pop("project_id", str(uuid.uuid4()))
+    return make_event(
+        tenant=tenant,
+        service="registry",
+        aggregate="project",
+        event="submitted",
+        data={
+            "tenant": tenant,
+            "project_id": project_id,
+            "unit_id": str(uuid.uuid4()),
+            "name": name,
+            "year": date.today().year + 1,
+            "amount": int(facts.get("amount") or 0),
+            "state": "submitted",
+            "version": 2,
+            "submission": 1,
+            "submitted_on": date.today().isoformat(),
+            "facts": facts,
+            **data,
+        },
+        actor=system_actor(source, tenant),
+    )

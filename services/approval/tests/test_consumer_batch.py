@@ -14,7 +14,6 @@ import json
 import re
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -28,8 +27,6 @@ from libs.common.events import (
     Event,
     durable_name,
     ensure_streams,
-    make_event,
-    system_actor,
     to_nats,
 )
 from libs.common.events._envelope import H_SOURCE
@@ -50,6 +47,7 @@ from services.approval.tests.support import (
     potou_project,
     seed_tenants,
 )
+from tests.support.registry import submitted_event
 
 batch_db = migrated_database("approval")
 single_db = migrated_database("approval")
@@ -59,31 +57,8 @@ SUBJECTS = ["govproj.*.registry.project.>"]
 LAIZHOU = "370683"
 
 
-def _submitted(
-    tenant: str, facts: dict[str, Any], *, name: str = "政务云扩容项目", **data: Any
-) -> Event:
-    project_id = data.pop("project_id", str(uuid.uuid4()))
-    return make_event(
-        tenant=tenant,
-        service="registry",
-        aggregate="project",
-        event="submitted",
-        data={
-            "tenant": tenant,
-            "project_id": project_id,
-            "unit_id": str(uuid.uuid4()),
-            "name": name,
-            "year": date.today().year + 1,
-            "amount": int(facts.get("amount") or 0),
-            "state": "submitted",
-            "version": 2,
-            "submission": 1,
-            "submitted_on": date.today().isoformat(),
-            "facts": facts,
-            **data,
-        },
-        actor=system_actor("registry.test", tenant),
-    )
+def _submitted(tenant: str, facts: dict[str, Any], **data: Any) -> Event:
+    return submitted_event(tenant, facts, source="registry.test", **data)
 
 
 #: A Potou project whose bureau waived 第八条 (its decision cites the exception).
