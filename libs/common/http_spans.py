@@ -148,7 +148,6 @@ def instrument_routes(
     more ``ServerErrorMiddleware`` outside for a failure of tracing itself.
     """
     templates = RouteTemplates(lambda: app.routes)
-    app.state.route_templates = templates
     build = app.build_middleware_stack
 
     def build_traced_stack() -> ASGIApp:
